@@ -1,0 +1,61 @@
+// Command tidal is the command-line front of the tidal library: probabilistic forecasting of
+// spatiotemporal dynamics with diffusion models. Each subcommand lives in its own file and only parses
+// flags into the library's option structs; no maths lives here.
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/backend"
+)
+
+// version is set at link time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// backendFlag is the persistent --backend flag shared by every subcommand.
+var backendFlag string
+
+var rootCmd = &cobra.Command{
+	Use:   "tidal",
+	Short: "Probabilistic forecasting of spatiotemporal dynamics with diffusion models",
+	Long: `tidal trains and samples diffusion models that forecast fields evolving in time (turbulent flows,
+weather and climate fields, videos, multivariate series) and scores the forecasts with the verification
+metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs through XLA.`,
+	SilenceUsage:  true,
+	SilenceErrors: true,
+	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		name, err := backend.Resolve(backendFlag)
+		if err != nil {
+			return err
+		}
+		return backend.PrepareProcess(name)
+	},
+}
+
+func init() {
+	rootCmd.PersistentFlags().StringVar(&backendFlag, "backend", "",
+		`compute backend: "go" (pure-Go CPU) or "cuda" (XLA with a PJRT CUDA plugin); default $TIDAL_BACKEND, else "go"`)
+}
+
+// newBackend creates the backend chosen by --backend / $TIDAL_BACKEND.
+func newBackend() (name string, b interface{ Finalize() }, err error) {
+	name, err = backend.Resolve(backendFlag)
+	if err != nil {
+		return "", nil, err
+	}
+	be, err := backend.New(name)
+	if err != nil {
+		return name, nil, err
+	}
+	return name, be, nil
+}
+
+func main() {
+	if err := rootCmd.Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "tidal:", err)
+		os.Exit(1)
+	}
+}
