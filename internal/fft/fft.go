@@ -146,6 +146,9 @@ func (st *stage) pass(y, x []complex128, stride, c0, c1 int, dir Direction) {
 	if dir == Inverse {
 		tw = st.inv
 	}
+	if c0 = st.vectorPass(y, x, tw, stride, c0, c1, dir); c0 == c1 {
+		return
+	}
 	switch st.r {
 	case 4:
 		st.radix4(y, x, tw, stride, c0, c1, dir)

@@ -44,9 +44,24 @@ func maxDiff(a, b []complex128) float64 {
 	return d
 }
 
+// bothPaths runs f with the vector passes (where the build and CPU have them) and with scalar passes only.
+func bothPaths(t *testing.T, f func(t *testing.T)) {
+	saved := vectorPasses
+	defer func() { vectorPasses = saved }()
+	for _, v := range []bool{saved, false} {
+		vectorPasses = v
+		t.Run(fmt.Sprintf("vector=%v", v), f)
+		if !saved {
+			break
+		}
+	}
+}
+
 // TestAgainstGonum checks single transforms of many lengths (powers of two, mixed radices, primes)
 // against gonum's FFTPACK port and, for small n, the O(n²) definition.
-func TestAgainstGonum(t *testing.T) {
+func TestAgainstGonum(t *testing.T) { bothPaths(t, testAgainstGonum) }
+
+func testAgainstGonum(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for _, n := range []int{1, 2, 3, 4, 5, 6, 7, 8, 12, 16, 30, 32, 48, 49, 64, 96, 100, 128, 11 * 13, 256, 512} {
 		p, err := NewPlan(n)
@@ -83,9 +98,11 @@ func TestAgainstGonum(t *testing.T) {
 
 // TestColumns checks the batched form on a column range of a wider matrix: every column in range equals
 // its own 1D transform, columns out of range are not written, and Inverse(Forward(x)) = n·x.
-func TestColumns(t *testing.T) {
+func TestColumns(t *testing.T) { bothPaths(t, testColumns) }
+
+func testColumns(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, n := range []int{8, 12, 64, 90} {
+	for _, n := range []int{2, 4, 8, 12, 32, 64, 90, 128, 256} {
 		const stride, c0, c1 = 11, 2, 9
 		p, _ := NewPlan(n)
 		src := randomVec(rng, n*stride)

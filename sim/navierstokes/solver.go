@@ -142,41 +142,56 @@ func (s *Solver) Step() {
 	s.advance()
 }
 
-// advance takes one ETDRK4 step with the forcing in s.fh.
+// advance takes one ETDRK4 step with the forcing in s.fh (the stage formulas are at etdCoeffs). Each
+// stage's N̂ comes from three parallel phases: prepare (per kx column block), products (per y grid
+// column block), nonlinear (per kx column block), and the stage updates run in the last phase of one
+// evaluation and the first of the next, so a step has nine barriers.
 func (s *Solver) advance() {
 	s.parallel(s.w, func(c0, c1 int) { s.prepare(s.zh, c0, c1) })
 	s.parallel(s.n, s.products)
 	s.parallel(s.w, func(c0, c1 int) {
 		s.nonlinear(s.nu, c0, c1)
-		s.forModes(c0, c1, func(i int, e *etdCoeffs) {
-			s.acc[i] = scale(e.e, s.zh[i]) + scale(e.f1, s.nu[i])
-			s.a[i] = scale(e.e2, s.zh[i]) + scale(e.q, s.nu[i])
+		s.segments(c0, c1, func(lo, hi int) {
+			zh, nu, acc, a := s.zh[lo:hi], s.nu[lo:hi], s.acc[lo:hi], s.a[lo:hi]
+			for j, e := range s.etd[lo:hi] {
+				acc[j] = scale(e.e, zh[j]) + scale(e.f1, nu[j])
+				a[j] = scale(e.e2, zh[j]) + scale(e.q, nu[j])
+			}
 		})
 		s.prepare(s.a, c0, c1)
 	})
 	s.parallel(s.n, s.products)
 	s.parallel(s.w, func(c0, c1 int) {
 		s.nonlinear(s.nk, c0, c1)
-		s.forModes(c0, c1, func(i int, e *etdCoeffs) {
-			s.acc[i] += scale(2*e.f2, s.nk[i])
-			s.st[i] = scale(e.e2, s.zh[i]) + scale(e.q, s.nk[i])
+		s.segments(c0, c1, func(lo, hi int) {
+			zh, na, acc, b := s.zh[lo:hi], s.nk[lo:hi], s.acc[lo:hi], s.st[lo:hi]
+			for j, e := range s.etd[lo:hi] {
+				acc[j] += scale(2*e.f2, na[j])
+				b[j] = scale(e.e2, zh[j]) + scale(e.q, na[j])
+			}
 		})
 		s.prepare(s.st, c0, c1)
 	})
 	s.parallel(s.n, s.products)
 	s.parallel(s.w, func(c0, c1 int) {
 		s.nonlinear(s.nk, c0, c1)
-		s.forModes(c0, c1, func(i int, e *etdCoeffs) {
-			s.acc[i] += scale(2*e.f2, s.nk[i])
-			s.st[i] = scale(e.e2, s.a[i]) + scale(e.q, 2*s.nk[i]-s.nu[i])
+		s.segments(c0, c1, func(lo, hi int) {
+			a, nu, nb, acc, c := s.a[lo:hi], s.nu[lo:hi], s.nk[lo:hi], s.acc[lo:hi], s.st[lo:hi]
+			for j, e := range s.etd[lo:hi] {
+				acc[j] += scale(2*e.f2, nb[j])
+				c[j] = scale(e.e2, a[j]) + scale(e.q, 2*nb[j]-nu[j])
+			}
 		})
 		s.prepare(s.st, c0, c1)
 	})
 	s.parallel(s.n, s.products)
 	s.parallel(s.w, func(c0, c1 int) {
 		s.nonlinear(s.nk, c0, c1)
-		s.forModes(c0, c1, func(i int, e *etdCoeffs) {
-			s.zh[i] = s.acc[i] + scale(e.f3, s.nk[i])
+		s.segments(c0, c1, func(lo, hi int) {
+			zh, nc, acc := s.zh[lo:hi], s.nk[lo:hi], s.acc[lo:hi]
+			for j, e := range s.etd[lo:hi] {
+				zh[j] = acc[j] + scale(e.f3, nc[j])
+			}
 		})
 	})
 	s.t += s.p.Dt
@@ -185,12 +200,10 @@ func (s *Solver) advance() {
 
 func scale(a float64, z complex128) complex128 { return complex(a*real(z), a*imag(z)) }
 
-// forModes calls f for every kept mode in columns c0..c1-1.
-func (s *Solver) forModes(c0, c1 int, f func(i int, e *etdCoeffs)) {
+// segments calls f with the index range of columns c0..c1-1 in every kept row.
+func (s *Solver) segments(c0, c1 int, f func(lo, hi int)) {
 	for _, r := range s.rows {
-		for i := r*s.w + c0; i < r*s.w+c1; i++ {
-			f(i, &s.etd[i])
-		}
+		f(r*s.w+c0, r*s.w+c1)
 	}
 }
 
