@@ -247,7 +247,7 @@ func TestNonlinearTermConserves(t *testing.T) {
 // (f1 + 4f2 + f3)·F̂ the forcing's increment, averaged over 2000 draws, is within 3% of ε.
 func TestForcingNormalisation(t *testing.T) {
 	for _, c := range []struct {
-		n              int
+		n               int
 		kf, df, eps, dt float64
 	}{{64, 6, 1.5, 0.1, 0.005}, {128, 14, 1.5, 0.3, 0.002}, {48, 4, 0.8, 1, 0.01}} {
 		t.Run(fmt.Sprintf("n=%d,kf=%g", c.n, c.kf), func(t *testing.T) {
