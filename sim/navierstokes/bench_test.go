@@ -13,7 +13,7 @@ func BenchmarkStep(b *testing.B) {
 				p := DefaultParams(n)
 				p.Workers = workers
 				s := mustSolver(b, p)
-				setRandomFlow(s, 1, 5, 0.5)
+				s.setRandomFlow(1, 5, 0.5)
 				for b.Loop() {
 					s.Step()
 				}

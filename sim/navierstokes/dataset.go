@@ -90,13 +90,22 @@ type SidecarParams struct {
 const Conventions = "vorticity equation on the 2π-periodic square; psi_hat = -zeta_hat/|k|^2, " +
 	"u = -dpsi/dy, v = dpsi/dx (zeta = dv/dx - du/dy); arrays [frame, channel, y, x], x_j = y_j = 2πj/N"
 
+// Summary reports a finished dataset run.
+type Summary struct {
+	// Parts are the files written.
+	Parts []frames.Part
+	// Steps is the number of solver steps taken; Time, Energy and Enstrophy describe the last frame.
+	Steps                   int
+	Time, Energy, Enstrophy float64
+}
+
 // WriteDataset runs the flow of o and streams its frames to out (a .npy path; with o.Split, three
 // files out_train.npy, out_val.npy, out_test.npy), each with a JSON Sidecar. Every option and the output
 // path are checked before the first step, and on any error nothing is left on disk. progress, if not
 // nil, is called with the number of steps done and the total.
-func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) error {
+func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) (Summary, error) {
 	if err := o.Validate(); err != nil {
-		return err
+		return Summary{}, err
 	}
 	channels := []string{"zeta"}
 	if o.Velocity {
@@ -105,12 +114,12 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 	n := o.N
 	fw, err := frames.Create(out, o.Frames, o.Split, len(channels), n, n)
 	if err != nil {
-		return err
+		return Summary{}, err
 	}
 	defer fw.Abort()
 	s, err := New(o.Params)
 	if err != nil {
-		return err
+		return Summary{}, err
 	}
 	total := o.TotalSteps()
 	step := func() {
@@ -132,7 +141,7 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 		}
 		e, z := s.Energy(), s.Enstrophy()
 		if math.IsNaN(e) || math.IsInf(e, 0) {
-			return fmt.Errorf("the flow blew up before frame %d (t = %g): lower dt or raise ν", f, s.Time())
+			return Summary{}, fmt.Errorf("the flow blew up before frame %d (t = %g): lower dt or raise ν", f, s.Time())
 		}
 		times, energy, enstrophy = append(times, s.Time()), append(energy, e), append(enstrophy, z)
 		s.Vorticity(frame[:n*n])
@@ -140,7 +149,7 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 			s.Velocity(frame[n*n:2*n*n], frame[2*n*n:])
 		}
 		if err := fw.WriteFrame(frame); err != nil {
-			return err
+			return Summary{}, err
 		}
 	}
 	p := s.Params()
@@ -150,7 +159,7 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 		Cutoff: Cutoff(n), Stepper: "ETDRK4 (Cox & Matthews), linear terms exact",
 		Forcing: "white in time, Gaussian ring exp(-(|k|-kf)^2/(2 delta_f^2)), normalised to injection rate eps",
 	}
-	return fw.Commit(func(part frames.Part) any {
+	err = fw.Commit(func(part frames.Part) any {
 		lo, hi := part.First, part.First+part.Count
 		return Sidecar{
 			Generator: "tidal data navier-stokes", Layout: "[frame, channel, y, x] float32, C order",
@@ -160,4 +169,8 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 			Time:    times[lo:hi], Energy: energy[lo:hi], Enstrophy: enstrophy[lo:hi],
 		}
 	})
+	if err != nil {
+		return Summary{}, err
+	}
+	return Summary{Parts: fw.Parts(), Steps: int(s.Steps()), Time: s.Time(), Energy: s.Energy(), Enstrophy: s.Enstrophy()}, nil
 }

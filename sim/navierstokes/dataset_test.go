@@ -20,7 +20,7 @@ func TestWriteDataset(t *testing.T) {
 	o.Frames, o.Spinup, o.SaveEvery, o.Velocity, o.Seed = 5, 50, 3, true, 9
 	out := filepath.Join(t.TempDir(), "ns.npy")
 	calls := 0
-	if err := WriteDataset(o, out, func(done, total int) {
+	if _, err := WriteDataset(o, out, func(done, total int) {
 		calls++
 		if total != 50+4*3 || done != calls {
 			t.Fatalf("progress %d/%d at call %d", done, total, calls)
@@ -78,11 +78,11 @@ func TestWriteDatasetSplit(t *testing.T) {
 	dir := t.TempDir()
 	o := DefaultDatasetOptions(24)
 	o.Frames, o.Spinup = 10, 20
-	if err := WriteDataset(o, filepath.Join(dir, "all.npy"), nil); err != nil {
+	if _, err := WriteDataset(o, filepath.Join(dir, "all.npy"), nil); err != nil {
 		t.Fatal(err)
 	}
 	o.Split = []float64{0.6, 0.2, 0.2}
-	if err := WriteDataset(o, filepath.Join(dir, "s.npy"), nil); err != nil {
+	if _, err := WriteDataset(o, filepath.Join(dir, "s.npy"), nil); err != nil {
 		t.Fatal(err)
 	}
 	all, _ := data.ReadNPY(filepath.Join(dir, "all.npy"))
@@ -128,7 +128,7 @@ func TestBadOptionsWriteNothing(t *testing.T) {
 		o := DefaultDatasetOptions(32)
 		o.Frames, o.Spinup = 2, 1
 		c.edit(&o)
-		err := WriteDataset(o, c.out, nil)
+		_, err := WriteDataset(o, c.out, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: got error %v", c.want, err)
 		}

@@ -90,7 +90,7 @@ func TestTimeStepperOrder(t *testing.T) {
 		p := DefaultParams(32)
 		p.Eps, p.Dt = 0, dt
 		s := mustSolver(t, p)
-		setRandomFlow(s, 3, 3, 2)
+		s.setRandomFlow(3, 3, 2)
 		for i := 0; i < int(math.Round(1/dt)); i++ {
 			s.Step()
 		}
@@ -199,7 +199,7 @@ func spectralDerivative(f []float64, n, axis int) []float64 {
 func TestDivergenceFreeAndCurl(t *testing.T) {
 	const n = 64
 	s := mustSolver(t, DefaultParams(n))
-	setRandomFlow(s, 5, 5, 0.5)
+	s.setRandomFlow(5, 5, 0.5)
 	for i := 0; i < 10; i++ {
 		s.Step()
 	}
@@ -227,7 +227,7 @@ func TestNonlinearTermConserves(t *testing.T) {
 		p := DefaultParams(n)
 		p.Eps = 0
 		s := mustSolver(t, p)
-		setRandomFlow(s, uint64(n), float64(n)/8, 1) // energy up to the cutoff, where aliasing would bite
+		s.setRandomFlow(uint64(n), float64(n)/8, 1) // energy up to the cutoff, where aliasing would bite
 		s.parallel(s.w, func(c0, c1 int) { s.prepare(s.zh, c0, c1) })
 		s.parallel(s.n, s.products)
 		s.parallel(s.w, func(c0, c1 int) { s.nonlinear(s.nk, c0, c1) })
@@ -301,7 +301,7 @@ func TestEnergyBudget(t *testing.T) {
 	half := p
 	half.Dt /= 2
 	mid := mustSolver(t, half)
-	setRandomFlow(s, 8, 5, 0.5)
+	s.setRandomFlow(8, 5, 0.5)
 	for i := 0; i < 200; i++ {
 		s.Step()
 	}

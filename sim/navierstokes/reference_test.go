@@ -27,7 +27,7 @@ func TestAgreesWithNumPy(t *testing.T) {
 				p.Eps = 0
 			}
 			s := mustSolver(t, p)
-			setRandomFlow(s, 11, 4, 0.5)
+			s.setRandomFlow(11, 4, 0.5)
 			for i := 0; i < 20; i++ { // let the forcing leave its mark
 				s.Step()
 			}
@@ -87,19 +87,4 @@ func mustSolver(t testing.TB, p Params) *Solver {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// setRandomFlow sets a random smooth vorticity field whose energy spectrum peaks near kPeak, scaled to
-// energy e (deterministic in seed).
-func setRandomFlow(s *Solver, seed uint64, kPeak, e float64) {
-	rng := newTestRNG(seed)
-	s.SetVorticitySpectrum(func(kx, ky int) complex128 {
-		k := math.Hypot(float64(kx), float64(ky))
-		a := k * math.Exp(-(k-kPeak)*(k-kPeak)/4)
-		return complex(a*rng.NormFloat64(), a*rng.NormFloat64())
-	})
-	f := math.Sqrt(e / s.Energy())
-	for i := range s.zh {
-		s.zh[i] = scale(f, s.zh[i])
-	}
 }

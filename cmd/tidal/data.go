@@ -1,0 +1,204 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/sim/frames"
+	"github.com/tidal-forecast/tidal/sim/navierstokes"
+	"github.com/tidal-forecast/tidal/sim/waves"
+)
+
+// dataCmd groups the dataset generators.
+var dataCmd = &cobra.Command{
+	Use:   "data",
+	Short: "Generate datasets: forced 2D turbulence (navier-stokes) and travelling waves (waves)",
+	Args:  cobra.NoArgs,
+	RunE: func(cmd *cobra.Command, args []string) error {
+		return cmd.Help()
+	},
+}
+
+func init() {
+	rootCmd.AddCommand(dataCmd)
+	dataCmd.AddCommand(newNavierStokesCmd(), newWavesCmd())
+}
+
+const splitHelp = `split the frames into three contiguous files, train,val,test fractions summing to 1, e.g. 0.8,0.1,0.1 ` +
+	`(FILE.npy becomes FILE_train.npy, FILE_val.npy, FILE_test.npy, each with its .json)`
+
+func newNavierStokesCmd() *cobra.Command {
+	o := navierstokes.DefaultDatasetOptions(navierstokes.PaperN)
+	o.Frames = 100
+	var out, nu, split string
+	var quiet bool
+	cmd := &cobra.Command{
+		Use:   "navier-stokes --out FILE.npy [flags]",
+		Short: "Simulate forced 2D turbulence and save vorticity (and velocity) frames",
+		Long: `navier-stokes integrates the forced vorticity equation on the 2π-periodic square,
+
+  ∂ζ/∂t + u·∇ζ = F − μζ − ν(−∇²)^nν ζ,
+
+pseudo-spectrally with 2/3-rule dealiasing and the ETDRK4 stepper, forced white-in-time on a ring of
+wavenumbers around k_f at energy injection rate ε (guided-idm spec §6.1; docs/NAVIER_STOKES.md). It starts
+from rest, discards --spinup steps, then saves a frame every --save-every steps to FILE.npy as
+[frames, channels, N, N] float32 (channels ζ, or ζ, u, v with --velocity; x is the last axis), with every
+parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the paper's.`,
+		Example: `  tidal data navier-stokes --out ns.npy --size 64 --frames 200 --velocity --seed 1
+  tidal data navier-stokes --out ns.npy --size 256 --frames 73000 --split 0.64,0.18,0.18`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return fmt.Errorf("--out FILE.npy is required")
+			}
+			if err := parseNu(nu, &o.Params); err != nil {
+				return err
+			}
+			var err error
+			if o.Split, err = frames.ParseSplit(split); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			bar := newProgress(cmd.ErrOrStderr(), quiet, o.TotalSteps(), fmt.Sprintf("navier-stokes %d²", o.N))
+			start := time.Now()
+			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.set(done) })
+			bar.finish()
+			if err != nil {
+				return err
+			}
+			w := cmd.OutOrStdout()
+			for _, p := range sum.Parts {
+				fmt.Fprintf(w, "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
+			}
+			fmt.Fprintf(w, "%d steps in %.1f s; last frame t = %.2f, energy %.4g, enstrophy %.4g\n",
+				sum.Steps, time.Since(start).Seconds(), sum.Time, sum.Energy, sum.Enstrophy)
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
+	f.IntVar(&o.N, "size", o.N, "grid points N per side (even; the domain is 2π × 2π)")
+	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames to save")
+	f.BoolVar(&o.Velocity, "velocity", false, "also save the velocity (u, v) as channels 2 and 3")
+	f.Uint64Var(&o.Seed, "seed", 0, "seed of the forcing noise")
+	f.IntVar(&o.Spinup, "spinup", o.Spinup, "solver steps run from rest and discarded before frame 0 (≥ 6000 reaches steady energy at dt 0.005)")
+	f.IntVar(&o.SaveEvery, "save-every", o.SaveEvery, "solver steps between saved frames")
+	f.StringVar(&nu, "nu", "auto", `hyperviscosity ν, or "auto": ν·M^(2nν) as on the paper's 256² grid (ν = 2e-7 there), M the dealiasing cutoff`)
+	f.IntVar(&o.NuOrder, "nu-order", o.NuOrder, "viscosity order nν: dissipation ν|k|^(2nν) (1 = ordinary viscosity)")
+	f.Float64Var(&o.Mu, "drag", o.Mu, "linear drag μ (1/time)")
+	f.Float64Var(&o.Kf, "kf", o.Kf, "forcing wavenumber k_f (modes per 2π)")
+	f.Float64Var(&o.DeltaF, "delta-f", o.DeltaF, "width δ_f of the forcing ring (wavenumber)")
+	f.Float64Var(&o.Eps, "eps", o.Eps, "energy injection rate ε (energy/time; 0 = unforced)")
+	f.Float64Var(&o.Dt, "dt", o.Dt, "time step (the frame spacing is save-every × dt)")
+	f.IntVar(&o.Workers, "workers", 0, "goroutines per step (0 = one per core)")
+	f.StringVar(&split, "split", "", splitHelp)
+	f.BoolVar(&quiet, "quiet", false, "no progress bar")
+	return cmd
+}
+
+// parseNu reads --nu: a number ≥ 0, or "auto".
+func parseNu(s string, p *navierstokes.Params) error {
+	if strings.EqualFold(strings.TrimSpace(s), "auto") {
+		p.NuAuto = true
+		return nil
+	}
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil {
+		return fmt.Errorf(`--nu %q: expected a number ≥ 0 or "auto"`, s)
+	}
+	p.Nu, p.NuAuto = v, false
+	return nil
+}
+
+func newWavesCmd() *cobra.Command {
+	o := waves.DefaultOptions()
+	var out, split string
+	cmd := &cobra.Command{
+		Use:   "waves --out FILE.npy [flags]",
+		Short: "Generate the travelling-waves sanity dataset",
+		Long: `waves writes sums of travelling plane waves on the 2π-periodic square,
+
+  f_c(x, y, t) = Σ_j a sin(k_j·x − ω_j t + φ_j),  ω_j = c_j|k_j|,  a = sqrt(2/waves),
+
+with random integer wavevectors, phases and phase speeds per channel: a field whose future is an exact
+function of its past, for fast end-to-end tests of every model. The file is [frames, channels, N, N]
+float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
+		Example: `  tidal data waves --out waves.npy --size 32 --frames 200 --seed 1`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return fmt.Errorf("--out FILE.npy is required")
+			}
+			var err error
+			if o.Split, err = frames.ParseSplit(split); err != nil {
+				return err
+			}
+			if err := waves.WriteDataset(o, out); err != nil {
+				return err
+			}
+			parts, _ := frames.PlanParts(out, o.Frames, o.Split)
+			for _, p := range parts {
+				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
+	f.IntVar(&o.N, "size", o.N, "grid points N per side")
+	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames")
+	f.IntVar(&o.Channels, "channels", o.Channels, "independent fields per frame")
+	f.IntVar(&o.Waves, "waves", o.Waves, "waves summed per channel")
+	f.IntVar(&o.KMax, "kmax", o.KMax, "largest wavevector component |kx|, |ky| (modes per 2π)")
+	f.Float64Var(&o.SpeedMin, "speed-min", o.SpeedMin, "smallest phase speed (domain units per time unit)")
+	f.Float64Var(&o.SpeedMax, "speed-max", o.SpeedMax, "largest phase speed (domain units per time unit)")
+	f.Float64Var(&o.Dt, "dt", o.Dt, "time between frames")
+	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
+	f.StringVar(&split, "split", "", splitHelp)
+	return cmd
+}
+
+// progress is a progress bar on a terminal, or nothing.
+type progress struct{ bar *progressbar.ProgressBar }
+
+// newProgress draws a bar of total steps on w when w is a terminal and quiet is false.
+func newProgress(w io.Writer, quiet bool, total int, what string) progress {
+	f, ok := w.(*os.File)
+	if quiet || !ok || total <= 0 {
+		return progress{}
+	}
+	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
+		return progress{}
+	}
+	return progress{progressbar.NewOptions(total,
+		progressbar.OptionSetWriter(w),
+		progressbar.OptionSetDescription(what),
+		progressbar.OptionShowCount(),
+		progressbar.OptionShowIts(),
+		progressbar.OptionSetItsString("steps"),
+		progressbar.OptionThrottle(100*time.Millisecond),
+		progressbar.OptionSetPredictTime(true),
+		progressbar.OptionClearOnFinish(),
+	)}
+}
+
+func (p progress) set(done int) {
+	if p.bar != nil {
+		_ = p.bar.Set(done)
+	}
+}
+
+func (p progress) finish() {
+	if p.bar != nil {
+		_ = p.bar.Finish()
+	}
+}
