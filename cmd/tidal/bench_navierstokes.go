@@ -62,7 +62,7 @@ faster NumPy form over the faster Go run.`,
 					if err := keep("go1", d, err); err != nil {
 						return err
 					}
-					d, err = navierstokes.TimeStep(n, k, 0)
+					d, err = navierstokes.TimeStep(n, k, runtime.GOMAXPROCS(0))
 					if err := keep("goall", d, err); err != nil {
 						return err
 					}

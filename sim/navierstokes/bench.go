@@ -23,7 +23,7 @@ func BenchSteps(n int) int {
 }
 
 // TimeStep returns the wall time per step of the Go solver at grid n with the default parameters (ν auto,
-// forcing on), measured over steps steps after a short warm-up, on workers goroutines (0 = all cores).
+// forcing on), measured over steps steps after a short warm-up, on workers goroutines (0 = Params.Workers's automatic choice).
 func TimeStep(n, steps, workers int) (time.Duration, error) {
 	p := DefaultParams(n)
 	p.Workers = workers
