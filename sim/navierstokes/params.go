@@ -52,7 +52,7 @@ type Params struct {
 	Seed uint64
 	// Workers is the number of goroutines a step uses; 0 chooses: one below N = 128, where a step's nine
 	// synchronisations cost more than a second core saves (and much more when the cores are shared),
-	// GOMAXPROCS from N = 128 up. Results are bit-for-bit the same for any value.
+	// GOMAXPROCS from N = 128 up. For a given build and CPU, results are bit-for-bit the same for any value.
 	Workers int
 }
 

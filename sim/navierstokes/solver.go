@@ -207,18 +207,26 @@ func (s *Solver) segments(c0, c1 int, f func(lo, hi int)) {
 	}
 }
 
-// parallel splits [0, n) into Params.Workers contiguous blocks and runs f on each.
+// parallel splits [0, n) into Params.Workers contiguous blocks and runs f on each. Block edges are even,
+// so that every column pair goes through the same (vector or scalar) FFT code whatever the number of
+// workers, which keeps results bit-for-bit independent of it.
 func (s *Solver) parallel(n int, f func(lo, hi int)) {
-	k := min(s.p.Workers, n)
+	k := min(s.p.Workers, n/2)
 	if k <= 1 {
 		f(0, n)
 		return
 	}
+	edge := func(j int) int {
+		if j == k {
+			return n
+		}
+		return (j * n / k) &^ 1
+	}
 	var wg sync.WaitGroup
 	for j := 1; j < k; j++ {
-		wg.Go(func() { f(j*n/k, (j+1)*n/k) })
+		wg.Go(func() { f(edge(j), edge(j+1)) })
 	}
-	f(0, n/k)
+	f(0, edge(1))
 	wg.Wait()
 }
 
