@@ -103,13 +103,3 @@ func TestDataWavesSplit(t *testing.T) {
 		t.Fatalf("train part: %v %v", a, err)
 	}
 }
-
-func TestBenchNavierStokesRuns(t *testing.T) {
-	printed, err := runData(t, "bench", "navier-stokes", "--sizes", "24", "--steps", "2", "--repeats", "1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.Contains(printed, "   24 ") || !strings.Contains(printed, "load average") {
-		t.Fatalf("unexpected output:\n%s", printed)
-	}
-}
