@@ -47,30 +47,47 @@ func (p Pooling) outSize(h, w int) (int, int) {
 
 // poolImage pools the h×w image src into dst (length outSize).
 func (p Pooling) poolImage(dst, src []float64, h, w int) {
+	if p.Kind == "avg" {
+		p.avgPoolImage(dst, src, h, w)
+		return
+	}
 	oh, ow := p.outSize(h, w)
-	norm := 1 / float64(p.Size*p.Size)
 	for i := 0; i < oh; i++ {
 		r0 := i*p.Stride - p.Pad
 		for j := 0; j < ow; j++ {
 			c0 := j*p.Stride - p.Pad
-			acc := 0.0
-			if p.Kind == "max" {
-				acc = math.Inf(-1)
-			}
+			acc := math.Inf(-1)
 			for r := max(r0, 0); r < min(r0+p.Size, h); r++ {
-				row := src[r*w : (r+1)*w]
-				for c := max(c0, 0); c < min(c0+p.Size, w); c++ {
-					if p.Kind == "max" {
-						acc = math.Max(acc, row[c])
-					} else {
-						acc += row[c]
-					}
+				for _, v := range src[r*w+max(c0, 0) : r*w+min(c0+p.Size, w)] {
+					acc = math.Max(acc, v)
 				}
 			}
-			if p.Kind == "avg" {
-				acc *= norm
-			}
 			dst[i*ow+j] = acc
+		}
+	}
+}
+
+// avgPoolImage averages windows in O(1) each from the image's summed-area table, so large windows (FSS
+// neighbourhoods) cost no more than small ones.
+func (p Pooling) avgPoolImage(dst, src []float64, h, w int) {
+	sat := make([]float64, (h+1)*(w+1)) // sat[i][j] = Σ src[0..i)[0..j)
+	for i := 0; i < h; i++ {
+		var row float64
+		for j := 0; j < w; j++ {
+			row += src[i*w+j]
+			sat[(i+1)*(w+1)+j+1] = sat[i*(w+1)+j+1] + row
+		}
+	}
+	oh, ow := p.outSize(h, w)
+	norm := 1 / float64(p.Size*p.Size)
+	for i := 0; i < oh; i++ {
+		r0 := max(i*p.Stride-p.Pad, 0)
+		r1 := min(i*p.Stride-p.Pad+p.Size, h)
+		for j := 0; j < ow; j++ {
+			c0 := max(j*p.Stride-p.Pad, 0)
+			c1 := min(j*p.Stride-p.Pad+p.Size, w)
+			sum := sat[r1*(w+1)+c1] - sat[r0*(w+1)+c1] - sat[r1*(w+1)+c0] + sat[r0*(w+1)+c0]
+			dst[i*ow+j] = sum * norm
 		}
 	}
 }
