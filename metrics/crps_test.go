@@ -279,7 +279,9 @@ func TestPooledCRPS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	avg := func(v []float64, i, j int) float64 { return (v[i*4+j] + v[i*4+j+1] + v[(i+1)*4+j] + v[(i+1)*4+j+1]) / 4 }
+	avg := func(v []float64, i, j int) float64 {
+		return (v[i*4+j] + v[i*4+j+1] + v[(i+1)*4+j] + v[(i+1)*4+j+1]) / 4
+	}
 	var want float64
 	for i := 0; i < 3; i++ {
 		for j := 0; j < 3; j++ {

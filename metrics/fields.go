@@ -36,6 +36,7 @@ type Fields[T Float] struct {
 	Field                 []int // shape of one field, e.g. [channels, H, W] or [series]
 
 	data                                 []T
+	shape                                []int // shape of the whole array
 	caseStride, memberStride, leadStride int
 	offsets                              []int // offset of each field point from the field's base, C order of Field
 }
@@ -94,7 +95,7 @@ func newFields[T Float](data []T, shape []int, member, lead int) (*Fields[T], er
 		strides[i] = s
 		s *= shape[i]
 	}
-	f := &Fields[T]{data: data, Members: 1, Leads: shape[lead], leadStride: strides[lead]}
+	f := &Fields[T]{data: data, shape: append([]int(nil), shape...), Members: 1, Leads: shape[lead], leadStride: strides[lead]}
 	if member >= 0 {
 		f.Members, f.memberStride = shape[member], strides[member]
 	}
@@ -163,16 +164,9 @@ func (f *Fields[T]) CopyField(dst []float64, c, m, l int) []float64 {
 
 // CheckFinite returns an error naming the first NaN or infinite value by its index in the array.
 func (f *Fields[T]) CheckFinite() error {
-	for c := 0; c < f.Cases; c++ {
-		for m := 0; m < f.Members; m++ {
-			for l := 0; l < f.Leads; l++ {
-				b := f.base(c, m, l)
-				for p, o := range f.offsets {
-					if v := float64(f.data[b+o]); math.IsNaN(v) || math.IsInf(v, 0) {
-						return fmt.Errorf("value %v at case %d, member %d, lead %d, field point %v", v, c, m, l, unravel(p, f.Field))
-					}
-				}
-			}
+	for i, v := range f.data {
+		if x := float64(v); math.IsNaN(x) || math.IsInf(x, 0) {
+			return fmt.Errorf("value %v at index %v of shape %v", x, unravel(i, f.shape), f.shape)
 		}
 	}
 	return nil

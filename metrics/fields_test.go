@@ -97,7 +97,7 @@ func TestBadShapesAreRefused(t *testing.T) {
 	a := make([]float64, 2*2*3*4)
 	a[17] = nanValue()
 	f, _ = NewEnsemble(a, []int{2, 2, 3, 4}, DefaultLayout)
-	if err := f.CheckFinite(); err == nil || !strings.Contains(err.Error(), "case 0, member 1, lead 1, field point [1]") {
+	if err := f.CheckFinite(); err == nil || !strings.Contains(err.Error(), "index [0 1 1 1] of shape [2 2 3 4]") {
 		t.Errorf("NaN: %v", err)
 	}
 }
