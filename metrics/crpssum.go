@@ -31,10 +31,12 @@ func CRPSSum[F, O Float](f *Fields[F], o *Fields[O], est Estimator) (Ratio, erro
 		return Ratio{}, fmt.Errorf("%v needs at least %d members; the forecast has %d", est, est.minMembers(), f.Members)
 	}
 	num := make([]float64, len(z))
+	den := make([]float64, len(z))
 	for i := range z {
 		num[i] = CRPSEnsemble(s[i*f.Members:(i+1)*f.Members], z[i], est)
+		den[i] = math.Abs(z[i])
 	}
-	return ratioByLead(num, z, f.Cases, f.Leads)
+	return ratioByLead(num, den, f.Cases, f.Leads)
 }
 
 // DefaultQuantiles are the levels 0.05, 0.10, …, 0.95 of GluonTS's evaluator and CSDI.
