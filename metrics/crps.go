@@ -99,11 +99,29 @@ type CRPSOptions struct {
 	NonNegativeTruthOnly bool
 }
 
+// networkMaxMembers is the largest ensemble sorted with the vectorised sorting network, whose
+// O(M log² M) comparators beat a per-point O(M log M) sort for ensembles of this size; larger ensembles
+// are sorted point by point.
+const networkMaxMembers = 128
+
+// crpsColumnsBySort is crpsColumns for large ensembles: each column is copied out, sorted with an
+// O(M log M) sort and scored.
+func crpsColumnsBySort(rows []float64, stride, m, n int, y []float64, est Estimator, out, column []float64) {
+	for j := 0; j < n; j++ {
+		for k := 0; k < m; k++ {
+			column[k] = rows[k*stride+j]
+		}
+		slices.Sort(column)
+		out[j] = CRPSSorted(column, y[j], est)
+	}
+}
+
 // CRPS returns, for each lead l, the CRPS averaged over the field points (weighted by w_p) and over cases:
 //
 //	CRPS_l = (1/C) Σ_c [ Σ_p w_p crps(x_{c,·,l,p}, y_{c,l,p}) / Σ_p w_p ]
 //
-// with crps the per-point estimator chosen in opt. Work is O(C·L·P·M log M).
+// with crps the per-point estimator chosen in opt. Work is O(C·L·P·M log M): ensembles of up to 128
+// members are sorted many points at a time by a vectorised sorting network, larger ones point by point.
 func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, error) {
 	if err := Match(f, o); err != nil {
 		return nil, err
@@ -121,7 +139,10 @@ func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, e
 	if err != nil {
 		return nil, err
 	}
-	net := sortingNetwork(f.Members)
+	var net [][2]int
+	if f.Members <= networkMaxMembers {
+		net = sortingNetwork(f.Members)
+	}
 	type part struct{ sum, weight float64 }
 	parts := make([]part, f.Cases*f.Leads)
 	scratch := make([]*memberScratch, numWorkers(len(parts)))
@@ -136,8 +157,12 @@ func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, e
 		for p0 := 0; p0 < src.points; p0 += chunkPoints {
 			n := src.gather(s, p0)
 			copy(s.yChunk, s.y[p0:p0+n])
-			sortColumns(s.chunk, chunkPoints, n, net)
-			crpsColumns(s.chunk, chunkPoints, f.Members, n, s.yChunk, opt.Estimator, s.out)
+			if net != nil {
+				sortColumns(s.chunk, chunkPoints, n, net)
+				crpsColumns(s.chunk, chunkPoints, f.Members, n, s.yChunk, opt.Estimator, s.out)
+			} else {
+				crpsColumnsBySort(s.chunk, chunkPoints, f.Members, n, s.yChunk, opt.Estimator, s.out, s.column)
+			}
 			for j, v := range s.out[:n] {
 				if opt.NonNegativeTruthOnly && s.yChunk[j] < 0 {
 					continue

@@ -163,7 +163,16 @@ func referenceCRPS(f, o *Fields[float64], w []float64, fair, mask bool) []float6
 				for m := range x {
 					x[m] = f.At(c, m, l, p)
 				}
-				s += weightAt(w, p) * pairwiseCRPS(x, y, fair)
+				var v float64
+				switch {
+				case len(x) <= 70:
+					v = pairwiseCRPS(x, y, fair)
+				case fair:
+					v = CRPSEnsemble(x, y, Fair)
+				default:
+					v = CRPSEnsemble(x, y, Empirical)
+				}
+				s += weightAt(w, p) * v
 				ws += weightAt(w, p)
 			}
 			if ws > 0 {
@@ -177,11 +186,12 @@ func referenceCRPS(f, o *Fields[float64], w []float64, fair, mask bool) []float6
 }
 
 // TestCRPSFieldsAgreeWithPairwise scores random forecasts (a field of 3×29×31 points, so chunks have a
-// tail; members 1, 2, 7, 50 and 70, beyond one vector and one power of two) through a moved layout, with
-// row weights and with DyDiff's mask, in float64 and float32, against the point-by-point pairwise reference.
+// tail; members 1, 2, 7, 50, 70 (beyond one vector and one power of two) and 130 (sorted point by point))
+// through a moved layout, with row weights and with DyDiff's mask, in float64 and float32, against the
+// point-by-point reference: pairwise for M ≤ 70, CRPSEnsemble (itself checked pairwise above) for M = 130.
 func TestCRPSFieldsAgreeWithPairwise(t *testing.T) {
 	const c, l, ch, h, wd = 2, 2, 3, 29, 31
-	for _, m := range []int{1, 2, 7, 50, 70} {
+	for _, m := range []int{1, 2, 7, 50, 70, 130} {
 		// layout [members, cases, lead, ch, h, w]
 		a := randomArray(uint64(m), m*c*l*ch*h*wd, 0.2)
 		y := randomArray(uint64(m)+100, c*l*ch*h*wd, 0)

@@ -24,6 +24,7 @@ type memberScratch struct {
 	img    []float64 // one unpooled field (pooled only)
 	yChunk []float64 // truth of the points in chunk
 	out    []float64 // one result per point in chunk
+	column []float64 // one point's members (large ensembles)
 }
 
 func newMemberSource[F, O Float](f *Fields[F], o *Fields[O], pool *Pooling) (*memberSource[F, O], error) {
@@ -45,6 +46,7 @@ func (s *memberSource[F, O]) newScratch() *memberScratch {
 		y:      make([]float64, s.points),
 		yChunk: make([]float64, chunkPoints),
 		out:    make([]float64, chunkPoints),
+		column: make([]float64, s.members),
 	}
 	if s.pool != nil {
 		sc.pooled = make([]float64, s.members*s.points)
