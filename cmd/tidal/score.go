@@ -120,6 +120,12 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
+	rep.Settings["forecast_file"] = fl.forecast
+	rep.Settings["truth_file"] = fl.obs
+	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
+	if fl.latWeights != "" {
+		rep.Settings["weights"] = fl.latWeights + ", normalised to mean 1"
+	}
 	js, err := rep.JSON()
 	if err != nil {
 		return err

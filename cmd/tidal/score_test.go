@@ -86,6 +86,10 @@ func TestScoreCommandMatchesLibrary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	rep.Settings["forecast_file"] = p("f.npy")
+	rep.Settings["truth_file"] = p("y.npy")
+	rep.Settings["axes"] = "forecast members 1, lead 2 (cases: first other axis)"
+	rep.Settings["weights"] = p("lat.npy") + ", normalised to mean 1"
 	want, _ := rep.JSON()
 	if strings.TrimSpace(out1) != strings.TrimSpace(string(want)) {
 		t.Fatalf("tidal score printed\n%s\nthe library gives\n%s", out1, want)
