@@ -93,8 +93,8 @@ type CRPSOptions struct {
 	// Pool, when set, pools every member's field and the truth over windows before scoring (DyDiff's pooled
 	// CRPS). Weights must then be nil.
 	Pool *Pooling
-	// NonNegativeTruthOnly averages only over points whose truth is ≥ 0 (after pooling), reproducing the
-	// DyDiff evaluation's mask (spec dydiff.md §8.1 and §9.10). Off by default: it drops about half the
+	// NonNegativeTruthOnly averages only over points whose truth is ≥ 0 (with pooling: whose window holds
+	// no negative truth value), reproducing the DyDiff evaluation's mask (spec dydiff.md §8.1 and §9.10). Off by default: it drops about half the
 	// points of a signed field. Cases and leads where no point qualifies are left out of the mean.
 	NonNegativeTruthOnly bool
 }
@@ -164,7 +164,7 @@ func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, e
 				crpsColumnsBySort(s.chunk, chunkPoints, f.Members, n, s.yChunk, opt.Estimator, s.out, s.column)
 			}
 			for j, v := range s.out[:n] {
-				if opt.NonNegativeTruthOnly && s.yChunk[j] < 0 {
+				if opt.NonNegativeTruthOnly && s.yMin[p0+j] < 0 {
 					continue
 				}
 				wp := weightAt(opt.Weights, p0+j)

@@ -24,8 +24,11 @@ func Hovmoller[T Float](frames []T, nt, h, w int, band HovmollerBand) ([][]float
 	if len(frames) != nt*h*w {
 		return nil, fmt.Errorf("Hovmöller: %d values are not %d frames of %d×%d", len(frames), nt, h, w)
 	}
-	extent := []int{h, w}[band.Axis%2]
-	if band.Axis != 0 && band.Axis != 1 || band.From < 0 || band.To > extent || band.From >= band.To {
+	if band.Axis != 0 && band.Axis != 1 {
+		return nil, fmt.Errorf("Hovmöller band axis %d: expected 0 (average rows) or 1 (average columns)", band.Axis)
+	}
+	extent := []int{h, w}[band.Axis]
+	if band.From < 0 || band.To > extent || band.From >= band.To {
 		return nil, fmt.Errorf("Hovmöller band %+v does not fit a %d×%d image (axis 0 or 1, 0 ≤ from < to ≤ %d)", band, h, w, extent)
 	}
 	rows := make([][]float64, nt)

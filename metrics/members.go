@@ -20,6 +20,7 @@ type memberScratch struct {
 	bases  []int     // base offset of each member's field (unpooled)
 	chunk  []float64 // members × chunkPoints, member-major
 	y      []float64 // truth at every (pooled) point
+	yMin   []float64 // smallest truth value under each pooled point (= y without pooling), for the mask
 	pooled []float64 // members × points, member-major (pooled only)
 	img    []float64 // one unpooled field (pooled only)
 	yChunk []float64 // truth of the points in chunk
@@ -48,9 +49,11 @@ func (s *memberSource[F, O]) newScratch() *memberScratch {
 		out:    make([]float64, chunkPoints),
 		column: make([]float64, s.members),
 	}
+	sc.yMin = sc.y
 	if s.pool != nil {
 		sc.pooled = make([]float64, s.members*s.points)
 		sc.img = make([]float64, s.f.Points())
+		sc.yMin = make([]float64, s.points)
 	}
 	return sc
 }
@@ -65,6 +68,14 @@ func (s *memberSource[F, O]) load(sc *memberScratch, c, l int) {
 		return
 	}
 	s.pool.poolField(sc.y, s.o.CopyField(sc.img, c, 0, l), s.f.Field)
+	for i, v := range sc.img { // min-pool the truth as −max(−y), for DyDiff's mask
+		sc.img[i] = -v
+	}
+	minPool := Pooling{Kind: "max", Size: s.pool.Size, Stride: s.pool.Stride, Pad: s.pool.Pad}
+	minPool.poolField(sc.yMin, sc.img, s.f.Field)
+	for i, v := range sc.yMin {
+		sc.yMin[i] = -v
+	}
 	for m := 0; m < s.members; m++ {
 		s.pool.poolField(sc.pooled[m*s.points:(m+1)*s.points], s.f.CopyField(sc.img, c, m, l), s.f.Field)
 	}
@@ -80,6 +91,8 @@ func (s *memberSource[F, O]) gather(sc *memberScratch, p0 int) int {
 		return n
 	}
 	offs := s.f.offsets[p0 : p0+n]
+	// Offsets strictly increase (field axes keep their order, and C-order strides shrink along them), so a
+	// span of n−1 means the n points are contiguous.
 	contiguous := offs[n-1]-offs[0] == n-1
 	for m, b := range sc.bases {
 		row := sc.chunk[m*chunkPoints : m*chunkPoints+n]

@@ -75,11 +75,15 @@ func TestScoreMatchesNumPyReference(t *testing.T) {
 	must(t, err)
 	masked, err := CRPS(f, o, CRPSOptions{Estimator: Empirical, NonNegativeTruthOnly: true})
 	must(t, err)
+	avg2 := CRPSPooling("avg", 2)
+	pooledMasked, err := CRPS(f, o, CRPSOptions{Estimator: Fair, Pool: &avg2, NonNegativeTruthOnly: true})
+	must(t, err)
 	got := map[string]MetricResult{}
 	for _, r := range append(rep.Metrics, rep2.Metrics[1:]...) {
 		got[r.Name] = r
 	}
 	got["crps-masked"] = MetricResult{PerLead: values(masked)}
+	got["crps-fair-masked@avg2"] = MetricResult{PerLead: values(pooledMasked)}
 	delete(got, "crps-sum-fair") // the reference has the empirical form only; crps_test checks fair vs empirical
 	if len(got) != len(ref) {
 		t.Errorf("Go scored %d metrics, reference %d", len(got), len(ref))

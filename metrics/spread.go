@@ -24,14 +24,11 @@ type SpreadSkill struct {
 // taken over the squared quantities before the square root (as GenCast does; the paper's aggregation over
 // forecasts is UNCONFIRMED). It needs M ≥ 2.
 func SpreadSkillRatio[F, O Float](f *Fields[F], o *Fields[O], weights []float64) (SpreadSkill, error) {
-	if err := Match(f, o); err != nil {
+	if err := checkWeights(f, o, weights); err != nil {
 		return SpreadSkill{}, err
 	}
 	if f.Members < 2 {
 		return SpreadSkill{}, fmt.Errorf("spread needs at least 2 members; the forecast has %d", f.Members)
-	}
-	if weights != nil && len(weights) != f.Points() {
-		return SpreadSkill{}, fmt.Errorf("%d weights for a field of %d points", len(weights), f.Points())
 	}
 	vars, errs := meanSquares(f, o, weights)
 	mf := float64(f.Members)

@@ -72,6 +72,9 @@ for kind, k in params["crps_pools"]:
     pf, py = pool(f, kind, k, st, 0), pool(y, kind, k, st, 0)
     c = pairwise_crps(np.moveaxis(pf, 1, -1), py, True)
     out["crps-fair@%s%d" % (kind, k)] = {"per_lead": per_lead(c.mean((2, 3, 4)))}
+    if (kind, k) == ("avg", 2):  # DyDiff's mask after pooling: no negative truth in the window
+        mask = pool(-y, "max", k, st, 0) <= 0
+        out["crps-fair-masked@avg2"] = {"per_lead": per_lead((c * mask).sum((2, 3, 4)) / mask.sum((2, 3, 4)))}
 
 # Spread, skill, SSR, RMSE, bias.
 xbar = f.mean(1)
