@@ -94,8 +94,9 @@ type CRPSOptions struct {
 	// CRPS). Weights must then be nil.
 	Pool *Pooling
 	// NonNegativeTruthOnly averages only over points whose truth is ≥ 0 (with pooling: whose window holds
-	// no negative truth value), reproducing the DyDiff evaluation's mask (spec dydiff.md §8.1 and §9.10). Off by default: it drops about half the
-	// points of a signed field. Cases and leads where no point qualifies are left out of the mean.
+	// no negative truth value), reproducing the DyDiff evaluation's mask (spec dydiff.md §8.1 and §9.10).
+	// Off by default: it drops about half the points of a signed field. Cases and leads where no point
+	// qualifies are left out of the mean.
 	NonNegativeTruthOnly bool
 }
 

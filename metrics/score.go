@@ -350,9 +350,9 @@ func (r *Report) Table() string {
 		cell := func(v Value) string {
 			f := float64(v)
 			if math.IsNaN(f) {
-				return fmt.Sprintf("%*s", width, "nan")
+				return fmt.Sprintf(" %*s", width-1, "nan")
 			}
-			return fmt.Sprintf("%*.6g", width, f)
+			return fmt.Sprintf(" %*.6g", width-1, f)
 		}
 		fmt.Fprintf(&b, "%-7s", "lead")
 		for _, m := range cols {
