@@ -160,16 +160,13 @@ func TestScoreRolloutCommand(t *testing.T) {
 	if err := data.WriteNPY(path, data.FromFloat32(v, nt, h, w)); err != nil {
 		t.Fatal(err)
 	}
-	var out bytes.Buffer
-	rootCmd.SetOut(&out)
-	rootCmd.SetArgs([]string{"score", "rollout", "--forecast", path, "--obs", path, "--json"})
-	defer rootCmd.SetArgs(nil)
-	if err := rootCmd.Execute(); err != nil {
+	out, err := runTidal(t, "score", "rollout", "--forecast", path, "--obs", path, "--json")
+	if err != nil {
 		t.Fatal(err)
 	}
 	var rep metrics.RolloutReport
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("%v\n%s", err, out.String())
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
 	}
 	if rep.Frames != [2]int{nt, nt} || len(rep.ACFError) != 10 {
 		t.Fatalf("report %+v", rep)
