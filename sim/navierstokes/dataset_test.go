@@ -17,7 +17,7 @@ import (
 // energy the sidecar reports.
 func TestWriteDataset(t *testing.T) {
 	o := DefaultDatasetOptions(32)
-	o.Frames, o.Spinup, o.SaveEvery, o.Velocity, o.Seed = 5, 50, 3, true, 9
+	o.Frames, o.Spinup, o.SaveEvery, o.Velocity, o.Seed, o.NuAuto = 5, 50, 3, true, 9, true
 	out := filepath.Join(t.TempDir(), "ns.npy")
 	calls := 0
 	if _, err := WriteDataset(o, out, func(done, total int) {

@@ -111,7 +111,7 @@ func TestEnstrophySpectrumPeak(t *testing.T) {
 		t.Skip("spins up a flow")
 	}
 	p := DefaultParams(64)
-	p.Seed = 1
+	p.Seed, p.NuAuto = 1, true
 	avg, s := spunUpEnstrophySpectrum(t, p, 3000)
 	peak, tail := peakOf(avg), avg[s.m]/avg[peakOf(avg)]
 	t.Logf("t = %g, E %.3g, Z %.3g; enstrophy spectrum peaks at k = %d; Z(k=M=%d)/Z(peak) = %.2g\n%.3g",

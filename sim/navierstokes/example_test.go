@@ -10,7 +10,7 @@ import (
 // energy grows at about the injection rate ε = 0.1, less drag and hyperviscosity.
 func ExampleSolver() {
 	p := navierstokes.DefaultParams(64)
-	p.Seed = 1
+	p.Seed, p.NuAuto = 1, true
 	s, err := navierstokes.New(p)
 	if err != nil {
 		panic(err)

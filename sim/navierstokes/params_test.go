@@ -24,7 +24,9 @@ func TestAutoNu(t *testing.T) {
 	if Cutoff(256) != 85 || Cutoff(64) != 21 || Cutoff(32) != 10 {
 		t.Errorf("cutoffs %d %d %d, want 85 21 10", Cutoff(256), Cutoff(64), Cutoff(32))
 	}
-	p, err := DefaultParams(64).Resolved()
+	auto := DefaultParams(64)
+	auto.NuAuto = true
+	p, err := auto.Resolved()
 	if err != nil || p.Nu != AutoNu(64, 2) || p.Workers != 1 {
 		t.Fatalf("resolved %+v, %v", p, err)
 	}

@@ -87,7 +87,7 @@ func TestTaylorGreenDecay(t *testing.T) {
 func TestTimeStepperOrder(t *testing.T) {
 	run := func(dt float64) []float64 {
 		p := DefaultParams(32)
-		p.Eps, p.Dt = 0, dt
+		p.Eps, p.Dt, p.NuAuto = 0, dt, true
 		s := mustSolver(t, p)
 		s.setRandomFlow(3, 3, 2)
 		for i := 0; i < int(math.Round(1/dt)); i++ {
