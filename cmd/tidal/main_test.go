@@ -4,6 +4,9 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 // runTidal runs the CLI in-process with args and returns what it printed and its error.
@@ -13,7 +16,7 @@ func runTidal(t *testing.T, args ...string) (string, error) {
 	rootCmd.SetOut(&out)
 	rootCmd.SetErr(&out)
 	rootCmd.SetArgs(args)
-	backendFlag = ""
+	resetFlags(rootCmd)
 	err := rootCmd.Execute()
 	return out.String(), err
 }
@@ -36,5 +39,27 @@ func TestUnknownBackendIsAnError(t *testing.T) {
 	_, err := runTidal(t, "--backend", "tpu", "version")
 	if err == nil || !strings.Contains(err.Error(), `"tpu"`) {
 		t.Fatalf("expected an error naming the backend, got %v", err)
+	}
+}
+
+// resetFlags puts every flag of cmd and its subcommands back to its default, so that in-process runs do
+// not inherit flags from earlier ones.
+func resetFlags(cmd *cobra.Command) {
+	reset := func(f *pflag.Flag) {
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			var def []string
+			if d := strings.Trim(f.DefValue, "[]"); d != "" {
+				def = strings.Split(d, ",")
+			}
+			sv.Replace(def)
+		} else {
+			f.Value.Set(f.DefValue)
+		}
+		f.Changed = false
+	}
+	cmd.Flags().VisitAll(reset)
+	cmd.PersistentFlags().VisitAll(reset)
+	for _, c := range cmd.Commands() {
+		resetFlags(c)
 	}
 }

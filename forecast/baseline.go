@@ -1,0 +1,56 @@
+package forecast
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/tidal-forecast/tidal/data"
+)
+
+// Persistence forecasts that nothing changes: every lead of every member is the last observed frame.
+// It is deterministic, so one member is enough; more are copies. Shape [cases, members, lead, frame...].
+func Persistence(series *data.Array, c Cases, members int) (*data.Array, error) {
+	if members < 1 {
+		return nil, fmt.Errorf("members %d: expected at least 1", members)
+	}
+	ctx, err := Context(series, c)
+	if err != nil {
+		return nil, err
+	}
+	fs := ctx.Shape[2:]
+	size := data.NumElements(fs)
+	out := make([]float32, 0, len(c.Starts)*members*c.Lead*size)
+	for i := range c.Starts {
+		last := ctx.F32[((i+1)*c.Context-1)*size : (i+1)*c.Context*size]
+		for m := 0; m < members*c.Lead; m++ {
+			out = append(out, last...)
+		}
+	}
+	return data.FromFloat32(out, append([]int{len(c.Starts), members, c.Lead}, fs...)...), nil
+}
+
+// Climatology forecasts the climate: each member at each lead is a frame drawn uniformly at random from
+// pool (a series [frames, frame...], typically the training split), independently of the case. It is the
+// reference a skilful ensemble must beat at short leads and match at long ones. The draws depend only on
+// seed, so a forecast is reproducible.
+func Climatology(pool *data.Array, c Cases, members int, seed uint64) (*data.Array, error) {
+	if members < 1 {
+		return nil, fmt.Errorf("members %d: expected at least 1", members)
+	}
+	fs, size, err := frameShape(pool)
+	if err != nil {
+		return nil, err
+	}
+	n := pool.Shape[0]
+	if n < 1 {
+		return nil, fmt.Errorf("climatology pool of shape %v has no frames", pool.Shape)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x7469_6461_6c00)) // "tidal"
+	v := pool.Float32()
+	out := make([]float32, 0, len(c.Starts)*members*c.Lead*size)
+	for range len(c.Starts) * members * c.Lead {
+		k := rng.IntN(n)
+		out = append(out, v[k*size:(k+1)*size]...)
+	}
+	return data.FromFloat32(out, append([]int{len(c.Starts), members, c.Lead}, fs...)...), nil
+}
