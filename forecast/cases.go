@@ -62,23 +62,16 @@ func (c Cases) check(frames int) error {
 
 // Truth gathers the frames each case predicts: [cases, lead, frame...].
 func Truth(series *data.Array, c Cases) (*data.Array, error) {
-	fs, size, err := frameShape(series)
-	if err != nil {
-		return nil, err
-	}
-	if err := c.check(series.Shape[0]); err != nil {
-		return nil, err
-	}
-	v := series.Float32()
-	out := make([]float32, 0, len(c.Starts)*c.Lead*size)
-	for _, s := range c.Starts {
-		out = append(out, v[s*size:(s+c.Lead)*size]...)
-	}
-	return data.FromFloat32(out, append([]int{len(c.Starts), c.Lead}, fs...)...), nil
+	return gather(series, c, 0, c.Lead)
 }
 
 // Context gathers the frames each case observes: [cases, context, frame...].
 func Context(series *data.Array, c Cases) (*data.Array, error) {
+	return gather(series, c, -c.Context, 0)
+}
+
+// gather collects frames Starts[i]+from .. Starts[i]+to-1 of every case: [cases, to-from, frame...].
+func gather(series *data.Array, c Cases, from, to int) (*data.Array, error) {
 	fs, size, err := frameShape(series)
 	if err != nil {
 		return nil, err
@@ -87,9 +80,9 @@ func Context(series *data.Array, c Cases) (*data.Array, error) {
 		return nil, err
 	}
 	v := series.Float32()
-	out := make([]float32, 0, len(c.Starts)*c.Context*size)
+	out := make([]float32, 0, len(c.Starts)*(to-from)*size)
 	for _, s := range c.Starts {
-		out = append(out, v[(s-c.Context)*size:s*size]...)
+		out = append(out, v[(s+from)*size:(s+to)*size]...)
 	}
-	return data.FromFloat32(out, append([]int{len(c.Starts), c.Context}, fs...)...), nil
+	return data.FromFloat32(out, append([]int{len(c.Starts), to - from}, fs...)...), nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"strconv"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 )
@@ -40,7 +40,7 @@ faster NumPy form over the faster Go run.`,
 			if pyErr != nil {
 				fmt.Fprintf(w, "NumPy reference unavailable (%v); timing Go only\n", pyErr)
 			}
-			fmt.Fprintf(w, "load average before: %s; GOMAXPROCS %d\n", loadAverage(), runtime.GOMAXPROCS(0))
+			fmt.Fprintf(w, "load average before: %s; GOMAXPROCS %d\n", benchenv.LoadAverage(), runtime.GOMAXPROCS(0))
 			fmt.Fprintf(w, "%5s %12s %12s %14s %16s %8s\n", "N", "Go 1 core", "Go all", "NumPy flux", "NumPy Basdevant", "ratio")
 			for _, n := range ns {
 				k := steps
@@ -84,7 +84,7 @@ faster NumPy form over the faster Go run.`,
 				}
 				fmt.Fprintln(w, line)
 			}
-			fmt.Fprintf(w, "load average after: %s\n", loadAverage())
+			fmt.Fprintf(w, "load average after: %s\n", benchenv.LoadAverage())
 			return nil
 		},
 	}
@@ -108,16 +108,3 @@ func parseSizes(s string) ([]int, error) {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
-
-// loadAverage returns the 1, 5 and 15 minute load averages from /proc/loadavg, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ")
-}

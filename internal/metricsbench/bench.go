@@ -22,6 +22,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -59,7 +60,7 @@ func Run(opt Options, w io.Writer) (*Result, error) {
 	total := float64(opt.Cases) * float64(m*l*hw)
 	fmt.Fprintf(w, "tidal bench metrics: %d cases × %d members × %d leads × %d×%d = %.1fM forecast values (%.2f GB as float32), one case at a time\n",
 		opt.Cases, m, l, opt.Size, opt.Size, total/1e6, total*4/1e9)
-	fmt.Fprintf(w, "machine: %d cores (GOMAXPROCS %d), load average %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), loadAverage())
+	fmt.Fprintf(w, "machine: %d cores (GOMAXPROCS %d), load average %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), benchenv.LoadAverage())
 
 	var np *numpyProc
 	res := &Result{}
@@ -244,17 +245,4 @@ func (p *numpyProc) score(fc, ob []float32) (float64, []float64, error) {
 func (p *numpyProc) close() {
 	p.in.Close()
 	p.cmd.Wait()
-}
-
-// loadAverage is the 1-, 5- and 15-minute load average from /proc/loadavg, or "unknown".
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], ", ")
 }
