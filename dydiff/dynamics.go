@@ -5,6 +5,7 @@ import (
 	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Dynamics applies the DyDiff Dynamics operator along the frame axis (axis 1) of x [batch, frames, ...]
@@ -39,8 +40,8 @@ func perSample(x, c *Node) *Node {
 		return c
 	}
 	if c.Rank() != 1 || c.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
-		panic(fmt.Sprintf("dydiff: per-sample coefficient has shape %s, expected [%d] (the batch of x %s) or a scalar",
-			c.Shape(), x.Shape().Dimensions[0], x.Shape()))
+		exceptions.Panicf("dydiff: per-sample coefficient has shape %s, expected [%d] (the batch of x %s) or a scalar",
+			c.Shape(), x.Shape().Dimensions[0], x.Shape())
 	}
 	dims := make([]int, x.Rank())
 	for i := range dims {
@@ -81,7 +82,7 @@ func inverseDynamics(y, sg, s1g *Node) *Node {
 
 func checkFrames(x *Node) {
 	if x.Rank() < 2 {
-		panic(fmt.Sprintf("dydiff: tensor of shape %s has no frame axis; expected [batch, frames, ...]", x.Shape()))
+		exceptions.Panicf("dydiff: tensor of shape %s has no frame axis; expected [batch, frames, ...]", x.Shape())
 	}
 }
 

@@ -1,13 +1,13 @@
 package dydiff
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // Net is the network that predicts the (correlated) noise: given the noisy window xt [batch, frames, ...],
@@ -40,7 +40,7 @@ func Forward(s Schedule, x0, t, eps *Node) (xt, target *Node) {
 		panic(err)
 	}
 	if !x0.Shape().Equal(eps.Shape()) {
-		panic(fmt.Sprintf("dydiff.Forward: x0 %s and eps %s differ in shape", x0.Shape(), eps.Shape()))
+		exceptions.Panicf("dydiff.Forward: x0 %s and eps %s differ in shape", x0.Shape(), eps.Shape())
 	}
 	g := x0.Graph()
 	sa, s1a := coefAt(g, s.alphaBar, t)
@@ -63,7 +63,7 @@ func Loss(scope *model.Scope, net Net, s Schedule, x0, t, eps *Node, cond []*Nod
 	xt, target := Forward(s, x0, t, eps)
 	pred := net(scope, xt, ConvertDType(t, x0.DType()), cond)
 	if !pred.Shape().Equal(target.Shape()) {
-		panic(fmt.Sprintf("dydiff.Loss: net returned %s, expected %s", pred.Shape(), target.Shape()))
+		exceptions.Panicf("dydiff.Loss: net returned %s, expected %s", pred.Shape(), target.Shape())
 	}
 	return ReduceAllMean(Square(Sub(pred, target)))
 }

@@ -9,6 +9,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/noise"
 )
@@ -158,7 +159,7 @@ func (st *stepper) stepGraph(stochastic bool) func(*model.Scope, []*Node) []*Nod
 		t := BroadcastToDims(k(0), x.Shape().Dimensions[0])
 		e := st.d.Net(st.d.Scope, x, t, cond)
 		if !e.Shape().Equal(x.Shape()) {
-			panic(fmt.Sprintf("dydiff: Net returned %s for input %s", e.Shape(), x.Shape()))
+			exceptions.Panicf("dydiff: Net returned %s for input %s", e.Shape(), x.Shape())
 		}
 		x0 := Sub(Mul(k(1), x), Mul(k(2), e))
 		if st.s.noising.dataDynamics() {
@@ -221,12 +222,20 @@ func (st *stepper) step(x *tensors.Tensor, c stepCoef) (xPrev, x0 *tensors.Tenso
 // run is the shared loop of every sampler: it starts from the correlated initial noise and walks the
 // steps ts (ascending) backwards, taking each step's c0, ce, cz from weights(ᾱ_t, ᾱ_prev).
 func run(d Denoiser, x *tensors.Tensor, s Schedule, ts []int, seed uint64,
-	weights func(a, ap float64) (c0, ce, cz float64)) (*tensors.Tensor, error) {
+	weights func(a, ap float64) (c0, ce, cz float64)) (out *tensors.Tensor, err error) {
 	st, err := newStepper(d, s, x, seed)
 	if err != nil {
 		return nil, err
 	}
-	defer st.finalize()
+	defer func() {
+		// A panic that GoMLX did not turn into an error (a Net panicking with a non-error value) leaves its
+		// executor mid-compilation, where Finalize would wait forever: report it and leave the executor.
+		if r := recover(); r != nil {
+			out, err = nil, fmt.Errorf("dydiff: sampling failed: %v", r)
+			return
+		}
+		st.finalize()
+	}()
 	cur, err := st.begin(x, s.GammaBar(ts[len(ts)-1]))
 	if err != nil {
 		return nil, err
