@@ -1,0 +1,40 @@
+package main
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+)
+
+// runTidal runs the CLI in-process with args and returns what it printed and its error.
+func runTidal(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var out bytes.Buffer
+	rootCmd.SetOut(&out)
+	rootCmd.SetErr(&out)
+	rootCmd.SetArgs(args)
+	backendFlag = ""
+	err := rootCmd.Execute()
+	return out.String(), err
+}
+
+func TestBackendsListsGoAndExplainsCUDA(t *testing.T) {
+	t.Setenv("TIDAL_PJRT_PLUGIN", "/nonexistent/xla_cuda_plugin.so")
+	out, err := runTidal(t, "backends")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "go    available") {
+		t.Errorf("go backend not listed as available:\n%s", out)
+	}
+	if !strings.Contains(out, "cuda  unavailable") || !strings.Contains(out, "/nonexistent/xla_cuda_plugin.so") {
+		t.Errorf("cuda should be unavailable with the reason:\n%s", out)
+	}
+}
+
+func TestUnknownBackendIsAnError(t *testing.T) {
+	_, err := runTidal(t, "--backend", "tpu", "version")
+	if err == nil || !strings.Contains(err.Error(), `"tpu"`) {
+		t.Fatalf("expected an error naming the backend, got %v", err)
+	}
+}
