@@ -1,6 +1,7 @@
 package dydiff
 
 import (
+	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -126,7 +127,7 @@ func TestDynamicsNoiseStatistics(t *testing.T) {
 			t.Fatal(err)
 		}
 		y := flat32(t, out[0])
-		mean, cov := moments(y, L, 1)
+		mean, cov := gm.Moments(y, L, 1)
 		for f := range L {
 			if math.Abs(cov[f][f]-1) > 0.035 || math.Abs(mean[f]) > 0.025 {
 				t.Errorf("γ̄=%v frame %d: mean %.4f variance %.4f, want 0 and 1", g, f, mean[f], cov[f][f])

@@ -1,7 +1,7 @@
 package dydiff
 
 import (
-	"math"
+	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -68,8 +68,8 @@ func TestExactDenoiserSamplers(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				mean, cov := moments(f64(out), L, P)
-				z := momentZ(mean, cov, d.mu, d.sigma, rows*P)
+				mean, cov := gm.Moments(f64(out), L, P)
+				z := gm.MaxZ(mean, cov, d.Mu, d.Sigma, rows*P)
 				if wrongEta >= 0 {
 					if z < zWrong {
 						t.Errorf("%v %s with wrong γ̄ (η=%v): |z| = %.2f, want > %v: the test cannot see a wrong γ̄",
@@ -80,14 +80,8 @@ func TestExactDenoiserSamplers(t *testing.T) {
 				}
 				ts, _ := s.Timesteps(smp.steps)
 				pm, pc := propagate(initialCov(s, L, ts[len(ts)-1]), ts, smp.exact(truth, s))
-				zp := momentZ(mean, cov, pm, pc, rows*P)
-				disc := 0.0 // relative to the data's standard deviations
-				for i := range L {
-					disc = math.Max(disc, math.Abs(pm[i]-d.mu[i])/math.Sqrt(d.sigma[i][i]))
-					for j := range L {
-						disc = math.Max(disc, math.Abs(pc[i][j]-d.sigma[i][j])/math.Sqrt(d.sigma[i][i]*d.sigma[j][j]))
-					}
-				}
+				zp := gm.MaxZ(mean, cov, pm, pc, rows*P)
+				disc := gm.RelDiff(pm, pc, d.Mu, d.Sigma) // relative to the data's standard deviations
 				t.Logf("%v %s: |z| against the exact output law %.2f, against the data %.2f; discretisation %.4f",
 					mode, smp.name, zp, z, disc)
 				if zp > zLimit {

@@ -95,7 +95,7 @@ func TestLossExactDenoiser(t *testing.T) {
 	const rows, P = 4000, 2
 	d := testGaussian()
 	L := d.frames()
-	x0 := d.sample(11, rows, P)
+	x0 := d.Sample(11, rows, P)
 	r := rand.New(rand.NewPCG(5, 6))
 	eps := make([]float64, len(x0))
 	for i := range eps {

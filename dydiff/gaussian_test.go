@@ -2,85 +2,31 @@ package dydiff
 
 import (
 	"math"
-	"math/rand/v2"
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 )
 
-// gaussian is data whose every pixel's frame vector is N(mu, sigma), independently across pixels.
-type gaussian struct {
-	mu    []float64
-	sigma mat
-}
+// gaussian is the Gaussian test data with the DyDiff closed forms attached.
+type gaussian struct{ gm.Model }
 
-// testGaussian is the data of the exact-denoiser tests: 4 frames, non-zero mean, unequal variances and
-// strong frame-to-frame correlation.
-func testGaussian() gaussian {
-	mu := []float64{0.5, -0.3, 0.2, 0.4}
-	sd := []float64{1.0, 0.8, 1.2, 0.9}
-	s := newMat(4)
-	for i := range 4 {
-		for j := range 4 {
-			s[i][j] = math.Pow(0.8, math.Abs(float64(i-j))) * sd[i] * sd[j]
-		}
-	}
-	return gaussian{mu: mu, sigma: s}
-}
+func testGaussian() gaussian { return gaussian{gm.TestModel()} }
 
-func (d gaussian) frames() int { return len(d.mu) }
-
-// chol returns the lower Cholesky factor of sigma.
-func (d gaussian) chol() mat {
-	n := d.frames()
-	l := newMat(n)
-	for i := range n {
-		for j := 0; j <= i; j++ {
-			s := d.sigma[i][j]
-			for k := range j {
-				s -= l[i][k] * l[j][k]
-			}
-			if i == j {
-				l[i][i] = math.Sqrt(s)
-			} else {
-				l[i][j] = s / l[j][j]
-			}
-		}
-	}
-	return l
-}
-
-// sample draws rows×pixels frame vectors stored [rows, L, P].
-func (d gaussian) sample(seed uint64, rows, P int) []float64 {
-	r := rand.New(rand.NewPCG(seed, 99))
-	L, c := d.frames(), d.chol()
-	out := make([]float64, rows*L*P)
-	z := make([]float64, L)
-	for row := range rows {
-		for p := range P {
-			for f := range z {
-				z[f] = r.NormFloat64()
-			}
-			v := c.vec(z)
-			for f := range L {
-				out[(row*L+f)*P+p] = d.mu[f] + v[f]
-			}
-		}
-	}
-	return out
-}
+func (d gaussian) frames() int { return d.Frames() }
 
 // operators returns the matrices D (on the data) and N (on the noise) of the forward process at γ̄:
 // x_t = √ᾱ D x₀ + √(1−ᾱ) N ε, target N ε.
-func operators(noising Noising, L int, g float64) (D, N mat) {
+func operators(noising Noising, L int, g float64) (D, N gm.Mat) {
 	A := dynMatrix(L, g)
 	D, N = A, A
 	if !noising.dataDynamics() {
-		D = identity(L)
+		D = gm.Identity(L)
 	}
 	if !noising.noiseDynamics() {
-		N = identity(L)
+		N = gm.Identity(L)
 	}
 	return D, N
 }
@@ -88,18 +34,18 @@ func operators(noising Noising, L int, g float64) (D, N mat) {
 // optimal returns the MMSE noise predictor at step t of the process s, ê = M x + b, in closed form:
 // with K = ᾱ DΣDᵀ + (1−ᾱ) NNᵀ = Cov(x_t), ê = E[Nε | x_t] = √(1−ᾱ) NNᵀ K⁻¹ (x − √ᾱ D μ);
 // and the expected loss per element, tr(NNᵀ − (1−ᾱ) NNᵀ K⁻¹ NNᵀ)/L.
-func (d gaussian) optimal(s Schedule, t int) (M mat, b []float64, loss float64) {
+func (d gaussian) optimal(s Schedule, t int) (M gm.Mat, b []float64, loss float64) {
 	L := d.frames()
 	a := s.AlphaBar(t)
 	D, N := operators(s.Noising(), L, s.GammaBar(t))
-	NN := N.mul(N.t())
-	K := D.mul(d.sigma).mul(D.t()).scale(a).add(NN.scale(1 - a))
-	M = NN.mul(K.inv()).scale(math.Sqrt(1 - a))
-	b = M.vec(D.vec(d.mu))
+	NN := N.Mul(N.T())
+	K := D.Mul(d.Sigma).Mul(D.T()).Scale(a).Add(NN.Scale(1 - a))
+	M = NN.Mul(K.Inv()).Scale(math.Sqrt(1 - a))
+	b = M.Vec(D.Vec(d.Mu))
 	for i := range b {
 		b[i] *= -math.Sqrt(a)
 	}
-	post := NN.add(M.mul(NN).scale(-math.Sqrt(1 - a)))
+	post := NN.Add(M.Mul(NN).Scale(-math.Sqrt(1 - a)))
 	for i := range L {
 		loss += post[i][i]
 	}
@@ -132,14 +78,14 @@ func (d gaussian) net(s Schedule) Net {
 
 // affine is one sampler step that is affine in x plus Gaussian noise: x' = F x + f + G z, z ~ N(0, I).
 type affine struct {
-	F, G mat
+	F, G gm.Mat
 	f    []float64
 }
 
 // propagate returns the exact mean and covariance of a sampler's output (per pixel, over frames) when
 // every step is affine: m' = F m + f, C' = F C Fᵀ + G Gᵀ, from the initial law N(0, C0). It is a second,
 // independent implementation of the samplers for a linear denoiser, in float64 and without sampling.
-func propagate(C0 mat, ts []int, step func(t, tp int) affine) ([]float64, mat) {
+func propagate(C0 gm.Mat, ts []int, step func(t, tp int) affine) ([]float64, gm.Mat) {
 	m, C := make([]float64, len(C0)), C0
 	for i := len(ts) - 1; i >= 0; i-- {
 		tp := -1
@@ -147,16 +93,14 @@ func propagate(C0 mat, ts []int, step func(t, tp int) affine) ([]float64, mat) {
 			tp = ts[i-1]
 		}
 		s := step(ts[i], tp)
-		m = s.F.vec(m)
+		m = s.F.Vec(m)
 		for j := range m {
 			m[j] += s.f[j]
 		}
-		C = s.F.mul(C).mul(s.F.t()).add(s.G.mul(s.G.t()))
+		C = s.F.Mul(C).Mul(s.F.T()).Add(s.G.Mul(s.G.T()))
 	}
 	return m, C
 }
-
-func (a mat) sub(b mat) mat { return a.add(b.scale(-1)) }
 
 // ddimAffine is a DDIM step of sampler schedule s (η_ddim = eta) with the exact denoiser of truth, written
 // in x-space from spec §6.1: x̂₀ = D_g⁻¹(x − √(1−ᾱ)ê)/√ᾱ, x' = √ᾱ_p D_gp x̂₀ + √(1−ᾱ_p−σ²) N_gp N_g⁻¹ ê + σ N_gp z.
@@ -167,19 +111,19 @@ func (d gaussian) ddimAffine(truth, s Schedule, eta float64) func(t, tp int) aff
 		a, ap := s.AlphaBar(t), s.AlphaBar(tp)
 		Dg, Ng := operators(s.Noising(), L, s.GammaBar(t))
 		Dp, Np := operators(s.Noising(), L, s.GammaBar(tp))
-		Di, Ni := Dg.inv(), Ng.inv()
+		Di, Ni := Dg.Inv(), Ng.Inv()
 		sigma := eta * math.Sqrt((1-ap)/(1-a)*(1-a/ap))
 		c0, ce := math.Sqrt(ap), math.Sqrt(1-ap-sigma*sigma)
-		F0 := Di.mul(identity(L).sub(M.scale(math.Sqrt(1 - a)))).scale(1 / math.Sqrt(a))
-		Fe := Np.mul(Ni).mul(M)
-		F := Dp.mul(F0).scale(c0).add(Fe.scale(ce))
+		F0 := Di.Mul(gm.Identity(L).Sub(M.Scale(math.Sqrt(1 - a)))).Scale(1 / math.Sqrt(a))
+		Fe := Np.Mul(Ni).Mul(M)
+		F := Dp.Mul(F0).Scale(c0).Add(Fe.Scale(ce))
 		f := make([]float64, L)
-		x0b := Dp.mul(Di).vec(b)
-		eb := Np.mul(Ni).vec(b)
+		x0b := Dp.Mul(Di).Vec(b)
+		eb := Np.Mul(Ni).Vec(b)
 		for i := range f {
 			f[i] = -c0*math.Sqrt(1-a)/math.Sqrt(a)*x0b[i] + ce*eb[i]
 		}
-		return affine{F: F, f: f, G: Np.scale(sigma)}
+		return affine{F: F, f: f, G: Np.Scale(sigma)}
 	}
 }
 
@@ -190,25 +134,25 @@ func (d gaussian) ddpmAffine(truth, s Schedule) func(t, tp int) affine {
 	return func(t, tp int) affine {
 		M, b, _ := d.optimal(truth, t)
 		a, ap := s.AlphaBar(t), s.AlphaBar(tp)
-		Ai, Ap := dynMatrix(L, s.GammaBar(t)).inv(), dynMatrix(L, s.GammaBar(tp))
+		Ai, Ap := dynMatrix(L, s.GammaBar(t)).Inv(), dynMatrix(L, s.GammaBar(tp))
 		beta := 1 - a/ap
 		k1, k2 := math.Sqrt(ap)*beta/(1-a), math.Sqrt(1-beta)*(1-ap)/(1-a)
-		Y0 := Ai.sub(Ai.mul(M).scale(math.Sqrt(1 - a))).scale(1 / math.Sqrt(a)) // ŷ₀ = Y0 x + y0
-		y0 := Ai.vec(b)
+		Y0 := Ai.Sub(Ai.Mul(M).Scale(math.Sqrt(1 - a))).Scale(1 / math.Sqrt(a)) // ŷ₀ = Y0 x + y0
+		y0 := Ai.Vec(b)
 		for i := range y0 {
 			y0[i] *= -math.Sqrt(1-a) / math.Sqrt(a)
 		}
-		F := Ap.mul(Y0.scale(k1).add(Ai.scale(k2)))
-		f := Ap.vec(y0)
+		F := Ap.Mul(Y0.Scale(k1).Add(Ai.Scale(k2)))
+		f := Ap.Vec(y0)
 		for i := range f {
 			f[i] *= k1
 		}
-		return affine{F: F, f: f, G: Ap.scale(math.Sqrt(beta * (1 - ap) / (1 - a)))}
+		return affine{F: F, f: f, G: Ap.Scale(math.Sqrt(beta * (1 - ap) / (1 - a)))}
 	}
 }
 
 // initialCov is the covariance of the sampler's first state, Dyn(x, γ̄[τ_max]) of i.i.d. x (or x itself).
-func initialCov(s Schedule, L, tMax int) mat {
+func initialCov(s Schedule, L, tMax int) gm.Mat {
 	_, N := operators(s.Noising(), L, s.GammaBar(tMax))
-	return N.mul(N.t())
+	return N.Mul(N.T())
 }
