@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
+	"github.com/tidal-forecast/tidal/internal/ensemble"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -72,23 +73,14 @@ func newStepper(d Denoiser, s Schedule, x *tensors.Tensor, seed uint64) (*steppe
 		return nil, fmt.Errorf("dydiff: initial noise must be a float32 tensor [batch, frames, ...], got %v", shapeOf(x))
 	}
 	rows := x.Shape().Dimensions[0]
-	members := 0
-	for i, c := range d.Cond {
-		if c == nil || c.Rank() < 1 || rows%c.Shape().Dimensions[0] != 0 {
-			return nil, fmt.Errorf("dydiff: Cond[%d] %v: its batch must divide the %d rows of x", i, shapeOf(c), rows)
-		}
-		m := rows / c.Shape().Dimensions[0]
-		if members != 0 && m != members {
-			return nil, fmt.Errorf("dydiff: Cond[%d] has %d rows, others imply %d members per case",
-				i, c.Shape().Dimensions[0], members)
-		}
-		members = m
+	members, err := ensemble.Members(rows, d.Cond)
+	if err != nil {
+		return nil, fmt.Errorf("dydiff: %w", err)
 	}
-	st := &stepper{d: d, s: s, rows: rows, members: max(members, 1)}
+	st := &stepper{d: d, s: s, rows: rows, members: members}
 	if st.d.Scope == nil {
 		st.d.Scope = model.NewStore().RootScope()
 	}
-	var err error
 	st.noise, err = noise.NewSteps(seed, x.Shape().Dimensions...)
 	if err != nil {
 		return nil, err
@@ -155,7 +147,7 @@ func (st *stepper) stepGraph(stochastic bool) func(*model.Scope, []*Node) []*Nod
 		if stochastic {
 			z, rest = in[2], in[3:]
 		}
-		cond := repeatRows(rest, st.members)
+		cond := ensemble.RepeatRows(rest, st.members)
 		t := BroadcastToDims(k(0), x.Shape().Dimensions[0])
 		e := st.d.Net(st.d.Scope, x, t, cond)
 		if !e.Shape().Equal(x.Shape()) {
@@ -185,21 +177,6 @@ func (st *stepper) stepGraph(stochastic bool) func(*model.Scope, []*Node) []*Nod
 
 // elem returns element i of the vector c as a scalar.
 func elem(c *Node, i int) *Node { return Reshape(Slice(c, AxisElem(i))) }
-
-// repeatRows repeats each row of every tensor m times along axis 0 (case b's member j becomes row b·m+j).
-func repeatRows(cond []*Node, m int) []*Node {
-	if m == 1 {
-		return cond
-	}
-	out := make([]*Node, len(cond))
-	for i, c := range cond {
-		dims := c.Shape().Dimensions
-		b := ExpandAxes(c, 1)
-		bd := append([]int{dims[0], m}, dims[1:]...)
-		out[i] = Reshape(BroadcastToDims(b, bd...), append([]int{dims[0] * m}, dims[1:]...)...)
-	}
-	return out
-}
 
 // step runs one reverse step from x, drawing fresh noise when c.cz ≠ 0, and returns x_prev and x̂₀.
 func (st *stepper) step(x *tensors.Tensor, c stepCoef) (xPrev, x0 *tensors.Tensor, err error) {
