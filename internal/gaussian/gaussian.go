@@ -278,14 +278,17 @@ func Moments(x []float64, L, P int) ([]float64, Mat) {
 }
 
 // MaxZ returns the largest |z|-score of a sample mean and covariance of n Gaussian vectors against the
-// true mu and sigma, with SE(mean_f) = √(Σ_ff/n) and SE(cov_fk) = √((Σ_ff Σ_kk + Σ_fk²)/n).
-func MaxZ(mean []float64, cov Mat, mu []float64, sigma Mat, n int) float64 {
+// true mu and sigma, with SE(mean_f) = √(Σ_ff/n) and SE(cov_fk) = √((Σ_ff Σ_kk + Σ_fk²)/n), after
+// allowing every statistic a known bias of up to bias times its scale (√Σ_ff for a mean, √(Σ_ff Σ_kk) for
+// a covariance; the scale RelDiff uses): z = max(|Δ| − bias·scale, 0)/SE. bias 0 is the plain z-score.
+func MaxZ(mean []float64, cov Mat, mu []float64, sigma Mat, n int, bias float64) float64 {
 	z := 0.0
+	excess := func(d, scale, se float64) float64 { return math.Max(math.Abs(d)-bias*scale, 0) / se }
 	for f := range mu {
-		z = math.Max(z, math.Abs(mean[f]-mu[f])/math.Sqrt(sigma[f][f]/float64(n)))
+		z = math.Max(z, excess(mean[f]-mu[f], math.Sqrt(sigma[f][f]), math.Sqrt(sigma[f][f]/float64(n))))
 		for k := range mu {
 			se := math.Sqrt((sigma[f][f]*sigma[k][k] + sigma[f][k]*sigma[f][k]) / float64(n))
-			z = math.Max(z, math.Abs(cov[f][k]-sigma[f][k])/se)
+			z = math.Max(z, excess(cov[f][k]-sigma[f][k], math.Sqrt(sigma[f][f]*sigma[k][k]), se))
 		}
 	}
 	return z

@@ -46,13 +46,20 @@ func TestSampleMoments(t *testing.T) {
 	d := TestModel()
 	x := d.Sample(1, 10000, 2)
 	m, c := Moments(x, 4, 2)
-	if z := MaxZ(m, c, d.Mu, d.Sigma, 20000); z > 4.5 {
+	if z := MaxZ(m, c, d.Mu, d.Sigma, 20000, 0); z > 4.5 {
 		t.Errorf("|z| = %.2f", z)
 	}
 	shifted := append([]float64(nil), d.Mu...)
 	shifted[2] += 0.1
-	if z := MaxZ(m, c, shifted, d.Sigma, 20000); z < 10 {
+	if z := MaxZ(m, c, shifted, d.Sigma, 20000, 0); z < 10 {
 		t.Errorf("a mean shifted by 0.1 gives |z| = %.2f only", z)
+	}
+	// A shift of 0.1 (0.083 of that frame's sd) hides inside an allowed bias of 0.1, not of 0.05.
+	if z := MaxZ(m, c, shifted, d.Sigma, 20000, 0.1); z > 4.5 {
+		t.Errorf("bias 0.1 does not cover a 0.1 shift: |z| = %.2f", z)
+	}
+	if z := MaxZ(m, c, shifted, d.Sigma, 20000, 0.05); z < 3 {
+		t.Errorf("bias 0.05 covers a 0.1 shift: |z| = %.2f", z)
 	}
 	if r := RelDiff(m, c, d.Mu, d.Sigma); r > 0.05 {
 		t.Errorf("relative difference %.3f", r)
