@@ -50,6 +50,21 @@ func TestForwardScheduleGoldenGraph(t *testing.T) {
 			t.Errorf("√(1−γ̄[%d]) in graph = %.9g, want %.9g", step, target[2*b+1], want)
 		}
 	}
+	// γ̄ of the other η values: η=0.1 at 499; η=0.9 at 499 and 999.
+	for _, c := range []struct {
+		eta  float64
+		t    int32
+		want float64
+	}{{0.1, 499, 0.9493843590440638}, {0.9, 499, 0.5444592313965739}, {0.9, 999, 0.1}} {
+		out, err := forwardExec(t, mustSchedule(t, c.eta, ScheduleOptions{})).
+			Call(tensor32([]float64{0, 0}, 1, 2), tensors.FromValue([]int32{c.t}), tensor32([]float64{1, 0}, 1, 2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := flat32(t, out[1])[1], math.Sqrt(1-c.want); !closeRel(got, want, 1e-6) {
+			t.Errorf("η=%v: √(1−γ̄[%d]) in graph = %.9g, want %.9g", c.eta, c.t, got, want)
+		}
+	}
 }
 
 // The compiled forward process equals the host formula of spec §4 in every ablation mode.

@@ -54,7 +54,6 @@ func (c stepCoef) vector() *tensors.Tensor {
 type stepper struct {
 	d       Denoiser
 	s       Schedule
-	rows    int
 	members int
 	start   *model.Exec
 	steps   [2]*model.Exec // [deterministic, stochastic]
@@ -72,12 +71,11 @@ func newStepper(d Denoiser, s Schedule, x *tensors.Tensor, seed uint64) (*steppe
 	if x == nil || x.DType() != dtypes.Float32 || x.Rank() < 2 {
 		return nil, fmt.Errorf("dydiff: initial noise must be a float32 tensor [batch, frames, ...], got %v", shapeOf(x))
 	}
-	rows := x.Shape().Dimensions[0]
-	members, err := ensemble.Members(rows, d.Cond)
+	members, err := ensemble.Members(x.Shape().Dimensions[0], d.Cond)
 	if err != nil {
 		return nil, fmt.Errorf("dydiff: %w", err)
 	}
-	st := &stepper{d: d, s: s, rows: rows, members: members}
+	st := &stepper{d: d, s: s, members: members}
 	if st.d.Scope == nil {
 		st.d.Scope = model.NewStore().RootScope()
 	}
