@@ -132,7 +132,8 @@ func (s Schedule) Eta() float64 { return s.eta }
 // Noising returns the ablation switch of the process.
 func (s Schedule) Noising() Noising { return s.noising }
 
-// AlphaBar returns ᾱ_t (code: alphas_cumprod[t]); t = −1 gives 1, the value "before" the first step.
+// AlphaBar returns ᾱ_t (spec §2, code alphas_cumprod[t]) for t in −1..T−1; t = −1 gives 1, the value
+// "before" the first step. Other t panic, like an index out of range.
 func (s Schedule) AlphaBar(t int) float64 {
 	if t == -1 {
 		return 1
@@ -140,7 +141,8 @@ func (s Schedule) AlphaBar(t int) float64 {
 	return s.alphaBar[t]
 }
 
-// GammaBar returns γ̄_t (code: thetas_cumprod[t]), the Dynamics weight of the current frame; t = −1 gives 1.
+// GammaBar returns γ̄_t (spec §2, code thetas_cumprod[t]), the Dynamics weight of the current frame, for t
+// in −1..T−1; t = −1 gives 1. Other t panic, like an index out of range.
 func (s Schedule) GammaBar(t int) float64 {
 	if t == -1 {
 		return 1
