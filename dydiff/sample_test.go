@@ -1,0 +1,214 @@
+package dydiff
+
+import (
+	"math"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/noise"
+)
+
+// One DDIM step of spec §6.1's golden test: x = [.5, −.2, .1] (3 one-scalar frames), ê = [.3, .1, −.4],
+// ᾱ = .5, ᾱ_prev = .8, γ̄ = .7, γ̄_prev = .9; in float64 on the host and float32 in the compiled step.
+func TestDDIMStepGolden(t *testing.T) {
+	x, e := []float64{.5, -.2, .1}, []float64{.3, .1, -.4}
+	wantX0 := []float64{0.40710678, -0.72409851, 0.89775168}
+	wantPrev := []float64{0.49829145, -0.48945892, 0.37637544}
+	prev, x0, err := DDIMStepFloat64(x, e, 3, .5, .8, .7, .9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	check := func(where string, got, want []float64, tol float64) {
+		for i := range want {
+			if math.Abs(got[i]-want[i]) > tol {
+				t.Errorf("%s[%d] = %.9f, want %.8f", where, i, got[i], want[i])
+			}
+		}
+	}
+	check("host x̂₀", x0, wantX0, 5e-9)
+	check("host x_prev", prev, wantPrev, 5e-9)
+
+	s := mustSchedule(t, 0.5, ScheduleOptions{})
+	eps := tensor32(e, 1, 3)
+	d := Denoiser{Backend: testBackend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
+		return Const(xt.Graph(), eps)
+	}}
+	xt := tensor32(x, 1, 3)
+	st, err := newStepper(d, s, xt, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.finalize()
+	gPrev, gX0, err := st.step(xt, stepCoef{t: 5, a: .5, ap: .8, g: .7, gp: .9, c0: math.Sqrt(.8), ce: math.Sqrt(.2)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check("graph x̂₀", flat32(t, gX0), wantX0, 1e-6)
+	check("graph x_prev", flat32(t, gPrev), wantPrev, 1e-6)
+}
+
+// nonlinearNet is a denoiser with no closed form, the same in the graph and on the host:
+// ê = 0.5·tanh(x) + 1e-4·t.
+func nonlinearNet(_ *model.Scope, xt, t *Node, _ []*Node) *Node {
+	return Add(MulScalar(Tanh(xt), 0.5), Reshape(MulScalar(t, 1e-4), append([]int{xt.Shape().Dimensions[0]},
+		ones(xt.Rank()-1)...)...))
+}
+
+func ones(n int) []int {
+	o := make([]int, n)
+	for i := range o {
+		o[i] = 1
+	}
+	return o
+}
+
+func nonlinearHost(x []float64, t int) []float64 {
+	e := make([]float64, len(x))
+	for i, v := range x {
+		e[i] = 0.5*math.Tanh(v) + 1e-4*float64(t)
+	}
+	return e
+}
+
+// plainDDIM is Song et al.'s DDIM written from its paper, on the host in float64, with the same noise
+// streams as the samplers (one draw per step with σ > 0).
+func plainDDIM(s Schedule, x []float64, dims []int, ts []int, eta float64, seed uint64) []float64 {
+	z, _ := noise.NewSteps(seed, dims...)
+	x = append([]float64(nil), x...)
+	for i := len(ts) - 1; i >= 0; i-- {
+		a, ap := s.AlphaBar(ts[i]), 1.0
+		if i > 0 {
+			ap = s.AlphaBar(ts[i-1])
+		}
+		e := nonlinearHost(x, ts[i])
+		sigma := eta * math.Sqrt((1-ap)/(1-a)) * math.Sqrt(1-a/ap)
+		var zz []float64
+		if sigma > 0 {
+			zz = f64(z.Next())
+		}
+		for j := range x {
+			x0 := (x[j] - math.Sqrt(1-a)*e[j]) / math.Sqrt(a)
+			x[j] = math.Sqrt(ap)*x0 + math.Sqrt(1-ap-sigma*sigma)*e[j]
+			if sigma > 0 {
+				x[j] += sigma * zz[j]
+			}
+		}
+	}
+	return x
+}
+
+// plainDDPM is Ho et al.'s ancestral sampler (their eq. 11, with β̃ variance) written from its paper,
+// with α_t = ᾱ_t/ᾱ_prev between visited steps.
+func plainDDPM(s Schedule, x []float64, dims []int, ts []int, seed uint64) []float64 {
+	z, _ := noise.NewSteps(seed, dims...)
+	x = append([]float64(nil), x...)
+	for i := len(ts) - 1; i >= 0; i-- {
+		a, ap := s.AlphaBar(ts[i]), 1.0
+		if i > 0 {
+			ap = s.AlphaBar(ts[i-1])
+		}
+		alpha := a / ap
+		e := nonlinearHost(x, ts[i])
+		sigma := math.Sqrt((1 - ap) / (1 - a) * (1 - alpha))
+		var zz []float64
+		if sigma > 0 {
+			zz = f64(z.Next())
+		}
+		for j := range x {
+			x[j] = (x[j] - (1-alpha)/math.Sqrt(1-a)*e[j]) / math.Sqrt(alpha)
+			if sigma > 0 {
+				x[j] += sigma * zz[j]
+			}
+		}
+	}
+	return x
+}
+
+func f64(t *tensors.Tensor) []float64 {
+	v := tensors.MustCopyFlatData[float32](t)
+	out := make([]float64, len(v))
+	for i, f := range v {
+		out[i] = float64(f)
+	}
+	return out
+}
+
+func maxAbsDiff(a, b []float64) float64 {
+	m := 0.0
+	for i := range a {
+		m = math.Max(m, math.Abs(a[i]-b[i]))
+	}
+	return m
+}
+
+// With η = 0 (γ̄ ≡ 1) DyDiff's samplers are the ordinary ones (spec §9.6): DDIM (η_ddim 0 and 0.7,
+// uniform and explicit steps) and DDPM equal plain DDIM/DDPM written from their papers in this test.
+func TestEtaZeroIsPlainDiffusion(t *testing.T) {
+	dims := []int{6, 5, 2}
+	s := mustSchedule(t, 0, ScheduleOptions{})
+	x, err := noise.Initial(1, dims...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Denoiser{Backend: testBackend(t), Net: nonlinearNet}
+	ts50, _ := s.Timesteps(50)
+	ts100, _ := s.Timesteps(100)
+	// (not 999: ᾱ_999 ≈ 2.4e-9 makes 1/√ᾱ ≈ 2e4 amplify float32 rounding; the reference stops at 981)
+	explicit := []int{0, 3, 10, 40, 100, 250, 500, 750, 900, 960}
+	for _, c := range []struct {
+		name string
+		run  func() (*tensors.Tensor, error)
+		want []float64
+	}{
+		{"DDIM η_ddim=0", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{}) },
+			plainDDIM(s, f64(x), dims, ts50, 0, 0)},
+		{"DDIM η_ddim=0.7", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{EtaDDIM: 0.7, Seed: 9}) },
+			plainDDIM(s, f64(x), dims, ts50, 0.7, 9)},
+		{"DDIM explicit steps", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{Timesteps: explicit}) },
+			plainDDIM(s, f64(x), dims, explicit, 0, 0)},
+		{"DDPM 100 steps", func() (*tensors.Tensor, error) { return DDPM(d, x, s, DDPMOptions{Steps: 100, Seed: 4}) },
+			plainDDPM(s, f64(x), dims, ts100, 4)},
+	} {
+		got, err := c.run()
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		// float32 against float64: the first steps divide by √ᾱ_981 ≈ 0.028, so rounding grows to ~1e-4.
+		if diff := maxAbsDiff(f64(got), c.want); diff > 3e-4 {
+			t.Errorf("%s differs from the plain sampler by %.3g", c.name, diff)
+		} else {
+			t.Logf("%s: max |Δ| = %.3g against plain", c.name, diff)
+		}
+	}
+}
+
+// DDPM's ancestral step and DDIM with η_ddim = 1 are the same update (same mean and variance), so with
+// the same seed they give the same samples, for DyDiff's correlated process too.
+func TestDDPMIsDDIMEtaOne(t *testing.T) {
+	dims := []int{4, 6, 3}
+	s := mustSchedule(t, 0.5, ScheduleOptions{})
+	x, _ := noise.Initial(2, dims...)
+	d := Denoiser{Backend: testBackend(t), Net: nonlinearNet}
+	a, err := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := DDIM(d, x, s, DDIMOptions{EtaDDIM: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := maxAbsDiff(f64(a), f64(b)); diff > 1e-4 {
+		t.Errorf("DDPM and DDIM(η_ddim=1) differ by %.3g", diff)
+	}
+	c, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
+	if maxAbsDiff(f64(a), f64(c)) != 0 {
+		t.Error("the same seed gave different DDPM samples")
+	}
+	e, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 5})
+	if maxAbsDiff(f64(a), f64(e)) < 1e-3 {
+		t.Error("seeds 3 and 5 gave the same DDPM samples")
+	}
+}

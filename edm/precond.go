@@ -1,0 +1,76 @@
+package edm
+
+import (
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// DefaultSigmaData is σ_data, the assumed standard deviation of the data (spec §2, Tab. 1).
+const DefaultSigmaData = 0.5
+
+// Net is the raw network F of the preconditioned denoiser: it gets the scaled input c_in·x
+// [batch, ...], the noise conditioning c_noise [batch] and the conditioning inputs, and returns a tensor
+// shaped like x. A network built with GoMLX layers takes its variables from scope.
+type Net func(scope *model.Scope, x, cNoise *Node, cond []*Node) *Node
+
+// DenoiserFn is a denoiser D(x; σ): for noisy x [batch, ...] at per-sample noise levels sigma [batch] it
+// returns the estimate of the clean x₀, shaped like x.
+type DenoiserFn func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
+
+// CSkip is c_skip(σ) = σ_d²/(σ² + σ_d²) (spec §2).
+func CSkip(sigma, sigmaData float64) float64 {
+	return sigmaData * sigmaData / (sigma*sigma + sigmaData*sigmaData)
+}
+
+// COut is c_out(σ) = σ·σ_d/√(σ² + σ_d²) (spec §2).
+func COut(sigma, sigmaData float64) float64 {
+	return sigma * sigmaData / math.Sqrt(sigma*sigma+sigmaData*sigmaData)
+}
+
+// CIn is c_in(σ) = 1/√(σ² + σ_d²) (spec §2).
+func CIn(sigma, sigmaData float64) float64 { return 1 / math.Sqrt(sigma*sigma+sigmaData*sigmaData) }
+
+// CNoise is c_noise(σ) = ln(σ)/4 (spec §2).
+func CNoise(sigma float64) float64 { return math.Log(sigma) / 4 }
+
+// Precondition wraps the raw network F into the EDM denoiser (spec §2, EDMPrecond):
+//
+//	D(x; σ) = c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ))
+func Precondition(net Net, sigmaData float64) DenoiserFn {
+	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+		s := perSample(x, sigma)
+		s2 := Square(s)
+		sd2 := Scalar(x.Graph(), x.DType(), sigmaData*sigmaData)
+		den := Add(s2, sd2)
+		cSkip := Div(sd2, den)
+		cOut := Div(MulScalar(s, sigmaData), Sqrt(den))
+		cIn := Rsqrt(den)
+		cNoise := DivScalar(Log(ConvertDType(sigma, x.DType())), 4)
+		f := net(scope, Mul(cIn, x), cNoise, cond)
+		if !f.Shape().Equal(x.Shape()) {
+			exceptions.Panicf("edm: Net returned %s for input %s", f.Shape(), x.Shape())
+		}
+		return Add(Mul(cSkip, x), Mul(cOut, f))
+	}
+}
+
+// perSample reshapes a [batch] (or scalar) coefficient to broadcast over x [batch, ...].
+func perSample(x, c *Node) *Node {
+	c = ConvertDType(c, x.DType())
+	if c.Rank() == 0 {
+		return c
+	}
+	if c.Rank() != 1 || c.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
+		exceptions.Panicf("edm: per-sample σ has shape %s, expected [%d] (the batch of x %s) or a scalar",
+			c.Shape(), x.Shape().Dimensions[0], x.Shape())
+	}
+	dims := make([]int, x.Rank())
+	for i := range dims {
+		dims[i] = 1
+	}
+	dims[0] = x.Shape().Dimensions[0]
+	return Reshape(c, dims...)
+}
