@@ -162,6 +162,15 @@ func batchedMatMul(w, rhs *Node) *Node {
 	return DotGeneral(BroadcastPrefix(w, B), []int{2}, []int{0}, rhs, []int{1}, []int{0})
 }
 
+// kernelGradient returns Σ_b gout_b · P_bᵀ [Cout, K] for patches P [B, K, L] and output gradients
+// gout [B, Cout, L]. It is computed transposed, as Σ_b P_b · gout_bᵀ, because the Go backend packs a
+// matmul's left operand with assembly but the right one, when its contracting axis is last, with
+// slower generic code: the large P must be on the left (~30% faster at 32 channels).
+func kernelGradient(patches, gout *Node) *Node {
+	dwT := ReduceSum(DotGeneral(patches, []int{2}, []int{0}, gout, []int{2}, []int{0}), 0) // [K, Cout]
+	return Transpose(dwT, 0, 1)
+}
+
 // im2colForward computes the convolution, and returns the patch tensor P (nil for 1×1 stride-1
 // kernels, where P is x itself reshaped) and the plan for the gradient.
 func im2colForward(x, kernel *Node, g convGeom) (out, patches *Node, p im2colPlan) {
@@ -188,8 +197,7 @@ func convIm2col(x, kernel *Node, g convGeom) *Node {
 		return Reshape(padAxis(v, 3, 0, p.pitch-g.Wo), g.B, g.Cout, p.L)
 	}
 	dKernel := func(v *Node) *Node {
-		dw := DotGeneral(gExt(v), []int{2}, []int{0}, patches, []int{2}, []int{0}) // [B, Cout, taps·Cin]
-		return Reshape(ReduceSum(dw, 0), g.Cout, g.KH, g.KW, g.Cin)
+		return Reshape(kernelGradient(patches, gExt(v)), g.Cout, g.KH, g.KW, g.Cin)
 	}
 	dInput := func(v *Node) *Node {
 		if g.Stride == 1 {

@@ -1,0 +1,248 @@
+package nn
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// ConvBenchCase is one size of the convolution benchmark: a batch of Batch images of Size×Size
+// pixels with Channels channels in and out, and a 3×3 kernel.
+type ConvBenchCase struct {
+	Batch, Size, Channels int
+}
+
+// String returns e.g. "16×32²×32".
+func (c ConvBenchCase) String() string {
+	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
+}
+
+// FLOPs of one training step of the 3×3 convolution: the forward matmul and the two backward ones
+// (input and kernel gradients), 2·B·H·W·9·Cin·Cout each. Multiply-adds count as two.
+func (c ConvBenchCase) FLOPs() float64 {
+	return 3 * 2 * float64(c.Batch*c.Size*c.Size) * 9 * float64(c.Channels*c.Channels)
+}
+
+// DefaultConvBenchCases are the sizes of issue 2: batch 16, 32² and 64², 32 and 64 channels.
+func DefaultConvBenchCases() []ConvBenchCase {
+	return []ConvBenchCase{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
+}
+
+// ConvBenchOptions configures BenchConvTraining.
+type ConvBenchOptions struct {
+	Cases []ConvBenchCase
+	// MinTime is how long the matmul reference and tidal's convolution are timed per case, in
+	// alternating steps so that both see the same machine load (default 2 s); at least MinSteps steps
+	// of each are timed (default 3). The native convolution, ~50x slower, is timed for one step when
+	// its warm-up step alone takes longer than MinTime/4, else like the others.
+	MinTime  time.Duration
+	MinSteps int
+	// Log, if not nil, receives one line per case as it is measured.
+	Log io.Writer
+}
+
+// ConvBenchResult holds the median time of one training step by each method.
+type ConvBenchResult struct {
+	Case                  ConvBenchCase
+	Native, Tidal, MatMul time.Duration
+}
+
+// GFLOPs returns the rate of a step that took d, in GFLOP/s.
+func (r ConvBenchResult) GFLOPs(d time.Duration) float64 {
+	return r.Case.FLOPs() / d.Seconds() / 1e9
+}
+
+// BenchConvTraining times one training step (forward, and gradients w.r.t. input and kernel of
+// loss = Σ out·c for a fixed c) of a 3×3 zero-padded convolution on backend b, three ways in the
+// same run: GoMLX's native convolution, tidal's Conv2D (its Auto path: im2col on the Go backend), and
+// the three matmuls of the same FLOPs in their fastest layouts (the rate a convolution could reach).
+func BenchConvTraining(b compute.Backend, opt ConvBenchOptions) ([]ConvBenchResult, error) {
+	if opt.MinTime <= 0 {
+		opt.MinTime = 2 * time.Second
+	}
+	if opt.MinSteps <= 0 {
+		opt.MinSteps = 3
+	}
+	var results []ConvBenchResult
+	for _, c := range opt.Cases {
+		r, err := benchConvCase(b, c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("conv bench case %v: %w", c, err)
+		}
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "  %-10s matmul %8.2f ms  tidal %8.2f ms  native %9.1f ms\n", c,
+				ms(r.MatMul), ms(r.Tidal), ms(r.Native))
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+// benchConvCase measures one case: it compiles and warms up the three steps, then alternates steps
+// of the matmul reference and of tidal's convolution.
+func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (ConvBenchResult, error) {
+	r := ConvBenchResult{Case: c}
+	if c.Batch <= 0 || c.Size <= 0 || c.Channels <= 0 {
+		return r, fmt.Errorf("batch, size and channels must be positive")
+	}
+	matmul, err := newBenchStep(b, matmulStep, convBenchInputs(c, true), true)
+	if err != nil {
+		return r, fmt.Errorf("matmul: %w", err)
+	}
+	defer matmul.finalize()
+	tidal, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Auto) }, convBenchInputs(c, false), true)
+	if err != nil {
+		return r, fmt.Errorf("tidal: %w", err)
+	}
+	defer tidal.finalize()
+	native, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Native) }, convBenchInputs(c, false), false)
+	if err != nil {
+		return r, fmt.Errorf("native: %w", err)
+	}
+	defer native.finalize()
+
+	nativeWarm, err := native.run()
+	if err != nil {
+		return r, fmt.Errorf("native: %w", err)
+	}
+	timeNative := nativeWarm < opt.MinTime/4
+	var tm, tt, tn []time.Duration
+	if !timeNative {
+		tn = append(tn, nativeWarm)
+	}
+	start := time.Now()
+	for len(tt) < opt.MinSteps || time.Since(start) < opt.MinTime {
+		d, err := matmul.run()
+		if err != nil {
+			return r, fmt.Errorf("matmul: %w", err)
+		}
+		tm = append(tm, d)
+		if d, err = tidal.run(); err != nil {
+			return r, fmt.Errorf("tidal: %w", err)
+		}
+		tt = append(tt, d)
+		if timeNative {
+			if d, err = native.run(); err != nil {
+				return r, fmt.Errorf("native: %w", err)
+			}
+			tn = append(tn, d)
+		}
+	}
+	r.MatMul, r.Tidal, r.Native = median(tm), median(tt), median(tn)
+	return r, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// benchStep is a compiled, warmed-up training step with its inputs.
+type benchStep struct {
+	exec *Exec
+	args []any
+}
+
+// newBenchStep compiles fn for the inputs and, if warm, runs it once (the first run allocates the
+// backend's buffers).
+func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.Tensor, warm bool) (*benchStep, error) {
+	exec, err := NewExec(b, fn)
+	if err != nil {
+		return nil, err
+	}
+	s := &benchStep{exec: exec}
+	for _, in := range inputs {
+		s.args = append(s.args, in)
+	}
+	if _, err := exec.Compile(shapesOf(inputs)...); err != nil {
+		exec.Finalize()
+		return nil, err
+	}
+	if warm {
+		if _, err := s.run(); err != nil {
+			exec.Finalize()
+			return nil, err
+		}
+	}
+	return s, nil
+}
+
+// run executes one step and returns its wall time.
+func (s *benchStep) run() (time.Duration, error) {
+	t0 := time.Now()
+	outs, err := s.exec.Call(s.args...)
+	d := time.Since(t0)
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	return d, err
+}
+
+func (s *benchStep) finalize() { s.exec.Finalize() }
+
+// convBenchInputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
+// gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], weights [C, 9C] and
+// c [B, C, S²].
+func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
+	B, S, C := c.Batch, c.Size, c.Channels
+	fill := func(seed uint64, dims ...int) *tensors.Tensor {
+		return tensors.FromFlatDataAndDimensions(benchFloats(seed, size(dims)), dims...)
+	}
+	if matmul {
+		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, C, 9*C), fill(3, B, C, S*S)}
+	}
+	return []*tensors.Tensor{fill(1, B, C, S, S), fill(2, C, 3, 3, C), fill(3, B, C, S, S)}
+}
+
+// benchFloats fills n values in [-0.5, 0.5) cheaply and deterministically.
+func benchFloats(seed uint64, n int) []float32 {
+	v := make([]float32, n)
+	s := seed*0x9e3779b97f4a7c15 + 1
+	for i := range v {
+		s ^= s << 13
+		s ^= s >> 7
+		s ^= s << 17
+		v[i] = float32(s>>40)/float32(1<<24) - 0.5
+	}
+	return v
+}
+
+// convStep is one convolution training step; it returns Σ dx (so dx is computed but not copied out)
+// and dKernel.
+func convStep(in []*Node, path ConvPath) []*Node {
+	x, kernel, c := in[0], in[1], in[2]
+	out := Conv2D(x, kernel, ConvOptions{Path: path})
+	grads := Gradient(ReduceAllSum(Mul(out, c)), x, kernel)
+	return []*Node{ReduceAllSum(grads[0]), grads[1]}
+}
+
+// matmulStep is the reference: the three matmuls of an im2col convolution training step, in the
+// Go backend's fastest layouts and with nothing else: out = W·P and the input gradient, which is the
+// same product for the transposed convolution (W' [C, 9C] times the patches of the output gradient,
+// here P again), both [C, 9C]·[9C, S²] per image, and the kernel gradient dW = Σ_b c_b·P_bᵀ
+// (computed as in Conv2D, transposed; see kernelGradient).
+// It returns the same kind of outputs as convStep.
+func matmulStep(in []*Node) []*Node {
+	patches, w, c := in[0], in[1], in[2]
+	out := batchedMatMul(w, patches)
+	dP := batchedMatMul(Reverse(w, 1), patches)
+	dW := kernelGradient(patches, c)
+	return []*Node{Add(ReduceAllSum(out), ReduceAllSum(dP)), dW}
+}
+
+func shapesOf(ts []*tensors.Tensor) []shapes.Shape {
+	s := make([]shapes.Shape, len(ts))
+	for i, t := range ts {
+		s[i] = t.Shape()
+	}
+	return s
+}

@@ -1,0 +1,90 @@
+package nn
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+)
+
+// TestBenchConvTraining runs the benchmark on a tiny case: every method yields a positive time and
+// the log names the case.
+func TestBenchConvTraining(t *testing.T) {
+	var log bytes.Buffer
+	res, err := BenchConvTraining(goBackend(t), ConvBenchOptions{
+		Cases: []ConvBenchCase{{2, 8, 4}}, MinTime: time.Millisecond, MinSteps: 2, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Tidal <= 0 || res[0].Native <= 0 || res[0].MatMul <= 0 {
+		t.Errorf("results %+v", res)
+	}
+	if !strings.Contains(log.String(), "2×8²×4") {
+		t.Errorf("log %q does not name the case", log.String())
+	}
+	if _, err := BenchConvTraining(goBackend(t), ConvBenchOptions{Cases: []ConvBenchCase{{0, 8, 4}}}); err == nil {
+		t.Error("a zero batch was accepted")
+	}
+}
+
+// TestConvBenchFLOPs pins the FLOP count of a step: 3 matmuls of 2·B·S²·9·C² each.
+func TestConvBenchFLOPs(t *testing.T) {
+	if got, want := (ConvBenchCase{16, 32, 32}).FLOPs(), 3*2*16.0*1024*9*32*32; got != want {
+		t.Errorf("FLOPs = %g, want %g", got, want)
+	}
+}
+
+// TestMatMulStepComputesConvGradients: the matmul reference computes what a convolution step does
+// when the patches are real im2col patches: its kernel gradient equals Conv2D's.
+func TestMatMulStepComputesConvGradients(t *testing.T) {
+	c := ConvBenchCase{2, 6, 3}
+	x, kernel, gout := randTensor(1, 2, 3, 6, 6), randTensor(2, 3, 3, 3, 3), randTensor(3, 2, 3, 6, 6)
+	got := runGraph(t, func(in []*Node) []*Node {
+		g := checkConvArgs(in[0], in[1], ConvOptions{})
+		p := planIm2col(g)
+		patches := gatherTaps(im2colPlanes(in[0], g, p), p) // [B, 9C, 6·7]: crop the junk columns.
+		patches = Reshape(crop(Reshape(patches, c.Batch, 9*c.Channels, 6, p.pitch), 3, 0, 6), c.Batch, 9*c.Channels, 36)
+		outs := matmulStep([]*Node{patches, Reshape(in[1], 3, 27), Reshape(in[2], 2, 3, 36)})
+		return []*Node{Reshape(outs[1], 3, 3, 3, 3)}
+	}, x, kernel, gout)
+	want := runGraph(t, func(in []*Node) []*Node { return convStep(in, Native)[1:] }, x, kernel, gout)
+	checkClose(t, "kernel gradient", got[0], want[0], 1e-5)
+}
+
+// BenchmarkConvTrainingStep times one training step of a 3×3 convolution (batch 16) by each method:
+// go test -bench ConvTrainingStep ./nn
+func BenchmarkConvTrainingStep(b *testing.B) {
+	for _, c := range DefaultConvBenchCases() {
+		for _, m := range []struct {
+			name   string
+			fn     func(in []*Node) []*Node
+			matmul bool
+		}{
+			{"matmul", matmulStep, true},
+			{"tidal", func(in []*Node) []*Node { return convStep(in, Auto) }, false},
+			{"native", func(in []*Node) []*Node { return convStep(in, Native) }, false},
+		} {
+			b.Run(fmt.Sprintf("%s/%dx%dx%d", m.name, c.Batch, c.Size, c.Channels), func(b *testing.B) {
+				if m.name == "native" && c.Size*c.Channels > 32*32 && testing.Short() {
+					b.Skip("native convolution at this size takes seconds per step; run without -short")
+				}
+				step, err := newBenchStep(goBackend(b), m.fn, convBenchInputs(c, m.matmul), true)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer step.finalize()
+				steps := 0
+				for b.Loop() {
+					if _, err := step.run(); err != nil {
+						b.Fatal(err)
+					}
+					steps++
+				}
+				b.ReportMetric(c.FLOPs()*float64(steps)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			})
+		}
+	}
+}
