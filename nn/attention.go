@@ -1,0 +1,71 @@
+package nn
+
+import (
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// Attend is multi-head scaled dot-product attention (Vaswani et al. 2017, eq. 1) over positions, in
+// tidal's channels-first layout: q, k and v are [B, heads, d, L] (d channels per head, L positions)
+// and the result is [B, heads, d, L]:
+//
+//	out[b, h, :, i] = Σ_j softmax_j(q[b, h, :, i]·k[b, h, :, j] / √d) · v[b, h, :, j].
+//
+// Both products are batched matmuls over (b, h); the weights [B, heads, L, L] are materialised, which
+// is right for the small L of a UNet's coarsest levels.
+func Attend(q, k, v *Node) *Node {
+	if q.Rank() != 4 || !q.Shape().Equal(k.Shape()) || !q.Shape().Equal(v.Shape()) {
+		exceptions.Panicf("nn.Attend: q, k, v must all be [batch, heads, head_dim, positions], got %s, %s, %s",
+			q.Shape(), k.Shape(), v.Shape())
+	}
+	d := q.Shape().Dimensions[2]
+	// scores[b, h, i, j] = Σ_c q[b, h, c, i]·k[b, h, c, j]
+	scores := DotGeneral(q, []int{2}, []int{0, 1}, k, []int{2}, []int{0, 1})
+	weights := Softmax(MulScalar(scores, 1/math.Sqrt(float64(d))), -1)
+	// out[b, h, c, i] = Σ_j v[b, h, c, j]·weights[b, h, i, j]
+	return DotGeneral(v, []int{3}, []int{0, 1}, weights, []int{3}, []int{0, 1})
+}
+
+// AttentionBuilder configures a self-attention block; create it with SelfAttention, finish with Done.
+type AttentionBuilder struct {
+	scope  *model.Scope
+	x      *Node
+	heads  int
+	groups int
+}
+
+// SelfAttention starts guided-diffusion's AttentionBlock on x [B, C, H, W]: multi-head
+// self-attention over the H·W positions with a residual connection,
+//
+//	x + proj(Attend(q, k, v)),   q, k, v = 1×1 convolutions of GroupNorm(x),
+//
+// split into heads of C/heads channels. proj is zero-initialised, so the block starts as the
+// identity. Sub-scopes: "norm", "q", "k", "v", "proj". Defaults: 1 head, 32 groups.
+func SelfAttention(scope *model.Scope, x *Node) *AttentionBuilder {
+	return &AttentionBuilder{scope: scope, x: x, heads: 1, groups: 32}
+}
+
+// Heads sets the number of heads; it must divide the number of channels.
+func (a *AttentionBuilder) Heads(n int) *AttentionBuilder { a.heads = n; return a }
+
+// Groups sets the number of groups of the group normalisation.
+func (a *AttentionBuilder) Groups(n int) *AttentionBuilder { a.groups = n; return a }
+
+// Done builds the block and returns its output, shaped like x.
+func (a *AttentionBuilder) Done() *Node {
+	B, C, H, W := dims4(a.x, "SelfAttention")
+	if a.heads <= 0 || C%a.heads != 0 {
+		exceptions.Panicf("nn.SelfAttention: %d channels cannot be split into %d heads", C, a.heads)
+	}
+	h := GroupNorm(a.scope.In("norm"), a.x).Groups(a.groups).Done()
+	split := func(name string) *Node {
+		y := Conv(a.scope.In("%s", name), h).Channels(C).KernelSize(1).Done()
+		return Reshape(y, B, a.heads, C/a.heads, H*W)
+	}
+	q, k, v := split("q"), split("k"), split("v")
+	out := Reshape(Attend(q, k, v), B, C, H, W)
+	return Add(a.x, Conv(a.scope.In("proj"), out).Channels(C).KernelSize(1).ZeroInit().Done())
+}
