@@ -195,7 +195,7 @@ func (s *benchStep) finalize() { s.exec.Finalize() }
 func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
 	B, S, C := c.Batch, c.Size, c.Channels
 	fill := func(seed uint64, dims ...int) *tensors.Tensor {
-		return tensors.FromFlatDataAndDimensions(benchFloats(seed, size(dims)), dims...)
+		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
 	}
 	if matmul {
 		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, C, 9*C), fill(3, B, C, S*S)}
@@ -245,4 +245,29 @@ func shapesOf(ts []*tensors.Tensor) []shapes.Shape {
 		s[i] = t.Shape()
 	}
 	return s
+}
+
+// WriteConvBenchTable writes one line per result: the three rates in GFLOP/s and the ratios of
+// tidal's rate to the native convolution's and to the matmul reference's.
+func WriteConvBenchTable(w io.Writer, results []ConvBenchResult) error {
+	if _, err := fmt.Fprintf(w, "%-12s %12s %12s %12s %13s %13s\n",
+		"B×S²×C", "native", "tidal", "matmul", "tidal/native", "tidal/matmul"); err != nil {
+		return err
+	}
+	for _, r := range results {
+		native, tidal, matmul := r.GFLOPs(r.Native), r.GFLOPs(r.Tidal), r.GFLOPs(r.MatMul)
+		if _, err := fmt.Fprintf(w, "%-12s %7.2f GF/s %7.2f GF/s %7.2f GF/s %12.1f× %12.2f×\n",
+			r.Case, native, tidal, matmul, tidal/native, tidal/matmul); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func numElements(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
 }

@@ -31,7 +31,7 @@ func goBackend(t testing.TB) compute.Backend {
 
 // randTensor returns a float32 tensor with entries uniform in [-1, 1), reproducible from seed.
 func randTensor(seed uint64, dims ...int) *tensors.Tensor {
-	return tensors.FromFlatDataAndDimensions(randFloats(seed, size(dims)), dims...)
+	return tensors.FromFlatDataAndDimensions(randFloats(seed, numElements(dims)), dims...)
 }
 
 func randFloats(seed uint64, n int) []float32 {
@@ -41,14 +41,6 @@ func randFloats(seed uint64, n int) []float32 {
 		v[i] = 2*r.Float32() - 1
 	}
 	return v
-}
-
-func size(dims []int) int {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	return n
 }
 
 // runGraph builds, compiles and runs fn on the Go backend and returns its outputs as flat float32.
