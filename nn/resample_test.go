@@ -8,14 +8,23 @@ import (
 )
 
 // TestDownsampleUpsample compares 2× average pooling and nearest upsampling, and their gradients,
-// with host loops.
+// with host loops: the Go-backend formulation and the plain one used on other backends.
 func TestDownsampleUpsample(t *testing.T) {
-	const B, C, H, W = 2, 3, 4, 6
+	for _, impl := range []struct {
+		name     string
+		down, up func(*Node) *Node
+	}{{"go", downsampleGo, upsampleGo}, {"plain", downsamplePlain, upsamplePlain}, {"public", Downsample2x, Upsample2x}} {
+		t.Run(impl.name, func(t *testing.T) { testResample(t, impl.down, impl.up) })
+	}
+}
+
+func testResample(t *testing.T, downsample, upsample func(*Node) *Node) {
+	const B, C, H, W = 2, 3, 4, 6 // W ≠ H catches swapped axes.
 	x := randFloats(1, B*C*H*W)
 	r := randFloats(2, B*C*H*W/4)  // Weights of the loss of the downsampled output.
 	r2 := randFloats(3, B*C*H*W*4) // ... and of the upsampled one.
 	got := runGraph(t, func(in []*Node) []*Node {
-		down, up := Downsample2x(in[0]), Upsample2x(in[0])
+		down, up := downsample(in[0]), upsample(in[0])
 		gDown := Gradient(ReduceAllSum(Mul(down, in[1])), in[0])[0]
 		gUp := Gradient(ReduceAllSum(Mul(up, in[2])), in[0])[0]
 		return []*Node{down, up, gDown, gUp}
