@@ -75,7 +75,7 @@ func (c *ConvBuilder) Done() *Node {
 	out := Conv2D(c.x, kernel, c.opt)
 	if c.bias {
 		bias := c.scope.WithInitializer(zerosInit).VariableWithShape("bias", shapes.Make(dtype, c.channels)).NodeValue(c.x.Graph())
-		out = Add(out, Reshape(bias, 1, c.channels, 1, 1))
+		out = addPerChannel(out, bias)
 	}
 	return out
 }
