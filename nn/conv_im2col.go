@@ -78,6 +78,18 @@ func crop(x *Node, axis, start, end int) *Node {
 	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
 }
 
+// cropColumns returns x, viewed as [B, C, H, pitch], without its junk columns: [B, C, H, W]. A Gather
+// of one window per row (no gradient: use under withVJP); on the Go backend it is ~2x faster than the
+// equivalent negative Pad, which first zero-fills its output.
+func cropColumns(x *Node, B, C, H, pitch, W int) *Node {
+	if pitch == W {
+		return Reshape(x, B, C, H, W)
+	}
+	rows := Reshape(x, B*C*H, pitch)
+	y := GatherSlices(rows, []int{1}, Const(x.Graph(), [][]int32{{0}}), []int{W}, true)
+	return Reshape(y, B, C, H, W)
+}
+
 // padAxis pads one axis with zeros: before values in front, after at the end.
 func padAxis(x *Node, axis, before, after int) *Node {
 	if before == 0 && after == 0 {
@@ -184,9 +196,7 @@ func im2colForward(x, kernel *Node, g convGeom) (out, patches *Node, p im2colPla
 	p = planIm2col(g)
 	patches = gatherTaps(im2colPlanes(x, g, p), p)
 	out = batchedMatMul(w, patches) // [B, Cout, Ho·pitch]
-	out = Reshape(out, g.B, g.Cout, g.Ho, p.pitch)
-	out = crop(out, 3, 0, g.Wo)
-	return out, patches, p
+	return cropColumns(out, g.B, g.Cout, g.Ho, p.pitch, g.Wo), patches, p
 }
 
 // convIm2col is Conv2D on the im2col path, with its hand-written gradient.
