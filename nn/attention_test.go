@@ -1,6 +1,7 @@
 package nn
 
 import (
+	"math"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
@@ -18,6 +19,32 @@ func TestAttendMatchesHost(t *testing.T) {
 	ts := func(a []float32) *tensors.Tensor { return tensors.FromFlatDataAndDimensions(a, B, heads, d, L) }
 	got := runGraph(t, func(in []*Node) []*Node { return []*Node{Attend(in[0], in[1], in[2])} }, ts(q), ts(k), ts(v))[0]
 	checkClose(t, "attention", got, hostAttend(q, k, v, B, heads, d, L), 1e-5)
+}
+
+// attendAutodiff is Attend written plainly and differentiated by GoMLX: the gradient reference.
+func attendAutodiff(q, k, v *Node) *Node {
+	scores := DotGeneral(q, []int{2}, []int{0, 1}, k, []int{2}, []int{0, 1})
+	weights := Softmax(DivScalar(scores, math.Sqrt(float64(q.Shape().Dimensions[2]))), -1)
+	return DotGeneral(v, []int{3}, []int{0, 1}, weights, []int{3}, []int{0, 1})
+}
+
+// TestAttendGradient compares the hand-written gradient of Attend w.r.t. q, k and v with GoMLX's
+// automatic differentiation of the plain formula.
+func TestAttendGradient(t *testing.T) {
+	const B, heads, d, L = 2, 2, 3, 5
+	inputs := []*tensors.Tensor{randTensor(1, B, heads, d, L), randTensor(2, B, heads, d, L),
+		randTensor(3, B, heads, d, L), randTensor(4, B, heads, d, L)}
+	grads := func(attend func(q, k, v *Node) *Node) [][]float32 {
+		return runGraph(t, func(in []*Node) []*Node {
+			// q is used twice (as q and, scaled, as k) to check gradient accumulation too.
+			loss := ReduceAllSum(Mul(attend(in[0], Add(in[1], MulScalar(in[0], 0.5)), in[2]), in[3]))
+			return Gradient(loss, in[0], in[1], in[2])
+		}, inputs...)
+	}
+	got, want := grads(Attend), grads(attendAutodiff)
+	for i, what := range []string{"d/dq", "d/dk", "d/dv"} {
+		checkClose(t, what, got[i], want[i], 1e-5)
+	}
 }
 
 // TestSelfAttentionBlock checks the block against a host computation with the same variables:

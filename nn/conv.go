@@ -111,13 +111,13 @@ func IsGoBackend(g *Graph) bool {
 
 // convGeom holds the shapes of one convolution.
 type convGeom struct {
-	B, Cin, H, W    int
-	Cout, KH, KW    int
-	Stride          int
-	PadH, PadW      Padding
-	Ho, Wo          int // output height and width
-	PH, PW          int // KH/2, KW/2
-	dtype           dtypes.DType
+	B, Cin, H, W int
+	Cout, KH, KW int
+	Stride       int
+	PadH, PadW   Padding
+	Ho, Wo       int // output height and width
+	PH, PW       int // KH/2, KW/2
+	dtype        dtypes.DType
 }
 
 func checkConvArgs(x, kernel *Node, opt ConvOptions) convGeom {

@@ -245,7 +245,7 @@ func col2imStride2(v, kernel *Node, g convGeom, p im2colPlan, gExt *Node) *Node 
 	}
 	hq, wq := (g.H+2*g.PH)/2, (g.W+2*g.PW)/2
 	d := Reshape(Concatenate(acc, 1), g.B, 2, 2, g.Cin, p.rows, p.pitch)
-	d = crop(d, 4, 0, hq)                      // Drop the slack row.
+	d = crop(d, 4, 0, hq)                     // Drop the slack row.
 	d = TransposeAllAxes(d, 0, 3, 4, 1, 5, 2) // [B, Cin, hq, 2, wq, 2]
 	d = Reshape(d, g.B, g.Cin, 2*hq, 2*wq)
 	d = unpadAdjoint(d, 2, g.PH, g.H, g.PadH)

@@ -11,7 +11,7 @@ import (
 
 type convCase struct {
 	B, Cin, H, W, Cout, KH, KW, Stride int
-	PadH, PadW                          Padding
+	PadH, PadW                         Padding
 }
 
 func (c convCase) String() string {

@@ -69,10 +69,10 @@ func NormalizeGroups(x, scale, shift *Node, groups int, epsilon float64) *Node {
 	dx := func(v *Node) *Node {
 		sv, svx := sums(v)
 		groupSum := func(a *Node) *Node { return ReduceSum(Reshape(a, B, groups, cg), 2) } // [B, G]
-		m1 := DivScalar(groupSum(Mul(sv, scaleBC)), n)                                  // mean(d)
-		m2 := Mul(DivScalar(groupSum(Mul(svx, scaleBC)), n), r)                         // mean(d·x̂)
-		beta := groupToChannel(Neg(Mul(Square(r), m2)))                                  // −r²·mean(d·x̂)
-		gamma := groupToChannel(Neg(Mul(r, m1)))                                         // −r·mean(d)
+		m1 := DivScalar(groupSum(Mul(sv, scaleBC)), n)                                     // mean(d)
+		m2 := Mul(DivScalar(groupSum(Mul(svx, scaleBC)), n), r)                            // mean(d·x̂)
+		beta := groupToChannel(Neg(Mul(Square(r), m2)))                                    // −r²·mean(d·x̂)
+		gamma := groupToChannel(Neg(Mul(r, m1)))                                           // −r·mean(d)
 		return Reshape(Add(Add(Mul(Reshape(v, B, C, S), a), Mul(xc, beta)), gamma), dims...)
 	}
 	dScale := func(v *Node) *Node {

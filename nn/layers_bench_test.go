@@ -1,0 +1,66 @@
+package nn
+
+import (
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+)
+
+// BenchmarkLayerTrainingStep times forward + backward (gradients w.r.t. the input and the parameters)
+// of each layer at batch 16, 32², 32 channels (attention: 16², 128 channels), next to a 3×3
+// convolution for scale:
+// go test -bench LayerTrainingStep ./nn
+func BenchmarkLayerTrainingStep(b *testing.B) {
+	const B, C, S = 16, 32, 32
+	inputs := []*tensors.Tensor{
+		randTensor(1, B, C, S, S), randTensor(2, C, 3, 3, C), randTensor(3, C, 3, 3, C),
+		randTensor(4, C), randTensor(5, C), randTensor(6, B, C, S, S),
+	}
+	layers := []struct {
+		name string
+		fn   func(in []*Node) (y *Node, wrt []*Node)
+	}{
+		{"conv3x3", func(in []*Node) (*Node, []*Node) {
+			return Conv2D(in[0], in[1], ConvOptions{}), []*Node{in[0], in[1]}
+		}},
+		{"groupnorm", func(in []*Node) (*Node, []*Node) {
+			return NormalizeGroups(in[0], in[3], in[4], 8, 1e-5), []*Node{in[0], in[3], in[4]}
+		}},
+		{"silu", func(in []*Node) (*Node, []*Node) { return SiLU(in[0]), []*Node{in[0]} }},
+		{"down+up", func(in []*Node) (*Node, []*Node) { return Upsample2x(Downsample2x(in[0])), []*Node{in[0]} }},
+		{"attention-16x16x128-4heads", func(in []*Node) (*Node, []*Node) {
+			// The same numbers viewed as [16, 128, 16, 16]: attention at a UNet's coarser level.
+			q := Reshape(in[0], B, 4, 32, 256)
+			return Reshape(Attend(q, q, q), B, C, S, S), []*Node{in[0]}
+		}},
+		{"resblock", func(in []*Node) (*Node, []*Node) {
+			h := SiLU(NormalizeGroups(in[0], in[3], in[4], 8, 1e-5))
+			h = Conv2D(h, in[1], ConvOptions{})
+			h = SiLU(NormalizeGroups(h, in[3], in[4], 8, 1e-5))
+			return Add(in[0], Conv2D(h, in[2], ConvOptions{})), []*Node{in[0], in[1], in[2], in[3], in[4]}
+		}},
+	}
+	for _, l := range layers {
+		b.Run(l.name, func(b *testing.B) {
+			step, err := newBenchStep(goBackend(b), func(in []*Node) []*Node {
+				y, wrt := l.fn(in)
+				grads := Gradient(ReduceAllSum(Mul(y, in[5])), wrt...)
+				outs := make([]*Node, len(grads))
+				for i, g := range grads {
+					outs[i] = ReduceAllSum(g)
+				}
+				return outs
+			}, inputs, true)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer step.finalize()
+			for b.Loop() {
+				if _, err := step.run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
