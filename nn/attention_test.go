@@ -41,9 +41,13 @@ func TestAttendGradient(t *testing.T) {
 			return Gradient(loss, in[0], in[1], in[2])
 		}, inputs...)
 	}
-	got, want := grads(Attend), grads(attendAutodiff)
-	for i, what := range []string{"d/dq", "d/dk", "d/dv"} {
-		checkClose(t, what, got[i], want[i], 1e-5)
+	want := grads(attendAutodiff)
+	for _, fusion := range []string{"true", "false"} { // See withVJP: both routes use the same gradient.
+		t.Setenv(FusionEnv, fusion)
+		got := grads(Attend)
+		for i, what := range []string{"d/dq", "d/dk", "d/dv"} {
+			checkClose(t, what+", fusion "+fusion, got[i], want[i], 1e-5)
+		}
 	}
 }
 

@@ -48,9 +48,13 @@ func TestNormalizeGroupsGradient(t *testing.T) {
 			return append([]*Node{y}, Gradient(loss, in[0], in[1], in[2])...)
 		}, inputs...)
 	}
-	got, want := grads(NormalizeGroups), grads(groupNormAutodiff)
-	for i, what := range []string{"output", "d/dx", "d/dscale", "d/dshift"} {
-		checkClose(t, what, got[i], want[i], 1e-5)
+	want := grads(groupNormAutodiff)
+	for _, fusion := range []string{"true", "false"} { // See withVJP: both routes use the same gradient.
+		t.Setenv(FusionEnv, fusion)
+		got := grads(NormalizeGroups)
+		for i, what := range []string{"output", "d/dx", "d/dscale", "d/dshift"} {
+			checkClose(t, what+", fusion "+fusion, got[i], want[i], 1e-5)
+		}
 	}
 }
 

@@ -16,6 +16,10 @@ func TestDownsampleUpsample(t *testing.T) {
 	}{{"go", downsampleGo, upsampleGo}, {"plain", downsamplePlain, upsamplePlain}, {"public", Downsample2x, Upsample2x}} {
 		t.Run(impl.name, func(t *testing.T) { testResample(t, impl.down, impl.up) })
 	}
+	t.Run("go, fusion off", func(t *testing.T) { // See withVJP.
+		t.Setenv(FusionEnv, "false")
+		testResample(t, downsampleGo, upsampleGo)
+	})
 }
 
 func testResample(t *testing.T, downsample, upsample func(*Node) *Node) {
