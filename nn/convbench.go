@@ -216,13 +216,15 @@ func benchFloats(seed uint64, n int) []float32 {
 	return v
 }
 
-// convStep is one convolution training step; it returns Σ dx (so dx is computed but not copied out)
-// and dKernel.
+// convStep is one convolution training step; it returns the loss, Σ dx (so dx is computed but not
+// copied out) and dKernel. The loss must be an output: the gradients of this linear loss do not need
+// the forward output, and the backends would drop the forward convolution as dead code.
 func convStep(in []*Node, path ConvPath) []*Node {
 	x, kernel, c := in[0], in[1], in[2]
 	out := Conv2D(x, kernel, ConvOptions{Path: path})
-	grads := Gradient(ReduceAllSum(Mul(out, c)), x, kernel)
-	return []*Node{ReduceAllSum(grads[0]), grads[1]}
+	loss := ReduceAllSum(Mul(out, c))
+	grads := Gradient(loss, x, kernel)
+	return []*Node{loss, ReduceAllSum(grads[0]), grads[1]}
 }
 
 // matmulStep is the reference: the three matmuls of an im2col convolution training step, in the

@@ -50,8 +50,20 @@ func TestMatMulStepComputesConvGradients(t *testing.T) {
 		outs := matmulStep([]*Node{patches, Reshape(in[1], 3, 27), Reshape(in[2], 2, 3, 36)})
 		return []*Node{Reshape(outs[1], 3, 3, 3, 3)}
 	}, x, kernel, gout)
-	want := runGraph(t, func(in []*Node) []*Node { return convStep(in, Native)[1:] }, x, kernel, gout)
+	want := runGraph(t, func(in []*Node) []*Node { return convStep(in, Native)[2:] }, x, kernel, gout)
 	checkClose(t, "kernel gradient", got[0], want[0], 1e-5)
+}
+
+// TestConvStepOutputsLoss: the timed step returns the loss Σ conv(x)·c, so the forward convolution
+// is part of what is timed (a step returning only the gradients of this linear loss would let the
+// backend drop it as dead code), and its value is right.
+func TestConvStepOutputsLoss(t *testing.T) {
+	x, kernel, c := randTensor(1, 2, 3, 6, 6), randTensor(2, 4, 3, 3, 3), randTensor(3, 2, 4, 6, 6)
+	got := runGraph(t, func(in []*Node) []*Node { return convStep(in, Auto)[:1] }, x, kernel, c)
+	want := runGraph(t, func(in []*Node) []*Node {
+		return []*Node{ReduceAllSum(Mul(Conv2D(in[0], in[1], ConvOptions{Path: Native}), in[2]))}
+	}, x, kernel, c)
+	checkClose(t, "loss", got[0], want[0], 1e-5)
 }
 
 // BenchmarkConvTrainingStep times one training step of a 3×3 convolution (batch 16) by each method:

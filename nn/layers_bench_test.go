@@ -45,10 +45,10 @@ func BenchmarkLayerTrainingStep(b *testing.B) {
 		b.Run(l.name, func(b *testing.B) {
 			step, err := newBenchStep(goBackend(b), func(in []*Node) []*Node {
 				y, wrt := l.fn(in)
-				grads := Gradient(ReduceAllSum(Mul(y, in[5])), wrt...)
-				outs := make([]*Node, len(grads))
-				for i, g := range grads {
-					outs[i] = ReduceAllSum(g)
+				loss := ReduceAllSum(Mul(y, in[5]))
+				outs := []*Node{loss} // Without it the forward pass of a linear layer would be dead code.
+				for _, g := range Gradient(loss, wrt...) {
+					outs = append(outs, ReduceAllSum(g))
 				}
 				return outs
 			}, inputs, true)
