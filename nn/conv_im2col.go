@@ -183,8 +183,8 @@ func kernelGradient(patches, gout *Node) *Node {
 	return Transpose(dwT, 0, 1)
 }
 
-// im2colForward computes the convolution, and returns the patch tensor P (nil for 1×1 stride-1
-// kernels, where P is x itself reshaped) and the plan for the gradient.
+// im2colForward computes the convolution, and returns the patch tensor P (for 1×1 stride-1 kernels,
+// x itself reshaped to [B, Cin, H·W]) and the plan for the gradient.
 func im2colForward(x, kernel *Node, g convGeom) (out, patches *Node, p im2colPlan) {
 	taps := g.KH * g.KW
 	w := Reshape(kernel, g.Cout, taps*g.Cin)

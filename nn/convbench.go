@@ -39,7 +39,7 @@ type ConvBenchOptions struct {
 	Cases []ConvBenchCase
 	// MinTime is how long the matmul reference and tidal's convolution are timed per case, in
 	// alternating steps so that both see the same machine load (default 2 s); at least MinSteps steps
-	// of each are timed (default 3). The native convolution, ~50x slower, is timed for one step when
+	// of each are timed (default 3). The native convolution, 60–110× slower, is timed for one step when
 	// its warm-up step alone takes longer than MinTime/4, else like the others.
 	MinTime  time.Duration
 	MinSteps int
