@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/nn"
 )
 
@@ -56,13 +55,13 @@ reported. The default cases take about a minute, the native convolution most of 
 			defer be.Finalize()
 			out := cmd.OutOrStdout()
 			fmt.Fprintf(out, "tidal bench conv: %s, GOMAXPROCS=%d\n", be.Description(), runtime.GOMAXPROCS(0))
-			fmt.Fprintf(out, "load average before: %s\n", loadAverage())
+			fmt.Fprintf(out, "load average before: %s\n", benchenv.LoadAverage())
 			opt.Log = out
 			results, err := nn.BenchConvTraining(be, opt)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(out, "load average after:  %s\n\n", loadAverage())
+			fmt.Fprintf(out, "load average after:  %s\n\n", benchenv.LoadAverage())
 			return nn.WriteConvBenchTable(out, results)
 		},
 	}
@@ -75,15 +74,3 @@ reported. The default cases take about a minute, the native convolution most of 
 	benchCmd.AddCommand(cmd)
 }
 
-// loadAverage returns the 1, 5 and 15 minute load averages of the machine, or why it cannot.
-func loadAverage() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "unknown (" + err.Error() + ")"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "unknown"
-	}
-	return strings.Join(f[:3], " ") + " (1, 5, 15 min)"
-}
