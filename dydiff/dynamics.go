@@ -6,6 +6,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // Dynamics applies the DyDiff Dynamics operator along the frame axis (axis 1) of x [batch, frames, ...]
@@ -29,26 +31,8 @@ func InverseDynamics(y, gammaBar *Node) *Node {
 
 // sqrtPair returns √γ̄ and √(1−γ̄) shaped [batch, 1, 1, ...] (or scalars) to broadcast over x.
 func sqrtPair(x, gammaBar *Node) (sg, s1g *Node) {
-	g := perSample(x, ConvertDType(gammaBar, x.DType()))
+	g := stepgraph.PerSample(x, ConvertDType(gammaBar, x.DType()))
 	return Sqrt(g), Sqrt(OneMinus(g))
-}
-
-// perSample reshapes a scalar or [batch] coefficient to broadcast over one frame slice of x
-// ([batch, 1, ...] with x's rank).
-func perSample(x, c *Node) *Node {
-	if c.Rank() == 0 {
-		return c
-	}
-	if c.Rank() != 1 || c.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
-		exceptions.Panicf("dydiff: per-sample coefficient has shape %s, expected [%d] (the batch of x %s) or a scalar",
-			c.Shape(), x.Shape().Dimensions[0], x.Shape())
-	}
-	dims := make([]int, x.Rank())
-	for i := range dims {
-		dims[i] = 1
-	}
-	dims[0] = x.Shape().Dimensions[0]
-	return Reshape(c, dims...)
 }
 
 // dynamics is Dynamics with √γ̄ and √(1−γ̄) given (each broadcastable to a frame slice of x).

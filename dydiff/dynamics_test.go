@@ -1,10 +1,11 @@
 package dydiff
 
 import (
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 	"math"
 	"math/rand/v2"
 	"testing"
+
+	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"

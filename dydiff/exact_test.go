@@ -1,8 +1,9 @@
 package dydiff
 
 import (
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 	"testing"
+
+	gm "github.com/tidal-forecast/tidal/internal/gaussian"
 
 	"github.com/gomlx/gomlx/core/tensors"
 

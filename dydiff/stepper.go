@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/internal/ensemble"
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -40,13 +41,8 @@ type stepCoef struct {
 
 // vector packs the step's scalars, in float64 maths, into the float32 input of the step graph.
 func (c stepCoef) vector() *tensors.Tensor {
-	v := []float64{c.t, 1 / math.Sqrt(c.a), math.Sqrt(1-c.a) / math.Sqrt(c.a),
-		math.Sqrt(c.g), math.Sqrt(1 - c.g), math.Sqrt(c.gp), math.Sqrt(1 - c.gp), c.c0, c.ce, c.cz}
-	f := make([]float32, len(v))
-	for i, x := range v {
-		f[i] = float32(x)
-	}
-	return tensors.FromValue(f)
+	return stepgraph.Scalars(c.t, 1/math.Sqrt(c.a), math.Sqrt(1-c.a)/math.Sqrt(c.a),
+		math.Sqrt(c.g), math.Sqrt(1-c.g), math.Sqrt(c.gp), math.Sqrt(1-c.gp), c.c0, c.ce, c.cz)
 }
 
 // stepper runs the reverse steps of one sampling call: one compiled graph per kind of step (with or
@@ -69,7 +65,7 @@ func newStepper(d Denoiser, s Schedule, x *tensors.Tensor, seed uint64) (*steppe
 		return nil, fmt.Errorf("dydiff: Denoiser needs a Backend and a Net")
 	}
 	if x == nil || x.DType() != dtypes.Float32 || x.Rank() < 2 {
-		return nil, fmt.Errorf("dydiff: initial noise must be a float32 tensor [batch, frames, ...], got %v", shapeOf(x))
+		return nil, fmt.Errorf("dydiff: initial noise must be a float32 tensor [batch, frames, ...], got %v", stepgraph.ShapeOf(x))
 	}
 	members, err := ensemble.Members(x.Shape().Dimensions[0], d.Cond)
 	if err != nil {
@@ -95,13 +91,6 @@ func newStepper(d Denoiser, s Schedule, x *tensors.Tensor, seed uint64) (*steppe
 	return st, nil
 }
 
-func shapeOf(t *tensors.Tensor) any {
-	if t == nil {
-		return "nil"
-	}
-	return t.Shape()
-}
-
 // finalize releases the compiled graphs.
 func (st *stepper) finalize() {
 	st.start.Finalize()
@@ -112,7 +101,7 @@ func (st *stepper) finalize() {
 
 // startGraph correlates the initial i.i.d. noise: inputs x and [√γ̄, √(1−γ̄)].
 func (st *stepper) startGraph(_ *model.Scope, x, c *Node) *Node {
-	return dynamics(x, elem(c, 0), elem(c, 1))
+	return dynamics(x, stepgraph.Elem(c, 0), stepgraph.Elem(c, 1))
 }
 
 // begin returns the first state: Dyn(x, γ̄[τ_max]) for processes with correlated noise (spec §6.1), else
@@ -139,7 +128,7 @@ func (st *stepper) begin(x *tensors.Tensor, gammaBar float64) (*tensors.Tensor, 
 func (st *stepper) stepGraph(stochastic bool) func(*model.Scope, []*Node) []*Node {
 	return func(_ *model.Scope, in []*Node) []*Node {
 		x, c := in[0], in[1]
-		k := func(i int) *Node { return elem(c, i) }
+		k := func(i int) *Node { return stepgraph.Elem(c, i) }
 		rest := in[2:]
 		var z *Node
 		if stochastic {
@@ -172,9 +161,6 @@ func (st *stepper) stepGraph(stochastic bool) func(*model.Scope, []*Node) []*Nod
 		return []*Node{out, x0}
 	}
 }
-
-// elem returns element i of the vector c as a scalar.
-func elem(c *Node, i int) *Node { return Reshape(Slice(c, AxisElem(i))) }
 
 // step runs one reverse step from x, drawing fresh noise when c.cz ≠ 0, and returns x_prev and x̂₀.
 func (st *stepper) step(x *tensors.Tensor, c stepCoef) (xPrev, x0 *tensors.Tensor, err error) {

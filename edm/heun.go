@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/internal/ensemble"
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -92,7 +93,7 @@ func Heun(d Denoiser, x *tensors.Tensor, sigmas []float64, opt HeunOptions) (out
 		}
 		st.finalize()
 	}()
-	cur, err := st.call(st.scale, nil, x, scalars(sigmas[0]))
+	cur, err := st.call(st.scale, nil, x, stepgraph.Scalars(sigmas[0]))
 	N := len(sigmas) - 1
 	for i := 0; i < N && err == nil; i++ {
 		t, next := sigmas[i], sigmas[i+1]
@@ -124,14 +125,6 @@ func checkSigmas(s []float64) error {
 	return nil
 }
 
-func scalars(v ...float64) *tensors.Tensor {
-	f := make([]float32, len(v))
-	for i, x := range v {
-		f[i] = float32(x)
-	}
-	return tensors.FromValue(f)
-}
-
 // stepper holds the compiled graphs of one Heun call: the initial scaling and one step graph for each
 // combination of (churn noise or not) × (Heun correction or the final Euler step).
 type stepper struct {
@@ -148,7 +141,7 @@ func newStepper(d Denoiser, x *tensors.Tensor, opt HeunOptions) (*stepper, error
 		return nil, fmt.Errorf("edm: Denoiser needs a Backend and a D")
 	}
 	if x == nil || x.DType() != dtypes.Float32 || x.Rank() < 1 {
-		return nil, fmt.Errorf("edm: initial noise must be a float32 tensor [batch, ...], got %v", shapeOf(x))
+		return nil, fmt.Errorf("edm: initial noise must be a float32 tensor [batch, ...], got %v", stepgraph.ShapeOf(x))
 	}
 	members, err := ensemble.Members(x.Shape().Dimensions[0], d.Cond)
 	if err != nil {
@@ -163,7 +156,7 @@ func newStepper(d Denoiser, x *tensors.Tensor, opt HeunOptions) (*stepper, error
 	}
 	store := st.d.Scope.Store()
 	if st.scale, err = model.NewExec(d.Backend, store, func(_ *model.Scope, x, c *Node) *Node {
-		return Mul(x, elem(c, 0))
+		return Mul(x, stepgraph.Elem(c, 0))
 	}); err != nil {
 		return nil, err
 	}
@@ -177,13 +170,6 @@ func newStepper(d Denoiser, x *tensors.Tensor, opt HeunOptions) (*stepper, error
 	return st, nil
 }
 
-func shapeOf(t *tensors.Tensor) any {
-	if t == nil {
-		return "nil"
-	}
-	return t.Shape()
-}
-
 func (st *stepper) finalize() {
 	st.scale.Finalize()
 	for _, row := range st.steps {
@@ -193,19 +179,16 @@ func (st *stepper) finalize() {
 	}
 }
 
-// elem returns element i of the vector c as a scalar.
-func elem(c *Node, i int) *Node { return Reshape(Slice(c, AxisElem(i))) }
-
 // stepGraph builds one sampler step. Inputs: x, [t̂, t_next, noise std, λ], [ε,] cond...; output x'.
 func (st *stepper) stepGraph(stochastic, heun bool) func(*model.Scope, []*Node) *Node {
 	return func(_ *model.Scope, in []*Node) *Node {
 		x, c := in[0], in[1]
 		rest := in[2:]
 		if stochastic {
-			x, rest = Add(x, Mul(elem(c, 2), in[2])), in[3:]
+			x, rest = Add(x, Mul(stepgraph.Elem(c, 2), in[2])), in[3:]
 		}
 		cond := ensemble.RepeatRows(rest, st.members)
-		tHat, next, lambda := elem(c, 0), elem(c, 1), elem(c, 3)
+		tHat, next, lambda := stepgraph.Elem(c, 0), stepgraph.Elem(c, 1), stepgraph.Elem(c, 3)
 		batch := x.Shape().Dimensions[0]
 		derivative := func(x, t *Node, guided bool) *Node {
 			ts := BroadcastToDims(t, batch)
@@ -244,7 +227,7 @@ func (st *stepper) step(x *tensors.Tensor, tHat, next, noiseStd float64) (*tenso
 	if next != 0 {
 		heun = 1
 	}
-	out, err := st.call(st.steps[stochastic][heun], eps, x, scalars(tHat, next, noiseStd, st.opt.Lambda))
+	out, err := st.call(st.steps[stochastic][heun], eps, x, stepgraph.Scalars(tHat, next, noiseStd, st.opt.Lambda))
 	if err != nil {
 		return nil, fmt.Errorf("edm: step at σ=%g: %w", tHat, err)
 	}

@@ -8,6 +8,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // LossOptions are the training noise distribution ln σ ~ N(PMean, PStd²) and σ_data (spec §2, EDMLoss).
@@ -38,7 +40,7 @@ func Loss(scope *model.Scope, d DenoiserFn, sigmaData float64, y, sigma, n *Node
 	if !y.Shape().Equal(n.Shape()) {
 		exceptions.Panicf("edm.Loss: y %s and n %s differ in shape", y.Shape(), n.Shape())
 	}
-	s := perSample(y, sigma)
+	s := stepgraph.PerSample(y, sigma)
 	den := Mul(Square(s), Scalar(y.Graph(), y.DType(), sigmaData*sigmaData))
 	weight := Div(AddScalar(Square(s), sigmaData*sigmaData), den)
 	out := d(scope, Add(y, Mul(s, n)), ConvertDType(sigma, y.DType()), cond)

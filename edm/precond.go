@@ -6,6 +6,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // DefaultSigmaData is σ_data, the assumed standard deviation of the data (spec §2, Tab. 1).
@@ -41,7 +43,7 @@ func CNoise(sigma float64) float64 { return math.Log(sigma) / 4 }
 //	D(x; σ) = c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ))
 func Precondition(net Net, sigmaData float64) DenoiserFn {
 	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
-		s := perSample(x, sigma)
+		s := stepgraph.PerSample(x, sigma)
 		s2 := Square(s)
 		sd2 := Scalar(x.Graph(), x.DType(), sigmaData*sigmaData)
 		den := Add(s2, sd2)
@@ -55,22 +57,4 @@ func Precondition(net Net, sigmaData float64) DenoiserFn {
 		}
 		return Add(Mul(cSkip, x), Mul(cOut, f))
 	}
-}
-
-// perSample reshapes a [batch] (or scalar) coefficient to broadcast over x [batch, ...].
-func perSample(x, c *Node) *Node {
-	c = ConvertDType(c, x.DType())
-	if c.Rank() == 0 {
-		return c
-	}
-	if c.Rank() != 1 || c.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
-		exceptions.Panicf("edm: per-sample σ has shape %s, expected [%d] (the batch of x %s) or a scalar",
-			c.Shape(), x.Shape().Dimensions[0], x.Shape())
-	}
-	dims := make([]int, x.Rank())
-	for i := range dims {
-		dims[i] = 1
-	}
-	dims[0] = x.Shape().Dimensions[0]
-	return Reshape(c, dims...)
 }

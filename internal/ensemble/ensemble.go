@@ -7,6 +7,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // Members returns M, the number of members per case, for a state of the given rows and conditioning
@@ -15,7 +17,7 @@ func Members(rows int, cond []*tensors.Tensor) (int, error) {
 	members := 0
 	for i, c := range cond {
 		if c == nil || c.Rank() < 1 || c.Shape().Dimensions[0] == 0 || rows%c.Shape().Dimensions[0] != 0 {
-			return 0, fmt.Errorf("Cond[%d] %v: its batch must divide the %d rows of x", i, shapeOf(c), rows)
+			return 0, fmt.Errorf("Cond[%d] %v: its batch must divide the %d rows of x", i, stepgraph.ShapeOf(c), rows)
 		}
 		m := rows / c.Shape().Dimensions[0]
 		if members != 0 && m != members {
@@ -25,13 +27,6 @@ func Members(rows int, cond []*tensors.Tensor) (int, error) {
 		members = m
 	}
 	return max(members, 1), nil
-}
-
-func shapeOf(t *tensors.Tensor) any {
-	if t == nil {
-		return "nil"
-	}
-	return t.Shape()
 }
 
 // RepeatRows repeats each row of every tensor m times along axis 0 (row b becomes rows b·m..b·m+m−1).
