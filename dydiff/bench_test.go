@@ -7,6 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -19,7 +20,7 @@ func BenchmarkDDIM(b *testing.B) {
 	dims := []int{8, 15, 3, 16, 16}
 	s, _ := NewSchedule(0.5, ScheduleOptions{})
 	x, _ := noise.Initial(1, dims...)
-	be, err := sharedBackend()
+	be, err := tensortest.Shared()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -28,7 +29,7 @@ func BenchmarkDDIM(b *testing.B) {
 	if _, err := DDIM(d, x, s, DDIMOptions{}); err != nil { // compile once outside the timing
 		b.Fatal(err)
 	}
-	host := min(hostDDIMTime(s, f64(x), dims), hostDDIMTime(s, f64(x), dims), hostDDIMTime(s, f64(x), dims))
+	host := min(hostDDIMTime(s, tensortest.Float64s(x), dims), hostDDIMTime(s, tensortest.Float64s(x), dims), hostDDIMTime(s, tensortest.Float64s(x), dims))
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	gm "github.com/tidal-forecast/tidal/internal/gaussian"
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -21,7 +22,7 @@ func TestDynamicsGoldenFloat64(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := range y {
-		if !closeRel(y[i], goldenDyn[i], 1e-15) {
+		if !tensortest.CloseRel(y[i], goldenDyn[i], 1e-15) {
 			t.Errorf("Dynamics([1,2,3,4], 0.5)[%d] = %.17g, want %.17g", i, y[i], goldenDyn[i])
 		}
 	}
@@ -45,7 +46,7 @@ func TestDynamicsGoldenFloat64(t *testing.T) {
 // The golden sequence in float32 inside a graph, with per-sample coefficients: sample 0 uses γ̄ = 0.5,
 // sample 1 γ̄ = 1 (the identity), and a trailing pixel axis.
 func TestDynamicsGoldenGraph(t *testing.T) {
-	b := testBackend(t)
+	b := tensortest.Backend(t)
 	exec := MustNewExec(b, func(x, g *Node) (*Node, *Node) {
 		y := Dynamics(x, g)
 		return y, InverseDynamics(y, g)
@@ -57,20 +58,20 @@ func TestDynamicsGoldenGraph(t *testing.T) {
 			in = append(in, float64(f), 10*float64(f))
 		}
 	}
-	out, err := exec.Call(tensor32(in, 2, 4, 2), tensors.FromValue([]float32{0.5, 1}))
+	out, err := exec.Call(tensortest.Float32(in, 2, 4, 2), tensors.FromValue([]float32{0.5, 1}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	y, x := flat32(t, out[0]), flat32(t, out[1])
+	y, x := tensortest.Float64s(out[0]), tensortest.Float64s(out[1])
 	for f := range 4 {
 		for p, scale := range []float64{1, 10} {
-			if got, want := y[f*2+p], scale*goldenDyn[f]; !closeRel(got, want, 2e-7) {
+			if got, want := y[f*2+p], scale*goldenDyn[f]; !tensortest.CloseRel(got, want, 2e-7) {
 				t.Errorf("graph Dynamics frame %d pixel %d = %.9g, want %.9g", f, p, got, want)
 			}
 			if got, want := y[8+f*2+p], scale*float64(f+1); got != want {
 				t.Errorf("γ̄=1 must be the identity: frame %d pixel %d = %v, want %v", f, p, got, want)
 			}
-			if got, want := x[f*2+p], scale*float64(f+1); !closeRel(got, want, 5e-7) {
+			if got, want := x[f*2+p], scale*float64(f+1); !tensortest.CloseRel(got, want, 5e-7) {
 				t.Errorf("graph InverseDynamics frame %d pixel %d = %.9g, want %.9g", f, p, got, want)
 			}
 		}
@@ -86,13 +87,13 @@ func TestDynamicsGraphMatchesHost(t *testing.T) {
 		x[i] = r.NormFloat64()
 	}
 	gs := []float64{0.3, 0.75, 0.999}
-	out, err := MustNewExec(testBackend(t), func(x, g *Node) (*Node, *Node) {
+	out, err := MustNewExec(tensortest.Backend(t), func(x, g *Node) (*Node, *Node) {
 		return Dynamics(x, g), InverseDynamics(x, g)
-	}).Call(tensor32(x, B, L, C, P), tensor32(gs, B))
+	}).Call(tensortest.Float32(x, B, L, C, P), tensortest.Float32(gs, B))
 	if err != nil {
 		t.Fatal(err)
 	}
-	dyn, inv := flat32(t, out[0]), flat32(t, out[1])
+	dyn, inv := tensortest.Float64s(out[0]), tensortest.Float64s(out[1])
 	n := L * C * P
 	for b, g := range gs {
 		sample := make([]float64, n)
@@ -122,12 +123,12 @@ func TestDynamicsNoiseStatistics(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		out, err := MustNewExec(testBackend(t), func(x, g *Node) *Node { return Dynamics(x, g) }).
+		out, err := MustNewExec(tensortest.Backend(t), func(x, g *Node) *Node { return Dynamics(x, g) }).
 			Call(eps, tensors.FromScalar(float32(g)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		y := flat32(t, out[0])
+		y := tensortest.Float64s(out[0])
 		mean, cov := gm.Moments(y, L, 1)
 		for f := range L {
 			if math.Abs(cov[f][f]-1) > 0.035 || math.Abs(mean[f]) > 0.025 {

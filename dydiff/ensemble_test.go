@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -34,15 +35,15 @@ func TestEnsembleRepeatsCond(t *testing.T) {
 	}
 	x, _ := noise.Initial(8, B*M, L, P)
 	run := func(c *tensors.Tensor) []float64 {
-		out, err := DDPM(Denoiser{Backend: testBackend(t), Net: condNet, Cond: []*tensors.Tensor{c}}, x, s,
+		out, err := DDPM(Denoiser{Backend: tensortest.Backend(t), Net: condNet, Cond: []*tensors.Tensor{c}}, x, s,
 			DDPMOptions{Steps: 20, Seed: 2})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f64(out)
+		return tensortest.Float64s(out)
 	}
-	if a, b := run(tensor32(cond, B, L, P)), run(tensor32(tiled, B*M, L, P)); !slices.Equal(a, b) {
-		t.Errorf("repeated Cond differs from host-tiled Cond by %g", maxAbsDiff(a, b))
+	if a, b := run(tensortest.Float32(cond, B, L, P)), run(tensortest.Float32(tiled, B*M, L, P)); !slices.Equal(a, b) {
+		t.Errorf("repeated Cond differs from host-tiled Cond by %g", tensortest.MaxAbsDiff(a, b))
 	}
 }
 
@@ -50,19 +51,19 @@ func TestEnsembleRepeatsCond(t *testing.T) {
 func TestEnsembleRowsIndependentOfSize(t *testing.T) {
 	const L, P = 4, 2
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
-	cond := tensor32([]float64{1, -1, 0.5, 0, 2, 1, -0.5, 0.25}, 1, L, P)
+	cond := tensortest.Float32([]float64{1, -1, 0.5, 0, 2, 1, -0.5, 0.25}, 1, L, P)
 	run := func(members int) []float64 {
 		x, _ := noise.Initial(3, members, L, P)
-		out, err := DDIM(Denoiser{Backend: testBackend(t), Net: condNet, Cond: []*tensors.Tensor{cond}}, x, s,
+		out, err := DDIM(Denoiser{Backend: tensortest.Backend(t), Net: condNet, Cond: []*tensors.Tensor{cond}}, x, s,
 			DDIMOptions{Steps: 20, EtaDDIM: 0.5, Seed: 3})
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f64(out)
+		return tensortest.Float64s(out)
 	}
 	four, two := run(4), run(2)
 	if !slices.Equal(four[:len(two)], two) {
-		t.Errorf("members 0–1 of a 4-member ensemble differ from a 2-member one by %g", maxAbsDiff(four[:len(two)], two))
+		t.Errorf("members 0–1 of a 4-member ensemble differ from a 2-member one by %g", tensortest.MaxAbsDiff(four[:len(two)], two))
 	}
 	if slices.Equal(four[:L*P], four[L*P:2*L*P]) {
 		t.Error("members 0 and 1 are identical")
@@ -72,7 +73,7 @@ func TestEnsembleRowsIndependentOfSize(t *testing.T) {
 // Bad input gets an error naming it, not a panic.
 func TestSamplerErrors(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
-	b := testBackend(t)
+	b := tensortest.Backend(t)
 	good := Denoiser{Backend: b, Net: nonlinearNet}
 	x, _ := noise.Initial(1, 4, 3)
 	for _, c := range []struct {
@@ -114,7 +115,7 @@ func TestSamplerErrors(t *testing.T) {
 func TestSamplerNetPanics(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	x, _ := noise.Initial(1, 2, 3)
-	d := Denoiser{Backend: testBackend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { panic("boom") }}
+	d := Denoiser{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { panic("boom") }}
 	if _, err := DDIM(d, x, s, DDIMOptions{Steps: 5}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("err = %v, want one carrying the panic", err)
 	}

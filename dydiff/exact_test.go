@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	gm "github.com/tidal-forecast/tidal/internal/gaussian"
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 
 	"github.com/gomlx/gomlx/core/tensors"
 
@@ -57,7 +58,7 @@ func TestExactDenoiserSamplers(t *testing.T) {
 	}
 	for _, mode := range allNoising {
 		truth := mustSchedule(t, 0.5, ScheduleOptions{Noising: mode})
-		dn := Denoiser{Backend: testBackend(t), Net: d.net(truth)}
+		dn := Denoiser{Backend: tensortest.Backend(t), Net: d.net(truth)}
 		for _, smp := range samplers {
 			if mode != DependentNoise && smp.name != "DDIM 50 steps" {
 				continue // the ablations: the reference's sampler only
@@ -71,7 +72,7 @@ func TestExactDenoiserSamplers(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				mean, cov := gm.Moments(f64(out), L, P)
+				mean, cov := gm.Moments(tensortest.Float64s(out), L, P)
 				z := gm.MaxZ(mean, cov, d.Mu, d.Sigma, rows*P, smp.disc)
 				if wrongEta >= 0 {
 					if z < zWrong {

@@ -8,12 +8,14 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 var allNoising = []Noising{DependentNoise, IndependentNoise, NoiseDynamicsOnly}
 
 func forwardExec(t *testing.T, s Schedule) *Exec {
-	return MustNewExec(testBackend(t), func(x0, ts, eps *Node) (*Node, *Node) { return Forward(s, x0, ts, eps) })
+	return MustNewExec(tensortest.Backend(t), func(x0, ts, eps *Node) (*Node, *Node) { return Forward(s, x0, ts, eps) })
 }
 
 // The schedule's golden values of spec §2, read back in float32 from the compiled forward process:
@@ -30,23 +32,23 @@ func TestForwardScheduleGoldenGraph(t *testing.T) {
 		one[2*b] = 1
 	}
 	exec := forwardExec(t, s)
-	data, err := exec.Call(tensor32(one, B, 2), tensors.FromValue(steps), tensor32(zero, B, 2))
+	data, err := exec.Call(tensortest.Float32(one, B, 2), tensors.FromValue(steps), tensortest.Float32(zero, B, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	noisy, err := exec.Call(tensor32(zero, B, 2), tensors.FromValue(steps), tensor32(one, B, 2))
+	noisy, err := exec.Call(tensortest.Float32(zero, B, 2), tensors.FromValue(steps), tensortest.Float32(one, B, 2))
 	if err != nil {
 		t.Fatal(err)
 	}
-	xt, target := flat32(t, data[0]), flat32(t, noisy[1])
+	xt, target := tensortest.Float64s(data[0]), tensortest.Float64s(noisy[1])
 	for b, step := range steps {
-		if want := math.Sqrt(alpha[b]); !closeRel(xt[2*b], want, 1e-6) {
+		if want := math.Sqrt(alpha[b]); !tensortest.CloseRel(xt[2*b], want, 1e-6) {
 			t.Errorf("√ᾱ[%d] in graph = %.9g, want %.9g", step, xt[2*b], want)
 		}
 		if step == 1 {
 			continue // no golden γ̄[1]
 		}
-		if want := math.Sqrt(1 - gamma[b]); !closeRel(target[2*b+1], want, 1e-6) {
+		if want := math.Sqrt(1 - gamma[b]); !tensortest.CloseRel(target[2*b+1], want, 1e-6) {
 			t.Errorf("√(1−γ̄[%d]) in graph = %.9g, want %.9g", step, target[2*b+1], want)
 		}
 	}
@@ -57,11 +59,11 @@ func TestForwardScheduleGoldenGraph(t *testing.T) {
 		want float64
 	}{{0.1, 499, 0.9493843590440638}, {0.9, 499, 0.5444592313965739}, {0.9, 999, 0.1}} {
 		out, err := forwardExec(t, mustSchedule(t, c.eta, ScheduleOptions{})).
-			Call(tensor32([]float64{0, 0}, 1, 2), tensors.FromValue([]int32{c.t}), tensor32([]float64{1, 0}, 1, 2))
+			Call(tensortest.Float32([]float64{0, 0}, 1, 2), tensors.FromValue([]int32{c.t}), tensortest.Float32([]float64{1, 0}, 1, 2))
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got, want := flat32(t, out[1])[1], math.Sqrt(1-c.want); !closeRel(got, want, 1e-6) {
+		if got, want := tensortest.Float64s(out[1])[1], math.Sqrt(1-c.want); !tensortest.CloseRel(got, want, 1e-6) {
 			t.Errorf("η=%v: √(1−γ̄[%d]) in graph = %.9g, want %.9g", c.eta, c.t, got, want)
 		}
 	}
@@ -78,11 +80,11 @@ func TestForwardMatchesHost(t *testing.T) {
 	steps := []int32{0, 250, 981, 999}
 	for _, mode := range allNoising {
 		s := mustSchedule(t, 0.5, ScheduleOptions{Noising: mode})
-		out, err := forwardExec(t, s).Call(tensor32(x0, B, L, P), tensors.FromValue(steps), tensor32(eps, B, L, P))
+		out, err := forwardExec(t, s).Call(tensortest.Float32(x0, B, L, P), tensors.FromValue(steps), tensortest.Float32(eps, B, L, P))
 		if err != nil {
 			t.Fatal(err)
 		}
-		xt, target := flat32(t, out[0]), flat32(t, out[1])
+		xt, target := tensortest.Float64s(out[0]), tensortest.Float64s(out[1])
 		n := L * P
 		for b, step := range steps {
 			a, g := s.AlphaBar(int(step)), s.GammaBar(int(step))
@@ -129,14 +131,14 @@ func TestLossExactDenoiser(t *testing.T) {
 				net  Net
 				want float64
 			}{{"exact", d.net(s), want}, {"zero", func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { return ZerosLike(xt) }, 1}} {
-				exec := model.MustNewExec(testBackend(t), model.NewStore(), func(sc *model.Scope, x0, ts, eps *Node) *Node {
+				exec := model.MustNewExec(tensortest.Backend(t), model.NewStore(), func(sc *model.Scope, x0, ts, eps *Node) *Node {
 					return Loss(sc, c.net, s, x0, ts, eps, nil)
 				})
-				out, err := exec.Call(tensor32(x0, rows, L, P), tensors.FromValue(ts), tensor32(eps, rows, L, P))
+				out, err := exec.Call(tensortest.Float32(x0, rows, L, P), tensors.FromValue(ts), tensortest.Float32(eps, rows, L, P))
 				if err != nil {
 					t.Fatal(err)
 				}
-				got := flat32(t, out[0])[0]
+				got := tensortest.Float64s(out[0])[0]
 				// Per-element squared errors of a Gaussian have variance ≤ 2·(mean)²·(correlation within a
 				// window ≤ L·P elements): SE ≤ want·√(2·L·P/(rows·L·P)).
 				se := c.want * math.Sqrt(2/float64(rows))
@@ -164,13 +166,13 @@ func TestRandomLoss(t *testing.T) {
 		if err := store.SetRNGStateFromSeed(seed); err != nil {
 			t.Fatal(err)
 		}
-		out, err := model.MustNewExec(testBackend(t), store, func(sc *model.Scope, x0 *Node) *Node {
+		out, err := model.MustNewExec(tensortest.Backend(t), store, func(sc *model.Scope, x0 *Node) *Node {
 			return RandomLoss(sc, net, s, x0, nil)
-		}).Call(tensor32(x0, rows, L, P))
+		}).Call(tensortest.Float32(x0, rows, L, P))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return flat32(t, out[0])[0]
+		return tensortest.Float64s(out[0])[0]
 	}
 	want := (T-1)*(2*T-1)/(6*T*T) + 1
 	got := run(42)

@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -32,11 +33,11 @@ func TestDDIMStepGolden(t *testing.T) {
 	check("host x_prev", prev, wantPrev, 5e-9)
 
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
-	eps := tensor32(e, 1, 3)
-	d := Denoiser{Backend: testBackend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
+	eps := tensortest.Float32(e, 1, 3)
+	d := Denoiser{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
 		return Const(xt.Graph(), eps)
 	}}
-	xt := tensor32(x, 1, 3)
+	xt := tensortest.Float32(x, 1, 3)
 	st, err := newStepper(d, s, xt, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -46,8 +47,8 @@ func TestDDIMStepGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	check("graph x̂₀", flat32(t, gX0), wantX0, 1e-6)
-	check("graph x_prev", flat32(t, gPrev), wantPrev, 1e-6)
+	check("graph x̂₀", tensortest.Float64s(gX0), wantX0, 1e-6)
+	check("graph x_prev", tensortest.Float64s(gPrev), wantPrev, 1e-6)
 }
 
 // nonlinearNet is a denoiser with no closed form, the same in the graph and on the host:
@@ -87,7 +88,7 @@ func plainDDIM(s Schedule, x []float64, dims []int, ts []int, eta float64, seed 
 		sigma := eta * math.Sqrt((1-ap)/(1-a)) * math.Sqrt(1-a/ap)
 		var zz []float64
 		if sigma > 0 {
-			zz = f64(z.Next())
+			zz = tensortest.Float64s(z.Next())
 		}
 		for j := range x {
 			x0 := (x[j] - math.Sqrt(1-a)*e[j]) / math.Sqrt(a)
@@ -115,7 +116,7 @@ func plainDDPM(s Schedule, x []float64, dims []int, ts []int, seed uint64) []flo
 		sigma := math.Sqrt((1 - ap) / (1 - a) * (1 - alpha))
 		var zz []float64
 		if sigma > 0 {
-			zz = f64(z.Next())
+			zz = tensortest.Float64s(z.Next())
 		}
 		for j := range x {
 			x[j] = (x[j] - (1-alpha)/math.Sqrt(1-a)*e[j]) / math.Sqrt(alpha)
@@ -127,23 +128,6 @@ func plainDDPM(s Schedule, x []float64, dims []int, ts []int, seed uint64) []flo
 	return x
 }
 
-func f64(t *tensors.Tensor) []float64 {
-	v := tensors.MustCopyFlatData[float32](t)
-	out := make([]float64, len(v))
-	for i, f := range v {
-		out[i] = float64(f)
-	}
-	return out
-}
-
-func maxAbsDiff(a, b []float64) float64 {
-	m := 0.0
-	for i := range a {
-		m = math.Max(m, math.Abs(a[i]-b[i]))
-	}
-	return m
-}
-
 // With η = 0 (γ̄ ≡ 1) DyDiff's samplers are the ordinary ones (spec §9.6): DDIM (η_ddim 0 and 0.7,
 // uniform and explicit steps) and DDPM equal plain DDIM/DDPM written from their papers in this test.
 func TestEtaZeroIsPlainDiffusion(t *testing.T) {
@@ -153,7 +137,7 @@ func TestEtaZeroIsPlainDiffusion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Denoiser{Backend: testBackend(t), Net: nonlinearNet}
+	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
 	ts50, _ := s.Timesteps(50)
 	ts100, _ := s.Timesteps(100)
 	// (not 999: ᾱ_999 ≈ 2.4e-9 makes 1/√ᾱ ≈ 2e4 amplify float32 rounding; the reference stops at 981)
@@ -164,20 +148,20 @@ func TestEtaZeroIsPlainDiffusion(t *testing.T) {
 		want []float64
 	}{
 		{"DDIM η_ddim=0", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{}) },
-			plainDDIM(s, f64(x), dims, ts50, 0, 0)},
+			plainDDIM(s, tensortest.Float64s(x), dims, ts50, 0, 0)},
 		{"DDIM η_ddim=0.7", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{EtaDDIM: 0.7, Seed: 9}) },
-			plainDDIM(s, f64(x), dims, ts50, 0.7, 9)},
+			plainDDIM(s, tensortest.Float64s(x), dims, ts50, 0.7, 9)},
 		{"DDIM explicit steps", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{Timesteps: explicit}) },
-			plainDDIM(s, f64(x), dims, explicit, 0, 0)},
+			plainDDIM(s, tensortest.Float64s(x), dims, explicit, 0, 0)},
 		{"DDPM 100 steps", func() (*tensors.Tensor, error) { return DDPM(d, x, s, DDPMOptions{Steps: 100, Seed: 4}) },
-			plainDDPM(s, f64(x), dims, ts100, 4)},
+			plainDDPM(s, tensortest.Float64s(x), dims, ts100, 4)},
 	} {
 		got, err := c.run()
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
 		// float32 against float64: the first steps divide by √ᾱ_981 ≈ 0.028, so rounding grows to ~1e-4.
-		if diff := maxAbsDiff(f64(got), c.want); diff > 3e-4 {
+		if diff := tensortest.MaxAbsDiff(tensortest.Float64s(got), c.want); diff > 3e-4 {
 			t.Errorf("%s differs from the plain sampler by %.3g", c.name, diff)
 		} else {
 			t.Logf("%s: max |Δ| = %.3g against plain", c.name, diff)
@@ -191,7 +175,7 @@ func TestDDPMIsDDIMEtaOne(t *testing.T) {
 	dims := []int{4, 6, 3}
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	x, _ := noise.Initial(2, dims...)
-	d := Denoiser{Backend: testBackend(t), Net: nonlinearNet}
+	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
 	a, err := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -200,15 +184,15 @@ func TestDDPMIsDDIMEtaOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := maxAbsDiff(f64(a), f64(b)); diff > 1e-4 {
+	if diff := tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(b)); diff > 1e-4 {
 		t.Errorf("DDPM and DDIM(η_ddim=1) differ by %.3g", diff)
 	}
 	c, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
-	if maxAbsDiff(f64(a), f64(c)) != 0 {
+	if tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(c)) != 0 {
 		t.Error("the same seed gave different DDPM samples")
 	}
 	e, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 5})
-	if maxAbsDiff(f64(a), f64(e)) < 1e-3 {
+	if tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(e)) < 1e-3 {
 		t.Error("seeds 3 and 5 gave the same DDPM samples")
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 // Golden values of spec §2 (float64, from the reference code's formulas).
@@ -16,7 +18,7 @@ func TestScheduleGolden(t *testing.T) {
 		want float64
 	}{{0, 0.999958715775178}, {1, 0.9999125759273678}, {499, 0.49384359044063775},
 		{981, 7.867147536445502e-4}, {999, 2.4287669070348542e-9}} {
-		if got := s.AlphaBar(c.t); !closeRel(got, c.want, rel) {
+		if got := s.AlphaBar(c.t); !tensortest.CloseRel(got, c.want, rel) {
 			t.Errorf("ᾱ[%d] = %.17g, want %.17g", c.t, got, c.want)
 		}
 	}
@@ -27,7 +29,7 @@ func TestScheduleGolden(t *testing.T) {
 	}{{0.5, 0, 0.9999793578875891}, {0.5, 499, 0.7469217952203189}, {0.5, 981, 0.5003933573768222},
 		{0.5, 999, 0.5}, {0.1, 499, 0.9493843590440638}, {0.9, 499, 0.5444592313965739}, {0.9, 999, 0.1}} {
 		s := mustSchedule(t, c.eta, ScheduleOptions{})
-		if got := s.GammaBar(c.t); !closeRel(got, c.want, rel) {
+		if got := s.GammaBar(c.t); !tensortest.CloseRel(got, c.want, rel) {
 			t.Errorf("η=%v: γ̄[%d] = %.17g, want %.17g", c.eta, c.t, got, c.want)
 		}
 	}
@@ -66,10 +68,10 @@ func TestScheduleEtaGuard(t *testing.T) {
 		}
 	}
 	s := mustSchedule(t, 1, ScheduleOptions{AllowEtaOne: true})
-	if got := s.GammaBar(981); !closeRel(got, 7.867147536445502e-4, 1e-9) {
+	if got := s.GammaBar(981); !tensortest.CloseRel(got, 7.867147536445502e-4, 1e-9) {
 		t.Errorf("η=1: γ̄[981] = %g, want ≈7.87e-4 (= ᾱ[981])", got)
 	}
-	if got := s.GammaBar(999); !closeRel(got, 2.4287669070348542e-9, 1e-6) {
+	if got := s.GammaBar(999); !tensortest.CloseRel(got, 2.4287669070348542e-9, 1e-6) {
 		t.Errorf("η=1: γ̄[999] = %g, want ≈2.43e-9 (from the clip)", got)
 	}
 	if _, err := NewSchedule(0.5, ScheduleOptions{T: 1}); err == nil {

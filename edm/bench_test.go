@@ -7,6 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -18,7 +19,7 @@ import (
 func BenchmarkHeun(b *testing.B) {
 	dims := []int{8, 64 * 64}
 	x, _ := noise.Initial(1, dims...)
-	be, err := sharedBackend()
+	be, err := tensortest.Shared()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -31,7 +32,7 @@ func BenchmarkHeun(b *testing.B) {
 	host := time.Duration(1 << 62)
 	for range 3 {
 		start := time.Now()
-		hostHeun(f64(x), dims, make([]float64, dims[0]), sigmas, opt, func(x, s float64) float64 { return x / (1 + s*s) })
+		hostHeun(tensortest.Float64s(x), dims, make([]float64, dims[0]), sigmas, opt, func(x, s float64) float64 { return x / (1 + s*s) })
 		host = min(host, time.Since(start))
 	}
 	b.ResetTimer()

@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	gm "github.com/tidal-forecast/tidal/internal/gaussian"
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -95,7 +96,7 @@ func TestExactDenoiserHeun(t *testing.T) {
 	d := gm.TestModel()
 	L := d.Frames()
 	x, _ := noise.Initial(31, rows, L, P)
-	dn := Denoiser{Backend: testBackend(t), D: exactD(d)}
+	dn := Denoiser{Backend: tensortest.Backend(t), D: exactD(d)}
 	grid := func(steps int, sigmaMax float64) []float64 {
 		g := DefaultGridOptions()
 		g.Steps, g.SigmaMax = steps, sigmaMax
@@ -123,7 +124,7 @@ func TestExactDenoiserHeun(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mean, cov := gm.Moments(f64(out), L, P)
+		mean, cov := gm.Moments(tensortest.Float64s(out), L, P)
 		z := gm.MaxZ(mean, cov, d.Mu, d.Sigma, rows*P, c.disc)
 		if c.wrong {
 			t.Logf("%s (wrong on purpose): |z| beyond the tolerance %.1f", c.name, z)

@@ -3,6 +3,8 @@ package edm
 import (
 	"math"
 	"testing"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 // The grid of spec §4 with N = 5: t₀ = σ_max, t₄ = σ_min, t₂ the ρ-mean of the two, t₅ = 0.
@@ -21,14 +23,14 @@ func TestSigmas(t *testing.T) {
 		t.Fatalf("%d levels, want 6", len(s))
 	}
 	for i, w := range want {
-		if !closeRel(s[i], w, 1e-13) && !(w == 0 && s[i] == 0) {
+		if !tensortest.CloseRel(s[i], w, 1e-13) && !(w == 0 && s[i] == 0) {
 			t.Errorf("t_%d = %.17g, want %.17g", i, s[i], w)
 		}
 	}
 	if !(s[2] > s[3] && s[3] > s[4]) {
 		t.Errorf("grid not decreasing: %v", s)
 	}
-	if s, err := Sigmas(GridOptions{SigmaMin: 1, SigmaMax: 2, Rho: 7, Steps: 1}); err != nil || len(s) != 2 || !closeRel(s[0], 2, 1e-15) || s[1] != 0 {
+	if s, err := Sigmas(GridOptions{SigmaMin: 1, SigmaMax: 2, Rho: 7, Steps: 1}); err != nil || len(s) != 2 || !tensortest.CloseRel(s[0], 2, 1e-15) || s[1] != 0 {
 		t.Errorf("N=1: %v %v, want [2 0]", s, err)
 	}
 	for _, bad := range []GridOptions{{0.002, 80, 7, 0}, {0, 80, 7, 5}, {80, 80, 7, 5}, {0.002, 80, 0, 5}} {

@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -68,7 +69,7 @@ func hostHeun(x0 []float64, dims []int, c []float64, sigmas []float64, o HeunOpt
 		th := t + gamma*t
 		var eps []float64
 		if gamma > 0 {
-			eps = f64(z.Next())
+			eps = tensortest.Float64s(z.Next())
 		}
 		for j := range x {
 			xh := x[j]
@@ -105,7 +106,7 @@ func TestHeunMatchesHost(t *testing.T) {
 	grid := DefaultGridOptions()
 	grid.Steps = 12
 	sigmas, _ := Sigmas(grid)
-	d := Denoiser{Backend: testBackend(t), D: wobblyD, Cond: []*tensors.Tensor{tensor32(cs, 2, 1)}}
+	d := Denoiser{Backend: tensortest.Backend(t), D: wobblyD, Cond: []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}}
 	for _, c := range []struct {
 		name string
 		opt  HeunOptions
@@ -119,8 +120,8 @@ func TestHeunMatchesHost(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", c.name, err)
 		}
-		want := hostHeun(f64(x), dims, rowC, sigmas, c.opt, wobblyHost)
-		if diff := maxAbsDiff(f64(got), want); diff > 1e-5 {
+		want := hostHeun(tensortest.Float64s(x), dims, rowC, sigmas, c.opt, wobblyHost)
+		if diff := tensortest.MaxAbsDiff(tensortest.Float64s(got), want); diff > 1e-5 {
 			t.Errorf("%s: compiled and host samplers differ by %.3g", c.name, diff)
 		} else {
 			t.Logf("%s: max |Δ| = %.3g", c.name, diff)
@@ -129,7 +130,7 @@ func TestHeunMatchesHost(t *testing.T) {
 	// The options matter: first-stage-only guidance and churn change the result.
 	a, _ := Heun(d, x, sigmas, HeunOptions{Churn: 20, Seed: 3, Guidance: posteriorGuidance, Lambda: 2})
 	b, _ := Heun(d, x, sigmas, HeunOptions{Churn: 20, Seed: 3, Guidance: posteriorGuidance, Lambda: 2, GuidanceFirstStageOnly: true})
-	if maxAbsDiff(f64(a), f64(b)) < 1e-3 {
+	if tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(b)) < 1e-3 {
 		t.Error("GuidanceFirstStageOnly changed nothing")
 	}
 }
@@ -205,7 +206,7 @@ func TestGuidancePosterior(t *testing.T) {
 	cs := []float64{-1, 1.5}
 	x, _ := noise.Initial(4, len(cs)*M, 1)
 	gaussD := func(_ *model.Scope, x, sigma *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(sigma)))) }
-	d := Denoiser{Backend: testBackend(t), D: gaussD, Cond: []*tensors.Tensor{tensor32(cs, 2, 1)}}
+	d := Denoiser{Backend: tensortest.Backend(t), D: gaussD, Cond: []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}}
 	grid := DefaultGridOptions()
 	grid.Steps = 40
 	sigmas, _ := Sigmas(grid)
@@ -223,7 +224,7 @@ func TestGuidancePosterior(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v := f64(out)
+		v := tensortest.Float64s(out)
 		for k, cv := range cs {
 			sample := v[k*M : (k+1)*M]
 			lm, lv := guidedLaw(cv, sigmas, o)
@@ -259,7 +260,7 @@ func TestGuidancePosterior(t *testing.T) {
 
 // Bad input gets an error naming it, not a panic or a hang.
 func TestHeunErrors(t *testing.T) {
-	b := testBackend(t)
+	b := tensortest.Backend(t)
 	x, _ := noise.Initial(1, 4, 2)
 	good := Denoiser{Backend: b, D: wobblyD}
 	sig := []float64{80, 1, 0}
@@ -306,7 +307,7 @@ func TestHeunErrors(t *testing.T) {
 func TestGuidanceByAutodiff(t *testing.T) {
 	cs := []float64{-1, 1.5}
 	x, _ := noise.Initial(6, 2*50, 1)
-	d := Denoiser{Backend: testBackend(t), D: wobblyD, Cond: []*tensors.Tensor{tensor32(cs, 2, 1)}}
+	d := Denoiser{Backend: tensortest.Backend(t), D: wobblyD, Cond: []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}}
 	logLik := func(_ *model.Scope, x, sigma *Node, cond []*Node) *Node {
 		s2 := Square(sigmaCol(sigma))
 		V := Add(Div(s2, OnePlus(s2)), Scalar(x.Graph(), x.DType(), tau*tau)) // Var(c | x_σ)
@@ -324,7 +325,7 @@ func TestGuidanceByAutodiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if diff := maxAbsDiff(f64(a), f64(b)); diff > 1e-5 {
+	if diff := tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(b)); diff > 1e-5 {
 		t.Errorf("autodiff and analytic guidance differ by %.3g", diff)
 	}
 }

@@ -7,6 +7,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 func zeroNet(_ *model.Scope, u, _ *Node, _ []*Node) *Node { return ZerosLike(u) }
@@ -22,9 +24,9 @@ func TestLossMatchesHost(t *testing.T) {
 		y[i], n[i] = float64(float32(r.NormFloat64()*0.5)), float64(float32(r.NormFloat64()))
 	}
 	d := Precondition(func(_ *model.Scope, u, _ *Node, _ []*Node) *Node { return Tanh(u) }, 0.5)
-	out, err := model.MustNewExec(testBackend(t), model.NewStore(), func(s *model.Scope, y, sig, n *Node) *Node {
+	out, err := model.MustNewExec(tensortest.Backend(t), model.NewStore(), func(s *model.Scope, y, sig, n *Node) *Node {
 		return Loss(s, d, 0.5, y, sig, n, nil)
-	}).Call(tensor32(y, B, P), tensor32(sigmas, B), tensor32(n, B, P))
+	}).Call(tensortest.Float32(y, B, P), tensortest.Float32(sigmas, B), tensortest.Float32(n, B, P))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,7 @@ func TestLossMatchesHost(t *testing.T) {
 		}
 	}
 	want /= B * P
-	if got := f64(out[0])[0]; !closeRel(got, want, 1e-5) {
+	if got := tensortest.Float64s(out[0])[0]; !tensortest.CloseRel(got, want, 1e-5) {
 		t.Errorf("loss %.7g, want %.7g", got, want)
 	}
 }
@@ -58,13 +60,13 @@ func TestRandomLossExactDenoiser(t *testing.T) {
 		if err := store.SetRNGStateFromSeed(seed); err != nil {
 			t.Fatal(err)
 		}
-		out, err := model.MustNewExec(testBackend(t), store, func(s *model.Scope, y *Node) *Node {
+		out, err := model.MustNewExec(tensortest.Backend(t), store, func(s *model.Scope, y *Node) *Node {
 			return RandomLoss(s, Precondition(zeroNet, 0.5), DefaultLossOptions(), y, nil)
-		}).Call(tensor32(y, B, P))
+		}).Call(tensortest.Float32(y, B, P))
 		if err != nil {
 			t.Fatal(err)
 		}
-		return f64(out[0])[0]
+		return tensortest.Float64s(out[0])[0]
 	}
 	got := run(1)
 	if se := math.Sqrt(2.0 / (B * P)); math.Abs(got-1) > 5*se {
@@ -83,14 +85,14 @@ func TestSampleSigma(t *testing.T) {
 	if err := store.SetRNGStateFromSeed(7); err != nil {
 		t.Fatal(err)
 	}
-	out, err := model.MustNewExec(testBackend(t), store, func(s *model.Scope, g *Graph) *Node {
+	out, err := model.MustNewExec(tensortest.Backend(t), store, func(s *model.Scope, g *Graph) *Node {
 		return SampleSigma(s, g, DefaultLossOptions(), n)
 	}).Call()
 	if err != nil {
 		t.Fatal(err)
 	}
 	var m, v float64
-	vals := f64(out[0])
+	vals := tensortest.Float64s(out[0])
 	for _, s := range vals {
 		m += math.Log(s)
 	}

@@ -7,6 +7,8 @@ import (
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 // Golden preconditioning values (spec §2) at σ_data = 0.5, worked out by hand:
@@ -21,12 +23,12 @@ func TestPreconditionGolden(t *testing.T) {
 			"c_skip": {CSkip(c.sigma, 0.5), c.skip}, "c_out": {COut(c.sigma, 0.5), c.out},
 			"c_in": {CIn(c.sigma, 0.5), c.in}, "c_noise": {CNoise(c.sigma), c.noise},
 		} {
-			if !closeRel(got[0], got[1], 1e-15) {
+			if !tensortest.CloseRel(got[0], got[1], 1e-15) {
 				t.Errorf("σ=%v %s = %.17g, want %.17g", c.sigma, name, got[0], got[1])
 			}
 		}
 	}
-	if w := LossWeight(0.5, 0.5); !closeRel(w, 0.5/(0.0625), 1e-15) {
+	if w := LossWeight(0.5, 0.5); !tensortest.CloseRel(w, 0.5/(0.0625), 1e-15) {
 		t.Errorf("λ(0.5) = %v, want 8", w)
 	}
 }
@@ -45,13 +47,13 @@ func TestPreconditionGraph(t *testing.T) {
 		return Add(MulScalar(u, 2), ExpandAxes(c, -1))
 	}
 	d := Precondition(net, 0.5)
-	out, err := model.MustNewExec(testBackend(t), model.NewStore(), func(s *model.Scope, x, sig *Node) *Node {
+	out, err := model.MustNewExec(tensortest.Backend(t), model.NewStore(), func(s *model.Scope, x, sig *Node) *Node {
 		return d(s, x, sig, nil)
-	}).Call(tensor32(x, B, P), tensor32(sigmas, B))
+	}).Call(tensortest.Float32(x, B, P), tensortest.Float32(sigmas, B))
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := f64(out[0])
+	got := tensortest.Float64s(out[0])
 	for b, s := range sigmas {
 		for p := range P {
 			xi := x[b*P+p]
