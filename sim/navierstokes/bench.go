@@ -26,7 +26,7 @@ func BenchSteps(n int) int {
 // forcing on), measured over steps steps after a short warm-up, on workers goroutines (0 = Params.Workers's automatic choice).
 func TimeStep(n, steps, workers int) (time.Duration, error) {
 	p := DefaultParams(n)
-	p.Workers = workers
+	p.Workers, p.NuAuto = workers, true
 	s, err := New(p)
 	if err != nil {
 		return 0, err
