@@ -1,11 +1,14 @@
-// Package gaussian holds the small linear algebra and Gaussian-moment tools that the samplers' tests use
+// Package gaussian holds the small matrix helpers (factorizations by gonum) and Gaussian-moment tools that the samplers' tests use
 // to check samples against closed forms: dense L×L matrices (L a handful of frames), Gaussian frame
 // vectors with a given mean and covariance, and z-scores of sample moments.
 package gaussian
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
+
+	"gonum.org/v1/gonum/mat"
 )
 
 // Mat is a dense square matrix, row-major.
@@ -99,110 +102,70 @@ func (a Mat) Add(b Mat) Mat {
 // Sub returns a − b.
 func (a Mat) Sub(b Mat) Mat { return a.Add(b.Scale(-1)) }
 
-// Inv inverts a by Gauss–Jordan elimination with partial pivoting.
-func (a Mat) Inv() Mat {
+// dense converts a to gonum's matrix type.
+func (a Mat) dense() *mat.Dense {
 	n := len(a)
-	w := NewMat(n)
+	d := mat.NewDense(n, n, nil)
 	for i := range a {
-		copy(w[i], a[i])
+		d.SetRow(i, a[i])
 	}
-	r := Identity(n)
-	for c := range n {
-		p := c
-		for i := c + 1; i < n; i++ {
-			if math.Abs(w[i][c]) > math.Abs(w[p][c]) {
-				p = i
-			}
-		}
-		w[c], w[p] = w[p], w[c]
-		r[c], r[p] = r[p], r[c]
-		d := w[c][c]
-		for j := range n {
-			w[c][j] /= d
-			r[c][j] /= d
-		}
-		for i := range n {
-			if i == c {
-				continue
-			}
-			f := w[i][c]
-			for j := range n {
-				w[i][j] -= f * w[c][j]
-				r[i][j] -= f * r[c][j]
-			}
-		}
-	}
-	return r
+	return d
 }
 
-// Chol returns the lower Cholesky factor of the symmetric positive definite a.
-func (a Mat) Chol() Mat {
-	n := len(a)
-	l := NewMat(n)
+// fromDense converts a gonum matrix back.
+func fromDense(d mat.Matrix) Mat {
+	n, _ := d.Dims()
+	m := NewMat(n)
 	for i := range n {
-		for j := 0; j <= i; j++ {
-			s := a[i][j]
-			for k := range j {
-				s -= l[i][k] * l[j][k]
-			}
-			if i == j {
-				l[i][i] = math.Sqrt(s)
-			} else {
-				l[i][j] = s / l[j][j]
-			}
+		for j := range n {
+			m[i][j] = d.At(i, j)
 		}
 	}
-	return l
+	return m
+}
+
+// sym converts the symmetric a to gonum's symmetric type (its upper triangle is used).
+func (a Mat) sym() *mat.SymDense {
+	n := len(a)
+	s := mat.NewSymDense(n, nil)
+	for i := range n {
+		for j := i; j < n; j++ {
+			s.SetSym(i, j, a[i][j])
+		}
+	}
+	return s
+}
+
+// Inv inverts a (gonum's LU). It panics on a singular matrix: the tests' matrices are well conditioned.
+func (a Mat) Inv() Mat {
+	var inv mat.Dense
+	if err := inv.Inverse(a.dense()); err != nil {
+		panic(fmt.Sprintf("gaussian: inverting %v: %v", a, err))
+	}
+	return fromDense(&inv)
+}
+
+// Chol returns the lower Cholesky factor of the symmetric positive definite a (gonum's Cholesky).
+func (a Mat) Chol() Mat {
+	var c mat.Cholesky
+	if !c.Factorize(a.sym()) {
+		panic(fmt.Sprintf("gaussian: %v is not positive definite", a))
+	}
+	var l mat.TriDense
+	c.LTo(&l)
+	return fromDense(&l)
 }
 
 // EigSym returns the eigenvalues and the orthogonal matrix of eigenvectors (as columns) of the symmetric
-// a, by cyclic Jacobi rotations: a = U·diag(λ)·Uᵀ.
+// a (gonum's EigenSym): a = U·diag(λ)·Uᵀ.
 func (a Mat) EigSym() ([]float64, Mat) {
-	n := len(a)
-	w := NewMat(n)
-	for i := range a {
-		copy(w[i], a[i])
+	var e mat.EigenSym
+	if !e.Factorize(a.sym(), true) {
+		panic(fmt.Sprintf("gaussian: eigendecomposition of %v failed", a))
 	}
-	u := Identity(n)
-	for sweep := 0; sweep < 100; sweep++ {
-		off := 0.0
-		for p := range n {
-			for q := p + 1; q < n; q++ {
-				off += w[p][q] * w[p][q]
-			}
-		}
-		if off < 1e-30 {
-			break
-		}
-		for p := range n {
-			for q := p + 1; q < n; q++ {
-				if w[p][q] == 0 {
-					continue
-				}
-				theta := (w[q][q] - w[p][p]) / (2 * w[p][q])
-				t := math.Copysign(1, theta) / (math.Abs(theta) + math.Sqrt(theta*theta+1))
-				c := 1 / math.Sqrt(t*t+1)
-				s := t * c
-				for k := range n { // w ← w·J
-					wkp, wkq := w[k][p], w[k][q]
-					w[k][p], w[k][q] = c*wkp-s*wkq, s*wkp+c*wkq
-				}
-				for k := range n { // w ← Jᵀ·w
-					wpk, wqk := w[p][k], w[q][k]
-					w[p][k], w[q][k] = c*wpk-s*wqk, s*wpk+c*wqk
-				}
-				for k := range n {
-					ukp, ukq := u[k][p], u[k][q]
-					u[k][p], u[k][q] = c*ukp-s*ukq, s*ukp+c*ukq
-				}
-			}
-		}
-	}
-	lambda := make([]float64, n)
-	for i := range n {
-		lambda[i] = w[i][i]
-	}
-	return lambda, u
+	var u mat.Dense
+	e.VectorsTo(&u)
+	return e.Values(nil), fromDense(&u)
 }
 
 // Model is Gaussian data: every pixel's frame vector is N(Mu, Sigma), independently across pixels.
