@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/nets"
+)
+
+func init() {
+	var (
+		quick    bool
+		batch    int
+		sizes    []int
+		channels []int
+		threads  []int
+		minTime  time.Duration
+		profile  string
+	)
+	cmd := &cobra.Command{
+		Use:   "train-step",
+		Short: "Time a UNet AdamW training step against the machine's matmul floor",
+		Long: `train-step builds tidal's denoiser UNet (nets.BenchConfig: 3 channels in, 1 out, channel
+multipliers 1,2,2, 2 residual blocks per level, attention in the middle) and times AdamW training
+steps on the pure-Go backend. In alternation with the steps it times the matmul reference: the three
+matmuls of a 3×3 convolution training step with the base channels at full resolution, in the
+backend's fastest layouts. It prints the median step time, the step's FLOPs (forward + backward of
+every convolution, dense layer and attention product, counted from the layer shapes), the matmul
+rate, the floor (FLOPs at that rate) and time/floor.
+
+--threads sets GOMAXPROCS and the backend's parallelism; 0 means all cores. Give several
+(--threads 1,0) to measure each in turn.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			name, err := backend.Resolve(backendFlag)
+			if err != nil {
+				return err
+			}
+			if name != backend.Go {
+				return fmt.Errorf("bench train-step measures the pure-Go backend; --backend %q is not supported here", name)
+			}
+			opt := nets.TrainBenchOptions{MinTime: minTime}
+			if quick {
+				sizes, channels = []int{32}, []int{32}
+				opt.MinTime = min(minTime, 2*time.Second)
+			}
+			for _, s := range sizes {
+				for _, c := range channels {
+					opt.Cases = append(opt.Cases, nets.TrainBenchCase{Batch: batch, Size: s, Channels: c})
+				}
+			}
+			out := cmd.OutOrStdout()
+			if profile != "" {
+				f, err := os.Create(profile)
+				if err != nil {
+					return fmt.Errorf("--profile: %w", err)
+				}
+				defer f.Close()
+				if err := pprof.StartCPUProfile(f); err != nil {
+					return fmt.Errorf("--profile: %w", err)
+				}
+				defer pprof.StopCPUProfile()
+			}
+			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
+			for _, n := range threads {
+				if n < 0 {
+					return fmt.Errorf("--threads: %d is negative", n)
+				}
+				if n == 0 {
+					n = runtime.NumCPU()
+				}
+				runtime.GOMAXPROCS(n)
+				be, err := compute.NewWithConfig(fmt.Sprintf("go:parallelism=%d", n))
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "tidal bench train-step: %s, %s\n", be.Description(), benchenv.Describe())
+				opt.Log = out
+				results, err := nets.BenchTrainStep(be, opt)
+				be.Finalize()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
+				if err := nets.WriteTrainBenchTable(out, results); err != nil {
+					return err
+				}
+				fmt.Fprintln(out)
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&quick, "quick", false, "only the 16×32²×32 case, timed for at most 2 s")
+	f.IntVar(&batch, "batch", 16, "batch size (images per step)")
+	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "image sizes S (S×S pixels)")
+	f.IntSliceVar(&channels, "channels", []int{32, 64}, "base channels of the UNet")
+	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and backend parallelism), 0 = all cores; a list runs each")
+	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
+	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
+	benchCmd.AddCommand(cmd)
+}
