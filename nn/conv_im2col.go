@@ -171,7 +171,22 @@ func gatherTaps(planes *Node, p im2colPlan) *Node {
 // batchedMatMul returns [B, M, N] = w [M, K] · rhs[b] [B, K, N] for every b.
 func batchedMatMul(w, rhs *Node) *Node {
 	B := rhs.Shape().Dimensions[0]
-	return DotGeneral(BroadcastPrefix(w, B), []int{2}, []int{0}, rhs, []int{1}, []int{0})
+	return DotGeneral(repeatLeading(w, B), []int{2}, []int{0}, rhs, []int{1}, []int{0})
+}
+
+// repeatLeading returns B copies of x stacked on a new leading axis, [B, ...]: BroadcastPrefix,
+// written as a concatenation because the Go backend broadcasts element by element but concatenates
+// by block copies. No gradient (use under withVJP).
+func repeatLeading(x *Node, B int) *Node {
+	x1 := InsertAxes(x, 0)
+	if B == 1 {
+		return x1
+	}
+	copies := make([]*Node, B)
+	for i := range copies {
+		copies[i] = x1
+	}
+	return Concatenate(copies, 0)
 }
 
 // kernelGradient returns Σ_b gout_b · P_bᵀ [Cout, K] for patches P [B, K, L] and output gradients
