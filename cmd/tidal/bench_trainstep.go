@@ -24,6 +24,7 @@ func init() {
 		threads  []int
 		minTime  time.Duration
 		profile  string
+		goConfig string
 	)
 	cmd := &cobra.Command{
 		Use:   "train-step",
@@ -36,8 +37,9 @@ backend's fastest layouts. It prints the median step time, the step's FLOPs (for
 every convolution, dense layer and attention product, counted from the layer shapes), the matmul
 rate, the floor (FLOPs at that rate) and time/floor.
 
---threads sets GOMAXPROCS and the backend's parallelism; 0 means all cores. Give several
-(--threads 1,0) to measure each in turn.`,
+--threads sets GOMAXPROCS and so the Go backend's worker pool (2·threads workers, threads graph
+executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to measure each in turn.
+--go-config appends options of the Go backend (e.g. ops_sequential, num_executors=4).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, err := backend.Resolve(backendFlag)
@@ -78,7 +80,11 @@ rate, the floor (FLOPs at that rate) and time/floor.
 					n = runtime.NumCPU()
 				}
 				runtime.GOMAXPROCS(n)
-				be, err := compute.NewWithConfig(fmt.Sprintf("go:parallelism=%d", n))
+				cfg := backend.GoConfig(n)
+				if goConfig != "" {
+					cfg += "," + goConfig
+				}
+				be, err := compute.NewWithConfig(cfg)
 				if err != nil {
 					return err
 				}
@@ -103,8 +109,9 @@ rate, the floor (FLOPs at that rate) and time/floor.
 	f.IntVar(&batch, "batch", 16, "batch size (images per step)")
 	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "image sizes S (S×S pixels)")
 	f.IntSliceVar(&channels, "channels", []int{32, 64}, "base channels of the UNet")
-	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and backend parallelism), 0 = all cores; a list runs each")
+	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
+	f.StringVar(&goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
 	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
 	benchCmd.AddCommand(cmd)
 }
