@@ -70,6 +70,11 @@ type Config struct {
 	Dropout float64
 	// Embedding is how blocks take the noise embedding: AddEmbedding (default) or ScaleShift.
 	Embedding Embedding
+	// Branches splits every batch into this many parts that run through the network as independent
+	// branches of the graph, sharing the variables: the Go backend's graph executors then run the
+	// branches' operations concurrently (most of its operations use one core each). Default 0: on the
+	// Go backend, GOMAXPROCS branches; elsewhere 1. The output is the same, up to rounding.
+	Branches int
 	// ConvPath forces the convolutions' implementation; default nn.Auto (im2col on the Go backend,
 	// GoMLX's native convolution elsewhere).
 	ConvPath nn.ConvPath
@@ -116,6 +121,8 @@ func (c Config) withDefaults() (Config, error) {
 	case c.Heads < 0 || c.EmbedChannels < 0 || c.Groups < 0:
 		return c, fmt.Errorf("nets: Heads, EmbedChannels and Groups must be positive, got %d, %d, %d",
 			c.Heads, c.EmbedChannels, c.Groups)
+	case c.Branches < 0:
+		return c, fmt.Errorf("nets: Branches must be positive, got %d", c.Branches)
 	case c.GNEpsilon < 0:
 		return c, fmt.Errorf("nets: GNEpsilon must be positive, got %g", c.GNEpsilon)
 	case c.Dropout < 0 || c.Dropout >= 1:

@@ -157,8 +157,8 @@ func refSiLU(x *Node) *Node { return Mul(x, Sigmoid(x)) }
 // TestUNetMatchesReference checks the network built from tidal's fast layers (im2col convolution,
 // hand-written gradients of group norm, attention, resampling and concatenation) against the
 // straightforward reference built from plain GoMLX operations, on the Go backend: the output and the
-// gradients w.r.t. every variable, with both ways of taking the embedding, both paddings, and also
-// with ConvPath Native (the path XLA takes): relative error < 1e-5 in float32 and in float64 (where
+// gradients w.r.t. every variable, with both ways of taking the embedding, both paddings, the batch
+// in one or two branches, and also with ConvPath Native (the path XLA takes): relative error < 1e-5 in float32 and in float64 (where
 // rounding leaves ~1e-14, so any difference in the maths shows: a group-norm ε of 1e-5 instead of
 // 1e-6 in one layer did).
 //
@@ -171,8 +171,10 @@ func TestUNetMatchesReference(t *testing.T) {
 		name string
 		mod  func(*Config)
 	}{
-		{"add-zero", func(c *Config) {}},
-		{"scaleshift-periodic", func(c *Config) { c.Embedding, c.PadH, c.PadW = ScaleShift, nn.Periodic, nn.Periodic }},
+		{"add-zero-1branch", func(c *Config) { c.Branches = 1 }},
+		{"scaleshift-periodic-2branches", func(c *Config) {
+			c.Embedding, c.PadH, c.PadW, c.Branches = ScaleShift, nn.Periodic, nn.Periodic, 2
+		}},
 		{"native-periodic-zero", func(c *Config) { c.ConvPath, c.PadH = nn.Native, nn.Periodic }},
 	}
 	for _, dt := range []struct {

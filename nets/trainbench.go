@@ -20,7 +20,9 @@ type TrainBenchCase struct {
 }
 
 // String returns e.g. "16×32²×32".
-func (c TrainBenchCase) String() string { return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels) }
+func (c TrainBenchCase) String() string {
+	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
+}
 
 // DefaultTrainBenchCases are the sizes of issue 3: batch 16, 32² and 64², 32 and 64 base channels.
 func DefaultTrainBenchCases() []TrainBenchCase {
@@ -217,8 +219,8 @@ func newMatMulRef(b compute.Backend, c TrainBenchCase) (*matMulRef, error) {
 	B, S, C := c.Batch, c.Size, c.Channels
 	exec, err := NewExec(b, func(patches, w, g *Node) (*Node, *Node) {
 		bw := BroadcastPrefix(w, B)
-		out := DotGeneral(bw, []int{2}, []int{0}, patches, []int{1}, []int{0})               // W·P
-		dP := DotGeneral(Reverse(bw, 2), []int{2}, []int{0}, patches, []int{1}, []int{0})    // the input gradient's product
+		out := DotGeneral(bw, []int{2}, []int{0}, patches, []int{1}, []int{0})             // W·P
+		dP := DotGeneral(Reverse(bw, 2), []int{2}, []int{0}, patches, []int{1}, []int{0})  // the input gradient's product
 		dW := ReduceSum(DotGeneral(patches, []int{2}, []int{0}, g, []int{2}, []int{0}), 0) // Σ_b P_b·g_bᵀ
 		return Add(ReduceAllSum(out), ReduceAllSum(dP)), dW
 	})

@@ -1,6 +1,8 @@
 package nets
 
 import (
+	"runtime"
+
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
@@ -106,8 +108,39 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 	if noiseLevel.Rank() != 1 || noiseLevel.Shape().Dimensions[0] != B {
 		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
 	}
-	emb := u.embedding(scope.In("embed"), ConvertDType(noiseLevel, x.DType()))
+	noiseLevel = ConvertDType(noiseLevel, x.DType())
+	if n := u.branches(x.Graph(), B); n > 1 {
+		hs, ns := nn.SplitBatch(h, n), nn.SplitBatch(noiseLevel, n)
+		outs := make([]*Node, len(hs))
+		for i := range hs {
+			outs[i] = u.body(scope.ResetVisited(), hs[i], ns[i])
+		}
+		h = nn.ConcatBatch(outs...)
+	} else {
+		h = u.body(scope, h, noiseLevel)
+	}
+	if c.OutChannels == xC {
+		return Reshape(h, x.Shape().Dimensions...)
+	}
+	return h
+}
 
+// branches returns the number of batch branches for a batch of B on g's backend (Config.Branches).
+func (u *UNet) branches(g *Graph, B int) int {
+	n := u.cfg.Branches
+	if n == 0 {
+		n = 1
+		if nn.IsGoBackend(g) {
+			n = runtime.GOMAXPROCS(0)
+		}
+	}
+	return min(n, B)
+}
+
+// body is the network on the concatenated input h [B, InChannels, H, W] and noise levels [B].
+func (u *UNet) body(scope *model.Scope, h, noiseLevel *Node) *Node {
+	c := u.cfg
+	emb := u.embedding(scope.In("embed"), noiseLevel)
 	var skips []*Node
 	for _, s := range u.steps {
 		if s.pop {
@@ -136,9 +169,6 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 		if s.push {
 			skips = append(skips, h)
 		}
-	}
-	if c.OutChannels == xC {
-		return Reshape(h, x.Shape().Dimensions...)
 	}
 	return h
 }
