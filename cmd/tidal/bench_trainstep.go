@@ -25,6 +25,7 @@ func init() {
 		minTime  time.Duration
 		profile  string
 		goConfig string
+		branches int
 	)
 	cmd := &cobra.Command{
 		Use:   "train-step",
@@ -49,7 +50,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			if name != backend.Go {
 				return fmt.Errorf("bench train-step measures the pure-Go backend; --backend %q is not supported here", name)
 			}
-			opt := nets.TrainBenchOptions{MinTime: minTime}
+			opt := nets.TrainBenchOptions{MinTime: minTime, Branches: branches}
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, 2*time.Second)
@@ -111,6 +112,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 	f.IntSliceVar(&channels, "channels", []int{32, 64}, "base channels of the UNet")
 	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
+	f.IntVar(&branches, "branches", 0, "batch branches of the UNet (nets.Config.Branches); 0 = its default (the threads)")
 	f.StringVar(&goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
 	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
 	benchCmd.AddCommand(cmd)
