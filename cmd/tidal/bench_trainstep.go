@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/internal/pyref"
 	"github.com/tidal-forecast/tidal/nets"
 )
 
@@ -26,6 +28,8 @@ func init() {
 		profile  string
 		goConfig string
 		branches int
+		torch    bool
+		script   string
 	)
 	cmd := &cobra.Command{
 		Use:   "train-step",
@@ -101,6 +105,11 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 					return err
 				}
 				fmt.Fprintln(out)
+				if torch {
+					if err := compareTorch(out, script, n, results); err != nil {
+						return err
+					}
+				}
 			}
 			return nil
 		},
@@ -114,6 +123,30 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
 	f.IntVar(&branches, "branches", 0, "batch branches of the UNet (nets.Config.Branches); 0 = its default (the threads)")
 	f.StringVar(&goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
+	f.BoolVar(&torch, "torch", false, "also time the PyTorch reference (--torch-script, Python with torch) at the same sizes and threads")
+	f.StringVar(&script, "torch-script", "scripts/torch_trainstep.py", "the PyTorch reference script")
 	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
 	benchCmd.AddCommand(cmd)
+}
+
+// compareTorch runs the PyTorch reference at the same cases and threads and prints the ratios.
+func compareTorch(out io.Writer, script string, threads int, results []nets.TrainBenchResult) error {
+	py, err := pyref.Find("torch")
+	if err != nil {
+		return fmt.Errorf("--torch: %w", err)
+	}
+	cases := make([]nets.TrainBenchCase, len(results))
+	for i, r := range results {
+		cases[i] = r.Case
+	}
+	header, torchRes, err := nets.RunTorchReference(py, script, threads, 5, cases)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "PyTorch reference (%s): %s\n", script, header)
+	if err := nets.WriteTorchComparison(out, results, torchRes); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
+	return nil
 }
