@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 )
 
@@ -75,7 +77,14 @@ func crop(x *Node, axis, start, end int) *Node {
 	}
 	cfg := make([]PadAxis, x.Rank())
 	cfg[axis] = PadAxis{Start: -start, End: -(n - end)}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
+	return Pad(x, padZero(x), cfg...)
+}
+
+// padZero is the fill value of tidal's zero padding: −0, which equals 0 in every sum and product
+// (only the sign of an exact zero result can differ). Why: the Go backend fills a Pad whose fill
+// value has all bits zero with a scalar loop, but any other value with block copies, ~3× faster.
+func padZero(x *Node) *Node {
+	return Scalar(x.Graph(), x.DType(), math.Copysign(0, -1))
 }
 
 // cropColumns returns x, viewed as [B, C, H, pitch], without its junk columns: [B, C, H, W]. A Gather
@@ -97,7 +106,7 @@ func padAxis(x *Node, axis, before, after int) *Node {
 	}
 	cfg := make([]PadAxis, x.Rank())
 	cfg[axis] = PadAxis{Start: before, End: after}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
+	return Pad(x, padZero(x), cfg...)
 }
 
 // wrap extends one axis periodically by p on each side: [x[n−p:], x, x[:p]].
@@ -129,7 +138,7 @@ func padSpatial(x *Node, g convGeom, top, bottom, left, right int) *Node {
 	if cfg[2] == (PadAxis{}) && cfg[3] == (PadAxis{}) {
 		return x
 	}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg[:]...)
+	return Pad(x, padZero(x), cfg[:]...)
 }
 
 // im2colPlanes returns the flattened planes of x: [B, planes, C, rows·pitch].
@@ -246,7 +255,7 @@ func col2imStride2(v, kernel *Node, g convGeom, p im2colPlan, gExt *Node) *Node 
 	acc := make([]*Node, 4)
 	for t := range taps {
 		cfg := []PadAxis{{}, {Start: -t, End: -(taps - 1 - t)}, {}, {Start: p.offset[t], End: R - p.L - p.offset[t]}}
-		contrib := Pad(dP, ScalarZero(v.Graph(), v.DType()), cfg...) // [B, 1, Cin, R]
+		contrib := Pad(dP, padZero(v), cfg...) // [B, 1, Cin, R]
 		if acc[p.plane[t]] == nil {
 			acc[p.plane[t]] = contrib
 		} else {
