@@ -48,7 +48,7 @@ func TestBenchTrainStep(t *testing.T) {
 	if r.Params != u.NumParams() || r.FLOPs != u.FLOPs(2, 16, 16) {
 		t.Errorf("result %+v does not hold the network's counts", r)
 	}
-	if r.Step <= 0 || r.MatMul <= 0 || r.Ratio() <= 0 {
+	if r.Step <= 0 || r.MatMul <= 0 || r.Ratio() <= 0 || r.PeakRate <= 0 {
 		t.Errorf("times must be positive: %+v", r)
 	}
 	if want := r.Step.Seconds() * r.Rate() / r.FLOPs.Training; abs(r.Ratio()-want) > 1e-6*want {

@@ -62,6 +62,9 @@ type TrainBenchResult struct {
 	// with the training steps.
 	MatMul      time.Duration
 	MatMulFLOPs float64
+	// PeakRate is the rate (FLOP/s) of a large square matmul (1024³, the median of 7) timed once per
+	// BenchTrainStep call: the backend's best, for context; time/floor uses Rate.
+	PeakRate float64
 }
 
 // Rate is the matmul reference's rate in FLOP/s.
@@ -74,6 +77,11 @@ func (r TrainBenchResult) Floor() time.Duration {
 
 // Ratio is Step / Floor: 1 means the step runs at the machine's matmul rate.
 func (r TrainBenchResult) Ratio() float64 { return r.Step.Seconds() / r.Floor().Seconds() }
+
+// PeakRatio is Step over the time of the step's FLOPs at PeakRate.
+func (r TrainBenchResult) PeakRatio() float64 {
+	return r.Step.Seconds() * r.PeakRate / r.FLOPs.Training
+}
 
 // BenchTrainStep times AdamW training steps of the UNet BenchConfig(case.Channels) on backend b, and,
 // in alternation with them, the matmul reference: the three matmuls of a training step of the
@@ -95,12 +103,17 @@ func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResul
 	if opt.Warmup <= 0 {
 		opt.Warmup = 2
 	}
+	peak, err := peakMatMulRate(b)
+	if err != nil {
+		return nil, fmt.Errorf("peak matmul: %w", err)
+	}
 	var results []TrainBenchResult
 	for _, c := range opt.Cases {
 		r, err := benchTrainCase(b, c, opt)
 		if err != nil {
 			return nil, fmt.Errorf("train-step case %v: %w", c, err)
 		}
+		r.PeakRate = peak
 		if opt.Log != nil {
 			fmt.Fprintf(opt.Log, "  %-11s step %9.2f ms   matmul ref %7.2f ms (%6.1f GFLOP/s)   floor %8.2f ms   time/floor %5.2f\n",
 				c, ms(r.Step), ms(r.MatMul), r.Rate()/1e9, ms(r.Floor()), r.Ratio())
@@ -108,6 +121,31 @@ func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResul
 		results = append(results, r)
 	}
 	return results, nil
+}
+
+// peakMatMulRate times a 1024×1024 by 1024×1024 matmul and returns its rate in FLOP/s.
+func peakMatMulRate(b compute.Backend) (float64, error) {
+	const n = 1024
+	exec, err := NewExec(b, func(x, y *Node) *Node { return MatMul(x, y) })
+	if err != nil {
+		return 0, err
+	}
+	defer exec.Finalize()
+	x := tensors.FromFlatDataAndDimensions(benchFloats(9, n*n), n, n)
+	y := tensors.FromFlatDataAndDimensions(benchFloats(10, n*n), n, n)
+	var ts []time.Duration
+	for i := range 8 {
+		t0 := time.Now()
+		outs, err := exec.Call(x, y)
+		if err != nil {
+			return 0, err
+		}
+		if i > 0 { // The first call compiles.
+			ts = append(ts, time.Since(t0))
+		}
+		outs[0].FinalizeAll()
+	}
+	return 2 * n * n * n / median(ts).Seconds(), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
@@ -264,15 +302,16 @@ func benchFloats(seed uint64, n int) []float32 {
 }
 
 // WriteTrainBenchTable writes one line per result: step time, FLOPs, matmul rate, floor and
-// time/floor.
+// time/floor, then the peak (1024³) matmul rate and the step's time over the floor at that rate.
 func WriteTrainBenchTable(w io.Writer, results []TrainBenchResult) error {
-	if _, err := fmt.Fprintf(w, "%-12s %8s %10s %11s %12s %11s %11s\n",
-		"B×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor"); err != nil {
+	if _, err := fmt.Fprintf(w, "%-12s %8s %10s %11s %12s %11s %11s %12s %11s\n",
+		"B×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor", "peak rate", "time/peak"); err != nil {
 		return err
 	}
 	for _, r := range results {
-		if _, err := fmt.Fprintf(w, "%-12s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f×\n",
-			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio()); err != nil {
+		if _, err := fmt.Fprintf(w, "%-12s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f× %7.1f GF/s %10.2f×\n",
+			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio(),
+			r.PeakRate/1e9, r.PeakRatio()); err != nil {
 			return err
 		}
 	}
