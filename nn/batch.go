@@ -20,6 +20,7 @@ func SplitBatch(x *Node, n int) []*Node {
 		return []*Node{x}
 	}
 	parts := make([]*Node, n)
+	flat := Reshape(x, B, -1) // Once: the Go backend copies a shared Reshape's input.
 	start := 0
 	for i := range parts {
 		size := B / n
@@ -27,7 +28,7 @@ func SplitBatch(x *Node, n int) []*Node {
 			size++
 		}
 		lo, hi := start, start+size
-		part := cropBatch(x, lo, hi)
+		part := cropRows(flat, lo, hi, x.Shape().Dimensions)
 		parts[i] = withVJP([]*Node{x}, part, []func(*Node) *Node{
 			func(v *Node) *Node { return padAxis(v, 0, lo, B-hi) },
 		})
@@ -47,25 +48,27 @@ func ConcatBatch(xs ...*Node) *Node {
 		return xs[0]
 	}
 	out := Concatenate(xs, 0)
+	dims := out.Shape().Dimensions
+	var lastV, lastFlat *Node // One reshape of v for all parts.
+	flat := func(v *Node) *Node {
+		if v != lastV {
+			lastV, lastFlat = v, Reshape(v, dims[0], -1)
+		}
+		return lastFlat
+	}
 	vjps := make([]func(*Node) *Node, len(xs))
 	start := 0
 	for i, x := range xs {
 		lo, hi := start, start+x.Shape().Dimensions[0]
-		vjps[i] = func(v *Node) *Node { return cropBatch(v, lo, hi) }
+		vjps[i] = func(v *Node) *Node { return cropRows(flat(v), lo, hi, dims) }
 		start = hi
 	}
 	return withVJP(xs, out, vjps)
 }
 
-// cropBatch returns x[lo:hi] along axis 0, one contiguous block, by a Gather (no gradient: use under
-// withVJP).
-func cropBatch(x *Node, lo, hi int) *Node {
-	dims := x.Shape().Dimensions
-	if lo == 0 && hi == dims[0] {
-		return x
-	}
-	flat := Reshape(x, dims[0], -1)
-	block := GatherSlices(flat, []int{0}, Const(x.Graph(), [][]int32{{int32(lo)}}), []int{hi - lo}, true)
-	out := append([]int{hi - lo}, dims[1:]...)
-	return Reshape(block, out...)
+// cropRows returns rows [lo, hi) of flat [B, N] (a tensor of shape dims viewed as rows), one
+// contiguous block copied by a Gather, shaped [hi−lo, dims[1:]...] (no gradient: use under withVJP).
+func cropRows(flat *Node, lo, hi int, dims []int) *Node {
+	block := GatherSlices(flat, []int{0}, Const(flat.Graph(), [][]int32{{int32(lo)}}), []int{hi - lo}, true)
+	return Reshape(block, append([]int{hi - lo}, dims[1:]...)...)
 }

@@ -34,11 +34,18 @@ func ConcatChannels(xs ...*Node) *Node {
 	}
 	out := Concatenate(xs, 1)
 	C := offsets[len(xs)]
+	var lastV, lastV3 *Node // One reshape of v for all parts: the Go backend copies a shared Reshape's input.
+	v3 := func(v *Node) *Node {
+		if v != lastV {
+			lastV, lastV3 = v, Reshape(v, B, C, S)
+		}
+		return lastV3
+	}
 	vjps := make([]func(*Node) *Node, len(xs))
 	for i, x := range xs {
 		start, size := offsets[i], offsets[i+1]-offsets[i]
 		vjps[i] = func(v *Node) *Node {
-			block := GatherSlices(Reshape(v, B, C, S), []int{1}, Const(v.Graph(), [][]int32{{int32(start)}}), []int{size}, true)
+			block := GatherSlices(v3(v), []int{1}, Const(v.Graph(), [][]int32{{int32(start)}}), []int{size}, true)
 			return Reshape(block, x.Shape().Dimensions...)
 		}
 	}

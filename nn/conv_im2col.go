@@ -207,24 +207,39 @@ func kernelGradient(patches, gout *Node) *Node {
 	return Transpose(dwT, 0, 1)
 }
 
-// im2colForward computes the convolution, and returns the patch tensor P (for 1×1 stride-1 kernels,
-// x itself reshaped to [B, Cin, H·W]) and the plan for the gradient.
+// im2colForward computes the convolution, and returns the patch tensor P and the plan for the
+// gradient.
 func im2colForward(x, kernel *Node, g convGeom) (out, patches *Node, p im2colPlan) {
 	taps := g.KH * g.KW
 	w := Reshape(kernel, g.Cout, taps*g.Cin)
-	if taps == 1 && g.Stride == 1 {
-		patches = Reshape(x, g.B, g.Cin, g.H*g.W)
-		out = Reshape(batchedMatMul(w, patches), g.B, g.Cout, g.H, g.W)
-		return out, patches, im2colPlan{pitch: g.W, L: g.H * g.W}
-	}
 	p = planIm2col(g)
 	patches = gatherTaps(im2colPlanes(x, g, p), p)
 	out = batchedMatMul(w, patches) // [B, Cout, Ho·pitch]
 	return cropColumns(out, g.B, g.Cout, g.Ho, p.pitch, g.Wo), patches, p
 }
 
+// conv1x1 is a 1×1, stride-1 convolution: per image the matmul w [Cout, Cin] · x_b [Cin, H·W], with
+// x used in its own shape (no patches, and no Reshape of x, which the Go backend copies when x has
+// other users); gradients dx = wᵀ·gout and dw = Σ_b gout_b·x_bᵀ, stated by hand.
+func conv1x1(x, kernel *Node, g convGeom) *Node {
+	w := Reshape(kernel, g.Cout, g.Cin)
+	apply := func(w, x *Node) *Node { // w [M, K], x [B, K, H, W] -> [B, M, H, W]
+		return DotGeneral(repeatLeading(w, g.B), []int{2}, []int{0}, x, []int{1}, []int{0})
+	}
+	out := apply(w, x)
+	dInput := func(v *Node) *Node { return apply(Transpose(w, 0, 1), v) }
+	dKernel := func(v *Node) *Node { // Σ_b x_b·v_bᵀ [Cin, Cout], the large x on the left (see kernelGradient).
+		dwT := ReduceSum(DotGeneral(x, []int{2, 3}, []int{0}, v, []int{2, 3}, []int{0}), 0)
+		return Reshape(Transpose(dwT, 0, 1), g.Cout, 1, 1, g.Cin)
+	}
+	return withVJP([]*Node{x, kernel}, out, []func(*Node) *Node{dInput, dKernel})
+}
+
 // convIm2col is Conv2D on the im2col path, with its hand-written gradient.
 func convIm2col(x, kernel *Node, g convGeom) *Node {
+	if g.KH == 1 && g.KW == 1 && g.Stride == 1 {
+		return conv1x1(x, kernel, g)
+	}
 	out, patches, p := im2colForward(x, kernel, g)
 	// gExt is the output gradient laid out like the matmul's output: [B, Cout, L], junk columns 0.
 	gExt := func(v *Node) *Node {
