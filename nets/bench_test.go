@@ -57,3 +57,31 @@ func TestBenchTrainStep(t *testing.T) {
 }
 
 func abs(x float64) float64 { return max(x, -x) }
+
+// TestTrainStepLearns checks that the benchmark's step trains: the loss it returns falls over 20
+// AdamW steps on its fixed batch.
+func TestTrainStepLearns(t *testing.T) {
+	c := BenchConfig(8)
+	u, _ := New(c)
+	step, err := NewTrainStep(goBackend(t), u, 2, 16, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer step.Finalize()
+	loss := func() float32 {
+		outs, err := step.exec.Call(step.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outs[0].Value().(float32)
+	}
+	first := loss()
+	last := first
+	for range 20 {
+		last = loss()
+	}
+	if !(last < first) {
+		t.Errorf("loss %g after 20 steps, %g at the first", last, first)
+	}
+	t.Logf("loss %g -> %g", first, last)
+}

@@ -1,6 +1,8 @@
 package nets
 
 import (
+	"fmt"
+	"math"
 	"runtime"
 
 	"github.com/gomlx/compute/shapes"
@@ -59,7 +61,7 @@ func New(cfg Config) (*UNet, error) {
 	for _, s := range u.steps {
 		if s.kind == resStep || s.kind == convOutStep {
 			if g := min(c.Groups, s.cin); s.cin%g != 0 {
-				return nil, errorf("nets: %s takes %d channels, which %d group-norm groups do not divide", s.name, s.cin, g)
+				return nil, fmt.Errorf("nets: %s takes %d channels, which %d group-norm groups do not divide", s.name, s.cin, g)
 			}
 		}
 	}
@@ -229,7 +231,7 @@ func (u *UNet) groupNorm(scope *model.Scope, x *Node) *Node {
 func linear(scope *model.Scope, x *Node, out int) *Node {
 	in := x.Shape().Dimensions[1]
 	g := x.Graph()
-	std := 1 / sqrt(float64(in))
+	std := 1 / math.Sqrt(float64(in))
 	w := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
 		return MulScalar(scope.RandomNormal(g, shape), std)
 	}).VariableWithShape("weights", shapes.Make(x.DType(), in, out)).NodeValue(g)

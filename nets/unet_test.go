@@ -243,3 +243,31 @@ func TestApplyRejectsBadInputs(t *testing.T) {
 		t.Errorf("height 14: error %v, want one about divisibility", err)
 	}
 }
+
+// TestUNetDropout checks that dropout acts only while the scope is training: outside training the
+// network with Dropout 0.5 gives exactly the output of the same variables with Dropout 0; in training
+// it gives another.
+func TestUNetDropout(t *testing.T) {
+	c := smallConfig()
+	c.Dropout = 0.5
+	u := mustNew(t, c)
+	c.Dropout = 0
+	plain := mustNew(t, c)
+	store := model.NewStore()
+	x, cond := randTensor(1, 2, 1, 16, 16), randTensor(2, 2, 2, 16, 16)
+	runNet(t, store, u.Apply, nil, x, noiseLevels(2), cond)
+	randomizeVariables(t, store, 5, 0.3)
+	training := func(scope *model.Scope, x, noise *Node, cond []*Node) *Node {
+		scope.SetTraining(x.Graph(), true)
+		return u.Apply(scope, x, noise, cond)
+	}
+	off, _ := runNet(t, store, u.Apply, nil, x, noiseLevels(2), cond)
+	want, _ := runNet(t, store, plain.Apply, nil, x, noiseLevels(2), cond)
+	on, _ := runNet(t, store, training, nil, x, noiseLevels(2), cond)
+	if e := relErr(flat(off), flat(want)); e != 0 {
+		t.Errorf("dropout outside training changed the output by %.3g", e)
+	}
+	if e := relErr(flat(on), flat(want)); e < 1e-3 {
+		t.Errorf("dropout in training changed the output by only %.3g", e)
+	}
+}

@@ -40,7 +40,10 @@ steps on the pure-Go backend. In alternation with the steps it times the matmul 
 matmuls of a 3×3 convolution training step with the base channels at full resolution, in the
 backend's fastest layouts. It prints the median step time, the step's FLOPs (forward + backward of
 every convolution, dense layer and attention product, counted from the layer shapes), the matmul
-rate, the floor (FLOPs at that rate) and time/floor.
+rate, the floor (FLOPs at that rate) and time/floor, and for context the rate of a 1024³ matmul and
+the step's time over the floor at that rate. --torch runs scripts/torch_trainstep.py (the same network
+in PyTorch, eager and torch.compile where available) at the same sizes and threads and prints the
+ratios. See docs/PERFORMANCE.md.
 
 --threads sets GOMAXPROCS and so the Go backend's worker pool (2·threads workers, threads graph
 executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to measure each in turn.
