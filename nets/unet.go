@@ -114,8 +114,14 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 	if n := u.branches(x.Graph(), B); n > 1 {
 		hs, ns := nn.SplitBatch(h, n), nn.SplitBatch(noiseLevel, n)
 		outs := make([]*Node, len(hs))
+		// The first branch marks scope's sub-scopes as visited, as a single branch would; the
+		// others enter them again and reuse the same variables.
 		for i := range hs {
-			outs[i] = u.body(scope.ResetVisited(), hs[i], ns[i])
+			sc := scope
+			if i > 0 {
+				sc = scope.ResetVisited()
+			}
+			outs[i] = u.body(sc, hs[i], ns[i])
 		}
 		h = nn.ConcatBatch(outs...)
 	} else {
