@@ -1,11 +1,13 @@
 package backend
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 )
 
@@ -93,5 +95,26 @@ func TestFindCUDAPluginListsPlaces(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "/usr/local/lib/go-xla") {
 		t.Errorf("error should list go-xla's default folders: %v", err)
+	}
+}
+
+// TestGoConfig checks that the Go backend accepts tidal's configuration for several thread counts
+// and computes with it, and that the number of executors stays within the worker pool.
+func TestGoConfig(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 16} {
+		cfg := GoConfig(n)
+		want := min(max(n, 1), 8)
+		if !strings.HasSuffix(cfg, fmt.Sprintf("num_executors=%d", want)) {
+			t.Errorf("GoConfig(%d) = %q, want %d executors", n, cfg, want)
+		}
+		be, err := compute.NewWithConfig(cfg)
+		if err != nil {
+			t.Fatalf("GoConfig(%d) = %q: %v", n, cfg, err)
+		}
+		got := MustExecOnce(be, func(x *Node) *Node { return MatMul(x, x) }, [][]float32{{1, 2}, {3, 4}})
+		if v := got.Value().([][]float32); v[0][0] != 7 || v[1][1] != 22 {
+			t.Errorf("GoConfig(%d): [[1 2] [3 4]]² = %v", n, v)
+		}
+		be.Finalize()
 	}
 }

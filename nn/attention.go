@@ -52,10 +52,11 @@ func Attend(q, k, v *Node) *Node {
 
 // AttentionBuilder configures a self-attention block; create it with SelfAttention, finish with Done.
 type AttentionBuilder struct {
-	scope  *model.Scope
-	x      *Node
-	heads  int
-	groups int
+	scope   *model.Scope
+	x       *Node
+	heads   int
+	groups  int
+	epsilon float64
 }
 
 // SelfAttention starts guided-diffusion's AttentionBlock on x [B, C, H, W]: multi-head
@@ -64,9 +65,9 @@ type AttentionBuilder struct {
 //	x + proj(Attend(q, k, v)),   q, k, v = 1×1 convolutions of GroupNorm(x),
 //
 // split into heads of C/heads channels. proj is zero-initialised, so the block starts as the
-// identity. Sub-scopes: "norm", "q", "k", "v", "proj". Defaults: 1 head, 32 groups.
+// identity. Sub-scopes: "norm", "q", "k", "v", "proj". Defaults: 1 head, 32 groups, ε = 1e-5.
 func SelfAttention(scope *model.Scope, x *Node) *AttentionBuilder {
-	return &AttentionBuilder{scope: scope, x: x, heads: 1, groups: 32}
+	return &AttentionBuilder{scope: scope, x: x, heads: 1, groups: 32, epsilon: 1e-5}
 }
 
 // Heads sets the number of heads; it must divide the number of channels.
@@ -75,13 +76,16 @@ func (a *AttentionBuilder) Heads(n int) *AttentionBuilder { a.heads = n; return 
 // Groups sets the number of groups of the group normalisation.
 func (a *AttentionBuilder) Groups(n int) *AttentionBuilder { a.groups = n; return a }
 
+// Epsilon sets the ε of the group normalisation.
+func (a *AttentionBuilder) Epsilon(eps float64) *AttentionBuilder { a.epsilon = eps; return a }
+
 // Done builds the block and returns its output, shaped like x.
 func (a *AttentionBuilder) Done() *Node {
 	B, C, H, W := dims4(a.x, "SelfAttention")
 	if a.heads <= 0 || C%a.heads != 0 {
 		exceptions.Panicf("nn.SelfAttention: %d channels cannot be split into %d heads", C, a.heads)
 	}
-	h := GroupNorm(a.scope.In("norm"), a.x).Groups(a.groups).Done()
+	h := GroupNorm(a.scope.In("norm"), a.x).Groups(a.groups).Epsilon(a.epsilon).Done()
 	split := func(name string) *Node {
 		y := Conv(a.scope.In("%s", name), h).Channels(C).KernelSize(1).Done()
 		return Reshape(y, B, a.heads, C/a.heads, H*W)

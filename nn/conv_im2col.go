@@ -1,6 +1,8 @@
 package nn
 
 import (
+	"math"
+
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 )
 
@@ -75,7 +77,14 @@ func crop(x *Node, axis, start, end int) *Node {
 	}
 	cfg := make([]PadAxis, x.Rank())
 	cfg[axis] = PadAxis{Start: -start, End: -(n - end)}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
+	return Pad(x, padZero(x), cfg...)
+}
+
+// padZero is the fill value of tidal's zero padding: −0, which equals 0 in every sum and product
+// (only the sign of an exact zero result can differ). Why: the Go backend fills a Pad whose fill
+// value has all bits zero with a scalar loop, but any other value with block copies, ~3× faster.
+func padZero(x *Node) *Node {
+	return Scalar(x.Graph(), x.DType(), math.Copysign(0, -1))
 }
 
 // cropColumns returns x, viewed as [B, C, H, pitch], without its junk columns: [B, C, H, W]. A Gather
@@ -97,7 +106,7 @@ func padAxis(x *Node, axis, before, after int) *Node {
 	}
 	cfg := make([]PadAxis, x.Rank())
 	cfg[axis] = PadAxis{Start: before, End: after}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg...)
+	return Pad(x, padZero(x), cfg...)
 }
 
 // wrap extends one axis periodically by p on each side: [x[n−p:], x, x[:p]].
@@ -129,7 +138,7 @@ func padSpatial(x *Node, g convGeom, top, bottom, left, right int) *Node {
 	if cfg[2] == (PadAxis{}) && cfg[3] == (PadAxis{}) {
 		return x
 	}
-	return Pad(x, ScalarZero(x.Graph(), x.DType()), cfg[:]...)
+	return Pad(x, padZero(x), cfg[:]...)
 }
 
 // im2colPlanes returns the flattened planes of x: [B, planes, C, rows·pitch].
@@ -171,7 +180,22 @@ func gatherTaps(planes *Node, p im2colPlan) *Node {
 // batchedMatMul returns [B, M, N] = w [M, K] · rhs[b] [B, K, N] for every b.
 func batchedMatMul(w, rhs *Node) *Node {
 	B := rhs.Shape().Dimensions[0]
-	return DotGeneral(BroadcastPrefix(w, B), []int{2}, []int{0}, rhs, []int{1}, []int{0})
+	return DotGeneral(repeatLeading(w, B), []int{2}, []int{0}, rhs, []int{1}, []int{0})
+}
+
+// repeatLeading returns B copies of x stacked on a new leading axis, [B, ...]: BroadcastPrefix,
+// written as a concatenation because the Go backend broadcasts element by element but concatenates
+// by block copies. No gradient (use under withVJP).
+func repeatLeading(x *Node, B int) *Node {
+	x1 := InsertAxes(x, 0)
+	if B == 1 {
+		return x1
+	}
+	copies := make([]*Node, B)
+	for i := range copies {
+		copies[i] = x1
+	}
+	return Concatenate(copies, 0)
 }
 
 // kernelGradient returns Σ_b gout_b · P_bᵀ [Cout, K] for patches P [B, K, L] and output gradients
@@ -183,24 +207,39 @@ func kernelGradient(patches, gout *Node) *Node {
 	return Transpose(dwT, 0, 1)
 }
 
-// im2colForward computes the convolution, and returns the patch tensor P (for 1×1 stride-1 kernels,
-// x itself reshaped to [B, Cin, H·W]) and the plan for the gradient.
+// im2colForward computes the convolution, and returns the patch tensor P and the plan for the
+// gradient.
 func im2colForward(x, kernel *Node, g convGeom) (out, patches *Node, p im2colPlan) {
 	taps := g.KH * g.KW
 	w := Reshape(kernel, g.Cout, taps*g.Cin)
-	if taps == 1 && g.Stride == 1 {
-		patches = Reshape(x, g.B, g.Cin, g.H*g.W)
-		out = Reshape(batchedMatMul(w, patches), g.B, g.Cout, g.H, g.W)
-		return out, patches, im2colPlan{pitch: g.W, L: g.H * g.W}
-	}
 	p = planIm2col(g)
 	patches = gatherTaps(im2colPlanes(x, g, p), p)
 	out = batchedMatMul(w, patches) // [B, Cout, Ho·pitch]
 	return cropColumns(out, g.B, g.Cout, g.Ho, p.pitch, g.Wo), patches, p
 }
 
+// conv1x1 is a 1×1, stride-1 convolution: per image the matmul w [Cout, Cin] · x_b [Cin, H·W], with
+// x used in its own shape (no patches, and no Reshape of x, which the Go backend copies when x has
+// other users); gradients dx = wᵀ·gout and dw = Σ_b gout_b·x_bᵀ, stated by hand.
+func conv1x1(x, kernel *Node, g convGeom) *Node {
+	w := Reshape(kernel, g.Cout, g.Cin)
+	apply := func(w, x *Node) *Node { // w [M, K], x [B, K, H, W] -> [B, M, H, W]
+		return DotGeneral(repeatLeading(w, g.B), []int{2}, []int{0}, x, []int{1}, []int{0})
+	}
+	out := apply(w, x)
+	dInput := func(v *Node) *Node { return apply(Transpose(w, 0, 1), v) }
+	dKernel := func(v *Node) *Node { // Σ_b x_b·v_bᵀ [Cin, Cout], the large x on the left (see kernelGradient).
+		dwT := ReduceSum(DotGeneral(x, []int{2, 3}, []int{0}, v, []int{2, 3}, []int{0}), 0)
+		return Reshape(Transpose(dwT, 0, 1), g.Cout, 1, 1, g.Cin)
+	}
+	return withVJP([]*Node{x, kernel}, out, []func(*Node) *Node{dInput, dKernel})
+}
+
 // convIm2col is Conv2D on the im2col path, with its hand-written gradient.
 func convIm2col(x, kernel *Node, g convGeom) *Node {
+	if g.KH == 1 && g.KW == 1 && g.Stride == 1 {
+		return conv1x1(x, kernel, g)
+	}
 	out, patches, p := im2colForward(x, kernel, g)
 	// gExt is the output gradient laid out like the matmul's output: [B, Cout, L], junk columns 0.
 	gExt := func(v *Node) *Node {
@@ -231,7 +270,7 @@ func col2imStride2(v, kernel *Node, g convGeom, p im2colPlan, gExt *Node) *Node 
 	acc := make([]*Node, 4)
 	for t := range taps {
 		cfg := []PadAxis{{}, {Start: -t, End: -(taps - 1 - t)}, {}, {Start: p.offset[t], End: R - p.L - p.offset[t]}}
-		contrib := Pad(dP, ScalarZero(v.Graph(), v.DType()), cfg...) // [B, 1, Cin, R]
+		contrib := Pad(dP, padZero(v), cfg...) // [B, 1, Cin, R]
 		if acc[p.plane[t]] == nil {
 			acc[p.plane[t]] = contrib
 		} else {

@@ -190,7 +190,8 @@ func (s *benchStep) run() (time.Duration, error) {
 func (s *benchStep) finalize() { s.exec.Finalize() }
 
 // convBenchInputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
-// gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], weights [C, 9C] and
+// gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], the weights and the flipped
+// weights already repeated over the batch [B, C, 9C] (so that only matmuls are timed), and
 // c [B, C, S²].
 func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
 	B, S, C := c.Batch, c.Size, c.Channels
@@ -198,7 +199,7 @@ func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
 		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
 	}
 	if matmul {
-		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, C, 9*C), fill(3, B, C, S*S)}
+		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, B, C, 9*C), fill(4, B, C, 9*C), fill(3, B, C, S*S)}
 	}
 	return []*tensors.Tensor{fill(1, B, C, S, S), fill(2, C, 3, 3, C), fill(3, B, C, S, S)}
 }
@@ -230,13 +231,14 @@ func convStep(in []*Node, path ConvPath) []*Node {
 // matmulStep is the reference: the three matmuls of an im2col convolution training step, in the
 // Go backend's fastest layouts and with nothing else: out = W·P and the input gradient, which is the
 // same product for the transposed convolution (W' [C, 9C] times the patches of the output gradient,
-// here P again), both [C, 9C]·[9C, S²] per image, and the kernel gradient dW = Σ_b c_b·P_bᵀ
-// (computed as in Conv2D, transposed; see kernelGradient).
-// It returns the same kind of outputs as convStep.
+// here P again), both [C, 9C]·[9C, S²] per image with the weights given already repeated over the
+// batch, and the kernel gradient dW = Σ_b c_b·P_bᵀ (computed as in Conv2D, transposed; see
+// kernelGradient). It returns the same kind of outputs as convStep.
 func matmulStep(in []*Node) []*Node {
-	patches, w, c := in[0], in[1], in[2]
-	out := batchedMatMul(w, patches)
-	dP := batchedMatMul(Reverse(w, 1), patches)
+	patches, w, wFlipped, c := in[0], in[1], in[2], in[3]
+	batched := func(w, rhs *Node) *Node { return DotGeneral(w, []int{2}, []int{0}, rhs, []int{1}, []int{0}) }
+	out := batched(w, patches)
+	dP := batched(wFlipped, patches)
 	dW := kernelGradient(patches, c)
 	return []*Node{Add(ReduceAllSum(out), ReduceAllSum(dP)), dW}
 }

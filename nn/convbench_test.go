@@ -47,7 +47,8 @@ func TestMatMulStepComputesConvGradients(t *testing.T) {
 		p := planIm2col(g)
 		patches := gatherTaps(im2colPlanes(in[0], g, p), p) // [B, 9C, 6·7]: crop the junk columns.
 		patches = Reshape(crop(Reshape(patches, c.Batch, 9*c.Channels, 6, p.pitch), 3, 0, 6), c.Batch, 9*c.Channels, 36)
-		outs := matmulStep([]*Node{patches, Reshape(in[1], 3, 27), Reshape(in[2], 2, 3, 36)})
+		w := BroadcastPrefix(Reshape(in[1], 3, 27), 2)
+		outs := matmulStep([]*Node{patches, w, w, Reshape(in[2], 2, 3, 36)})
 		return []*Node{Reshape(outs[1], 3, 3, 3, 3)}
 	}, x, kernel, gout)
 	want := runGraph(t, func(in []*Node) []*Node { return convStep(in, Native)[2:] }, x, kernel, gout)

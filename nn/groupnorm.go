@@ -17,8 +17,10 @@ import (
 // with μ and σ² the mean and the population variance over the group. scale and shift are [C].
 //
 // It is written for the Go backend's fast paths: every full-size operation combines x with a
-// per-(example, channel) coefficient [B, C, 1] (a "trailing" broadcast, which runs with SIMD; a
-// per-channel [1, C, 1] one does not), and the gradient is the closed form, stated by hand: with
+// per-(example, channel) coefficient [B, C, 1, …] (a "trailing" broadcast, which runs with SIMD; a
+// per-channel [1, C, 1, …] one does not), sums run over x's trailing axes without reshaping x (the
+// backend copies the input of a Reshape that has other users), and the gradient is the closed form,
+// stated by hand: with
 // x̂ = (x − μ)·r, r = 1/√(σ² + ε), d = dy·scale and means over the group,
 //
 //	dx = r·(d − mean(d) − x̂·mean(d·x̂)),  dscale = Σ_{b,s} dy·x̂,  dshift = Σ_{b,s} dy,
@@ -42,38 +44,51 @@ func NormalizeGroups(x, scale, shift *Node, groups int, epsilon float64) *Node {
 	S := x.Shape().Size() / (B * C)
 	cg := C / groups
 	n := float64(S * cg)
-	// groupToChannel expands [B, G] (per group) to the coefficient shape [B, C, 1]; see perExample.
-	groupToChannel := func(a *Node) *Node {
-		return Reshape(BroadcastToDims(Reshape(a, B, groups, 1), B, groups, cg), B, C, 1)
+	// Full-size operations combine x with per-(example, channel) coefficients shaped [B, C, 1, …]
+	// (trailing broadcasts), and sums run over the trailing axes of x itself: x is never reshaped,
+	// because the Go backend copies the input of a Reshape that has other users.
+	spatial := make([]int, x.Rank()-2)
+	coefDims := []int{B, C}
+	for i := range spatial {
+		spatial[i] = i + 2
+		coefDims = append(coefDims, 1)
 	}
+	channelSums := func(a *Node) *Node { // [B, C, ...] -> [B, C]
+		if len(spatial) == 0 {
+			return a
+		}
+		return ReduceSum(a, spatial...)
+	}
+	groupSum := func(a *Node) *Node { return ReduceSum(Reshape(a, B, groups, cg), 2) } // [B, C] -> [B, G]
+	// groupToChannel expands [B, G] to [B, C]; coef reshapes [B, C] to the coefficient shape.
+	groupToChannel := func(a *Node) *Node {
+		return Reshape(BroadcastToDims(Reshape(a, B, groups, 1), B, groups, cg), B, C)
+	}
+	coef := func(a *Node) *Node { return Reshape(a, coefDims...) }
+	perChannel := func(p *Node) *Node { return BroadcastToDims(Reshape(p, 1, C), B, C) } // [C] -> [B, C]
 
-	x3 := Reshape(x, B, groups, S*cg)
-	mean := ReduceAndKeep(x3, ReduceMean, 2)
-	xc3 := Sub(x3, mean)
-	r := Rsqrt(AddScalar(ReduceMean(Square(xc3), 2), epsilon)) // [B, G]
-	xc := Reshape(xc3, B, C, S)
-	rC, scaleC := groupToChannel(r), perExample(scale, B)
-	a := Mul(rC, scaleC) // y = (x − μ)·a + shift
-	y := Reshape(Add(Mul(xc, a), perExample(shift, B)), dims...)
+	mean := DivScalar(groupSum(channelSums(x)), n) // [B, G]
+	xc := Sub(x, coef(groupToChannel(mean)))
+	r := Rsqrt(AddScalar(DivScalar(groupSum(channelSums(Square(xc))), n), epsilon)) // [B, G]
+	rBC, scaleBC := groupToChannel(r), perChannel(scale)
+	a := coef(Mul(rBC, scaleBC)) // y = (x − μ)·a + shift
+	y := Add(Mul(xc, a), coef(perChannel(shift)))
 
 	// Per-channel sums of the output gradient v, and of v·(x − μ): [B, C].
 	var lastV, lastSV, lastSVX *Node // The three gradient functions share them.
 	sums := func(v *Node) (sv, svx *Node) {
 		if v != lastV {
-			v3 := Reshape(v, B, C, S)
-			lastV, lastSV, lastSVX = v, ReduceSum(v3, 2), ReduceSum(Mul(v3, xc), 2)
+			lastV, lastSV, lastSVX = v, channelSums(v), channelSums(Mul(v, xc))
 		}
 		return lastSV, lastSVX
 	}
-	rBC, scaleBC := Reshape(rC, B, C), Reshape(scaleC, B, C)
 	dx := func(v *Node) *Node {
 		sv, svx := sums(v)
-		groupSum := func(a *Node) *Node { return ReduceSum(Reshape(a, B, groups, cg), 2) } // [B, G]
-		m1 := DivScalar(groupSum(Mul(sv, scaleBC)), n)                                     // mean(d)
-		m2 := Mul(DivScalar(groupSum(Mul(svx, scaleBC)), n), r)                            // mean(d·x̂)
-		beta := groupToChannel(Neg(Mul(Square(r), m2)))                                    // −r²·mean(d·x̂)
-		gamma := groupToChannel(Neg(Mul(r, m1)))                                           // −r·mean(d)
-		return Reshape(Add(Add(Mul(Reshape(v, B, C, S), a), Mul(xc, beta)), gamma), dims...)
+		m1 := DivScalar(groupSum(Mul(sv, scaleBC)), n)          // mean(d)
+		m2 := Mul(DivScalar(groupSum(Mul(svx, scaleBC)), n), r) // mean(d·x̂)
+		beta := coef(groupToChannel(Neg(Mul(Square(r), m2))))   // −r²·mean(d·x̂)
+		gamma := coef(groupToChannel(Neg(Mul(r, m1))))          // −r·mean(d)
+		return Add(Add(Mul(v, a), Mul(xc, beta)), gamma)
 	}
 	dScale := func(v *Node) *Node {
 		_, svx := sums(v)

@@ -1,0 +1,87 @@
+package nets
+
+import (
+	"testing"
+	"time"
+)
+
+// BenchmarkTrainStep times one AdamW training step of the benchmark UNet (BenchConfig) at batch 16,
+// 32², 32 base channels: go test -run '^$' -bench TrainStep ./nets
+func BenchmarkTrainStep(b *testing.B) {
+	for _, c := range []TrainBenchCase{{16, 32, 32}} {
+		b.Run(c.String(), func(b *testing.B) {
+			u, err := New(BenchConfig(c.Channels))
+			if err != nil {
+				b.Fatal(err)
+			}
+			step, err := NewTrainStep(goBackend(b), u, c.Batch, c.Size, c.Size)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer step.Finalize()
+			for range 2 {
+				if _, err := step.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := step.Run(); err != nil {
+					b.Fatal(err)
+				}
+			}
+			f := u.FLOPs(c.Batch, c.Size, c.Size).Training
+			b.ReportMetric(f*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+		})
+	}
+}
+
+// TestBenchTrainStep runs the benchmark on a tiny case and checks that its figures are consistent.
+func TestBenchTrainStep(t *testing.T) {
+	res, err := BenchTrainStep(goBackend(t), TrainBenchOptions{Cases: []TrainBenchCase{{2, 16, 8}},
+		MinTime: time.Millisecond, MinSteps: 2, Warmup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	u, _ := New(BenchConfig(8))
+	if r.Params != u.NumParams() || r.FLOPs != u.FLOPs(2, 16, 16) {
+		t.Errorf("result %+v does not hold the network's counts", r)
+	}
+	if r.Step <= 0 || r.MatMul <= 0 || r.Ratio() <= 0 || r.PeakRate <= 0 {
+		t.Errorf("times must be positive: %+v", r)
+	}
+	if want := r.Step.Seconds() * r.Rate() / r.FLOPs.Training; abs(r.Ratio()-want) > 1e-6*want {
+		t.Errorf("time/floor %g, want step·rate/FLOPs = %g", r.Ratio(), want)
+	}
+}
+
+func abs(x float64) float64 { return max(x, -x) }
+
+// TestTrainStepLearns checks that the benchmark's step trains: the loss it returns falls over 20
+// AdamW steps on its fixed batch.
+func TestTrainStepLearns(t *testing.T) {
+	c := BenchConfig(8)
+	u, _ := New(c)
+	step, err := NewTrainStep(goBackend(t), u, 2, 16, 16)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer step.Finalize()
+	loss := func() float32 {
+		outs, err := step.exec.Call(step.args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outs[0].Value().(float32)
+	}
+	first := loss()
+	last := first
+	for range 20 {
+		last = loss()
+	}
+	if !(last < first) {
+		t.Errorf("loss %g after 20 steps, %g at the first", last, first)
+	}
+	t.Logf("loss %g -> %g", first, last)
+}

@@ -1,0 +1,135 @@
+package nets
+
+import (
+	"github.com/gomlx/compute/dtypes"
+	"iter"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/backend"
+)
+
+var (
+	testBackendOnce sync.Once
+	testBackendVal  compute.Backend
+	testBackendErr  error
+)
+
+// goBackend returns the pure-Go backend shared by the tests.
+func goBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	testBackendOnce.Do(func() { testBackendVal, testBackendErr = backend.New(backend.Go) })
+	if testBackendErr != nil {
+		t.Fatalf("creating the go backend: %v", testBackendErr)
+	}
+	return testBackendVal
+}
+
+// randTensor returns a float32 tensor with entries uniform in [-1, 1), reproducible from seed.
+func randTensor(seed uint64, dims ...int) *tensors.Tensor {
+	return randTensorAs(dtypes.Float32, seed, dims...)
+}
+
+// randTensorAs is randTensor with the given dtype (Float32 or Float64).
+func randTensorAs(dtype dtypes.DType, seed uint64, dims ...int) *tensors.Tensor {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return fromFloats(dtype, randFloats(seed, n, 1), dims...)
+}
+
+// fromFloats returns vals as a tensor of the given dtype (Float32 or Float64).
+func fromFloats(dtype dtypes.DType, vals []float32, dims ...int) *tensors.Tensor {
+	if dtype == dtypes.Float64 {
+		v := make([]float64, len(vals))
+		for i, x := range vals {
+			v[i] = float64(x)
+		}
+		return tensors.FromFlatDataAndDimensions(v, dims...)
+	}
+	return tensors.FromFlatDataAndDimensions(vals, dims...)
+}
+
+func randFloats(seed uint64, n int, scale float32) []float32 {
+	r := rand.New(rand.NewPCG(seed, 0x7a11da1))
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = scale * (2*r.Float32() - 1)
+	}
+	return v
+}
+
+// randomizeVariables replaces every variable of store by uniform values in [-scale, scale): away
+// from the initialisation, where the zero-initialised convolutions hide most of the network.
+// Group-norm scales get 1 + that, to stay away from 0.
+func randomizeVariables(t testing.TB, store *model.Store, seed uint64, scale float32) {
+	t.Helper()
+	i := uint64(0)
+	for v := range trainable(store) {
+		i++
+		vals := randFloats(seed+i, v.Shape().Size(), scale)
+		if v.Name() == "scale" {
+			for j := range vals {
+				vals[j] += 1
+			}
+		}
+		if err := v.SetValue(fromFloats(v.DType(), vals, v.Shape().Dimensions...)); err != nil {
+			t.Fatalf("setting %s: %v", v.Path(), err)
+		}
+	}
+}
+
+// relErr is max|got − want| / max|want|: the error relative to the scale of the reference.
+func relErr(got, want []float64) float64 {
+	if len(got) != len(want) {
+		return math.Inf(1)
+	}
+	var maxDiff, maxRef float64
+	for i := range got {
+		maxDiff = max(maxDiff, math.Abs(got[i]-want[i]))
+		maxRef = max(maxRef, math.Abs(want[i]))
+	}
+	if maxRef == 0 {
+		return maxDiff
+	}
+	return maxDiff / maxRef
+}
+
+// flat returns the values of a Float32 or Float64 tensor as float64.
+func flat(t *tensors.Tensor) []float64 {
+	if t.DType() == dtypes.Float64 {
+		return tensors.MustCopyFlatData[float64](t)
+	}
+	v32 := tensors.MustCopyFlatData[float32](t)
+	v := make([]float64, len(v32))
+	for i, x := range v32 {
+		v[i] = float64(x)
+	}
+	return v
+}
+
+func maxAbs(v []float64) float64 {
+	var m float64
+	for _, x := range v {
+		m = max(m, math.Abs(x))
+	}
+	return m
+}
+
+// trainable iterates over the trainable variables of store, in creation order.
+func trainable(store *model.Store) iter.Seq[*model.Variable] {
+	return func(yield func(*model.Variable) bool) {
+		for v := range store.IterVariables() {
+			if v.Trainable && !yield(v) {
+				return
+			}
+		}
+	}
+}

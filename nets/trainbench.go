@@ -1,0 +1,327 @@
+package nets
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// TrainBenchCase is one size of the training-step benchmark: Batch images of Size×Size pixels and a
+// UNet of Channels base channels (BenchConfig).
+type TrainBenchCase struct {
+	Batch, Size, Channels int
+}
+
+// String returns e.g. "16×32²×32".
+func (c TrainBenchCase) String() string {
+	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
+}
+
+// DefaultTrainBenchCases are the sizes of issue 3: batch 16, 32² and 64², 32 and 64 base channels.
+func DefaultTrainBenchCases() []TrainBenchCase {
+	return []TrainBenchCase{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
+}
+
+// BenchConfig is the network the benchmark trains: the guided-idm video denoiser's shape (spec §5:
+// the noisy frame and two conditioning frames in, one frame out) with channel multipliers (1, 2, 2),
+// 2 residual blocks per level, attention in the middle only, one head, zero padding.
+func BenchConfig(channels int) Config {
+	return Config{InChannels: 3, OutChannels: 1, Channels: channels, Mults: []int{1, 2, 2}, Blocks: 2}
+}
+
+// TrainBenchOptions configures BenchTrainStep.
+type TrainBenchOptions struct {
+	Cases []TrainBenchCase
+	// MinTime is how long each case is timed (default 5 s), in alternating training steps and matmul
+	// reference steps, at least MinSteps of each (default 5), after Warmup training steps (default 2;
+	// the first compiles the graph).
+	MinTime          time.Duration
+	MinSteps, Warmup int
+	// Branches overrides the network's Config.Branches (0: its default).
+	Branches int
+	// Log, if not nil, receives one line per case as it is measured.
+	Log io.Writer
+}
+
+// TrainBenchResult is the measurement of one case.
+type TrainBenchResult struct {
+	Case   TrainBenchCase
+	Params int
+	// FLOPs of the network on the case's batch (UNet.FLOPs); Training is what a step costs.
+	FLOPs FLOPs
+	// Step is the median time of one AdamW training step (forward, backward, update).
+	Step time.Duration
+	// MatMul is the median time of the reference matmuls (MatMulFLOPs of work), timed in alternation
+	// with the training steps.
+	MatMul      time.Duration
+	MatMulFLOPs float64
+	// PeakRate is the rate (FLOP/s) of a large square matmul (1024³, the median of 7) timed once per
+	// BenchTrainStep call: the backend's best, for context; time/floor uses Rate.
+	PeakRate float64
+}
+
+// Rate is the matmul reference's rate in FLOP/s.
+func (r TrainBenchResult) Rate() float64 { return r.MatMulFLOPs / r.MatMul.Seconds() }
+
+// Floor is the time the step's FLOPs would take at the matmul reference's rate.
+func (r TrainBenchResult) Floor() time.Duration {
+	return time.Duration(r.FLOPs.Training / r.Rate() * 1e9)
+}
+
+// Ratio is Step / Floor: 1 means the step runs at the machine's matmul rate.
+func (r TrainBenchResult) Ratio() float64 { return r.Step.Seconds() / r.Floor().Seconds() }
+
+// PeakRatio is Step over the time of the step's FLOPs at PeakRate.
+func (r TrainBenchResult) PeakRatio() float64 {
+	return r.Step.Seconds() * r.PeakRate / r.FLOPs.Training
+}
+
+// BenchTrainStep times AdamW training steps of the UNet BenchConfig(case.Channels) on backend b, and,
+// in alternation with them, the matmul reference: the three matmuls of a training step of the
+// network's most common layer, a 3×3 convolution with Channels channels in and out at the full
+// Size×Size resolution, in the Go backend's fastest layouts ([C, 9C]·[9C, S²] per image twice, and
+// Σ_b P_b·gᵀ_b), with every operand given as an input, as `tidal bench conv` times it. Its rate is the machine's matmul rate at this
+// network's shapes; the floor of a step is its training FLOPs at that rate.
+//
+// The training step is a denoising regression: loss = mean((net(x, σ, cond) − target)²) on fixed
+// random inputs, then AdamW (GoMLX's optimizer, learning rate 1e-4, weight decay 0.01) updates every
+// parameter.
+func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResult, error) {
+	if opt.MinTime <= 0 {
+		opt.MinTime = 5 * time.Second
+	}
+	if opt.MinSteps <= 0 {
+		opt.MinSteps = 5
+	}
+	if opt.Warmup <= 0 {
+		opt.Warmup = 2
+	}
+	peak, err := peakMatMulRate(b)
+	if err != nil {
+		return nil, fmt.Errorf("peak matmul: %w", err)
+	}
+	var results []TrainBenchResult
+	for _, c := range opt.Cases {
+		r, err := benchTrainCase(b, c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("train-step case %v: %w", c, err)
+		}
+		r.PeakRate = peak
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "  %-11s step %9.2f ms   matmul ref %7.2f ms (%6.1f GFLOP/s)   floor %8.2f ms   time/floor %5.2f\n",
+				c, ms(r.Step), ms(r.MatMul), r.Rate()/1e9, ms(r.Floor()), r.Ratio())
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+// peakMatMulRate times a 1024×1024 by 1024×1024 matmul and returns its rate in FLOP/s.
+func peakMatMulRate(b compute.Backend) (float64, error) {
+	const n = 1024
+	exec, err := NewExec(b, func(x, y *Node) *Node { return MatMul(x, y) })
+	if err != nil {
+		return 0, err
+	}
+	defer exec.Finalize()
+	x := tensors.FromFlatDataAndDimensions(benchFloats(9, n*n), n, n)
+	y := tensors.FromFlatDataAndDimensions(benchFloats(10, n*n), n, n)
+	var ts []time.Duration
+	for i := range 8 {
+		t0 := time.Now()
+		outs, err := exec.Call(x, y)
+		if err != nil {
+			return 0, err
+		}
+		if i > 0 { // The first call compiles.
+			ts = append(ts, time.Since(t0))
+		}
+		outs[0].FinalizeAll()
+	}
+	return 2 * n * n * n / median(ts).Seconds(), nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+func benchTrainCase(b compute.Backend, c TrainBenchCase, opt TrainBenchOptions) (TrainBenchResult, error) {
+	r := TrainBenchResult{Case: c}
+	if c.Batch <= 0 || c.Size <= 0 || c.Channels <= 0 {
+		return r, fmt.Errorf("batch, size and channels must be positive")
+	}
+	cfg := BenchConfig(c.Channels)
+	cfg.Branches = opt.Branches
+	u, err := New(cfg)
+	if err != nil {
+		return r, err
+	}
+	r.Params, r.FLOPs = u.NumParams(), u.FLOPs(c.Batch, c.Size, c.Size)
+	step, err := NewTrainStep(b, u, c.Batch, c.Size, c.Size)
+	if err != nil {
+		return r, err
+	}
+	defer step.Finalize()
+	ref, err := newMatMulRef(b, c)
+	if err != nil {
+		return r, fmt.Errorf("matmul reference: %w", err)
+	}
+	defer ref.exec.Finalize()
+	r.MatMulFLOPs = ref.flops
+	for range opt.Warmup {
+		if _, err := step.Run(); err != nil {
+			return r, err
+		}
+	}
+	if _, err := ref.run(); err != nil {
+		return r, err
+	}
+	var ts, tm []time.Duration
+	start := time.Now()
+	for len(ts) < opt.MinSteps || time.Since(start) < opt.MinTime {
+		d, err := ref.run()
+		if err != nil {
+			return r, err
+		}
+		tm = append(tm, d)
+		if d, err = step.Run(); err != nil {
+			return r, err
+		}
+		ts = append(ts, d)
+	}
+	r.Step, r.MatMul = median(ts), median(tm)
+	return r, nil
+}
+
+func median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
+}
+
+// TrainStep is a compiled AdamW training step of a UNet on fixed random inputs, for benchmarks and
+// profiles.
+type TrainStep struct {
+	exec *model.Exec
+	args []any
+}
+
+// NewTrainStep builds the benchmark's training step (see BenchTrainStep) for B images of H×W pixels.
+// The first Run compiles it and initialises the variables.
+func NewTrainStep(b compute.Backend, u *UNet, B, H, W int) (*TrainStep, error) {
+	c := u.Config()
+	if c.OutChannels > c.InChannels {
+		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
+	}
+	adamW := optimizer.Adam().LearningRate(1e-4).WeightDecay(0.01).Done()
+	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x, noise, cond, target *Node) *Node {
+		pred := u.Apply(scope, x, noise, []*Node{cond})
+		loss := ReduceAllMean(Square(Sub(pred, target)))
+		adamW.UpdateGraph(scope, x.Graph(), loss)
+		return loss
+	})
+	if err != nil {
+		return nil, err
+	}
+	fill := func(seed uint64, dims ...int) *tensors.Tensor {
+		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
+	}
+	out, in := c.OutChannels, c.InChannels
+	args := []any{fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)}
+	return &TrainStep{exec: exec, args: args}, nil
+}
+
+// Run executes one step and returns its wall time.
+func (s *TrainStep) Run() (time.Duration, error) {
+	t0 := time.Now()
+	outs, err := s.exec.Call(s.args...)
+	d := time.Since(t0)
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	return d, err
+}
+
+// Finalize releases the compiled step.
+func (s *TrainStep) Finalize() { s.exec.Finalize() }
+
+// matMulRef is the compiled matmul reference of one case.
+type matMulRef struct {
+	exec  *Exec
+	args  []any
+	flops float64
+}
+
+func newMatMulRef(b compute.Backend, c TrainBenchCase) (*matMulRef, error) {
+	B, S, C := c.Batch, c.Size, c.Channels
+	exec, err := NewExec(b, func(patches, w, wFlipped, g *Node) (*Node, *Node) {
+		out := DotGeneral(w, []int{2}, []int{0}, patches, []int{1}, []int{0})              // W·P
+		dP := DotGeneral(wFlipped, []int{2}, []int{0}, patches, []int{1}, []int{0})        // the input gradient's product
+		dW := ReduceSum(DotGeneral(patches, []int{2}, []int{0}, g, []int{2}, []int{0}), 0) // Σ_b P_b·g_bᵀ
+		return Add(ReduceAllSum(out), ReduceAllSum(dP)), dW
+	})
+	if err != nil {
+		return nil, err
+	}
+	fill := func(seed uint64, dims ...int) *tensors.Tensor {
+		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
+	}
+	// The kernels come already repeated over the batch ([B, C, 9C]), so that nothing but the three
+	// matmuls (and two small sums) is timed.
+	m := &matMulRef{exec: exec, args: []any{fill(5, B, 9*C, S*S), fill(6, B, C, 9*C), fill(8, B, C, 9*C), fill(7, B, C, S*S)},
+		flops: 3 * 2 * float64(B*S*S) * 9 * float64(C*C)}
+	return m, nil
+}
+
+func (m *matMulRef) run() (time.Duration, error) {
+	t0 := time.Now()
+	outs, err := m.exec.Call(m.args...)
+	d := time.Since(t0)
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	return d, err
+}
+
+// benchFloats fills n values in [-0.5, 0.5) cheaply and deterministically.
+func benchFloats(seed uint64, n int) []float32 {
+	v := make([]float32, n)
+	s := seed*0x9e3779b97f4a7c15 + 1
+	for i := range v {
+		s ^= s << 13
+		s ^= s >> 7
+		s ^= s << 17
+		v[i] = float32(s>>40)/float32(1<<24) - 0.5
+	}
+	return v
+}
+
+// WriteTrainBenchTable writes one line per result: step time, FLOPs, matmul rate, floor and
+// time/floor, then the peak (1024³) matmul rate and the step's time over the floor at that rate.
+func WriteTrainBenchTable(w io.Writer, results []TrainBenchResult) error {
+	if _, err := fmt.Fprintf(w, "%-12s %8s %10s %11s %12s %11s %11s %12s %11s\n",
+		"B×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor", "peak rate", "time/peak"); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if _, err := fmt.Fprintf(w, "%-12s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f× %7.1f GF/s %10.2f×\n",
+			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio(),
+			r.PeakRate/1e9, r.PeakRatio()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func numElements(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
+}

@@ -1,0 +1,278 @@
+package nets
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/nn"
+)
+
+// UNet is tidal's denoiser network: a UNet of residual blocks with a noise-level embedding, in the
+// DDPM++ / ADM family (guided-idm spec §2; DyDiff spec §7 feeds it frames and conditioning as
+// channels, §5). Create it with New; UNet.Apply builds it into a graph.
+//
+// Layout, for L = len(Mults) levels with c_l = Channels·Mults[l] channels at 1/2^l of the input size:
+//
+//	conv_in:  3×3 conv, InChannels → c_0
+//	encoder:  at each level l: (l > 0: 2×2 average pooling), then Blocks residual blocks to c_l,
+//	          each followed by self-attention when l ∈ AttnLevels; the output of conv_in, of every
+//	          pooling and of every block (after its attention) is kept for a skip connection
+//	middle:   residual block, self-attention, residual block, at the coarsest level
+//	decoder:  at each level l from coarsest to finest: Blocks+1 residual blocks to c_l, each taking
+//	          its input concatenated (channels) with the last kept skip and followed by attention when
+//	          l ∈ AttnLevels; then (l > 0) nearest-neighbour 2× upsampling
+//	out:      GroupNorm → SiLU → 3×3 conv to OutChannels, initialised to zero (the network
+//	          starts by predicting 0)
+//
+// Noise-level embedding: sinusoidal features of the noise level (nn.SinusoidalEmbedding, Channels
+// wide) → Linear(Channels, E) → SiLU → Linear(E, E) → SiLU, E = EmbedChannels; every residual block
+// projects it with its own Linear.
+//
+// Residual block (cin → cout channels):
+//
+//	h = conv3×3(SiLU(GN(x)))                                 cin → cout
+//	AddEmbedding: h = h + Linear(emb);  h = SiLU(GN(h))
+//	ScaleShift:   (s, t) = Linear(emb); h = SiLU(GN(h)·(1 + s) + t)
+//	h = conv3×3(Dropout(h))                                  zero-initialised
+//	out = skip(x) + h                                        skip: 1×1 conv when cin ≠ cout, else identity
+//
+// so every block, and so the whole network but for conv_out, starts as the identity on its skip
+// path. Differences from EDM's SongUNet (DDPM++), on purpose: resampling is a parameter-free layer
+// between levels (ADM with conv_resample=False) instead of resampling residual blocks, the middle
+// is ADM's (block, attention, block), and there is no √½ skip scaling.
+type UNet struct {
+	cfg   Config
+	steps []step
+}
+
+// New checks cfg, fills its defaults and returns the network.
+func New(cfg Config) (*UNet, error) {
+	c, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	u := &UNet{cfg: c, steps: c.plan()}
+	for _, s := range u.steps {
+		if s.kind == resStep || s.kind == convOutStep {
+			if g := min(c.Groups, s.cin); s.cin%g != 0 {
+				return nil, fmt.Errorf("nets: %s takes %d channels, which %d group-norm groups do not divide", s.name, s.cin, g)
+			}
+		}
+	}
+	return u, nil
+}
+
+// Config returns the network's configuration with its defaults filled in.
+func (u *UNet) Config() Config { return u.cfg }
+
+// Apply builds the network on x and returns its output. x is [B, ..., H, W]: the axes between the
+// batch and the last two (e.g. [B, channels, H, W], or DyDiff's [B, frames, channels, H, W]) are folded
+// into channels. noiseLevel [B] is what the noise embedding sees (EDM's c_noise, or DyDiff's step t).
+// Each cond[i] is [B, ..., H, W] too, folded likewise and concatenated to x along the channels; the
+// folded channels of x and cond together must be InChannels. H and W must be divisible by
+// 2^(len(Mults)−1).
+//
+// The output is shaped like x when OutChannels equals x's folded channels (a noise or denoiser
+// prediction), else [B, OutChannels, H, W]. The variables are created in scope. Like GoMLX's layers,
+// Apply panics on inputs that do not fit while the graph is built; graph and model Exec return such
+// panics as errors. Its signature is that of dydiff.Net and edm.Net.
+func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node {
+	c := u.cfg
+	if x.Rank() < 4 {
+		exceptions.Panicf("nets.UNet: x must be [batch, channels..., height, width], got shape %s", x.Shape())
+	}
+	in := foldChannels(x)
+	B, xC, H, W := dims4(in)
+	parts := []*Node{in}
+	for i, cn := range cond {
+		if cn.Rank() < 3 {
+			exceptions.Panicf("nets.UNet: cond[%d] must be [batch, channels..., height, width], got shape %s", i, cn.Shape())
+		}
+		f := foldChannels(ConvertDType(cn, x.DType()))
+		if d := f.Shape().Dimensions; d[0] != B || d[2] != H || d[3] != W {
+			exceptions.Panicf("nets.UNet: cond[%d] %s does not match x %s in batch, height or width", i, cn.Shape(), x.Shape())
+		}
+		parts = append(parts, f)
+	}
+	h := nn.ConcatChannels(parts...)
+	if h.Shape().Dimensions[1] != c.InChannels {
+		exceptions.Panicf("nets.UNet: x and cond have %d channels together, the network takes InChannels = %d", h.Shape().Dimensions[1], c.InChannels)
+	}
+	if f := 1 << (len(c.Mults) - 1); H%f != 0 || W%f != 0 {
+		exceptions.Panicf("nets.UNet: height and width (%d×%d) must be divisible by %d for %d levels", H, W, f, len(c.Mults))
+	}
+	if noiseLevel.Rank() != 1 || noiseLevel.Shape().Dimensions[0] != B {
+		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
+	}
+	noiseLevel = ConvertDType(noiseLevel, x.DType())
+	if n := u.branches(x.Graph(), B); n > 1 {
+		hs, ns := nn.SplitBatch(h, n), nn.SplitBatch(noiseLevel, n)
+		outs := make([]*Node, len(hs))
+		// The first branch marks scope's sub-scopes as visited, as a single branch would; the
+		// others enter them again and reuse the same variables.
+		for i := range hs {
+			sc := scope
+			if i > 0 {
+				sc = scope.ResetVisited()
+			}
+			outs[i] = u.body(sc, hs[i], ns[i])
+		}
+		h = nn.ConcatBatch(outs...)
+	} else {
+		h = u.body(scope, h, noiseLevel)
+	}
+	if c.OutChannels == xC {
+		return Reshape(h, x.Shape().Dimensions...)
+	}
+	return h
+}
+
+// branches returns the number of batch branches for a batch of B on g's backend (Config.Branches).
+func (u *UNet) branches(g *Graph, B int) int {
+	n := u.cfg.Branches
+	if n == 0 {
+		n = 1
+		if nn.IsGoBackend(g) {
+			n = runtime.GOMAXPROCS(0)
+		}
+	}
+	return min(n, B)
+}
+
+// body is the network on the concatenated input h [B, InChannels, H, W] and noise levels [B].
+func (u *UNet) body(scope *model.Scope, h, noiseLevel *Node) *Node {
+	c := u.cfg
+	emb := u.embedding(scope.In("embed"), noiseLevel)
+	var skips []*Node
+	for _, s := range u.steps {
+		if s.pop {
+			h = nn.ConcatChannels(h, skips[len(skips)-1])
+			skips = skips[:len(skips)-1]
+		}
+		var sc *model.Scope
+		if s.name != "" {
+			sc = scope.In("%s", s.name)
+		}
+		switch s.kind {
+		case convInStep:
+			h = u.conv(sc, h, s.cout, 3, false)
+		case resStep:
+			h = u.resBlock(sc, h, emb, s.cout)
+		case attnStep:
+			h = nn.SelfAttention(sc, h).Heads(c.Heads).Groups(c.Groups).Epsilon(c.GNEpsilon).Done()
+		case downStep:
+			h = nn.Downsample2x(h)
+		case upStep:
+			h = nn.Upsample2x(h)
+		case convOutStep:
+			h = nn.SiLU(u.groupNorm(sc.In("norm"), h))
+			h = u.conv(sc, h, s.cout, 3, true)
+		}
+		if s.push {
+			skips = append(skips, h)
+		}
+	}
+	return h
+}
+
+// embedding is the noise-level embedding MLP: sinusoidal → Linear → SiLU → Linear → SiLU, [B, E].
+func (u *UNet) embedding(scope *model.Scope, noiseLevel *Node) *Node {
+	e := nn.SinusoidalEmbedding(noiseLevel, u.cfg.Channels)
+	e = nn.SiLU(linear(scope.In("linear0"), e, u.cfg.EmbedChannels))
+	return nn.SiLU(linear(scope.In("linear1"), e, u.cfg.EmbedChannels))
+}
+
+// resBlock is the residual block documented on UNet.
+func (u *UNet) resBlock(scope *model.Scope, x, emb *Node, cout int) *Node {
+	c := u.cfg
+	h := nn.SiLU(u.groupNorm(scope.In("norm1"), x))
+	h = u.conv(scope.In("conv1"), h, cout, 3, false)
+	switch c.Embedding {
+	case ScaleShift:
+		st := linear(scope.In("emb"), emb, 2*cout) // [B, 2·cout]: scale, then shift
+		B := st.Shape().Dimensions[0]
+		st = Reshape(st, B, 2, cout)
+		scale := Reshape(SliceAxis(st, 1, AxisElem(0)), B, cout)
+		shift := Reshape(SliceAxis(st, 1, AxisElem(1)), B, cout)
+		h = u.groupNorm(scope.In("norm2"), h)
+		h = addPerExample(mulPerExample(h, OnePlus(scale)), shift)
+	default:
+		h = addPerExample(h, linear(scope.In("emb"), emb, cout))
+		h = u.groupNorm(scope.In("norm2"), h)
+	}
+	h = nn.SiLU(h)
+	if c.Dropout > 0 {
+		h = dropout(scope, h, c.Dropout)
+	}
+	h = u.conv(scope.In("conv2"), h, cout, 3, true)
+	skip := x
+	if x.Shape().Dimensions[1] != cout {
+		skip = u.conv(scope.In("skip"), x, cout, 1, false)
+	}
+	return Add(skip, h)
+}
+
+// conv is a k×k convolution with bias and the network's padding.
+func (u *UNet) conv(scope *model.Scope, x *Node, cout, k int, zeroInit bool) *Node {
+	b := nn.Conv(scope, x).Channels(cout).KernelSize(k).Padding(u.cfg.PadH, u.cfg.PadW).Path(u.cfg.ConvPath)
+	if zeroInit {
+		b = b.ZeroInit()
+	}
+	return b.Done()
+}
+
+// groupNorm is the network's group normalisation.
+func (u *UNet) groupNorm(scope *model.Scope, x *Node) *Node {
+	return nn.GroupNorm(scope, x).Groups(u.cfg.Groups).Epsilon(u.cfg.GNEpsilon).Done()
+}
+
+// linear is a dense layer x [B, in] → [B, out] with weights "weights" [in, out] (normal, standard
+// deviation 1/√in) and "bias" [out] (zeros).
+func linear(scope *model.Scope, x *Node, out int) *Node {
+	in := x.Shape().Dimensions[1]
+	g := x.Graph()
+	std := 1 / math.Sqrt(float64(in))
+	w := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
+		return MulScalar(scope.RandomNormal(g, shape), std)
+	}).VariableWithShape("weights", shapes.Make(x.DType(), in, out)).NodeValue(g)
+	b := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return Zeros(g, shape) }).
+		VariableWithShape("bias", shapes.Make(x.DType(), out)).NodeValue(g)
+	return Add(DotGeneral(x, []int{1}, nil, w, []int{0}, nil), InsertAxes(b, 0))
+}
+
+// addPerExample returns h [B, C, ...] + e[b, c] for e [B, C]: a "trailing" broadcast, which the Go
+// backend runs with SIMD.
+func addPerExample(h, e *Node) *Node {
+	B, C := e.Shape().Dimensions[0], e.Shape().Dimensions[1]
+	return Reshape(Add(Reshape(h, B, C, -1), Reshape(e, B, C, 1)), h.Shape().Dimensions...)
+}
+
+// mulPerExample returns h [B, C, ...] · e[b, c] for e [B, C].
+func mulPerExample(h, e *Node) *Node {
+	B, C := e.Shape().Dimensions[0], e.Shape().Dimensions[1]
+	return Reshape(Mul(Reshape(h, B, C, -1), Reshape(e, B, C, 1)), h.Shape().Dimensions...)
+}
+
+// foldChannels reshapes x [B, d1, ..., dk, H, W] to [B, d1·…·dk, H, W].
+func foldChannels(x *Node) *Node {
+	d := x.Shape().Dimensions
+	r := len(d)
+	if r == 4 {
+		return x
+	}
+	if r == 3 {
+		return Reshape(x, d[0], 1, d[1], d[2])
+	}
+	return Reshape(x, d[0], -1, d[r-2], d[r-1])
+}
+
+func dims4(x *Node) (B, C, H, W int) {
+	d := x.Shape().Dimensions
+	return d[0], d[1], d[2], d[3]
+}
