@@ -1,10 +1,11 @@
 package nets
 
 import (
-	"github.com/gomlx/compute/dtypes"
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/gomlx/compute/dtypes"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"

@@ -3,7 +3,6 @@ package nets
 import (
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -11,6 +10,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/tidal-forecast/tidal/internal/benchenv"
 )
 
 // TrainBenchCase is one size of the training-step benchmark: Batch images of Size×Size pixels and a
@@ -145,7 +146,7 @@ func peakMatMulRate(b compute.Backend) (float64, error) {
 		}
 		outs[0].FinalizeAll()
 	}
-	return 2 * n * n * n / median(ts).Seconds(), nil
+	return 2 * n * n * n / benchenv.Median(ts).Seconds(), nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
@@ -194,14 +195,8 @@ func benchTrainCase(b compute.Backend, c TrainBenchCase, opt TrainBenchOptions) 
 		}
 		ts = append(ts, d)
 	}
-	r.Step, r.MatMul = median(ts), median(tm)
+	r.Step, r.MatMul = benchenv.Median(ts), benchenv.Median(tm)
 	return r, nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // TrainStep is a compiled AdamW training step of a UNet on fixed random inputs, for benchmarks and

@@ -3,13 +3,14 @@ package nn
 import (
 	"fmt"
 	"io"
-	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tidal-forecast/tidal/internal/benchenv"
 )
 
 // ConvBenchCase is one size of the convolution benchmark: a batch of Batch images of Size×Size
@@ -136,14 +137,8 @@ func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (Co
 			tn = append(tn, d)
 		}
 	}
-	r.MatMul, r.Tidal, r.Native = median(tm), median(tt), median(tn)
+	r.MatMul, r.Tidal, r.Native = benchenv.Median(tm), benchenv.Median(tt), benchenv.Median(tn)
 	return r, nil
-}
-
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	return s[len(s)/2]
 }
 
 // benchStep is a compiled, warmed-up training step with its inputs.

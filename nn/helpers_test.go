@@ -3,31 +3,16 @@ package nn
 import (
 	"math"
 	"math/rand/v2"
-	"sync"
 	"testing"
 
-	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/tidal-forecast/tidal/backend"
-)
-
-var (
-	testBackendOnce sync.Once
-	testBackendVal  compute.Backend
-	testBackendErr  error
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 // goBackend returns the pure-Go backend shared by the tests.
-func goBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	testBackendOnce.Do(func() { testBackendVal, testBackendErr = backend.New(backend.Go) })
-	if testBackendErr != nil {
-		t.Fatalf("creating the go backend: %v", testBackendErr)
-	}
-	return testBackendVal
-}
+var goBackend = tensortest.Backend
 
 // randTensor returns a float32 tensor with entries uniform in [-1, 1), reproducible from seed.
 func randTensor(seed uint64, dims ...int) *tensors.Tensor {

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
 	"strings"
+	"time"
 )
 
 // LoadAverage is the 1-, 5- and 15-minute load average from /proc/loadavg, or "unknown".
@@ -38,4 +40,12 @@ func CPUModel() string {
 // Describe is a one-line summary: processor, cores, GOMAXPROCS and load.
 func Describe() string {
 	return fmt.Sprintf("%s, %d cores, GOMAXPROCS %d, load %s", CPUModel(), runtime.NumCPU(), runtime.GOMAXPROCS(0), LoadAverage())
+}
+
+// Median is the median of a run's timings (the upper one of an even count); it resists the outliers that
+// other jobs on a shared machine cause.
+func Median(ds []time.Duration) time.Duration {
+	s := slices.Clone(ds)
+	slices.Sort(s)
+	return s[len(s)/2]
 }

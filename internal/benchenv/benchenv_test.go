@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestLoadAverageReadsProc(t *testing.T) {
@@ -17,5 +18,15 @@ func TestLoadAverageReadsProc(t *testing.T) {
 	}
 	if !strings.Contains(Describe(), "cores") {
 		t.Fatalf("Describe() = %q", Describe())
+	}
+}
+
+func TestMedian(t *testing.T) {
+	if got := Median([]time.Duration{5, 1, 9, 3, 7}); got != 5 {
+		t.Fatalf("median of 5 values = %v, want 5", got)
+	}
+	in := []time.Duration{4, 2}
+	if got := Median(in); got != 4 || in[0] != 4 {
+		t.Fatalf("median %v (want the upper of two), input changed to %v", got, in)
 	}
 }
