@@ -36,7 +36,8 @@ func init() {
 		Short: "Time a UNet AdamW training step against the machine's matmul floor",
 		Long: `train-step builds tidal's denoiser UNet (nets.BenchConfig: 3 channels in, 1 out, channel
 multipliers 1,2,2, 2 residual blocks per level, attention in the middle) and times AdamW training
-steps on the pure-Go backend. In alternation with the steps it times the matmul reference: the three
+steps on the pure-Go backend (with --backend cuda, on the GPU through XLA, with GoMLX's native
+convolution; the CPU-only flags are then ignored). In alternation with the steps it times the matmul reference: the three
 matmuls of a 3×3 convolution training step with the base channels at full resolution, in the
 backend's fastest layouts. It prints the median step time, the step's FLOPs (forward + backward of
 every convolution, dense layer and attention product, counted from the layer shapes), the matmul
@@ -53,9 +54,6 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err
-			}
-			if name != backend.Go {
-				return fmt.Errorf("bench train-step measures the pure-Go backend; --backend %q is not supported here", name)
 			}
 			opt := nets.TrainBenchOptions{MinTime: minTime, Branches: branches}
 			if quick {
@@ -78,6 +76,9 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 					return fmt.Errorf("--profile: %w", err)
 				}
 				defer pprof.StopCPUProfile()
+			}
+			if name != backend.Go {
+				return benchTrainStepOn(out, name, opt)
 			}
 			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
 			for _, n := range threads {
@@ -152,4 +153,23 @@ func compareTorch(out io.Writer, script string, threads int, results []nets.Trai
 	}
 	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
 	return nil
+}
+
+// benchTrainStepOn times the training steps on an accelerator backend ("cuda"): the same network and
+// steps, with GoMLX's native convolution, and the matmul reference timed on the same device. --threads,
+// --branches, --go-config and --torch concern the CPU and are ignored there.
+func benchTrainStepOn(out io.Writer, name string, opt nets.TrainBenchOptions) error {
+	be, err := backend.New(name)
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	fmt.Fprintf(out, "tidal bench train-step: %s backend, %s\n", name, be.Description())
+	opt.Log, opt.Branches = out, 1
+	results, err := nets.BenchTrainStep(be, opt)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out)
+	return nets.WriteTrainBenchTable(out, results)
 }

@@ -5,6 +5,10 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/nets"
 )
 
 // TestBenchTrainStepRuns runs the training-step benchmark on a tiny case at 1 thread, with a CPU
@@ -34,5 +38,22 @@ func TestBenchTrainStepRejectsBadFlags(t *testing.T) {
 	t.Setenv("TIDAL_PJRT_PLUGIN", "/nonexistent/xla_cuda_plugin.so")
 	if _, err := runTidal(t, "--backend", "cuda", "bench", "train-step", "--quick"); err == nil {
 		t.Error("bench train-step --backend cuda did not fail")
+	}
+}
+
+// TestBenchTrainStepOnAnotherBackend runs the accelerator path (one branch, no thread loop, the backend's
+// own convolution choice) on the Go backend, the only one here, so that the code `--backend cuda` takes
+// is exercised by the tests.
+func TestBenchTrainStepOnAnotherBackend(t *testing.T) {
+	var out strings.Builder
+	opt := nets.TrainBenchOptions{MinTime: time.Millisecond, MinSteps: 1, Warmup: 1,
+		Cases: []nets.TrainBenchCase{{Batch: 2, Size: 16, Channels: 8}}}
+	if err := benchTrainStepOn(&out, backend.Go, opt); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go backend", "2×16²×8", "time/floor"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
 	}
 }
