@@ -7,11 +7,11 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 // TrainBenchCase is one size of the training-step benchmark: Batch images of Size×Size pixels and a
@@ -132,8 +132,7 @@ func peakMatMulRate(b compute.Backend) (float64, error) {
 		return 0, err
 	}
 	defer exec.Finalize()
-	x := tensors.FromFlatDataAndDimensions(benchFloats(9, n*n), n, n)
-	y := tensors.FromFlatDataAndDimensions(benchFloats(10, n*n), n, n)
+	x, y := nn.BenchTensor(9, n, n), nn.BenchTensor(10, n, n)
 	var ts []time.Duration
 	for i := range 8 {
 		t0 := time.Now()
@@ -168,24 +167,25 @@ func benchTrainCase(b compute.Backend, c TrainBenchCase, opt TrainBenchOptions) 
 		return r, err
 	}
 	defer step.Finalize()
-	ref, err := newMatMulRef(b, c)
+	conv := nn.ConvBenchCase{Batch: c.Batch, Size: c.Size, Channels: c.Channels}
+	ref, err := nn.NewConvMatMulReference(b, conv)
 	if err != nil {
 		return r, fmt.Errorf("matmul reference: %w", err)
 	}
-	defer ref.exec.Finalize()
-	r.MatMulFLOPs = ref.flops
+	defer ref.Finalize()
+	r.MatMulFLOPs = conv.FLOPs()
 	for range opt.Warmup {
 		if _, err := step.Run(); err != nil {
 			return r, err
 		}
 	}
-	if _, err := ref.run(); err != nil {
+	if _, err := ref.Run(); err != nil {
 		return r, err
 	}
 	var ts, tm []time.Duration
 	start := time.Now()
 	for len(ts) < opt.MinSteps || time.Since(start) < opt.MinTime {
-		d, err := ref.run()
+		d, err := ref.Run()
 		if err != nil {
 			return r, err
 		}
@@ -223,9 +223,7 @@ func NewTrainStep(b compute.Backend, u *UNet, B, H, W int) (*TrainStep, error) {
 	if err != nil {
 		return nil, err
 	}
-	fill := func(seed uint64, dims ...int) *tensors.Tensor {
-		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
-	}
+	fill := nn.BenchTensor
 	out, in := c.OutChannels, c.InChannels
 	args := []any{fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)}
 	return &TrainStep{exec: exec, args: args}, nil
@@ -245,57 +243,6 @@ func (s *TrainStep) Run() (time.Duration, error) {
 // Finalize releases the compiled step.
 func (s *TrainStep) Finalize() { s.exec.Finalize() }
 
-// matMulRef is the compiled matmul reference of one case.
-type matMulRef struct {
-	exec  *Exec
-	args  []any
-	flops float64
-}
-
-func newMatMulRef(b compute.Backend, c TrainBenchCase) (*matMulRef, error) {
-	B, S, C := c.Batch, c.Size, c.Channels
-	exec, err := NewExec(b, func(patches, w, wFlipped, g *Node) (*Node, *Node) {
-		out := DotGeneral(w, []int{2}, []int{0}, patches, []int{1}, []int{0})              // W·P
-		dP := DotGeneral(wFlipped, []int{2}, []int{0}, patches, []int{1}, []int{0})        // the input gradient's product
-		dW := ReduceSum(DotGeneral(patches, []int{2}, []int{0}, g, []int{2}, []int{0}), 0) // Σ_b P_b·g_bᵀ
-		return Add(ReduceAllSum(out), ReduceAllSum(dP)), dW
-	})
-	if err != nil {
-		return nil, err
-	}
-	fill := func(seed uint64, dims ...int) *tensors.Tensor {
-		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
-	}
-	// The kernels come already repeated over the batch ([B, C, 9C]), so that nothing but the three
-	// matmuls (and two small sums) is timed.
-	m := &matMulRef{exec: exec, args: []any{fill(5, B, 9*C, S*S), fill(6, B, C, 9*C), fill(8, B, C, 9*C), fill(7, B, C, S*S)},
-		flops: 3 * 2 * float64(B*S*S) * 9 * float64(C*C)}
-	return m, nil
-}
-
-func (m *matMulRef) run() (time.Duration, error) {
-	t0 := time.Now()
-	outs, err := m.exec.Call(m.args...)
-	d := time.Since(t0)
-	for _, o := range outs {
-		o.FinalizeAll()
-	}
-	return d, err
-}
-
-// benchFloats fills n values in [-0.5, 0.5) cheaply and deterministically.
-func benchFloats(seed uint64, n int) []float32 {
-	v := make([]float32, n)
-	s := seed*0x9e3779b97f4a7c15 + 1
-	for i := range v {
-		s ^= s << 13
-		s ^= s >> 7
-		s ^= s << 17
-		v[i] = float32(s>>40)/float32(1<<24) - 0.5
-	}
-	return v
-}
-
 // WriteTrainBenchTable writes one line per result: step time, FLOPs, matmul rate, floor and
 // time/floor, then the peak (1024³) matmul rate and the step's time over the floor at that rate.
 func WriteTrainBenchTable(w io.Writer, results []TrainBenchResult) error {
@@ -311,12 +258,4 @@ func WriteTrainBenchTable(w io.Writer, results []TrainBenchResult) error {
 		}
 	}
 	return nil
-}
-
-func numElements(dims []int) int {
-	n := 1
-	for _, d := range dims {
-		n *= d
-	}
-	return n
 }

@@ -98,19 +98,19 @@ func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (Co
 	if err != nil {
 		return r, fmt.Errorf("matmul: %w", err)
 	}
-	defer matmul.finalize()
+	defer matmul.Finalize()
 	tidal, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Auto) }, convBenchInputs(c, false), true)
 	if err != nil {
 		return r, fmt.Errorf("tidal: %w", err)
 	}
-	defer tidal.finalize()
+	defer tidal.Finalize()
 	native, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Native) }, convBenchInputs(c, false), false)
 	if err != nil {
 		return r, fmt.Errorf("native: %w", err)
 	}
-	defer native.finalize()
+	defer native.Finalize()
 
-	nativeWarm, err := native.run()
+	nativeWarm, err := native.Run()
 	if err != nil {
 		return r, fmt.Errorf("native: %w", err)
 	}
@@ -121,17 +121,17 @@ func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (Co
 	}
 	start := time.Now()
 	for len(tt) < opt.MinSteps || time.Since(start) < opt.MinTime {
-		d, err := matmul.run()
+		d, err := matmul.Run()
 		if err != nil {
 			return r, fmt.Errorf("matmul: %w", err)
 		}
 		tm = append(tm, d)
-		if d, err = tidal.run(); err != nil {
+		if d, err = tidal.Run(); err != nil {
 			return r, fmt.Errorf("tidal: %w", err)
 		}
 		tt = append(tt, d)
 		if timeNative {
-			if d, err = native.run(); err != nil {
+			if d, err = native.Run(); err != nil {
 				return r, fmt.Errorf("native: %w", err)
 			}
 			tn = append(tn, d)
@@ -141,20 +141,20 @@ func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (Co
 	return r, nil
 }
 
-// benchStep is a compiled, warmed-up training step with its inputs.
-type benchStep struct {
+// BenchStep is a compiled, warmed-up benchmark step with its inputs.
+type BenchStep struct {
 	exec *Exec
 	args []any
 }
 
 // newBenchStep compiles fn for the inputs and, if warm, runs it once (the first run allocates the
 // backend's buffers).
-func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.Tensor, warm bool) (*benchStep, error) {
+func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.Tensor, warm bool) (*BenchStep, error) {
 	exec, err := NewExec(b, fn)
 	if err != nil {
 		return nil, err
 	}
-	s := &benchStep{exec: exec}
+	s := &BenchStep{exec: exec}
 	for _, in := range inputs {
 		s.args = append(s.args, in)
 	}
@@ -163,7 +163,7 @@ func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tens
 		return nil, err
 	}
 	if warm {
-		if _, err := s.run(); err != nil {
+		if _, err := s.Run(); err != nil {
 			exec.Finalize()
 			return nil, err
 		}
@@ -171,8 +171,8 @@ func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tens
 	return s, nil
 }
 
-// run executes one step and returns its wall time.
-func (s *benchStep) run() (time.Duration, error) {
+// Run executes one step and returns its wall time.
+func (s *BenchStep) Run() (time.Duration, error) {
 	t0 := time.Now()
 	outs, err := s.exec.Call(s.args...)
 	d := time.Since(t0)
@@ -182,7 +182,8 @@ func (s *benchStep) run() (time.Duration, error) {
 	return d, err
 }
 
-func (s *benchStep) finalize() { s.exec.Finalize() }
+// Finalize releases the compiled step.
+func (s *BenchStep) Finalize() { s.exec.Finalize() }
 
 // convBenchInputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
 // gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], the weights and the flipped
@@ -190,13 +191,22 @@ func (s *benchStep) finalize() { s.exec.Finalize() }
 // c [B, C, S²].
 func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
 	B, S, C := c.Batch, c.Size, c.Channels
-	fill := func(seed uint64, dims ...int) *tensors.Tensor {
-		return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
-	}
+	fill := BenchTensor
 	if matmul {
 		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, B, C, 9*C), fill(4, B, C, 9*C), fill(3, B, C, S*S)}
 	}
 	return []*tensors.Tensor{fill(1, B, C, S, S), fill(2, C, 3, 3, C), fill(3, B, C, S, S)}
+}
+
+// NewConvMatMulReference compiles the matmul reference of case c (matmulStep on its inputs): the rate a
+// 3×3 convolution training step of those shapes could reach on backend b.
+func NewConvMatMulReference(b compute.Backend, c ConvBenchCase) (*BenchStep, error) {
+	return newBenchStep(b, matmulStep, convBenchInputs(c, true), false)
+}
+
+// BenchTensor is a float32 tensor of the given dimensions filled by benchFloats(seed).
+func BenchTensor(seed uint64, dims ...int) *tensors.Tensor {
+	return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
 }
 
 // benchFloats fills n values in [-0.5, 0.5) cheaply and deterministically.

@@ -88,10 +88,10 @@ func BenchmarkConvTrainingStep(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				defer step.finalize()
+				defer step.Finalize()
 				steps := 0
 				for b.Loop() {
-					if _, err := step.run(); err != nil {
+					if _, err := step.Run(); err != nil {
 						b.Fatal(err)
 					}
 					steps++

@@ -55,9 +55,9 @@ func BenchmarkLayerTrainingStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			defer step.finalize()
+			defer step.Finalize()
 			for b.Loop() {
-				if _, err := step.run(); err != nil {
+				if _, err := step.Run(); err != nil {
 					b.Fatal(err)
 				}
 			}
