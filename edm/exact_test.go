@@ -51,18 +51,10 @@ func heunLaw(d gm.Model, sigmas []float64, o HeunOptions) ([]float64, gm.Mat) {
 		m[k] = -m[k]
 		v[k] = sigmas[0] * sigmas[0]
 	}
-	tmax := o.TMax
-	if tmax == 0 {
-		tmax = math.Inf(1)
-	}
 	N := len(sigmas) - 1
 	for i := range N {
 		t, next := sigmas[i], sigmas[i+1]
-		gamma := 0.0
-		if o.TMin <= t && t <= tmax {
-			gamma = math.Min(o.Churn/float64(N), math.Sqrt2-1)
-		}
-		th := t + gamma*t
+		th := hostTHat(o, t, N)
 		s := math.Sqrt(th*th-t*t) * o.Noise
 		h := next - th
 		for k := range L {

@@ -42,6 +42,20 @@ func guidanceHost(x, sigma, c float64) float64 {
 	return (c - x/(1+s2)) / (s2 + tau*tau*(1+s2))
 }
 
+// hostTHat is spec §4's raised noise level t̂ = t + γt of a step from t, in float64, with
+// γ = min(S_churn/N, √2−1) inside [S_tmin, S_tmax] (S_tmax 0 meaning +∞) and 0 outside: the test
+// oracles' own transcription, kept apart from the sampler's.
+func hostTHat(o HeunOptions, t float64, N int) float64 {
+	tmax := o.TMax
+	if tmax == 0 {
+		tmax = math.Inf(1)
+	}
+	if t < o.TMin || t > tmax {
+		return t
+	}
+	return t + math.Min(o.Churn/float64(N), math.Sqrt2-1)*t
+}
+
 // hostHeun is the sampler of spec §4 written out on the host in float64 for element-wise D and g, with
 // the same noise streams (one draw per churned step). c[r] is row r's observation.
 func hostHeun(x0 []float64, dims []int, c []float64, sigmas []float64, o HeunOptions,
@@ -52,23 +66,16 @@ func hostHeun(x0 []float64, dims []int, c []float64, sigmas []float64, o HeunOpt
 	for i := range x {
 		x[i] = sigmas[0] * x0[i]
 	}
-	tmax, snoise := o.TMax, o.Noise
-	if tmax == 0 {
-		tmax = math.Inf(1)
-	}
+	snoise := o.Noise
 	if snoise == 0 {
 		snoise = 1
 	}
 	N := len(sigmas) - 1
 	for i := range N {
 		t, next := sigmas[i], sigmas[i+1]
-		gamma := 0.0
-		if o.TMin <= t && t <= tmax {
-			gamma = math.Min(o.Churn/float64(N), math.Sqrt2-1)
-		}
-		th := t + gamma*t
+		th := hostTHat(o, t, N)
 		var eps []float64
-		if gamma > 0 {
+		if th > t {
 			eps = tensortest.Float64s(z.Next())
 		}
 		for j := range x {
