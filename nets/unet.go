@@ -2,10 +2,8 @@ package nets
 
 import (
 	"fmt"
-	"math"
 	"runtime"
 
-	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -181,69 +179,24 @@ func (u *UNet) body(scope *model.Scope, h, noiseLevel *Node) *Node {
 	return h
 }
 
-// embedding is the noise-level embedding MLP: sinusoidal → Linear → SiLU → Linear → SiLU, [B, E].
+// embedding is the noise-level embedding MLP (NoiseEmbedding), [B, E].
 func (u *UNet) embedding(scope *model.Scope, noiseLevel *Node) *Node {
-	e := nn.SinusoidalEmbedding(noiseLevel, u.cfg.Channels)
-	e = nn.SiLU(linear(scope.In("linear0"), e, u.cfg.EmbedChannels))
-	return nn.SiLU(linear(scope.In("linear1"), e, u.cfg.EmbedChannels))
+	return NoiseEmbedding(scope, noiseLevel, u.cfg.Channels, u.cfg.EmbedChannels)
 }
 
-// resBlock is the residual block documented on UNet.
+// resBlock is the residual block documented on UNet (ResBlock).
 func (u *UNet) resBlock(scope *model.Scope, x, emb *Node, cout int) *Node {
-	c := u.cfg
-	h := nn.SiLU(u.groupNorm(scope.In("norm1"), x))
-	h = u.conv(scope.In("conv1"), h, cout, 3, false)
-	switch c.Embedding {
-	case ScaleShift:
-		st := linear(scope.In("emb"), emb, 2*cout) // [B, 2·cout]: scale, then shift
-		B := st.Shape().Dimensions[0]
-		st = Reshape(st, B, 2, cout)
-		scale := Reshape(SliceAxis(st, 1, AxisElem(0)), B, cout)
-		shift := Reshape(SliceAxis(st, 1, AxisElem(1)), B, cout)
-		h = u.groupNorm(scope.In("norm2"), h)
-		h = addPerExample(mulPerExample(h, OnePlus(scale)), shift)
-	default:
-		h = addPerExample(h, linear(scope.In("emb"), emb, cout))
-		h = u.groupNorm(scope.In("norm2"), h)
-	}
-	h = nn.SiLU(h)
-	if c.Dropout > 0 {
-		h = dropout(scope, h, c.Dropout)
-	}
-	h = u.conv(scope.In("conv2"), h, cout, 3, true)
-	skip := x
-	if x.Shape().Dimensions[1] != cout {
-		skip = u.conv(scope.In("skip"), x, cout, 1, false)
-	}
-	return Add(skip, h)
+	return ResBlock(scope, x, emb, cout, u.cfg.blockOptions())
 }
 
 // conv is a k×k convolution with bias and the network's padding.
 func (u *UNet) conv(scope *model.Scope, x *Node, cout, k int, zeroInit bool) *Node {
-	b := nn.Conv(scope, x).Channels(cout).KernelSize(k).Padding(u.cfg.PadH, u.cfg.PadW).Path(u.cfg.ConvPath)
-	if zeroInit {
-		b = b.ZeroInit()
-	}
-	return b.Done()
+	return u.cfg.blockOptions().conv(scope, x, cout, k, zeroInit)
 }
 
 // groupNorm is the network's group normalisation.
 func (u *UNet) groupNorm(scope *model.Scope, x *Node) *Node {
-	return nn.GroupNorm(scope, x).Groups(u.cfg.Groups).Epsilon(u.cfg.GNEpsilon).Done()
-}
-
-// linear is a dense layer x [B, in] → [B, out] with weights "weights" [in, out] (normal, standard
-// deviation 1/√in) and "bias" [out] (zeros).
-func linear(scope *model.Scope, x *Node, out int) *Node {
-	in := x.Shape().Dimensions[1]
-	g := x.Graph()
-	std := 1 / math.Sqrt(float64(in))
-	w := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
-		return MulScalar(scope.RandomNormal(g, shape), std)
-	}).VariableWithShape("weights", shapes.Make(x.DType(), in, out)).NodeValue(g)
-	b := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return Zeros(g, shape) }).
-		VariableWithShape("bias", shapes.Make(x.DType(), out)).NodeValue(g)
-	return Add(DotGeneral(x, []int{1}, nil, w, []int{0}, nil), InsertAxes(b, 0))
+	return u.cfg.blockOptions().groupNorm(scope, x)
 }
 
 // addPerExample returns h [B, C, ...] + e[b, c] for e [B, C]: a "trailing" broadcast, which the Go
