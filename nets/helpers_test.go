@@ -1,7 +1,6 @@
 package nets
 
 import (
-	"iter"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -52,24 +51,10 @@ func randFloats(seed uint64, n int, scale float32) []float32 {
 	return v
 }
 
-// randomizeVariables replaces every variable of store by uniform values in [-scale, scale): away
-// from the initialisation, where the zero-initialised convolutions hide most of the network.
-// Group-norm scales get 1 + that, to stay away from 0.
+// randomizeVariables is tensortest.RandomizeVariables.
 func randomizeVariables(t testing.TB, store *model.Store, seed uint64, scale float32) {
 	t.Helper()
-	i := uint64(0)
-	for v := range trainable(store) {
-		i++
-		vals := randFloats(seed+i, v.Shape().Size(), scale)
-		if v.Name() == "scale" {
-			for j := range vals {
-				vals[j] += 1
-			}
-		}
-		if err := v.SetValue(fromFloats(v.DType(), vals, v.Shape().Dimensions...)); err != nil {
-			t.Fatalf("setting %s: %v", v.Path(), err)
-		}
-	}
+	tensortest.RandomizeVariables(t, store, seed, float64(scale))
 }
 
 // relErr is max|got − want| / max|want|: the error relative to the scale of the reference.
@@ -109,13 +94,5 @@ func maxAbs(v []float64) float64 {
 	return m
 }
 
-// trainable iterates over the trainable variables of store, in creation order.
-func trainable(store *model.Store) iter.Seq[*model.Variable] {
-	return func(yield func(*model.Variable) bool) {
-		for v := range store.IterVariables() {
-			if v.Trainable && !yield(v) {
-				return
-			}
-		}
-	}
-}
+// trainable is tensortest.Trainable.
+var trainable = tensortest.Trainable

@@ -3,12 +3,16 @@
 package tensortest
 
 import (
+	"iter"
 	"math"
+	"math/rand/v2"
 	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/backend"
 )
@@ -58,4 +62,44 @@ func MaxAbsDiff(a, b []float64) float64 {
 		m = math.Max(m, math.Abs(a[i]-b[i]))
 	}
 	return m
+}
+
+// Trainable iterates over the trainable variables of store, in creation order.
+func Trainable(store *model.Store) iter.Seq[*model.Variable] {
+	return func(yield func(*model.Variable) bool) {
+		for v := range store.IterVariables() {
+			if v.Trainable && !yield(v) {
+				return
+			}
+		}
+	}
+}
+
+// RandomizeVariables replaces every trainable variable of store (Float32 or Float64) by values
+// uniform in [-scale, scale), reproducible from seed: away from a network's initialisation, where
+// zero-initialised layers hide most of it. Variables named "scale" (group-norm scales) get 1 + that,
+// to stay away from 0.
+func RandomizeVariables(t testing.TB, store *model.Store, seed uint64, scale float64) {
+	t.Helper()
+	i := uint64(0)
+	for v := range Trainable(store) {
+		i++
+		r := rand.New(rand.NewPCG(seed+i, 0x7a11da1))
+		vals := make([]float64, v.Shape().Size())
+		for j := range vals {
+			vals[j] = float64(float32(scale) * (2*r.Float32() - 1))
+			if v.Name() == "scale" {
+				vals[j]++
+			}
+		}
+		var val *tensors.Tensor
+		if v.DType() == dtypes.Float64 {
+			val = tensors.FromFlatDataAndDimensions(vals, v.Shape().Dimensions...)
+		} else {
+			val = Float32(vals, v.Shape().Dimensions...)
+		}
+		if err := v.SetValue(val); err != nil {
+			t.Fatalf("setting %s: %v", v.Path(), err)
+		}
+	}
 }
