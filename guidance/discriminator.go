@@ -199,4 +199,3 @@ func GradLogit(logit LogitFn, scope *model.Scope, x, sigma *Node, cond []*Node) 
 	f := logit(scope, x, sigma, cond)
 	return Gradient(ReduceAllSum(f), x)[0]
 }
-
