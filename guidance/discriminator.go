@@ -71,7 +71,8 @@ func (d *Discriminator) Logit(scope *model.Scope, x, sigma *Node, cond []*Node) 
 	in := x
 	if !c.RawInput {
 		B := x.Shape().Dimensions[0]
-		cIn := Rsqrt(AddScalar(Square(sigma), c.SigmaData*c.SigmaData)) // [B]
+		// c_in(σ) [B]; σ is a constant of the graph's derivatives (GoMLX has no gradient for Rsqrt).
+		cIn := StopGradient(Rsqrt(AddScalar(Square(sigma), c.SigmaData*c.SigmaData)))
 		in = Reshape(Mul(Reshape(x, B, -1), Reshape(cIn, B, 1)), x.Shape().Dimensions...)
 	}
 	parts := []*Node{in}
