@@ -304,3 +304,52 @@ func TestLogitRejectsBadInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestGradLogitTwiceInOneGraph checks the guidance gradient as a Heun step uses it: inside one graph,
+// at a computed candidate x̂ = 2x and again at x' = x̂ + 0.1·∇f(x̂) (the second stage), with the
+// same variables. Each must equal GradLogit compiled alone at the same point.
+func TestGradLogitTwiceInOneGraph(t *testing.T) {
+	const B, H, W = 2, 8, 8
+	d := mustNew(t, tinyConfig())
+	store := model.NewStore()
+	f32 := dtypes.Float32
+	x, s := randTensor(f32, 1, B, 1, H, W), sigmas(f32, B)
+	cond := []*tensors.Tensor{randTensor(f32, 2, B, 1, H, W), randTensor(f32, 3, B, 1, H, W)}
+	logits(t, store, d, x, s, cond...)
+	tensortest.RandomizeVariables(t, store, 8, 0.3)
+	b := tensortest.Backend(t)
+	both, err := model.ExecOnceN(b, store, func(scope *model.Scope, x, s, a, c *Node) []*Node {
+		xh := MulScalar(x, 2)
+		g1 := GradLogit(d.Logit, scope, xh, s, []*Node{a, c})
+		x2 := Add(xh, MulScalar(g1, 0.1))
+		g2 := GradLogit(d.Logit, scope, x2, s, []*Node{a, c})
+		return []*Node{g1, x2, g2}
+	}, x, s, cond[0], cond[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	alone := func(at *tensors.Tensor) []float64 {
+		g, err := model.ExecOnce(b, store, func(scope *model.Scope, x, s, a, c *Node) *Node {
+			return GradLogit(d.Logit, scope, x, s, []*Node{a, c})
+		}, at, s, cond[0], cond[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return values(g)
+	}
+	x2 := values(both[1])
+	for i, want := range [][]float64{alone(tensortest.Float32(scaled(values(x), 2), B, 1, H, W)), alone(tensortest.Float32(x2, B, 1, H, W))} {
+		got := values(both[2*i])
+		if e := tensortest.MaxAbsDiff(got, want) / maxAbsOf(want); e > 1e-5 || maxAbsOf(want) == 0 {
+			t.Errorf("stage %d: gradient in the two-stage graph differs from the gradient alone by %.3g (relative)", i+1, e)
+		}
+	}
+}
+
+func scaled(v []float64, a float64) []float64 {
+	out := make([]float64, len(v))
+	for i, x := range v {
+		out[i] = a * x
+	}
+	return out
+}
