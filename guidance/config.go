@@ -57,6 +57,11 @@ type Config struct {
 	// RawInput feeds the noisy candidate as it is; by default it is scaled by
 	// c_in(σ) = 1/√(σ² + σ_data²), as the EDM denoiser's input (UNCONFIRMED).
 	RawInput bool
+	// Branches splits every batch into this many parts that run as independent branches of the
+	// graph sharing the variables (nets.Branched), so that the Go backend runs them concurrently.
+	// Default 0: GOMAXPROCS branches on the Go backend, 1 elsewhere. The logits are the same up to
+	// rounding.
+	Branches int
 	// ConvPath forces the convolutions' implementation; default nn.Auto.
 	ConvPath nn.ConvPath
 }
@@ -97,7 +102,8 @@ func (c Config) withDefaults() (Config, error) {
 		name string
 		v    int
 	}{{"Context", c.Context}, {"Channels", c.Channels}, {"Blocks", c.Blocks}, {"HeadChannels", c.HeadChannels},
-		{"EmbedChannels", c.EmbedChannels}, {"Groups", c.Groups}, {"HeadWidth", c.HeadWidth}, {"HeadLayers", c.HeadLayers}} {
+		{"EmbedChannels", c.EmbedChannels}, {"Groups", c.Groups}, {"HeadWidth", c.HeadWidth}, {"HeadLayers", c.HeadLayers},
+		{"Branches", c.Branches}} {
 		if f.v < 0 {
 			return c, fmt.Errorf("guidance: %s must be positive, got %d", f.name, f.v)
 		}

@@ -79,10 +79,12 @@ func (d *Discriminator) Logit(scope *model.Scope, x, sigma *Node, cond []*Node) 
 	for _, f := range cond {
 		parts = append(parts, ConvertDType(f, x.DType()))
 	}
-	scope = scope.ResetVisited()
-	cNoise := DivScalar(Log(sigma), 4)
-	h := d.encoder(scope, nn.ConcatChannels(parts...), nets.NoiseEmbedding(scope.In("embed"), cNoise, c.Channels, c.EmbedChannels))
-	return d.head(scope, h)
+	h, cNoise := nn.ConcatChannels(parts...), DivScalar(Log(sigma), 4)
+	n := nets.BranchCount(x.Graph(), c.Branches, x.Shape().Dimensions[0])
+	return nets.Branched(scope.ResetVisited(), n, []*Node{h, cNoise}, func(scope *model.Scope, in []*Node) *Node {
+		emb := nets.NoiseEmbedding(scope.In("embed"), in[1], c.Channels, c.EmbedChannels)
+		return d.head(scope, d.encoder(scope, in[0], emb))
+	})
 }
 
 // checkInputs panics, naming the input, when x, sigma or cond do not fit the configuration.

@@ -353,3 +353,37 @@ func scaled(v []float64, a float64) []float64 {
 	}
 	return out
 }
+
+// TestBranchesAgree checks that splitting the batch into 1, 2 or 3 branches gives the same logits
+// and guidance gradients, up to rounding.
+func TestBranchesAgree(t *testing.T) {
+	const B, H, W = 3, 8, 8
+	f32 := dtypes.Float32
+	x, s := randTensor(f32, 1, B, 1, H, W), sigmas(f32, B)
+	cond := []*tensors.Tensor{randTensor(f32, 2, B, 1, H, W), randTensor(f32, 3, B, 1, H, W)}
+	store := model.NewStore()
+	var ref []float64
+	for _, n := range []int{1, 2, 3} {
+		c := tinyConfig()
+		c.Branches = n
+		d := mustNew(t, c)
+		if n == 1 {
+			logits(t, store, d, x, s, cond...)
+			tensortest.RandomizeVariables(t, store, 9, 0.3)
+		}
+		outs, err := model.ExecOnceN(tensortest.Backend(t), store, func(scope *model.Scope, x, s, a, b *Node) []*Node {
+			return []*Node{d.Logit(scope, x, s, []*Node{a, b}), GradLogit(d.Logit, scope, x, s, []*Node{a, b})}
+		}, x, s, cond[0], cond[1])
+		if err != nil {
+			t.Fatalf("%d branches: %v", n, err)
+		}
+		got := append(values(outs[0]), values(outs[1])...)
+		if n == 1 {
+			ref = got
+			continue
+		}
+		if e := tensortest.MaxAbsDiff(got, ref) / maxAbsOf(ref); e > 1e-5 {
+			t.Errorf("%d branches differ from one by %.3g (relative)", n, e)
+		}
+	}
+}

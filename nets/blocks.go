@@ -2,6 +2,7 @@ package nets
 
 import (
 	"math"
+	"runtime"
 
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
@@ -115,4 +116,45 @@ func Linear(scope *model.Scope, x *Node, out int) *Node {
 	b := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node { return Zeros(g, shape) }).
 		VariableWithShape("bias", shapes.Make(x.DType(), out)).NodeValue(g)
 	return Add(DotGeneral(x, []int{1}, nil, w, []int{0}, nil), InsertAxes(b, 0))
+}
+
+// BranchCount returns the number of batch branches for a batch of B on g's backend: requested, or
+// when it is 0, GOMAXPROCS on the Go backend and 1 elsewhere (Config.Branches); at most B.
+func BranchCount(g *Graph, requested, B int) int {
+	n := requested
+	if n == 0 {
+		n = 1
+		if nn.IsGoBackend(g) {
+			n = runtime.GOMAXPROCS(0)
+		}
+	}
+	return max(1, min(n, B))
+}
+
+// Branched runs body on n consecutive parts of the batch (nn.SplitBatch of every input, all with the
+// same batch size) as independent branches of the graph that share the variables of scope, and
+// concatenates their outputs along the batch (nn.ConcatBatch): the Go backend's executors then run the
+// branches concurrently. The first branch uses scope as given (marking its sub-scopes visited, as a
+// single call would); the others enter them again. With n ≤ 1 it is body(scope, inputs).
+func Branched(scope *model.Scope, n int, inputs []*Node, body func(scope *model.Scope, parts []*Node) *Node) *Node {
+	if n <= 1 {
+		return body(scope, inputs)
+	}
+	split := make([][]*Node, len(inputs))
+	for i, x := range inputs {
+		split[i] = nn.SplitBatch(x, n)
+	}
+	outs := make([]*Node, len(split[0]))
+	for b := range outs {
+		sc := scope
+		if b > 0 {
+			sc = scope.ResetVisited()
+		}
+		parts := make([]*Node, len(inputs))
+		for i := range inputs {
+			parts[i] = split[i][b]
+		}
+		outs[b] = body(sc, parts)
+	}
+	return nn.ConcatBatch(outs...)
 }

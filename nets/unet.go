@@ -2,7 +2,6 @@ package nets
 
 import (
 	"fmt"
-	"runtime"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
@@ -109,38 +108,14 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
 	}
 	noiseLevel = ConvertDType(noiseLevel, x.DType())
-	if n := u.branches(x.Graph(), B); n > 1 {
-		hs, ns := nn.SplitBatch(h, n), nn.SplitBatch(noiseLevel, n)
-		outs := make([]*Node, len(hs))
-		// The first branch marks scope's sub-scopes as visited, as a single branch would; the
-		// others enter them again and reuse the same variables.
-		for i := range hs {
-			sc := scope
-			if i > 0 {
-				sc = scope.ResetVisited()
-			}
-			outs[i] = u.body(sc, hs[i], ns[i])
-		}
-		h = nn.ConcatBatch(outs...)
-	} else {
-		h = u.body(scope, h, noiseLevel)
-	}
+	n := BranchCount(x.Graph(), c.Branches, B)
+	h = Branched(scope, n, []*Node{h, noiseLevel}, func(scope *model.Scope, in []*Node) *Node {
+		return u.body(scope, in[0], in[1])
+	})
 	if c.OutChannels == xC {
 		return Reshape(h, x.Shape().Dimensions...)
 	}
 	return h
-}
-
-// branches returns the number of batch branches for a batch of B on g's backend (Config.Branches).
-func (u *UNet) branches(g *Graph, B int) int {
-	n := u.cfg.Branches
-	if n == 0 {
-		n = 1
-		if nn.IsGoBackend(g) {
-			n = runtime.GOMAXPROCS(0)
-		}
-	}
-	return min(n, B)
 }
 
 // body is the network on the concatenated input h [B, InChannels, H, W] and noise levels [B].
