@@ -225,3 +225,13 @@ func (b *Batch) Tensors() []*tensors.Tensor {
 	}
 	return out
 }
+
+// Args returns Tensors as the arguments of a model.Exec call.
+func (b *Batch) Args() []any {
+	ts := b.Tensors()
+	args := make([]any, len(ts))
+	for i, t := range ts {
+		args[i] = t
+	}
+	return args
+}

@@ -121,12 +121,7 @@ func Evaluate(b compute.Backend, store *model.Store, logit LogitFn, batch *Batch
 	out := make([]float64, 0, batch.Rows)
 	for lo := 0; lo < batch.Rows; lo += rowsPerCall {
 		part := batch.slice(lo, min(lo+rowsPerCall, batch.Rows))
-		ts := part.Tensors()
-		args := make([]any, len(ts))
-		for i, t := range ts {
-			args[i] = t
-		}
-		res, err := exec.Call(args...)
+		res, err := exec.Call(part.Args()...)
 		if err != nil {
 			return nil, fmt.Errorf("guidance: evaluating rows %d…%d: %w", lo, lo+part.Rows-1, err)
 		}

@@ -70,14 +70,9 @@ func TestLossFnIsTheMeanBCE(t *testing.T) {
 	standIn := func(_ *model.Scope, x, sigma *Node, cond []*Node) *Node {
 		return Add(Mul(ReduceSum(x, 1, 2, 3), sigma), ReduceSum(cond[1], 1, 2, 3))
 	}
-	ts := b.Tensors()
-	args := make([]any, len(ts))
-	for i, x := range ts {
-		args[i] = x
-	}
 	loss, err := model.ExecOnce(tensortest.Backend(t), model.NewStore(), func(scope *model.Scope, in []*Node) *Node {
 		return LossFn(standIn)(scope, in)
-	}, args...)
+	}, b.Args()...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestTrainingRaisesHeldOutAccuracy(t *testing.T) {
 	wo.N, wo.Seed = 16, 3
 	train, held := wavesSeries(wo, 0, 200), wavesSeries(wo, 200, 60)
 	d := mustNew(t, Config{FrameChannels: 1, Channels: 16, Mults: []int{1, 2}, Blocks: 1, AttnLevels: []int{},
-		Groups: 8, HeadWidth: 64, PadH: nn.Periodic, PadW: nn.Periodic})
+		Groups: 8, HeadWidth: 64, PadH: nn.Periodic, PadW: nn.Periodic, Branches: 1})
 	opt := DefaultExampleOptions()
 	opt.CropH, opt.CropW, opt.WrapH, opt.WrapW = 8, 16, true, true
 	src, err := NewExamples("train", train, opt, 1)
@@ -97,12 +97,7 @@ func TestTrainingRaisesHeldOutAccuracy(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ts := batch.Tensors()
-		args := make([]any, len(ts))
-		for j, x := range ts {
-			args[j] = x
-		}
-		outs, err := step.Call(args...)
+		outs, err := step.Call(batch.Args()...)
 		if err != nil {
 			t.Fatalf("step %d: %v", i, err)
 		}
