@@ -108,6 +108,9 @@ func AccuracyByNoise(logits, labels, sigmas, edges []float64) ([]NoiseBin, error
 // variables of store on backend b, and returns one logit per row. Each call compiles a fresh
 // graph, so it sees the store's current weights.
 func Evaluate(b compute.Backend, store *model.Store, logit LogitFn, batch *Batch, rowsPerCall int) ([]float64, error) {
+	if batch == nil || batch.Rows <= 0 {
+		return nil, fmt.Errorf("guidance: Evaluate needs a batch with at least one row")
+	}
 	if rowsPerCall <= 0 {
 		rowsPerCall = batch.Rows
 	}

@@ -135,3 +135,38 @@ func TestAccuracyByNoise(t *testing.T) {
 		t.Errorf("decreasing edges: error %v", err)
 	}
 }
+
+// TestEvaluateInParts checks that Evaluate gives the same logits of the real network whether the
+// batch runs in one call or in parts of 3 rows (the last one shorter), and refuses an empty batch.
+func TestEvaluateInParts(t *testing.T) {
+	e, err := NewExamples("coded", codedSeries(8, 1, 8, 8), DefaultExampleOptions(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := e.Batch(4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range b.Candidate {
+		b.Candidate[i] *= 1e-5
+		for _, c := range b.Cond {
+			c[i] *= 1e-5
+		}
+	}
+	d := mustNew(t, tinyConfig())
+	store := model.NewStore()
+	whole, err := Evaluate(tensortest.Backend(t), store, d.Logit, b, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := Evaluate(tensortest.Backend(t), store, d.Logit, b, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) != b.Rows || tensortest.MaxAbsDiff(whole, parts) > 1e-5*maxAbsOf(whole) || maxAbsOf(whole) == 0 {
+		t.Errorf("logits in one call %v, in parts of 3 %v", whole, parts)
+	}
+	if _, err := Evaluate(tensortest.Backend(t), store, d.Logit, &Batch{}, 0); err == nil {
+		t.Errorf("empty batch: no error")
+	}
+}
