@@ -387,3 +387,33 @@ func TestBranchesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestInputScaling checks the c_in option: the default discriminator at (x, σ) gives the logits of the
+// RawInput one, with the same variables, at (x/√(σ² + σ_data²), σ); and the two differ at (x, σ).
+func TestInputScaling(t *testing.T) {
+	const B, H, W = 3, 8, 8
+	f32 := dtypes.Float32
+	x, s := randTensor(f32, 1, B, 1, H, W), sigmas(f32, B)
+	cond := []*tensors.Tensor{randTensor(f32, 2, B, 1, H, W), randTensor(f32, 3, B, 1, H, W)}
+	scaledX := values(x)
+	sv := values(s)
+	for i := range scaledX {
+		scaledX[i] /= math.Sqrt(sv[i/(H*W)]*sv[i/(H*W)] + DefaultSigmaData*DefaultSigmaData)
+	}
+	c := tinyConfig()
+	d := mustNew(t, c)
+	c.RawInput = true
+	raw := mustNew(t, c)
+	store := model.NewStore()
+	logits(t, store, d, x, s, cond...)
+	tensortest.RandomizeVariables(t, store, 10, 0.3)
+	want := logits(t, store, d, x, s, cond...)
+	got := logits(t, store, raw, tensortest.Float32(scaledX, B, 1, H, W), s, cond...)
+	unscaled := logits(t, store, raw, x, s, cond...)
+	if e := tensortest.MaxAbsDiff(got, want) / maxAbsOf(want); e > 1e-5 {
+		t.Errorf("scaled logits %v, raw logits of c_in·x %v", want, got)
+	}
+	if e := tensortest.MaxAbsDiff(unscaled, want) / maxAbsOf(want); e < 1e-3 {
+		t.Errorf("raw logits of x %v agree with the scaled ones %v: the test cannot tell", unscaled, want)
+	}
+}
