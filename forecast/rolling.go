@@ -13,6 +13,17 @@ type Rolling struct {
 // successors): train on the first 6071 rows, then 5 windows of 30 rows, the last ending at row 6221.
 var ExchangeRateNIPS = Rolling{Train: 6071, Windows: 5, Predict: 30, Stride: 30}
 
+// EndRolling is the protocol of windows windows of predict rows each, back to back (Stride = Predict), the
+// last ending at row rows: how a GluonTS rolling test split reads, whose longest series (data.RaggedLongest)
+// has rows rows. EndRolling(6221, 5, 30) is ExchangeRateNIPS.
+func EndRolling(rows, windows, predict int) (Rolling, error) {
+	if windows < 1 || predict < 1 || windows > rows/predict {
+		return Rolling{}, fmt.Errorf("%d windows of %d rows ending at row %d: expected at least 1 of each and room for a training part", windows, predict, rows)
+	}
+	r := Rolling{Train: rows - windows*predict, Windows: windows, Predict: predict, Stride: predict}
+	return r, r.Check(rows)
+}
+
 // Check reports whether the protocol is well formed and its last window ends within rows rows.
 func (r Rolling) Check(rows int) error {
 	switch {

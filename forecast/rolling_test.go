@@ -16,6 +16,14 @@ func TestExchangeRateNIPSWindows(t *testing.T) {
 	if want := []int{6071, 6101, 6131, 6161, 6191}; !slices.Equal(c.Starts, want) || c.Lead != 30 || c.Context != 30 {
 		t.Fatalf("cases %+v, expected starts %v, lead 30, context 30", c, want)
 	}
+	if r, err := EndRolling(6221, 5, 30); err != nil || r != ExchangeRateNIPS {
+		t.Errorf("EndRolling(6221, 5, 30) = %+v, %v; expected %+v", r, err, ExchangeRateNIPS)
+	}
+	for _, bad := range [][3]int{{150, 5, 30}, {100, 0, 30}, {100, 5, 0}} {
+		if _, err := EndRolling(bad[0], bad[1], bad[2]); err == nil {
+			t.Errorf("EndRolling%v accepted", bad)
+		}
+	}
 	if err := ExchangeRateNIPS.Check(6221); err != nil {
 		t.Errorf("a series ending with the last window refused: %v", err)
 	}
