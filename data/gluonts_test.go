@@ -23,11 +23,7 @@ func FuzzReadGluonTS(f *testing.F) {
 		opt.Format = FormatGluonTS
 		opt.Ragged = Ragged(mode % 2)
 		opt.Missing = Missing(mode / 2 % 2)
-		s, err := DecodeSeries(bytes.NewReader(in), "fuzz.jsonl", opt)
-		if err != nil {
-			return
-		}
-		roundTrip(t, s, "fuzz.jsonl", FormatGluonTS, opt)
+		fuzzRoundTrip(t, in, "fuzz.jsonl", opt)
 	})
 }
 

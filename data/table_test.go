@@ -19,16 +19,6 @@ func FuzzReadSeriesCSV(f *testing.F) {
 		opt.Format = FormatCSV
 		opt.TimeColumn = TimeColumn(mode % 3)
 		opt.Missing = Missing(mode / 3 % 2)
-		s, err := DecodeSeries(bytes.NewReader(in), "fuzz.csv", opt)
-		if err != nil {
-			return
-		}
-		if opt.TimeColumn == TimeAuto {
-			opt.TimeColumn = TimeNone
-			if s.Times != nil {
-				opt.TimeColumn = TimeFirst
-			}
-		}
-		roundTrip(t, s, "fuzz.csv", FormatCSV, opt)
+		fuzzRoundTrip(t, in, "fuzz.csv", opt)
 	})
 }

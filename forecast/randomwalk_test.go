@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/internal/seriesscore"
 )
 
 // IncrementScale is the population standard deviation of the first differences: golden values by hand.
@@ -130,30 +130,17 @@ func TestRandomWalkRefuses(t *testing.T) {
 }
 
 // crpsSum is the CRPS-sum of forecasts against truth in GluonTS's quantile-loss form and in the exact
-// ensemble form (fair estimator).
+// ensemble form (fair estimator; empirical for one member, where both are the absolute error).
 func crpsSum(t *testing.T, f, truth *data.Array) (ql, exact float64) {
 	t.Helper()
-	fe, err := metrics.NewEnsemble(f.F32, f.Shape, metrics.DefaultLayout)
+	s, err := seriesscore.CRPSSum(f, truth)
 	if err != nil {
 		t.Fatal(err)
 	}
-	te, err := metrics.NewTruth(truth.F32, truth.Shape, metrics.DefaultLayout)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := metrics.CRPSSumQuantile(fe, te, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	est := metrics.Fair
 	if f.Shape[1] == 1 {
-		est = metrics.Empirical
+		return s.Quantile, s.Empirical
 	}
-	e, err := metrics.CRPSSum(fe, te, est)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return r.Pooled, e.Pooled
+	return s.Quantile, s.Fair
 }
 
 // near reports whether got lies within a fraction tol of want.

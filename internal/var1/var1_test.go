@@ -10,7 +10,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/internal/seriesscore"
 )
 
 // testProcess is a 4-series VAR(1) with cross-series coupling (eigenvalues of modulus ≤ 0.9) and
@@ -35,6 +35,16 @@ func testProcess(t *testing.T) *Process {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// score is the CRPS-sum of f [cases, members, lead, N] against truth [cases, lead, N].
+func score(t *testing.T, f, truth *data.Array) seriesscore.Sums {
+	t.Helper()
+	s, err := seriesscore.CRPSSum(f, truth)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
 
 // A scalar AR(1) has mean aʰx and variance s²(1 − a²ʰ)/(1 − a²) h steps ahead, and stationary variance
@@ -202,20 +212,14 @@ func TestOracleCRPSSumConverges(t *testing.T) {
 		t.Fatal(err)
 	}
 	truth, _ := forecast.Truth(series, c)
-	score := func(members int, est metrics.Estimator) float64 {
+	score := func(members int) seriesscore.Sums {
 		f, err := p.Ensemble(series, c, members, 2)
 		if err != nil {
 			t.Fatal(err)
 		}
-		fe, _ := metrics.NewEnsemble(f.F32, f.Shape, metrics.DefaultLayout)
-		te, _ := metrics.NewTruth(truth.F32, truth.Shape, metrics.DefaultLayout)
-		r, err := metrics.CRPSSum(fe, te, est)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Pooled
+		return score(t, f, truth)
 	}
-	fair, emp10 := score(2000, metrics.Fair), score(10, metrics.Empirical)
+	fair, emp10 := score(2000).Fair, score(10).Empirical
 	t.Logf("oracle CRPS-sum: closed form %.5f, fair 2000 members %.5f, empirical 10 members %.5f", exact, fair, emp10)
 	if math.Abs(fair-exact) > 0.01*exact {
 		t.Errorf("fair CRPS-sum of 2000 members %.5f, closed form %.5f: expected within 1%%", fair, exact)
@@ -247,17 +251,8 @@ func TestOracleBeatsRandomWalk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ql := func(f *data.Array) float64 {
-		fe, _ := metrics.NewEnsemble(f.F32, f.Shape, metrics.DefaultLayout)
-		te, _ := metrics.NewTruth(truth.F32, truth.Shape, metrics.DefaultLayout)
-		r, err := metrics.CRPSSumQuantile(fe, te, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return r.Pooled
-	}
 	exact, _ := p.CRPSSum(series, c)
-	o, w := ql(or), ql(rw)
+	o, w := score(t, or, truth).Quantile, score(t, rw, truth).Quantile
 	t.Logf("VAR(1) CRPS-sum (quantile loss, 100 members): oracle %.4f, random walk %.4f; oracle closed form %.4f", o, w, exact)
 	if !(o < 0.8*w) || !(exact < 0.8*w) {
 		t.Errorf("the oracle (%.4f, closed form %.4f) should beat the random walk (%.4f) by 20%%", o, exact, w)
