@@ -11,7 +11,7 @@ import (
 // gluonEntry is one line of a GluonTS JSON-lines file; other fields (feat_static_cat, ...) are ignored.
 type gluonEntry struct {
 	Start  *string         `json:"start"`
-	Target []any           `json:"target"`
+	Target json.RawMessage `json:"target"`
 	ItemID json.RawMessage `json:"item_id"`
 }
 
@@ -78,21 +78,20 @@ func decodeGluonTS(r *bufio.Reader, name string, opt SeriesOptions) (*Series, er
 // parseGluonLine reads one line's series; total values have been read before it.
 func parseGluonLine(text []byte, name string, line int, opt SeriesOptions, total int) (gluonSeries, error) {
 	var e gluonEntry
-	d := json.NewDecoder(bytes.NewReader(bareNonFinite(text)))
-	d.UseNumber()
-	if err := d.Decode(&e); err != nil {
-		return gluonSeries{}, fmt.Errorf("%s: line %d: %v, expected a JSON object {\"start\": ..., \"target\": [...]}", name, line, err)
+	if err := json.Unmarshal(bareNonFinite(text), &e); err != nil {
+		return gluonSeries{}, fmt.Errorf("%s: line %d: %v, expected one JSON object {\"start\": ..., \"target\": [...]}", name, line, err)
 	}
-	if d.More() {
-		return gluonSeries{}, fmt.Errorf("%s: line %d: more than one JSON value, expected one series per line", name, line)
+	cells, err := arrayCells(e.Target)
+	if err != nil {
+		return gluonSeries{}, fmt.Errorf("%s: line %d: \"target\" %v", name, line, err)
 	}
-	if len(e.Target) == 0 {
+	if len(cells) == 0 {
 		return gluonSeries{}, fmt.Errorf("%s: line %d: no \"target\" values", name, line)
 	}
-	if total+len(e.Target) > opt.maxValues() {
+	if total+len(cells) > opt.maxValues() {
 		return gluonSeries{}, fmt.Errorf("%s: line %d: more than %d values (the MaxValues budget)", name, line, opt.maxValues())
 	}
-	g := gluonSeries{line: line, values: make([]float64, len(e.Target))}
+	g := gluonSeries{line: line, values: make([]float64, len(cells))}
 	if e.Start != nil {
 		g.start = *e.Start
 	}
@@ -104,21 +103,19 @@ func parseGluonLine(text []byte, name string, line int, opt SeriesOptions, total
 		g.name = id
 	}
 	var col column
-	for i, x := range e.Target {
+	for i, cell := range cells {
 		where := func() string { return fmt.Sprintf("%s: line %d target[%d]", name, line, i) }
-		var cell string
-		switch v := x.(type) {
-		case json.Number:
-			cell = v.String()
-		case nil:
+		switch {
+		case cell == "null":
 			cell = ""
-		case string:
-			if !isMissing(v) {
-				return gluonSeries{}, fmt.Errorf("%s: the string %q, expected a number", where(), v)
+		case cell[0] == '"':
+			var str string
+			if json.Unmarshal([]byte(cell), &str) != nil || !isMissing(str) {
+				return gluonSeries{}, fmt.Errorf("%s: the string %s, expected a number", where(), cell)
 			}
-			cell = v
-		default:
-			return gluonSeries{}, fmt.Errorf("%s: a list or object, expected a number (one univariate series per line)", where())
+			cell = str
+		case cell[0] == '[' || cell[0] == '{' || cell == "true" || cell == "false":
+			return gluonSeries{}, fmt.Errorf("%s: %.20s is not a number (one univariate series per line)", where(), cell)
 		}
 		val, err := col.cell(cell, opt.Missing, where)
 		if err != nil {
@@ -127,6 +124,56 @@ func parseGluonLine(text []byte, name string, line int, opt SeriesOptions, total
 		g.values[i] = val
 	}
 	return g, nil
+}
+
+// arrayCells splits a JSON array, already checked as valid JSON by encoding/json, into the raw text of
+// its elements (numbers, strings, null, or nested values, which the caller refuses).
+func arrayCells(raw json.RawMessage) ([]string, error) {
+	b := bytes.TrimSpace(raw)
+	if len(b) < 2 || b[0] != '[' {
+		return nil, fmt.Errorf("is missing or not a list")
+	}
+	b = bytes.TrimSpace(b[1 : len(b)-1])
+	if len(b) == 0 {
+		return nil, nil
+	}
+	cells := make([]string, 0, bytes.Count(b, []byte(","))+1)
+	for len(b) > 0 {
+		n := valueEnd(b)
+		cells = append(cells, string(bytes.TrimSpace(b[:n])))
+		b = bytes.TrimSpace(b[n:])
+		if len(b) > 0 { // a comma, as the JSON is valid
+			b = bytes.TrimSpace(b[1:])
+		}
+	}
+	return cells, nil
+}
+
+// valueEnd is the length of the first JSON value of valid JSON text b, up to the comma that ends it.
+func valueEnd(b []byte) int {
+	depth, inString, escaped := 0, false, false
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == '[' || c == '{':
+			depth++
+		case c == ']' || c == '}':
+			depth--
+		case c == ',' && depth == 0:
+			return i
+		}
+	}
+	return len(b)
 }
 
 // equalLengths returns the series that become columns: all of them when their lengths agree, or under
