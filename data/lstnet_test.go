@@ -7,7 +7,7 @@ import (
 )
 
 // fuzzOptions keep the fuzzers' budgets small, so that a seed that asks for much is refused quickly.
-var fuzzOptions = SeriesOptions{MaxValues: 1 << 16, MaxBytes: 1 << 20}
+var fuzzOptions = SeriesOptions{MaxValues: 1 << 16, MaxBytes: 1 << 20, MaxLine: 1 << 14}
 
 // fuzzRoundTrip reads in as a file called name under opt; what the reader accepts must be a valid series
 // within the budget that its writer writes and its reader reads back to the same values.
@@ -26,7 +26,7 @@ func fuzzRoundTrip(t *testing.T, in []byte, name string, opt SeriesOptions) {
 	if err := EncodeSeries(&buf, s, opt.Format); err != nil {
 		t.Fatalf("writing back: %v", err)
 	}
-	opt.MaxBytes, opt.MaxValues = 0, 0
+	opt.MaxBytes, opt.MaxValues, opt.MaxLine = 0, 0, 0
 	if opt.Format == FormatCSV && opt.TimeColumn == TimeAuto {
 		opt.TimeColumn = TimeNone // the writer's time column, if any, is read back as such
 		if s.Times != nil {

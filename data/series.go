@@ -184,6 +184,7 @@ const (
 const (
 	DefaultMaxValues = 1 << 27 // 1 GiB of float64
 	DefaultMaxBytes  = 4 << 30 // decompressed text
+	DefaultMaxLine   = 64 << 20
 )
 
 // SeriesOptions says how to read a series file. The zero value reads by extension, refuses missing values,
@@ -198,6 +199,9 @@ type SeriesOptions struct {
 	MaxValues int
 	// MaxBytes bounds the text read after decompression (0: DefaultMaxBytes), so a gzip bomb is refused.
 	MaxBytes int64
+	// MaxLine bounds the length of one line (0: DefaultMaxLine, 64 MiB), the most text a reader holds at
+	// once: an LSTNet or CSV row, or a whole GluonTS series.
+	MaxLine int
 }
 
 func (o SeriesOptions) maxValues() int {
@@ -212,6 +216,13 @@ func (o SeriesOptions) maxBytes() int64 {
 		return o.MaxBytes
 	}
 	return DefaultMaxBytes
+}
+
+func (o SeriesOptions) maxLine() int {
+	if o.MaxLine > 0 {
+		return o.MaxLine
+	}
+	return DefaultMaxLine
 }
 
 // ReadSeries reads a series file in the format opt.Format names, or that its extension implies. Gzipped
@@ -238,7 +249,7 @@ func DecodeSeries(r io.Reader, name string, opt SeriesOptions) (*Series, error) 
 	if err != nil {
 		return nil, err
 	}
-	in, err := openText(r, name, opt.maxBytes())
+	in, err := openText(r, name, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -314,8 +325,8 @@ func EncodeSeries(w io.Writer, s *Series, f Format) error {
 }
 
 // openText returns r's text, decompressed when it starts with gzip's magic bytes, and never more than
-// maxBytes of it: reading past the budget is an error naming the file.
-func openText(r io.Reader, name string, maxBytes int64) (*bufio.Reader, error) {
+// opt's MaxBytes of it nor a line longer than its MaxLine: reading past either is an error naming the file.
+func openText(r io.Reader, name string, opt SeriesOptions) (*bufio.Reader, error) {
 	br := bufio.NewReader(r)
 	magic, _ := br.Peek(2)
 	var src io.Reader = br
@@ -326,14 +337,17 @@ func openText(r io.Reader, name string, maxBytes int64) (*bufio.Reader, error) {
 		}
 		src = gz
 	}
-	return bufio.NewReaderSize(&budgetReader{r: src, left: maxBytes, max: maxBytes, name: name}, 1<<16), nil
+	b := &budgetReader{r: src, left: opt.maxBytes(), max: opt.maxBytes(), maxLine: opt.maxLine(), name: name, line: 1}
+	return bufio.NewReaderSize(b, 1<<16), nil
 }
 
-// budgetReader fails once more than max bytes have been read.
+// budgetReader fails once more than max bytes have been read, or a line grows past maxLine bytes.
 type budgetReader struct {
-	r         io.Reader
-	left, max int64
-	name      string
+	r              io.Reader
+	left, max      int64
+	maxLine, width int // width: bytes of the current line so far
+	line           int
+	name           string
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
@@ -348,10 +362,33 @@ func (b *budgetReader) Read(p []byte) (int, error) {
 	if b.left < 0 {
 		return n, b.tooBig()
 	}
+	if lerr := b.countLines(p[:n]); lerr != nil {
+		return n, lerr
+	}
 	if err != nil && err != io.EOF {
 		err = fmt.Errorf("%s: %w", b.name, err)
 	}
 	return n, err
+}
+
+// countLines follows the line count and the current line's width over the next bytes p.
+func (b *budgetReader) countLines(p []byte) error {
+	for {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			b.width += len(p)
+			break
+		}
+		if b.width+i > b.maxLine {
+			b.width += i
+			break
+		}
+		b.width, b.line, p = 0, b.line+1, p[i+1:]
+	}
+	if b.width > b.maxLine {
+		return fmt.Errorf("%s: line %d is longer than %d bytes (the MaxLine budget)", b.name, b.line, b.maxLine)
+	}
+	return nil
 }
 
 func (b *budgetReader) tooBig() error {

@@ -301,6 +301,20 @@ func TestSeriesBudgets(t *testing.T) {
 	if err != nil || s.T != 1<<18 || s.N != 4 {
 		t.Errorf("within the default budget: %v", err)
 	}
+	oneLine := gzipped(bytes.Repeat([]byte("0,"), 1<<20)) // a 2 MiB line
+	for _, name := range []string{"line.txt.gz", "line.csv.gz", "line.json.gz"} {
+		_, err := DecodeSeries(bytes.NewReader(oneLine), name, SeriesOptions{MaxLine: 1 << 16})
+		if err == nil || !strings.Contains(err.Error(), name+": line 1 is longer than 65536 bytes") {
+			t.Errorf("%s: error %v, expected the MaxLine budget", name, err)
+		}
+	}
+	lines := "1,2\n" + strings.Repeat("3", 49) + "," + strings.Repeat("4", 50) + "\n"
+	if _, err := decode(lines, "l.txt", SeriesOptions{MaxLine: 99}); err == nil || !strings.Contains(err.Error(), "line 2 is longer than 99 bytes") {
+		t.Errorf("a 100-byte second line under MaxLine 99: error %v", err)
+	}
+	if _, err := decode(lines, "l.txt", SeriesOptions{MaxLine: 100}); err != nil {
+		t.Errorf("a 100-byte line under MaxLine 100: %v", err)
+	}
 	for name, text := range map[string]string{
 		"v.txt":  "1,2,3\n4,5,6\n7,8,9\n",
 		"v.csv":  "a,b,c\n1,2,3\n4,5,6\n7,8,9\n",
