@@ -253,19 +253,13 @@ func DecodeSeries(r io.Reader, name string, opt SeriesOptions) (*Series, error) 
 	if err != nil {
 		return nil, err
 	}
-	var s *Series
 	switch f {
 	case FormatLSTNet:
-		s, err = decodeLSTNet(in, name, opt)
+		return decodeLSTNet(in, name, opt)
 	case FormatCSV:
-		s, err = decodeTable(in, name, opt)
-	default:
-		s, err = decodeGluonTS(in, name, opt)
+		return decodeTable(in, name, opt)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return s, nil
+	return decodeGluonTS(in, name, opt)
 }
 
 // WriteSeries writes s atomically in format f (FormatAuto: the one path's extension implies), gzipped when

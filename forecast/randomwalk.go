@@ -63,7 +63,7 @@ func RandomWalk(series *data.Array, c Cases, scale []float64, members int, seed 
 	x := make([]float64, size)
 	for b := range c.Starts {
 		for m := 0; m < members; m++ {
-			rng := rand.New(rand.NewPCG(seed, memberStream(b, m)))
+			rng := rand.New(rand.NewPCG(seed, MemberStream(b, m)))
 			copy(x, last[b*size:(b+1)*size])
 			base := (b*members + m) * c.Lead * size
 			for h := 0; h < c.Lead; h++ {
@@ -77,8 +77,10 @@ func RandomWalk(series *data.Array, c Cases, scale []float64, members int, seed 
 	return data.FromFloat32(out, append([]int{len(c.Starts), members, c.Lead}, fs...)...), nil
 }
 
-// memberStream is the PCG stream of member m of case b.
-func memberStream(b, m int) uint64 { return uint64(b)<<32 | uint64(uint32(m)) }
+// MemberStream is the PCG stream (the second PCG seed word) of member m of case b in the sampled
+// baselines: b in the high 32 bits and m in the low ones, so that no two (case, member) pairs below 2³²
+// share a stream and a member's draws do not depend on how many members or cases there are.
+func MemberStream(b, m int) uint64 { return uint64(b)<<32 | uint64(uint32(m)) }
 
 // lastFrames returns the frame shape and every case's last observed frame, in float64, after checking the
 // members count and that the frames are finite.

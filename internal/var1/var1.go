@@ -233,7 +233,7 @@ func (p *Process) Ensemble(series *data.Array, c forecast.Cases, members int, se
 	x, prev := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil)
 	for b := range c.Starts {
 		for m := range members {
-			rng := rand.New(rand.NewPCG(seed, uint64(b)<<32|uint64(uint32(m))))
+			rng := rand.New(rand.NewPCG(seed, forecast.MemberStream(b, m)))
 			copy(prev.RawVector().Data, last[b])
 			base := (b*members + m) * c.Lead * n
 			for h := range c.Lead {
