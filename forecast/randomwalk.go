@@ -82,6 +82,22 @@ func RandomWalk(series *data.Array, c Cases, scale []float64, members int, seed 
 // share a stream and a member's draws do not depend on how many members or cases there are.
 func MemberStream(b, m int) uint64 { return uint64(b)<<32 | uint64(uint32(m)) }
 
+// MaxValues bounds the size of a forecast the baselines allocate: 2³¹ values, 8 GiB of float32.
+const MaxValues = 1 << 31
+
+// CheckSize refuses a forecast [cases, members, lead, frame of size points] of more than MaxValues values
+// before it is allocated.
+func CheckSize(cases, members, lead, size int) error {
+	n := 1
+	for _, d := range []int{cases, members, lead, size} {
+		if d < 0 || d > 0 && n > MaxValues/d {
+			return fmt.Errorf("a forecast of %d cases × %d members × %d leads × %d points is more than %d values", cases, members, lead, size, MaxValues)
+		}
+		n *= d
+	}
+	return nil
+}
+
 // lastFrames returns the frame shape and every case's last observed frame, in float64, after checking the
 // members count and that the frames are finite.
 func lastFrames(series *data.Array, c Cases, members int) ([]int, []float64, error) {
@@ -96,6 +112,9 @@ func lastFrames(series *data.Array, c Cases, members int) ([]int, []float64, err
 		return nil, nil, err
 	}
 	if err := c.check(series.Shape[0]); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckSize(len(c.Starts), members, c.Lead, size); err != nil {
 		return nil, nil, err
 	}
 	v := series.Float64()

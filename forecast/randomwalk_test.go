@@ -118,6 +118,7 @@ func TestRandomWalkRefuses(t *testing.T) {
 		{[]float64{1, 1}, 0, c, "members 0"},
 		{[]float64{1, 1}, 1, Cases{Context: 0, Lead: 2, Starts: []int{0}}, "0 context"},
 		{[]float64{1, 1}, 1, Cases{Context: 1, Lead: 2, Starts: []int{9}}, "does not fit"},
+		{[]float64{1, 1}, 1 << 40, c, "more than 2147483648 values"},
 	} {
 		if _, err := RandomWalk(s, tc.c, tc.scale, tc.members, 1); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v, %d members, %+v: error %v, expected %q", tc.scale, tc.members, tc.c, err, tc.want)

@@ -228,6 +228,9 @@ func (p *Process) Ensemble(series *data.Array, c forecast.Cases, members int, se
 	if members < 1 {
 		return nil, fmt.Errorf("members %d: expected at least 1", members)
 	}
+	if err := forecast.CheckSize(len(c.Starts), members, c.Lead, p.n); err != nil {
+		return nil, err
+	}
 	n := p.n
 	out := make([]float32, len(c.Starts)*members*c.Lead*n)
 	x, prev := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil)

@@ -290,6 +290,9 @@ func TestNewRefuses(t *testing.T) {
 			t.Errorf("cases %+v accepted", c)
 		}
 	}
+	if _, err := p.Ensemble(s, forecast.Cases{Context: 1, Lead: 5, Starts: []int{3}}, 1<<40, 1); err == nil || !strings.Contains(err.Error(), "more than") {
+		t.Errorf("2⁴⁰ members: error %v", err)
+	}
 	if _, err := p.Ensemble(data.FromFloat64(make([]float64, 30), 10, 3), forecast.Cases{Context: 1, Lead: 1, Starts: []int{2}}, 2, 1); err == nil || !strings.Contains(err.Error(), "expected [rows, 4]") {
 		t.Errorf("3 series for a 4-series process: error %v", err)
 	}
