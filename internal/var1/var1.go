@@ -5,7 +5,7 @@
 //	x_{T+h} | x_T ~ N(A^h x_T, Σ_h),  Σ_h = Σ_{j<h} A^j Σ (A^j)ᵀ = A Σ_{h−1} Aᵀ + Σ,
 //
 // so the sum over series is N(1ᵀA^h x_T, 1ᵀΣ_h 1) and its CRPS is the Gaussian closed form (Lütkepohl,
-// "New Introduction to Multiple Time Series Analysis", 2005, §2.2.2; docs/SERIES.md). It simulates the
+// "New Introduction to Multiple Time Series Analysis", 2005, §2.2; docs/SERIES.md). It simulates the
 // process, gives the predictive moments, samples oracle ensembles in tidal's forecast layout and scores the
 // oracle's CRPS-sum exactly, so that a forecaster's CRPS-sum can be set beside the best achievable one.
 package var1
