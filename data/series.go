@@ -160,7 +160,8 @@ func ParseMissing(s string) (Missing, error) {
 type TimeColumn int
 
 const (
-	// TimeAuto takes the first column as time stamps when its first data cell is not a number.
+	// TimeAuto takes the first column as time stamps when its first data cell is not a number or its header
+	// name is empty (the index column pandas' to_csv writes).
 	TimeAuto TimeColumn = iota
 	// TimeFirst always takes the first column as time stamps.
 	TimeFirst

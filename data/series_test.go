@@ -185,7 +185,7 @@ func TestMalformedSeries(t *testing.T) {
 		{"word.csv", "a,b\n1,2\n3,four\n", "line 3 column 2 (b): \"four\""},
 		{"nan.csv", "time,a,b\n2020-01-01,1,2\n2020-01-02,NA,2\n", "line 3 column 2 (a): missing value"},
 		{"notime.csv", "time,a\n2020-01-01,1\n,2\n", "line 3 column 1: empty time stamp"},
-		{"noname.csv", "a,\n1,2\n", "line 1 column 2: empty series name"},
+		{"noname.csv", "a,,b\n1,2,3\n", "line 1 column 2: empty series name"},
 		{"onlytime.csv", "time\n2020-01-01\n", "line 1: the header has 1 names"},
 		{"quote.csv", "a,b\n1,\"2\n", "line 2"},
 		{"empty.json", "", "empty file"},
@@ -245,6 +245,10 @@ func TestTableTimeColumn(t *testing.T) {
 	}
 	if s.N != 2 || !slices.Equal(s.Names, []string{"a", "b"}) || s.Start != "2020-01-01" || len(s.Times) != 2 {
 		t.Errorf("detected %d series %q start %q times %q", s.N, s.Names, s.Start, s.Times)
+	}
+	pandas := ",a,b\n0,1.5,2\n1,3,4\n" // to_csv's unnamed integer index
+	if s, err := decode(pandas, "p.csv", SeriesOptions{}); err != nil || s.N != 2 || !slices.Equal(s.Times, []string{"0", "1"}) || s.Values[0] != 1.5 {
+		t.Errorf("pandas index column: %v %+v", err, s)
 	}
 	years := "year,a\n2020,1\n2021,3\n"
 	if s, err := decode(years, "y.csv", SeriesOptions{TimeColumn: TimeFirst}); err != nil || s.N != 1 || s.Times[1] != "2021" {

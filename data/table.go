@@ -40,7 +40,7 @@ func decodeTable(r *bufio.Reader, name string, opt SeriesOptions) (*Series, erro
 		}
 		line, _ := cr.FieldPos(0)
 		if cols == nil {
-			if skip, err = timeColumns(rec, opt.TimeColumn); err != nil {
+			if skip, err = timeColumns(header, rec, opt.TimeColumn); err != nil {
 				return nil, fmt.Errorf("%s: line %d: %w", name, line, err)
 			}
 			if len(header) <= skip {
@@ -87,8 +87,8 @@ func decodeTable(r *bufio.Reader, name string, opt SeriesOptions) (*Series, erro
 	return s, nil
 }
 
-// timeColumns is the number of leading time columns (0 or 1) given the first data row.
-func timeColumns(first []string, tc TimeColumn) (int, error) {
+// timeColumns is the number of leading time columns (0 or 1) given the header and the first data row.
+func timeColumns(header, first []string, tc TimeColumn) (int, error) {
 	switch tc {
 	case TimeNone:
 		return 0, nil
@@ -96,6 +96,9 @@ func timeColumns(first []string, tc TimeColumn) (int, error) {
 		return 1, nil
 	case TimeAuto:
 		c := strings.TrimSpace(first[0])
+		if strings.TrimSpace(header[0]) == "" && len(header) > 1 {
+			return 1, nil // an unnamed index column, as pandas' to_csv writes
+		}
 		if _, err := strconv.ParseFloat(c, 64); err == nil || isMissing(c) {
 			return 0, nil
 		}
