@@ -8,6 +8,7 @@
 // "New Introduction to Multiple Time Series Analysis", 2005, §2.2; docs/SERIES.md). It simulates the
 // process, gives the predictive moments, samples oracle ensembles in tidal's forecast layout and scores the
 // oracle's CRPS-sum exactly, so that a forecaster's CRPS-sum can be set beside the best achievable one.
+// Process.WithMean moves the process to a mean level μ, shifting every distribution by μ.
 package var1
 
 import (
@@ -23,12 +24,14 @@ import (
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
-// Process is a stable VAR(1) process of N series.
+// Process is a stable VAR(1) process of N series about a mean level μ (zero unless WithMean sets it):
+// x_t − μ = A (x_{t−1} − μ) + e_t.
 type Process struct {
 	n     int
 	a     *mat.Dense
 	sigma *mat.SymDense
 	chol  *mat.TriDense // lower Cholesky factor of Σ
+	mu    *mat.VecDense // the mean level
 }
 
 // New checks and builds the process x_t = A x_{t−1} + e_t, e_t ~ N(0, Σ): A and Σ are N×N and finite, Σ
@@ -57,7 +60,7 @@ func New(a *mat.Dense, sigma *mat.SymDense) (*Process, error) {
 	} else if rho >= 1 {
 		return nil, fmt.Errorf("A has spectral radius %.6g, expected below 1 (a stable process)", rho)
 	}
-	p := &Process{n: r, a: mat.DenseCopyOf(a), sigma: mat.NewSymDense(r, nil), chol: mat.NewTriDense(r, mat.Lower, nil)}
+	p := &Process{n: r, a: mat.DenseCopyOf(a), sigma: mat.NewSymDense(r, nil), chol: mat.NewTriDense(r, mat.Lower, nil), mu: mat.NewVecDense(r, nil)}
 	p.sigma.CopySym(sigma)
 	ch.LTo(p.chol)
 	return p, nil
@@ -76,6 +79,23 @@ func spectralRadius(a *mat.Dense) (float64, error) {
 		rho = math.Max(rho, cmplx.Abs(v))
 	}
 	return rho, nil
+}
+
+// WithMean is the process about the mean level mu, x_t − μ = A (x_{t−1} − μ) + e_t: every distribution
+// shifts by μ (predictive means μ + A^h (x_T − μ)) and the covariances are unchanged. A level far from zero
+// keeps the CRPS-sum's normalisation Σ|z| away from zero, as for real series such as exchange rates.
+func (p *Process) WithMean(mu []float64) (*Process, error) {
+	if len(mu) != p.n {
+		return nil, fmt.Errorf("mean level of %d values for %d series", len(mu), p.n)
+	}
+	for i, v := range mu {
+		if !finite(v) {
+			return nil, fmt.Errorf("mean level %d is %v, expected a finite value", i, v)
+		}
+	}
+	q := *p
+	q.mu = mat.NewVecDense(p.n, append([]float64(nil), mu...))
+	return &q, nil
 }
 
 // N is the number of series.
@@ -112,7 +132,7 @@ func symmetric(m *mat.Dense) *mat.SymDense {
 	return s
 }
 
-// Simulate draws rows steps of the process, the first from the stationary distribution N(0, Γ), as a
+// Simulate draws rows steps of the process, the first from the stationary distribution N(μ, Γ), as a
 // [rows, N] float64 array; the same seed gives the same series.
 func (p *Process) Simulate(rows int, seed uint64) (*data.Array, error) {
 	if rows < 1 {
@@ -130,35 +150,44 @@ func (p *Process) Simulate(rows int, seed uint64) (*data.Array, error) {
 	gc.LTo(&gl)
 	out := make([]float64, rows*p.n)
 	x := mat.NewVecDense(p.n, out[:p.n])
-	correlated(x, &gl, rng)
+	sc := p.scratch()
+	correlated(x, &gl, rng, sc)
+	x.AddVec(x, p.mu)
 	prev := x
 	for t := 1; t < rows; t++ {
 		x := mat.NewVecDense(p.n, out[t*p.n:(t+1)*p.n])
-		p.step(x, prev, rng)
+		p.step(x, prev, rng, sc)
 		prev = x
 	}
 	return data.FromFloat64(out, rows, p.n), nil
 }
 
+// scratch holds the vectors one step needs, so that long simulations do not allocate per step.
+type scratch struct{ z, d, ad *mat.VecDense }
+
+func (p *Process) scratch() *scratch {
+	return &scratch{z: mat.NewVecDense(p.n, nil), d: mat.NewVecDense(p.n, nil), ad: mat.NewVecDense(p.n, nil)}
+}
+
 // correlated sets x to L z with z standard normal: a N(0, L Lᵀ) draw.
-func correlated(x *mat.VecDense, l *mat.TriDense, rng *rand.Rand) {
-	z := make([]float64, x.Len())
-	for i := range z {
-		z[i] = rng.NormFloat64()
+func correlated(x *mat.VecDense, l *mat.TriDense, rng *rand.Rand, s *scratch) {
+	for i := range s.z.Len() {
+		s.z.SetVec(i, rng.NormFloat64())
 	}
-	x.MulVec(l, mat.NewVecDense(len(z), z))
+	x.MulVec(l, s.z)
 }
 
-// step sets x to A prev + e, e ~ N(0, Σ); x and prev must not share memory.
-func (p *Process) step(x, prev *mat.VecDense, rng *rand.Rand) {
-	correlated(x, p.chol, rng)
-	var ax mat.VecDense
-	ax.MulVec(p.a, prev)
-	x.AddVec(x, &ax)
+// step sets x to μ + A (prev − μ) + e, e ~ N(0, Σ); x and prev must not share memory.
+func (p *Process) step(x, prev *mat.VecDense, rng *rand.Rand, s *scratch) {
+	correlated(x, p.chol, rng, s)
+	s.d.SubVec(prev, p.mu)
+	s.ad.MulVec(p.a, s.d)
+	x.AddVec(x, s.ad)
+	x.AddVec(x, p.mu)
 }
 
-// Predictive is the exact h-step predictive distribution given the last observation x: the mean A^h x and
-// the covariance Σ_h, by the recursion Σ_h = A Σ_{h−1} Aᵀ + Σ from Σ_0 = 0.
+// Predictive is the exact h-step predictive distribution given the last observation x: the mean
+// μ + A^h (x − μ) and the covariance Σ_h, by the recursion Σ_h = A Σ_{h−1} Aᵀ + Σ from Σ_0 = 0.
 func (p *Process) Predictive(x []float64, h int) (mean []float64, cov *mat.SymDense, err error) {
 	if len(x) != p.n {
 		return nil, nil, fmt.Errorf("the last observation has %d values, expected %d series", len(x), p.n)
@@ -175,20 +204,22 @@ func (p *Process) Predictive(x []float64, h int) (mean []float64, cov *mat.SymDe
 }
 
 // forward runs the predictive recursion from x for steps steps, calling visit with each horizon h = 1, 2, …
-// and its mean A^h x and covariance Σ_h (valid during the call only).
+// and its mean μ + A^h (x − μ) and covariance Σ_h (valid during the call only).
 func (p *Process) forward(x []float64, steps int, visit func(h int, mean *mat.VecDense, cov *mat.Dense)) {
-	m := mat.NewVecDense(p.n, append([]float64(nil), x...))
+	d := mat.NewVecDense(p.n, append([]float64(nil), x...))
+	d.SubVec(d, p.mu)
 	c := mat.NewDense(p.n, p.n, nil)
 	var t, next mat.Dense
-	var am mat.VecDense
+	var ad, m mat.VecDense
 	for h := 1; h <= steps; h++ {
-		am.MulVec(p.a, m)
-		m.CopyVec(&am)
+		ad.MulVec(p.a, d)
+		d.CopyVec(&ad)
+		m.AddVec(d, p.mu)
 		t.Mul(p.a, c)
 		next.Mul(&t, p.a.T())
 		next.Add(&next, p.sigma)
 		c.Copy(&next)
-		visit(h, m, c)
+		visit(h, &m, c)
 	}
 }
 
@@ -206,7 +237,7 @@ func sums(m *mat.VecDense, c mat.Matrix) (mu, sd float64) {
 }
 
 // SumPredictive is the predictive distribution of the sum over series h steps after x: N(mu, sd²) with
-// mu = 1ᵀA^h x and sd² = 1ᵀΣ_h 1.
+// mu = 1ᵀ(μ + A^h (x − μ)) and sd² = 1ᵀΣ_h 1.
 func (p *Process) SumPredictive(x []float64, h int) (mu, sd float64, err error) {
 	mean, cov, err := p.Predictive(x, h)
 	if err != nil {
@@ -217,7 +248,7 @@ func (p *Process) SumPredictive(x []float64, h int) (mu, sd float64, err error) 
 }
 
 // Ensemble samples the oracle's forecast of every case of a [rows, N] series: members paths
-// x_{s+h} = A x_{s+h−1} + e from the case's last observation x_{s−1}, which follow the exact joint
+// x_{s+h} = μ + A (x_{s+h−1} − μ) + e from the case's last observation x_{s−1}, which follow the exact joint
 // predictive distribution over the leads. Member m of case b draws from its own PCG stream keyed by
 // (seed, b, m), whatever the numbers of members and cases. Shape [cases, members, lead, N], float32.
 func (p *Process) Ensemble(series *data.Array, c forecast.Cases, members int, seed uint64) (*data.Array, error) {
@@ -233,14 +264,14 @@ func (p *Process) Ensemble(series *data.Array, c forecast.Cases, members int, se
 	}
 	n := p.n
 	out := make([]float32, len(c.Starts)*members*c.Lead*n)
-	x, prev := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil)
+	x, prev, sc := mat.NewVecDense(n, nil), mat.NewVecDense(n, nil), p.scratch()
 	for b := range c.Starts {
 		for m := range members {
 			rng := rand.New(rand.NewPCG(seed, forecast.MemberStream(b, m)))
 			copy(prev.RawVector().Data, last[b])
 			base := (b*members + m) * c.Lead * n
 			for h := range c.Lead {
-				p.step(x, prev, rng)
+				p.step(x, prev, rng, sc)
 				for i := range n {
 					out[base+h*n+i] = float32(x.AtVec(i))
 				}

@@ -229,9 +229,73 @@ func TestOracleCRPSSumConverges(t *testing.T) {
 	}
 }
 
-// On VAR(1) data the oracle beats a random walk fitted on the training rows, in both CRPS-sum forms.
-func TestOracleBeatsRandomWalk(t *testing.T) {
+// A mean level μ shifts every distribution by μ: the predictive moments, the simulated series' mean and
+// the oracle ensembles agree with the zero-mean process's shifted by μ.
+func TestWithMean(t *testing.T) {
 	p := testProcess(t)
+	mu := []float64{10, -3, 25, 0.5}
+	q, err := p.WithMean(mu)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := []float64{12, -1, 20, 0}
+	for _, h := range []int{1, 4} {
+		mq, cq, _ := q.Predictive(x, h)
+		d := make([]float64, 4)
+		for i := range d {
+			d[i] = x[i] - mu[i]
+		}
+		mp, cp, _ := p.Predictive(d, h)
+		for i := range mq {
+			if math.Abs(mq[i]-(mp[i]+mu[i])) > 1e-12 {
+				t.Errorf("h %d: mean %v, expected %v + μ", h, mq, mp)
+			}
+		}
+		if !mat.EqualApprox(cq, cp, 1e-14) {
+			t.Errorf("h %d: the covariance changed with the mean level", h)
+		}
+	}
+	const rows = 40000
+	s, _ := q.Simulate(rows, 6)
+	g := p.Stationary()
+	for i := range 4 {
+		var m float64
+		for r := range rows {
+			m += s.F64[r*4+i] / rows
+		}
+		if math.Abs(m-mu[i]) > 0.1*math.Sqrt(g.At(i, i)) {
+			t.Errorf("series %d: mean %.3f, expected μ = %v", i, m, mu[i])
+		}
+	}
+	z := data.FromFloat64(slices.Clone(s.F64[:400]), 100, 4) // the same series without the level
+	for r := range 100 {
+		for i := range 4 {
+			z.F64[r*4+i] -= mu[i]
+		}
+	}
+	c := forecast.Cases{Context: 1, Lead: 6, Starts: []int{30, 90}}
+	fq, _ := q.Ensemble(data.FromFloat64(s.F64[:400], 100, 4), c, 5, 3)
+	fp, _ := p.Ensemble(z, c, 5, 3)
+	for k := range fq.F32 {
+		if math.Abs(float64(fq.F32[k])-(float64(fp.F32[k])+mu[k%4])) > 1e-4 {
+			t.Fatalf("value %d: %v with the level, %v + %v without", k, fq.F32[k], fp.F32[k], mu[k%4])
+		}
+	}
+	if _, err := p.WithMean([]float64{1}); err == nil {
+		t.Error("a mean level of the wrong length accepted")
+	}
+	if _, err := p.WithMean([]float64{1, 2, math.NaN(), 4}); err == nil || !strings.Contains(err.Error(), "mean level 2") {
+		t.Errorf("a NaN mean level: error %v", err)
+	}
+}
+
+// On VAR(1) data about a mean level (so that CRPS-sums are on the scale of real series) the oracle beats a
+// random walk fitted on the training rows, in both CRPS-sum forms.
+func TestOracleBeatsRandomWalk(t *testing.T) {
+	p, err := testProcess(t).WithMean([]float64{10, 20, 30, 40})
+	if err != nil {
+		t.Fatal(err)
+	}
 	series, _ := p.Simulate(1200, 4)
 	r := forecast.Rolling{Train: 1000, Windows: 6, Predict: 30, Stride: 30}
 	c, err := r.Cases(1200, 1)
