@@ -151,29 +151,41 @@ func arrayCells(raw json.RawMessage) ([]string, error) {
 
 // valueEnd is the length of the first JSON value of valid JSON text b, up to the comma that ends it.
 func valueEnd(b []byte) int {
-	depth, inString, escaped := 0, false, false
+	depth := 0
+	var str stringState
 	for i, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '[' || c == '{':
+		if str.next(c) {
+			continue
+		}
+		switch c {
+		case '[', '{':
 			depth++
-		case c == ']' || c == '}':
+		case ']', '}':
 			depth--
-		case c == ',' && depth == 0:
-			return i
+		case ',':
+			if depth == 0 {
+				return i
+			}
 		}
 	}
 	return len(b)
+}
+
+// stringState follows whether the bytes of JSON text lie inside a string.
+type stringState struct{ in, escaped bool }
+
+// next advances over c and reports whether c belongs to a string, its quotes included.
+func (s *stringState) next(c byte) bool {
+	switch {
+	case s.escaped:
+		s.escaped = false
+	case s.in && c == '\\':
+		s.escaped = true
+	case c == '"':
+		s.in = !s.in
+		return true
+	}
+	return s.in
 }
 
 // equalLengths returns the series that become columns: all of them when their lengths agree, or under
@@ -208,24 +220,11 @@ func bareNonFinite(b []byte) []byte {
 		return b
 	}
 	out := make([]byte, 0, len(b)+16)
-	inString, escaped := false, false
+	var str stringState
 	for i := 0; i < len(b); i++ {
 		c := b[i]
-		if inString {
-			out = append(out, c)
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		}
 		switch {
-		case c == '"':
-			inString = true
+		case str.next(c):
 			out = append(out, c)
 		case bytes.HasPrefix(b[i:], []byte("NaN")):
 			out = append(out, "null"...)
