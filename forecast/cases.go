@@ -1,7 +1,9 @@
 // Package forecast turns a series of frames into forecast cases and makes forecasts in tidal's layout:
 // forecasts [cases, members, lead, frame...] and truth [cases, lead, frame...], the layout `tidal score`
-// reads. It holds the reference forecasts every probabilistic forecaster should beat (persistence and a
-// climatological ensemble); the diffusion models' ensembles and rollouts write the same layout.
+// reads. It holds the reference forecasts every probabilistic forecaster should beat (persistence, a
+// climatological ensemble, a Gaussian random walk and seasonal naive) and the rolling test protocol of the
+// multivariate time-series benchmarks (docs/SERIES.md); the diffusion models' ensembles and rollouts write
+// the same layout.
 package forecast
 
 import (
