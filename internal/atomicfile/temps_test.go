@@ -25,7 +25,7 @@ func TestCreateRemovesStaleTemporariesOfDeadProcessesOnly(t *testing.T) {
 	p := filepath.Join(dir, "x.npy")
 	stale := TempName(p, deadPID(t))
 	mine := TempName(filepath.Join(dir, "other.npy"), deadPID(t)) // another output's: not touched
-	parent := TempName(p, os.Getppid())                            // a live process's: not touched
+	parent := TempName(p, os.Getppid())                           // a live process's: not touched
 	for _, n := range []string{stale, mine, parent} {
 		if err := os.WriteFile(n, []byte("old"), 0o600); err != nil {
 			t.Fatal(err)
