@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -28,11 +29,39 @@ func init() {
   spectrum   time-mean radially averaged power spectrum, and log10(forecast/truth) per wavenumber`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fa, err := data.ReadNPY(forecast)
+			if err := guard.First(
+				guard.Int("max-lag", maxLag, 1, maxCount), guard.Int("bins", bins, 1, 1<<20),
+				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount),
+			); err != nil {
+				return err
+			}
+			b, err := runBudget()
 			if err != nil {
 				return err
 			}
-			oa, err := data.ReadNPY(obs)
+			const layout = "[T, H, W] or [T, channels, H, W]"
+			fi, err := statInput("forecast", forecast, 3, 4, layout)
+			if err != nil {
+				return err
+			}
+			oi, err := statInput("obs", obs, 3, 4, layout)
+			if err != nil {
+				return err
+			}
+			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
+			if err := checkOutputs(inputs, [2]string{"out", out}); err != nil {
+				return err
+			}
+			// Both series as float64, and the diagnostics' work arrays of the same order.
+			need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
+			if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
+				return err
+			}
+			fa, err := fi.read(b)
+			if err != nil {
+				return err
+			}
+			oa, err := oi.read(b)
 			if err != nil {
 				return err
 			}
@@ -46,7 +75,7 @@ func init() {
 			if latWeights != "" {
 				wa, err := data.ReadNPY(latWeights)
 				if err != nil {
-					return err
+					return fmt.Errorf("--lat-weights: %w", err)
 				}
 				n := len(fa.Shape)
 				if n < 2 {
@@ -57,12 +86,8 @@ func init() {
 				}
 			}
 			if season != "" {
-				sa, err := data.ReadNPY(season)
-				if err != nil {
+				if opt.Season, err = readSeason(season, b); err != nil {
 					return err
-				}
-				for _, v := range sa.Float64() {
-					opt.Season = append(opt.Season, int(v))
 				}
 			}
 			rep, err := metrics.ScoreRollout(fa.Float64(), fa.Shape, oa.Float64(), oa.Shape, opt)
@@ -73,10 +98,8 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if out != "" {
-				if err := atomicfile.WriteFile(out, append(js, '\n')); err != nil {
-					return err
-				}
+			if err := writeNPYs(inputs, []namedOutput{bytesOutput("out", out, append(js, '\n'))}); err != nil {
+				return err
 			}
 			if asJSON {
 				fmt.Fprintln(cmd.OutOrStdout(), string(js))
@@ -101,4 +124,24 @@ func init() {
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	scoreCmd.AddCommand(cmd)
+}
+
+// readSeason reads --season: one integer label per frame, each finite, whole and in [0, 2^31).
+func readSeason(path string, b guard.Budget) ([]int, error) {
+	si, err := statInput("season", path, 1, 1, "[frames] of integer labels")
+	if err != nil {
+		return nil, err
+	}
+	sa, err := si.read(b)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int, 0, sa.Len())
+	for i, v := range sa.Float64() {
+		if math.IsNaN(v) || v < 0 || v >= 1<<31 || v != math.Trunc(v) {
+			return nil, fmt.Errorf("--season %s: label %d is %v, expected a whole number in [0, 2^31)", path, i, v)
+		}
+		labels = append(labels, int(v))
+	}
+	return labels, nil
 }
