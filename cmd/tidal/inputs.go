@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 
-	"github.com/spf13/cobra"
-
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/internal/guard"
@@ -70,7 +68,9 @@ func (in *inputArray) Bytes() int64 {
 }
 
 // Float64Bytes is the size of the values held as float64.
-func (in *inputArray) Float64Bytes() int64 { return guard.Product(int64(data.NumElements(in.shape)), 8) }
+func (in *inputArray) Float64Bytes() int64 {
+	return guard.Product(int64(data.NumElements(in.shape)), 8)
+}
 
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
@@ -141,6 +141,3 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 	}
 	return nil
 }
-
-// flagChanged reports whether the user set a flag (so that defaults are not re-validated as input).
-func flagChanged(cmd *cobra.Command, name string) bool { return cmd.Flags().Changed(name) }

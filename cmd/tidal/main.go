@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // version is set at link time with -ldflags "-X main.version=...".
@@ -54,6 +55,7 @@ func newBackend() (name string, b interface{ Finalize() }, err error) {
 }
 
 func main() {
+	atomicfile.CleanupOnSignals() // SIGINT and SIGTERM remove unfinished outputs, then exit 130 / 143
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "tidal:", err)
 		os.Exit(1)
