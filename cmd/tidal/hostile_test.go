@@ -191,6 +191,8 @@ var hostileCases = []struct {
 	{"baseline --out via ..", "baseline --data $series.npy --out $dir/folder.npy/../series.npy", "--data"},
 	{"baseline --truth-out = --pool", "baseline --method climatology --data $series.npy --pool $hard.npy --out $dir/f.npy --truth-out $series.npy", "--pool"},
 	{"baseline --truth-out = --out", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/f.npy", "--truth-out"},
+	{"baseline --truth-out in a missing folder", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/nowhere/t.npy", "--truth-out"},
+	{"score --bias-map in a missing folder", "score --forecast $fc.npy --obs $obs.npy --metrics bias --out $dir/r.json --bias-map $dir/nowhere/b.npy", "--bias-map"},
 	{"score --out = --forecast", "score --forecast $fc.npy --obs $obs.npy --out $fc.npy", "--forecast"},
 	{"score --bias-map hard link to --data", "score --forecast $fc.npy --obs $hard.npy --metrics bias --bias-map $series.npy", "--obs"},
 	{"rollout --out = --obs", "score rollout --forecast $roll.npy --obs $link.npy --out $series.npy", "--obs"},

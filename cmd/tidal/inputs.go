@@ -84,13 +84,8 @@ func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
 // writeNPYs writes arrays to the paths of their flags as one group: all or none, none of them any of the
 // inputs (atomicfile.Group). Flags with an empty path are skipped.
 func writeNPYs(inputs []*inputArray, outs []namedOutput) error {
-	g := atomicfile.NewGroup()
+	g := inputGroup(inputs)
 	defer g.Abort()
-	for _, in := range inputs {
-		if in != nil {
-			g.Input("--"+in.flag, in.path)
-		}
-	}
 	for _, o := range outs {
 		if o.path == "" {
 			continue
@@ -125,13 +120,8 @@ func bytesOutput(flag, path string, b []byte) namedOutput {
 // checkOutputs refuses, before any work, an output flag that names one of the inputs or another output
 // (the same check writeNPYs makes when it writes), so that a long run does not end in that refusal.
 func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
-	g := atomicfile.NewGroup()
+	g := inputGroup(inputs)
 	defer g.Abort()
-	for _, in := range inputs {
-		if in != nil {
-			g.Input("--"+in.flag, in.path)
-		}
-	}
 	for _, o := range outs {
 		if o[1] != "" {
 			if _, err := g.Create("--"+o[0], o[1]); err != nil {
@@ -140,4 +130,15 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 		}
 	}
 	return nil
+}
+
+// inputGroup starts a group of outputs that must not overwrite any of inputs.
+func inputGroup(inputs []*inputArray) *atomicfile.Group {
+	g := atomicfile.NewGroup()
+	for _, in := range inputs {
+		if in != nil {
+			g.Input("--"+in.flag, in.path)
+		}
+	}
+	return g
 }
