@@ -72,6 +72,7 @@ func hostileFixture(t *testing.T, dir string) map[string]string {
 	must(data.WriteNPY(p("fraction.npy"), data.FromFloat64(append(make([]float64, 19), 2.5), 20)))
 	must(os.WriteFile(p("script.py"), []byte("print('torch')\n"), 0o644))
 	must(os.Mkdir(p("folder.npy"), 0o755))
+	must(syscall.Mkfifo(p("pipe.json"), 0o600))
 	must(os.Symlink(p("series.npy"), p("link.npy")))
 	must(os.Link(p("series.npy"), p("hard.npy")))
 	// A valid header claiming 1.7e10 float64 values (136 GB) over a sparse file of that size.
@@ -119,7 +120,7 @@ func snapshot(t *testing.T, dir string) map[string]string {
 		}
 		rel, _ := filepath.Rel(dir, path)
 		info, _ := d.Info()
-		if d.Type()&fs.ModeSymlink != 0 || d.IsDir() {
+		if d.Type() != 0 { // links, folders, pipes: their type and target, never their contents
 			target, _ := os.Readlink(path)
 			out[rel] = fmt.Sprintf("%v -> %s", d.Type(), target)
 			return nil
@@ -193,11 +194,18 @@ var hostileCases = []struct {
 	{"baseline --truth-out = --out", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/f.npy", "--truth-out"},
 	{"baseline --truth-out in a missing folder", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/nowhere/t.npy", "--truth-out"},
 	{"score --bias-map in a missing folder", "score --forecast $fc.npy --obs $obs.npy --metrics bias --out $dir/r.json --bias-map $dir/nowhere/b.npy", "--bias-map"},
+	{"score --out a named pipe", "score --forecast $fc.npy --obs $obs.npy --out $pipe.json", "pipe.json"},
+	{"rollout --out a named pipe", "score rollout --forecast $roll.npy --obs $roll.npy --out $pipe.json", "pipe.json"},
 	{"score --out = --forecast", "score --forecast $fc.npy --obs $obs.npy --out $fc.npy", "--forecast"},
 	{"score --bias-map hard link to --data", "score --forecast $fc.npy --obs $hard.npy --metrics bias --bias-map $series.npy", "--obs"},
 	{"rollout --out = --obs", "score rollout --forecast $roll.npy --obs $link.npy --out $series.npy", "--obs"},
 	{"bench --profile = --torch-script", "bench train-step --quick --profile $script.py --torch-script $script.py", "--torch-script"},
 	// Silently accepted nonsense.
+	{"score --metrics unknown", "score --forecast $fc.npy --obs $obs.npy --metrics crps,bogus", "--metrics"},
+	{"rollout --band axis 7", "score rollout --forecast $roll.npy --obs $roll.npy --band 7,0,4", "--band"},
+	{"rollout --band beyond the image", "score rollout --forecast $roll.npy --obs $roll.npy --band 1,5,100", "--band"},
+	{"rollout --band of two values", "score rollout --forecast $roll.npy --obs $roll.npy --band 1,5", "--band"},
+	{"rollout --channel 5", "score rollout --forecast $series.npy --obs $series.npy --channel 5", "--channel"},
 	{"score --thresholds NaN", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds NaN", "--thresholds"},
 	{"score --thresholds 1,Inf", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds 1,+Inf", "--thresholds"},
 	{"score --csi-windows 0", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds 0 --csi-windows 0", "--csi-windows"},

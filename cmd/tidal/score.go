@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,6 +92,9 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
 	); err != nil {
+		return err
+	}
+	if err := checkMetricNames(fl.metrics); err != nil {
 		return err
 	}
 	opt := metrics.ScoreOptions{
@@ -239,4 +243,18 @@ func parsePool(s string) (metrics.Pooling, error) {
 		}
 	}
 	return metrics.Pooling{}, fmt.Errorf("%q: expected avg<k> or max<k>, e.g. avg2", s)
+}
+
+// checkMetricNames refuses an unknown name in --metrics.
+func checkMetricNames(names []string) error {
+	known := make([]string, 0, len(metrics.MetricNames))
+	for _, m := range metrics.MetricNames {
+		known = append(known, m.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("--metrics: unknown metric %q; expected some of %s", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }

@@ -66,10 +66,10 @@ func init() {
 				return err
 			}
 			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
+			if err := checkRolloutAxes(fi, band, channel); err != nil {
+				return err
+			}
 			if len(band) > 0 {
-				if len(band) != 3 {
-					return fmt.Errorf("--band: expected axis,from,to; got %v", band)
-				}
 				opt.Band = &metrics.HovmollerBand{Axis: band[0], From: band[1], To: band[2]}
 			}
 			if latWeights != "" {
@@ -144,4 +144,26 @@ func readSeason(path string, b guard.Budget) ([]int, error) {
 		labels = append(labels, int(v))
 	}
 	return labels, nil
+}
+
+// checkRolloutAxes refuses a --band that does not fit the forecast's images and a --channel it lacks.
+func checkRolloutAxes(fi *inputArray, band []int, channel int) error {
+	n := len(fi.shape)
+	if n == 4 && channel >= fi.shape[1] {
+		return fmt.Errorf("--channel %d: expected a channel of %s, whose shape %v has channels 0 to %d", channel, fi, fi.shape, fi.shape[1]-1)
+	}
+	if len(band) == 0 {
+		return nil
+	}
+	if len(band) != 3 {
+		return fmt.Errorf("--band %v: expected three integers axis,from,to", band)
+	}
+	if band[0] != 0 && band[0] != 1 {
+		return fmt.Errorf("--band axis %d: expected 0 (average rows) or 1 (average columns)", band[0])
+	}
+	size := fi.shape[n-2+band[0]] // axis 0 indexes rows (H), axis 1 columns (W)
+	if band[1] < 0 || band[1] >= band[2] || band[2] > size {
+		return fmt.Errorf("--band %d,%d,%d: expected 0 ≤ from < to ≤ %d, the images' size along the band of %s", band[0], band[1], band[2], size, fi)
+	}
+	return nil
 }

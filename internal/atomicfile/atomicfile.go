@@ -37,7 +37,8 @@ func Create(path string) (*File, error) {
 	return &File{Writer: bufio.NewWriterSize(f, 1<<20), f: f, path: path}, nil
 }
 
-// checkOutputPath refuses a path whose folder does not exist or is not a folder, or that is a folder.
+// checkOutputPath refuses a path whose folder does not exist or is not a folder, or that is a folder, a
+// device, a pipe or a socket.
 func checkOutputPath(path string) error {
 	dir := filepath.Dir(path)
 	if st, err := os.Stat(dir); err != nil {
@@ -47,6 +48,9 @@ func checkOutputPath(path string) error {
 	}
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		return fmt.Errorf("output %q is a folder, expected a file path", path)
+	} else if err == nil && !st.Mode().IsRegular() {
+		// Renaming over a device (/dev/null), pipe or socket would replace it with a regular file.
+		return fmt.Errorf("output %q is not a regular file (%s), expected a file path", path, st.Mode().Type())
 	}
 	return nil
 }
