@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 
 	"github.com/tidal-forecast/tidal/internal/guard"
 )
@@ -84,12 +85,16 @@ func decodeValues(r io.Reader, dtype DType, n int, trusted bool, name string) (*
 			return nil, fmt.Errorf("%s: truncated data: %d of %d values present (%v)", name, done, n, err)
 		}
 		if dtype == Float32 {
-			for i := 0; i < k; i++ {
-				a.F32 = append(a.F32, math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:])))
+			a.F32 = slices.Grow(a.F32, k)[:done+k]
+			dst := a.F32[done:]
+			for i := range dst {
+				dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
 			}
 		} else {
-			for i := 0; i < k; i++ {
-				a.F64 = append(a.F64, math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:])))
+			a.F64 = slices.Grow(a.F64, k)[:done+k]
+			dst := a.F64[done:]
+			for i := range dst {
+				dst[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
 			}
 		}
 		done += k
