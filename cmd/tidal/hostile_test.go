@@ -227,6 +227,7 @@ var hostileCases = []struct {
 	{"navier-stokes out is a folder", "data navier-stokes --out $folder.npy --size 32 --frames 2 --spinup 0", "folder.npy"},
 	{"waves out in a missing folder", "data waves --out $dir/nowhere/w.npy", "nowhere"},
 	{"baseline missing --data", "baseline --data $dir/absent.npy --out $dir/f.npy", "absent.npy"},
+	{"--max-disk NaN on any command", "--max-disk NaN version", "--max-disk"},
 	{"unknown backend", "--backend tpu version", "tpu"},
 }
 

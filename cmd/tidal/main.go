@@ -32,6 +32,9 @@ metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs thr
 		if err != nil {
 			return err
 		}
+		if _, err := runBudget(); err != nil { // --max-memory, --max-disk
+			return err
+		}
 		return backend.PrepareProcess(name)
 	},
 }
