@@ -99,21 +99,7 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", series, err)
 	}
-	frame := int64(data.NumElements(series.shape[1:]))
-	fcBytes := guard.Product(int64(fl.cases), int64(fl.members), int64(fl.lead), frame, 4)
-	truthBytes := int64(0)
-	if fl.truthOut != "" {
-		truthBytes = guard.Product(int64(fl.cases), int64(fl.lead), frame, 4)
-	}
-	need := guard.Sum(series.Bytes(), series.Bytes(), fcBytes, truthBytes, guard.Product(int64(fl.cases), int64(fl.context), frame, 4))
-	if pool != nil {
-		need = guard.Sum(need, pool.Bytes(), pool.Bytes())
-	}
-	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.shape[1:])
-	if err := b.CheckMemory(what, need); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, truthBytes)); err != nil {
+	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
 		return err
 	}
 	sa, err := series.read(b)
@@ -144,4 +130,24 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
 	return nil
+}
+
+// checkBaselineBudget estimates the memory of a baseline run (the series and pool as read and as
+// float32, the gathered context, the forecast and the truth) and the size of its outputs.
+func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *inputArray) error {
+	frame := int64(data.NumElements(series.shape[1:]))
+	fcBytes := guard.Product(int64(fl.cases), int64(fl.members), int64(fl.lead), frame, 4)
+	truthBytes := int64(0)
+	if fl.truthOut != "" {
+		truthBytes = guard.Product(int64(fl.cases), int64(fl.lead), frame, 4)
+	}
+	need := guard.Sum(series.Bytes(), series.Bytes(), fcBytes, truthBytes, guard.Product(int64(fl.cases), int64(fl.context), frame, 4))
+	if pool != nil {
+		need = guard.Sum(need, pool.Bytes(), pool.Bytes())
+	}
+	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.shape[1:])
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	return b.CheckDisk(what, fl.out, guard.Sum(fcBytes, truthBytes))
 }
