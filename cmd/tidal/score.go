@@ -113,41 +113,8 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	fi, err := statInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
+	fi, oi, inputs, err := scoreInputs(fl, b)
 	if err != nil {
-		return err
-	}
-	oi, err := statInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
-	if err != nil {
-		return err
-	}
-	if err := guard.First(
-		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.shape),
-		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.shape),
-	); err != nil {
-		return err
-	}
-	if fl.memberAxis == fl.leadAxis {
-		return fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
-	}
-	if len(oi.shape) != len(fi.shape)-1 {
-		return fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
-			fl.obs, oi.shape, len(oi.shape), len(fi.shape)-1, fi.shape, fl.memberAxis)
-	}
-	inputs := []*inputArray{fi, oi}
-	if fl.latWeights != "" {
-		wi, err := statInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
-		if err != nil {
-			return err
-		}
-		inputs = append(inputs, wi)
-	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
-		return err
-	}
-	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
-	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
-	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.shape, oi.shape), need); err != nil {
 		return err
 	}
 	fa, err := fi.read(b)
@@ -257,4 +224,47 @@ func checkMetricNames(names []string) error {
 		}
 	}
 	return nil
+}
+
+// scoreInputs reads the headers of score's inputs and checks their ranks, the axis flags, the outputs
+// against the inputs and the memory the scoring needs, before any data are read.
+func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *inputArray, inputs []*inputArray, err error) {
+	fi, err = statInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	oi, err = statInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := guard.First(
+		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.shape),
+		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.shape),
+	); err != nil {
+		return nil, nil, nil, err
+	}
+	if fl.memberAxis == fl.leadAxis {
+		return nil, nil, nil, fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
+	}
+	if len(oi.shape) != len(fi.shape)-1 {
+		return nil, nil, nil, fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
+			fl.obs, oi.shape, len(oi.shape), len(fi.shape)-1, fi.shape, fl.memberAxis)
+	}
+	inputs = []*inputArray{fi, oi}
+	if fl.latWeights != "" {
+		wi, err := statInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		inputs = append(inputs, wi)
+	}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
+		return nil, nil, nil, err
+	}
+	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
+	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
+	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.shape, oi.shape), need); err != nil {
+		return nil, nil, nil, err
+	}
+	return fi, oi, inputs, nil
 }
