@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
@@ -297,5 +300,61 @@ func TestHostileInputs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// nanBase gives, per command, arguments that make a run valid apart from the flag under test.
+var nanBase = map[string]string{
+	"tidal data navier-stokes": "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
+	"tidal data waves":         "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
+	"tidal baseline":           "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",
+	"tidal score":              "score --forecast $fc.npy --obs $obs.npy --metrics crps,csi --thresholds 0",
+	"tidal score rollout":      "score rollout --forecast $roll.npy --obs $roll.npy",
+}
+
+// TestEveryFloatFlagRefusesNaN finds every floating-point flag of the commands in nanBase (so that
+// flags added later are covered too) and checks that NaN and +Inf are refused with the flag's name.
+func TestEveryFloatFlagRefusesNaN(t *testing.T) {
+	var visit func(c *cobra.Command)
+	checked := 0
+	visit = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			visit(sub)
+		}
+		base, ok := nanBase[c.CommandPath()]
+		if !ok {
+			return
+		}
+		t.Run(c.CommandPath()+" control", func(t *testing.T) { // the base arguments alone must succeed
+			dir := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if out, err := tidalChild(ctx, dir, expand(base, hostileFixture(t, dir))...).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", base, err, out)
+			}
+		})
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if typ := f.Value.Type(); typ != "float64" && typ != "float64Slice" {
+				return
+			}
+			for _, bad := range []string{"NaN", "+Inf"} {
+				checked++
+				name := c.CommandPath() + " --" + f.Name + " " + bad
+				t.Run(name, func(t *testing.T) {
+					dir := t.TempDir()
+					args := append(expand(base, hostileFixture(t, dir)), "--"+f.Name, bad)
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					out, err := tidalChild(ctx, dir, args...).CombinedOutput()
+					if err == nil || !strings.Contains(string(out), "--"+f.Name) || strings.Contains(string(out), "panic:") {
+						t.Errorf("%v: %v, expected a refusal naming --%s:\n%s", args, err, f.Name, out)
+					}
+				})
+			}
+		})
+	}
+	visit(rootCmd)
+	if checked < 20 {
+		t.Errorf("only %d float flags found; expected the 11 of data, score and rollout, twice", checked)
 	}
 }
