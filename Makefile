@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench pydeps vet clean
+.PHONY: all build demo test bench fuzz pydeps vet clean
 
 all: build
 
@@ -24,6 +24,17 @@ demo: build
 # Installs the Python packages the cross-checks need (Debian's, once), then runs every test.
 test: pydeps
 	TIDAL_REQUIRE_PYTHON=1 $(GO) test -count=1 -timeout 30m ./...
+
+# Runs every fuzz target for FUZZTIME each (`make fuzz FUZZTIME=5m`); `make test` runs only their seed
+# corpora. Inputs that fail are saved under the package's testdata/fuzz and then run by `make test`.
+FUZZTIME ?= 1m
+FUZZ_TARGETS := ./data:FuzzDecodeNPY ./data:FuzzDecodeNPYLyingSize ./data:FuzzDecodeNPZ ./data:FuzzDecodeCSV
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg, $(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 # Speed measurements; each prints ratios against a reference measured in the same run.
 bench: build

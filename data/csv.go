@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -30,16 +29,36 @@ type CSVOptions struct {
 	Comma rune
 }
 
+// ReadCSV reads a numeric table within the memory the machine has available (see Reader).
+func ReadCSV(path string, opt CSVOptions) (*Table, error) { return Reader{}.ReadCSV(path, opt) }
+
 // ReadCSV reads a numeric table, one row per time step and one column per series. Every row must have the
 // same number of fields and every field must parse as a number ("NaN" and empty fields are refused so that
-// missing data is never silently zero); the error names the file, line and column.
-func ReadCSV(path string, opt CSVOptions) (*Table, error) {
-	f, err := os.Open(path)
+// missing data is never silently zero); the error names the file, line and column. A folder or a file
+// whose values could exceed the budget (8 bytes for every 2 bytes of text) is refused before reading.
+func (r Reader) ReadCSV(path string, opt CSVOptions) (*Table, error) {
+	f, size, err := openRegular(path, "a CSV file")
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	defer f.Close()
-	r := csv.NewReader(f)
+	if err := r.checkBudget(path, fmt.Sprintf("a CSV table of %d bytes of text", size), 4*size); err != nil {
+		return nil, err
+	}
+	return r.DecodeCSV(f, path, opt)
+}
+
+// DecodeCSV reads a numeric table from in (see ReadCSV); name is used in error messages. The stream is
+// cut at a quarter of the budget, so an endless one fails instead of exhausting memory.
+func (rd Reader) DecodeCSV(in io.Reader, name string, opt CSVOptions) (*Table, error) {
+	if opt.SkipColumns < 0 {
+		return nil, fmt.Errorf("%s: %d columns to skip, expected ≥ 0", name, opt.SkipColumns)
+	}
+	max, _ := rd.budget()
+	lim := &io.LimitedReader{R: in, N: max/4 + 1}
+	path := name
+	r := csv.NewReader(lim)
+	r.ReuseRecord = true
 	if opt.Comma != 0 {
 		r.Comma = opt.Comma
 	}
@@ -49,6 +68,9 @@ func ReadCSV(path string, opt CSVOptions) (*Table, error) {
 	cols := -1
 	for line := 1; ; line++ {
 		rec, err := r.Read()
+		if lim.N <= 0 {
+			return nil, fmt.Errorf("%s: more than %d bytes of text, beyond the reader's budget", path, max/4)
+		}
 		if errors.Is(err, io.EOF) {
 			break
 		}

@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"strconv"
 	"strings"
 
@@ -111,48 +110,82 @@ var npyMagic = []byte("\x93NUMPY")
 // maxHeaderLen bounds the header a reader accepts (NumPy itself refuses headers over 10000 bytes by default).
 const maxHeaderLen = 1 << 16
 
-// ReadNPY reads an NPY file.
-func ReadNPY(path string) (*Array, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return DecodeNPY(f, st.Size(), path)
-}
+// ReadNPY reads an NPY file within the memory the machine has available (see Reader).
+func ReadNPY(path string) (*Array, error) { return Reader{}.ReadNPY(path) }
 
-// DecodeNPY reads an NPY stream of exactly size bytes; name is used in error messages.
-func DecodeNPY(r io.Reader, size int64, name string) (*Array, error) {
-	h, err := readHeader(r, name)
+// ReadNPY reads an NPY file. A folder, a non-regular file, a header whose array exceeds the budget or
+// disagrees with the file's size, and a short read are each refused with an error naming the file.
+func (r Reader) ReadNPY(path string) (*Array, error) {
+	f, size, err := openRegular(path, "an NPY file")
 	if err != nil {
 		return nil, err
 	}
+	defer f.Close()
+	return r.decodeNPY(f, size, path, true)
+}
+
+// StatNPY reads only the header of an NPY file: its shape and dtype, so that a command can estimate its
+// memory before reading the data. The header is checked against the file's size.
+func StatNPY(path string) (shape []int, dtype DType, err error) {
+	f, size, err := openRegular(path, "an NPY file")
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	h, err := readHeader(f, path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := h.checkSize(size, path); err != nil {
+		return nil, 0, err
+	}
+	return h.shape, h.dtype, nil
+}
+
+// DecodeNPY reads an NPY stream of exactly size bytes within the available memory; name is used in
+// error messages.
+func DecodeNPY(r io.Reader, size int64, name string) (*Array, error) {
+	return Reader{}.DecodeNPY(r, size, name)
+}
+
+// DecodeNPY reads an NPY stream that claims to hold size bytes. The claim is not trusted: the values are
+// read in chunks and memory grows only with the bytes that actually arrive.
+func (r Reader) DecodeNPY(in io.Reader, size int64, name string) (*Array, error) {
+	return r.decodeNPY(in, size, name, false)
+}
+
+func (r Reader) decodeNPY(in io.Reader, size int64, name string, trusted bool) (*Array, error) {
+	h, err := readHeader(in, name)
+	if err != nil {
+		return nil, err
+	}
+	if err := h.checkSize(size, name); err != nil {
+		return nil, err
+	}
+	if err := r.checkBudget(name, fmt.Sprintf("array %v of %s", h.shape, h.dtype), int64(h.n)*int64(h.dtype.Size())); err != nil {
+		return nil, err
+	}
+	a, err := decodeValues(in, h.dtype, h.n, trusted, name)
+	if err != nil {
+		return nil, err
+	}
+	if !trusted {
+		if k, _ := in.Read(make([]byte, 1)); k > 0 {
+			return nil, fmt.Errorf("%s: more bytes follow the %d that the stream claims to hold", name, size)
+		}
+	}
+	a.Shape = h.shape
+	return a, nil
+}
+
+// checkSize compares the data size the header declares with the size of the file or stream.
+func (h *npyHeader) checkSize(size int64, name string) error {
 	want := int64(h.n) * int64(h.dtype.Size())
 	if got := size - int64(h.headerBytes); got != want {
-		return nil, fmt.Errorf("%s: header says shape %v of %s (%d data bytes) but the file holds %d data bytes",
+		return fmt.Errorf("%s: header says shape %v of %s (%d data bytes) but the file holds %d data bytes",
 			name, h.shape, h.dtype, want, got)
 	}
-	buf := make([]byte, want)
-	if _, err := io.ReadFull(r, buf); err != nil {
-		return nil, fmt.Errorf("%s: truncated data: %w", name, err)
-	}
-	a := &Array{Shape: h.shape, DType: h.dtype}
-	if h.dtype == Float32 {
-		a.F32 = make([]float32, h.n)
-		for i := range a.F32 {
-			a.F32[i] = math.Float32frombits(binary.LittleEndian.Uint32(buf[4*i:]))
-		}
-	} else {
-		a.F64 = make([]float64, h.n)
-		for i := range a.F64 {
-			a.F64[i] = math.Float64frombits(binary.LittleEndian.Uint64(buf[8*i:]))
-		}
-	}
-	return a, nil
+	return nil
 }
 
 type npyHeader struct {

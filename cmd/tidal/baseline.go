@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 func init() { rootCmd.AddCommand(newBaselineCmd()) }
@@ -28,55 +29,7 @@ It writes the forecast [cases, members, lead, frame...] to --out and, with --tru
 cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if in == "" || out == "" {
-				return fmt.Errorf("--data and --out are required")
-			}
-			series, err := data.ReadNPY(in)
-			if err != nil {
-				return err
-			}
-			c, err := forecast.EvenCases(series.Shape[0], context, lead, cases)
-			if err != nil {
-				return fmt.Errorf("%s: %w", in, err)
-			}
-			var f *data.Array
-			switch method {
-			case "persistence":
-				f, err = forecast.Persistence(series, c, members)
-			case "climatology":
-				if pool == "" {
-					return fmt.Errorf("--method climatology needs --pool, the series to draw members from")
-				}
-				p, perr := data.ReadNPY(pool)
-				if perr != nil {
-					return perr
-				}
-				if fmt.Sprint(p.Shape[1:]) != fmt.Sprint(series.Shape[1:]) {
-					return fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", pool, p.Shape[1:], in, series.Shape[1:])
-				}
-				f, err = forecast.Climatology(p, c, members, seed)
-			default:
-				return fmt.Errorf("--method %q: expected persistence or climatology", method)
-			}
-			if err != nil {
-				return err
-			}
-			var truth *data.Array
-			if truthOut != "" {
-				if truth, err = forecast.Truth(series, c); err != nil {
-					return err
-				}
-			}
-			if err := data.WriteNPY(out, f); err != nil {
-				return err
-			}
-			if truth != nil {
-				if err := data.WriteNPY(truthOut, truth); err != nil {
-					return err
-				}
-			}
-			fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", out, method, f.Shape, c.Starts)
-			return nil
+			return runBaseline(cmd, baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed})
 		},
 	}
 	f := cmd.Flags()
@@ -91,4 +44,110 @@ cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' 
 	f.IntVar(&members, "members", 8, "ensemble members")
 	f.Uint64Var(&seed, "seed", 0, "random seed (climatology draws)")
 	return cmd
+}
+
+// baselineFlags are the flags of `tidal baseline`.
+type baselineFlags struct {
+	in, pool, method, out, truthOut string
+	cases, context, lead, members   int
+	seed                            uint64
+}
+
+// maxCount bounds counts of cases, members and lead frames: far beyond any use, and small enough that
+// their products are estimated without overflow.
+const maxCount = 1 << 24
+
+func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the forecast NPY to write")
+	}
+	if err := guard.First(
+		guard.Int("cases", fl.cases, 1, maxCount), guard.Int("context", fl.context, 1, maxCount),
+		guard.Int("lead", fl.lead, 1, maxCount), guard.Int("members", fl.members, 1, maxCount),
+	); err != nil {
+		return err
+	}
+	if fl.method != "persistence" && fl.method != "climatology" {
+		return fmt.Errorf("--method %q: expected persistence or climatology", fl.method)
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	series, err := statInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
+	if err != nil {
+		return err
+	}
+	inputs := []*inputArray{series}
+	var pool *inputArray
+	if fl.method == "climatology" {
+		if fl.pool == "" {
+			return fmt.Errorf("--method climatology needs --pool, the series to draw members from")
+		}
+		if pool, err = statInput("pool", fl.pool, 2, 32, "[frames, frame...] with at least one axis per frame"); err != nil {
+			return err
+		}
+		if fmt.Sprint(pool.shape[1:]) != fmt.Sprint(series.shape[1:]) {
+			return fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.shape[1:], fl.in, series.shape[1:])
+		}
+		inputs = append(inputs, pool)
+	}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+		return err
+	}
+	c, err := forecast.EvenCases(series.shape[0], fl.context, fl.lead, fl.cases)
+	if err != nil {
+		return fmt.Errorf("%s: %w", series, err)
+	}
+	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
+		return err
+	}
+	sa, err := series.read(b)
+	if err != nil {
+		return err
+	}
+	var f *data.Array
+	if pool == nil {
+		f, err = forecast.Persistence(sa, c, fl.members)
+	} else {
+		pa, perr := pool.read(b)
+		if perr != nil {
+			return perr
+		}
+		f, err = forecast.Climatology(pa, c, fl.members, fl.seed)
+	}
+	if err != nil {
+		return err
+	}
+	var truth *data.Array
+	if fl.truthOut != "" {
+		if truth, err = forecast.Truth(sa, c); err != nil {
+			return err
+		}
+	}
+	if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
+	return nil
+}
+
+// checkBaselineBudget estimates the memory of a baseline run (the series and pool as read and as
+// float32, the gathered context, the forecast and the truth) and the size of its outputs.
+func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *inputArray) error {
+	frame := int64(data.NumElements(series.shape[1:]))
+	fcBytes := guard.Product(int64(fl.cases), int64(fl.members), int64(fl.lead), frame, 4)
+	truthBytes := int64(0)
+	if fl.truthOut != "" {
+		truthBytes = guard.Product(int64(fl.cases), int64(fl.lead), frame, 4)
+	}
+	need := guard.Sum(series.Bytes(), series.Bytes(), fcBytes, truthBytes, guard.Product(int64(fl.cases), int64(fl.context), frame, 4))
+	if pool != nil {
+		need = guard.Sum(need, pool.Bytes(), pool.Bytes())
+	}
+	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.shape[1:])
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	return b.CheckDisk(what, fl.out, guard.Sum(fcBytes, truthBytes))
 }

@@ -43,6 +43,9 @@ reported. The default cases take about a minute, the native convolution most of 
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, time.Second)
 			}
+			if err := checkNetBench("conv", batch, sizes, channels, minTime, 4*24); err != nil {
+				return err
+			}
 			for _, s := range sizes {
 				for _, c := range channels {
 					opt.Cases = append(opt.Cases, nn.ConvBenchCase{Batch: batch, Size: s, Channels: c})
@@ -73,4 +76,3 @@ reported. The default cases take about a minute, the native convolution most of 
 	f.DurationVar(&minTime, "time", 2*time.Second, "how long tidal and the matmul are timed per case")
 	benchCmd.AddCommand(cmd)
 }
-

@@ -24,6 +24,9 @@ same data in the same run, in lockstep so the two never compete for the CPU. It 
 				o.Seed = opt.Seed
 			}
 			o.NoNumPy = noNumPy
+			if err := checkMetricsBench(o.Cases, o.Members, o.Leads, o.Size); err != nil {
+				return err
+			}
 			_, err := metricsbench.Run(o, cmd.OutOrStdout())
 			return err
 		},

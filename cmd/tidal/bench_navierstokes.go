@@ -32,8 +32,8 @@ faster NumPy form over the faster Go run.`,
 			if err != nil {
 				return err
 			}
-			if repeats < 1 {
-				return fmt.Errorf("--repeats %d: expected ≥ 1", repeats)
+			if err := checkGridBench(ns, steps, repeats); err != nil {
+				return err
 			}
 			w := cmd.OutOrStdout()
 			python, pyErr := pyref.Find("numpy")

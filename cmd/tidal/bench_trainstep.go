@@ -13,6 +13,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 	"github.com/tidal-forecast/tidal/nets"
 )
@@ -59,6 +60,18 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, 2*time.Second)
+			}
+			if err := checkNetBench("train-step", batch, sizes, channels, minTime, 4*200); err != nil {
+				return err
+			}
+			if err := guard.First(guard.Ints("threads", threads, 0, 4096), guard.Int("branches", branches, 0, 4096)); err != nil {
+				return err
+			}
+			if profile != "" {
+				in := []*inputArray{{flag: "torch-script", path: script}}
+				if err := checkOutputs(in, [2]string{"profile", profile}); err != nil {
+					return err
+				}
 			}
 			for _, s := range sizes {
 				for _, c := range channels {

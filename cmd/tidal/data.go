@@ -63,6 +63,9 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 			}
 			var err error
 			if o.Split, err = frames.ParseSplit(split); err != nil {
+				return fmt.Errorf("--split: %w", err)
+			}
+			if err := checkNavierStokesFlags(o, out); err != nil {
 				return err
 			}
 			if err := o.Validate(); err != nil {
@@ -140,6 +143,9 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 			}
 			var err error
 			if o.Split, err = frames.ParseSplit(split); err != nil {
+				return fmt.Errorf("--split: %w", err)
+			}
+			if err := checkWavesFlags(o, out); err != nil {
 				return err
 			}
 			if err := waves.WriteDataset(o, out); err != nil {

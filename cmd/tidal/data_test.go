@@ -66,7 +66,9 @@ func TestDataBadParametersWriteNothing(t *testing.T) {
 	}{
 		{"even", []string{"--out", out, "--size", "33"}},
 		{"time step", []string{"--out", out, "--dt", "-0.01"}},
-		{"viscosity", []string{"--out", out, "--nu", "-1e-5"}},
+		{"--nu -1e-05", []string{"--out", out, "--nu", "-1e-5"}},
+		{"--nu NaN", []string{"--out", out, "--nu", "NaN"}},
+		{"--dt NaN", []string{"--out", out, "--dt", "NaN"}},
 		{"--nu", []string{"--out", out, "--nu", "lots"}},
 		{"frames", []string{"--out", out, "--frames", "0"}},
 		{"does not exist", []string{"--out", filepath.Join(dir, "missing", "ns.npy")}},

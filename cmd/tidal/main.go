@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // version is set at link time with -ldflags "-X main.version=...".
@@ -29,6 +30,9 @@ metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs thr
 	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
 		name, err := backend.Resolve(backendFlag)
 		if err != nil {
+			return err
+		}
+		if _, err := runBudget(); err != nil { // --max-memory, --max-disk
 			return err
 		}
 		return backend.PrepareProcess(name)
@@ -54,6 +58,7 @@ func newBackend() (name string, b interface{ Finalize() }, err error) {
 }
 
 func main() {
+	atomicfile.CleanupOnSignals() // SIGINT and SIGTERM remove unfinished outputs, then exit 130 / 143
 	if err := rootCmd.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "tidal:", err)
 		os.Exit(1)

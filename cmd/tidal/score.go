@@ -2,13 +2,14 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -86,6 +87,16 @@ func metricHelp() string {
 }
 
 func runScore(cmd *cobra.Command, fl scoreFlags) error {
+	if err := guard.First(
+		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
+		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
+		guard.AtLeast("data-range", fl.dataRange, 0),
+	); err != nil {
+		return err
+	}
+	if err := checkMetricNames(fl.metrics); err != nil {
+		return err
+	}
 	opt := metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
@@ -98,11 +109,19 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		}
 		opt.CRPSPools = append(opt.CRPSPools, pool)
 	}
-	fa, err := data.ReadNPY(fl.forecast)
+	b, err := runBudget()
 	if err != nil {
 		return err
 	}
-	oa, err := data.ReadNPY(fl.obs)
+	fi, oi, inputs, err := scoreInputs(fl, b)
+	if err != nil {
+		return err
+	}
+	fa, err := fi.read(b)
+	if err != nil {
+		return err
+	}
+	oa, err := oi.read(b)
 	if err != nil {
 		return err
 	}
@@ -130,6 +149,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
+	outs := []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
@@ -138,14 +158,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		for _, m := range rep.BiasMaps {
 			vals = append(vals, m...)
 		}
-		if err := data.WriteNPY(fl.biasMap, data.FromFloat64(vals, append([]int{rep.Leads}, rep.Field...)...)); err != nil {
-			return err
-		}
+		outs = append(outs, npyOutput("bias-map", fl.biasMap, data.FromFloat64(vals, append([]int{rep.Leads}, rep.Field...)...)))
 	}
-	if fl.out != "" {
-		if err := atomicfile.WriteFile(fl.out, append(js, '\n')); err != nil {
-			return err
-		}
+	if err := writeNPYs(inputs, outs); err != nil {
+		return err
 	}
 	if fl.asJSON {
 		fmt.Fprintln(cmd.OutOrStdout(), string(js))
@@ -173,7 +189,7 @@ func scoreFiles[F metrics.Float](fl scoreFlags, fvals []F, fshape []int, obs *me
 	if fl.latWeights != "" {
 		wa, err := data.ReadNPY(fl.latWeights)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("--lat-weights: %w", err)
 		}
 		if opt.Weights, err = metrics.PointWeights(fc.Field, wa.Float64(), wa.Shape); err != nil {
 			return nil, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
@@ -194,4 +210,61 @@ func parsePool(s string) (metrics.Pooling, error) {
 		}
 	}
 	return metrics.Pooling{}, fmt.Errorf("%q: expected avg<k> or max<k>, e.g. avg2", s)
+}
+
+// checkMetricNames refuses an unknown name in --metrics.
+func checkMetricNames(names []string) error {
+	known := make([]string, 0, len(metrics.MetricNames))
+	for _, m := range metrics.MetricNames {
+		known = append(known, m.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("--metrics: unknown metric %q; expected some of %s", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
+}
+
+// scoreInputs reads the headers of score's inputs and checks their ranks, the axis flags, the outputs
+// against the inputs and the memory the scoring needs, before any data are read.
+func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *inputArray, inputs []*inputArray, err error) {
+	fi, err = statInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	oi, err = statInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := guard.First(
+		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.shape),
+		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.shape),
+	); err != nil {
+		return nil, nil, nil, err
+	}
+	if fl.memberAxis == fl.leadAxis {
+		return nil, nil, nil, fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
+	}
+	if len(oi.shape) != len(fi.shape)-1 {
+		return nil, nil, nil, fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
+			fl.obs, oi.shape, len(oi.shape), len(fi.shape)-1, fi.shape, fl.memberAxis)
+	}
+	inputs = []*inputArray{fi, oi}
+	if fl.latWeights != "" {
+		wi, err := statInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		inputs = append(inputs, wi)
+	}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
+		return nil, nil, nil, err
+	}
+	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
+	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
+	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.shape, oi.shape), need); err != nil {
+		return nil, nil, nil, err
+	}
+	return fi, oi, inputs, nil
 }

@@ -2,11 +2,12 @@ package main
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -28,25 +29,53 @@ func init() {
   spectrum   time-mean radially averaged power spectrum, and log10(forecast/truth) per wavenumber`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fa, err := data.ReadNPY(forecast)
+			if err := guard.First(
+				guard.Int("max-lag", maxLag, 1, maxCount), guard.Int("bins", bins, 1, 1<<20),
+				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount),
+			); err != nil {
+				return err
+			}
+			b, err := runBudget()
 			if err != nil {
 				return err
 			}
-			oa, err := data.ReadNPY(obs)
+			const layout = "[T, H, W] or [T, channels, H, W]"
+			fi, err := statInput("forecast", forecast, 3, 4, layout)
+			if err != nil {
+				return err
+			}
+			oi, err := statInput("obs", obs, 3, 4, layout)
+			if err != nil {
+				return err
+			}
+			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
+			if err := checkOutputs(inputs, [2]string{"out", out}); err != nil {
+				return err
+			}
+			// Both series as float64, and the diagnostics' work arrays of the same order.
+			need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
+			if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
+				return err
+			}
+			fa, err := fi.read(b)
+			if err != nil {
+				return err
+			}
+			oa, err := oi.read(b)
 			if err != nil {
 				return err
 			}
 			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
+			if err := checkRolloutAxes(fi, band, channel); err != nil {
+				return err
+			}
 			if len(band) > 0 {
-				if len(band) != 3 {
-					return fmt.Errorf("--band: expected axis,from,to; got %v", band)
-				}
 				opt.Band = &metrics.HovmollerBand{Axis: band[0], From: band[1], To: band[2]}
 			}
 			if latWeights != "" {
 				wa, err := data.ReadNPY(latWeights)
 				if err != nil {
-					return err
+					return fmt.Errorf("--lat-weights: %w", err)
 				}
 				n := len(fa.Shape)
 				if n < 2 {
@@ -57,12 +86,8 @@ func init() {
 				}
 			}
 			if season != "" {
-				sa, err := data.ReadNPY(season)
-				if err != nil {
+				if opt.Season, err = readSeason(season, b); err != nil {
 					return err
-				}
-				for _, v := range sa.Float64() {
-					opt.Season = append(opt.Season, int(v))
 				}
 			}
 			rep, err := metrics.ScoreRollout(fa.Float64(), fa.Shape, oa.Float64(), oa.Shape, opt)
@@ -73,10 +98,8 @@ func init() {
 			if err != nil {
 				return err
 			}
-			if out != "" {
-				if err := atomicfile.WriteFile(out, append(js, '\n')); err != nil {
-					return err
-				}
+			if err := writeNPYs(inputs, []namedOutput{bytesOutput("out", out, append(js, '\n'))}); err != nil {
+				return err
 			}
 			if asJSON {
 				fmt.Fprintln(cmd.OutOrStdout(), string(js))
@@ -101,4 +124,46 @@ func init() {
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	scoreCmd.AddCommand(cmd)
+}
+
+// readSeason reads --season: one integer label per frame, each finite, whole and in [0, 2^31).
+func readSeason(path string, b guard.Budget) ([]int, error) {
+	si, err := statInput("season", path, 1, 1, "[frames] of integer labels")
+	if err != nil {
+		return nil, err
+	}
+	sa, err := si.read(b)
+	if err != nil {
+		return nil, err
+	}
+	labels := make([]int, 0, sa.Len())
+	for i, v := range sa.Float64() {
+		if math.IsNaN(v) || v < 0 || v >= 1<<31 || v != math.Trunc(v) {
+			return nil, fmt.Errorf("--season %s: label %d is %v, expected a whole number in [0, 2^31)", path, i, v)
+		}
+		labels = append(labels, int(v))
+	}
+	return labels, nil
+}
+
+// checkRolloutAxes refuses a --band that does not fit the forecast's images and a --channel it lacks.
+func checkRolloutAxes(fi *inputArray, band []int, channel int) error {
+	n := len(fi.shape)
+	if n == 4 && channel >= fi.shape[1] {
+		return fmt.Errorf("--channel %d: expected a channel of %s, whose shape %v has channels 0 to %d", channel, fi, fi.shape, fi.shape[1]-1)
+	}
+	if len(band) == 0 {
+		return nil
+	}
+	if len(band) != 3 {
+		return fmt.Errorf("--band %v: expected three integers axis,from,to", band)
+	}
+	if band[0] != 0 && band[0] != 1 {
+		return fmt.Errorf("--band axis %d: expected 0 (average rows) or 1 (average columns)", band[0])
+	}
+	size := fi.shape[n-2+band[0]] // axis 0 indexes rows (H), axis 1 columns (W)
+	if band[1] < 0 || band[1] >= band[2] || band[2] > size {
+		return fmt.Errorf("--band %d,%d,%d: expected 0 ≤ from < to ≤ %d, the images' size along the band of %s", band[0], band[1], band[2], size, fi)
+	}
+	return nil
 }

@@ -123,7 +123,7 @@ func TestScoreCommandRefusesBadInput(t *testing.T) {
 	}{
 		{[]string{"--forecast", p("f.npy"), "--obs", p("y_nan.npy")}, []string{"y_nan.npy", "NaN", "index [2 1 0 5 6]"}},
 		{[]string{"--forecast", p("f.npy"), "--obs", p("y_short.npy")}, []string{"f.npy", "y_short.npy", "4 leads", "3 leads"}},
-		{[]string{"--forecast", p("f_empty.npy"), "--obs", p("y.npy")}, []string{"f_empty.npy", "empty ensemble"}},
+		{[]string{"--forecast", p("f_empty.npy"), "--obs", p("y.npy")}, []string{"f_empty.npy", "0 elements on axis 1"}},
 		{[]string{"--forecast", p("missing.npy"), "--obs", p("y.npy")}, []string{"missing.npy"}},
 		{[]string{"--forecast", p("f.npy"), "--obs", p("y.npy"), "--metrics", "crps,csi"}, []string{"csi", "threshold"}},
 		{[]string{"--forecast", p("f.npy"), "--obs", p("y.npy"), "--lat-weights", p("w_bad.npy")}, []string{"--lat-weights", "do not fit", "[12]"}},

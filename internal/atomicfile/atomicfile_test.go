@@ -3,6 +3,8 @@ package atomicfile
 import (
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -35,6 +37,20 @@ func TestCommitWritesAndAbortLeavesNothing(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("abort left files behind: %v", entries)
+	}
+}
+
+// TestCreateRefusesSpecialFiles: renaming over a pipe (or a device such as /dev/null) would replace it.
+func TestCreateRefusesSpecialFiles(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "pipe")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skip("no named pipes here:", err)
+	}
+	if _, err := Create(fifo); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Fatalf("output over a named pipe: %v", err)
+	}
+	if st, err := os.Lstat(fifo); err != nil || st.Mode()&os.ModeNamedPipe == 0 {
+		t.Fatalf("the pipe was replaced: %v %v", st, err)
 	}
 }
 

@@ -1,0 +1,360 @@
+package main
+
+import (
+	"archive/zip"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
+	"io/fs"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+)
+
+// hostileChild marks a run of this test binary as the tidal command itself (see TestMain).
+const hostileChild = "TIDAL_HOSTILE_CHILD"
+
+// TestMain lets the tests run this binary as the CLI: with hostileChild set it is `tidal`, its
+// arguments those after the binary's name.
+func TestMain(m *testing.M) {
+	if os.Getenv(hostileChild) == "1" {
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// childMemLimit is the GOMEMLIMIT of every hostile run, and maxChildRSS the peak resident memory it may reach.
+const (
+	childMemLimit = "512MiB"
+	maxChildRSS   = 1 << 30
+)
+
+// tidalChild prepares the CLI as a child process in dir.
+func tidalChild(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), hostileChild+"=1", "GOMEMLIMIT="+childMemLimit, "TIDAL_BACKEND=go")
+	return cmd
+}
+
+// hostileFixture writes the inputs every case may use into dir and returns their paths by name.
+func hostileFixture(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	p := func(name string) string { return filepath.Join(dir, name) }
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seq := func(n int) []float32 {
+		v := make([]float32, n)
+		for i := range v {
+			v[i] = float32(math.Sin(float64(i)))
+		}
+		return v
+	}
+	must(data.WriteNPY(p("series.npy"), data.FromFloat32(seq(12*16), 12, 1, 4, 4)))
+	must(data.WriteNPY(p("fc.npy"), data.FromFloat32(seq(2*3*4*16), 2, 3, 4, 4, 4)))
+	must(data.WriteNPY(p("obs.npy"), data.FromFloat32(seq(2*4*16), 2, 4, 4, 4)))
+	must(data.WriteNPY(p("roll.npy"), data.FromFloat32(seq(20*64), 20, 8, 8)))
+	must(data.WriteNPY(p("scalar.npy"), data.FromFloat32([]float32{1})))
+	must(data.WriteNPY(p("season.npy"), data.FromFloat64(append(make([]float64, 19), math.NaN()), 20)))
+	must(data.WriteNPY(p("fraction.npy"), data.FromFloat64(append(make([]float64, 19), 2.5), 20)))
+	must(os.WriteFile(p("script.py"), []byte("print('torch')\n"), 0o644))
+	must(os.Mkdir(p("folder.npy"), 0o755))
+	must(syscall.Mkfifo(p("pipe.json"), 0o600))
+	must(os.Symlink(p("series.npy"), p("link.npy")))
+	must(os.Link(p("series.npy"), p("hard.npy")))
+	// A valid header claiming 1.7e10 float64 values (136 GB) over a sparse file of that size.
+	head := npyHead("{'descr': '<f8', 'fortran_order': False, 'shape': (17000000000,), }\n")
+	f, err := os.Create(p("huge.npy"))
+	must(err)
+	f.Write(head)
+	must(f.Truncate(int64(len(head)) + 8*17000000000))
+	f.Close()
+	// Header claims 4 values but the file holds 2.
+	must(os.WriteFile(p("short.npy"), append(npyHead("{'descr': '<f4', 'fortran_order': False, 'shape': (4,), }\n"), make([]byte, 8)...), 0o644))
+	// A zip member claiming 1 TiB uncompressed, with an NPY header to match.
+	zf, err := os.Create(p("huge.npz"))
+	must(err)
+	zw := zip.NewWriter(zf)
+	body := append(npyHead("{'descr': '<f8', 'fortran_order': False, 'shape': (137438953472,), }\n"), make([]byte, 64)...)
+	w, err := zw.CreateRaw(&zip.FileHeader{Name: "x.npy", Method: zip.Store, CompressedSize64: uint64(len(body)), UncompressedSize64: 1 << 40})
+	must(err)
+	w.Write(body)
+	must(zw.Close())
+	zf.Close()
+	names := map[string]string{"dir": dir}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		names[e.Name()] = p(e.Name())
+	}
+	return names
+}
+
+// npyHead is an NPY version 1 preamble around dict.
+func npyHead(dict string) []byte {
+	b := append([]byte("\x93NUMPY\x01\x00"), 0, 0)
+	binary.LittleEndian.PutUint16(b[8:], uint16(len(dict)))
+	return append(b, dict...)
+}
+
+// snapshot maps every file under dir (not following links) to its size and a hash of its first MiB:
+// the sparse 136 GB input is not read whole.
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, path)
+		info, _ := d.Info()
+		if d.Type() != 0 { // links, folders, pipes: their type and target, never their contents
+			target, _ := os.Readlink(path)
+			out[rel] = fmt.Sprintf("%v -> %s", d.Type(), target)
+			return nil
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		buf := make([]byte, 1<<20)
+		n, _ := f.Read(buf)
+		out[rel] = fmt.Sprintf("%d bytes, %x", info.Size(), sha256.Sum256(buf[:n]))
+		return nil
+	})
+	return out
+}
+
+// hostileCases are bad inputs for every command; want is what the message must name (the flag or file).
+var hostileCases = []struct {
+	name string
+	args string // $name is replaced by the fixture's path of that file
+	want string
+}{
+	// Allocation before verification.
+	{"baseline 136 GB sparse NPY", "baseline --data $huge.npy --out $dir/f.npy", "huge.npy"},
+	{"score 136 GB sparse forecast", "score --forecast $huge.npy --obs $obs.npy", "huge.npy"},
+	{"rollout 136 GB sparse truth", "score rollout --forecast $roll.npy --obs $huge.npy", "huge.npy"},
+	{"baseline NPZ claiming 1 TiB", "baseline --data $huge.npz --out $dir/f.npy", "huge.npz"},
+	{"score truncated NPY", "score --forecast $fc.npy --obs $short.npy", "short.npy"},
+	// Flags that imply unbounded work or memory.
+	{"baseline --members 1e9", "baseline --data $series.npy --out $dir/f.npy --members 1000000000", "--members"},
+	{"baseline members × cases over the budget", "baseline --data $series.npy --out $dir/f.npy --members 2000000 --cases 5 --context 1 --lead 2", "--max-memory"},
+	{"baseline --cases -1", "baseline --data $series.npy --out $dir/f.npy --cases -1", "--cases"},
+	{"rollout --bins 2e9", "score rollout --forecast $roll.npy --obs $roll.npy --bins 2000000000", "--bins"},
+	{"rollout --max-lag -1", "score rollout --forecast $roll.npy --obs $roll.npy --max-lag -1", "--max-lag"},
+	{"waves --size 1e6", "data waves --out $dir/w.npy --size 1000000", "--size"},
+	{"waves --channels 1e9", "data waves --out $dir/w.npy --channels 1e9", "--channels"},
+	{"waves --channels 1000000000", "data waves --out $dir/w.npy --channels 1000000000", "--channels"},
+	{"waves over the disk", "data waves --out $dir/w.npy --size 1024 --frames 100000000 --max-memory 100GiB", "--max-disk"},
+	{"waves over --max-disk", "data waves --out $dir/w.npy --size 64 --frames 100 --max-disk 1MB", "--max-disk"},
+	{"navier-stokes --frames 1e10", "data navier-stokes --out $dir/ns.npy --frames 10000000000", "--frames"},
+	{"navier-stokes over the disk", "data navier-stokes --out $dir/ns.npy --size 512 --frames 2000000000 --max-memory 200GiB", "--max-disk"},
+	{"navier-stokes over --max-memory", "data navier-stokes --out $dir/ns.npy --size 4096 --frames 2 --max-memory 100MiB", "--max-memory"},
+	{"bench conv --batch 0", "bench conv --batch 0", "--batch"},
+	{"bench conv --sizes -1", "bench conv --sizes -1", "--sizes"},
+	{"bench conv --time -1s", "bench conv --quick --time -1s", "--time"},
+	{"bench conv over the budget", "bench conv --batch 4096 --sizes 4096 --channels 64", "--max-memory"},
+	{"bench train-step --channels 0", "bench train-step --channels 0", "--channels"},
+	{"bench navier-stokes --repeats 0", "bench navier-stokes --repeats 0", "--repeats"},
+	{"bench navier-stokes --steps -4", "bench navier-stokes --steps -4", "--steps"},
+	{"bench metrics --members 0", "bench metrics --members 0", "--members"},
+	{"bench metrics over the budget", "bench metrics --members 1000 --leads 100 --size 1024", "--max-memory"},
+	{"--max-memory nonsense", "--max-memory lots baseline --data $series.npy --out $dir/f.npy", "--max-memory"},
+	// Ranks and shapes.
+	{"baseline 0-d --data", "baseline --data $scalar.npy --out $dir/f.npy", "--data"},
+	{"baseline 0-d --pool", "baseline --method climatology --data $series.npy --pool $scalar.npy --out $dir/f.npy", "--pool"},
+	{"score 0-d forecast", "score --forecast $scalar.npy --obs $obs.npy", "--forecast"},
+	{"score 0-d truth", "score --forecast $fc.npy --obs $scalar.npy", "--obs"},
+	{"rollout 0-d forecast", "score rollout --forecast $scalar.npy --obs $roll.npy", "--forecast"},
+	{"rollout 0-d season", "score rollout --forecast $roll.npy --obs $roll.npy --season $scalar.npy", "--season"},
+	{"score --lead-axis 7", "score --forecast $fc.npy --obs $obs.npy --lead-axis 7", "--lead-axis"},
+	{"score --member-axis -1", "score --forecast $fc.npy --obs $obs.npy --member-axis -1", "--member-axis"},
+	{"score same axes", "score --forecast $fc.npy --obs $obs.npy --member-axis 2", "--member-axis"},
+	{"score truth of the wrong rank", "score --forecast $fc.npy --obs $fc.npy", "--obs"},
+	// Outputs that would destroy inputs.
+	{"baseline --out = --data", "baseline --data $series.npy --out $series.npy", "--data"},
+	{"baseline --out symlink to --data", "baseline --data $series.npy --out $link.npy", "--data"},
+	{"baseline --out hard link to --data", "baseline --data $series.npy --out $hard.npy", "--data"},
+	{"baseline --out via ..", "baseline --data $series.npy --out $dir/folder.npy/../series.npy", "--data"},
+	{"baseline --truth-out = --pool", "baseline --method climatology --data $series.npy --pool $hard.npy --out $dir/f.npy --truth-out $series.npy", "--pool"},
+	{"baseline --truth-out = --out", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/f.npy", "--truth-out"},
+	{"baseline --truth-out in a missing folder", "baseline --data $series.npy --out $dir/f.npy --truth-out $dir/nowhere/t.npy", "--truth-out"},
+	{"score --bias-map in a missing folder", "score --forecast $fc.npy --obs $obs.npy --metrics bias --out $dir/r.json --bias-map $dir/nowhere/b.npy", "--bias-map"},
+	{"score --out a named pipe", "score --forecast $fc.npy --obs $obs.npy --out $pipe.json", "pipe.json"},
+	{"rollout --out a named pipe", "score rollout --forecast $roll.npy --obs $roll.npy --out $pipe.json", "pipe.json"},
+	{"score --out = --forecast", "score --forecast $fc.npy --obs $obs.npy --out $fc.npy", "--forecast"},
+	{"score --bias-map hard link to --data", "score --forecast $fc.npy --obs $hard.npy --metrics bias --bias-map $series.npy", "--obs"},
+	{"rollout --out = --obs", "score rollout --forecast $roll.npy --obs $link.npy --out $series.npy", "--obs"},
+	{"bench --profile = --torch-script", "bench train-step --quick --profile $script.py --torch-script $script.py", "--torch-script"},
+	// Silently accepted nonsense.
+	{"score --metrics unknown", "score --forecast $fc.npy --obs $obs.npy --metrics crps,bogus", "--metrics"},
+	{"rollout --band axis 7", "score rollout --forecast $roll.npy --obs $roll.npy --band 7,0,4", "--band"},
+	{"rollout --band beyond the image", "score rollout --forecast $roll.npy --obs $roll.npy --band 1,5,100", "--band"},
+	{"rollout --band of two values", "score rollout --forecast $roll.npy --obs $roll.npy --band 1,5", "--band"},
+	{"rollout --channel 5", "score rollout --forecast $series.npy --obs $series.npy --channel 5", "--channel"},
+	{"score --thresholds NaN", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds NaN", "--thresholds"},
+	{"score --thresholds 1,Inf", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds 1,+Inf", "--thresholds"},
+	{"score --csi-windows 0", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds 0 --csi-windows 0", "--csi-windows"},
+	{"score --csi-windows -5", "score --forecast $fc.npy --obs $obs.npy --metrics csi --thresholds 0 --csi-windows -5", "--csi-windows"},
+	{"score --fss-windows -3", "score --forecast $fc.npy --obs $obs.npy --metrics fss --thresholds 0 --fss-windows -3", "--fss-windows"},
+	{"score --quantiles 1.5", "score --forecast $fc.npy --obs $obs.npy --quantiles 0.5,1.5", "--quantiles"},
+	{"score --data-range NaN", "score --forecast $fc.npy --obs $obs.npy --data-range NaN", "--data-range"},
+	{"rollout --season NaN", "score rollout --forecast $roll.npy --obs $roll.npy --season $season.npy", "--season"},
+	{"rollout --season 2.5", "score rollout --forecast $roll.npy --obs $roll.npy --season $fraction.npy", "--season"},
+	{"navier-stokes --dt NaN", "data navier-stokes --out $dir/ns.npy --size 16 --dt NaN", "--dt"},
+	{"navier-stokes --nu NaN", "data navier-stokes --out $dir/ns.npy --size 16 --nu NaN", "--nu"},
+	{"navier-stokes --drag -Inf", "data navier-stokes --out $dir/ns.npy --size 16 --drag -Inf", "--drag"},
+	{"navier-stokes --split NaN", "data navier-stokes --out $dir/ns.npy --size 16 --split 0.5,NaN,0.5", "--split"},
+	{"waves --dt Inf", "data waves --out $dir/w.npy --dt Inf", "--dt"},
+	{"waves --speed-max NaN", "data waves --out $dir/w.npy --speed-max NaN", "--speed-max"},
+	// Messages.
+	{"score forecast is a folder", "score --forecast $folder.npy --obs $obs.npy", "folder.npy is a folder"},
+	{"baseline data is a folder", "baseline --data $folder.npy --out $dir/f.npy", "folder.npy is a folder"},
+	{"navier-stokes out is a folder", "data navier-stokes --out $folder.npy --size 32 --frames 2 --spinup 0", "folder.npy"},
+	{"waves out in a missing folder", "data waves --out $dir/nowhere/w.npy", "nowhere"},
+	{"baseline missing --data", "baseline --data $dir/absent.npy --out $dir/f.npy", "absent.npy"},
+	{"--max-disk NaN on any command", "--max-disk NaN version", "--max-disk"},
+	{"unknown backend", "--backend tpu version", "tpu"},
+}
+
+// expand replaces $name by the fixture's path and splits on spaces.
+func expand(args string, paths map[string]string) []string {
+	var out []string
+	for _, a := range strings.Fields(args) {
+		for strings.Contains(a, "$") {
+			i := strings.Index(a, "$")
+			j := i + 1
+			for j < len(a) && (a[j] == '.' || a[j] == '_' || a[j] >= 'a' && a[j] <= 'z' || a[j] >= '0' && a[j] <= '9') {
+				j++
+			}
+			name := strings.TrimSuffix(a[i+1:j], ".")
+			a = a[:i] + paths[name] + a[i+1+len(name):]
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestHostileInputs runs every hostile case as a child process under GOMEMLIMIT and checks that it
+// exits non-zero, without a panic, with a message naming the input, within bounded memory, leaving the
+// folder exactly as it was: no output, no temporary, every input unchanged.
+func TestHostileInputs(t *testing.T) {
+	for _, c := range hostileCases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := t.TempDir()
+			paths := hostileFixture(t, dir)
+			before := snapshot(t, dir)
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			cmd := tidalChild(ctx, dir, expand(c.args, paths)...)
+			var stderr strings.Builder
+			cmd.Stderr, cmd.Stdout = &stderr, &stderr
+			err := cmd.Run()
+			msg := stderr.String()
+			if ctx.Err() != nil {
+				t.Fatalf("still running after 30 s: %s", msg)
+			}
+			if err == nil || cmd.ProcessState.ExitCode() == 0 {
+				t.Errorf("exit status 0, expected a refusal:\n%s", msg)
+			}
+			if strings.Contains(msg, "panic:") || strings.Contains(msg, "goroutine ") {
+				t.Errorf("panicked:\n%s", msg)
+			}
+			if !strings.Contains(msg, c.want) {
+				t.Errorf("message does not name %q:\n%s", c.want, msg)
+			}
+			if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok && ru.Maxrss*1024 > maxChildRSS {
+				t.Errorf("peak RSS %d MiB, expected under %d MiB", ru.Maxrss/1024, maxChildRSS>>20)
+			}
+			after := snapshot(t, dir)
+			for name, h := range after {
+				switch b, ok := before[name]; {
+				case strings.Contains(name, atomicfile.TempSuffix):
+					t.Errorf("temporary %s left behind", name)
+				case !ok:
+					t.Errorf("output %s written by a failed run", name)
+				case b != h:
+					t.Errorf("input %s changed: %s -> %s", name, b, h)
+				}
+			}
+			for name := range before {
+				if _, ok := after[name]; !ok {
+					t.Errorf("input %s removed", name)
+				}
+			}
+		})
+	}
+}
+
+// nanBase gives, per command, arguments that make a run valid apart from the flag under test.
+var nanBase = map[string]string{
+	"tidal data navier-stokes": "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
+	"tidal data waves":         "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
+	"tidal baseline":           "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",
+	"tidal score":              "score --forecast $fc.npy --obs $obs.npy --metrics crps,csi --thresholds 0",
+	"tidal score rollout":      "score rollout --forecast $roll.npy --obs $roll.npy",
+}
+
+// TestEveryFloatFlagRefusesNaN finds every floating-point flag of the commands in nanBase (so that
+// flags added later are covered too) and checks that NaN and +Inf are refused with the flag's name.
+func TestEveryFloatFlagRefusesNaN(t *testing.T) {
+	var visit func(c *cobra.Command)
+	checked := 0
+	visit = func(c *cobra.Command) {
+		for _, sub := range c.Commands() {
+			visit(sub)
+		}
+		base, ok := nanBase[c.CommandPath()]
+		if !ok {
+			return
+		}
+		t.Run(c.CommandPath()+" control", func(t *testing.T) { // the base arguments alone must succeed
+			dir := t.TempDir()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if out, err := tidalChild(ctx, dir, expand(base, hostileFixture(t, dir))...).CombinedOutput(); err != nil {
+				t.Fatalf("%s: %v\n%s", base, err, out)
+			}
+		})
+		c.Flags().VisitAll(func(f *pflag.Flag) {
+			if typ := f.Value.Type(); typ != "float64" && typ != "float64Slice" {
+				return
+			}
+			for _, bad := range []string{"NaN", "+Inf"} {
+				checked++
+				name := c.CommandPath() + " --" + f.Name + " " + bad
+				t.Run(name, func(t *testing.T) {
+					dir := t.TempDir()
+					args := append(expand(base, hostileFixture(t, dir)), "--"+f.Name, bad)
+					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+					defer cancel()
+					out, err := tidalChild(ctx, dir, args...).CombinedOutput()
+					if err == nil || !strings.Contains(string(out), "--"+f.Name) || strings.Contains(string(out), "panic:") {
+						t.Errorf("%v: %v, expected a refusal naming --%s:\n%s", args, err, f.Name, out)
+					}
+				})
+			}
+		})
+	}
+	visit(rootCmd)
+	if checked < 20 {
+		t.Errorf("only %d float flags found; expected the 11 of data, score and rollout, twice", checked)
+	}
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
+)
+
+// The budget flags shared by every subcommand (docs/HARDENING.md).
+var maxMemoryFlag, maxDiskFlag string
+
+func init() {
+	pf := rootCmd.PersistentFlags()
+	pf.StringVar(&maxMemoryFlag, "max-memory", "",
+		"memory a run may use, e.g. 16GiB (default: what the machine has available now, MemAvailable, cgroup limit and GOMEMLIMIT)")
+	pf.StringVar(&maxDiskFlag, "max-disk", "",
+		"disk space a run's outputs may take, e.g. 200GB (default: the free space of the output's folder)")
+}
+
+// runBudget parses --max-memory and --max-disk.
+func runBudget() (guard.Budget, error) {
+	mem, err := guard.ParseBytes("max-memory", maxMemoryFlag)
+	if err != nil {
+		return guard.Budget{}, err
+	}
+	disk, err := guard.ParseBytes("max-disk", maxDiskFlag)
+	if err != nil {
+		return guard.Budget{}, err
+	}
+	return guard.Budget{Memory: mem, Disk: disk}, nil
+}
+
+// inputArray is an NPY input named by a flag, of which only the header has been read so far.
+type inputArray struct {
+	flag, path string
+	shape      []int
+	dtype      data.DType
+}
+
+// statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
+// header and a rank outside [minRank, maxRank] (layout describes the axes expected).
+func statInput(flag, path string, minRank, maxRank int, layout string) (*inputArray, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--%s is required: %s", flag, layout)
+	}
+	shape, dtype, err := data.StatNPY(path)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype}
+	if err := guard.Rank(in.String(), shape, minRank, maxRank, layout); err != nil {
+		return nil, err
+	}
+	if err := guard.NonEmpty(in.String(), shape); err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// String names the input as errors do: "--flag path".
+func (in *inputArray) String() string { return "--" + in.flag + " " + in.path }
+
+// Bytes is the size of the values as stored; Float64Bytes as float64 (after Array.Float64).
+func (in *inputArray) Bytes() int64 {
+	return guard.Product(int64(data.NumElements(in.shape)), int64(in.dtype.Size()))
+}
+
+// Float64Bytes is the size of the values held as float64.
+func (in *inputArray) Float64Bytes() int64 {
+	return guard.Product(int64(data.NumElements(in.shape)), 8)
+}
+
+// read reads the values within the memory budget.
+func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
+	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", in.flag, err)
+	}
+	return a, nil
+}
+
+// writeNPYs writes arrays to the paths of their flags as one group: all or none, none of them any of the
+// inputs (atomicfile.Group). Flags with an empty path are skipped.
+func writeNPYs(inputs []*inputArray, outs []namedOutput) error {
+	g := inputGroup(inputs)
+	defer g.Abort()
+	for _, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		f, err := g.Create("--"+o.flag, o.path)
+		if err != nil {
+			return err
+		}
+		if err := o.write(f); err != nil {
+			return fmt.Errorf("--%s %s: %w", o.flag, o.path, err)
+		}
+	}
+	return g.Commit()
+}
+
+// namedOutput is one file a command writes: the flag that named it, its path and what to write.
+type namedOutput struct {
+	flag, path string
+	write      func(f *atomicfile.File) error
+}
+
+// npyOutput writes an array.
+func npyOutput(flag, path string, a *data.Array) namedOutput {
+	return namedOutput{flag, path, func(f *atomicfile.File) error { return data.EncodeNPY(f, a) }}
+}
+
+// bytesOutput writes bytes.
+func bytesOutput(flag, path string, b []byte) namedOutput {
+	return namedOutput{flag, path, func(f *atomicfile.File) error { _, err := f.Write(b); return err }}
+}
+
+// checkOutputs refuses, before any work, an output flag that names one of the inputs or another output
+// (the same check writeNPYs makes when it writes), so that a long run does not end in that refusal.
+func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
+	g := inputGroup(inputs)
+	defer g.Abort()
+	for _, o := range outs {
+		if o[1] != "" {
+			if _, err := g.Create("--"+o[0], o[1]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// inputGroup starts a group of outputs that must not overwrite any of inputs.
+func inputGroup(inputs []*inputArray) *atomicfile.Group {
+	g := atomicfile.NewGroup()
+	for _, in := range inputs {
+		if in != nil {
+			g.Input("--"+in.flag, in.path)
+		}
+	}
+	return g
+}
