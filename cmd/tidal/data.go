@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/internal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
@@ -68,10 +67,14 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			bar := newProgress(cmd.ErrOrStderr(), quiet, o.TotalSteps(), fmt.Sprintf("navier-stokes %d²", o.N))
+			var log io.Writer
+			if !quiet {
+				log = cmd.ErrOrStderr()
+			}
+			bar := progress.New(log, progress.BarOnly, o.TotalSteps(), 0, fmt.Sprintf("navier-stokes %d²", o.N), "steps")
 			start := time.Now()
-			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.set(done) })
-			bar.finish()
+			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.Set(done) })
+			bar.Finish()
 			if err != nil {
 				return err
 			}
@@ -165,40 +168,4 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
 	f.StringVar(&split, "split", "", splitHelp)
 	return cmd
-}
-
-// progress is a progress bar on a terminal, or nothing.
-type progress struct{ bar *progressbar.ProgressBar }
-
-// newProgress draws a bar of total steps on w when w is a terminal and quiet is false.
-func newProgress(w io.Writer, quiet bool, total int, what string) progress {
-	f, ok := w.(*os.File)
-	if quiet || !ok || total <= 0 {
-		return progress{}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return progress{}
-	}
-	return progress{progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("steps"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-	)}
-}
-
-func (p progress) set(done int) {
-	if p.bar != nil {
-		_ = p.bar.Set(done)
-	}
-}
-
-func (p progress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }
