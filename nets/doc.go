@@ -7,7 +7,6 @@
 //		PadH: nn.Periodic, PadW: nn.Periodic})
 //	out := u.Apply(scope, x, cNoise, []*graph.Node{prev, prev2}) // x [B, 1, H, W] → [B, 1, H, W]
 //
-// UNet.NumParams and UNet.FLOPs count its parameters and its matmul work from the configuration;
-// BenchTrainStep times AdamW training steps against the machine's matmul rate (tidal bench
-// train-step). docs/NETS.md describes the network.
+// UNet.NumParams and UNet.FLOPs count its parameters and its matmul work from the configuration
+// (`tidal bench train-step` times training steps against them). docs/NETS.md describes the network.
 package nets

@@ -75,3 +75,11 @@ func checkClose(t *testing.T, what string, got, want []float32, tol float64) {
 		t.Errorf("%s: relative error %.3g > %.1g (len %d vs %d)", what, e, tol, len(got), len(want))
 	}
 }
+
+func numElements(dims []int) int {
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	return n
+}

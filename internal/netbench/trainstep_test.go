@@ -1,16 +1,21 @@
-package nets
+package netbench
 
 import (
 	"testing"
 	"time"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/nets"
 )
 
-// BenchmarkTrainStep times one AdamW training step of the benchmark UNet (BenchConfig) at batch 16,
-// 32², 32 base channels: go test -run '^$' -bench TrainStep ./nets
+var goBackend = tensortest.Backend
+
+// BenchmarkTrainStep times one AdamW training step of the benchmark UNet (Config) at batch 16,
+// 32², 32 base channels: go test -run '^$' -bench TrainStep ./internal/netbench
 func BenchmarkTrainStep(b *testing.B) {
-	for _, c := range []TrainBenchCase{{16, 32, 32}} {
+	for _, c := range []Case{{16, 32, 32}} {
 		b.Run(c.String(), func(b *testing.B) {
-			u, err := New(BenchConfig(c.Channels))
+			u, err := nets.New(Config(c.Channels))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -38,13 +43,13 @@ func BenchmarkTrainStep(b *testing.B) {
 
 // TestBenchTrainStep runs the benchmark on a tiny case and checks that its figures are consistent.
 func TestBenchTrainStep(t *testing.T) {
-	res, err := BenchTrainStep(goBackend(t), TrainBenchOptions{Cases: []TrainBenchCase{{2, 16, 8}},
+	res, err := Measure(goBackend(t), Options{Cases: []Case{{2, 16, 8}},
 		MinTime: time.Millisecond, MinSteps: 2, Warmup: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
 	r := res[0]
-	u, _ := New(BenchConfig(8))
+	u, _ := nets.New(Config(8))
 	if r.Params != u.NumParams() || r.FLOPs != u.FLOPs(2, 16, 16) {
 		t.Errorf("result %+v does not hold the network's counts", r)
 	}
@@ -61,8 +66,8 @@ func abs(x float64) float64 { return max(x, -x) }
 // TestTrainStepLearns checks that the benchmark's step trains: the loss it returns falls over 20
 // AdamW steps on its fixed batch.
 func TestTrainStepLearns(t *testing.T) {
-	c := BenchConfig(8)
-	u, _ := New(c)
+	c := Config(8)
+	u, _ := nets.New(c)
 	step, err := NewTrainStep(goBackend(t), u, 2, 16, 16)
 	if err != nil {
 		t.Fatal(err)
