@@ -46,7 +46,7 @@ func newNavierStokesCmd() *cobra.Command {
   ∂ζ/∂t + u·∇ζ = F − μζ − ν(−∇²)^nν ζ,
 
 pseudo-spectrally with 2/3-rule dealiasing and the ETDRK4 stepper, forced white-in-time on a ring of
-wavenumbers around k_f at energy injection rate ε (guided-idm spec §6.1; docs/NAVIER_STOKES.md). It starts
+wavenumbers around k_f at energy injection rate ε (Hess et al. 2025, App. C.1; docs/NAVIER_STOKES.md). It starts
 from rest, discards --spinup steps, then saves a frame every --save-every steps to FILE.npy as
 [frames, channels, N, N] float32 (channels ζ, or ζ, u, v with --velocity; x is the last axis), with every
 parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the paper's.`,
