@@ -95,7 +95,7 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the forcing noise")
 	f.IntVar(&o.Spinup, "spinup", o.Spinup, "solver steps run from rest and discarded before frame 0 (≥ 6000 reaches steady energy at dt 0.005)")
 	f.IntVar(&o.SaveEvery, "save-every", o.SaveEvery, "solver steps between saved frames")
-	f.StringVar(&nu, "nu", "2e-7", `hyperviscosity ν (the paper's, for 256²), or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (use it on smaller grids)`)
+	f.StringVar(&nu, "nu", "auto", `hyperviscosity ν, or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (2e-7 at 256², larger on coarser grids, where 2e-7 lets enstrophy pile up at the cutoff)`)
 	f.IntVar(&o.NuOrder, "nu-order", o.NuOrder, "viscosity order nν: dissipation ν|k|^(2nν) (1 = ordinary viscosity)")
 	f.Float64Var(&o.Mu, "drag", o.Mu, "linear drag μ (1/time)")
 	f.Float64Var(&o.Kf, "kf", o.Kf, "forcing wavenumber k_f (modes per 2π)")
