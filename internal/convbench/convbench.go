@@ -147,10 +147,17 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	return r, nil
 }
 
-// Step is a compiled, warmed-up benchmark step with its inputs.
+// Step is a compiled benchmark step with its inputs: any executable's Call and Finalize, so that graph
+// steps (NewStep) and model steps with variables (netbench's training step) are timed alike.
 type Step struct {
-	exec *Exec
-	args []any
+	call     func(args ...any) ([]*tensors.Tensor, error)
+	finalize func()
+	args     []any
+}
+
+// Timed wraps an executable's call and finalize functions and the arguments of every call.
+func Timed(call func(args ...any) ([]*tensors.Tensor, error), finalize func(), args ...any) *Step {
+	return &Step{call: call, finalize: finalize, args: args}
 }
 
 // NewStep compiles fn for the inputs and, if warm, runs it once (the first run allocates the
@@ -160,10 +167,11 @@ func NewStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.T
 	if err != nil {
 		return nil, err
 	}
-	s := &Step{exec: exec}
+	var args []any
 	for _, in := range inputs {
-		s.args = append(s.args, in)
+		args = append(args, in)
 	}
+	s := Timed(exec.Call, exec.Finalize, args...)
 	if _, err := exec.Compile(shapesOf(inputs)...); err != nil {
 		exec.Finalize()
 		return nil, err
@@ -177,10 +185,13 @@ func NewStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.T
 	return s, nil
 }
 
-// Run executes one step and returns its wall time.
+// Call executes one step and returns its outputs, which the caller finalizes.
+func (s *Step) Call() ([]*tensors.Tensor, error) { return s.call(s.args...) }
+
+// Run executes one step, releases its outputs and returns its wall time.
 func (s *Step) Run() (time.Duration, error) {
 	t0 := time.Now()
-	outs, err := s.exec.Call(s.args...)
+	outs, err := s.Call()
 	d := time.Since(t0)
 	for _, o := range outs {
 		o.FinalizeAll()
@@ -189,7 +200,7 @@ func (s *Step) Run() (time.Duration, error) {
 }
 
 // Finalize releases the compiled step.
-func (s *Step) Finalize() { s.exec.Finalize() }
+func (s *Step) Finalize() { s.finalize() }
 
 // inputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
 // gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], the weights and the flipped

@@ -21,15 +21,12 @@ import (
 )
 
 // Case is one size of the training-step benchmark: Batch images of Size×Size pixels and a
-// UNet of Channels base channels (Config).
-type Case struct {
-	Batch, Size, Channels int
-}
+// UNet of Channels base channels (Config). Its matmul reference is the convolution case of the same
+// sizes.
+type Case convbench.Case
 
 // String returns e.g. "16×32²×32".
-func (c Case) String() string {
-	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
-}
+func (c Case) String() string { return convbench.Case(c).String() }
 
 // DefaultCases are the sizes of issue 3: batch 16, 32² and 64², 32 and 64 base channels.
 func DefaultCases() []Case {
@@ -174,7 +171,7 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 		return r, err
 	}
 	defer step.Finalize()
-	conv := convbench.Case{Batch: c.Batch, Size: c.Size, Channels: c.Channels}
+	conv := convbench.Case(c)
 	ref, err := convbench.NewMatMulReference(b, conv)
 	if err != nil {
 		return r, fmt.Errorf("matmul reference: %w", err)
@@ -206,16 +203,10 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	return r, nil
 }
 
-// TrainStep is a compiled AdamW training step of a UNet on fixed random inputs, for benchmarks and
-// profiles.
-type TrainStep struct {
-	exec *model.Exec
-	args []any
-}
-
-// NewTrainStep builds the benchmark's training step (see Measure) for B images of H×W pixels.
-// The first Run compiles it and initialises the variables.
-func NewTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*TrainStep, error) {
+// NewTrainStep builds the benchmark's training step (see Measure) of u for B images of H×W pixels: an
+// AdamW step on fixed random inputs, for benchmarks and profiles; each call returns the loss. The first
+// Run compiles it and initialises the variables.
+func NewTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*convbench.Step, error) {
 	c := u.Config()
 	if c.OutChannels > c.InChannels {
 		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
@@ -232,23 +223,8 @@ func NewTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*TrainStep, err
 	}
 	fill := convbench.Tensor
 	out, in := c.OutChannels, c.InChannels
-	args := []any{fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)}
-	return &TrainStep{exec: exec, args: args}, nil
+	return convbench.Timed(exec.Call, exec.Finalize, fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)), nil
 }
-
-// Run executes one step and returns its wall time.
-func (s *TrainStep) Run() (time.Duration, error) {
-	t0 := time.Now()
-	outs, err := s.exec.Call(s.args...)
-	d := time.Since(t0)
-	for _, o := range outs {
-		o.FinalizeAll()
-	}
-	return d, err
-}
-
-// Finalize releases the compiled step.
-func (s *TrainStep) Finalize() { s.exec.Finalize() }
 
 // WriteTable writes one line per result: step time, FLOPs, matmul rate, floor and
 // time/floor, then the peak (1024³) matmul rate and the step's time over the floor at that rate.

@@ -74,7 +74,7 @@ func TestTrainStepLearns(t *testing.T) {
 	}
 	defer step.Finalize()
 	loss := func() float32 {
-		outs, err := step.exec.Call(step.args...)
+		outs, err := step.Call()
 		if err != nil {
 			t.Fatal(err)
 		}
