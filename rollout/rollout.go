@@ -58,6 +58,9 @@ type Config struct {
 	SyncEvery time.Duration
 }
 
+// maxFileBytes bounds the output file.
+const maxFileBytes = 1 << 50
+
 // maxHistoryBytes bounds the frames held in memory (History + Window frames of the ensemble).
 const maxHistoryBytes = 16 << 30
 
@@ -119,6 +122,10 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("rollout: %d history and %d window frames of %d members × %v hold more than the %d GiB allowed",
 			c.History, c.Window, c.Members, c.FrameShape, maxHistoryBytes>>30)
 	}
+	if total := n * 4 * int64(c.Frames); total/int64(c.Frames) != n*4 || total > maxFileBytes {
+		return c, fmt.Errorf("rollout: %d frames of %d members × %v make a file of more than the %d TiB allowed",
+			c.Frames, c.Members, c.FrameShape, maxFileBytes>>40)
+	}
 	if want := c.History * c.frameLen(); len(c.Initial) != want {
 		return c, fmt.Errorf("rollout: Initial holds %d values, expected History·Members·frame = %d·%d·%d = %d",
 			len(c.Initial), c.History, c.Members, data.NumElements(c.FrameShape), want)
@@ -131,7 +138,7 @@ func (c Config) withDefaults() (Config, error) {
 
 // Run makes cfg.Frames frames with step, resuming from PartialPath(cfg.Path) when an earlier run with
 // the same configuration was interrupted. On any error (the step's, a non-finite value it produced, a
-// cancelled ctx, a failed write) it checkpoints the frames made before it, so that running again resumes
+// cancelled ctx, a panic inside the step, a failed write) it checkpoints the frames made before it, so that running again resumes
 // from there, and returns an error that names the frame.
 func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
 	t0 := time.Now()
@@ -159,7 +166,7 @@ func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
 			return res, f.stop(c, fmt.Errorf("rollout: stopped before frame %d: %w", f.done, err))
 		}
 		ts := time.Now()
-		out, err := step(ctx, h.frames(), f.done)
+		out, err := callStep(ctx, step, h.frames(), f.done)
 		res.StepTime += time.Since(ts)
 		if err != nil {
 			return res, f.stop(c, fmt.Errorf("rollout: step making frame %d: %w", f.done, err))
@@ -186,6 +193,17 @@ func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
 	err = f.commit(c)
 	res.Elapsed = time.Since(t0)
 	return res, err
+}
+
+// callStep calls step, returning a panic inside it (GoMLX reports shape errors that way) as an error, so
+// that the rollout still checkpoints the frames made before it.
+func callStep(ctx context.Context, step Step, history [][]float32, frame int) (out []float32, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return step(ctx, history, frame)
 }
 
 // check validates a step's output for frame and returns how many of its frames the rollout keeps.

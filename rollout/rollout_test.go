@@ -1,6 +1,7 @@
 package rollout_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -15,14 +16,20 @@ import (
 )
 
 // TestMatchesDirectLoop checks the file against the same recursion run in memory without the driver,
-// for one frame per call and for windows of 3 frames that do not divide the number of frames.
+// for one frame per call and for windows of 3 frames that do not divide the number of frames, and that the
+// progress goes to Config.Progress as log lines off a terminal.
 func TestMatchesDirectLoop(t *testing.T) {
 	for _, window := range []int{1, 3} {
 		a := ar2{members: 3, n: 5, window: window, seed: 7}
 		cfg := a.config(filepath.Join(t.TempDir(), "out.npy"), 10)
+		var log bytes.Buffer
+		cfg.Progress = &log
 		res, err := rollout.Run(context.Background(), cfg, a.step)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if !strings.Contains(log.String(), "10/10 frames (100%)") {
+			t.Fatalf("progress log %q lacks the last line", log.String())
 		}
 		if res.Made != 10 || res.Resumed != 0 {
 			t.Fatalf("window %d: made %d, resumed %d; want 10, 0", window, res.Made, res.Resumed)
@@ -138,6 +145,10 @@ func TestRefusesOtherRun(t *testing.T) {
 	if _, err := rollout.Run(context.Background(), cfg, fail); err == nil || !strings.Contains(err.Error(), "frame 0: boom") {
 		t.Fatalf("error %v, want the step's, naming frame 0", err)
 	}
+	panics := func(_ context.Context, _ [][]float32, frame int) ([]float32, error) { panic("shape mismatch") }
+	if _, err := rollout.Run(context.Background(), cfg, panics); err == nil || !strings.Contains(err.Error(), "frame 0: panic: shape mismatch") {
+		t.Fatalf("error %v, want the step's panic, naming frame 0", err)
+	}
 	other := cfg
 	other.Identity = "another model"
 	if _, err := rollout.Run(context.Background(), other, a.step); err == nil || !strings.Contains(err.Error(), `identity "ar2"`) {
@@ -180,6 +191,7 @@ func TestValidation(t *testing.T) {
 		{"window", func(c *rollout.Config) { c.Window = -2 }, "Window must be ≥ 1, got -2"},
 		{"shape", func(c *rollout.Config) { c.FrameShape = []int{1, 0} }, "dimension < 1"},
 		{"huge", func(c *rollout.Config) { c.FrameShape = []int{1 << 20, 1 << 20, 1 << 20} }, "GiB allowed"},
+		{"long", func(c *rollout.Config) { c.Frames = 1 << 55 }, "TiB allowed"},
 		{"initial size", func(c *rollout.Config) { c.Initial = c.Initial[1:] }, "Initial holds 11 values, expected"},
 		{"initial NaN", func(c *rollout.Config) { c.Initial = slices.Clone(c.Initial); c.Initial[8] = float32(math.Inf(1)) }, "Initial frame 1 holds +Inf at index 2"},
 		{"no folder", func(c *rollout.Config) { c.Path = filepath.Join(dir, "missing", "x.npy") }, "does not exist"},
