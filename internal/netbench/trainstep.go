@@ -1,7 +1,7 @@
 // Package netbench times training steps of tidal's networks against the machine's matmul rate at the
 // same shapes (the floor), and against the PyTorch reference of the same network
 // (scripts/torch_trainstep.py), for `tidal bench train-step`. Its pieces are general: PeakMatMulRate,
-// NewTrainStep (an AdamW step of any nets.UNet on fixed inputs) and the floor of convbench's matmul
+// NewTrainStep (an AdamW step of any network on fixed inputs) and the floor of convbench's matmul
 // reference serve other networks' benchmarks too.
 package netbench
 
@@ -12,6 +12,7 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
@@ -166,7 +167,7 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 		return r, err
 	}
 	r.Params, r.FLOPs = u.NumParams(), u.FLOPs(c.Batch, c.Size, c.Size)
-	step, err := NewTrainStep(b, u, c.Batch, c.Size, c.Size)
+	step, err := UNetTrainStep(b, u, c.Batch, c.Size, c.Size)
 	if err != nil {
 		return r, err
 	}
@@ -203,27 +204,37 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	return r, nil
 }
 
-// NewTrainStep builds the benchmark's training step (see Measure) of u for B images of H×W pixels: an
-// AdamW step on fixed random inputs, for benchmarks and profiles; each call returns the loss. The first
-// Run compiles it and initialises the variables.
-func NewTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*convbench.Step, error) {
-	c := u.Config()
-	if c.OutChannels > c.InChannels {
-		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
-	}
+// Net is a network as the diffusion packages take it (dydiff.Net, edm.Net, nets.UNet.Apply): x and the
+// noise level, plus conditioning inputs, to a prediction shaped like the target.
+type Net func(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node
+
+// NewTrainStep builds a training step of net on fixed inputs, for benchmarks and profiles: the denoising
+// regression loss = mean((net(x, noiseLevel, cond) − target)²), then AdamW (GoMLX's optimizer, learning
+// rate 1e-4, weight decay 0.01) on every variable. Each call returns the loss. The first Run compiles it
+// and initialises the variables.
+func NewTrainStep(b compute.Backend, net Net, x, noiseLevel, cond, target *tensors.Tensor) (*convbench.Step, error) {
 	adamW := optimizer.Adam().LearningRate(1e-4).WeightDecay(0.01).Done()
 	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x, noise, cond, target *Node) *Node {
-		pred := u.Apply(scope, x, noise, []*Node{cond})
-		loss := ReduceAllMean(Square(Sub(pred, target)))
+		loss := ReduceAllMean(Square(Sub(net(scope, x, noise, []*Node{cond}), target)))
 		adamW.UpdateGraph(scope, x.Graph(), loss)
 		return loss
 	})
 	if err != nil {
 		return nil, err
 	}
+	return convbench.Timed(exec.Call, exec.Finalize, x, noiseLevel, cond, target), nil
+}
+
+// UNetTrainStep is the benchmark's training step (see Measure) of u for B images of H×W pixels: the
+// first OutChannels input channels are x, the others the conditioning, all filled by convbench.Tensor.
+func UNetTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*convbench.Step, error) {
+	c := u.Config()
+	if c.OutChannels > c.InChannels {
+		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
+	}
 	fill := convbench.Tensor
 	out, in := c.OutChannels, c.InChannels
-	return convbench.Timed(exec.Call, exec.Finalize, fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)), nil
+	return NewTrainStep(b, u.Apply, fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W))
 }
 
 // WriteTable writes one line per result: step time, FLOPs, matmul rate, floor and

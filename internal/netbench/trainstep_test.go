@@ -4,8 +4,13 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/convbench"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 var goBackend = tensortest.Backend
@@ -19,7 +24,7 @@ func BenchmarkTrainStep(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			step, err := NewTrainStep(goBackend(b), u, c.Batch, c.Size, c.Size)
+			step, err := UNetTrainStep(goBackend(b), u, c.Batch, c.Size, c.Size)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -68,7 +73,7 @@ func abs(x float64) float64 { return max(x, -x) }
 func TestTrainStepLearns(t *testing.T) {
 	c := Config(8)
 	u, _ := nets.New(c)
-	step, err := NewTrainStep(goBackend(t), u, 2, 16, 16)
+	step, err := UNetTrainStep(goBackend(t), u, 2, 16, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,4 +94,31 @@ func TestTrainStepLearns(t *testing.T) {
 		t.Errorf("loss %g after 20 steps, %g at the first", last, first)
 	}
 	t.Logf("loss %g -> %g", first, last)
+}
+
+// TestNewTrainStepTakesAnyNet trains a network that is not a UNet (one convolution of x and the
+// conditioning concatenated) with NewTrainStep, toward a target it can fit exactly (x itself): its loss
+// falls.
+func TestNewTrainStepTakesAnyNet(t *testing.T) {
+	net := func(scope *model.Scope, x, _ *Node, cond []*Node) *Node {
+		return nn.Conv(scope, nn.ConcatChannels(x, cond[0])).Channels(1).KernelSize(1).Done()
+	}
+	x := convbench.Tensor(1, 2, 1, 8, 8)
+	step, err := NewTrainStep(goBackend(t), net, x, convbench.Tensor(2, 2), convbench.Tensor(3, 2, 2, 8, 8), x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer step.Finalize()
+	var losses []float32
+	for range 30 {
+		outs, err := step.Call()
+		if err != nil {
+			t.Fatal(err)
+		}
+		losses = append(losses, outs[0].Value().(float32))
+		outs[0].FinalizeAll()
+	}
+	if !(losses[29] < losses[0]) {
+		t.Fatalf("loss %g after 30 steps, %g at the first", losses[29], losses[0])
+	}
 }
