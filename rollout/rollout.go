@@ -70,7 +70,7 @@ type Result struct {
 	Resumed int
 	// Made is the number of frames this run made.
 	Made int
-	// Elapsed is this run's wall time, from the call of Run to the final rename.
+	// Elapsed is this run's wall time, from the call of Run to its return (after the final rename).
 	Elapsed time.Duration
 	// StepTime is the part of Elapsed spent inside the step function.
 	StepTime time.Duration
@@ -137,11 +137,13 @@ func (c Config) withDefaults() (Config, error) {
 }
 
 // Run makes cfg.Frames frames with step, resuming from PartialPath(cfg.Path) when an earlier run with
-// the same configuration was interrupted. On any error (the step's, a non-finite value it produced, a
-// cancelled ctx, a panic inside the step, a failed write) it checkpoints the frames made before it, so that running again resumes
-// from there, and returns an error that names the frame.
-func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
+// the same configuration was interrupted. On any error (the step's, a panic inside it, a non-finite
+// value it produced, a cancelled ctx, a failed write) it checkpoints the frames made before it, so that
+// running again resumes from there, and returns an error that names the frame. The Result is filled in
+// either way.
+func Run(ctx context.Context, cfg Config, step Step) (res Result, err error) {
 	t0 := time.Now()
+	defer func() { res.Elapsed = time.Since(t0) }()
 	c, err := cfg.withDefaults()
 	if err != nil {
 		return Result{}, err
@@ -158,7 +160,7 @@ func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Resumed: f.done}
+	res.Resumed = f.done
 	bar := progress.New(c.Progress, progress.Lines, c.Frames, f.done, "rollout "+c.Path, "frames")
 	lastSync := time.Now()
 	for f.done < c.Frames {
@@ -190,9 +192,7 @@ func Run(ctx context.Context, cfg Config, step Step) (Result, error) {
 		}
 	}
 	bar.Finish()
-	err = f.commit(c)
-	res.Elapsed = time.Since(t0)
-	return res, err
+	return res, f.commit(c)
 }
 
 // callStep calls step, returning a panic inside it (GoMLX reports shape errors that way) as an error, so
