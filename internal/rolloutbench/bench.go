@@ -11,6 +11,7 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/rollout"
 )
@@ -35,6 +36,7 @@ type Report struct {
 	Reference time.Duration // the step called Frames times in a plain loop, nothing written
 	Rollout   time.Duration // rollout.Run of Frames frames, file and final rename included
 	InSteps   time.Duration // the part of Rollout spent inside the step
+	Driver    time.Duration // the driver's own time per frame, with a step that costs nothing
 }
 
 // Ratio is Rollout over Reference: what the driver costs against the bare step calls, measured in the
@@ -95,7 +97,25 @@ func Measure(b compute.Backend, opt Options, w io.Writer) (Report, error) {
 	row("  of which inside the step", rep.InSteps)
 	fmt.Fprintf(w, "rollout / bare loop: %.4f×; driver time beyond its step calls: %+.2f%% of them (medians of %d)\n",
 		rep.Ratio(), 100*rep.Overhead(), opt.Repeats)
+	cfg.Path = filepath.Join(dir, "driver.npy")
+	if rep.Driver, err = driverAlone(cfg, 10*opt.Frames); err != nil {
+		return rep, err
+	}
+	fmt.Fprintf(w, "driver alone (a step returning a stored frame, %d frames): %.1f µs a frame, %.0f MB/s to disk\n",
+		10*opt.Frames, float64(rep.Driver.Nanoseconds())/1e3, float64(4*n)/rep.Driver.Seconds()/1e6)
 	return rep, nil
+}
+
+// driverAlone is the time per frame of rollout.Run with a step that costs nothing: it returns the same
+// stored frame every time.
+func driverAlone(cfg rollout.Config, frames int) (time.Duration, error) {
+	cfg.Frames = frames
+	frame := make([]float32, cfg.Members*data.NumElements(cfg.FrameShape))
+	res, err := rollout.Run(context.Background(), cfg, func(context.Context, [][]float32, int) ([]float32, error) { return frame, nil })
+	if err != nil {
+		return 0, err
+	}
+	return (res.Elapsed - res.StepTime) / time.Duration(frames), nil
 }
 
 // bareLoop calls the step for frames frames, keeping the last k in a slice and writing nothing.

@@ -17,10 +17,10 @@ func TestMeasure(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.InSteps <= 0 || rep.Rollout < rep.InSteps || rep.Reference <= 0 {
+	if rep.InSteps <= 0 || rep.Rollout < rep.InSteps || rep.Reference <= 0 || rep.Driver <= 0 {
 		t.Fatalf("inconsistent report %+v", rep)
 	}
-	if !strings.Contains(buf.String(), "rollout / bare loop:") {
+	if !strings.Contains(buf.String(), "rollout / bare loop:") || !strings.Contains(buf.String(), "driver alone") {
 		t.Fatalf("unexpected output:\n%s", buf.String())
 	}
 	if _, err := Measure(tensortest.Backend(t), Options{Step: opt.Step}, &buf); err == nil {
