@@ -85,6 +85,8 @@ func Measure(b compute.Backend, opt Options, w io.Writer) (Report, error) {
 			return Report{}, err
 		}
 		roll, in = append(roll, res.Elapsed), append(in, res.StepTime)
+		fmt.Fprintf(w, "  repeat %d: bare loop %.1f ms, rollout %.1f ms (%.1f ms in the step)\n", r+1,
+			float64(d.Microseconds())/1e3, float64(res.Elapsed.Microseconds())/1e3, float64(res.StepTime.Microseconds())/1e3)
 		os.Remove(cfg.Path)
 	}
 	rep := Report{Reference: benchenv.Median(ref), Rollout: benchenv.Median(roll), InSteps: benchenv.Median(in)}
