@@ -15,7 +15,7 @@ type ACFOptions struct {
 	Season []int
 }
 
-// ACF is the autocorrelation function of a rollout frames [T, field...] (spec guided-idm.md §7 eq. 19):
+// ACF is the autocorrelation function of a rollout frames [T, field...] (Hess et al. 2025, App. D, eq. 19):
 // each point's series is (seasonally adjusted and) standardised, x̃ = (x − x̄)/σ with the mean and population
 // standard deviation over time, and
 //

@@ -30,7 +30,7 @@ func (e EventOptions) fssPooling() Pooling {
 	return Pooling{Kind: "avg", Size: e.Window, Stride: max(1, e.Stride), Pad: e.Window / 2}
 }
 
-// CSI is the critical success index of events x ≥ threshold (spec dydiff.md §8.1, per_grid_cell_csi):
+// CSI is the critical success index of events x ≥ threshold (Guo et al. 2025's evaluation code, per_grid_cell_csi):
 //
 //	CSI_l = TP / (TP + FP + FN)
 //

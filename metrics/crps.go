@@ -15,7 +15,7 @@ import (
 type Estimator int
 
 const (
-	// Empirical is the CRPS of the ensemble's empirical distribution (spec guided-idm.md §7 eq. 21;
+	// Empirical is the CRPS of the ensemble's empirical distribution (Hess et al. 2025, App. D, eq. 21;
 	// properscoring's crps_ensemble; scoringrules' "nrg"):
 	//
 	//	CRPS = (1/M) Σ_i |x_i − y| − 1/(2M²) Σ_i Σ_j |x_i − x_j|
@@ -30,8 +30,8 @@ const (
 	// Its expectation over ensembles of M independent members equals the CRPS of their distribution for every
 	// M ≥ 2. It needs at least 2 members.
 	Fair
-	// PWM is the probability-weighted-moment form of the DyDiff evaluation code (spec dydiff.md §8.1,
-	// CRPS_PWM), with β0 = (1/M) Σ_k x_(k) and β1 = Σ_k k x_(k) / (M(M−1)):
+	// PWM is the probability-weighted-moment form of the DyDiff evaluation code (Guo et al. 2025's
+	// CRPS_PWM; docs/METRICS.md), with β0 = (1/M) Σ_k x_(k) and β1 = Σ_k k x_(k) / (M(M−1)):
 	//
 	//	CRPS = (1/M) Σ_i |x_i − y| + β0 − 2 β1
 	//
@@ -94,7 +94,8 @@ type CRPSOptions struct {
 	// CRPS). Weights must then be nil.
 	Pool *Pooling
 	// NonNegativeTruthOnly averages only over points whose truth is ≥ 0 (with pooling: whose window holds
-	// no negative truth value), reproducing the DyDiff evaluation's mask (spec dydiff.md §8.1 and §9.10).
+	// no negative truth value), reproducing the DyDiff evaluation's mask (Guo et al. 2025's
+	// evaluation code; docs/METRICS.md).
 	// Off by default: it drops about half the points of a signed field. Cases and leads where no point
 	// qualifies are left out of the mean.
 	NonNegativeTruthOnly bool

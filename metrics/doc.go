@@ -4,7 +4,8 @@
 // time-consistency diagnostics of long rollouts (ACF, Hovmöller W1, spatial-mean drift, isotropic spectrum).
 //
 // Every metric states its formula in its doc comment; docs/METRICS.md collects them. The formulas follow
-// the DyDiff evaluation (spec dydiff.md §8.1) and the guided image-diffusion paper (spec guided-idm.md §7).
+// the DyDiff evaluation code (Guo et al. 2025) and the guided image-diffusion paper (Hess et al. 2025,
+// App. D).
 //
 // Forecast arrays are read through a [Fields] view: by default a forecast is laid out
 // [cases, members, lead, field...] and its truth [cases, lead, field...], where field is any shape (for

@@ -4,7 +4,7 @@ import "fmt"
 
 // SpatialMean returns the weighted mean of each of the nt frames of a rollout [T, field...]:
 // m_n = (1/P) Σ_p w_p x_p^n with w of mean 1 (nil: unweighted), the series whose drift shows bias building
-// up over a long rollout (spec guided-idm.md §7, global-mean drift).
+// up over a long rollout (Hess et al. 2025, App. D, global-mean drift).
 func SpatialMean[T Float](frames []T, nt int, weights []float64) ([]float64, error) {
 	if nt < 1 || len(frames)%nt != 0 {
 		return nil, fmt.Errorf("spatial mean: %d values are not %d frames", len(frames), nt)

@@ -19,7 +19,7 @@ func CentreColumns(w int) HovmollerBand {
 }
 
 // Hovmoller returns the Hovmöller diagram of a rollout of nt frames of h×w images: one row per frame, the
-// band mean along the band's axis (spec guided-idm.md §7 eq. 20).
+// band mean along the band's axis (Hess et al. 2025, App. D, eq. 20).
 func Hovmoller[T Float](frames []T, nt, h, w int, band HovmollerBand) ([][]float64, error) {
 	if len(frames) != nt*h*w {
 		return nil, fmt.Errorf("Hovmöller: %d values are not %d frames of %d×%d", len(frames), nt, h, w)
@@ -59,8 +59,8 @@ func Hovmoller[T Float](frames []T, nt, h, w int, band HovmollerBand) ([][]float
 	return rows, nil
 }
 
-// HovmollerW1 returns the Wasserstein-1 distance between each pair of consecutive Hovmöller rows (spec
-// guided-idm.md §7 eq. 20): each row is taken in absolute value and normalised to sum 1, F_p and F_q are the
+// HovmollerW1 returns the Wasserstein-1 distance between each pair of consecutive Hovmöller rows (Hess
+// et al. 2025, App. D, eq. 20): each row is taken in absolute value and normalised to sum 1, F_p and F_q are the
 // cumulative sums of rows p and p+1 along the row (length K), and
 //
 //	W1 = (1/K) Σ_i |F_p(i) − F_q(i)|

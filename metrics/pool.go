@@ -16,7 +16,7 @@ type Pooling struct {
 	Pad    int    // padding on each side, cells
 }
 
-// CRPSPooling is the pooling of DyDiff's pooled CRPS (spec dydiff.md §8.1): windows of size k moved by
+// CRPSPooling is the pooling of DyDiff's pooled CRPS (Guo et al. 2025's evaluation code; docs/METRICS.md): windows of size k moved by
 // (k+2)/4 (integer division), no padding.
 func CRPSPooling(kind string, k int) Pooling {
 	return Pooling{Kind: kind, Size: k, Stride: (k + 2) / 4}

@@ -6,7 +6,7 @@ import (
 )
 
 // RMSE returns, per lead, the root-mean-square error of the ensemble mean x̄ (the forecast itself when
-// M = 1), weighted by the point weights w_p (mean 1; latitude weights in spec guided-idm.md §7 eq. 17), with
+// M = 1), weighted by the point weights w_p (mean 1; latitude weights in Hess et al. 2025, App. D, eq. 17), with
 // the square root taken per case and then averaged over the C cases:
 //
 //	RMSE_l = (1/C) Σ_c √( (1/P) Σ_p w_p (y_{c,l,p} − x̄_{c,l,p})² )
@@ -36,7 +36,7 @@ type Bias struct {
 	MeanAbs []float64   // (1/P) Σ_p w_p |Maps[l][p]| ("mean absolute bias")
 }
 
-// BiasMaps returns the bias map of every lead (spec guided-idm.md §7 eq. 18), with the paper's sign:
+// BiasMaps returns the bias map of every lead (Hess et al. 2025, App. D, eq. 18), with the paper's sign:
 //
 //	Bias_{l,p} = (1/C) Σ_c (y_{c,l,p} − x̄_{c,l,p})
 //

@@ -34,7 +34,7 @@ type Diagnostics struct {
 }
 
 // RolloutReport compares the time-consistency diagnostics of a forecast rollout with the truth's
-// (spec guided-idm.md §7: ACF, Hovmöller W1, drift) plus the isotropic spectrum.
+// (Hess et al. 2025, App. D: ACF, Hovmöller W1, drift) plus the isotropic spectrum.
 type RolloutReport struct {
 	Frames   [2]int      `json:"frames"` // forecast, truth
 	Image    [2]int      `json:"image"`  // H, W

@@ -5,7 +5,7 @@ import (
 	"math"
 )
 
-// SpreadSkill holds the calibration scores of an ensemble, per lead (spec guided-idm.md §7 eqs. 22–24).
+// SpreadSkill holds the calibration scores of an ensemble, per lead (Hess et al. 2025, App. D, eqs. 22–24).
 type SpreadSkill struct {
 	Spread []float64 // ensemble spread
 	Skill  []float64 // RMSE of the ensemble mean

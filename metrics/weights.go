@@ -5,8 +5,8 @@ import (
 	"math"
 )
 
-// LatitudeWeights returns w(k) = cos(lat_k) / mean_i cos(lat_i) for latitudes in degrees (spec guided-idm.md
-// §7): the area weight of each grid row, normalised to mean 1 so that unweighted scores are unchanged.
+// LatitudeWeights returns w(k) = cos(lat_k) / mean_i cos(lat_i) for latitudes in degrees (Hess et al. 2025,
+// App. D): the area weight of each grid row, normalised to mean 1 so that unweighted scores are unchanged.
 func LatitudeWeights(latDegrees []float64) ([]float64, error) {
 	w := make([]float64, len(latDegrees))
 	for i, lat := range latDegrees {

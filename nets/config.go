@@ -15,8 +15,8 @@ const (
 	// after its first convolution (DDPM++ / EDM's SongUNet, adaptive_scale=False).
 	AddEmbedding Embedding = iota
 	// ScaleShift modulates the second group norm: GN(h)·(1 + scale) + shift, with scale and shift a
-	// projection of the embedding (ADM's use_scale_shift_norm, the discriminator encoder of the
-	// guided-diffusion spec §3).
+	// projection of the embedding (ADM's use_scale_shift_norm, the discriminator encoder of
+	// Hess et al. 2025, App. B.2).
 	ScaleShift
 )
 
@@ -43,7 +43,7 @@ type Config struct {
 	// Channels is the base (model) width: level l has Channels·Mults[l] channels. Default 64.
 	Channels int
 	// Mults are the channel multipliers, one per resolution level; level l works at 1/2^l of the
-	// input size. Default (1, 2, 2), the paper's (guided-idm spec §2, Tab. 1).
+	// input size. Default (1, 2, 2), the paper's (Hess et al. 2025, App. A, Tab. 1).
 	Mults []int
 	// Blocks is the number of residual blocks per level in the encoder (the decoder has Blocks+1).
 	// Default 2.
@@ -61,12 +61,12 @@ type Config struct {
 	// GNEpsilon is added to the group-norm variance. Default 1e-6 (SongUNet).
 	GNEpsilon float64
 	// PadH and PadW are the padding of every 3×3 convolution along height and width: nn.Zero
-	// (default) or nn.Periodic (the vorticity fields of the guided-idm spec §2 are periodic on both
+	// (default) or nn.Periodic (the vorticity fields of Hess et al. 2025, App. C.1, are periodic on both
 	// axes, ERA5 on longitude only).
 	PadH, PadW nn.Padding
 	// Dropout is the dropout rate before each block's second convolution, active only while the
 	// scope is training (scope.SetTraining). Default 0. EDM's DDPM++ uses 0.10–0.13; the paper's
-	// value is UNCONFIRMED (guided-idm spec §2).
+	// value is UNCONFIRMED (Hess et al. 2025, App. A; docs/NETS.md).
 	Dropout float64
 	// Embedding is how blocks take the noise embedding: AddEmbedding (default) or ScaleShift.
 	Embedding Embedding

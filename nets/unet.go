@@ -11,8 +11,8 @@ import (
 )
 
 // UNet is tidal's denoiser network: a UNet of residual blocks with a noise-level embedding, in the
-// DDPM++ / ADM family (guided-idm spec §2; DyDiff spec §7 feeds it frames and conditioning as
-// channels, §5). Create it with New; UNet.Apply builds it into a graph.
+// DDPM++ / ADM family (Hess et al. 2025, App. A; Guo et al. 2025 feed it frames and conditioning as
+// channels, docs/NETS.md). Create it with New; UNet.Apply builds it into a graph.
 //
 // Layout, for L = len(Mults) levels with c_l = Channels·Mults[l] channels at 1/2^l of the input size:
 //

@@ -9,7 +9,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/nn"
+	"github.com/tidal-forecast/tidal/internal/convbench"
 )
 
 func init() {
@@ -38,7 +38,7 @@ reported. The default cases take about a minute, the native convolution most of 
 			if name != backend.Go {
 				return fmt.Errorf("bench conv measures the pure-Go backend; --backend %q is not supported here", name)
 			}
-			opt := nn.ConvBenchOptions{MinTime: minTime}
+			opt := convbench.Options{MinTime: minTime}
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, time.Second)
@@ -48,7 +48,7 @@ reported. The default cases take about a minute, the native convolution most of 
 			}
 			for _, s := range sizes {
 				for _, c := range channels {
-					opt.Cases = append(opt.Cases, nn.ConvBenchCase{Batch: batch, Size: s, Channels: c})
+					opt.Cases = append(opt.Cases, convbench.Case{Batch: batch, Size: s, Channels: c})
 				}
 			}
 			be, err := backend.New(backend.Go)
@@ -60,12 +60,12 @@ reported. The default cases take about a minute, the native convolution most of 
 			fmt.Fprintf(out, "tidal bench conv: %s, GOMAXPROCS=%d\n", be.Description(), runtime.GOMAXPROCS(0))
 			fmt.Fprintf(out, "load average before: %s\n", benchenv.LoadAverage())
 			opt.Log = out
-			results, err := nn.BenchConvTraining(be, opt)
+			results, err := convbench.Measure(be, opt)
 			if err != nil {
 				return err
 			}
 			fmt.Fprintf(out, "load average after:  %s\n\n", benchenv.LoadAverage())
-			return nn.WriteConvBenchTable(out, results)
+			return convbench.WriteTable(out, results)
 		},
 	}
 	f := cmd.Flags()

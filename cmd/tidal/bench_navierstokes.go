@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/internal/nsbench"
 	"github.com/tidal-forecast/tidal/internal/pyref"
-	"github.com/tidal-forecast/tidal/sim/navierstokes"
 )
 
 func init() {
@@ -45,7 +45,7 @@ faster NumPy form over the faster Go run.`,
 			for _, n := range ns {
 				k := steps
 				if k <= 0 {
-					k = navierstokes.BenchSteps(n)
+					k = nsbench.DefaultSteps(n)
 				}
 				best := map[string]time.Duration{}
 				keep := func(name string, d time.Duration, err error) error {
@@ -58,11 +58,11 @@ faster NumPy form over the faster Go run.`,
 					return nil
 				}
 				for r := 0; r < repeats; r++ {
-					d, err := navierstokes.TimeStep(n, k, 1)
+					d, err := nsbench.TimeStep(n, k, 1)
 					if err := keep("go1", d, err); err != nil {
 						return err
 					}
-					d, err = navierstokes.TimeStep(n, k, runtime.GOMAXPROCS(0))
+					d, err = nsbench.TimeStep(n, k, runtime.GOMAXPROCS(0))
 					if err := keep("goall", d, err); err != nil {
 						return err
 					}
@@ -70,7 +70,7 @@ faster NumPy form over the faster Go run.`,
 						continue
 					}
 					for _, form := range []string{"flux", "basdevant"} {
-						d, err := navierstokes.TimeNumPy(python, n, k, form)
+						d, err := nsbench.TimeNumPy(python, n, k, form)
 						if err := keep(form, d, err); err != nil {
 							return err
 						}

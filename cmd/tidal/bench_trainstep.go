@@ -14,8 +14,8 @@ import (
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/internal/netbench"
 	"github.com/tidal-forecast/tidal/internal/pyref"
-	"github.com/tidal-forecast/tidal/nets"
 )
 
 func init() {
@@ -35,7 +35,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "train-step",
 		Short: "Time a UNet AdamW training step against the machine's matmul floor",
-		Long: `train-step builds tidal's denoiser UNet (nets.BenchConfig: 3 channels in, 1 out, channel
+		Long: `train-step builds tidal's denoiser UNet (netbench.Config: 3 channels in, 1 out, channel
 multipliers 1,2,2, 2 residual blocks per level, attention in the middle) and times AdamW training
 steps on the pure-Go backend (with --backend cuda, on the GPU through XLA, with GoMLX's native
 convolution; the CPU-only flags are then ignored). In alternation with the steps it times the matmul reference: the three
@@ -56,7 +56,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			if err != nil {
 				return err
 			}
-			opt := nets.TrainBenchOptions{MinTime: minTime, Branches: branches}
+			opt := netbench.Options{MinTime: minTime, Branches: branches}
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, 2*time.Second)
@@ -75,7 +75,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			}
 			for _, s := range sizes {
 				for _, c := range channels {
-					opt.Cases = append(opt.Cases, nets.TrainBenchCase{Batch: batch, Size: s, Channels: c})
+					opt.Cases = append(opt.Cases, netbench.Case{Batch: batch, Size: s, Channels: c})
 				}
 			}
 			out := cmd.OutOrStdout()
@@ -112,13 +112,13 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 				}
 				fmt.Fprintf(out, "tidal bench train-step: %s, %s\n", be.Description(), benchenv.Describe())
 				opt.Log = out
-				results, err := nets.BenchTrainStep(be, opt)
+				results, err := netbench.Measure(be, opt)
 				be.Finalize()
 				if err != nil {
 					return err
 				}
 				fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
-				if err := nets.WriteTrainBenchTable(out, results); err != nil {
+				if err := netbench.WriteTable(out, results); err != nil {
 					return err
 				}
 				fmt.Fprintln(out)
@@ -147,21 +147,21 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 }
 
 // compareTorch runs the PyTorch reference at the same cases and threads and prints the ratios.
-func compareTorch(out io.Writer, script string, threads int, results []nets.TrainBenchResult) error {
+func compareTorch(out io.Writer, script string, threads int, results []netbench.Result) error {
 	py, err := pyref.Find("torch")
 	if err != nil {
 		return fmt.Errorf("--torch: %w", err)
 	}
-	cases := make([]nets.TrainBenchCase, len(results))
+	cases := make([]netbench.Case, len(results))
 	for i, r := range results {
 		cases[i] = r.Case
 	}
-	header, torchRes, err := nets.RunTorchReference(py, script, threads, 5, cases)
+	header, torchRes, err := netbench.RunTorch(py, script, threads, 5, cases)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "PyTorch reference (%s): %s\n", script, header)
-	if err := nets.WriteTorchComparison(out, results, torchRes); err != nil {
+	if err := netbench.WriteTorchComparison(out, results, torchRes); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
@@ -171,7 +171,7 @@ func compareTorch(out io.Writer, script string, threads int, results []nets.Trai
 // benchTrainStepOn times the training steps on an accelerator backend ("cuda"): the same network and
 // steps, with GoMLX's native convolution, and the matmul reference timed on the same device. --threads,
 // --branches, --go-config and --torch concern the CPU and are ignored there.
-func benchTrainStepOn(out io.Writer, name string, opt nets.TrainBenchOptions) error {
+func benchTrainStepOn(out io.Writer, name string, opt netbench.Options) error {
 	be, err := backend.New(name)
 	if err != nil {
 		return err
@@ -179,10 +179,10 @@ func benchTrainStepOn(out io.Writer, name string, opt nets.TrainBenchOptions) er
 	defer be.Finalize()
 	fmt.Fprintf(out, "tidal bench train-step: %s backend, %s\n", name, be.Description())
 	opt.Log, opt.Branches = out, 1
-	results, err := nets.BenchTrainStep(be, opt)
+	results, err := netbench.Measure(be, opt)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintln(out)
-	return nets.WriteTrainBenchTable(out, results)
+	return netbench.WriteTable(out, results)
 }

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/internal/netbench"
 )
 
 // TestBenchTrainStepRuns runs the training-step benchmark on a tiny case at 1 thread, with a CPU
@@ -46,8 +46,8 @@ func TestBenchTrainStepRejectsBadFlags(t *testing.T) {
 // is exercised by the tests.
 func TestBenchTrainStepOnAnotherBackend(t *testing.T) {
 	var out strings.Builder
-	opt := nets.TrainBenchOptions{MinTime: time.Millisecond, MinSteps: 1, Warmup: 1,
-		Cases: []nets.TrainBenchCase{{Batch: 2, Size: 16, Channels: 8}}}
+	opt := netbench.Options{MinTime: time.Millisecond, MinSteps: 1, Warmup: 1,
+		Cases: []netbench.Case{{Batch: 2, Size: 16, Channels: 8}}}
 	if err := benchTrainStepOn(&out, backend.Go, opt); err != nil {
 		t.Fatal(err)
 	}

@@ -3,14 +3,13 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/internal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
@@ -47,7 +46,7 @@ func newNavierStokesCmd() *cobra.Command {
   ∂ζ/∂t + u·∇ζ = F − μζ − ν(−∇²)^nν ζ,
 
 pseudo-spectrally with 2/3-rule dealiasing and the ETDRK4 stepper, forced white-in-time on a ring of
-wavenumbers around k_f at energy injection rate ε (guided-idm spec §6.1; docs/NAVIER_STOKES.md). It starts
+wavenumbers around k_f at energy injection rate ε (Hess et al. 2025, App. C.1; docs/NAVIER_STOKES.md). It starts
 from rest, discards --spinup steps, then saves a frame every --save-every steps to FILE.npy as
 [frames, channels, N, N] float32 (channels ζ, or ζ, u, v with --velocity; x is the last axis), with every
 parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the paper's.`,
@@ -71,10 +70,14 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			bar := newProgress(cmd.ErrOrStderr(), quiet, o.TotalSteps(), fmt.Sprintf("navier-stokes %d²", o.N))
+			var log io.Writer
+			if !quiet {
+				log = cmd.ErrOrStderr()
+			}
+			bar := progress.New(log, progress.BarOnly, o.TotalSteps(), 0, fmt.Sprintf("navier-stokes %d²", o.N), "steps")
 			start := time.Now()
-			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.set(done) })
-			bar.finish()
+			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.Set(done) })
+			bar.Finish()
 			if err != nil {
 				return err
 			}
@@ -95,7 +98,7 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the forcing noise")
 	f.IntVar(&o.Spinup, "spinup", o.Spinup, "solver steps run from rest and discarded before frame 0 (≥ 6000 reaches steady energy at dt 0.005)")
 	f.IntVar(&o.SaveEvery, "save-every", o.SaveEvery, "solver steps between saved frames")
-	f.StringVar(&nu, "nu", "2e-7", `hyperviscosity ν (the paper's, for 256²), or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (use it on smaller grids)`)
+	f.StringVar(&nu, "nu", "auto", `hyperviscosity ν, or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (2e-7 at 256², larger on coarser grids, where 2e-7 lets enstrophy pile up at the cutoff)`)
 	f.IntVar(&o.NuOrder, "nu-order", o.NuOrder, "viscosity order nν: dissipation ν|k|^(2nν) (1 = ordinary viscosity)")
 	f.Float64Var(&o.Mu, "drag", o.Mu, "linear drag μ (1/time)")
 	f.Float64Var(&o.Kf, "kf", o.Kf, "forcing wavenumber k_f (modes per 2π)")
@@ -171,40 +174,4 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
 	f.StringVar(&split, "split", "", splitHelp)
 	return cmd
-}
-
-// progress is a progress bar on a terminal, or nothing.
-type progress struct{ bar *progressbar.ProgressBar }
-
-// newProgress draws a bar of total steps on w when w is a terminal and quiet is false.
-func newProgress(w io.Writer, quiet bool, total int, what string) progress {
-	f, ok := w.(*os.File)
-	if quiet || !ok || total <= 0 {
-		return progress{}
-	}
-	if st, err := f.Stat(); err != nil || st.Mode()&os.ModeCharDevice == 0 {
-		return progress{}
-	}
-	return progress{progressbar.NewOptions(total,
-		progressbar.OptionSetWriter(w),
-		progressbar.OptionSetDescription(what),
-		progressbar.OptionShowCount(),
-		progressbar.OptionShowIts(),
-		progressbar.OptionSetItsString("steps"),
-		progressbar.OptionThrottle(100*time.Millisecond),
-		progressbar.OptionSetPredictTime(true),
-		progressbar.OptionClearOnFinish(),
-	)}
-}
-
-func (p progress) set(done int) {
-	if p.bar != nil {
-		_ = p.bar.Set(done)
-	}
-}
-
-func (p progress) finish() {
-	if p.bar != nil {
-		_ = p.bar.Finish()
-	}
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -12,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/sim/navierstokes"
 )
 
 // runData runs the CLI in-process. Flags keep their values between in-process runs, so every flag of
@@ -103,5 +106,40 @@ func TestDataWavesSplit(t *testing.T) {
 	a, err := data.ReadNPY(filepath.Join(dir, "w_train.npy"))
 	if err != nil || !reflect.DeepEqual(a.Shape, []int{8, 1, 8, 8}) {
 		t.Fatalf("train part: %v %v", a, err)
+	}
+}
+
+// TestDataNavierStokesNuDefault: ν is "auto" by default (AutoNu of the grid, recorded in the sidecar), the
+// paper's 2e-7 at 256², and a number given with --nu is used as is.
+func TestDataNavierStokesNuDefault(t *testing.T) {
+	if got := navierstokes.AutoNu(256, 2); math.Abs(got/navierstokes.PaperNu-1) > 1e-15 {
+		t.Fatalf("auto ν at 256² = %g, want the paper's %g", got, navierstokes.PaperNu)
+	}
+	for _, tc := range []struct {
+		args []string
+		nu   float64
+		auto bool
+	}{{nil, navierstokes.AutoNu(32, 2), true}, {[]string{"--nu", "2e-7"}, 2e-7, false}} {
+		out := filepath.Join(t.TempDir(), "ns.npy")
+		args := append([]string{"data", "navier-stokes", "--out", out, "--size", "32", "--frames", "1", "--spinup", "1", "--quiet"}, tc.args...)
+		if _, err := runData(t, args...); err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(filepath.Dir(out), "ns.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var side struct {
+			Params struct {
+				Nu     float64 `json:"nu"`
+				NuAuto bool    `json:"nu_auto"`
+			} `json:"params"`
+		}
+		if err := json.Unmarshal(b, &side); err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(side.Params.Nu/tc.nu-1) > 1e-12 || side.Params.NuAuto != tc.auto {
+			t.Fatalf("args %v: sidecar ν = %g (auto %v), want %g (auto %v)", tc.args, side.Params.Nu, side.Params.NuAuto, tc.nu, tc.auto)
+		}
 	}
 }

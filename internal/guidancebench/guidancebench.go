@@ -15,6 +15,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/internal/convbench"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/nn"
 )
@@ -92,8 +93,8 @@ func Measure(b compute.Backend, opt Options) (Result, error) {
 		return Result{}, err
 	}
 	B, S, C := opt.Batch, opt.Size, discCfg.FrameChannels
-	x, sigma := nn.BenchTensor(1, B, C, S, S), tensors.FromFlatDataAndDimensions(make1(B, 0.5), B)
-	cond := []*tensors.Tensor{nn.BenchTensor(2, B, C, S, S), nn.BenchTensor(3, B, C, S, S)}
+	x, sigma := convbench.Tensor(1, B, C, S, S), tensors.FromFlatDataAndDimensions(make1(B, 0.5), B)
+	cond := []*tensors.Tensor{convbench.Tensor(2, B, C, S, S), convbench.Tensor(3, B, C, S, S)}
 	denoiser, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x, s *Node) *Node {
 		return idm.Apply(scope, x, DivScalar(Log(s), 4), nil)
 	})

@@ -22,7 +22,7 @@ type DatasetOptions struct {
 	Split []float64
 }
 
-// DefaultDatasetOptions are the paper's (spec §6.1) on an n × n grid: DefaultParams, a frame every 4
+// DefaultDatasetOptions are the paper's (Hess et al. 2025, App. C.1) on an n × n grid: DefaultParams, a frame every 4
 // steps, DefaultSpinup steps of spin-up, vorticity only.
 func DefaultDatasetOptions(n int) DatasetOptions {
 	return DatasetOptions{Params: DefaultParams(n), Frames: 1, SaveEvery: DefaultSaveEvery, Spinup: DefaultSpinup}

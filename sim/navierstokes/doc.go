@@ -1,5 +1,5 @@
 // Package navierstokes simulates forced two-dimensional turbulence, tidal's main benchmark dataset
-// (spec guided-idm.md §6.1): the vorticity equation on the doubly periodic 2π × 2π domain,
+// (Hess et al. 2025, App. C.1): the vorticity equation on the doubly periodic 2π × 2π domain,
 //
 //	∂ζ/∂t + u·∇ζ = F − μζ − ν(−∇²)^nν ζ,
 //

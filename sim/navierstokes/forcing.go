@@ -10,7 +10,7 @@ import (
 // is drawn only where it matters (|k − k_f| ≲ 8.6 δ_f); the normalisation uses the truncated spectrum.
 const ringCut = 1e-16
 
-// forcing draws the white-in-time ring forcing (spec §6.1): at each step F̂(k) = sqrt(S(k)/dt)·ξ(k), ξ
+// forcing draws the white-in-time ring forcing (Hess et al. 2025, App. C.1; docs/NAVIER_STOKES.md): at each step F̂(k) = sqrt(S(k)/dt)·ξ(k), ξ
 // complex standard normal (real and imaginary parts of variance ½) with ξ(−k) = conj ξ(k), so F is real.
 // S(k) ∝ exp(−(|k| − k_f)²/(2δ_f²)) is normalised so that the expected energy injection rate is ε:
 //

@@ -9,7 +9,7 @@ import (
 // parallelFrom is the smallest grid on which Workers = 0 uses every core.
 const parallelFrom = 128
 
-// Paper defaults (spec guided-idm.md §6.1, from the stochastic-forcing example of GeophysicalFlows.jl).
+// Paper defaults (Hess et al. 2025, App. C.1, from the stochastic-forcing example of GeophysicalFlows.jl).
 const (
 	// PaperN is the grid of the paper's dataset, 256 × 256.
 	PaperN = 256
@@ -23,7 +23,7 @@ const (
 )
 
 // Params are the physical and numerical parameters of forced 2D turbulence on the doubly periodic
-// 2π × 2π domain (spec §6.1):
+// 2π × 2π domain (Hess et al. 2025, App. C.1):
 //
 //	∂ζ/∂t + u·∇ζ = F − μζ − ν(−∇²)^nν ζ
 //

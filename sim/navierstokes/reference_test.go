@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/nsref"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 )
 
@@ -42,7 +43,7 @@ func TestAgreesWithNumPy(t *testing.T) {
 				writeGrid(t, filepath.Join(dir, "force.npy"), c.n, s.forcingGrid())
 				args = append(args, "--force", filepath.Join(dir, "force.npy"))
 			}
-			if out, err := pyref.Run(py, NumPyReference, args...); err != nil {
+			if out, err := pyref.Run(py, nsref.Script, args...); err != nil {
 				t.Fatalf("%v\n%s", err, out)
 			}
 			s.advance()

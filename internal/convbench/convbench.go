@@ -1,4 +1,8 @@
-package nn
+// Package convbench times a 3×3 convolution's training step three ways in one run (GoMLX's native
+// convolution, tidal's nn.Conv2D, and the three matmuls of the same FLOPs, the rate a convolution could
+// reach), for `tidal bench conv`; it also holds the timing helpers the other benchmarks share: a compiled
+// step with its inputs (Step), deterministic bench tensors, and the matmul reference of a convolution.
+package convbench
 
 import (
 	"fmt"
@@ -11,33 +15,34 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/nn"
 )
 
-// ConvBenchCase is one size of the convolution benchmark: a batch of Batch images of Size×Size
+// Case is one size of the convolution benchmark: a batch of Batch images of Size×Size
 // pixels with Channels channels in and out, and a 3×3 kernel.
-type ConvBenchCase struct {
+type Case struct {
 	Batch, Size, Channels int
 }
 
 // String returns e.g. "16×32²×32".
-func (c ConvBenchCase) String() string {
+func (c Case) String() string {
 	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
 }
 
 // FLOPs of one training step of the 3×3 convolution: the forward matmul and the two backward ones
 // (input and kernel gradients), 2·B·H·W·9·Cin·Cout each. Multiply-adds count as two.
-func (c ConvBenchCase) FLOPs() float64 {
+func (c Case) FLOPs() float64 {
 	return 3 * 2 * float64(c.Batch*c.Size*c.Size) * 9 * float64(c.Channels*c.Channels)
 }
 
-// DefaultConvBenchCases are the sizes of issue 2: batch 16, 32² and 64², 32 and 64 channels.
-func DefaultConvBenchCases() []ConvBenchCase {
-	return []ConvBenchCase{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
+// DefaultCases are the sizes of issue 2: batch 16, 32² and 64², 32 and 64 channels.
+func DefaultCases() []Case {
+	return []Case{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
 }
 
-// ConvBenchOptions configures BenchConvTraining.
-type ConvBenchOptions struct {
-	Cases []ConvBenchCase
+// Options configures Measure.
+type Options struct {
+	Cases []Case
 	// MinTime is how long the matmul reference and tidal's convolution are timed per case, in
 	// alternating steps so that both see the same machine load (default 2 s); at least MinSteps steps
 	// of each are timed (default 3). The native convolution, 60–110× slower, is timed for one step when
@@ -48,31 +53,32 @@ type ConvBenchOptions struct {
 	Log io.Writer
 }
 
-// ConvBenchResult holds the median time of one training step by each method.
-type ConvBenchResult struct {
-	Case                  ConvBenchCase
+// Result holds the median time of one training step by each method.
+type Result struct {
+	Case                  Case
 	Native, Tidal, MatMul time.Duration
 }
 
 // GFLOPs returns the rate of a step that took d, in GFLOP/s.
-func (r ConvBenchResult) GFLOPs(d time.Duration) float64 {
+func (r Result) GFLOPs(d time.Duration) float64 {
 	return r.Case.FLOPs() / d.Seconds() / 1e9
 }
 
-// BenchConvTraining times one training step (forward, and gradients w.r.t. input and kernel of
+// Measure times one training step (forward, and gradients w.r.t. input and kernel of
 // loss = Σ out·c for a fixed c) of a 3×3 zero-padded convolution on backend b, three ways in the
 // same run: GoMLX's native convolution, tidal's Conv2D (its Auto path: im2col on the Go backend), and
 // the three matmuls of the same FLOPs in their fastest layouts (the rate a convolution could reach).
-func BenchConvTraining(b compute.Backend, opt ConvBenchOptions) ([]ConvBenchResult, error) {
+// Measurements of the three alternate, and each figure is a median (docs/PERFORMANCE.md).
+func Measure(b compute.Backend, opt Options) ([]Result, error) {
 	if opt.MinTime <= 0 {
 		opt.MinTime = 2 * time.Second
 	}
 	if opt.MinSteps <= 0 {
 		opt.MinSteps = 3
 	}
-	var results []ConvBenchResult
+	var results []Result
 	for _, c := range opt.Cases {
-		r, err := benchConvCase(b, c, opt)
+		r, err := measureCase(b, c, opt)
 		if err != nil {
 			return nil, fmt.Errorf("conv bench case %v: %w", c, err)
 		}
@@ -87,24 +93,24 @@ func BenchConvTraining(b compute.Backend, opt ConvBenchOptions) ([]ConvBenchResu
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
 
-// benchConvCase measures one case: it compiles and warms up the three steps, then alternates steps
+// measureCase measures one case: it compiles and warms up the three steps, then alternates steps
 // of the matmul reference and of tidal's convolution.
-func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (ConvBenchResult, error) {
-	r := ConvBenchResult{Case: c}
+func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
+	r := Result{Case: c}
 	if c.Batch <= 0 || c.Size <= 0 || c.Channels <= 0 {
 		return r, fmt.Errorf("batch, size and channels must be positive")
 	}
-	matmul, err := newBenchStep(b, matmulStep, convBenchInputs(c, true), true)
+	matmul, err := NewStep(b, matmulStep, inputs(c, true), true)
 	if err != nil {
 		return r, fmt.Errorf("matmul: %w", err)
 	}
 	defer matmul.Finalize()
-	tidal, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Auto) }, convBenchInputs(c, false), true)
+	tidal, err := NewStep(b, func(in []*Node) []*Node { return convStep(in, nn.Auto) }, inputs(c, false), true)
 	if err != nil {
 		return r, fmt.Errorf("tidal: %w", err)
 	}
 	defer tidal.Finalize()
-	native, err := newBenchStep(b, func(in []*Node) []*Node { return convStep(in, Native) }, convBenchInputs(c, false), false)
+	native, err := NewStep(b, func(in []*Node) []*Node { return convStep(in, nn.Native) }, inputs(c, false), false)
 	if err != nil {
 		return r, fmt.Errorf("native: %w", err)
 	}
@@ -141,23 +147,31 @@ func benchConvCase(b compute.Backend, c ConvBenchCase, opt ConvBenchOptions) (Co
 	return r, nil
 }
 
-// BenchStep is a compiled, warmed-up benchmark step with its inputs.
-type BenchStep struct {
-	exec *Exec
-	args []any
+// Step is a compiled benchmark step with its inputs: any executable's Call and Finalize, so that graph
+// steps (NewStep) and model steps with variables (netbench's training step) are timed alike.
+type Step struct {
+	call     func(args ...any) ([]*tensors.Tensor, error)
+	finalize func()
+	args     []any
 }
 
-// newBenchStep compiles fn for the inputs and, if warm, runs it once (the first run allocates the
-// backend's buffers).
-func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.Tensor, warm bool) (*BenchStep, error) {
+// Timed wraps an executable's call and finalize functions and the arguments of every call.
+func Timed(call func(args ...any) ([]*tensors.Tensor, error), finalize func(), args ...any) *Step {
+	return &Step{call: call, finalize: finalize, args: args}
+}
+
+// NewStep compiles fn for the inputs and, if warm, runs it once (the first run allocates the
+// backend's buffers): a step to time with Run.
+func NewStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tensors.Tensor, warm bool) (*Step, error) {
 	exec, err := NewExec(b, fn)
 	if err != nil {
 		return nil, err
 	}
-	s := &BenchStep{exec: exec}
+	var args []any
 	for _, in := range inputs {
-		s.args = append(s.args, in)
+		args = append(args, in)
 	}
+	s := Timed(exec.Call, exec.Finalize, args...)
 	if _, err := exec.Compile(shapesOf(inputs)...); err != nil {
 		exec.Finalize()
 		return nil, err
@@ -171,10 +185,13 @@ func newBenchStep(b compute.Backend, fn func(in []*Node) []*Node, inputs []*tens
 	return s, nil
 }
 
-// Run executes one step and returns its wall time.
-func (s *BenchStep) Run() (time.Duration, error) {
+// Call executes one step and returns its outputs, which the caller finalizes.
+func (s *Step) Call() ([]*tensors.Tensor, error) { return s.call(s.args...) }
+
+// Run executes one step, releases its outputs and returns its wall time.
+func (s *Step) Run() (time.Duration, error) {
 	t0 := time.Now()
-	outs, err := s.exec.Call(s.args...)
+	outs, err := s.Call()
 	d := time.Since(t0)
 	for _, o := range outs {
 		o.FinalizeAll()
@@ -183,29 +200,29 @@ func (s *BenchStep) Run() (time.Duration, error) {
 }
 
 // Finalize releases the compiled step.
-func (s *BenchStep) Finalize() { s.exec.Finalize() }
+func (s *Step) Finalize() { s.finalize() }
 
-// convBenchInputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
+// inputs returns the step's inputs: x [B, C, S, S], kernel [C, 3, 3, C] and the output
 // gradient c [B, C, S, S]; for the matmul reference, patches [B, 9C, S²], the weights and the flipped
 // weights already repeated over the batch [B, C, 9C] (so that only matmuls are timed), and
 // c [B, C, S²].
-func convBenchInputs(c ConvBenchCase, matmul bool) []*tensors.Tensor {
+func inputs(c Case, matmul bool) []*tensors.Tensor {
 	B, S, C := c.Batch, c.Size, c.Channels
-	fill := BenchTensor
+	fill := Tensor
 	if matmul {
 		return []*tensors.Tensor{fill(1, B, 9*C, S*S), fill(2, B, C, 9*C), fill(4, B, C, 9*C), fill(3, B, C, S*S)}
 	}
 	return []*tensors.Tensor{fill(1, B, C, S, S), fill(2, C, 3, 3, C), fill(3, B, C, S, S)}
 }
 
-// NewConvMatMulReference compiles the matmul reference of case c (matmulStep on its inputs): the rate a
+// NewMatMulReference compiles the matmul reference of case c (matmulStep on its inputs): the rate a
 // 3×3 convolution training step of those shapes could reach on backend b.
-func NewConvMatMulReference(b compute.Backend, c ConvBenchCase) (*BenchStep, error) {
-	return newBenchStep(b, matmulStep, convBenchInputs(c, true), false)
+func NewMatMulReference(b compute.Backend, c Case) (*Step, error) {
+	return NewStep(b, matmulStep, inputs(c, true), false)
 }
 
-// BenchTensor is a float32 tensor of the given dimensions filled by benchFloats(seed).
-func BenchTensor(seed uint64, dims ...int) *tensors.Tensor {
+// Tensor is a float32 tensor of the given dimensions filled by benchFloats(seed).
+func Tensor(seed uint64, dims ...int) *tensors.Tensor {
 	return tensors.FromFlatDataAndDimensions(benchFloats(seed, numElements(dims)), dims...)
 }
 
@@ -225,9 +242,9 @@ func benchFloats(seed uint64, n int) []float32 {
 // convStep is one convolution training step; it returns the loss, Σ dx (so dx is computed but not
 // copied out) and dKernel. The loss must be an output: the gradients of this linear loss do not need
 // the forward output, and the backends would drop the forward convolution as dead code.
-func convStep(in []*Node, path ConvPath) []*Node {
+func convStep(in []*Node, path nn.ConvPath) []*Node {
 	x, kernel, c := in[0], in[1], in[2]
-	out := Conv2D(x, kernel, ConvOptions{Path: path})
+	out := nn.Conv2D(x, kernel, nn.ConvOptions{Path: path})
 	loss := ReduceAllSum(Mul(out, c))
 	grads := Gradient(loss, x, kernel)
 	return []*Node{loss, ReduceAllSum(grads[0]), grads[1]}
@@ -256,9 +273,9 @@ func shapesOf(ts []*tensors.Tensor) []shapes.Shape {
 	return s
 }
 
-// WriteConvBenchTable writes one line per result: the three rates in GFLOP/s and the ratios of
+// WriteTable writes one line per result: the three rates in GFLOP/s and the ratios of
 // tidal's rate to the native convolution's and to the matmul reference's.
-func WriteConvBenchTable(w io.Writer, results []ConvBenchResult) error {
+func WriteTable(w io.Writer, results []Result) error {
 	if _, err := fmt.Fprintf(w, "%-12s %12s %12s %12s %13s %13s\n",
 		"B×S²×C", "native", "tidal", "matmul", "tidal/native", "tidal/matmul"); err != nil {
 		return err
@@ -279,4 +296,11 @@ func numElements(dims []int) int {
 		n *= d
 	}
 	return n
+}
+
+// kernelGradient returns Σ_b gout_b · P_bᵀ [Cout, K] for patches P [B, K, L] and output gradients
+// gout [B, Cout, L], as nn's im2col convolution computes it: transposed, Σ_b P_b · gout_bᵀ, the layout
+// in which the Go backend's matmul is fastest.
+func kernelGradient(patches, gout *Node) *Node {
+	return Transpose(ReduceSum(DotGeneral(patches, []int{2}, []int{0}, gout, []int{2}, []int{0}), 0), 0, 1)
 }

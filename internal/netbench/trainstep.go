@@ -1,4 +1,9 @@
-package nets
+// Package netbench times training steps of tidal's networks against the machine's matmul rate at the
+// same shapes (the floor), and against the PyTorch reference of the same network
+// (scripts/torch_trainstep.py), for `tidal bench train-step`. Its pieces are general: PeakMatMulRate,
+// NewTrainStep (an AdamW step of any network on fixed inputs) and the floor of convbench's matmul
+// reference serve other networks' benchmarks too.
+package netbench
 
 import (
 	"fmt"
@@ -7,39 +12,38 @@ import (
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/nn"
+	"github.com/tidal-forecast/tidal/internal/convbench"
+	"github.com/tidal-forecast/tidal/nets"
 )
 
-// TrainBenchCase is one size of the training-step benchmark: Batch images of Size×Size pixels and a
-// UNet of Channels base channels (BenchConfig).
-type TrainBenchCase struct {
-	Batch, Size, Channels int
-}
+// Case is one size of the training-step benchmark: Batch images of Size×Size pixels and a
+// UNet of Channels base channels (Config). Its matmul reference is the convolution case of the same
+// sizes.
+type Case convbench.Case
 
 // String returns e.g. "16×32²×32".
-func (c TrainBenchCase) String() string {
-	return fmt.Sprintf("%d×%d²×%d", c.Batch, c.Size, c.Channels)
+func (c Case) String() string { return convbench.Case(c).String() }
+
+// DefaultCases are the sizes of issue 3: batch 16, 32² and 64², 32 and 64 base channels.
+func DefaultCases() []Case {
+	return []Case{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
 }
 
-// DefaultTrainBenchCases are the sizes of issue 3: batch 16, 32² and 64², 32 and 64 base channels.
-func DefaultTrainBenchCases() []TrainBenchCase {
-	return []TrainBenchCase{{16, 32, 32}, {16, 32, 64}, {16, 64, 32}, {16, 64, 64}}
-}
-
-// BenchConfig is the network the benchmark trains: the guided-idm video denoiser's shape (spec §5:
-// the noisy frame and two conditioning frames in, one frame out) with channel multipliers (1, 2, 2),
+// Config is the network the benchmark trains: the shape of the guided-IDM video denoiser (the noisy
+// frame and two conditioning frames in, one frame out; docs/NETS.md) with channel multipliers (1, 2, 2),
 // 2 residual blocks per level, attention in the middle only, one head, zero padding.
-func BenchConfig(channels int) Config {
-	return Config{InChannels: 3, OutChannels: 1, Channels: channels, Mults: []int{1, 2, 2}, Blocks: 2}
+func Config(channels int) nets.Config {
+	return nets.Config{InChannels: 3, OutChannels: 1, Channels: channels, Mults: []int{1, 2, 2}, Blocks: 2}
 }
 
-// TrainBenchOptions configures BenchTrainStep.
-type TrainBenchOptions struct {
-	Cases []TrainBenchCase
+// Options configures Measure.
+type Options struct {
+	Cases []Case
 	// MinTime is how long each case is timed (default 5 s), in alternating training steps and matmul
 	// reference steps, at least MinSteps of each (default 5), after Warmup training steps (default 2;
 	// the first compiles the graph).
@@ -51,12 +55,12 @@ type TrainBenchOptions struct {
 	Log io.Writer
 }
 
-// TrainBenchResult is the measurement of one case.
-type TrainBenchResult struct {
-	Case   TrainBenchCase
+// Result is the measurement of one case.
+type Result struct {
+	Case   Case
 	Params int
 	// FLOPs of the network on the case's batch (UNet.FLOPs); Training is what a step costs.
-	FLOPs FLOPs
+	FLOPs nets.FLOPs
 	// Step is the median time of one AdamW training step (forward, backward, update).
 	Step time.Duration
 	// MatMul is the median time of the reference matmuls (MatMulFLOPs of work), timed in alternation
@@ -64,27 +68,27 @@ type TrainBenchResult struct {
 	MatMul      time.Duration
 	MatMulFLOPs float64
 	// PeakRate is the rate (FLOP/s) of a large square matmul (1024³, the median of 7) timed once per
-	// BenchTrainStep call: the backend's best, for context; time/floor uses Rate.
+	// Measure call: the backend's best, for context; time/floor uses Rate.
 	PeakRate float64
 }
 
 // Rate is the matmul reference's rate in FLOP/s.
-func (r TrainBenchResult) Rate() float64 { return r.MatMulFLOPs / r.MatMul.Seconds() }
+func (r Result) Rate() float64 { return r.MatMulFLOPs / r.MatMul.Seconds() }
 
 // Floor is the time the step's FLOPs would take at the matmul reference's rate.
-func (r TrainBenchResult) Floor() time.Duration {
+func (r Result) Floor() time.Duration {
 	return time.Duration(r.FLOPs.Training / r.Rate() * 1e9)
 }
 
 // Ratio is Step / Floor: 1 means the step runs at the machine's matmul rate.
-func (r TrainBenchResult) Ratio() float64 { return r.Step.Seconds() / r.Floor().Seconds() }
+func (r Result) Ratio() float64 { return r.Step.Seconds() / r.Floor().Seconds() }
 
 // PeakRatio is Step over the time of the step's FLOPs at PeakRate.
-func (r TrainBenchResult) PeakRatio() float64 {
+func (r Result) PeakRatio() float64 {
 	return r.Step.Seconds() * r.PeakRate / r.FLOPs.Training
 }
 
-// BenchTrainStep times AdamW training steps of the UNet BenchConfig(case.Channels) on backend b, and,
+// Measure times AdamW training steps of the UNet Config(case.Channels) on backend b, and,
 // in alternation with them, the matmul reference: the three matmuls of a training step of the
 // network's most common layer, a 3×3 convolution with Channels channels in and out at the full
 // Size×Size resolution, in the Go backend's fastest layouts ([C, 9C]·[9C, S²] per image twice, and
@@ -94,7 +98,7 @@ func (r TrainBenchResult) PeakRatio() float64 {
 // The training step is a denoising regression: loss = mean((net(x, σ, cond) − target)²) on fixed
 // random inputs, then AdamW (GoMLX's optimizer, learning rate 1e-4, weight decay 0.01) updates every
 // parameter.
-func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResult, error) {
+func Measure(b compute.Backend, opt Options) ([]Result, error) {
 	if opt.MinTime <= 0 {
 		opt.MinTime = 5 * time.Second
 	}
@@ -104,13 +108,13 @@ func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResul
 	if opt.Warmup <= 0 {
 		opt.Warmup = 2
 	}
-	peak, err := peakMatMulRate(b)
+	peak, err := PeakMatMulRate(b)
 	if err != nil {
 		return nil, fmt.Errorf("peak matmul: %w", err)
 	}
-	var results []TrainBenchResult
+	var results []Result
 	for _, c := range opt.Cases {
-		r, err := benchTrainCase(b, c, opt)
+		r, err := measureCase(b, c, opt)
 		if err != nil {
 			return nil, fmt.Errorf("train-step case %v: %w", c, err)
 		}
@@ -124,15 +128,16 @@ func BenchTrainStep(b compute.Backend, opt TrainBenchOptions) ([]TrainBenchResul
 	return results, nil
 }
 
-// peakMatMulRate times a 1024×1024 by 1024×1024 matmul and returns its rate in FLOP/s.
-func peakMatMulRate(b compute.Backend) (float64, error) {
+// PeakMatMulRate times a 1024×1024 by 1024×1024 matmul on b (the median of 7 calls after the one that
+// compiles) and returns its rate in FLOP/s: the backend's best, for context.
+func PeakMatMulRate(b compute.Backend) (float64, error) {
 	const n = 1024
 	exec, err := NewExec(b, func(x, y *Node) *Node { return MatMul(x, y) })
 	if err != nil {
 		return 0, err
 	}
 	defer exec.Finalize()
-	x, y := nn.BenchTensor(9, n, n), nn.BenchTensor(10, n, n)
+	x, y := convbench.Tensor(9, n, n), convbench.Tensor(10, n, n)
 	var ts []time.Duration
 	for i := range 8 {
 		t0 := time.Now()
@@ -150,25 +155,25 @@ func peakMatMulRate(b compute.Backend) (float64, error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
 
-func benchTrainCase(b compute.Backend, c TrainBenchCase, opt TrainBenchOptions) (TrainBenchResult, error) {
-	r := TrainBenchResult{Case: c}
+func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
+	r := Result{Case: c}
 	if c.Batch <= 0 || c.Size <= 0 || c.Channels <= 0 {
 		return r, fmt.Errorf("batch, size and channels must be positive")
 	}
-	cfg := BenchConfig(c.Channels)
+	cfg := Config(c.Channels)
 	cfg.Branches = opt.Branches
-	u, err := New(cfg)
+	u, err := nets.New(cfg)
 	if err != nil {
 		return r, err
 	}
 	r.Params, r.FLOPs = u.NumParams(), u.FLOPs(c.Batch, c.Size, c.Size)
-	step, err := NewTrainStep(b, u, c.Batch, c.Size, c.Size)
+	step, err := UNetTrainStep(b, u, c.Batch, c.Size, c.Size)
 	if err != nil {
 		return r, err
 	}
 	defer step.Finalize()
-	conv := nn.ConvBenchCase{Batch: c.Batch, Size: c.Size, Channels: c.Channels}
-	ref, err := nn.NewConvMatMulReference(b, conv)
+	conv := convbench.Case(c)
+	ref, err := convbench.NewMatMulReference(b, conv)
 	if err != nil {
 		return r, fmt.Errorf("matmul reference: %w", err)
 	}
@@ -199,53 +204,42 @@ func benchTrainCase(b compute.Backend, c TrainBenchCase, opt TrainBenchOptions) 
 	return r, nil
 }
 
-// TrainStep is a compiled AdamW training step of a UNet on fixed random inputs, for benchmarks and
-// profiles.
-type TrainStep struct {
-	exec *model.Exec
-	args []any
-}
+// Net is a network as the diffusion packages take it (dydiff.Net, edm.Net, nets.UNet.Apply): x and the
+// noise level, plus conditioning inputs, to a prediction shaped like the target.
+type Net func(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node
 
-// NewTrainStep builds the benchmark's training step (see BenchTrainStep) for B images of H×W pixels.
-// The first Run compiles it and initialises the variables.
-func NewTrainStep(b compute.Backend, u *UNet, B, H, W int) (*TrainStep, error) {
-	c := u.Config()
-	if c.OutChannels > c.InChannels {
-		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
-	}
+// NewTrainStep builds a training step of net on fixed inputs, for benchmarks and profiles: the denoising
+// regression loss = mean((net(x, noiseLevel, cond) − target)²), then AdamW (GoMLX's optimizer, learning
+// rate 1e-4, weight decay 0.01) on every variable. Each call returns the loss. The first Run compiles it
+// and initialises the variables.
+func NewTrainStep(b compute.Backend, net Net, x, noiseLevel, cond, target *tensors.Tensor) (*convbench.Step, error) {
 	adamW := optimizer.Adam().LearningRate(1e-4).WeightDecay(0.01).Done()
 	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x, noise, cond, target *Node) *Node {
-		pred := u.Apply(scope, x, noise, []*Node{cond})
-		loss := ReduceAllMean(Square(Sub(pred, target)))
+		loss := ReduceAllMean(Square(Sub(net(scope, x, noise, []*Node{cond}), target)))
 		adamW.UpdateGraph(scope, x.Graph(), loss)
 		return loss
 	})
 	if err != nil {
 		return nil, err
 	}
-	fill := nn.BenchTensor
-	out, in := c.OutChannels, c.InChannels
-	args := []any{fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W)}
-	return &TrainStep{exec: exec, args: args}, nil
+	return convbench.Timed(exec.Call, exec.Finalize, x, noiseLevel, cond, target), nil
 }
 
-// Run executes one step and returns its wall time.
-func (s *TrainStep) Run() (time.Duration, error) {
-	t0 := time.Now()
-	outs, err := s.exec.Call(s.args...)
-	d := time.Since(t0)
-	for _, o := range outs {
-		o.FinalizeAll()
+// UNetTrainStep is the benchmark's training step (see Measure) of u for B images of H×W pixels: the
+// first OutChannels input channels are x, the others the conditioning, all filled by convbench.Tensor.
+func UNetTrainStep(b compute.Backend, u *nets.UNet, B, H, W int) (*convbench.Step, error) {
+	c := u.Config()
+	if c.OutChannels > c.InChannels {
+		return nil, fmt.Errorf("the benchmark step needs OutChannels ≤ InChannels, got %d > %d", c.OutChannels, c.InChannels)
 	}
-	return d, err
+	fill := convbench.Tensor
+	out, in := c.OutChannels, c.InChannels
+	return NewTrainStep(b, u.Apply, fill(1, B, out, H, W), fill(2, B), fill(3, B, in-out, H, W), fill(4, B, out, H, W))
 }
 
-// Finalize releases the compiled step.
-func (s *TrainStep) Finalize() { s.exec.Finalize() }
-
-// WriteTrainBenchTable writes one line per result: step time, FLOPs, matmul rate, floor and
+// WriteTable writes one line per result: step time, FLOPs, matmul rate, floor and
 // time/floor, then the peak (1024³) matmul rate and the step's time over the floor at that rate.
-func WriteTrainBenchTable(w io.Writer, results []TrainBenchResult) error {
+func WriteTable(w io.Writer, results []Result) error {
 	if _, err := fmt.Fprintf(w, "%-12s %8s %10s %11s %12s %11s %11s %12s %11s\n",
 		"B×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor", "peak rate", "time/peak"); err != nil {
 		return err

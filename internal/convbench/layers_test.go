@@ -1,16 +1,18 @@
-package nn
+package convbench
 
 import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
+
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 // BenchmarkLayerTrainingStep times forward + backward (gradients w.r.t. the input and the parameters)
 // of each layer at batch 16, 32², 32 channels (attention: 16², 128 channels), next to a 3×3
 // convolution for scale:
-// go test -bench LayerTrainingStep ./nn
+// go test -run '^$' -bench LayerTrainingStep ./internal/convbench
 func BenchmarkLayerTrainingStep(b *testing.B) {
 	const B, C, S = 16, 32, 32
 	inputs := []*tensors.Tensor{
@@ -22,28 +24,28 @@ func BenchmarkLayerTrainingStep(b *testing.B) {
 		fn   func(in []*Node) (y *Node, wrt []*Node)
 	}{
 		{"conv3x3", func(in []*Node) (*Node, []*Node) {
-			return Conv2D(in[0], in[1], ConvOptions{}), []*Node{in[0], in[1]}
+			return nn.Conv2D(in[0], in[1], nn.ConvOptions{}), []*Node{in[0], in[1]}
 		}},
 		{"groupnorm", func(in []*Node) (*Node, []*Node) {
-			return NormalizeGroups(in[0], in[3], in[4], 8, 1e-5), []*Node{in[0], in[3], in[4]}
+			return nn.NormalizeGroups(in[0], in[3], in[4], 8, 1e-5), []*Node{in[0], in[3], in[4]}
 		}},
-		{"silu", func(in []*Node) (*Node, []*Node) { return SiLU(in[0]), []*Node{in[0]} }},
-		{"down+up", func(in []*Node) (*Node, []*Node) { return Upsample2x(Downsample2x(in[0])), []*Node{in[0]} }},
+		{"silu", func(in []*Node) (*Node, []*Node) { return nn.SiLU(in[0]), []*Node{in[0]} }},
+		{"down+up", func(in []*Node) (*Node, []*Node) { return nn.Upsample2x(nn.Downsample2x(in[0])), []*Node{in[0]} }},
 		{"attention-16x16x128-4heads", func(in []*Node) (*Node, []*Node) {
 			// The same numbers viewed as [16, 128, 16, 16]: attention at a UNet's coarser level.
 			q := Reshape(in[0], B, 4, 32, 256)
-			return Reshape(Attend(q, q, q), B, C, S, S), []*Node{in[0]}
+			return Reshape(nn.Attend(q, q, q), B, C, S, S), []*Node{in[0]}
 		}},
 		{"resblock", func(in []*Node) (*Node, []*Node) {
-			h := SiLU(NormalizeGroups(in[0], in[3], in[4], 8, 1e-5))
-			h = Conv2D(h, in[1], ConvOptions{})
-			h = SiLU(NormalizeGroups(h, in[3], in[4], 8, 1e-5))
-			return Add(in[0], Conv2D(h, in[2], ConvOptions{})), []*Node{in[0], in[1], in[2], in[3], in[4]}
+			h := nn.SiLU(nn.NormalizeGroups(in[0], in[3], in[4], 8, 1e-5))
+			h = nn.Conv2D(h, in[1], nn.ConvOptions{})
+			h = nn.SiLU(nn.NormalizeGroups(h, in[3], in[4], 8, 1e-5))
+			return Add(in[0], nn.Conv2D(h, in[2], nn.ConvOptions{})), []*Node{in[0], in[1], in[2], in[3], in[4]}
 		}},
 	}
 	for _, l := range layers {
 		b.Run(l.name, func(b *testing.B) {
-			step, err := newBenchStep(goBackend(b), func(in []*Node) []*Node {
+			step, err := NewStep(goBackend(b), func(in []*Node) []*Node {
 				y, wrt := l.fn(in)
 				loss := ReduceAllSum(Mul(y, in[5]))
 				outs := []*Node{loss} // Without it the forward pass of a linear layer would be dead code.

@@ -1,4 +1,4 @@
-package nets
+package netbench
 
 import (
 	"bufio"
@@ -9,22 +9,24 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tidal-forecast/tidal/nets"
 )
 
 // TorchResult is one case of the PyTorch reference (scripts/torch_trainstep.py): the same network,
 // batch, size and threads, timed in PyTorch's eager mode and, where available, with torch.compile.
 type TorchResult struct {
-	Case   TrainBenchCase
+	Case   Case
 	Params int
 	// Eager is the median eager step; Compiled is the median torch.compile step, 0 where the
 	// installed PyTorch has no torch.compile.
 	Eager, Compiled time.Duration
 }
 
-// RunTorchReference runs the PyTorch reference script with python on the given cases at threads
+// RunTorch runs the PyTorch reference script with python on the given cases at threads
 // threads (all batch sizes must be equal) and returns its timings. It fails if the script reports a
 // parameter count other than the network's (the two would not be the same architecture).
-func RunTorchReference(python, script string, threads, steps int, cases []TrainBenchCase) (header string, res []TorchResult, err error) {
+func RunTorch(python, script string, threads, steps int, cases []Case) (header string, res []TorchResult, err error) {
 	if len(cases) == 0 {
 		return "", nil, nil
 	}
@@ -49,7 +51,7 @@ func RunTorchReference(python, script string, threads, steps int, cases []TrainB
 
 // parseTorchOutput reads the script's lines "B S C params eager_ms compiled_ms" (compiled "-" when
 // absent) for the wanted cases; lines starting with # form the header.
-func parseTorchOutput(r io.Reader, cases []TrainBenchCase) (header string, res []TorchResult, err error) {
+func parseTorchOutput(r io.Reader, cases []Case) (header string, res []TorchResult, err error) {
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		line := strings.TrimSpace(sc.Text())
@@ -70,7 +72,7 @@ func parseTorchOutput(r io.Reader, cases []TrainBenchCase) (header string, res [
 				return "", nil, fmt.Errorf("PyTorch reference: line %q: %w", line, err)
 			}
 		}
-		r := TorchResult{Case: TrainBenchCase{Batch: n[0], Size: n[1], Channels: n[2]}, Params: n[3]}
+		r := TorchResult{Case: Case{Batch: n[0], Size: n[1], Channels: n[2]}, Params: n[3]}
 		eager, err := strconv.ParseFloat(f[4], 64)
 		if err != nil {
 			return "", nil, fmt.Errorf("PyTorch reference: line %q: %w", line, err)
@@ -85,7 +87,7 @@ func parseTorchOutput(r io.Reader, cases []TrainBenchCase) (header string, res [
 		}
 		for _, want := range cases {
 			if want == r.Case {
-				u, err := New(BenchConfig(want.Channels))
+				u, err := nets.New(Config(want.Channels))
 				if err != nil {
 					return "", nil, err
 				}
@@ -102,7 +104,7 @@ func parseTorchOutput(r io.Reader, cases []TrainBenchCase) (header string, res [
 
 // WriteTorchComparison writes, for every case measured by both, tidal's step, PyTorch's eager (and
 // compiled) step and the ratios tidal/PyTorch.
-func WriteTorchComparison(w io.Writer, tidal []TrainBenchResult, torch []TorchResult) error {
+func WriteTorchComparison(w io.Writer, tidal []Result, torch []TorchResult) error {
 	if _, err := fmt.Fprintf(w, "%-12s %10s %13s %13s %14s %14s\n",
 		"B×S²×C", "tidal", "torch eager", "torch.compile", "tidal/eager", "tidal/compile"); err != nil {
 		return err
