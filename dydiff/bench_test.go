@@ -26,14 +26,14 @@ func BenchmarkDDIM(b *testing.B) {
 	}
 	net := func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { return MulScalar(xt, 0.5) }
 	d := Denoiser{Backend: be, Net: net}
-	if _, err := DDIM(d, x, s, DDIMOptions{}); err != nil { // compile once outside the timing
+	if _, err := DDIM(d, x, nil, s, DDIMOptions{}); err != nil { // compile once outside the timing
 		b.Fatal(err)
 	}
 	host := min(hostDDIMTime(s, tensortest.Float64s(x), dims), hostDDIMTime(s, tensortest.Float64s(x), dims), hostDDIMTime(s, tensortest.Float64s(x), dims))
 	b.ResetTimer()
 	start := time.Now()
 	for b.Loop() {
-		if _, err := DDIM(d, x, s, DDIMOptions{}); err != nil {
+		if _, err := DDIM(d, x, nil, s, DDIMOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
