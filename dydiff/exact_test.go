@@ -53,7 +53,9 @@ func TestExactDenoiserSamplers(t *testing.T) {
 			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 1) }},
 		{"DDPM 1000 steps", 1000, 0.01,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) { return DDPM(dn, x, nil, s, DDPMOptions{Seed: 6}) },
+			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
+				return DDPM(dn, x, nil, s, DDPMOptions{Seed: 6})
+			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddpmAffine(truth, s) }},
 	}
 	for _, mode := range allNoising {

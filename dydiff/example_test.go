@@ -31,7 +31,7 @@ func ExampleDDIM() {
 	net := func(_ *model.Scope, xt, t *Node, cond []*Node) *Node {
 		return Add(MulScalar(xt, 0.5), MulScalar(cond[0], 0.1))
 	}
-	context, _ := noise.Initial(9, 2, 15, 3, 8, 8)                          // per case: [frames, channels, h, w]
+	context, _ := noise.Initial(9, 2, 15, 3, 8, 8)                       // per case: [frames, channels, h, w]
 	x, _ := noise.Ensemble{Cases: 2, Members: 4}.Initial(1, 15, 3, 8, 8) // case b, member m at row 4b+m
 	out, err := dydiff.DDIM(dydiff.Denoiser{Backend: b, Net: net}, x, []*tensors.Tensor{context}, s, dydiff.DDIMOptions{})
 	fmt.Println(out.Shape(), err)

@@ -307,4 +307,3 @@ func TestHeunErrors(t *testing.T) {
 		}
 	}
 }
-

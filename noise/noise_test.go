@@ -112,6 +112,7 @@ func TestMembersIndependentOfLayout(t *testing.T) {
 		t.Error("case 1 member 0 (2 members) equals case 2 member 0 (1 member): streams are keyed by row")
 	}
 }
+
 // The values are standard normal: over 200 000 draws the mean is within 5·SE (0.011) of 0, the variance
 // within 5·SE (0.016) of 1, and the fourth moment within 0.1 of 3.
 func TestStandardNormal(t *testing.T) {

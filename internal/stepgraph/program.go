@@ -10,7 +10,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-
 )
 
 // Step builds one kind of sampler step into a graph. It gets the denoiser's scope, the state x
