@@ -31,7 +31,10 @@ func Fresh(scope *model.Scope) *model.Scope { return scope.ResetVisited() }
 // Variables are read live: the graphs take the denoiser's variables as parameters, not as constants
 // (the Go backend would otherwise bake the values it sees at compilation into the executable; see
 // Live), so a Program keeps sampling with the current weights after more training or after other
-// weights are loaded into the same variables.
+// weights are loaded into the same variables. The one exception is a variable that the first
+// compilation itself creates with a value already set (Scope.VariableWithValue, or a checkpoint loader
+// answering as it is created): the Go backend embeds that value. Variables created by an initializer
+// (all of tidal's layers) and variables that exist before the first Sample are read live.
 type Program struct {
 	pkg      string
 	backend  compute.Backend
@@ -82,8 +85,8 @@ func (p *Program) Add(step Step, noisy bool) (int, error) {
 // constant holding its value at compilation time. The Go backend embeds variables as constants in
 // graphs not marked as training; marking g as training while the variables' nodes are created, and
 // unmarking it before the network is built (so dropout and the like see inference), avoids that.
-// Variables created later in g (a network's first compilation) have no value yet and become
-// parameters anyway.
+// Variables created later in g by an initializer (a network's first compilation) have no value yet and
+// become parameters anyway.
 func Live(scope *model.Scope, g *Graph) {
 	was := scope.IsTraining(g)
 	scope.SetTraining(g, true)

@@ -1,0 +1,168 @@
+package stepgraph
+
+import (
+	"strings"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
+)
+
+// scaleNet multiplies x by its variable "w" [1], evaluated twice per graph (as Heun's two stages do),
+// once in a sub-scope: out = w·(w·x) + cond.
+func scaleStep(scope *model.Scope, x, _, z *Node, cond []*Node) []*Node {
+	eval := func(s *model.Scope, v *Node) *Node {
+		w := s.In("layer").VariableWithValue("w", float32(2)).NodeValue(v.Graph())
+		return Mul(v, w)
+	}
+	out := eval(Fresh(scope), eval(Fresh(scope), x))
+	if z != nil {
+		out = Add(out, z)
+	}
+	if len(cond) > 0 {
+		out = Add(out, cond[0])
+	}
+	return []*Node{out}
+}
+
+// run calls step kind k of p (no host scalars used) and returns its first output's values.
+func run(t *testing.T, p *Program, k int, x, z *tensors.Tensor, cond []*tensors.Tensor) []float32 {
+	t.Helper()
+	out, err := p.Call(k, x, Scalars(0), z, cond)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float32](out[0])
+}
+
+// A Program compiles each step kind once per input shape, however often it is called; it reads the
+// variables live (a new value set between calls is used by the next call, which a plain model.Exec on
+// the Go backend does not do: the check in the middle shows the baking that Live avoids); it repeats the
+// conditioning rows to the members of each case.
+func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
+	b := tensortest.Backend(t)
+	scope := model.NewStore().RootScope()
+	scope.In("layer").VariableWithValue("w", float32(2)) // exists, with its value, before the first compilation
+	p, err := New("test", b, scope)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	k, err := p.Add(scaleStep, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := tensors.FromValue([][]float32{{1}, {2}, {3}, {4}})
+	cond := []*tensors.Tensor{tensors.FromValue([][]float32{{10}, {20}})} // 2 cases × 2 members
+	for range 5 {
+		got := run(t, p, k, x, nil, cond)
+		if want := []float32{14, 18, 32, 36}; !slicesEqual(got, want) {
+			t.Fatalf("got %v, want %v", got, want)
+		}
+	}
+	if n := p.Compilations(); n != 1 {
+		t.Errorf("5 calls of one shape compiled %d graphs, want 1", n)
+	}
+	run(t, p, k, tensors.FromValue([][]float32{{1}, {2}}), nil, nil)
+	if n := p.Compilations(); n != 2 {
+		t.Errorf("a second shape: %d compilations, want 2", n)
+	}
+
+	// New weights, same executables: the next call sees them.
+	w := scope.ResetVisited().In("layer").GetVariable("w")
+	w.MustSetValue(tensors.FromValue(float32(3)))
+	if got := run(t, p, k, x, nil, cond); !slicesEqual(got, []float32{19, 28, 47, 56}) {
+		t.Errorf("after setting w = 3: got %v, want [19 28 47 56]", got)
+	}
+	if n := p.Compilations(); n != 2 {
+		t.Errorf("new weights recompiled: %d compilations, want 2", n)
+	}
+	// Without Live, the Go backend bakes w into the executable (GoMLX's PreferConstantsForVariables).
+	baked, err := model.NewExec(b, scope.Store(), func(_ *model.Scope, x *Node) *Node {
+		return Mul(x, scope.ResetVisited().In("layer").GetVariable("w").NodeValue(x.Graph()))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer baked.Finalize()
+	one := tensors.FromValue([]float32{1})
+	v1, err := baked.Call(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.MustSetValue(tensors.FromValue(float32(5)))
+	v2, err := baked.Call(one)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, c := tensors.MustCopyFlatData[float32](v1[0])[0], tensors.MustCopyFlatData[float32](v2[0])[0]; a != 3 || c != 3 {
+		t.Errorf("a plain executable gave %v then %v, want 3 and 3 (baked): GoMLX changed, revisit Live's doc", a, c)
+	}
+	if got := run(t, p, k, x, nil, cond); !slicesEqual(got, []float32{35, 60, 95, 120}) {
+		t.Errorf("after setting w = 5: got %v, want [35 60 95 120]", got)
+	}
+}
+
+func slicesEqual(a, b []float32) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Noisy steps take z; a step panicking with a non-error value is an error, and breaks the Program; bad
+// inputs are refused by Check with errors naming them.
+func TestProgramErrors(t *testing.T) {
+	b := tensortest.Backend(t)
+	if _, err := New("test", nil, nil); err == nil || !strings.Contains(err.Error(), "Backend") {
+		t.Errorf("nil backend: %v", err)
+	}
+	p, _ := New("test", b, nil)
+	noisy, _ := p.Add(scaleStep, true)
+	x := tensors.FromValue([][]float32{{1}, {2}})
+	if got := run(t, p, noisy, x, tensors.FromValue([][]float32{{1}, {1}}), nil); !slicesEqual(got, []float32{5, 9}) {
+		t.Errorf("noisy step: %v, want [5 9]", got)
+	}
+	if _, err := p.Call(noisy, x, Scalars(0), nil, nil); err == nil {
+		t.Error("a noisy step ran without noise")
+	}
+	bad, _ := p.Add(func(*model.Scope, *Node, *Node, *Node, []*Node) []*Node { panic("boom") }, false)
+	if _, err := p.Call(bad, x, Scalars(0), nil, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+		t.Errorf("panicking step: err = %v", err)
+	}
+	if _, err := p.Call(noisy, x, Scalars(0), x, nil); err == nil {
+		t.Error("a broken Program kept running")
+	}
+	p.Close()
+
+	nan := tensors.FromValue([][]float32{{1}, {float32(nanValue())}})
+	for _, c := range []struct {
+		name, want string
+		x          *tensors.Tensor
+		cond       []*tensors.Tensor
+	}{
+		{"nil", "nil", nil, nil},
+		{"float64", "float32", tensors.FromValue([][]float64{{1}}), nil},
+		{"rank", "[batch, frames]", tensors.FromValue([]float32{1}), nil},
+		{"NaN x", "flat index 1", nan, nil},
+		{"NaN cond", "Cond[0]", x, []*tensors.Tensor{nan}},
+		{"cond rows", "divide", x, []*tensors.Tensor{tensors.FromValue([][]float32{{1}, {2}, {3}})}},
+	} {
+		if _, err := Check("test", c.x, 2, "[batch, frames]", c.cond); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: err = %v, want one mentioning %q", c.name, err, c.want)
+		}
+	}
+	if m, err := Check("test", tensors.FromValue([][]float32{{1}, {2}, {3}, {4}}), 2, "", []*tensors.Tensor{x}); err != nil || m != 2 {
+		t.Errorf("4 rows, 2 cond rows: M = %d, %v; want 2", m, err)
+	}
+}
+
+func nanValue() float64 { var z float64; return z / z }
