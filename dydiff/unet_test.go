@@ -77,9 +77,13 @@ func TestSamplersWithUNet(t *testing.T) {
 	}
 	all := []sampler{
 		{"DDIM", func() (*Sampler, error) { return NewDDIM(d, s, DDIMOptions{Steps: 10}) },
-			func(seed uint64) (*tensors.Tensor, error) { return DDIM(d, x, cond, s, DDIMOptions{Steps: 10, Seed: seed}) }, 2, false},
+			func(seed uint64) (*tensors.Tensor, error) {
+				return DDIM(d, x, cond, s, DDIMOptions{Steps: 10, Seed: seed})
+			}, 2, false},
 		{"DDPM", func() (*Sampler, error) { return NewDDPM(d, s, DDPMOptions{Steps: 10}) },
-			func(seed uint64) (*tensors.Tensor, error) { return DDPM(d, x, cond, s, DDPMOptions{Steps: 10, Seed: seed}) }, 3, true},
+			func(seed uint64) (*tensors.Tensor, error) {
+				return DDPM(d, x, cond, s, DDPMOptions{Steps: 10, Seed: seed})
+			}, 3, true},
 		{"DDIM η_ddim=0.5", func() (*Sampler, error) { return NewDDIM(d, s, DDIMOptions{Steps: 10, EtaDDIM: 0.5}) },
 			func(seed uint64) (*tensors.Tensor, error) {
 				return DDIM(d, x, cond, s, DDIMOptions{Steps: 10, EtaDDIM: 0.5, Seed: seed})
