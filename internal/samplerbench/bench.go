@@ -31,7 +31,7 @@ const (
 // Case is one measurement: a sampler with Steps steps on Batch samples of Size² pixels, with a UNet of
 // Channels base channels (levels 1, 2, 2; 2 blocks per level).
 type Case struct {
-	Sampler                       string
+	Sampler                      string
 	Batch, Size, Channels, Steps int
 }
 
