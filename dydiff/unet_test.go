@@ -40,18 +40,6 @@ func trainSteps(t *testing.T, d Denoiser, s Schedule, n int) {
 	t.Logf("training losses %.4f", losses)
 }
 
-// values returns a sample's values after checking they are finite.
-func values(t *testing.T, name string, x *tensors.Tensor) []float64 {
-	t.Helper()
-	v := tensortest.Float64s(x)
-	for i, f := range v {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			t.Fatalf("%s: value %d is %v", name, i, f)
-		}
-	}
-	return v
-}
-
 // The samplers run tidal's real network (nets.UNet, with variables) on the Go backend: DDIM called
 // twice, DDPM, and DDIM with η_ddim = 0.5, with random weights and after 3 AdamW steps. Each gives finite
 // samples, bit-identical on repeated calls with the same seed (and on the free functions), different
@@ -105,30 +93,15 @@ func TestSamplersWithUNet(t *testing.T) {
 		}
 		for i, c := range all {
 			sm := samplers[i]
-			var first []float64
-			for k := range 4 {
-				out, err := sm.Sample(x, cond, 5)
-				if err != nil {
-					t.Fatalf("%s (trained %v), call %d: %v", c.name, trained, k, err)
-				}
-				v := values(t, c.name, out)
-				if k == 0 {
-					first = v
-					if n := sm.Compilations(); n != c.kinds {
-						t.Errorf("%s: %d graphs compiled by the first call, want %d", c.name, n, c.kinds)
-					}
-				} else if !slices.Equal(v, first) {
-					t.Errorf("%s (trained %v): call %d differs from the first by %g", c.name, trained, k, tensortest.MaxAbsDiff(v, first))
-				}
-			}
+			first := tensortest.Repeats(t, c.name, 4, func() (*tensors.Tensor, error) { return sm.Sample(x, cond, 5) })
 			if n := sm.Compilations(); n != c.kinds {
-				t.Errorf("%s: %d graphs compiled after %d calls, want %d (compiled once)", c.name, n, 8, c.kinds)
+				t.Errorf("%s: %d graphs compiled, want %d (compiled once)", c.name, n, c.kinds)
 			}
 			once, err := c.once(5)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v := values(t, c.name, once); !slices.Equal(v, first) {
+			if v := tensortest.Finite(t, c.name, once); !slices.Equal(v, first) {
 				t.Errorf("%s (trained %v): the free function differs from the Sampler by %g", c.name, trained, tensortest.MaxAbsDiff(v, first))
 			}
 			if c.random {
@@ -136,7 +109,7 @@ func TestSamplersWithUNet(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if tensortest.MaxAbsDiff(values(t, c.name, other), first) < 1e-3 {
+				if tensortest.MaxAbsDiff(tensortest.Finite(t, c.name, other), first) < 1e-3 {
 					t.Errorf("%s: seeds 5 and 6 gave the same samples", c.name)
 				}
 			}
@@ -156,7 +129,7 @@ func TestSamplersWithUNet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v := values(t, c.name, out); !slices.Equal(v, first) {
+			if v := tensortest.Finite(t, c.name, out); !slices.Equal(v, first) {
 				t.Errorf("%s: a sampler built before training differs from one built after by %g", c.name, tensortest.MaxAbsDiff(v, first))
 			}
 		}
@@ -230,7 +203,7 @@ func TestDDIMWithUNetMatchesHost(t *testing.T) {
 	for _, v := range state {
 		scale = math.Max(scale, math.Abs(v))
 	}
-	diff := tensortest.MaxAbsDiff(values(t, "DDIM", got), state)
+	diff := tensortest.MaxAbsDiff(tensortest.Finite(t, "DDIM", got), state)
 	t.Logf("max |Δ| = %.3g against the host steps (values up to %.3g)", diff, scale)
 	if diff > 1e-4*scale {
 		t.Errorf("compiled DDIM with the UNet differs from the host steps by %.3g (values up to %.3g)", diff, scale)

@@ -1,7 +1,6 @@
 package edm
 
 import (
-	"math"
 	"slices"
 	"testing"
 
@@ -57,17 +56,6 @@ func trainDenoiser(t *testing.T, b Denoiser, d DenoiserFn, n int) {
 	t.Logf("training losses %.4f", losses)
 }
 
-func finiteValues(t *testing.T, name string, x *tensors.Tensor) []float64 {
-	t.Helper()
-	v := tensortest.Float64s(x)
-	for i, f := range v {
-		if math.IsNaN(f) || math.IsInf(f, 0) {
-			t.Fatalf("%s: value %d is %v", name, i, f)
-		}
-	}
-	return v
-}
-
 // Heun runs tidal's real network on the Go backend: stochastic Heun (churn) on the preconditioned UNet,
 // and guided by a small conv discriminator (Guided, λ = 2), with random weights and after 3 AdamW steps
 // of the denoiser. Each gives finite samples, bit-identical on repeated calls with the same seed and on
@@ -113,18 +101,7 @@ func TestHeunWithUNet(t *testing.T) {
 		results := make([][]float64, len(cases))
 		for i, c := range cases {
 			sm := samplers[i]
-			for k := range 4 {
-				out, err := sm.Sample(x, cond, 7)
-				if err != nil {
-					t.Fatalf("%s (trained %v), call %d: %v", c.name, trained, k, err)
-				}
-				v := finiteValues(t, c.name, out)
-				if k == 0 {
-					results[i] = v
-				} else if !slices.Equal(v, results[i]) {
-					t.Errorf("%s (trained %v): call %d differs from the first by %g", c.name, trained, k, tensortest.MaxAbsDiff(v, results[i]))
-				}
-			}
+			results[i] = tensortest.Repeats(t, c.name, 4, func() (*tensors.Tensor, error) { return sm.Sample(x, cond, 7) })
 			if n := sm.Compilations(); n != 3 {
 				t.Errorf("%s: %d graphs compiled, want 3 (compiled once)", c.name, n)
 			}
@@ -134,14 +111,14 @@ func TestHeunWithUNet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v := finiteValues(t, c.name, once); !slices.Equal(v, results[i]) {
+			if v := tensortest.Finite(t, c.name, once); !slices.Equal(v, results[i]) {
 				t.Errorf("%s: the free function differs from the Sampler by %g", c.name, tensortest.MaxAbsDiff(v, results[i]))
 			}
 			other, err := sm.Sample(x, cond, 8)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if tensortest.MaxAbsDiff(finiteValues(t, c.name, other), results[i]) < 1e-3 {
+			if tensortest.MaxAbsDiff(tensortest.Finite(t, c.name, other), results[i]) < 1e-3 {
 				t.Errorf("%s: seeds 7 and 8 gave the same samples", c.name)
 			}
 			if !trained {
@@ -160,7 +137,7 @@ func TestHeunWithUNet(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if v := finiteValues(t, c.name, out); !slices.Equal(v, results[i]) {
+			if v := tensortest.Finite(t, c.name, out); !slices.Equal(v, results[i]) {
 				t.Errorf("%s: a sampler built before training differs from one built after by %g", c.name, tensortest.MaxAbsDiff(v, results[i]))
 			}
 		}

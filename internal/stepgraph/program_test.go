@@ -1,6 +1,8 @@
 package stepgraph
 
 import (
+	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -59,7 +61,7 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 	cond := []*tensors.Tensor{tensors.FromValue([][]float32{{10}, {20}})} // 2 cases × 2 members
 	for range 5 {
 		got := run(t, p, k, x, nil, cond)
-		if want := []float32{14, 18, 32, 36}; !slicesEqual(got, want) {
+		if want := []float32{14, 18, 32, 36}; !slices.Equal(got, want) {
 			t.Fatalf("got %v, want %v", got, want)
 		}
 	}
@@ -74,7 +76,7 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 	// New weights, same executables: the next call sees them.
 	w := scope.ResetVisited().In("layer").GetVariable("w")
 	w.MustSetValue(tensors.FromValue(float32(3)))
-	if got := run(t, p, k, x, nil, cond); !slicesEqual(got, []float32{19, 28, 47, 56}) {
+	if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{19, 28, 47, 56}) {
 		t.Errorf("after setting w = 3: got %v, want [19 28 47 56]", got)
 	}
 	if n := p.Compilations(); n != 2 {
@@ -101,21 +103,9 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 	if a, c := tensors.MustCopyFlatData[float32](v1[0])[0], tensors.MustCopyFlatData[float32](v2[0])[0]; a != 3 || c != 3 {
 		t.Errorf("a plain executable gave %v then %v, want 3 and 3 (baked): GoMLX changed, revisit Live's doc", a, c)
 	}
-	if got := run(t, p, k, x, nil, cond); !slicesEqual(got, []float32{35, 60, 95, 120}) {
+	if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{35, 60, 95, 120}) {
 		t.Errorf("after setting w = 5: got %v, want [35 60 95 120]", got)
 	}
-}
-
-func slicesEqual(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Noisy steps take z; a step panicking with a non-error value is an error, and breaks the Program; bad
@@ -128,7 +118,7 @@ func TestProgramErrors(t *testing.T) {
 	p, _ := New("test", b, nil)
 	noisy, _ := p.Add(scaleStep, true)
 	x := tensors.FromValue([][]float32{{1}, {2}})
-	if got := run(t, p, noisy, x, tensors.FromValue([][]float32{{1}, {1}}), nil); !slicesEqual(got, []float32{5, 9}) {
+	if got := run(t, p, noisy, x, tensors.FromValue([][]float32{{1}, {1}}), nil); !slices.Equal(got, []float32{5, 9}) {
 		t.Errorf("noisy step: %v, want [5 9]", got)
 	}
 	if _, err := p.Call(noisy, x, Scalars(0), nil, nil); err == nil {
@@ -143,7 +133,7 @@ func TestProgramErrors(t *testing.T) {
 	}
 	p.Close()
 
-	nan := tensors.FromValue([][]float32{{1}, {float32(nanValue())}})
+	nan := tensors.FromValue([][]float32{{1}, {float32(math.NaN())}})
 	for _, c := range []struct {
 		name, want string
 		x          *tensors.Tensor
@@ -164,5 +154,3 @@ func TestProgramErrors(t *testing.T) {
 		t.Errorf("4 rows, 2 cond rows: M = %d, %v; want 2", m, err)
 	}
 }
-
-func nanValue() float64 { var z float64; return z / z }
