@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
-	"github.com/tidal-forecast/tidal/noise"
 )
 
 // Denoiser is what a sampler evaluates: the noise-predicting Net with its variables.
@@ -125,12 +124,7 @@ func (sm *Sampler) step(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node
 // same noise for any B and M; a rollout passes a different seed per frame. It returns the last x̂₀, all
 // frames (observed frames are regenerated, not clamped). x and cond are not modified.
 func (sm *Sampler) Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error) {
-	members, err := stepgraph.Check("dydiff", x, 2, "[batch, frames, ...]", cond)
-	if err != nil {
-		return nil, err
-	}
-	rows := x.Shape().Dimensions[0]
-	z, err := noise.Ensemble{Cases: rows / members, Members: members}.Steps(seed, x.Shape().Dimensions[1:]...)
+	z, err := stepgraph.Begin("dydiff", x, 2, "[batch, frames, ...]", cond, seed)
 	if err != nil {
 		return nil, err
 	}

@@ -11,7 +11,6 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
-	"github.com/tidal-forecast/tidal/noise"
 )
 
 // Denoiser is what the sampler evaluates: D(x; σ) with its variables.
@@ -167,12 +166,7 @@ func (sm *Sampler) stepGraph(heun bool) stepgraph.Step {
 // (noise.Ensemble.Steps), so member m of case b gets the same noise for any B and M; a rollout passes a
 // different seed per frame. x and cond are not modified.
 func (sm *Sampler) Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error) {
-	members, err := stepgraph.Check("edm", x, 1, "[batch, ...]", cond)
-	if err != nil {
-		return nil, err
-	}
-	rows := x.Shape().Dimensions[0]
-	z, err := noise.Ensemble{Cases: rows / members, Members: members}.Steps(seed, x.Shape().Dimensions[1:]...)
+	z, err := stepgraph.Begin("edm", x, 1, "[batch, ...]", cond, seed)
 	if err != nil {
 		return nil, err
 	}

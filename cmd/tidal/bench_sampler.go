@@ -30,7 +30,8 @@ the same run one forward pass of that UNet on the same batch in its own executab
 variables embedded as constants (GoMLX's default on the Go backend) and read live as the samplers do.
 Sample calls and forward passes alternate; medians are reported. eval/fwd is the sample's time per
 network evaluation over the forward pass: what the sampler adds (its step maths, host noise, per-step
-calls). "compile" is the first call's time beyond a later one's.`,
+calls); "cpu ratio" is the same in the process's CPU time, steadier on a shared
+machine. "compile" is the first call's time beyond a later one's.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, err := backend.Resolve(backendFlag)

@@ -7,6 +7,7 @@ package samplerbench
 import (
 	"fmt"
 	"io"
+	"syscall"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -46,6 +47,9 @@ type Result struct {
 	Evals int
 	// FirstCall is the first Sample, compilation included; Sample a later one.
 	FirstCall, Sample time.Duration
+	// SampleCPU and ForwardCPU are the process's CPU time (user + system, all threads) of a Sample and of
+	// a Forward: steadier than wall time on a machine shared with other jobs.
+	SampleCPU, ForwardCPU time.Duration
 	// Forward is one UNet forward pass on the sampler's batch in its own executable, with the variables
 	// embedded as constants (GoMLX's default on the Go backend); ForwardLive reads them as parameters, as
 	// the samplers do.
@@ -57,6 +61,11 @@ func (r Result) PerEval() time.Duration { return r.Sample / time.Duration(r.Eval
 
 // Ratio is the sample's time per network evaluation over Forward: the sampler's overhead factor.
 func (r Result) Ratio() float64 { return r.PerEval().Seconds() / r.Forward.Seconds() }
+
+// CPURatio is Ratio in CPU time: the work a sample does per network evaluation over a forward pass's.
+func (r Result) CPURatio() float64 {
+	return r.SampleCPU.Seconds() / float64(r.Evals) / r.ForwardCPU.Seconds()
+}
 
 // Compile is the first call's time beyond a later call's: the compilation, about.
 func (r Result) Compile() time.Duration { return max(r.FirstCall-r.Sample, 0) }
@@ -195,25 +204,29 @@ func run(b compute.Backend, c Case, minTime time.Duration) (Result, error) {
 			return r, err
 		}
 	}
-	var ts, tf, tl []time.Duration
+	var ts, tf, tl, cs, cf []time.Duration
 	start := time.Now()
 	for seed := uint64(1); len(ts) < 3 || time.Since(start) < minTime; seed++ {
-		t0 := time.Now()
+		t0, c0 := time.Now(), cpuTime()
 		out, err := s.sample(seed)
 		if err != nil {
 			return r, err
 		}
-		ts = append(ts, time.Since(t0))
+		ts, cs = append(ts, time.Since(t0)), append(cs, cpuTime()-c0)
 		out.FinalizeAll()
-		for i, dst := range []*[]time.Duration{&tf, &tl} {
-			for range 2 {
-				if err := timeCall(execs[i], dst, s.x, levels, s.cond[0]); err != nil {
-					return r, err
-				}
+		for range 2 {
+			c0 := cpuTime()
+			if err := timeCall(execs[0], &tf, s.x, levels, s.cond[0]); err != nil {
+				return r, err
+			}
+			cf = append(cf, cpuTime()-c0)
+			if err := timeCall(execs[1], &tl, s.x, levels, s.cond[0]); err != nil {
+				return r, err
 			}
 		}
 	}
 	r.Sample, r.Forward, r.ForwardLive = benchenv.Median(ts), benchenv.Median(tf), benchenv.Median(tl)
+	r.SampleCPU, r.ForwardCPU = benchenv.Median(cs), benchenv.Median(cf)
 	return r, nil
 }
 
@@ -234,17 +247,27 @@ func timeCall(e *model.Exec, dst *[]time.Duration, args ...any) error {
 	return nil
 }
 
+// cpuTime is the process's user + system CPU time so far (0 where the system does not say).
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // WriteTable writes one line per result: the forward passes, the sample, its time per network
-// evaluation, the ratio of that to the forward pass, and the first call and compilation.
+// evaluation, the ratio of that to the forward pass in wall and in CPU time, and the first call and
+// compilation.
 func WriteTable(w io.Writer, results []Result) error {
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
-	if _, err := fmt.Fprintf(w, "%-30s %6s %11s %11s %11s %11s %9s %11s %11s\n",
-		"case", "evals", "forward", "fwd live", "sample", "per eval", "eval/fwd", "first call", "compile"); err != nil {
+	if _, err := fmt.Fprintf(w, "%-30s %6s %11s %11s %11s %11s %9s %9s %11s %11s\n",
+		"case", "evals", "forward", "fwd live", "sample", "per eval", "eval/fwd", "cpu ratio", "first call", "compile"); err != nil {
 		return err
 	}
 	for _, r := range results {
-		if _, err := fmt.Fprintf(w, "%-30s %6d %8.1f ms %8.1f ms %8.1f ms %8.1f ms %8.3f× %8.0f ms %8.0f ms\n",
-			r.Case, r.Evals, ms(r.Forward), ms(r.ForwardLive), ms(r.Sample), ms(r.PerEval()), r.Ratio(),
+		if _, err := fmt.Fprintf(w, "%-30s %6d %8.1f ms %8.1f ms %8.1f ms %8.1f ms %8.3f× %8.3f× %8.0f ms %8.0f ms\n",
+			r.Case, r.Evals, ms(r.Forward), ms(r.ForwardLive), ms(r.Sample), ms(r.PerEval()), r.Ratio(), r.CPURatio(),
 			ms(r.FirstCall), ms(r.Compile())); err != nil {
 			return err
 		}

@@ -21,7 +21,7 @@ func TestRun(t *testing.T) {
 		if r.Evals != want {
 			t.Errorf("%s: %d evaluations, want %d", r.Case, r.Evals, want)
 		}
-		if r.Forward <= 0 || r.ForwardLive <= 0 || r.Sample <= 0 || r.FirstCall < r.Sample/10 || !(r.Ratio() > 0) {
+		if r.Forward <= 0 || r.ForwardLive <= 0 || r.Sample <= 0 || r.FirstCall < r.Sample/10 || !(r.Ratio() > 0) || !(r.CPURatio() > 0) {
 			t.Errorf("%s: implausible timings %+v", r.Case, r)
 		}
 	}

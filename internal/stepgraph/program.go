@@ -10,6 +10,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/noise"
 )
 
 // Step builds one kind of sampler step into a graph. It gets the denoiser's scope, the state x
@@ -138,26 +140,33 @@ func (p *Program) Close() {
 	p.steps = nil
 }
 
-// Check validates a sampler's inputs at the boundary: x a float32 tensor of at least minRank axes
-// (what names its axes for the error), every value of x and of the conditioning finite, and cond
-// tensors whose rows divide those of x alike. It returns M, the members per case.
-func Check(pkg string, x *tensors.Tensor, minRank int, what string, cond []*tensors.Tensor) (int, error) {
+// Begin validates a sampler call's inputs at the boundary and returns its per-step noise: x a float32
+// tensor of at least minRank axes (what names its axes for the error), every value of x and of the
+// conditioning finite, and cond tensors whose rows divide those of x alike, M = rows/B members per case.
+// The noise draws tensors shaped like x from seed's per-step streams of the B cases × M members
+// (noise.Ensemble.Steps), so a member's noise does not depend on B or M.
+func Begin(pkg string, x *tensors.Tensor, minRank int, what string, cond []*tensors.Tensor, seed uint64) (*noise.Rows, error) {
 	if x == nil || x.DType() != dtypes.Float32 || x.Rank() < minRank {
-		return 0, fmt.Errorf("%s: initial noise must be a float32 tensor %s, got %v", pkg, what, ShapeOf(x))
+		return nil, fmt.Errorf("%s: initial noise must be a float32 tensor %s, got %v", pkg, what, ShapeOf(x))
 	}
-	members, err := Members(x.Shape().Dimensions[0], cond)
+	dims := x.Shape().Dimensions
+	members, err := Members(dims[0], cond)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", pkg, err)
+		return nil, fmt.Errorf("%s: %w", pkg, err)
 	}
 	if err := finite(x); err != nil {
-		return 0, fmt.Errorf("%s: initial noise %s: %w", pkg, x.Shape(), err)
+		return nil, fmt.Errorf("%s: initial noise %s: %w", pkg, x.Shape(), err)
 	}
 	for i, c := range cond {
 		if err := finite(c); err != nil {
-			return 0, fmt.Errorf("%s: Cond[%d] %s: %w", pkg, i, c.Shape(), err)
+			return nil, fmt.Errorf("%s: Cond[%d] %s: %w", pkg, i, c.Shape(), err)
 		}
 	}
-	return members, nil
+	z, err := noise.Ensemble{Cases: dims[0] / members, Members: members}.Steps(seed, dims[1:]...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", pkg, err)
+	}
+	return z, nil
 }
 
 // finite reports the first NaN or infinite value of a float32 or float64 tensor.

@@ -109,7 +109,7 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 }
 
 // Noisy steps take z; a step panicking with a non-error value is an error, and breaks the Program; bad
-// inputs are refused by Check with errors naming them.
+// inputs are refused by Begin with errors naming them.
 func TestProgramErrors(t *testing.T) {
 	b := tensortest.Backend(t)
 	if _, err := New("test", nil, nil); err == nil || !strings.Contains(err.Error(), "Backend") {
@@ -146,11 +146,21 @@ func TestProgramErrors(t *testing.T) {
 		{"NaN cond", "Cond[0]", x, []*tensors.Tensor{nan}},
 		{"cond rows", "divide", x, []*tensors.Tensor{tensors.FromValue([][]float32{{1}, {2}, {3}})}},
 	} {
-		if _, err := Check("test", c.x, 2, "[batch, frames]", c.cond); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := Begin("test", c.x, 2, "[batch, frames]", c.cond, 0); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", c.name, err, c.want)
 		}
 	}
-	if m, err := Check("test", tensors.FromValue([][]float32{{1}, {2}, {3}, {4}}), 2, "", []*tensors.Tensor{x}); err != nil || m != 2 {
-		t.Errorf("4 rows, 2 cond rows: M = %d, %v; want 2", m, err)
+	// 4 rows for 2 cond rows: 2 cases × 2 members, so row 2 (case 1, member 0) draws what case 1's only
+	// member draws when there is one member per case.
+	four, err := Begin("test", tensors.FromValue([][]float32{{1}, {2}, {3}, {4}}), 2, "", []*tensors.Tensor{x}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	two, err := Begin("test", x, 2, "", []*tensors.Tensor{x}, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, b := tensors.MustCopyFlatData[float32](four.Next()), tensors.MustCopyFlatData[float32](two.Next()); a[2] != b[1] || a[0] != b[0] || a[1] == a[0] {
+		t.Errorf("per-step noise of 2 cases × 2 members %v against 2 × 1 %v: not keyed by (case, member)", a, b)
 	}
 }
