@@ -55,7 +55,7 @@ func guidanceHost(x, sigma, c float64) float64 {
 	return (c - x/(1+s2)) / (s2 + tau*tau*(1+s2))
 }
 
-// hostTHat is spec §4's raised noise level t̂ = t + γt of a step from t, in float64, with
+// hostTHat is EDM Alg. 2's raised noise level t̂ = t + γt of a step from t, in float64, with
 // γ = min(S_churn/N, √2−1) inside [S_tmin, S_tmax] (S_tmax 0 meaning +∞) and 0 outside: the test
 // oracles' own transcription, kept apart from the sampler's.
 func hostTHat(o HeunOptions, t float64, N int) float64 {
