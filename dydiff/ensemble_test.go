@@ -1,6 +1,7 @@
 package dydiff
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -114,6 +115,20 @@ func TestSamplerErrors(t *testing.T) {
 		{"negative η_ddim", "EtaDDIM", func() error { _, err := DDIM(good, x, nil, s, DDIMOptions{EtaDDIM: -1}); return err }()},
 		{"zero schedule", "NewSchedule", func() error { _, err := DDPM(good, x, nil, Schedule{}, DDPMOptions{}); return err }()},
 		{"999 steps", "offset", func() error { _, err := DDPM(good, x, nil, s, DDPMOptions{Steps: 999}); return err }()},
+		{"η_ddim > 1", "EtaDDIM", func() error { _, err := DDIM(good, x, nil, s, DDIMOptions{EtaDDIM: 1.5}); return err }()},
+		{"NaN noise", "NaN", func() error {
+			_, err := DDIM(good, tensors.FromValue([][]float32{{1, float32(math.NaN())}}), nil, s, DDIMOptions{})
+			return err
+		}()},
+		{"after Close", "after Close", func() error {
+			sm, err := NewDDIM(good, s, DDIMOptions{Steps: 5})
+			if err != nil {
+				return err
+			}
+			sm.Close()
+			_, err = sm.Sample(x, nil, 0)
+			return err
+		}()},
 		{"net shape", "Net returned", func() error {
 			d := good
 			d.Net = func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { return SliceAxis(xt, 1, AxisRange(0, 1)) }
