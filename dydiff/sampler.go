@@ -74,10 +74,12 @@ func newSampler(d Denoiser, s Schedule, ts []int, weights func(a, ap float64) (c
 	if sm.start, err = p.Add(func(_ *model.Scope, x, c, _ *Node, _ []*Node) []*Node {
 		return []*Node{dynamics(x, stepgraph.Elem(c, 0), stepgraph.Elem(c, 1))}
 	}, false); err != nil {
+		p.Close()
 		return nil, err
 	}
 	for i, stochastic := range []bool{false, true} {
 		if sm.steps[i], err = p.Add(sm.step, stochastic); err != nil {
+			p.Close()
 			return nil, err
 		}
 	}

@@ -94,11 +94,13 @@ func NewHeun(d Denoiser, sigmas []float64, opt HeunOptions) (*Sampler, error) {
 	if sm.scale, err = p.Add(func(_ *model.Scope, x, c, _ *Node, _ []*Node) []*Node {
 		return []*Node{Mul(x, stepgraph.Elem(c, 0))}
 	}, false); err != nil {
+		p.Close()
 		return nil, err
 	}
 	for i, stochastic := range []bool{false, true} {
 		for j, heun := range []bool{false, true} {
 			if sm.steps[i][j], err = p.Add(sm.stepGraph(heun), stochastic); err != nil {
+				p.Close()
 				return nil, err
 			}
 		}
