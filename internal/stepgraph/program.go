@@ -33,18 +33,26 @@ func Fresh(scope *model.Scope) *model.Scope { return scope.ResetVisited() }
 // Variables are read live: the graphs take the denoiser's variables as parameters, not as constants
 // (the Go backend would otherwise bake the values it sees at compilation into the executable; see
 // Live), so a Program keeps sampling with the current weights after more training or after other
-// weights are loaded into the same variables. The one exception is a variable that the first
-// compilation itself creates with a value already set (Scope.VariableWithValue, or a checkpoint loader
-// answering as it is created): the Go backend embeds that value. Variables created by an initializer
-// (all of tidal's layers) and variables that exist before the first Sample are read live.
+// weights are loaded into the same variables. A graph whose building created variables that already
+// had a value (Scope.VariableWithValue, or a lazily loaded checkpoint answering as they are created)
+// embedded those values; its executor is replaced after that first call, so the next call compiles
+// once more, with every variable read live.
 type Program struct {
 	pkg      string
 	backend  compute.Backend
 	scope    *model.Scope
-	steps    []*model.Exec
-	noisy    []bool
+	steps    []*kind
 	compiles atomic.Int64
 	broken   error
+}
+
+// kind is one kind of step: its executor, the function that makes a new one, whether it takes noise,
+// and whether a graph it built embedded variables (see Program).
+type kind struct {
+	exec     *model.Exec
+	newExec  func() (*model.Exec, error)
+	noisy    bool
+	embedded atomic.Bool
 }
 
 // New returns an empty Program for the denoiser variables of scope (nil: an empty store, for networks
@@ -61,26 +69,40 @@ func New(pkg string, backend compute.Backend, scope *model.Scope) (*Program, err
 
 // Add declares a kind of step; noisy steps take fresh noise z. It returns the kind's index for Call.
 func (p *Program) Add(step Step, noisy bool) (int, error) {
-	k := len(p.steps)
-	e, err := model.NewExec(p.backend, p.scope.Store(), func(_ *model.Scope, in []*Node) []*Node {
-		p.compiles.Add(1)
-		Live(p.scope, in[0].Graph())
-		x, c, rest := in[0], in[1], in[2:]
-		var z *Node
-		if noisy {
-			z, rest = rest[0], rest[1:]
-		}
-		members := 1
-		if len(rest) > 0 {
-			members = x.Shape().Dimensions[0] / rest[0].Shape().Dimensions[0]
-		}
-		return step(p.scope, x, c, z, RepeatRows(rest, members))
-	})
-	if err != nil {
+	k := &kind{noisy: noisy}
+	k.newExec = func() (*model.Exec, error) {
+		return model.NewExec(p.backend, p.scope.Store(), func(_ *model.Scope, in []*Node) []*Node {
+			p.compiles.Add(1)
+			g := in[0].Graph()
+			had := map[string]bool{}
+			for v := range p.scope.IterVariables() {
+				had[v.Path()] = true
+			}
+			Live(p.scope, g)
+			x, c, rest := in[0], in[1], in[2:]
+			var z *Node
+			if noisy {
+				z, rest = rest[0], rest[1:]
+			}
+			members := 1
+			if len(rest) > 0 {
+				members = x.Shape().Dimensions[0] / rest[0].Shape().Dimensions[0]
+			}
+			out := step(p.scope, x, c, z, RepeatRows(rest, members))
+			for v := range p.scope.IterVariables() {
+				if !had[v.Path()] && v.HasValue() {
+					k.embedded.Store(true) // created with its value: a constant on the Go backend
+				}
+			}
+			return out
+		})
+	}
+	var err error
+	if k.exec, err = k.newExec(); err != nil {
 		return 0, fmt.Errorf("%s: %w", p.pkg, err)
 	}
-	p.steps, p.noisy = append(p.steps, e), append(p.noisy, noisy)
-	return k, nil
+	p.steps = append(p.steps, k)
+	return len(p.steps) - 1, nil
 }
 
 // Live makes every variable under scope a parameter of g, read at each execution, rather than a
@@ -111,8 +133,9 @@ func (p *Program) Call(k int, x, c, z *tensors.Tensor, cond []*tensors.Tensor) (
 	if p.steps == nil {
 		return nil, fmt.Errorf("%s: sampler used after Close", p.pkg)
 	}
-	if (z != nil) != p.noisy[k] {
-		return nil, fmt.Errorf("%s: step kind %d called with noise %v, declared %v", p.pkg, k, z != nil, p.noisy[k])
+	kd := p.steps[k]
+	if (z != nil) != kd.noisy {
+		return nil, fmt.Errorf("%s: step kind %d called with noise %v, declared %v", p.pkg, k, z != nil, kd.noisy)
 	}
 	args := []any{x, c}
 	if z != nil {
@@ -127,14 +150,21 @@ func (p *Program) Call(k int, x, c, z *tensors.Tensor, cond []*tensors.Tensor) (
 			out, err = nil, p.broken
 		}
 	}()
-	return p.steps[k].Call(args...)
+	out, err = kd.exec.Call(args...)
+	if err == nil && kd.embedded.Swap(false) {
+		kd.exec.Finalize()
+		if kd.exec, err = kd.newExec(); err != nil {
+			return nil, fmt.Errorf("%s: %w", p.pkg, err)
+		}
+	}
+	return out, err
 }
 
 // Close releases the compiled graphs (not after a panic, see Call). The Program cannot be used again.
 func (p *Program) Close() {
 	if p.broken == nil {
-		for _, e := range p.steps {
-			e.Finalize()
+		for _, k := range p.steps {
+			k.exec.Finalize()
 		}
 	}
 	p.steps = nil

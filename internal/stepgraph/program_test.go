@@ -13,8 +13,8 @@ import (
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
-// scaleNet multiplies x by its variable "w" [1], evaluated twice per graph (as Heun's two stages do),
-// once in a sub-scope: out = w·(w·x) + cond.
+// scaleStep multiplies x by its variable "w" (a scalar, 2 at creation), evaluated twice per graph (as
+// Heun's two stages do), in a sub-scope: out = w·(w·x) [+ z] [+ cond].
 func scaleStep(scope *model.Scope, x, _, z *Node, cond []*Node) []*Node {
 	eval := func(s *model.Scope, v *Node) *Node {
 		w := s.In("layer").VariableWithValue("w", float32(2)).NodeValue(v.Graph())
@@ -42,69 +42,78 @@ func run(t *testing.T, p *Program, k int, x, z *tensors.Tensor, cond []*tensors.
 
 // A Program compiles each step kind once per input shape, however often it is called; it reads the
 // variables live (a new value set between calls is used by the next call, which a plain model.Exec on
-// the Go backend does not do: the check in the middle shows the baking that Live avoids); it repeats the
-// conditioning rows to the members of each case.
+// the Go backend does not do: the check in the middle shows the baking that Live avoids), whether the
+// variable existed before the first compilation or was created by it with its value (then the first
+// graph embedded it and the Program compiles once more); it repeats the conditioning rows to the
+// members of each case.
 func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
-	b := tensortest.Backend(t)
-	scope := model.NewStore().RootScope()
-	scope.In("layer").VariableWithValue("w", float32(2)) // exists, with its value, before the first compilation
-	p, err := New("test", b, scope)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer p.Close()
-	k, err := p.Add(scaleStep, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	x := tensors.FromValue([][]float32{{1}, {2}, {3}, {4}})
-	cond := []*tensors.Tensor{tensors.FromValue([][]float32{{10}, {20}})} // 2 cases × 2 members
-	for range 5 {
-		got := run(t, p, k, x, nil, cond)
-		if want := []float32{14, 18, 32, 36}; !slices.Equal(got, want) {
-			t.Fatalf("got %v, want %v", got, want)
+	for _, before := range []bool{true, false} {
+		b := tensortest.Backend(t)
+		scope := model.NewStore().RootScope()
+		compiles := 1 // per shape
+		if before {
+			scope.In("layer").VariableWithValue("w", float32(2))
 		}
-	}
-	if n := p.Compilations(); n != 1 {
-		t.Errorf("5 calls of one shape compiled %d graphs, want 1", n)
-	}
-	run(t, p, k, tensors.FromValue([][]float32{{1}, {2}}), nil, nil)
-	if n := p.Compilations(); n != 2 {
-		t.Errorf("a second shape: %d compilations, want 2", n)
-	}
+		p, err := New("test", b, scope)
+		if err != nil {
+			t.Fatal(err)
+		}
+		k, err := p.Add(scaleStep, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x := tensors.FromValue([][]float32{{1}, {2}, {3}, {4}})
+		cond := []*tensors.Tensor{tensors.FromValue([][]float32{{10}, {20}})} // 2 cases × 2 members
+		for range 5 {
+			if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{14, 18, 32, 36}) {
+				t.Fatalf("got %v, want [14 18 32 36]", got)
+			}
+		}
+		if !before {
+			compiles = 2 // the first graph embedded w, created with its value
+		}
+		if n := p.Compilations(); n != compiles {
+			t.Errorf("w created before %v: 5 calls of one shape compiled %d graphs, want %d", before, n, compiles)
+		}
+		run(t, p, k, tensors.FromValue([][]float32{{1}, {2}}), nil, nil)
+		if n := p.Compilations(); n != compiles+1 {
+			t.Errorf("w created before %v: a second shape: %d compilations, want %d", before, n, compiles+1)
+		}
 
-	// New weights, same executables: the next call sees them.
-	w := scope.ResetVisited().In("layer").GetVariable("w")
-	w.MustSetValue(tensors.FromValue(float32(3)))
-	if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{19, 28, 47, 56}) {
-		t.Errorf("after setting w = 3: got %v, want [19 28 47 56]", got)
-	}
-	if n := p.Compilations(); n != 2 {
-		t.Errorf("new weights recompiled: %d compilations, want 2", n)
-	}
-	// Without Live, the Go backend bakes w into the executable (GoMLX's PreferConstantsForVariables).
-	baked, err := model.NewExec(b, scope.Store(), func(_ *model.Scope, x *Node) *Node {
-		return Mul(x, scope.ResetVisited().In("layer").GetVariable("w").NodeValue(x.Graph()))
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer baked.Finalize()
-	one := tensors.FromValue([]float32{1})
-	v1, err := baked.Call(one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w.MustSetValue(tensors.FromValue(float32(5)))
-	v2, err := baked.Call(one)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, c := tensors.MustCopyFlatData[float32](v1[0])[0], tensors.MustCopyFlatData[float32](v2[0])[0]; a != 3 || c != 3 {
-		t.Errorf("a plain executable gave %v then %v, want 3 and 3 (baked): GoMLX changed, revisit Live's doc", a, c)
-	}
-	if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{35, 60, 95, 120}) {
-		t.Errorf("after setting w = 5: got %v, want [35 60 95 120]", got)
+		// New weights, same executables: the next call sees them.
+		w := scope.ResetVisited().In("layer").GetVariable("w")
+		w.MustSetValue(tensors.FromValue(float32(3)))
+		if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{19, 28, 47, 56}) {
+			t.Errorf("w created before %v: after setting w = 3: got %v, want [19 28 47 56]", before, got)
+		}
+		if n := p.Compilations(); n != compiles+1 {
+			t.Errorf("w created before %v: new weights recompiled: %d compilations, want %d", before, n, compiles+1)
+		}
+		// Without Live, the Go backend bakes w into the executable (GoMLX's PreferConstantsForVariables).
+		baked, err := model.NewExec(b, scope.Store(), func(_ *model.Scope, x *Node) *Node {
+			return Mul(x, scope.ResetVisited().In("layer").GetVariable("w").NodeValue(x.Graph()))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		one := tensors.FromValue([]float32{1})
+		v1, err := baked.Call(one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.MustSetValue(tensors.FromValue(float32(5)))
+		v2, err := baked.Call(one)
+		if err != nil {
+			t.Fatal(err)
+		}
+		baked.Finalize()
+		if a, c := tensors.MustCopyFlatData[float32](v1[0])[0], tensors.MustCopyFlatData[float32](v2[0])[0]; a != 3 || c != 3 {
+			t.Errorf("a plain executable gave %v then %v, want 3 and 3 (baked): GoMLX changed, revisit Live's doc", a, c)
+		}
+		if got := run(t, p, k, x, nil, cond); !slices.Equal(got, []float32{35, 60, 95, 120}) {
+			t.Errorf("w created before %v: after setting w = 5: got %v, want [35 60 95 120]", before, got)
+		}
+		p.Close()
 	}
 }
 
