@@ -8,6 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
 
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/nets"
@@ -207,5 +208,76 @@ func TestDDIMWithUNetMatchesHost(t *testing.T) {
 	t.Logf("max |Δ| = %.3g against the host steps (values up to %.3g)", diff, scale)
 	if diff > 1e-4*scale {
 		t.Errorf("compiled DDIM with the UNet differs from the host steps by %.3g (values up to %.3g)", diff, scale)
+	}
+}
+
+// Weights loaded lazily from a GoMLX checkpoint (the variables get their values as the first
+// compilation creates them, so the Go backend embeds them in that graph): the sampler gives exactly the
+// samples of the store that was saved, rebuilds the embedding step once, and then reads the variables
+// live: changing a loaded weight changes the next sample without another compilation.
+func TestDDIMWithCheckpointedUNet(t *testing.T) {
+	s := mustSchedule(t, 0.5, ScheduleOptions{})
+	u := smallUNet(t)
+	b := tensortest.Backend(t)
+	trained := Denoiser{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
+	if err := trained.Scope.Store().SetRNGStateFromSeed(6); err != nil {
+		t.Fatal(err)
+	}
+	trainSteps(t, trained, s, 2)
+	dir := t.TempDir()
+	h, err := checkpoint.Build(trained.Scope.Store()).Dir(dir).Done()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Save(); err != nil {
+		t.Fatal(err)
+	}
+	x, _ := noise.Ensemble{Cases: unetB, Members: unetM}.Initial(1, unetL, 1, unetHW, unetHW)
+	ctx, _ := noise.Initial(2, unetB, unetK, 1, unetHW, unetHW)
+	cond := []*tensors.Tensor{ctx}
+	want, err := DDIM(trained, x, cond, s, DDIMOptions{Steps: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	loaded := Denoiser{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
+	if _, err := checkpoint.Build(loaded.Scope.Store()).Dir(dir).Done(); err != nil {
+		t.Fatal(err)
+	}
+	sm, err := NewDDIM(loaded, s, DDIMOptions{Steps: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	first := tensortest.Repeats(t, "DDIM from a checkpoint", 3, func() (*tensors.Tensor, error) { return sm.Sample(x, cond, 0) })
+	if !slices.Equal(first, tensortest.Float64s(want)) {
+		t.Errorf("the checkpointed weights sample differently, by %g", tensortest.MaxAbsDiff(first, tensortest.Float64s(want)))
+	}
+	if n := sm.Compilations(); n != 3 {
+		t.Errorf("%d compilations, want 3 (start, the step, the step again without embedded weights)", n)
+	}
+	var changed bool
+	for v := range loaded.Scope.IterVariables() {
+		if v.Path() == "/out/kernel" {
+			w := tensortest.Float64s(v.MustValue())
+			for i := range w {
+				w[i] *= 2
+			}
+			v.MustSetValue(tensortest.Float32(w, v.Shape().Dimensions...))
+			changed = true
+		}
+	}
+	if !changed {
+		t.Fatal("no /out/kernel variable found to change")
+	}
+	out, err := sm.Sample(x, cond, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tensortest.MaxAbsDiff(tensortest.Finite(t, "DDIM", out), first) < 1e-3 {
+		t.Error("doubling the output convolution's weights did not change the samples: the weights were embedded")
+	}
+	if n := sm.Compilations(); n != 3 {
+		t.Errorf("%d compilations after new weights, want 3", n)
 	}
 }
