@@ -120,6 +120,8 @@ func Heun(d Denoiser, x *tensors.Tensor, cond []*tensors.Tensor, sigmas []float6
 	return sm.Sample(x, cond, opt.Seed)
 }
 
+// checkSigmas validates a σ grid: at least two levels, strictly decreasing, all positive and finite but a
+// final 0.
 func checkSigmas(s []float64) error {
 	if len(s) < 2 {
 		return fmt.Errorf("edm: %d noise levels, expected at least 2 (t₀ … t_N)", len(s))

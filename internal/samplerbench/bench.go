@@ -36,6 +36,7 @@ type Case struct {
 	Batch, Size, Channels, Steps int
 }
 
+// String names the case as the table prints it: "ddim 8×32²×32, 10 steps".
 func (c Case) String() string {
 	return fmt.Sprintf("%s %d×%d²×%d, %d steps", c.Sampler, c.Batch, c.Size, c.Channels, c.Steps)
 }
