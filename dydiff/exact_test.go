@@ -45,15 +45,17 @@ func TestExactDenoiserSamplers(t *testing.T) {
 	}
 	samplers := []sampler{
 		{"DDIM 50 steps", 50, 0.08,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) { return DDIM(dn, x, s, DDIMOptions{}) },
+			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) { return DDIM(dn, x, nil, s, DDIMOptions{}) },
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 0) }},
 		{"DDIM η_ddim=1 100 steps", 100, 0.055,
 			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
-				return DDIM(dn, x, s, DDIMOptions{Steps: 100, EtaDDIM: 1, Seed: 5})
+				return DDIM(dn, x, nil, s, DDIMOptions{Steps: 100, EtaDDIM: 1, Seed: 5})
 			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 1) }},
 		{"DDPM 1000 steps", 1000, 0.01,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) { return DDPM(dn, x, s, DDPMOptions{Seed: 6}) },
+			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
+				return DDPM(dn, x, nil, s, DDPMOptions{Seed: 6})
+			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddpmAffine(truth, s) }},
 	}
 	for _, mode := range allNoising {

@@ -32,23 +32,31 @@ func TestDDIMStepGolden(t *testing.T) {
 	check("host x̂₀", x0, wantX0, 5e-9)
 	check("host x_prev", prev, wantPrev, 5e-9)
 
-	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	eps := tensortest.Float32(e, 1, 3)
 	d := Denoiser{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
 		return Const(xt.Graph(), eps)
 	}}
+	sm, err := NewDDIM(d, mustSchedule(t, 0.5, ScheduleOptions{}), DDIMOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
 	xt := tensortest.Float32(x, 1, 3)
-	st, err := newStepper(d, s, xt, 0)
-	if err != nil {
-		t.Fatal(err)
+	// The step to ᾱ_prev = 1, γ̄_prev = 1 (c0 = 1, ce = 0) returns x̂₀ itself.
+	for _, c := range []struct {
+		name string
+		coef stepCoef
+		want []float64
+	}{
+		{"graph x_prev", stepCoef{t: 5, a: .5, ap: .8, g: .7, gp: .9, c0: math.Sqrt(.8), ce: math.Sqrt(.2)}, wantPrev},
+		{"graph x̂₀", stepCoef{t: 5, a: .5, ap: 1, g: .7, gp: 1, c0: 1}, wantX0},
+	} {
+		out, err := sm.prog.Call(sm.steps[0], xt, c.coef.vector(), nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(c.name, tensortest.Float64s(out[0]), c.want, 1e-6)
 	}
-	defer st.finalize()
-	gPrev, gX0, err := st.step(xt, stepCoef{t: 5, a: .5, ap: .8, g: .7, gp: .9, c0: math.Sqrt(.8), ce: math.Sqrt(.2)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	check("graph x̂₀", tensortest.Float64s(gX0), wantX0, 1e-6)
-	check("graph x_prev", tensortest.Float64s(gPrev), wantPrev, 1e-6)
 }
 
 // nonlinearNet is a denoiser with no closed form, the same in the graph and on the host:
@@ -77,7 +85,7 @@ func nonlinearHost(x []float64, t int) []float64 {
 // plainDDIM is Song et al.'s DDIM written from its paper, on the host in float64, with the same noise
 // streams as the samplers (one draw per step with σ > 0).
 func plainDDIM(s Schedule, x []float64, dims []int, ts []int, eta float64, seed uint64) []float64 {
-	z, _ := noise.NewSteps(seed, dims...)
+	z, _ := noise.Ensemble{Cases: dims[0], Members: 1}.Steps(seed, dims[1:]...)
 	x = append([]float64(nil), x...)
 	for i := len(ts) - 1; i >= 0; i-- {
 		a, ap := s.AlphaBar(ts[i]), 1.0
@@ -104,7 +112,7 @@ func plainDDIM(s Schedule, x []float64, dims []int, ts []int, eta float64, seed 
 // plainDDPM is Ho et al.'s ancestral sampler (their eq. 11, with β̃ variance) written from its paper,
 // with α_t = ᾱ_t/ᾱ_prev between visited steps.
 func plainDDPM(s Schedule, x []float64, dims []int, ts []int, seed uint64) []float64 {
-	z, _ := noise.NewSteps(seed, dims...)
+	z, _ := noise.Ensemble{Cases: dims[0], Members: 1}.Steps(seed, dims[1:]...)
 	x = append([]float64(nil), x...)
 	for i := len(ts) - 1; i >= 0; i-- {
 		a, ap := s.AlphaBar(ts[i]), 1.0
@@ -147,13 +155,13 @@ func TestEtaZeroIsPlainDiffusion(t *testing.T) {
 		run  func() (*tensors.Tensor, error)
 		want []float64
 	}{
-		{"DDIM η_ddim=0", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{}) },
+		{"DDIM η_ddim=0", func() (*tensors.Tensor, error) { return DDIM(d, x, nil, s, DDIMOptions{}) },
 			plainDDIM(s, tensortest.Float64s(x), dims, ts50, 0, 0)},
-		{"DDIM η_ddim=0.7", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{EtaDDIM: 0.7, Seed: 9}) },
+		{"DDIM η_ddim=0.7", func() (*tensors.Tensor, error) { return DDIM(d, x, nil, s, DDIMOptions{EtaDDIM: 0.7, Seed: 9}) },
 			plainDDIM(s, tensortest.Float64s(x), dims, ts50, 0.7, 9)},
-		{"DDIM explicit steps", func() (*tensors.Tensor, error) { return DDIM(d, x, s, DDIMOptions{Timesteps: explicit}) },
+		{"DDIM explicit steps", func() (*tensors.Tensor, error) { return DDIM(d, x, nil, s, DDIMOptions{Timesteps: explicit}) },
 			plainDDIM(s, tensortest.Float64s(x), dims, explicit, 0, 0)},
-		{"DDPM 100 steps", func() (*tensors.Tensor, error) { return DDPM(d, x, s, DDPMOptions{Steps: 100, Seed: 4}) },
+		{"DDPM 100 steps", func() (*tensors.Tensor, error) { return DDPM(d, x, nil, s, DDPMOptions{Steps: 100, Seed: 4}) },
 			plainDDPM(s, tensortest.Float64s(x), dims, ts100, 4)},
 	} {
 		got, err := c.run()
@@ -176,22 +184,22 @@ func TestDDPMIsDDIMEtaOne(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	x, _ := noise.Initial(2, dims...)
 	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
-	a, err := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
+	a, err := DDPM(d, x, nil, s, DDPMOptions{Steps: 50, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := DDIM(d, x, s, DDIMOptions{EtaDDIM: 1, Seed: 3})
+	b, err := DDIM(d, x, nil, s, DDIMOptions{EtaDDIM: 1, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(b)); diff > 1e-4 {
 		t.Errorf("DDPM and DDIM(η_ddim=1) differ by %.3g", diff)
 	}
-	c, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 3})
+	c, _ := DDPM(d, x, nil, s, DDPMOptions{Steps: 50, Seed: 3})
 	if tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(c)) != 0 {
 		t.Error("the same seed gave different DDPM samples")
 	}
-	e, _ := DDPM(d, x, s, DDPMOptions{Steps: 50, Seed: 5})
+	e, _ := DDPM(d, x, nil, s, DDPMOptions{Steps: 50, Seed: 5})
 	if tensortest.MaxAbsDiff(tensortest.Float64s(a), tensortest.Float64s(e)) < 1e-3 {
 		t.Error("seeds 3 and 5 gave the same DDPM samples")
 	}

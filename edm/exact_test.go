@@ -112,7 +112,7 @@ func TestExactDenoiserHeun(t *testing.T) {
 		{"churn without its noise", grid(64, 80), HeunOptions{Churn: 80, Noise: 1e-6, Seed: 8}, 0.04, true},
 		{"σ_max = 2", grid(32, 2), HeunOptions{}, 0.03, true},
 	} {
-		out, err := Heun(dn, x, c.sigmas, c.opt)
+		out, err := Heun(dn, x, nil, c.sigmas, c.opt)
 		if err != nil {
 			t.Fatal(err)
 		}

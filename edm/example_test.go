@@ -19,24 +19,31 @@ func ExampleSigmas() {
 	// Output: [80 17.53 2.515 0.1698 0.002 0]
 }
 
-// Guided stochastic Heun with the paper's vorticity settings (spec §4 Tab. 1) on a toy problem with known
-// answer: data x₀ ~ N(0, 1), observation c = 1.5 with noise τ = 0.5, so the posterior mean is 1.2.
-func ExampleHeun() {
+// Guided stochastic Heun with the paper's vorticity settings (Hess et al. Tab. 1) on a toy problem with
+// a known answer: data x₀ ~ N(0, 1), observation c = 1.5 with noise τ = 0.5, so the posterior mean is
+// 1.2. The "discriminator" here is the exact log-likelihood log p(c | x_σ); Guided adds λσ² times its
+// gradient to the denoiser, and the sampler never knows.
+func ExampleGuided() {
 	b, _ := backend.New(backend.Go)
 	const tau = 0.5
 	sigmaCol := func(s *Node) *Node { return Reshape(s, s.Shape().Dimensions[0], 1) }
-	d := edm.Denoiser{Backend: b,
-		D:    func(_ *model.Scope, x, s *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(s)))) },
-		Cond: []*tensors.Tensor{tensors.FromValue([][]float32{{1.5}})}, // one case; 4 000 members below
-	}
-	guidance := func(_ *model.Scope, x, s *Node, cond []*Node) *Node { // ∇ₓ log p(c | x_σ)
+	d := func(_ *model.Scope, x, s *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(s)))) }
+	logit := func(_ *model.Scope, x, s *Node, cond []*Node) *Node { // log p(c | x_σ), [batch]
 		s2 := Square(sigmaCol(s))
-		return Div(Sub(cond[0], Div(x, OnePlus(s2))), Add(s2, MulScalar(OnePlus(s2), tau*tau)))
+		v := AddScalar(Div(s2, OnePlus(s2)), tau*tau)
+		r := Sub(cond[0], Div(x, OnePlus(s2)))
+		return ReduceSum(Neg(Div(Square(r), MulScalar(v, 2))), 1)
 	}
+	guided, _ := edm.Guided(d, logit, 1)
 	sigmas, _ := edm.Sigmas(edm.DefaultGridOptions())
-	x, _ := noise.Initial(1, 4000, 1)
-	out, _ := edm.Heun(d, x, sigmas, edm.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 2,
-		Guidance: guidance, Lambda: 1})
+	x, _ := noise.Ensemble{Cases: 1, Members: 4000}.Initial(1, 1)
+	c := []*tensors.Tensor{tensors.FromValue([][]float32{{1.5}})} // one case
+	out, err := edm.Heun(edm.Denoiser{Backend: b, D: guided}, x, c, sigmas,
+		edm.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 2})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	mean := 0.0
 	for _, v := range tensors.MustCopyFlatData[float32](out) {
 		mean += float64(v) / 4000

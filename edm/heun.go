@@ -5,38 +5,27 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/ensemble"
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
-	"github.com/tidal-forecast/tidal/noise"
 )
 
-// Denoiser is what the sampler evaluates: D(x; σ) with its variables and conditioning.
-//
-// Ensembles: x may hold B·M rows for Cond tensors of B rows; case b's member m is row b·M+m, and each Cond
-// row is repeated M times inside the graph.
+// Denoiser is what the sampler evaluates: D(x; σ) with its variables.
 type Denoiser struct {
 	// Backend runs the compiled steps ("go" or "cuda", see package backend).
 	Backend compute.Backend
-	// Scope holds the network's variables; nil gives an empty store.
+	// Scope holds the variables of D (and of a guide wrapped into it by Guided); nil gives an empty
+	// store. The sampler reads them live at every call, so it samples with the current weights after
+	// more training or after others are loaded into the same variables.
 	Scope *model.Scope
-	// D is the denoiser, e.g. Precondition(net, σ_data).
+	// D is the denoiser, e.g. Precondition(net, σ_data), or Guided(Precondition(net, σ_data), logit, λ).
 	D DenoiserFn
-	// Cond are the conditioning inputs of D and of the guidance, each [B, ...] with B dividing the batch of x.
-	Cond []*tensors.Tensor
 }
 
-// Guidance returns a guidance gradient at noisy x [batch, ...] and noise levels sigma [batch]: the
-// gradient with respect to x of a log-likelihood ratio, ∇ₓ log p(c | x_σ) — for Hess et al., the
-// input-gradient of the discriminator's logit (spec §1). It gets the same conditioning inputs as D.
-type Guidance func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
-
-// HeunOptions configure Heun. The zero value is EDM's deterministic Heun sampler without guidance.
+// HeunOptions configure Heun. The zero value is EDM's deterministic Heun sampler.
 type HeunOptions struct {
 	// Churn is S_churn: each step inside [TMin, TMax] raises σ by the factor 1 + min(Churn/N, √2−1).
 	Churn float64
@@ -44,79 +33,102 @@ type HeunOptions struct {
 	TMin, TMax float64
 	// Noise is S_noise, the scale of the churn noise; 0 means 1.
 	Noise float64
-	// Seed picks the per-step churn noise streams (package noise, NewSteps).
+	// Seed picks the per-step churn noise streams (noise.Ensemble.Steps) for the function Heun; a
+	// Sampler's Sample takes its seed per call instead.
 	Seed uint64
-	// Guidance, if set, adds λ·Guidance to the score (spec §4); Lambda is λ.
-	Guidance Guidance
-	Lambda   float64
-	// GuidanceFirstStageOnly applies the guidance at the first (Euler) stage of each step only, as DG's
-	// CIFAR setting does; by default both stages are guided, as Hess et al. report is important.
-	GuidanceFirstStageOnly bool
 }
 
-// Heun samples with EDM's stochastic Heun sampler (EDM Alg. 2) and the guidance of spec §4. x is i.i.d.
-// standard normal noise [batch, ...] (see noise.Initial), scaled here to x = t₀·x; sigmas is the grid
-// t₀ > t₁ > … > t_N ≥ 0 (see Sigmas). For i = 0..N−1:
+// resolved returns the options with their defaults filled in, or an error naming the bad one.
+func (o HeunOptions) resolved() (HeunOptions, error) {
+	if o.TMax == 0 {
+		o.TMax = math.Inf(1)
+	}
+	if o.Noise == 0 {
+		o.Noise = 1
+	}
+	if !(o.Churn >= 0) || !(o.Noise >= 0) || !(o.TMin >= 0) || !(o.TMax >= o.TMin) {
+		return o, fmt.Errorf("edm: Heun options: Churn %v, Noise %v and TMin %v must be ≥ 0 and TMax %v ≥ TMin",
+			o.Churn, o.Noise, o.TMin, o.TMax)
+	}
+	return o, nil
+}
+
+// Sampler is EDM's stochastic Heun sampler compiled for one denoiser, σ grid and options. Its step
+// graphs compile on the first Sample for a shape and are reused by every later call, so a rollout
+// calling it once per frame compiles once. It is not safe for concurrent use; Close it when done.
+type Sampler struct {
+	d      DenoiserFn
+	sigmas []float64
+	opt    HeunOptions
+	prog   *stepgraph.Program
+	scale  int
+	steps  [2][2]int // step kinds [stochastic][heun]
+}
+
+// NewHeun compiles EDM's stochastic Heun sampler (EDM Alg. 2; docs/DIFFUSION.md, "EDM"). sigmas is the
+// grid t₀ > t₁ > … > t_N ≥ 0 (see Sigmas). Sample scales the noise to x = t₀·x, then for i = 0..N−1:
 //
 //	γ = min(S_churn/N, √2−1) if S_tmin ≤ t_i ≤ S_tmax, else 0;   t̂ = t_i + γ t_i
 //	x̂ = x + √(t̂² − t_i²)·S_noise·ε,  ε ~ N(0, I)                         (drawn only when γ > 0)
-//	d = (x̂ − D(x̂; t̂))/t̂ − λ·t̂·g(x̂, t̂)
+//	d = (x̂ − D(x̂; t̂))/t̂
 //	x' = x̂ + (t_{i+1} − t̂)·d
-//	if t_{i+1} ≠ 0:  d' = (x' − D(x'; t_{i+1}))/t_{i+1} − λ·t_{i+1}·g(x', t_{i+1});  x' = x̂ + (t_{i+1} − t̂)(d + d')/2
+//	if t_{i+1} ≠ 0:  d' = (x' − D(x'; t_{i+1}))/t_{i+1};  x' = x̂ + (t_{i+1} − t̂)(d + d')/2
 //
-// where g is the guidance gradient (its λ·g is added to the score, −σ·score being the ODE derivative)
-// and the second stage drops it with GuidanceFirstStageOnly. Every step runs as one compiled graph.
-func Heun(d Denoiser, x *tensors.Tensor, sigmas []float64, opt HeunOptions) (out *tensors.Tensor, err error) {
+// Discriminator guidance is not an option of the sampler: it wraps the denoiser (Guided).
+func NewHeun(d Denoiser, sigmas []float64, opt HeunOptions) (*Sampler, error) {
 	if err := checkSigmas(sigmas); err != nil {
 		return nil, err
 	}
-	if opt.TMax == 0 {
-		opt.TMax = math.Inf(1)
-	}
-	if opt.Noise == 0 {
-		opt.Noise = 1
-	}
-	if opt.Churn < 0 || opt.Noise < 0 || math.IsNaN(opt.Lambda) {
-		return nil, fmt.Errorf("edm: Heun options: Churn %v and Noise %v must be ≥ 0, Lambda %v a number",
-			opt.Churn, opt.Noise, opt.Lambda)
-	}
-	st, err := newStepper(d, x, opt)
+	opt, err := opt.resolved()
 	if err != nil {
 		return nil, err
 	}
-	defer func() {
-		// A panic GoMLX did not turn into an error (a D or guidance panicking with a non-error value) leaves
-		// its executor mid-compilation, where Finalize would wait forever: report it, leave the executor.
-		if r := recover(); r != nil {
-			out, err = nil, fmt.Errorf("edm: sampling failed: %v", r)
-			return
-		}
-		st.finalize()
-	}()
-	cur, err := st.call(st.scale, nil, x, stepgraph.Scalars(sigmas[0]))
-	N := len(sigmas) - 1
-	for i := 0; i < N && err == nil; i++ {
-		t, next := sigmas[i], sigmas[i+1]
-		gamma := 0.0
-		if opt.TMin <= t && t <= opt.TMax {
-			gamma = min(opt.Churn/float64(N), math.Sqrt2-1)
-		}
-		tHat := t + gamma*t
-		var prev *tensors.Tensor
-		prev, cur = cur, nil
-		cur, err = st.step(prev, tHat, next, math.Sqrt(tHat*tHat-t*t)*opt.Noise)
-		prev.FinalizeAll()
+	if d.D == nil {
+		return nil, fmt.Errorf("edm: Denoiser needs a Backend and a D")
 	}
-	return cur, err
+	p, err := stepgraph.New("edm", d.Backend, d.Scope)
+	if err != nil {
+		return nil, err
+	}
+	sm := &Sampler{d: d.D, sigmas: append([]float64(nil), sigmas...), opt: opt, prog: p}
+	if sm.scale, err = p.Add(func(_ *model.Scope, x, c, _ *Node, _ []*Node) []*Node {
+		return []*Node{Mul(x, stepgraph.Elem(c, 0))}
+	}, false); err != nil {
+		p.Close()
+		return nil, err
+	}
+	for i, stochastic := range []bool{false, true} {
+		for j, heun := range []bool{false, true} {
+			if sm.steps[i][j], err = p.Add(sm.stepGraph(heun), stochastic); err != nil {
+				p.Close()
+				return nil, err
+			}
+		}
+	}
+	return sm, nil
 }
 
+// Heun samples once with NewHeun's sampler, seeded by opt.Seed, and closes it: x is i.i.d. standard
+// normal noise [B·M, ...] and cond the conditioning inputs [B, ...] (see Sampler.Sample). To sample many
+// times (once per frame of a rollout), keep a Sampler instead: it compiles once.
+func Heun(d Denoiser, x *tensors.Tensor, cond []*tensors.Tensor, sigmas []float64, opt HeunOptions) (*tensors.Tensor, error) {
+	sm, err := NewHeun(d, sigmas, opt)
+	if err != nil {
+		return nil, err
+	}
+	defer sm.Close()
+	return sm.Sample(x, cond, opt.Seed)
+}
+
+// checkSigmas validates a σ grid: at least two levels, strictly decreasing, all positive and finite but a
+// final 0.
 func checkSigmas(s []float64) error {
 	if len(s) < 2 {
 		return fmt.Errorf("edm: %d noise levels, expected at least 2 (t₀ … t_N)", len(s))
 	}
 	for i, v := range s {
-		if !(v > 0) && !(v == 0 && i == len(s)-1) {
-			return fmt.Errorf("edm: sigma[%d] = %v: every level but the last must be positive", i, v)
+		if !(v > 0) && !(v == 0 && i == len(s)-1) || math.IsInf(v, 0) {
+			return fmt.Errorf("edm: sigma[%d] = %v: every level but the last must be positive and finite", i, v)
 		}
 		if i > 0 && !(v < s[i-1]) {
 			return fmt.Errorf("edm: sigmas must decrease strictly, got %v after %v", v, s[i-1])
@@ -125,129 +137,77 @@ func checkSigmas(s []float64) error {
 	return nil
 }
 
-// stepper holds the compiled graphs of one Heun call: the initial scaling and one step graph for each
-// combination of (churn noise or not) × (Heun correction or the final Euler step).
-type stepper struct {
-	d       Denoiser
-	opt     HeunOptions
-	members int
-	scale   *model.Exec
-	steps   [2][2]*model.Exec // [stochastic][heun]
-	noise   *noise.Rows
-}
-
-func newStepper(d Denoiser, x *tensors.Tensor, opt HeunOptions) (*stepper, error) {
-	if d.Backend == nil || d.D == nil {
-		return nil, fmt.Errorf("edm: Denoiser needs a Backend and a D")
-	}
-	if x == nil || x.DType() != dtypes.Float32 || x.Rank() < 1 {
-		return nil, fmt.Errorf("edm: initial noise must be a float32 tensor [batch, ...], got %v", stepgraph.ShapeOf(x))
-	}
-	members, err := ensemble.Members(x.Shape().Dimensions[0], d.Cond)
-	if err != nil {
-		return nil, fmt.Errorf("edm: %w", err)
-	}
-	st := &stepper{d: d, opt: opt, members: members}
-	if st.d.Scope == nil {
-		st.d.Scope = model.NewStore().RootScope()
-	}
-	if st.noise, err = noise.NewSteps(opt.Seed, x.Shape().Dimensions...); err != nil {
-		return nil, err
-	}
-	store := st.d.Scope.Store()
-	if st.scale, err = model.NewExec(d.Backend, store, func(_ *model.Scope, x, c *Node) *Node {
-		return Mul(x, stepgraph.Elem(c, 0))
-	}); err != nil {
-		return nil, err
-	}
-	for i, stochastic := range []bool{false, true} {
-		for j, heun := range []bool{false, true} {
-			if st.steps[i][j], err = model.NewExec(d.Backend, store, st.stepGraph(stochastic, heun)); err != nil {
-				return nil, err
-			}
+// stepGraph builds one sampler step (a Step of package stepgraph). Inputs: x, [t̂, t_next, noise std],
+// churn noise z (stochastic steps) and cond; output x'.
+func (sm *Sampler) stepGraph(heun bool) stepgraph.Step {
+	return func(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node {
+		if z != nil {
+			x = Add(x, Mul(stepgraph.Elem(c, 2), z))
 		}
-	}
-	return st, nil
-}
-
-func (st *stepper) finalize() {
-	st.scale.Finalize()
-	for _, row := range st.steps {
-		for _, e := range row {
-			e.Finalize()
-		}
-	}
-}
-
-// stepGraph builds one sampler step. Inputs: x, [t̂, t_next, noise std, λ], [ε,] cond...; output x'.
-func (st *stepper) stepGraph(stochastic, heun bool) func(*model.Scope, []*Node) *Node {
-	return func(_ *model.Scope, in []*Node) *Node {
-		x, c := in[0], in[1]
-		rest := in[2:]
-		if stochastic {
-			x, rest = Add(x, Mul(stepgraph.Elem(c, 2), in[2])), in[3:]
-		}
-		cond := ensemble.RepeatRows(rest, st.members)
-		tHat, next, lambda := stepgraph.Elem(c, 0), stepgraph.Elem(c, 1), stepgraph.Elem(c, 3)
+		tHat, next := stepgraph.Elem(c, 0), stepgraph.Elem(c, 1)
 		batch := x.Shape().Dimensions[0]
-		derivative := func(x, t *Node, guided bool) *Node {
-			ts := BroadcastToDims(t, batch)
-			den := st.d.D(st.d.Scope, x, ts, cond)
+		derivative := func(x, t *Node) *Node {
+			den := sm.d(stepgraph.Fresh(scope), x, BroadcastToDims(t, batch), cond)
 			if !den.Shape().Equal(x.Shape()) {
 				exceptions.Panicf("edm: D returned %s for input %s", den.Shape(), x.Shape())
 			}
-			d := Div(Sub(x, den), t)
-			if guided && st.opt.Guidance != nil {
-				g := st.opt.Guidance(st.d.Scope, x, ts, cond)
-				if !g.Shape().Equal(x.Shape()) {
-					exceptions.Panicf("edm: Guidance returned %s for input %s", g.Shape(), x.Shape())
-				}
-				d = Sub(d, Mul(Mul(lambda, t), g))
-			}
-			return d
+			return Div(Sub(x, den), t)
 		}
-		d1 := derivative(x, tHat, true)
+		d1 := derivative(x, tHat)
 		h := Sub(next, tHat)
 		xn := Add(x, Mul(h, d1))
-		if !heun {
-			return xn
+		if heun {
+			d2 := derivative(xn, next)
+			xn = Add(x, Mul(h, MulScalar(Add(d1, d2), 0.5)))
 		}
-		d2 := derivative(xn, next, !st.opt.GuidanceFirstStageOnly)
-		return Add(x, Mul(h, MulScalar(Add(d1, d2), 0.5)))
+		return []*Node{xn}
 	}
 }
 
-// step runs one step from x at t̂ (after churn of the given noise std) to next.
-func (st *stepper) step(x *tensors.Tensor, tHat, next, noiseStd float64) (*tensors.Tensor, error) {
-	stochastic, heun := 0, 0
-	var eps *tensors.Tensor
-	if noiseStd > 0 {
-		stochastic, eps = 1, st.noise.Next()
-	}
-	if next != 0 {
-		heun = 1
-	}
-	out, err := st.call(st.steps[stochastic][heun], eps, x, stepgraph.Scalars(tHat, next, noiseStd, st.opt.Lambda))
-	if err != nil {
-		return nil, fmt.Errorf("edm: step at σ=%g: %w", tHat, err)
-	}
-	return out, nil
-}
-
-// call runs exec on (x, c, [eps,] cond...) and returns its single output.
-func (st *stepper) call(exec *model.Exec, eps *tensors.Tensor, x, c *tensors.Tensor) (*tensors.Tensor, error) {
-	args := []any{x, c}
-	if eps != nil {
-		args = append(args, eps)
-	}
-	if exec != st.scale {
-		for _, t := range st.d.Cond {
-			args = append(args, t)
-		}
-	}
-	out, err := exec.Call(args...)
+// Sample runs the sampler from i.i.d. standard normal noise x [B·M, ...] (see noise.Ensemble.Initial)
+// with conditioning inputs cond, each [B, ...]: case b's member m is row b·M+m of x and every cond row
+// is repeated M times inside the graph. seed picks the churn noise, one stream per (case, member)
+// (noise.Ensemble.Steps), so member m of case b gets the same noise for any B and M; a rollout passes a
+// different seed per frame. x and cond are not modified.
+func (sm *Sampler) Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error) {
+	z, err := stepgraph.Begin("edm", x, 1, "[batch, ...]", cond, seed)
 	if err != nil {
 		return nil, err
 	}
-	return out[0], nil
+	out, err := sm.prog.Call(sm.scale, x, stepgraph.Scalars(sm.sigmas[0]), nil, nil)
+	if err != nil {
+		return nil, err
+	}
+	cur := out[0]
+	N := len(sm.sigmas) - 1
+	for i := range N {
+		t, next := sm.sigmas[i], sm.sigmas[i+1]
+		gamma := 0.0
+		if sm.opt.TMin <= t && t <= sm.opt.TMax {
+			gamma = min(sm.opt.Churn/float64(N), math.Sqrt2-1)
+		}
+		tHat := t + gamma*t
+		std := math.Sqrt(tHat*tHat-t*t) * sm.opt.Noise
+		stochastic, heun, eps := 0, 0, (*tensors.Tensor)(nil)
+		if std > 0 {
+			stochastic, eps = 1, z.Next()
+		}
+		if next != 0 {
+			heun = 1
+		}
+		out, err := sm.prog.Call(sm.steps[stochastic][heun], cur, stepgraph.Scalars(tHat, next, std), eps, cond)
+		cur.FinalizeAll()
+		if err != nil {
+			return nil, fmt.Errorf("edm: step at σ=%g: %w", tHat, err)
+		}
+		cur = out[0]
+	}
+	return cur, nil
 }
+
+// Compilations is how many step graphs the sampler has compiled: one per kind of step used and input
+// shape, however many times Sample was called.
+func (sm *Sampler) Compilations() int { return sm.prog.Compilations() }
+
+// Close releases the compiled graphs; the Sampler cannot be used again.
+func (sm *Sampler) Close() { sm.prog.Close() }

@@ -49,7 +49,7 @@ func Precondition(net Net, sigmaData float64) DenoiserFn {
 		den := Add(s2, sd2)
 		cSkip := Div(sd2, den)
 		cOut := Div(MulScalar(s, sigmaData), Sqrt(den))
-		cIn := Rsqrt(den)
+		cIn := Reciprocal(Sqrt(den)) // not Rsqrt: GoMLX defines no gradient for it, and training differentiates D
 		cNoise := DivScalar(Log(ConvertDType(sigma, x.DType())), 4)
 		f := net(scope, Mul(cIn, x), cNoise, cond)
 		if !f.Shape().Equal(x.Shape()) {

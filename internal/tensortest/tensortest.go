@@ -103,3 +103,35 @@ func RandomizeVariables(t testing.TB, store *model.Store, seed uint64, scale flo
 		}
 	}
 }
+
+// Finite copies a float32 tensor's values into float64, failing the test at the first NaN or infinity.
+func Finite(t testing.TB, name string, x *tensors.Tensor) []float64 {
+	t.Helper()
+	v := Float64s(x)
+	for i, f := range v {
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			t.Fatalf("%s: value %d is %v", name, i, f)
+		}
+	}
+	return v
+}
+
+// Repeats calls sample k times and returns the first result's values, failing the test on an error, a
+// non-finite value, or a later result that is not bit-identical to the first.
+func Repeats(t testing.TB, name string, k int, sample func() (*tensors.Tensor, error)) []float64 {
+	t.Helper()
+	var first []float64
+	for i := range k {
+		out, err := sample()
+		if err != nil {
+			t.Fatalf("%s, call %d: %v", name, i, err)
+		}
+		v := Finite(t, name, out)
+		if i == 0 {
+			first = v
+		} else if d := MaxAbsDiff(v, first); d != 0 || len(v) != len(first) {
+			t.Errorf("%s: call %d differs from the first by %g", name, i, d)
+		}
+	}
+	return first
+}

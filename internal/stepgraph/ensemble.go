@@ -1,14 +1,13 @@
-// Package ensemble holds what every sampler does with an ensemble in one batched call: case b's member m
-// is row b·M+m of the state, and each conditioning tensor of B rows is repeated M times inside the graph.
-package ensemble
+package stepgraph
+
+// What every sampler does with an ensemble in one batched call: case b's member m is row b·M+m of the
+// state, and each conditioning tensor of B rows is repeated M times inside the graph.
 
 import (
 	"fmt"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // Members returns M, the number of members per case, for a state of the given rows and conditioning
@@ -17,7 +16,7 @@ func Members(rows int, cond []*tensors.Tensor) (int, error) {
 	members := 0
 	for i, c := range cond {
 		if c == nil || c.Rank() < 1 || c.Shape().Dimensions[0] == 0 || rows%c.Shape().Dimensions[0] != 0 {
-			return 0, fmt.Errorf("Cond[%d] %v: its batch must divide the %d rows of x", i, stepgraph.ShapeOf(c), rows)
+			return 0, fmt.Errorf("Cond[%d] %v: its batch must divide the %d rows of x", i, ShapeOf(c), rows)
 		}
 		m := rows / c.Shape().Dimensions[0]
 		if members != 0 && m != members {
