@@ -19,43 +19,57 @@ import (
 // wavesWindows writes a `tidal data waves` set (n×n, frames) and splits it into 2-frame windows.
 func wavesWindows(t testing.TB, n, frames int) (tr, va *dataset.Windows, norm dataset.Norm) {
 	t.Helper()
-	o := waves.DefaultOptions()
-	o.N, o.Frames, o.KMax, o.Seed = n, frames, 2, 3
-	p := filepath.Join(t.TempDir(), "waves.npy")
-	if err := waves.WriteDataset(o, p); err != nil {
-		t.Fatal(err)
-	}
-	ss, err := dataset.Load(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr, va, norm, err = dataset.Split(ss, dataset.Options{Frames: 2, ValFraction: 0.2, Seed: 5})
+	tr, va, norm, err := wavesData(t.TempDir(), n, frames)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return tr, va, norm
 }
 
+func wavesData(dir string, n, frames int) (tr, va *dataset.Windows, norm dataset.Norm, err error) {
+	o := waves.DefaultOptions()
+	o.N, o.Frames, o.KMax, o.Seed = n, frames, 2, 3
+	p := filepath.Join(dir, "waves.npy")
+	if err := waves.WriteDataset(o, p); err != nil {
+		return nil, nil, norm, err
+	}
+	ss, err := dataset.Load(p)
+	if err != nil {
+		return nil, nil, norm, err
+	}
+	return dataset.Split(ss, dataset.Options{Frames: 2, ValFraction: 0.2, Seed: 5})
+}
+
 // tinyUNet is the smallest real network: 2 folded frame channels in and out, 8 base channels, 2 levels.
 func tinyUNet(t testing.TB) *nets.UNet {
 	t.Helper()
-	u, err := nets.New(nets.Config{InChannels: 2, OutChannels: 2, Channels: 8, Mults: []int{1, 2}, Blocks: 1, Groups: 4, Branches: 1})
+	u, err := nets.New(tinyConfig)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return u
 }
 
+var tinyConfig = nets.Config{InChannels: 2, OutChannels: 2, Channels: 8, Mults: []int{1, 2}, Blocks: 1, Groups: 4, Branches: 1}
+
 // dydiffLoss is DyDiff's training loss (η = 0.5, T = 100) of the UNet on windows [B, 2, 1, H, W].
 func dydiffLoss(t testing.TB, u *nets.UNet) LossFn {
 	t.Helper()
-	s, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{T: 100})
+	l, err := newDyDiffLoss(u)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return l
+}
+
+func newDyDiffLoss(u *nets.UNet) (LossFn, error) {
+	s, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{T: 100})
+	if err != nil {
+		return nil, err
+	}
 	return func(scope *model.Scope, batch []*graph.Node) *graph.Node {
 		return dydiff.RandomLoss(scope, u.Apply, s, batch[0], nil)
-	}
+	}, nil
 }
 
 // tinyOptions trains batch 4 for steps steps, logging every 2, checkpointing every 4.

@@ -89,7 +89,7 @@ func TestDamagedCheckpointFallsBack(t *testing.T) {
 			}
 			return os.Truncate(p, st.Size()/2)
 		},
-		"bit-flipped tensors": func(dir string) error { return flipBit(filepath.Join(dir, tensorsName), 1000) },
+		"bit-flipped tensors":  func(dir string) error { return flipBit(filepath.Join(dir, tensorsName), 1000) },
 		"bit-flipped manifest": func(dir string) error { return flipBit(filepath.Join(dir, manifestName), 40) },
 		"missing sums":         func(dir string) error { return os.Remove(filepath.Join(dir, sumsName)) },
 	}
