@@ -2,7 +2,6 @@ package dataset
 
 import (
 	"math"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -52,47 +51,6 @@ func TestSplitByTime(t *testing.T) {
 	}
 }
 
-// Statistics come from the training part only and match a direct two-pass computation; Normalize
-// then Denormalize gives back the values.
-func TestNormFromTrainingPart(t *testing.T) {
-	s := field("a", 10, 2, 3, 3, 5)
-	_, _, n, err := Split([]Series{s}, Options{Frames: 2, ValFraction: 0.5})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for c := range 2 {
-		var xs []float64
-		for tt := range 5 {
-			for i := range 9 {
-				xs = append(xs, float64(s.Data[tt*18+c*9+i]))
-			}
-		}
-		m := 0.0
-		for _, x := range xs {
-			m += x
-		}
-		m /= float64(len(xs))
-		v := 0.0
-		for _, x := range xs {
-			v += (x - m) * (x - m)
-		}
-		sd := math.Sqrt(v / float64(len(xs)))
-		if math.Abs(n.Mean[c]-m) > 1e-9 || math.Abs(n.Std[c]-sd) > 1e-9 {
-			t.Errorf("channel %d: mean %v std %v, want %v %v", c, n.Mean[c], n.Std[c], m, sd)
-		}
-	}
-	x := append([]float32(nil), s.Data...)
-	n.Normalize(x, 9)
-	if x[0] == s.Data[0] {
-		t.Fatal("Normalize changed nothing")
-	}
-	n.Denormalize(x, 9)
-	for i := range x {
-		if math.Abs(float64(x[i]-s.Data[i])) > 1e-3 {
-			t.Fatalf("round trip: %v → %v at %d", s.Data[i], x[i], i)
-		}
-	}
-}
 
 // Batches depend only on (index, size): each epoch visits every window once, consecutive batches
 // tile the stream, and another seed gives another order.
@@ -176,25 +134,6 @@ func TestCrops(t *testing.T) {
 	check(va, true)
 }
 
-func TestRejects(t *testing.T) {
-	nan := data.FromFloat32([]float32{1, 2, float32(math.NaN()), 4}, 2, 2)
-	if _, err := FromArray("x.npy", nan); err == nil || !strings.Contains(err.Error(), "frame 1") {
-		t.Errorf("NaN: %v", err)
-	}
-	if _, err := FromArray("x.npy", data.FromFloat32(make([]float32, 8), 2, 2, 2)); err == nil || !strings.Contains(err.Error(), "x.npy") {
-		t.Errorf("rank 3: %v", err)
-	}
-	ss := []Series{field("a", 5, 1, 2, 2, 0), field("b", 5, 1, 2, 3, 0)}
-	if _, _, _, err := Split(ss, Options{Frames: 2}); err == nil || !strings.Contains(err.Error(), "b") {
-		t.Errorf("mismatched frames: %v", err)
-	}
-	if _, _, _, err := Split(ss[:1], Options{Frames: 6}); err == nil {
-		t.Error("window longer than the series accepted")
-	}
-	if _, _, _, err := Split(ss[:1], Options{Frames: 1, Crop: []int{3, 1}}); err == nil {
-		t.Error("crop taller than the grid accepted")
-	}
-}
 
 // A [T, N] time series: every variable is a channel.
 func TestTimeSeries(t *testing.T) {

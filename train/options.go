@@ -145,12 +145,12 @@ func (o Options) LearningRate(s int) float64 {
 }
 
 // EMABeta is the weight average's decay after optimiser step s (1-based), EDM's training loop
-// (Karras et al. 2022, training_loop.py): with n = s·batch examples seen, the half-life
+// (Karras et al. 2022, training_loop.py): with n = (s−1)·batch examples seen before the step, the half-life
 // h = min(EMAHalfLife, EMARampUp·n) when ramping up, and β = 0.5^(batch/h).
 func (o Options) EMABeta(s int) float64 {
 	h := o.EMAHalfLife
 	if o.EMARampUp > 0 {
-		h = math.Min(h, float64(s*o.BatchSize)*o.EMARampUp)
+		h = math.Min(h, float64((s-1)*o.BatchSize)*o.EMARampUp)
 	}
 	return math.Pow(0.5, float64(o.BatchSize)/math.Max(h, 1e-8))
 }
