@@ -51,7 +51,6 @@ func TestSplitByTime(t *testing.T) {
 	}
 }
 
-
 // Batches depend only on (index, size): each epoch visits every window once, consecutive batches
 // tile the stream, and another seed gives another order.
 func TestBatchOrder(t *testing.T) {
@@ -133,7 +132,6 @@ func TestCrops(t *testing.T) {
 	check(tr, false)
 	check(va, true)
 }
-
 
 // A [T, N] time series: every variable is a channel.
 func TestTimeSeries(t *testing.T) {
