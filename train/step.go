@@ -281,3 +281,116 @@ func scalar(t *tensors.Tensor) float64 {
 	}
 	panic(fmt.Sprintf("train: expected a float scalar, got %s", t.Shape()))
 }
+
+// prepare builds the store and the compiled step for batches shaped like first: a fresh store seeded
+// with Options.Seed and initialised (GoMLX's initialisers, zero moments, an EMA equal to the initial
+// weights, as EDM copies the network) when ts is nil, else the checkpoint's tensors, every variable
+// with its recorded trainable flag (the RNG state must stay non-trainable: GOMLX_NOTES 1).
+func prepare(b compute.Backend, loss LossFn, o Options, ts []named, first []*tensors.Tensor) (*model.Store, *stepper, error) {
+	store := model.NewStore()
+	store.SetParam("/"+model.ParamInitialSeed, o.Seed)
+	if ts == nil {
+		if err := store.SetRNGStateFromSeed(o.Seed); err != nil {
+			return nil, nil, err
+		}
+	}
+	for _, t := range ts {
+		v, err := store.CreateVariable(t.Name, t.T)
+		if err != nil {
+			return nil, nil, err
+		}
+		v.SetTrainable(t.Trainable)
+	}
+	s, err := newStepper(b, store, loss, o, len(first))
+	if err == nil {
+		if err = s.compile(first); err != nil {
+			err = fmt.Errorf("compiling the training step: %w", err)
+		} else if ts == nil {
+			err = s.initialise(b)
+		} else if missing := s.missing(); missing != "" {
+			err = fmt.Errorf("variable %q that the loss uses is not in the checkpoint", missing)
+		}
+	}
+	if err != nil {
+		if s != nil {
+			s.finalize()
+		}
+		store.Finalize()
+		return nil, nil, err
+	}
+	return store, s, nil
+}
+
+// initialise gives a fresh store its initial values and sets every EMA to its weight.
+func (s *stepper) initialise(b compute.Backend) error {
+	if err := s.store.InitializeVariables(b, nil); err != nil {
+		return err
+	}
+	for _, p := range s.params {
+		c, err := cloneTensor(p.w.MustValue())
+		if err != nil {
+			return err
+		}
+		if err := p.ema.SetValue(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// missing names a companion variable without a value after a resume (a checkpoint of another network).
+func (s *stepper) missing() string {
+	for _, p := range s.params {
+		for _, v := range []*model.Variable{p.m, p.v, p.ema} {
+			if !v.HasValue() {
+				return v.Path()
+			}
+		}
+	}
+	return ""
+}
+
+// Step is the loop's compiled training step on its own, on a fresh store (Options.Seed): loss,
+// gradients, clipping, AdamW and the EMA, exactly as Run executes it, without data loading, logging or
+// checkpoints. It is the reference of `tidal bench train-loop` and serves callers who drive their own loop.
+type Step struct {
+	store *model.Store
+	s     *stepper
+	n     int
+}
+
+// NewStep compiles the step for micro-batches shaped like batch and initialises the variables.
+func NewStep(b compute.Backend, loss LossFn, o Options, batch []*tensors.Tensor) (st *Step, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("train: %v", r)
+		}
+	}()
+	if err := o.Validate(); err != nil {
+		return nil, err
+	}
+	store, s, err := prepare(b, loss, o, nil, batch)
+	if err != nil {
+		return nil, err
+	}
+	return &Step{store: store, s: s}, nil
+}
+
+// Run executes the next optimiser step on Accumulate micro-batches and returns the mean loss and
+// the gradient norm before clipping.
+func (st *Step) Run(micro ...[]*tensors.Tensor) (loss, gradNorm float64, err error) {
+	if len(micro) != st.s.opt.Accumulate {
+		return 0, 0, fmt.Errorf("train: %d micro-batches, expected accumulate = %d", len(micro), st.s.opt.Accumulate)
+	}
+	st.n++
+	return st.s.run(st.n, micro)
+}
+
+// Store holds the weights (network names), moments and EMA (under /train/).
+func (st *Step) Store() *model.Store { return st.store }
+
+// Finalize releases the executables and the variables.
+func (st *Step) Finalize() {
+	st.s.finalize()
+	st.store.Finalize()
+}

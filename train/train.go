@@ -164,20 +164,6 @@ type runner struct {
 func newRunner(job Job, l *logger, ts []named, st checkpointState) (*runner, error) {
 	o := job.Options
 	r := &runner{job: job, o: o, l: l, st: st, last: st.Step}
-	r.store = model.NewStore()
-	r.store.SetParam("/"+model.ParamInitialSeed, o.Seed)
-	if ts == nil {
-		if err := r.store.SetRNGStateFromSeed(o.Seed); err != nil {
-			return nil, err
-		}
-	}
-	for _, t := range ts {
-		v, err := r.store.CreateVariable(t.Name, t.T)
-		if err != nil {
-			return nil, err
-		}
-		v.SetTrainable(t.Trainable) // The RNG state too: GoMLX would make it trainable (GOMLX_NOTES 1).
-	}
 	micro := o.BatchSize / o.Accumulate
 	r.data = startPrefetch(job.Train, st.Step*o.Accumulate, o.Steps*o.Accumulate, micro, max(o.Prefetch, 1)*o.Accumulate)
 	first, err := r.data.peek()
@@ -185,58 +171,18 @@ func newRunner(job Job, l *logger, ts []named, st checkpointState) (*runner, err
 		r.data.stop()
 		return nil, err
 	}
-	if r.step, err = newStepper(job.Backend, r.store, job.Loss, o, len(first)); err != nil {
+	if r.store, r.step, err = prepare(job.Backend, job.Loss, o, ts, first); err != nil {
 		r.data.stop()
-		return nil, err
-	}
-	if err := r.step.compile(first); err != nil {
-		r.close()
-		return nil, fmt.Errorf("compiling the training step: %w", err)
-	}
-	if ts == nil {
-		if err := r.initialise(); err != nil {
-			r.close()
-			return nil, err
+		if ts != nil {
+			err = fmt.Errorf("resuming from checkpoint step %d: %w", st.Step, err)
 		}
-	} else if missing := r.missing(); missing != "" {
-		r.close()
-		return nil, fmt.Errorf("checkpoint step %d lacks variable %q that the loss uses", st.Step, missing)
+		return nil, err
 	}
 	if r.stats, err = openStats(job.Dir); err != nil {
 		r.close()
 		return nil, err
 	}
 	return r, nil
-}
-
-// initialise gives a fresh store its initial weights (GoMLX's initialisers, seeded), zero moments,
-// and an EMA equal to the initial weights (EDM copies the network).
-func (r *runner) initialise() error {
-	if err := r.store.InitializeVariables(r.job.Backend, nil); err != nil {
-		return err
-	}
-	for _, p := range r.step.params {
-		c, err := cloneTensor(p.w.MustValue())
-		if err != nil {
-			return err
-		}
-		if err := p.ema.SetValue(c); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// missing names a companion variable without a value after a resume (a checkpoint of another network).
-func (r *runner) missing() string {
-	for _, p := range r.step.params {
-		for _, v := range []*model.Variable{p.m, p.v, p.ema} {
-			if !v.HasValue() {
-				return v.Path()
-			}
-		}
-	}
-	return ""
 }
 
 func (r *runner) close() {
@@ -249,7 +195,9 @@ func (r *runner) close() {
 	if r.stats != nil {
 		_ = r.stats.close()
 	}
-	r.store.Finalize()
+	if r.store != nil {
+		r.store.Finalize()
+	}
 }
 
 // loop runs the remaining steps.
