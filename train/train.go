@@ -63,9 +63,11 @@ type Result struct {
 	Step, Resumed int
 	// AlreadyFinished is set when the run directory held a finished run and nothing was trained.
 	AlreadyFinished bool
-	// StepSeconds is the time spent in the compiled step, LoopSeconds the wall time of the loop, both
-	// from the second step of this process on (the first one compiles).
-	StepSeconds, LoopSeconds float64
+	// StepSeconds is the time spent in the compiled step, LoopSeconds the wall time of the loop, and
+	// CheckpointSeconds the time of the Checkpoints checkpoint-and-snapshot writes among them, all from
+	// the second step of this process on (the first one compiles).
+	StepSeconds, LoopSeconds, CheckpointSeconds float64
+	Checkpoints                                 int
 }
 
 // DivergedError is returned when a loss or gradient norm is not finite.
@@ -210,11 +212,12 @@ func (r *runner) loop(ctx context.Context) (Result, error) {
 	var n int
 	lastLog, lastStep := time.Now(), r.st.Step
 	var loopStart time.Time
-	for s := r.st.Step + 1; s <= o.Steps; s++ {
+	first := r.st.Step + 1
+	for s := first; s <= o.Steps; s++ {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		if s == r.st.Step+2 {
+		if s == first+1 {
 			loopStart = time.Now()
 		}
 		micro, err := r.data.next(o.Accumulate)
@@ -223,7 +226,7 @@ func (r *runner) loop(ctx context.Context) (Result, error) {
 		}
 		t0 := time.Now()
 		loss, gnorm, err := r.step.run(s, micro)
-		if s >= r.st.Step+2 {
+		if s > first {
 			res.StepSeconds += time.Since(t0).Seconds()
 		}
 		for _, mb := range micro {
@@ -257,8 +260,13 @@ func (r *runner) loop(ctx context.Context) (Result, error) {
 		r.l.line(stat)
 		if s%o.CheckpointEvery == 0 || s == o.Steps {
 			r.st = checkpointState{Step: s, Samples: s * o.BatchSize, ElapsedS: stat.ElapsedS}
+			t0 := time.Now()
 			if err := r.save(); err != nil {
 				return res, err
+			}
+			if s > first {
+				res.CheckpointSeconds += time.Since(t0).Seconds()
+				res.Checkpoints++
 			}
 		}
 	}

@@ -1,0 +1,175 @@
+// Package trainbench measures the training loop's overhead: the wall time per step of train.Run
+// (data loading, logging, stats, checkpoints and snapshots amortised) over the time of the same compiled
+// step run bare in a tight loop (train.Step), both in one run, as docs/PERFORMANCE.md records.
+package trainbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/sim/waves"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// Options size the measurement.
+type Options struct {
+	// Batch windows of 3 frames of Size×Size waves, a UNet of Channels base channels (nets.BenchConfig
+	// with 3 channels in and out: DyDiff on the whole window).
+	Batch, Size, Channels int
+	// Rounds of: Steps bare steps, a fresh loop run of Steps+1 steps (the first, which compiles, is
+	// not timed), Steps bare steps; the alternation keeps the drift of a shared machine out of the ratio.
+	Steps, Rounds int
+	// LogEvery is the loop's. Each loop run writes one checkpoint (resume state and snapshot), at its
+	// end; its time is amortised over CheckpointEvery steps, the interval of a real run.
+	LogEvery, CheckpointEvery int
+	// Log, if not nil, gets one line per phase.
+	Log io.Writer
+}
+
+// Result is one measurement.
+type Result struct {
+	Options Options
+	Params  int
+	// Bare is the mean time of the step alone, InLoop its mean inside the loop, PerStep the loop's wall
+	// time per step with the checkpoints amortised over CheckpointEvery steps, Checkpoint the mean
+	// time of one checkpoint and snapshot.
+	Bare, InLoop, PerStep, Checkpoint time.Duration
+}
+
+// Overhead is PerStep/Bare − 1: what the loop adds to the compiled step.
+func (r Result) Overhead() float64 { return r.PerStep.Seconds()/r.Bare.Seconds() - 1 }
+
+// HostOverhead is PerStep/InLoop − 1: the loop's time outside the step call.
+func (r Result) HostOverhead() float64 { return r.PerStep.Seconds()/r.InLoop.Seconds() - 1 }
+
+// Run measures on backend b.
+func Run(b compute.Backend, o Options) (Result, error) {
+	res := Result{Options: o}
+	if o.Batch < 1 || o.Size < 8 || o.Channels < 1 || o.Steps < 2 || o.LogEvery < 1 || o.CheckpointEvery < 1 {
+		return res, fmt.Errorf("train-loop bench: batch, channels ≥ 1, size ≥ 8, steps ≥ 2, log and checkpoint intervals ≥ 1; got %+v", o)
+	}
+	cfg := nets.BenchConfig(o.Channels)
+	cfg.OutChannels = cfg.InChannels
+	u, err := nets.New(cfg)
+	if err != nil {
+		return res, err
+	}
+	res.Params = u.NumParams()
+	sched, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{})
+	if err != nil {
+		return res, err
+	}
+	loss := func(scope *model.Scope, batch []*graph.Node) *graph.Node {
+		return dydiff.RandomLoss(scope, u.Apply, sched, batch[0], nil)
+	}
+	dir, err := os.MkdirTemp("", "tidal-bench-train-loop-")
+	if err != nil {
+		return res, err
+	}
+	defer os.RemoveAll(dir)
+	tr, norm, err := wavesWindows(dir, o.Size)
+	if err != nil {
+		return res, err
+	}
+	opt := train.Defaults()
+	opt.Steps, opt.BatchSize = o.Steps+1, o.Batch
+	opt.LogEvery, opt.CheckpointEvery = o.LogEvery, (o.Steps+o.LogEvery)/o.LogEvery*o.LogEvery
+	fixed, err := tr.Batch(0, o.Batch)
+	if err != nil {
+		return res, err
+	}
+	step, err := train.NewStep(b, loss, opt, fixed)
+	if err != nil {
+		return res, err
+	}
+	defer step.Finalize()
+	if _, _, err := step.Run(fixed); err != nil { // Compiles.
+		return res, err
+	}
+	var bare, inLoop, loop, ckpt time.Duration
+	nckpt := 0
+	timeBare := func(n int) error {
+		t0 := time.Now()
+		for range n {
+			if _, _, err := step.Run(fixed); err != nil {
+				return err
+			}
+		}
+		bare += time.Since(t0)
+		return nil
+	}
+	rounds := max(o.Rounds, 1)
+	for k := range rounds {
+		if err := timeBare(o.Steps); err != nil {
+			return res, err
+		}
+		job := train.Job{Dir: fmt.Sprintf("%s/run%d", dir, k), Options: opt, Config: cfg, Norm: norm, Backend: b, Loss: loss, Train: tr}
+		r, err := train.Run(context.Background(), job)
+		if err != nil {
+			return res, err
+		}
+		inLoop += time.Duration(r.StepSeconds * 1e9)
+		loop += time.Duration((r.LoopSeconds - r.CheckpointSeconds) * 1e9)
+		ckpt += time.Duration(r.CheckpointSeconds * 1e9)
+		nckpt += r.Checkpoints
+		if err := timeBare(o.Steps); err != nil {
+			return res, err
+		}
+		logf(o.Log, "round %d: bare %.1f ms per step so far, loop %.1f ms per step (%.1f ms in the step)", k+1,
+			ms(bare/time.Duration(2*(k+1)*o.Steps)), ms(loop/time.Duration((k+1)*o.Steps)), ms(inLoop/time.Duration((k+1)*o.Steps)))
+	}
+	n := time.Duration(rounds * o.Steps)
+	if nckpt == 0 {
+		return res, fmt.Errorf("train-loop bench: no checkpoint was timed")
+	}
+	res.Checkpoint = ckpt / time.Duration(nckpt)
+	res.Bare, res.InLoop = bare/(2*n), inLoop/n
+	res.PerStep = loop/n + res.Checkpoint/time.Duration(o.CheckpointEvery)
+	return res, nil
+}
+
+// wavesWindows writes a 256-frame waves set of size² in dir and returns its 3-frame training windows.
+func wavesWindows(dir string, size int) (*dataset.Windows, dataset.Norm, error) {
+	wo := waves.DefaultOptions()
+	wo.N, wo.Frames, wo.KMax = size, 256, min(3, size/2-1)
+	p := dir + "/waves.npy"
+	if err := waves.WriteDataset(wo, p); err != nil {
+		return nil, dataset.Norm{}, err
+	}
+	ss, err := dataset.Load(p)
+	if err != nil {
+		return nil, dataset.Norm{}, err
+	}
+	tr, _, norm, err := dataset.Split(ss, dataset.Options{Frames: 3, Seed: 1})
+	return tr, norm, err
+}
+
+// WriteTable prints the result with the ratios.
+func WriteTable(w io.Writer, r Result) error {
+	o := r.Options
+	_, err := fmt.Fprintf(w, "%d×%d²×%d (%d params), %d rounds of %d steps: bare step %.1f ms; loop %.1f ms per step (%.1f ms in the step), "+
+		"a checkpoint with its snapshot %.1f ms, amortised over %d steps\n"+
+		"loop overhead: %+.2f%% of the bare step (%+.2f%% outside the step call)\n",
+		o.Batch, o.Size, o.Channels, r.Params, max(o.Rounds, 1), o.Steps, ms(r.Bare), ms(r.PerStep), ms(r.InLoop),
+		ms(r.Checkpoint), o.CheckpointEvery, 100*r.Overhead(), 100*r.HostOverhead())
+	return err
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
+
