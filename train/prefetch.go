@@ -1,6 +1,9 @@
 package train
 
 import (
+	"sync/atomic"
+	"time"
+
 	"github.com/gomlx/gomlx/core/tensors"
 )
 
@@ -10,6 +13,8 @@ type prefetcher struct {
 	ch    chan fetched
 	quit  chan struct{}
 	ahead *fetched
+	// busy is the time spent in Source.Batch, in nanoseconds.
+	busy atomic.Int64
 }
 
 type fetched struct {
@@ -22,7 +27,9 @@ func startPrefetch(src Source, from, to, size, depth int) *prefetcher {
 	go func() {
 		defer close(p.ch)
 		for i := from; i < to; i++ {
+			t0 := time.Now()
 			b, err := src.Batch(i, size)
+			p.busy.Add(int64(time.Since(t0)))
 			select {
 			case p.ch <- fetched{b, err}:
 			case <-p.quit:

@@ -68,6 +68,9 @@ type Result struct {
 	// the second step of this process on (the first one compiles).
 	StepSeconds, LoopSeconds, CheckpointSeconds float64
 	Checkpoints                                 int
+	// DataSeconds is the time the loading goroutine spent reading batches, over the whole run; it
+	// overlaps the steps, so it costs only where cores are short.
+	DataSeconds float64
 }
 
 // DivergedError is returned when a loss or gradient norm is not finite.
@@ -273,6 +276,7 @@ func (r *runner) loop(ctx context.Context) (Result, error) {
 	if !loopStart.IsZero() {
 		res.LoopSeconds = time.Since(loopStart).Seconds()
 	}
+	res.DataSeconds = time.Duration(r.data.busy.Load()).Seconds()
 	r.l.done()
 	return res, nil
 }
