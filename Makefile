@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench pydeps vet clean
+.PHONY: all build demo test bench drill pydeps vet clean
 
 all: build
 
@@ -31,6 +31,13 @@ bench: build
 	./$(BIN) bench train-step
 	./$(BIN) bench navier-stokes
 	./$(BIN) bench metrics
+
+# The kill -9 drill of the training loop: DRILL_KILLS SIGKILLs at random moments (seed DRILL_SEED), then the
+# final state must equal an uninterrupted run's, bit for bit (docs/TRAINING.md).
+DRILL_KILLS ?= 20
+DRILL_SEED ?= 1
+drill:
+	$(GO) test -count=1 -run TestKillDrill -v ./train/ -drill.kills=$(DRILL_KILLS) -drill.seed=$(DRILL_SEED)
 
 pydeps:
 	@./scripts/pydeps.sh
