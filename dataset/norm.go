@@ -23,20 +23,19 @@ func ComputeNorm(ss []Series, end []int) (Norm, error) {
 	if err := sameFrames(ss); err != nil {
 		return Norm{}, err
 	}
-	C := ss[0].Channels()
-	inner := ss[0].FrameSize() / C
-	sum, sum2, n := make([]float64, C), make([]float64, C), 0.0
-	for i, s := range ss {
-		fs := s.FrameSize()
-		for t := range end[i] {
-			frame := s.Data[t*fs : (t+1)*fs]
-			for c := range C {
-				for _, x := range frame[c*inner : (c+1)*inner] {
-					sum[c] += float64(x)
-				}
-			}
+	if len(end) != len(ss) {
+		return Norm{}, fmt.Errorf("normalisation: %d frame counts for %d series", len(end), len(ss))
+	}
+	for i, e := range end {
+		if e < 0 || e > ss[i].Frames() {
+			return Norm{}, fmt.Errorf("normalisation: %d training frames asked of %s, which has %d", e, ss[i].Name, ss[i].Frames())
 		}
-		n += float64(end[i] * inner)
+	}
+	C := ss[0].Channels()
+	sum, sum2, n := make([]float64, C), make([]float64, C), 0.0
+	eachValue(ss, end, func(c int, x float32) { sum[c] += float64(x) })
+	for i, s := range ss {
+		n += float64(end[i] * s.FrameSize() / C)
 	}
 	if n == 0 {
 		return Norm{}, fmt.Errorf("normalisation: the training part holds no frames")
@@ -46,18 +45,10 @@ func ComputeNorm(ss []Series, end []int) (Norm, error) {
 		mean[c] = sum[c] / n
 	}
 	// Second pass about the mean: no cancellation when |mean| ≫ std.
-	for i, s := range ss {
-		fs := s.FrameSize()
-		for t := range end[i] {
-			frame := s.Data[t*fs : (t+1)*fs]
-			for c := range C {
-				for _, x := range frame[c*inner : (c+1)*inner] {
-					d := float64(x) - mean[c]
-					sum2[c] += d * d
-				}
-			}
-		}
-	}
+	eachValue(ss, end, func(c int, x float32) {
+		d := float64(x) - mean[c]
+		sum2[c] += d * d
+	})
 	std := make([]float64, C)
 	for c := range C {
 		std[c] = math.Sqrt(sum2[c] / n)
@@ -66,6 +57,18 @@ func ComputeNorm(ss []Series, end []int) (Norm, error) {
 		}
 	}
 	return Norm{Mean: mean, Std: std}, nil
+}
+
+// eachValue calls f with the channel and value of every value in frames [0, end[i]) of each ss[i].
+func eachValue(ss []Series, end []int, f func(c int, x float32)) {
+	for i, s := range ss {
+		fs := s.FrameSize()
+		C := s.Channels()
+		inner := fs / C
+		for j, x := range s.Data[:end[i]*fs] {
+			f((j/inner)%C, x)
+		}
+	}
 }
 
 // Validate checks that Mean and Std have channels entries, finite, with Std > 0.
