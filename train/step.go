@@ -33,8 +33,7 @@ const (
 
 // Per-step scalars fed to the update graph (computed on the host in float64, Options).
 const (
-	hLR = iota
-	hDecay
+	hDecay = iota
 	hStepSize
 	hBC2Sqrt
 	hEMABeta
@@ -48,7 +47,7 @@ func hyper(o Options, s int) *tensors.Tensor {
 	lr := o.LearningRate(s)
 	bc1 := 1 - math.Pow(o.Beta1, float64(s))
 	bc2 := 1 - math.Pow(o.Beta2, float64(s))
-	return stepgraph.Scalars(lr, 1-lr*o.WeightDecay, lr/bc1, math.Sqrt(bc2), o.EMABeta(s))
+	return stepgraph.Scalars(1-lr*o.WeightDecay, lr/bc1, math.Sqrt(bc2), o.EMABeta(s))
 }
 
 // param is one trainable network variable with the loop's companions.
@@ -102,10 +101,9 @@ func (s *stepper) lossAndGrads(scope *model.Scope, batch []*Node) (*Node, []*Nod
 	g := batch[0].Graph()
 	scope.SetTraining(g, true) // Else the Go backend freezes the weights into constants (GOMLX_NOTES 2).
 	loss := s.loss(scope, batch)
-	if !loss.Shape().IsScalar() {
-		exceptions.Panicf("train: the loss must be a scalar, got shape %s", loss.Shape())
+	if !loss.Shape().IsScalar() || !loss.DType().IsFloat() {
+		exceptions.Panicf("train: the loss must be a float scalar, got shape %s", loss.Shape())
 	}
-	loss = ConvertDType(loss, batch[0].DType())
 	if s.params == nil {
 		s.params = s.collect(g)
 	}

@@ -200,3 +200,48 @@ func TestAccumulationEqualsFullBatch(t *testing.T) {
 		t.Error("the accumulators were checkpointed")
 	}
 }
+
+// The preview hook gets a store holding the EMA weights under the network's names and nothing of the
+// loop's, can build and run graphs on it, and its scores land in stats.jsonl at its steps.
+func TestPreviewSeesEMA(t *testing.T) {
+	o := linearOptions()
+	o.PreviewEvery = 3
+	dir := t.TempDir()
+	b := tensortest.Backend(t)
+	var calls []int
+	preview := func(ema *model.Store, step int) (map[string]float64, error) {
+		calls = append(calls, step)
+		for v := range ema.IterVariables() {
+			if v.Path() != "/w" && v.Path() != "/b" {
+				t.Errorf("preview store holds %s", v.Path())
+			}
+		}
+		out, err := model.MustNewExec(b, ema, func(scope *model.Scope, g *graph.Graph) *graph.Node {
+			return graph.ReduceAllSum(ema.GetVariable("/w").NodeValue(g))
+		}).Call()
+		if err != nil {
+			return nil, err
+		}
+		return map[string]float64{"sum_w": tensortest.Float64s(out[0])[0]}, nil
+	}
+	job := Job{Dir: dir, Options: o, Backend: b, Loss: linearLoss, Train: linearData{}, Preview: preview}
+	if _, err := Run(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) != 2 || calls[0] != 3 || calls[1] != 6 {
+		t.Fatalf("preview called at %v, want [3 6]", calls)
+	}
+	want, _, _ := hostTrain(o)
+	sum := 0.0
+	for _, x := range want.ema[:6] {
+		sum += x
+	}
+	stats, _ := ReadStats(dir)
+	got := stats[len(stats)-1].Preview["sum_w"]
+	if math.Abs(got-sum) > 1e-5 {
+		t.Fatalf("preview of the EMA weights: Σw = %v, host EMA %v", got, sum)
+	}
+	if stats[0].Preview != nil {
+		t.Errorf("step 1 has preview scores %v", stats[0].Preview)
+	}
+}
