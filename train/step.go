@@ -336,12 +336,13 @@ func (s *stepper) initialise(b compute.Backend) error {
 	return nil
 }
 
-// missing names a companion variable without a value after a resume (a checkpoint of another network).
+// missing names a weight or companion variable without a value after a resume (a checkpoint of
+// another network).
 func (s *stepper) missing() string {
 	for _, p := range s.params {
-		for _, v := range []*model.Variable{p.m, p.v, p.ema} {
+		for _, v := range []*model.Variable{p.w, p.m, p.v, p.ema} {
 			if !v.HasValue() {
-				return v.Path()
+				return p.w.Path()
 			}
 		}
 	}

@@ -3,7 +3,9 @@ package train
 import (
 	"context"
 	"math"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -243,5 +245,31 @@ func TestPreviewSeesEMA(t *testing.T) {
 	}
 	if stats[0].Preview != nil {
 		t.Errorf("step 1 has preview scores %v", stats[0].Preview)
+	}
+}
+
+// Resuming with a loss that uses a variable the checkpoint lacks is refused, naming it, rather than
+// silently initialising it.
+func TestResumeRefusesUnknownVariable(t *testing.T) {
+	o := linearOptions()
+	o.Steps = 3
+	dir := t.TempDir()
+	job := Job{Dir: dir, Options: o, Backend: tensortest.Backend(t), Loss: linearLoss, Train: linearData{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	job.Options.Steps = 6
+	job.Train = cancelAt{Source: linearData{}, at: 100, cancel: cancel}
+	if _, err := Run(ctx, job); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	// Make step 6 look unfinished by removing it; step 3 remains.
+	os.RemoveAll(filepath.Join(dir, checkpointsDir, stepDir(6)))
+	job.Loss = func(scope *model.Scope, batch []*graph.Node) *graph.Node {
+		c := scope.VariableWithValue("c", float32(1)).NodeValue(batch[0].Graph())
+		return graph.Mul(linearLoss(scope, batch), c)
+	}
+	_, err := Run(context.Background(), job)
+	if err == nil || !strings.Contains(err.Error(), `"/c"`) || !strings.Contains(err.Error(), "step 3") {
+		t.Fatalf("resume with a new variable: %v", err)
 	}
 }
