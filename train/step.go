@@ -99,7 +99,7 @@ func newStepper(b compute.Backend, store *model.Store, loss LossFn, opt Options,
 // trainable network variable, creating the loop's companion variables the first time.
 func (s *stepper) lossAndGrads(scope *model.Scope, batch []*Node) (*Node, []*Node) {
 	g := batch[0].Graph()
-	scope.SetTraining(g, true) // Else the Go backend freezes the weights into constants (GOMLX_NOTES 2).
+	scope.SetTraining(g, true) // Else the Go backend freezes the weights into constants (docs/TRAINING.md).
 	loss := s.loss(scope, batch)
 	if !loss.Shape().IsScalar() || !loss.DType().IsFloat() {
 		exceptions.Panicf("train: the loss must be a float scalar, got shape %s", loss.Shape())
@@ -283,7 +283,8 @@ func scalar(t *tensors.Tensor) float64 {
 // prepare builds the store and the compiled step for batches shaped like first: a fresh store seeded
 // with Options.Seed and initialised (GoMLX's initialisers, zero moments, an EMA equal to the initial
 // weights, as EDM copies the network) when ts is nil, else the checkpoint's tensors, every variable
-// with its recorded trainable flag (the RNG state must stay non-trainable: GOMLX_NOTES 1).
+// with its recorded trainable flag: a restored RNG state left trainable would be "trained" by the
+// optimiser and the random stream corrupted (docs/TRAINING.md).
 func prepare(b compute.Backend, loss LossFn, o Options, ts []named, first []*tensors.Tensor) (*model.Store, *stepper, error) {
 	store := model.NewStore()
 	store.SetParam("/"+model.ParamInitialSeed, o.Seed)

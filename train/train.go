@@ -362,7 +362,7 @@ func (r *runner) emaStore() (*model.Store, error) {
 // validate is the mean loss of the EMA weights over validation batches 0..ValBatches−1, with the
 // graph in inference mode and the store's random stream seeded alike every time, so values at
 // different steps compare. The executable is built anew each time: the Go backend bakes the weights
-// of a non-training graph into it (GOMLX_NOTES 2).
+// of a non-training graph into it as constants (docs/TRAINING.md).
 func validate(job Job, ema *model.Store) (float64, error) {
 	o := job.Options
 	if err := ema.SetRNGStateFromSeed(o.Seed + 1); err != nil {
