@@ -118,6 +118,11 @@ func Run(ctx context.Context, job Job) (res Result, err error) {
 	if err := os.MkdirAll(job.Dir, 0o755); err != nil {
 		return res, fmt.Errorf("run directory: %w", err)
 	}
+	unlock, err := lockRun(job.Dir)
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
 	if _, err := checkOptions(job.Dir, recorded{Options: o, Config: job.Config}, job.StartOver); err != nil {
 		return res, err
 	}
