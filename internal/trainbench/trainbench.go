@@ -1,6 +1,7 @@
 // Package trainbench measures the training loop's overhead: the wall time per step of train.Run
-// (data loading, logging, stats, checkpoints and snapshots amortised) over the time of the same compiled
-// step run bare (train.Step), in one run, step by step in alternation, as docs/PERFORMANCE.md records.
+// (data loading, logging, stats, checkpoints and snapshots amortised) over the time of its compiled step
+// in the same steps, and over the same step run bare (train.Step) in alternation, as docs/PERFORMANCE.md
+// records.
 package trainbench
 
 import (
@@ -26,14 +27,12 @@ type Options struct {
 	// Batch windows of 3 frames of Size×Size waves, a UNet of Channels base channels (nets.BenchConfig
 	// with 3 channels in and out: DyDiff on the whole window).
 	Batch, Size, Channels int
-	// Steps timed, after one that compiles. After every loop step (a stats line each, more often than
-	// a real run logs) the loop's preview hook runs one bare step of a second copy of the compiled step
-	// on a fixed batch, timed and taken out of the loop's time: the two alternate step by step, so a
-	// shared machine's drift reaches both alike.
-	Steps int
-	// The run writes one checkpoint (resume state and snapshot), at its end; its time is amortised over
-	// CheckpointEvery steps, the interval of a real run.
-	CheckpointEvery int
+	// Rounds of: Steps bare steps on a fixed batch, a fresh loop run of Steps+1 steps (the first, which
+	// compiles, is not timed), Steps bare steps again.
+	Steps, Rounds int
+	// LogEvery is the loop's stats.jsonl interval. Each loop run writes one checkpoint (resume state
+	// and snapshot), at its end; its time is amortised over CheckpointEvery steps, a real run's interval.
+	LogEvery, CheckpointEvery int
 	// Log, if not nil, gets a line at the end of each phase.
 	Log io.Writer
 }
@@ -61,8 +60,8 @@ func (r Result) DataShare() float64 { return r.Data.Seconds() / r.InLoop.Seconds
 // Run measures on backend b.
 func Run(b compute.Backend, o Options) (Result, error) {
 	res := Result{Options: o}
-	if o.Batch < 1 || o.Size < 8 || o.Channels < 1 || o.Steps < 1 || o.CheckpointEvery < 1 {
-		return res, fmt.Errorf("train-loop bench: batch, channels, steps and checkpoint interval ≥ 1, size ≥ 8; got %+v", o)
+	if o.Batch < 1 || o.Size < 8 || o.Channels < 1 || o.Steps < 1 || o.LogEvery < 1 || o.CheckpointEvery < 1 {
+		return res, fmt.Errorf("train-loop bench: batch, channels, steps, log and checkpoint intervals ≥ 1, size ≥ 8; got %+v", o)
 	}
 	cfg := nets.BenchConfig(o.Channels)
 	cfg.OutChannels = cfg.InChannels
@@ -89,7 +88,8 @@ func Run(b compute.Backend, o Options) (Result, error) {
 	}
 	opt := train.Defaults()
 	opt.Steps, opt.BatchSize = o.Steps+1, o.Batch
-	opt.LogEvery, opt.PreviewEvery, opt.CheckpointEvery = 1, 1, o.Steps+2
+	opt.LogEvery = o.LogEvery
+	opt.CheckpointEvery = (opt.Steps + o.LogEvery) / o.LogEvery * o.LogEvery // Only the last step's.
 	fixed, err := tr.Batch(0, o.Batch)
 	if err != nil {
 		return res, err
@@ -102,33 +102,45 @@ func Run(b compute.Backend, o Options) (Result, error) {
 	if _, _, err := bare.Run(fixed); err != nil { // Compiles.
 		return res, err
 	}
-	var bareTime, hookTime time.Duration
-	hook := func(_ *model.Store, step int) (map[string]float64, error) {
+	var bareTime, step, loop, ckpt, data time.Duration
+	timeBare := func() error {
 		t0 := time.Now()
-		_, _, err := bare.Run(fixed)
-		d := time.Since(t0)
-		if step > 1 { // The loop's timing starts at its second step.
-			bareTime += d
-			defer func() { hookTime += time.Since(t0) }()
+		for range o.Steps {
+			if _, _, err := bare.Run(fixed); err != nil {
+				return err
+			}
 		}
-		return nil, err
+		bareTime += time.Since(t0)
+		return nil
 	}
-	job := train.Job{Dir: dir + "/run", Options: opt, Config: cfg, Norm: norm, Backend: b, Loss: loss, Train: tr, Preview: hook}
-	r, err := train.Run(context.Background(), job)
-	if err != nil {
-		return res, err
+	rounds := max(o.Rounds, 1)
+	for k := range rounds {
+		if err := timeBare(); err != nil {
+			return res, err
+		}
+		job := train.Job{Dir: fmt.Sprintf("%s/run%d", dir, k), Options: opt, Config: cfg, Norm: norm, Backend: b, Loss: loss, Train: tr}
+		r, err := train.Run(context.Background(), job)
+		if err != nil {
+			return res, err
+		}
+		if r.Checkpoints != 1 {
+			return res, fmt.Errorf("train-loop bench: %d checkpoints timed, expected 1", r.Checkpoints)
+		}
+		step += time.Duration(r.StepSeconds * 1e9)
+		loop += time.Duration((r.LoopSeconds - r.CheckpointSeconds) * 1e9)
+		ckpt += time.Duration(r.CheckpointSeconds * 1e9)
+		data += time.Duration(r.DataSeconds * 1e9 * float64(o.Steps) / float64(opt.Steps))
+		if err := timeBare(); err != nil {
+			return res, err
+		}
+		n := time.Duration((k + 1) * o.Steps)
+		logf(o.Log, "round %d: bare %.1f ms, loop %.1f ms per step (%.1f ms in the step) so far", k+1,
+			ms(bareTime/(2*n)), ms(loop/n), ms(step/n))
 	}
-	if r.Checkpoints != 1 {
-		return res, fmt.Errorf("train-loop bench: %d checkpoints timed, expected 1", r.Checkpoints)
-	}
-	n := time.Duration(o.Steps)
-	res.Checkpoint = time.Duration(r.CheckpointSeconds * 1e9)
-	res.Bare, res.InLoop = bareTime/n, time.Duration(r.StepSeconds*1e9)/n
-	loop := time.Duration(r.LoopSeconds*1e9) - res.Checkpoint - hookTime
+	n := time.Duration(rounds * o.Steps)
+	res.Checkpoint = ckpt / time.Duration(rounds)
+	res.Bare, res.InLoop, res.Data = bareTime/(2*n), step/n, data/n
 	res.PerStep = loop/n + res.Checkpoint/time.Duration(o.CheckpointEvery)
-	res.Data = time.Duration(r.DataSeconds * 1e9 / float64(opt.Steps))
-	logf(o.Log, "%d steps: bare %.1f ms, loop %.1f ms per step (%.1f ms in the step), checkpoint %.1f ms",
-		o.Steps, ms(res.Bare), ms(res.PerStep), ms(res.InLoop), ms(res.Checkpoint))
 	return res, nil
 }
 
@@ -151,10 +163,10 @@ func wavesWindows(dir string, size int) (*dataset.Windows, dataset.Norm, error) 
 // WriteTable prints the result with the ratios.
 func WriteTable(w io.Writer, r Result) error {
 	o := r.Options
-	_, err := fmt.Fprintf(w, "%d×%d²×%d (%d params), %d steps: bare step %.1f ms; loop %.1f ms per step (%.1f ms in the step), "+
+	_, err := fmt.Fprintf(w, "%d×%d²×%d (%d params), %d rounds of %d steps: bare step %.1f ms; loop %.1f ms per step (%.1f ms in the step), "+
 		"a checkpoint with its snapshot %.1f ms, amortised over %d steps\n"+
-		"loop overhead: %+.2f%% outside the step call (checkpoints amortised), %.2f%% data loading beside it; %+.2f%% over the bare step timed in alternation\n",
-		o.Batch, o.Size, o.Channels, r.Params, o.Steps, ms(r.Bare), ms(r.PerStep), ms(r.InLoop),
+		"loop overhead: %+.2f%% outside the step call (checkpoints amortised), %.2f%% data loading beside it; %+.2f%% over the bare step timed in alternation (drifts with the load)\n",
+		o.Batch, o.Size, o.Channels, r.Params, max(o.Rounds, 1), o.Steps, ms(r.Bare), ms(r.PerStep), ms(r.InLoop),
 		ms(r.Checkpoint), o.CheckpointEvery, 100*r.HostOverhead(), 100*r.DataShare(), 100*r.Overhead())
 	return err
 }

@@ -11,7 +11,7 @@ import (
 // A small measurement runs, times every phase, and prints ratios that follow from its own durations.
 func TestRunSmall(t *testing.T) {
 	var log bytes.Buffer
-	r, err := Run(tensortest.Backend(t), Options{Batch: 2, Size: 8, Channels: 8, Steps: 3, CheckpointEvery: 100, Log: &log})
+	r, err := Run(tensortest.Backend(t), Options{Batch: 2, Size: 8, Channels: 8, Steps: 3, Rounds: 1, LogEvery: 2, CheckpointEvery: 100, Log: &log})
 	if err != nil {
 		t.Fatal(err)
 	}
