@@ -11,17 +11,20 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // A run directory (docs/TRAINING.md):
 //
 //	options.json    the resolved loop options and the caller's configuration
+//	norm.json       the data's normalisation statistics (also in every snapshot)
 //	stats.jsonl     one JSON object per logged step (Stat)
 //	checkpoints/    full resume state, the last keep_checkpoints steps
 //	snapshots/      inference snapshots: EMA weights, normalisation, network configuration
 const (
 	optionsFile    = "options.json"
+	normFile       = "norm.json"
 	statsFile      = "stats.jsonl"
 	checkpointsDir = "checkpoints"
 	snapshotsDir   = "snapshots"
@@ -29,8 +32,9 @@ const (
 
 // recorded is options.json.
 type recorded struct {
-	Options Options `json:"options"`
-	Config  any     `json:"config,omitempty"`
+	Options Options       `json:"options"`
+	Config  any           `json:"config,omitempty"`
+	Norm    *dataset.Norm `json:"norm,omitempty"`
 }
 
 // Stat is one line of stats.jsonl: the step, the mean training loss since the previous line, the

@@ -1,6 +1,7 @@
 package train
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -37,5 +38,18 @@ func TestJSONDiff(t *testing.T) {
 	}
 	if d, _ := jsonDiff([]byte(`{"a":[1,2]}`), []byte(`{"a":[1,2]}`)); len(d) != 0 {
 		t.Fatalf("equal documents differ: %v", d)
+	}
+}
+
+// Other data (other normalisation statistics) on an existing run is refused like other options.
+func TestOtherDataRefused(t *testing.T) {
+	dir := t.TempDir()
+	job := tinyJob(t, dir, tinyOptions(2))
+	if _, err := Run(context.Background(), job); err != nil {
+		t.Fatal(err)
+	}
+	job.Norm.Std = []float64{job.Norm.Std[0] * 2}
+	if _, err := Run(context.Background(), job); err == nil || !strings.Contains(err.Error(), "norm.std") {
+		t.Fatalf("other normalisation: %v", err)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"path/filepath"
 	"testing"
+
+	"github.com/tidal-forecast/tidal/dataset"
 )
 
 // The snapshot holds the EMA weights (not the training weights), the normalisation and the config, and
@@ -25,6 +28,9 @@ func TestSnapshot(t *testing.T) {
 	json.Compact(&cfg, snap.Config)
 	if snap.Step != 8 || cfg.String() != `{"net":"tiny"}` || len(snap.Norm.Mean) != 1 || snap.Norm.Mean[0] != job.Norm.Mean[0] {
 		t.Fatalf("snapshot: step %d config %s norm %+v", snap.Step, snap.Config, snap.Norm)
+	}
+	if n, err := dataset.LoadNorm(filepath.Join(dir, normFile), 1); err != nil || n.Std[0] != job.Norm.Std[0] {
+		t.Fatalf("norm.json: %+v, %v", n, err)
 	}
 	_, ck := finalTensors(t, dir)
 	for v := range snap.Store.IterVariables() {

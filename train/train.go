@@ -123,8 +123,17 @@ func Run(ctx context.Context, job Job) (res Result, err error) {
 		return res, err
 	}
 	defer unlock()
-	if _, err := checkOptions(job.Dir, recorded{Options: o, Config: job.Config}, job.StartOver); err != nil {
+	rec := recorded{Options: o, Config: job.Config}
+	if job.Norm.Mean != nil {
+		rec.Norm = &job.Norm
+	}
+	if _, err := checkOptions(job.Dir, rec, job.StartOver); err != nil {
 		return res, err
+	}
+	if job.Norm.Mean != nil {
+		if err := job.Norm.Save(filepath.Join(job.Dir, normFile)); err != nil {
+			return res, err
+		}
 	}
 	l := newLogger(job.Log, o.Steps)
 	ckDir := filepath.Join(job.Dir, checkpointsDir)
