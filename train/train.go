@@ -25,7 +25,8 @@ import (
 
 // Source gives batches: the tensors of micro-batch index (0-based, in the order the loop consumes
 // them) holding size examples. The result must depend only on (index, size), so that a resumed run
-// sees the same data; dataset.Windows is one.
+// sees the same data; dataset.Windows is one. The loop releases the tensors after the step, so each
+// call must return new ones. Batch is called from a loading goroutine, one call at a time.
 type Source interface {
 	Batch(index, size int) ([]*tensors.Tensor, error)
 }

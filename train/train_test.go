@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -11,39 +12,54 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 )
 
 // A run interrupted (between any two steps) and restarted ends with the same stats.jsonl losses and the
 // same final weights, moments, EMA and random state, bit for bit, as a run never interrupted.
 func TestResumeIsExact(t *testing.T) {
-	o := tinyOptions(12)
-	o.ValEvery = 4
-	ref := t.TempDir()
-	t0 := time.Now()
-	if _, err := Run(context.Background(), tinyJob(t, ref, o)); err != nil {
-		t.Fatal(err)
+	for _, acc := range []int{1, 2} {
+		t.Run(fmt.Sprintf("accumulate=%d", acc), func(t *testing.T) {
+			o := tinyOptions(12)
+			o.ValEvery, o.Accumulate = 4, acc
+			ref := t.TempDir()
+			t0 := time.Now()
+			if _, err := Run(context.Background(), tinyJob(t, ref, o)); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("uninterrupted run: %v", time.Since(t0))
+			dir := t.TempDir()
+			for _, at := range []int{6 * acc, 9 * acc} {
+				ctx, cancel := context.WithCancel(context.Background())
+				job := tinyJob(t, dir, o)
+				job.Train = cancelAt{Source: job.Train, at: at, cancel: cancel}
+				_, err := Run(ctx, job)
+				cancel()
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("interrupted run: %v", err)
+				}
+			}
+			res, err := Run(context.Background(), tinyJob(t, dir, o))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Resumed == 0 {
+				t.Fatal("the last run did not resume from a checkpoint")
+			}
+			compareRuns(t, ref, dir)
+		})
 	}
-	t.Logf("uninterrupted run: %v", time.Since(t0))
-	dir := t.TempDir()
-	for _, at := range []int{6, 9} {
-		ctx, cancel := context.WithCancel(context.Background())
-		job := tinyJob(t, dir, o)
-		job.Train = cancelAt{Source: job.Train, at: at, cancel: cancel}
-		_, err := Run(ctx, job)
-		cancel()
-		if !errors.Is(err, context.Canceled) {
-			t.Fatalf("interrupted run: %v", err)
-		}
+}
+
+// A loss that is not a scalar comes back as an error naming the problem, not a panic.
+func TestBadLossIsAnError(t *testing.T) {
+	job := tinyJob(t, t.TempDir(), tinyOptions(2))
+	job.Loss = func(scope *model.Scope, batch []*graph.Node) *graph.Node { return batch[0] }
+	if _, err := Run(context.Background(), job); err == nil || !strings.Contains(err.Error(), "float scalar") {
+		t.Fatalf("vector loss: %v", err)
 	}
-	res, err := Run(context.Background(), tinyJob(t, dir, o))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if res.Resumed == 0 {
-		t.Fatal("the last run did not resume from a checkpoint")
-	}
-	compareRuns(t, ref, dir)
 }
 
 func compareRuns(t *testing.T, ref, dir string) {
