@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench fuzz pydeps vet clean
+.PHONY: all build demo test bench fuzz drill pydeps vet clean
 
 all: build
 
@@ -28,7 +28,8 @@ test: pydeps
 # Runs every fuzz target for FUZZTIME each (`make fuzz FUZZTIME=5m`); `make test` runs only their seed
 # corpora. Inputs that fail are saved under the package's testdata/fuzz and then run by `make test`.
 FUZZTIME ?= 1m
-FUZZ_TARGETS := ./data:FuzzDecodeNPY ./data:FuzzDecodeNPYLyingSize ./data:FuzzDecodeNPZ ./data:FuzzDecodeCSV
+FUZZ_TARGETS := ./data:FuzzDecodeNPY ./data:FuzzDecodeNPYLyingSize ./data:FuzzDecodeNPZ ./data:FuzzDecodeCSV \
+	./data:FuzzReadLSTNet ./data:FuzzReadSeriesCSV ./data:FuzzReadGluonTS
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \
@@ -42,6 +43,13 @@ bench: build
 	./$(BIN) bench train-step
 	./$(BIN) bench navier-stokes
 	./$(BIN) bench metrics
+
+# The kill -9 drill of the training loop: DRILL_KILLS SIGKILLs at random moments (seed DRILL_SEED), then the
+# final state must equal an uninterrupted run's, bit for bit (docs/TRAINING.md).
+DRILL_KILLS ?= 20
+DRILL_SEED ?= 1
+drill:
+	$(GO) test -count=1 -run TestKillDrill -v ./train/ -drill.kills=$(DRILL_KILLS) -drill.seed=$(DRILL_SEED)
 
 pydeps:
 	@./scripts/pydeps.sh
