@@ -57,7 +57,7 @@ type Options struct {
 	// Seed fixes the initial weights and the random stream of the loss.
 	Seed int64 `json:"seed"`
 
-	// Prefetch is how many batches are loaded ahead of the compiled step.
+	// Prefetch is how many batches are loaded ahead of the compiled step (0 counts as 1).
 	Prefetch int `json:"prefetch"`
 
 	// Devices, when > 1, runs the step data-parallel over that many devices of the backend (XLA):

@@ -49,7 +49,7 @@ type Job struct {
 	Backend compute.Backend
 	Loss    LossFn
 	Train   Source
-	// Val, when not nil and Options.ValEvery > 0, gives the validation batches 0..ValBatches−1.
+	// Val gives the validation batches 0..ValBatches−1; it is required when Options.ValEvery > 0.
 	Val     Source
 	Preview PreviewFn
 	// Log receives progress: a progress bar when it is a terminal, else plain lines. nil is silent.
@@ -115,6 +115,12 @@ func Run(ctx context.Context, job Job) (res Result, err error) {
 	}
 	if job.Backend == nil || job.Loss == nil || job.Train == nil || job.Dir == "" {
 		return res, fmt.Errorf("train: a job needs Dir, Backend, Loss and Train")
+	}
+	if o.ValEvery > 0 && job.Val == nil {
+		return res, fmt.Errorf("train options: val_every = %d, but the job has no validation data (Val)", o.ValEvery)
+	}
+	if o.PreviewEvery > 0 && job.Preview == nil {
+		return res, fmt.Errorf("train options: preview_every = %d, but the job has no Preview function", o.PreviewEvery)
 	}
 	if err := os.MkdirAll(job.Dir, 0o755); err != nil {
 		return res, fmt.Errorf("run directory: %w", err)
@@ -299,8 +305,8 @@ func (r *runner) loop(ctx context.Context) (Result, error) {
 // evaluate adds the validation loss and preview scores due at step s.
 func (r *runner) evaluate(s int, stat *Stat) error {
 	o := r.o
-	doVal := r.job.Val != nil && o.ValEvery > 0 && s%o.ValEvery == 0
-	doPreview := r.job.Preview != nil && o.PreviewEvery > 0 && s%o.PreviewEvery == 0
+	doVal := o.ValEvery > 0 && s%o.ValEvery == 0
+	doPreview := o.PreviewEvery > 0 && s%o.PreviewEvery == 0
 	if !doVal && !doPreview {
 		return nil
 	}
