@@ -66,7 +66,7 @@ func (n *SeriesNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	B, L, N := n.checkInputs(xt, t, cond)
 	dt := xt.DType()
 	perToken := func(v *Node) *Node { return InsertAxes(ConvertDType(v, dt), -1) } // [B, L, N] → [B, L, N, 1]
-	perStep := func(v *Node) *Node { // [B, L] → [B, L, N, 1]
+	perStep := func(v *Node) *Node {                                               // [B, L] → [B, L, N, 1]
 		return BroadcastToDims(Reshape(ConvertDType(v, dt), B, L, 1, 1), B, L, N, 1)
 	}
 	feats := []*Node{perToken(xt), perToken(cond[0]), perStep(cond[1]), perStep(cond[2])}
