@@ -28,7 +28,8 @@ import (
 // K and dilation d_i, zero padded, the same for every series; W_i, P_i and the output layer start at
 // zero, so the new network predicts 0 and each block starts as the identity. Every operation acts
 // alike on each series or mixes them symmetrically, so without SeriesEmbed the network is equivariant
-// to permutations of the series and takes any N; its cost is linear in N (SeriesNet.FLOPs).
+// to permutations of the series and takes any N; its cost is linear in N (SeriesNet.FLOPs). On the
+// Go backend the batch runs as Branches independent branches of the graph (Branched).
 type SeriesNet struct {
 	cfg SeriesConfig
 }
@@ -78,8 +79,20 @@ func (n *SeriesNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 			VariableWithShape("embeddings", shapeOf(dt, N, c.SeriesEmbed)).NodeValue(xt.Graph())
 		feats = append(feats, BroadcastToDims(Reshape(emb, 1, 1, N, c.SeriesEmbed), B, L, N, c.SeriesEmbed))
 	}
-	h := tokenLinear(scope.In("input"), Concatenate(feats, 3), c.Channels)
-	e := NoiseEmbedding(scope.In("embed"), ConvertDType(t, dt), c.Channels, c.EmbedChannels)
+	parts := BranchCount(xt.Graph(), c.Branches, B)
+	return Branched(scope, parts, []*Node{Concatenate(feats, 3), ConvertDType(t, dt)}, func(scope *model.Scope, in []*Node) *Node {
+		return n.body(scope, in[0], in[1])
+	})
+}
+
+// body is the network from the input features of every token [B, L, N, inChannels] and the
+// diffusion steps [B] to the predicted noise [B, L, N].
+func (n *SeriesNet) body(scope *model.Scope, feats, t *Node) *Node {
+	c := n.cfg
+	d := feats.Shape().Dimensions
+	B, L, N := d[0], d[1], d[2]
+	h := tokenLinear(scope.In("input"), feats, c.Channels)
+	e := NoiseEmbedding(scope.In("embed"), t, c.Channels, c.EmbedChannels)
 	for i, d := range c.Dilations {
 		bs := scope.In("block%d", i)
 		h = n.timeBlock(bs.In("time"), h, e, d)

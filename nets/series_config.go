@@ -70,6 +70,10 @@ type SeriesConfig struct {
 	Series int
 	// Epsilon is the layer norms' ε, added to the variance. Default 1e-5.
 	Epsilon float64
+	// Branches splits every batch into this many parts that run as independent branches of the
+	// graph sharing the variables (Branched; as Config.Branches). Default 0: GOMAXPROCS on the Go
+	// backend, 1 elsewhere. The output is the same up to rounding.
+	Branches int
 }
 
 // withDefaults returns c with its zero fields set, or an error naming the first bad field.
@@ -129,6 +133,9 @@ func (c SeriesConfig) withDefaults() (SeriesConfig, error) {
 	}
 	if c.SeriesEmbed > 0 && c.Series == 0 {
 		return c, fmt.Errorf("nets: SeriesConfig.SeriesEmbed = %d needs the number of series (SeriesConfig.Series)", c.SeriesEmbed)
+	}
+	if c.Branches < 0 || c.Branches > maxSeriesBlocks {
+		return c, fmt.Errorf("nets: SeriesConfig.Branches must be in 0..%d, got %d", maxSeriesBlocks, c.Branches)
 	}
 	if !(c.Epsilon > 0) {
 		return c, fmt.Errorf("nets: SeriesConfig.Epsilon must be positive, got %g", c.Epsilon)

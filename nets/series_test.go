@@ -367,6 +367,7 @@ func TestNewSeriesRejectsBadConfig(t *testing.T) {
 		{SeriesConfig{SeriesEmbed: 4}, "SeriesConfig.Series"},
 		{SeriesConfig{Series: -2}, "Series"},
 		{SeriesConfig{Epsilon: math.NaN()}, "Epsilon"},
+		{SeriesConfig{Branches: -1}, "Branches"},
 	} {
 		_, err := NewSeries(tc.cfg)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -407,6 +408,25 @@ func TestSeriesNetRejectsBadInputs(t *testing.T) {
 		exec.Finalize()
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v, want one containing %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+// TestSeriesNetBranches checks that running the batch as 1, 2 or 3 branches gives the same output.
+func TestSeriesNetBranches(t *testing.T) {
+	in := seriesInputs(dtypes.Float32, 17, 3, 6, 4, 3, true)
+	var ref []float64
+	for _, branches := range []int{1, 2, 3} {
+		c := tinySeriesConfig()
+		c.Branches = branches
+		store := model.NewStore()
+		got := runSeries(t, store, mustNewSeries(t, c), in, true)
+		if ref == nil {
+			ref = got
+			continue
+		}
+		if e := relErr(got, ref); e > 1e-6 {
+			t.Errorf("%d branches differ from one: relative error %g", branches, e)
 		}
 	}
 }

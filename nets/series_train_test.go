@@ -53,7 +53,7 @@ func scaledLoss(scope *model.Scope, n *SeriesNet, s dydiff.Schedule, x0, t, eps 
 // that DDIM forecasts from it beat persistence (forecastSinusoids).
 func TestSeriesNetTrains(t *testing.T) {
 	const B, L, N, context, steps = 16, 16, 4, 8, 400
-	n := mustNewSeries(t, SeriesConfig{Channels: 16, Blocks: 3, Rank: 4, ScaleInput: true})
+	n := mustNewSeries(t, SeriesConfig{Channels: 16, Blocks: 3, Rank: 4, ScaleInput: true, Branches: 1})
 	s, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -37,5 +37,6 @@ number of series; the time ratio should follow the FLOP ratio.`,
 	f.IntVar(&opt.Context, "context", opt.Context, "observed time steps of each window")
 	f.IntSliceVar(&opt.Series, "series", opt.Series, "numbers of series to time")
 	f.IntVar(&opt.Repeats, "repeats", opt.Repeats, "timed steps per size; the median is kept")
+	f.IntVar(&opt.Config.Branches, "branches", 0, "batch branches of the graph (0: GOMAXPROCS on the Go backend)")
 	benchCmd.AddCommand(cmd)
 }

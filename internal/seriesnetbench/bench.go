@@ -55,8 +55,8 @@ func Run(b compute.Backend, opt Options, w io.Writer) ([]Row, error) {
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(w, "SeriesNet training step (AdamW), %d windows × %d steps, %d parameters; %s\n",
-		opt.Batch, opt.Steps, net.NumParams(), benchenv.Describe())
+	fmt.Fprintf(w, "SeriesNet training step (AdamW), %d windows × %d steps, %d parameters, branches %d; %s\n",
+		opt.Batch, opt.Steps, net.NumParams(), opt.Config.Branches, benchenv.Describe())
 	var rows []Row
 	for _, N := range opt.Series {
 		if N < 1 || (opt.MaxTokens > 0 && opt.Batch*opt.Steps*N > opt.MaxTokens) {
