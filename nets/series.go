@@ -21,11 +21,13 @@ import (
 //	         when configured
 //	step:    e = NoiseEmbedding(t): sinusoidal features (C wide) → Linear → SiLU → Linear → SiLU (E wide)
 //	block i: time:   u = SiLU(LN(h)); u = TimeConv_{K, d_i}(u) + Linear_i(e); h = h + W_i·SiLU(u)
+//	         (with TimeAttention: h = h + T_i·TimeAttention(LN(h)), after sinusoidal step positions
+//	         were added to the input tokens)
 //	         series: u = LN(h); h = h + P_i·InducedAttention(u)               (unless NoSeriesMixing)
 //	output:  Linear(C → 1) of SiLU(LN(h)), → [B, L, N]
 //
 // LN is a layer norm over each token's C features; TimeConv is a convolution along time with kernel
-// K and dilation d_i, zero padded, the same for every series; W_i, P_i and the output layer start at
+// K and dilation d_i, zero padded, the same for every series; W_i, T_i, P_i and the output layer start at
 // zero, so the new network predicts 0 and each block starts as the identity. Every operation acts
 // alike on each series or mixes them symmetrically, so without SeriesEmbed the network is equivariant
 // to permutations of the series and takes any N; its cost is linear in N (SeriesNet.FLOPs). On the
@@ -92,10 +94,17 @@ func (n *SeriesNet) body(scope *model.Scope, feats, t *Node) *Node {
 	d := feats.Shape().Dimensions
 	B, L, N := d[0], d[1], d[2]
 	h := tokenLinear(scope.In("input"), feats, c.Channels)
+	if c.TimeAttention {
+		h = Add(h, timePositions(h.Graph(), h.DType(), L, c.Channels))
+	}
 	e := NoiseEmbedding(scope.In("embed"), t, c.Channels, c.EmbedChannels)
 	for i, d := range c.Dilations {
 		bs := scope.In("block%d", i)
 		h = n.timeBlock(bs.In("time"), h, e, d)
+		if c.TimeAttention {
+			sc := bs.In("time_attention")
+			h = Add(h, tokenLinearZero(sc.In("proj"), timeAttention(sc, layerNorm(sc.In("norm"), h, c.Epsilon)), c.Channels))
+		}
 		if c.SeriesMixing == InducedAttention {
 			h = n.seriesBlock(bs.In("series"), h)
 		}

@@ -54,6 +54,10 @@ type SeriesConfig struct {
 	// Dilations are the temporal convolutions' dilations, one per block. Default 1, 2, 4, …
 	// (block i: 2^i), a receptive field of 1 + (K−1)·(2^Blocks − 1) steps.
 	Dilations []int
+	// TimeAttention adds, in every block after the temporal convolution, self-attention along the
+	// window's steps for each series (cost O(N·L²·C): still linear in N), and sinusoidal step
+	// positions to the input tokens. Default false: the convolutions alone mix along time.
+	TimeAttention bool
 	// SeriesMixing is how the series are mixed: InducedAttention (default) or NoSeriesMixing.
 	SeriesMixing SeriesMixing
 	// Rank is the number r of inducing points of InducedAttention. Default 8.

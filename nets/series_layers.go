@@ -7,6 +7,8 @@ import (
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 // SeriesNet's layers on tokens h [B, L, N, C] (channels last: one token per time step and series).
@@ -109,4 +111,32 @@ func inducedAttention(scope *model.Scope, u *Node, r int) *Node {
 	k2, v2 := tokenLinear(scope.In("k2"), summary, C), tokenLinear(scope.In("v2"), summary, C)
 	p2 := Softmax(MulScalar(DotGeneral(q2, []int{3}, batch, k2, []int{3}, batch), scale), 3) // [B, L, N, r]
 	return DotGeneral(p2, []int{3}, batch, v2, []int{2}, batch)                              // [B, L, N, C]
+}
+
+// timeAttention is single-head scaled dot-product self-attention (Vaswani et al. 2017, eq. 1) along
+// time, for each window and series of u [B, L, N, C]:
+//
+//	A[b, :, n] = softmax_j(Q·Kᵀ/√C)·V,   Q, K, V = Linear(u[b, :, n])   [L, C] each
+//
+// Its cost is O(B·N·L²·C) besides the Linear layers: linear in N, quadratic in the window length.
+// Sub-scopes "q", "k", "v".
+func timeAttention(scope *model.Scope, u *Node) *Node {
+	C := u.Shape().Dimensions[3]
+	q, k, v := tokenLinear(scope.In("q"), u, C), tokenLinear(scope.In("k"), u, C), tokenLinear(scope.In("v"), u, C)
+	batch := []int{0, 2}
+	p := Softmax(MulScalar(DotGeneral(q, []int{3}, batch, k, []int{3}, batch), 1/math.Sqrt(float64(C))), 3) // [B, N, L, L]
+	out := DotGeneral(p, []int{3}, []int{0, 1}, v, []int{1}, batch)                                         // [B, N, L, C]
+	return TransposeAllDims(out, 0, 2, 1, 3)
+}
+
+// timePositions returns the sinusoidal embedding (nn.SinusoidalEmbeddingPeriod, period up to 2L) of
+// the step index l = 0..L−1, C features, shaped [1, L, 1, C] to be added to every token: what lets
+// timeAttention tell the steps apart.
+func timePositions(g *Graph, dtype dtypes.DType, L, C int) *Node {
+	l := make([]float64, L)
+	for i := range l {
+		l[i] = float64(i)
+	}
+	e := nn.SinusoidalEmbeddingPeriod(ConstAsDType(g, dtype, l), C, float64(max(2*L, 2)))
+	return Reshape(e, 1, L, 1, C)
 }

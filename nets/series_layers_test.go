@@ -204,3 +204,43 @@ func TestSeriesNetTimeReach(t *testing.T) {
 		}
 	}
 }
+
+// TestTimeAttentionMatchesLoop checks timeAttention against softmax attention along time written as
+// loops per (window, series).
+func TestTimeAttentionMatchesLoop(t *testing.T) {
+	const B, L, N, C = 2, 5, 3, 4
+	x := randTensorAs(dtypes.Float64, 53, B, L, N, C)
+	got, value := runLayer(t, x, func(scope *model.Scope, x *Node) *Node { return timeAttention(scope.In("ta"), x) })
+	lin := func(name string, v []float64) []float64 {
+		return hostLinear(v, value("ta/"+name+"/weights"), value("ta/"+name+"/bias"), C)
+	}
+	xv := flat(x)
+	at := tokenAt(L, N, C)
+	want := make([]float64, len(xv))
+	for b := range B {
+		for n := range N {
+			q, k, v := make([][]float64, L), make([][]float64, L), make([][]float64, L)
+			for l := range L {
+				tok := xv[at(b, l, n, 0) : at(b, l, n, 0)+C]
+				q[l], k[l], v[l] = lin("q", tok), lin("k", tok), lin("v", tok)
+			}
+			for i := range L {
+				w := make([]float64, L)
+				for j := range L {
+					for c := range C {
+						w[j] += q[i][c] * k[j][c] / math.Sqrt(C)
+					}
+				}
+				softmaxInPlace(w)
+				for j := range L {
+					for c := range C {
+						want[at(b, i, n, c)] += w[j] * v[j][c]
+					}
+				}
+			}
+		}
+	}
+	if e := relErr(got, want); e > 1e-12 {
+		t.Errorf("timeAttention differs from the loops: relative error %g", e)
+	}
+}

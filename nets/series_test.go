@@ -124,13 +124,17 @@ func changedWhere(a, b []float64, B, L, N int, pick func(l, n int) bool) float64
 }
 
 // TestSeriesNetMixesTime checks that moving x_t at one step k changes the output at the other steps
-// (the temporal convolutions see them), and that with TimeKernel = 1 the other steps are left
-// exactly alone: the check can fail.
+// (the temporal convolutions see them), that with TimeKernel = 1 the other steps are left exactly
+// alone (the check can fail), and that TimeAttention reaches every step even then.
 func TestSeriesNetMixesTime(t *testing.T) {
 	const B, L, N, k = 2, 8, 4, 3
-	for _, kernel := range []int{3, 1} {
+	for _, tc := range []struct {
+		kernel    int
+		attention bool
+	}{{3, false}, {1, false}, {1, true}} {
+		kernel := tc.kernel
 		c := tinySeriesConfig()
-		c.TimeKernel = kernel
+		c.TimeKernel, c.TimeAttention = kernel, tc.attention
 		n := mustNewSeries(t, c)
 		store := model.NewStore()
 		in := seriesInputs(dtypes.Float32, 5, B, L, N, 4, true)
@@ -140,15 +144,20 @@ func TestSeriesNetMixesTime(t *testing.T) {
 		near := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l == k-1 || l == k+1 })
 		far := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l != k })
 		at := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l == k })
-		t.Logf("TimeKernel %d: change at step k %.3g, at its neighbours %.3g, anywhere else %.3g", kernel, at, near, far)
+		t.Logf("TimeKernel %d, TimeAttention %v: change at step k %.3g, at its neighbours %.3g, anywhere else %.3g", kernel, tc.attention, at, near, far)
 		if !(at > 1e-4) {
 			t.Errorf("TimeKernel %d: moving step %d does not change its own output (%g)", kernel, k, at)
 		}
 		if kernel > 1 && !(near > 1e-4) {
 			t.Errorf("TimeKernel %d: moving step %d changes the neighbouring steps by only %g", kernel, k, near)
 		}
-		if kernel == 1 && far != 0 {
+		if kernel == 1 && !tc.attention && far != 0 {
 			t.Errorf("TimeKernel 1: moving step %d changes other steps by %g, want exactly 0", k, far)
+		}
+		if tc.attention {
+			if first := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l == 0 }); !(first > 1e-4) {
+				t.Errorf("TimeAttention: moving step %d changes step 0 by only %g", k, first)
+			}
 		}
 	}
 }
@@ -200,7 +209,7 @@ func TestSeriesNetPermutationEquivariance(t *testing.T) {
 	perm := []int{3, 0, 4, 2, 1}
 	for _, embed := range []int{0, 2} {
 		c := tinySeriesConfig()
-		c.SeriesEmbed, c.Series = embed, N
+		c.SeriesEmbed, c.Series, c.TimeAttention = embed, N, true
 		n := mustNewSeries(t, c)
 		store := model.NewStore()
 		in := seriesInputs(dtypes.Float32, 9, B, L, N, 3, true)
@@ -239,7 +248,7 @@ func TestSeriesNumParamsHandCount(t *testing.T) {
 	if got := mustNewSeries(t, c).NumParams(); got != want {
 		t.Errorf("NumParams = %d, hand count %d", got, want)
 	}
-	for _, c := range []SeriesConfig{c, tinySeriesConfig(), {Channels: 6, Blocks: 3, TimeKernel: 5, SeriesMixing: NoSeriesMixing}} {
+	for _, c := range []SeriesConfig{c, tinySeriesConfig(), {Channels: 6, Blocks: 3, TimeKernel: 5, SeriesMixing: NoSeriesMixing, TimeAttention: true}} {
 		n := mustNewSeries(t, c)
 		store := model.NewStore()
 		N := 4
@@ -268,13 +277,18 @@ func TestSeriesFLOPs(t *testing.T) {
 	if got := mustNewSeries(t, c).FLOPs(1, 2, 3).Forward; got != want {
 		t.Errorf("forward FLOPs %g, hand count %d", got, want)
 	}
-	n := mustNewSeries(t, SeriesConfig{})
+	// TimeAttention adds 8·6·16 (Q, K, V, projection) + 4·6·2·4 (scores, weighted sum) = 960 per block.
+	c.TimeAttention = true
+	if got := mustNewSeries(t, c).FLOPs(1, 2, 3).Forward; got != want+960 {
+		t.Errorf("forward FLOPs with TimeAttention %g, hand count %d", got, want+960)
+	}
+	n := mustNewSeries(t, SeriesConfig{TimeAttention: true})
 	f := func(N int) float64 { return n.FLOPs(8, 60, N).Training }
 	d1, d2 := f(2000)-f(1000), f(3000)-f(2000)
 	if math.Abs(d1-d2) > 1e-9*d1 || !(f(2000) < 2*f(1000)) {
 		t.Errorf("training FLOPs at N = 1000, 2000, 3000: %g, %g, %g; not affine in N", f(1000), f(2000), f(3000))
 	}
-	t.Logf("default network, 8 windows × 60 steps: %.3g training FLOPs at 1000 series, %.3g at 2000 (ratio %.3f)",
+	t.Logf("default network with TimeAttention, 8 windows × 60 steps: %.3g training FLOPs at 1000 series, %.3g at 2000 (ratio %.3f)",
 		f(1000), f(2000), f(2000)/f(1000))
 }
 
@@ -282,7 +296,7 @@ func TestSeriesFLOPs(t *testing.T) {
 // input and one entry of every variable, with random weights.
 func TestSeriesNetGradient(t *testing.T) {
 	c := tinySeriesConfig()
-	c.Channels, c.EmbedChannels, c.Blocks, c.SeriesEmbed, c.Series = 4, 8, 1, 2, 3
+	c.Channels, c.EmbedChannels, c.Blocks, c.SeriesEmbed, c.Series, c.TimeAttention = 4, 8, 1, 2, 3, true
 	n := mustNewSeries(t, c)
 	const B, L, N = 2, 5, 3
 	in := seriesInputs(dtypes.Float64, 13, B, L, N, 3, true)
