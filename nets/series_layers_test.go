@@ -105,20 +105,33 @@ func TestLayerNormMatchesLoop(t *testing.T) {
 	}
 }
 
-// softmaxInPlace normalises v to softmax(v).
-func softmaxInPlace(v []float64) {
-	m := math.Inf(-1)
-	for _, a := range v {
-		m = max(m, a)
+// hostAttend is single-head scaled dot-product attention written as loops: for each query i,
+// out[i] = Σ_j softmax_j(q[i]·k[j]/√C)·v[j].
+func hostAttend(q, k, v [][]float64) [][]float64 {
+	C := len(q[0])
+	out := make([][]float64, len(q))
+	for i := range q {
+		w := make([]float64, len(k))
+		m := math.Inf(-1)
+		for j := range k {
+			for c := range C {
+				w[j] += q[i][c] * k[j][c] / math.Sqrt(float64(C))
+			}
+			m = max(m, w[j])
+		}
+		var sum float64
+		for j := range w {
+			w[j] = math.Exp(w[j] - m)
+			sum += w[j]
+		}
+		out[i] = make([]float64, C)
+		for j := range k {
+			for c := range C {
+				out[i][c] += w[j] / sum * v[j][c]
+			}
+		}
 	}
-	var s float64
-	for i, a := range v {
-		v[i] = math.Exp(a - m)
-		s += v[i]
-	}
-	for i := range v {
-		v[i] /= s
-	}
+	return out
 }
 
 // TestInducedAttentionMatchesLoop checks inducedAttention against its two stages written as loops
@@ -135,47 +148,24 @@ func TestInducedAttentionMatchesLoop(t *testing.T) {
 	xv := flat(x)
 	at := tokenAt(L, N, C)
 	want := make([]float64, len(xv))
-	scale := 1 / math.Sqrt(C)
-	dot := func(a, b []float64) float64 {
-		var s float64
-		for i := range a {
-			s += a[i] * b[i]
-		}
-		return s
+	inducing := make([][]float64, r)
+	for j := range r {
+		inducing[j] = ind[j*C : (j+1)*C]
 	}
 	for b := range B {
 		for l := range L {
-			tok := func(n int) []float64 { return xv[at(b, l, n, 0) : at(b, l, n, 0)+C] }
 			k1, v1, q2 := make([][]float64, N), make([][]float64, N), make([][]float64, N)
 			for n := range N {
-				k1[n], v1[n], q2[n] = lin("k1", tok(n)), lin("v1", tok(n)), lin("q2", tok(n))
+				tok := xv[at(b, l, n, 0) : at(b, l, n, 0)+C]
+				k1[n], v1[n], q2[n] = lin("k1", tok), lin("v1", tok), lin("q2", tok)
 			}
+			summary := hostAttend(inducing, k1, v1) // N → r
 			k2, v2 := make([][]float64, r), make([][]float64, r)
-			for j := range r {
-				w := make([]float64, N)
-				for n := range N {
-					w[n] = dot(ind[j*C:(j+1)*C], k1[n]) * scale
-				}
-				softmaxInPlace(w)
-				s := make([]float64, C)
-				for n := range N {
-					for c := range C {
-						s[c] += w[n] * v1[n][c]
-					}
-				}
+			for j, s := range summary {
 				k2[j], v2[j] = lin("k2", s), lin("v2", s)
 			}
-			for n := range N {
-				w := make([]float64, r)
-				for j := range r {
-					w[j] = dot(q2[n], k2[j]) * scale
-				}
-				softmaxInPlace(w)
-				for j := range r {
-					for c := range C {
-						want[at(b, l, n, c)] += w[j] * v2[j][c]
-					}
-				}
+			for n, a := range hostAttend(q2, k2, v2) { // r → N
+				copy(want[at(b, l, n, 0):at(b, l, n, 0)+C], a)
 			}
 		}
 	}
@@ -224,19 +214,8 @@ func TestTimeAttentionMatchesLoop(t *testing.T) {
 				tok := xv[at(b, l, n, 0) : at(b, l, n, 0)+C]
 				q[l], k[l], v[l] = lin("q", tok), lin("k", tok), lin("v", tok)
 			}
-			for i := range L {
-				w := make([]float64, L)
-				for j := range L {
-					for c := range C {
-						w[j] += q[i][c] * k[j][c] / math.Sqrt(C)
-					}
-				}
-				softmaxInPlace(w)
-				for j := range L {
-					for c := range C {
-						want[at(b, i, n, c)] += w[j] * v[j][c]
-					}
-				}
+			for i, a := range hostAttend(q, k, v) {
+				copy(want[at(b, i, n, 0):at(b, i, n, 0)+C], a)
 			}
 		}
 	}
