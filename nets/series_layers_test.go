@@ -182,10 +182,8 @@ func TestSeriesNetTimeReach(t *testing.T) {
 	if rf := n.ReceptiveField(); rf != 5 {
 		t.Errorf("ReceptiveField = %d, want 1 + 2·2 = 5", rf)
 	}
-	store := model.NewStore()
 	in := seriesInputs(dtypes.Float32, 3, B, L, N, 4, false)
-	base := runSeries(t, store, n, in, true)
-	got := runSeries(t, store, n, append([]*tensors.Tensor{perturb(in[0], 0.5, func(l, _ int) bool { return l == k })}, in[1:]...), false)
+	base, got := outputsBeforeAfter(t, n, in, func(l, _ int) bool { return l == k })
 	for l := range L {
 		c := changedWhere(base, got, B, L, N, func(s, _ int) bool { return s == l })
 		reached := l == k || l == k-2 || l == k+2

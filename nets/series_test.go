@@ -111,6 +111,16 @@ func perturb(x *tensors.Tensor, delta float32, pick func(l, n int) bool) *tensor
 	return tensors.FromFlatDataAndDimensions(v, d...)
 }
 
+// outputsBeforeAfter runs the network n with random weights on in, and again with x_t moved by 0.5
+// where pick(step, series) holds, and returns both outputs.
+func outputsBeforeAfter(t *testing.T, n *SeriesNet, in []*tensors.Tensor, pick func(l, n int) bool) (base, got []float64) {
+	t.Helper()
+	store := model.NewStore()
+	base = runSeries(t, store, n, in, true)
+	moved := append([]*tensors.Tensor{perturb(in[0], 0.5, pick)}, in[1:]...)
+	return base, runSeries(t, store, n, moved, false)
+}
+
 // changedWhere returns the largest change between a and b [B, L, N] over the entries where pick
 // holds.
 func changedWhere(a, b []float64, B, L, N int, pick func(l, n int) bool) float64 {
@@ -135,12 +145,8 @@ func TestSeriesNetMixesTime(t *testing.T) {
 		kernel := tc.kernel
 		c := tinySeriesConfig()
 		c.TimeKernel, c.TimeAttention = kernel, tc.attention
-		n := mustNewSeries(t, c)
-		store := model.NewStore()
 		in := seriesInputs(dtypes.Float32, 5, B, L, N, 4, true)
-		base := runSeries(t, store, n, in, true)
-		moved := append([]*tensors.Tensor{perturb(in[0], 0.5, func(l, _ int) bool { return l == k })}, in[1:]...)
-		got := runSeries(t, store, n, moved, false)
+		base, got := outputsBeforeAfter(t, mustNewSeries(t, c), in, func(l, _ int) bool { return l == k })
 		near := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l == k-1 || l == k+1 })
 		far := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l != k })
 		at := changedWhere(base, got, B, L, N, func(l, _ int) bool { return l == k })
@@ -169,12 +175,8 @@ func TestSeriesNetMixesSeries(t *testing.T) {
 	for _, mix := range []SeriesMixing{InducedAttention, NoSeriesMixing} {
 		c := tinySeriesConfig()
 		c.SeriesMixing = mix
-		n := mustNewSeries(t, c)
-		store := model.NewStore()
 		in := seriesInputs(dtypes.Float32, 7, B, L, N, 3, true)
-		base := runSeries(t, store, n, in, true)
-		moved := append([]*tensors.Tensor{perturb(in[0], 0.5, func(_, s int) bool { return s == i })}, in[1:]...)
-		got := runSeries(t, store, n, moved, false)
+		base, got := outputsBeforeAfter(t, mustNewSeries(t, c), in, func(_, s int) bool { return s == i })
 		other := changedWhere(base, got, B, L, N, func(_, s int) bool { return s != i })
 		own := changedWhere(base, got, B, L, N, func(_, s int) bool { return s == i })
 		t.Logf("%s: change on series i %.3g, on the others %.3g", mix, own, other)
