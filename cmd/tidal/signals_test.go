@@ -104,3 +104,38 @@ func TestStaleTemporariesAreRemovedByTheNextRun(t *testing.T) {
 		t.Errorf("after the next run the folder holds %v, expected only ns.json and ns.npy", names)
 	}
 }
+
+// TestSignalDuringBenchRolloutLeavesNothing interrupts `tidal bench rollout` while its rollout writes to
+// the scratch folder in --dir (after its bare loop of 3000 steps, a few seconds): SIGTERM must remove the folder with its partial files and exit 143.
+func TestSignalDuringBenchRolloutLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := tidalChild(ctx, dir, "bench", "rollout", "--frames", "3000", "--repeats", "1", "--members", "1",
+		"--size", "8", "--width", "4", "--dir", dir, "--max-disk", "1TiB")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	scratch := atomicfile.TempName(filepath.Join(dir, "tidal-bench-rollout"), cmd.Process.Pid)
+	for i := 0; ; i++ {
+		if entries, _ := os.ReadDir(scratch); len(entries) > 0 {
+			break
+		}
+		if i > 3000 {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no file in %s after 30 s: %s", scratch, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit status %d after SIGTERM, expected 143: %s", code, stderr.String())
+	}
+	if names := leftovers(dir); len(names) != 0 {
+		t.Errorf("left after SIGTERM: %v", names)
+	}
+}
