@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -25,23 +26,29 @@ func startInterrupted(t *testing.T, ctx context.Context, out string) (pid int, w
 		t.Fatal(err)
 	}
 	temp := atomicfile.TempName(out, cmd.Process.Pid)
-	for i := 0; ; i++ {
-		if st, err := os.Stat(temp); err == nil && st.Size() > 0 {
-			break
-		}
-		if i > 1000 {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no temporary %s after 10 s: %s", temp, stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, cmd, &stderr, 10*time.Second, "temporary "+temp, func() bool {
+		st, err := os.Stat(temp)
+		return err == nil && st.Size() > 0
+	})
 	return cmd.Process.Pid, func() int {
 		cmd.Wait()
 		if strings.Contains(stderr.String(), "panic:") {
 			t.Errorf("panicked:\n%s", stderr.String())
 		}
 		return cmd.ProcessState.ExitCode()
+	}
+}
+
+// waitFor polls ready every 10 ms until it holds; after limit it kills the started cmd and fails, saying
+// that what never appeared.
+func waitFor(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder, limit time.Duration, what string, ready func() bool) {
+	t.Helper()
+	for start := time.Now(); !ready(); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > limit {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no %s after %v: %s", what, limit, stderr.String())
+		}
 	}
 }
 
@@ -119,17 +126,10 @@ func TestSignalDuringBenchRolloutLeavesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	scratch := atomicfile.TempName(filepath.Join(dir, "tidal-bench-rollout"), cmd.Process.Pid)
-	for i := 0; ; i++ {
-		if entries, _ := os.ReadDir(scratch); len(entries) > 0 {
-			break
-		}
-		if i > 3000 {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no file in %s after 30 s: %s", scratch, stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, cmd, &stderr, 30*time.Second, "file in "+scratch, func() bool {
+		entries, _ := os.ReadDir(scratch)
+		return len(entries) > 0
+	})
 	cmd.Process.Signal(syscall.SIGTERM)
 	cmd.Wait()
 	if code := cmd.ProcessState.ExitCode(); code != 143 {

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -71,6 +72,19 @@ type trivialCase struct {
 	host   func() []float64
 }
 
+// trivialInputs is the initial noise of shape dims (seed 1) and the shared test backend.
+func trivialInputs(tb testing.TB, dims []int) (*tensors.Tensor, compute.Backend) {
+	x, err := noise.Initial(1, dims...)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	be, err := tensortest.Shared()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return x, be
+}
+
 type trivialDDIM struct {
 	trivialCase
 	sm *dydiff.Sampler
@@ -82,14 +96,7 @@ func newTrivialDDIM(tb testing.TB, dims ...int) trivialDDIM {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	x, err := noise.Initial(1, dims...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	be, err := tensortest.Shared()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	x, be := trivialInputs(tb, dims)
 	net := func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { return MulScalar(xt, 0.5) }
 	sm, err := dydiff.NewDDIM(dydiff.Denoiser{Backend: be, Net: net}, s, dydiff.DDIMOptions{})
 	if err != nil {
@@ -110,14 +117,7 @@ type trivialHeun struct {
 // [members, pixels].
 func newTrivialHeun(tb testing.TB, members, pixels int) trivialHeun {
 	dims := []int{members, pixels}
-	x, err := noise.Initial(1, dims...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	be, err := tensortest.Shared()
-	if err != nil {
-		tb.Fatal(err)
-	}
+	x, be := trivialInputs(tb, dims)
 	d := func(_ *model.Scope, x, s *Node, _ []*Node) *Node {
 		return Div(x, OnePlus(Square(Reshape(s, s.Shape().Dimensions[0], 1))))
 	}
