@@ -20,8 +20,8 @@ type refValue struct {
 }
 
 // TestScoreMatchesNumPyReference scores one random forecast with every metric of Score and compares each
-// per-lead (and pooled) value with internal/numpyref's metrics_score.py, an independent NumPy/SciPy/scikit-image
-// implementation (pairwise CRPS by broadcasting, pooling by explicit windows, FSS with SciPy's uniform
+// per-lead (and pooled) value with internal/numpyref's metrics_score.py, an independent
+// NumPy/SciPy/scikit-image implementation (pairwise CRPS by broadcasting, pooling by explicit windows, FSS with SciPy's uniform
 // filter, quantiles with np.quantile, SSIM and PSNR from scikit-image). The forecast is float32 as tidal
 // writes it; the truth float64. Agreement is required to 1e-9 relative.
 func TestScoreMatchesNumPyReference(t *testing.T) {
