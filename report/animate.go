@@ -1,0 +1,171 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"math"
+)
+
+// Panels is one case of an ensemble forecast laid out for animation: per lead, the truth, the members
+// shown and the ensemble spread, each an H×W field (row-major).
+type Panels struct {
+	H, W    int
+	Truth   [][]float64   // [lead][H*W]
+	Members [][][]float64 // [member][lead][H*W]
+	Spread  [][]float64   // [lead][H*W]; nil when the ensemble has one member
+}
+
+// Palette layout of the animations: white background, 127 diverging levels, 127 sequential levels, black.
+const (
+	gifBackground = 0
+	gifDiverging  = 1
+	gifSequential = 128
+	gifLevels     = 127
+)
+
+// gifPalette is the 256-colour palette every animation uses.
+func gifPalette() color.Palette {
+	p := make(color.Palette, 0, 256)
+	p = append(p, color.White)
+	for _, c := range CoolWarm().Levels(gifLevels) {
+		p = append(p, c)
+	}
+	for _, c := range Viridis().Levels(gifLevels) {
+		p = append(p, c)
+	}
+	return append(p, color.Black)
+}
+
+// AnimationOptions sets the look of an animation; zero values pick the defaults.
+type AnimationOptions struct {
+	Scale int // pixels per grid cell; 0 picks the largest of 1..4 that keeps each panel ≤ 256 pixels
+	Delay int // time per frame, hundredths of a second; 0 means 50
+	Gap   int // white pixels between panels; 0 means 4
+}
+
+// Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side.
+// Fields use the diverging map symmetric about 0 when any value is negative (vorticity), else the
+// sequential one from 0; both scales are fixed over all frames. The spread always uses the sequential map.
+func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
+	if err := p.check(); err != nil {
+		return nil, err
+	}
+	scale := opt.Scale
+	if scale == 0 {
+		scale = max(1, min(4, 256/max(p.H, p.W)))
+	}
+	delay, gap := cmp0(opt.Delay, 50), cmp0(opt.Gap, 4)
+	fields := append([][][]float64{p.Truth}, p.Members...)
+	n := len(fields)
+	if p.Spread != nil {
+		n++
+	}
+	width, height := n*p.W*scale+(n-1)*gap, p.H*scale
+	if width > 8192 || height > 8192 || scale < 1 {
+		return nil, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
+	}
+	lo, hi := extent(fields)
+	fieldMap := func(v float64) uint8 { return level(gifSequential, v/hi) }
+	if lo < 0 {
+		m := math.Max(-lo, hi)
+		fieldMap = func(v float64) uint8 { return level(gifDiverging, 0.5+0.5*v/m) }
+	}
+	_, smax := extent([][][]float64{p.Spread})
+	pal := gifPalette()
+	anim := &gif.GIF{}
+	for lead := range p.Truth {
+		img := image.NewPaletted(image.Rect(0, 0, width, height), pal)
+		for i, f := range fields {
+			paint(img, f[lead], p.W, scale, i*(p.W*scale+gap), fieldMap)
+		}
+		if p.Spread != nil {
+			paint(img, p.Spread[lead], p.W, scale, (n-1)*(p.W*scale+gap), func(v float64) uint8 { return level(gifSequential, v/smax) })
+		}
+		anim.Image = append(anim.Image, img)
+		anim.Delay = append(anim.Delay, delay)
+	}
+	var buf bytes.Buffer
+	if err := gif.EncodeAll(&buf, anim); err != nil {
+		return nil, fmt.Errorf("animation: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func cmp0(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+// level is the palette index of t in [0, 1] within the 127 levels starting at base (NaN: the middle).
+func level(base int, t float64) uint8 {
+	if math.IsNaN(t) {
+		t = 0.5
+	}
+	return uint8(base + int(math.Round(clip01(t)*(gifLevels-1))))
+}
+
+// extent is the smallest and largest finite value of the fields (1 for an all-zero maximum).
+func extent(fields [][][]float64) (lo, hi float64) {
+	lo, hi = math.Inf(1), math.Inf(-1)
+	for _, f := range fields {
+		for _, frame := range f {
+			for _, v := range frame {
+				if !math.IsNaN(v) && !math.IsInf(v, 0) {
+					lo, hi = math.Min(lo, v), math.Max(hi, v)
+				}
+			}
+		}
+	}
+	if math.IsInf(lo, 1) {
+		return 0, 1
+	}
+	if hi <= 0 && lo >= 0 {
+		hi = 1
+	}
+	return lo, hi
+}
+
+// paint draws one field, each cell a scale×scale block, at horizontal offset x0.
+func paint(img *image.Paletted, f []float64, w, scale, x0 int, idx func(float64) uint8) {
+	for i, v := range f {
+		c := idx(v)
+		r, col := i/w, i%w
+		for dy := range scale {
+			row := (r*scale+dy)*img.Stride + x0 + col*scale
+			for dx := range scale {
+				img.Pix[row+dx] = c
+			}
+		}
+	}
+}
+
+// check validates the panel shapes.
+func (p Panels) check() error {
+	if p.H < 1 || p.W < 1 {
+		return fmt.Errorf("animation: field %d×%d, want at least 1×1", p.H, p.W)
+	}
+	leads := len(p.Truth)
+	if leads == 0 {
+		return fmt.Errorf("animation: no lead to animate")
+	}
+	all := append([][][]float64{p.Truth}, p.Members...)
+	if p.Spread != nil {
+		all = append(all, p.Spread)
+	}
+	for i, f := range all {
+		if len(f) != leads {
+			return fmt.Errorf("animation: panel %d has %d leads, the truth %d", i, len(f), leads)
+		}
+		for l, frame := range f {
+			if len(frame) != p.H*p.W {
+				return fmt.Errorf("animation: panel %d, lead %d has %d values, want %d×%d", i, l, len(frame), p.H, p.W)
+			}
+		}
+	}
+	return nil
+}
