@@ -41,21 +41,22 @@ func gifPalette() color.Palette {
 
 // AnimationOptions sets the look of an animation; zero values pick the defaults.
 type AnimationOptions struct {
-	Scale int // pixels per grid cell; 0 picks the largest of 1..4 that keeps each panel ≤ 256 pixels
+	Scale int // pixels per grid cell; 0 picks the largest of 1..8 that keeps each panel ≤ 256 pixels
 	Delay int // time per frame, hundredths of a second; 0 means 50
 	Gap   int // white pixels between panels; 0 means 4
 }
 
 // Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side.
-// Fields use the diverging map symmetric about 0 when any value is negative (vorticity), else the
-// sequential one from 0; both scales are fixed over all frames. The spread always uses the sequential map.
+// The colour scale is the truth's, fixed over all frames (members beyond it saturate): the diverging map
+// symmetric about 0 when the truth has a negative value (vorticity), else the sequential one from 0. The
+// spread always uses the sequential map from 0 to its largest value.
 func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
 	if err := p.check(); err != nil {
 		return nil, err
 	}
 	scale := opt.Scale
 	if scale == 0 {
-		scale = max(1, min(4, 256/max(p.H, p.W)))
+		scale = max(1, min(8, 256/max(p.H, p.W)))
 	}
 	delay, gap := cmp0(opt.Delay, 50), cmp0(opt.Gap, 4)
 	fields := append([][][]float64{p.Truth}, p.Members...)
@@ -67,7 +68,7 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
 	if width > 8192 || height > 8192 || scale < 1 {
 		return nil, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
 	}
-	lo, hi := extent(fields)
+	lo, hi := extent(fields[:1])
 	fieldMap := func(v float64) uint8 { return level(gifSequential, v/hi) }
 	if lo < 0 {
 		m := math.Max(-lo, hi)

@@ -227,7 +227,7 @@ func render(file string, lp LinePlot, caption string) (figure, error) {
 	}
 	w, h := lp.Width, lp.Height
 	if w == 0 {
-		w, h = 720, 420
+		w, h = 680, 400
 	}
 	return figure{File: file, Title: lp.Title, Caption: caption, Width: w, Height: h, data: b}, nil
 }

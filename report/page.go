@@ -24,7 +24,7 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <style>
 body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1500px; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
-figure { display: inline-block; margin: 0.5em; vertical-align: top; max-width: 740px; }
+figure { display: inline-block; margin: 0.3em; vertical-align: top; max-width: 684px; }
 figure img { border: 1px solid #ddd; image-rendering: pixelated; }
 figcaption { font-size: 0.85em; color: #444; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }

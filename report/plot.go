@@ -38,7 +38,7 @@ type LinePlot struct {
 	Series                []Series
 	LogY                  bool     // logarithmic y axis (needs positive values)
 	HLine                 *float64 // a dashed grey reference line, e.g. 1 for the spread-skill ratio
-	Width, Height         int      // pixels; 0 means 720 × 420
+	Width, Height         int      // pixels; 0 means 680 × 400
 }
 
 // plotDPI is the resolution of the rendered plots; sizes are given in pixels.
@@ -48,7 +48,7 @@ const plotDPI = 96
 func (lp LinePlot) PNG() ([]byte, error) {
 	w, h := lp.Width, lp.Height
 	if w == 0 {
-		w, h = 720, 420
+		w, h = 680, 400
 	}
 	if w < 100 || h < 100 || w > 4000 || h > 4000 {
 		return nil, fmt.Errorf("plot %q: size %d×%d pixels outside 100..4000", lp.Title, w, h)
@@ -58,7 +58,8 @@ func (lp LinePlot) PNG() ([]byte, error) {
 	p.X.Label.Text = lp.XLabel
 	p.Y.Label.Text = lp.YLabel
 	p.Add(plotter.NewGrid())
-	p.Legend.Top = true
+	leg := plot.NewLegend()
+	leg.Top = true
 	n := 0
 	for _, s := range lp.Series {
 		xys := points(s, lp.LogY)
@@ -75,7 +76,7 @@ func (lp LinePlot) PNG() ([]byte, error) {
 			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
 		}
 		p.Add(l)
-		p.Legend.Add(s.Label, l)
+		leg.Add(s.Label, l)
 		n++
 	}
 	if n == 0 {
@@ -95,7 +96,11 @@ func (lp LinePlot) PNG() ([]byte, error) {
 	}
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/plotDPI, vg.Length(h)*vg.Inch/plotDPI),
 		vgimg.UseDPI(plotDPI), vgimg.UseBackgroundColor(color.White))
-	p.Draw(draw.New(c))
+	// The legend gets its own strip right of the axes, so it never hides a line.
+	dc := draw.New(c)
+	strip := leg.Rectangle(dc).Size().X + vg.Points(10)
+	p.Draw(draw.Crop(dc, 0, -strip, 0, 0))
+	leg.Draw(draw.Crop(dc, dc.Size().X-strip, 0, 0, -vg.Points(24)))
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, c.Image()); err != nil {
 		return nil, err
