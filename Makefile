@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench pydeps vet clean
+.PHONY: all build demo test bench pydeps vet clean report-check
 
 all: build
 
@@ -34,6 +34,10 @@ bench: build
 
 pydeps:
 	@./scripts/pydeps.sh
+
+# Opens a report in headless chromium (installed with apt-get when missing) and checks the screenshot.
+report-check:
+	GO=$(GO) ./scripts/report-check.sh
 
 vet:
 	$(GO) vet ./...

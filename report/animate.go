@@ -46,13 +46,21 @@ type AnimationOptions struct {
 	Gap   int // white pixels between panels; 0 means 4
 }
 
+// Scales are the value ranges an animation's colours stand for.
+type Scales struct {
+	FieldLo, FieldHi float64 // the field maps' ends (−m, m for the diverging map)
+	Diverging        bool
+	SpreadHi         float64 // the spread map runs from 0 to this
+}
+
 // Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side.
 // The colour scale is the truth's, fixed over all frames (members beyond it saturate): the diverging map
 // symmetric about 0 when the truth has a negative value (vorticity), else the sequential one from 0. The
 // spread always uses the sequential map from 0 to its largest value.
-func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
+func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
+	var sc Scales
 	if err := p.check(); err != nil {
-		return nil, err
+		return nil, sc, err
 	}
 	scale := opt.Scale
 	if scale == 0 {
@@ -66,15 +74,20 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
 	}
 	width, height := n*p.W*scale+(n-1)*gap, p.H*scale
 	if width > 8192 || height > 8192 || scale < 1 {
-		return nil, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
+		return nil, sc, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
 	}
 	lo, hi := extent(fields[:1])
+	sc.FieldHi = hi
 	fieldMap := func(v float64) uint8 { return level(gifSequential, v/hi) }
 	if lo < 0 {
 		m := math.Max(-lo, hi)
+		sc.FieldLo, sc.FieldHi, sc.Diverging = -m, m, true
 		fieldMap = func(v float64) uint8 { return level(gifDiverging, 0.5+0.5*v/m) }
 	}
 	_, smax := extent([][][]float64{p.Spread})
+	if p.Spread != nil {
+		sc.SpreadHi = smax
+	}
 	pal := gifPalette()
 	anim := &gif.GIF{}
 	for lead := range p.Truth {
@@ -90,9 +103,9 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, error) {
 	}
 	var buf bytes.Buffer
 	if err := gif.EncodeAll(&buf, anim); err != nil {
-		return nil, fmt.Errorf("animation: %w", err)
+		return nil, sc, fmt.Errorf("animation: %w", err)
 	}
-	return buf.Bytes(), nil
+	return buf.Bytes(), sc, nil
 }
 
 func cmp0(v, def int) int {

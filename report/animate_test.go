@@ -26,9 +26,12 @@ func TestAnimateFramesPaletteDelayAndColours(t *testing.T) {
 		}
 	}
 	p.Members = [][][]float64{p.Truth, p.Truth}
-	b, err := Animate(p, AnimationOptions{Scale: 2, Delay: 30, Gap: 3})
+	b, sc, err := Animate(p, AnimationOptions{Scale: 2, Delay: 30, Gap: 3})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !sc.Diverging || sc.FieldLo != -1 || sc.FieldHi != 1 || sc.SpreadHi != 1 {
+		t.Errorf("scales %+v, want ±1 diverging and spread 0..1", sc)
 	}
 	g, err := gif.DecodeAll(bytes.NewReader(b))
 	if err != nil {
@@ -83,9 +86,12 @@ func TestAnimateFramesPaletteDelayAndColours(t *testing.T) {
 
 func TestAnimateNonNegativeUsesSequential(t *testing.T) {
 	p := Panels{H: 1, W: 2, Truth: [][]float64{{0, 4}}, Members: [][][]float64{{{2, 4}}}}
-	b, err := Animate(p, AnimationOptions{Scale: 1})
+	b, sc, err := Animate(p, AnimationOptions{Scale: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if sc.Diverging || sc.FieldHi != 4 || sc.SpreadHi != 0 {
+		t.Errorf("scales %+v, want sequential 0..4 and no spread", sc)
 	}
 	g, _ := gif.DecodeAll(bytes.NewReader(b))
 	img := g.Image[0]
@@ -101,7 +107,7 @@ func TestAnimateRefusesBadShapes(t *testing.T) {
 		"member leads": {H: 1, W: 1, Truth: [][]float64{{1}, {2}}, Members: [][][]float64{{{1}}}},
 		"too wide":     {H: 1, W: 9000, Truth: [][]float64{make([]float64, 9000)}},
 	} {
-		if _, err := Animate(p, AnimationOptions{Scale: 1}); err == nil {
+		if _, _, err := Animate(p, AnimationOptions{Scale: 1}); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}

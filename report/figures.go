@@ -200,18 +200,23 @@ func axis(n int, start, step float64) []float64 {
 func animationFigures(fcs []Forecast, opt AnimationOptions) ([]figure, error) {
 	var out []figure
 	for i, fc := range fcs {
-		b, err := Animate(fc.Panels, opt)
+		b, sc, err := Animate(fc.Panels, opt)
 		if err != nil {
 			return nil, fmt.Errorf("forecast %s: %w", fc.File, err)
 		}
 		panels := fmt.Sprintf("truth, %d member(s)", len(fc.Panels.Members))
+		if sc.Diverging {
+			panels += fmt.Sprintf(" (cool-warm: blue %s, white 0, red %s)", FormatNumber(sc.FieldLo), FormatNumber(sc.FieldHi))
+		} else {
+			panels += fmt.Sprintf(" (viridis: purple 0, yellow %s)", FormatNumber(sc.FieldHi))
+		}
 		if fc.Panels.Spread != nil {
-			panels += ", ensemble spread (viridis, from 0)"
+			panels += fmt.Sprintf(", ensemble spread (viridis: purple 0, yellow %s)", FormatNumber(sc.SpreadHi))
 		}
 		out = append(out, figure{
 			File:  fmt.Sprintf("anim-%02d-%s.gif", i, slug(fc.Label)),
 			Title: "forecast of " + fc.Label,
-			Caption: fmt.Sprintf("Case %d, channel %d of %s, one frame per lead. Left to right: %s. Fields use the cool-warm map symmetric about 0 when signed.",
+			Caption: fmt.Sprintf("Case %d, channel %d of %s, one frame per lead. Left to right: %s. The colours are the truth's range, fixed over the frames.",
 				fc.Case, fc.Channel, fc.File, panels),
 			data: b,
 		})
