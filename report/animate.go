@@ -41,7 +41,7 @@ func gifPalette() color.Palette {
 
 // AnimationOptions sets the look of an animation; zero values pick the defaults.
 type AnimationOptions struct {
-	Scale int // pixels per grid cell; 0 picks the largest of 1..8 that keeps each panel ≤ 256 pixels
+	Scale int // pixels per grid cell; 0 picks the largest of 1..8 that keeps each panel ≤ 192 pixels
 	Delay int // time per frame, hundredths of a second; 0 means 50
 	Gap   int // white pixels between panels; 0 means 4
 }
@@ -64,7 +64,7 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	}
 	scale := opt.Scale
 	if scale == 0 {
-		scale = max(1, min(8, 256/max(p.H, p.W)))
+		scale = max(1, min(8, 192/max(p.H, p.W)))
 	}
 	delay, gap := cmp0(opt.Delay, 50), cmp0(opt.Gap, 4)
 	fields := append([][][]float64{p.Truth}, p.Members...)

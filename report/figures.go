@@ -12,6 +12,7 @@ import (
 type figure struct {
 	File, Title, Caption string
 	Width, Height        int
+	Wide                 bool // a row of its own (animations)
 	data                 []byte
 }
 
@@ -218,7 +219,7 @@ func animationFigures(fcs []Forecast, opt AnimationOptions) ([]figure, error) {
 			Title: "forecast of " + fc.Label,
 			Caption: fmt.Sprintf("Case %d, channel %d of %s, one frame per lead. Left to right: %s. The colours are the truth's range, fixed over the frames.",
 				fc.Case, fc.Channel, fc.File, panels),
-			data: b,
+			Wide: true, data: b,
 		})
 	}
 	return out, nil

@@ -8,6 +8,7 @@ type page struct {
 	Meta                                 []pair
 	References                           []string
 	Shortfalls                           []Shortfall
+	Compared                             bool // some score is not a reference
 	Training, Skill, Rollout, Animations []figure
 	ScoreTables                          []table
 	RolloutTable, RunTable               *table
@@ -25,6 +26,7 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1500px; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
 figure { display: inline-block; margin: 0.3em; vertical-align: top; max-width: 684px; }
+figure.wide { display: block; max-width: none; }
 figure img { border: 1px solid #ddd; image-rendering: pixelated; }
 figcaption { font-size: 0.85em; color: #444; }
 table { border-collapse: collapse; margin: 0.5em 0 1em; font-size: 0.85em; }
@@ -39,10 +41,11 @@ ul.worse li { color: #8a1c00; }
 
 <h2 id="verdict">Where a model does worse than a reference</h2>
 {{if not .References}}<p>No reference forecast (persistence, climatology) was given, so no model is compared with one.</p>
+{{else if not .Compared}}<p>Only references were scored ({{range $i, $r := .References}}{{if $i}}, {{end}}{{$r}}{{end}}): no model is compared with them.</p>
 {{else if .Shortfalls}}<ul class="worse">{{range .Shortfalls}}<li>{{.String}}</li>{{end}}</ul>
 {{else}}<p>No model does worse than {{range $i, $r := .References}}{{if $i}} or {{end}}{{$r}}{{end}} at any lead in any scored metric.</p>{{end}}
 
-{{define "figs"}}{{range .}}<figure><img src="{{.File}}" alt="{{.Title}}"{{if .Width}} width="{{.Width}}" height="{{.Height}}"{{end}} /><figcaption><b>{{.Title}}.</b> {{.Caption}}</figcaption></figure>
+{{define "figs"}}{{range .}}<figure{{if .Wide}} class="wide"{{end}}><img src="{{.File}}" alt="{{.Title}}"{{if .Width}} width="{{.Width}}" height="{{.Height}}"{{end}} /><figcaption><b>{{.Title}}.</b> {{.Caption}}</figcaption></figure>
 {{end}}{{end}}
 {{if .Training}}<h2 id="training">Training</h2>{{template "figs" .Training}}{{end}}
 {{if .Skill}}<h2 id="skill">Forecast skill per lead</h2>{{template "figs" .Skill}}{{end}}

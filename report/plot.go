@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"strconv"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -84,7 +85,7 @@ func (lp LinePlot) PNG() ([]byte, error) {
 	}
 	if lp.LogY {
 		p.Y.Scale = plot.LogScale{}
-		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Tick.Marker = decadeTicks{}
 	}
 	if lp.HLine != nil {
 		y := *lp.HLine
@@ -119,4 +120,27 @@ func points(s Series, logY bool) plotter.XYs {
 		xys = append(xys, plotter.XY{X: x, Y: y})
 	}
 	return xys
+}
+
+// decadeTicks marks the powers of ten of a log axis, labelling at most seven of them (every k-th decade)
+// with exact names ("1e-05", "0.01", "1", "100").
+type decadeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max(1, (b-a+6)/7)
+	var ticks []plot.Tick
+	for k := a; k <= b; k++ {
+		v, _ := strconv.ParseFloat("1e"+strconv.Itoa(k), 64)
+		if v < lo || v > hi {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if (k-a)%step == 0 {
+			t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
 }

@@ -6,6 +6,7 @@ import (
 	"image/color"
 	"image/png"
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -97,5 +98,26 @@ func TestLinePlotRefusesEmptyAndBadSize(t *testing.T) {
 	}
 	if n := countColor(decodePNG(t, b), Palette[3], 8); n < 30 {
 		t.Errorf("log plot line: %d pixels", n)
+	}
+}
+
+func TestDecadeTicksLabelsExactPowersSparsely(t *testing.T) {
+	ticks := (decadeTicks{}).Ticks(3e-15, 20)
+	var labels []string
+	for _, tk := range ticks {
+		if tk.Label != "" {
+			labels = append(labels, tk.Label)
+		}
+	}
+	if len(ticks) != 16 || len(labels) > 7 || labels[len(labels)-1] != "10" && labels[len(labels)-1] != "1" {
+		t.Fatalf("%d ticks, labels %v", len(ticks), labels)
+	}
+	for _, l := range labels {
+		if strings.Contains(l, "999") {
+			t.Errorf("inexact label %q", l)
+		}
+	}
+	if got := (decadeTicks{}).Ticks(0.5, 200); len(got) != 3 || got[0].Label != "1" || got[2].Label != "100" {
+		t.Errorf("ticks of 0.5..200: %+v", got)
 	}
 }

@@ -198,7 +198,7 @@ func build(in Inputs) ([]byte, []figure, error) {
 	}
 	pg := page{
 		Title: title, Generated: time.Now().UTC().Format(time.RFC3339), Meta: pairs(in.Meta),
-		References: refs, Shortfalls: Shortfalls(in.Scores, refs),
+		References: refs, Shortfalls: Shortfalls(in.Scores, refs), Compared: len(in.Scores) > len(refs),
 		Training: train, Skill: skill, Rollout: roll, Animations: anim,
 		ScoreTables: scoreTables(in.Scores), RolloutTable: rolloutTable(in.Rollouts), RunTable: runTable(in.Runs),
 		Provenance: provenance(in),
