@@ -45,7 +45,7 @@ func TestCoolWarmSymmetricWithNeutralCentre(t *testing.T) {
 	m := CoolWarm()
 	for i := 0; i < 128; i++ {
 		a, b := lightness(m.levels[i]), lightness(m.levels[255-i])
-		if math.Abs(a-b) > 2 {
+		if math.Abs(a-b) > 0.5 {
 			t.Errorf("L* at level %d is %.2f, at %d %.2f: not symmetric", i, a, 255-i, b)
 		}
 	}
