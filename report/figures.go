@@ -124,55 +124,45 @@ func skillCaption(name string) string {
 	return fmt.Sprintf("%s of every model and baseline at each lead (%s); references dashed. docs/METRICS.md defines it.", name, o)
 }
 
+// rolloutPanel is one comparison plot of the rollout diagnostics.
+type rolloutPanel struct {
+	name, title, x, y, caption string
+	curve                      func(d metrics.Diagnostics) []metrics.Value
+	logY                       bool
+}
+
+var rolloutPanels = []rolloutPanel{
+	{"acf", "autocorrelation", "lag (frames)", "ACF", "Autocorrelation of the standardised grid-point series against lag.",
+		func(d metrics.Diagnostics) []metrics.Value { return d.ACF }, false},
+	{"hovmoller", "Hovmöller W1 between consecutive rows", "W1", "density", "Density of the Wasserstein-1 distance between consecutive Hovmöller rows.",
+		func(d metrics.Diagnostics) []metrics.Value { return d.W1PDF }, false},
+	{"drift", "drift of the spatial mean", "frame", "running mean of the spatial mean", "Running mean of the spatial mean over the rollout: a model that drifts leaves the truth's band.",
+		func(d metrics.Diagnostics) []metrics.Value { return d.RunningMean }, false},
+	{"spectrum", "isotropic power spectrum", "wavenumber", "power", "Time-mean radially averaged power spectrum (log scale).",
+		func(d metrics.Diagnostics) []metrics.Value { return d.Spectrum }, true},
+}
+
 // rolloutFigures draws the ACF, the Hovmöller W1 density, the drift of the spatial mean and the
 // spectrum: one line per rollout and the truth of the first rollout in black.
 func rolloutFigures(rolls []Rollout, col colours) ([]figure, error) {
 	if len(rolls) == 0 {
 		return nil, nil
 	}
-	type panel struct {
-		name, title, x, y, caption string
-		get                        func(d Rollout, truth bool) (x, y []float64)
-		logY                       bool
-	}
-	pick := func(r Rollout, truth bool) (d *rolloutDiag) {
-		if truth {
-			return &rolloutDiag{r.Truth.ACF, r.Truth.W1PDF, r.Truth.RunningMean, r.Truth.Spectrum}
-		}
-		return &rolloutDiag{r.Forecast.ACF, r.Forecast.W1PDF, r.Forecast.RunningMean, r.Forecast.Spectrum}
-	}
-	panels := []panel{
-		{"acf", "autocorrelation", "lag (frames)", "ACF", "Autocorrelation of the standardised grid-point series against lag.",
-			func(r Rollout, t bool) ([]float64, []float64) {
-				y := floats(pick(r, t).acf)
-				return axis(len(y), 0, 1), y
-			}, false},
-		{"hovmoller", "Hovmöller W1 between consecutive rows", "W1", "density", "Density of the Wasserstein-1 distance between consecutive Hovmöller rows.",
-			func(r Rollout, t bool) ([]float64, []float64) {
-				y := floats(pick(r, t).w1)
-				lo, hi := r.W1Bins[0], r.W1Bins[1]
-				step := (hi - lo) / float64(max(1, len(y)))
-				return axis(len(y), lo+step/2, step), y
-			}, false},
-		{"drift", "drift of the spatial mean", "frame", "running mean of the spatial mean", "Running mean of the spatial mean over the rollout: a model that drifts leaves the truth's band.",
-			func(r Rollout, t bool) ([]float64, []float64) {
-				y := floats(pick(r, t).drift)
-				return axis(len(y), 0, 1), y
-			}, false},
-		{"spectrum", "isotropic power spectrum", "wavenumber", "power", "Time-mean radially averaged power spectrum (log scale).",
-			func(r Rollout, t bool) ([]float64, []float64) {
-				y := floats(pick(r, t).spec)
-				return axis(len(y), 0, 1), y
-			}, true},
-	}
 	var out []figure
-	for _, p := range panels {
+	for _, p := range rolloutPanels {
 		lp := LinePlot{Title: p.title, XLabel: p.x, YLabel: p.y, LogY: p.logY}
-		x, y := p.get(rolls[0], true)
-		lp.Series = append(lp.Series, Series{Label: "truth", X: x, Y: y, Color: TruthColor})
+		line := func(r Rollout, d metrics.Diagnostics, label string, c color.NRGBA) Series {
+			y := floats(p.curve(d))
+			x := axis(len(y), 0, 1)
+			if p.name == "hovmoller" { // bin centres over the report's W1 range
+				step := (r.W1Bins[1] - r.W1Bins[0]) / float64(max(1, len(y)))
+				x = axis(len(y), r.W1Bins[0]+step/2, step)
+			}
+			return Series{Label: label, X: x, Y: y, Color: c}
+		}
+		lp.Series = append(lp.Series, line(rolls[0], rolls[0].Truth, "truth", TruthColor))
 		for _, r := range rolls {
-			x, y := p.get(r, false)
-			lp.Series = append(lp.Series, Series{Label: r.Label, X: x, Y: y, Color: col.of(r.Label)})
+			lp.Series = append(lp.Series, line(r, r.Forecast, r.Label, col.of(r.Label)))
 		}
 		f, err := render("rollout-"+p.name+".png", lp, p.caption)
 		if err != nil {
@@ -181,11 +171,6 @@ func rolloutFigures(rolls []Rollout, col colours) ([]figure, error) {
 		out = append(out, f)
 	}
 	return out, nil
-}
-
-// rolloutDiag holds the curves of one side of a rollout report.
-type rolloutDiag struct {
-	acf, w1, drift, spec []metrics.Value
 }
 
 // axis is start, start+step, ... (n values).

@@ -6,16 +6,7 @@
 set -euo pipefail
 go=${GO:-go}
 if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null; then
-  if ! command -v apt-get >/dev/null; then
-    echo "report-check: chromium is missing and apt-get is not available; install chromium by hand" >&2
-    exit 1
-  fi
-  sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo=sudo
-  echo "report-check: installing chromium with apt-get" >&2
-  export DEBIAN_FRONTEND=noninteractive
-  $sudo apt-get update -qq >/dev/null
-  $sudo apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+  "$(dirname "$0")/apt-install.sh" report-check chromium fonts-dejavu-core
 fi
 export TIDAL_REPORT_SHOTS=${TIDAL_REPORT_SHOTS:-$PWD/out/report-check}
 TIDAL_REQUIRE_CHROMIUM=1 $go test -count=1 -v -run TestReportRendersInChromium ./report/
