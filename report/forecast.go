@@ -48,6 +48,14 @@ func PanelsOf(f []float64, fshape []int, t []float64, tshape []int, opt Forecast
 		return Panels{}, fmt.Errorf("want a forecast of rank 6 [cases, members, lead, C, H, W] and a truth of rank 5 [cases, lead, C, H, W]")
 	}
 	cases, m, leads, c, h, w := fshape[0], fshape[1], fshape[2], fshape[3], fshape[4], fshape[5]
+	for _, n := range fshape {
+		if n < 1 {
+			return Panels{}, fmt.Errorf("the forecast has an empty axis")
+		}
+	}
+	if len(f) != data.NumElements(fshape) || len(t) != data.NumElements(tshape) {
+		return Panels{}, fmt.Errorf("%d forecast and %d truth values for shapes of %d and %d", len(f), len(t), data.NumElements(fshape), data.NumElements(tshape))
+	}
 	if tshape[0] != cases || tshape[1] != leads || tshape[2] != c || tshape[3] != h || tshape[4] != w {
 		return Panels{}, fmt.Errorf("the truth's shape is not the forecast's without the member axis")
 	}

@@ -68,6 +68,12 @@ func TestPanelsOfRefusesBadInputs(t *testing.T) {
 	if _, err := PanelsOf(f, fs, tr, ts, ForecastOptions{Channel: 1}); err == nil {
 		t.Error("channel out of range accepted")
 	}
+	if _, err := PanelsOf(f[1:], fs, tr, ts, ForecastOptions{}); err == nil {
+		t.Error("a short value slice accepted")
+	}
+	if _, err := PanelsOf(nil, []int{1, 0, 2, 1, 2, 2}, tr, ts, ForecastOptions{}); err == nil {
+		t.Error("an ensemble of 0 members accepted")
+	}
 	f[3] = math.NaN()
 	if _, err := PanelsOf(f, fs, tr, ts, ForecastOptions{}); err == nil {
 		t.Error("NaN forecast accepted")
