@@ -12,6 +12,8 @@ type Forecast struct {
 	Label, File, TruthFile string
 	Case, Channel          int // which case and channel are animated
 	Panels                 Panels
+	// Sidecar and TruthSidecar hold the metadata files beside the arrays (see ReadSidecar), if any.
+	Sidecar, TruthSidecar map[string]string
 }
 
 // ForecastOptions picks what ReadForecast animates; zero values pick case 0, channel 0, 3 members.
@@ -37,6 +39,12 @@ func ReadForecast(label, file, truthFile string, opt ForecastOptions) (Forecast,
 		return fc, fmt.Errorf("forecast %s (shape %v), truth %s (shape %v): %w", file, fa.Shape, truthFile, ta.Shape, err)
 	}
 	fc.Panels = p
+	if fc.Sidecar, err = ReadSidecar(file); err != nil {
+		return fc, err
+	}
+	if fc.TruthSidecar, err = ReadSidecar(truthFile); err != nil {
+		return fc, err
+	}
 	return fc, nil
 }
 

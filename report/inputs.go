@@ -87,6 +87,10 @@ func flatten(m map[string]string, prefix string, v any) {
 			b, _ := json.Marshal(e)
 			parts[i] = string(b)
 		}
+		if len(parts) > 12 { // long series (frame times, ...) shown by their ends
+			m[prefix] = fmt.Sprintf("[%d values: %s, %s, …, %s]", len(parts), parts[0], parts[1], parts[len(parts)-1])
+			return
+		}
 		m[prefix] = "[" + strings.Join(parts, ", ") + "]"
 	case nil:
 		m[prefix] = "null"
@@ -186,4 +190,27 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(k)
 	return k
+}
+
+// ReadSidecar reads the metadata tidal writes beside an array, FILE.json for FILE.npy, flattened to
+// key = value; nil when there is none or it is a score or rollout report rather than metadata.
+func ReadSidecar(npyPath string) (map[string]string, error) {
+	p := strings.TrimSuffix(npyPath, filepath.Ext(npyPath)) + ".json"
+	b, err := os.ReadFile(p)
+	if os.IsNotExist(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if k, _ := Kind(p); k != "" {
+		return nil, nil
+	}
+	var v any
+	if err := json.Unmarshal(b, &v); err != nil {
+		return nil, fmt.Errorf("sidecar %s of %s: %w", p, npyPath, err)
+	}
+	m := map[string]string{}
+	flatten(m, "", v)
+	return m, nil
 }

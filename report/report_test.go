@@ -216,3 +216,21 @@ func TestKindAndReadersRefuseWrongFiles(t *testing.T) {
 		t.Errorf("null read as %g", v)
 	}
 }
+
+func TestReadSidecarFlattensMetadataAndSkipsReports(t *testing.T) {
+	dir := t.TempDir()
+	npy := filepath.Join(dir, "f.npy")
+	if m, err := ReadSidecar(npy); m != nil || err != nil {
+		t.Errorf("no sidecar: %v %v", m, err)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "f.json"), []byte(`{"generator":"tidal forecast","params":{"seed":3},"time":[0,1,2,3,4,5,6,7,8,9,10,11,12,13]}`), 0o644))
+	m, err := ReadSidecar(npy)
+	must(t, err)
+	if m["params.seed"] != "3" || m["generator"] != "tidal forecast" || m["time"] != "[14 values: 0, 1, …, 13]" {
+		t.Errorf("sidecar %v", m)
+	}
+	must(t, os.WriteFile(filepath.Join(dir, "f.json"), []byte(`{"leads":1,"metrics":[]}`), 0o644))
+	if m, err := ReadSidecar(npy); m != nil || err != nil {
+		t.Errorf("a score report was read as a sidecar: %v %v", m, err)
+	}
+}

@@ -118,8 +118,14 @@ func provenance(in Inputs) []source {
 			"frames": fmt.Sprint(r.Frames), "image": fmt.Sprint(r.Image), "hovmoller_w1_range": fmt.Sprint(r.W1Bins)})})
 	}
 	for _, f := range in.Forecasts {
-		out = append(out, source{"forecast", f.Label, f.File, pairs(map[string]string{
-			"truth": f.TruthFile, "case": strconv.Itoa(f.Case), "channel": strconv.Itoa(f.Channel)})})
+		set := map[string]string{"truth": f.TruthFile, "case": strconv.Itoa(f.Case), "channel": strconv.Itoa(f.Channel)}
+		for k, v := range f.Sidecar {
+			set["sidecar."+k] = v
+		}
+		for k, v := range f.TruthSidecar {
+			set["truth sidecar."+k] = v
+		}
+		out = append(out, source{"forecast", f.Label, f.File, pairs(set)})
 	}
 	return out
 }
