@@ -7,6 +7,10 @@ import (
 	"image/color"
 	"image/gif"
 	"math"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/basicfont"
+	"golang.org/x/image/math/fixed"
 )
 
 // Panels is one case of an ensemble forecast laid out for animation: per lead, the truth, the members
@@ -20,6 +24,7 @@ type Panels struct {
 
 // Palette layout of the animations: white background, 127 diverging levels, 127 sequential levels, black.
 const (
+	gifHeader     = 16 // pixels of the label strip above the panels
 	gifBackground = 0
 	gifDiverging  = 1
 	gifSequential = 128
@@ -53,7 +58,8 @@ type Scales struct {
 	SpreadHi         float64 // the spread map runs from 0 to this
 }
 
-// Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side.
+// Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side,
+// each under a label ("truth, lead 3", "member 1", "spread").
 // The colour scale is the truth's, fixed over all frames (members beyond it saturate): the diverging map
 // symmetric about 0 when the truth has a negative value (vorticity), else the sequential one from 0. The
 // spread always uses the sequential map from 0 to its largest value.
@@ -72,7 +78,7 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	if p.Spread != nil {
 		n++
 	}
-	width, height := n*p.W*scale+(n-1)*gap, p.H*scale
+	width, height := n*p.W*scale+(n-1)*gap, p.H*scale+gifHeader
 	if width > 8192 || height > 8192 || scale < 1 {
 		return nil, sc, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
 	}
@@ -90,13 +96,25 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	}
 	pal := gifPalette()
 	anim := &gif.GIF{}
+	labels := [][]string{nil} // per panel, from the longest to the shortest form
+	for k := range p.Members {
+		labels = append(labels, []string{fmt.Sprintf("member %d", k+1), fmt.Sprintf("m%d", k+1)})
+	}
+	if p.Spread != nil {
+		labels = append(labels, []string{"spread", "sd"})
+	}
+	pw := p.W*scale + gap
 	for lead := range p.Truth {
 		img := image.NewPaletted(image.Rect(0, 0, width, height), pal)
 		for i, f := range fields {
-			paint(img, f[lead], p.W, scale, i*(p.W*scale+gap), fieldMap)
+			paint(img, f[lead], p.W, scale, i*pw, fieldMap)
 		}
 		if p.Spread != nil {
-			paint(img, p.Spread[lead], p.W, scale, (n-1)*(p.W*scale+gap), func(v float64) uint8 { return level(gifSequential, v/smax) })
+			paint(img, p.Spread[lead], p.W, scale, (n-1)*pw, func(v float64) uint8 { return level(gifSequential, v/smax) })
+		}
+		labels[0] = []string{fmt.Sprintf("truth, lead %d", lead+1), fmt.Sprintf("lead %d", lead+1), fmt.Sprint(lead + 1)}
+		for i, l := range labels {
+			label(img, l, i*pw, p.W*scale)
 		}
 		anim.Image = append(anim.Image, img)
 		anim.Delay = append(anim.Delay, delay)
@@ -144,13 +162,29 @@ func extent(fields [][][]float64) (lo, hi float64) {
 	return lo, hi
 }
 
-// paint draws one field, each cell a scale×scale block, at horizontal offset x0.
+// label writes the longest of forms that fits the panel's width (else the shortest, clipped) in black in
+// the strip above the panel at x0.
+func label(img *image.Paletted, forms []string, x0, width int) {
+	s := forms[len(forms)-1]
+	for _, f := range forms {
+		if 7*len(f)+2 <= width { // Face7x13 advances 7 pixels a character
+			s = f
+			break
+		}
+	}
+	clip := img.SubImage(image.Rect(x0, 0, x0+width, gifHeader)).(*image.Paletted)
+	d := font.Drawer{Dst: clip, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13,
+		Dot: fixed.P(x0+2, gifHeader-4)}
+	d.DrawString(s)
+}
+
+// paint draws one field, each cell a scale×scale block, at horizontal offset x0 below the label strip.
 func paint(img *image.Paletted, f []float64, w, scale, x0 int, idx func(float64) uint8) {
 	for i, v := range f {
 		c := idx(v)
 		r, col := i/w, i%w
 		for dy := range scale {
-			row := (r*scale+dy)*img.Stride + x0 + col*scale
+			row := (gifHeader+r*scale+dy)*img.Stride + x0 + col*scale
 			for dx := range scale {
 				img.Pix[row+dx] = c
 			}

@@ -57,30 +57,51 @@ func TestAnimateFramesPaletteDelayAndColours(t *testing.T) {
 			t.Fatalf("palette entry %d differs", i)
 		}
 	}
-	if dx, dy := img.Bounds().Dx(), img.Bounds().Dy(); dx != 4*w*2+3*3 || dy != h*2 {
-		t.Fatalf("frame %d×%d, want %d×%d", dx, dy, 4*w*2+3*3, h*2)
+	if dx, dy := img.Bounds().Dx(), img.Bounds().Dy(); dx != 4*w*2+3*3 || dy != h*2+gifHeader {
+		t.Fatalf("frame %d×%d, want %d×%d", dx, dy, 4*w*2+3*3, h*2+gifHeader)
+	}
+	// Each panel's label strip holds black text and nothing else but white.
+	for i := range 4 {
+		black, other := 0, 0
+		for y := range gifHeader {
+			for x := i * (2*w + 3); x < i*(2*w+3)+2*w; x++ {
+				switch img.ColorIndexAt(x, y) {
+				case 255:
+					black++
+				case gifBackground:
+				default:
+					other++
+				}
+			}
+		}
+		if black < 10 || other != 0 {
+			t.Errorf("label strip of panel %d: %d black pixels, %d of other colours", i, black, other)
+		}
+	}
+	if bytes.Equal(g.Image[0].Pix[:gifHeader*img.Stride], g.Image[1].Pix[:gifHeader*img.Stride]) {
+		t.Error("the lead in the truth's label does not change between frames")
 	}
 	// Truth cell (0, 0) of frame 0 is sin 0 = 0: the diverging map's centre. The column at a quarter
 	// period is +1: the warm end. The spread's first cell is 0 (dark viridis), its last 1 (yellow).
-	if got := img.ColorIndexAt(0, 0); got != gifDiverging+63 {
+	if got := img.ColorIndexAt(0, gifHeader); got != gifDiverging+63 {
 		t.Errorf("zero maps to index %d, want %d", got, gifDiverging+63)
 	}
-	if got := img.ColorIndexAt(2*(w/4), 0); got != gifDiverging+126 {
+	if got := img.ColorIndexAt(2*(w/4), gifHeader); got != gifDiverging+126 {
 		t.Errorf("+1 maps to index %d, want %d", got, gifDiverging+126)
 	}
-	if got := img.ColorIndexAt(2*w, 0); got != gifBackground {
+	if got := img.ColorIndexAt(2*w, gifHeader); got != gifBackground {
 		t.Errorf("gap pixel index %d, want the background", got)
 	}
 	x0 := 3 * (2*w + 3)
-	if got := img.ColorIndexAt(x0, 0); got != gifSequential {
+	if got := img.ColorIndexAt(x0, gifHeader); got != gifSequential {
 		t.Errorf("spread 0 maps to %d, want %d", got, gifSequential)
 	}
-	if got := img.ColorIndexAt(x0+2*w-1, 2*h-1); got != gifSequential+126 {
+	if got := img.ColorIndexAt(x0+2*w-1, gifHeader+2*h-1); got != gifSequential+126 {
 		t.Errorf("spread max maps to %d, want %d", got, gifSequential+126)
 	}
 	// Frames differ as the wave moves.
-	if bytes.Equal(g.Image[0].Pix, g.Image[1].Pix) {
-		t.Error("frames 0 and 1 are identical")
+	if bytes.Equal(g.Image[0].Pix[gifHeader*img.Stride:], g.Image[1].Pix[gifHeader*img.Stride:]) {
+		t.Error("the fields of frames 0 and 1 are identical")
 	}
 }
 
@@ -95,8 +116,9 @@ func TestAnimateNonNegativeUsesSequential(t *testing.T) {
 	}
 	g, _ := gif.DecodeAll(bytes.NewReader(b))
 	img := g.Image[0]
-	if img.ColorIndexAt(0, 0) != gifSequential || img.ColorIndexAt(1, 0) != gifSequential+126 || img.ColorIndexAt(6, 0) != gifSequential+63 {
-		t.Errorf("indices %d %d %d", img.ColorIndexAt(0, 0), img.ColorIndexAt(1, 0), img.ColorIndexAt(6, 0))
+	y := gifHeader
+	if img.ColorIndexAt(0, y) != gifSequential || img.ColorIndexAt(1, y) != gifSequential+126 || img.ColorIndexAt(6, y) != gifSequential+63 {
+		t.Errorf("indices %d %d %d", img.ColorIndexAt(0, y), img.ColorIndexAt(1, y), img.ColorIndexAt(6, y))
 	}
 }
 
