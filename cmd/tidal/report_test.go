@@ -14,7 +14,9 @@ import (
 func reportInputs(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
-	wave := func(s, i int) float64 { return math.Sin(2*math.Pi*float64(i%8-s)/8) * math.Cos(2*math.Pi*float64(i/8)/8) }
+	wave := func(s, i int) float64 {
+		return math.Sin(2*math.Pi*float64(i%8-s)/8) * math.Cos(2*math.Pi*float64(i/8)/8)
+	}
 	var f, y, roll []float32
 	for c := range 2 {
 		for m := range 3 {
