@@ -61,9 +61,13 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 }
 
 func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
-	labels, err := keyValues("--label", fl.labels)
+	raw, err := keyValues("--label", fl.labels)
 	if err != nil {
 		return err
+	}
+	labels := map[string]string{} // by cleaned path, so that ./a.json and a.json are one input
+	for p, l := range raw {
+		labels[filepath.Clean(p)] = l
 	}
 	meta, err := keyValues("--meta", fl.meta)
 	if err != nil {
@@ -76,8 +80,8 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 		Animation: report.AnimationOptions{Delay: fl.delay}}
 	used := map[string]bool{}
 	label := func(path string) string {
-		if l, ok := labels[path]; ok {
-			used[path] = true
+		if l, ok := labels[filepath.Clean(path)]; ok {
+			used[filepath.Clean(path)] = true
 			return l
 		}
 		return strings.TrimSuffix(filepath.Base(filepath.Clean(path)), filepath.Ext(path))

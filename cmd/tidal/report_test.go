@@ -73,7 +73,7 @@ func TestReportCommandBuildsFromEveryInputKind(t *testing.T) {
 	if _, err := runTidal(t, "score", "rollout", "--forecast", p("roll.npy"), "--obs", p("roll.npy"), "--out", p("roll.json")); err != nil {
 		t.Fatal(err)
 	}
-	out, err := runTidal(t, "report", "--out", p("rep"), "--truth", p("y.npy"), "--label", p("score.json")+"=dydiff",
+	out, err := runTidal(t, "report", "--out", p("rep"), "--truth", p("y.npy"), "--label", dir+"/./score.json=dydiff",
 		"--meta", "seed=5", p("dydiff-run"), p("score.json"), p("roll.json"), p("f.npy"))
 	if err != nil {
 		t.Fatal(err)
