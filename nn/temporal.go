@@ -1,0 +1,123 @@
+package nn
+
+import (
+	"math"
+
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+)
+
+// TemporalConv is a 1D convolution along the frame axis of a video whose frames are folded into the
+// batch, the temporal convolution of a video UNet (SVD's VideoResBlock, video_kernel_size [K, 1, 1]):
+// for x [B·F, Cin, H, W] holding F consecutive frames of each of B videos (frame f of video b at row
+// b·F + f) and kernel [Cout, K, Cin] with odd K,
+//
+//	out[b·F + f, o, s] = Σ_{k<K, c<Cin} kernel[o, k, c] · x[b·F + f + k − K/2, c, s]
+//
+// for every pixel s, where frames outside 0…F−1 are 0 (zero padding; frames never wrap). No bias.
+//
+// It is computed like the im2col convolution: the frames of each video, padded by K/2 zero frames at
+// both ends, are one flat row in which the K frames that output frame f reads are one contiguous
+// window of K·Cin·H·W values; one Gather copies the B·F windows into the patch tensor P [B·F, K·Cin,
+// H·W] and one batched matmul gives out = kernel · P. The gradient is stated by hand: the kernel's is
+// Σ P·goutᵀ (one batched matmul), the input's is TemporalConv of gout with the flipped kernel
+// kernelᵀ[c, k, o] = kernel[o, K−1−k, c] (the adjoint of a zero-padded stride-1 convolution).
+func TemporalConv(x, kernel *Node, frames int) *Node {
+	if x.Rank() != 4 || kernel.Rank() != 3 {
+		exceptions.Panicf("nn.TemporalConv: x must be [batch·frames, channels, height, width] and kernel [out, taps, in], got %s and %s",
+			x.Shape(), kernel.Shape())
+	}
+	d, k := x.Shape().Dimensions, kernel.Shape().Dimensions
+	N, Cin, H, W := d[0], d[1], d[2], d[3]
+	Cout, K := k[0], k[1]
+	switch {
+	case frames <= 0 || N%frames != 0:
+		exceptions.Panicf("nn.TemporalConv: %d frames do not divide the batch·frames axis of x %s", frames, x.Shape())
+	case k[2] != Cin:
+		exceptions.Panicf("nn.TemporalConv: kernel %s has %d input channels, x %s has %d", kernel.Shape(), k[2], x.Shape(), Cin)
+	case K%2 == 0:
+		exceptions.Panicf("nn.TemporalConv: the kernel's number of taps must be odd, got %d", K)
+	case x.DType() != kernel.DType():
+		exceptions.Panicf("nn.TemporalConv: x (%s) and kernel (%s) must have the same dtype", x.DType(), kernel.DType())
+	}
+	B, S := N/frames, H*W
+	patches := temporalPatches(x, B, frames, K)
+	out := Reshape(batchedMatMul(Reshape(kernel, Cout, K*Cin), patches), N, Cout, H, W)
+	dInput := func(v *Node) *Node {
+		flipped := TransposeAllAxes(Reverse(kernel, 1), 2, 1, 0)
+		return TemporalConv(v, flipped, frames)
+	}
+	dKernel := func(v *Node) *Node {
+		return Reshape(kernelGradient(patches, Reshape(v, N, Cout, S)), Cout, K, Cin)
+	}
+	return withVJP([]*Node{x, kernel}, out, []func(*Node) *Node{dInput, dKernel})
+}
+
+// temporalPatches returns P [B·F, K·C, H·W], P[b·F + f] = the frames f − K/2 … f + K/2 of video b
+// (zero beyond its ends), rows ordered (k, c) to match the kernel layout [Cout, K, C].
+func temporalPatches(x *Node, B, F, K int) *Node {
+	d := x.Shape().Dimensions
+	C, S := d[1], d[2]*d[3]
+	D := C * S // values per frame
+	padded := padAxis(Reshape(x, B, F, D), 1, K/2, K/2)
+	rows := Reshape(padded, B, (F+K-1)*D)
+	idx := make([][][]int32, B)
+	for b := range idx {
+		idx[b] = make([][]int32, F)
+		for f := range F {
+			idx[b][f] = []int32{int32(b), int32(f * D)}
+		}
+	}
+	windows := GatherSlices(rows, []int{0, 1}, Const(x.Graph(), idx), []int{1, K * D}, true) // [B, F, 1, K·D]
+	return Reshape(windows, B*F, K*C, S)
+}
+
+// TemporalConvBuilder configures a temporal convolution layer with learned kernel and bias; create it
+// with TemporalConvLayer, finish with Done.
+type TemporalConvBuilder struct {
+	scope            *model.Scope
+	x                *Node
+	frames, channels int
+	taps             int
+	zeroInit         bool
+}
+
+// TemporalConvLayer starts a temporal convolution layer (TemporalConv plus a bias) on x [B·F, Cin, H,
+// W] with F = frames. It creates (or reuses) "kernel" [Cout, K, Cin] and "bias" [Cout] directly in
+// scope. Defaults: K = 3 taps, He-normal kernel (standard deviation √(2/(K·Cin))).
+func TemporalConvLayer(scope *model.Scope, x *Node, frames int) *TemporalConvBuilder {
+	return &TemporalConvBuilder{scope: scope, x: x, frames: frames, taps: 3}
+}
+
+// Channels sets the number of output channels (required).
+func (c *TemporalConvBuilder) Channels(n int) *TemporalConvBuilder { c.channels = n; return c }
+
+// Taps sets the (odd) kernel size along the frames; default 3.
+func (c *TemporalConvBuilder) Taps(k int) *TemporalConvBuilder { c.taps = k; return c }
+
+// ZeroInit initialises the kernel to zeros (the last convolution of a residual block).
+func (c *TemporalConvBuilder) ZeroInit() *TemporalConvBuilder { c.zeroInit = true; return c }
+
+// Done builds the layer and returns its output [B·F, Cout, H, W].
+func (c *TemporalConvBuilder) Done() *Node {
+	if c.channels <= 0 {
+		exceptions.Panicf("nn.TemporalConvLayer: Channels must be set to a positive number, got %d", c.channels)
+	}
+	if c.x.Rank() != 4 {
+		exceptions.Panicf("nn.TemporalConvLayer: input must be [batch·frames, channels, height, width], got shape %s", c.x.Shape())
+	}
+	cin, dtype, g := c.x.Shape().Dimensions[1], c.x.DType(), c.x.Graph()
+	std := math.Sqrt(2 / float64(c.taps*cin))
+	init := func(g *Graph, shape shapes.Shape) *Node {
+		if c.zeroInit {
+			return Zeros(g, shape)
+		}
+		return MulScalar(c.scope.RandomNormal(g, shape), std)
+	}
+	kernel := c.scope.WithInitializer(init).
+		VariableWithShape("kernel", shapes.Make(dtype, c.channels, c.taps, cin)).NodeValue(g)
+	bias := c.scope.WithInitializer(zerosInit).VariableWithShape("bias", shapes.Make(dtype, c.channels)).NodeValue(g)
+	return addPerChannel(TemporalConv(c.x, kernel, c.frames), bias)
+}
