@@ -1,0 +1,219 @@
+// Package videobench times training steps of DyDiff's video denoiser (nets.VideoUNet) against the
+// machine's matmul floor, as nets' train-step benchmark does for the 2D UNet (tidal bench
+// video-step; docs/PERFORMANCE.md).
+package videobench
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+
+	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/nn"
+)
+
+// Case is one size of the benchmark: Batch windows of Frames frames of Size×Size pixels (the first
+// Frames/4 of them context) and a network of Channels base channels (Config).
+type Case struct {
+	Batch, Frames, Size, Channels int
+}
+
+// String returns e.g. "2×8×32²×32" (windows × frames × pixels × channels).
+func (c Case) String() string {
+	return fmt.Sprintf("%d×%d×%d²×%d", c.Batch, c.Frames, c.Size, c.Channels)
+}
+
+// context is the number of context frames of the case's windows.
+func (c Case) context() int { return c.Frames / 4 }
+
+// DefaultCases are 16 frames per step (the 2D benchmark's batch of 16 images) at 32² and 64², and a
+// window of the reference's length (15 frames, 4 of them context).
+func DefaultCases() []Case {
+	return []Case{{2, 8, 32, 32}, {2, 8, 64, 32}, {1, 15, 32, 32}}
+}
+
+// Config is the network the benchmark trains: the 2D benchmark's UNet (nets.BenchConfig: multipliers
+// (1, 2, 2), 2 residual blocks per level, attention in the middle, zero padding) for windows of two
+// data channels (velocity u, v), with temporal convolutions after every residual block and temporal
+// attention after the middle attention.
+func Config(channels int) nets.VideoConfig {
+	u := nets.BenchConfig(channels)
+	u.InChannels, u.OutChannels = 0, 0
+	return nets.VideoConfig{DataChannels: 2, UNet: u, TemporalConvLevels: []int{0, 1, 2}, TemporalAttnLevels: []int{2}}
+}
+
+// Options configures Run.
+type Options struct {
+	Cases []Case
+	// MinTime is how long each case is timed (default 5 s), in alternating training steps and matmul
+	// reference steps, at least MinSteps of each (default 5), after Warmup training steps (default 2;
+	// the first compiles the graph).
+	MinTime          time.Duration
+	MinSteps, Warmup int
+	// Branches overrides the network's Config.Branches (0: its default).
+	Branches int
+	// Log, if not nil, receives one line per case as it is measured.
+	Log io.Writer
+}
+
+// Result is the measurement of one case. Its TrainBenchResult holds the folded case (Batch·Frames
+// images), the video network's parameters and FLOPs, the median step and the matmul reference, so
+// that its Rate, Floor and Ratio are those of nets' benchmark; PeakRate is not measured (0).
+type Result struct {
+	Case Case
+	nets.TrainBenchResult
+}
+
+// Run times AdamW training steps of the network Config(case.Channels) on backend b, each step the
+// DyDiff loss (dydiff.Loss, η = 0.5, fixed data, steps, noise and context) with GoMLX's AdamW
+// (learning rate 1e-4, weight decay 0.01), and in alternation with them the matmul reference of nets'
+// benchmark for Batch·Frames images (nn.NewConvMatMulReference): the three matmuls of a 3×3
+// convolution training step with Channels channels at full resolution. The floor of a step is its
+// training FLOPs (nets.VideoUNet.FLOPs) at the reference's rate.
+func Run(b compute.Backend, opt Options) ([]Result, error) {
+	if opt.MinTime <= 0 {
+		opt.MinTime = 5 * time.Second
+	}
+	if opt.MinSteps <= 0 {
+		opt.MinSteps = 5
+	}
+	if opt.Warmup <= 0 {
+		opt.Warmup = 2
+	}
+	var results []Result
+	for _, c := range opt.Cases {
+		r, err := runCase(b, c, opt)
+		if err != nil {
+			return nil, fmt.Errorf("video-step case %v: %w", c, err)
+		}
+		if opt.Log != nil {
+			fmt.Fprintf(opt.Log, "  %-14s step %9.2f ms   matmul ref %7.2f ms (%6.1f GFLOP/s)   floor %8.2f ms   time/floor %5.2f\n",
+				c, ms(r.Step), ms(r.MatMul), r.Rate()/1e9, ms(r.Floor()), r.Ratio())
+		}
+		results = append(results, r)
+	}
+	return results, nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }
+
+func runCase(b compute.Backend, c Case, opt Options) (Result, error) {
+	r := Result{Case: c}
+	if c.Batch <= 0 || c.Frames <= 0 || c.Size <= 0 || c.Channels <= 0 {
+		return r, fmt.Errorf("batch, frames, size and channels must be positive")
+	}
+	cfg := Config(c.Channels)
+	cfg.UNet.Branches = opt.Branches
+	v, err := nets.NewVideo(cfg)
+	if err != nil {
+		return r, err
+	}
+	r.TrainBenchResult.Case = nets.TrainBenchCase{Batch: c.Batch * c.Frames, Size: c.Size, Channels: c.Channels}
+	r.Params, r.FLOPs = v.NumParams(), v.FLOPs(c.Batch, c.Frames, c.Size, c.Size)
+	step, err := NewStep(b, v, c)
+	if err != nil {
+		return r, err
+	}
+	defer step.Finalize()
+	conv := nn.ConvBenchCase{Batch: c.Batch * c.Frames, Size: c.Size, Channels: c.Channels}
+	ref, err := nn.NewConvMatMulReference(b, conv)
+	if err != nil {
+		return r, fmt.Errorf("matmul reference: %w", err)
+	}
+	defer ref.Finalize()
+	r.MatMulFLOPs = conv.FLOPs()
+	for range opt.Warmup {
+		if _, err := step.Run(); err != nil {
+			return r, err
+		}
+	}
+	if _, err := ref.Run(); err != nil {
+		return r, err
+	}
+	var ts, tm []time.Duration
+	start := time.Now()
+	for len(ts) < opt.MinSteps || time.Since(start) < opt.MinTime {
+		d, err := ref.Run()
+		if err != nil {
+			return r, err
+		}
+		tm = append(tm, d)
+		if d, err = step.Run(); err != nil {
+			return r, err
+		}
+		ts = append(ts, d)
+	}
+	r.Step, r.MatMul = benchenv.Median(ts), benchenv.Median(tm)
+	return r, nil
+}
+
+// Step is a compiled AdamW training step of a VideoUNet on fixed inputs, for benchmarks and profiles.
+type Step struct {
+	exec *model.Exec
+	args []any
+}
+
+// NewStep builds the benchmark's training step (see Run) of v for case c. The first Run compiles it
+// and initialises the variables.
+func NewStep(b compute.Backend, v *nets.VideoUNet, c Case) (*Step, error) {
+	s, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{})
+	if err != nil {
+		return nil, err
+	}
+	adamW := optimizer.Adam().LearningRate(1e-4).WeightDecay(0.01).Done()
+	exec, err := model.NewExec(b, model.NewStore(), func(scope *model.Scope, x0, t, eps, ctx *Node) *Node {
+		scope.SetTraining(x0.Graph(), true)
+		loss := dydiff.Loss(scope, v.Apply, s, x0, t, eps, []*Node{ctx})
+		adamW.UpdateGraph(scope, x0.Graph(), loss)
+		return loss
+	})
+	if err != nil {
+		return nil, err
+	}
+	B, L, C, S := c.Batch, c.Frames, v.Config().DataChannels, c.Size
+	steps := make([]int32, B)
+	for i := range steps {
+		steps[i] = int32((137 * (i + 1)) % s.T())
+	}
+	fill := nn.BenchTensor
+	args := []any{fill(1, B, L, C, S, S), tensors.FromFlatDataAndDimensions(steps, B), fill(2, B, L, C, S, S), fill(3, B, c.context(), C, S, S)}
+	return &Step{exec: exec, args: args}, nil
+}
+
+// Run executes one step and returns its wall time.
+func (s *Step) Run() (time.Duration, error) {
+	t0 := time.Now()
+	outs, err := s.exec.Call(s.args...)
+	d := time.Since(t0)
+	for _, o := range outs {
+		o.FinalizeAll()
+	}
+	return d, err
+}
+
+// Finalize releases the compiled step.
+func (s *Step) Finalize() { s.exec.Finalize() }
+
+// WriteTable writes one line per result: parameters, step time, FLOPs, matmul rate, floor and
+// time/floor.
+func WriteTable(w io.Writer, results []Result) error {
+	if _, err := fmt.Fprintf(w, "%-15s %8s %10s %11s %12s %11s %11s\n",
+		"B×L×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor"); err != nil {
+		return err
+	}
+	for _, r := range results {
+		if _, err := fmt.Fprintf(w, "%-15s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f×\n",
+			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio()); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,68 @@
+package videobench
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/nets"
+)
+
+// TestRunTinyCase runs the benchmark on a tiny case and checks that its figures are consistent: the
+// video network's FLOPs, a positive step and matmul time, floor = FLOPs / rate, and the table.
+func TestRunTinyCase(t *testing.T) {
+	c := Case{Batch: 1, Frames: 4, Size: 16, Channels: 8}
+	res, err := Run(tensortest.Backend(t), Options{Cases: []Case{c}, MinTime: time.Millisecond, MinSteps: 2, Warmup: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := res[0]
+	if r.FLOPs.Training <= 2*r.FLOPs.Forward || r.Step <= 0 || r.MatMul <= 0 {
+		t.Fatalf("implausible result %+v", r)
+	}
+	floor := r.FLOPs.Training / (r.MatMulFLOPs / r.MatMul.Seconds())
+	if d := r.Floor().Seconds() - floor; d > 1e-9 || d < -1e-9 {
+		t.Errorf("floor %v, want %g s", r.Floor(), floor)
+	}
+	var b strings.Builder
+	if err := WriteTable(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1×4×16²×8", "time/floor"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	if _, err := Run(tensortest.Backend(t), Options{Cases: []Case{{Batch: 1, Frames: 0, Size: 16, Channels: 8}}}); err == nil {
+		t.Error("0 frames were accepted")
+	}
+}
+
+// BenchmarkVideoStep times one training step of the benchmark network on 2 windows of 8 frames,
+// 32², 32 base channels: go test -run '^$' -bench VideoStep ./internal/videobench
+func BenchmarkVideoStep(b *testing.B) {
+	c := Case{Batch: 2, Frames: 8, Size: 32, Channels: 32}
+	v, err := nets.NewVideo(Config(c.Channels))
+	if err != nil {
+		b.Fatal(err)
+	}
+	step, err := NewStep(tensortest.Backend(b), v, c)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer step.Finalize()
+	for range 2 {
+		if _, err := step.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := step.Run(); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f := v.FLOPs(c.Batch, c.Frames, c.Size, c.Size).Training
+	b.ReportMetric(f*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
