@@ -27,7 +27,8 @@ import (
 //
 // Each is merged with the spatial output by its own learned factor, the "learned" merge of SVD's
 // AlphaBlender: out = α·h + (1 − α)·(h + z) with α = sigmoid(m), m a learned scalar starting at
-// MixInit; computed as h + (1 − α)·z. Both z start at 0, so the new network is the per-frame UNet.
+// MixInit; computed as h + (1 − α)·z, with 1 − α folded into the weights of z's last layer. Both z
+// start at 0, so the new network is the per-frame UNet.
 //
 // The conditioning (DyDiff spec §5, the reference's "concat-video-mask-1st") reaches every frame as
 // channels, assembled by VideoInput.
@@ -160,21 +161,23 @@ func (v *VideoUNet) frames(scope *model.Scope, in, t *Node, L int) *Node {
 }
 
 // temporalBlock is the temporal residual block after a spatial one, merged (see VideoUNet): h
-// [b·L, C, H, W], emb [b·L, E].
+// [b·L, C, H, W], emb [b·L, E]. The first temporal convolution has no bias of its own (the embedding
+// projection's bias, added right after it, is the same parameter), and the merge factor 1 − α scales
+// the second one's kernel and bias (ConvBuilder.Scale) rather than its output: the same function,
+// without a pass over the activations.
 func (v *VideoUNet) temporalBlock(scope *model.Scope, h, emb *Node, L int) *Node {
 	u, C := v.unet, h.Shape().Dimensions[1]
 	tconv := func(sc *model.Scope, x *Node) *nn.TemporalConvBuilder {
 		return nn.TemporalConvLayer(sc, x, L).Channels(C).Taps(v.cfg.Taps)
 	}
 	z := nn.SiLU(u.groupNorm(scope.In("norm1"), h))
-	z = tconv(scope.In("conv1"), z).Done()
+	z = tconv(scope.In("conv1"), z).NoBias().Done()
 	z = addPerExample(z, linear(scope.In("emb"), emb, C))
 	z = nn.SiLU(u.groupNorm(scope.In("norm2"), z))
 	if u.cfg.Dropout > 0 {
 		z = dropout(scope, z, u.cfg.Dropout)
 	}
-	z = tconv(scope.In("conv2"), z).ZeroInit().Done()
-	return merge(scope, h, z)
+	return Add(h, tconv(scope.In("conv2"), z).ZeroInit().Scale(mergeGate(scope, h)).Done())
 }
 
 // temporalAttention is the attention over frames after a spatial attention block, merged (see
@@ -197,8 +200,7 @@ func (v *VideoUNet) temporalAttention(scope *model.Scope, h *Node, L int) *Node 
 	o := nn.Attend(toFrames(conv1("q")), toFrames(conv1("k")), toFrames(conv1("v")))
 	o = TransposeAllAxes(Reshape(o, b, S, heads, C/heads, L), 0, 4, 2, 3, 1)
 	o = Reshape(o, bL, C, H, W)
-	z := nn.Conv(scope.In("proj"), o).Channels(C).KernelSize(1).ZeroInit().Done()
-	return merge(scope, h, z)
+	return Add(h, nn.Conv(scope.In("proj"), o).Channels(C).KernelSize(1).ZeroInit().Scale(mergeGate(scope, h)).Done())
 }
 
 // frameEmbedding returns the frame-position embedding Linear(sinusoidal(f), C) of the frames
@@ -221,13 +223,14 @@ func (v *VideoUNet) frameEmbedding(scope *model.Scope, h *Node, L, C int) *Node 
 	return Concatenate(copies, 0)
 }
 
-// merge is SVD's learned AlphaBlender on the spatial output h and the temporal output h + z:
-// α·h + (1 − α)·(h + z) = h + (1 − α)·z, α = sigmoid(m), m the scalar variable "mix" (MixInit).
-func merge(scope *model.Scope, h, z *Node) *Node {
+// mergeGate returns 1 − α for SVD's learned AlphaBlender, α = sigmoid(m) with m the scalar variable
+// "mix" (initialised to MixInit): the merge of the spatial output h and the temporal output h + z is
+// α·h + (1 − α)·(h + z) = h + (1 − α)·z.
+func mergeGate(scope *model.Scope, h *Node) *Node {
 	m := scope.WithInitializer(func(g *Graph, shape shapes.Shape) *Node {
 		return ConstAsDType(g, shape.DType, MixInit)
 	}).VariableWithShape("mix", shapes.Make(h.DType())).NodeValue(h.Graph())
-	return Add(h, Mul(z, OneMinus(Sigmoid(m))))
+	return OneMinus(Sigmoid(m))
 }
 
 // String describes the network, e.g. "VideoUNet(C=2, 32 channels, mults [1 2 2], temporal conv

@@ -2,7 +2,8 @@ package nets
 
 // NumParams returns the number of trainable parameters (scalars) of the video network, counted from
 // its configuration: the per-frame UNet's, plus for every temporal residual block (C channels,
-// K taps, E embedding channels) two group norms 2·2C, two temporal convolutions 2·(K·C² + C), the
+// K taps, E embedding channels) two group norms 2·2C, two temporal convolutions 2·K·C² + C (the
+// first has no bias), the
 // embedding projection E·C + C and the merge logit 1; for every temporal attention two group-norm
 // vectors 2C, the frame embedding Channels·C + C, four 1×1 convolutions 4·(C² + C) and the merge
 // logit 1.
@@ -15,7 +16,7 @@ func (v *VideoUNet) NumParams() int {
 		}
 		C := s.cout
 		if s.kind == resStep {
-			n += 4*C + 2*(c.Taps*C*C+C) + linearParams(c.UNet.EmbedChannels, C) + 1
+			n += 4*C + 2*c.Taps*C*C + C + linearParams(c.UNet.EmbedChannels, C) + 1
 		} else {
 			n += 2*C + linearParams(c.UNet.Channels, C) + 4*convParams(1, C, C) + 1
 		}

@@ -81,12 +81,13 @@ type TemporalConvBuilder struct {
 	x                *Node
 	frames, channels int
 	taps             int
-	zeroInit         bool
+	zeroInit, noBias bool
+	scale            *Node
 }
 
 // TemporalConvLayer starts a temporal convolution layer (TemporalConv plus a bias) on x [B·F, Cin, H,
-// W] with F = frames. It creates (or reuses) "kernel" [Cout, K, Cin] and "bias" [Cout] directly in
-// scope. Defaults: K = 3 taps, He-normal kernel (standard deviation √(2/(K·Cin))).
+// W] with F = frames. It creates (or reuses) "kernel" [Cout, K, Cin] and "bias" [Cout] (unless
+// NoBias) directly in scope. Defaults: K = 3 taps, He-normal kernel (standard deviation √(2/(K·Cin))).
 func TemporalConvLayer(scope *model.Scope, x *Node, frames int) *TemporalConvBuilder {
 	return &TemporalConvBuilder{scope: scope, x: x, frames: frames, taps: 3}
 }
@@ -99,6 +100,13 @@ func (c *TemporalConvBuilder) Taps(k int) *TemporalConvBuilder { c.taps = k; ret
 
 // ZeroInit initialises the kernel to zeros (the last convolution of a residual block).
 func (c *TemporalConvBuilder) ZeroInit() *TemporalConvBuilder { c.zeroInit = true; return c }
+
+// NoBias drops the bias term (where a per-example bias is added next anyway).
+func (c *TemporalConvBuilder) NoBias() *TemporalConvBuilder { c.noBias = true; return c }
+
+// Scale multiplies the kernel and the bias by s, a scalar node, before they are used (see
+// ConvBuilder.Scale).
+func (c *TemporalConvBuilder) Scale(s *Node) *TemporalConvBuilder { c.scale = s; return c }
 
 // Done builds the layer and returns its output [B·F, Cout, H, W].
 func (c *TemporalConvBuilder) Done() *Node {
@@ -118,6 +126,10 @@ func (c *TemporalConvBuilder) Done() *Node {
 	}
 	kernel := c.scope.WithInitializer(init).
 		VariableWithShape("kernel", shapes.Make(dtype, c.channels, c.taps, cin)).NodeValue(g)
+	out := TemporalConv(c.x, scaled(kernel, c.scale), c.frames)
+	if c.noBias {
+		return out
+	}
 	bias := c.scope.WithInitializer(zerosInit).VariableWithShape("bias", shapes.Make(dtype, c.channels)).NodeValue(g)
-	return addPerChannel(TemporalConv(c.x, kernel, c.frames), bias)
+	return addPerChannel(out, scaled(bias, c.scale))
 }

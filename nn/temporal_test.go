@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 )
 
@@ -94,5 +95,64 @@ func TestTemporalConvLayer(t *testing.T) {
 	}
 	if _, err := exec.Call(randTensor(1, 4, 2, 4, 4)); err == nil || !strings.Contains(err.Error(), "frames") {
 		t.Errorf("4 rows for 3 frames: error %v, want one about frames", err)
+	}
+}
+
+// TestLayerScale checks that Scale(s) multiplies the output of the convolution layers by s, bias
+// included, for the same variables (set to random values), and that s gets its gradient
+// Σ r·conv(x) = d/ds Σ r·s·conv(x).
+func TestLayerScale(t *testing.T) {
+	x, r := randTensor(1, 6, 3, 4, 4), randTensor(2, 6, 5, 4, 4)
+	for _, layer := range []struct {
+		name  string
+		build func(scope *model.Scope, x, s *Node) *Node
+	}{
+		{"Conv", func(scope *model.Scope, x, s *Node) *Node {
+			b := Conv(scope, x).Channels(5)
+			if s != nil {
+				b = b.Scale(s)
+			}
+			return b.Done()
+		}},
+		{"TemporalConvLayer", func(scope *model.Scope, x, s *Node) *Node {
+			b := TemporalConvLayer(scope, x, 3).Channels(5)
+			if s != nil {
+				b = b.Scale(s)
+			}
+			return b.Done()
+		}},
+	} {
+		store := model.NewStore()
+		exec, err := model.NewExec(goBackend(t), store, func(scope *model.Scope, x, s, r *Node) []*Node {
+			scope.SetTraining(x.Graph(), true)
+			plain := layer.build(scope, x, nil)
+			gated := layer.build(scope.ResetVisited(), x, s)
+			return []*Node{plain, gated, Gradient(ReduceAllSum(Mul(gated, r)), s)[0], ReduceAllSum(Mul(plain, r))}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := tensors.FromValue(float32(0.37))
+		if _, err := exec.Call(x, s, r); err != nil { // creates the variables; then a non-zero bias
+			t.Fatal(err)
+		}
+		for v := range store.IterVariables() {
+			if v.Name() == "bias" {
+				if err := v.SetValue(randTensor(3, v.Shape().Dimensions...)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		outs, err := exec.Call(x, s, r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain := tensors.MustCopyFlatData[float32](outs[0])
+		want := make([]float32, len(plain))
+		for i, p := range plain {
+			want[i] = 0.37 * p
+		}
+		checkClose(t, layer.name+" scaled output", tensors.MustCopyFlatData[float32](outs[1]), want, 1e-6)
+		checkClose(t, layer.name+" gradient of the scale", tensors.MustCopyFlatData[float32](outs[2]), tensors.MustCopyFlatData[float32](outs[3]), 1e-5)
 	}
 }
