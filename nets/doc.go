@@ -9,5 +9,6 @@
 //
 // UNet.NumParams and UNet.FLOPs count its parameters and its matmul work from the configuration;
 // BenchTrainStep times AdamW training steps against the machine's matmul rate (tidal bench
-// train-step). docs/NETS.md describes the network.
+// train-step). VideoUNet is DyDiff's video denoiser: the UNet per frame with learned temporal
+// mixing between the frames (NewVideo, VideoInput). docs/NETS.md describes the networks.
 package nets

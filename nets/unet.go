@@ -111,22 +111,9 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
 	}
 	noiseLevel = ConvertDType(noiseLevel, x.DType())
-	if n := u.branches(x.Graph(), B); n > 1 {
-		hs, ns := nn.SplitBatch(h, n), nn.SplitBatch(noiseLevel, n)
-		outs := make([]*Node, len(hs))
-		// The first branch marks scope's sub-scopes as visited, as a single branch would; the
-		// others enter them again and reuse the same variables.
-		for i := range hs {
-			sc := scope
-			if i > 0 {
-				sc = scope.ResetVisited()
-			}
-			outs[i] = u.body(sc, hs[i], ns[i])
-		}
-		h = nn.ConcatBatch(outs...)
-	} else {
-		h = u.body(scope, h, noiseLevel)
-	}
+	h = inBranches(scope, u.branches(x.Graph(), B), func(sc *model.Scope, parts []*Node) *Node {
+		return u.body(sc, parts[0], parts[1])
+	}, h, noiseLevel)
 	if c.OutChannels == xC {
 		return Reshape(h, x.Shape().Dimensions...)
 	}
@@ -143,6 +130,33 @@ func (u *UNet) branches(g *Graph, B int) int {
 		}
 	}
 	return min(n, B)
+}
+
+// inBranches splits each input [B, ...] into n parts along the batch (nn.SplitBatch), runs body on
+// each part as an independent branch of the graph sharing scope's variables, and concatenates the
+// outputs along the batch (Config.Branches). The first branch marks scope's sub-scopes as visited,
+// as a single branch would; the others enter them again and reuse the same variables.
+func inBranches(scope *model.Scope, n int, body func(sc *model.Scope, parts []*Node) *Node, inputs ...*Node) *Node {
+	if n <= 1 {
+		return body(scope, inputs)
+	}
+	split := make([][]*Node, len(inputs))
+	for j, x := range inputs {
+		split[j] = nn.SplitBatch(x, n)
+	}
+	outs := make([]*Node, len(split[0]))
+	for i := range outs {
+		sc := scope
+		if i > 0 {
+			sc = scope.ResetVisited()
+		}
+		parts := make([]*Node, len(inputs))
+		for j := range inputs {
+			parts[j] = split[j][i]
+		}
+		outs[i] = body(sc, parts)
+	}
+	return nn.ConcatBatch(outs...)
 }
 
 // body is the network on the concatenated input h [B, InChannels, H, W] and noise levels [B].

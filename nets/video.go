@@ -127,18 +127,9 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	}
 	in := VideoInput(xt, context)
 	t = ConvertDType(t, xt.DType())
-	n := v.unet.branches(xt.Graph(), B)
-	ins, ts := nn.SplitBatch(in, n), nn.SplitBatch(t, n)
-	outs := make([]*Node, len(ins))
-	// As in UNet.Apply, the first branch marks the sub-scopes visited and the others reuse them.
-	for i := range ins {
-		sc := scope
-		if i > 0 {
-			sc = scope.ResetVisited()
-		}
-		outs[i] = v.frames(sc, ins[i], ts[i], L)
-	}
-	return nn.ConcatBatch(outs...)
+	return inBranches(scope, v.unet.branches(xt.Graph(), B), func(sc *model.Scope, parts []*Node) *Node {
+		return v.frames(sc, parts[0], parts[1], L)
+	}, in, t)
 }
 
 // frames runs the network on one branch: in [b, L, 2C+2, H, W] and t [b] to [b, L, C, H, W].
@@ -213,14 +204,7 @@ func (v *VideoUNet) frameEmbedding(scope *model.Scope, h *Node, L, C int) *Node 
 	}
 	pe := linear(scope, nn.SinusoidalEmbedding(ConstAsDType(g, dtype, idx), v.cfg.UNet.Channels), C) // [L, C]
 	b := h.Shape().Dimensions[0] / L
-	if b == 1 {
-		return pe
-	}
-	copies := make([]*Node, b)
-	for i := range copies {
-		copies[i] = pe
-	}
-	return Concatenate(copies, 0)
+	return Reshape(BroadcastToDims(Reshape(pe, 1, L, C), b, L, C), b*L, C)
 }
 
 // mergeGate returns 1 − α for SVD's learned AlphaBlender, α = sigmoid(m) with m the scalar variable

@@ -71,22 +71,12 @@ func TestVideoInputChannels(t *testing.T) {
 	}
 }
 
+// runGraphOf runs fn on the inputs (with B noise levels, which fn ignores) and returns its output.
 func runGraphOf(t testing.TB, fn func(in []*Node) *Node, inputs ...*tensors.Tensor) []float64 {
 	t.Helper()
-	exec, err := NewExec(goBackend(t), func(in []*Node) *Node { return fn(in) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exec.Finalize()
-	args := make([]any, len(inputs))
-	for i, in := range inputs {
-		args[i] = in
-	}
-	outs, err := exec.Call(args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return flat(outs[0])
+	apply := func(_ *model.Scope, x, _ *Node, rest []*Node) *Node { return fn(append([]*Node{x}, rest...)) }
+	out, _ := runNet(t, model.NewStore(), apply, nil, append([]*tensors.Tensor{inputs[0], noiseLevels(inputs[0].Shape().Dimensions[0])}, inputs[1:]...)...)
+	return flat(out)
 }
 
 // TestVideoUNetShapeAndParams checks the output shape (one prediction per frame, context frames

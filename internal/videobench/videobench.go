@@ -138,21 +138,8 @@ func runCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	if _, err := ref.Run(); err != nil {
 		return r, err
 	}
-	var ts, tm []time.Duration
-	start := time.Now()
-	for len(ts) < opt.MinSteps || time.Since(start) < opt.MinTime {
-		d, err := ref.Run()
-		if err != nil {
-			return r, err
-		}
-		tm = append(tm, d)
-		if d, err = step.Run(); err != nil {
-			return r, err
-		}
-		ts = append(ts, d)
-	}
-	r.Step, r.MatMul = benchenv.Median(ts), benchenv.Median(tm)
-	return r, nil
+	r.Step, r.MatMul, err = benchenv.Alternate(step.Run, ref.Run, opt.MinSteps, opt.MinTime)
+	return r, err
 }
 
 // Step is a compiled AdamW training step of a VideoUNet on fixed inputs, for benchmarks and profiles.
