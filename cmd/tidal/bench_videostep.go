@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -54,17 +51,11 @@ time/floor. See docs/PERFORMANCE.md.`,
 				}
 			}
 			out := cmd.OutOrStdout()
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return fmt.Errorf("--profile: %w", err)
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return fmt.Errorf("--profile: %w", err)
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := startCPUProfile(profile)
+			if err != nil {
+				return err
 			}
+			defer stop()
 			if name != backend.Go {
 				be, err := backend.New(name)
 				if err != nil {
@@ -74,26 +65,9 @@ time/floor. See docs/PERFORMANCE.md.`,
 				opt.Branches = 1
 				return benchVideoStep(out, be, fmt.Sprintf("%s backend, %s", name, be.Description()), opt)
 			}
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-			for _, n := range threads {
-				if n < 0 {
-					return fmt.Errorf("--threads: %d is negative", n)
-				}
-				if n == 0 {
-					n = runtime.NumCPU()
-				}
-				runtime.GOMAXPROCS(n)
-				be, err := compute.NewWithConfig(backend.GoConfig(n))
-				if err != nil {
-					return err
-				}
-				err = benchVideoStep(out, be, fmt.Sprintf("%s, %s", be.Description(), benchenv.Describe()), opt)
-				be.Finalize()
-				if err != nil {
-					return err
-				}
-			}
-			return nil
+			return eachThreadCount(threads, "", func(be compute.Backend, _ int) error {
+				return benchVideoStep(out, be, fmt.Sprintf("%s, %s", be.Description(), benchenv.Describe()), opt)
+			})
 		},
 	}
 	f := cmd.Flags()
