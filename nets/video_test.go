@@ -420,3 +420,25 @@ func TestVideoApplyRejectsBadInputs(t *testing.T) {
 		}
 	}
 }
+
+// TestVideoUNetBranches checks that splitting the windows into two graph branches (Config.Branches)
+// gives the output of one branch, up to rounding: the branches split windows, never the frames of one.
+func TestVideoUNetBranches(t *testing.T) {
+	C := smallVideoConfig().DataChannels
+	xt, ctx := randFloats(1, vB*vL*C*vH*vW, 1), randFloats(2, vB*vP*C*vH*vW, 1)
+	store := model.NewStore()
+	var outs [][]float64
+	for _, n := range []int{1, 2} {
+		c := smallVideoConfig()
+		c.UNet.Branches = n
+		v := mustNewVideo(t, c)
+		if n == 1 {
+			runVideo(t, store, v, xt, ctx)
+			randomizeVariables(t, store, 13, 0.3)
+		}
+		outs = append(outs, runVideo(t, store, v, xt, ctx))
+	}
+	if e := relErr(outs[1], outs[0]); e > 1e-5 || maxAbs(outs[0]) == 0 {
+		t.Errorf("two branches differ from one by %.3g (relative), output scale %.3g", e, maxAbs(outs[0]))
+	}
+}
