@@ -22,6 +22,7 @@ func init() {
 		minTime         time.Duration
 		profile         string
 		branches        int
+		unet            bool
 	)
 	cmd := &cobra.Command{
 		Use:   "video-step",
@@ -32,15 +33,17 @@ block, temporal attention in the middle) and times AdamW training steps of the D
 --batch windows of --frames frames (a quarter of them context) on the pure-Go backend (with
 --backend cuda, on the GPU; --threads and --branches are then ignored). In alternation with the steps
 it times the matmul reference of bench train-step for batch·frames images. It prints the median step
-time, the step's FLOPs (nets.VideoUNet.FLOPs), the matmul rate, the floor (FLOPs at that rate) and
-time/floor. See docs/PERFORMANCE.md.`,
+time, the step's FLOPs (nets.VideoUNet.FLOPs), the matmul rate, the floor (FLOPs at that rate),
+time/floor, and the same in process CPU time (cpu/floor: the work done, which other jobs on a shared
+machine move less than the wall time). --unet also times bench train-step's 2D UNet on batch·frames
+images in the same alternation, as a control. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err
 			}
-			opt := videobench.Options{MinTime: minTime, Branches: branches}
+			opt := videobench.Options{MinTime: minTime, Branches: branches, UNet: unet}
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, 2*time.Second)
@@ -79,6 +82,7 @@ time/floor. See docs/PERFORMANCE.md.`,
 	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
 	f.IntVar(&branches, "branches", 0, "batch branches of the network (nets.Config.Branches); 0 = its default (the threads)")
+	f.BoolVar(&unet, "unet", false, "also time bench train-step's 2D UNet on batch·frames images in the same alternation, as a control")
 	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
 	benchCmd.AddCommand(cmd)
 }

@@ -60,6 +60,9 @@ type Options struct {
 	MinSteps, Warmup int
 	// Branches overrides the network's Config.Branches (0: its default).
 	Branches int
+	// UNet also times, in the same alternation, nets' 2D benchmark step (nets.BenchConfig, nets.NewTrainStep)
+	// on Batch·Frames images: the network without temporal mixing, as a control.
+	UNet bool
 	// Log, if not nil, receives one line per case as it is measured.
 	Log io.Writer
 }
@@ -70,6 +73,41 @@ type Options struct {
 type Result struct {
 	Case Case
 	nets.TrainBenchResult
+	// StepCPU and MatMulCPU are the median process CPU times (user + system) of a step and of the
+	// reference.
+	StepCPU, MatMulCPU time.Duration
+	// UNet is the 2D control (Options.UNet), with its own FLOPs and the same reference; nil if not timed.
+	UNet *Control
+}
+
+// Control is the measurement of nets' 2D benchmark step timed with a case.
+type Control struct {
+	FLOPs     nets.FLOPs
+	Step, CPU time.Duration
+}
+
+// UNetRatio and UNetCPURatio are the 2D control's time/floor and cpu/floor against the same matmul
+// reference (0 without a control).
+func (r Result) UNetRatio() float64 {
+	if r.UNet == nil {
+		return 0
+	}
+	return r.UNet.Step.Seconds() / (r.UNet.FLOPs.Training / r.Rate())
+}
+
+// UNetCPURatio: see UNetRatio.
+func (r Result) UNetCPURatio() float64 {
+	if r.UNet == nil {
+		return 0
+	}
+	return (r.UNet.CPU.Seconds() / r.UNet.FLOPs.Training) / (r.MatMulCPU.Seconds() / r.MatMulFLOPs)
+}
+
+// CPURatio is Ratio in CPU time: the step's CPU time over the CPU time its FLOPs take in the matmul
+// reference. It counts the work done rather than the wall time, so other jobs on the machine move it
+// less; on an idle machine whose cores the step and the reference both keep busy it equals Ratio.
+func (r Result) CPURatio() float64 {
+	return (r.StepCPU.Seconds() / r.FLOPs.Training) / (r.MatMulCPU.Seconds() / r.MatMulFLOPs)
 }
 
 // Run times AdamW training steps of the network Config(case.Channels) on backend b, each step the
@@ -95,8 +133,11 @@ func Run(b compute.Backend, opt Options) ([]Result, error) {
 			return nil, fmt.Errorf("video-step case %v: %w", c, err)
 		}
 		if opt.Log != nil {
-			fmt.Fprintf(opt.Log, "  %-14s step %9.2f ms   matmul ref %7.2f ms (%6.1f GFLOP/s)   floor %8.2f ms   time/floor %5.2f\n",
-				c, ms(r.Step), ms(r.MatMul), r.Rate()/1e9, ms(r.Floor()), r.Ratio())
+			fmt.Fprintf(opt.Log, "  %-14s step %9.2f ms   matmul ref %7.2f ms (%6.1f GFLOP/s)   floor %8.2f ms   time/floor %5.2f   cpu/floor %5.2f\n",
+				c, ms(r.Step), ms(r.MatMul), r.Rate()/1e9, ms(r.Floor()), r.Ratio(), r.CPURatio())
+			if r.UNet != nil {
+				fmt.Fprintf(opt.Log, "  %-14s 2D UNet step %9.2f ms   time/floor %5.2f   cpu/floor %5.2f\n", "", ms(r.UNet.Step), r.UNetRatio(), r.UNetCPURatio())
+			}
 		}
 		results = append(results, r)
 	}
@@ -130,16 +171,42 @@ func runCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	}
 	defer ref.Finalize()
 	r.MatMulFLOPs = conv.FLOPs()
-	for range opt.Warmup {
-		if _, err := step.Run(); err != nil {
+	var cs, cm, cu []time.Duration
+	runs := []func() (time.Duration, error){benchenv.WithCPUTime(ref.Run, &cm), benchenv.WithCPUTime(step.Run, &cs)}
+	warm := []func() (time.Duration, error){step.Run}
+	if opt.UNet {
+		u, err := nets.New(nets.BenchConfig(c.Channels))
+		if err != nil {
 			return r, err
+		}
+		r.UNet = &Control{FLOPs: u.FLOPs(c.Batch*c.Frames, c.Size, c.Size)}
+		control, err := nets.NewTrainStep(b, u, c.Batch*c.Frames, c.Size, c.Size)
+		if err != nil {
+			return r, fmt.Errorf("2D control: %w", err)
+		}
+		defer control.Finalize()
+		runs = append(runs, benchenv.WithCPUTime(control.Run, &cu))
+		warm = append(warm, control.Run)
+	}
+	for _, run := range warm {
+		for range opt.Warmup {
+			if _, err := run(); err != nil {
+				return r, err
+			}
 		}
 	}
 	if _, err := ref.Run(); err != nil {
 		return r, err
 	}
-	r.Step, r.MatMul, err = benchenv.Alternate(step.Run, ref.Run, opt.MinSteps, opt.MinTime)
-	return r, err
+	medians, err := benchenv.Alternate(opt.MinSteps, opt.MinTime, runs...)
+	if err != nil {
+		return r, err
+	}
+	r.MatMul, r.Step, r.MatMulCPU, r.StepCPU = medians[0], medians[1], benchenv.Median(cm), benchenv.Median(cs)
+	if r.UNet != nil {
+		r.UNet.Step, r.UNet.CPU = medians[2], benchenv.Median(cu)
+	}
+	return r, nil
 }
 
 // Step is a compiled AdamW training step of a VideoUNet on fixed inputs, for benchmarks and profiles.
@@ -189,17 +256,25 @@ func (s *Step) Run() (time.Duration, error) {
 // Finalize releases the compiled step.
 func (s *Step) Finalize() { s.exec.Finalize() }
 
-// WriteTable writes one line per result: parameters, step time, FLOPs, matmul rate, floor and
-// time/floor.
+// WriteTable writes one line per result: parameters, step time, FLOPs, matmul rate, floor,
+// time/floor, the step's CPU time and cpu/floor (CPURatio); then, where timed, the 2D control's line.
 func WriteTable(w io.Writer, results []Result) error {
-	if _, err := fmt.Fprintf(w, "%-15s %8s %10s %11s %12s %11s %11s\n",
-		"B×L×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor"); err != nil {
+	if _, err := fmt.Fprintf(w, "%-15s %8s %10s %11s %12s %11s %11s %11s %10s\n",
+		"B×L×S²×C", "params", "step", "GFLOP/step", "matmul rate", "floor", "time/floor", "step CPU", "cpu/floor"); err != nil {
 		return err
 	}
 	for _, r := range results {
-		if _, err := fmt.Fprintf(w, "%-15s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f×\n",
-			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio()); err != nil {
+		if _, err := fmt.Fprintf(w, "%-15s %7.2fM %7.1f ms %11.2f %7.1f GF/s %8.1f ms %10.2f× %8.1f ms %9.2f×\n",
+			r.Case, float64(r.Params)/1e6, ms(r.Step), r.FLOPs.Training/1e9, r.Rate()/1e9, ms(r.Floor()), r.Ratio(),
+			ms(r.StepCPU), r.CPURatio()); err != nil {
 			return err
+		}
+		if u := r.UNet; u != nil {
+			if _, err := fmt.Fprintf(w, "%-15s %8s %7.1f ms %11.2f %12s %8.1f ms %10.2f× %8.1f ms %9.2f×\n",
+				"  2D UNet", "", ms(u.Step), u.FLOPs.Training/1e9, "", u.FLOPs.Training/r.Rate()*1e3, r.UNetRatio(),
+				ms(u.CPU), r.UNetCPURatio()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -13,7 +13,7 @@ import (
 // video network's FLOPs, a positive step and matmul time, floor = FLOPs / rate, and the table.
 func TestRunTinyCase(t *testing.T) {
 	c := Case{Batch: 1, Frames: 4, Size: 16, Channels: 8}
-	res, err := Run(tensortest.Backend(t), Options{Cases: []Case{c}, MinTime: time.Millisecond, MinSteps: 2, Warmup: 1})
+	res, err := Run(tensortest.Backend(t), Options{Cases: []Case{c}, MinTime: time.Millisecond, MinSteps: 2, Warmup: 1, UNet: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,13 @@ func TestRunTinyCase(t *testing.T) {
 	if err := WriteTable(&b, res); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"1×4×16²×8", "time/floor"} {
+	if r.StepCPU <= 0 || r.MatMulCPU <= 0 || !(r.CPURatio() > 0) {
+		t.Errorf("CPU times %v, %v, ratio %g", r.StepCPU, r.MatMulCPU, r.CPURatio())
+	}
+	if r.UNet == nil || r.UNet.Step <= 0 || r.UNet.FLOPs.Training >= r.FLOPs.Training || !(r.UNetRatio() > 0) {
+		t.Errorf("2D control %+v: expected a positive time and fewer FLOPs than the video network's %g", r.UNet, r.FLOPs.Training)
+	}
+	for _, want := range []string{"1×4×16²×8", "time/floor", "cpu/floor", "2D UNet"} {
 		if !strings.Contains(b.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, b.String())
 		}
