@@ -20,10 +20,11 @@ import (
 //
 // It is computed like the im2col convolution: the frames of each video, padded by K/2 zero frames at
 // both ends, are one flat row in which the K frames that output frame f reads are one contiguous
-// window of K·Cin·H·W values; one Gather copies the B·F windows into the patch tensor P [B·F, K·Cin,
+// window of K·Cin·H·W values; one Gather copies the B·F windows into the patch tensor P [B, F, K·Cin,
 // H·W] and one batched matmul gives out = kernel · P. The gradient is stated by hand: the kernel's is
-// Σ P·goutᵀ (one batched matmul), the input's is TemporalConv of gout with the flipped kernel
-// kernelᵀ[c, k, o] = kernel[o, K−1−k, c] (the adjoint of a zero-padded stride-1 convolution).
+// Σ P·goutᵀ (one batched matmul), the input's is the same temporal convolution of gout with the
+// flipped kernel kernelᵀ[c, k, o] = kernel[o, K−1−k, c] (the adjoint of a zero-padded stride-1
+// convolution).
 func TemporalConv(x, kernel *Node, frames int) *Node {
 	if x.Rank() != 4 || kernel.Rank() != 3 {
 		exceptions.Panicf("nn.TemporalConv: x must be [batch·frames, channels, height, width] and kernel [out, taps, in], got %s and %s",
@@ -42,27 +43,43 @@ func TemporalConv(x, kernel *Node, frames int) *Node {
 	case x.DType() != kernel.DType():
 		exceptions.Panicf("nn.TemporalConv: x (%s) and kernel (%s) must have the same dtype", x.DType(), kernel.DType())
 	}
-	B, S := N/frames, H*W
-	patches := temporalPatches(x, B, frames, K)
-	out := Reshape(batchedMatMul(Reshape(kernel, Cout, K*Cin), patches), N, Cout, H, W)
+	B, F, S := N/frames, frames, H*W
+	// Every operand is viewed as [B, F, channels, S], by one Reshape each: the Go backend copies the
+	// input of a Reshape that has other users, so the gradient's two uses of the output gradient
+	// share one view, and the matmuls take two batch axes instead of a reshaped operand.
+	patches := temporalPatches(Reshape(x, B, F, Cin, S), K)                                             // [B, F, K·Cin, S]
+	w := Reshape(repeatLeading(Reshape(kernel, Cout, K*Cin), N), B, F, Cout, K*Cin)                     // small
+	out := Reshape(DotGeneral(w, []int{3}, []int{0, 1}, patches, []int{2}, []int{0, 1}), N, Cout, H, W) // [B, F, Cout, S]
+	var lastV, lastV4 *Node
+	v4 := func(v *Node) *Node {
+		if v != lastV {
+			lastV, lastV4 = v, Reshape(v, B, F, Cout, S)
+		}
+		return lastV4
+	}
 	dInput := func(v *Node) *Node {
-		flipped := TransposeAllAxes(Reverse(kernel, 1), 2, 1, 0)
-		return TemporalConv(v, flipped, frames)
+		flipped := TransposeAllAxes(Reverse(kernel, 1), 2, 1, 0) // [Cin, K, Cout]
+		wt := Reshape(repeatLeading(Reshape(flipped, Cin, K*Cout), N), B, F, Cin, K*Cout)
+		dx := DotGeneral(wt, []int{3}, []int{0, 1}, temporalPatches(v4(v), K), []int{2}, []int{0, 1})
+		return Reshape(dx, N, Cin, H, W)
 	}
 	dKernel := func(v *Node) *Node {
-		return Reshape(kernelGradient(patches, Reshape(v, N, Cout, S)), Cout, K, Cin)
+		// Σ_{b,f} P·goutᵀ, the large patches on the left (see kernelGradient): [K·Cin, Cout].
+		dwT := ReduceSum(DotGeneral(patches, []int{3}, []int{0, 1}, v4(v), []int{3}, []int{0, 1}), 0, 1)
+		return Reshape(Transpose(dwT, 0, 1), Cout, K, Cin)
 	}
 	return withVJP([]*Node{x, kernel}, out, []func(*Node) *Node{dInput, dKernel})
 }
 
-// temporalPatches returns P [B·F, K·C, H·W], P[b·F + f] = the frames f − K/2 … f + K/2 of video b
-// (zero beyond its ends), rows ordered (k, c) to match the kernel layout [Cout, K, C].
-func temporalPatches(x *Node, B, F, K int) *Node {
+// temporalPatches returns P [B, F, K·C, S] for x [B, F, C, S]: P[b, f] holds the frames f − K/2 …
+// f + K/2 of video b (zero beyond its ends), rows ordered (k, c) to match the kernel layout
+// [Cout, K, C]. The padded frames of each video are one flat row in which those K frames are one
+// contiguous window, copied by one Gather.
+func temporalPatches(x *Node, K int) *Node {
 	d := x.Shape().Dimensions
-	C, S := d[1], d[2]*d[3]
+	B, F, C, S := d[0], d[1], d[2], d[3]
 	D := C * S // values per frame
-	padded := padAxis(Reshape(x, B, F, D), 1, K/2, K/2)
-	rows := Reshape(padded, B, (F+K-1)*D)
+	rows := Reshape(padAxis(x, 1, K/2, K/2), B, (F+K-1)*D)
 	idx := make([][][]int32, B)
 	for b := range idx {
 		idx[b] = make([][]int32, F)
@@ -71,7 +88,7 @@ func temporalPatches(x *Node, B, F, K int) *Node {
 		}
 	}
 	windows := GatherSlices(rows, []int{0, 1}, Const(x.Graph(), idx), []int{1, K * D}, true) // [B, F, 1, K·D]
-	return Reshape(windows, B*F, K*C, S)
+	return Reshape(windows, B, F, K*C, S)
 }
 
 // TemporalConvBuilder configures a temporal convolution layer with learned kernel and bias; create it

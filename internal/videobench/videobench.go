@@ -34,12 +34,6 @@ func (c Case) String() string {
 // context is the number of context frames of the case's windows.
 func (c Case) context() int { return c.Frames / 4 }
 
-// DefaultCases are 16 frames per step (the 2D benchmark's batch of 16 images) at 32² and 64², and a
-// window of the reference's length (15 frames, 4 of them context).
-func DefaultCases() []Case {
-	return []Case{{2, 8, 32, 32}, {2, 8, 64, 32}, {1, 15, 32, 32}}
-}
-
 // Config is the network the benchmark trains: the 2D benchmark's UNet (nets.BenchConfig: multipliers
 // (1, 2, 2), 2 residual blocks per level, attention in the middle, zero padding) for windows of two
 // data channels (velocity u, v), with temporal convolutions after every residual block and temporal

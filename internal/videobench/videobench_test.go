@@ -5,8 +5,13 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+
+	"github.com/tidal-forecast/tidal/internal/benchenv"
+
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 // TestRunTinyCase runs the benchmark on a tiny case and checks that its figures are consistent: the
@@ -71,4 +76,51 @@ func BenchmarkVideoStep(b *testing.B) {
 	}
 	f := v.FLOPs(c.Batch, c.Frames, c.Size, c.Size).Training
 	b.ReportMetric(f*float64(b.N)/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+}
+
+// BenchmarkLayers times forward + backward (input and kernel gradients of Σ out·r) of the temporal
+// convolution (3 taps) and of the 3×3 spatial convolution on the same 16 frames of 32² with 32
+// channels in and out, reporting GFLOP/s of each (3·2·N·S·K·C² FLOPs for K taps) in wall and in
+// process CPU time: go test -run '^$' -bench Layers ./internal/videobench
+func BenchmarkLayers(b *testing.B) {
+	const N, C, S, F = 16, 32, 32, 8
+	for _, layer := range []struct {
+		name string
+		taps int
+		fn   func(x, k *Node) *Node
+		kdim []int
+	}{
+		{"temporal3", 3, func(x, k *Node) *Node { return nn.TemporalConv(x, k, F) }, []int{C, 3, C}},
+		{"conv3x3", 9, func(x, k *Node) *Node { return nn.Conv2D(x, k, nn.ConvOptions{}) }, []int{C, 3, 3, C}},
+	} {
+		b.Run(layer.name, func(b *testing.B) {
+			exec, err := NewExec(tensortest.Backend(b), func(x, k, r *Node) []*Node {
+				out := layer.fn(x, k)
+				return Gradient(ReduceAllSum(Mul(out, r)), x, k)
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer exec.Finalize()
+			x, k, r := nn.BenchTensor(1, N, C, S, S), nn.BenchTensor(2, layer.kdim...), nn.BenchTensor(3, N, C, S, S)
+			call := func() {
+				outs, err := exec.Call(x, k, r)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, o := range outs {
+					o.FinalizeAll()
+				}
+			}
+			call()
+			c0 := benchenv.CPUTime()
+			b.ResetTimer()
+			for b.Loop() {
+				call()
+			}
+			flops := 3 * 2 * float64(N*S*S*layer.taps*C*C) * float64(b.N)
+			b.ReportMetric(flops/b.Elapsed().Seconds()/1e9, "GFLOP/s")
+			b.ReportMetric(flops/(benchenv.CPUTime()-c0).Seconds()/1e9, "GFLOP/cpu-s")
+		})
+	}
 }
