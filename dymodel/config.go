@@ -49,6 +49,9 @@ type UNetConfig struct {
 	Heads      int     `json:"heads"`
 	Periodic   bool    `json:"periodic"`
 	Dropout    float64 `json:"dropout"`
+	// Groups is the number of group-norm groups (0: nets' default, 32); it must divide the channels of
+	// every block.
+	Groups int `json:"groups,omitempty"`
 }
 
 // Noisings maps the Config.Noising names to dydiff's switches.
@@ -111,7 +114,7 @@ func (c Config) unet() (*nets.UNet, error) {
 	return nets.New(nets.Config{
 		InChannels: 2*L*C + 2*L, OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-		Heads: c.UNet.Heads, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout,
+		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout,
 	})
 }
 

@@ -26,7 +26,7 @@ type trainDyDiffFlags struct {
 	data, val, out, net, noising, schedule        string
 	context, predict, stride                      int
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
-	channels, blocks, heads                       int
+	channels, blocks, heads, groups               int
 	mults, attn                                   []int
 	periodic, startOver                           bool
 	steps, batch, warmup, logEvery, ckEvery, keep int
@@ -74,6 +74,7 @@ nothing else.`,
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
 	f.IntVar(&fl.heads, "heads", 1, "attention heads")
+	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels; must divide every block's channels)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
@@ -126,7 +127,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.AtLeast("clip", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
 		guard.Between("dropout", fl.dropout, 0, 1),
 		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
-		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096),
+		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<20), guard.Int("warmup", fl.warmup, 0, 1<<30),
 		guard.Int("log-every", fl.logEvery, 1, 1<<30), guard.Int("checkpoint-every", fl.ckEvery, 1, 1<<30),
 		guard.Int("keep", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
@@ -192,7 +193,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Periodic: fl.periodic, Dropout: fl.dropout}}
+			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout}}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", tr, err)
