@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench fuzz drill pydeps vet clean
+.PHONY: all build demo test bench fuzz drill pydeps vet clean report-check
 
 all: build
 
@@ -53,6 +53,10 @@ drill:
 
 pydeps:
 	@./scripts/pydeps.sh
+
+# Opens a report in headless chromium (installed with apt-get when missing) and checks the screenshot.
+report-check:
+	GO=$(GO) ./scripts/report-check.sh
 
 vet:
 	$(GO) vet ./...

@@ -10,8 +10,9 @@ import (
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
-// Dynamics applies the DyDiff Dynamics operator along the frame axis (axis 1) of x [batch, frames, ...]
-// with a per-sample coefficient gammaBar (shape [batch], or a scalar for all) — spec §3 (code get_emas):
+// Dynamics applies the DyDiff Dynamics operator along the frame axis (axis 1) of x [batch, frames, ...] with
+// a per-sample coefficient gammaBar (shape [batch], or a scalar for all) — docs/DIFFUSION.md, "Dynamics"
+// (code get_emas):
 //
 //	y⁰ = x⁰,   yᶠ = √(1−γ̄)·yᶠ⁻¹ + √γ̄·xᶠ   (f = 1..L−1)
 //
@@ -21,7 +22,7 @@ func Dynamics(x, gammaBar *Node) *Node {
 	return dynamics(x, sg, s1g)
 }
 
-// InverseDynamics undoes Dynamics (spec §3, code get_reverse_emas):
+// InverseDynamics undoes Dynamics (docs/DIFFUSION.md, "Dynamics"; code get_reverse_emas):
 //
 //	x⁰ = y⁰,   xᶠ = (yᶠ − √(1−γ̄)·yᶠ⁻¹)/√γ̄   (f = 1..L−1)
 func InverseDynamics(y, gammaBar *Node) *Node {
@@ -71,7 +72,7 @@ func checkFrames(x *Node) {
 }
 
 // DynamicsFloat64 is Dynamics on the host, in float64, for one sample stored frame-major: x holds frames
-// blocks of len(x)/frames values each (spec §3).
+// blocks of len(x)/frames values each (docs/DIFFUSION.md, "Dynamics").
 func DynamicsFloat64(x []float64, frames int, gammaBar float64) ([]float64, error) {
 	n, err := frameSize(x, frames, gammaBar)
 	if err != nil {

@@ -14,7 +14,8 @@ import (
 	"github.com/tidal-forecast/tidal/noise"
 )
 
-var goldenDyn = []float64{1, 2.121320343559643, 3.621320343559643, 5.389087296526013} // spec §3
+// goldenDyn is Dyn(1, 2, 3, 4) at γ̄ = 0.5 (docs/DIFFUSION.md, "Dynamics").
+var goldenDyn = []float64{1, 2.121320343559643, 3.621320343559643, 5.389087296526013}
 
 func TestDynamicsGoldenFloat64(t *testing.T) {
 	y, err := DynamicsFloat64([]float64{1, 2, 3, 4}, 4, 0.5)
@@ -114,8 +115,9 @@ func TestDynamicsGraphMatchesHost(t *testing.T) {
 }
 
 // Dyn(ε) of i.i.d. ε is a stationary AR(1) sequence: unit variance in every frame, lag-k correlation
-// (1−γ̄)^(k/2) (spec §3). 40 000 sequences of 6 frames (fixed seed); the tolerance is 5 standard errors
-// (SE of a variance √(2/n) ≈ 0.007, of a correlation ρ at most (1−ρ²)/√n ≤ 0.005), so 0.035 and 0.025.
+// (1−γ̄)^(k/2) (docs/DIFFUSION.md, "Dynamics"). 40 000 sequences of 6 frames (fixed seed); the tolerance is 5
+// standard errors (SE of a variance √(2/n) ≈ 0.007, of a correlation ρ at most (1−ρ²)/√n ≤ 0.005), so 0.035
+// and 0.025.
 func TestDynamicsNoiseStatistics(t *testing.T) {
 	const n, L = 40000, 6
 	for _, g := range []float64{0.5, 0.2} {

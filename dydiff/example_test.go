@@ -13,7 +13,7 @@ import (
 	"github.com/tidal-forecast/tidal/noise"
 )
 
-// Dynamics of the sequence 1, 2, 3, 4 at γ̄ = 0.5 (spec §3's golden value), and back.
+// Dynamics of the sequence 1, 2, 3, 4 at γ̄ = 0.5 (a golden value of docs/DIFFUSION.md, "Dynamics"), and back.
 func ExampleDynamicsFloat64() {
 	y, _ := dydiff.DynamicsFloat64([]float64{1, 2, 3, 4}, 4, 0.5)
 	x, _ := dydiff.InverseDynamicsFloat64(y, 4, 0.5)

@@ -30,9 +30,10 @@ func coefAt(g *Graph, c []float64, t *Node) (sqrtC, sqrtOneMinusC *Node) {
 	return Gather(Const(g, s), idx), Gather(Const(g, s1), idx)
 }
 
-// Forward is the forward process (spec §4, code q_sample with p_losses' noise): for data x0 [batch,
-// frames, ...], steps t [batch] (integers 0..T−1) and i.i.d. standard normal eps shaped like x0, it returns
-// the noisy window and the network's training target. For DependentNoise (DyDiff proper)
+// Forward is the forward process (docs/DIFFUSION.md, "Forward process and loss"; code q_sample with p_losses'
+// noise): for data x0 [batch, frames, ...], steps t [batch] (integers 0..T−1) and i.i.d. standard normal eps
+// shaped like x0, it returns the noisy window and the network's training target. For DependentNoise (DyDiff
+// proper)
 //
 //	x_t = √ᾱ_t Dyn(x₀, γ̄_t) + √(1−ᾱ_t) Dyn(ε, γ̄_t),   target = Dyn(ε, γ̄_t);
 //
@@ -58,9 +59,10 @@ func Forward(s Schedule, x0, t, eps *Node) (xt, target *Node) {
 	return Add(Mul(sa, data), Mul(s1a, target)), target
 }
 
-// Loss is the DyDiff training loss for given steps and noise (spec §4, code p_losses with the "eps"
-// parameterisation, logvar 0, l_simple_weight 1): the mean over batch, all frames (observed ones included)
-// and every trailing axis of (net(x_t, t, cond) − target)², with x_t and target from Forward.
+// Loss is the DyDiff training loss for given steps and noise (docs/DIFFUSION.md, "Forward process and loss";
+// code p_losses with the "eps" parameterisation, logvar 0, l_simple_weight 1): the mean over batch, all
+// frames (observed ones included) and every trailing axis of (net(x_t, t, cond) − target)², with x_t and
+// target from Forward.
 func Loss(scope *model.Scope, net Net, s Schedule, x0, t, eps *Node, cond []*Node) *Node {
 	xt, target := Forward(s, x0, t, eps)
 	pred := net(scope, xt, ConvertDType(t, x0.DType()), cond)

@@ -18,9 +18,9 @@ func forwardExec(t *testing.T, s Schedule) *Exec {
 	return MustNewExec(tensortest.Backend(t), func(x0, ts, eps *Node) (*Node, *Node) { return Forward(s, x0, ts, eps) })
 }
 
-// The schedule's golden values of spec §2, read back in float32 from the compiled forward process:
-// with x₀ = (1, 0) and ε = 0 the first frame of x_t is √ᾱ_t; with x₀ = 0 and ε = (1, 0) the second frame
-// of the target is √(1−γ̄_t).
+// The schedule's golden values (docs/DIFFUSION.md, "Schedules"), read back in float32 from the compiled
+// forward process: with x₀ = (1, 0) and ε = 0 the first frame of x_t is √ᾱ_t; with x₀ = 0 and ε = (1, 0) the
+// second frame of the target is √(1−γ̄_t).
 func TestForwardScheduleGoldenGraph(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	steps := []int32{0, 1, 499, 981, 999}
@@ -69,7 +69,8 @@ func TestForwardScheduleGoldenGraph(t *testing.T) {
 	}
 }
 
-// The compiled forward process equals the host formula of spec §4 in every ablation mode.
+// The compiled forward process equals the host formula (docs/DIFFUSION.md, "Forward process and loss") in
+// every ablation mode.
 func TestForwardMatchesHost(t *testing.T) {
 	const B, L, P = 4, 5, 3
 	r := rand.New(rand.NewPCG(3, 4))

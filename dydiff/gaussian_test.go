@@ -102,8 +102,9 @@ func propagate(C0 gm.Mat, ts []int, step func(t, tp int) affine) ([]float64, gm.
 	return m, C
 }
 
-// ddimAffine is a DDIM step of sampler schedule s (η_ddim = eta) with the exact denoiser of truth, written
-// in x-space from spec §6.1: x̂₀ = D_g⁻¹(x − √(1−ᾱ)ê)/√ᾱ, x' = √ᾱ_p D_gp x̂₀ + √(1−ᾱ_p−σ²) N_gp N_g⁻¹ ê + σ N_gp z.
+// ddimAffine is a DDIM step of sampler schedule s (η_ddim = eta) with the exact denoiser of truth, written in
+// x-space (docs/DIFFUSION.md, "Samplers"): x̂₀ = D_g⁻¹(x − √(1−ᾱ)ê)/√ᾱ, x' = √ᾱ_p D_gp x̂₀ + √(1−ᾱ_p−σ²) N_gp
+// N_g⁻¹ ê + σ N_gp z.
 func (d gaussian) ddimAffine(truth, s Schedule, eta float64) func(t, tp int) affine {
 	L := d.frames()
 	return func(t, tp int) affine {
@@ -127,8 +128,9 @@ func (d gaussian) ddimAffine(truth, s Schedule, eta float64) func(t, tp int) aff
 	}
 }
 
-// ddpmAffine is the ancestral step of spec §6.2 in its y-space form (dependent noise): y = A_g⁻¹x,
-// ε̂ = A_g⁻¹ê, ŷ₀ = (y − √(1−ᾱ)ε̂)/√ᾱ, x' = A_gp(μ + σz) with μ = √ᾱ_p β/(1−ᾱ) ŷ₀ + √(1−β)(1−ᾱ_p)/(1−ᾱ) y.
+// ddpmAffine is the ancestral step (docs/DIFFUSION.md, "Samplers", DDPM) in its y-space form (dependent
+// noise): y = A_g⁻¹x, ε̂ = A_g⁻¹ê, ŷ₀ = (y − √(1−ᾱ)ε̂)/√ᾱ, x' = A_gp(μ + σz) with μ = √ᾱ_p β/(1−ᾱ) ŷ₀ +
+// √(1−β)(1−ᾱ_p)/(1−ᾱ) y.
 func (d gaussian) ddpmAffine(truth, s Schedule) func(t, tp int) affine {
 	L := d.frames()
 	return func(t, tp int) affine {

@@ -6,7 +6,7 @@ import (
 )
 
 // DDIMStepFloat64 is one deterministic DyDiff DDIM step (η_ddim = 0, DependentNoise) on the host in
-// float64, for one frame-major sample x with predicted noise eps (spec §6.1):
+// float64, for one frame-major sample x with predicted noise eps (docs/DIFFUSION.md, "Samplers"):
 //
 //	x̂₀ = InvDyn((x − √(1−a)·ε̂)/√a, g),   x_prev = √a_p·Dyn(x̂₀, g_p) + √(1−a_p)·Dyn(InvDyn(ε̂, g), g_p)
 //

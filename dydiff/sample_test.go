@@ -12,8 +12,9 @@ import (
 	"github.com/tidal-forecast/tidal/noise"
 )
 
-// One DDIM step of spec §6.1's golden test: x = [.5, −.2, .1] (3 one-scalar frames), ê = [.3, .1, −.4],
-// ᾱ = .5, ᾱ_prev = .8, γ̄ = .7, γ̄_prev = .9; in float64 on the host and float32 in the compiled step.
+// One DDIM step worked out by hand (docs/DIFFUSION.md, "Samplers"): x = [.5, −.2, .1] (3 one-scalar frames),
+// ê = [.3, .1, −.4], ᾱ = .5, ᾱ_prev = .8, γ̄ = .7, γ̄_prev = .9; in float64 on the host and float32 in the
+// compiled step.
 func TestDDIMStepGolden(t *testing.T) {
 	x, e := []float64{.5, -.2, .1}, []float64{.3, .1, -.4}
 	wantX0 := []float64{0.40710678, -0.72409851, 0.89775168}
@@ -136,8 +137,9 @@ func plainDDPM(s Schedule, x []float64, dims []int, ts []int, seed uint64) []flo
 	return x
 }
 
-// With η = 0 (γ̄ ≡ 1) DyDiff's samplers are the ordinary ones (spec §9.6): DDIM (η_ddim 0 and 0.7,
-// uniform and explicit steps) and DDPM equal plain DDIM/DDPM written from their papers in this test.
+// With η = 0 (γ̄ ≡ 1) DyDiff's samplers are the ordinary ones (docs/DIFFUSION.md, "Schedules"): DDIM (η_ddim
+// 0 and 0.7, uniform and explicit steps) and DDPM equal plain DDIM/DDPM written from their papers in this
+// test.
 func TestEtaZeroIsPlainDiffusion(t *testing.T) {
 	dims := []int{6, 5, 2}
 	s := mustSchedule(t, 0, ScheduleOptions{})

@@ -5,20 +5,20 @@ import (
 	"math"
 )
 
-// Defaults of the reference configuration (spec §2).
+// Defaults of the reference configuration (docs/DIFFUSION.md, "Schedules").
 const (
 	// DefaultT is the number of diffusion steps T.
 	DefaultT = 1000
 	// CosineS is the offset s of the cosine schedule f(u) = cos²((u+s)/(1+s)·π/2).
 	CosineS = 0.008
-	// MaxBeta clips every per-step β_t and g_t (spec §2).
+	// MaxBeta clips every per-step β_t and g_t (docs/DIFFUSION.md, "Schedules").
 	MaxBeta = 0.999
 	// DefaultEta is the DyDiff default η (config "cosine-0.5").
 	DefaultEta = 0.5
 )
 
 // Noising selects which parts of the forward process go through Dynamics: the dependent-noise ablation
-// switches of spec §4 (the reference code's use_x_ema).
+// switches of docs/DIFFUSION.md, "Forward process and loss" (the reference code's use_x_ema).
 type Noising int
 
 const (
@@ -55,10 +55,11 @@ func (n Noising) noiseDynamics() bool { return n != IndependentNoise }
 type ScheduleOptions struct {
 	// T is the number of diffusion steps; 0 means DefaultT (1000).
 	T int
-	// Noising is the ablation switch of spec §4; the zero value is DyDiff proper.
+	// Noising is the ablation switch of docs/DIFFUSION.md, "Forward process and loss"; the zero value is
+	// DyDiff proper.
 	Noising Noising
 	// AllowEtaOne lets η = 1 through. Then γ̄ falls to ≈2.4e-9 at t = T−1 and InverseDynamics divides by
-	// √γ̄ ≈ 5e-5, which float32 cannot survive (spec §2, §9.7). Without it, η ≥ 1 is an error.
+	// √γ̄ ≈ 5e-5, which float32 cannot survive (docs/DIFFUSION.md, "Schedules"). Without it, η ≥ 1 is an error.
 	AllowEtaOne bool
 }
 
@@ -72,13 +73,13 @@ type Schedule struct {
 	gammaBar []float64
 }
 
-// NewSchedule computes the schedules exactly as the reference code does (spec §2):
+// NewSchedule computes the schedules exactly as the reference code does (docs/DIFFUSION.md, "Schedules"):
 //
 //	f(u) = cos²((u+s)/(1+s)·π/2),  v_i = f(i/T)/f(0),  β_t = clip(1 − v_{t+1}/v_t, 0, 0.999),  ᾱ_t = Π_{k≤t}(1−β_k)
 //	w_i = η·v_i + (1−η),            g_t = clip(1 − w_{t+1}/w_t, 0, 0.999),  γ̄_t = Π_{k≤t}(1−g_k)
 //
 // so γ̄_t = 1 − η(1−ᾱ_t) up to the clip at t = T−1. η must lie in [0, 1); η = 1 needs
-// opt.AllowEtaOne (spec §9.7); η > 1 would make γ̄ negative and is always refused.
+// opt.AllowEtaOne; η > 1 would make γ̄ negative and is always refused.
 func NewSchedule(eta float64, opt ScheduleOptions) (Schedule, error) {
 	T := opt.T
 	if T == 0 {
@@ -91,7 +92,7 @@ func NewSchedule(eta float64, opt ScheduleOptions) (Schedule, error) {
 		return Schedule{}, fmt.Errorf("dydiff: η=%v, expected 0 ≤ η < 1", eta)
 	case eta == 1 && !opt.AllowEtaOne:
 		return Schedule{}, fmt.Errorf("dydiff: η=1 makes γ̄ reach ≈2.4e-9 at t=T−1, so InverseDynamics divides by " +
-			"√γ̄ and float32 breaks (spec §9.7); set ScheduleOptions.AllowEtaOne to use it anyway")
+			"√γ̄ and float32 breaks; set ScheduleOptions.AllowEtaOne to use it anyway")
 	case opt.Noising < DependentNoise || opt.Noising > NoiseDynamicsOnly:
 		return Schedule{}, fmt.Errorf("dydiff: unknown Noising %d", int(opt.Noising))
 	}
@@ -132,8 +133,8 @@ func (s Schedule) Eta() float64 { return s.eta }
 // Noising returns the ablation switch of the process.
 func (s Schedule) Noising() Noising { return s.noising }
 
-// AlphaBar returns ᾱ_t (spec §2, code alphas_cumprod[t]) for t in −1..T−1; t = −1 gives 1, the value
-// "before" the first step. Other t panic, like an index out of range.
+// AlphaBar returns ᾱ_t (docs/DIFFUSION.md, "Schedules"; code alphas_cumprod[t]) for t in −1..T−1; t = −1
+// gives 1, the value "before" the first step. Other t panic, like an index out of range.
 func (s Schedule) AlphaBar(t int) float64 {
 	if t == -1 {
 		return 1
@@ -141,8 +142,8 @@ func (s Schedule) AlphaBar(t int) float64 {
 	return s.alphaBar[t]
 }
 
-// GammaBar returns γ̄_t (spec §2, code thetas_cumprod[t]), the Dynamics weight of the current frame, for t
-// in −1..T−1; t = −1 gives 1. Other t panic, like an index out of range.
+// GammaBar returns γ̄_t (docs/DIFFUSION.md, "Schedules"; code thetas_cumprod[t]), the Dynamics weight of the
+// current frame, for t in −1..T−1; t = −1 gives 1. Other t panic, like an index out of range.
 func (s Schedule) GammaBar(t int) float64 {
 	if t == -1 {
 		return 1
@@ -165,10 +166,10 @@ func (s Schedule) valid() error {
 }
 
 // Timesteps returns the ascending diffusion steps τ_0 < … < τ_{n−1} a sampler visits (in reverse), the
-// reference code's make_ddim_timesteps("uniform", n, T) (spec §6.1): c = ⌊T/n⌋ and τ_k = k·c + 1 for every
-// k·c < T, so 50 steps of T = 1000 give 1, 21, …, 981. When T is not a multiple of n this yields more than
-// n steps, as in the reference. n = T gives every step 0..T−1 (the full ancestral chain), because the +1
-// offset would run past T−1. Other n whose offset steps run past T−1 are an error.
+// reference code's make_ddim_timesteps("uniform", n, T) (docs/DIFFUSION.md, "Samplers"): c = ⌊T/n⌋ and τ_k =
+// k·c + 1 for every k·c < T, so 50 steps of T = 1000 give 1, 21, …, 981. When T is not a multiple of n this
+// yields more than n steps, as in the reference. n = T gives every step 0..T−1 (the full ancestral chain),
+// because the +1 offset would run past T−1. Other n whose offset steps run past T−1 are an error.
 func (s Schedule) Timesteps(n int) ([]int, error) {
 	T := s.T()
 	if n < 1 || n > T {

@@ -9,7 +9,7 @@ import (
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
-// Golden values of spec §2 (float64, from the reference code's formulas).
+// Golden values (docs/DIFFUSION.md, "Schedules"; float64, from the reference code's formulas).
 func TestScheduleGolden(t *testing.T) {
 	const rel = 1e-12
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
@@ -35,8 +35,8 @@ func TestScheduleGolden(t *testing.T) {
 	}
 }
 
-// γ̄_t = 1 − η(1−ᾱ_t) for t ≤ 998 (spec §2); at t = 999, where ᾱ comes from the clip, the product
-// telescopes to w_T/w_0 = 1 − η exactly, ηᾱ_999 ≈ 2e-9 from the closed form. η = 0 gives γ̄ ≡ 1.
+// γ̄_t = 1 − η(1−ᾱ_t) for t ≤ 998 (docs/DIFFUSION.md, "Schedules"); at t = 999, where ᾱ comes from the clip,
+// the product telescopes to w_T/w_0 = 1 − η exactly, ηᾱ_999 ≈ 2e-9 from the closed form. η = 0 gives γ̄ ≡ 1.
 func TestGammaBarClosedForm(t *testing.T) {
 	for _, eta := range []float64{0, 0.1, 0.5, 0.9} {
 		s := mustSchedule(t, eta, ScheduleOptions{})
@@ -56,7 +56,8 @@ func TestGammaBarClosedForm(t *testing.T) {
 	}
 }
 
-// η ≥ 1 is refused unless guarded (spec §9.7); with the guard, γ̄ follows ᾱ and the clip.
+// η ≥ 1 is refused unless guarded (docs/DIFFUSION.md, "Schedules", AllowEtaOne); with the guard, γ̄ follows ᾱ
+// and the clip.
 func TestScheduleEtaGuard(t *testing.T) {
 	_, err := NewSchedule(1, ScheduleOptions{})
 	if err == nil || !strings.Contains(err.Error(), "AllowEtaOne") {
@@ -82,7 +83,7 @@ func TestScheduleEtaGuard(t *testing.T) {
 	}
 }
 
-// The reference's uniform DDIM steps with the +1 offset (spec §6.1, §9.4).
+// The reference's uniform DDIM steps with the +1 offset (docs/DIFFUSION.md, "Samplers", "Steps").
 func TestTimesteps(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	ts, err := s.Timesteps(50)

@@ -1,5 +1,5 @@
 // Package edm implements the EDM diffusion of Karras et al. (2022) as the guided image diffusion model of
-// Hess et al. (2025) uses it (spec: shared/spec/guided-idm.md, cited below as "spec §n"): the
+// Hess et al. (2025) uses it (docs/DIFFUSION.md, "EDM"): the
 // preconditioning of the denoiser with σ_data, the training noise distribution and loss weight, the σ grid
 // with ρ, and the stochastic Heun sampler with churn and a guidance hook.
 //

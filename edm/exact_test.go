@@ -75,7 +75,7 @@ func heunLaw(d gm.Model, sigmas []float64, o HeunOptions) ([]float64, gm.Mat) {
 }
 
 // Exact-denoiser test for EDM: with the optimal denoiser of Gaussian frame vectors N(μ, Σ), over 8 000
-// vectors, Heun without churn, with churn, and with the paper's vorticity setting (spec §4 Tab. 1: 50
+// vectors, Heun without churn, with churn, and with the paper's vorticity setting (Hess et al. 2025, Tab. 1: 50
 // steps, S_churn 55, S_noise 1.005, S_tmin 0, S_tmax 1000) must match the exactly propagated output law
 // (heunLaw) within sampling error (|z| ≤ 4.5). That law's distance to μ, Σ (the discretisation error,
 // relative to the data's standard deviations) is below a bound stated per case — churn at γ = √2−1 every

@@ -12,7 +12,7 @@ import (
 	"github.com/tidal-forecast/tidal/noise"
 )
 
-// σ grid of 5 steps with the paper's σ_min, σ_max and ρ (spec §4), ending at 0.
+// σ grid of 5 steps with the paper's σ_min, σ_max and ρ (Karras et al. 2022, eq. 5), ending at 0.
 func ExampleSigmas() {
 	s, _ := edm.Sigmas(edm.GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 5})
 	fmt.Printf("%.4g\n", s)

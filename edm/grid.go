@@ -5,20 +5,20 @@ import (
 	"math"
 )
 
-// GridOptions define the σ grid of the sampler (spec §4, EDM eq. 5 / paper eq. 8).
+// GridOptions define the σ grid of the sampler (Karras et al. 2022, eq. 5; Hess et al. 2025, eq. 8).
 type GridOptions struct {
 	// SigmaMin and SigmaMax bound the grid; Rho bends it towards small σ; Steps is N.
 	SigmaMin, SigmaMax, Rho float64
 	Steps                   int
 }
 
-// DefaultGridOptions returns the paper's vorticity setting (spec §4, Tab. 1): σ_min 0.002, σ_max 80,
+// DefaultGridOptions returns the vorticity setting of Hess et al. (2025, Tab. 1): σ_min 0.002, σ_max 80,
 // ρ 7, N 50.
 func DefaultGridOptions() GridOptions {
 	return GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 50}
 }
 
-// Sigmas returns the N+1 noise levels of the sampler (spec §4):
+// Sigmas returns the N+1 noise levels of the sampler (Karras et al. 2022, eq. 5):
 //
 //	t_i = (σ_max^(1/ρ) + i/(N−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ   for i = 0..N−1,   t_N = 0
 //

@@ -7,7 +7,7 @@ import (
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
-// The grid of spec §4 with N = 5: t₀ = σ_max, t₄ = σ_min, t₂ the ρ-mean of the two, t₅ = 0.
+// The grid of Karras et al. (2022, eq. 5) with N = 5: t₀ = σ_max, t₄ = σ_min, t₂ the ρ-mean of the two, t₅ = 0.
 func TestSigmas(t *testing.T) {
 	o := DefaultGridOptions()
 	o.Steps = 5

@@ -12,7 +12,8 @@ import (
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
-// LossOptions are the training noise distribution ln σ ~ N(PMean, PStd²) and σ_data (spec §2, EDMLoss).
+// LossOptions are the training noise distribution ln σ ~ N(PMean, PStd²) and σ_data (Karras et al. 2022,
+// Table 1; NVlabs/edm's EDMLoss).
 type LossOptions struct {
 	PMean, PStd, SigmaData float64
 }
@@ -29,13 +30,14 @@ func (o LossOptions) check() error {
 	return nil
 }
 
-// LossWeight is λ(σ) = (σ² + σ_d²)/(σ·σ_d)² (spec §2).
+// LossWeight is λ(σ) = (σ² + σ_d²)/(σ·σ_d)² (Karras et al. 2022, Table 1).
 func LossWeight(sigma, sigmaData float64) float64 {
 	return (sigma*sigma + sigmaData*sigmaData) / (sigma * sigma * sigmaData * sigmaData)
 }
 
-// Loss is the EDM training loss for given noise levels sigma [batch] and unit noise n shaped like the
-// clean data y (spec §2): the mean over every element of λ(σ)·(D(y + σn; σ) − y)².
+// Loss is the EDM training loss for given noise levels sigma [batch] and unit noise n shaped like the clean
+// data y (Karras et al. 2022, eq. 2 weighted by λ(σ) of Table 1): the mean over every element of λ(σ)·(D(y +
+// σn; σ) − y)².
 func Loss(scope *model.Scope, d DenoiserFn, sigmaData float64, y, sigma, n *Node, cond []*Node) *Node {
 	if !y.Shape().Equal(n.Shape()) {
 		exceptions.Panicf("edm.Loss: y %s and n %s differ in shape", y.Shape(), n.Shape())

@@ -10,7 +10,8 @@ import (
 	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
-// DefaultSigmaData is σ_data, the assumed standard deviation of the data (spec §2, Tab. 1).
+// DefaultSigmaData is σ_data, the assumed standard deviation of the data (Karras et al. 2022, Table 1; Hess
+// et al. 2025, Tab. 1).
 const DefaultSigmaData = 0.5
 
 // Net is the raw network F of the preconditioned denoiser: it gets the scaled input c_in·x
@@ -22,23 +23,24 @@ type Net func(scope *model.Scope, x, cNoise *Node, cond []*Node) *Node
 // returns the estimate of the clean x₀, shaped like x.
 type DenoiserFn func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
 
-// CSkip is c_skip(σ) = σ_d²/(σ² + σ_d²) (spec §2).
+// CSkip is c_skip(σ) = σ_d²/(σ² + σ_d²) (Karras et al. 2022, Table 1).
 func CSkip(sigma, sigmaData float64) float64 {
 	return sigmaData * sigmaData / (sigma*sigma + sigmaData*sigmaData)
 }
 
-// COut is c_out(σ) = σ·σ_d/√(σ² + σ_d²) (spec §2).
+// COut is c_out(σ) = σ·σ_d/√(σ² + σ_d²) (Karras et al. 2022, Table 1).
 func COut(sigma, sigmaData float64) float64 {
 	return sigma * sigmaData / math.Sqrt(sigma*sigma+sigmaData*sigmaData)
 }
 
-// CIn is c_in(σ) = 1/√(σ² + σ_d²) (spec §2).
+// CIn is c_in(σ) = 1/√(σ² + σ_d²) (Karras et al. 2022, Table 1).
 func CIn(sigma, sigmaData float64) float64 { return 1 / math.Sqrt(sigma*sigma+sigmaData*sigmaData) }
 
-// CNoise is c_noise(σ) = ln(σ)/4 (spec §2).
+// CNoise is c_noise(σ) = ln(σ)/4 (Karras et al. 2022, Table 1).
 func CNoise(sigma float64) float64 { return math.Log(sigma) / 4 }
 
-// Precondition wraps the raw network F into the EDM denoiser (spec §2, EDMPrecond):
+// Precondition wraps the raw network F into the EDM denoiser (Karras et al. 2022, eq. 7; NVlabs/edm's
+// EDMPrecond):
 //
 //	D(x; σ) = c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ))
 func Precondition(net Net, sigmaData float64) DenoiserFn {

@@ -11,7 +11,7 @@ import (
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
-// Golden preconditioning values (spec §2) at σ_data = 0.5, worked out by hand:
+// Golden preconditioning values (Karras et al. 2022, Table 1) at σ_data = 0.5, worked out by hand:
 // σ = 0.5: c_skip = 1/2, c_out = 0.25/√0.5 = √2/4, c_in = √2, c_noise = ln(0.5)/4;
 // σ = 2:   c_skip = 0.25/4.25 = 1/17, c_out = 1/√4.25, c_in = 1/√4.25, c_noise = ln(2)/4.
 func TestPreconditionGolden(t *testing.T) {

@@ -124,7 +124,7 @@ func TestLogitShapeAndNumParams(t *testing.T) {
 
 // TestDefaultNumParams logs the parameter counts of the paper's discriminators (Tab. 2: 1.7M for
 // vorticity, 7.5M for ERA5) and checks them against hand counts of the default vorticity network
-// being in the range the spec derives for 32 base channels (1.8–1.9M).
+// being in the range a hand count of the paper's layout gives for 32 base channels (1.8–1.9M).
 func TestDefaultNumParams(t *testing.T) {
 	vort := mustNew(t, Config{FrameChannels: 1})
 	era := mustNew(t, Config{FrameChannels: 1, Channels: 64, Mults: []int{4, 2, 1}})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tidal-forecast/tidal/internal/numpyref"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 )
 
@@ -51,26 +52,11 @@ func TestSSIMMatchesScikitImage(t *testing.T) {
 	py := pyref.ForTest(t, "numpy", "skimage")
 	const h, w = 24, 30
 	pairs := [][2]float64{{0, 0.7}, {0.3, 0.35}, {1, 2.5}}
-	script := `
-import sys, numpy as np
-from skimage.metrics import structural_similarity, peak_signal_noise_ratio
-h, w = int(sys.argv[1]), int(sys.argv[2])
-def img(phase):
-    i, j = np.meshgrid(np.arange(h), np.arange(w), indexing="ij")
-    s = 0.5 + 0.3*np.sin(0.3*i + phase)*np.cos(0.21*j - phase)
-    return s + np.where(((i//3 + j//2) % 2) == 0, 0.15*np.cos(phase), 0.0)
-for arg in sys.argv[3:]:
-    a, b, r = map(float, arg.split(","))
-    x, y = img(a), img(b)
-    s = structural_similarity(x, y, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=r)
-    p = peak_signal_noise_ratio(y, x, data_range=r)
-    print(repr(float(s)), repr(float(p)))
-`
 	args := []string{strconv.Itoa(h), strconv.Itoa(w)}
 	for _, pr := range pairs {
 		args = append(args, fmt.Sprintf("%v,%v,%v", pr[0], pr[1], 1+pr[0]))
 	}
-	out, err := pyref.Run(py, script, args...)
+	out, err := pyref.Run(py, numpyref.SSIM, args...)
 	if err != nil {
 		t.Fatal(err)
 	}

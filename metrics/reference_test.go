@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/numpyref"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 )
 
@@ -19,8 +20,8 @@ type refValue struct {
 }
 
 // TestScoreMatchesNumPyReference scores one random forecast with every metric of Score and compares each
-// per-lead (and pooled) value with testdata/reference.py, an independent NumPy/SciPy/scikit-image
-// implementation (pairwise CRPS by broadcasting, pooling by explicit windows, FSS with SciPy's uniform
+// per-lead (and pooled) value with internal/numpyref's metrics_score.py, an independent
+// NumPy/SciPy/scikit-image implementation (pairwise CRPS by broadcasting, pooling by explicit windows, FSS with SciPy's uniform
 // filter, quantiles with np.quantile, SSIM and PSNR from scikit-image). The forecast is float32 as tidal
 // writes it; the truth float64. Agreement is required to 1e-9 relative.
 func TestScoreMatchesNumPyReference(t *testing.T) {
@@ -46,9 +47,7 @@ func TestScoreMatchesNumPyReference(t *testing.T) {
 	must(t, data.WriteNPY(filepath.Join(dir, "w.npy"), data.FromFloat64(rows, h)))
 	params := `{"threshold": 0.3, "csi_windows": [1, 3], "fss_windows": [3, 5], "crps_pools": [["avg", 2], ["max", 4]], "data_range": 8}`
 	must(t, os.WriteFile(filepath.Join(dir, "params.json"), []byte(params), 0o644))
-	script, err := os.ReadFile("testdata/reference.py")
-	must(t, err)
-	out, err := pyref.Run(py, string(script), dir)
+	out, err := pyref.Run(py, numpyref.Score, dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,5 +8,7 @@
 //	out := u.Apply(scope, x, cNoise, []*graph.Node{prev, prev2}) // x [B, 1, H, W] → [B, 1, H, W]
 //
 // UNet.NumParams and UNet.FLOPs count its parameters and its matmul work from the configuration
-// (`tidal bench train-step` times training steps against them). docs/NETS.md describes the network.
+// (`tidal bench train-step` times training steps against them). VideoUNet is DyDiff's video denoiser:
+// the UNet per frame with learned temporal mixing between the frames (NewVideo, VideoInput).
+// docs/NETS.md describes the networks.
 package nets

@@ -120,6 +120,15 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 
 // body is the network on the concatenated input h [B, InChannels, H, W] and noise levels [B].
 func (u *UNet) body(scope *model.Scope, h, noiseLevel *Node) *Node {
+	return u.bodyWith(scope, h, noiseLevel, nil)
+}
+
+// stepHook, given to bodyWith, transforms the output h of every step s (the video network's
+// temporal mixing); scope is the step's own (nil for unnamed steps) and emb the noise embedding.
+type stepHook func(scope *model.Scope, s step, h, emb *Node) *Node
+
+// bodyWith is body with after (if not nil) applied to the output of every step.
+func (u *UNet) bodyWith(scope *model.Scope, h, noiseLevel *Node, after stepHook) *Node {
 	c := u.cfg
 	emb := u.embedding(scope.In("embed"), noiseLevel)
 	var skips []*Node
@@ -146,6 +155,9 @@ func (u *UNet) body(scope *model.Scope, h, noiseLevel *Node) *Node {
 		case convOutStep:
 			h = nn.SiLU(u.groupNorm(sc.In("norm"), h))
 			h = u.conv(sc, h, s.cout, 3, true)
+		}
+		if after != nil {
+			h = after(sc, s, h, emb)
 		}
 		if s.push {
 			skips = append(skips, h)

@@ -19,6 +19,7 @@ type ConvBuilder struct {
 	opt      ConvOptions
 	bias     bool
 	zeroInit bool
+	scale    *Node
 }
 
 // Conv starts a 2D convolution layer on x [B, Cin, H, W]. It creates (or reuses) the variables
@@ -51,6 +52,11 @@ func (c *ConvBuilder) NoBias() *ConvBuilder { c.bias = false; return c }
 // blocks ("zero_module"), so that a new block starts as the identity.
 func (c *ConvBuilder) ZeroInit() *ConvBuilder { c.zeroInit = true; return c }
 
+// Scale multiplies the kernel and the bias by s, a scalar node, before they are used: the output is
+// s·conv(x), with s folded into the small weights instead of the large output (a learned gate, as the
+// merge factor of nets.VideoUNet).
+func (c *ConvBuilder) Scale(s *Node) *ConvBuilder { c.scale = s; return c }
+
 // Done builds the layer and returns its output [B, Cout, H/stride, W/stride].
 func (c *ConvBuilder) Done() *Node {
 	if c.channels <= 0 {
@@ -72,12 +78,23 @@ func (c *ConvBuilder) Done() *Node {
 	kernel := c.scope.WithInitializer(init).
 		VariableWithShape("kernel", shapes.Make(dtype, c.channels, c.kernel, c.kernel, cin)).
 		NodeValue(c.x.Graph())
-	out := Conv2D(c.x, kernel, c.opt)
+	out := Conv2D(c.x, scaled(kernel, c.scale), c.opt)
 	if c.bias {
 		bias := c.scope.WithInitializer(zerosInit).VariableWithShape("bias", shapes.Make(dtype, c.channels)).NodeValue(c.x.Graph())
-		out = addPerChannel(out, bias)
+		out = addPerChannel(out, scaled(bias, c.scale))
 	}
 	return out
+}
+
+// scaled returns w·s, or w when s is nil.
+func scaled(w, s *Node) *Node {
+	if s == nil {
+		return w
+	}
+	if s.Rank() != 0 || s.DType() != w.DType() {
+		exceptions.Panicf("nn: a layer's Scale must be a %s scalar, got %s", w.DType(), s.Shape())
+	}
+	return Mul(w, s)
 }
 
 func zerosInit(g *Graph, shape shapes.Shape) *Node { return Zeros(g, shape) }

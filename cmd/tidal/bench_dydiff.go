@@ -16,7 +16,7 @@ func init() {
 	var quick bool
 	var dir string
 	var seed uint64
-	var steps, samplingSteps, size, members, cases int
+	var steps, samplingSteps, size, members, cases, frames, channels int
 	cmd := &cobra.Command{
 		Use:   "dydiff",
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
@@ -34,14 +34,21 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 				o = dydiffbench.Quick()
 			}
 			o.Seed, o.Dir = seed, dir
-			for name, p := range map[string]*int{"steps": &o.Steps, "sampling-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members, "cases": &o.Cases} {
+			given := map[string]int{"steps": steps, "sampling-steps": samplingSteps, "size": size, "members": members, "cases": cases,
+				"frames": frames, "channels": channels}
+			for name, p := range map[string]*int{"steps": &o.Steps, "sampling-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members,
+				"cases": &o.Cases, "frames": &o.Frames, "channels": &o.Channels} {
 				if cmd.Flags().Changed(name) {
-					*p = map[string]int{"steps": steps, "sampling-steps": samplingSteps, "size": size, "members": members, "cases": cases}[name]
+					*p = given[name]
 				}
 			}
 			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
-				guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16)); err != nil {
+				guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16),
+				guard.Int("frames", o.Frames, 2*(o.Context+o.Predict)+8, 1<<20), guard.Int("channels", o.Channels, 1, 1024)); err != nil {
 				return err
+			}
+			if o.Channels%o.Groups != 0 {
+				return fmt.Errorf("--channels %d: expected a multiple of the %d group-norm groups", o.Channels, o.Groups)
 			}
 			name, b, err := newBackendCompute()
 			if err != nil {
@@ -69,5 +76,7 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 	f.IntVar(&size, "size", 0, "grid size (default: the mode's)")
 	f.IntVar(&members, "members", 0, "ensemble members (default 8)")
 	f.IntVar(&cases, "cases", 0, "held-out cases (default: the mode's)")
+	f.IntVar(&frames, "frames", 0, "frames of turbulence simulated (default: the mode's)")
+	f.IntVar(&channels, "channels", 0, "base width of every model's UNet (default: the mode's)")
 	benchCmd.AddCommand(cmd)
 }

@@ -9,7 +9,6 @@ import (
 
 func init() {
 	opt := rolloutbench.Default
-	var backendFlag string
 	cmd := &cobra.Command{
 		Use:   "rollout",
 		Short: "Time the rollout driver's per-frame overhead beyond its step calls (a UNet with random weights)",
@@ -17,9 +16,14 @@ func init() {
 host-drawn noise, then times, alternately, the step called --frames times in a bare loop (nothing written)
 and rollout.Run making the same frames (history ring, NaN check, streaming to the NPY file, checkpoints,
 final sync and rename). It prints both totals, their ratio, and the driver's time outside the step as a
-share of the step's (medians of --repeats).`,
+share of the step's (medians of --repeats). The files go to a scratch folder in --dir, removed at the end
+and on SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			opt.Step.Width = opt.Step.Height
+			if err := checkRolloutBench(opt); err != nil {
+				return err
+			}
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err
@@ -28,6 +32,7 @@ share of the step's (medians of --repeats).`,
 			if err != nil {
 				return err
 			}
+			defer b.Finalize()
 			_, err = rolloutbench.Measure(b, opt, cmd.OutOrStdout())
 			return err
 		},
@@ -39,8 +44,6 @@ share of the step's (medians of --repeats).`,
 	f.IntVar(&opt.Step.Height, "size", opt.Step.Height, "side of the square frame, pixels")
 	f.IntVar(&opt.Step.Width0, "width", opt.Step.Width0, "the UNet's base width (channels)")
 	f.IntVar(&opt.Step.History, "history", opt.Step.History, "frames k the step sees")
-	f.StringVar(&opt.Dir, "dir", "", "folder of the temporary output files (default: the system's)")
-	f.StringVar(&backendFlag, "backend", "", `compute backend, "go" or "cuda" (default $TIDAL_BACKEND, else go)`)
-	cmd.PreRun = func(*cobra.Command, []string) { opt.Step.Width = opt.Step.Height }
+	f.StringVar(&opt.Dir, "dir", "", "folder for the scratch folder of the output files (default: the system's)")
 	benchCmd.AddCommand(cmd)
 }

@@ -42,6 +42,9 @@ machine. "compile" is the first call's time beyond a later one's.`,
 				size, channels, steps = 16, 32, 4
 				minTime = min(minTime, 500*time.Millisecond)
 			}
+			if err := checkSamplerBench(samplers, batch, size, channels, steps, minTime); err != nil {
+				return err
+			}
 			var cases []samplerbench.Case
 			for _, s := range samplers {
 				cases = append(cases, samplerbench.Case{Sampler: s, Batch: batch, Size: size, Channels: channels, Steps: steps})

@@ -17,6 +17,9 @@ parses the numbers, alternating them --repeats times; it prints the median times
 ratio reader / bare parse, the cost of the readers' checks. Both must give the written values.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSeriesBench(opt); err != nil {
+				return err
+			}
 			_, err := seriesbench.Run(opt, cmd.OutOrStdout())
 			return err
 		},

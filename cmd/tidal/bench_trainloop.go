@@ -17,7 +17,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "train-loop",
 		Short: "Time the training loop's overhead over its bare compiled step",
-		Long: `train-loop trains tidal's benchmark UNet (nets.BenchConfig with 3 channels in and out) with DyDiff's
+		Long: `train-loop trains tidal's benchmark UNet (netbench.Config with 3 channels in and out) with DyDiff's
 loss on 3-frame windows of travelling waves through train.Run (data loaded ahead, stats.jsonl lines,
 a checkpoint and snapshot at the end of each run), and before and after each run times the same
 compiled step bare on a fixed batch (train.Step). The checkpoint's time is amortised over

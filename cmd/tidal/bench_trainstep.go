@@ -3,9 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
-	"runtime"
-	"runtime/pprof"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -79,41 +76,18 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 				}
 			}
 			out := cmd.OutOrStdout()
-			if profile != "" {
-				f, err := os.Create(profile)
-				if err != nil {
-					return fmt.Errorf("--profile: %w", err)
-				}
-				defer f.Close()
-				if err := pprof.StartCPUProfile(f); err != nil {
-					return fmt.Errorf("--profile: %w", err)
-				}
-				defer pprof.StopCPUProfile()
+			stop, err := startCPUProfile(profile)
+			if err != nil {
+				return err
 			}
+			defer stop()
 			if name != backend.Go {
 				return benchTrainStepOn(out, name, opt)
 			}
-			defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(0))
-			for _, n := range threads {
-				if n < 0 {
-					return fmt.Errorf("--threads: %d is negative", n)
-				}
-				if n == 0 {
-					n = runtime.NumCPU()
-				}
-				runtime.GOMAXPROCS(n)
-				cfg := backend.GoConfig(n)
-				if goConfig != "" {
-					cfg += "," + goConfig
-				}
-				be, err := compute.NewWithConfig(cfg)
-				if err != nil {
-					return err
-				}
+			return eachThreadCount(threads, goConfig, func(be compute.Backend, n int) error {
 				fmt.Fprintf(out, "tidal bench train-step: %s, %s\n", be.Description(), benchenv.Describe())
 				opt.Log = out
 				results, err := netbench.Measure(be, opt)
-				be.Finalize()
 				if err != nil {
 					return err
 				}
@@ -123,12 +97,10 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 				}
 				fmt.Fprintln(out)
 				if torch {
-					if err := compareTorch(out, script, n, results); err != nil {
-						return err
-					}
+					return compareTorch(out, script, n, results)
 				}
-			}
-			return nil
+				return nil
+			})
 		},
 	}
 	f := cmd.Flags()

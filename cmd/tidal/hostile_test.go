@@ -185,6 +185,17 @@ var hostileCases = []struct {
 	{"bench navier-stokes --steps -4", "bench navier-stokes --steps -4", "--steps"},
 	{"bench metrics --members 0", "bench metrics --members 0", "--members"},
 	{"bench metrics over the budget", "bench metrics --members 1000 --leads 100 --size 1024", "--max-memory"},
+	{"bench sampler --steps 0", "bench sampler --steps 0", "--steps"},
+	{"bench sampler --batch 1e6", "bench sampler --batch 1000000", "--batch"},
+	{"bench sampler --time 1000h", "bench sampler --time 1000h", "--time"},
+	{"bench sampler over the budget", "bench sampler --batch 4096 --size 4096 --channels 64", "--max-memory"},
+	{"bench rollout --history 0", "bench rollout --history 0", "--history"},
+	{"bench rollout --frames 1e12", "bench rollout --frames 1000000000000", "--frames"},
+	{"bench rollout over the budget", "bench rollout --members 4096 --size 4096", "--max-memory"},
+	{"bench rollout over --max-disk", "bench rollout --frames 100000 --dir $dir --max-disk 1MB", "--max-disk"},
+	{"bench series-io --series 0", "bench series-io --series 0", "--series"},
+	{"bench series-io --repeats 1e9", "bench series-io --repeats 1000000000", "--repeats"},
+	{"bench series-io over the budget", "bench series-io --rows 10000000 --series 1000000", "--max-memory"},
 	{"--max-memory nonsense", "--max-memory lots baseline --data $series.npy --out $dir/f.npy", "--max-memory"},
 	// Ranks and shapes.
 	{"baseline 0-d --data", "baseline --data $scalar.npy --out $dir/f.npy", "--data"},
@@ -239,6 +250,9 @@ var hostileCases = []struct {
 	{"navier-stokes out is a folder", "data navier-stokes --out $folder.npy --size 32 --frames 2 --spinup 0", "folder.npy"},
 	{"waves out in a missing folder", "data waves --out $dir/nowhere/w.npy", "nowhere"},
 	{"baseline missing --data", "baseline --data $dir/absent.npy --out $dir/f.npy", "absent.npy"},
+	{"bench rollout --dir missing", "bench rollout --dir $dir/nowhere", "nowhere"},
+	{"bench rollout --dir a file", "bench rollout --dir $series.npy", "--dir"},
+	{"bench sampler unknown sampler", "bench sampler --samplers ddim,euler", "--samplers"},
 	{"--max-disk NaN on any command", "--max-disk NaN version", "--max-disk"},
 	// tidal train dydiff
 	{"train dydiff data of rank 5", "train dydiff --data $fc.npy --out $dir/run", "--data"},
@@ -343,61 +357,110 @@ func TestHostileInputs(t *testing.T) {
 	}
 }
 
-// nanBase gives, per command, arguments that make a run valid apart from the flag under test.
-var nanBase = map[string]string{
-	"tidal data navier-stokes": "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
-	"tidal data waves":         "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
-	"tidal baseline":           "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",
-	"tidal score":              "score --forecast $fc.npy --obs $obs.npy --metrics crps,csi --thresholds 0",
-	"tidal score rollout":      "score rollout --forecast $roll.npy --obs $roll.npy",
-	"tidal train dydiff":       "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
-	"tidal forecast":           "forecast --model $model --data $field.npy --out $dir/f.npy --members 2 --sampling-steps 2 --num-cases 1",
+// flagBase gives, for every command of the tree that has numeric flags, arguments that make a quick
+// valid run (tiny sizes, --quick), so that a refusal in the flag tests is the flag's doing. A command
+// added later without an entry here fails TestEveryFloatFlagRefusesNaN and TestEveryIntFlagRefusesOutOfRange.
+var flagBase = map[string]string{
+	"tidal data navier-stokes":  "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
+	"tidal data waves":          "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
+	"tidal baseline":            "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",
+	"tidal score":               "score --forecast $fc.npy --obs $obs.npy --metrics crps,csi --thresholds 0",
+	"tidal score rollout":       "score rollout --forecast $roll.npy --obs $roll.npy",
+	"tidal bench conv":          "bench conv --batch 1 --sizes 8 --channels 4 --time 1ms",
+	"tidal bench metrics":       "bench metrics --no-numpy --cases 1 --members 2 --leads 1 --size 4",
+	"tidal bench navier-stokes": "bench navier-stokes --sizes 32 --steps 1 --repeats 1",
+	"tidal bench rollout":       "bench rollout --frames 2 --repeats 1 --members 1 --size 8 --width 4 --dir $dir",
+	"tidal bench sampler":       "bench sampler --batch 1 --size 8 --channels 4 --steps 1 --time 1ms",
+	"tidal bench series-io":     "bench series-io --rows 4 --series 2 --repeats 1",
+	"tidal bench train-step":    "bench train-step --batch 1 --sizes 8 --channels 4 --time 1ms",
+	"tidal train dydiff":        "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
+	"tidal bench dydiff":        "bench dydiff --quick --size 8 --frames 40 --channels 8 --steps 1 --cases 1 --members 2 --sampling-steps 1",
+	"tidal forecast":            "forecast --model $model --data $field.npy --out $dir/f.npy --members 2 --sampling-steps 2 --num-cases 1",
 }
 
-// TestEveryFloatFlagRefusesNaN finds every floating-point flag of the commands in nanBase (so that
-// flags added later are covered too) and checks that NaN and +Inf are refused with the flag's name.
-func TestEveryFloatFlagRefusesNaN(t *testing.T) {
+// numericFlags walks the whole command tree and returns, per runnable command, its local flags whose
+// type is one of types (pflag's names: "float64", "intSlice", ...).
+func numericFlags(types ...string) map[*cobra.Command][]*pflag.Flag {
+	out := map[*cobra.Command][]*pflag.Flag{}
 	var visit func(c *cobra.Command)
-	checked := 0
 	visit = func(c *cobra.Command) {
 		for _, sub := range c.Commands() {
 			visit(sub)
 		}
-		base, ok := nanBase[c.CommandPath()]
-		if !ok {
-			return
-		}
-		t.Run(c.CommandPath()+" control", func(t *testing.T) { // the base arguments alone must succeed
-			dir := t.TempDir()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if out, err := tidalChild(ctx, dir, expand(base, hostileFixture(t, dir))...).CombinedOutput(); err != nil {
-				t.Fatalf("%s: %v\n%s", base, err, out)
-			}
-		})
-		c.Flags().VisitAll(func(f *pflag.Flag) {
-			if typ := f.Value.Type(); typ != "float64" && typ != "float64Slice" {
-				return
-			}
-			for _, bad := range []string{"NaN", "+Inf"} {
-				checked++
-				name := c.CommandPath() + " --" + f.Name + " " + bad
-				t.Run(name, func(t *testing.T) {
-					dir := t.TempDir()
-					args := append(expand(base, hostileFixture(t, dir)), "--"+f.Name, bad)
-					ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-					defer cancel()
-					out, err := tidalChild(ctx, dir, args...).CombinedOutput()
-					if err == nil || !strings.Contains(string(out), "--"+f.Name) || strings.Contains(string(out), "panic:") {
-						t.Errorf("%v: %v, expected a refusal naming --%s:\n%s", args, err, f.Name, out)
-					}
-				})
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			for _, typ := range types {
+				if f.Value.Type() == typ && c.Runnable() {
+					out[c] = append(out[c], f)
+				}
 			}
 		})
 	}
 	visit(rootCmd)
-	if checked < 20 {
-		t.Errorf("only %d float flags found; expected the 11 of data, score and rollout, twice", checked)
+	return out
+}
+
+// checkFlagRefusals runs, for each command with flags in cmds, its base arguments alone (which must
+// succeed) and then with each flag set to each of bad (which must fail naming the flag, without a
+// panic). It returns the number of refusals checked.
+func checkFlagRefusals(t *testing.T, cmds map[*cobra.Command][]*pflag.Flag, bad func(f *pflag.Flag) []string) int {
+	checked := 0
+	for c, flags := range cmds {
+		path := c.CommandPath()
+		base, ok := flagBase[path]
+		if !ok {
+			t.Errorf("%s has numeric flags but no base arguments in flagBase", path)
+			continue
+		}
+		child := func(t *testing.T, extra ...string) ([]string, string, error) {
+			dir := t.TempDir()
+			args := append(expand(base, hostileFixture(t, dir)), extra...)
+			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+			defer cancel()
+			out, err := tidalChild(ctx, dir, args...).CombinedOutput()
+			return args, string(out), err
+		}
+		t.Run(path+" control", func(t *testing.T) {
+			if args, out, err := child(t); err != nil {
+				t.Fatalf("%v: %v\n%s", args, err, out)
+			}
+		})
+		for _, f := range flags {
+			for _, v := range bad(f) {
+				checked++
+				t.Run(path+" --"+f.Name+" "+v, func(t *testing.T) {
+					args, out, err := child(t, "--"+f.Name, v)
+					if err == nil || !strings.Contains(out, "--"+f.Name) || strings.Contains(out, "panic:") {
+						t.Errorf("%v: %v, expected a refusal naming --%s:\n%s", args, err, f.Name, out)
+					}
+				})
+			}
+		}
+	}
+	return checked
+}
+
+// TestEveryFloatFlagRefusesNaN finds every floating-point flag of every command (so that flags and
+// commands added later are covered too) and checks that NaN and +Inf are refused with the flag's name.
+func TestEveryFloatFlagRefusesNaN(t *testing.T) {
+	n := checkFlagRefusals(t, numericFlags("float64", "float64Slice"), func(*pflag.Flag) []string { return []string{"NaN", "+Inf"} })
+	if n < 20 {
+		t.Errorf("only %d refusals checked; expected the 11 float flags of data, score and rollout, twice", n)
+	}
+}
+
+// TestEveryIntFlagRefusesOutOfRange finds every integer and duration flag of every command and checks
+// that an absurd value is refused with the flag's name before any work starts: 2⁴⁰ (a count, size, axis
+// or window no run can honour) and −1 for the integers; −1s and 10⁶ h for the durations. Seeds (unsigned)
+// take any value and are not checked.
+func TestEveryIntFlagRefusesOutOfRange(t *testing.T) {
+	n := checkFlagRefusals(t, numericFlags("int", "intSlice", "duration"), func(f *pflag.Flag) []string {
+		if f.Value.Type() == "duration" {
+			return []string{"-1s", "1000000h"}
+		}
+		return []string{"-1", "1099511627776"}
+	})
+	if n < 60 {
+		t.Errorf("only %d refusals checked; expected the 30-odd integer and duration flags, twice", n)
 	}
 }
 

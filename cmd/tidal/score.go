@@ -16,6 +16,7 @@ import (
 // scoreFlags holds the flags of `tidal score`.
 type scoreFlags struct {
 	forecast, obs, latWeights, out, biasMap string
+	reportDir                               string
 	metrics                                 []string
 	memberAxis, leadAxis                    int
 	thresholds, quantiles                   []float64
@@ -72,6 +73,7 @@ spectrum) see "tidal score rollout".`,
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
 	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
 	f.StringVar(&fl.biasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
@@ -162,6 +164,11 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	}
 	if err := writeNPYs(inputs, outs); err != nil {
 		return err
+	}
+	if fl.reportDir != "" {
+		if err := writeScoreReport(fl.reportDir, fl, rep, fa, oa); err != nil {
+			return err
+		}
 	}
 	if fl.asJSON {
 		fmt.Fprintln(cmd.OutOrStdout(), string(js))

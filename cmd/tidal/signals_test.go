@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -25,23 +26,29 @@ func startInterrupted(t *testing.T, ctx context.Context, out string) (pid int, w
 		t.Fatal(err)
 	}
 	temp := atomicfile.TempName(out, cmd.Process.Pid)
-	for i := 0; ; i++ {
-		if st, err := os.Stat(temp); err == nil && st.Size() > 0 {
-			break
-		}
-		if i > 1000 {
-			cmd.Process.Kill()
-			cmd.Wait()
-			t.Fatalf("no temporary %s after 10 s: %s", temp, stderr.String())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitFor(t, cmd, &stderr, 10*time.Second, "temporary "+temp, func() bool {
+		st, err := os.Stat(temp)
+		return err == nil && st.Size() > 0
+	})
 	return cmd.Process.Pid, func() int {
 		cmd.Wait()
 		if strings.Contains(stderr.String(), "panic:") {
 			t.Errorf("panicked:\n%s", stderr.String())
 		}
 		return cmd.ProcessState.ExitCode()
+	}
+}
+
+// waitFor polls ready every 10 ms until it holds; after limit it kills the started cmd and fails, saying
+// that what never appeared.
+func waitFor(t *testing.T, cmd *exec.Cmd, stderr *strings.Builder, limit time.Duration, what string, ready func() bool) {
+	t.Helper()
+	for start := time.Now(); !ready(); time.Sleep(10 * time.Millisecond) {
+		if time.Since(start) > limit {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("no %s after %v: %s", what, limit, stderr.String())
+		}
 	}
 }
 
@@ -102,5 +109,33 @@ func TestStaleTemporariesAreRemovedByTheNextRun(t *testing.T) {
 	names := leftovers(dir)
 	if len(names) != 2 || names[0] != "ns.json" || names[1] != "ns.npy" {
 		t.Errorf("after the next run the folder holds %v, expected only ns.json and ns.npy", names)
+	}
+}
+
+// TestSignalDuringBenchRolloutLeavesNothing interrupts `tidal bench rollout` while its rollout writes to
+// the scratch folder in --dir (after its bare loop of 3000 steps, a few seconds): SIGTERM must remove the folder with its partial files and exit 143.
+func TestSignalDuringBenchRolloutLeavesNothing(t *testing.T) {
+	dir := t.TempDir()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := tidalChild(ctx, dir, "bench", "rollout", "--frames", "3000", "--repeats", "1", "--members", "1",
+		"--size", "8", "--width", "4", "--dir", dir, "--max-disk", "1TiB")
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	scratch := atomicfile.TempName(filepath.Join(dir, "tidal-bench-rollout"), cmd.Process.Pid)
+	waitFor(t, cmd, &stderr, 30*time.Second, "file in "+scratch, func() bool {
+		entries, _ := os.ReadDir(scratch)
+		return len(entries) > 0
+	})
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != 143 {
+		t.Errorf("exit status %d after SIGTERM, expected 143: %s", code, stderr.String())
+	}
+	if names := leftovers(dir); len(names) != 0 {
+		t.Errorf("left after SIGTERM: %v", names)
 	}
 }

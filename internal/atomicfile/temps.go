@@ -2,6 +2,7 @@ package atomicfile
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -59,12 +60,31 @@ func renameLocked(temp, final string) error {
 	return nil
 }
 
-// removeTemp deletes a registered temporary.
+// removeTemp deletes a registered temporary (a file, or a folder with its contents).
 func removeTemp(temp string) {
 	mu.Lock()
 	defer mu.Unlock()
-	_ = os.Remove(temp)
+	_ = os.RemoveAll(temp)
 	delete(live, temp)
+}
+
+// TempDir creates a scratch folder for this process beside path (named like a temporary of path) and
+// registers it, so that SIGINT and SIGTERM remove it with its contents, as do a later run's Create or
+// TempDir for the same path once this process is gone. Call remove when done with it.
+func TempDir(path string) (dir string, remove func(), err error) {
+	removeStale(path)
+	name := TempName(path, os.Getpid())
+	mu.Lock()
+	defer mu.Unlock()
+	if live[name] {
+		return "", nil, fmt.Errorf("%s: already in use by this process", name)
+	}
+	_ = os.RemoveAll(name)
+	if err := os.Mkdir(name, 0o700); err != nil {
+		return "", nil, err
+	}
+	live[name] = true
+	return name, func() { removeTemp(name) }, nil
 }
 
 // removeStale deletes the temporaries of path left by processes that no longer run.
@@ -79,7 +99,7 @@ func removeStale(path string) {
 		if !strings.HasPrefix(e.Name(), prefix) || err != nil || pid <= 0 || pid == os.Getpid() || alive(pid) {
 			continue
 		}
-		_ = os.Remove(filepath.Join(filepath.Dir(path), e.Name()))
+		_ = os.RemoveAll(filepath.Join(filepath.Dir(path), e.Name()))
 	}
 }
 
@@ -112,7 +132,7 @@ func CleanupOnSignals() (stop func()) {
 		case s := <-c:
 			mu.Lock() // held until exit: no temporary is created or renamed after this point
 			for name := range live {
-				_ = os.Remove(name)
+				_ = os.RemoveAll(name)
 			}
 			code := 1
 			if n, ok := s.(syscall.Signal); ok {

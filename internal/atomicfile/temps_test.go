@@ -66,8 +66,38 @@ func TestLiveTracksTemporariesUntilCommitOrAbort(t *testing.T) {
 	}
 }
 
-// TestSignalRemovesTemporaries re-runs this test binary as a child that opens a temporary and waits;
-// SIGTERM must remove the temporary and exit with 143.
+// A scratch folder is registered like a temporary file: it is live until removed, removed with its
+// contents, and a dead process's stale one goes when the next one for the same path is made.
+func TestTempDir(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "bench")
+	stale := TempName(base, deadPID(t))
+	if err := os.MkdirAll(filepath.Join(stale, "sub"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir, remove, err := TempDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("stale scratch folder of a dead process kept: %v", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "r0.npy"), []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if live := Live(); len(live) != 1 || live[0] != dir {
+		t.Errorf("live temporaries %v, expected [%s]", live, dir)
+	}
+	if _, _, err := TempDir(base); err == nil {
+		t.Error("a second scratch folder for the same path in one process was allowed")
+	}
+	remove()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) || len(Live()) != 0 {
+		t.Errorf("scratch folder left after remove: %v, live %v", err, Live())
+	}
+}
+
+// TestSignalRemovesTemporaries re-runs this test binary as a child that opens a temporary file and a
+// scratch folder with a file in it, and waits; SIGTERM must remove both and exit with 143.
 func TestSignalRemovesTemporaries(t *testing.T) {
 	if out := os.Getenv("ATOMICFILE_SIGNAL_CHILD"); out != "" {
 		CleanupOnSignals()
@@ -77,6 +107,10 @@ func TestSignalRemovesTemporaries(t *testing.T) {
 		}
 		f.WriteString("partial")
 		f.Flush()
+		dir, _, err := TempDir(out + ".scratch")
+		if err != nil || os.WriteFile(filepath.Join(dir, "part"), []byte("x"), 0o600) != nil {
+			os.Exit(5)
+		}
 		time.Sleep(time.Minute)
 		os.Exit(4)
 	}
@@ -86,7 +120,7 @@ func TestSignalRemovesTemporaries(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	temp := TempName(out, cmd.Process.Pid)
+	temp := filepath.Join(TempName(out+".scratch", cmd.Process.Pid), "part") // made after the file's
 	for i := 0; ; i++ {
 		if _, err := os.Stat(temp); err == nil {
 			break

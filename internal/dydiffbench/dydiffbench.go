@@ -224,7 +224,8 @@ func turbulence(o Options, dir string) (trainS, testS dataset.Series, err error)
 	p := filepath.Join(dir, fmt.Sprintf("ns%d-seed%d.npy", o.Size, o.Seed))
 	if _, err := os.Stat(p); err != nil {
 		do := navierstokes.DefaultDatasetOptions(o.Size)
-		do.NuAuto, do.Kf, do.Frames, do.SaveEvery, do.Velocity, do.Seed = true, o.Kf, o.Frames, o.SaveEvery, true, o.Seed
+		kf := min(o.Kf, float64(navierstokes.Cutoff(o.Size))-0.5) // the forcing ring below the dealiasing cutoff
+		do.NuAuto, do.Kf, do.Frames, do.SaveEvery, do.Velocity, do.Seed = true, kf, o.Frames, o.SaveEvery, true, o.Seed
 		do.Spinup = 2000
 		if _, err := navierstokes.WriteDataset(do, p, nil); err != nil {
 			return trainS, testS, err

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/rollout"
 )
@@ -21,7 +22,7 @@ type Options struct {
 	Step    UNetStepConfig
 	Frames  int    // frames per rollout
 	Repeats int    // rollouts (and reference loops) timed; the medians are reported
-	Dir     string // folder of the temporary output files; "" for the system's
+	Dir     string // folder of the scratch folder of the output files (atomicfile.TempDir); "" for the system's
 }
 
 // Default is the size `tidal bench rollout` measures: 8 members of 32×32 frames, k = 2, a UNet of base
@@ -57,11 +58,15 @@ func Measure(b compute.Backend, opt Options, w io.Writer) (Report, error) {
 		return Report{}, err
 	}
 	defer s.Close()
-	dir, err := os.MkdirTemp(opt.Dir, "tidal-bench-rollout-")
+	parent := opt.Dir
+	if parent == "" {
+		parent = os.TempDir()
+	}
+	dir, remove, err := atomicfile.TempDir(filepath.Join(parent, "tidal-bench-rollout"))
 	if err != nil {
 		return Report{}, err
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	c := opt.Step
 	n := c.Members * c.Channels * c.Height * c.Width
 	init := make([]float32, c.History*n)

@@ -25,7 +25,7 @@ import (
 
 // Options size the measurement.
 type Options struct {
-	// Batch windows of 3 frames of Size×Size waves, a UNet of Channels base channels (nets.BenchConfig
+	// Batch windows of 3 frames of Size×Size waves, a UNet of Channels base channels (netbench.Config
 	// with 3 channels in and out: DyDiff on the whole window).
 	Batch, Size, Channels int
 	// Rounds of: Steps bare steps on a fixed batch, a fresh loop run of Steps+1 steps (the first, which

@@ -10,13 +10,14 @@ import (
 // is drawn only where it matters (|k − k_f| ≲ 8.6 δ_f); the normalisation uses the truncated spectrum.
 const ringCut = 1e-16
 
-// forcing draws the white-in-time ring forcing (Hess et al. 2025, App. C.1; docs/NAVIER_STOKES.md): at each step F̂(k) = sqrt(S(k)/dt)·ξ(k), ξ
-// complex standard normal (real and imaginary parts of variance ½) with ξ(−k) = conj ξ(k), so F is real.
-// S(k) ∝ exp(−(|k| − k_f)²/(2δ_f²)) is normalised so that the expected energy injection rate is ε:
+// forcing draws the white-in-time ring forcing (Hess et al. 2025, App. C.1; docs/NAVIER_STOKES.md): at each
+// step F̂(k) = sqrt(S(k)/dt)·ξ(k), ξ complex standard normal (real and imaginary parts of variance ½) with
+// ξ(−k) = conj ξ(k), so F is real. S(k) ∝ exp(−(|k| − k_f)²/(2δ_f²)) is normalised so that the expected
+// energy injection rate is ε:
 //
 //	ε = 1/(2N⁴) Σ_k S(k)/|k|²    (sum over the whole plane, unnormalised DFT)
 //
-// which is the spec's ε₀ = parsevalsum(S/(2|k|²))/(L_x L_y) written out.
+// which is GeophysicalFlows' ε₀ = parsevalsum(S/(2|k|²))/(L_x L_y) written out.
 type forcing struct {
 	idx []int     // spectral index of each forced mode (kx > 0, or kx = 0 and ky > 0)
 	neg []int     // index of the conjugate mode for kx = 0 entries, −1 otherwise

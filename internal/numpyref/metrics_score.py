@@ -1,6 +1,6 @@
-"""Independent NumPy/SciPy/scikit-image reference for tidal's metrics, used by metrics' tests.
+"""Independent NumPy/SciPy/scikit-image reference for tidal's metrics, used by metrics' TestScoreMatchesNumPyReference.
 
-Usage: reference.py DIR  -- reads DIR/f.npy [C, M, L, ch, H, W], DIR/y.npy [C, L, ch, H, W], DIR/w.npy [H]
+Usage: metrics_score.py DIR  -- reads DIR/f.npy [C, M, L, ch, H, W], DIR/y.npy [C, L, ch, H, W], DIR/w.npy [H]
 (row weights), DIR/params.json, and prints JSON {metric: {"per_lead": [...], "pooled": x}}.
 
 Every metric is written the direct way (pairwise CRPS by broadcasting, windows by explicit slicing), not

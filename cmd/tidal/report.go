@@ -1,0 +1,192 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/report"
+)
+
+// reportFlags holds the flags of `tidal report`.
+type reportFlags struct {
+	out, truth, title         string
+	labels, meta, references  []string
+	caseIdx, channel, members int
+	delay                     int
+}
+
+func init() { rootCmd.AddCommand(newReportCmd()) }
+
+func newReportCmd() *cobra.Command {
+	var fl reportFlags
+	cmd := &cobra.Command{
+		Use:   "report [--out DIR] INPUT...",
+		Short: "Write report.html with loss curves, skill per lead, rollout diagnostics, animations and every number",
+		Long: `report gathers tidal's outputs into one folder: DIR/report.html with its PNG plots and GIF animations beside
+it (docs/REPORT.md). Each INPUT is one of
+  a training run folder       (holds stats.jsonl, and options.json)  → loss and validation-loss curves
+  a score JSON                (tidal score --json or --out)          → CRPS, CSI, spread-skill per lead
+  a rollout JSON              (tidal score rollout --json or --out)  → ACF, Hovmöller W1, drift, spectrum
+  a forecast NPY              [cases, members, lead, C, H, W], with --truth → animation
+An input's label is its file name without extension (a run: its folder name) unless --label PATH=NAME
+names it. Scores labelled persistence or climatology (or named by --reference) are the references: the
+report lists every lead where another score does worse than one of them.
+
+The report is written into a temporary folder and renamed to DIR when complete; an existing DIR is
+replaced only when it holds an earlier report. DIR may not equal or contain an input.`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd, fl, args) },
+	}
+	f := cmd.Flags()
+	f.StringVar(&fl.out, "out", "report", "output folder")
+	f.StringVar(&fl.truth, "truth", "", "truth NPY [cases, lead, C, H, W] of the forecast NPY inputs")
+	f.StringVar(&fl.title, "title", "tidal report", "title of the page")
+	f.StringArrayVar(&fl.labels, "label", nil, "PATH=NAME: label of an input (repeatable)")
+	f.StringArrayVar(&fl.meta, "meta", nil, "KEY=VALUE shown in the provenance table, e.g. seed=1 (repeatable)")
+	f.StringSliceVar(&fl.references, "reference", nil, "labels of the reference scores (default: persistence and climatology where given)")
+	f.IntVar(&fl.caseIdx, "case", 0, "case of the forecasts to animate")
+	f.IntVar(&fl.channel, "channel", 0, "channel of the forecasts to animate")
+	f.IntVar(&fl.members, "members", 3, "ensemble members shown beside the truth in the animations")
+	f.IntVar(&fl.delay, "delay", 50, "animation time per lead, hundredths of a second")
+	return cmd
+}
+
+func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
+	raw, err := keyValues("--label", fl.labels)
+	if err != nil {
+		return err
+	}
+	labels := map[string]string{} // by cleaned path, so that ./a.json and a.json are one input
+	for p, l := range raw {
+		labels[filepath.Clean(p)] = l
+	}
+	meta, err := keyValues("--meta", fl.meta)
+	if err != nil {
+		return err
+	}
+	if fl.members < 1 || fl.delay < 1 || fl.caseIdx < 0 || fl.channel < 0 {
+		return fmt.Errorf("--members %d and --delay %d must be ≥ 1, --case %d and --channel %d ≥ 0", fl.members, fl.delay, fl.caseIdx, fl.channel)
+	}
+	in := report.Inputs{Title: fl.title, References: fl.references, Meta: reportMeta(meta),
+		Animation: report.AnimationOptions{Delay: fl.delay}}
+	used := map[string]bool{}
+	label := func(path string) string {
+		if l, ok := labels[filepath.Clean(path)]; ok {
+			used[filepath.Clean(path)] = true
+			return l
+		}
+		return strings.TrimSuffix(filepath.Base(filepath.Clean(path)), filepath.Ext(path))
+	}
+	for _, p := range args {
+		if err := addInput(&in, p, label(p), fl); err != nil {
+			return err
+		}
+	}
+	for p := range labels {
+		if !used[p] {
+			return fmt.Errorf("--label %s=%s: %s is not an input", p, labels[p], p)
+		}
+	}
+	if err := report.Write(fl.out, in); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(fl.out, report.HTMLFile))
+	return nil
+}
+
+// addInput reads one INPUT by what it is: a run folder, a score or rollout JSON, or a forecast NPY.
+func addInput(in *report.Inputs, path, label string, fl reportFlags) error {
+	st, err := os.Stat(path)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", path, err)
+	}
+	switch {
+	case st.IsDir():
+		r, err := report.ReadRun(path, label)
+		if err != nil {
+			return err
+		}
+		in.Runs = append(in.Runs, r)
+	case strings.HasSuffix(path, ".json"):
+		kind, err := report.Kind(path)
+		if err != nil {
+			return err
+		}
+		if kind == "score" {
+			s, err := report.ReadScore(path, label)
+			if err != nil {
+				return err
+			}
+			in.Scores = append(in.Scores, s)
+		} else {
+			r, err := report.ReadRollout(path, label)
+			if err != nil {
+				return err
+			}
+			in.Rollouts = append(in.Rollouts, r)
+		}
+	case strings.HasSuffix(path, ".npy"):
+		if fl.truth == "" {
+			return fmt.Errorf("input %s: a forecast NPY needs --truth, the truth NPY [cases, lead, C, H, W]", path)
+		}
+		fc, err := report.ReadForecast(label, path, fl.truth, report.ForecastOptions{Case: fl.caseIdx, Channel: fl.channel, Members: fl.members})
+		if err != nil {
+			return err
+		}
+		in.Forecasts = append(in.Forecasts, fc)
+	default:
+		return fmt.Errorf("input %s: expected a run folder, a .json score or rollout report, or a .npy forecast", path)
+	}
+	return nil
+}
+
+// keyValues parses KEY=VALUE arguments of flag name.
+func keyValues(name string, args []string) (map[string]string, error) {
+	m := map[string]string{}
+	for _, a := range args {
+		k, v, ok := strings.Cut(a, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("%s %q: expected KEY=VALUE", name, a)
+		}
+		m[k] = v
+	}
+	return m, nil
+}
+
+// reportMeta adds the command line, versions and backend to the caller's entries (which win).
+func reportMeta(m map[string]string) map[string]string {
+	be, _ := backend.Resolve(backendFlag)
+	out := map[string]string{
+		"command": strings.Join(os.Args, " "), "tidal": version, "go": runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
+		"gomlx": "v0.28.16", "backend": be, "written": time.Now().UTC().Format(time.RFC3339),
+	}
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
+// forecast when it has tidal's layout.
+func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
+	label := strings.TrimSuffix(filepath.Base(fl.forecast), filepath.Ext(fl.forecast))
+	in := report.Inputs{Title: "tidal score " + label, Meta: reportMeta(nil),
+		Scores: []report.Score{{Label: label, File: fl.forecast, Report: *rep}}}
+	if len(fa.Shape) == 6 && len(oa.Shape) == 5 && fl.memberAxis == 1 && fl.leadAxis == 2 {
+		p, err := report.PanelsOf(fa.Float64(), fa.Shape, oa.Float64(), oa.Shape, report.ForecastOptions{})
+		if err != nil {
+			return fmt.Errorf("--report: %w", err)
+		}
+		in.Forecasts = []report.Forecast{{Label: label, File: fl.forecast, TruthFile: fl.obs, Panels: p}}
+	}
+	return report.Write(dir, in)
+}

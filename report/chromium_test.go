@@ -1,0 +1,212 @@
+package report
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/gif"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The acceptance check of the report: open report.html in headless Chromium (Debian's package), take a
+// screenshot and check from it that every image renders, pixel for pixel, and that a deliberately broken
+// image on the same page is told apart. `make report-check` installs chromium and runs this test with
+// TIDAL_REQUIRE_CHROMIUM=1; without chromium the test is skipped, saying so. TIDAL_REPORT_SHOTS=DIR keeps
+// the screenshot and the report there for a look.
+
+// probeScript writes, once every image has loaded or failed, each image's page rectangle inside its border
+// and its natural
+// width into a <pre id="probe"> element that --dump-dom prints.
+const probeScript = `<script>
+window.addEventListener("load", function () {
+  var out = {height: document.documentElement.scrollHeight, images: []};
+  document.querySelectorAll("img").forEach(function (im) {
+    var r = im.getBoundingClientRect();
+    out.images.push({src: im.getAttribute("src"), x: Math.round(r.left + scrollX + im.clientLeft),
+      y: Math.round(r.top + scrollY + im.clientTop), w: im.clientWidth, h: im.clientHeight, natural: im.naturalWidth});
+  });
+  var pre = document.createElement("pre");
+  pre.id = "probe";
+  pre.textContent = JSON.stringify(out);
+  document.body.appendChild(pre);
+});
+</script>`
+
+type probe struct {
+	Height int `json:"height"`
+	Images []struct {
+		Src        string
+		X, Y, W, H int
+		Natural    int
+	} `json:"images"`
+}
+
+func chromiumPath(t *testing.T) string {
+	for _, name := range []string{os.Getenv("TIDAL_CHROMIUM"), "chromium", "chromium-browser"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("TIDAL_REQUIRE_CHROMIUM") == "1" {
+		t.Fatal("chromium is not installed and TIDAL_REQUIRE_CHROMIUM=1: run `make report-check`, which installs Debian's chromium")
+	}
+	t.Skip("chromium is not installed: `make report-check` installs Debian's chromium and opens the report in it")
+	return ""
+}
+
+// runChromium runs headless chromium with args on page and returns its standard output.
+func runChromium(t *testing.T, bin, profile string, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	base := []string{"--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
+		"--disable-dev-shm-usage", "--force-device-scale-factor=1", "--user-data-dir=" + profile}
+	cmd := exec.CommandContext(ctx, bin, append(base, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	return out
+}
+
+func TestReportRendersInChromium(t *testing.T) {
+	bin := chromiumPath(t)
+	dir := t.TempDir()
+	in := fixture(t, dir)
+	out := filepath.Join(dir, "rep")
+	must(t, Write(out, in))
+	page, err := os.ReadFile(filepath.Join(out, HTMLFile))
+	must(t, err)
+	srcs := pageImages(t, page)
+	// The probe page is the report plus a broken image the size of the first plot, named after it.
+	first := srcs[0]
+	broken := fmt.Sprintf(`<figure><img src="missing-%s" alt="broken" width="680" height="400" /></figure>`, first)
+	probePage := strings.Replace(string(page), "</body>", broken+probeScript+"</body>", 1)
+	probeFile := filepath.Join(out, "probe.html")
+	must(t, os.WriteFile(probeFile, []byte(probePage), 0o644))
+	const width = 1500
+	dom := runChromium(t, bin, filepath.Join(dir, "profile"), "--virtual-time-budget=10000",
+		fmt.Sprintf("--window-size=%d,1000", width), "--dump-dom", "file://"+probeFile)
+	m := regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`).FindSubmatch(dom)
+	if m == nil {
+		t.Fatalf("the probe script did not run; chromium printed %d bytes", len(dom))
+	}
+	var pr probe
+	must(t, json.Unmarshal([]byte(strings.ReplaceAll(string(m[1]), "&quot;", `"`)), &pr))
+	if len(pr.Images) != len(srcs)+1 {
+		t.Fatalf("chromium saw %d images, the page has %d plus the broken one", len(pr.Images), len(srcs))
+	}
+	shot := filepath.Join(dir, "shot.png")
+	runChromium(t, bin, filepath.Join(dir, "profile"), "--virtual-time-budget=10000",
+		fmt.Sprintf("--window-size=%d,%d", width, pr.Height), "--screenshot="+shot, "file://"+probeFile)
+	b, err := os.ReadFile(shot)
+	must(t, err)
+	img, err := png.Decode(bytes.NewReader(b))
+	must(t, err)
+	if keep := os.Getenv("TIDAL_REPORT_SHOTS"); keep != "" {
+		must(t, os.RemoveAll(filepath.Join(keep, "report")))
+		must(t, os.MkdirAll(keep, 0o755))
+		must(t, os.WriteFile(filepath.Join(keep, "report-screenshot.png"), b, 0o644))
+		must(t, os.CopyFS(filepath.Join(keep, "report"), os.DirFS(out)))
+	}
+	if v := grayVariance(img); v < 100 {
+		t.Errorf("the screenshot's pixel variance is %.1f: blank page", v)
+	}
+	for _, im := range pr.Images {
+		region := image.Rect(im.X, im.Y, im.X+im.W, im.Y+im.H)
+		if !region.In(img.Bounds()) {
+			t.Errorf("%s: region %v outside the screenshot %v", im.Src, region, img.Bounds())
+			continue
+		}
+		crop := img.(interface {
+			SubImage(image.Rectangle) image.Image
+		}).SubImage(region)
+		isBroken := strings.HasPrefix(im.Src, "missing-")
+		name := strings.TrimPrefix(im.Src, "missing-")
+		want, err := os.ReadFile(filepath.Join(out, name))
+		must(t, err)
+		diff := renderedDiff(t, crop, name, want)
+		colours := saturated(crop)
+		t.Logf("%-32s natural width %4d, region %v: mean |screenshot − file| %.2f, saturated pixels %d", im.Src, im.Natural, region, diff, colours)
+		if isBroken {
+			// The detector must fail on a broken image, or it proves nothing.
+			if im.Natural != 0 || diff < 20 {
+				t.Errorf("broken image not told apart: natural width %d, difference %.2f", im.Natural, diff)
+			}
+			continue
+		}
+		if im.Natural == 0 {
+			t.Errorf("%s did not load (natural width 0)", im.Src)
+		}
+		if diff > 3 {
+			t.Errorf("%s: the screenshot differs from the file by %.2f per channel on average", im.Src, diff)
+		}
+		if v := grayVariance(crop); v < 50 || colours < 100 {
+			t.Errorf("%s renders blank or colourless: variance %.1f, %d saturated pixels", im.Src, v, colours)
+		}
+	}
+}
+
+// renderedDiff is the mean absolute channel difference between the screenshot region and the image file
+// (for a GIF, its closest frame), both at the same size.
+func renderedDiff(t *testing.T, crop image.Image, name string, file []byte) float64 {
+	var frames []image.Image
+	if strings.HasSuffix(name, ".gif") {
+		g, err := gif.DecodeAll(bytes.NewReader(file))
+		must(t, err)
+		for _, f := range g.Image {
+			frames = append(frames, f)
+		}
+	} else {
+		frames = append(frames, decodePNG(t, file))
+	}
+	best := 1e9
+	for _, f := range frames {
+		if f.Bounds().Dx() != crop.Bounds().Dx() || f.Bounds().Dy() != crop.Bounds().Dy() {
+			return 255
+		}
+		var s, n float64
+		cb, fb := crop.Bounds(), f.Bounds()
+		for y := 0; y < cb.Dy(); y++ {
+			for x := 0; x < cb.Dx(); x++ {
+				a := color.NRGBAModel.Convert(crop.At(cb.Min.X+x, cb.Min.Y+y)).(color.NRGBA)
+				b := color.NRGBAModel.Convert(f.At(fb.Min.X+x, fb.Min.Y+y)).(color.NRGBA)
+				s += float64(absDiff(a.R, b.R) + absDiff(a.G, b.G) + absDiff(a.B, b.B))
+				n += 3
+			}
+		}
+		best = min(best, s/n)
+	}
+	return best
+}
+
+// saturated counts pixels whose channels spread by more than 60: plot lines and colour-mapped fields.
+func saturated(img image.Image) int {
+	n := 0
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			p := color.NRGBAModel.Convert(img.At(x, y)).(color.NRGBA)
+			hi, lo := max(p.R, p.G, p.B), min(p.R, p.G, p.B)
+			if int(hi)-int(lo) > 60 {
+				n++
+			}
+		}
+	}
+	return n
+}

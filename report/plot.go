@@ -1,0 +1,146 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"image/color"
+	"image/png"
+	"math"
+	"strconv"
+
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Palette holds the line colours of the plots, in order: Okabe and Ito's colour-blind-safe set
+// (vermillion, blue, bluish green, orange, reddish purple, sky blue, yellow), then black for the truth.
+var Palette = []color.NRGBA{
+	{213, 94, 0, 255}, {0, 114, 178, 255}, {0, 158, 115, 255}, {230, 159, 0, 255},
+	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255},
+}
+
+// TruthColor is the colour of the truth's line in every comparison plot.
+var TruthColor = color.NRGBA{0, 0, 0, 255}
+
+// Series is one labelled line of a LinePlot; NaN points are left out.
+type Series struct {
+	Label  string
+	X, Y   []float64
+	Color  color.NRGBA
+	Dashed bool
+}
+
+// LinePlot is a plot of labelled lines against a common x axis.
+type LinePlot struct {
+	Title, XLabel, YLabel string
+	Series                []Series
+	LogY                  bool     // logarithmic y axis (needs positive values)
+	HLine                 *float64 // a dashed grey reference line, e.g. 1 for the spread-skill ratio
+	Width, Height         int      // pixels; 0 means 680 × 400
+}
+
+// plotDPI is the resolution of the rendered plots; sizes are given in pixels.
+const plotDPI = 96
+
+// PNG draws the plot and encodes it as PNG.
+func (lp LinePlot) PNG() ([]byte, error) {
+	w, h := lp.Width, lp.Height
+	if w == 0 {
+		w, h = 680, 400
+	}
+	if w < 100 || h < 100 || w > 4000 || h > 4000 {
+		return nil, fmt.Errorf("plot %q: size %d×%d pixels outside 100..4000", lp.Title, w, h)
+	}
+	p := plot.New()
+	p.Title.Text = lp.Title
+	p.X.Label.Text = lp.XLabel
+	p.Y.Label.Text = lp.YLabel
+	p.Add(plotter.NewGrid())
+	leg := plot.NewLegend()
+	leg.Top = true
+	n := 0
+	for _, s := range lp.Series {
+		xys := points(s, lp.LogY)
+		if len(xys) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(xys)
+		if err != nil {
+			return nil, fmt.Errorf("plot %q, line %q: %w", lp.Title, s.Label, err)
+		}
+		l.Color = s.Color
+		l.Width = vg.Points(2)
+		if s.Dashed {
+			l.Dashes = []vg.Length{vg.Points(6), vg.Points(3)}
+		}
+		p.Add(l)
+		leg.Add(s.Label, l)
+		n++
+	}
+	if n == 0 {
+		return nil, fmt.Errorf("plot %q: no finite point to draw", lp.Title)
+	}
+	if lp.LogY {
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = decadeTicks{}
+	}
+	if lp.HLine != nil {
+		y := *lp.HLine
+		ref := plotter.NewFunction(func(float64) float64 { return y })
+		ref.Color = color.NRGBA{128, 128, 128, 255}
+		ref.Dashes = []vg.Length{vg.Points(4), vg.Points(4)}
+		p.Add(ref)
+		p.Y.Min, p.Y.Max = math.Min(p.Y.Min, y), math.Max(p.Y.Max, y)
+	}
+	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/plotDPI, vg.Length(h)*vg.Inch/plotDPI),
+		vgimg.UseDPI(plotDPI), vgimg.UseBackgroundColor(color.White))
+	// The legend gets its own strip right of the axes, so it never hides a line.
+	dc := draw.New(c)
+	strip := leg.Rectangle(dc).Size().X + vg.Points(10)
+	p.Draw(draw.Crop(dc, 0, -strip, 0, 0))
+	leg.Draw(draw.Crop(dc, dc.Size().X-strip, 0, 0, -vg.Points(24)))
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, c.Image()); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// points keeps the finite points of s (positive ones on a log axis).
+func points(s Series, logY bool) plotter.XYs {
+	var xys plotter.XYs
+	for i := range min(len(s.X), len(s.Y)) {
+		x, y := s.X[i], s.Y[i]
+		if math.IsNaN(x) || math.IsInf(x, 0) || math.IsNaN(y) || math.IsInf(y, 0) || (logY && y <= 0) {
+			continue
+		}
+		xys = append(xys, plotter.XY{X: x, Y: y})
+	}
+	return xys
+}
+
+// decadeTicks marks the powers of ten of a log axis, labelling at most seven of them (every k-th decade)
+// with exact names ("1e-05", "0.01", "1", "100").
+type decadeTicks struct{}
+
+// Ticks implements plot.Ticker.
+func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
+	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
+	step := max(1, (b-a+6)/7)
+	var ticks []plot.Tick
+	for k := a; k <= b; k++ {
+		v, _ := strconv.ParseFloat("1e"+strconv.Itoa(k), 64)
+		if v < lo || v > hi {
+			continue
+		}
+		t := plot.Tick{Value: v}
+		if (k-a)%step == 0 {
+			t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+		}
+		ticks = append(ticks, t)
+	}
+	return ticks
+}

@@ -1,0 +1,212 @@
+package report
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+)
+
+// Inputs is everything a report shows.
+type Inputs struct {
+	Title     string
+	Runs      []Run
+	Scores    []Score
+	Rollouts  []Rollout
+	Forecasts []Forecast
+	// References are the labels of the scores every other score is compared with ("does worse than");
+	// nil picks the labels "persistence" and "climatology" where present.
+	References []string
+	// Meta is shown in the provenance table: command, versions, backend, seeds, wall times.
+	Meta      map[string]string
+	Animation AnimationOptions
+}
+
+// HTMLFile is the name of the page inside a report folder.
+const HTMLFile = "report.html"
+
+// Write builds the report into a temporary folder beside dir and renames it to dir when every file is
+// written, so a failure leaves nothing. dir must not exist, be empty, or hold an earlier report (which is
+// replaced); it may neither equal nor contain any input.
+func Write(dir string, in Inputs) error {
+	if err := in.check(dir); err != nil {
+		return err
+	}
+	page, figs, err := build(in)
+	if err != nil {
+		return err
+	}
+	d, err := atomicfile.CreateDir(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Abort()
+	for _, f := range figs {
+		if err := os.WriteFile(filepath.Join(d.Tmp(), f.File), f.data, 0o644); err != nil {
+			return fmt.Errorf("report %s: %w", dir, err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(d.Tmp(), HTMLFile), page, 0o644); err != nil {
+		return fmt.Errorf("report %s: %w", dir, err)
+	}
+	return d.Commit(isReport)
+}
+
+// isReport accepts an existing folder holding only a report's files (report.html, PNG and GIF).
+func isReport(dir string) error {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return err
+	}
+	has := false
+	for _, e := range entries {
+		n := e.Name()
+		switch {
+		case n == HTMLFile:
+			has = true
+		case e.Type().IsRegular() && (strings.HasSuffix(n, ".png") || strings.HasSuffix(n, ".gif")):
+		default:
+			return fmt.Errorf("it holds %q, which is not part of a report", n)
+		}
+	}
+	if !has {
+		return fmt.Errorf("it holds no %s", HTMLFile)
+	}
+	return nil
+}
+
+// check refuses empty inputs, repeated labels and an output folder that equals or contains an input.
+func (in Inputs) check(dir string) error {
+	if len(in.Runs)+len(in.Scores)+len(in.Rollouts)+len(in.Forecasts) == 0 {
+		return fmt.Errorf("report %s: no input (runs, scores, rollouts or forecasts)", dir)
+	}
+	out, err := filepath.Abs(dir)
+	if err != nil {
+		return err
+	}
+	if r, err := filepath.EvalSymlinks(out); err == nil {
+		out = r
+	}
+	seen := map[string]string{}
+	label := func(kind, l, file string) error {
+		if l == "" {
+			return fmt.Errorf("%s %s has no label", kind, file)
+		}
+		if prev, ok := seen[kind+"\x00"+l]; ok {
+			return fmt.Errorf("%s label %q is given to both %s and %s", kind, l, prev, file)
+		}
+		seen[kind+"\x00"+l] = file
+		return nil
+	}
+	var paths []string
+	for _, r := range in.Runs {
+		paths = append(paths, r.Dir)
+		if err := label("run", r.Label, r.Dir); err != nil {
+			return err
+		}
+	}
+	for _, s := range in.Scores {
+		paths = append(paths, s.File)
+		if err := label("score", s.Label, s.File); err != nil {
+			return err
+		}
+	}
+	for _, r := range in.Rollouts {
+		paths = append(paths, r.File)
+		if err := label("rollout", r.Label, r.File); err != nil {
+			return err
+		}
+	}
+	for _, f := range in.Forecasts {
+		paths = append(paths, f.File, f.TruthFile)
+		if err := label("forecast", f.Label, f.File); err != nil {
+			return err
+		}
+	}
+	for _, p := range paths {
+		if p == "" {
+			continue
+		}
+		a, err := filepath.Abs(p)
+		if err != nil {
+			return err
+		}
+		if r, err := filepath.EvalSymlinks(a); err == nil {
+			a = r
+		}
+		if rel, err := filepath.Rel(out, a); err == nil && (rel == "." || !strings.HasPrefix(rel, "..")) {
+			return fmt.Errorf("output folder %s equals or contains the input %s; choose another --out", dir, p)
+		}
+	}
+	return nil
+}
+
+// references resolves the reference labels.
+func (in Inputs) references() []string {
+	if in.References != nil {
+		return in.References
+	}
+	var refs []string
+	for _, s := range in.Scores {
+		if l := strings.ToLower(s.Label); l == "persistence" || l == "climatology" {
+			refs = append(refs, s.Label)
+		}
+	}
+	return refs
+}
+
+// build renders every figure and the page.
+func build(in Inputs) ([]byte, []figure, error) {
+	refs := in.references()
+	isRef := map[string]bool{}
+	for _, r := range refs {
+		isRef[r] = true
+	}
+	for _, r := range refs {
+		found := false
+		for _, s := range in.Scores {
+			found = found || s.Label == r
+		}
+		if !found {
+			return nil, nil, fmt.Errorf("reference %q is not the label of any score", r)
+		}
+	}
+	col := colours{}
+	train, err := trainingFigures(in.Runs, col)
+	if err != nil {
+		return nil, nil, err
+	}
+	skill, err := skillFigures(in.Scores, isRef, col)
+	if err != nil {
+		return nil, nil, err
+	}
+	roll, err := rolloutFigures(in.Rollouts, col)
+	if err != nil {
+		return nil, nil, err
+	}
+	anim, err := animationFigures(in.Forecasts, in.Animation)
+	if err != nil {
+		return nil, nil, err
+	}
+	title := in.Title
+	if title == "" {
+		title = "tidal report"
+	}
+	pg := page{
+		Title: title, Generated: time.Now().UTC().Format(time.RFC3339), Meta: pairs(in.Meta),
+		References: refs, Shortfalls: Shortfalls(in.Scores, refs), Compared: len(in.Scores) > len(refs),
+		Training: train, Skill: skill, Rollout: roll, Animations: anim,
+		ScoreTables: scoreTables(in.Scores), RolloutTable: rolloutTable(in.Rollouts), RunTable: runTable(in.Runs),
+		Provenance: provenance(in),
+	}
+	var buf bytes.Buffer
+	if err := pageTemplate.Execute(&buf, pg); err != nil {
+		return nil, nil, fmt.Errorf("report page: %w", err)
+	}
+	figs := append(append(append(train, skill...), roll...), anim...)
+	return buf.Bytes(), figs, nil
+}
