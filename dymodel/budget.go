@@ -14,6 +14,9 @@ func (m *Model) activationBytes() int64 {
 		px := (H >> l) * (W >> l)
 		total = guard.Sum(total, guard.Product(px, int64(c.Channels*mult), int64(3*c.Blocks+2), 6, 4))
 	}
+	if m.Config.Net == "video" { // the UNet runs on every frame, with temporal blocks beside it
+		total = guard.Product(total, int64(2*m.Config.Frames()))
+	}
 	return total
 }
 

@@ -22,7 +22,9 @@ const Method = "dydiff"
 // options.json and in every snapshot, so that `tidal forecast` needs only the run directory.
 type Config struct {
 	Method string `json:"method"`
-	// Net is the denoiser: "unet" (nets.UNet on the window's frames stacked as channels).
+	// Net is the denoiser: "unet" (nets.UNet on the window's frames stacked as channels, the
+	// reference's layout for its 2D UNet) or "video" (nets.VideoUNet: the UNet on every frame with
+	// temporal convolutions and attention between frames, the reference's SVD-style VideoUNet).
 	Net string `json:"net"`
 	// Context and Predict are the observed and predicted frames of a window (P_ctx and S; the
 	// reference's Turbulence setting is 4 and 11).
@@ -52,6 +54,10 @@ type UNetConfig struct {
 	// Groups is the number of group-norm groups (0: nets' default, 32); it must divide the channels of
 	// every block.
 	Groups int `json:"groups,omitempty"`
+	// TemporalConv and TemporalAttn are the levels of the video network whose blocks are followed by
+	// temporal convolutions and temporal attention (nets.VideoConfig); ignored by "unet".
+	TemporalConv []int `json:"temporal_conv,omitempty"`
+	TemporalAttn []int `json:"temporal_attn,omitempty"`
 }
 
 // Noisings maps the Config.Noising names to dydiff's switches.
@@ -69,8 +75,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Method != Method:
 		return fmt.Errorf("method %q: expected %q", c.Method, Method)
-	case c.Net != "unet":
-		return fmt.Errorf("net %q: expected \"unet\" (the video UNet is not in this build yet)", c.Net)
+	case c.Net != "unet" && c.Net != "video":
+		return fmt.Errorf("net %q: expected \"unet\" or \"video\"", c.Net)
 	case c.Context < 1:
 		return fmt.Errorf("context %d: expected at least 1 observed frame", c.Context)
 	case c.Predict < 1:
@@ -94,8 +100,29 @@ func (c Config) Validate() error {
 	if _, err := c.Schedule(); err != nil {
 		return err
 	}
-	_, err := c.unet()
+	_, err := c.network()
 	return err
+}
+
+// network builds the configured denoiser.
+func (c Config) network() (denoiser, error) {
+	if c.Net == "video" {
+		return c.video()
+	}
+	return c.unet()
+}
+
+// video builds the video network: the per-frame UNet on [x_t^f | c^f | m^f | m1^f] (nets.VideoInput)
+// with temporal mixing at the configured levels.
+func (c Config) video() (*nets.VideoUNet, error) {
+	pad := nn.Zero
+	if c.UNet.Periodic {
+		pad = nn.Periodic
+	}
+	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
+		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
+			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout},
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn})
 }
 
 // Schedule is the model's diffusion schedule.

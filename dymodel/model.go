@@ -12,11 +12,18 @@ import (
 	"github.com/tidal-forecast/tidal/nets"
 )
 
+// denoiser is what both networks offer.
+type denoiser interface {
+	Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node
+	NumParams() int
+}
+
 // Model is a configured network with its schedule.
 type Model struct {
 	Config   Config
 	Schedule dydiff.Schedule
-	unet     *nets.UNet
+	net      denoiser
+	unet     *nets.UNet // the per-frame UNet of "video", or the whole network of "unet"
 }
 
 // New checks c and builds the model.
@@ -28,15 +35,24 @@ func New(c Config) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
-	u, err := c.unet()
+	n, err := c.network()
 	if err != nil {
 		return nil, err
 	}
-	return &Model{Config: c, Schedule: s, unet: u}, nil
+	mo := &Model{Config: c, Schedule: s, net: n}
+	switch v := n.(type) {
+	case *nets.UNet:
+		mo.unet = v
+	case *nets.VideoUNet:
+		if mo.unet, err = nets.New(v.Config().UNet); err != nil {
+			return nil, err
+		}
+	}
+	return mo, nil
 }
 
 // NumParams is the number of trainable scalars of the network.
-func (m *Model) NumParams() int { return m.unet.NumParams() }
+func (m *Model) NumParams() int { return m.net.NumParams() }
 
 // Net is the denoiser as a dydiff.Net: xt [B, L, C, H, W] the noisy window, t [B] the step, and
 // cond[0] the clean context frames [B, Context, C, H, W]. Per frame f the network sees (Guo et al.
@@ -59,6 +75,9 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	cd := ctx.Shape().Dimensions
 	if ctx.Rank() != 5 || cd[0] != d[0] || cd[1] != P || cd[2] != d[2] || cd[3] != d[3] || cd[4] != d[4] {
 		exceptions.Panicf("dymodel: context must be [%d, %d, %d, %d, %d], got %s", d[0], P, d[2], d[3], d[4], ctx.Shape())
+	}
+	if c.Net == "video" {
+		return m.net.Apply(scope, xt, t, []*Node{ctx})
 	}
 	g := xt.Graph()
 	B, H, W := d[0], d[3], d[4]

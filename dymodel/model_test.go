@@ -285,3 +285,41 @@ func maxAbsDiff(a, b []float32) float64 {
 	}
 	return m
 }
+
+// The video network trains through Loss and forecasts through Window; a changed context frame
+// changes every predicted frame (the temporal mixing carries it along the window).
+func TestVideoModel(t *testing.T) {
+	c := tinyConfig()
+	c.Net, c.UNet.TemporalConv, c.UNet.TemporalAttn = "video", []int{0, 1}, []int{1}
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := tensortest.Backend(t)
+	store := model.NewStore()
+	x0, _ := noise.Initial(1, 2, 5, 2, 8, 8)
+	tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0)
+	tensortest.RandomizeVariables(t, store, 3, 0.2)
+	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ctx, _ := noise.Initial(2, 1, 2, 2, 8, 8)
+	cv := tensors.MustCopyFlatData[float32](ctx)
+	w, err := f.Window(cv, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cv[3] += 1 // context frame 0
+	w2, err := f.Window(cv, 1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	F := 128
+	for s := range 3 {
+		if d := maxAbsDiff(w[s*F:(s+1)*F], w2[s*F:(s+1)*F]); d < 1e-5 {
+			t.Errorf("predicted frame %d moved by %v when context frame 0 changed", s, d)
+		}
+	}
+}

@@ -27,7 +27,7 @@ type trainDyDiffFlags struct {
 	context, predict, stride                      int
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
-	mults, attn                                   []int
+	mults, attn, tconv, tattn                     []int
 	periodic, startOver                           bool
 	steps, batch, warmup, logEvery, ckEvery, keep int
 	valEvery, valBatches, previewEvery            int
@@ -68,7 +68,9 @@ nothing else.`,
 	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
 	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
-	f.StringVar(&fl.net, "net", "unet", "denoiser: unet (frames stacked as channels)")
+	f.StringVar(&fl.net, "net", "unet", "denoiser: unet (nets.UNet, the window's frames stacked as channels) or video (nets.VideoUNet: the UNet per frame with temporal mixing)")
+	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
+	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet")
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per UNet level")
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level")
@@ -153,8 +155,24 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--preview-every %d: expected a multiple of --log-every %d", fl.previewEvery, fl.logEvery)
 	case fl.schedule != "constant" && fl.schedule != "cosine":
 		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
-	case fl.net != "unet":
-		return fmt.Errorf("--net %q: expected unet (the video UNet is not in this build yet)", fl.net)
+	case fl.net != "unet" && fl.net != "video":
+		return fmt.Errorf("--net %q: expected unet or video", fl.net)
+	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
+		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
+	}
+	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1)); err != nil {
+		return err
+	}
+	if fl.net == "video" {
+		if !changed("temporal-conv") {
+			fl.tconv = make([]int, len(fl.mults))
+			for i := range fl.tconv {
+				fl.tconv[i] = i
+			}
+		}
+		if !changed("temporal-attn") {
+			fl.tattn = []int{len(fl.mults) - 1}
+		}
 	}
 	if _, ok := dymodel.Noisings[fl.noising]; !ok {
 		return fmt.Errorf("--noising %q: expected dependent, independent or noise-only", fl.noising)
@@ -193,7 +211,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout}}
+			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
+			TemporalConv: fl.tconv, TemporalAttn: fl.tattn}}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", tr, err)
