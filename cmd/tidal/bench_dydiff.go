@@ -25,7 +25,8 @@ DyDiff (η = 0.5) against the DPM baseline (η = 0) with the same network, data,
 an η sweep over {0, 0.1, 0.5, 0.9}, DyDiff with independent noise, and the persistence and climatology
 references. Every model forecasts the same held-out cases with 8 members; the table gives CRPS (fair/PWM
 form) per lead, and the mean CSI at threshold 0 and spread-skill ratio. The default is the paper's
-context 4 → predict 11 at 32² (about an hour on 2 cores); --quick is a few minutes (16², 2 → 4).
+context 4 → predict 11 at 16² with 2000 training steps (estimated at about an hour on 2 cores); --quick
+is a few minutes (16², 2 → 4, 400 steps).
 Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

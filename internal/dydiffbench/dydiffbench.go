@@ -58,11 +58,12 @@ func Quick() Options {
 		Cases: 8, Members: 8, SamplingSteps: 10, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
 }
 
-// Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) at the size that fits
-// about an hour on 2 cores.
+// Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) at a size estimated
+// from measured step times to take about an hour on 2 cores for the five models (docs/RESULTS.md):
+// 16², a UNet of 32 base channels, 2000 steps.
 func Full() Options {
-	return Options{Size: 32, Frames: 600, SaveEvery: 20, Kf: 4, TrainFraction: 0.7, Context: 4, Predict: 11,
-		Channels: 32, Blocks: 1, Groups: 8, Mults: []int{1, 2, 2}, Steps: 2000, Batch: 8, LR: 2e-3,
+	return Options{Size: 16, Frames: 1000, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 4, Predict: 11,
+		Channels: 32, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 2000, Batch: 8, LR: 2e-3,
 		Cases: 20, Members: 8, SamplingSteps: 50, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
 }
 
