@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/noise"
 	"github.com/tidal-forecast/tidal/rollout"
@@ -100,6 +101,19 @@ func WindowSeed(seed uint64, b, k int) uint64 {
 		z ^= z >> 31
 	}
 	return z
+}
+
+// Contexts splits the cases' observed frames [cases, Context, frame...] (physical units, as
+// forecast.Context gathers them) into one normalised slice per case, as Ensemble takes them.
+func (m *Model) Contexts(observed *data.Array, norm dataset.Norm) [][]float32 {
+	v := observed.Float32()
+	per := m.Config.Context * m.frameSize()
+	out := make([][]float32, len(v)/per)
+	for i := range out {
+		out[i] = append([]float32(nil), v[i*per:(i+1)*per]...)
+		norm.Normalize(out[i], m.Config.Frame[1]*m.Config.Frame[2])
+	}
+	return out
 }
 
 // EnsembleOptions describe an ensemble forecast.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -114,7 +115,7 @@ func TestDyDiffTrainForecastScore(t *testing.T) {
 	va, vl := fa.Float32(), fl.Float32()
 	for r := range 3 * 4 { // (case, member) rows
 		for l := range 3 {
-			if !equal32(va[(r*3+l)*F:(r*3+l+1)*F], vl[(r*7+l)*F:(r*7+l+1)*F]) {
+			if !slices.Equal(va[(r*3+l)*F:(r*3+l+1)*F], vl[(r*7+l)*F:(r*7+l+1)*F]) {
 				t.Fatalf("row %d lead %d of the --lead 7 forecast differs from the one-window forecast", r, l)
 			}
 		}
@@ -126,18 +127,6 @@ func TestDyDiffTrainForecastScore(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "options.lr") {
 		t.Errorf("changed --lr: %v, expected a refusal listing options.lr", err)
 	}
-}
-
-func equal32(a, b []float32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // Killing `tidal train dydiff` (SIGKILL, a child process) and running the same command again resumes

@@ -151,13 +151,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	inner := mc.Frame[1] * mc.Frame[2]
-	cv := ctxs.Float32()
-	per := mc.Context * int(F)
-	contexts := make([][]float32, B)
-	for i := range contexts {
-		contexts[i] = append([]float32(nil), cv[i*per:(i+1)*per]...)
-		snap.Norm.Normalize(contexts[i], inner)
-	}
+	contexts := m.Contexts(ctxs, snap.Norm)
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
 	name, be, err := newBackendCompute()
 	if err != nil {

@@ -204,12 +204,7 @@ func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.
 	}
 	defer f.Close()
 	inner := m.Config.Frame[1] * m.Config.Frame[2]
-	per := len(ctxA.Float32()) / ctxA.Shape[0]
-	contexts := make([][]float32, ctxA.Shape[0])
-	for i := range contexts {
-		contexts[i] = append([]float32(nil), ctxA.Float32()[i*per:(i+1)*per]...)
-		snap.Norm.Normalize(contexts[i], inner)
-	}
+	contexts := m.Contexts(ctxA, snap.Norm)
 	t0 := time.Now()
 	ens, err := f.Ensemble(ctx, contexts, dymodel.EnsembleOptions{Members: o.Members, Lead: o.Predict, Seed: o.Seed})
 	if err != nil {
