@@ -107,6 +107,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
+	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
+		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err
 	}

@@ -282,6 +282,8 @@ var hostileCases = []struct {
 	{"forecast --truth-out = --data", "forecast --model $model --data $field.npy --out $dir/f.npy --truth-out $field.npy", "--data"},
 	{"forecast --cases without context", "forecast --model $model --data $field.npy --out $dir/f.npy --cases 1", "--cases"},
 	{"forecast --lead past the data", "forecast --model $model --data $field.npy --out $dir/f.npy --lead 20", "too short"},
+	{"forecast --sampling-steps 3 (past step 999)", "forecast --model $model --data $field.npy --out $dir/f.npy --sampling-steps 3", "--sampling-steps"},
+	{"train dydiff --preview-steps 3", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --preview-steps 3", "--preview-steps"},
 	{"forecast --members 0", "forecast --model $model --data $field.npy --out $dir/f.npy --members 0", "--members"},
 	{"forecast --ddim-eta 2", "forecast --model $model --data $field.npy --out $dir/f.npy --ddim-eta 2", "--ddim-eta"},
 	{"forecast over --max-memory", "forecast --model $model --data $field.npy --out $dir/f.npy --members 4000 --num-cases 100000 --max-memory 1GiB", "--max-memory"},

@@ -217,6 +217,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", tr, err)
 	}
+	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil {
+		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
+	}
 	need := guard.Sum(tr.Bytes(), guard.Product(int64(data.NumElements(tr.shape)), 4, 2), m.TrainBytes(fl.batch))
 	if va != nil {
 		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.shape)), 4, 2), m.SampleBytes(fl.previewMembers))
