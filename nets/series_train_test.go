@@ -50,7 +50,7 @@ func scaledLoss(scope *model.Scope, n *SeriesNet, s dydiff.Schedule, x0, t, eps 
 // TestSeriesNetTrains checks that SeriesNet learns: 400 AdamW steps on dydiff.RandomLoss over
 // sinusoid windows (DyDiff, η = 0.5) lower the loss on held-out windows, at fixed steps and noise,
 // well below that of the initial network (which predicts 0, so its loss is the target's power), and
-// that DDIM forecasts from it beat persistence (forecastSinusoids).
+// that DDIM forecasts from it beat persistence by 20% (forecastSinusoids).
 func TestSeriesNetTrains(t *testing.T) {
 	const B, L, N, context, steps = 16, 16, 4, 8, 400
 	n := mustNewSeries(t, SeriesConfig{Channels: 16, Blocks: 3, Rank: 4, ScaleInput: true, Branches: 1})
@@ -107,13 +107,19 @@ func TestSeriesNetTrains(t *testing.T) {
 	forecastSinusoids(t, b, store, n, s, sinusoidWindows(r, 8, L, N), context)
 }
 
-// forecastSinusoids samples 8 members per window with DyDiff DDIM (20 steps) from the trained
-// network on the windows' scaled context, in the layout the sampler expects ([B·M, L, N] noise, [B, ...]
-// conditioning), takes the members back to the series' units and compares the ensemble mean's error
-// on the predicted steps with that of persistence (the last observed value).
+// forecastSinusoids samples 32 members per window with DyDiff DDIM (20 steps) from the trained
+// network on the windows' scaled context, in the layout the sampler expects ([B·M, L, N] noise from
+// noise.Ensemble, [B, ...] conditioning), takes the members back to the series' units and compares the
+// ensemble mean's error on the predicted steps with that of persistence (the last observed value): it
+// must be at least 20% lower.
+//
+// The members of this small network spread widely (each member's RMSE is about 4, twice persistence's),
+// so with 8 members the ensemble mean's RMSE on these 8 windows depended on the initial noise alone,
+// from 1.35 to 2.24 over 30 draws (same weights, same sampler; persistence 2.04): the test passed or
+// failed with the seed. With 32 members it is 1.15–1.34 over seeds 1–12.
 func forecastSinusoids(t *testing.T, b compute.Backend, store *model.Store, n *SeriesNet, s dydiff.Schedule, x *tensors.Tensor, context int) {
 	t.Helper()
-	const M = 8
+	const M = 32
 	d := x.Shape().Dimensions
 	B, L, N := d[0], d[1], d[2]
 	cond, err := ExecOnceN(b, func(x *Node) []*Node {
@@ -123,7 +129,7 @@ func forecastSinusoids(t *testing.T, b compute.Backend, store *model.Store, n *S
 	if err != nil {
 		t.Fatal(err)
 	}
-	z, err := noise.Initial(9, B*M, L, N)
+	z, err := noise.Ensemble{Cases: B, Members: M}.Initial(9, L, N)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +165,7 @@ func forecastSinusoids(t *testing.T, b compute.Backend, store *model.Store, n *S
 	rmse, persist := math.Sqrt(errMean/k), math.Sqrt(errPersist/k)
 	t.Logf("forecast of %d held-out windows, %d members: ensemble-mean RMSE %.3f, persistence %.3f (regenerated context: %.3f)",
 		B, M, rmse, persist, math.Sqrt(errCtx/float64(B*context*N)))
-	if math.IsNaN(rmse) || !(rmse < persist) {
-		t.Errorf("the trained network's forecasts (RMSE %.3f) are no better than persistence (%.3f)", rmse, persist)
+	if math.IsNaN(rmse) || !(rmse < 0.8*persist) {
+		t.Errorf("the trained network's forecasts (RMSE %.3f) are not 20%% better than persistence (%.3f)", rmse, persist)
 	}
 }

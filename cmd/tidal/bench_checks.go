@@ -10,6 +10,8 @@ import (
 	"github.com/tidal-forecast/tidal/internal/rolloutbench"
 	"github.com/tidal-forecast/tidal/internal/samplerbench"
 	"github.com/tidal-forecast/tidal/internal/seriesbench"
+	"github.com/tidal-forecast/tidal/internal/seriesnetbench"
+	"github.com/tidal-forecast/tidal/internal/trainbench"
 )
 
 // benchCase is one batch × size² × channels case of a network bench.
@@ -152,6 +154,88 @@ func checkSeriesBench(o seriesbench.Options) error {
 		return err
 	}
 	return b.CheckMemory(fmt.Sprintf("bench series-io of %d rows × %d series", o.T, o.N), guard.Product(int64(o.T), int64(o.N), 64))
+}
+
+// netStepBytes is the memory of a UNet training step per batch·channels·size² value (activations,
+// gradients and im2col copies), as bench train-step estimates it.
+const netStepBytes = 4 * 200
+
+// checkVideoBench refuses bad flags of the video-step bench, naming the flag, and cases whose
+// activations (three times those of a train-step UNet on batch·frames images, as measured with the
+// temporal layers: 1.2 GB peak for the --quick case) exceed the memory budget.
+func checkVideoBench(batch, frames int, sizes, channels []int, minTime time.Duration) error {
+	if err := guard.Int("frames", frames, 4, 1024); err != nil { // at least one context frame
+		return err
+	}
+	return checkNetBench(fmt.Sprintf("video-step (%d frames)", frames), batch, sizes, channels, minTime, guard.Product(int64(frames), 3*netStepBytes))
+}
+
+// unetParams is the benchmark UNet's (netbench.Config) parameter count per squared base channel: 1.42
+// million at 32 channels.
+const unetParams = 1400
+
+// checkTrainLoopBench refuses bad flags of the train-loop bench, naming the flag, a case whose two
+// compiled steps (the bare one and the loop's, each with a train-step UNet's activations on 3-channel
+// windows), parameters (about unetParams·channels², with gradients and AdamW state in both steps) and
+// waves set (read, normalised and windowed) exceed the memory budget, and a waves set beyond the disk
+// of the system's temporary folder, where the bench writes it.
+func checkTrainLoopBench(o trainbench.Options) error {
+	if err := guard.First(
+		guard.Int("batch", o.Batch, 1, 4096), guard.Int("size", o.Size, 8, 4096), guard.Int("channels", o.Channels, 1, 4096),
+		guard.Int("steps", o.Steps, 1, 1<<20), guard.Int("rounds", o.Rounds, 1, 1000),
+		guard.Int("log-every", o.LogEvery, 1, 1<<20), guard.Int("checkpoint-every", o.CheckpointEvery, 1, 1<<24),
+	); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	set := guard.Product(trainbench.Frames, int64(o.Size), int64(o.Size), 4)
+	need := guard.Sum(guard.Product(2, int64(o.Batch), int64(o.Channels), int64(o.Size), int64(o.Size), netStepBytes),
+		guard.Product(unetParams, int64(o.Channels), int64(o.Channels), 4*4*2), guard.Product(set, 4))
+	what := fmt.Sprintf("bench train-loop case %d×%d²×%d", o.Batch, o.Size, o.Channels)
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	return b.CheckDisk(what, filepath.Join(os.TempDir(), trainbench.ScratchName), set)
+}
+
+// seriesTokenBytes is the memory of a series-net training step per (window, step, series) token: the
+// default network's 32 channels in float32, about 100 copies across its blocks' activations, gradients
+// and AdamW state.
+const seriesTokenBytes = 32 * 4 * 100
+
+// checkSeriesNetBench refuses bad flags of the series-net bench, naming the flag, sizes beyond the
+// bench's token limit and sizes whose tokens exceed the memory budget.
+func checkSeriesNetBench(o seriesnetbench.Options) error {
+	if len(o.Series) == 0 {
+		return fmt.Errorf("--series: expected at least one number of series")
+	}
+	if err := guard.First(
+		guard.Int("batch", o.Batch, 1, 4096), guard.Int("steps", o.Steps, 2, 1<<16), guard.Ints("series", o.Series, 1, 1<<20),
+		guard.Int("repeats", o.Repeats, 1, 1000), checkThreads(nil, o.Config.Branches),
+	); err != nil {
+		return err
+	}
+	if err := guard.Int("context", o.Context, 1, o.Steps-1); err != nil {
+		return fmt.Errorf("%w (observed steps of the --steps %d)", err, o.Steps)
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	for _, n := range o.Series {
+		tokens := guard.Product(int64(o.Batch), int64(o.Steps), int64(n))
+		if o.MaxTokens > 0 && tokens > int64(o.MaxTokens) {
+			return fmt.Errorf("--series %d: %d windows × %d steps × %d series are %d tokens, beyond the bench's %d", n, o.Batch, o.Steps, n, tokens, o.MaxTokens)
+		}
+		what := fmt.Sprintf("bench series-net of %d windows × %d steps × %d series", o.Batch, o.Steps, n)
+		if err := b.CheckMemory(what, guard.Product(tokens, seriesTokenBytes)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // describeNotFolder says why a path given as a folder is not one.

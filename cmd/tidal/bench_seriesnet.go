@@ -18,6 +18,9 @@ the rate, and the ratios of time and of FLOPs against the first size. The networ
 number of series; the time ratio should follow the FLOP ratio.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkSeriesNetBench(opt); err != nil {
+				return err
+			}
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err

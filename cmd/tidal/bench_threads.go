@@ -2,30 +2,47 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/pprof"
 
 	"github.com/gomlx/compute"
 
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
-// startCPUProfile starts a pprof CPU profile written to path (the --profile flag; "" for none) and
-// returns the function that stops it and closes the file.
-func startCPUProfile(path string) (stop func(), err error) {
+// startCPUProfile starts a pprof CPU profile written to path (the --profile flag; "" for none) through
+// atomicfile, and returns the function that stops it: it commits the file when the run's err is nil,
+// removes it otherwise, and returns err or the commit's error.
+func startCPUProfile(path string) (stop func(err error) error, err error) {
 	if path == "" {
-		return func() {}, nil
+		return func(err error) error { return err }, nil
 	}
-	f, err := os.Create(path)
+	f, err := atomicfile.Create(path)
 	if err != nil {
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
 	if err := pprof.StartCPUProfile(f); err != nil {
-		f.Close()
+		f.Abort()
 		return nil, fmt.Errorf("--profile: %w", err)
 	}
-	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+	return func(err error) error {
+		pprof.StopCPUProfile()
+		if err != nil {
+			f.Abort()
+			return err
+		}
+		if err := f.Commit(); err != nil {
+			return fmt.Errorf("--profile: %w", err)
+		}
+		return nil
+	}, nil
+}
+
+// checkThreads refuses a --threads entry or --branches outside [0, 4096] (0: all cores, the default).
+func checkThreads(threads []int, branches int) error {
+	return guard.First(guard.Ints("threads", threads, 0, 4096), guard.Int("branches", branches, 0, 4096))
 }
 
 // eachThreadCount runs fn once per entry n of threads (the --threads flag; 0 = all cores) with

@@ -33,6 +33,9 @@ the loop's time per step over the bare step's (which drifts with a shared machin
 			if quick {
 				o.Batch, o.Size, o.Channels, o.Steps, o.Rounds = 4, 16, 32, 4, 1
 			}
+			if err := checkTrainLoopBench(o); err != nil {
+				return err
+			}
 			b, err := backend.New(name)
 			if err != nil {
 				return err

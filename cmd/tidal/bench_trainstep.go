@@ -10,7 +10,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/internal/netbench"
 	"github.com/tidal-forecast/tidal/internal/pyref"
 )
@@ -48,7 +47,7 @@ ratios. See docs/PERFORMANCE.md.
 executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to measure each in turn.
 --go-config appends options of the Go backend (e.g. ops_sequential, num_executors=4).`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err
@@ -61,7 +60,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			if err := checkNetBench("train-step", batch, sizes, channels, minTime, 4*200); err != nil {
 				return err
 			}
-			if err := guard.First(guard.Ints("threads", threads, 0, 4096), guard.Int("branches", branches, 0, 4096)); err != nil {
+			if err := checkThreads(threads, branches); err != nil {
 				return err
 			}
 			if profile != "" {
@@ -80,7 +79,7 @@ executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to
 			if err != nil {
 				return err
 			}
-			defer stop()
+			defer func() { err = stop(err) }()
 			if name != backend.Go {
 				return benchTrainStepOn(out, name, opt)
 			}

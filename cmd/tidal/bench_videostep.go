@@ -38,7 +38,7 @@ time/floor, and the same in process CPU time (cpu/floor: the work done, which ot
 machine move less than the wall time). --unet also times bench train-step's 2D UNet on batch·frames
 images in the same alternation, as a control. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			name, err := backend.Resolve(backendFlag)
 			if err != nil {
 				return err
@@ -47,6 +47,12 @@ images in the same alternation, as a control. See docs/PERFORMANCE.md.`,
 			if quick {
 				sizes, channels = []int{32}, []int{32}
 				opt.MinTime = min(minTime, 2*time.Second)
+			}
+			if err := checkThreads(threads, branches); err != nil {
+				return err
+			}
+			if err := checkVideoBench(batch, frames, sizes, channels, minTime); err != nil {
+				return err
 			}
 			for _, s := range sizes {
 				for _, c := range channels {
@@ -58,7 +64,7 @@ images in the same alternation, as a control. See docs/PERFORMANCE.md.`,
 			if err != nil {
 				return err
 			}
-			defer stop()
+			defer func() { err = stop(err) }()
 			if name != backend.Go {
 				be, err := backend.New(name)
 				if err != nil {

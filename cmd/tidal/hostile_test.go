@@ -75,6 +75,8 @@ func hostileFixture(t *testing.T, dir string) map[string]string {
 	must(data.WriteNPY(p("fc.npy"), data.FromFloat32(seq(2*3*4*16), 2, 3, 4, 4, 4)))
 	must(data.WriteNPY(p("obs.npy"), data.FromFloat32(seq(2*4*16), 2, 4, 4, 4)))
 	must(data.WriteNPY(p("roll.npy"), data.FromFloat32(seq(20*64), 20, 8, 8)))
+	must(data.WriteNPY(p("fc6.npy"), data.FromFloat32(seq(2*2*16), 1, 2, 2, 1, 4, 4)))
+	must(data.WriteNPY(p("truth.npy"), data.FromFloat32(seq(2*16), 1, 2, 1, 4, 4)))
 	must(data.WriteNPY(p("scalar.npy"), data.FromFloat32([]float32{1})))
 	must(data.WriteNPY(p("nan.npy"), data.FromFloat32(append(seq(12*16-1), float32(math.NaN())), 12, 1, 4, 4)))
 	must(data.WriteNPY(p("field.npy"), data.FromFloat32(seq(12*128), 12, 2, 8, 8)))
@@ -196,6 +198,23 @@ var hostileCases = []struct {
 	{"bench series-io --series 0", "bench series-io --series 0", "--series"},
 	{"bench series-io --repeats 1e9", "bench series-io --repeats 1000000000", "--repeats"},
 	{"bench series-io over the budget", "bench series-io --rows 10000000 --series 1000000", "--max-memory"},
+	{"bench train-loop --size 4", "bench train-loop --size 4", "--size"},
+	{"bench train-loop --rounds 0", "bench train-loop --rounds 0", "--rounds"},
+	{"bench train-loop over the budget", "bench train-loop --batch 4096 --size 4096", "--max-memory"},
+	{"bench train-loop parameters over the budget", "bench train-loop --batch 1 --size 8 --channels 4096", "--max-memory"},
+	{"bench train-loop over --max-disk", "bench train-loop --batch 1 --size 4096 --channels 1 --max-memory 1TiB --max-disk 1MB", "--max-disk"},
+	{"bench series-net --context = --steps", "bench series-net --steps 60 --context 60", "--context"},
+	{"bench series-net --series 0", "bench series-net --series 4,0", "--series"},
+	{"bench series-net tokens beyond the limit", "bench series-net --series 1000000", "--series"},
+	{"bench series-net over the budget", "bench series-net --batch 64 --steps 1000 --series 16", "--max-memory"},
+	{"bench video-step --frames 2", "bench video-step --frames 2", "--frames"},
+	{"bench video-step --threads 5000", "bench video-step --threads 1,5000", "--threads"},
+	{"bench video-step over the budget", "bench video-step --batch 64 --frames 64 --sizes 256", "--max-memory"},
+	{"bench video-step --profile in a missing folder", "bench video-step --sizes 8 --channels 4 --batch 1 --frames 4 --time 1ms --threads 1 --profile $dir/nowhere/p.pprof", "--profile"},
+	{"bench video-step --profile a folder", "bench video-step --sizes 8 --channels 4 --batch 1 --frames 4 --time 1ms --threads 1 --profile $folder.npy", "--profile"},
+	{"report --delay 0", "report --out $dir/rep --delay 0 --truth $truth.npy $fc6.npy", "--delay"},
+	{"report --case beyond the forecast", "report --out $dir/rep --case 1 --truth $truth.npy $fc6.npy", "--case"},
+	{"report --channel beyond the forecast", "report --out $dir/rep --channel 3 --truth $truth.npy $fc6.npy", "--channel"},
 	{"--max-memory nonsense", "--max-memory lots baseline --data $series.npy --out $dir/f.npy", "--max-memory"},
 	// Ranks and shapes.
 	{"baseline 0-d --data", "baseline --data $scalar.npy --out $dir/f.npy", "--data"},
@@ -222,6 +241,9 @@ var hostileCases = []struct {
 	{"score --out = --forecast", "score --forecast $fc.npy --obs $obs.npy --out $fc.npy", "--forecast"},
 	{"score --bias-map hard link to --data", "score --forecast $fc.npy --obs $hard.npy --metrics bias --bias-map $series.npy", "--obs"},
 	{"rollout --out = --obs", "score rollout --forecast $roll.npy --obs $link.npy --out $series.npy", "--obs"},
+	{"report --out = --truth", "report --out $truth.npy --truth $truth.npy $fc6.npy", "--out"},
+	{"report --out the inputs' folder", "report --out $dir --truth $truth.npy $fc6.npy", "--out"},
+	{"report --out a file", "report --out $series.npy --truth $truth.npy $fc6.npy", "series.npy"},
 	{"bench --profile = --torch-script", "bench train-step --quick --profile $script.py --torch-script $script.py", "--torch-script"},
 	// Silently accepted nonsense.
 	{"score --metrics unknown", "score --forecast $fc.npy --obs $obs.npy --metrics crps,bogus", "--metrics"},
@@ -253,6 +275,12 @@ var hostileCases = []struct {
 	{"bench rollout --dir missing", "bench rollout --dir $dir/nowhere", "nowhere"},
 	{"bench rollout --dir a file", "bench rollout --dir $series.npy", "--dir"},
 	{"bench sampler unknown sampler", "bench sampler --samplers ddim,euler", "--samplers"},
+	{"report missing input", "report --out $dir/rep $dir/absent.json", "absent.json"},
+	{"report input a named pipe", "report --out $dir/rep $pipe.json", "pipe.json"},
+	{"report forecast without --truth", "report --out $dir/rep $fc6.npy", "--truth"},
+	{"report forecast of rank 5", "report --out $dir/rep --truth $truth.npy $fc.npy", "fc.npy"},
+	{"report --truth of rank 1", "report --out $dir/rep --truth $huge.npy $fc6.npy", "--truth"},
+	{"report --truth missing", "report --out $dir/rep --truth $dir/absent.npy $fc6.npy", "absent.npy"},
 	{"--max-disk NaN on any command", "--max-disk NaN version", "--max-disk"},
 	// tidal train dydiff
 	{"train dydiff data of rank 5", "train dydiff --data $fc.npy --out $dir/run", "--data"},
@@ -378,6 +406,10 @@ var flagBase = map[string]string{
 	"tidal train dydiff":        "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
 	"tidal bench dydiff":        "bench dydiff --quick --size 8 --frames 40 --channels 8 --steps 1 --cases 1 --members 2 --sampling-steps 1",
 	"tidal forecast":            "forecast --model $model --data $field.npy --out $dir/f.npy --members 2 --sampling-steps 2 --num-cases 1",
+	"tidal bench train-loop":    "bench train-loop --batch 1 --size 8 --channels 4 --steps 1 --rounds 1 --log-every 1",
+	"tidal bench series-net":    "bench series-net --batch 1 --steps 4 --context 2 --series 2 --repeats 1",
+	"tidal bench video-step":    "bench video-step --batch 1 --frames 4 --sizes 8 --channels 4 --time 1ms --threads 1",
+	"tidal report":              "report --out $dir/rep --truth $truth.npy $fc6.npy",
 }
 
 // numericFlags walks the whole command tree and returns, per runnable command, its local flags whose

@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 	"github.com/tidal-forecast/tidal/report"
 )
@@ -61,6 +62,16 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 }
 
 func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
+	if err := guard.First(
+		guard.Int("case", fl.caseIdx, 0, maxCount), guard.Int("channel", fl.channel, 0, 1<<16),
+		guard.Int("members", fl.members, 1, 1<<10), guard.Int("delay", fl.delay, 1, 1<<16-1),
+	); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
 	raw, err := keyValues("--label", fl.labels)
 	if err != nil {
 		return err
@@ -73,9 +84,6 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	if fl.members < 1 || fl.delay < 1 || fl.caseIdx < 0 || fl.channel < 0 {
-		return fmt.Errorf("--members %d and --delay %d must be ≥ 1, --case %d and --channel %d ≥ 0", fl.members, fl.delay, fl.caseIdx, fl.channel)
-	}
 	in := report.Inputs{Title: fl.title, References: fl.references, Meta: reportMeta(meta),
 		Animation: report.AnimationOptions{Delay: fl.delay}}
 	used := map[string]bool{}
@@ -87,7 +95,7 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 		return strings.TrimSuffix(filepath.Base(filepath.Clean(path)), filepath.Ext(path))
 	}
 	for _, p := range args {
-		if err := addInput(&in, p, label(p), fl); err != nil {
+		if err := addInput(&in, b, p, label(p), fl); err != nil {
 			return err
 		}
 	}
@@ -103,11 +111,15 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	return nil
 }
 
-// addInput reads one INPUT by what it is: a run folder, a score or rollout JSON, or a forecast NPY.
-func addInput(in *report.Inputs, path, label string, fl reportFlags) error {
+// addInput reads one INPUT by what it is: a run folder, a score or rollout JSON, or a forecast NPY. Files
+// must be regular (not pipes or devices), and what they hold must fit the memory budget b.
+func addInput(in *report.Inputs, b guard.Budget, path, label string, fl reportFlags) error {
 	st, err := os.Stat(path)
 	if err != nil {
 		return fmt.Errorf("input %s: %w", path, err)
+	}
+	if err := checkReportInput(b, path, st); err != nil {
+		return err
 	}
 	switch {
 	case st.IsDir():
@@ -138,6 +150,9 @@ func addInput(in *report.Inputs, path, label string, fl reportFlags) error {
 		if fl.truth == "" {
 			return fmt.Errorf("input %s: a forecast NPY needs --truth, the truth NPY [cases, lead, C, H, W]", path)
 		}
+		if err := checkReportForecast(b, path, fl); err != nil {
+			return err
+		}
 		fc, err := report.ReadForecast(label, path, fl.truth, report.ForecastOptions{Case: fl.caseIdx, Channel: fl.channel, Members: fl.members})
 		if err != nil {
 			return err
@@ -147,6 +162,47 @@ func addInput(in *report.Inputs, path, label string, fl reportFlags) error {
 		return fmt.Errorf("input %s: expected a run folder, a .json score or rollout report, or a .npy forecast", path)
 	}
 	return nil
+}
+
+// checkReportInput refuses an input that is neither a folder nor a regular file, and a JSON input, or a
+// run folder's stats.jsonl, whose text and decoded values (about 8 bytes per byte of text) exceed the
+// memory budget.
+func checkReportInput(b guard.Budget, path string, st os.FileInfo) error {
+	if st.IsDir() {
+		s, err := os.Stat(filepath.Join(path, "stats.jsonl"))
+		if err != nil {
+			return fmt.Errorf("run %s: %w", path, err)
+		}
+		path, st = filepath.Join(path, "stats.jsonl"), s
+	}
+	if !st.Mode().IsRegular() {
+		return fmt.Errorf("input %s: expected a regular file or a run folder, found a %s file", path, st.Mode().Type())
+	}
+	return b.CheckMemory("input "+path, guard.Product(st.Size(), 8))
+}
+
+// checkReportForecast reads the headers of a forecast NPY input and of --truth, refusing ranks other
+// than 6 and 5, a --case or --channel outside the forecast, and the two arrays (as stored and as float64)
+// beyond the memory budget.
+func checkReportForecast(b guard.Budget, path string, fl reportFlags) error {
+	shape, dtype, err := data.StatNPY(path)
+	if err != nil {
+		return fmt.Errorf("input %s: %w", path, err)
+	}
+	what := "forecast " + path
+	if err := guard.First(guard.Rank(what, shape, 6, 6, "[cases, members, lead, C, H, W]"), guard.NonEmpty(what, shape)); err != nil {
+		return err
+	}
+	truth, err := statInput("truth", fl.truth, 5, 5, "[cases, lead, C, H, W]")
+	if err != nil {
+		return err
+	}
+	if err := guard.First(guard.Int("case", fl.caseIdx, 0, shape[0]-1), guard.Int("channel", fl.channel, 0, shape[3]-1)); err != nil {
+		return fmt.Errorf("%w: a case and channel of %s, shape %v", err, what, shape)
+	}
+	fc := inputArray{path: path, shape: shape, dtype: dtype}
+	need := guard.Sum(fc.Bytes(), fc.Float64Bytes(), truth.Bytes(), truth.Float64Bytes())
+	return b.CheckMemory(fmt.Sprintf("report animation of %s with %s", what, truth), need)
 }
 
 // keyValues parses KEY=VALUE arguments of flag name.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/internal/netbench"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/sim/waves"
@@ -58,6 +60,13 @@ func (r Result) HostOverhead() float64 { return r.PerStep.Seconds()/r.InLoop.Sec
 // could take from the step where it has to share a core with it.
 func (r Result) DataShare() float64 { return r.Data.Seconds() / r.InLoop.Seconds() }
 
+// Frames is the number of frames of the waves set the loop trains on.
+const Frames = 256
+
+// ScratchName is the name of the scratch folder (atomicfile.TempDir) in the system's temporary folder
+// that holds the waves set and the loop runs' files; it is removed at the end and on SIGINT or SIGTERM.
+const ScratchName = "tidal-bench-train-loop"
+
 // Run measures on backend b.
 func Run(b compute.Backend, o Options) (Result, error) {
 	res := Result{Options: o}
@@ -78,11 +87,11 @@ func Run(b compute.Backend, o Options) (Result, error) {
 	loss := func(scope *model.Scope, batch []*graph.Node) *graph.Node {
 		return dydiff.RandomLoss(scope, u.Apply, sched, batch[0], nil)
 	}
-	dir, err := os.MkdirTemp("", "tidal-bench-train-loop-")
+	dir, remove, err := atomicfile.TempDir(filepath.Join(os.TempDir(), ScratchName))
 	if err != nil {
 		return res, err
 	}
-	defer os.RemoveAll(dir)
+	defer remove()
 	tr, norm, err := wavesWindows(dir, o.Size)
 	if err != nil {
 		return res, err
@@ -148,7 +157,7 @@ func Run(b compute.Backend, o Options) (Result, error) {
 // wavesWindows writes a 256-frame waves set of size² in dir and returns its 3-frame training windows.
 func wavesWindows(dir string, size int) (*dataset.Windows, dataset.Norm, error) {
 	wo := waves.DefaultOptions()
-	wo.N, wo.Frames, wo.KMax = size, 256, min(3, size/2-1)
+	wo.N, wo.Frames, wo.KMax = size, Frames, min(3, size/2-1)
 	p := dir + "/waves.npy"
 	if err := waves.WriteDataset(wo, p); err != nil {
 		return nil, dataset.Norm{}, err
