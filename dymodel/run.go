@@ -94,7 +94,8 @@ func (r Renormalized) Batch(index, size int) ([]*tensors.Tensor, error) {
 
 // PreviewOptions size the sample previews scored during training.
 type PreviewOptions struct {
-	// Cases validation windows (the first ones, in order), Members members each, Steps DDIM steps.
+	// Cases validation windows (the first of the validation source's stream, the same at every call),
+	// Members members each, Steps DDIM steps.
 	Cases   int `json:"cases"`
 	Members int `json:"members"`
 	Steps   int `json:"steps"`
