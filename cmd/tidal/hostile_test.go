@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -33,7 +34,11 @@ func TestMain(m *testing.M) {
 		main()
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if modelTemplate.dir != "" {
+		os.RemoveAll(filepath.Dir(modelTemplate.dir))
+	}
+	os.Exit(code)
 }
 
 // childMemLimit is the GOMEMLIMIT of every hostile run, and maxChildRSS the peak resident memory it may reach.
@@ -73,6 +78,10 @@ func hostileFixture(t *testing.T, dir string) map[string]string {
 	must(data.WriteNPY(p("fc6.npy"), data.FromFloat32(seq(2*2*16), 1, 2, 2, 1, 4, 4)))
 	must(data.WriteNPY(p("truth.npy"), data.FromFloat32(seq(2*16), 1, 2, 1, 4, 4)))
 	must(data.WriteNPY(p("scalar.npy"), data.FromFloat32([]float32{1})))
+	must(data.WriteNPY(p("nan.npy"), data.FromFloat32(append(seq(12*16-1), float32(math.NaN())), 12, 1, 4, 4)))
+	must(data.WriteNPY(p("field.npy"), data.FromFloat32(seq(12*128), 12, 2, 8, 8)))
+	must(data.WriteNPY(p("fieldnan.npy"), data.FromFloat32(append(seq(12*128-1), float32(math.NaN())), 12, 2, 8, 8)))
+	modelFixtures(t, dir)
 	must(data.WriteNPY(p("season.npy"), data.FromFloat64(append(make([]float64, 19), math.NaN()), 20)))
 	must(data.WriteNPY(p("fraction.npy"), data.FromFloat64(append(make([]float64, 19), 2.5), 20)))
 	must(os.WriteFile(p("script.py"), []byte("print('torch')\n"), 0o644))
@@ -273,6 +282,39 @@ var hostileCases = []struct {
 	{"report --truth of rank 1", "report --out $dir/rep --truth $huge.npy $fc6.npy", "--truth"},
 	{"report --truth missing", "report --out $dir/rep --truth $dir/absent.npy $fc6.npy", "absent.npy"},
 	{"--max-disk NaN on any command", "--max-disk NaN version", "--max-disk"},
+	// tidal train dydiff
+	{"train dydiff data of rank 5", "train dydiff --data $fc.npy --out $dir/run", "--data"},
+	{"train dydiff fewer frames than a window", "train dydiff --data $series.npy --out $dir/run --context 4 --predict 11", "fewer than --context 4 + --predict 11"},
+	{"train dydiff NaN in the data", "train dydiff --data $nan.npy --out $dir/run --context 2 --predict 3", "nan.npy"},
+	{"train dydiff --eta 1", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --eta 1", "--eta"},
+	{"train dydiff --eta -0.5", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --eta -0.5", "--eta"},
+	{"train dydiff --noising unknown", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --noising bogus", "--noising"},
+	{"train dydiff --net unknown", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --net dit", "--net"},
+	{"train dydiff --val of other frames", "train dydiff --data $series.npy --val $field.npy --out $dir/run --context 2 --predict 3", "--val"},
+	{"train dydiff --out is a file", "train dydiff --data $series.npy --out $obs.npy --context 2 --predict 3", "--out"},
+	{"train dydiff --checkpoint-every 15", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --checkpoint-every 15", "--checkpoint-every"},
+	{"train dydiff --val-every without --val", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --val-every 10", "--val"},
+	{"train dydiff --batch 0", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --batch 0", "--batch"},
+	{"train dydiff levels the grid cannot hold", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --mults 1,2,2,2", "divisible"},
+	{"train dydiff over --max-memory", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --batch 100000 --max-memory 100MiB", "--max-memory"},
+	{"train dydiff --config with an unknown key", "train dydiff --config $bad.yaml", "bogus"},
+	// tidal forecast
+	{"forecast unknown sampler", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler euler", "--sampler"},
+	{"forecast model of another method", "forecast --model $othermodel --data $field.npy --out $dir/f.npy", "idm"},
+	{"forecast folder that is no run", "forecast --model $folder.npy --data $field.npy --out $dir/f.npy", "options.json"},
+	{"forecast corrupted snapshot", "forecast --model $badmodel --data $field.npy --out $dir/f.npy", "no valid snapshot"},
+	{"forecast data of other channels and size", "forecast --model $model --data $series.npy --out $dir/f.npy", "trained on frames [2 8 8]"},
+	{"forecast data of rank 5", "forecast --model $model --data $fc.npy --out $dir/f.npy", "--data"},
+	{"forecast NaN in the data", "forecast --model $model --data $fieldnan.npy --out $dir/f.npy --num-cases 1", "fieldnan.npy"},
+	{"forecast --out = --data", "forecast --model $model --data $field.npy --out $field.npy", "--data"},
+	{"forecast --truth-out = --data", "forecast --model $model --data $field.npy --out $dir/f.npy --truth-out $field.npy", "--data"},
+	{"forecast --cases without context", "forecast --model $model --data $field.npy --out $dir/f.npy --cases 1", "--cases"},
+	{"forecast --lead past the data", "forecast --model $model --data $field.npy --out $dir/f.npy --lead 20", "too short"},
+	{"forecast --sampling-steps 3 (past step 999)", "forecast --model $model --data $field.npy --out $dir/f.npy --sampling-steps 3", "--sampling-steps"},
+	{"train dydiff --preview-steps 3", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --preview-steps 3", "--preview-steps"},
+	{"forecast --members 0", "forecast --model $model --data $field.npy --out $dir/f.npy --members 0", "--members"},
+	{"forecast --ddim-eta 2", "forecast --model $model --data $field.npy --out $dir/f.npy --ddim-eta 2", "--ddim-eta"},
+	{"forecast over --max-memory", "forecast --model $model --data $field.npy --out $dir/f.npy --members 4000 --num-cases 100000 --max-memory 1GiB", "--max-memory"},
 	{"unknown backend", "--backend tpu version", "tpu"},
 }
 
@@ -361,6 +403,9 @@ var flagBase = map[string]string{
 	"tidal bench sampler":       "bench sampler --batch 1 --size 8 --channels 4 --steps 1 --time 1ms",
 	"tidal bench series-io":     "bench series-io --rows 4 --series 2 --repeats 1",
 	"tidal bench train-step":    "bench train-step --batch 1 --sizes 8 --channels 4 --time 1ms",
+	"tidal train dydiff":        "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
+	"tidal bench dydiff":        "bench dydiff --quick --size 8 --frames 40 --channels 8 --steps 1 --cases 1 --members 2 --sampling-steps 1",
+	"tidal forecast":            "forecast --model $model --data $field.npy --out $dir/f.npy --members 2 --sampling-steps 2 --num-cases 1",
 	"tidal bench train-loop":    "bench train-loop --batch 1 --size 8 --channels 4 --steps 1 --rounds 1 --log-every 1",
 	"tidal bench series-net":    "bench series-net --batch 1 --steps 4 --context 2 --series 2 --repeats 1",
 	"tidal bench video-step":    "bench video-step --batch 1 --frames 4 --sizes 8 --channels 4 --time 1ms --threads 1",
@@ -450,5 +495,73 @@ func TestEveryIntFlagRefusesOutOfRange(t *testing.T) {
 	})
 	if n < 60 {
 		t.Errorf("only %d refusals checked; expected the 30-odd integer and duration flags, twice", n)
+	}
+}
+
+// modelTemplate is a tiny `tidal train dydiff` run, trained once per test binary (in a child process)
+// and copied into each fixture.
+var modelTemplate struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+// modelFixtures puts into dir: model (a tiny DyDiff run trained on field.npy [12, 2, 8, 8]),
+// othermodel (a run directory of another method), badmodel (model with its snapshot's tensors
+// damaged) and bad.yaml (a config with an unknown key).
+func modelFixtures(t *testing.T, dir string) {
+	t.Helper()
+	modelTemplate.once.Do(func() {
+		tmp, err := os.MkdirTemp("", "tidal-hostile-model-")
+		if err != nil {
+			modelTemplate.err = err
+			return
+		}
+		modelTemplate.dir = filepath.Join(tmp, "model")
+		seq := make([]float32, 12*128)
+		for i := range seq {
+			seq[i] = float32(math.Sin(float64(i)))
+		}
+		if err := data.WriteNPY(filepath.Join(tmp, "field.npy"), data.FromFloat32(seq, 12, 2, 8, 8)); err != nil {
+			modelTemplate.err = err
+			return
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		out, err := tidalChild(ctx, tmp, "train", "dydiff", "--data", "field.npy", "--out", "model", "--context", "2", "--predict", "3",
+			"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2",
+			"--log-every", "1", "--checkpoint-every", "2").CombinedOutput()
+		if err != nil {
+			modelTemplate.err = fmt.Errorf("training the fixture model: %v\n%s", err, out)
+		}
+	})
+	if modelTemplate.err != nil {
+		t.Fatal(modelTemplate.err)
+	}
+	for _, name := range []string{"model", "badmodel"} {
+		if err := os.CopyFS(filepath.Join(dir, name), os.DirFS(modelTemplate.dir)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	bins, _ := filepath.Glob(filepath.Join(dir, "badmodel", "snapshots", "*", "tensors.bin"))
+	if len(bins) == 0 {
+		t.Fatal("the fixture model has no snapshot")
+	}
+	for _, b := range bins {
+		f, err := os.OpenFile(b, os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteAt([]byte{0xde, 0xad, 0xbe, 0xef}, 16)
+		f.Close()
+	}
+	if err := os.Mkdir(filepath.Join(dir, "othermodel"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "othermodel", "options.json"), []byte(`{"options":{},"config":{"method":"idm"}}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("data: x.npy\nbogus: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }

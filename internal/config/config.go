@@ -66,6 +66,16 @@ func Apply(cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("--config %s: key %q: %w", path, key, err)
 		}
+		if sv, ok := fl.Value.(pflag.SliceValue); ok { // the file's list replaces the default, whatever Set did before
+			var parts []string
+			if text != "" {
+				parts = strings.Split(text, ",")
+			}
+			if err := sv.Replace(parts); err != nil {
+				return fmt.Errorf("--config %s: key %q: %q is not a valid value: %w", path, key, text, err)
+			}
+			continue
+		}
 		if err := fl.Value.Set(text); err != nil {
 			return fmt.Errorf("--config %s: key %q: %q is not a valid value: %w", path, key, text, err)
 		}

@@ -127,3 +127,16 @@ func TestWriteRoundTrips(t *testing.T) {
 		t.Errorf("resolved file lacks its header:\n%s", b)
 	}
 }
+
+// An empty list (what Write records for an empty slice flag) sets the flag to no elements.
+func TestApplyEmptyList(t *testing.T) {
+	var got string
+	cmd := command(func(cmd *cobra.Command) { got = cmd.Flags().Lookup("mults").Value.String() })
+	cmd.SetArgs([]string{"--config", writeFile(t, "mults: []\n")})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if got != "[]" {
+		t.Errorf("mults = %s, want []", got)
+	}
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
+)
+
+func init() { rootCmd.AddCommand(newForecastCmd()) }
+
+// forecastFlags are the flags of `tidal forecast`.
+type forecastFlags struct {
+	model, data, sampler, out, truthOut string
+	members, steps, lead, numCases      int
+	cases                               []int
+	ddimEta                             float64
+	seed                                uint64
+	quiet                               bool
+}
+
+func newForecastCmd() *cobra.Command {
+	var fl forecastFlags
+	cmd := &cobra.Command{
+		Use:   "forecast",
+		Short: "Make ensemble forecasts with a trained DyDiff model",
+		Long: `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
+'tidal train dydiff', for cases over a test series [frames, channels, H, W] (NPY; frames of the shape
+the model was trained on): --num-cases spread evenly (the cases 'tidal baseline --cases N --context P
+--lead K' makes), or the start frames --cases. Each case observes the --context frames before its start.
+
+It writes the forecast [cases, members, lead, channels, H, W] in physical units to --out and the truth
+[cases, lead, channels, H, W] to --truth-out (default: --out with .truth.npy), so that
+'tidal score --forecast OUT --obs TRUTH' scores it. --lead beyond the model's --predict rolls forward
+autoregressively: each new window is conditioned on the last predicted context frames of its member.
+Member m of case b gets the same noise whatever --members and the number of cases.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := config.Apply(cmd); err != nil {
+				return err
+			}
+			return runForecast(cmd, fl)
+		},
+	}
+	f := cmd.Flags()
+	config.AddFlag(cmd)
+	f.StringVar(&fl.model, "model", "", "run directory of 'tidal train dydiff'")
+	f.StringVar(&fl.data, "data", "", "test series [frames, channels, H, W] (NPY)")
+	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
+	f.StringVar(&fl.sampler, "sampler", "ddim", "ddim (the reference sampler) or ddpm (ancestral)")
+	f.IntVar(&fl.steps, "sampling-steps", 50, "sampling steps (the reference's 50 for DDIM; 1000 is every step)")
+	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
+	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
+	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
+	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
+	f.IntSliceVar(&fl.cases, "cases", nil, "start frames of the cases instead of --num-cases (each needs the model's context frames before it)")
+	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
+	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
+	return cmd
+}
+
+// defaultTruthPath is --out with .truth.npy for .npy.
+func defaultTruthPath(out string) string { return strings.TrimSuffix(out, ".npy") + ".truth.npy" }
+
+func runForecast(cmd *cobra.Command, fl forecastFlags) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the forecast NPY to write")
+	}
+	if fl.model == "" {
+		return fmt.Errorf("--model is required: the run directory of 'tidal train dydiff'")
+	}
+	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 1, 1000),
+		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Int("lead", fl.lead, 0, maxCount),
+		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount)); err != nil {
+		return err
+	}
+	if fl.sampler != "ddim" && fl.sampler != "ddpm" {
+		return fmt.Errorf("--sampler %q: expected ddim or ddpm", fl.sampler)
+	}
+	if fl.truthOut == "" {
+		fl.truthOut = defaultTruthPath(fl.out)
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
+	if err != nil {
+		return err
+	}
+	if err := checkOutputs([]*inputArray{in}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+		return err
+	}
+	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
+	if err != nil {
+		return fmt.Errorf("--model %w", err)
+	}
+	defer snap.Store.Finalize()
+	mc := m.Config
+	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
+		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	}
+	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
+		return err
+	}
+	lead := fl.lead
+	if lead == 0 {
+		lead = mc.Predict
+	}
+	var cs forecast.Cases
+	if len(fl.cases) > 0 {
+		cs = forecast.Cases{Context: mc.Context, Lead: lead, Starts: fl.cases}
+		for _, s := range fl.cases {
+			if s < mc.Context || s+lead > in.shape[0] {
+				return fmt.Errorf("--cases %d: a case needs the model's %d context frames before its start and %d lead frames from it, within the %d frames of %s",
+					s, mc.Context, lead, in.shape[0], in)
+			}
+		}
+	} else if cs, err = forecast.EvenCases(in.shape[0], mc.Context, lead, fl.numCases); err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	B, F := len(cs.Starts), int64(data.NumElements(mc.Frame))
+	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), F, 4)
+	truthBytes := guard.Product(int64(B), int64(lead), F, 4)
+	what := fmt.Sprintf("a forecast [%d cases, %d members, %d lead, frame %v] float32", B, fl.members, lead, mc.Frame)
+	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.shape)), 4),
+		guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
+		return err
+	}
+	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
+		return err
+	}
+	series, err := readSeries(b, in)
+	if err != nil {
+		return err
+	}
+	arr := data.FromFloat32(series.Data, series.Shape...)
+	ctxs, err := forecast.Context(arr, cs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	truth, err := forecast.Truth(arr, cs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	inner := mc.Frame[1] * mc.Frame[2]
+	contexts := m.Contexts(ctxs, snap.Norm)
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	fc, err := m.NewForecaster(be, snap.Store, so)
+	if err != nil {
+		return err
+	}
+	defer fc.Close()
+	abs, _ := filepath.Abs(fl.model)
+	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
+		"members": fl.members, "lead": lead, "starts": cs.Starts, "data": in.shape})
+	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	if !fl.quiet {
+		eo.Progress = cmd.ErrOrStderr()
+	}
+	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	if err != nil {
+		return err
+	}
+	snap.Norm.Denormalize(ens.Float32(), inner)
+	if err := writeNPYs([]*inputArray{in}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
+		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+	return nil
+}

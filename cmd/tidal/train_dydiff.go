@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/backend"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+func init() { trainCmd.AddCommand(newTrainDyDiffCmd()) }
+
+// trainDyDiffFlags are the flags of `tidal train dydiff`.
+type trainDyDiffFlags struct {
+	data, val, out, net, noising, schedule        string
+	context, predict, stride                      int
+	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
+	channels, blocks, heads, groups               int
+	mults, attn, tconv, tattn                     []int
+	periodic, startOver                           bool
+	steps, batch, warmup, logEvery, ckEvery, keep int
+	valEvery, valBatches, previewEvery            int
+	previewCases, previewMembers, previewSteps    int
+	seed                                          int64
+}
+
+func newTrainDyDiffCmd() *cobra.Command {
+	var fl trainDyDiffFlags
+	cmd := &cobra.Command{
+		Use:   "dydiff",
+		Short: "Train a Dynamical Diffusion forecaster (η = 0: the DPM baseline) on a series of fields",
+		Long: `dydiff trains Dynamical Diffusion (Guo et al. 2025) on windows of --context observed and --predict
+future frames of a field series [frames, channels, H, W] (NPY, e.g. from 'tidal data navier-stokes
+--velocity'). The network sees the noisy window, the clean context frames and the context masks stacked
+as channels (docs/DYDIFF.md). --eta 0 trains the ordinary diffusion baseline (DPM) with the same network.
+
+The run directory --out holds options.json, norm.json (per-channel mean and std of the training data),
+stats.jsonl, resume checkpoints, snapshots (EMA weights with the model's configuration) and config.yaml
+(every flag's value, for --config). Running the same command again resumes the run; different options
+are refused with the differences listed, unless --start-over. 'tidal forecast --model RUN' needs
+nothing else.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := config.Apply(cmd); err != nil {
+				return err
+			}
+			return runTrainDyDiff(cmd, fl)
+		},
+	}
+	f := cmd.Flags()
+	config.AddFlag(cmd)
+	f.StringVar(&fl.data, "data", "", "training series [frames, channels, H, W] (NPY)")
+	f.StringVar(&fl.val, "val", "", "validation series [frames, channels, H, W] (NPY), normalised with the training data's statistics")
+	f.StringVar(&fl.out, "out", "", "run directory (created; an existing run is resumed)")
+	f.IntVar(&fl.context, "context", 4, "observed frames per window (P)")
+	f.IntVar(&fl.predict, "predict", 11, "predicted frames per window (S)")
+	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
+	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
+	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
+	f.StringVar(&fl.net, "net", "unet", "denoiser: unet (nets.UNet, the window's frames stacked as channels) or video (nets.VideoUNet: the UNet per frame with temporal mixing)")
+	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
+	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
+	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet")
+	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per UNet level")
+	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level")
+	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
+	f.IntVar(&fl.heads, "heads", 1, "attention heads")
+	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels; must divide every block's channels)")
+	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
+	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
+	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
+	f.IntVar(&fl.batch, "batch", 16, "windows per step")
+	f.Float64Var(&fl.lr, "lr", 1e-4, "AdamW learning rate")
+	f.IntVar(&fl.warmup, "warmup", 0, "learning-rate warm-up steps")
+	f.StringVar(&fl.schedule, "lr-schedule", "constant", "constant or cosine (to 0 after the warm-up)")
+	f.Float64Var(&fl.wd, "weight-decay", 0.01, "AdamW weight decay")
+	f.Float64Var(&fl.clip, "clip", 0, "maximum global gradient norm (0: no clipping)")
+	f.Float64Var(&fl.emaHalf, "ema-halflife", 500000, "EMA half-life in training windows")
+	f.Float64Var(&fl.emaRamp, "ema-rampup", 0.05, "EMA ramp-up ratio (0: none)")
+	f.Int64Var(&fl.seed, "seed", 1, "seed of the initial weights, the window order and the loss's noise")
+	f.IntVar(&fl.logEvery, "log-every", 10, "steps per stats.jsonl line")
+	f.IntVar(&fl.ckEvery, "checkpoint-every", 100, "steps per checkpoint and snapshot (a multiple of --log-every)")
+	f.IntVar(&fl.keep, "keep", 3, "checkpoints kept")
+	f.IntVar(&fl.valEvery, "val-every", 100, "steps per validation loss (with --val; a multiple of --log-every)")
+	f.IntVar(&fl.valBatches, "val-batches", 4, "validation batches")
+	f.IntVar(&fl.previewEvery, "preview-every", 100, "steps per scored sample preview (with --val; a multiple of --log-every; 0: none)")
+	f.IntVar(&fl.previewCases, "preview-cases", 4, "validation windows forecast by each preview")
+	f.IntVar(&fl.previewMembers, "preview-members", 4, "members of each preview forecast")
+	f.IntVar(&fl.previewSteps, "preview-steps", 10, "DDIM steps of each preview forecast")
+	f.BoolVar(&fl.startOver, "start-over", false, "replace a run recorded with other options instead of refusing it")
+	return cmd
+}
+
+// runConfig is what a DyDiff run records as its configuration: the model's (what a snapshot needs
+// for forecasting) and the preview's settings.
+type runConfig struct {
+	dymodel.Config
+	Preview *dymodel.PreviewOptions `json:"preview,omitempty"`
+}
+
+func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the run directory")
+	}
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if fl.val == "" {
+		for _, name := range []string{"val-every", "preview-every"} {
+			if changed(name) {
+				return fmt.Errorf("--%s needs --val, the validation series", name)
+			}
+		}
+		fl.valEvery, fl.previewEvery = 0, 0
+	}
+	if err := guard.First(
+		guard.Int("context", fl.context, 1, 1<<10), guard.Int("predict", fl.predict, 1, 1<<10),
+		guard.Int("stride", fl.stride, 1, maxCount),
+		guard.Between("eta", fl.eta, 0, 1), guard.Finite("lr", fl.lr), guard.AtLeast("weight-decay", fl.wd, 0),
+		guard.AtLeast("clip", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
+		guard.Between("dropout", fl.dropout, 0, 1),
+		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
+		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096), guard.Int("groups", fl.groups, 1, 4096),
+		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<20), guard.Int("warmup", fl.warmup, 0, 1<<30),
+		guard.Int("log-every", fl.logEvery, 1, 1<<30), guard.Int("checkpoint-every", fl.ckEvery, 1, 1<<30),
+		guard.Int("keep", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
+		guard.Int("preview-every", fl.previewEvery, 0, 1<<30), guard.Int("preview-cases", fl.previewCases, 1, 1<<16),
+		guard.Int("preview-members", fl.previewMembers, 2, 1<<10), guard.Int("preview-steps", fl.previewSteps, 1, 1000),
+	); err != nil {
+		return err
+	}
+	switch {
+	case fl.eta >= 1:
+		return fmt.Errorf("--eta %v: expected 0 ≤ η < 1 (η = 1 makes InverseDynamics divide by √γ̄ ≈ 5e-5 near t = T)", fl.eta)
+	case !(fl.lr > 0):
+		return fmt.Errorf("--lr %v: expected a learning rate > 0", fl.lr)
+	case !(fl.emaHalf > 0):
+		return fmt.Errorf("--ema-halflife %v: expected > 0 windows", fl.emaHalf)
+	case fl.dropout >= 1:
+		return fmt.Errorf("--dropout %v: expected a rate in [0, 1)", fl.dropout)
+	case fl.ckEvery%fl.logEvery != 0:
+		return fmt.Errorf("--checkpoint-every %d: expected a multiple of --log-every %d", fl.ckEvery, fl.logEvery)
+	case fl.valEvery%fl.logEvery != 0:
+		return fmt.Errorf("--val-every %d: expected a multiple of --log-every %d", fl.valEvery, fl.logEvery)
+	case fl.previewEvery%fl.logEvery != 0:
+		return fmt.Errorf("--preview-every %d: expected a multiple of --log-every %d", fl.previewEvery, fl.logEvery)
+	case fl.schedule != "constant" && fl.schedule != "cosine":
+		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
+	case fl.net != "unet" && fl.net != "video":
+		return fmt.Errorf("--net %q: expected unet or video", fl.net)
+	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
+		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
+	}
+	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1)); err != nil {
+		return err
+	}
+	if fl.net == "video" {
+		if !changed("temporal-conv") {
+			fl.tconv = make([]int, len(fl.mults))
+			for i := range fl.tconv {
+				fl.tconv[i] = i
+			}
+		}
+		if !changed("temporal-attn") {
+			fl.tattn = []int{len(fl.mults) - 1}
+		}
+	}
+	if _, ok := dymodel.Noisings[fl.noising]; !ok {
+		return fmt.Errorf("--noising %q: expected dependent, independent or noise-only", fl.noising)
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	L := fl.context + fl.predict
+	layout := "[frames, channels, height, width]"
+	tr, err := statInput("data", fl.data, 4, 4, layout)
+	if err != nil {
+		return err
+	}
+	if tr.shape[0] < L {
+		return fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", tr, tr.shape[0], fl.context, fl.predict, L)
+	}
+	inputs := []*inputArray{tr}
+	var va *inputArray
+	if fl.val != "" {
+		if va, err = statInput("val", fl.val, 4, 4, layout); err != nil {
+			return err
+		}
+		if fmt.Sprint(va.shape[1:]) != fmt.Sprint(tr.shape[1:]) {
+			return fmt.Errorf("%s has frames %v, --data %s has %v", va, va.shape[1:], fl.data, tr.shape[1:])
+		}
+		if va.shape[0] < L {
+			return fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", va, va.shape[0], fl.context, fl.predict, L)
+		}
+		inputs = append(inputs, va)
+	}
+	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
+		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
+	}
+	_ = inputs
+	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
+		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
+		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
+			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
+			TemporalConv: fl.tconv, TemporalAttn: fl.tattn}}
+	m, err := dymodel.New(mc)
+	if err != nil {
+		return fmt.Errorf("the network for %s: %w", tr, err)
+	}
+	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil {
+		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
+	}
+	need := guard.Sum(tr.Bytes(), guard.Product(int64(data.NumElements(tr.shape)), 4, 2), m.TrainBytes(fl.batch))
+	if va != nil {
+		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.shape)), 4, 2), m.SampleBytes(fl.previewMembers))
+	}
+	what := fmt.Sprintf("training a %d-parameter DyDiff UNet on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{L}, mc.Frame...))
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	series, err := readSeries(b, tr)
+	if err != nil {
+		return err
+	}
+	trw, _, norm, err := dataset.Split([]dataset.Series{series}, dataset.Options{Frames: L, Stride: fl.stride, Seed: uint64(fl.seed)})
+	if err != nil {
+		return fmt.Errorf("%s: %w", tr, err)
+	}
+	o := train.Defaults()
+	o.Steps, o.BatchSize, o.LR, o.WarmupSteps, o.Schedule = fl.steps, fl.batch, fl.lr, fl.warmup, fl.schedule
+	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.EMARampUp = fl.wd, fl.clip, fl.emaHalf, fl.emaRamp
+	o.LogEvery, o.CheckpointEvery, o.Keep, o.Seed = fl.logEvery, fl.ckEvery, fl.keep, fl.seed
+	o.ValEvery, o.ValBatches, o.PreviewEvery = fl.valEvery, fl.valBatches, fl.previewEvery
+	rc := runConfig{Config: mc}
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	job := train.Job{Dir: fl.out, Options: o, Norm: norm, Backend: be, Loss: m.Loss, Train: trw,
+		Log: cmd.ErrOrStderr(), StartOver: fl.startOver}
+	if va != nil {
+		vs, err := readSeries(b, va)
+		if err != nil {
+			return err
+		}
+		vw, _, vnorm, err := dataset.Split([]dataset.Series{vs}, dataset.Options{Frames: L, Seed: 1})
+		if err != nil {
+			return fmt.Errorf("%s: %w", va, err)
+		}
+		job.Val = dymodel.Renormalized{Src: vw, From: vnorm, To: norm}
+		if fl.previewEvery > 0 {
+			po := dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps}
+			rc.Preview = &po
+			job.Preview = m.Preview(be, job.Val, po)
+		}
+	}
+	job.Config = rc
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
+		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
+	res, err := train.Run(context.Background(), job)
+	if err != nil {
+		return err
+	}
+	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", fl.out, res.Step, res.Resumed, fl.out)
+	return nil
+}
+
+// readSeries reads a field series within the budget and checks it (finite values, naming the frame).
+func readSeries(b guard.Budget, in *inputArray) (dataset.Series, error) {
+	a, err := in.read(b)
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	s, err := dataset.FromArray(in.String(), a)
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	return s, nil
+}
+
+// newBackendCompute creates the backend chosen by --backend / $TIDAL_BACKEND as a compute.Backend.
+func newBackendCompute() (string, compute.Backend, error) {
+	name, err := backend.Resolve(backendFlag)
+	if err != nil {
+		return "", nil, err
+	}
+	be, err := backend.New(name)
+	return name, be, err
+}

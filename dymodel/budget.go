@@ -1,0 +1,34 @@
+package dymodel
+
+import "github.com/tidal-forecast/tidal/internal/guard"
+
+// activationBytes estimates the float32 activations one forward pass of the UNet keeps per sample: at
+// each level l (c_l channels at 1/4^l of the pixels), about six tensors per residual block (group norm,
+// SiLU, convolutions and the skip) for the 3·Blocks+1 blocks of the encoder, decoder and middle. It is
+// an estimate for the memory budget, not an exact count.
+func (m *Model) activationBytes() int64 {
+	c := m.unet.Config()
+	H, W := int64(m.Config.Frame[1]), int64(m.Config.Frame[2])
+	var total int64
+	for l, mult := range c.Mults {
+		px := (H >> l) * (W >> l)
+		total = guard.Sum(total, guard.Product(px, int64(c.Channels*mult), int64(3*c.Blocks+2), 6, 4))
+	}
+	if m.Config.Net == "video" { // the UNet runs on every frame, with temporal blocks beside it
+		total = guard.Product(total, int64(2*m.Config.Frames()))
+	}
+	return total
+}
+
+// TrainBytes estimates the memory of training with batch windows per step: the weights, AdamW's two
+// moments, the EMA and the gradients (five copies of the parameters, float32), and the activations
+// the backward pass keeps (three times the forward's, for the gradients).
+func (m *Model) TrainBytes(batch int) int64 {
+	return guard.Sum(guard.Product(int64(m.NumParams()), 5, 4), guard.Product(int64(batch), m.activationBytes(), 3))
+}
+
+// SampleBytes estimates the memory of sampling windows for rows trajectories at once: the weights and
+// the forward activations.
+func (m *Model) SampleBytes(rows int) int64 {
+	return guard.Sum(guard.Product(int64(m.NumParams()), 4), guard.Product(int64(rows), m.activationBytes()))
+}

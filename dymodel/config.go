@@ -1,0 +1,171 @@
+// Package dymodel is a Dynamical Diffusion forecasting model as the commands train and use it: the
+// network with the conditioning of Guo et al. 2025 (the reference's "concat-video-mask-1st", see
+// docs/DYDIFF.md), its configuration as a run directory records it, the training loss, validation
+// previews, and ensemble forecasts that roll forward autoregressively past the model's window. The
+// process and samplers are package dydiff's; the loop is package train's.
+package dymodel
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/nn"
+)
+
+// Method is the name a DyDiff run directory records in its configuration; a run of another method is
+// refused by Load.
+const Method = "dydiff"
+
+// Config is everything a trained model needs besides its weights and normalisation; it is recorded in
+// options.json and in every snapshot, so that `tidal forecast` needs only the run directory.
+type Config struct {
+	Method string `json:"method"`
+	// Net is the denoiser: "unet" (nets.UNet on the window's frames stacked as channels, the
+	// reference's layout for its 2D UNet) or "video" (nets.VideoUNet: the UNet on every frame with
+	// temporal convolutions and attention between frames, the reference's SVD-style VideoUNet).
+	Net string `json:"net"`
+	// Context and Predict are the observed and predicted frames of a window (P_ctx and S; the
+	// reference's Turbulence setting is 4 and 11).
+	Context int `json:"context"`
+	Predict int `json:"predict"`
+	// Eta is DyDiff's η (γ̄_t = 1 − η(1 − ᾱ_t)); 0 is the DPM baseline with the same network.
+	Eta float64 `json:"eta"`
+	// Noising is the ablation switch of docs/DIFFUSION.md: "dependent" (DyDiff), "independent"
+	// (dynamics on the data only, i.i.d. noise: the reference's use_x_ema='only') or "noise-only"
+	// (dynamics on the noise only: use_x_ema=False).
+	Noising string `json:"noising"`
+	// Frame is the shape of one frame, [channels, height, width], as the training data had it.
+	Frame []int `json:"frame"`
+	// UNet sizes the network.
+	UNet UNetConfig `json:"unet"`
+}
+
+// UNetConfig are the nets.UNet settings the commands expose.
+type UNetConfig struct {
+	Channels   int     `json:"channels"`
+	Mults      []int   `json:"mults"`
+	Blocks     int     `json:"blocks"`
+	AttnLevels []int   `json:"attn_levels"`
+	Heads      int     `json:"heads"`
+	Periodic   bool    `json:"periodic"`
+	Dropout    float64 `json:"dropout"`
+	// Groups is the number of group-norm groups (0: nets' default, 32); it must divide the channels of
+	// every block.
+	Groups int `json:"groups,omitempty"`
+	// TemporalConv and TemporalAttn are the levels of the video network whose blocks are followed by
+	// temporal convolutions and temporal attention (nets.VideoConfig); ignored by "unet".
+	TemporalConv []int `json:"temporal_conv,omitempty"`
+	TemporalAttn []int `json:"temporal_attn,omitempty"`
+}
+
+// Noisings maps the Config.Noising names to dydiff's switches.
+var Noisings = map[string]dydiff.Noising{
+	"dependent":   dydiff.DependentNoise,
+	"independent": dydiff.IndependentNoise,
+	"noise-only":  dydiff.NoiseDynamicsOnly,
+}
+
+// Frames is the window length L = Context + Predict.
+func (c Config) Frames() int { return c.Context + c.Predict }
+
+// Validate names the first bad field.
+func (c Config) Validate() error {
+	switch {
+	case c.Method != Method:
+		return fmt.Errorf("method %q: expected %q", c.Method, Method)
+	case c.Net != "unet" && c.Net != "video":
+		return fmt.Errorf("net %q: expected \"unet\" or \"video\"", c.Net)
+	case c.Context < 1:
+		return fmt.Errorf("context %d: expected at least 1 observed frame", c.Context)
+	case c.Predict < 1:
+		return fmt.Errorf("predict %d: expected at least 1 predicted frame", c.Predict)
+	case len(c.Frame) != 3:
+		return fmt.Errorf("frame %v: expected [channels, height, width] (time series [T, N] need their own network, not in this build)", c.Frame)
+	}
+	if _, ok := Noisings[c.Noising]; !ok {
+		return fmt.Errorf("noising %q: expected dependent, independent or noise-only", c.Noising)
+	}
+	for i, d := range c.Frame {
+		if d < 1 {
+			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
+		}
+	}
+	if len(c.UNet.Mults) > 0 {
+		if f := 1 << (len(c.UNet.Mults) - 1); c.Frame[1]%f != 0 || c.Frame[2]%f != 0 {
+			return fmt.Errorf("frames of %d×%d: height and width must be divisible by %d for the UNet's %d levels", c.Frame[1], c.Frame[2], f, len(c.UNet.Mults))
+		}
+	}
+	if _, err := c.Schedule(); err != nil {
+		return err
+	}
+	_, err := c.network()
+	return err
+}
+
+// network builds the configured denoiser.
+func (c Config) network() (denoiser, error) {
+	if c.Net == "video" {
+		return c.video()
+	}
+	return c.unet()
+}
+
+// video builds the video network: the per-frame UNet on [x_t^f | c^f | m^f | m1^f] (nets.VideoInput)
+// with temporal mixing at the configured levels.
+func (c Config) video() (*nets.VideoUNet, error) {
+	pad := nn.Zero
+	if c.UNet.Periodic {
+		pad = nn.Periodic
+	}
+	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
+		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
+			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout},
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn})
+}
+
+// Schedule is the model's diffusion schedule.
+func (c Config) Schedule() (dydiff.Schedule, error) {
+	return dydiff.NewSchedule(c.Eta, dydiff.ScheduleOptions{Noising: Noisings[c.Noising]})
+}
+
+// unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros) and
+// the two masks per frame, stacked as channels, in; the L frames' noise out.
+func (c Config) unet() (*nets.UNet, error) {
+	C, L := c.Frame[0], c.Frames()
+	pad := nn.Zero
+	if c.UNet.Periodic {
+		pad = nn.Periodic
+	}
+	return nets.New(nets.Config{
+		InChannels: 2*L*C + 2*L, OutChannels: L * C,
+		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
+		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout,
+	})
+}
+
+// Parse reads a configuration recorded as JSON (a snapshot's or options.json's "config"), refusing one
+// of another method.
+func Parse(raw []byte) (Config, error) {
+	var probe struct {
+		Method string `json:"method"`
+	}
+	if err := json.Unmarshal(raw, &probe); err != nil {
+		return Config{}, fmt.Errorf("model configuration: %w", err)
+	}
+	if probe.Method != Method {
+		if probe.Method == "" {
+			return Config{}, fmt.Errorf("the run records no method; expected a %s run (made by `tidal train dydiff`)", Method)
+		}
+		return Config{}, fmt.Errorf("the run is a %q model; expected a %s run (made by `tidal train dydiff`)", probe.Method, Method)
+	}
+	var c Config
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return Config{}, fmt.Errorf("model configuration: %w", err)
+	}
+	if err := c.Validate(); err != nil {
+		return Config{}, fmt.Errorf("model configuration: %w", err)
+	}
+	return c, nil
+}

@@ -1,0 +1,201 @@
+package dymodel
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/noise"
+	"github.com/tidal-forecast/tidal/rollout"
+)
+
+// SamplerOptions choose the reverse process of a forecast.
+type SamplerOptions struct {
+	// Kind is "ddim" (the reference sampler) or "ddpm" (ancestral).
+	Kind string `json:"sampler"`
+	// Steps is the number of sampling steps through Schedule.Timesteps; 0 gives 50 for DDIM and all T
+	// for DDPM.
+	Steps int `json:"sampling_steps"`
+	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); DDPM ignores it.
+	EtaDDIM float64 `json:"ddim_eta"`
+}
+
+// Forecaster samples a model's windows with its weights in a store (a snapshot's EMA weights).
+type Forecaster struct {
+	m *Model
+	s *dydiff.Sampler
+}
+
+// NewForecaster compiles nothing yet: the sampler's graphs compile on the first window and are reused.
+func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOptions) (*Forecaster, error) {
+	d := dydiff.Denoiser{Backend: b, Scope: store.RootScope(), Net: m.Net}
+	var s *dydiff.Sampler
+	var err error
+	switch o.Kind {
+	case "ddim":
+		s, err = dydiff.NewDDIM(d, m.Schedule, dydiff.DDIMOptions{Steps: o.Steps, EtaDDIM: o.EtaDDIM})
+	case "ddpm":
+		s, err = dydiff.NewDDPM(d, m.Schedule, dydiff.DDPMOptions{Steps: o.Steps})
+	default:
+		return nil, fmt.Errorf("sampler %q: expected ddim or ddpm", o.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &Forecaster{m: m, s: s}, nil
+}
+
+// Close releases the compiled graphs.
+func (f *Forecaster) Close() { f.s.Close() }
+
+// frameSize is the number of values of one frame.
+func (m *Model) frameSize() int { return data.NumElements(m.Config.Frame) }
+
+// Window samples the next Predict frames of `members` trajectories from each one's own Context
+// frames: contexts holds members × Context × frame values (normalised), the result members ×
+// Predict × frame values. Member m's noise comes from stream (seed, m) alone (noise.Ensemble with one
+// case), so it does not depend on how many members are sampled together.
+func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]float32, error) {
+	c := f.m.Config
+	F, P, L, S := f.m.frameSize(), c.Context, c.Frames(), c.Predict
+	if members < 1 || len(contexts) != members*P*F {
+		return nil, fmt.Errorf("dymodel: %d context values for %d members of %d frames %v", len(contexts), members, P, c.Frame)
+	}
+	x, err := noise.Ensemble{Cases: 1, Members: members}.Initial(seed, append([]int{L}, c.Frame...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer x.FinalizeAll()
+	cond := tensors.FromFlatDataAndDimensions(append([]float32(nil), contexts...), append([]int{members, P}, c.Frame...)...)
+	defer cond.FinalizeAll()
+	out, err := f.s.Sample(x, []*tensors.Tensor{cond}, seed)
+	if err != nil {
+		return nil, err
+	}
+	defer out.FinalizeAll()
+	flat := tensors.MustCopyFlatData[float32](out)
+	res := make([]float32, 0, members*S*F)
+	for m := range members {
+		res = append(res, flat[(m*L+P)*F:(m*L+L)*F]...)
+	}
+	return res, nil
+}
+
+// WindowSeed is the seed of case b's k-th window (k = 0 for the first Predict frames) in a forecast
+// with seed seed: SplitMix64's finaliser over the three, so windows and cases draw unrelated noise and
+// case b's member m gets the same noise whatever the number of cases and members.
+func WindowSeed(seed uint64, b, k int) uint64 {
+	z := seed*0x9e3779b97f4a7c15 ^ uint64(b)<<32 ^ uint64(k)
+	for range 2 {
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
+		z = (z ^ (z >> 27)) * 0x94d049bb133111eb
+		z ^= z >> 31
+	}
+	return z
+}
+
+// Contexts splits the cases' observed frames [cases, Context, frame...] (physical units, as
+// forecast.Context gathers them) into one normalised slice per case, as Ensemble takes them.
+func (m *Model) Contexts(observed *data.Array, norm dataset.Norm) [][]float32 {
+	v := observed.Float32()
+	per := m.Config.Context * m.frameSize()
+	out := make([][]float32, len(v)/per)
+	for i := range out {
+		out[i] = append([]float32(nil), v[i*per:(i+1)*per]...)
+		norm.Normalize(out[i], m.Config.Frame[1]*m.Config.Frame[2])
+	}
+	return out
+}
+
+// EnsembleOptions describe an ensemble forecast.
+type EnsembleOptions struct {
+	Members, Lead int
+	Seed          uint64
+	// Work is the rollout's working file (rollout.Run streams the frames there, and an interrupted
+	// forecast with the same Identity resumes from it); it is removed when the forecast is read back.
+	// Empty: a file in a new temporary folder.
+	Work     string
+	Identity string
+	Progress io.Writer
+}
+
+// Ensemble forecasts cases from their observed frames: contexts[b] holds case b's last Context frames
+// (normalised). It returns the forecast [cases, members, Lead, frame...] (normalised), made by the
+// rollout driver: each step samples the next Predict frames of every member from the last Context
+// frames of that member's trajectory (the observed ones first, then its own predictions), with case
+// b's window k drawn from WindowSeed(seed, b, k).
+func (f *Forecaster) Ensemble(ctx context.Context, contexts [][]float32, o EnsembleOptions) (*data.Array, error) {
+	c := f.m.Config
+	F, P, S, B, M := f.m.frameSize(), c.Context, c.Predict, len(contexts), o.Members
+	if B < 1 || M < 1 || o.Lead < 1 {
+		return nil, fmt.Errorf("dymodel: an ensemble forecast needs cases, members and lead ≥ 1, got %d, %d, %d", B, M, o.Lead)
+	}
+	initial := make([]float32, 0, P*B*M*F)
+	for p := range P {
+		for b, cb := range contexts {
+			if len(cb) != P*F {
+				return nil, fmt.Errorf("dymodel: case %d has %d context values, expected %d frames %v", b, len(cb), P, c.Frame)
+			}
+			for range M {
+				initial = append(initial, cb[p*F:(p+1)*F]...)
+			}
+		}
+	}
+	work := o.Work
+	if work == "" {
+		dir, err := os.MkdirTemp("", "tidal-forecast-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+		work = filepath.Join(dir, "rollout.npy")
+	}
+	step := func(_ context.Context, history [][]float32, frame int) ([]float32, error) {
+		out := make([]float32, S*B*M*F)
+		ctxs := make([]float32, M*P*F)
+		for b := range B {
+			for m := range M {
+				for p := range P {
+					copy(ctxs[(m*P+p)*F:(m*P+p+1)*F], history[p][(b*M+m)*F:(b*M+m+1)*F])
+				}
+			}
+			w, err := f.Window(ctxs, M, WindowSeed(o.Seed, b, frame/S))
+			if err != nil {
+				return nil, fmt.Errorf("case %d: %w", b, err)
+			}
+			for m := range M {
+				for s := range S {
+					copy(out[(s*B*M+b*M+m)*F:], w[(m*S+s)*F:(m*S+s+1)*F])
+				}
+			}
+		}
+		return out, nil
+	}
+	cfg := rollout.Config{Path: work, Frames: o.Lead, Members: B * M, FrameShape: c.Frame, History: P, Window: S,
+		Initial: initial, Identity: o.Identity, Progress: o.Progress}
+	if _, err := rollout.Run(ctx, cfg, step); err != nil {
+		return nil, err
+	}
+	defer os.Remove(work)
+	a, err := data.ReadNPY(work)
+	if err != nil {
+		return nil, err
+	}
+	v := a.Float32()
+	res := make([]float32, len(v))
+	for l := range o.Lead {
+		for r := range B * M { // row r = b·M + m
+			copy(res[(r*o.Lead+l)*F:(r*o.Lead+l+1)*F], v[(l*B*M+r)*F:(l*B*M+r+1)*F])
+		}
+	}
+	return data.FromFloat32(res, append([]int{B, M, o.Lead}, c.Frame...)...), nil
+}

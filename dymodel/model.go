@@ -1,0 +1,123 @@
+package dymodel
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/nets"
+)
+
+// denoiser is what both networks offer.
+type denoiser interface {
+	Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node
+	NumParams() int
+}
+
+// Model is a configured network with its schedule.
+type Model struct {
+	Config   Config
+	Schedule dydiff.Schedule
+	net      denoiser
+	unet     *nets.UNet // the per-frame UNet of "video", or the whole network of "unet"
+}
+
+// New checks c and builds the model.
+func New(c Config) (*Model, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := c.Schedule()
+	if err != nil {
+		return nil, err
+	}
+	n, err := c.network()
+	if err != nil {
+		return nil, err
+	}
+	mo := &Model{Config: c, Schedule: s, net: n}
+	switch v := n.(type) {
+	case *nets.UNet:
+		mo.unet = v
+	case *nets.VideoUNet:
+		if mo.unet, err = nets.New(v.Config().UNet); err != nil {
+			return nil, err
+		}
+	}
+	return mo, nil
+}
+
+// NumParams is the number of trainable scalars of the network.
+func (m *Model) NumParams() int { return m.net.NumParams() }
+
+// Net is the denoiser as a dydiff.Net: xt [B, L, C, H, W] the noisy window, t [B] the step, and
+// cond[0] the clean context frames [B, Context, C, H, W]. Per frame f the network sees (Guo et al.
+// 2025, reference conditioning "concat-video-mask-1st"; docs/DYDIFF.md)
+//
+//	[ x_t^f | c^f = context frame f if f < P else 0 | m^f = [f < P] | m1^f = [f = P] ]
+//
+// with the frames stacked as channels, and predicts the L frames' (correlated) noise.
+func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
+	c := m.Config
+	P, L := c.Context, c.Frames()
+	if len(cond) != 1 {
+		exceptions.Panicf("dymodel: the network takes one conditioning input (the context frames), got %d", len(cond))
+	}
+	ctx := ConvertDType(cond[0], xt.DType())
+	d := xt.Shape().Dimensions
+	if xt.Rank() != 5 || d[1] != L {
+		exceptions.Panicf("dymodel: x_t must be [batch, %d frames, channels, height, width], got %s", L, xt.Shape())
+	}
+	cd := ctx.Shape().Dimensions
+	if ctx.Rank() != 5 || cd[0] != d[0] || cd[1] != P || cd[2] != d[2] || cd[3] != d[3] || cd[4] != d[4] {
+		exceptions.Panicf("dymodel: context must be [%d, %d, %d, %d, %d], got %s", d[0], P, d[2], d[3], d[4], ctx.Shape())
+	}
+	if c.Net == "video" {
+		return m.net.Apply(scope, xt, t, []*Node{ctx})
+	}
+	g := xt.Graph()
+	B, H, W := d[0], d[3], d[4]
+	zeros := Zeros(g, shapes.Make(xt.DType(), B, L-P, d[2], H, W))
+	frames := Concatenate([]*Node{ctx, zeros}, 1)
+	mask := make([]float32, L*2)
+	for f := range L {
+		if f < P {
+			mask[2*f] = 1
+		}
+		if f == P {
+			mask[2*f+1] = 1
+		}
+	}
+	masks := BroadcastToDims(Reshape(ConvertDType(Const(g, mask), xt.DType()), 1, L, 2, 1, 1), B, L, 2, H, W)
+	return m.unet.Apply(scope, xt, t, []*Node{frames, masks})
+}
+
+// Loss is DyDiff's training loss (dydiff.RandomLoss: t uniform, the loss over all L frames) on a batch
+// whose first tensor holds normalised windows [B, L, C, H, W]; the context is the window's first
+// Context frames.
+func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
+	x0 := batch[0]
+	if x0.Rank() != 5 || x0.Shape().Dimensions[1] != m.Config.Frames() {
+		exceptions.Panicf("dymodel: a batch must be windows [batch, %d, channels, height, width], got %s", m.Config.Frames(), x0.Shape())
+	}
+	ctx := Slice(x0, AxisRange(), AxisRange(0, m.Config.Context))
+	return dydiff.RandomLoss(scope, m.Net, m.Schedule, x0, []*Node{ctx})
+}
+
+// CheckFrame refuses data whose frames differ from the model's, naming what.
+func (m *Model) CheckFrame(what string, frame []int) error {
+	want := m.Config.Frame
+	if len(frame) != len(want) {
+		return fmt.Errorf("%s: frames of shape %v, the model was trained on frames %v [channels, height, width]", what, frame, want)
+	}
+	for i := range frame {
+		if frame[i] != want[i] {
+			return fmt.Errorf("%s: frames of shape %v, the model was trained on frames %v [channels, height, width]", what, frame, want)
+		}
+	}
+	return nil
+}

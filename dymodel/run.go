@@ -1,0 +1,171 @@
+package dymodel
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// Load opens the run directory dir of `tidal train dydiff`: it reads the configuration recorded in
+// options.json first (so that a run of another method, or a folder that is no run, is refused before
+// any weights are read), then the newest snapshot that verifies (warn hears of damaged newer ones),
+// whose configuration must be the same.
+func Load(dir string, warn func(string, ...any)) (*Model, *train.Snapshot, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !info.IsDir() {
+		return nil, nil, fmt.Errorf("%s is not a folder; expected the run directory of `tidal train dydiff`", dir)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s is not a training run directory (no options.json): %w", dir, err)
+	}
+	var rec struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return nil, nil, fmt.Errorf("%s: options.json: %w", dir, err)
+	}
+	if len(rec.Config) == 0 {
+		rec.Config = []byte("{}")
+	}
+	if _, err := Parse(rec.Config); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	snap, err := train.LatestSnapshot(dir, warn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w (train it first, or a checkpoint is damaged)", dir, err)
+	}
+	c, err := Parse(snap.Config)
+	if err != nil {
+		snap.Store.Finalize()
+		return nil, nil, fmt.Errorf("%s: snapshot step %d: %w", dir, snap.Step, err)
+	}
+	if err := snap.Norm.Validate(c.Frame[0]); err != nil {
+		snap.Store.Finalize()
+		return nil, nil, fmt.Errorf("%s: snapshot step %d: normalisation: %w", dir, snap.Step, err)
+	}
+	m, err := New(c)
+	if err != nil {
+		snap.Store.Finalize()
+		return nil, nil, err
+	}
+	return m, snap, nil
+}
+
+// Renormalized gives the batches of Src, normalised with From, normalised with To instead: a
+// validation file's windows (dataset.Split normalises them with their own statistics) in the
+// training data's units.
+type Renormalized struct {
+	Src      train.Source
+	From, To dataset.Norm
+}
+
+// Batch implements train.Source for field windows [size, k, C, H, W].
+func (r Renormalized) Batch(index, size int) ([]*tensors.Tensor, error) {
+	ts, err := r.Src.Batch(index, size)
+	if err != nil {
+		return nil, err
+	}
+	t := ts[0]
+	d := t.Shape().Dimensions
+	inner := 1
+	for _, n := range d[3:] {
+		inner *= n
+	}
+	v := tensors.MustCopyFlatData[float32](t)
+	t.FinalizeAll()
+	r.From.Denormalize(v, inner)
+	r.To.Normalize(v, inner)
+	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(v, d...)}, nil
+}
+
+// PreviewOptions size the sample previews scored during training.
+type PreviewOptions struct {
+	// Cases validation windows (the first of the validation source's stream, the same at every call),
+	// Members members each, Steps DDIM steps.
+	Cases   int `json:"cases"`
+	Members int `json:"members"`
+	Steps   int `json:"steps"`
+}
+
+// Preview returns the training loop's preview hook: a Members-member DDIM forecast at Steps steps of
+// the predicted frames of the first Cases windows of val, from their observed frames, scored against
+// them with the fair CRPS (DyDiff's PWM form) in normalised units: "crps" over all predicted frames,
+// "crps_lead1" at the first, and "spread_skill" (the ensemble's spread over the RMSE of its mean).
+func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) train.PreviewFn {
+	return func(ema *model.Store, step int) (map[string]float64, error) {
+		ts, err := val.Batch(0, o.Cases)
+		if err != nil {
+			return nil, err
+		}
+		win := tensors.MustCopyFlatData[float32](ts[0])
+		ts[0].FinalizeAll()
+		f, err := m.NewForecaster(b, ema, SamplerOptions{Kind: "ddim", Steps: o.Steps})
+		if err != nil {
+			return nil, err
+		}
+		defer f.Close()
+		c := m.Config
+		F, P, L, S := m.frameSize(), c.Context, c.Frames(), c.Predict
+		fc := make([]float32, 0, o.Cases*o.Members*S*F)
+		truth := make([]float32, 0, o.Cases*S*F)
+		ctxs := make([]float32, o.Members*P*F)
+		for i := range o.Cases {
+			w := win[i*L*F : (i+1)*L*F]
+			for mm := range o.Members {
+				copy(ctxs[mm*P*F:], w[:P*F])
+			}
+			out, err := f.Window(ctxs, o.Members, WindowSeed(1, i, 0))
+			if err != nil {
+				return nil, err
+			}
+			fc = append(fc, out...)
+			truth = append(truth, w[P*F:]...)
+		}
+		return scorePreview(fc, truth, o.Cases, o.Members, S, c.Frame)
+	}
+}
+
+// scorePreview scores forecasts [cases, members, lead, frame...] against truth [cases, lead, frame...].
+func scorePreview(fc, truth []float32, cases, members, lead int, frame []int) (map[string]float64, error) {
+	fshape := append([]int{cases, members, lead}, frame...)
+	oshape := append([]int{cases, lead}, frame...)
+	fv, err := metrics.NewEnsemble(fc, fshape, metrics.DefaultLayout)
+	if err != nil {
+		return nil, err
+	}
+	ov, err := metrics.NewTruth(truth, oshape, metrics.DefaultLayout)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := metrics.Score(fv, ov, metrics.ScoreOptions{Metrics: []string{"crps-fair", "ssr"}})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]float64{}
+	for _, r := range rep.Metrics {
+		switch r.Name {
+		case "crps-fair":
+			out["crps"] = float64(r.Mean)
+			out["crps_lead1"] = float64(r.PerLead[0])
+		case "ssr":
+			if v := float64(r.Mean); !math.IsNaN(v) && !math.IsInf(v, 0) {
+				out["spread_skill"] = v
+			}
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,326 @@
+// Package dydiffbench is the Dynamical Diffusion paper comparison (Guo et al. 2025, Turbulence) on
+// generated turbulence velocity: DyDiff (η = 0.5) against the DPM baseline (η = 0) with the same
+// network, data, steps and seed, an η sweep, the independent-noise ablation, and the persistence and
+// climatology references, scored per lead with CRPS, CSI and the spread-skill ratio on held-out cases
+// (docs/DYDIFF.md, docs/RESULTS.md).
+package dydiffbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/sim/navierstokes"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// Options size the comparison.
+type Options struct {
+	// Data: Frames frames of Size² turbulence (k_f = Kf), one every SaveEvery solver steps, channels
+	// u and v; the first TrainFraction of the frames train, the rest give the held-out cases.
+	Size, Frames, SaveEvery int
+	Kf, TrainFraction       float64
+	// Windows: Context observed, Predict predicted frames.
+	Context, Predict int
+	// Network and training, the same for every model.
+	Channels, Blocks, Groups int
+	Mults                    []int
+	Steps, Batch             int
+	LR                       float64
+	// Forecasts: Cases held-out cases of Members members, DDIM with SamplingSteps steps.
+	Cases, Members, SamplingSteps int
+	// Seed fixes the data, the weights, the window order, the training noise and the sampling noise.
+	Seed uint64
+	// Etas is the η sweep; DyDiff proper is η = 0.5 and the DPM baseline η = 0 (both always run).
+	Etas []float64
+	// Ablation adds DyDiff (η = 0.5) trained and sampled with independent noise.
+	Ablation bool
+	// Dir holds the run directories (a rerun resumes them); empty: a temporary folder, removed.
+	Dir string
+	Log io.Writer
+}
+
+// Quick is a few-minute comparison on 2 cores.
+func Quick() Options {
+	return Options{Size: 16, Frames: 300, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 2, Predict: 4,
+		Channels: 16, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 400, Batch: 8, LR: 3e-3,
+		Cases: 8, Members: 8, SamplingSteps: 10, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
+}
+
+// Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) at a size estimated
+// from measured step times to take about an hour on 2 cores for the five models (docs/RESULTS.md):
+// 16², a UNet of 32 base channels, 2000 steps.
+func Full() Options {
+	return Options{Size: 16, Frames: 1000, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 4, Predict: 11,
+		Channels: 32, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 2000, Batch: 8, LR: 2e-3,
+		Cases: 20, Members: 8, SamplingSteps: 50, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
+}
+
+// Row is one method's scores per lead.
+type Row struct {
+	Name              string
+	CRPS, CSI, SSR    []float64
+	TrainS, ForecastS float64
+}
+
+// Result is the comparison.
+type Result struct {
+	Options Options
+	Rows    []Row
+	Params  int
+}
+
+// variant is one trained model.
+type variant struct {
+	name    string
+	eta     float64
+	noising string
+}
+
+// Run generates the data, trains every variant, forecasts and scores.
+func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
+	dir := o.Dir
+	if dir == "" {
+		tmp, err := os.MkdirTemp("", "tidal-bench-dydiff-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(tmp)
+		dir = tmp
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	trainS, testS, err := turbulence(o, dir)
+	if err != nil {
+		return nil, err
+	}
+	L := o.Context + o.Predict
+	trw, _, norm, err := dataset.Split([]dataset.Series{trainS}, dataset.Options{Frames: L, Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	testA := data.FromFloat32(testS.Data, testS.Shape...)
+	cases, err := forecast.EvenCases(testS.Frames(), o.Context, o.Predict, o.Cases)
+	if err != nil {
+		return nil, err
+	}
+	truth, err := forecast.Truth(testA, cases)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Options: o}
+	score := func(name string, fc *data.Array, trainSec, fcSec float64) error {
+		r, err := scoreRow(name, fc, truth)
+		if err != nil {
+			return err
+		}
+		r.TrainS, r.ForecastS = trainSec, fcSec
+		res.Rows = append(res.Rows, r)
+		logf(o.Log, "%-22s CRPS %s (train %.0f s, forecast %.0f s)", name, fmtRow(r.CRPS), trainSec, fcSec)
+		return nil
+	}
+	pers, err := forecast.Persistence(testA, cases, o.Members)
+	if err != nil {
+		return nil, err
+	}
+	if err := score("persistence", pers, 0, 0); err != nil {
+		return nil, err
+	}
+	clim, err := forecast.Climatology(data.FromFloat32(trainS.Data, trainS.Shape...), cases, o.Members, o.Seed)
+	if err != nil {
+		return nil, err
+	}
+	if err := score("climatology", clim, 0, 0); err != nil {
+		return nil, err
+	}
+	vs := []variant{{"DyDiff η=0.5", 0.5, "dependent"}, {"DPM η=0", 0, "dependent"}}
+	for _, e := range o.Etas {
+		if e != 0 && e != 0.5 {
+			vs = append(vs, variant{fmt.Sprintf("DyDiff η=%g", e), e, "dependent"})
+		}
+	}
+	if o.Ablation {
+		vs = append(vs, variant{"DyDiff η=0.5 indep. noise", 0.5, "independent"})
+	}
+	ctxA, err := forecast.Context(testA, cases)
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: o.Context, Predict: o.Predict, Eta: v.eta, Noising: v.noising,
+			Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Heads: 1,
+				Periodic: true, Groups: o.Groups}}
+		m, err := dymodel.New(mc)
+		if err != nil {
+			return nil, err
+		}
+		res.Params = m.NumParams()
+		opt := train.Defaults()
+		opt.Steps, opt.BatchSize, opt.LR, opt.Seed = o.Steps, o.Batch, o.LR, int64(o.Seed)
+		opt.EMAHalfLife, opt.LogEvery, opt.CheckpointEvery = float64(o.Batch*o.Steps)/8, max(o.Steps/10, 1), max(o.Steps/10, 1)
+		run := filepath.Join(dir, runName(v))
+		t0 := time.Now()
+		if _, err := train.Run(ctx, train.Job{Dir: run, Options: opt, Config: mc, Norm: norm, Backend: b, Loss: m.Loss, Train: trw}); err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		trainSec := time.Since(t0).Seconds()
+		fc, fcSec, err := forecastRun(ctx, b, run, ctxA, o)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		if err := score(v.name, fc, trainSec, fcSec); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func runName(v variant) string {
+	return strings.NewReplacer(" ", "-", "η=", "eta", ".", "").Replace(strings.ToLower(v.name))
+}
+
+// forecastRun loads a run's snapshot and forecasts the cases' contexts [cases, Context, frame...].
+func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.Array, o Options) (*data.Array, float64, error) {
+	m, snap, err := dymodel.Load(run, nil)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer snap.Store.Finalize()
+	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: o.SamplingSteps})
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	inner := m.Config.Frame[1] * m.Config.Frame[2]
+	contexts := m.Contexts(ctxA, snap.Norm)
+	t0 := time.Now()
+	ens, err := f.Ensemble(ctx, contexts, dymodel.EnsembleOptions{Members: o.Members, Lead: o.Predict, Seed: o.Seed})
+	if err != nil {
+		return nil, 0, err
+	}
+	sec := time.Since(t0).Seconds()
+	snap.Norm.Denormalize(ens.Float32(), inner)
+	return ens, sec, nil
+}
+
+// turbulence simulates the velocity series and splits it by time into training and held-out parts.
+func turbulence(o Options, dir string) (trainS, testS dataset.Series, err error) {
+	p := filepath.Join(dir, fmt.Sprintf("ns%d-seed%d.npy", o.Size, o.Seed))
+	if _, err := os.Stat(p); err != nil {
+		do := navierstokes.DefaultDatasetOptions(o.Size)
+		kf := min(o.Kf, float64(navierstokes.Cutoff(o.Size))-0.5) // the forcing ring below the dealiasing cutoff
+		do.NuAuto, do.Kf, do.Frames, do.SaveEvery, do.Velocity, do.Seed = true, kf, o.Frames, o.SaveEvery, true, o.Seed
+		do.Spinup = 2000
+		if _, err := navierstokes.WriteDataset(do, p, nil); err != nil {
+			return trainS, testS, err
+		}
+	}
+	a, err := data.ReadNPY(p)
+	if err != nil {
+		return trainS, testS, err
+	}
+	T, N := a.Shape[0], a.Shape[2]
+	v := a.Float32()
+	uv := make([]float32, 0, T*2*N*N)
+	for t := range T {
+		uv = append(uv, v[(t*3+1)*N*N:(t*3+3)*N*N]...) // channels u, v of ζ, u, v
+	}
+	cut := int(float64(T) * o.TrainFraction)
+	F := 2 * N * N
+	trainS = dataset.Series{Name: p + " (train)", Shape: []int{cut, 2, N, N}, Data: uv[:cut*F]}
+	testS = dataset.Series{Name: p + " (test)", Shape: []int{T - cut, 2, N, N}, Data: uv[cut*F:]}
+	return trainS, testS, nil
+}
+
+// scoreRow scores a forecast [cases, members, lead, 2, N, N] against the truth per lead: the fair
+// CRPS (DyDiff's PWM form, over every pixel: the reference's mask truth ≥ 0 is not applied), CSI at
+// threshold 0 (the reference's Turbulence level, counts pooled over members) and the spread-skill ratio.
+func scoreRow(name string, fc, truth *data.Array) (Row, error) {
+	f, err := metrics.NewEnsemble(fc.Float32(), fc.Shape, metrics.DefaultLayout)
+	if err != nil {
+		return Row{}, err
+	}
+	ob, err := metrics.NewTruth(truth.Float32(), truth.Shape, metrics.DefaultLayout)
+	if err != nil {
+		return Row{}, err
+	}
+	rep, err := metrics.Score(f, ob, metrics.ScoreOptions{Metrics: []string{"crps-pwm", "csi", "ssr"}, Thresholds: []float64{0}})
+	if err != nil {
+		return Row{}, err
+	}
+	r := Row{Name: name}
+	for _, m := range rep.Metrics {
+		vals := make([]float64, len(m.PerLead))
+		for i, v := range m.PerLead {
+			vals[i] = float64(v)
+		}
+		switch {
+		case m.Name == "crps-pwm":
+			r.CRPS = vals
+		case strings.HasPrefix(m.Name, "csi"):
+			r.CSI = vals
+		case m.Name == "ssr":
+			r.SSR = vals
+		}
+	}
+	return r, nil
+}
+
+func fmtRow(v []float64) string {
+	parts := make([]string, len(v))
+	for i, x := range v {
+		parts[i] = fmt.Sprintf("%.4f", x)
+	}
+	return strings.Join(parts, " ")
+}
+
+// mean is the mean of v.
+func mean(v []float64) float64 {
+	s := 0.0
+	for _, x := range v {
+		s += x
+	}
+	return s / float64(len(v))
+}
+
+// WriteTables prints the comparison as Markdown: CRPS per lead with its mean, then mean CSI and SSR,
+// the training and forecast times, and DyDiff's CRPS relative to DPM's.
+func WriteTables(w io.Writer, r *Result) {
+	o := r.Options
+	fmt.Fprintf(w, "\n%d² turbulence velocity (u, v), %d frames every %d steps, k_f %g; context %d → predict %d; UNet %d channels × %v, %d block(s), %d parameters; %d steps × batch %d, lr %g; %d held-out cases × %d members, DDIM %d steps; seed %d\n\n",
+		o.Size, o.Frames, o.SaveEvery, o.Kf, o.Context, o.Predict, o.Channels, o.Mults, o.Blocks, r.Params, o.Steps, o.Batch, o.LR, o.Cases, o.Members, o.SamplingSteps, o.Seed)
+	fmt.Fprintf(w, "| method | CRPS per lead 1..%d | mean CRPS | mean CSI(0) | mean SSR | train s | forecast s |\n|---|---|---|---|---|---|---|\n", o.Predict)
+	for _, row := range r.Rows {
+		fmt.Fprintf(w, "| %s | %s | %.4f | %.4f | %.3f | %.0f | %.1f |\n", row.Name, fmtRow(row.CRPS), mean(row.CRPS), mean(row.CSI), mean(row.SSR), row.TrainS, row.ForecastS)
+	}
+	var dy, dpm *Row
+	for i := range r.Rows {
+		switch r.Rows[i].Name {
+		case "DyDiff η=0.5":
+			dy = &r.Rows[i]
+		case "DPM η=0":
+			dpm = &r.Rows[i]
+		}
+	}
+	if dy != nil && dpm != nil {
+		fmt.Fprintf(w, "\nDyDiff η=0.5 mean CRPS relative to DPM η=0: %+.1f%%\n", 100*(mean(dy.CRPS)/mean(dpm.CRPS)-1))
+	}
+}
+
+func logf(w io.Writer, format string, args ...any) {
+	if w != nil {
+		fmt.Fprintf(w, format+"\n", args...)
+	}
+}
