@@ -206,6 +206,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		}
 		t.Params = d.NumParams()
 		t.Job = train.Job{Options: s.Options, Norm: norm, Loss: guidance.LossFn(d.Logit), Train: src}
+		if t.Job.Options.PreviewEvery == 0 { // the held-out accuracy goes with every checkpoint
+			t.Job.Options.PreviewEvery = s.Options.CheckpointEvery
+		}
 		t.Job.Preview = func(ema *model.Store, step int) (map[string]float64, error) {
 			acc, bins, err := t.heldOut(ema)
 			if err != nil {

@@ -51,10 +51,7 @@ positives, half negatives.`,
 				return err
 			}
 			o := fl.options()
-			o.PreviewEvery = previewEvery
-			if previewEvery == 0 {
-				o.PreviewEvery = fl.checkpointEvery
-			}
+			o.PreviewEvery = previewEvery // 0: every checkpoint (guided.NewTrainer)
 			attn := fl.attn
 			if attn == nil {
 				attn = []int{len(fl.mults) - 1}
