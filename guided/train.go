@@ -91,6 +91,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		return nil, fmt.Errorf("%s: shape %v: expected a series of fields [frames, channels, height, width]", s.Series.Name, sh)
 	}
 	T, C, H, W := sh[0], sh[1], sh[2], sh[3]
+	if len(s.Crop) == 0 {
+		s.Crop = nil
+	}
 	cfg := ModelConfig{Kind: s.Kind, Channels: C, Height: H, Width: W, SigmaData: s.SigmaData, PMean: s.PMean, PStd: s.PStd,
 		Crop: s.Crop, ValFraction: s.ValFraction, DataSeed: s.DataSeed}
 	if len(s.Crop) == 2 && s.Crop[0] == H && s.Crop[1] == W {

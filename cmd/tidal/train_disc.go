@@ -53,7 +53,7 @@ positives, half negatives.`,
 			o := fl.options()
 			o.PreviewEvery = previewEvery // 0: every checkpoint (guided.NewTrainer)
 			attn := fl.attn
-			if attn == nil {
+			if len(attn) == 0 {
 				attn = []int{len(fl.mults) - 1}
 			}
 			tr, err := guided.NewTrainer(guided.TrainSpec{
