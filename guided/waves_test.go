@@ -1,0 +1,82 @@
+package guided
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/tidal-forecast/tidal/metrics"
+)
+
+// TestGuidanceRestoresLag1ACFOnWaves is the acceptance check: on travelling waves (sim/waves, 8²,
+// strongly correlated from one frame to the next), an IDM and a discriminator trained for 300 steps; the
+// unguided rollout's frames are independent draws (lag-1 ACF near 0), the guided one's must be much
+// closer to the truth's. It takes about 150 s on 2 shared cores, beyond the unit-test budget, so it runs
+// only with TIDAL_LONG_TESTS=1 (FUTURE_ONLY=1 trains the discriminator on negatives l ≥ 2 only). It FAILS
+// at present (docs/RESULTS.md, "Guided image diffusion").
+func TestGuidanceRestoresLag1ACFOnWaves(t *testing.T) {
+	if os.Getenv("TIDAL_LONG_TESTS") != "1" {
+		t.Skip("about 150 s; set TIDAL_LONG_TESTS=1")
+	}
+	b := testBackend(t)
+	s := wavesSeries(200, 8, 11)
+	dir := t.TempDir()
+	var paths [2]string
+	for i, k := range []string{KindIDM, KindDiscriminator} {
+		sp := tinySpec(k, s, filepath.Join(dir, k), b)
+		sp.Options.Steps, sp.Options.CheckpointEvery, sp.Options.BatchSize = 300, 300, 16
+		sp.Options.EMAHalfLife = 300 * 16 / 10
+		sp.ValFraction = 0.1
+		sp.FutureOnly = os.Getenv("FUTURE_ONLY") == "1"
+		sp.UNet.Channels, sp.Disc.Channels, sp.Disc.HeadWidth = 16, 16, 32
+		tr, err := NewTrainer(sp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := tr.Run(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: loss %.3f, accuracy %.3f", k, sum.Loss, sum.Accuracy)
+		paths[i] = sp.Dir
+	}
+	m, d := load(t, paths[0], KindIDM), load(t, paths[1], KindDiscriminator)
+	const F, n = 64, 60
+	truth, err := metrics.ACF(s.Data[150*F:], 50, metrics.ACFOptions{MaxLag: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acf1 := func(disc *Model, lambda float64) float64 {
+		g, err := NewGenerator(b, m, disc, fastSampler(lambda))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer g.Close()
+		prev, cur := s.Data[150*F:151*F], s.Data[151*F:152*F]
+		roll := make([]float32, 0, n*F)
+		step := g.Step(3, 1)
+		for f := range n {
+			next, err := step(context.Background(), [][]float32{prev, cur}, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			roll = append(roll, next...)
+			prev, cur = cur, next
+		}
+		a, err := metrics.ACF(roll, n, metrics.ACFOptions{MaxLag: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a[1]
+	}
+	plain, guided := acf1(nil, 0), acf1(d, 14)
+	t.Logf("lag-1 ACF: truth %.3f, unguided %.3f, guided (λ 14) %.3f", truth[1], plain, guided)
+	for _, l := range []float64{50, 150} {
+		t.Logf("λ %g: %.3f", l, acf1(d, l))
+	}
+	if math.Abs(guided-truth[1]) > 0.5*math.Abs(plain-truth[1]) {
+		t.Errorf("guided lag-1 ACF %.3f is not much closer to the truth's %.3f than the unguided %.3f", guided, truth[1], plain)
+	}
+}
