@@ -70,6 +70,14 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	config.AddFlag(cmd)
 }
 
+// apply reads --config into the flags not given on the command line, then checks them.
+func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
+	if err := config.Apply(cmd); err != nil {
+		return err
+	}
+	return fl.check()
+}
+
 // check validates the shared flags by name.
 func (fl *guidedTrainFlags) check() error {
 	if fl.out == "" {

@@ -131,6 +131,9 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 	if out := run("train idm " + tiny + " --out " + p("idm")); !strings.Contains(out, "at step 4") {
 		t.Errorf("re-running a finished run: %s", out)
 	}
+	if out := run("train idm --config " + p("idm/config.yaml")); !strings.Contains(out, "at step 4") { // the written config reproduces the run
+		t.Errorf("--config with the run's config.yaml: %s", out)
+	}
 	run("train vdm " + tiny + " --out " + p("vdm"))
 	out := run("train discriminator " + tiny + " --crop 8,8 --head-width 8 --val-fraction 0.3 --out " + p("disc"))
 	if !strings.Contains(out, "held-out accuracy") {

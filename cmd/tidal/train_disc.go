@@ -7,7 +7,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
@@ -32,10 +31,7 @@ positives, half negatives.`,
 		Example: "  tidal train discriminator --data ns.npy --steps 2000 --batch 32 --crop 32,32 --out runs/disc",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := config.Apply(cmd); err != nil {
-				return err
-			}
-			if err := fl.check(); err != nil {
+			if err := fl.apply(cmd); err != nil {
 				return err
 			}
 			if err := guard.First(guard.Between("sigma-step", sigmaStep, 0.05, 1000), guard.Int("head-width", headWidth, 1, 1<<16),

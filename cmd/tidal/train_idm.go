@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/nets"
 )
 
@@ -35,19 +34,20 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --out runs/" + kind,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := config.Apply(cmd); err != nil {
-				return err
-			}
-			if err := fl.check(); err != nil {
+			if err := fl.apply(cmd); err != nil {
 				return err
 			}
 			series, err := readTrainingSeries(&fl, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
 			if err != nil {
 				return err
 			}
+			attn := fl.attn
+			if len(attn) == 0 { // none, however it was given (flag default, --config "attn: []")
+				attn = nil
+			}
 			tr, err := guided.NewTrainer(guided.TrainSpec{
 				Kind: kind, Series: series, Options: fl.options(),
-				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn, Groups: fl.groups,
+				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)},
 				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
 				DataSeed: fl.dataSeed, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,

@@ -127,3 +127,16 @@ func TestWriteRoundTrips(t *testing.T) {
 		t.Errorf("resolved file lacks its header:\n%s", b)
 	}
 }
+
+// TestEmptyListRoundTrips: an empty list flag is written as `mults: []` and must read back as empty.
+func TestEmptyListRoundTrips(t *testing.T) {
+	var got map[string]any
+	cmd := command(func(cmd *cobra.Command) { got = Resolved(cmd) })
+	cmd.SetArgs([]string{"--config", writeFile(t, "mults: []\n")})
+	if err := cmd.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	if m := got["mults"].([]string); len(m) != 0 {
+		t.Errorf("mults = %v, want empty", m)
+	}
+}
