@@ -20,6 +20,9 @@ type SamplerOptions struct {
 	Heun edm.HeunOptions
 	// Lambda is the guidance strength λ of D′ = D + λσ²∇ₓ logit (paper eq. 5); 0 samples unguided.
 	Lambda float64
+	// GuideSigmaMax, when > 0, guides only at noise levels σ ≤ GuideSigmaMax (DG skips guidance outside
+	// a time window; the paper guides at every step, the default here; UNCONFIRMED).
+	GuideSigmaMax float64
 }
 
 // DefaultSamplerOptions are the paper's vorticity settings (Hess et al. 2025, Tab. 1): N = 50 steps,
@@ -94,7 +97,11 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 			for i, c := range cond {
 				dc[i] = toDisc(c)
 			}
-			return d.Logit(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), dc)
+			f := d.Logit(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), dc)
+			if opt.GuideSigmaMax > 0 { // f·1[σ ≤ max]: no gradient above the window
+				f = Mul(f, ConvertDType(LessOrEqual(sigma, Scalar(f.Graph(), sigma.DType(), opt.GuideSigmaMax)), f.DType()))
+			}
+			return f
 		}
 		if D, err = edm.Guided(D, logit, opt.Lambda); err != nil {
 			return nil, err

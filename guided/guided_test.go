@@ -192,15 +192,20 @@ func TestTrainingWritesSummaryAndAccuracy(t *testing.T) {
 }
 
 // TestLambdaZeroIsUnguided: with λ = 0 the discriminator is not used, so the frames equal the unguided
-// IDM's; with λ > 0 they differ; every frame is finite.
+// IDM's; with λ > 0 they differ; every frame is finite; the guidance window GuideSigmaMax switches the
+// guide off above it.
 func TestLambdaZeroIsUnguided(t *testing.T) {
 	idm, _, disc, s := trainedRuns(t)
 	b := testBackend(t)
 	m, d := load(t, idm, KindIDM), load(t, disc, KindDiscriminator)
 	F := 64
 	prev, cur := append(s.Data[:F:F], s.Data[:F]...), append(s.Data[F:2*F:2*F], s.Data[F:2*F]...)
-	frame := func(disc *Model, lambda float64) []float32 {
-		g, err := NewGenerator(b, m, disc, fastSampler(lambda))
+	frame := func(disc *Model, lambda float64, window ...float64) []float32 {
+		o := fastSampler(lambda)
+		if len(window) > 0 {
+			o.GuideSigmaMax = window[0]
+		}
+		g, err := NewGenerator(b, m, disc, o)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,6 +227,13 @@ func TestLambdaZeroIsUnguided(t *testing.T) {
 	}
 	if equal(plain, guided) {
 		t.Error("λ = 14 made the same frames as the unguided model")
+	}
+	// The guidance window: below every σ of the grid it never guides, above all of them it always does.
+	if !equal(frame(d, 14, 1e-4), plain) || !equal(frame(d, 14, 1e4), guided) {
+		t.Error("GuideSigmaMax below the grid is not unguided, or above it not fully guided")
+	}
+	if w := frame(d, 14, 1); equal(w, plain) || equal(w, guided) {
+		t.Error("GuideSigmaMax 1 (inside the grid) equals the unguided or the fully guided frames")
 	}
 	if equal(plain[:F], plain[F:]) {
 		t.Error("two rows got the same noise")

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/tidal-forecast/tidal/metrics"
@@ -49,7 +50,11 @@ func TestGuidanceRestoresLag1ACFOnWaves(t *testing.T) {
 		t.Fatal(err)
 	}
 	acf1 := func(disc *Model, lambda float64) float64 {
-		g, err := NewGenerator(b, m, disc, fastSampler(lambda))
+		o := fastSampler(lambda)
+		if v, err := strconv.ParseFloat(os.Getenv("GUIDE_SIGMA_MAX"), 64); err == nil {
+			o.GuideSigmaMax = v
+		}
+		g, err := NewGenerator(b, m, disc, o)
 		if err != nil {
 			t.Fatal(err)
 		}

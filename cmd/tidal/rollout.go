@@ -23,6 +23,7 @@ type rolloutFlags struct {
 	seed                                uint64
 	lambda, sigmaMin, sigmaMax, rho     float64
 	churn, sNoise, tMin, tMax           float64
+	guideSigmaMax                       float64
 }
 
 func newRolloutCmd() *cobra.Command {
@@ -77,6 +78,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.Float64Var(&fl.sNoise, "s-noise", d.Heun.Noise, "S_noise (Tab. 1: 1.005 vorticity, 1.0 ERA5)")
 	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
+	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
 	config.AddFlag(cmd)
 	return cmd
 }
@@ -98,6 +100,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
 		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
 		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
+		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9),
 	); err != nil {
 		return err
 	}
@@ -165,7 +168,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if i, ok := finite(series); !ok {
 		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
 	}
-	opt := guided.SamplerOptions{Lambda: fl.lambda}
+	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
 	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
 	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
 	be, err := openBackend()
@@ -219,6 +222,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		identity += fmt.Sprintf(" step %d", disc.Step)
 	}
 	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", fl.lambda, opt.Grid, opt.Heun, fl.seed)
+	if fl.guideSigmaMax > 0 {
+		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
+	}
 	var progress = cmd.ErrOrStderr()
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
 		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},

@@ -47,6 +47,8 @@ type Options struct {
 	SamplerSteps int
 	Lambda       float64
 	Lambdas      []float64
+	// GuideSigmaMax, when > 0, guides only at σ ≤ GuideSigmaMax (guided.SamplerOptions).
+	GuideSigmaMax float64
 	// RolloutFrames is the long rollout's length, Members its trajectories; Cases × Members forecasts of
 	// Lead frames score calibration.
 	RolloutFrames, Members, Cases, ForecastMembers, Lead int
@@ -177,7 +179,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	}
 	evaluate := func(md model, withForecasts bool) (Scores, error) {
 		opt := guided.DefaultSamplerOptions()
-		opt.Grid.Steps, opt.Lambda = o.SamplerSteps, md.lambda
+		opt.Grid.Steps, opt.Lambda, opt.GuideSigmaMax = o.SamplerSteps, md.lambda, o.GuideSigmaMax
 		g, err := guided.NewGenerator(b, md.m, md.d, opt)
 		if err != nil {
 			return Scores{}, err
