@@ -15,9 +15,9 @@ import (
 func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
 
 func newBenchGuidedCmd() *cobra.Command {
-	var quick bool
+	var quick, futureOnly bool
 	var seed uint64
-	var steps, frames, members, size int
+	var steps, frames, members, size, samplerSteps int
 	var lambda, guideSigmaMax float64
 	var lambdas []float64
 	var dir string
@@ -38,13 +38,16 @@ the largest setting meant to finish within an hour.`,
 			}
 			f := cmd.Flags()
 			if err := guard.First(guard.Int("steps", steps, 0, 1<<24), guard.Int("frames", frames, 0, 1<<24), guard.Int("members", members, 0, 1024),
-				guard.Int("size", size, 0, 512), guard.Between("lambda", lambda, 0, 1e6), guard.Between("guide-sigma-max", guideSigmaMax, 0, 1e9), guard.AllOpen("lambdas", lambdas, -1e-300, 1e6)); err != nil {
+				guard.Int("size", size, 0, 512), guard.Int("sampler-steps", samplerSteps, 0, 1000), guard.Between("lambda", lambda, 0, 1e6), guard.Between("guide-sigma-max", guideSigmaMax, 0, 1e9), guard.AllOpen("lambdas", lambdas, -1e-300, 1e6)); err != nil {
 				return err
 			}
 			if size != 0 && (size < 8 || size%4 != 0) {
 				return fmt.Errorf("--size %d: expected a multiple of 4, at least 8", size)
 			}
-			o.Seed, o.Dir, o.GuideSigmaMax = seed, dir, guideSigmaMax
+			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly = seed, dir, guideSigmaMax, futureOnly
+			if samplerSteps > 0 {
+				o.SamplerSteps = samplerSteps
+			}
 			if steps > 0 {
 				o.Steps = steps
 			}
@@ -89,6 +92,8 @@ the largest setting meant to finish within an hour.`,
 	f.IntVar(&members, "members", 0, "long-rollout trajectories (0: the setting's)")
 	f.IntVar(&size, "size", 0, "grid side (0: the setting's)")
 	f.Float64Var(&lambda, "lambda", 14, "guidance strength of the comparison (Tab. 1: 14)")
+	f.BoolVar(&futureOnly, "future-only", false, "train the discriminator on negatives l ≥ 2 only")
+	f.IntVar(&samplerSteps, "sampler-steps", 0, "Heun steps N (0: the setting's)")
 	f.Float64Var(&guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: every step)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")

@@ -49,6 +49,8 @@ type Options struct {
 	Lambdas      []float64
 	// GuideSigmaMax, when > 0, guides only at σ ≤ GuideSigmaMax (guided.SamplerOptions).
 	GuideSigmaMax float64
+	// FutureOnly trains the discriminator on negatives l ≥ 2 only (guidance.Offsets).
+	FutureOnly bool
 	// RolloutFrames is the long rollout's length, Members its trajectories; Cases × Members forecasts of
 	// Lead frames score calibration.
 	RolloutFrames, Members, Cases, ForecastMembers, Lead int
@@ -243,7 +245,7 @@ func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backen
 		UNet: nets.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, PadH: nn.Periodic, PadW: nn.Periodic},
 		Disc: guidance.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, HeadWidth: 4 * o.Channels,
 			HeadLayers: 2, PadH: nn.Periodic, PadW: nn.Periodic},
-		SigmaData: 0.5, PMean: -1.2, PStd: 1.2, SigmaStep: 2, ValFraction: 0.1, DataSeed: o.Seed, Dir: dir, Backend: b}
+		SigmaData: 0.5, PMean: -1.2, PStd: 1.2, SigmaStep: 2, FutureOnly: o.FutureOnly, ValFraction: 0.1, DataSeed: o.Seed, Dir: dir, Backend: b}
 }
 
 // turbulence generates the vorticity series (cached in path).
