@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 	if modelTemplate.dir != "" {
 		os.RemoveAll(filepath.Dir(modelTemplate.dir))
 	}
+	removeGuidedFixture()
 	os.Exit(code)
 }
 
@@ -108,7 +109,11 @@ func hostileFixture(t *testing.T, dir string) map[string]string {
 	w.Write(body)
 	must(zw.Close())
 	zf.Close()
+	guidedFixtureFiles(t, dir)
 	names := map[string]string{"dir": dir}
+	for k, v := range guidedFixture(t) {
+		names[k] = v
+	}
 	entries, _ := os.ReadDir(dir)
 	for _, e := range entries {
 		names[e.Name()] = p(e.Name())
@@ -316,6 +321,35 @@ var hostileCases = []struct {
 	{"forecast --ddim-eta 2", "forecast --model $model --data $field.npy --out $dir/f.npy --ddim-eta 2", "--ddim-eta"},
 	{"forecast over --max-memory", "forecast --model $model --data $field.npy --out $dir/f.npy --members 4000 --num-cases 100000 --max-memory 1GiB", "--max-memory"},
 	{"unknown backend", "--backend tpu version", "tpu"},
+	// Guided image diffusion: training and rollouts.
+	{"train idm 0-d --data", "train idm --data $scalar.npy --out $dir/run", "--data"},
+	{"train idm NaN frames", "train idm --data $gnan.npy --out $dir/run", "gnan.npy"},
+	{"train idm --steps 0", "train idm --data $g8.npy --out $dir/run --steps 0", "--steps"},
+	{"train idm --crop 3,3", "train idm --data $g8.npy --out $dir/run --crop 3,3 --mults 1,2", "crop"},
+	{"train idm --mults 0", "train idm --data $g8.npy --out $dir/run --mults 0", "--mults"},
+	{"train idm --out = --data", "train idm --data $g8.npy --out $g8.npy", "--out"},
+	{"train vdm --attn 5", "train vdm --data $g8.npy --out $dir/run --attn 5", "--attn"},
+	{"train discriminator odd --batch", "train discriminator --data $g8.npy --out $dir/run --batch 3", "--batch"},
+	{"train discriminator --sigma-step 0", "train discriminator --data $g8.npy --out $dir/run --sigma-step 0", "--sigma-step"},
+	{"train discriminator too few frames", "train discriminator --data $g1.npy --out $dir/run", "g1.npy"},
+	{"rollout init of another size", "rollout --idm $idm8 --init $g16.npy --frames 2 --out $dir/r.npy", "--init"},
+	{"rollout disc of another resolution", "rollout --idm $idm8 --disc $disc16 --init $g8.npy --frames 2 --out $dir/r.npy", "--disc"},
+	{"rollout disc of other channels", "rollout --idm $idm8 --disc $disc8c2 --init $g8.npy --frames 2 --out $dir/r.npy", "--disc"},
+	{"rollout --lambda -1", "rollout --idm $idm8 --disc $disc8 --lambda -1 --init $g8.npy --frames 2 --out $dir/r.npy", "--lambda"},
+	{"rollout NaN frames", "rollout --idm $idm8 --init $gnan.npy --frames 2 --out $dir/r.npy", "gnan.npy"},
+	{"rollout one initial frame", "rollout --idm $idm8 --init $g1.npy --frames 2 --out $dir/r.npy", "g1.npy"},
+	{"rollout --vdm with --disc", "rollout --vdm $vdm8 --disc $disc8 --init $g8.npy --frames 2 --out $dir/r.npy", "--disc"},
+	{"rollout --idm names a discriminator", "rollout --idm $disc8 --init $g8.npy --frames 2 --out $dir/r.npy", "--idm"},
+	{"rollout --idm missing", "rollout --idm $dir/absent --init $g8.npy --frames 2 --out $dir/r.npy", "absent"},
+	{"rollout --out = --init", "rollout --idm $idm8 --init $g8.npy --frames 2 --out $g8.npy", "--init"},
+	{"rollout --frames 0", "rollout --idm $idm8 --init $g8.npy --frames 0 --out $dir/r.npy", "--frames"},
+	{"rollout --members 1e9", "rollout --idm $idm8 --init $g8.npy --members 1000000000 --out $dir/r.npy", "--members"},
+	{"rollout over --max-memory", "rollout --idm $idm8 --init $g8.npy --members 60000 --out $dir/r.npy --max-memory 10MB", "--max-memory"},
+	{"rollout over --max-disk", "rollout --idm $idm8 --init $g8.npy --frames 10000000 --out $dir/r.npy --max-disk 1MB", "--max-disk"},
+	{"rollout --cases beyond the frames", "rollout --idm $idm8 --init $g8.npy --cases 2 --lead 20 --out $dir/r.npy", "--init"},
+	{"rollout --truth-out without --cases", "rollout --idm $idm8 --init $g8.npy --out $dir/r.npy --truth-out $dir/t.npy", "--truth-out"},
+	{"rollout --sigma-max below --sigma-min", "rollout --idm $idm8 --init $g8.npy --out $dir/r.npy --sigma-max 0.001", "--sigma-max"},
+	{"bench guided --size 6", "bench guided --quick --size 6", "--size"},
 }
 
 // expand replaces $name by the fixture's path and splits on spaces.
@@ -410,6 +444,10 @@ var flagBase = map[string]string{
 	"tidal bench series-net":    "bench series-net --batch 1 --steps 4 --context 2 --series 2 --repeats 1",
 	"tidal bench video-step":    "bench video-step --batch 1 --frames 4 --sizes 8 --channels 4 --time 1ms --threads 1",
 	"tidal report":              "report --out $dir/rep --truth $truth.npy $fc6.npy",
+	"tidal train idm":           "train idm --data $g8.npy --out $dir/run " + tinyTrain,
+	"tidal train vdm":           "train vdm --data $g8.npy --out $dir/run " + tinyTrain,
+	"tidal train discriminator": "train discriminator --data $g8.npy --out $dir/run --head-width 4 " + tinyTrain,
+	"tidal rollout":             "rollout --idm $idm8 --disc $disc8 --init $g8.npy --frames 1 --steps 2 --out $dir/r.npy",
 }
 
 // numericFlags walks the whole command tree and returns, per runnable command, its local flags whose

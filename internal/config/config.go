@@ -62,6 +62,14 @@ func Apply(cmd *cobra.Command) error {
 		if fl.Changed {
 			continue // the command line wins
 		}
+		if list, ok := values[key].([]any); ok && len(list) == 0 {
+			if sv, ok := fl.Value.(pflag.SliceValue); ok { // `key: []`, as Write records an empty list
+				if err := sv.Replace(nil); err != nil {
+					return fmt.Errorf("--config %s: key %q: %w", path, key, err)
+				}
+				continue
+			}
+		}
 		text, err := flagText(values[key])
 		if err != nil {
 			return fmt.Errorf("--config %s: key %q: %w", path, key, err)

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/nn"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`.
+type guidedTrainFlags struct {
+	data, out                       string
+	steps, batch, warmup, logEvery  int
+	checkpointEvery, valEvery, keep int
+	lr, weightDecay, clip, emaHalf  float64
+	seed                            int64
+	dataSeed                        uint64
+	valFraction                     float64
+	crop                            []int
+	channels, blocks, groups        int
+	mults, attn                     []int
+	dropout                         float64
+	periodicH, periodicW, startOver bool
+	sigmaData, pMean, pStd          float64
+}
+
+// addGuidedTrainFlags registers the shared flags; channels is the default base width.
+func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int, attn []int) {
+	f := cmd.Flags()
+	f.StringVar(&fl.data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
+	f.StringVar(&fl.out, "out", "", "run directory (created; an existing one is resumed)")
+	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
+	f.IntVar(&fl.batch, "batch", 16, "examples per optimiser step")
+	f.Float64Var(&fl.lr, "lr", 1e-4, "peak learning rate (AdamW)")
+	f.IntVar(&fl.warmup, "warmup", 0, "learning-rate warm-up steps")
+	f.Float64Var(&fl.weightDecay, "weight-decay", 0.01, "AdamW's decoupled weight decay")
+	f.Float64Var(&fl.clip, "clip-grad-norm", 0, "maximum global gradient norm (0: no clipping)")
+	f.Float64Var(&fl.emaHalf, "ema-halflife", 500000, "EMA half-life in training examples (EDM; ramped up to 0.05 × examples seen)")
+	f.Int64Var(&fl.seed, "seed", 1, "seed of the initial weights and of the loss's noise")
+	f.Uint64Var(&fl.dataSeed, "data-seed", 0, "seed of the data order, crops and discriminator examples")
+	f.Float64Var(&fl.valFraction, "val-fraction", 0.1, "share of the series, at its end, held out")
+	f.IntSliceVar(&fl.crop, "crop", nil, "train on random crops H,W (default: whole fields)")
+	f.IntVar(&fl.logEvery, "log-every", 10, "steps per stats.jsonl line")
+	f.IntVar(&fl.checkpointEvery, "checkpoint-every", 100, "steps per checkpoint and snapshot (a multiple of --log-every)")
+	f.IntVar(&fl.valEvery, "val-every", 0, "steps per validation (0: none)")
+	f.IntVar(&fl.keep, "keep-checkpoints", 3, "resume checkpoints kept")
+	f.IntVar(&fl.channels, "channels", channels, "base width of the network")
+	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per resolution level")
+	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per level")
+	f.IntSliceVar(&fl.attn, "attn", attn, "levels (0 = full resolution) with self-attention after each block")
+	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels)")
+	f.Float64Var(&fl.dropout, "dropout", 0, "dropout inside the residual blocks (UNCONFIRMED in the paper)")
+	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes)")
+	f.BoolVar(&fl.periodicW, "periodic-w", true, "periodic padding along width")
+	f.Float64Var(&fl.sigmaData, "sigma-data", 0.5, "EDM's σ_data")
+	f.Float64Var(&fl.pMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
+	f.Float64Var(&fl.pStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
+	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
+	config.AddFlag(cmd)
+}
+
+// apply reads --config into the flags not given on the command line, then checks them.
+func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
+	if err := config.Apply(cmd); err != nil {
+		return err
+	}
+	return fl.check()
+}
+
+// check validates the shared flags by name.
+func (fl *guidedTrainFlags) check() error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the run directory")
+	}
+	if err := guard.First(
+		guard.Int("steps", fl.steps, 1, maxCount), guard.Int("batch", fl.batch, 1, 1<<16),
+		guard.Between("lr", fl.lr, 1e-12, 10), guard.Int("warmup", fl.warmup, 0, maxCount),
+		guard.Between("weight-decay", fl.weightDecay, 0, 10), guard.AtLeast("clip-grad-norm", fl.clip, 0),
+		guard.AtLeast("ema-halflife", fl.emaHalf, 0),
+		guard.Between("val-fraction", fl.valFraction, 0, 0.9),
+		guard.Int("log-every", fl.logEvery, 1, maxCount), guard.Int("checkpoint-every", fl.checkpointEvery, 1, maxCount),
+		guard.Int("val-every", fl.valEvery, 0, maxCount), guard.Int("keep-checkpoints", fl.keep, 1, 1000),
+		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
+		guard.Ints("attn", fl.attn, 0, len(fl.mults)-1), guard.Int("groups", fl.groups, 1, 4096),
+		guard.Between("dropout", fl.dropout, 0, 0.99), guard.Between("sigma-data", fl.sigmaData, 1e-6, 1e6),
+		guard.Between("p-mean", fl.pMean, -20, 20), guard.Between("p-std", fl.pStd, 1e-6, 20),
+		guard.Ints("crop", fl.crop, 1, 1<<16),
+	); err != nil {
+		return err
+	}
+	if len(fl.mults) == 0 {
+		return fmt.Errorf("--mults: expected at least one level")
+	}
+	if len(fl.crop) != 0 && len(fl.crop) != 2 {
+		return fmt.Errorf("--crop %v: expected H,W", fl.crop)
+	}
+	if fl.checkpointEvery%fl.logEvery != 0 {
+		return fmt.Errorf("--checkpoint-every %d: expected a multiple of --log-every %d", fl.checkpointEvery, fl.logEvery)
+	}
+	return nil
+}
+
+// options are the loop's options from the flags.
+func (fl *guidedTrainFlags) options() train.Options {
+	o := train.Defaults()
+	o.Steps, o.BatchSize, o.LR, o.WarmupSteps = fl.steps, fl.batch, fl.lr, fl.warmup
+	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.Seed = fl.weightDecay, fl.clip, fl.emaHalf, fl.seed
+	o.LogEvery, o.CheckpointEvery, o.ValEvery, o.Keep = fl.logEvery, fl.checkpointEvery, fl.valEvery, fl.keep
+	return o
+}
+
+func padding(periodic bool) nn.Padding {
+	if periodic {
+		return nn.Periodic
+	}
+	return nn.Zero
+}
+
+// readTrainingSeries checks the header of --data, estimates the run's memory (the series in float32,
+// float64 while read, and the network's activations: estimate), and reads it.
+func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series, error) {
+	b, err := runBudget()
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	if in.shape[0] < guided.Context+2 {
+		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.shape[0], guided.Context+2)
+	}
+	if fl.out != "" {
+		if abs, err := filepath.Abs(fl.out); err == nil {
+			if dabs, err := filepath.Abs(fl.data); err == nil && abs == dabs {
+				return dataset.Series{}, fmt.Errorf("--out %s is the input --data", fl.out)
+			}
+		}
+		if st, err := os.Stat(fl.out); err == nil && !st.IsDir() {
+			return dataset.Series{}, fmt.Errorf("--out %s is a file, expected a run directory", fl.out)
+		}
+	}
+	hw := int64(in.shape[2]) * int64(in.shape[3])
+	need := guard.Sum(in.Bytes(), guard.Product(int64(data4(in.shape)), 4, 3), guard.Product(activations, hw))
+	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.shape), need); err != nil {
+		return dataset.Series{}, err
+	}
+	a, err := in.read(b)
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	return dataset.FromArray(in.String(), a)
+}
+
+func data4(shape []int) int {
+	n := 1
+	for _, d := range shape {
+		n *= d
+	}
+	return n
+}
+
+// activationBytes is a rough upper estimate of a training step's activations per field point: batch
+// rows × base width × levels × blocks × 4 bytes × 24 (saved tensors per block, forward and backward).
+func activationBytes(batch, channels, levels, blocks int) int64 {
+	return guard.Product(int64(batch), int64(channels), int64(levels), int64(blocks+1), 4*24)
+}
+
+// runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
+func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer) error {
+	be, err := openBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	tr.Job.Backend = be
+	sum, err := tr.Run(cmd.Context())
+	if err != nil {
+		return err
+	}
+	if err := config.Write(cmd, filepath.Join(tr.Job.Dir, "config.yaml")); err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	fmt.Fprintf(w, "%s: %s (%d parameters) at step %d, loss %.4g", tr.Job.Dir, sum.Kind, sum.Params, sum.Step, sum.Loss)
+	if sum.AccuracyBins != nil {
+		fmt.Fprintf(w, ", held-out accuracy %.3f (", sum.Accuracy)
+		for i, b := range sum.AccuracyBins {
+			if i > 0 {
+				fmt.Fprint(w, ", ")
+			}
+			hi := "∞"
+			if b.Hi > 0 {
+				hi = fmt.Sprint(b.Hi)
+			}
+			fmt.Fprintf(w, "σ∈[%g,%s): %.3f of %d", b.Lo, hi, b.Accuracy, b.Count)
+		}
+		fmt.Fprint(w, ")")
+	}
+	fmt.Fprintln(w)
+	return nil
+}
+
+// finite reports whether every value is a number.
+func finite(v []float32) (int, bool) {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i, false
+		}
+	}
+	return 0, true
+}
+
+// openBackend creates the backend of --backend / $TIDAL_BACKEND.
+func openBackend() (compute.Backend, error) {
+	name, err := backend.Resolve(backendFlag)
+	if err != nil {
+		return nil, err
+	}
+	return backend.New(name)
+}

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/rollout"
+)
+
+func init() { rootCmd.AddCommand(newRolloutCmd()) }
+
+// rolloutFlags are the flags of `tidal rollout`.
+type rolloutFlags struct {
+	idm, vdm, disc, init, out, truthOut string
+	frames, members, cases, lead, steps int
+	seed                                uint64
+	lambda, sigmaMin, sigmaMax, rho     float64
+	churn, sNoise, tMin, tMax           float64
+	guideSigmaMax                       float64
+}
+
+func newRolloutCmd() *cobra.Command {
+	var fl rolloutFlags
+	cmd := &cobra.Command{
+		Use:   "rollout (--idm RUN [--disc RUN --lambda 14] | --vdm RUN) --init frames.npy --frames N --out roll.npy",
+		Short: "Roll the guided image model (or the video baseline) forward autoregressively, or make ensemble forecasts",
+		Long: `rollout generates a trajectory frame after frame (Hess et al. 2025, §3–4; docs/GUIDED.md): each new
+frame starts from fresh noise and is sampled with EDM's stochastic Heun sampler (Tab. 1 defaults), by the
+image model --idm guided by the discriminator --disc with strength --lambda (D′ = D + λσ²∇ₓ logit, at
+both Heun stages), by the unguided image model (no --disc, or --lambda 0), or by the video model --vdm.
+The guide and the video model are conditioned on the two previous frames; the rollout starts from the last
+two frames of --init [frames, channels, height, width].
+
+Rollout (default): --members trajectories in one batch, streamed to --out [frames, members, C, H, W]
+with flat memory; an interrupted run (even kill -9) resumes when the same command is run again, to the
+same bytes, because each frame's noise is keyed by (--seed, frame, member).
+
+Forecasts (--cases K): K cases spread evenly over --init, each with --members members and --lead frames,
+written to --out [cases, members, lead, C, H, W] and the true frames to --truth-out [cases, lead, C, H, W]:
+'tidal score --forecast OUT --obs TRUTH' scores them.`,
+		Example: `  tidal rollout --idm runs/idm --disc runs/disc --lambda 14 --init test.npy --frames 4000 --out guided.npy
+  tidal rollout --vdm runs/vdm --init test.npy --frames 4000 --out vdm.npy
+  tidal rollout --idm runs/idm --disc runs/disc --init test.npy --cases 20 --lead 10 --members 10 --out fc.npy --truth-out truth.npy`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := config.Apply(cmd); err != nil {
+				return err
+			}
+			return runRollout(cmd, fl)
+		},
+	}
+	d := guided.DefaultSamplerOptions()
+	f := cmd.Flags()
+	f.StringVar(&fl.idm, "idm", "", "run directory of 'tidal train idm' (the image model)")
+	f.StringVar(&fl.vdm, "vdm", "", "run directory of 'tidal train vdm' (the video baseline), instead of --idm")
+	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm (none: unguided)")
+	f.Float64Var(&fl.lambda, "lambda", d.Lambda, "guidance strength λ (Tab. 1: 14 for vorticity, 68 for ERA5; 0: unguided)")
+	f.StringVar(&fl.init, "init", "", "frames [frames, channels, height, width] (NPY): the rollout starts from the last two; forecasts take their cases from it")
+	f.IntVar(&fl.frames, "frames", 100, "frames to generate (rollout)")
+	f.IntVar(&fl.members, "members", 1, "trajectories (ensemble members) sampled in one batch")
+	f.Uint64Var(&fl.seed, "seed", 0, "seed of the noise (keyed by frame and member)")
+	f.StringVar(&fl.out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
+	f.IntVar(&fl.cases, "cases", 0, "make ensemble forecasts for this many cases spread over --init instead of a rollout")
+	f.IntVar(&fl.lead, "lead", 10, "frames per forecast (with --cases)")
+	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
+	f.IntVar(&fl.steps, "steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
+	f.Float64Var(&fl.sigmaMin, "sigma-min", d.Grid.SigmaMin, "smallest noise level σ_min")
+	f.Float64Var(&fl.sigmaMax, "sigma-max", d.Grid.SigmaMax, "largest noise level σ_max")
+	f.Float64Var(&fl.rho, "rho", d.Grid.Rho, "ρ of the σ grid")
+	f.Float64Var(&fl.churn, "churn", d.Heun.Churn, "S_churn (Tab. 1: 55 vorticity, 80 ERA5)")
+	f.Float64Var(&fl.sNoise, "s-noise", d.Heun.Noise, "S_noise (Tab. 1: 1.005 vorticity, 1.0 ERA5)")
+	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
+	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
+	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
+	config.AddFlag(cmd)
+	return cmd
+}
+
+func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the output NPY")
+	}
+	if (fl.idm == "") == (fl.vdm == "") {
+		return fmt.Errorf("give exactly one of --idm (the image model, guided by --disc) and --vdm (the video baseline)")
+	}
+	if fl.vdm != "" && fl.disc != "" {
+		return fmt.Errorf("--disc guides the image model --idm; the video model --vdm is sampled unguided")
+	}
+	if err := guard.First(
+		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, maxCount),
+		guard.Int("members", fl.members, 1, 1<<16), guard.Int("cases", fl.cases, 0, 1<<16), guard.Int("lead", fl.lead, 1, maxCount),
+		guard.Int("steps", fl.steps, 1, 10000), guard.Between("sigma-min", fl.sigmaMin, 1e-9, 1e6),
+		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
+		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
+		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
+		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9),
+	); err != nil {
+		return err
+	}
+	if !(fl.sigmaMax > fl.sigmaMin) {
+		return fmt.Errorf("--sigma-max %g: expected above --sigma-min %g", fl.sigmaMax, fl.sigmaMin)
+	}
+	if fl.tMax < fl.tMin {
+		return fmt.Errorf("--s-tmax %g: expected at least --s-tmin %g", fl.tMax, fl.tMin)
+	}
+	if fl.truthOut != "" && fl.cases == 0 {
+		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	init, err := statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
+	if err != nil {
+		return err
+	}
+	if init.shape[0] < guided.Context {
+		return fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.shape[0], guided.Context)
+	}
+	warn := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+format+"\n", a...) }
+	var m, disc *guided.Model
+	if fl.idm != "" {
+		m, err = guided.Load("idm", fl.idm, guided.KindIDM, warn)
+	} else {
+		m, err = guided.Load("vdm", fl.vdm, guided.KindVDM, warn)
+	}
+	if err != nil {
+		return err
+	}
+	if fl.disc != "" {
+		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
+			return err
+		}
+		if err := guided.CheckGuide(m, disc); err != nil {
+			return err
+		}
+	}
+	mc := m.Config
+	if fmt.Sprint(init.shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
+		return fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
+			[]int{mc.Channels, mc.Height, mc.Width})
+	}
+	if err := checkOutputs([]*inputArray{init}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+		return err
+	}
+	var cases forecast.Cases
+	if fl.cases > 0 {
+		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
+			return fmt.Errorf("%s: %w", init, err)
+		}
+	}
+	if err := checkRolloutBudget(b, fl, init, m); err != nil {
+		return err
+	}
+	a, err := init.read(b)
+	if err != nil {
+		return err
+	}
+	series := a.Float32()
+	F := mc.Channels * mc.Height * mc.Width
+	if i, ok := finite(series); !ok {
+		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
+	}
+	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
+	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
+	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
+	be, err := openBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	gen, err := guided.NewGenerator(be, m, disc, opt)
+	if err != nil {
+		return err
+	}
+	defer gen.Close()
+	what := "unguided image model"
+	switch {
+	case fl.vdm != "":
+		what = "video model"
+	case gen.Guided():
+		what = fmt.Sprintf("image model guided with λ = %g", fl.lambda)
+	}
+	out := cmd.OutOrStdout()
+	if fl.cases > 0 {
+		fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
+		if err != nil {
+			return err
+		}
+		if i, ok := finite(fc); !ok {
+			return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
+		}
+		fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.shape[1:]...)...)
+		var ta *data.Array
+		if fl.truthOut != "" {
+			if ta, err = forecast.Truth(a, cases); err != nil {
+				return err
+			}
+		}
+		if err := writeNPYs([]*inputArray{init}, []namedOutput{npyOutput("out", fl.out, fa), npyOutput("truth-out", fl.truthOut, ta)}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
+		return nil
+	}
+	T := init.shape[0]
+	initial := make([]float32, 0, guided.Context*fl.members*F)
+	for _, n := range []int{T - 2, T - 1} {
+		for range fl.members {
+			initial = append(initial, series[n*F:(n+1)*F]...)
+		}
+	}
+	identity := fmt.Sprintf("guided rollout v1: %s %s step %d; disc %q", mc.Kind, m.Run, m.Step, fl.disc)
+	if disc != nil {
+		identity += fmt.Sprintf(" step %d", disc.Step)
+	}
+	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", fl.lambda, opt.Grid, opt.Heun, fl.seed)
+	if fl.guideSigmaMax > 0 {
+		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
+	}
+	var progress = cmd.ErrOrStderr()
+	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
+		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
+		gen.Step(fl.seed, fl.members))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, what,
+		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1)))
+	return nil
+}
+
+// checkRolloutBudget estimates the memory of a rollout (the initial frames, the two networks' weights
+// and the sampler's activations: a rough 64 values per base channel and field point per row) and the
+// size of its output.
+func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *inputArray, m *guided.Model) error {
+	c := m.Config
+	rows := int64(fl.members)
+	if fl.cases > 0 {
+		rows = guard.Product(rows, int64(fl.cases))
+	}
+	frame := guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width))
+	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.UNet.Channels), 64*4)
+	outBytes := guard.Product(int64(fl.frames), int64(fl.members), frame, 4)
+	if fl.cases > 0 {
+		outBytes = guard.Product(rows, int64(fl.lead), frame, 4)
+		if fl.truthOut != "" {
+			outBytes = guard.Sum(outBytes, guard.Product(int64(fl.cases), int64(fl.lead), frame, 4))
+		}
+	}
+	need := guard.Sum(init.Bytes(), init.Bytes(), act, guard.Product(rows, frame, 4*8))
+	if fl.cases > 0 {
+		need = guard.Sum(need, outBytes)
+	}
+	what := fmt.Sprintf("a rollout of %d rows of %d×%d×%d", rows, c.Channels, c.Height, c.Width)
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	if _, err := os.Stat(fl.out); err == nil {
+		return fmt.Errorf("--out %s exists; a finished rollout is never overwritten", fl.out)
+	}
+	return b.CheckDisk(what, fl.out, outBytes)
+}

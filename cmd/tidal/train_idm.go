@@ -1,0 +1,63 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/nets"
+)
+
+func init() {
+	trainCmd.AddCommand(newTrainImageCmd(guided.KindIDM), newTrainImageCmd(guided.KindVDM))
+}
+
+// newTrainImageCmd is `tidal train idm` or `tidal train vdm`.
+func newTrainImageCmd(kind string) *cobra.Command {
+	var fl guidedTrainFlags
+	short := "Train the unconditional EDM image model (IDM) on single frames"
+	long := `idm trains the image model of discriminator-guided image diffusion (Hess et al. 2025; docs/GUIDED.md):
+a DDPM++-style UNet (nets.UNet, periodic padding per axis) on single frames of --data, with EDM's
+preconditioning (σ_data) and loss (ln σ ~ N(p-mean, p-std²), weight λ(σ)), AdamW and EMA weights for
+sampling. The run directory resumes when the same command is run again; 'tidal rollout --idm RUN' samples it.`
+	if kind == guided.KindVDM {
+		short = "Train the video diffusion baseline (VDM): the IDM's network conditioned on the two previous frames"
+		long = `vdm trains the paper's video baseline (Hess et al. 2025, §4; docs/GUIDED.md): the same network, loss and
+optimiser as 'tidal train idm', with the two previous frames xⁿ, xⁿ⁻¹ concatenated to the noisy frame
+along the channels. 'tidal rollout --vdm RUN' samples it.`
+	}
+	cmd := &cobra.Command{
+		Use:     kind + " --data train.npy --steps N --out RUN",
+		Short:   short,
+		Long:    long,
+		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --out runs/" + kind,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := fl.apply(cmd); err != nil {
+				return err
+			}
+			series, err := readTrainingSeries(&fl, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
+			if err != nil {
+				return err
+			}
+			attn := fl.attn
+			if len(attn) == 0 { // none, however it was given (flag default, --config "attn: []")
+				attn = nil
+			}
+			tr, err := guided.NewTrainer(guided.TrainSpec{
+				Kind: kind, Series: series, Options: fl.options(),
+				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
+					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)},
+				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
+				DataSeed: fl.dataSeed, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+			})
+			if err != nil {
+				return fmt.Errorf("--data %s: %w", fl.data, err)
+			}
+			return runGuidedTraining(cmd, tr)
+		},
+	}
+	addGuidedTrainFlags(cmd, &fl, 64, nil)
+	return cmd
+}

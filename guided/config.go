@@ -1,0 +1,129 @@
+// Package guided trains and samples the models of discriminator-guided image diffusion (Hess et al. 2025,
+// arXiv:2505.09089; docs/GUIDED.md): the unconditional EDM image model (IDM), the time-consistency
+// discriminator that guides it, and the conditional video diffusion model (VDM) the paper compares
+// against. It fills train.Job values for the three training runs and builds the frame generator that
+// `tidal rollout` streams with the rollout package. The maths lives in edm, guidance and nets; this
+// package only wires them to run directories.
+package guided
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/guidance"
+	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// The kinds of model a run directory holds.
+const (
+	KindIDM           = "idm"           // unconditional image model D(x; σ)
+	KindVDM           = "vdm"           // video model D(x; σ, xⁿ, xⁿ⁻¹), conditioning by channel concatenation
+	KindDiscriminator = "discriminator" // time-consistency discriminator f(x; σ, xⁿ, xⁿ⁻¹)
+)
+
+// Context is the number of conditioning frames (xⁿ, xⁿ⁻¹) of the VDM and the discriminator: the paper's
+// m = 1 (docs/GUIDANCE.md).
+const Context = 2
+
+// ModelConfig is what a run records as its train.Job.Config and what every snapshot carries: the kind
+// of model, the frame it was trained on (channels and the full field size, before any crop), and the
+// network.
+type ModelConfig struct {
+	Kind     string `json:"kind"`
+	Channels int    `json:"frame_channels"`
+	Height   int    `json:"height"`
+	Width    int    `json:"width"`
+	// SigmaData is EDM's σ_data of the preconditioning (image models).
+	SigmaData float64 `json:"sigma_data,omitempty"`
+	// PMean and PStd are the training noise distribution ln σ ~ N(PMean, PStd²) (EDM).
+	PMean float64 `json:"p_mean"`
+	PStd  float64 `json:"p_std"`
+	// Crop is the training crop [h, w] (0 or absent: whole fields).
+	Crop []int `json:"crop,omitempty"`
+	// UNet is the image or video model's network.
+	UNet *nets.Config `json:"unet,omitempty"`
+	// Disc is the discriminator network; SigmaStep is σ_step of its negatives' offsets, FutureOnly
+	// keeps offsets l ≥ 2 only, and ValFraction the share of the series (at its end) held out for
+	// the accuracy per noise level.
+	Disc        *guidance.Config `json:"discriminator,omitempty"`
+	SigmaStep   float64          `json:"sigma_step,omitempty"`
+	FutureOnly  bool             `json:"future_only,omitempty"`
+	ValFraction float64          `json:"val_fraction"`
+	// DataSeed fixes the training data's order, crops and noise (the loop's Options.Seed fixes the
+	// weights and the loss's random stream).
+	DataSeed uint64 `json:"data_seed"`
+}
+
+// Model is a trained model loaded from a run's newest snapshot.
+type Model struct {
+	Run    string
+	Step   int
+	Config ModelConfig
+	Norm   dataset.Norm
+	snap   *train.Snapshot
+}
+
+// Load reads the newest snapshot of run and checks that it holds a model of the given kind; flag names
+// the option that gave the run, for the errors.
+func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
+	snap, err := train.LatestSnapshot(run, warn)
+	if err != nil {
+		return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
+	}
+	var cfg ModelConfig
+	if err := json.Unmarshal(snap.Config, &cfg); err != nil {
+		return nil, fmt.Errorf("--%s %s: the snapshot's config is not a guided model's: %w", flag, run, err)
+	}
+	if cfg.Kind != kind {
+		k := cfg.Kind
+		if k == "" {
+			k = "another kind of model"
+		}
+		return nil, fmt.Errorf("--%s %s: holds %s, expected a run of `tidal train %s`", flag, run, k, kind)
+	}
+	if err := snap.Norm.Validate(cfg.Channels); err != nil {
+		return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
+	}
+	if (kind == KindDiscriminator) != (cfg.Disc != nil) || (kind != KindDiscriminator && cfg.UNet == nil) {
+		return nil, fmt.Errorf("--%s %s: the snapshot's config lacks its network", flag, run)
+	}
+	return &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}, nil
+}
+
+// CheckGuide refuses a discriminator that cannot guide m: trained on other channels, at another field
+// size, or on other data, i.e. with normalisation statistics far from the image model's (means more
+// than half a standard deviation apart, or standard deviations more than a factor 1.5 apart), or whose
+// std ratios differ between channels (the guide's σ could not be rescaled). Statistics that differ
+// less, as splits of the same series with another --val-fraction give, are mapped by guideScale.
+func CheckGuide(m, disc *Model) error {
+	a, b := m.Config, disc.Config
+	if a.Channels != b.Channels {
+		return fmt.Errorf("--disc %s was trained on frames of %d channels, the image model %s on %d", disc.Run, b.Channels, m.Run, a.Channels)
+	}
+	if a.Height != b.Height || a.Width != b.Width {
+		return fmt.Errorf("--disc %s was trained at %d×%d, the image model %s at %d×%d", disc.Run, b.Height, b.Width, m.Run, a.Height, a.Width)
+	}
+	scale, _ := guideScale(m, disc)
+	for c := range a.Channels {
+		r := m.Norm.Std[c] / disc.Norm.Std[c]
+		if math.Abs(m.Norm.Mean[c]-disc.Norm.Mean[c]) > 0.5*m.Norm.Std[c] || r > 1.5 || r < 1/1.5 || math.Abs(r/scale-1) > 0.01 {
+			return fmt.Errorf("--disc %s was trained on other data than the image model %s: channel %d normalised by mean %g std %g, not %g and %g",
+				disc.Run, m.Run, c, disc.Norm.Mean[c], disc.Norm.Std[c], m.Norm.Mean[c], m.Norm.Std[c])
+		}
+	}
+	return nil
+}
+
+// guideScale maps the image model's normalised values into the discriminator's: x_d = a_c·x + b_c per
+// channel, with a_c = s_m/s_d and b_c = (μ_m − μ_d)/s_d; it returns a_0 (the noise level's factor) and
+// the per-channel (a, b).
+func guideScale(m, disc *Model) (float64, [][2]float64) {
+	ab := make([][2]float64, m.Config.Channels)
+	for c := range ab {
+		ab[c] = [2]float64{m.Norm.Std[c] / disc.Norm.Std[c], (m.Norm.Mean[c] - disc.Norm.Mean[c]) / disc.Norm.Std[c]}
+	}
+	return ab[0][0], ab
+}

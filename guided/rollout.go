@@ -1,0 +1,59 @@
+package guided
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/rollout"
+)
+
+// Step is the rollout step of members trajectories (rollout.Run with History 2): the next frame from
+// xⁿ⁻¹ and xⁿ, its noise keyed by (seed, frame, member), so a resumed rollout makes the same frames.
+func (g *Generator) Step(seed uint64, members int) rollout.Step {
+	return func(ctx context.Context, history [][]float32, frame int) ([]float32, error) {
+		if len(history) != Context {
+			return nil, fmt.Errorf("guided: %d history frames, expected %d", len(history), Context)
+		}
+		return g.Next(history[0], history[1], members, FrameSeed(seed, frame))
+	}
+}
+
+// Forecast makes an ensemble forecast from series [T, C, H, W] (T·F values, physical units) for the
+// cases c (c.Context ≥ 2: the last two observed frames condition the first lead): members trajectories
+// of c.Lead frames each, all cases and members in one batch. The result is [cases, members, lead,
+// C, H, W]; row b·members+m draws its noise from the stream of (seed, lead, b·members+m).
+func (g *Generator) Forecast(ctx context.Context, series []float32, c forecast.Cases, members int, seed uint64) ([]float32, error) {
+	F := g.FrameSize()
+	if c.Context < Context {
+		return nil, fmt.Errorf("guided: forecasts need %d observed frames per case, got %d", Context, c.Context)
+	}
+	K := len(c.Starts)
+	R := K * members
+	prev, cur := make([]float32, R*F), make([]float32, R*F)
+	for b, s := range c.Starts {
+		if s < Context || (s+c.Lead)*F > len(series) {
+			return nil, fmt.Errorf("guided: case %d starts at frame %d with %d lead frames: outside the series of %d frames", b, s, c.Lead, len(series)/F)
+		}
+		for m := range members {
+			r := b*members + m
+			copy(prev[r*F:(r+1)*F], series[(s-2)*F:(s-1)*F])
+			copy(cur[r*F:(r+1)*F], series[(s-1)*F:s*F])
+		}
+	}
+	out := make([]float32, R*c.Lead*F)
+	for l := range c.Lead {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		next, err := g.Next(prev, cur, R, FrameSeed(seed, l))
+		if err != nil {
+			return nil, fmt.Errorf("lead %d: %w", l+1, err)
+		}
+		for r := range R {
+			copy(out[(r*c.Lead+l)*F:][:F], next[r*F:(r+1)*F])
+		}
+		prev, cur = cur, next
+	}
+	return out, nil
+}

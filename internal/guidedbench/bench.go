@@ -1,0 +1,437 @@
+// Package guidedbench is `tidal bench guided`: the comparison of Hess et al. (2025, §4) on generated
+// turbulence vorticity (sim/navierstokes). An image model (IDM), a discriminator and a video model (VDM)
+// are trained with the same budget; the guided IDM, the unguided IDM and the VDM are rolled out from the
+// same initial frames and scored with the paper's time-consistency metrics (ACF, Hovmöller W1,
+// spatial-mean drift) and its forecast metrics (bias, CRPS, spread-skill ratio of ensemble forecasts);
+// a sweep over the guidance strength λ follows. docs/GUIDED.md describes the protocol, docs/RESULTS.md
+// records the runs.
+package guidedbench
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/gomlx/compute"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guidance"
+	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/nn"
+	"github.com/tidal-forecast/tidal/sim/navierstokes"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// Options size the benchmark.
+type Options struct {
+	// Size is the grid side; Kf the forcing wavenumber; Frames the series length (the first TrainFraction
+	// train, the rest is the test truth); SaveEvery the solver steps per frame.
+	Size, Frames, SaveEvery int
+	Kf, TrainFraction       float64
+	// Steps, Batch, LR: the training budget, the same for the three models. Channels is the networks'
+	// base width (the discriminator's too), Mults and Blocks their depth.
+	Steps, Batch, Channels, Blocks int
+	Mults                          []int
+	LR                             float64
+	// SamplerSteps is N of the Heun sampler (churn etc. as in Tab. 1); Lambda the guidance strength of
+	// the main comparison and Lambdas the sweep.
+	SamplerSteps int
+	Lambda       float64
+	Lambdas      []float64
+	// GuideSigmaMax, when > 0, guides only at σ ≤ GuideSigmaMax (guided.SamplerOptions).
+	GuideSigmaMax float64
+	// FutureOnly trains the discriminator on negatives l ≥ 2 only (guidance.Offsets).
+	FutureOnly bool
+	// RolloutFrames is the long rollout's length, Members its trajectories; Cases × Members forecasts of
+	// Lead frames score calibration.
+	RolloutFrames, Members, Cases, ForecastMembers, Lead int
+	Seed                                                 uint64
+	// Dir holds the data and the runs (a temporary folder when empty).
+	Dir string
+	Log io.Writer
+}
+
+// Quick is a few-minute setting on 2 CPU cores.
+func Quick() Options {
+	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
+		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
+		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1}
+}
+
+// Full is the largest setting meant to finish within about an hour on 2 CPU cores.
+func Full() Options {
+	o := Quick()
+	o.Size, o.Kf, o.Frames, o.Steps, o.Channels, o.Mults, o.SamplerSteps = 32, 4, 2000, 3000, 32, []int{1, 2, 2}, 20
+	o.RolloutFrames, o.Cases, o.ForecastMembers = 1000, 20, 10
+	return o
+}
+
+// Scores are one model's results.
+type Scores struct {
+	Name string
+	// ACF holds lags 0..9 of the long rollout; ACFError is mean |ACF − ACF_truth| over lags 1..9.
+	ACF      []float64
+	ACFError float64
+	// HovW1 is the 1-D Wasserstein distance between the distributions of consecutive-row Hovmöller W1
+	// values of the rollout and of the truth.
+	HovW1 float64
+	// Drift is the mean over the rollout's last quarter of its spatial mean minus the truth's, and
+	// StdRatio the rollout's field std over its last quarter divided by the truth's, both stability
+	// measures (a drifting or blowing-up model moves them away from 0 and 1).
+	Drift, StdRatio float64
+	// Bias is the mean absolute bias of the forecasts' ensemble mean, CRPS the mean CRPS, SSR the mean
+	// spread-skill ratio, over the leads.
+	Bias, CRPS, SSR float64
+	Seconds         float64 // rollout time per frame and trajectory
+}
+
+// Result is one benchmark run.
+type Result struct {
+	Options     Options
+	Truth       Scores
+	Models      []Scores // guided, unguided, VDM
+	Sweep       []Scores // per λ of Options.Lambdas (time-consistency metrics only)
+	DiscAcc     float64
+	TrainSecond [3]float64
+}
+
+// Run trains the three models and scores them.
+func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	dir := o.Dir
+	if dir == "" {
+		d, err := os.MkdirTemp("", "tidal-bench-guided-")
+		if err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(d)
+		dir = d
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	series, err := turbulence(o, filepath.Join(dir, "ns.npy"))
+	if err != nil {
+		return nil, err
+	}
+	T := series.Shape[0]
+	F := o.Size * o.Size
+	cut := int(float64(T) * o.TrainFraction)
+	trainS := dataset.Series{Name: "train", Shape: []int{cut, 1, o.Size, o.Size}, Data: series.Data[:cut*F]}
+	test := series.Data[cut*F:]
+	nTest := T - cut
+	fmt.Fprintf(log, "turbulence %d² × %d frames (%d train, %d test), every %d solver steps\n", o.Size, T, cut, nTest, o.SaveEvery)
+	res := &Result{Options: o}
+	runs := map[string]string{}
+	for i, kind := range []string{guided.KindIDM, guided.KindDiscriminator, guided.KindVDM} {
+		t0 := time.Now()
+		tr, err := guided.NewTrainer(spec(o, kind, trainS, filepath.Join(dir, kind), b))
+		if err != nil {
+			return nil, err
+		}
+		sum, err := tr.Run(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("training the %s: %w", kind, err)
+		}
+		res.TrainSecond[i] = time.Since(t0).Seconds()
+		runs[kind] = tr.Job.Dir
+		fmt.Fprintf(log, "trained %s (%d parameters): %d steps in %.0f s, loss %.4g", kind, sum.Params, sum.Step, res.TrainSecond[i], sum.Loss)
+		if kind == guided.KindDiscriminator {
+			res.DiscAcc = sum.Accuracy
+			fmt.Fprintf(log, ", held-out accuracy %.3f", sum.Accuracy)
+		}
+		fmt.Fprintln(log)
+	}
+	idm, err := guided.Load("idm", runs[guided.KindIDM], guided.KindIDM, nil)
+	if err != nil {
+		return nil, err
+	}
+	disc, err := guided.Load("disc", runs[guided.KindDiscriminator], guided.KindDiscriminator, nil)
+	if err != nil {
+		return nil, err
+	}
+	vdm, err := guided.Load("vdm", runs[guided.KindVDM], guided.KindVDM, nil)
+	if err != nil {
+		return nil, err
+	}
+	truthLen := min(nTest, o.RolloutFrames)
+	res.Truth, err = timeScores("truth", test[:truthLen*F], truthLen, 1, o.Size, test[:truthLen*F], truthLen)
+	if err != nil {
+		return nil, err
+	}
+	cases, err := forecast.EvenCases(nTest, guided.Context, o.Lead, o.Cases)
+	if err != nil {
+		return nil, err
+	}
+	type model struct {
+		name   string
+		m, d   *guided.Model
+		lambda float64
+	}
+	evaluate := func(md model, withForecasts bool) (Scores, error) {
+		opt := guided.DefaultSamplerOptions()
+		opt.Grid.Steps, opt.Lambda, opt.GuideSigmaMax = o.SamplerSteps, md.lambda, o.GuideSigmaMax
+		g, err := guided.NewGenerator(b, md.m, md.d, opt)
+		if err != nil {
+			return Scores{}, err
+		}
+		defer g.Close()
+		t0 := time.Now()
+		roll, err := rolloutFrames(g, test[:2*F], o.RolloutFrames, o.Members, o.Seed)
+		if err != nil {
+			return Scores{}, fmt.Errorf("%s rollout: %w", md.name, err)
+		}
+		sec := time.Since(t0).Seconds() / float64(o.RolloutFrames*o.Members)
+		s, err := timeScores(md.name, roll, o.RolloutFrames, o.Members, o.Size, test[:truthLen*F], truthLen)
+		if err != nil {
+			return Scores{}, err
+		}
+		s.Seconds = sec
+		if withForecasts {
+			fc, err := g.Forecast(ctx, test, cases, o.ForecastMembers, o.Seed+100)
+			if err != nil {
+				return Scores{}, fmt.Errorf("%s forecasts: %w", md.name, err)
+			}
+			if err := forecastScores(&s, fc, test, cases, o.ForecastMembers, F); err != nil {
+				return Scores{}, err
+			}
+		}
+		fmt.Fprintf(log, "%s\n", s.Line())
+		return s, nil
+	}
+	for _, md := range []model{{fmt.Sprintf("guided λ=%g", o.Lambda), idm, disc, o.Lambda}, {"unguided", idm, nil, 0}, {"VDM", vdm, nil, 0}} {
+		s, err := evaluate(md, true)
+		if err != nil {
+			return nil, err
+		}
+		res.Models = append(res.Models, s)
+	}
+	for _, l := range o.Lambdas {
+		switch l { // already rolled out above
+		case 0:
+			res.Sweep = append(res.Sweep, res.Models[1])
+			continue
+		case o.Lambda:
+			res.Sweep = append(res.Sweep, res.Models[0])
+			continue
+		}
+		s, err := evaluate(model{fmt.Sprintf("sweep λ=%g", l), idm, disc, l}, false)
+		if err != nil {
+			return nil, err
+		}
+		res.Sweep = append(res.Sweep, s)
+	}
+	return res, nil
+}
+
+// spec is the training run of one model: the same budget for all three.
+func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backend) guided.TrainSpec {
+	t := train.Defaults()
+	t.Steps, t.BatchSize, t.LR, t.LogEvery, t.CheckpointEvery, t.Seed = o.Steps, o.Batch, o.LR, 50, o.Steps, int64(o.Seed)
+	t.EMAHalfLife = float64(o.Steps*o.Batch) / 10
+	t.WarmupSteps = o.Steps / 20
+	return guided.TrainSpec{Kind: kind, Series: s, Options: t,
+		UNet: nets.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, PadH: nn.Periodic, PadW: nn.Periodic},
+		Disc: guidance.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, HeadWidth: 4 * o.Channels,
+			HeadLayers: 2, PadH: nn.Periodic, PadW: nn.Periodic},
+		SigmaData: 0.5, PMean: -1.2, PStd: 1.2, SigmaStep: 2, FutureOnly: o.FutureOnly, ValFraction: 0.1, DataSeed: o.Seed, Dir: dir, Backend: b}
+}
+
+// turbulence generates the vorticity series (cached in path).
+func turbulence(o Options, path string) (dataset.Series, error) {
+	if _, err := os.Stat(path); err != nil {
+		d := navierstokes.DefaultDatasetOptions(o.Size)
+		d.Kf, d.Frames, d.SaveEvery, d.Seed = o.Kf, o.Frames, o.SaveEvery, o.Seed
+		d.Spinup = 3000
+		if _, err := navierstokes.WriteDataset(d, path, nil); err != nil {
+			return dataset.Series{}, err
+		}
+	}
+	a, err := data.ReadNPY(path)
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	return dataset.FromArray(path, a)
+}
+
+// rolloutFrames rolls members trajectories for n frames from the two frames init (2·F values) and
+// returns them as [members][n·F] concatenated member after member.
+func rolloutFrames(g *guided.Generator, init []float32, n, members int, seed uint64) ([]float32, error) {
+	F := g.FrameSize()
+	prev, cur := make([]float32, 0, members*F), make([]float32, 0, members*F)
+	for range members {
+		prev, cur = append(prev, init[:F]...), append(cur, init[F:2*F]...)
+	}
+	out := make([]float32, members*n*F)
+	step := g.Step(seed, members)
+	for f := range n {
+		next, err := step(context.Background(), [][]float32{prev, cur}, f)
+		if err != nil {
+			return nil, fmt.Errorf("frame %d: %w", f, err)
+		}
+		for m := range members {
+			copy(out[(m*n+f)*F:][:F], next[m*F:(m+1)*F])
+		}
+		prev, cur = cur, next
+	}
+	return out, nil
+}
+
+// timeScores scores a rollout [members][n frames of size×size] against the truth series.
+func timeScores(name string, roll []float32, n, members, size int, truth []float32, nt int) (Scores, error) {
+	F := size * size
+	tacf, err := metrics.ACF(truth, nt, metrics.ACFOptions{MaxLag: 9})
+	if err != nil {
+		return Scores{}, err
+	}
+	thov, err := hovW1(truth, nt, size)
+	if err != nil {
+		return Scores{}, err
+	}
+	tmean, tstd := meanStd(truth)
+	s := Scores{Name: name, ACF: make([]float64, 10)}
+	var hov []float64
+	q := n / 4
+	for m := range members {
+		r := roll[m*n*F : (m+1)*n*F]
+		acf, err := metrics.ACF(r, n, metrics.ACFOptions{MaxLag: 9})
+		if err != nil {
+			return Scores{}, err
+		}
+		for j := range acf {
+			s.ACF[j] += acf[j] / float64(members)
+		}
+		h, err := hovW1(r, n, size)
+		if err != nil {
+			return Scores{}, err
+		}
+		hov = append(hov, h...)
+		lm, ls := meanStd(r[(n-q)*F:])
+		s.Drift += (lm - tmean) / float64(members)
+		s.StdRatio += ls / tstd / float64(members)
+	}
+	for j := 1; j <= 9; j++ {
+		s.ACFError += math.Abs(s.ACF[j]-tacf[j]) / 9
+	}
+	s.HovW1 = W1(hov, thov)
+	return s, nil
+}
+
+// hovW1 is the distribution of W1 distances between consecutive Hovmöller rows (centre columns).
+func hovW1(frames []float32, n, size int) ([]float64, error) {
+	rows, err := metrics.Hovmoller(frames, n, size, size, metrics.CentreColumns(size))
+	if err != nil {
+		return nil, err
+	}
+	return metrics.HovmollerW1(rows)
+}
+
+// forecastScores adds the forecasts' bias, CRPS and spread-skill ratio (means over the leads).
+func forecastScores(s *Scores, fc, series []float32, c forecast.Cases, members, F int) error {
+	K, L := len(c.Starts), c.Lead
+	truth := make([]float32, 0, K*L*F)
+	for _, st := range c.Starts {
+		truth = append(truth, series[st*F:(st+L)*F]...)
+	}
+	side := int(math.Sqrt(float64(F)))
+	lay := metrics.Layout{MemberAxis: 1, LeadAxis: 2}
+	f, err := metrics.NewEnsemble(fc, []int{K, members, L, side, side}, lay)
+	if err != nil {
+		return err
+	}
+	o, err := metrics.NewTruth(truth, []int{K, L, side, side}, lay)
+	if err != nil {
+		return err
+	}
+	crps, err := metrics.CRPS(f, o, metrics.CRPSOptions{})
+	if err != nil {
+		return err
+	}
+	ss, err := metrics.SpreadSkillRatio(f, o, nil)
+	if err != nil {
+		return err
+	}
+	bias, err := metrics.BiasMaps(f, o, nil)
+	if err != nil {
+		return err
+	}
+	s.CRPS, s.SSR, s.Bias = mean(crps), mean(ss.SSR), mean(bias.MeanAbs)
+	return nil
+}
+
+func mean(v []float64) float64 {
+	t := 0.0
+	for _, x := range v {
+		t += x
+	}
+	return t / float64(len(v))
+}
+
+func meanStd(v []float32) (float64, float64) {
+	var s, s2 float64
+	for _, x := range v {
+		s += float64(x)
+	}
+	m := s / float64(len(v))
+	for _, x := range v {
+		s2 += (float64(x) - m) * (float64(x) - m)
+	}
+	return m, math.Sqrt(s2 / float64(len(v)))
+}
+
+// W1 is the Wasserstein-1 distance between the empirical distributions of samples a and b:
+// ∫₀¹ |Q_a(u) − Q_b(u)| du with the quantile functions as step functions, evaluated exactly on the
+// merged breakpoints i/len(a) and j/len(b).
+func W1(a, b []float64) float64 {
+	if len(a) == 0 || len(b) == 0 {
+		return math.NaN()
+	}
+	x, y := slices.Clone(a), slices.Clone(b)
+	slices.Sort(x)
+	slices.Sort(y)
+	i, j, u, total := 0, 0, 0.0, 0.0
+	for i < len(x) && j < len(y) {
+		ui, uj := float64(i+1)/float64(len(x)), float64(j+1)/float64(len(y))
+		next := math.Min(ui, uj)
+		total += (next - u) * math.Abs(x[i]-y[j])
+		u = next
+		if ui <= next {
+			i++
+		}
+		if uj <= next {
+			j++
+		}
+	}
+	return total
+}
+
+// Line is a one-line report.
+func (s Scores) Line() string {
+	return fmt.Sprintf("%-14s |ΔACF| %.3f  ACF(1) %.3f  Hovmöller W1 %.4f  drift %+.3f  std ratio %.3f  bias %.3f  CRPS %.3f  SSR %.3f  %.3f s/frame",
+		s.Name, s.ACFError, s.ACF[1], s.HovW1, s.Drift, s.StdRatio, s.Bias, s.CRPS, s.SSR, s.Seconds)
+}
+
+// Table is the result as a Markdown table.
+func (r *Result) Table() string {
+	out := "| model | mean abs ACF error, lags 1–9 | ACF(1) | Hovmöller W1 distance | drift of spatial mean | std ratio (last quarter) | abs bias | CRPS | SSR | s/frame |\n|---|---|---|---|---|---|---|---|---|---|\n"
+	out += fmt.Sprintf("| truth | 0 | %.3f | 0 | 0 | 1 | | | | |\n", r.Truth.ACF[1])
+	for _, s := range r.Models {
+		out += fmt.Sprintf("| %s | %.3f | %.3f | %.4f | %+.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", s.Name, s.ACFError, s.ACF[1], s.HovW1, s.Drift, s.StdRatio, s.Bias, s.CRPS, s.SSR, s.Seconds)
+	}
+	out += "\n| λ | mean abs ACF error | ACF(1) | Hovmöller W1 | std ratio |\n|---|---|---|---|---|\n"
+	for i, s := range r.Sweep {
+		out += fmt.Sprintf("| %g | %.3f | %.3f | %.4f | %.3f |\n", r.Options.Lambdas[i], s.ACFError, s.ACF[1], s.HovW1, s.StdRatio)
+	}
+	return out
+}
