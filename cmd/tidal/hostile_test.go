@@ -350,6 +350,8 @@ var hostileCases = []struct {
 	{"rollout --truth-out without --cases", "rollout --idm $idm8 --init $g8.npy --out $dir/r.npy --truth-out $dir/t.npy", "--truth-out"},
 	{"rollout --sigma-max below --sigma-min", "rollout --idm $idm8 --init $g8.npy --out $dir/r.npy --sigma-max 0.001", "--sigma-max"},
 	{"bench guided --size 6", "bench guided --quick --size 6", "--size"},
+	{"bench guided --size 8 (below the forcing)", "bench guided --quick --size 8", "--size"},
+	{"bench guided --frames 4 (too short for the ACF)", "bench guided --quick --frames 4", "--frames"},
 }
 
 // expand replaces $name by the fixture's path and splits on spaces.
@@ -444,6 +446,7 @@ var flagBase = map[string]string{
 	"tidal bench series-net":    "bench series-net --batch 1 --steps 4 --context 2 --series 2 --repeats 1",
 	"tidal bench video-step":    "bench video-step --batch 1 --frames 4 --sizes 8 --channels 4 --time 1ms --threads 1",
 	"tidal report":              "report --out $dir/rep --truth $truth.npy $fc6.npy",
+	"tidal bench guided":        "bench guided --quick --size 16 --steps 1 --frames 12 --members 1 --sampler-steps 1 --lambdas 1",
 	"tidal train idm":           "train idm --data $g8.npy --out $dir/run " + tinyTrain,
 	"tidal train vdm":           "train vdm --data $g8.npy --out $dir/run " + tinyTrain,
 	"tidal train discriminator": "train discriminator --data $g8.npy --out $dir/run --head-width 4 " + tinyTrain,

@@ -238,7 +238,13 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 // spec is the training run of one model: the same budget for all three.
 func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backend) guided.TrainSpec {
 	t := train.Defaults()
-	t.Steps, t.BatchSize, t.LR, t.LogEvery, t.CheckpointEvery, t.Seed = o.Steps, o.Batch, o.LR, 50, o.Steps, int64(o.Seed)
+	// One checkpoint at the end; logging every 50 steps, or every step of a shorter run (the checkpoint
+	// interval must be a multiple of the logging one).
+	logEvery := min(50, o.Steps)
+	if o.Steps%logEvery != 0 {
+		logEvery = 1
+	}
+	t.Steps, t.BatchSize, t.LR, t.LogEvery, t.CheckpointEvery, t.Seed = o.Steps, o.Batch, o.LR, logEvery, o.Steps, int64(o.Seed)
 	t.EMAHalfLife = float64(o.Steps*o.Batch) / 10
 	t.WarmupSteps = o.Steps / 20
 	return guided.TrainSpec{Kind: kind, Series: s, Options: t,
