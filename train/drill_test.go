@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -99,12 +100,19 @@ func TestKillDrill(t *testing.T) {
 	landed := 0
 	for k := range *drillKills {
 		// One kill in four falls in the startup (loading, compiling, reading the checkpoint), the others
-		// uniformly in [0, 1.5·L/kills] of training after it, for a loop time L of the uninterrupted
-		// run: the run advances between kills without finishing, and kills land in steps, validation
-		// and checkpoint writes alike.
+		// uniformly in [0, 1.5·R/k] of training after it, for the loop time R that the uninterrupted run
+		// took for the steps not yet checkpointed and k kills left: the run advances between kills without
+		// finishing (also when the machine's load changes between the reference run and the drill), and
+		// kills land in steps, validation and checkpoint writes alike.
 		d := time.Duration(rng.Float64() * float64(startup))
 		if k%4 != 0 {
-			d = startup + time.Duration(rng.Float64()*1.5*float64(train)/float64(*drillKills))
+			done := 0
+			if steps, _ := listSteps(filepath.Join(dir, checkpointsDir)); len(steps) > 0 {
+				done = slices.Max(steps)
+			}
+			total := drillOptions().Steps
+			remaining := float64(train) * float64(total-done) / float64(total)
+			d = startup + time.Duration(rng.Float64()*1.5*remaining/float64(*drillKills-k))
 		}
 		cmd := startChild(t, dir, data)
 		time.Sleep(d)
