@@ -23,6 +23,12 @@ type DDIMOptions struct {
 	// Seed picks the per-step noise streams (noise.Ensemble.Steps) when EtaDDIM > 0, for the function
 	// DDIM; a Sampler's Sample takes its seed per call instead.
 	Seed uint64
+	// ClipX0, when > 0, clips every x̂₀ (after InverseDynamics) to [−ClipX0, ClipX0] before it is
+	// re-projected; ê is kept as predicted (diffusers' clip_sample with use_clipped_model_output=false;
+	// DDPM's clip_denoised). 0, the reference's setting, clips nothing. With an under-trained network the
+	// first x̂₀ of a schedule that starts at τ = 981 carries its ε error ×√((1−ᾱ)/ᾱ) ≈ 36, and
+	// clipping keeps that from entering the trajectory (docs/DYDIFF.md, "DDIM steps").
+	ClipX0 float64
 }
 
 // NewDDIM compiles the DyDiff DDIM sampler (docs/DIFFUSION.md, "DDIM"; code ddim_dydiff.py, with
@@ -33,7 +39,7 @@ type DDIMOptions struct {
 //	σ = η_ddim·√((1−ᾱ_p)/(1−ᾱ) · (1 − ᾱ/ᾱ_p))
 //	x ← √ᾱ_p Dyn(x̂₀, γ̄_p) + √(1−ᾱ_p−σ²) Dyn(InvDyn(ê, γ̄), γ̄_p) + σ Dyn(z, γ̄_p),   z ~ N(0, I)
 //
-// and returns the last x̂₀. The Schedule's Noising switch drops Dynamics where the ablated process has
+// and returns the last x̂₀ (with opt.ClipX0 > 0 every x̂₀ is first clipped to ±ClipX0). The Schedule's Noising switch drops Dynamics where the ablated process has
 // none (as the reference sampler does). opt.Seed is not used (Sample takes the seed).
 func NewDDIM(d Denoiser, s Schedule, opt DDIMOptions) (*Sampler, error) {
 	ts, err := pickTimesteps(s, opt.Steps, DefaultDDIMSteps, opt.Timesteps)
@@ -43,7 +49,10 @@ func NewDDIM(d Denoiser, s Schedule, opt DDIMOptions) (*Sampler, error) {
 	if math.IsNaN(opt.EtaDDIM) || opt.EtaDDIM < 0 || opt.EtaDDIM > 1 {
 		return nil, fmt.Errorf("dydiff: EtaDDIM=%v, expected 0 ≤ η_ddim ≤ 1", opt.EtaDDIM)
 	}
-	return newSampler(d, s, ts, func(a, ap float64) (c0, ce, cz float64) {
+	if math.IsNaN(opt.ClipX0) || math.IsInf(opt.ClipX0, 0) || opt.ClipX0 < 0 {
+		return nil, fmt.Errorf("dydiff: ClipX0=%v, expected 0 (no clipping) or a positive bound", opt.ClipX0)
+	}
+	return newSampler(d, s, ts, opt.ClipX0, func(a, ap float64) (c0, ce, cz float64) {
 		sigma := opt.EtaDDIM * math.Sqrt((1-ap)/(1-a)*(1-a/ap))
 		return math.Sqrt(ap), math.Sqrt(max(1-ap-sigma*sigma, 0)), sigma
 	})
@@ -88,7 +97,7 @@ func NewDDPM(d Denoiser, s Schedule, opt DDPMOptions) (*Sampler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return newSampler(d, s, ts, func(a, ap float64) (c0, ce, cz float64) {
+	return newSampler(d, s, ts, 0, func(a, ap float64) (c0, ce, cz float64) {
 		beta := 1 - a/ap
 		cy := math.Sqrt(1-beta) * (1 - ap) / (1 - a)
 		c0 = math.Sqrt(ap)*beta/(1-a) + cy*math.Sqrt(a)

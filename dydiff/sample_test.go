@@ -206,3 +206,78 @@ func TestDDPMIsDDIMEtaOne(t *testing.T) {
 		t.Error("seeds 3 and 5 gave the same DDPM samples")
 	}
 }
+
+// DDIMOptions.ClipX0 clips every x̂₀ (after InverseDynamics) and keeps ê: the compiled sampler equals that
+// loop written on the host in float64 from the reference's DDIM (ddim_dydiff.py) plus the clip, for
+// DyDiff's correlated process; the clip bites (the start at τ = 981 divides by √ᾱ ≈ 0.028), bounds the
+// output, and ClipX0 = 0 is the reference sampler. Negative and non-finite bounds are refused.
+func TestDDIMClipX0(t *testing.T) {
+	dims := []int{6, 5, 2} // 6 samples of 5 frames of 2 values
+	s := mustSchedule(t, 0.5, ScheduleOptions{})
+	x, err := noise.Initial(3, dims...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
+	ts, _ := s.Timesteps(50)
+	host := func(clip float64) []float64 {
+		xs := tensortest.Float64s(x)
+		row := dims[1] * dims[2]
+		out := make([]float64, 0, len(xs))
+		for n := range dims[0] {
+			v, _ := DynamicsFloat64(xs[n*row:(n+1)*row], dims[1], s.GammaBar(ts[len(ts)-1]))
+			for i := len(ts) - 1; i >= 0; i-- {
+				a, g, ap, gp := s.AlphaBar(ts[i]), s.GammaBar(ts[i]), 1.0, 1.0
+				if i > 0 {
+					ap, gp = s.AlphaBar(ts[i-1]), s.GammaBar(ts[i-1])
+				}
+				e := nonlinearHost(v, ts[i])
+				raw := make([]float64, row)
+				for j := range raw {
+					raw[j] = (v[j] - math.Sqrt(1-a)*e[j]) / math.Sqrt(a)
+				}
+				x0, _ := InverseDynamicsFloat64(raw, dims[1], g)
+				if clip > 0 {
+					for j := range x0 {
+						x0[j] = min(max(x0[j], -clip), clip)
+					}
+				}
+				x0, _ = DynamicsFloat64(x0, dims[1], gp)
+				ei, _ := InverseDynamicsFloat64(e, dims[1], g)
+				ed, _ := DynamicsFloat64(ei, dims[1], gp)
+				for j := range v {
+					v[j] = math.Sqrt(ap)*x0[j] + math.Sqrt(1-ap)*ed[j]
+				}
+			}
+			out = append(out, v...)
+		}
+		return out
+	}
+	unclipped, clipped := host(0), host(2)
+	if d := tensortest.MaxAbsDiff(unclipped, clipped); d < 0.1 {
+		t.Fatalf("clipping x̂₀ at ±2 changed the host sampler's output by only %.3g: the test is void", d)
+	}
+	for _, c := range []struct {
+		clip float64
+		want []float64
+	}{{0, unclipped}, {2, clipped}} {
+		got, err := DDIM(d, x, nil, s, DDIMOptions{ClipX0: c.clip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g := tensortest.Float64s(got)
+		if diff := tensortest.MaxAbsDiff(g, c.want); diff > 3e-4 {
+			t.Errorf("ClipX0=%v: the sampler differs from the host loop by %.3g", c.clip, diff)
+		}
+		for i, v := range g {
+			if c.clip > 0 && math.Abs(v) > c.clip+1e-6 {
+				t.Errorf("ClipX0=%v: output[%d] = %v lies outside the bound", c.clip, i, v)
+			}
+		}
+	}
+	for _, bad := range []float64{-1, math.NaN(), math.Inf(1)} {
+		if _, err := NewDDIM(d, s, DDIMOptions{ClipX0: bad}); err == nil {
+			t.Errorf("ClipX0=%v accepted", bad)
+		}
+	}
+}

@@ -48,12 +48,13 @@ type Sampler struct {
 	coefs []stepCoef // in the order visited: descending t
 	prog  *stepgraph.Program
 	start int
-	steps [2]int // step kinds [deterministic, stochastic]
+	steps [2]int  // step kinds [deterministic, stochastic]
+	clip  float64 // > 0: x̂₀ is clipped to ±clip (DDIMOptions.ClipX0)
 }
 
 // newSampler validates the schedule and compiles nothing yet: the coefficients of the steps ts
-// (ascending), visited backwards, come from weights(ᾱ_t, ᾱ_prev).
-func newSampler(d Denoiser, s Schedule, ts []int, weights func(a, ap float64) (c0, ce, cz float64)) (*Sampler, error) {
+// (ascending), visited backwards, come from weights(ᾱ_t, ᾱ_prev); clip > 0 clips every x̂₀ to ±clip.
+func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, ap float64) (c0, ce, cz float64)) (*Sampler, error) {
 	if d.Net == nil {
 		return nil, fmt.Errorf("dydiff: Denoiser needs a Net")
 	}
@@ -61,7 +62,7 @@ func newSampler(d Denoiser, s Schedule, ts []int, weights func(a, ap float64) (c
 	if err != nil {
 		return nil, err
 	}
-	sm := &Sampler{net: d.Net, s: s, prog: p}
+	sm := &Sampler{net: d.Net, s: s, prog: p, clip: clip}
 	for i := len(ts) - 1; i >= 0; i-- {
 		tp := -1
 		if i > 0 {
@@ -90,6 +91,7 @@ func newSampler(d Denoiser, s Schedule, ts []int, weights func(a, ap float64) (c
 // noise z (stochastic steps) and cond; outputs x_prev. With e = net(x, t):
 //
 //	x̂₀ = InvDyn((x − √(1−ᾱ_t) e)/√ᾱ_t, γ̄_t)                      (no InvDyn without data Dynamics)
+//	x̂₀ ← clip(x̂₀, −clip, clip)                                       (only with clip > 0)
 //	x_prev = c0·Dyn(x̂₀, γ̄_prev) + ce·Dyn(InvDyn(e, γ̄_t), γ̄_prev) + cz·Dyn(z, γ̄_prev)
 //
 // where each Dyn/InvDyn pair is dropped for the parts the Noising switch keeps free of Dynamics.
@@ -101,9 +103,14 @@ func (sm *Sampler) step(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node
 		exceptions.Panicf("dydiff: Net returned %s for input %s", e.Shape(), x.Shape())
 	}
 	x0 := Sub(Mul(k(1), x), Mul(k(2), e))
-	data := x0
 	if sm.s.noising.dataDynamics() {
 		x0 = inverseDynamics(x0, k(3), k(4))
+	}
+	if sm.clip > 0 {
+		x0 = ClipScalar(x0, -sm.clip, sm.clip)
+	}
+	data := x0
+	if sm.s.noising.dataDynamics() {
 		data = dynamics(x0, k(5), k(6))
 	}
 	if sm.s.noising.noiseDynamics() {

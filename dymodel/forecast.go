@@ -27,6 +27,9 @@ type SamplerOptions struct {
 	Steps int `json:"sampling_steps"`
 	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); DDPM ignores it.
 	EtaDDIM float64 `json:"ddim_eta"`
+	// ClipX0 > 0 clips DDIM's every x̂₀ to ±ClipX0 in normalised units (dydiff.DDIMOptions.ClipX0); 0,
+	// the reference's setting, clips nothing. DDPM refuses it.
+	ClipX0 float64 `json:"clip_x0,omitempty"`
 }
 
 // Forecaster samples a model's windows with its weights in a store (a snapshot's EMA weights).
@@ -42,8 +45,11 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 	var err error
 	switch o.Kind {
 	case "ddim":
-		s, err = dydiff.NewDDIM(d, m.Schedule, dydiff.DDIMOptions{Steps: o.Steps, EtaDDIM: o.EtaDDIM})
+		s, err = dydiff.NewDDIM(d, m.Schedule, dydiff.DDIMOptions{Steps: o.Steps, EtaDDIM: o.EtaDDIM, ClipX0: o.ClipX0})
 	case "ddpm":
+		if o.ClipX0 != 0 {
+			return nil, fmt.Errorf("clipping x̂₀ (%v) is a DDIM option; the ddpm sampler does not take it", o.ClipX0)
+		}
 		s, err = dydiff.NewDDPM(d, m.Schedule, dydiff.DDPMOptions{Steps: o.Steps})
 	default:
 		return nil, fmt.Errorf("sampler %q: expected ddim or ddpm", o.Kind)

@@ -323,3 +323,33 @@ func TestVideoModel(t *testing.T) {
 		}
 	}
 }
+
+// SamplerOptions.ClipX0 reaches DDIM (a tight bound changes the window and bounds it) and is refused by
+// DDPM, which has no such option.
+func TestClipX0(t *testing.T) {
+	m, store := randomModel(t)
+	ctx, _ := noise.Initial(4, 2*2*8*8)
+	cv := tensors.MustCopyFlatData[float32](ctx)
+	window := func(clip float64) []float32 {
+		f, err := m.NewForecaster(tensortest.Backend(t), store, SamplerOptions{Kind: "ddim", Steps: 10, ClipX0: clip})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		w, err := f.Window(cv, 1, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	plain, clipped := window(0), window(0.01)
+	if d := maxAbsDiff(plain, clipped); d < 1e-3 {
+		t.Errorf("ClipX0 0.01 changed the window by %v", d)
+	}
+	if s := maxAbs(clipped); s > 0.01+1e-6 {
+		t.Errorf("ClipX0 0.01: window reaches %v", s)
+	}
+	if _, err := m.NewForecaster(tensortest.Backend(t), store, SamplerOptions{Kind: "ddpm", ClipX0: 3}); err == nil {
+		t.Error("DDPM accepted ClipX0")
+	}
+}

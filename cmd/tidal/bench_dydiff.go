@@ -17,6 +17,7 @@ func init() {
 	var dir string
 	var seed uint64
 	var steps, samplingSteps, size, members, cases, frames, channels int
+	var clipX0 float64
 	cmd := &cobra.Command{
 		Use:   "dydiff",
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
@@ -34,7 +35,7 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 			if quick {
 				o = dydiffbench.Quick()
 			}
-			o.Seed, o.Dir = seed, dir
+			o.Seed, o.Dir, o.ClipX0 = seed, dir, clipX0
 			given := map[string]int{"steps": steps, "sampling-steps": samplingSteps, "size": size, "members": members, "cases": cases,
 				"frames": frames, "channels": channels}
 			for name, p := range map[string]*int{"steps": &o.Steps, "sampling-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members,
@@ -44,7 +45,7 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 				}
 			}
 			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
-				guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16),
+				guard.Between("clip-x0", o.ClipX0, 0, 1e6), guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16),
 				guard.Int("frames", o.Frames, 2*(o.Context+o.Predict)+8, 1<<20), guard.Int("channels", o.Channels, 1, 1024)); err != nil {
 				return err
 			}
@@ -74,6 +75,7 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 	f.StringVar(&dir, "dir", "", "folder for the data and run directories (kept; a rerun resumes); default a temporary one")
 	f.IntVar(&steps, "steps", 0, "training steps of every model (default: the mode's)")
 	f.IntVar(&samplingSteps, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
+	f.Float64Var(&clipX0, "clip-x0", 0, "clip DDIM's x̂₀ to ±this many training standard deviations (0: none, the reference's setting)")
 	f.IntVar(&size, "size", 0, "grid size (default: the mode's)")
 	f.IntVar(&members, "members", 0, "ensemble members (default 8)")
 	f.IntVar(&cases, "cases", 0, "held-out cases (default: the mode's)")

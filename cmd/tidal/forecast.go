@@ -23,7 +23,7 @@ type forecastFlags struct {
 	model, data, sampler, out, truthOut string
 	members, steps, lead, numCases      int
 	cases                               []int
-	ddimEta                             float64
+	ddimEta, clipX0                     float64
 	seed                                uint64
 	quiet                               bool
 }
@@ -59,6 +59,7 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f.StringVar(&fl.sampler, "sampler", "ddim", "ddim (the reference sampler) or ddpm (ancestral)")
 	f.IntVar(&fl.steps, "sampling-steps", 50, "sampling steps (the reference's 50 for DDIM; 1000 is every step)")
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
+	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
 	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
 	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
@@ -80,12 +81,15 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--model is required: the run directory of 'tidal train dydiff'")
 	}
 	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 1, 1000),
-		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Int("lead", fl.lead, 0, maxCount),
+		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
 		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount)); err != nil {
 		return err
 	}
 	if fl.sampler != "ddim" && fl.sampler != "ddpm" {
 		return fmt.Errorf("--sampler %q: expected ddim or ddpm", fl.sampler)
+	}
+	if fl.clipX0 != 0 && fl.sampler != "ddim" {
+		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
 	}
 	if fl.truthOut == "" {
 		fl.truthOut = defaultTruthPath(fl.out)
@@ -155,7 +159,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	inner := mc.Frame[1] * mc.Frame[2]
 	contexts := m.Contexts(ctxs, snap.Norm)
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
 	name, be, err := newBackendCompute()
 	if err != nil {
 		return err

@@ -319,6 +319,8 @@ var hostileCases = []struct {
 	{"train dydiff --preview-steps 3", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --preview-steps 3", "--preview-steps"},
 	{"forecast --members 0", "forecast --model $model --data $field.npy --out $dir/f.npy --members 0", "--members"},
 	{"forecast --ddim-eta 2", "forecast --model $model --data $field.npy --out $dir/f.npy --ddim-eta 2", "--ddim-eta"},
+	{"forecast --clip-x0 -1", "forecast --model $model --data $field.npy --out $dir/f.npy --clip-x0 -1", "--clip-x0"},
+	{"forecast --clip-x0 with ddpm", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler ddpm --clip-x0 3", "--clip-x0"},
 	{"forecast over --max-memory", "forecast --model $model --data $field.npy --out $dir/f.npy --members 4000 --num-cases 100000 --max-memory 1GiB", "--max-memory"},
 	{"unknown backend", "--backend tpu version", "tpu"},
 	// Guided image diffusion: training and rollouts.

@@ -40,6 +40,8 @@ type Options struct {
 	LR                       float64
 	// Forecasts: Cases held-out cases of Members members, DDIM with SamplingSteps steps.
 	Cases, Members, SamplingSteps int
+	// ClipX0 > 0 clips DDIM's x̂₀ to ±ClipX0 (normalised units; dydiff.DDIMOptions.ClipX0); 0 clips nothing.
+	ClipX0 float64
 	// Seed fixes the data, the weights, the window order, the training noise and the sampling noise.
 	Seed uint64
 	// Etas is the η sweep; DyDiff proper is η = 0.5 and the DPM baseline η = 0 (both always run).
@@ -198,7 +200,7 @@ func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.
 		return nil, 0, err
 	}
 	defer snap.Store.Finalize()
-	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: o.SamplingSteps})
+	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: o.SamplingSteps, ClipX0: o.ClipX0})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -299,8 +301,12 @@ func mean(v []float64) float64 {
 // the training and forecast times, and DyDiff's CRPS relative to DPM's.
 func WriteTables(w io.Writer, r *Result) {
 	o := r.Options
-	fmt.Fprintf(w, "\n%d² turbulence velocity (u, v), %d frames every %d steps, k_f %g; context %d → predict %d; UNet %d channels × %v, %d block(s), %d parameters; %d steps × batch %d, lr %g; %d held-out cases × %d members, DDIM %d steps; seed %d\n\n",
-		o.Size, o.Frames, o.SaveEvery, o.Kf, o.Context, o.Predict, o.Channels, o.Mults, o.Blocks, r.Params, o.Steps, o.Batch, o.LR, o.Cases, o.Members, o.SamplingSteps, o.Seed)
+	clip := ""
+	if o.ClipX0 > 0 {
+		clip = fmt.Sprintf(" (x̂₀ clipped to ±%g)", o.ClipX0)
+	}
+	fmt.Fprintf(w, "\n%d² turbulence velocity (u, v), %d frames every %d steps, k_f %g; context %d → predict %d; UNet %d channels × %v, %d block(s), %d parameters; %d steps × batch %d, lr %g; %d held-out cases × %d members, DDIM %d steps%s; seed %d\n\n",
+		o.Size, o.Frames, o.SaveEvery, o.Kf, o.Context, o.Predict, o.Channels, o.Mults, o.Blocks, r.Params, o.Steps, o.Batch, o.LR, o.Cases, o.Members, o.SamplingSteps, clip, o.Seed)
 	fmt.Fprintf(w, "| method | CRPS per lead 1..%d | mean CRPS | mean CSI(0) | mean SSR | train s | forecast s |\n|---|---|---|---|---|---|---|\n", o.Predict)
 	for _, row := range r.Rows {
 		fmt.Fprintf(w, "| %s | %s | %.4f | %.4f | %.3f | %.0f | %.1f |\n", row.Name, fmtRow(row.CRPS), mean(row.CRPS), mean(row.CSI), mean(row.SSR), row.TrainS, row.ForecastS)
