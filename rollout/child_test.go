@@ -218,14 +218,17 @@ func TestFlatMemory(t *testing.T) {
 		}
 	}
 	t.Logf("peak RSS growth: %d kB for 200 frames, %d kB for 2000 frames (the file holds %d kB more)", growth[200], growth[2000], 1800*frameBytes/1024)
-	if growth[2000] > growth[200]+4096 || growth[2000] > 32<<10 {
+	// Keeping the frames would add the file's 112 MiB; a tenth of it allows for the collector's pacing,
+	// which moves the peak by a few MiB from run to run on a loaded machine.
+	if extra := 1800 * frameBytes / 1024; growth[2000] > growth[200]+extra/10 || growth[2000] > 32<<10 {
 		t.Fatalf("peak RSS grew by %d kB over 2000 frames against %d kB over 200: memory is not flat", growth[2000], growth[200])
 	}
 }
 
 // TestFlatMemoryUNet rolls a UNet with random weights forward for 2 000 frames and checks that the live
-// heap (after a collection) at frame 2 000 exceeds the one at frame 500 by less than a tenth of the
-// frames written in between: neither the driver nor the compiled step keeps the frames.
+// heap (after a collection) at frame 2 000 exceeds the one at frame 1 000 (in the steady state, after the
+// driver's periodic syncs and progress lines have started) by less than a tenth of the frames written
+// in between: neither the driver nor the compiled step keeps the frames.
 func TestFlatMemoryUNet(t *testing.T) {
 	cfg, step, done, err := modelFor("unet", filepath.Join(t.TempDir(), "out.npy"), 2000)
 	if err != nil {
@@ -234,8 +237,9 @@ func TestFlatMemoryUNet(t *testing.T) {
 	defer done()
 	heap := map[int]uint64{}
 	sampled := func(ctx context.Context, h [][]float32, frame int) ([]float32, error) {
-		if frame == 500 || frame == 1999 {
+		if frame == 1000 || frame == 1999 {
 			var ms runtime.MemStats
+			runtime.GC() // twice: tensors are released by finalizers, which the first collection queues
 			runtime.GC()
 			runtime.ReadMemStats(&ms)
 			heap[frame] = ms.HeapAlloc
@@ -245,9 +249,9 @@ func TestFlatMemoryUNet(t *testing.T) {
 	if _, err := rollout.Run(context.Background(), cfg, sampled); err != nil {
 		t.Fatal(err)
 	}
-	written := uint64(1499 * 4 * cfg.Members * unetConfig.Height * unetConfig.Width)
-	t.Logf("live heap %d kB at frame 500, %d kB at frame 1999; %d kB written in between", heap[500]>>10, heap[1999]>>10, written>>10)
-	if heap[1999] > heap[500]+written/10 {
-		t.Fatalf("the live heap grew from %d to %d bytes while %d bytes were written: memory is not flat", heap[500], heap[1999], written)
+	written := uint64(999 * 4 * cfg.Members * unetConfig.Height * unetConfig.Width)
+	t.Logf("live heap %d kB at frame 1000, %d kB at frame 1999; %d kB written in between", heap[1000]>>10, heap[1999]>>10, written>>10)
+	if heap[1999] > heap[1000]+written/10 {
+		t.Fatalf("the live heap grew from %d to %d bytes while %d bytes were written: memory is not flat", heap[1000], heap[1999], written)
 	}
 }
