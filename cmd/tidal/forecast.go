@@ -26,6 +26,7 @@ type forecastFlags struct {
 	ddimEta                             float64
 	seed                                uint64
 	quiet                               bool
+	series                              seriesFlags
 }
 
 func newForecastCmd() *cobra.Command {
@@ -54,7 +55,8 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f := cmd.Flags()
 	config.AddFlag(cmd)
 	f.StringVar(&fl.model, "model", "", "run directory of 'tidal train dydiff'")
-	f.StringVar(&fl.data, "data", "", "test series [frames, channels, H, W] (NPY)")
+	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
+	addSeriesFlags(f, &fl.series, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "ddim", "ddim (the reference sampler) or ddpm (ancestral)")
 	f.IntVar(&fl.steps, "sampling-steps", 50, "sampling steps (the reference's 50 for DDIM; 1000 is every step)")
@@ -62,7 +64,7 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
 	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
 	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
-	f.IntSliceVar(&fl.cases, "cases", nil, "start frames of the cases instead of --num-cases (each needs the model's context frames before it)")
+	f.IntSliceVar(&fl.cases, "cases", nil, "start frames (series: rows) of the cases instead of --num-cases or --windows (each needs the model's context before it)")
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
@@ -94,6 +96,17 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
+	if isSeriesData(fl.data, fl.series.format) {
+		if cmd.Flags().Changed("num-cases") {
+			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
+		}
+		return runForecastSeries(cmd, fl, b)
+	}
+	for _, name := range []string{"format", "missing", "train-rows", "windows"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
+		}
+	}
 	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return err
@@ -109,6 +122,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	mc := m.Config
 	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
 		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	}
+	if mc.Net == "series" {
+		return fmt.Errorf("--model %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
 	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/train"
+)
+
+// identityNorm is the normalisation of a series run: none. Each window is mean scaled from its own
+// context inside the model instead (docs/SERIES.md, "Where the scaling applies"), so the windows and
+// the forecasts stay in the series' own units.
+func identityNorm(n int) dataset.Norm {
+	nm := dataset.Norm{Mean: make([]float64, n), Std: make([]float64, n)}
+	for i := range nm.Std {
+		nm.Std[i] = 1
+	}
+	return nm
+}
+
+// runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
+// --context + --predict rows of the training rows only (seriesTrainRows).
+func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget) error {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	for _, name := range []string{"mults", "attn-levels", "heads", "groups", "periodic", "dropout", "temporal-conv", "temporal-attn"} {
+		if changed(name) {
+			return fmt.Errorf("--%s sizes the UNet; the series network takes --channels, --blocks, --rank and --time-attn", name)
+		}
+	}
+	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
+		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
+	}
+	L := fl.context + fl.predict
+	in, err := readSeriesInput(b, "data", fl.data, fl.series)
+	if err != nil {
+		return err
+	}
+	rows, err := seriesTrainRows(in, fl.series, L)
+	if err != nil {
+		return err
+	}
+	N := in.s.N
+	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
+	if changed("channels") {
+		sc.Channels = fl.channels
+	}
+	if changed("blocks") {
+		sc.Blocks = fl.blocks
+	}
+	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: fl.context, Predict: fl.predict, Eta: fl.eta,
+		Noising: fl.noising, Frame: []int{N}, Series: sc}
+	m, err := dymodel.New(mc)
+	if err != nil {
+		return fmt.Errorf("the network for %s: %w", in, err)
+	}
+	need := guard.Sum(guard.Product(int64(rows), int64(N), 4, 2), m.TrainBytes(fl.batch))
+	what := fmt.Sprintf("training a %d-parameter DyDiff SeriesNet on batches of %d windows [%d, %d]", m.NumParams(), fl.batch, L, N)
+	if err := b.CheckMemory(what, need); err != nil {
+		return err
+	}
+	series, err := dataset.FromArray(in.String(), data.FromFloat64(in.s.Values[:rows*N], rows, N))
+	if err != nil {
+		return err
+	}
+	trw, _, norm, err := dataset.Split([]dataset.Series{series}, dataset.Options{Frames: L, Stride: fl.stride, Seed: uint64(fl.seed)})
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	id := identityNorm(N)
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	job := train.Job{Dir: fl.out, Options: trainOptions(fl), Norm: id, Backend: be, Loss: m.Loss,
+		Train: dymodel.Renormalized{Src: trw, From: norm, To: id}, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+		Config: runConfig{Config: mc}}
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
+		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, trw.Len(), rows, in.s.T, name)
+	res, err := train.Run(context.Background(), job)
+	if err != nil {
+		return err
+	}
+	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", fl.out, res.Step, res.Resumed, fl.out)
+	return nil
+}
