@@ -10,10 +10,12 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/noise"
+	"github.com/tidal-forecast/tidal/train"
 )
 
 // seriesNet builds the series network: nets.SeriesNet with the log of each window's per-series
@@ -120,3 +122,34 @@ func (m *Model) seriesActivationBytes() int64 {
 // Inner is the number of values per channel of one frame: H·W for fields [C, H, W], 1 for series
 // [N] (whose N series are the normalisation's channels).
 func (m *Model) Inner() int { return data.NumElements(m.Config.Frame[1:]) }
+
+// IdentityNorm is the normalisation of a series run over n series: none. Each window is mean scaled
+// from its own context inside the model instead (docs/SERIES.md, "Where the scaling applies"), so
+// the windows and the forecasts stay in the series' own units.
+func IdentityNorm(n int) dataset.Norm {
+	nm := dataset.Norm{Mean: make([]float64, n), Std: make([]float64, n)}
+	for i := range nm.Std {
+		nm.Std[i] = 1
+	}
+	return nm
+}
+
+// SeriesWindows are the training windows of a series run: every window of frames rows (starts stride
+// apart, shuffled by seed) within the first rows rows of series [T, N] (named name in errors), in the
+// series' units, with IdentityNorm as the run's normalisation.
+func SeriesWindows(name string, series *data.Array, rows, frames, stride int, seed uint64) (train.Source, dataset.Norm, int, error) {
+	if len(series.Shape) != 2 || rows < 1 || rows > series.Shape[0] {
+		return nil, dataset.Norm{}, 0, fmt.Errorf("%s: %d training rows of a series of shape %v (expected [T, N], T ≥ rows)", name, rows, series.Shape)
+	}
+	N := series.Shape[1]
+	s, err := dataset.FromArray(name, data.FromFloat64(series.Float64()[:rows*N], rows, N))
+	if err != nil {
+		return nil, dataset.Norm{}, 0, err
+	}
+	w, _, norm, err := dataset.Split([]dataset.Series{s}, dataset.Options{Frames: frames, Stride: stride, Seed: seed})
+	if err != nil {
+		return nil, dataset.Norm{}, 0, fmt.Errorf("%s: %w", name, err)
+	}
+	id := IdentityNorm(N)
+	return Renormalized{Src: w, From: norm, To: id}, id, w.Len(), nil
+}

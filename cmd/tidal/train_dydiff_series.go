@@ -8,24 +8,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
-
-// identityNorm is the normalisation of a series run: none. Each window is mean scaled from its own
-// context inside the model instead (docs/SERIES.md, "Where the scaling applies"), so the windows and
-// the forecasts stay in the series' own units.
-func identityNorm(n int) dataset.Norm {
-	nm := dataset.Norm{Mean: make([]float64, n), Std: make([]float64, n)}
-	for i := range nm.Std {
-		nm.Std[i] = 1
-	}
-	return nm
-}
 
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
 // --context + --predict rows of the training rows only (seriesTrainRows).
@@ -67,25 +54,20 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
-	series, err := dataset.FromArray(in.String(), data.FromFloat64(in.s.Values[:rows*N], rows, N))
+	trw, id, count, err := dymodel.SeriesWindows(in.String(), in.s.Array(), rows, L, fl.stride, uint64(fl.seed))
 	if err != nil {
 		return err
 	}
-	trw, _, norm, err := dataset.Split([]dataset.Series{series}, dataset.Options{Frames: L, Stride: fl.stride, Seed: uint64(fl.seed)})
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	id := identityNorm(N)
 	name, be, err := newBackendCompute()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
 	job := train.Job{Dir: fl.out, Options: trainOptions(fl), Norm: id, Backend: be, Loss: m.Loss,
-		Train: dymodel.Renormalized{Src: trw, From: norm, To: id}, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+		Train: trw, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
 		Config: runConfig{Config: mc}}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
-		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, trw.Len(), rows, in.s.T, name)
+		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
 	res, err := train.Run(context.Background(), job)
 	if err != nil {
 		return err
