@@ -18,8 +18,9 @@ import (
 // predictive distribution is Gaussian and the oracle's CRPS-sum is known in closed form. A SeriesNet
 // DyDiff model trained briefly on the first 1000 rows (the same Train and Forecast as `tidal bench
 // series`) forecasts 6 windows of 10 steps with 32 members; its CRPS-sum (quantile-loss form, GluonTS's)
-// must land between the oracle's (a forecast cannot beat the exact predictive distribution by more
-// than the ensemble's sampling error) and a bound set by the baselines.
+// must land between 0.9 × the oracle's (no forecast beats the exact predictive distribution by more
+// than the sampling error of 60 sums) and 3 × the oracle's, and within 2 × the random walk's (fitted on
+// the same rows). Measured: DyDiff 0.049, oracle 0.029, random walk 0.046 (docs/SERIES.md).
 func TestVAR1ClosedForm(t *testing.T) {
 	a := mat.NewDense(4, 4, []float64{
 		0.7, 0.2, 0, 0,
@@ -96,4 +97,13 @@ func TestVAR1ClosedForm(t *testing.T) {
 	}
 	t.Logf("CRPS-sum: DyDiff %.4f (quantile loss) %.4f (fair); oracle %.4f (closed form); random walk %.4f (quantile loss)",
 		got.Quantile, got.Fair, oracle, rw.Quantile)
+	if !(oracle < rw.Quantile) {
+		t.Errorf("the oracle's CRPS-sum %.4f is not below the random walk's %.4f", oracle, rw.Quantile)
+	}
+	if !(got.Quantile > 0.9*oracle && got.Quantile < 3*oracle) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is outside [0.9, 3] × the oracle's %.4f", got.Quantile, oracle)
+	}
+	if !(got.Quantile < 2*rw.Quantile) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is not within 2 × the random walk's %.4f", got.Quantile, rw.Quantile)
+	}
 }
