@@ -14,6 +14,7 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/train"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }
@@ -171,26 +172,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	inner := mc.Frame[1] * mc.Frame[2]
 	contexts := m.Contexts(ctxs, snap.Norm)
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
-	name, be, err := newBackendCompute()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": cs.Starts, "data": in.shape})
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
-	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
-	}
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	ens, name, err := sampleEnsemble(cmd, fl, m, snap, contexts, lead, cs.Starts, in.shape)
 	if err != nil {
 		return err
 	}
@@ -201,4 +183,32 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
 		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
 	return nil
+}
+
+// sampleEnsemble forecasts the cases from their normalised contexts with the snapshot's weights
+// through the rollout driver, whose working file beside --out lets an interrupted forecast with the
+// same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
+// forecast (normalised) and the backend's name.
+func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, m *dymodel.Model, snap *train.Snapshot, contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return nil, "", err
+	}
+	defer be.Finalize()
+	fc, err := m.NewForecaster(be, snap.Store, so)
+	if err != nil {
+		return nil, "", err
+	}
+	defer fc.Close()
+	abs, _ := filepath.Abs(fl.model)
+	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
+		"members": fl.members, "lead": lead, "starts": starts, "data": shape})
+	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	if !fl.quiet {
+		eo.Progress = cmd.ErrOrStderr()
+	}
+	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	return ens, name, err
 }

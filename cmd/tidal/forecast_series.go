@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"fmt"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -70,26 +67,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	contexts := m.Contexts(ctxs, snap.Norm)
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta}
-	name, be, err := newBackendCompute()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": cs.Starts, "data": []int{in.s.T, in.s.N}})
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
-	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
-	}
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	ens, name, err := sampleEnsemble(cmd, fl, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	if err == nil {
 		err = json.Unmarshal(raw, &opts)
 	}
-	if err != nil || opts.Config.Net != "series" || !equalInts(opts.Config.Frame, []int{8}) {
+	if err != nil || opts.Config.Net != "series" || !slices.Equal(opts.Config.Frame, []int{8}) {
 		t.Errorf("options.json does not record the series network of 8 series (%v): %+v", err, opts.Config)
 	}
 	s, err := data.ReadSeries(exchangeRate, data.SeriesOptions{})
@@ -60,14 +61,14 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{5, 3, 30, 8}; !equalInts(f.Shape, want) {
+	if want := []int{5, 3, 30, 8}; !slices.Equal(f.Shape, want) {
 		t.Fatalf("forecast shape %v, want %v", f.Shape, want)
 	}
 	truth, err := data.ReadNPY(filepath.Join(dir, "fc.truth.npy"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []int{5, 30, 8}; !equalInts(truth.Shape, want) {
+	if want := []int{5, 30, 8}; !slices.Equal(truth.Shape, want) {
 		t.Fatalf("truth shape %v, want %v", truth.Shape, want)
 	}
 	tv := truth.Float32()
@@ -94,7 +95,7 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 			t.Fatalf("%v\n%s", err, out)
 		}
 		b, err := data.ReadNPY(p)
-		if err != nil || !equalInts(b.Shape, f.Shape) {
+		if err != nil || !slices.Equal(b.Shape, f.Shape) {
 			t.Fatalf("baseline %s: %v, shape %v, want %v", m, err, b.Shape, f.Shape)
 		}
 		if out, err := runTidal(t, "score", "--forecast", p, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil {
@@ -104,16 +105,4 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	if out, err := runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil || !strings.Contains(out, "crps-sum-ql") {
 		t.Fatalf("%v\n%s", err, out)
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

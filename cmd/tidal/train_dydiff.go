@@ -294,14 +294,19 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
+	return runTrainJob(cmd, fl.out, job)
+}
+
+// runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.
+func runTrainJob(cmd *cobra.Command, out string, job train.Job) error {
 	res, err := train.Run(context.Background(), job)
 	if err != nil {
 		return err
 	}
-	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
+	if err := config.Write(cmd, filepath.Join(out, "config.yaml")); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", fl.out, res.Step, res.Resumed, fl.out)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", out, res.Step, res.Resumed, out)
 	return nil
 }
 

@@ -1,15 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
@@ -68,13 +65,5 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		Config: runConfig{Config: mc}}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
-	res, err := train.Run(context.Background(), job)
-	if err != nil {
-		return err
-	}
-	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", fl.out, res.Step, res.Resumed, fl.out)
-	return nil
+	return runTrainJob(cmd, fl.out, job)
 }
