@@ -7,6 +7,9 @@ import "github.com/tidal-forecast/tidal/internal/guard"
 // SiLU, convolutions and the skip) for the 3·Blocks+1 blocks of the encoder, decoder and middle. It is
 // an estimate for the memory budget, not an exact count.
 func (m *Model) activationBytes() int64 {
+	if m.series != nil {
+		return m.seriesActivationBytes()
+	}
 	c := m.unet.Config()
 	H, W := int64(m.Config.Frame[1]), int64(m.Config.Frame[2])
 	var total int64

@@ -23,8 +23,10 @@ const Method = "dydiff"
 type Config struct {
 	Method string `json:"method"`
 	// Net is the denoiser: "unet" (nets.UNet on the window's frames stacked as channels, the
-	// reference's layout for its 2D UNet) or "video" (nets.VideoUNet: the UNet on every frame with
-	// temporal convolutions and attention between frames, the reference's SVD-style VideoUNet).
+	// reference's layout for its 2D UNet), "video" (nets.VideoUNet: the UNet on every frame with
+	// temporal convolutions and attention between frames, the reference's SVD-style VideoUNet) or
+	// "series" (nets.SeriesNet on windows [L, N] of a multivariate time series, mean scaled from
+	// each window's context; docs/SERIES.md).
 	Net string `json:"net"`
 	// Context and Predict are the observed and predicted frames of a window (P_ctx and S; the
 	// reference's Turbulence setting is 4 and 11).
@@ -36,10 +38,22 @@ type Config struct {
 	// (dynamics on the data only, i.i.d. noise: the reference's use_x_ema='only') or "noise-only"
 	// (dynamics on the noise only: use_x_ema=False).
 	Noising string `json:"noising"`
-	// Frame is the shape of one frame, [channels, height, width], as the training data had it.
+	// Frame is the shape of one frame, [channels, height, width], as the training data had it, or
+	// [N] (the number of series) for "series".
 	Frame []int `json:"frame"`
-	// UNet sizes the network.
+	// UNet sizes the network of "unet" and "video".
 	UNet UNetConfig `json:"unet"`
+	// Series sizes the network of "series".
+	Series SeriesNetConfig `json:"series,omitempty"`
+}
+
+// SeriesNetConfig are the nets.SeriesNet settings the commands expose; zeros take SeriesNet's
+// defaults (docs/NETS.md).
+type SeriesNetConfig struct {
+	Channels      int  `json:"channels,omitempty"`
+	Blocks        int  `json:"blocks,omitempty"`
+	Rank          int  `json:"rank,omitempty"`
+	TimeAttention bool `json:"time_attention,omitempty"`
 }
 
 // UNetConfig are the nets.UNet settings the commands expose.
@@ -75,14 +89,16 @@ func (c Config) Validate() error {
 	switch {
 	case c.Method != Method:
 		return fmt.Errorf("method %q: expected %q", c.Method, Method)
-	case c.Net != "unet" && c.Net != "video":
-		return fmt.Errorf("net %q: expected \"unet\" or \"video\"", c.Net)
+	case c.Net != "unet" && c.Net != "video" && c.Net != "series":
+		return fmt.Errorf("net %q: expected \"unet\", \"video\" or \"series\"", c.Net)
 	case c.Context < 1:
 		return fmt.Errorf("context %d: expected at least 1 observed frame", c.Context)
 	case c.Predict < 1:
 		return fmt.Errorf("predict %d: expected at least 1 predicted frame", c.Predict)
-	case len(c.Frame) != 3:
-		return fmt.Errorf("frame %v: expected [channels, height, width] (time series [T, N] need their own network, not in this build)", c.Frame)
+	case c.Net == "series" && len(c.Frame) != 1:
+		return fmt.Errorf("frame %v: the series network takes time steps of N series, [N]; fields [channels, height, width] need --net unet or video", c.Frame)
+	case c.Net != "series" && len(c.Frame) != 3:
+		return fmt.Errorf("frame %v: the %s network takes frames [channels, height, width]; time series [T, N] need --net series", c.Frame, c.Net)
 	}
 	if _, ok := Noisings[c.Noising]; !ok {
 		return fmt.Errorf("noising %q: expected dependent, independent or noise-only", c.Noising)
@@ -92,7 +108,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
 		}
 	}
-	if len(c.UNet.Mults) > 0 {
+	if c.Net != "series" && len(c.UNet.Mults) > 0 {
 		if f := 1 << (len(c.UNet.Mults) - 1); c.Frame[1]%f != 0 || c.Frame[2]%f != 0 {
 			return fmt.Errorf("frames of %d×%d: height and width must be divisible by %d for the UNet's %d levels", c.Frame[1], c.Frame[2], f, len(c.UNet.Mults))
 		}
@@ -106,8 +122,11 @@ func (c Config) Validate() error {
 
 // network builds the configured denoiser.
 func (c Config) network() (denoiser, error) {
-	if c.Net == "video" {
+	switch c.Net {
+	case "video":
 		return c.video()
+	case "series":
+		return c.seriesNet()
 	}
 	return c.unet()
 }

@@ -76,6 +76,9 @@ func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]flo
 	if members < 1 || len(contexts) != members*P*F {
 		return nil, fmt.Errorf("dymodel: %d context values for %d members of %d frames %v", len(contexts), members, P, c.Frame)
 	}
+	if f.m.series != nil {
+		return f.seriesWindow(contexts, members, seed)
+	}
 	x, err := noise.Ensemble{Cases: 1, Members: members}.Initial(seed, append([]int{L}, c.Frame...)...)
 	if err != nil {
 		return nil, err
@@ -117,7 +120,7 @@ func (m *Model) Contexts(observed *data.Array, norm dataset.Norm) [][]float32 {
 	out := make([][]float32, len(v)/per)
 	for i := range out {
 		out[i] = append([]float32(nil), v[i*per:(i+1)*per]...)
-		norm.Normalize(out[i], m.Config.Frame[1]*m.Config.Frame[2])
+		norm.Normalize(out[i], m.Inner())
 	}
 	return out
 }

@@ -24,6 +24,7 @@ type Model struct {
 	Schedule dydiff.Schedule
 	net      denoiser
 	unet     *nets.UNet // the per-frame UNet of "video", or the whole network of "unet"
+	series   *nets.SeriesNet
 }
 
 // New checks c and builds the model.
@@ -43,6 +44,8 @@ func New(c Config) (*Model, error) {
 	switch v := n.(type) {
 	case *nets.UNet:
 		mo.unet = v
+	case *nets.SeriesNet:
+		mo.series = v
 	case *nets.VideoUNet:
 		if mo.unet, err = nets.New(v.Config().UNet); err != nil {
 			return nil, err
@@ -61,8 +64,14 @@ func (m *Model) NumParams() int { return m.net.NumParams() }
 //	[ x_t^f | c^f = context frame f if f < P else 0 | m^f = [f < P] | m1^f = [f = P] ]
 //
 // with the frames stacked as channels, and predicts the L frames' (correlated) noise.
+//
+// For "series" it is SeriesNet.Apply itself: x_t [B, L, N] mean scaled, and cond the four inputs of
+// seriesConditioning.
 func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	c := m.Config
+	if m.series != nil {
+		return m.series.Apply(scope, xt, t, cond)
+	}
 	P, L := c.Context, c.Frames()
 	if len(cond) != 1 {
 		exceptions.Panicf("dymodel: the network takes one conditioning input (the context frames), got %d", len(cond))
@@ -99,8 +108,14 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 // Loss is DyDiff's training loss (dydiff.RandomLoss: t uniform, the loss over all L frames) on a batch
 // whose first tensor holds normalised windows [B, L, C, H, W]; the context is the window's first
 // Context frames.
+//
+// For "series" the batch holds windows [B, L, N] in the series' units (the run's normalisation is the
+// identity), and the loss is taken on the mean-scaled window (seriesLoss).
 func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 	x0 := batch[0]
+	if m.series != nil {
+		return m.seriesLoss(scope, x0)
+	}
 	if x0.Rank() != 5 || x0.Shape().Dimensions[1] != m.Config.Frames() {
 		exceptions.Panicf("dymodel: a batch must be windows [batch, %d, channels, height, width], got %s", m.Config.Frames(), x0.Shape())
 	}
@@ -111,6 +126,12 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 // CheckFrame refuses data whose frames differ from the model's, naming what.
 func (m *Model) CheckFrame(what string, frame []int) error {
 	want := m.Config.Frame
+	if m.series != nil {
+		if len(frame) != 1 || frame[0] != want[0] {
+			return fmt.Errorf("%s: time steps of %v series, the model was trained on %d series", what, frame, want[0])
+		}
+		return nil
+	}
 	if len(frame) != len(want) {
 		return fmt.Errorf("%s: frames of shape %v, the model was trained on frames %v [channels, height, width]", what, frame, want)
 	}

@@ -16,9 +16,12 @@ func newBaselineCmd() *cobra.Command {
 	var in, pool, method, out, truthOut string
 	var cases, context, lead, members int
 	var seed uint64
+	var period int
+	var starts []int
+	var sf seriesFlags
 	cmd := &cobra.Command{
 		Use:   "baseline",
-		Short: "Make a reference forecast (persistence or climatology) in tidal's forecast layout",
+		Short: "Make a reference forecast (persistence, climatology; random walk, seasonal naive for series) in tidal's forecast layout",
 		Long: `baseline makes the reference forecasts a probabilistic forecaster must beat, for cases spread evenly
 over a series of frames [frames, ...] (an NPY file such as 'tidal data' writes):
 
@@ -26,21 +29,42 @@ over a series of frames [frames, ...] (an NPY file such as 'tidal data' writes):
   climatology   every member and lead is a frame drawn at random from --pool (e.g. the training split)
 
 It writes the forecast [cases, members, lead, frame...] to --out and, with --truth-out, the frames the
-cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them.`,
+cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them.
+
+For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --format) the
+cases are the rolling test windows that 'tidal forecast' uses (--windows, --train-rows; exchange rate's
+standard protocol by default; or the start rows --starts), written as [windows, members, lead, N]:
+
+  persistence      the last observed row
+  random-walk      a driftless Gaussian random walk from the last observed row, the increments' scale per
+                   series fitted on the training rows (forecast.RandomWalk; docs/SERIES.md)
+  seasonal-naive   lead h repeats row start − period + (h mod period) (forecast.SeasonalNaive)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runBaseline(cmd, baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed})
+			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
+			if isSeriesData(in, sf.format) {
+				return runBaselineSeries(cmd, fl, sf, period, starts)
+			}
+			for _, name := range []string{"format", "missing", "train-rows", "windows", "period", "starts"} {
+				if cmd.Flags().Changed(name) {
+					return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, in)
+				}
+			}
+			return runBaseline(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
 	f.StringVar(&in, "data", "", "series of frames [frames, ...] (NPY) to make cases from")
-	f.StringVar(&method, "method", "persistence", "persistence or climatology")
+	f.StringVar(&method, "method", "persistence", "persistence or climatology; for series persistence, random-walk or seasonal-naive")
+	f.IntVar(&period, "period", 5, "seasonal-naive: the season's length in rows")
+	f.IntSliceVar(&starts, "starts", nil, "series: the windows' first forecast rows instead of the rolling protocol")
+	addSeriesFlags(f, &sf, true)
 	f.StringVar(&pool, "pool", "", "climatology: series [frames, ...] (NPY) whose frames are the members")
 	f.StringVar(&out, "out", "", "forecast output (NPY) [cases, members, lead, frame...]")
 	f.StringVar(&truthOut, "truth-out", "", "optional truth output (NPY) [cases, lead, frame...]")
 	f.IntVar(&cases, "cases", 20, "number of forecast cases, spread evenly over the series")
 	f.IntVar(&context, "context", 2, "observed frames before each case's first lead")
-	f.IntVar(&lead, "lead", 10, "frames to predict per case")
+	f.IntVar(&lead, "lead", 10, "frames to predict per case (series: rows; default 30 for exchange rate)")
 	f.IntVar(&members, "members", 8, "ensemble members")
 	f.Uint64Var(&seed, "seed", 0, "random seed (climatology draws)")
 	return cmd
@@ -68,6 +92,9 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 		return err
 	}
 	if fl.method != "persistence" && fl.method != "climatology" {
+		if fl.method == "random-walk" || fl.method == "seasonal-naive" {
+			return fmt.Errorf("--method %s is for time series [T, N] (LSTNet text, CSV, GluonTS JSON lines); --data %s is an array", fl.method, fl.in)
+		}
 		return fmt.Errorf("--method %q: expected persistence or climatology", fl.method)
 	}
 	b, err := runBudget()

@@ -14,6 +14,7 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/train"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }
@@ -26,6 +27,7 @@ type forecastFlags struct {
 	ddimEta, clipX0                     float64
 	seed                                uint64
 	quiet                               bool
+	series                              seriesFlags
 }
 
 func newForecastCmd() *cobra.Command {
@@ -54,7 +56,8 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f := cmd.Flags()
 	config.AddFlag(cmd)
 	f.StringVar(&fl.model, "model", "", "run directory of 'tidal train dydiff'")
-	f.StringVar(&fl.data, "data", "", "test series [frames, channels, H, W] (NPY)")
+	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
+	addSeriesFlags(f, &fl.series, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "ddim", "ddim (the reference sampler) or ddpm (ancestral)")
 	f.IntVar(&fl.steps, "sampling-steps", 50, "sampling steps (the reference's 50 for DDIM; 1000 is every step)")
@@ -63,7 +66,7 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
 	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
 	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
-	f.IntSliceVar(&fl.cases, "cases", nil, "start frames of the cases instead of --num-cases (each needs the model's context frames before it)")
+	f.IntSliceVar(&fl.cases, "cases", nil, "start frames (series: rows) of the cases instead of --num-cases or --windows (each needs the model's context before it)")
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
@@ -98,6 +101,17 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
+	if isSeriesData(fl.data, fl.series.format) {
+		if cmd.Flags().Changed("num-cases") {
+			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
+		}
+		return runForecastSeries(cmd, fl, b)
+	}
+	for _, name := range []string{"format", "missing", "train-rows", "windows"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
+		}
+	}
 	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return err
@@ -113,6 +127,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	mc := m.Config
 	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
 		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	}
+	if mc.Net == "series" {
+		return fmt.Errorf("--model %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
 	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err
@@ -159,26 +176,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	inner := mc.Frame[1] * mc.Frame[2]
 	contexts := m.Contexts(ctxs, snap.Norm)
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
-	name, be, err := newBackendCompute()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": cs.Starts, "data": in.shape})
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
-	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
-	}
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	ens, name, err := sampleEnsemble(cmd, fl, m, snap, contexts, lead, cs.Starts, in.shape)
 	if err != nil {
 		return err
 	}
@@ -189,4 +187,32 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
 		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
 	return nil
+}
+
+// sampleEnsemble forecasts the cases from their normalised contexts with the snapshot's weights
+// through the rollout driver, whose working file beside --out lets an interrupted forecast with the
+// same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
+// forecast (normalised) and the backend's name.
+func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, m *dymodel.Model, snap *train.Snapshot, contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return nil, "", err
+	}
+	defer be.Finalize()
+	fc, err := m.NewForecaster(be, snap.Store, so)
+	if err != nil {
+		return nil, "", err
+	}
+	defer fc.Close()
+	abs, _ := filepath.Abs(fl.model)
+	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
+		"members": fl.members, "lead": lead, "starts": starts, "data": shape})
+	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	if !fl.quiet {
+		eo.Progress = cmd.ErrOrStderr()
+	}
+	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	return ens, name, err
 }

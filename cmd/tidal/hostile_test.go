@@ -82,6 +82,25 @@ func hostileFixture(t *testing.T, dir string) map[string]string {
 	must(data.WriteNPY(p("nan.npy"), data.FromFloat32(append(seq(12*16-1), float32(math.NaN())), 12, 1, 4, 4)))
 	must(data.WriteNPY(p("field.npy"), data.FromFloat32(seq(12*128), 12, 2, 8, 8)))
 	must(data.WriteNPY(p("fieldnan.npy"), data.FromFloat32(append(seq(12*128-1), float32(math.NaN())), 12, 2, 8, 8)))
+	rows := func(T, N int) string { // a positive series of T rows × N columns, LSTNet text
+		var b strings.Builder
+		for r := range T {
+			for n := range N {
+				if n > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, "%.4f", 2+math.Sin(float64(r+3*n)))
+			}
+			b.WriteByte('\n')
+		}
+		return b.String()
+	}
+	must(os.WriteFile(p("ts.txt"), []byte(rows(40, 3)), 0o644))
+	must(os.WriteFile(p("ts2.txt"), []byte(rows(40, 2)), 0o644))
+	must(os.WriteFile(p("tsshort.txt"), []byte(rows(3, 3)), 0o644))
+	must(os.WriteFile(p("ragged.txt"), []byte("1,2,3\n4,5\n"), 0o644))
+	must(os.WriteFile(p("cells.csv"), []byte("a,b\n1,2\n3,x\n"), 0o644))
+	must(os.WriteFile(p("gap.txt"), []byte("1,2\nNaN,3\n4,5\n"), 0o644))
 	modelFixtures(t, dir)
 	must(data.WriteNPY(p("season.npy"), data.FromFloat64(append(make([]float64, 19), math.NaN()), 20)))
 	must(data.WriteNPY(p("fraction.npy"), data.FromFloat64(append(make([]float64, 19), 2.5), 20)))
@@ -303,6 +322,33 @@ var hostileCases = []struct {
 	{"train dydiff levels the grid cannot hold", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --mults 1,2,2,2", "divisible"},
 	{"train dydiff over --max-memory", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --batch 100000 --max-memory 100MiB", "--max-memory"},
 	{"train dydiff --config with an unknown key", "train dydiff --config $bad.yaml", "bogus"},
+	// time series [T, N] in train dydiff, forecast and baseline
+	{"train dydiff series with ragged rows", "train dydiff --data $ragged.txt --out $dir/run --context 1 --predict 1", "ragged.txt: line 2"},
+	{"train dydiff series with a non-numeric cell", "train dydiff --data $cells.csv --out $dir/run --context 1 --predict 1", "cells.csv: line 3"},
+	{"train dydiff series with a NaN gap and no policy", "train dydiff --data $gap.txt --out $dir/run --context 1 --predict 1", "gap.txt: line 2"},
+	{"train dydiff series shorter than a window", "train dydiff --data $ts.txt --out $dir/run --context 38 --predict 3", "fewer than --context + --predict"},
+	{"train dydiff series --train-rows past the data", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --train-rows 41", "--train-rows"},
+	{"train dydiff series --net unet", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --net unet", "--net series"},
+	{"train dydiff fields --net series", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 2 --net series", "--net series"},
+	{"train dydiff series --mults", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --mults 1,2", "--mults"},
+	{"train dydiff series --missing bogus", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --missing bogus", "--missing"},
+	{"train dydiff series --format bogus", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --format bogus", "--format"},
+	{"forecast series model on other series", "forecast --model $seriesmodel --data $ts2.txt --out $dir/f.npy", "trained on 3 series"},
+	{"forecast series context longer than the series", "forecast --model $seriesmodel --data $tsshort.txt --out $dir/f.npy", "fewer than the model's context"},
+	{"forecast series model on fields", "forecast --model $seriesmodel --data $field.npy --out $dir/f.npy", "time-series model"},
+	{"forecast field model on a series", "forecast --model $model --data $ts.txt --out $dir/f.npy", "model of fields"},
+	{"forecast series --out = --data", "forecast --model $seriesmodel --data $ts.txt --out $ts.txt", "--data"},
+	{"forecast series --cases without context", "forecast --model $seriesmodel --data $ts.txt --out $dir/f.npy --cases 2", "--cases"},
+	{"forecast series --windows past the data", "forecast --model $seriesmodel --data $ts.txt --out $dir/f.npy --windows 20", "--windows 20"},
+	{"forecast series ragged rows", "forecast --model $seriesmodel --data $ragged.txt --out $dir/f.npy", "ragged.txt: line 2"},
+	{"forecast series --num-cases", "forecast --model $seriesmodel --data $ts.txt --out $dir/f.npy --num-cases 3", "--num-cases"},
+	{"baseline random-walk on an array", "baseline --data $series.npy --out $dir/f.npy --method random-walk", "random-walk"},
+	{"baseline series --method climatology", "baseline --data $ts.txt --out $dir/f.npy --method climatology", "climatology"},
+	{"baseline series --method unknown", "baseline --data $ts.txt --out $dir/f.npy --method arima", "--method"},
+	{"baseline series --period longer than the data", "baseline --data $ts.txt --out $dir/f.npy --method seasonal-naive --period 45 --lead 2", "45"},
+	{"baseline series NaN gap", "baseline --data $gap.txt --out $dir/f.npy", "gap.txt: line 2"},
+	{"baseline series --truth-out = --data", "baseline --data $ts.txt --out $dir/f.npy --truth-out $ts.txt --lead 2", "--data"},
+	{"baseline series --cases", "baseline --data $ts.txt --out $dir/f.npy --cases 3", "--cases"},
 	// tidal forecast
 	{"forecast unknown sampler", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler euler", "--sampler"},
 	{"forecast model of another method", "forecast --model $othermodel --data $field.npy --out $dir/f.npy", "idm"},
@@ -439,6 +485,7 @@ var flagBase = map[string]string{
 	"tidal bench navier-stokes": "bench navier-stokes --sizes 32 --steps 1 --repeats 1",
 	"tidal bench rollout":       "bench rollout --frames 2 --repeats 1 --members 1 --size 8 --width 4 --dir $dir",
 	"tidal bench sampler":       "bench sampler --batch 1 --size 8 --channels 4 --steps 1 --time 1ms",
+	"tidal bench series":        "bench series --quick --data $ts.txt --context 4 --predict 3 --steps 1 --members 2 --sampling-steps 1 --channels 4 --blocks 1 --batch 2 --windows 1",
 	"tidal bench series-io":     "bench series-io --rows 4 --series 2 --repeats 1",
 	"tidal bench train-step":    "bench train-step --batch 1 --sizes 8 --channels 4 --time 1ms",
 	"tidal train dydiff":        "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
@@ -576,13 +623,31 @@ func modelFixtures(t *testing.T, dir string) {
 			"--log-every", "1", "--checkpoint-every", "2").CombinedOutput()
 		if err != nil {
 			modelTemplate.err = fmt.Errorf("training the fixture model: %v\n%s", err, out)
+			return
+		}
+		var ts strings.Builder
+		for r := range 40 {
+			fmt.Fprintf(&ts, "%.4f,%.4f,%.4f\n", 2+math.Sin(float64(r)), 2+math.Sin(float64(r+3)), 2+math.Sin(float64(r+6)))
+		}
+		if err := os.WriteFile(filepath.Join(tmp, "ts.txt"), []byte(ts.String()), 0o644); err != nil {
+			modelTemplate.err = err
+			return
+		}
+		out, err = tidalChild(ctx, tmp, "train", "dydiff", "--data", "ts.txt", "--out", "seriesmodel", "--context", "4", "--predict", "3",
+			"--channels", "8", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2").CombinedOutput()
+		if err != nil {
+			modelTemplate.err = fmt.Errorf("training the fixture series model: %v\n%s", err, out)
 		}
 	})
 	if modelTemplate.err != nil {
 		t.Fatal(modelTemplate.err)
 	}
-	for _, name := range []string{"model", "badmodel"} {
-		if err := os.CopyFS(filepath.Join(dir, name), os.DirFS(modelTemplate.dir)); err != nil {
+	for _, name := range []string{"model", "badmodel", "seriesmodel"} {
+		src := modelTemplate.dir
+		if name == "seriesmodel" {
+			src = filepath.Join(filepath.Dir(src), "seriesmodel")
+		}
+		if err := os.CopyFS(filepath.Join(dir, name), os.DirFS(src)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -99,6 +99,9 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err := checkMetricNames(fl.metrics); err != nil {
 		return err
 	}
+	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
+		fl.quantiles = nil
+	}
 	opt := metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,

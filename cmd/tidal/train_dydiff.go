@@ -33,6 +33,9 @@ type trainDyDiffFlags struct {
 	valEvery, valBatches, previewEvery            int
 	previewCases, previewMembers, previewSteps    int
 	seed                                          int64
+	rank                                          int
+	timeAttn                                      bool
+	series                                        seriesFlags
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -60,7 +63,7 @@ nothing else.`,
 	}
 	f := cmd.Flags()
 	config.AddFlag(cmd)
-	f.StringVar(&fl.data, "data", "", "training series [frames, channels, H, W] (NPY)")
+	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY), or a time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	f.StringVar(&fl.val, "val", "", "validation series [frames, channels, H, W] (NPY), normalised with the training data's statistics")
 	f.StringVar(&fl.out, "out", "", "run directory (created; an existing run is resumed)")
 	f.IntVar(&fl.context, "context", 4, "observed frames per window (P)")
@@ -68,12 +71,15 @@ nothing else.`,
 	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
 	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
-	f.StringVar(&fl.net, "net", "unet", "denoiser: unet (nets.UNet, the window's frames stacked as channels) or video (nets.VideoUNet: the UNet per frame with temporal mixing)")
+	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
+	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
+	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
+	addSeriesFlags(f, &fl.series, false)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
-	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet")
+	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 32)")
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per UNet level")
-	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level")
+	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level (series: SeriesNet's blocks, default 4)")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
 	f.IntVar(&fl.heads, "heads", 1, "attention heads")
 	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels; must divide every block's channels)")
@@ -114,6 +120,20 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--out is required: the run directory")
 	}
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	seriesData := isSeriesData(fl.data, fl.series.format)
+	if fl.net == "" {
+		fl.net = "unet"
+		if seriesData {
+			fl.net = "series"
+		}
+	}
+	if !seriesData {
+		for _, name := range []string{"format", "missing", "train-rows", "rank", "time-attn"} {
+			if changed(name) {
+				return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
+			}
+		}
+	}
 	if fl.val == "" {
 		for _, name := range []string{"val-every", "preview-every"} {
 			if changed(name) {
@@ -135,6 +155,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.Int("keep", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
 		guard.Int("preview-every", fl.previewEvery, 0, 1<<30), guard.Int("preview-cases", fl.previewCases, 1, 1<<16),
 		guard.Int("preview-members", fl.previewMembers, 2, 1<<10), guard.Int("preview-steps", fl.previewSteps, 1, 1000),
+		guard.Int("rank", fl.rank, 0, 4096), guard.Int("train-rows", fl.series.trainRows, 0, 1<<30),
 	); err != nil {
 		return err
 	}
@@ -155,8 +176,14 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--preview-every %d: expected a multiple of --log-every %d", fl.previewEvery, fl.logEvery)
 	case fl.schedule != "constant" && fl.schedule != "cosine":
 		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
-	case fl.net != "unet" && fl.net != "video":
-		return fmt.Errorf("--net %q: expected unet or video", fl.net)
+	case fl.net != "unet" && fl.net != "video" && fl.net != "series":
+		return fmt.Errorf("--net %q: expected unet, video or series", fl.net)
+	case fl.net == "series" && !seriesData:
+		return fmt.Errorf("--net series needs a time series [T, N] in --data (LSTNet text, CSV or GluonTS JSON lines), not %s", fl.data)
+	case fl.net != "series" && seriesData:
+		return fmt.Errorf("--net %s takes fields [frames, channels, H, W] (NPY); the time series --data %s needs --net series", fl.net, fl.data)
+	case seriesData && fl.val != "":
+		return fmt.Errorf("--val: validation is not supported for time series; score the test windows with 'tidal forecast' and 'tidal score'")
 	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
 		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
 	}
@@ -180,6 +207,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	b, err := runBudget()
 	if err != nil {
 		return err
+	}
+	if seriesData {
+		return runTrainDyDiffSeries(cmd, fl, b)
 	}
 	L := fl.context + fl.predict
 	layout := "[frames, channels, height, width]"
@@ -236,11 +266,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", tr, err)
 	}
-	o := train.Defaults()
-	o.Steps, o.BatchSize, o.LR, o.WarmupSteps, o.Schedule = fl.steps, fl.batch, fl.lr, fl.warmup, fl.schedule
-	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.EMARampUp = fl.wd, fl.clip, fl.emaHalf, fl.emaRamp
-	o.LogEvery, o.CheckpointEvery, o.Keep, o.Seed = fl.logEvery, fl.ckEvery, fl.keep, fl.seed
-	o.ValEvery, o.ValBatches, o.PreviewEvery = fl.valEvery, fl.valBatches, fl.previewEvery
+	o := trainOptions(fl)
 	rc := runConfig{Config: mc}
 	name, be, err := newBackendCompute()
 	if err != nil {
@@ -268,15 +294,30 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
+	return runTrainJob(cmd, fl.out, job)
+}
+
+// runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.
+func runTrainJob(cmd *cobra.Command, out string, job train.Job) error {
 	res, err := train.Run(context.Background(), job)
 	if err != nil {
 		return err
 	}
-	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
+	if err := config.Write(cmd, filepath.Join(out, "config.yaml")); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", fl.out, res.Step, res.Resumed, fl.out)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", out, res.Step, res.Resumed, out)
 	return nil
+}
+
+// trainOptions are the train package's options from the flags.
+func trainOptions(fl trainDyDiffFlags) train.Options {
+	o := train.Defaults()
+	o.Steps, o.BatchSize, o.LR, o.WarmupSteps, o.Schedule = fl.steps, fl.batch, fl.lr, fl.warmup, fl.schedule
+	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.EMARampUp = fl.wd, fl.clip, fl.emaHalf, fl.emaRamp
+	o.LogEvery, o.CheckpointEvery, o.Keep, o.Seed = fl.logEvery, fl.ckEvery, fl.keep, fl.seed
+	o.ValEvery, o.ValBatches, o.PreviewEvery = fl.valEvery, fl.valBatches, fl.previewEvery
+	return o
 }
 
 // readSeries reads a field series within the budget and checks it (finite values, naming the frame).

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/guard"
+)
+
+// runBaselineSeries is `tidal baseline` on a time series [T, N]: persistence, the random walk or
+// seasonal naive over the windows 'tidal forecast' uses (seriesCases), in the same layout.
+func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int, starts []int) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out is required: the forecast NPY to write")
+	}
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if changed("cases") || changed("context") {
+		return fmt.Errorf("--cases and --context are for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
+	}
+	if err := guard.First(guard.Int("lead", fl.lead, 1, maxCount), guard.Int("members", fl.members, 1, maxCount),
+		guard.Int("period", period, 1, maxCount), guard.Ints("starts", starts, 0, maxCount),
+		guard.Int("train-rows", sf.trainRows, 0, maxCount), guard.Int("windows", sf.windows, 0, maxCount)); err != nil {
+		return err
+	}
+	switch fl.method {
+	case "persistence", "random-walk", "seasonal-naive":
+	case "climatology":
+		return fmt.Errorf("--method climatology takes fields (NPY); for time series use persistence, random-walk or seasonal-naive")
+	default:
+		return fmt.Errorf("--method %q: expected persistence, random-walk or seasonal-naive for a time series", fl.method)
+	}
+	if changed("period") && fl.method != "seasonal-naive" {
+		return fmt.Errorf("--period is for --method seasonal-naive")
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	in, err := readSeriesInput(b, "data", fl.in, sf)
+	if err != nil {
+		return err
+	}
+	inputs := []*inputArray{in.array()}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+		return err
+	}
+	lead := fl.lead
+	if !changed("lead") && isExchangeRate(in.s) {
+		lead = forecast.ExchangeRateNIPS.Predict
+	}
+	context := 1
+	if fl.method == "seasonal-naive" {
+		context = period
+	}
+	cs, err := seriesCases(in, sf, context, lead, starts)
+	if err != nil {
+		return err
+	}
+	B, N := int64(len(cs.Starts)), int64(in.s.N)
+	fcBytes := guard.Product(B, int64(fl.members), int64(lead), N, 4)
+	what := fmt.Sprintf("a %s forecast [%d windows, %d members, %d lead, %d series] float32", fl.method, B, fl.members, lead, N)
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.s.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+		return err
+	}
+	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+		return err
+	}
+	arr := in.s.Array()
+	var f *data.Array
+	switch fl.method {
+	case "persistence":
+		f, err = forecast.Persistence(arr, cs, fl.members)
+	case "seasonal-naive":
+		f, err = forecast.SeasonalNaive(arr, cs, period, fl.members)
+	case "random-walk":
+		rows := cs.Starts[0]
+		for _, s := range cs.Starts {
+			rows = min(rows, s)
+		}
+		if sf.trainRows > 0 {
+			rows = sf.trainRows
+		} else if isExchangeRate(in.s) {
+			rows = forecast.ExchangeRateNIPS.Train
+		}
+		scale, serr := forecast.IncrementScale(arr, rows)
+		if serr != nil {
+			return fmt.Errorf("%s: the increments' scale from the first %d rows: %w", in, rows, serr)
+		}
+		f, err = forecast.RandomWalk(arr, cs, scale, fl.members, fl.seed)
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	var truth *data.Array
+	if fl.truthOut != "" {
+		t, err := forecast.Truth(arr, cs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		truth = data.FromFloat32(t.Float32(), t.Shape...)
+	}
+	if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (windows starting at rows %v)\n", fl.out, fl.method, f.Shape, cs.Starts)
+	return nil
+}

@@ -1,0 +1,113 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"runtime"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/benchenv"
+	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/internal/seriesdydiffbench"
+)
+
+func init() {
+	var quick bool
+	var dir, path string
+	var seed uint64
+	var steps, sampling, members, channels, blocks, batch, windows, ctxRows, predict int
+	var lr float64
+	var sf seriesFlags
+	cmd := &cobra.Command{
+		Use:   "series",
+		Short: "DyDiff vs DPM on a multivariate time series (exchange rate), beside the random walk, seasonal naive and published CRPS-sum",
+		Long: `series trains DyDiff (η = 0.5) and the DPM baseline (η = 0) with the same SeriesNet, data, training steps
+and seed on the training rows of --data (default the shipped exchange rate, its standard protocol: the first
+6071 rows train, 5 windows of 30 rows forecast with 100 members), and scores them with the random walk
+(increments' scale fitted on the training rows), seasonal naive (period 5) and persistence by CRPS-sum in
+GluonTS's quantile-loss form (the one papers quote) and exactly (fair estimator), beside the published
+numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default is the full size
+(about an hour, estimated). Repeat with another --seed for the spread (docs/RESULTS.md).`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := seriesdydiffbench.Full()
+			if quick {
+				o = seriesdydiffbench.Quick()
+			}
+			o.Seed, o.Dir = seed, dir
+			changed := cmd.Flags().Changed
+			for name, p := range map[string][2]*int{"steps": {&o.Steps, &steps}, "sampling-steps": {&o.Sampling, &sampling},
+				"members": {&o.Members, &members}, "channels": {&o.Channels, &channels}, "blocks": {&o.Blocks, &blocks}, "batch": {&o.Batch, &batch},
+				"context": {&o.Context, &ctxRows}, "predict": {&o.Predict, &predict}} {
+				if changed(name) {
+					*p[0] = *p[1]
+				}
+			}
+			if changed("lr") {
+				o.LR = lr
+			}
+			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.Sampling, 1, 1000),
+				guard.Int("members", o.Members, 2, 4096), guard.Int("channels", o.Channels, 1, 1024), guard.Int("blocks", o.Blocks, 1, 64),
+				guard.Int("batch", o.Batch, 1, 1<<16),
+				guard.Int("context", o.Context, 1, 1<<12), guard.Int("predict", o.Predict, 1, 1<<12), guard.Finite("lr", o.LR), guard.Int("windows", windows, 0, 1<<16),
+				guard.Int("train-rows", sf.trainRows, 0, 1<<30)); err != nil {
+				return err
+			}
+			if !(o.LR > 0) {
+				return fmt.Errorf("--lr %v: expected a learning rate > 0", o.LR)
+			}
+			b, err := runBudget()
+			if err != nil {
+				return err
+			}
+			in, err := readSeriesInput(b, "data", path, sf)
+			if err != nil {
+				return err
+			}
+			sf.windows = windows
+			cs, err := seriesCases(in, sf, max(o.Context, o.Period), o.Predict, nil)
+			if err != nil {
+				return err
+			}
+			o.Protocol = forecast.Rolling{Train: cs.Starts[0], Windows: len(cs.Starts), Predict: o.Predict, Stride: o.Predict}
+			name, be, err := newBackendCompute()
+			if err != nil {
+				return err
+			}
+			defer be.Finalize()
+			out := cmd.OutOrStdout()
+			fmt.Fprintf(out, "tidal bench series: %s [%d, %d], train rows %d, %d windows of %d, %d members, seed %d; SeriesNet %d channels × %d blocks, %d steps of batch %d, lr %g, %d DDIM steps; backend %s, %s, GOMAXPROCS %d\n",
+				path, in.s.T, in.s.N, o.Protocol.Train, o.Protocol.Windows, o.Predict, o.Members, o.Seed, o.Channels, o.Blocks, o.Steps, o.Batch, o.LR, o.Sampling,
+				name, benchenv.Describe(), runtime.GOMAXPROCS(0))
+			o.Log = cmd.ErrOrStderr()
+			rows, err := seriesdydiffbench.Run(context.Background(), be, in.s.Array(), o)
+			if err != nil {
+				return err
+			}
+			seriesdydiffbench.WriteTable(out, rows)
+			fmt.Fprintf(out, "load average after: %s\n", benchenv.LoadAverage())
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.BoolVar(&quick, "quick", false, "a few-minute comparison (16 channels × 2 blocks, 400 training steps, 10 DDIM steps)")
+	f.StringVar(&path, "data", "datasets/exchange_rate.txt.gz", "the series [T, N] (LSTNet text, CSV, GluonTS JSON lines)")
+	f.Uint64Var(&seed, "seed", 1, "seed of the weights, training, sampling and the random walk")
+	f.StringVar(&dir, "dir", "", "folder for the run directories (kept; a rerun resumes); default a temporary one")
+	f.IntVar(&steps, "steps", 0, "training steps of both models (default: the mode's)")
+	f.IntVar(&sampling, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
+	f.IntVar(&members, "members", 0, "ensemble members (default 100)")
+	f.IntVar(&channels, "channels", 0, "SeriesNet width (default: the mode's)")
+	f.IntVar(&blocks, "blocks", 0, "SeriesNet blocks (default: the mode's)")
+	f.IntVar(&batch, "batch", 0, "windows per training step (default: the mode's)")
+	f.Float64Var(&lr, "lr", 0, "AdamW learning rate (default: the mode's)")
+	f.IntVar(&ctxRows, "context", 0, "observed rows per window (default 30)")
+	f.IntVar(&predict, "predict", 0, "predicted rows per window (default 30, exchange rate's)")
+	f.IntVar(&windows, "windows", 0, "rolling test windows (0: 5 for exchange rate, else 1)")
+	f.StringVar(&sf.format, "format", "", "series file format: lstnet, csv, gluonts or auto")
+	f.StringVar(&sf.missing, "missing", "error", "missing values: error or ffill")
+	f.IntVar(&sf.trainRows, "train-rows", 0, "training rows (0: 6071 for exchange rate, else the rows before the windows)")
+	benchCmd.AddCommand(cmd)
+}

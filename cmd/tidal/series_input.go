@@ -1,0 +1,153 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/guard"
+)
+
+// seriesFlags are the flags the commands share for multivariate time series [T, N] (docs/SERIES.md).
+type seriesFlags struct {
+	format, missing    string
+	trainRows, windows int
+}
+
+// addSeriesFlags adds --format, --missing and, with protocol, --train-rows and --windows.
+func addSeriesFlags(f *pflag.FlagSet, sf *seriesFlags, protocol bool) {
+	f.StringVar(&sf.format, "format", "", "series file format: lstnet, csv, gluonts or auto (default: by extension; .npy/.npz are arrays)")
+	f.StringVar(&sf.missing, "missing", "error", "series: missing values (empty, NaN, NA, null): error or ffill (carry the last observation forward)")
+	f.IntVar(&sf.trainRows, "train-rows", 0, "series: rows of the training part (0: 6071 for exchange rate's 7588 rows, else all rows for training, the rows before the windows for forecasting)")
+	if protocol {
+		f.IntVar(&sf.windows, "windows", 0, "series: rolling test windows of --predict rows after --train-rows (0: 5 for exchange rate, else 1)")
+	}
+}
+
+// isSeriesData reports whether path (with --format) names a time series file rather than an NPY/NPZ
+// array: any --format, or an extension other than .npy and .npz.
+func isSeriesData(path, format string) bool {
+	if format != "" {
+		return true
+	}
+	ext := strings.ToLower(filepath.Ext(path))
+	return path != "" && ext != ".npy" && ext != ".npz"
+}
+
+// isExchangeRate reports whether a series has the shape of exchange rate (8 series, 7588 rows), whose
+// standard protocol is forecast.ExchangeRateNIPS.
+func isExchangeRate(s *data.Series) bool { return s.T == 7588 && s.N == 8 }
+
+// seriesInput is a time series read from the file given to --flag.
+type seriesInput struct {
+	flag, path string
+	s          *data.Series
+}
+
+// String names the input as errors do.
+func (in *seriesInput) String() string { return "--" + in.flag + " " + in.path }
+
+// array is the input as inputArray, for the output checks (outputs never overwrite it).
+func (in *seriesInput) array() *inputArray {
+	return &inputArray{flag: in.flag, path: in.path, shape: []int{in.s.T, in.s.N}}
+}
+
+// readSeriesInput reads a series with data.ReadSeries, holding at most the memory budget's worth of
+// float64 values; the reader's errors name the file and line.
+func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*seriesInput, error) {
+	if path == "" {
+		return nil, fmt.Errorf("--%s is required", flag)
+	}
+	format, err := data.ParseFormat(orDefault(sf.format, "auto"))
+	if err != nil {
+		return nil, fmt.Errorf("--format: %w", err)
+	}
+	missing, err := data.ParseMissing(sf.missing)
+	if err != nil {
+		return nil, fmt.Errorf("--missing: %w", err)
+	}
+	o := data.SeriesOptions{Format: format, Missing: missing}
+	if b.Memory > 0 {
+		o.MaxValues = int(min(int64(data.DefaultMaxValues), max(b.Memory/16, 1)))
+	}
+	s, err := data.ReadSeries(path, o)
+	if err != nil {
+		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	return &seriesInput{flag: flag, path: path, s: s}, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// seriesTrainRows is the training part of a series: --train-rows, else exchange rate's 6071, else
+// every row; a part too short for one window is refused naming the flags.
+func seriesTrainRows(in *seriesInput, sf seriesFlags, window int) (int, error) {
+	rows := in.s.T
+	switch {
+	case sf.trainRows > 0:
+		if sf.trainRows > in.s.T {
+			return 0, fmt.Errorf("--train-rows %d: %s has only %d rows", sf.trainRows, in, in.s.T)
+		}
+		rows = sf.trainRows
+	case isExchangeRate(in.s):
+		rows = forecast.ExchangeRateNIPS.Train
+	}
+	if rows < window {
+		return 0, fmt.Errorf("%s: %d training rows, fewer than --context + --predict = %d of one window", in, rows, window)
+	}
+	return rows, nil
+}
+
+// seriesCases are the forecast cases over a series: the explicit start rows, or the rolling protocol
+// (forecast.Rolling with Stride = lead): exchange rate's standard one (forecast.ExchangeRateNIPS) unless
+// --train-rows or --windows say otherwise; without --train-rows the windows end at the last row.
+func seriesCases(in *seriesInput, sf seriesFlags, context, lead int, starts []int) (forecast.Cases, error) {
+	T := in.s.T
+	if context > T {
+		return forecast.Cases{}, fmt.Errorf("%s: %d rows, fewer than the model's context of %d rows", in, T, context)
+	}
+	if len(starts) > 0 {
+		if sf.trainRows > 0 || sf.windows > 0 {
+			return forecast.Cases{}, fmt.Errorf("--cases gives the start rows; --train-rows and --windows describe the rolling windows instead")
+		}
+		for _, s := range starts {
+			if s < context || s+lead > T {
+				return forecast.Cases{}, fmt.Errorf("--cases %d: a window needs the model's %d context rows before its start and %d rows from it, within the %d rows of %s", s, context, lead, T, in)
+			}
+		}
+		return forecast.Cases{Context: context, Lead: lead, Starts: append([]int(nil), starts...)}, nil
+	}
+	windows := sf.windows
+	if windows == 0 {
+		windows = 1
+		if isExchangeRate(in.s) {
+			windows = forecast.ExchangeRateNIPS.Windows
+		}
+	}
+	r := forecast.Rolling{Train: sf.trainRows, Windows: windows, Predict: lead, Stride: lead}
+	switch {
+	case sf.trainRows > 0:
+	case isExchangeRate(in.s):
+		r.Train = forecast.ExchangeRateNIPS.Train
+	default:
+		er, err := forecast.EndRolling(T, windows, lead)
+		if err != nil {
+			return forecast.Cases{}, fmt.Errorf("%s (--windows %d, lead %d): %w", in, windows, lead, err)
+		}
+		r = er
+	}
+	c, err := r.Cases(T, context)
+	if err != nil {
+		return forecast.Cases{}, fmt.Errorf("%s (--train-rows %d, --windows %d, lead %d): %w", in, r.Train, windows, lead, err)
+	}
+	return c, nil
+}

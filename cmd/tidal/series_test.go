@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/tidal-forecast/tidal/data"
+)
+
+const exchangeRate = "../../datasets/exchange_rate.txt.gz"
+
+// The series acceptance path on the shipped exchange-rate file: `tidal train dydiff` (a few steps, on
+// the first 6071 rows only) → `tidal forecast` (the 5 standard windows, [5, members, 30, 8], truth
+// [5, 30, 8] equal to rows 6071…6220 of the file) → `tidal baseline --method random-walk` and
+// `seasonal-naive` in the same layout → `tidal score --metrics crps-sum,crps-sum-ql` on all of them.
+// The same seed gives the same bytes, another seed differs.
+func TestSeriesTrainForecastScore(t *testing.T) {
+	dir := t.TempDir()
+	run := filepath.Join(dir, "run")
+	out, err := runTidal(t, "train", "dydiff", "--data", exchangeRate, "--context", "30", "--predict", "30", "--eta", "0.5",
+		"--steps", "4", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "2", "--checkpoint-every", "4", "--out", run)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, "from the first 6071 of 7588 rows") {
+		t.Errorf("training did not use exchange rate's 6071 training rows:\n%s", out)
+	}
+	raw, err := os.ReadFile(filepath.Join(run, "options.json"))
+	var opts struct {
+		Config struct {
+			Net   string `json:"net"`
+			Frame []int  `json:"frame"`
+		} `json:"config"`
+	}
+	if err == nil {
+		err = json.Unmarshal(raw, &opts)
+	}
+	if err != nil || opts.Config.Net != "series" || !slices.Equal(opts.Config.Frame, []int{8}) {
+		t.Errorf("options.json does not record the series network of 8 series (%v): %+v", err, opts.Config)
+	}
+	s, err := data.ReadSeries(exchangeRate, data.SeriesOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forecastArgs := func(path, seed string) []string {
+		return []string{"forecast", "--model", run, "--data", exchangeRate, "--members", "3", "--sampling-steps", "4",
+			"--seed", seed, "--quiet", "--out", path}
+	}
+	fc := filepath.Join(dir, "fc.npy")
+	for _, c := range []struct{ path, seed string }{{fc, "1"}, {filepath.Join(dir, "same.npy"), "1"}, {filepath.Join(dir, "other.npy"), "2"}} {
+		if out, err := runTidal(t, forecastArgs(c.path, c.seed)...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	f, err := data.ReadNPY(fc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{5, 3, 30, 8}; !slices.Equal(f.Shape, want) {
+		t.Fatalf("forecast shape %v, want %v", f.Shape, want)
+	}
+	truth, err := data.ReadNPY(filepath.Join(dir, "fc.truth.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []int{5, 30, 8}; !slices.Equal(truth.Shape, want) {
+		t.Fatalf("truth shape %v, want %v", truth.Shape, want)
+	}
+	tv := truth.Float32()
+	for i, v := range tv {
+		w, h, n := i/240, i/8%30, i%8
+		if want := float32(s.At(6071+30*w+h, n)); v != want {
+			t.Fatalf("truth[%d, %d, %d] = %v, want row %d of the file: %v", w, h, n, v, 6071+30*w+h, want)
+		}
+	}
+	for _, v := range f.Float32() {
+		if !(v > -1e3 && v < 1e3) {
+			t.Fatalf("forecast value %v is not finite and of the series' size", v)
+		}
+	}
+	same, _ := os.ReadFile(filepath.Join(dir, "same.npy"))
+	first, _ := os.ReadFile(fc)
+	other, _ := os.ReadFile(filepath.Join(dir, "other.npy"))
+	if !bytes.Equal(first, same) || bytes.Equal(first, other) {
+		t.Errorf("same seed equal: %v (want true); other seed equal: %v (want false)", bytes.Equal(first, same), bytes.Equal(first, other))
+	}
+	for _, m := range []string{"random-walk", "seasonal-naive"} {
+		p := filepath.Join(dir, m+".npy")
+		if out, err := runTidal(t, "baseline", "--method", m, "--data", exchangeRate, "--members", "3", "--out", p); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		b, err := data.ReadNPY(p)
+		if err != nil || !slices.Equal(b.Shape, f.Shape) {
+			t.Fatalf("baseline %s: %v, shape %v, want %v", m, err, b.Shape, f.Shape)
+		}
+		if out, err := runTidal(t, "score", "--forecast", p, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+	}
+	if out, err := runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil || !strings.Contains(out, "crps-sum-ql") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}

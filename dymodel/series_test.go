@@ -1,0 +1,85 @@
+package dymodel
+
+import (
+	"math"
+	"testing"
+
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+
+	"github.com/tidal-forecast/tidal/internal/tensortest"
+)
+
+func seriesConfig() Config {
+	return Config{Method: Method, Net: "series", Context: 4, Predict: 3, Eta: 0.5, Noising: "dependent",
+		Frame: []int{3}, Series: SeriesNetConfig{Channels: 8, Blocks: 1, Rank: 2}}
+}
+
+// The series window's units (docs/SERIES.md, "Where the scaling applies"): a fresh SeriesNet predicts
+// zero noise whatever its inputs, so the sampled window in the scaled space does not depend on the
+// context, and the forecast must be that window times each member's own per-series scale: contexts
+// whose series n is multiplied by k_n give forecasts multiplied by k_n, member by member (a forecast
+// left in the scaled space, or scaled by another series' or member's scale, fails). After
+// training steps and random weights, a change of the context moves the forecast.
+func TestSeriesWindowUnits(t *testing.T) {
+	m, err := New(seriesConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := tensortest.Backend(t)
+	store := model.NewStore()
+	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const M, P, N = 2, 4, 3
+	ctx := make([]float32, M*P*N)
+	for i := range ctx {
+		ctx[i] = float32(1 + 0.3*math.Sin(float64(i)) + float64(i/(P*N)))
+	}
+	k := []float32{10, 0.5, 3}
+	scaled := append([]float32(nil), ctx...)
+	for i := range scaled {
+		scaled[i] *= k[i%N]
+	}
+	w, err := f.Window(ctx, M, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws, err := f.Window(scaled, M, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range w {
+		if want := w[i] * k[i%N]; math.Abs(float64(ws[i]-want)) > 1e-5*math.Abs(float64(want))+1e-6 {
+			t.Fatalf("value %d (series %d): %v, want %v = %v × %v", i, i%N, ws[i], want, k[i%N], w[i])
+		}
+	}
+	xv := make([]float32, 2*7*N)
+	for i := range xv {
+		xv[i] = float32(2 + math.Cos(float64(i)))
+	}
+	x0 := tensors.FromFlatDataAndDimensions(xv, 2, 7, N)
+	tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0)
+	tensortest.RandomizeVariables(t, store, 3, 0.2)
+	f2, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	a, err := f2.Window(ctx[:P*N], 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := append([]float32(nil), ctx[:P*N]...)
+	moved[(P-1)*N+1] += 0.5
+	c, err := f2.Window(moved, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(a, c); d < 1e-5 {
+		t.Errorf("the forecast moved by %v when the last context row changed", d)
+	}
+}
