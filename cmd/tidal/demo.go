@@ -34,7 +34,7 @@ type demoFlags struct {
 
 // demoPresets are the --quick values of the size flags (a ≤ 3 minute run on 2 CPU cores).
 var demoPresets = map[string]string{
-	"frames": "300", "spinup": "2000", "train-steps": "150", "members": "6", "cases": "6", "lead": "4",
+	"frames": "300", "spinup": "2000", "train-steps": "200", "members": "6", "cases": "6", "lead": "4",
 	"sampling-steps": "8", "rollout-frames": "40",
 }
 
@@ -116,7 +116,7 @@ type demoStage struct {
 
 func checkDemoFlags(fl demoFlags) error {
 	return guard.First(
-		guard.Int("size", fl.size, 8, 256), guard.Int("frames", fl.frames, 20, 1_000_000),
+		guard.Int("size", fl.size, 16, 256), guard.Int("frames", fl.frames, 20, 1_000_000),
 		guard.Int("spinup", fl.spinup, 0, 10_000_000), guard.Int("train-steps", fl.steps, 1, 10_000_000),
 		guard.Int("batch", fl.batch, 1, 4096), guard.Int("width", fl.width, 4, 512),
 		guard.Int("members", fl.members, 1, 1024), guard.Int("cases", fl.cases, 1, 4096),
@@ -130,7 +130,7 @@ func runDemo(cmd *cobra.Command, fl demoFlags) error {
 		return err
 	}
 	if fl.size%4 != 0 {
-		return fmt.Errorf("--size %d: expected a multiple of 4 (the networks halve the grid twice)", fl.size)
+		return fmt.Errorf("--size %d: expected a multiple of 4 (the networks halve the grid)", fl.size)
 	}
 	if fl.width%8 != 0 {
 		return fmt.Errorf("--width %d: expected a multiple of 8 (group normalisation with 8 groups)", fl.width)
@@ -278,7 +278,10 @@ func demoStages(fl demoFlags) []demoStage {
 		return demoStage{"rollout " + name, newRolloutCmd, append(args, heun...), []string{out}}
 	}
 	idm, vdm, disc := []string{"--idm", p("runs", "idm")}, []string{"--vdm", p("runs", "vdm")}, []string{"--disc", p("runs", "disc")}
-	guide := append(append(append([]string{}, idm...), disc...), "--lambda", strconv.FormatFloat(fl.lambda, 'g', -1, 64))
+	// The guide as docs/GUIDED.md's measurements favour: negatives from later frames only (--future-only
+	// above) and guidance only at σ ≤ 1.
+	guide := append(append(append([]string{}, idm...), disc...), "--lambda", strconv.FormatFloat(fl.lambda, 'g', -1, 64),
+		"--guide-sigma-max", "1")
 	stages := []demoStage{
 		{"simulate", newNavierStokesCmd, []string{"data", "navier-stokes", "--out", p("ns.npy"), "--size", itoa(fl.size),
 			"--kf", "3", "--frames", itoa(fl.frames), "--spinup", itoa(fl.spinup), "--seed", seed, "--split", "0.7,0.1,0.2", "--quiet"},
@@ -287,7 +290,7 @@ func demoStages(fl demoFlags) []demoStage {
 		{"train dpm", newTrainDyDiffCmd, dydiff(p("runs", "dpm"), "0"), nil},
 		{"train idm", func() *cobra.Command { return newTrainImageCmd(guided.KindIDM) }, image("idm", p("runs", "idm")), nil},
 		{"train vdm", func() *cobra.Command { return newTrainImageCmd(guided.KindVDM) }, image("vdm", p("runs", "vdm")), nil},
-		{"train discriminator", newTrainDiscCmd, image("discriminator", p("runs", "disc"), "--head-width", "64"), nil},
+		{"train discriminator", newTrainDiscCmd, image("discriminator", p("runs", "disc"), "--head-width", "64", "--future-only"), nil},
 		{"baseline persistence", newBaselineCmd, []string{"baseline", "--data", test, "--method", "persistence",
 			"--members", itoa(fl.members), "--cases", itoa(fl.cases), "--context", itoa(guided.Context), "--lead", itoa(fl.lead),
 			"--out", p("fc", "persistence.npy"), "--truth-out", p("fc", "truth.npy")},
