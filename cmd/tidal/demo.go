@@ -70,6 +70,9 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 			if err := config.Apply(cmd); err != nil {
 				return err
 			}
+			if err := checkDemoFlags(fl); err != nil {
+				return err
+			}
 			if fl.printConfig {
 				if err := cmd.Flags().Set("print-config", "false"); err != nil { // the printed config runs the demo
 					return err
@@ -126,9 +129,6 @@ func checkDemoFlags(fl demoFlags) error {
 }
 
 func runDemo(cmd *cobra.Command, fl demoFlags) error {
-	if err := checkDemoFlags(fl); err != nil {
-		return err
-	}
 	if fl.size%4 != 0 {
 		return fmt.Errorf("--size %d: expected a multiple of 4 (the networks halve the grid)", fl.size)
 	}
