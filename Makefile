@@ -10,16 +10,22 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo test bench fuzz drill pydeps vet clean report-check
+.PHONY: all build demo demo-check test bench fuzz drill pydeps vet clean report-check
 
 all: build
 
 build:
 	$(GO) build -o $(BIN) ./cmd/tidal
 
-# The main job on the embedded default data.
+# The main job (docs/DEMO.md): simulate, train the five models, forecast, roll out, score, report.
+# DEMO_FLAGS=--quick is the ≤ 3 minute version; demo-check opens its report in headless chromium.
+DEMO_FLAGS ?=
 demo: build
-	./scripts/demo.sh $(BIN)
+	./$(BIN) demo --out demo-out $(DEMO_FLAGS)
+
+demo-check: build
+	./$(BIN) demo --quick --out out/demo-quick
+	TIDAL_REPORT_DIR=$$PWD/out/demo-quick/report GO=$(GO) ./scripts/report-check.sh
 
 # Installs the Python packages the cross-checks need (Debian's, once), then runs every test.
 test: pydeps

@@ -95,6 +95,8 @@ func (lp LinePlot) PNG() ([]byte, error) {
 		p.Add(ref)
 		p.Y.Min, p.Y.Max = math.Min(p.Y.Min, y), math.Max(p.Y.Max, y)
 	}
+	widen(&p.X, false)
+	widen(&p.Y, lp.LogY)
 	c := vgimg.NewWith(vgimg.UseWH(vg.Length(w)*vg.Inch/plotDPI, vg.Length(h)*vg.Inch/plotDPI),
 		vgimg.UseDPI(plotDPI), vgimg.UseBackgroundColor(color.White))
 	// The legend gets its own strip right of the axes, so it never hides a line.
@@ -107,6 +109,20 @@ func (lp LinePlot) PNG() ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// widen gives an axis of one value (a run with one logged step) a range around it: gonum's tickers
+// need Min < Max, and with Min == Max the default one does not return.
+func widen(a *plot.Axis, log bool) {
+	if a.Min < a.Max {
+		return
+	}
+	if log {
+		a.Min, a.Max = a.Min/2, a.Max*2
+		return
+	}
+	d := math.Max(0.5, 0.05*math.Abs(a.Min))
+	a.Min, a.Max = a.Min-d, a.Max+d
 }
 
 // points keeps the finite points of s (positive ones on a log axis).

@@ -8,6 +8,7 @@ import (
 	"math"
 	"strings"
 	"testing"
+	"time"
 )
 
 func decodePNG(t *testing.T, b []byte) image.Image {
@@ -119,5 +120,26 @@ func TestDecadeTicksLabelsExactPowersSparsely(t *testing.T) {
 	}
 	if got := (decadeTicks{}).Ticks(0.5, 200); len(got) != 3 || got[0].Label != "1" || got[2].Label != "100" {
 		t.Errorf("ticks of 0.5..200: %+v", got)
+	}
+}
+
+// A plot of a single point (a run that logged one step) renders, on a linear and on a log axis, instead
+// of hanging in the ticker on an empty range.
+func TestLinePlotOfOnePointRenders(t *testing.T) {
+	for _, logY := range []bool{false, true} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := LinePlot{Title: "loss", Width: 300, Height: 200, LogY: logY,
+				Series: []Series{{Label: "train", X: []float64{10}, Y: []float64{0.69}, Color: Palette[0]}}}.PNG()
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("log %v: %v", logY, err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("log %v: a one-point plot did not render within 10 s", logY)
+		}
 	}
 }

@@ -183,6 +183,10 @@ var hostileCases = []struct {
 	want string
 }{
 	// Allocation before verification.
+	{"demo frames too few for the cases", "demo --out $dir/demo --frames 40 --cases 12 --lead 8", "--frames"},
+	{"demo --size not a multiple of 4", "demo --out $dir/demo --size 18", "--size"},
+	{"demo --config with an unknown key", "demo --out $dir/demo --config $bad.yaml", "bogus"},
+	{"demo memory of the rollouts over the budget", "--max-memory 1MB demo --out $dir/demo --size 256 --rollout-frames 1000000", "--max-memory"},
 	{"baseline 136 GB sparse NPY", "baseline --data $huge.npy --out $dir/f.npy", "huge.npy"},
 	{"score 136 GB sparse forecast", "score --forecast $huge.npy --obs $obs.npy", "huge.npy"},
 	{"rollout 136 GB sparse truth", "score rollout --forecast $roll.npy --obs $huge.npy", "huge.npy"},
@@ -475,6 +479,7 @@ func TestHostileInputs(t *testing.T) {
 // valid run (tiny sizes, --quick), so that a refusal in the flag tests is the flag's doing. A command
 // added later without an entry here fails TestEveryFloatFlagRefusesNaN and TestEveryIntFlagRefusesOutOfRange.
 var flagBase = map[string]string{
+	"tidal demo":                "demo --out $dir/demo --print-config",
 	"tidal data navier-stokes":  "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
 	"tidal data waves":          "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
 	"tidal baseline":            "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",

@@ -11,7 +11,10 @@ import (
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
-func init() {
+func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
+
+// newScoreRolloutCmd is `tidal score rollout`.
+func newScoreRolloutCmd() *cobra.Command {
 	var (
 		forecast, obs, latWeights, season, out string
 		maxLag, bins, window, channel          int
@@ -123,7 +126,7 @@ func init() {
 	f.StringVar(&out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
-	scoreCmd.AddCommand(cmd)
+	return cmd
 }
 
 // readSeason reads --season: one integer label per frame, each finite, whole and in [0, 2^31).
