@@ -2,11 +2,8 @@ package seriesdydiffbench
 
 import (
 	"context"
-	"math"
 	"path/filepath"
 	"testing"
-
-	"gonum.org/v1/gonum/mat"
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/forecast"
@@ -22,20 +19,7 @@ import (
 // than the sampling error of 60 sums) and 3 × the oracle's, and within 2 × the random walk's (fitted on
 // the same rows). Measured: DyDiff 0.049, oracle 0.029, random walk 0.046 (docs/SERIES.md).
 func TestVAR1ClosedForm(t *testing.T) {
-	a := mat.NewDense(4, 4, []float64{
-		0.7, 0.2, 0, 0,
-		-0.1, 0.6, 0.1, 0,
-		0, 0.2, 0.5, 0.2,
-		0.1, 0, -0.2, 0.8,
-	})
-	sd := []float64{1, 0.5, 2, 1.5}
-	s := mat.NewSymDense(4, nil)
-	for i := range 4 {
-		for j := i; j < 4; j++ {
-			s.SetSym(i, j, math.Pow(0.5, float64(j-i))*sd[i]*sd[j])
-		}
-	}
-	p0, err := var1.New(a, s)
+	p0, err := var1.Coupled4()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,24 +13,10 @@ import (
 	"github.com/tidal-forecast/tidal/internal/seriesscore"
 )
 
-// testProcess is a 4-series VAR(1) with cross-series coupling (eigenvalues of modulus ≤ 0.9) and
-// correlated innovations of unequal scales.
+// testProcess is Coupled4, failing the test if it cannot be built.
 func testProcess(t *testing.T) *Process {
 	t.Helper()
-	a := mat.NewDense(4, 4, []float64{
-		0.7, 0.2, 0, 0,
-		-0.1, 0.6, 0.1, 0,
-		0, 0.2, 0.5, 0.2,
-		0.1, 0, -0.2, 0.8,
-	})
-	sd := []float64{1, 0.5, 2, 1.5}
-	s := mat.NewSymDense(4, nil)
-	for i := range 4 {
-		for j := i; j < 4; j++ {
-			s.SetSym(i, j, math.Pow(0.5, float64(j-i))*sd[i]*sd[j])
-		}
-	}
-	p, err := New(a, s)
+	p, err := Coupled4()
 	if err != nil {
 		t.Fatal(err)
 	}
