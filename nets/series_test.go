@@ -312,7 +312,7 @@ func TestSeriesNetGradient(t *testing.T) {
 	}
 	exec, err := model.NewExec(goBackend(t), store, func(scope *model.Scope, args []*Node) []*Node {
 		g := args[0].Graph()
-		scope.SetTraining(g, true) // the variables stay parameters of the graph (docs/NETS.md)
+		scope.SetTraining(g, true) // the variables stay parameters of the graph (docs/TRAINING.md)
 		loss := ReduceAllSum(Mul(n.Apply(scope, args[0], args[1], args[2:len(in)]), args[len(in)]))
 		nodes := []*Node{args[0]}
 		for _, v := range vars {

@@ -252,7 +252,7 @@ func TestVideoUNetGradientCheck(t *testing.T) {
 	}
 	exec, err := model.NewExec(goBackend(t), store, func(scope *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
-		scope.SetTraining(g, true) // Variables stay parameters, so new values are seen (docs/NETS.md).
+		scope.SetTraining(g, true) // Variables stay parameters, so new values are seen (docs/TRAINING.md).
 		loss := ReduceAllSum(Mul(v.Apply(scope, in[0], in[1], in[2:3]), in[3]))
 		nodes := []*Node{in[0], in[2]}
 		for _, vr := range vars {
