@@ -44,8 +44,13 @@ type RolloutReport struct {
 	ACFError []Value     `json:"acf_abs_error"`        // |ACF_forecast − ACF_truth| per lag
 	W1PDFL1  Value       `json:"hovmoller_w1_pdf_l1"`  // ∫ |pdf_forecast − pdf_truth|
 	MeanBias Value       `json:"spatial_mean_bias"`    // time-mean spatial mean, forecast − truth
-	Spectrum []Value     `json:"log10_spectrum_ratio"` // log10(S_forecast / S_truth) per wavenumber
+	Spectrum []Value     `json:"log10_spectrum_ratio"` // log10(S_forecast / S_truth) per wavenumber; NaN (null) where the truth is unresolved
 }
+
+// unresolvedPower is the share of the truth's largest shell power below which a wavenumber counts as
+// holding no power: a pseudo-spectral solver's 2/3-rule dealiasing leaves the shells above its cutoff at
+// rounding level, and a ratio against rounding noise (10¹² and more) would swamp the summary.
+const unresolvedPower = 1e-10
 
 // rollout is one rollout's frames reduced to the chosen channel: nt images of h×w.
 type rollout struct {
@@ -140,8 +145,13 @@ func ScoreRollout[F, O Float](forecast []F, fshape []int, truth []O, oshape []in
 		rep.ACFError = append(rep.ACFError, Value(math.Abs(float64(rep.Forecast.ACF[j]-rep.Truth.ACF[j]))))
 	}
 	rep.MeanBias = rep.Forecast.Mean - rep.Truth.Mean
+	floor := unresolvedPower * float64(slices.Max(rep.Truth.Spectrum))
 	for k := range rep.Forecast.Spectrum {
-		rep.Spectrum = append(rep.Spectrum, Value(math.Log10(float64(rep.Forecast.Spectrum[k]/rep.Truth.Spectrum[k]))))
+		ratio := Value(math.NaN()) // a wavenumber the truth holds no power at (above a solver's dealiasing cutoff)
+		if float64(rep.Truth.Spectrum[k]) > floor {
+			ratio = Value(math.Log10(float64(rep.Forecast.Spectrum[k] / rep.Truth.Spectrum[k])))
+		}
+		rep.Spectrum = append(rep.Spectrum, ratio)
 	}
 	return rep, nil
 }
@@ -259,7 +269,7 @@ func (r *RolloutReport) Table() string {
 		}
 	}
 	if n > 0 {
-		fmt.Fprintf(&b, "spectrum: mean |log10(forecast/truth)| over wavenumbers 1..%d: %.4f\n", len(r.Spectrum)-1, s/float64(n))
+		fmt.Fprintf(&b, "spectrum: mean |log10(forecast/truth)| over %d resolved wavenumbers ≥ 1: %.4f\n", n, s/float64(n))
 	}
 	return b.String()
 }

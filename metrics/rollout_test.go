@@ -50,3 +50,47 @@ func TestScoreRolloutSeparatesConsistentFromIID(t *testing.T) {
 		t.Error("rank-2 rollout accepted")
 	}
 }
+
+// TestSpectrumRatioSkipsUnresolvedShells scores a band-limited truth (modes |k| = 1 and 2 only, as a
+// dealiased solver leaves the shells above its cutoff empty) against a forecast of twice its amplitude: the
+// log10 power ratio is log10 4 at k = 1, 2, NaN at every shell the truth holds no power in, and the
+// table's summary is log10 4 over the 2 resolved shells rather than a ratio against rounding noise.
+func TestSpectrumRatioSkipsUnresolvedShells(t *testing.T) {
+	const nt, h, w = 40, 16, 16
+	truth := make([]float64, nt*h*w)
+	fc := make([]float64, nt*h*w)
+	for n := range nt {
+		a, b := math.Cos(0.3*float64(n)), math.Sin(0.2*float64(n)+1)
+		for y := range h {
+			for x := range w {
+				v := a*math.Sin(2*math.Pi*float64(x)/w) + b*math.Cos(2*math.Pi*2*float64(y)/h)
+				v += 1e-9 * math.Sin(2*math.Pi*7*float64(x)/w) // rounding-level power above the "cutoff"
+				truth[(n*h+y)*w+x], fc[(n*h+y)*w+x] = v, 2*v
+			}
+		}
+	}
+	shape := []int{nt, h, w}
+	rep, err := ScoreRollout(fc, shape, truth, shape, RolloutOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := math.Log10(4)
+	for k, v := range rep.Spectrum {
+		switch k {
+		case 1, 2:
+			if math.Abs(float64(v)-want) > 1e-9 {
+				t.Errorf("k = %d: log10 ratio %v, want %v", k, v, want)
+			}
+		default:
+			if !math.IsNaN(float64(v)) {
+				t.Errorf("k = %d: ratio %v against a shell the truth holds no power in, want NaN", k, v)
+			}
+		}
+	}
+	if s := rep.Table(); !strings.Contains(s, "over 2 resolved wavenumbers ≥ 1: 0.6021") {
+		t.Errorf("table's spectrum line:\n%s", s)
+	}
+	if js, err := rep.JSON(); err != nil || !json.Valid(js) {
+		t.Fatalf("JSON with NaN ratios: %v", err)
+	}
+}
