@@ -16,15 +16,67 @@ type figure struct {
 	data                 []byte
 }
 
-// colours gives every label one colour for all the report's plots, in order of first appearance.
+// colours gives every model one colour for all the report's plots. A label's model is the label without a
+// trailing " rollout" or " forecast", so "guided rollout" is drawn in the colour of the "guided" scores. The
+// scores' labels are coloured first (newColours), in order, so the skill plots, which hold the most lines,
+// get distinct colours whenever they have no more lines than Palette has colours.
 type colours map[string]color.NRGBA
 
+// newColours assigns the colours in order of first appearance over the scores, the rollouts and the runs.
+func newColours(in Inputs) colours {
+	c := colours{}
+	for _, s := range in.Scores {
+		c.of(s.Label)
+	}
+	for _, r := range in.Rollouts {
+		c.of(r.Label)
+	}
+	for _, r := range in.Runs {
+		c.of(r.Label)
+	}
+	return c
+}
+
+func modelOf(label string) string {
+	for _, suffix := range []string{" rollout", " forecast"} {
+		if m, ok := strings.CutSuffix(label, suffix); ok && m != "" {
+			return m
+		}
+	}
+	return label
+}
+
 func (c colours) of(label string) color.NRGBA {
-	if v, ok := c[label]; ok {
+	m := modelOf(label)
+	if v, ok := c[m]; ok {
 		return v
 	}
 	v := Palette[len(c)%len(Palette)]
-	c[label] = v
+	c[m] = v
+	return v
+}
+
+// linePalette hands out the colours of one plot's lines: a label keeps its report-wide colour unless
+// another line of the plot already has it, and then gets the first Palette colour none of them has (the
+// report-wide palette wraps round once a report has more models than colours).
+type linePalette struct {
+	col  colours
+	used map[color.NRGBA]bool
+}
+
+func (c colours) plot() *linePalette { return &linePalette{c, map[color.NRGBA]bool{}} }
+
+func (p *linePalette) of(label string) color.NRGBA {
+	v := p.col.of(label)
+	if p.used[v] {
+		for _, free := range Palette {
+			if !p.used[free] {
+				v = free
+				break
+			}
+		}
+	}
+	p.used[v] = true
 	return v
 }
 
@@ -101,13 +153,14 @@ func skillFigures(scores []Score, refs map[string]bool, col colours) ([]figure, 
 	var out []figure
 	for i, name := range names {
 		lp := LinePlot{Title: name + " per lead", XLabel: "lead", YLabel: name}
+		pal := col.plot()
 		if OrientationOf(name) == NearOneBetter {
 			one := 1.0
 			lp.HLine = &one
 		}
 		for _, s := range scores {
 			if m := findMetric(s, name); m != nil {
-				lp.Series = append(lp.Series, Series{Label: s.Label, X: leadAxis(len(m.PerLead)), Y: floats(m.PerLead), Color: col.of(s.Label), Dashed: refs[s.Label]})
+				lp.Series = append(lp.Series, Series{Label: s.Label, X: leadAxis(len(m.PerLead)), Y: floats(m.PerLead), Color: pal.of(s.Label), Dashed: refs[s.Label]})
 			}
 		}
 		f, err := render(fmt.Sprintf("skill-%02d-%s.png", i, slug(name)), lp, skillCaption(name))
@@ -151,6 +204,7 @@ func rolloutFigures(rolls []Rollout, col colours) ([]figure, error) {
 	var out []figure
 	for _, p := range rolloutPanels {
 		lp := LinePlot{Title: p.title, XLabel: p.x, YLabel: p.y, LogY: p.logY}
+		pal := col.plot()
 		line := func(r Rollout, d metrics.Diagnostics, label string, c color.NRGBA) Series {
 			y := floats(p.curve(d))
 			x := axis(len(y), 0, 1)
@@ -162,7 +216,7 @@ func rolloutFigures(rolls []Rollout, col colours) ([]figure, error) {
 		}
 		lp.Series = append(lp.Series, line(rolls[0], rolls[0].Truth, "truth", TruthColor))
 		for _, r := range rolls {
-			lp.Series = append(lp.Series, line(r, r.Forecast, r.Label, col.of(r.Label)))
+			lp.Series = append(lp.Series, line(r, r.Forecast, r.Label, pal.of(r.Label)))
 		}
 		f, err := render("rollout-"+p.name+".png", lp, p.caption)
 		if err != nil {

@@ -175,7 +175,7 @@ func build(in Inputs) ([]byte, []figure, error) {
 			return nil, nil, fmt.Errorf("reference %q is not the label of any score", r)
 		}
 	}
-	col := colours{}
+	col := newColours(in)
 	train, err := trainingFigures(in.Runs, col)
 	if err != nil {
 		return nil, nil, err
