@@ -181,6 +181,33 @@ const (
 	RaggedLongest
 )
 
+// ParseRagged reads an unequal-lengths policy: "error" (or "") or "longest".
+func ParseRagged(s string) (Ragged, error) {
+	switch strings.ToLower(s) {
+	case "", "error":
+		return RaggedError, nil
+	case "longest":
+		return RaggedLongest, nil
+	}
+	return 0, fmt.Errorf("unequal-lengths policy %q: expected error or longest", s)
+}
+
+// FirstSeries is s cut to its first n series (columns), as GluonTS's multivariate grouper keeps the first
+// max_target_dim series of a dataset (2000 of wikipedia's 9535 in TimeGrad's protocol); n must be 1…N.
+func (s *Series) FirstSeries(n int) (*Series, error) {
+	if n < 1 || n > s.N {
+		return nil, fmt.Errorf("first %d series: expected 1…%d, the series the data hold", n, s.N)
+	}
+	out := &Series{T: s.T, N: n, Values: make([]float64, s.T*n), Times: s.Times, Start: s.Start}
+	for t := range s.T {
+		copy(out.Values[t*n:(t+1)*n], s.Values[t*s.N:t*s.N+n])
+	}
+	if len(s.Names) == s.N {
+		out.Names = s.Names[:n:n]
+	}
+	return out, nil
+}
+
 // Default budgets of SeriesOptions.
 const (
 	DefaultMaxValues = 1 << 27 // 1 GiB of float64

@@ -347,3 +347,34 @@ func TestSeriesGzipLies(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRagged(t *testing.T) {
+	for in, want := range map[string]Ragged{"": RaggedError, "error": RaggedError, "Longest": RaggedLongest} {
+		if got, err := ParseRagged(in); err != nil || got != want {
+			t.Errorf("ParseRagged(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := ParseRagged("shortest"); err == nil || !strings.Contains(err.Error(), "expected error or longest") {
+		t.Errorf("ParseRagged(shortest): %v", err)
+	}
+}
+
+// TestFirstSeries keeps the first n columns of every row, with their names, and refuses n outside 1…N.
+func TestFirstSeries(t *testing.T) {
+	s := &Series{T: 3, N: 4, Values: []float64{0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23}, Names: []string{"a", "b", "c", "d"}}
+	got, err := s.FirstSeries(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.T != 3 || got.N != 2 || !slices.Equal(got.Values, []float64{0, 1, 10, 11, 20, 21}) || !slices.Equal(got.Names, []string{"a", "b"}) {
+		t.Errorf("first 2 series: %+v", got)
+	}
+	if same, err := s.FirstSeries(4); err != nil || !slices.Equal(same.Values, s.Values) {
+		t.Errorf("all 4 series: %v, %v", same, err)
+	}
+	for _, n := range []int{0, 5} {
+		if _, err := s.FirstSeries(n); err == nil {
+			t.Errorf("FirstSeries(%d) of 4 accepted", n)
+		}
+	}
+}

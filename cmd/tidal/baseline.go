@@ -45,7 +45,7 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 			if isSeriesData(in, sf.format) {
 				return runBaselineSeries(cmd, fl, sf, period, starts)
 			}
-			for _, name := range []string{"format", "missing", "train-rows", "windows", "period", "starts"} {
+			for _, name := range append([]string{"period", "starts"}, seriesOnlyFlags...) {
 				if cmd.Flags().Changed(name) {
 					return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, in)
 				}

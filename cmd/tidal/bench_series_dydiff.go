@@ -108,6 +108,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 	f.IntVar(&windows, "windows", 0, "rolling test windows (0: 5 for exchange rate, else 1)")
 	f.StringVar(&sf.format, "format", "", "series file format: lstnet, csv, gluonts or auto")
 	f.StringVar(&sf.missing, "missing", "error", "missing values: error or ffill")
+	addSeriesSelectFlags(f, &sf)
 	f.IntVar(&sf.trainRows, "train-rows", 0, "training rows (0: 6071 for exchange rate, else the rows before the windows)")
 	benchCmd.AddCommand(cmd)
 }

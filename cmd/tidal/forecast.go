@@ -107,7 +107,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		}
 		return runForecastSeries(cmd, fl, b)
 	}
-	for _, name := range []string{"format", "missing", "train-rows", "windows"} {
+	for _, name := range seriesOnlyFlags {
 		if cmd.Flags().Changed(name) {
 			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 		}

@@ -14,18 +14,29 @@ import (
 
 // seriesFlags are the flags the commands share for multivariate time series [T, N] (docs/SERIES.md).
 type seriesFlags struct {
-	format, missing    string
-	trainRows, windows int
+	format, missing, ragged       string
+	trainRows, windows, maxSeries int
 }
 
-// addSeriesFlags adds --format, --missing and, with protocol, --train-rows and --windows.
+// seriesOnlyFlags are the flags a command refuses when its data are an array rather than a series.
+var seriesOnlyFlags = []string{"format", "missing", "ragged", "max-series", "train-rows", "windows"}
+
+// addSeriesFlags adds --format, --missing, --ragged, --max-series and, with protocol, --train-rows and
+// --windows.
 func addSeriesFlags(f *pflag.FlagSet, sf *seriesFlags, protocol bool) {
 	f.StringVar(&sf.format, "format", "", "series file format: lstnet, csv, gluonts or auto (default: by extension; .npy/.npz are arrays)")
 	f.StringVar(&sf.missing, "missing", "error", "series: missing values (empty, NaN, NA, null): error or ffill (carry the last observation forward)")
+	addSeriesSelectFlags(f, sf)
 	f.IntVar(&sf.trainRows, "train-rows", 0, "series: rows of the training part (0: 6071 for exchange rate's 7588 rows, else all rows for training, the rows before the windows for forecasting)")
 	if protocol {
 		f.IntVar(&sf.windows, "windows", 0, "series: rolling test windows of --predict rows after --train-rows (0: 5 for exchange rate, else 1)")
 	}
+}
+
+// addSeriesSelectFlags adds --ragged and --max-series, which pick the series of a GluonTS file.
+func addSeriesSelectFlags(f *pflag.FlagSet, sf *seriesFlags) {
+	f.StringVar(&sf.ragged, "ragged", "error", "series: GluonTS series of unequal lengths: error, or longest (keep the longest: a GluonTS test file lists each series once per rolling window)")
+	f.IntVar(&sf.maxSeries, "max-series", 0, "series: keep the first N series (GluonTS's max_target_dim: 2000 for wiki-rolling_nips; 0: all)")
 }
 
 // isSeriesData reports whether path (with --format) names a time series file rather than an NPY/NPZ
@@ -70,13 +81,25 @@ func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*series
 	if err != nil {
 		return nil, fmt.Errorf("--missing: %w", err)
 	}
-	o := data.SeriesOptions{Format: format, Missing: missing}
+	ragged, err := data.ParseRagged(sf.ragged)
+	if err != nil {
+		return nil, fmt.Errorf("--ragged: %w", err)
+	}
+	if err := guard.Int("max-series", sf.maxSeries, 0, 1<<24); err != nil {
+		return nil, err
+	}
+	o := data.SeriesOptions{Format: format, Missing: missing, Ragged: ragged}
 	if b.Memory > 0 {
 		o.MaxValues = int(min(int64(data.DefaultMaxValues), max(b.Memory/16, 1)))
 	}
 	s, err := data.ReadSeries(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
+	}
+	if sf.maxSeries > 0 {
+		if s, err = s.FirstSeries(sf.maxSeries); err != nil {
+			return nil, fmt.Errorf("--max-series %d: %s %s: %w", sf.maxSeries, "--"+flag, path, err)
+		}
 	}
 	return &seriesInput{flag: flag, path: path, s: s}, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -104,5 +105,75 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	}
 	if out, err := runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil || !strings.Contains(out, "crps-sum-ql") {
 		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// TestSeriesGluonTSSplit runs the protocol of GluonTS's multivariate datasets (docs/SERIES.md) on a
+// small synthetic pair: train on train.json (5 series of 40 steps, the first 3 kept by --max-series), then
+// forecast test.json, which lists every series once per rolling window, each copy 4 steps longer. Read
+// with --ragged longest it is the whole series; its 2 windows are its last 8 rows, and the truth is those
+// rows of the first 3 series. Without --ragged the unequal copies are refused, naming the line.
+func TestSeriesGluonTSSplit(t *testing.T) {
+	dir := t.TempDir()
+	const n, trainLen, predict, windows = 5, 40, 4, 2
+	value := func(i, t int) float64 { return float64(i) + 0.5*float64(t%7) + 0.01*float64(t) }
+	line := func(i, length int) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, `{"start": "2020-01-01 00:00:00", "target": [`)
+		for t := range length {
+			if t > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%g", value(i, t))
+		}
+		b.WriteString("]}\n")
+		return b.String()
+	}
+	var train, test strings.Builder
+	for i := range n {
+		train.WriteString(line(i, trainLen))
+	}
+	for w := 1; w <= windows; w++ {
+		for i := range n {
+			test.WriteString(line(i, trainLen+w*predict))
+		}
+	}
+	trainPath, testPath := filepath.Join(dir, "train.json"), filepath.Join(dir, "test.json")
+	if err := os.WriteFile(trainPath, []byte(train.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(testPath, []byte(test.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if out, err := runTidal(t, "train", "dydiff", "--data", trainPath, "--max-series", "3", "--context", "8", "--predict", "4",
+		"--steps", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "1", "--checkpoint-every", "2", "--out", run); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	fc := filepath.Join(dir, "fc.npy")
+	args := []string{"forecast", "--model", run, "--data", testPath, "--max-series", "3", "--windows", "2", "--members", "2",
+		"--sampling-steps", "2", "--quiet", "--out", fc}
+	if out, err := runTidal(t, args...); err == nil || !strings.Contains(err.Error(), "line 6 has 48 values") {
+		t.Errorf("unequal GluonTS copies without --ragged: %v\n%s", err, out)
+	}
+	if out, err := runTidal(t, append(args, "--ragged", "longest")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	f, err := data.ReadNPY(fc)
+	if err != nil || !slices.Equal(f.Shape, []int{windows, 2, predict, 3}) {
+		t.Fatalf("forecast: %v, shape %v, want [2 2 4 3]", err, f.Shape)
+	}
+	truth, err := data.ReadNPY(filepath.Join(dir, "fc.truth.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, v := range truth.Float32() {
+		w, h, i := k/(predict*3), k/3%predict, k%3
+		if want := float32(value(i, trainLen+w*predict+h)); v != want {
+			t.Fatalf("truth[%d, %d, %d] = %v, want %v", w, h, i, v, want)
+		}
+	}
+	if out, err := runTidal(t, append(args[:len(args):len(args)], "--ragged", "longest", "--max-series", "6")...); err == nil || !strings.Contains(err.Error(), "--max-series 6") {
+		t.Errorf("--max-series beyond the file's 5 series: %v\n%s", err, out)
 	}
 }

@@ -128,7 +128,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 	}
 	if !seriesData {
-		for _, name := range []string{"format", "missing", "train-rows", "rank", "time-attn"} {
+		for _, name := range []string{"format", "missing", "ragged", "max-series", "train-rows", "rank", "time-attn"} {
 			if changed(name) {
 				return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 			}
