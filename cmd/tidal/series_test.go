@@ -109,7 +109,8 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 }
 
 // TestSeriesGluonTSSplit runs the protocol of GluonTS's multivariate datasets (docs/SERIES.md) on a
-// small synthetic pair: train on train.json (5 series of 40 steps, the first 3 kept by --max-series), then
+// small synthetic pair: train on train.json (5 series of 40 steps, the first 3 kept by --max-series; the
+// test file as --val, its losses and a scored preview in stats.jsonl), then
 // forecast test.json, which lists every series once per rolling window, each copy 4 steps longer. Read
 // with --ragged longest it is the whole series; its 2 windows are its last 8 rows, and the truth is those
 // rows of the first 3 series. Without --ragged the unequal copies are refused, naming the line.
@@ -146,9 +147,16 @@ func TestSeriesGluonTSSplit(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := filepath.Join(dir, "run")
+	// The test file as validation data too: its windows' loss and a scored preview in stats.jsonl.
 	if out, err := runTidal(t, "train", "dydiff", "--data", trainPath, "--max-series", "3", "--context", "8", "--predict", "4",
-		"--steps", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "1", "--checkpoint-every", "2", "--out", run); err != nil {
+		"--steps", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "1", "--checkpoint-every", "2", "--out", run,
+		"--val", testPath, "--ragged", "longest", "--val-every", "2", "--preview-every", "2", "--preview-cases", "2",
+		"--preview-members", "2", "--preview-steps", "2"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
+	}
+	stats, err := os.ReadFile(filepath.Join(run, "stats.jsonl"))
+	if err != nil || !strings.Contains(string(stats), `"val_loss"`) || !strings.Contains(string(stats), `"crps"`) {
+		t.Errorf("stats.jsonl without a validation loss and a scored preview (%v):\n%s", err, stats)
 	}
 	fc := filepath.Join(dir, "fc.npy")
 	args := []string{"forecast", "--model", run, "--data", testPath, "--max-series", "3", "--windows", "2", "--members", "2",

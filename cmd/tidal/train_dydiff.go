@@ -64,7 +64,7 @@ nothing else.`,
 	f := cmd.Flags()
 	config.AddFlag(cmd)
 	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY), or a time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
-	f.StringVar(&fl.val, "val", "", "validation series [frames, channels, H, W] (NPY), normalised with the training data's statistics")
+	f.StringVar(&fl.val, "val", "", "validation data: fields [frames, channels, H, W] (NPY), normalised with the training data's statistics, or a time series [T, N] of the same series (its windows back to back)")
 	f.StringVar(&fl.out, "out", "", "run directory (created; an existing run is resumed)")
 	f.IntVar(&fl.context, "context", 4, "observed frames per window (P)")
 	f.IntVar(&fl.predict, "predict", 11, "predicted frames per window (S)")
@@ -182,8 +182,6 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--net series needs a time series [T, N] in --data (LSTNet text, CSV or GluonTS JSON lines), not %s", fl.data)
 	case fl.net != "series" && seriesData:
 		return fmt.Errorf("--net %s takes fields [frames, channels, H, W] (NPY); the time series --data %s needs --net series", fl.net, fl.data)
-	case seriesData && fl.val != "":
-		return fmt.Errorf("--val: validation is not supported for time series; score the test windows with 'tidal forecast' and 'tidal score'")
 	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
 		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
 	}

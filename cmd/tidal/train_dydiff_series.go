@@ -46,7 +46,22 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", in, err)
 	}
+	var val *seriesInput
+	if fl.val != "" {
+		if val, err = readSeriesInput(b, "val", fl.val, fl.series); err != nil {
+			return err
+		}
+		if val.s.N != N {
+			return fmt.Errorf("%s: %d series, but --data %s has %d", val, val.s.N, fl.data, N)
+		}
+		if val.s.T < L {
+			return fmt.Errorf("%s: %d rows, fewer than --context + --predict = %d of one window", val, val.s.T, L)
+		}
+	}
 	need := guard.Sum(guard.Product(int64(rows), int64(N), 4, 2), m.TrainBytes(fl.batch))
+	if val != nil {
+		need = guard.Sum(need, guard.Product(int64(val.s.T), int64(N), 4, 2), m.SampleBytes(fl.previewMembers))
+	}
 	what := fmt.Sprintf("training a %d-parameter DyDiff SeriesNet on batches of %d windows [%d, %d]", m.NumParams(), fl.batch, L, N)
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
@@ -60,9 +75,24 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		return err
 	}
 	defer be.Finalize()
+	rc := runConfig{Config: mc}
 	job := train.Job{Dir: fl.out, Options: trainOptions(fl), Norm: id, Backend: be, Loss: m.Loss,
-		Train: trw, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
-		Config: runConfig{Config: mc}}
+		Train: trw, Log: cmd.ErrOrStderr(), StartOver: fl.startOver}
+	if val != nil {
+		// Every window of the validation series, back to back: its losses, and the first
+		// --preview-cases of them forecast from their contexts and scored (in the series' units).
+		vw, _, _, err := dymodel.SeriesWindows(val.String(), val.s.Array(), val.s.T, L, L, 1)
+		if err != nil {
+			return err
+		}
+		job.Val = vw
+		if fl.previewEvery > 0 {
+			po := dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps}
+			rc.Preview = &po
+			job.Preview = m.Preview(be, job.Val, po)
+		}
+	}
+	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
 	return runTrainJob(cmd, fl.out, job)
