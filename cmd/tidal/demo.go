@@ -30,12 +30,14 @@ type demoFlags struct {
 	steps, batch, width                      int
 	members, cases, lead, sampling, rollouts int
 	lambda                                   float64
+	discSteps, discBatch                     int
+	discPMean, discPStd                      float64
 }
 
 // demoPresets are the --quick values of the size flags (a ≤ 3 minute run on 2 CPU cores).
 var demoPresets = map[string]string{
 	"frames": "300", "spinup": "2000", "train-steps": "200", "members": "6", "cases": "6", "lead": "4",
-	"sampling-steps": "8", "rollout-frames": "40",
+	"sampling-steps": "8", "rollout-frames": "40", "disc-steps": "1200",
 }
 
 func newDemoCmd() *cobra.Command {
@@ -105,6 +107,14 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (DDIM for DyDiff and DPM, stochastic Heun for IDM and VDM)")
 	f.IntVar(&fl.rollouts, "rollout-frames", 150, "frames of each long rollout")
 	f.Float64Var(&fl.lambda, "lambda", 14, "discriminator-guidance strength λ (Hess et al. 2025, Tab. 1)")
+	// The guide's budget and noise levels (docs/DEMO.md measures them): the discriminator is small and
+	// cheap, and it needs far more examples than the 600 steps of 8 the other models get before its
+	// gradient carries the conditioning frames into the sample; trained at the image model's noise levels,
+	// ln σ ~ N(−1.2, 1.2²), it rarely sees the σ ≳ 1 where a sample's large scales are decided.
+	f.IntVar(&fl.discSteps, "disc-steps", 4000, "AdamW steps of the discriminator")
+	f.IntVar(&fl.discBatch, "disc-batch", 32, "discriminator batch size (half positives, half negatives)")
+	f.Float64Var(&fl.discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(p-mean, p-std²) (the paper: the image model's, −1.2 and 1.2)")
+	f.Float64Var(&fl.discPStd, "disc-p-std", 1.5, "the discriminator's training noise ln σ ~ N(p-mean, p-std²)")
 	return cmd
 }
 
@@ -125,6 +135,8 @@ func checkDemoFlags(fl demoFlags) error {
 		guard.Int("members", fl.members, 1, 1024), guard.Int("cases", fl.cases, 1, 4096),
 		guard.Int("lead", fl.lead, 1, 10_000), guard.Int("sampling-steps", fl.sampling, 1, 10_000),
 		guard.Int("rollout-frames", fl.rollouts, 10, 1_000_000), guard.Between("lambda", fl.lambda, 0, 1e6),
+		guard.Int("disc-steps", fl.discSteps, 1, 10_000_000), guard.Int("disc-batch", fl.discBatch, 2, 4096),
+		guard.Between("disc-p-mean", fl.discPMean, -10, 10), guard.Between("disc-p-std", fl.discPStd, 1e-3, 10),
 	)
 }
 
@@ -241,6 +253,7 @@ func demoStages(fl demoFlags) []demoStage {
 	p := func(parts ...string) string { return filepath.Join(append([]string{fl.out}, parts...)...) }
 	seed := strconv.FormatUint(fl.seed, 10)
 	itoa := strconv.Itoa
+	ftoa := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	steps := itoa(fl.steps)
 	every := itoa(max(10, fl.steps/40*10)) // a multiple of --log-every 10
 	ns := p("ns")
@@ -253,10 +266,12 @@ func demoStages(fl demoFlags) []demoStage {
 			"--log-every", "10", "--checkpoint-every", every, "--val-every", every, "--preview-every", steps,
 			"--preview-steps", itoa(fl.sampling)}
 	}
-	image := func(kind, run string, extra ...string) []string {
-		return append([]string{"train", kind, "--data", train, "--out", run, "--steps", steps, "--batch", itoa(fl.batch),
+	// image trains kind for n steps of batch examples with an EMA half-life of ema examples.
+	image := func(kind, run string, n, batch, ema int, extra ...string) []string {
+		return append([]string{"train", kind, "--data", train, "--out", run, "--steps", itoa(n), "--batch", itoa(batch),
 			"--lr", "2e-3", "--channels", width, "--groups", groups, "--mults", "1,2", "--blocks", "1",
-			"--ema-halflife", "640", "--seed", seed, "--log-every", "10", "--checkpoint-every", every}, extra...)
+			"--ema-halflife", itoa(ema), "--seed", seed, "--log-every", "10",
+			"--checkpoint-every", itoa(max(10, n/40*10))}, extra...)
 	}
 	fcCommon := []string{"--members", itoa(fl.members), "--lead", itoa(fl.lead), "--seed", seed}
 	dyFC := func(name, run string) demoStage {
@@ -278,19 +293,20 @@ func demoStages(fl demoFlags) []demoStage {
 		return demoStage{"rollout " + name, newRolloutCmd, append(args, heun...), []string{out}}
 	}
 	idm, vdm, disc := []string{"--idm", p("runs", "idm")}, []string{"--vdm", p("runs", "vdm")}, []string{"--disc", p("runs", "disc")}
-	// The guide as docs/GUIDED.md's measurements favour: negatives from later frames only (--future-only
-	// above) and guidance only at σ ≤ 1.
-	guide := append(append(append([]string{}, idm...), disc...), "--lambda", strconv.FormatFloat(fl.lambda, 'g', -1, 64),
-		"--guide-sigma-max", "1")
+	// The guide as docs/DEMO.md's measurements favour: negatives from later frames only, trained longer
+	// and at higher noise levels than the image model (the disc-* flags), guiding at every σ (the paper's).
+	guide := append(append(append([]string{}, idm...), disc...), "--lambda", strconv.FormatFloat(fl.lambda, 'g', -1, 64))
+	discArgs := image("discriminator", p("runs", "disc"), fl.discSteps, fl.discBatch, max(1, fl.discSteps*fl.discBatch/25), "--head-width", "64", "--future-only",
+		"--p-mean", ftoa(fl.discPMean), "--p-std", ftoa(fl.discPStd))
 	stages := []demoStage{
 		{"simulate", newNavierStokesCmd, []string{"data", "navier-stokes", "--out", p("ns.npy"), "--size", itoa(fl.size),
 			"--kf", "3", "--frames", itoa(fl.frames), "--spinup", itoa(fl.spinup), "--seed", seed, "--split", "0.7,0.1,0.2", "--quiet"},
 			[]string{train, val, test}},
 		{"train dydiff", newTrainDyDiffCmd, dydiff(p("runs", "dydiff"), "0.5"), nil},
 		{"train dpm", newTrainDyDiffCmd, dydiff(p("runs", "dpm"), "0"), nil},
-		{"train idm", func() *cobra.Command { return newTrainImageCmd(guided.KindIDM) }, image("idm", p("runs", "idm")), nil},
-		{"train vdm", func() *cobra.Command { return newTrainImageCmd(guided.KindVDM) }, image("vdm", p("runs", "vdm")), nil},
-		{"train discriminator", newTrainDiscCmd, image("discriminator", p("runs", "disc"), "--head-width", "64", "--future-only"), nil},
+		{"train idm", func() *cobra.Command { return newTrainImageCmd(guided.KindIDM) }, image("idm", p("runs", "idm"), fl.steps, fl.batch, 640), nil},
+		{"train vdm", func() *cobra.Command { return newTrainImageCmd(guided.KindVDM) }, image("vdm", p("runs", "vdm"), fl.steps, fl.batch, 640), nil},
+		{"train discriminator", newTrainDiscCmd, discArgs, nil},
 		{"baseline persistence", newBaselineCmd, []string{"baseline", "--data", test, "--method", "persistence",
 			"--members", itoa(fl.members), "--cases", itoa(fl.cases), "--context", itoa(guided.Context), "--lead", itoa(fl.lead),
 			"--out", p("fc", "persistence.npy"), "--truth-out", p("fc", "truth.npy")},
