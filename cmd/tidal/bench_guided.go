@@ -17,8 +17,8 @@ func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
 func newBenchGuidedCmd() *cobra.Command {
 	var quick, futureOnly bool
 	var seed uint64
-	var steps, frames, members, size, samplerSteps int
-	var lambda, guideSigmaMax float64
+	var steps, frames, members, size, samplerSteps, discSteps, discBatch int
+	var lambda, guideSigmaMax, discPMean, discPStd float64
 	var lambdas []float64
 	var dir string
 	cmd := &cobra.Command{
@@ -48,7 +48,12 @@ the largest setting meant to finish within an hour.`,
 			if frames != 0 && frames < 10 {
 				return fmt.Errorf("--frames %d: expected 0 (the setting's) or at least 10, for the ACF at lags 1–9", frames)
 			}
+			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
+				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10)); err != nil {
+				return err
+			}
 			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly = seed, dir, guideSigmaMax, futureOnly
+			o.DiscSteps, o.DiscBatch, o.DiscPMean, o.DiscPStd = discSteps, discBatch, discPMean, discPStd
 			if samplerSteps > 0 {
 				o.SamplerSteps = samplerSteps
 			}
@@ -99,6 +104,10 @@ the largest setting meant to finish within an hour.`,
 	f.BoolVar(&futureOnly, "future-only", false, "train the discriminator on negatives l ≥ 2 only")
 	f.IntVar(&samplerSteps, "sampler-steps", 0, "Heun steps N (0: the setting's)")
 	f.Float64Var(&guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: every step)")
+	f.IntVar(&discSteps, "disc-steps", 0, "training steps of the discriminator (0: --steps, the same budget as the image models)")
+	f.IntVar(&discBatch, "disc-batch", 0, "batch of the discriminator (0: the setting's)")
+	f.Float64Var(&discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(disc-p-mean, disc-p-std²) (with --disc-p-std)")
+	f.Float64Var(&discPStd, "disc-p-std", 0, "the discriminator's training noise (0: the image model's N(−1.2, 1.2²), the paper's)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")
 	return cmd
