@@ -84,7 +84,7 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 	}
 	o := train.Defaults()
 	o.Steps, o.BatchSize, o.LR, o.Seed = m.Steps, m.Batch, m.LR, int64(seed)
-	o.EMAHalfLife = float64(m.Steps*m.Batch) / 10 // the EMA follows the last tenth of a short run
+	o.EMAHalfLife = float64(m.Steps*m.Batch) / 10                     // the EMA follows the last tenth of a short run
 	o.LogEvery, o.CheckpointEvery, o.Keep = 50, max(1, m.Steps/10), 1 // a rerun with the same --dir resumes
 	for o.CheckpointEvery%o.LogEvery != 0 {
 		o.LogEvery--
