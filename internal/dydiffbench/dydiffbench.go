@@ -60,9 +60,9 @@ func Quick() Options {
 		Cases: 8, Members: 8, SamplingSteps: 10, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
 }
 
-// Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) at a size estimated
-// from measured step times to take about an hour on 2 cores for the five models (docs/RESULTS.md):
-// 16², a UNet of 32 base channels, 2000 steps.
+// Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) on 16² with a UNet of
+// 32 base channels trained 2000 steps: about 15 minutes on 2 idle cores for the five models
+// (docs/RESULTS.md, which also shows that at this budget 50 DDIM steps need x̂₀ clipping, --clip-x0 3).
 func Full() Options {
 	return Options{Size: 16, Frames: 1000, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 4, Predict: 11,
 		Channels: 32, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 2000, Batch: 8, LR: 2e-3,
