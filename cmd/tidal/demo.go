@@ -255,7 +255,8 @@ func demoStages(fl demoFlags) []demoStage {
 	itoa := strconv.Itoa
 	ftoa := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	steps := itoa(fl.steps)
-	every := itoa(max(10, fl.steps/40*10)) // a multiple of --log-every 10
+	everyOf := func(n int) string { return itoa(max(10, n/40*10)) } // about 40 records a run, a multiple of --log-every 10
+	every := everyOf(fl.steps)
 	ns := p("ns")
 	train, val, test := ns+"_train.npy", ns+"_val.npy", ns+"_test.npy"
 	width, groups := itoa(fl.width), "8"
@@ -271,7 +272,7 @@ func demoStages(fl demoFlags) []demoStage {
 		return append([]string{"train", kind, "--data", train, "--out", run, "--steps", itoa(n), "--batch", itoa(batch),
 			"--lr", "2e-3", "--channels", width, "--groups", groups, "--mults", "1,2", "--blocks", "1",
 			"--ema-halflife", itoa(ema), "--seed", seed, "--log-every", "10",
-			"--checkpoint-every", itoa(max(10, n/40*10))}, extra...)
+			"--checkpoint-every", everyOf(n)}, extra...)
 	}
 	fcCommon := []string{"--members", itoa(fl.members), "--lead", itoa(fl.lead), "--seed", seed}
 	dyFC := func(name, run string) demoStage {
@@ -295,7 +296,7 @@ func demoStages(fl demoFlags) []demoStage {
 	idm, vdm, disc := []string{"--idm", p("runs", "idm")}, []string{"--vdm", p("runs", "vdm")}, []string{"--disc", p("runs", "disc")}
 	// The guide as docs/DEMO.md's measurements favour: negatives from later frames only, trained longer
 	// and at higher noise levels than the image model (the disc-* flags), guiding at every σ (the paper's).
-	guide := append(append(append([]string{}, idm...), disc...), "--lambda", strconv.FormatFloat(fl.lambda, 'g', -1, 64))
+	guide := append(append(append([]string{}, idm...), disc...), "--lambda", ftoa(fl.lambda))
 	discArgs := image("discriminator", p("runs", "disc"), fl.discSteps, fl.discBatch, max(1, fl.discSteps*fl.discBatch/25), "--head-width", "64", "--future-only",
 		"--p-mean", ftoa(fl.discPMean), "--p-std", ftoa(fl.discPStd))
 	stages := []demoStage{

@@ -98,7 +98,7 @@ func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*series
 	}
 	if sf.maxSeries > 0 {
 		if s, err = s.FirstSeries(sf.maxSeries); err != nil {
-			return nil, fmt.Errorf("--max-series %d: %s %s: %w", sf.maxSeries, "--"+flag, path, err)
+			return nil, fmt.Errorf("--max-series %d: --%s %s: %w", sf.maxSeries, flag, path, err)
 		}
 	}
 	return &seriesInput{flag: flag, path: path, s: s}, nil

@@ -128,7 +128,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 	}
 	if !seriesData {
-		for _, name := range []string{"format", "missing", "ragged", "max-series", "train-rows", "rank", "time-attn"} {
+		for _, name := range append([]string{"rank", "time-attn"}, seriesOnlyFlags...) { // train has no --windows: Changed is false for it
 			if changed(name) {
 				return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 			}
