@@ -30,6 +30,11 @@ type SamplerOptions struct {
 	// ClipX0 > 0 clips DDIM's every x̂₀ to ±ClipX0 in normalised units (dydiff.DDIMOptions.ClipX0); 0,
 	// the reference's setting, clips nothing. DDPM refuses it.
 	ClipX0 float64 `json:"clip_x0,omitempty"`
+	// Guide, with Lambda > 0, guides the sampler (dydiff.Guided: λ times the guide's log-odds gradient
+	// added to the score; guided.DyDiffGuide makes one of a discriminator, whose weights must then be in
+	// the forecaster's store). Fields only.
+	Guide  dydiff.FrameGuide `json:"-"`
+	Lambda float64           `json:"lambda,omitempty"`
 }
 
 // Forecaster samples a model's windows with its weights in a store (a snapshot's EMA weights).
@@ -43,6 +48,14 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 	d := dydiff.Denoiser{Backend: b, Scope: store.RootScope(), Net: m.Net}
 	var s *dydiff.Sampler
 	var err error
+	if o.Guide != nil && o.Lambda > 0 {
+		if m.series != nil {
+			return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
+		}
+		if d.Net, err = dydiff.Guided(m.Net, m.Schedule, o.Guide, o.Lambda); err != nil {
+			return nil, err
+		}
+	}
 	switch o.Kind {
 	case "ddim":
 		s, err = dydiff.NewDDIM(d, m.Schedule, dydiff.DDIMOptions{Steps: o.Steps, EtaDDIM: o.EtaDDIM, ClipX0: o.ClipX0})

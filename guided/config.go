@@ -99,31 +99,36 @@ func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
 // std ratios differ between channels (the guide's σ could not be rescaled). Statistics that differ
 // less, as splits of the same series with another --val-fraction give, are mapped by guideScale.
 func CheckGuide(m, disc *Model) error {
-	a, b := m.Config, disc.Config
-	if a.Channels != b.Channels {
-		return fmt.Errorf("--disc %s was trained on frames of %d channels, the image model %s on %d", disc.Run, b.Channels, m.Run, a.Channels)
+	return checkGuide("the image model "+m.Run, m.Config.Channels, m.Config.Height, m.Config.Width, m.Norm, disc)
+}
+
+// checkGuide is CheckGuide for a model (named by what) of frames [channels, h, w] normalised by norm.
+func checkGuide(what string, channels, h, w int, norm dataset.Norm, disc *Model) error {
+	b := disc.Config
+	if channels != b.Channels {
+		return fmt.Errorf("--disc %s was trained on frames of %d channels, %s on %d", disc.Run, b.Channels, what, channels)
 	}
-	if a.Height != b.Height || a.Width != b.Width {
-		return fmt.Errorf("--disc %s was trained at %d×%d, the image model %s at %d×%d", disc.Run, b.Height, b.Width, m.Run, a.Height, a.Width)
+	if h != b.Height || w != b.Width {
+		return fmt.Errorf("--disc %s was trained at %d×%d, %s at %d×%d", disc.Run, b.Height, b.Width, what, h, w)
 	}
-	scale, _ := guideScale(m, disc)
-	for c := range a.Channels {
-		r := m.Norm.Std[c] / disc.Norm.Std[c]
-		if math.Abs(m.Norm.Mean[c]-disc.Norm.Mean[c]) > 0.5*m.Norm.Std[c] || r > 1.5 || r < 1/1.5 || math.Abs(r/scale-1) > 0.01 {
-			return fmt.Errorf("--disc %s was trained on other data than the image model %s: channel %d normalised by mean %g std %g, not %g and %g",
-				disc.Run, m.Run, c, disc.Norm.Mean[c], disc.Norm.Std[c], m.Norm.Mean[c], m.Norm.Std[c])
+	scale, _ := guideScale(norm, disc)
+	for c := range channels {
+		r := norm.Std[c] / disc.Norm.Std[c]
+		if math.Abs(norm.Mean[c]-disc.Norm.Mean[c]) > 0.5*norm.Std[c] || r > 1.5 || r < 1/1.5 || math.Abs(r/scale-1) > 0.01 {
+			return fmt.Errorf("--disc %s was trained on other data than %s: channel %d normalised by mean %g std %g, not %g and %g",
+				disc.Run, what, c, disc.Norm.Mean[c], disc.Norm.Std[c], norm.Mean[c], norm.Std[c])
 		}
 	}
 	return nil
 }
 
-// guideScale maps the image model's normalised values into the discriminator's: x_d = a_c·x + b_c per
-// channel, with a_c = s_m/s_d and b_c = (μ_m − μ_d)/s_d; it returns a_0 (the noise level's factor) and
-// the per-channel (a, b).
-func guideScale(m, disc *Model) (float64, [][2]float64) {
-	ab := make([][2]float64, m.Config.Channels)
+// guideScale maps a model's normalised values (statistics norm) into the discriminator's: x_d = a_c·x +
+// b_c per channel, with a_c = s_m/s_d and b_c = (μ_m − μ_d)/s_d; it returns a_0 (the noise level's
+// factor) and the per-channel (a, b).
+func guideScale(norm dataset.Norm, disc *Model) (float64, [][2]float64) {
+	ab := make([][2]float64, len(norm.Std))
 	for c := range ab {
-		ab[c] = [2]float64{m.Norm.Std[c] / disc.Norm.Std[c], (m.Norm.Mean[c] - disc.Norm.Mean[c]) / disc.Norm.Std[c]}
+		ab[c] = [2]float64{norm.Std[c] / disc.Norm.Std[c], (norm.Mean[c] - disc.Norm.Mean[c]) / disc.Norm.Std[c]}
 	}
 	return ab[0][0], ab
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/edm"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/nets"
@@ -82,16 +83,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		if err := copyVars(store, "/guide", disc); err != nil {
 			return nil, err
 		}
-		sigmaScale, ab := guideScale(m, disc)
-		toDisc := func(x *Node) *Node { // per-channel affine map into the discriminator's units
-			C := len(ab)
-			a, b := make([]float32, C), make([]float32, C)
-			for c := range ab {
-				a[c], b[c] = float32(ab[c][0]), float32(ab[c][1])
-			}
-			g := x.Graph()
-			return Add(Mul(x, Reshape(Const(g, a), 1, C, 1, 1)), Reshape(Const(g, b), 1, C, 1, 1))
-		}
+		sigmaScale, toDisc := discUnits(m.Norm, disc)
 		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
 			dc := make([]*Node, len(cond))
 			for i, c := range cond {
@@ -113,6 +105,21 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		return nil, err
 	}
 	return g, nil
+}
+
+// discUnits returns the factor of the noise level and the per-channel affine map of frames
+// [batch, C, H, W] from the units of a model normalised by norm into the discriminator's (guideScale).
+func discUnits(norm dataset.Norm, disc *Model) (float64, func(*Node) *Node) {
+	sigmaScale, ab := guideScale(norm, disc)
+	C := len(ab)
+	a, b := make([]float32, C), make([]float32, C)
+	for c := range ab {
+		a[c], b[c] = float32(ab[c][0]), float32(ab[c][1])
+	}
+	return sigmaScale, func(x *Node) *Node {
+		g := x.Graph()
+		return Add(Mul(x, Reshape(Const(g, a), 1, C, 1, 1)), Reshape(Const(g, b), 1, C, 1, 1))
+	}
 }
 
 // copyVars puts the weights of m's snapshot into store under prefix.

@@ -352,7 +352,7 @@ func TestCheckGuideRefusesOtherFields(t *testing.T) {
 func TestGuideScaleIsExact(t *testing.T) {
 	m := &Model{Config: ModelConfig{Channels: 2}, Norm: dataset.Norm{Mean: []float64{1, -2}, Std: []float64{2, 4}}}
 	d := &Model{Config: ModelConfig{Channels: 2}, Norm: dataset.Norm{Mean: []float64{1.2, -2.1}, Std: []float64{2.2, 4.4}}}
-	s, ab := guideScale(m, d)
+	s, ab := guideScale(m.Norm, d)
 	for c, phys := range []float64{3.7, -0.4} {
 		x := (phys - m.Norm.Mean[c]) / m.Norm.Std[c]
 		want := (phys - d.Norm.Mean[c]) / d.Norm.Std[c]
