@@ -15,17 +15,18 @@ import (
 func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
 
 func newBenchGuidedCmd() *cobra.Command {
-	var quick, futureOnly bool
+	var quick, futureOnly, withDyDiff bool
 	var seed uint64
-	var steps, frames, members, size, samplerSteps, discSteps, discBatch int
-	var lambda, guideSigmaMax, discPMean, discPStd float64
+	var steps, frames, members, size, samplerSteps, discSteps, discBatch, ddimSteps int
+	var lambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
 	var lambdas []float64
 	var dir string
 	cmd := &cobra.Command{
 		Use:   "guided",
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
-a video model with the same budget, rolls the guided image model, the unguided one and the video model out
+a video model with the same budget (and a DyDiff model, guided by the same discriminator and unguided:
+--dydiff), rolls the guided image model, the unguided one and the video model out
 from the same two test frames, and prints |ACF − ACF_truth| (lags 1–9), the Hovmöller W1 distance, the drift
 and std of the rollout's last quarter, and the bias, CRPS and spread-skill ratio of ensemble forecasts, then
 a sweep over λ (Hess et al. 2025, §4; docs/GUIDED.md). --quick takes minutes on 2 cores; the default is
@@ -49,8 +50,13 @@ the largest setting meant to finish within an hour.`,
 				return fmt.Errorf("--frames %d: expected 0 (the setting's) or at least 10, for the ACF at lags 1–9", frames)
 			}
 			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
-				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10)); err != nil {
+				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10),
+				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6)); err != nil {
 				return err
+			}
+			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
+			if f.Changed("clip-x0") {
+				o.ClipX0 = clipX0
 			}
 			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly = seed, dir, guideSigmaMax, futureOnly
 			o.DiscSteps, o.DiscBatch, o.DiscPMean, o.DiscPStd = discSteps, discBatch, discPMean, discPStd
@@ -108,6 +114,9 @@ the largest setting meant to finish within an hour.`,
 	f.IntVar(&discBatch, "disc-batch", 0, "batch of the discriminator (0: the setting's)")
 	f.Float64Var(&discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(disc-p-mean, disc-p-std²) (with --disc-p-std)")
 	f.Float64Var(&discPStd, "disc-p-std", 0, "the discriminator's training noise (0: the image model's N(−1.2, 1.2²), the paper's)")
+	f.BoolVar(&withDyDiff, "dydiff", true, "also train DyDiff (η 0.5, 2 observed + 1 predicted frames) and score it guided by the same discriminator and unguided")
+	f.IntVar(&ddimSteps, "ddim-steps", 0, "DyDiff's DDIM steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
+	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")
 	return cmd

@@ -21,6 +21,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
@@ -56,6 +57,15 @@ type Options struct {
 	// model's N(−1.2, 1.2²) (the paper's; docs/RESULTS.md measures N(0, 1.5²) on the demo's data).
 	DiscSteps, DiscBatch int
 	DiscPMean, DiscPStd  float64
+	// DyDiff adds guided DyDiff (no published system has it) and DyDiff unguided: a DyDiff model
+	// (η DyDiffEta, windows of the discriminator's two observed frames and DyDiffPredict predicted ones,
+	// the same network, budget and data), sampled with DDIMSteps DDIM steps (0: 2·SamplerSteps, the
+	// Heun sampler's network evaluations) clipping x̂₀ to ±ClipX0, guided by the same discriminator at λ.
+	DyDiff        bool
+	DyDiffEta     float64
+	DyDiffPredict int
+	DDIMSteps     int
+	ClipX0        float64
 	// RolloutFrames is the long rollout's length, Members its trajectories; Cases × Members forecasts of
 	// Lead frames score calibration.
 	RolloutFrames, Members, Cases, ForecastMembers, Lead int
@@ -69,14 +79,17 @@ type Options struct {
 func Quick() Options {
 	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
 		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
-		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1}
+		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3}
 }
 
-// Full is the largest setting meant to finish within about an hour on 2 CPU cores.
+// Full is the largest setting that finishes within about an hour on 2 idle CPU cores (docs/RESULTS.md
+// records the run): 16² (the quick data's grid, k_f = 3), 2000 frames, networks of base width 32 trained
+// 3000 steps, 10 Heun steps, 1000-frame rollouts, forecasts of 20 cases × 10 members, and a λ sweep
+// {0, 14, 25}. At 32² the three image models' training alone took longer than the hour (3 steps/s).
 func Full() Options {
 	o := Quick()
-	o.Size, o.Kf, o.Frames, o.Steps, o.Channels, o.Mults, o.SamplerSteps = 32, 4, 2000, 3000, 32, []int{1, 2, 2}, 20
-	o.RolloutFrames, o.Cases, o.ForecastMembers = 1000, 20, 10
+	o.Frames, o.Steps, o.Channels = 2000, 3000, 32
+	o.RolloutFrames, o.Cases, o.ForecastMembers, o.Lambdas = 1000, 20, 10, []float64{0, 14, 25}
 	return o
 }
 
@@ -103,10 +116,10 @@ type Scores struct {
 type Result struct {
 	Options     Options
 	Truth       Scores
-	Models      []Scores // guided, unguided, VDM
+	Models      []Scores // guided, unguided, VDM, then guided and unguided DyDiff (Options.DyDiff)
 	Sweep       []Scores // per λ of Options.Lambdas (time-consistency metrics only)
 	DiscAcc     float64
-	TrainSecond [3]float64
+	TrainSecond [4]float64 // IDM, discriminator, VDM, DyDiff
 }
 
 // Run trains the three models and scores them.
@@ -237,7 +250,103 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		}
 		res.Sweep = append(res.Sweep, s)
 	}
+	if o.DyDiff {
+		scores, err := dydiffModels(ctx, b, o, filepath.Join(dir, "dydiff"), trainS, test, truthLen, cases, disc, res)
+		if err != nil {
+			return nil, err
+		}
+		res.Models = append(res.Models, scores...)
+	}
 	return res, nil
+}
+
+// dydiffModels trains the DyDiff model on the training series (the image models' budget and network)
+// and scores it guided by disc at Options.Lambda and unguided, as Run scores the image models: a long
+// rollout from the first two test frames and ensemble forecasts of the same cases.
+func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string, trainS dataset.Series, test []float32, truthLen int,
+	cases forecast.Cases, disc *guided.Model, res *Result) ([]Scores, error) {
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
+		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
+			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8}}
+	m, err := dymodel.New(mc)
+	if err != nil {
+		return nil, err
+	}
+	trw, _, norm, err := dataset.Split([]dataset.Series{trainS}, dataset.Options{Frames: mc.Frames(), Seed: o.Seed})
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	sum, err := train.Run(ctx, train.Job{Dir: run, Options: loopOptions(o), Config: mc, Norm: norm, Backend: b, Loss: m.Loss, Train: trw})
+	if err != nil {
+		return nil, fmt.Errorf("training the DyDiff model: %w", err)
+	}
+	res.TrainSecond[3] = time.Since(t0).Seconds()
+	fmt.Fprintf(log, "trained DyDiff η=%g (%d parameters): %d steps in %.0f s\n", o.DyDiffEta, m.NumParams(), sum.Step, res.TrainSecond[3])
+	m, snap, err := dymodel.Load(run, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer snap.Store.Finalize()
+	guide, err := guided.DyDiffGuide(snap.Store, disc, "the DyDiff model "+run, mc.Frame, snap.Norm, mc.Context)
+	if err != nil {
+		return nil, err
+	}
+	F, inner := o.Size*o.Size, o.Size*o.Size
+	testA := data.FromFloat32(test, len(test)/F, 1, o.Size, o.Size)
+	ctxA, err := forecast.Context(testA, cases)
+	if err != nil {
+		return nil, err
+	}
+	caseCtx := m.Contexts(ctxA, snap.Norm)
+	initCtx := append([]float32(nil), test[:guided.Context*F]...)
+	snap.Norm.Normalize(initCtx, inner)
+	steps := o.DDIMSteps
+	if steps == 0 {
+		steps = 2 * o.SamplerSteps
+	}
+	var out []Scores
+	for _, lambda := range []float64{o.Lambda, 0} {
+		name := "DyDiff"
+		if lambda > 0 {
+			name = fmt.Sprintf("guided DyDiff λ=%g", lambda)
+		}
+		s, err := func() (Scores, error) {
+			f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: steps, ClipX0: o.ClipX0, Guide: guide, Lambda: lambda})
+			if err != nil {
+				return Scores{}, err
+			}
+			defer f.Close()
+			t0 := time.Now()
+			roll, err := f.Ensemble(ctx, [][]float32{initCtx}, dymodel.EnsembleOptions{Members: o.Members, Lead: o.RolloutFrames, Seed: o.Seed})
+			if err != nil {
+				return Scores{}, fmt.Errorf("%s rollout: %w", name, err)
+			}
+			sec := time.Since(t0).Seconds() / float64(o.RolloutFrames*o.Members)
+			snap.Norm.Denormalize(roll.Float32(), inner)
+			s, err := timeScores(name, roll.Float32(), o.RolloutFrames, o.Members, o.Size, test[:truthLen*F], truthLen)
+			if err != nil {
+				return Scores{}, err
+			}
+			s.Seconds = sec
+			fc, err := f.Ensemble(ctx, caseCtx, dymodel.EnsembleOptions{Members: o.ForecastMembers, Lead: o.Lead, Seed: o.Seed + 100})
+			if err != nil {
+				return Scores{}, fmt.Errorf("%s forecasts: %w", name, err)
+			}
+			snap.Norm.Denormalize(fc.Float32(), inner)
+			return s, forecastScores(&s, fc.Float32(), test, cases, o.ForecastMembers, F)
+		}()
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "%s\n", s.Line())
+		out = append(out, s)
+	}
+	return out, nil
 }
 
 // spec is the training run of one model: the same budget for all three unless the Disc* options give
@@ -255,9 +364,18 @@ func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backen
 			pMean, pStd = o.DiscPMean, o.DiscPStd
 		}
 	}
+	return guided.TrainSpec{Kind: kind, Series: s, Options: loopOptions(o),
+		UNet: nets.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, PadH: nn.Periodic, PadW: nn.Periodic},
+		Disc: guidance.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, HeadWidth: 4 * o.Channels,
+			HeadLayers: 2, PadH: nn.Periodic, PadW: nn.Periodic},
+		SigmaData: 0.5, PMean: pMean, PStd: pStd, SigmaStep: 2, FutureOnly: o.FutureOnly, ValFraction: 0.1, DataSeed: o.Seed, Dir: dir, Backend: b}
+}
+
+// loopOptions is the training loop of every model: o.Steps of o.Batch, 5 % warm-up, EMA half-life a
+// tenth of the examples seen, one checkpoint at the end, logging every 50 steps (or every step of a
+// run whose length 50 does not divide: the checkpoint interval must be a multiple of it).
+func loopOptions(o Options) train.Options {
 	t := train.Defaults()
-	// One checkpoint at the end; logging every 50 steps, or every step of a shorter run (the checkpoint
-	// interval must be a multiple of the logging one).
 	logEvery := min(50, o.Steps)
 	if o.Steps%logEvery != 0 {
 		logEvery = 1
@@ -265,11 +383,7 @@ func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backen
 	t.Steps, t.BatchSize, t.LR, t.LogEvery, t.CheckpointEvery, t.Seed = o.Steps, o.Batch, o.LR, logEvery, o.Steps, int64(o.Seed)
 	t.EMAHalfLife = float64(o.Steps*o.Batch) / 10
 	t.WarmupSteps = o.Steps / 20
-	return guided.TrainSpec{Kind: kind, Series: s, Options: t,
-		UNet: nets.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, PadH: nn.Periodic, PadW: nn.Periodic},
-		Disc: guidance.Config{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Groups: 8, HeadWidth: 4 * o.Channels,
-			HeadLayers: 2, PadH: nn.Periodic, PadW: nn.Periodic},
-		SigmaData: 0.5, PMean: pMean, PStd: pStd, SigmaStep: 2, FutureOnly: o.FutureOnly, ValFraction: 0.1, DataSeed: o.Seed, Dir: dir, Backend: b}
+	return t
 }
 
 // turbulence generates the vorticity series (cached in path).
