@@ -10,8 +10,10 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/train"
@@ -22,9 +24,10 @@ func init() { rootCmd.AddCommand(newForecastCmd()) }
 // forecastFlags are the flags of `tidal forecast`.
 type forecastFlags struct {
 	model, data, sampler, out, truthOut string
+	disc                                string
 	members, steps, lead, numCases      int
 	cases                               []int
-	ddimEta, clipX0                     float64
+	ddimEta, clipX0, lambda             float64
 	seed                                uint64
 	quiet                               bool
 	series                              seriesFlags
@@ -44,7 +47,12 @@ It writes the forecast [cases, members, lead, channels, H, W] in physical units 
 [cases, lead, channels, H, W] to --truth-out (default: --out with .truth.npy), so that
 'tidal score --forecast OUT --obs TRUTH' scores it. --lead beyond the model's --predict rolls forward
 autoregressively: each new window is conditioned on the last predicted context frames of its member.
-Member m of case b gets the same noise whatever --members and the number of cases.`,
+Member m of case b gets the same noise whatever --members and the number of cases.
+
+--disc guides the sampler with a discriminator of 'tidal train discriminator' trained on the same fields
+(guided DyDiff, tidal's own construction: λ times the gradient of the discriminator's log-odds of each
+predicted frame, given the two frames before it, is added to the score; docs/GUIDED.md). It needs a model
+with at least two observed frames and the dependent-noise process.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := config.Apply(cmd); err != nil {
@@ -64,6 +72,8 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
 	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
+	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding the sampler (fields; none: unguided)")
+	f.Float64Var(&fl.lambda, "lambda", 14, "guidance strength λ with --disc (0: unguided)")
 	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
 	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
 	f.IntSliceVar(&fl.cases, "cases", nil, "start frames (series: rows) of the cases instead of --num-cases or --windows (each needs the model's context before it)")
@@ -71,6 +81,16 @@ Member m of case b gets the same noise whatever --members and the number of case
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
 	return cmd
+}
+
+// guidedFactor is how much more memory a sampler step takes with guidance: the discriminator's
+// activations and their gradients beside the denoiser's (an allowance, the discriminator being at most
+// as large as the denoiser).
+func guidedFactor(so dymodel.SamplerOptions) int64 {
+	if so.Guide != nil {
+		return 3
+	}
+	return 1
 }
 
 // defaultTruthPath is --out with .truth.npy for .npy.
@@ -85,8 +105,12 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 1, 1000),
 		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
-		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount)); err != nil {
+		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount),
+		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
 		return err
+	}
+	if fl.disc == "" && cmd.Flags().Changed("lambda") {
+		return fmt.Errorf("--lambda %g: the strength of the guidance by --disc, which is not given", fl.lambda)
 	}
 	if fl.sampler != "ddim" && fl.sampler != "ddpm" {
 		return fmt.Errorf("--sampler %q: expected ddim or ddpm", fl.sampler)
@@ -105,6 +129,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if cmd.Flags().Changed("num-cases") {
 			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
 		}
+		if fl.disc != "" {
+			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
+		}
 		return runForecastSeries(cmd, fl, b)
 	}
 	for _, name := range seriesOnlyFlags {
@@ -119,7 +146,14 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err := checkOutputs([]*inputArray{in}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
-	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
+	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
+	var disc *guided.Model
+	if fl.disc != "" {
+		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
+			return err
+		}
+	}
+	m, snap, err := dymodel.Load(fl.model, warn)
 	if err != nil {
 		return fmt.Errorf("--model %w", err)
 	}
@@ -133,6 +167,16 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err
+	}
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
+	if disc != nil && fl.lambda > 0 {
+		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --model "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
+			return err
+		}
+		so.Lambda = fl.lambda
+		if _, err := dydiff.Guided(m.Net, m.Schedule, so.Guide, so.Lambda); err != nil {
+			return fmt.Errorf("--disc %s with --model %s: %w", fl.disc, fl.model, err)
+		}
 	}
 	lead := fl.lead
 	if lead == 0 {
@@ -155,7 +199,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	truthBytes := guard.Product(int64(B), int64(lead), F, 4)
 	what := fmt.Sprintf("a forecast [%d cases, %d members, %d lead, frame %v] float32", B, fl.members, lead, mc.Frame)
 	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.shape)), 4),
-		guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
+		guard.Product(fcBytes, 3), truthBytes, guard.Product(m.SampleBytes(fl.members), guidedFactor(so)))); err != nil {
 		return err
 	}
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
@@ -176,7 +220,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	inner := mc.Frame[1] * mc.Frame[2]
 	contexts := m.Contexts(ctxs, snap.Norm)
-	ens, name, err := sampleEnsemble(cmd, fl, m, snap, contexts, lead, cs.Starts, in.shape)
+	ens, name, err := sampleEnsemble(cmd, fl, so, disc, m, snap, contexts, lead, cs.Starts, in.shape)
 	if err != nil {
 		return err
 	}
@@ -193,8 +237,8 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 // through the rollout driver, whose working file beside --out lets an interrupted forecast with the
 // same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
 // forecast (normalised) and the backend's name.
-func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, m *dymodel.Model, snap *train.Snapshot, contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
+func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot,
+	contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
 	name, be, err := newBackendCompute()
 	if err != nil {
 		return nil, "", err
@@ -206,8 +250,13 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, m *dymodel.Model, snap
 	}
 	defer fc.Close()
 	abs, _ := filepath.Abs(fl.model)
-	id, _ := json.Marshal(map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": starts, "data": shape})
+	ident := map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
+		"members": fl.members, "lead": lead, "starts": starts, "data": shape}
+	if so.Guide != nil {
+		d, _ := filepath.Abs(disc.Run)
+		ident["disc"], ident["disc_step"] = d, disc.Step
+	}
+	id, _ := json.Marshal(ident)
 	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
 		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if !fl.quiet {

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -173,6 +174,25 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 		t.Errorf("forecast shape %v (%v), want [2 3 3 1 16 16]", sh, err)
 	}
 	if out := run("score --forecast " + p("fc.npy") + " --obs " + p("truth.npy")); !strings.Contains(out, "ssr") {
+		t.Errorf("score output:\n%s", out)
+	}
+	// Guided DyDiff: the same discriminator guiding a DyDiff model's forecasts, scored like the others.
+	run("train dydiff " + tiny + " --context 2 --predict 2 --out " + p("dy"))
+	dyfc := "forecast --model " + p("dy") + " --data " + p("ns.npy") + " --num-cases 2 --members 2 --lead 3 --sampling-steps 4 --quiet --out "
+	run(dyfc + p("dyg.npy") + " --disc " + p("disc") + " --lambda 14")
+	run(dyfc + p("dyu.npy"))
+	g, err := data.ReadNPY(p("dyg.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := data.ReadNPY(p("dyu.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(g.Shape, []int{2, 2, 3, 1, 16, 16}) || slices.Equal(g.Float32(), u.Float32()) {
+		t.Errorf("guided DyDiff forecast %v equal to the unguided one: %v", g.Shape, slices.Equal(g.Float32(), u.Float32()))
+	}
+	if out := run("score --forecast " + p("dyg.npy") + " --obs " + p("dyg.truth.npy")); !strings.Contains(out, "ssr") {
 		t.Errorf("score output:\n%s", out)
 	}
 }

@@ -372,6 +372,11 @@ var hostileCases = []struct {
 	{"forecast --clip-x0 -1", "forecast --model $model --data $field.npy --out $dir/f.npy --clip-x0 -1", "--clip-x0"},
 	{"forecast --clip-x0 with ddpm", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler ddpm --clip-x0 3", "--clip-x0"},
 	{"forecast over --max-memory", "forecast --model $model --data $field.npy --out $dir/f.npy --members 4000 --num-cases 100000 --max-memory 1GiB", "--max-memory"},
+	{"forecast --disc of other channels", "forecast --model $model --data $field.npy --out $dir/f.npy --disc $disc8", "--disc"},
+	{"forecast --disc names an image model", "forecast --model $model --data $field.npy --out $dir/f.npy --disc $idm8", "--disc"},
+	{"forecast --disc on a series", "forecast --model $model --data $ts.txt --out $dir/f.npy --disc $disc8", "--disc"},
+	{"forecast --lambda without --disc", "forecast --model $model --data $field.npy --out $dir/f.npy --lambda 14", "--lambda"},
+	{"forecast --lambda -1", "forecast --model $model --data $field.npy --out $dir/f.npy --disc $disc8 --lambda -1", "--lambda"},
 	{"unknown backend", "--backend tpu version", "tpu"},
 	// Guided image diffusion: training and rollouts.
 	{"train idm 0-d --data", "train idm --data $scalar.npy --out $dir/run", "--data"},
