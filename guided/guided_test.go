@@ -179,8 +179,8 @@ func TestTrainingWritesSummaryAndAccuracy(t *testing.T) {
 		t.Errorf("no held-out accuracy per noise level in the last stats line: %v", last.Preview)
 	}
 	b, err := os.ReadFile(filepath.Join(disc, "summary.json"))
-	if err != nil || !bytes.Contains(b, []byte(`"accuracy_by_noise"`)) {
-		t.Errorf("summary.json: %v\n%s", err, b)
+	if err != nil || !bytes.Contains(b, []byte(`"accuracy_by_noise"`)) || !bytes.Contains(b, []byte(`"loop_seconds"`)) {
+		t.Errorf("summary.json without the accuracy per noise level or the loop's timing in snake case: %v\n%s", err, b)
 	}
 	m := load(t, idm, KindIDM)
 	if m.Config.Height != 8 || m.Config.Channels != 1 || m.Config.UNet == nil || m.Config.UNet.InChannels != 1 {

@@ -61,17 +61,20 @@ type Job struct {
 // Result says how a run ended.
 type Result struct {
 	// Step is the last step trained (or found, for a finished run); Resumed is the step it resumed from.
-	Step, Resumed int
+	Step    int `json:"step"`
+	Resumed int `json:"resumed"`
 	// AlreadyFinished is set when the run directory held a finished run and nothing was trained.
-	AlreadyFinished bool
+	AlreadyFinished bool `json:"already_finished"`
 	// StepSeconds is the time spent in the compiled step, LoopSeconds the wall time of the loop, and
 	// CheckpointSeconds the time of the Checkpoints checkpoint-and-snapshot writes among them, all from
 	// the second step of this process on (the first one compiles).
-	StepSeconds, LoopSeconds, CheckpointSeconds float64
-	Checkpoints                                 int
+	StepSeconds       float64 `json:"step_seconds"`
+	LoopSeconds       float64 `json:"loop_seconds"`
+	CheckpointSeconds float64 `json:"checkpoint_seconds"`
+	Checkpoints       int     `json:"checkpoints"`
 	// DataSeconds is the time the loading goroutine spent reading batches, over the whole run; it
 	// overlaps the steps, so it costs only where cores are short.
-	DataSeconds float64
+	DataSeconds float64 `json:"data_seconds"`
 }
 
 // DivergedError is returned when a loss or gradient norm is not finite.
