@@ -9,7 +9,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
-	"github.com/tidal-forecast/tidal/guidance"
 )
 
 // DyDiffGuide makes the time-consistency discriminator disc a guide of DyDiff (guided DyDiff, which no
@@ -34,17 +33,10 @@ func DyDiffGuide(store *model.Store, disc *Model, what string, frame []int, norm
 	if context < Context {
 		return nil, fmt.Errorf("%s observes %d frames per window; the discriminator is conditioned on %d", what, context, Context)
 	}
-	if err := checkGuide(what, frame[0], frame[1], frame[2], norm, disc); err != nil {
-		return nil, err
-	}
-	d, err := guidance.New(*disc.Config.Disc)
+	d, sigmaScale, toDisc, err := loadGuide(store, disc, what, frame, norm)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", disc.Run, err)
-	}
-	if err := copyVars(store, "/guide", disc); err != nil {
 		return nil, err
 	}
-	sigmaScale, toDisc := discUnits(norm, disc)
 	return func(scope *model.Scope, xe, sigma, x0 *Node, cond []*Node) *Node {
 		if len(cond) != 1 || xe.Rank() != 5 {
 			exceptions.Panicf("guided: a DyDiff guide takes windows [batch, frames, C, H, W] and their observed frames, got %s and %d inputs", xe.Shape(), len(cond))

@@ -73,17 +73,11 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	}
 	g = &Generator{model: m, store: store}
 	if disc != nil && opt.Lambda > 0 {
-		if err := CheckGuide(m, disc); err != nil {
-			return nil, err
-		}
-		d, err := guidance.New(*disc.Config.Disc)
+		c := m.Config
+		d, sigmaScale, toDisc, err := loadGuide(store, disc, "the image model "+m.Run, []int{c.Channels, c.Height, c.Width}, m.Norm)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", disc.Run, err)
-		}
-		if err := copyVars(store, "/guide", disc); err != nil {
 			return nil, err
 		}
-		sigmaScale, toDisc := discUnits(m.Norm, disc)
 		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
 			dc := make([]*Node, len(cond))
 			for i, c := range cond {
@@ -105,6 +99,24 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		return nil, err
 	}
 	return g, nil
+}
+
+// loadGuide checks that disc can guide the model named what, of frames [C, H, W] normalised by norm
+// (checkGuide), builds its network, puts its weights into store under the scope "guide", and returns
+// the network with the factor of the noise level and the map into its units (discUnits).
+func loadGuide(store *model.Store, disc *Model, what string, frame []int, norm dataset.Norm) (*guidance.Discriminator, float64, func(*Node) *Node, error) {
+	if err := checkGuide(what, frame[0], frame[1], frame[2], norm, disc); err != nil {
+		return nil, 0, nil, err
+	}
+	d, err := guidance.New(*disc.Config.Disc)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("%s: %w", disc.Run, err)
+	}
+	if err := copyVars(store, "/guide", disc); err != nil {
+		return nil, 0, nil, err
+	}
+	sigmaScale, toDisc := discUnits(norm, disc)
+	return d, sigmaScale, toDisc, nil
 }
 
 // discUnits returns the factor of the noise level and the per-channel affine map of frames
