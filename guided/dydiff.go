@@ -24,9 +24,6 @@ import (
 // choice of tidal's: the discriminator was trained on clean conditioning frames, and x̂₀ is the best
 // clean guess the sampler has). The guide is the sum of the predicted frames' logits.
 func DyDiffGuide(store *model.Store, disc *Model, what string, frame []int, norm dataset.Norm, context int) (dydiff.FrameGuide, error) {
-	if disc.Config.Kind != KindDiscriminator || disc.Config.Disc == nil {
-		return nil, fmt.Errorf("--disc %s holds %s, expected a run of `tidal train discriminator`", disc.Run, disc.Config.Kind)
-	}
 	if len(frame) != 3 {
 		return nil, fmt.Errorf("%s has frames %v; a discriminator guides fields [channels, height, width]", what, frame)
 	}

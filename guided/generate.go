@@ -101,10 +101,14 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	return g, nil
 }
 
-// loadGuide checks that disc can guide the model named what, of frames [C, H, W] normalised by norm
-// (checkGuide), builds its network, puts its weights into store under the scope "guide", and returns
-// the network with the factor of the noise level and the map into its units (discUnits).
+// loadGuide checks that disc is a discriminator that can guide the model named what, of frames
+// [C, H, W] normalised by norm (checkGuide), builds its network, puts its weights into store under the
+// scope "guide", and returns the network with the factor of the noise level and the map into its
+// units (discUnits).
 func loadGuide(store *model.Store, disc *Model, what string, frame []int, norm dataset.Norm) (*guidance.Discriminator, float64, func(*Node) *Node, error) {
+	if disc.Config.Kind != KindDiscriminator || disc.Config.Disc == nil {
+		return nil, 0, nil, fmt.Errorf("--disc %s holds %s, expected a run of `tidal train discriminator`", disc.Run, disc.Config.Kind)
+	}
 	if err := checkGuide(what, frame[0], frame[1], frame[2], norm, disc); err != nil {
 		return nil, 0, nil, err
 	}

@@ -124,10 +124,10 @@ type Result struct {
 
 // Run trains the three models and scores them.
 func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
-	log := o.Log
-	if log == nil {
-		log = io.Discard
+	if o.Log == nil {
+		o.Log = io.Discard
 	}
+	log := o.Log
 	dir := o.Dir
 	if dir == "" {
 		d, err := os.MkdirTemp("", "tidal-bench-guided-")
@@ -265,10 +265,6 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 // rollout from the first two test frames and ensemble forecasts of the same cases.
 func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string, trainS dataset.Series, test []float32, truthLen int,
 	cases forecast.Cases, disc *guided.Model, res *Result) ([]Scores, error) {
-	log := o.Log
-	if log == nil {
-		log = io.Discard
-	}
 	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
 		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
 			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8}}
@@ -286,7 +282,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 		return nil, fmt.Errorf("training the DyDiff model: %w", err)
 	}
 	res.TrainSecond[3] = time.Since(t0).Seconds()
-	fmt.Fprintf(log, "trained DyDiff η=%g (%d parameters): %d steps in %.0f s\n", o.DyDiffEta, m.NumParams(), sum.Step, res.TrainSecond[3])
+	fmt.Fprintf(o.Log, "trained DyDiff η=%g (%d parameters): %d steps in %.0f s\n", o.DyDiffEta, m.NumParams(), sum.Step, res.TrainSecond[3])
 	m, snap, err := dymodel.Load(run, nil)
 	if err != nil {
 		return nil, err
@@ -296,7 +292,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	if err != nil {
 		return nil, err
 	}
-	F, inner := o.Size*o.Size, o.Size*o.Size
+	F := o.Size * o.Size // one channel: also the values per channel that Normalize takes
 	testA := data.FromFloat32(test, len(test)/F, 1, o.Size, o.Size)
 	ctxA, err := forecast.Context(testA, cases)
 	if err != nil {
@@ -304,7 +300,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	}
 	caseCtx := m.Contexts(ctxA, snap.Norm)
 	initCtx := append([]float32(nil), test[:guided.Context*F]...)
-	snap.Norm.Normalize(initCtx, inner)
+	snap.Norm.Normalize(initCtx, F)
 	steps := o.DDIMSteps
 	if steps == 0 {
 		steps = 2 * o.SamplerSteps
@@ -327,7 +323,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 				return Scores{}, fmt.Errorf("%s rollout: %w", name, err)
 			}
 			sec := time.Since(t0).Seconds() / float64(o.RolloutFrames*o.Members)
-			snap.Norm.Denormalize(roll.Float32(), inner)
+			snap.Norm.Denormalize(roll.Float32(), F)
 			s, err := timeScores(name, roll.Float32(), o.RolloutFrames, o.Members, o.Size, test[:truthLen*F], truthLen)
 			if err != nil {
 				return Scores{}, err
@@ -337,13 +333,13 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 			if err != nil {
 				return Scores{}, fmt.Errorf("%s forecasts: %w", name, err)
 			}
-			snap.Norm.Denormalize(fc.Float32(), inner)
+			snap.Norm.Denormalize(fc.Float32(), F)
 			return s, forecastScores(&s, fc.Float32(), test, cases, o.ForecastMembers, F)
 		}()
 		if err != nil {
 			return nil, err
 		}
-		fmt.Fprintf(log, "%s\n", s.Line())
+		fmt.Fprintf(o.Log, "%s\n", s.Line())
 		out = append(out, s)
 	}
 	return out, nil
