@@ -8,6 +8,7 @@ package dymodel
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/nets"
@@ -45,7 +46,45 @@ type Config struct {
 	UNet UNetConfig `json:"unet"`
 	// Series sizes the network of "series".
 	Series SeriesNetConfig `json:"series,omitempty"`
+	// Param is the training parameterisation: "ddpm", the reference's (ε target, t uniform over the
+	// cosine ᾱ table, sampled with DDIM or DDPM; what runs that record none were trained with), or "edm"
+	// (DyDiff as a change of variables, trained as EDM: dydiff.EDMDenoiser, σ log-normal, EDM's loss
+	// weights; sampled with EDM's Heun). Fields only.
+	Param string `json:"param,omitempty"`
+	// Anchor is "none" (or empty: the window itself is modelled) or "last": the window is modelled as the
+	// last observed frame plus a departure, x = x_last + y, so a network that predicts no departure
+	// forecasts persistence. Fields only.
+	Anchor string `json:"anchor,omitempty"`
+	// EDM holds the "edm" parameterisation's settings.
+	EDM EDMConfig `json:"edm,omitempty"`
 }
+
+// EDMConfig are the settings of the "edm" parameterisation (Karras et al. 2022, Table 1).
+type EDMConfig struct {
+	// SigmaData is σ_data of the preconditioning, in normalised units.
+	SigmaData float64 `json:"sigma_data,omitempty"`
+	// PMean and PStd give the training noise levels, ln σ ~ N(PMean, PStd²).
+	PMean float64 `json:"p_mean,omitempty"`
+	PStd  float64 `json:"p_std,omitempty"`
+}
+
+// Parameterisations and anchors a Config names.
+const (
+	ParamDDPM  = "ddpm"
+	ParamEDM   = "edm"
+	AnchorNone = "none"
+	AnchorLast = "last"
+)
+
+// DefaultEDM is the "edm" parameterisation's default: σ_data 1 (the data are normalised to unit
+// variance), and EDM's training noise levels ln σ ~ N(−1.2, 1.2²).
+func DefaultEDM() EDMConfig { return EDMConfig{SigmaData: 1, PMean: -1.2, PStd: 1.2} }
+
+// IsEDM says whether the model is trained and sampled in EDM form.
+func (c Config) IsEDM() bool { return c.Param == ParamEDM }
+
+// Anchored says whether the model forecasts departures from the last observed frame.
+func (c Config) Anchored() bool { return c.Anchor == AnchorLast }
 
 // SeriesNetConfig are the nets.SeriesNet settings the commands expose; zeros take SeriesNet's
 // defaults (docs/NETS.md).
@@ -103,6 +142,9 @@ func (c Config) Validate() error {
 	if _, ok := Noisings[c.Noising]; !ok {
 		return fmt.Errorf("noising %q: expected dependent, independent or noise-only", c.Noising)
 	}
+	if err := c.validateParam(); err != nil {
+		return err
+	}
 	for i, d := range c.Frame {
 		if d < 1 {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
@@ -118,6 +160,28 @@ func (c Config) Validate() error {
 	}
 	_, err := c.network()
 	return err
+}
+
+// validateParam checks the parameterisation, the anchor and the EDM settings.
+func (c Config) validateParam() error {
+	switch {
+	case c.Param != "" && c.Param != ParamDDPM && c.Param != ParamEDM:
+		return fmt.Errorf("param %q: expected ddpm or edm", c.Param)
+	case c.Anchor != "" && c.Anchor != AnchorNone && c.Anchor != AnchorLast:
+		return fmt.Errorf("anchor %q: expected none or last", c.Anchor)
+	case c.Net == "series" && (c.IsEDM() || c.Anchored()):
+		return fmt.Errorf("param %q with anchor %q: the series network is trained in the ddpm form without an anchor", c.Param, c.Anchor)
+	case c.IsEDM() && c.Noising != "dependent" && c.Eta != 0:
+		return fmt.Errorf("param edm needs the dependent-noise process (white noise after InverseDynamics); noising %q at η = %g has none", c.Noising, c.Eta)
+	}
+	if !c.IsEDM() {
+		return nil
+	}
+	e := c.EDM
+	if !(e.SigmaData > 0) || math.IsInf(e.SigmaData, 0) || !(e.PStd > 0) || math.IsInf(e.PStd, 0) || math.IsNaN(e.PMean) || math.IsInf(e.PMean, 0) {
+		return fmt.Errorf("edm settings %+v: expected σ_data > 0, P_std > 0 and a finite P_mean", e)
+	}
+	return nil
 }
 
 // network builds the configured denoiser.

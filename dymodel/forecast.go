@@ -4,26 +4,32 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/edm"
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
 	"github.com/tidal-forecast/tidal/noise"
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
 // SamplerOptions choose the reverse process of a forecast.
 type SamplerOptions struct {
-	// Kind is "ddim" (the reference sampler) or "ddpm" (ancestral).
+	// Kind is the sampler: for the "ddpm" parameterisation "ddim" (the reference sampler) or "ddpm"
+	// (ancestral); for "edm", "heun" (EDM's deterministic Heun on the ρ-grid; "" picks it).
 	Kind string `json:"sampler"`
-	// Steps is the number of sampling steps through Schedule.Timesteps; 0 gives 50 for DDIM and all T
-	// for DDPM.
+	// Steps is the number of sampling steps: through Schedule.Timesteps for "ddim" and "ddpm" (0 gives
+	// 50 for DDIM and all T for DDPM), the N of the ρ-grid for "heun" (0 gives DefaultHeunSteps).
 	Steps int `json:"sampling_steps"`
 	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); DDPM ignores it.
 	EtaDDIM float64 `json:"ddim_eta"`
@@ -37,21 +43,43 @@ type SamplerOptions struct {
 	Lambda float64           `json:"lambda,omitempty"`
 }
 
+// DefaultHeunSteps is the number of Heun steps of an "edm" model's forecast when none is given.
+const DefaultHeunSteps = 10
+
+// EDMGrid is the σ grid of an "edm" model's Heun sampler with n steps: EDM's ρ-grid with σ_min 0.002,
+// σ_max 80 and ρ 7 (Karras et al. 2022, eq. 5 and Table 1).
+func EDMGrid(n int) ([]float64, error) {
+	return edm.Sigmas(edm.GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: n})
+}
+
+// windowSampler is what a forecaster samples windows with: dydiff's reference samplers or edm's Heun.
+type windowSampler interface {
+	Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error)
+	Close()
+}
+
 // Forecaster samples a model's windows with its weights in a store (a snapshot's EMA weights).
 type Forecaster struct {
 	m *Model
-	s *dydiff.Sampler
+	s windowSampler
 }
 
 // NewForecaster compiles nothing yet: the sampler's graphs compile on the first window and are reused.
 func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOptions) (*Forecaster, error) {
+	if o.Guide != nil && o.Lambda > 0 && m.series != nil {
+		return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
+	}
+	if m.Config.IsEDM() {
+		s, err := m.newEDMSampler(b, store, o)
+		if err != nil {
+			return nil, err
+		}
+		return &Forecaster{m: m, s: s}, nil
+	}
 	d := dydiff.Denoiser{Backend: b, Scope: store.RootScope(), Net: m.Net}
 	var s *dydiff.Sampler
 	var err error
 	if o.Guide != nil && o.Lambda > 0 {
-		if m.series != nil {
-			return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
-		}
 		if d.Net, err = dydiff.Guided(m.Net, m.Schedule, o.Guide, o.Lambda); err != nil {
 			return nil, err
 		}
@@ -65,12 +93,59 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 		}
 		s, err = dydiff.NewDDPM(d, m.Schedule, dydiff.DDPMOptions{Steps: o.Steps})
 	default:
-		return nil, fmt.Errorf("sampler %q: expected ddim or ddpm", o.Kind)
+		return nil, fmt.Errorf("sampler %q: expected ddim or ddpm for a model trained in the ddpm form", o.Kind)
 	}
 	if err != nil {
 		return nil, err
 	}
 	return &Forecaster{m: m, s: s}, nil
+}
+
+// newEDMSampler is the Heun sampler of an "edm" model, guided when o asks for it.
+func (m *Model) newEDMSampler(b compute.Backend, store *model.Store, o SamplerOptions) (windowSampler, error) {
+	if o.Kind != "" && o.Kind != "heun" {
+		return nil, fmt.Errorf("sampler %q: a model trained in the edm form is sampled with heun", o.Kind)
+	}
+	if o.ClipX0 != 0 || o.EtaDDIM != 0 {
+		return nil, fmt.Errorf("clipping x̂₀ and DDIM's η are DDIM options; the heun sampler of an edm model takes neither")
+	}
+	d, err := dydiff.EDMDenoiser(m.Net, m.edmOptions())
+	if err != nil {
+		return nil, err
+	}
+	if o.Guide != nil && o.Lambda > 0 {
+		if math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) {
+			return nil, fmt.Errorf("dymodel: guidance strength λ = %v, expected a finite number", o.Lambda)
+		}
+		d = m.guidedEDM(d, o.Guide, o.Lambda)
+	}
+	n := o.Steps
+	if n == 0 {
+		n = DefaultHeunSteps
+	}
+	sigmas, err := EDMGrid(n)
+	if err != nil {
+		return nil, err
+	}
+	return edm.NewHeun(edm.Denoiser{Backend: b, Scope: store.RootScope(), D: d}, sigmas, edm.HeunOptions{})
+}
+
+// guidedEDM adds λσ²∇ log-odds of the guide to an "edm" model's denoiser of y (edm.Guided's form): the
+// guide judges the window's frames, y plus the anchor, with the current estimate of the clean window.
+func (m *Model) guidedEDM(d edm.DenoiserFn, guide dydiff.FrameGuide, lambda float64) edm.DenoiserFn {
+	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
+		den := d(scope, y, sigma, cond)
+		xe, x0 := y, den
+		if a := m.anchorOf(ConvertDType(cond[0], y.DType())); a != nil {
+			xe, x0 = Add(y, a), Add(den, a)
+		}
+		l := guide(stepgraph.Fresh(scope), xe, sigma, StopGradient(x0), cond)
+		if l.Rank() != 1 || l.Shape().Dimensions[0] != y.Shape().Dimensions[0] {
+			exceptions.Panicf("dymodel: guide returned %s for a window %s, expected [%d]", l.Shape(), y.Shape(), y.Shape().Dimensions[0])
+		}
+		grad := Gradient(ReduceAllSum(l), y)[0]
+		return Add(den, Mul(MulScalar(Square(stepgraph.PerSample(y, sigma)), lambda), grad))
+	}
 }
 
 // Close releases the compiled graphs.
@@ -108,6 +183,17 @@ func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]flo
 	res := make([]float32, 0, members*S*F)
 	for m := range members {
 		res = append(res, flat[(m*L+P)*F:(m*L+L)*F]...)
+	}
+	if c.Anchored() { // the model forecasts departures from each member's last observed frame
+		for m := range members {
+			last := contexts[(m*P+P-1)*F : (m*P+P)*F]
+			for s := range S {
+				w := res[(m*S+s)*F : (m*S+s+1)*F]
+				for i := range w {
+					w[i] += last[i]
+				}
+			}
+		}
 	}
 	return res, nil
 }

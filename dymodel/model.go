@@ -120,7 +120,39 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 		exceptions.Panicf("dymodel: a batch must be windows [batch, %d, channels, height, width], got %s", m.Config.Frames(), x0.Shape())
 	}
 	ctx := Slice(x0, AxisRange(), AxisRange(0, m.Config.Context))
-	return dydiff.RandomLoss(scope, m.Net, m.Schedule, x0, []*Node{ctx})
+	y := m.departure(x0, ctx)
+	if m.Config.IsEDM() {
+		e := m.Config.EDM
+		return dydiff.RandomEDMLoss(scope, m.Net, m.edmOptions(), e.PMean, e.PStd, y, []*Node{ctx})
+	}
+	return dydiff.RandomLoss(scope, m.Net, m.Schedule, y, []*Node{ctx})
+}
+
+// edmOptions are the EDM-form wrapper's options.
+func (m *Model) edmOptions() dydiff.EDMOptions {
+	return dydiff.EDMOptions{Eta: m.Config.Eta, SigmaData: m.Config.EDM.SigmaData}
+}
+
+// anchorOf is what the model's window is modelled against: the last observed frame of ctx
+// [B, Context, ...] broadcast to the window's L frames with the "last" anchor, nil without one.
+func (m *Model) anchorOf(ctx *Node) *Node {
+	if !m.Config.Anchored() {
+		return nil
+	}
+	P, L := m.Config.Context, m.Config.Frames()
+	last := Slice(ctx, AxisRange(), AxisRange(P-1, P))
+	dims := append([]int(nil), last.Shape().Dimensions...)
+	dims[1] = L
+	return BroadcastToDims(last, dims...)
+}
+
+// departure is the window the diffusion process models: x0 itself, or x0 − x_last with the "last"
+// anchor (Config.Anchor).
+func (m *Model) departure(x0, ctx *Node) *Node {
+	if a := m.anchorOf(ctx); a != nil {
+		return Sub(x0, a)
+	}
+	return x0
 }
 
 // CheckFrame refuses data whose frames differ from the model's, naming what.

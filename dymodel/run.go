@@ -113,7 +113,7 @@ func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) t
 		}
 		win := tensors.MustCopyFlatData[float32](ts[0])
 		ts[0].FinalizeAll()
-		f, err := m.NewForecaster(b, ema, SamplerOptions{Kind: "ddim", Steps: o.Steps})
+		f, err := m.NewForecaster(b, ema, m.PreviewSampler(o.Steps))
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +137,15 @@ func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) t
 		}
 		return scorePreview(fc, truth, o.Cases, o.Members, S, c.Frame)
 	}
+}
+
+// PreviewSampler is the sampler of a preview with steps sampling steps: DDIM for the ddpm form, Heun
+// for the edm form.
+func (m *Model) PreviewSampler(steps int) SamplerOptions {
+	if m.Config.IsEDM() {
+		return SamplerOptions{Kind: "heun", Steps: steps}
+	}
+	return SamplerOptions{Kind: "ddim", Steps: steps}
 }
 
 // scorePreview scores forecasts [cases, members, lead, frame...] against truth [cases, lead, frame...].

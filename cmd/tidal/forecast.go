@@ -67,8 +67,8 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
-	f.StringVar(&fl.sampler, "sampler", "ddim", "ddim (the reference sampler) or ddpm (ancestral)")
-	f.IntVar(&fl.steps, "sampling-steps", 50, "sampling steps (the reference's 50 for DDIM; 1000 is every step)")
+	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's, for models trained with --param edm), ddim (the reference sampler) or ddpm (ancestral), both for --param ddpm; default: the model's (heun or ddim)")
+	f.IntVar(&fl.steps, "sampling-steps", 0, "sampling steps (0: the sampler's default, 10 for heun, the reference's 50 for ddim, all 1000 for ddpm)")
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
 	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
@@ -93,6 +93,44 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 	return 1
 }
 
+// resolveSampler fills in the model's sampler and its number of steps where --sampler and
+// --sampling-steps were left to their defaults, and refuses a sampler of the other training form.
+func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
+	edmForm := m.Config.IsEDM()
+	if fl.sampler == "" {
+		fl.sampler = "ddim"
+		if edmForm {
+			fl.sampler = "heun"
+		}
+	}
+	switch {
+	case edmForm && fl.sampler != "heun":
+		return fmt.Errorf("--sampler %s: the model --model %s was trained with --param edm; sample it with heun", fl.sampler, fl.model)
+	case !edmForm && fl.sampler == "heun":
+		return fmt.Errorf("--sampler heun: the model --model %s was trained with --param ddpm; sample it with ddim or ddpm", fl.model)
+	case fl.clipX0 != 0 && fl.sampler != "ddim":
+		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
+	case fl.ddimEta != 0 && fl.sampler != "ddim":
+		return fmt.Errorf("--ddim-eta %v: a DDIM option; --sampler %s does not take it", fl.ddimEta, fl.sampler)
+	}
+	if fl.steps == 0 {
+		switch fl.sampler {
+		case "heun":
+			fl.steps = dymodel.DefaultHeunSteps
+		case "ddim":
+			fl.steps = dydiff.DefaultDDIMSteps
+		default:
+			fl.steps = m.Schedule.T()
+		}
+	}
+	if fl.sampler != "heun" {
+		if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
+			return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+		}
+	}
+	return nil
+}
+
 // defaultTruthPath is --out with .truth.npy for .npy.
 func defaultTruthPath(out string) string { return strings.TrimSuffix(out, ".npy") + ".truth.npy" }
 
@@ -103,7 +141,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.model == "" {
 		return fmt.Errorf("--model is required: the run directory of 'tidal train dydiff'")
 	}
-	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 1, 1000),
+	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 0, 1000),
 		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
 		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount),
 		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
@@ -112,10 +150,10 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.disc == "" && cmd.Flags().Changed("lambda") {
 		return fmt.Errorf("--lambda %g: the strength of the guidance by --disc, which is not given", fl.lambda)
 	}
-	if fl.sampler != "ddim" && fl.sampler != "ddpm" {
-		return fmt.Errorf("--sampler %q: expected ddim or ddpm", fl.sampler)
+	if fl.sampler != "" && fl.sampler != "heun" && fl.sampler != "ddim" && fl.sampler != "ddpm" {
+		return fmt.Errorf("--sampler %q: expected heun, ddim or ddpm", fl.sampler)
 	}
-	if fl.clipX0 != 0 && fl.sampler != "ddim" {
+	if fl.clipX0 != 0 && fl.sampler != "ddim" && fl.sampler != "" {
 		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
 	}
 	if fl.truthOut == "" {
@@ -159,8 +197,8 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
-	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
-		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	if err := resolveSampler(&fl, m); err != nil {
+		return err
 	}
 	if mc.Net == "series" {
 		return fmt.Errorf("--model %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
@@ -174,7 +212,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 			return err
 		}
 		so.Lambda = fl.lambda
-		if _, err := dydiff.Guided(m.Net, m.Schedule, so.Guide, so.Lambda); err != nil {
+		if _, err := dydiff.Guided(m.Net, m.Schedule, so.Guide, so.Lambda); err != nil && !mc.IsEDM() {
 			return fmt.Errorf("--disc %s with --model %s: %w", fl.disc, fl.model, err)
 		}
 	}

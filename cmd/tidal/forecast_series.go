@@ -35,8 +35,8 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := m.CheckFrame(in.String(), []int{in.s.N}); err != nil {
 		return err
 	}
-	if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
-		return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+	if err := resolveSampler(&fl, m); err != nil {
+		return err
 	}
 	lead := fl.lead
 	if lead == 0 {

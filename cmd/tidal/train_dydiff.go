@@ -24,6 +24,8 @@ func init() { trainCmd.AddCommand(newTrainDyDiffCmd()) }
 // trainDyDiffFlags are the flags of `tidal train dydiff`.
 type trainDyDiffFlags struct {
 	data, val, out, net, noising, schedule        string
+	param, anchor                                 string
+	sigmaData, pMean, pStd                        float64
 	context, predict, stride                      int
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
@@ -71,6 +73,11 @@ nothing else.`,
 	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
 	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
+	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "fields: training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
+	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "fields: last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence) or none")
+	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
+	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
+	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
@@ -202,6 +209,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if _, ok := dymodel.Noisings[fl.noising]; !ok {
 		return fmt.Errorf("--noising %q: expected dependent, independent or noise-only", fl.noising)
 	}
+	if err := checkParamFlags(fl, changed, seriesData); err != nil {
+		return err
+	}
 	b, err := runBudget()
 	if err != nil {
 		return err
@@ -240,12 +250,16 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
 			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
-			TemporalConv: fl.tconv, TemporalAttn: fl.tattn}}
+			TemporalConv: fl.tconv, TemporalAttn: fl.tattn},
+		Param: fl.param, Anchor: fl.anchor}
+	if fl.param == dymodel.ParamEDM {
+		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+	}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", tr, err)
 	}
-	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil {
+	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil && !mc.IsEDM() {
 		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
 	}
 	need := guard.Sum(tr.Bytes(), guard.Product(int64(data.NumElements(tr.shape)), 4, 2), m.TrainBytes(fl.batch))
@@ -293,6 +307,36 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
 	return runTrainJob(cmd, fl.out, job)
+}
+
+// checkParamFlags checks --param, --anchor and the EDM flags: fields only, the EDM settings only with
+// --param edm, and edm only where the noise stays white after InverseDynamics.
+func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData bool) error {
+	if seriesData {
+		for _, name := range []string{"param", "anchor", "sigma-data", "p-mean", "p-std"} {
+			if changed(name) {
+				return fmt.Errorf("--%s is for fields; --data %s is a time series (trained in the ddpm form)", name, fl.data)
+			}
+		}
+		return nil
+	}
+	switch {
+	case fl.param != dymodel.ParamEDM && fl.param != dymodel.ParamDDPM:
+		return fmt.Errorf("--param %q: expected edm or ddpm", fl.param)
+	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone:
+		return fmt.Errorf("--anchor %q: expected last or none", fl.anchor)
+	case fl.param == dymodel.ParamEDM && fl.noising != "dependent" && fl.eta != 0:
+		return fmt.Errorf("--param edm needs --noising dependent (white noise after InverseDynamics), got --noising %s at --eta %v; use --param ddpm for the ablations", fl.noising, fl.eta)
+	}
+	if fl.param != dymodel.ParamEDM {
+		for _, name := range []string{"sigma-data", "p-mean", "p-std"} {
+			if changed(name) {
+				return fmt.Errorf("--%s is a setting of --param edm, not of --param %s", name, fl.param)
+			}
+		}
+		return nil
+	}
+	return guard.First(guard.AtLeast("sigma-data", fl.sigmaData, 1e-6), guard.Finite("p-mean", fl.pMean), guard.AtLeast("p-std", fl.pStd, 1e-6))
 }
 
 // runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.

@@ -1,0 +1,113 @@
+package dydiff
+
+import (
+	"fmt"
+	"math"
+
+	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/support/exceptions"
+
+	"github.com/tidal-forecast/tidal/edm"
+	"github.com/tidal-forecast/tidal/internal/stepgraph"
+)
+
+// NoiseScale multiplies EDM's c_noise = ln(σ)/4 before the network's noise embedding sees it, so that
+// the embedding of an EDM-form DyDiff network spans the range of the reference form's integer steps
+// 0..999 (the same scale as the PyTorch transcription it was measured against; docs/DYDIFF.md).
+const NoiseScale = 1000
+
+// AlphaBarOfSigma is ᾱ(σ) = 1/(1 + σ²), the VP schedule's ᾱ at which y = x_t/√ᾱ has noise σ
+// (docs/DIFFUSION.md, "DyDiff as a change of variables").
+func AlphaBarOfSigma(sigma float64) float64 { return 1 / (1 + sigma*sigma) }
+
+// GammaBarOfSigma is γ̄(σ) = 1 − η(1 − ᾱ(σ)), DyDiff's γ̄ written in σ (the cosine-η schedule,
+// γ̄_t = 1 − η(1 − ᾱ_t), without the reference's clip at t = T−1).
+func GammaBarOfSigma(eta, sigma float64) float64 {
+	return 1 - eta*sigma*sigma/(1+sigma*sigma)
+}
+
+// EDMOptions configure DyDiff in EDM form (Karras et al. 2022, Table 1, applied through the change of
+// variables of docs/DIFFUSION.md).
+type EDMOptions struct {
+	// Eta is DyDiff's η; 0 makes the wrapper EDM's plain preconditioned denoiser.
+	Eta float64
+	// SigmaData is σ_data of the preconditioning (1 for data normalised to unit variance, as the
+	// transcription of the reference uses).
+	SigmaData float64
+}
+
+func (o EDMOptions) check() error {
+	if math.IsNaN(o.Eta) || o.Eta < 0 || o.Eta >= 1 {
+		return fmt.Errorf("dydiff: η=%v, expected 0 ≤ η < 1", o.Eta)
+	}
+	if !(o.SigmaData > 0) || math.IsInf(o.SigmaData, 0) {
+		return fmt.Errorf("dydiff: σ_data=%v, expected a positive number", o.SigmaData)
+	}
+	return nil
+}
+
+// EDMDenoiser makes a DyDiff network trained in EDM form into a denoiser of y, the window's frames plus
+// i.i.d. noise σ·ε (docs/DIFFUSION.md, "DyDiff as a change of variables"): with γ̄ = γ̄(σ),
+//
+//	D(y; σ) = c_skip(σ)·y + c_out(σ)·InvDyn_γ̄( F( c_in(σ)·Dyn_γ̄(y), NoiseScale·c_noise(σ), cond ) )
+//
+// The network sees what the reference form's network sees, up to the scale c_in: Dyn_γ̄ of the noisy
+// window, in which every frame mixes in the preceding ones. With η = 0, Dyn and InvDyn are the identity
+// and D is edm.Precondition's denoiser with c_noise scaled by NoiseScale. Every sampler of y (edm's Heun,
+// and any other that evaluates a denoiser) then samples DyDiff.
+func EDMDenoiser(net Net, opt EDMOptions) (edm.DenoiserFn, error) {
+	if net == nil {
+		return nil, fmt.Errorf("dydiff: EDMDenoiser needs a network")
+	}
+	if err := opt.check(); err != nil {
+		return nil, err
+	}
+	sd := opt.SigmaData
+	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
+		checkFrames(y)
+		s := stepgraph.PerSample(y, sigma)
+		s2 := Square(s)
+		sd2 := Scalar(y.Graph(), y.DType(), sd*sd)
+		den := Add(s2, sd2)
+		cSkip := Div(sd2, den)
+		cOut := Div(MulScalar(s, sd), Sqrt(den))
+		cIn := Reciprocal(Sqrt(den))
+		cNoise := MulScalar(Log(ConvertDType(sigma, y.DType())), NoiseScale/4.0)
+		sg, s1g := edmGamma(s2, opt.Eta)
+		f := net(scope, dynamics(Mul(cIn, y), sg, s1g), cNoise, cond)
+		if !f.Shape().Equal(y.Shape()) {
+			exceptions.Panicf("dydiff: Net returned %s for input %s", f.Shape(), y.Shape())
+		}
+		return Add(Mul(cSkip, y), Mul(cOut, inverseDynamics(f, sg, s1g)))
+	}, nil
+}
+
+// edmGamma returns √γ̄(σ) and √(1−γ̄(σ)) from σ² shaped [batch, 1, ...]: 1 − γ̄ = η·σ²/(1+σ²).
+func edmGamma(s2 *Node, eta float64) (sg, s1g *Node) {
+	oneMinus := MulScalar(Div(s2, OnePlus(s2)), eta)
+	return Sqrt(OneMinus(oneMinus)), Sqrt(oneMinus)
+}
+
+// EDMLoss is the EDM training loss of DyDiff in EDM form (Karras et al. 2022, eq. 2 with Table 1's
+// λ(σ) = (σ² + σ_d²)/(σ·σ_d)²) on clean windows y [batch, frames, ...] at noise levels sigma [batch]
+// with unit noise n shaped like y: the mean over every element of λ(σ)·(D(y + σ·n; σ) − y)², D from
+// EDMDenoiser. The noise is white in y, so Dynamics correlates it exactly as the reference form's
+// x_t = Dyn(√ᾱ·x₀ + √(1−ᾱ)·ε) does (x_t = √ᾱ·Dyn(y + σn)).
+func EDMLoss(scope *model.Scope, net Net, opt EDMOptions, y, sigma, n *Node, cond []*Node) *Node {
+	d, err := EDMDenoiser(net, opt)
+	if err != nil {
+		panic(err)
+	}
+	return edm.Loss(scope, d, opt.SigmaData, y, sigma, n, cond)
+}
+
+// RandomEDMLoss is EDMLoss with ln σ ~ N(pMean, pStd²) per sample and n ~ N(0, I), drawn from the
+// random state of scope's store.
+func RandomEDMLoss(scope *model.Scope, net Net, opt EDMOptions, pMean, pStd float64, y *Node, cond []*Node) *Node {
+	lo := edm.LossOptions{PMean: pMean, PStd: pStd, SigmaData: opt.SigmaData}
+	g := y.Graph()
+	sigma := edm.SampleSigma(scope, g, lo, y.Shape().Dimensions[0])
+	n := scope.RandomNormal(g, y.Shape())
+	return EDMLoss(scope, net, opt, y, sigma, n, cond)
+}
