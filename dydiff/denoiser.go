@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -110,4 +111,66 @@ func RandomEDMLoss(scope *model.Scope, net Net, opt EDMOptions, pMean, pStd floa
 	sigma := edm.SampleSigma(scope, g, lo, y.Shape().Dimensions[0])
 	n := scope.RandomNormal(g, y.Shape())
 	return EDMLoss(scope, net, opt, y, sigma, n, cond)
+}
+
+// EpsDenoiser makes a DyDiff network trained in the reference form (it sees x_t and the step t and
+// predicts the correlated noise Dyn(ε, γ̄_t); Loss) into a denoiser of y = InvDyn(x_t, γ̄_t)/√ᾱ_t, the
+// window plus i.i.d. noise σ·ε with σ = √((1−ᾱ_t)/ᾱ_t) (docs/DIFFUSION.md, "DyDiff as a change of
+// variables"):
+//
+//	ᾱ = 1/(1+σ²),  γ̄ = 1 − η(1−ᾱ),  ε̂ = InvDyn_γ̄( F( Dyn_γ̄(√ᾱ·y), t(σ), cond ) ),  D(y; σ) = y − σ·ε̂
+//
+// t(σ) is the step whose ᾱ_t gives σ, interpolated linearly between the integer steps of the schedule
+// (the network was trained on integers only; a sampler on the reference's τ grid feeds exactly those).
+// On the τ grid, Euler steps of y (DDIM in σ) are the reference's DDIM steps of x_t, up to the start:
+// the reference starts from x_T = Dyn(z), that is y = z·√(1+σ₀²), not σ₀·z. Only the DependentNoise
+// process (or η = 0) is white in y.
+func EpsDenoiser(net Net, s Schedule) (edm.DenoiserFn, error) {
+	if net == nil {
+		return nil, fmt.Errorf("dydiff: EpsDenoiser needs a network")
+	}
+	if err := s.valid(); err != nil {
+		return nil, err
+	}
+	if s.noising != DependentNoise && s.eta != 0 {
+		return nil, fmt.Errorf("dydiff: the %s process at η = %g is not white noise after InverseDynamics; EpsDenoiser needs the dependent one", s.noising, s.eta)
+	}
+	table := make([]float32, s.T()) // σ_t, increasing in t
+	for t := range table {
+		a := s.alphaBar[t]
+		table[t] = float32(math.Sqrt((1 - a) / a))
+	}
+	eta := s.eta
+	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
+		checkFrames(y)
+		sig := ConvertDType(sigma, y.DType())
+		s := stepgraph.PerSample(y, sig)
+		s2 := Square(s)
+		sqrtA := Reciprocal(Sqrt(OnePlus(s2)))
+		sg, s1g := edmGamma(s2, eta)
+		t := stepOfSigma(sig, table)
+		e := net(scope, dynamics(Mul(sqrtA, y), sg, s1g), t, cond)
+		if !e.Shape().Equal(y.Shape()) {
+			exceptions.Panicf("dydiff: Net returned %s for input %s", e.Shape(), y.Shape())
+		}
+		return Sub(y, Mul(s, inverseDynamics(e, sg, s1g)))
+	}, nil
+}
+
+// stepOfSigma is the fractional step t(σ) [batch] for sigma [batch] on the increasing table σ_t: with k
+// the number of table entries ≤ σ (so σ_{k−1} ≤ σ < σ_k), t = k−1 + (σ − σ_{k−1})/(σ_k − σ_{k−1}),
+// clamped to [0, T−1]. Table values give their own integer step exactly.
+func stepOfSigma(sigma *Node, table []float32) *Node {
+	g := sigma.Graph()
+	T := len(table)
+	tab := Const(g, table)
+	below := ConvertDType(GreaterOrEqual(InsertAxes(sigma, 1), InsertAxes(tab, 0)), dtypes.Int32) // [B, T]
+	k := ReduceSum(below, 1)
+	lo := ClipScalar(AddScalar(k, -1), 0, float64(T-1))
+	hi := ClipScalar(k, 0, float64(T-1))
+	sLo, sHi := Gather(tab, InsertAxes(lo, -1)), Gather(tab, InsertAxes(hi, -1))
+	span := Sub(sHi, sLo)
+	frac := Where(GreaterThan(span, ZerosLike(span)), Div(Sub(sigma, sLo), Where(GreaterThan(span, ZerosLike(span)), span, OnesLike(span))), ZerosLike(span))
+	frac = ClipScalar(frac, 0, 1)
+	return Add(ConvertDType(lo, sigma.DType()), frac)
 }
