@@ -48,6 +48,11 @@ type Options struct {
 	Etas []float64
 	// Ablation adds DyDiff (η = 0.5) trained and sampled with independent noise.
 	Ablation bool
+	// Samplers are the samplers of the models trained in tidal's default form (EDM form with the
+	// persistence anchor, `train dydiff`'s defaults): one row per sampler and model. Empty: Heun with
+	// SamplingSteps steps. The reference-form models (DyDiff and DPM in the ddpm form, the η sweep and
+	// the ablation) are sampled with DDIM at SamplingSteps.
+	Samplers []dymodel.SamplerOptions
 	// Dir holds the run directories (a rerun resumes them); empty: a temporary folder, removed.
 	Dir string
 	Log io.Writer
@@ -85,9 +90,22 @@ type Result struct {
 
 // variant is one trained model.
 type variant struct {
-	name    string
-	eta     float64
-	noising string
+	name          string
+	eta           float64
+	noising       string
+	param, anchor string
+}
+
+// samplers are the rows' samplers of a variant: o.Samplers (or Heun) for the EDM form, DDIM for the
+// reference form.
+func (v variant) samplers(o Options) []dymodel.SamplerOptions {
+	if v.param != dymodel.ParamEDM {
+		return []dymodel.SamplerOptions{{Kind: "ddim", Steps: o.SamplingSteps, ClipX0: o.ClipX0}}
+	}
+	if len(o.Samplers) > 0 {
+		return o.Samplers
+	}
+	return []dymodel.SamplerOptions{{Kind: "heun", Steps: o.SamplingSteps}}
 }
 
 // Run generates the data, trains every variant, forecasts and scores.
@@ -147,14 +165,19 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	if err := score("climatology", clim, 0, 0); err != nil {
 		return nil, err
 	}
-	vs := []variant{{"DyDiff η=0.5", 0.5, "dependent"}, {"DPM η=0", 0, "dependent"}}
+	ref := func(name string, eta float64, noising string) variant {
+		return variant{name, eta, noising, dymodel.ParamDDPM, dymodel.AnchorNone}
+	}
+	vs := []variant{{"DyDiff η=0.5", 0.5, "dependent", dymodel.ParamEDM, dymodel.AnchorLast},
+		{"DPM η=0", 0, "dependent", dymodel.ParamEDM, dymodel.AnchorLast},
+		ref("DyDiff η=0.5 ref. form", 0.5, "dependent"), ref("DPM η=0 ref. form", 0, "dependent")}
 	for _, e := range o.Etas {
 		if e != 0 && e != 0.5 {
-			vs = append(vs, variant{fmt.Sprintf("DyDiff η=%g", e), e, "dependent"})
+			vs = append(vs, ref(fmt.Sprintf("DyDiff η=%g ref. form", e), e, "dependent"))
 		}
 	}
 	if o.Ablation {
-		vs = append(vs, variant{"DyDiff η=0.5 indep. noise", 0.5, "independent"})
+		vs = append(vs, ref("DyDiff η=0.5 indep. noise ref. form", 0.5, "independent"))
 	}
 	ctxA, err := forecast.Context(testA, cases)
 	if err != nil {
@@ -163,7 +186,10 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	for _, v := range vs {
 		mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: o.Context, Predict: o.Predict, Eta: v.eta, Noising: v.noising,
 			Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Heads: 1,
-				Periodic: true, Groups: o.Groups}}
+				Periodic: true, Groups: o.Groups}, Param: v.param, Anchor: v.anchor}
+		if v.param == dymodel.ParamEDM {
+			mc.EDM = dymodel.DefaultEDM()
+		}
 		m, err := dymodel.New(mc)
 		if err != nil {
 			return nil, err
@@ -178,12 +204,18 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
 		trainSec := time.Since(t0).Seconds()
-		fc, fcSec, err := forecastRun(ctx, b, run, ctxA, o)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", v.name, err)
-		}
-		if err := score(v.name, fc, trainSec, fcSec); err != nil {
-			return nil, err
+		for _, so := range v.samplers(o) {
+			fc, fcSec, err := forecastRun(ctx, b, run, ctxA, so, o)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", v.name, err)
+			}
+			name := v.name
+			if v.param == dymodel.ParamEDM {
+				name = fmt.Sprintf("%s %s %d", v.name, so.Kind, so.Steps)
+			}
+			if err := score(name, fc, trainSec, fcSec); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return res, nil
@@ -194,13 +226,13 @@ func runName(v variant) string {
 }
 
 // forecastRun loads a run's snapshot and forecasts the cases' contexts [cases, Context, frame...].
-func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.Array, o Options) (*data.Array, float64, error) {
+func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.Array, so dymodel.SamplerOptions, o Options) (*data.Array, float64, error) {
 	m, snap, err := dymodel.Load(run, nil)
 	if err != nil {
 		return nil, 0, err
 	}
 	defer snap.Store.Finalize()
-	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: o.SamplingSteps, ClipX0: o.ClipX0})
+	f, err := m.NewForecaster(b, snap.Store, so)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -305,7 +337,7 @@ func WriteTables(w io.Writer, r *Result) {
 	if o.ClipX0 > 0 {
 		clip = fmt.Sprintf(" (x̂₀ clipped to ±%g)", o.ClipX0)
 	}
-	fmt.Fprintf(w, "\n%d² turbulence velocity (u, v), %d frames every %d steps, k_f %g; context %d → predict %d; UNet %d channels × %v, %d block(s), %d parameters; %d steps × batch %d, lr %g; %d held-out cases × %d members, DDIM %d steps%s; seed %d\n\n",
+	fmt.Fprintf(w, "\n%d² turbulence velocity (u, v), %d frames every %d steps, k_f %g; context %d → predict %d; UNet %d channels × %v, %d block(s), %d parameters; %d steps × batch %d, lr %g; %d held-out cases × %d members, %d sampler steps (default form: the listed sampler; reference form: DDIM%s); seed %d\n\n",
 		o.Size, o.Frames, o.SaveEvery, o.Kf, o.Context, o.Predict, o.Channels, o.Mults, o.Blocks, r.Params, o.Steps, o.Batch, o.LR, o.Cases, o.Members, o.SamplingSteps, clip, o.Seed)
 	fmt.Fprintf(w, "| method | CRPS per lead 1..%d | mean CRPS | mean CSI(0) | mean SSR | train s | forecast s |\n|---|---|---|---|---|---|---|\n", o.Predict)
 	for _, row := range r.Rows {
@@ -314,19 +346,54 @@ func WriteTables(w io.Writer, r *Result) {
 	var dy, dpm *Row
 	for i := range r.Rows {
 		switch r.Rows[i].Name {
-		case "DyDiff η=0.5":
+		case "DyDiff η=0.5 ref. form":
 			dy = &r.Rows[i]
-		case "DPM η=0":
+		case "DPM η=0 ref. form":
 			dpm = &r.Rows[i]
 		}
 	}
 	if dy != nil && dpm != nil {
-		fmt.Fprintf(w, "\nDyDiff η=0.5 mean CRPS relative to DPM η=0: %+.1f%%\n", 100*(mean(dy.CRPS)/mean(dpm.CRPS)-1))
+		fmt.Fprintf(w, "\nDyDiff η=0.5 mean CRPS relative to DPM η=0, reference form: %+.1f%%\n", 100*(mean(dy.CRPS)/mean(dpm.CRPS)-1))
 	}
+	writeDefaultFormReading(w, r)
 }
 
 func logf(w io.Writer, format string, args ...any) {
 	if w != nil {
 		fmt.Fprintf(w, format+"\n", args...)
 	}
+}
+
+// writeDefaultFormReading prints, for each sampler of the default-form models, DyDiff's mean CRPS
+// relative to DPM's and to persistence's, and the leads where either is not below persistence.
+func writeDefaultFormReading(w io.Writer, r *Result) {
+	rows := map[string]*Row{}
+	for i := range r.Rows {
+		rows[r.Rows[i].Name] = &r.Rows[i]
+	}
+	pers := rows["persistence"]
+	for _, row := range r.Rows {
+		rest, ok := strings.CutPrefix(row.Name, "DyDiff η=0.5 ")
+		if !ok || strings.Contains(rest, "ref. form") {
+			continue
+		}
+		dpm := rows["DPM η=0 "+rest]
+		if dpm == nil || pers == nil {
+			continue
+		}
+		fmt.Fprintf(w, "\nDefault form, %s: DyDiff mean CRPS %+.1f%% against DPM, %.3f× persistence's (DPM %.3f×); leads not below persistence: DyDiff %v, DPM %v\n",
+			rest, 100*(mean(row.CRPS)/mean(dpm.CRPS)-1), mean(row.CRPS)/mean(pers.CRPS), mean(dpm.CRPS)/mean(pers.CRPS),
+			notBelow(row.CRPS, pers.CRPS), notBelow(dpm.CRPS, pers.CRPS))
+	}
+}
+
+// notBelow lists the leads (from 1) where v is not below ref.
+func notBelow(v, ref []float64) []int {
+	out := []int{}
+	for i := range v {
+		if i < len(ref) && !(v[i] < ref[i]) {
+			out = append(out, i+1)
+		}
+	}
+	return out
 }

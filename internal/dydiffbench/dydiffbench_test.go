@@ -21,7 +21,8 @@ func TestTinyComparison(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"persistence", "climatology", "DyDiff η=0.5", "DPM η=0", "DyDiff η=0.9", "DyDiff η=0.5 indep. noise"}
+	names := []string{"persistence", "climatology", "DyDiff η=0.5 heun 2", "DPM η=0 heun 2", "DyDiff η=0.5 ref. form",
+		"DPM η=0 ref. form", "DyDiff η=0.9 ref. form", "DyDiff η=0.5 indep. noise ref. form"}
 	if len(r.Rows) != len(names) {
 		t.Fatalf("%d rows, want %d", len(r.Rows), len(names))
 	}
