@@ -1,4 +1,4 @@
-package edm_test
+package diffusion_test
 
 import (
 	"fmt"
@@ -8,13 +8,13 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/edm"
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
 // σ grid of 5 steps with the paper's σ_min, σ_max and ρ (Karras et al. 2022, eq. 5), ending at 0.
-func ExampleSigmas() {
-	s, _ := edm.Sigmas(edm.GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 5})
+func ExampleKarrasSigmas() {
+	s, _ := diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 5})
 	fmt.Printf("%.4g\n", s)
 	// Output: [80 17.53 2.515 0.1698 0.002 0]
 }
@@ -34,12 +34,12 @@ func ExampleGuided() {
 		r := Sub(cond[0], Div(x, OnePlus(s2)))
 		return ReduceSum(Neg(Div(Square(r), MulScalar(v, 2))), 1)
 	}
-	guided, _ := edm.Guided(d, logit, 1)
-	sigmas, _ := edm.Sigmas(edm.DefaultGridOptions())
+	guided, _ := diffusion.Guided(d, logit, 1)
+	sigmas, _ := diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 50})
 	x, _ := noise.Ensemble{Cases: 1, Members: 4000}.Initial(1, 1)
 	c := []*tensors.Tensor{tensors.FromValue([][]float32{{1.5}})} // one case
-	out, err := edm.Heun(edm.Denoiser{Backend: b, D: guided}, x, c, sigmas,
-		edm.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 2})
+	out, err := diffusion.Heun(diffusion.Denoiser{Backend: b, D: guided}, x, c, sigmas,
+		diffusion.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 2})
 	if err != nil {
 		fmt.Println(err)
 		return

@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"fmt"
@@ -123,9 +123,9 @@ func TestHeunMatchesHost(t *testing.T) {
 	cs := []float64{-1, 1.5}
 	rowC := []float64{-1, -1, -1, 1.5, 1.5, 1.5}
 	cond := []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 12
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	for _, c := range []struct {
 		name   string
 		opt    HeunOptions
@@ -222,9 +222,9 @@ func TestGuidancePosterior(t *testing.T) {
 	x, _ := noise.Ensemble{Cases: len(cs), Members: M}.Initial(4, 1)
 	gaussD := func(_ *model.Scope, x, sigma *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(sigma)))) }
 	cond := []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 40
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	postVar := tau * tau / (1 + tau*tau)
 	for _, c := range []struct{ churn, lambda float64 }{{0, 1}, {0, 0}, {30, 1}, {30, 0}} {
 		bias := 0.025

@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"slices"
@@ -78,9 +78,9 @@ func TestHeunWithUNet(t *testing.T) {
 	x, _ := noise.Ensemble{Cases: unetB, Members: unetM}.Initial(1, unetC, unetHW, unetHW)
 	ctx, _ := noise.Initial(2, unetB, 1, unetHW, unetHW)
 	cond := []*tensors.Tensor{ctx}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 8
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	opt := HeunOptions{Churn: 10, Noise: 1.005}
 	cases := []struct {
 		name string
