@@ -1,5 +1,7 @@
 package diffusion
 
+import "strconv"
+
 // zLimit bounds the largest |z|-score of a correct sampler's moments (fixed seeds); zWrong is what a
 // deliberately wrong sampler must exceed, so a test would catch it.
 const zLimit, zWrong = 4.5, 10
@@ -9,3 +11,6 @@ const zLimit, zWrong = 4.5, 10
 func vorticityGrid() KarrasOptions {
 	return KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 50}
 }
+
+func ftoa(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+func itoa(v int) string     { return strconv.Itoa(v) }
