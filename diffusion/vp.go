@@ -30,6 +30,10 @@ func CosineAlphaBar(T int) []float64 {
 		c := math.Cos((float64(i)/float64(T) + s) / (1 + s) * math.Pi / 2)
 		v[i] = c * c
 	}
+	f0 := v[0]
+	for i := range v {
+		v[i] /= f0
+	}
 	out := make([]float64, T)
 	p := 1.0
 	for t := range out {
