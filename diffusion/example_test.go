@@ -2,6 +2,7 @@ package diffusion_test
 
 import (
 	"fmt"
+	"math"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -50,4 +51,42 @@ func ExampleGuided() {
 	}
 	fmt.Printf("posterior mean ≈ %.1f\n", mean)
 	// Output: posterior mean ≈ 1.2
+}
+
+// The reference DDIM's 10-step τ grid of the cosine schedule (τ = 901, 801, …, 1) in σ = √((1−ᾱ)/ᾱ).
+func ExampleVP_DDIMSigmas() {
+	vp, _ := diffusion.NewVP(diffusion.CosineAlphaBar(1000))
+	s, _ := vp.DDIMSigmas(10)
+	fmt.Printf("%.4g\n", s)
+	// Output: [6.497 3.137 1.996 1.4 1.019 0.7427 0.5243 0.3392 0.1727 0.00935 0]
+}
+
+// DPM-Solver++(2M) with 10 steps on data N(0.7, 0.4²) through its exact denoiser: the sample mean and
+// standard deviation over 4 000 draws. The standard deviation comes out 13% high at 10 steps of EDM's
+// grid, the discretisation error TestDeterministicSamplersSolveTheODE measures (50 steps: 0.7%).
+func ExampleNewDPMSolver2M() {
+	b, _ := backend.New(backend.Go)
+	d := func(_ *model.Scope, y, s *Node, _ []*Node) *Node { // (s²y + σ²μ)/(s² + σ²)
+		s2 := Square(Reshape(s, s.Shape().Dimensions[0], 1))
+		return Div(Add(MulScalar(y, 0.16), MulScalar(s2, 0.7)), AddScalar(s2, 0.16))
+	}
+	sigmas, _ := diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 10})
+	sm, _ := diffusion.NewDPMSolver2M(diffusion.Denoiser{Backend: b, D: d}, sigmas, diffusion.DPMSolverOptions{})
+	defer sm.Close()
+	x, _ := noise.Initial(1, 4000, 1)
+	out, err := sm.Sample(x, nil, 0)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	var m, v float64
+	vals := tensors.MustCopyFlatData[float32](out)
+	for _, y := range vals {
+		m += float64(y) / 4000
+	}
+	for _, y := range vals {
+		v += (float64(y) - m) * (float64(y) - m) / 3999
+	}
+	fmt.Printf("mean %.2f, std %.2f\n", m, math.Sqrt(v))
+	// Output: mean 0.70, std 0.45
 }

@@ -172,3 +172,25 @@ func TestSamplersSampleTheGaussian(t *testing.T) {
 		}
 	}
 }
+
+// The constructors refuse bad options and grids with errors naming them.
+func TestSamplerErrors(t *testing.T) {
+	d := Denoiser{Backend: tensortest.Backend(t), D: gaussD}
+	good := []float64{2, 1, 0}
+	for _, c := range []struct {
+		name string
+		err  error
+	}{
+		{"DDIM η < 0", func() error { _, err := NewDDIM(d, good, DDIMOptions{Eta: -0.1}); return err }()},
+		{"DDIM η > 1", func() error { _, err := NewDDIM(d, good, DDIMOptions{Eta: 1.5}); return err }()},
+		{"DDIM η NaN", func() error { _, err := NewDDIM(d, good, DDIMOptions{Eta: math.NaN()}); return err }()},
+		{"DPM-Solver++ increasing grid", func() error { _, err := NewDPMSolver2M(d, []float64{1, 2, 0}, DPMSolverOptions{}); return err }()},
+		{"DDPM one level", func() error { _, err := NewDDPM(d, []float64{1}, DDPMOptions{}); return err }()},
+		{"DDPM no D", func() error { _, err := NewDDPM(Denoiser{Backend: d.Backend}, good, DDPMOptions{}); return err }()},
+		{"DDIM no backend", func() error { _, err := NewDDIM(Denoiser{D: gaussD}, good, DDIMOptions{}); return err }()},
+	} {
+		if c.err == nil {
+			t.Errorf("%s accepted", c.name)
+		}
+	}
+}
