@@ -194,3 +194,59 @@ func TestSamplerErrors(t *testing.T) {
 		}
 	}
 }
+
+// The compiled samplers equal float64 host transcriptions written apart from them, for the nonlinear
+// wobblyD, over an ensemble of 2 cases × 3 members: DDIM (η = 0, 0.5 and 1) against k-diffusion's Euler
+// ancestral form, DPM-Solver++(2M) against k-diffusion's form, and DDPM against the ancestral sampler of
+// the VP chain computed in x = √ᾱ·y (the change of variables), on the reference's τ grid of a cosine
+// table (T = 1000, 20 steps) and on a full chain (T = 100, every step); and DDPM equals DDIM with η = 1
+// (two routes to the same step). Outputs are O(1); the tolerance 1e-5 is float32 rounding (measured
+// below 6e-7), where a wrong coefficient or a noise draw of the wrong member or step is off by O(0.1).
+func TestSamplersMatchHost(t *testing.T) {
+	dims := []int{6, 4}
+	e := noise.Ensemble{Cases: 2, Members: 3}
+	x, _ := e.Initial(1, 4)
+	xv := tensortest.Float64s(x)
+	cond := []*tensors.Tensor{tensortest.Float32([]float64{-1, 1.5}, 2, 1)} // ignored by wobblyD; sets M = 3
+	d := Denoiser{Backend: tensortest.Backend(t), D: wobblyD}
+	grid := karras(t, 12)
+	check := func(name string, got *tensors.Tensor, err error, want []float64) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if diff := tensortest.MaxAbsDiff(tensortest.Float64s(got), want); diff > 1e-5 {
+			t.Errorf("%s: compiled and host samplers differ by %.3g", name, diff)
+		} else {
+			t.Logf("%s: max |Δ| = %.3g", name, diff)
+		}
+	}
+	for _, eta := range []float64{0, 0.5, 1} {
+		got, err := DDIM(d, x, cond, grid, DDIMOptions{Eta: eta, Seed: 4})
+		check("DDIM η="+ftoa(eta), got, err, hostEulerAncestral(xv, e, dims, grid, eta, 4, wobblyHost))
+	}
+	got, err := DPMSolver2M(d, x, cond, grid, DPMSolverOptions{})
+	check("DPM-Solver++(2M)", got, err, hostDPMSolver2M(xv, grid, wobblyHost))
+
+	for _, c := range []struct {
+		T, n int
+	}{{1000, 20}, {100, 100}} {
+		vp, err := NewVP(CosineAlphaBar(c.T))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts, err := vp.DDIMTimesteps(c.n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sigmas, err := vp.Sigmas(ts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := DDPM(d, x, cond, sigmas, DDPMOptions{Seed: 6})
+		check("DDPM T="+itoa(c.T)+" n="+itoa(c.n), got, err, hostVPAncestral(xv, e, dims, vp, ts, 6, wobblyHost))
+		// DDPM is DDIM with η = 1, by two routes to the same coefficients.
+		ddim, err := DDIM(d, x, cond, sigmas, DDIMOptions{Eta: 1, Seed: 6})
+		check("DDIM η=1 against DDPM, T="+itoa(c.T), ddim, err, tensortest.Float64s(got))
+	}
+}
