@@ -34,4 +34,3 @@ func hostEulerAncestral(x0 []float64, e noise.Ensemble, dims []int, sigmas []flo
 	}
 	return y
 }
-

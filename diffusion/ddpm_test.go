@@ -44,4 +44,3 @@ func hostVPAncestral(x0 []float64, e noise.Ensemble, dims []int, vp VP, ts []int
 	}
 	return x
 }
-

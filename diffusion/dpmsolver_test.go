@@ -35,4 +35,3 @@ func hostDPMSolver2M(x0 []float64, sigmas []float64, d func(y, s float64) float6
 	}
 	return y
 }
-
