@@ -9,10 +9,10 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 )
 
-// Logit is a discriminator's logit f(x; σ, cond) = log(D/(1−D)) at noisy x [batch, ...] and noise
+// Logit is a discriminator's logit f(y; σ, cond) = log(D/(1−D)) at noisy y [batch, ...] and noise
 // levels sigma [batch]: one value per sample, [batch]. It takes its variables from scope and gets the
 // same conditioning inputs as the denoiser it guides.
-type Logit func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
+type Logit func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node
 
 // Guided wraps the denoiser d with discriminator guidance (Hess et al. 2025, eq. 5, following DG's
 // code; docs/DIFFUSION.md, "Discriminator guidance"):
