@@ -7,7 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // Dynamics applies the DyDiff Dynamics operator along the frame axis (axis 1) of x [batch, frames, ...] with
@@ -32,7 +32,7 @@ func InverseDynamics(y, gammaBar *Node) *Node {
 
 // sqrtPair returns √γ̄ and √(1−γ̄) shaped [batch, 1, 1, ...] (or scalars) to broadcast over x.
 func sqrtPair(x, gammaBar *Node) (sg, s1g *Node) {
-	g := stepgraph.PerSample(x, ConvertDType(gammaBar, x.DType()))
+	g := diffusion.PerSample(x, ConvertDType(gammaBar, x.DType()))
 	return Sqrt(g), Sqrt(OneMinus(g))
 }
 

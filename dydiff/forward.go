@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // Net is the network that predicts the (correlated) noise: given the noisy window xt [batch, frames, ...],
@@ -48,7 +48,7 @@ func Forward(s Schedule, x0, t, eps *Node) (xt, target *Node) {
 	g := x0.Graph()
 	sa, s1a := coefAt(g, s.alphaBar, t)
 	sg, s1g := coefAt(g, s.gammaBar, t)
-	sa, s1a, sg, s1g = stepgraph.PerSample(x0, sa), stepgraph.PerSample(x0, s1a), stepgraph.PerSample(x0, sg), stepgraph.PerSample(x0, s1g)
+	sa, s1a, sg, s1g = diffusion.PerSample(x0, sa), diffusion.PerSample(x0, s1a), diffusion.PerSample(x0, sg), diffusion.PerSample(x0, s1g)
 	data, target := x0, eps
 	if s.noising.dataDynamics() {
 		data = dynamics(x0, sg, s1g)

@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // FrameGuide is a guide's log-odds (a discriminator's logit, summed over the frames it judges) of a
@@ -26,7 +26,7 @@ type FrameGuide func(scope *model.Scope, xe, sigma, x0 *Node, cond []*Node) *Nod
 // Why it is exact: y = InvDyn(x_t, γ̄_t) = √ᾱ_t x₀ + √(1−ᾱ_t) ε with ε i.i.d. (DependentNoise), so each
 // frame of xe = y/√ᾱ_t is an EDM state at σ = √((1−ᾱ_t)/ᾱ_t), the guide's input. The network predicts
 // ê = Dyn(ε̂, γ̄_t), and in EDM variables ε̂ = (xe − D)/σ; adding λ∇ log-odds to the score, as
-// D′ = D + λσ²∇ does (edm.Guided), moves ε̂ by −λσ∇_xe log-odds, hence
+// D′ = D + λσ²∇ does (diffusion.Guided), moves ε̂ by −λσ∇_xe log-odds, hence
 //
 //	ê′ = ê − λσ Dyn(∇_xe Σ guide, γ̄_t)
 //
@@ -62,16 +62,16 @@ func Guided(net Net, s Schedule, guide FrameGuide, lambda float64) (Net, error) 
 		sa, s1a := coefAt(g, s.alphaBar, t)
 		sg, s1g := coefAt(g, s.gammaBar, t)
 		sa, s1a = ConvertDType(sa, xt.DType()), ConvertDType(s1a, xt.DType())
-		sg, s1g = stepgraph.PerSample(xt, ConvertDType(sg, xt.DType())), stepgraph.PerSample(xt, ConvertDType(s1g, xt.DType()))
+		sg, s1g = diffusion.PerSample(xt, ConvertDType(sg, xt.DType())), diffusion.PerSample(xt, ConvertDType(s1g, xt.DType()))
 		sigma := Div(s1a, sa)
-		psa := stepgraph.PerSample(xt, sa)
+		psa := diffusion.PerSample(xt, sa)
 		xe := Div(inverseDynamics(xt, sg, s1g), psa)
-		x0 := StopGradient(inverseDynamics(Div(Sub(xt, Mul(stepgraph.PerSample(xt, s1a), e)), psa), sg, s1g))
-		l := guide(stepgraph.Fresh(scope), xe, sigma, x0, cond)
+		x0 := StopGradient(inverseDynamics(Div(Sub(xt, Mul(diffusion.PerSample(xt, s1a), e)), psa), sg, s1g))
+		l := guide(diffusion.Fresh(scope), xe, sigma, x0, cond)
 		if l.Rank() != 1 || l.Shape().Dimensions[0] != xt.Shape().Dimensions[0] {
 			exceptions.Panicf("dydiff: guide returned %s for a window %s, expected [%d]", l.Shape(), xt.Shape(), xt.Shape().Dimensions[0])
 		}
 		grad := Gradient(ReduceAllSum(l), xe)[0]
-		return Sub(e, Mul(MulScalar(stepgraph.PerSample(xt, sigma), lambda), dynamics(grad, sg, s1g)))
+		return Sub(e, Mul(MulScalar(diffusion.PerSample(xt, sigma), lambda), dynamics(grad, sg, s1g)))
 	}, nil
 }

@@ -52,7 +52,7 @@ func TestDDIMStepGolden(t *testing.T) {
 		{"graph x_prev", stepCoef{t: 5, a: .5, ap: .8, g: .7, gp: .9, c0: math.Sqrt(.8), ce: math.Sqrt(.2)}, wantPrev},
 		{"graph x̂₀", stepCoef{t: 5, a: .5, ap: 1, g: .7, gp: 1, c0: 1}, wantX0},
 	} {
-		out, err := sm.prog.Call(sm.steps[0], xt, c.coef.vector(), nil, nil)
+		out, err := sm.prog.Call(sm.steps[0], []*tensors.Tensor{xt}, c.coef.vector(), nil, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

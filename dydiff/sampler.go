@@ -10,7 +10,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // Denoiser is what a sampler evaluates: the noise-predicting Net with its variables.
@@ -34,7 +34,7 @@ type stepCoef struct {
 
 // vector packs the step's scalars, in float64 maths, into the float32 input of the step graph.
 func (c stepCoef) vector() *tensors.Tensor {
-	return stepgraph.Scalars(c.t, 1/math.Sqrt(c.a), math.Sqrt(1-c.a)/math.Sqrt(c.a),
+	return diffusion.Scalars(c.t, 1/math.Sqrt(c.a), math.Sqrt(1-c.a)/math.Sqrt(c.a),
 		math.Sqrt(c.g), math.Sqrt(1-c.g), math.Sqrt(c.gp), math.Sqrt(1-c.gp), c.c0, c.ce, c.cz)
 }
 
@@ -46,7 +46,7 @@ type Sampler struct {
 	net   Net
 	s     Schedule
 	coefs []stepCoef // in the order visited: descending t
-	prog  *stepgraph.Program
+	prog  *diffusion.Program
 	start int
 	steps [2]int  // step kinds [deterministic, stochastic]
 	clip  float64 // > 0: x̂₀ is clipped to ±clip (DDIMOptions.ClipX0)
@@ -58,7 +58,7 @@ func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, 
 	if d.Net == nil {
 		return nil, fmt.Errorf("dydiff: Denoiser needs a Net")
 	}
-	p, err := stepgraph.New("dydiff", d.Backend, d.Scope)
+	p, err := diffusion.NewProgram("dydiff", d.Backend, d.Scope)
 	if err != nil {
 		return nil, err
 	}
@@ -72,14 +72,14 @@ func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, 
 		c.c0, c.ce, c.cz = weights(c.a, c.ap)
 		sm.coefs = append(sm.coefs, c)
 	}
-	if sm.start, err = p.Add(func(_ *model.Scope, x, c, _ *Node, _ []*Node) []*Node {
-		return []*Node{dynamics(x, stepgraph.Elem(c, 0), stepgraph.Elem(c, 1))}
-	}, false); err != nil {
+	if sm.start, err = p.Add(func(_ *model.Scope, x []*Node, c, _ *Node, _ []*Node) []*Node {
+		return []*Node{dynamics(x[0], diffusion.Elem(c, 0), diffusion.Elem(c, 1))}
+	}, 1, false); err != nil {
 		p.Close()
 		return nil, err
 	}
 	for i, stochastic := range []bool{false, true} {
-		if sm.steps[i], err = p.Add(sm.step, stochastic); err != nil {
+		if sm.steps[i], err = p.Add(sm.step, 1, stochastic); err != nil {
 			p.Close()
 			return nil, err
 		}
@@ -87,7 +87,7 @@ func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, 
 	return sm, nil
 }
 
-// step builds one reverse step (a Step of package stepgraph): inputs x, the stepCoef vector c, fresh
+// step builds one reverse step (a diffusion.Step): inputs x, the stepCoef vector c, fresh
 // noise z (stochastic steps) and cond; outputs x_prev. With e = net(x, t):
 //
 //	x̂₀ = InvDyn((x − √(1−ᾱ_t) e)/√ᾱ_t, γ̄_t)                      (no InvDyn without data Dynamics)
@@ -95,10 +95,11 @@ func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, 
 //	x_prev = c0·Dyn(x̂₀, γ̄_prev) + ce·Dyn(InvDyn(e, γ̄_t), γ̄_prev) + cz·Dyn(z, γ̄_prev)
 //
 // where each Dyn/InvDyn pair is dropped for the parts the Noising switch keeps free of Dynamics.
-func (sm *Sampler) step(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node {
-	k := func(i int) *Node { return stepgraph.Elem(c, i) }
+func (sm *Sampler) step(scope *model.Scope, state []*Node, c, z *Node, cond []*Node) []*Node {
+	x := state[0]
+	k := func(i int) *Node { return diffusion.Elem(c, i) }
 	t := BroadcastToDims(k(0), x.Shape().Dimensions[0])
-	e := sm.net(stepgraph.Fresh(scope), x, t, cond)
+	e := sm.net(diffusion.Fresh(scope), x, t, cond)
 	if !e.Shape().Equal(x.Shape()) {
 		exceptions.Panicf("dydiff: Net returned %s for input %s", e.Shape(), x.Shape())
 	}
@@ -133,14 +134,14 @@ func (sm *Sampler) step(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node
 // same noise for any B and M; a rollout passes a different seed per frame. It returns the last x̂₀, all
 // frames (observed frames are regenerated, not clamped). x and cond are not modified.
 func (sm *Sampler) Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error) {
-	z, err := stepgraph.Begin("dydiff", x, 2, "[batch, frames, ...]", cond, seed)
+	z, err := diffusion.Begin("dydiff", x, 2, "[batch, frames, ...]", cond, seed)
 	if err != nil {
 		return nil, err
 	}
 	cur := x
 	if sm.s.noising.noiseDynamics() { // correlated start, Dyn(x, γ̄[τ_max])
 		g := sm.coefs[0].g
-		out, err := sm.prog.Call(sm.start, x, stepgraph.Scalars(math.Sqrt(g), math.Sqrt(1-g)), nil, nil)
+		out, err := sm.prog.Call(sm.start, []*tensors.Tensor{x}, diffusion.Scalars(math.Sqrt(g), math.Sqrt(1-g)), nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("dydiff: initial noise: %w", err)
 		}
@@ -151,7 +152,7 @@ func (sm *Sampler) Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64
 		if c.cz != 0 {
 			kind, fresh = sm.steps[1], z.Next()
 		}
-		out, err := sm.prog.Call(kind, cur, c.vector(), fresh, cond)
+		out, err := sm.prog.Call(kind, []*tensors.Tensor{cur}, c.vector(), fresh, cond)
 		if cur != x {
 			cur.FinalizeAll()
 		}

@@ -1,40 +1,15 @@
 package edm
 
-import (
-	"fmt"
-	"math"
-)
+import "github.com/tidal-forecast/tidal/diffusion"
 
-// GridOptions define the σ grid of the sampler (Karras et al. 2022, eq. 5; Hess et al. 2025, eq. 8).
-type GridOptions struct {
-	// SigmaMin and SigmaMax bound the grid; Rho bends it towards small σ; Steps is N.
-	SigmaMin, SigmaMax, Rho float64
-	Steps                   int
+// DefaultGridOptions returns the σ grid of the vorticity setting of Hess et al. (2025, Tab. 1):
+// σ_min 0.002, σ_max 80, ρ 7, N 50 (for diffusion.KarrasSigmas).
+func DefaultGridOptions() diffusion.KarrasOptions {
+	return diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 50}
 }
 
-// DefaultGridOptions returns the vorticity setting of Hess et al. (2025, Tab. 1): σ_min 0.002, σ_max 80,
-// ρ 7, N 50.
-func DefaultGridOptions() GridOptions {
-	return GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: 50}
-}
-
-// Sigmas returns the N+1 noise levels of the sampler (Karras et al. 2022, eq. 5):
-//
-//	t_i = (σ_max^(1/ρ) + i/(N−1)·(σ_min^(1/ρ) − σ_max^(1/ρ)))^ρ   for i = 0..N−1,   t_N = 0
-//
-// so t_0 = σ_max and t_{N−1} = σ_min. N = 1 gives [σ_max, 0].
-func Sigmas(o GridOptions) ([]float64, error) {
-	if o.Steps < 1 || !(o.SigmaMin > 0) || !(o.SigmaMax > o.SigmaMin) || !(o.Rho > 0) {
-		return nil, fmt.Errorf("edm: grid %+v: need Steps ≥ 1, 0 < SigmaMin < SigmaMax and Rho > 0", o)
-	}
-	out := make([]float64, o.Steps+1)
-	lo, hi := math.Pow(o.SigmaMin, 1/o.Rho), math.Pow(o.SigmaMax, 1/o.Rho)
-	for i := range o.Steps {
-		f := 0.0
-		if o.Steps > 1 {
-			f = float64(i) / float64(o.Steps-1)
-		}
-		out[i] = math.Pow(hi+f*(lo-hi), o.Rho)
-	}
-	return out, nil
+// DefaultHeunOptions returns the stochastic Heun setting of the same table: S_churn 55, S_tmin 0,
+// S_tmax 1000, S_noise 1.005 (for diffusion.NewHeun).
+func DefaultHeunOptions() diffusion.HeunOptions {
+	return diffusion.HeunOptions{Churn: 55, TMin: 0, TMax: 1000, Noise: 1.005}
 }

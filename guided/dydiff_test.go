@@ -11,9 +11,9 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guidance"
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
@@ -64,9 +64,9 @@ func TestDyDiffGuideJudgesEachPredictedFrame(t *testing.T) {
 	exec, err := model.NewExec(testBackend(t), store, func(scope *model.Scope, in []*Node) []*Node {
 		xe, sigma, x0, ctx := in[0], in[1], in[2], in[3]
 		frame := func(w *Node, f int) *Node { return Reshape(SliceAxis(w, 1, AxisRange(f, f+1)), 3, 1, 8, 8) }
-		direct := Add(d.Logit(stepgraph.Fresh(scope).In("guide"), frame(xe, 2), sigma, []*Node{frame(ctx, 1), frame(ctx, 0)}),
-			d.Logit(stepgraph.Fresh(scope).In("guide"), frame(xe, 3), sigma, []*Node{frame(x0, 2), frame(ctx, 1)}))
-		return []*Node{guide(stepgraph.Fresh(scope), xe, sigma, x0, []*Node{ctx}), direct}
+		direct := Add(d.Logit(diffusion.Fresh(scope).In("guide"), frame(xe, 2), sigma, []*Node{frame(ctx, 1), frame(ctx, 0)}),
+			d.Logit(diffusion.Fresh(scope).In("guide"), frame(xe, 3), sigma, []*Node{frame(x0, 2), frame(ctx, 1)}))
+		return []*Node{guide(diffusion.Fresh(scope), xe, sigma, x0, []*Node{ctx}), direct}
 	})
 	if err != nil {
 		t.Fatal(err)

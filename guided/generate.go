@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/edm"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/nets"
@@ -17,8 +18,8 @@ import (
 
 // SamplerOptions are the stochastic Heun sampler's settings and the guidance strength.
 type SamplerOptions struct {
-	Grid edm.GridOptions
-	Heun edm.HeunOptions
+	Grid diffusion.KarrasOptions
+	Heun diffusion.HeunOptions
 	// Lambda is the guidance strength λ of D′ = D + λσ²∇ₓ logit (paper eq. 5); 0 samples unguided.
 	Lambda float64
 	// GuideSigmaMax, when > 0, guides only at noise levels σ ≤ GuideSigmaMax (DG skips guidance outside
@@ -29,7 +30,7 @@ type SamplerOptions struct {
 // DefaultSamplerOptions are the paper's vorticity settings (Hess et al. 2025, Tab. 1): N = 50 steps,
 // σ_min 0.002, σ_max 80, ρ 7, S_churn 55, S_tmin 0, S_tmax 1000, S_noise 1.005, λ = 14.
 func DefaultSamplerOptions() SamplerOptions {
-	return SamplerOptions{Grid: edm.DefaultGridOptions(), Heun: edm.HeunOptions{Churn: 55, TMin: 0, TMax: 1000, Noise: 1.005}, Lambda: 14}
+	return SamplerOptions{Grid: edm.DefaultGridOptions(), Heun: edm.DefaultHeunOptions(), Lambda: 14}
 }
 
 // Generator makes the next frame of many trajectories at once: the IDM (guided by a discriminator
@@ -38,7 +39,7 @@ func DefaultSamplerOptions() SamplerOptions {
 type Generator struct {
 	model   *Model
 	guided  bool
-	sampler *edm.Sampler
+	sampler *diffusion.Sampler
 	store   *model.Store
 }
 
@@ -51,7 +52,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if !(opt.Lambda >= 0) {
 		return nil, fmt.Errorf("guidance strength λ = %g: expected ≥ 0", opt.Lambda)
 	}
-	sigmas, err := edm.Sigmas(opt.Grid)
+	sigmas, err := diffusion.KarrasSigmas(opt.Grid)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +64,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if err := copyVars(store, "/denoiser", m); err != nil {
 		return nil, err
 	}
-	pre := edm.Precondition(u.Apply, m.Config.SigmaData)
+	pre := diffusion.Precondition(u.Apply, m.Config.SigmaData)
 	vdm := m.Config.Kind == KindVDM
 	D := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
 		if !vdm {
@@ -89,12 +90,12 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 			}
 			return f
 		}
-		if D, err = edm.Guided(D, logit, opt.Lambda); err != nil {
+		if D, err = diffusion.Guided(D, logit, opt.Lambda); err != nil {
 			return nil, err
 		}
 		g.guided = true
 	}
-	g.sampler, err = edm.NewHeun(edm.Denoiser{Backend: b, Scope: store.RootScope(), D: D}, sigmas, opt.Heun)
+	g.sampler, err = diffusion.NewHeun(diffusion.Denoiser{Backend: b, Scope: store.RootScope(), D: D}, sigmas, opt.Heun)
 	if err != nil {
 		return nil, err
 	}

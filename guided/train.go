@@ -15,7 +15,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
-	"github.com/tidal-forecast/tidal/edm"
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/nets"
@@ -99,7 +99,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if len(s.Crop) == 2 && s.Crop[0] == H && s.Crop[1] == W {
 		cfg.Crop = nil
 	}
-	lopt := edm.LossOptions{PMean: s.PMean, PStd: s.PStd, SigmaData: s.SigmaData}
+	lopt := diffusion.LossOptions{PMean: s.PMean, PStd: s.PStd, SigmaData: s.SigmaData}
 	t := &Trainer{}
 	switch s.Kind {
 	case KindIDM, KindVDM:
@@ -122,15 +122,15 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
-		pre := edm.Precondition(u.Apply, s.SigmaData)
+		pre := diffusion.Precondition(u.Apply, s.SigmaData)
 		loss := func(scope *model.Scope, batch []*Node) *Node {
 			x := batch[0] // [B, k, C, h, w]
 			d := x.Shape().Dimensions
 			frame := func(i int) *Node { return Reshape(Slice(x, AxisRange(), AxisRange(i, i+1)), d[0], d[2], d[3], d[4]) }
 			if frames == 1 {
-				return edm.RandomLoss(scope, pre, lopt, frame(0), nil)
+				return diffusion.RandomLoss(scope, pre, lopt, frame(0), nil)
 			}
-			return edm.RandomLoss(scope, pre, lopt, frame(2), []*Node{frame(1), frame(0)})
+			return diffusion.RandomLoss(scope, pre, lopt, frame(2), []*Node{frame(1), frame(0)})
 		}
 		t.Params = u.NumParams()
 		t.Job = train.Job{Options: s.Options, Norm: norm, Loss: loss, Train: tr}

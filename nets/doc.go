@@ -1,7 +1,7 @@
 // Package nets holds tidal's whole networks, built from the layers of package nn: the denoiser
 // UNet that the DyDiff and the discriminator-guided EDM methods train (Hess et al. 2025, App. A;
 // Guo et al. 2025; docs/NETS.md). A network knows nothing of diffusion: it maps a noisy input, a noise level and
-// conditioning inputs to an output, with the signature of dydiff.Net and edm.Net.
+// conditioning inputs to an output, with the signature of dydiff.Net and diffusion.Net.
 //
 //	u, err := nets.New(nets.Config{InChannels: 3, OutChannels: 1, Channels: 64,
 //		PadH: nn.Periodic, PadW: nn.Periodic})

@@ -78,7 +78,7 @@ func (u *UNet) Config() Config { return u.cfg }
 // The output is shaped like x when OutChannels equals x's folded channels (a noise or denoiser
 // prediction), else [B, OutChannels, H, W]. The variables are created in scope. Like GoMLX's layers,
 // Apply panics on inputs that do not fit while the graph is built; graph and model Exec return such
-// panics as errors. Its signature is that of dydiff.Net and edm.Net.
+// panics as errors. Its signature is that of dydiff.Net and diffusion.Net.
 func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node {
 	c := u.cfg
 	if x.Rank() < 4 {

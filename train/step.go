@@ -13,7 +13,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // LossFn is the caller's training objective: the scalar loss of one batch (the tensors a Source
@@ -47,7 +47,7 @@ func hyper(o Options, s int) *tensors.Tensor {
 	lr := o.LearningRate(s)
 	bc1 := 1 - math.Pow(o.Beta1, float64(s))
 	bc2 := 1 - math.Pow(o.Beta2, float64(s))
-	return stepgraph.Scalars(1-lr*o.WeightDecay, lr/bc1, math.Sqrt(bc2), o.EMABeta(s))
+	return diffusion.Scalars(1-lr*o.WeightDecay, lr/bc1, math.Sqrt(bc2), o.EMABeta(s))
 }
 
 // param is one trainable network variable with the loop's companions.
@@ -186,8 +186,8 @@ func (s *stepper) update(grads []*Node, h *Node) *Node {
 			grads[i] = Mul(grads[i], scale)
 		}
 	}
-	decay, stepSize := stepgraph.Elem(h, hDecay), stepgraph.Elem(h, hStepSize)
-	bc2, beta := stepgraph.Elem(h, hBC2Sqrt), stepgraph.Elem(h, hEMABeta)
+	decay, stepSize := diffusion.Elem(h, hDecay), diffusion.Elem(h, hStepSize)
+	bc2, beta := diffusion.Elem(h, hBC2Sqrt), diffusion.Elem(h, hEMABeta)
 	b1, b2, eps := s.opt.Beta1, s.opt.Beta2, s.opt.Eps
 	for i, p := range s.params {
 		w, m, v, gr := p.w.NodeValue(g), p.m.NodeValue(g), p.v.NodeValue(g), grads[i]

@@ -204,7 +204,7 @@ func measureCase(b compute.Backend, c Case, opt Options) (Result, error) {
 	return r, nil
 }
 
-// Net is a network as the diffusion packages take it (dydiff.Net, edm.Net, nets.UNet.Apply): x and the
+// Net is a network as the diffusion packages take it (dydiff.Net, diffusion.Net, nets.UNet.Apply): x and the
 // noise level, plus conditioning inputs, to a prediction shaped like the target.
 type Net func(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node
 

@@ -15,10 +15,10 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/edm"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/noise"
 )
@@ -150,16 +150,16 @@ func newSetup(b compute.Backend, scope *model.Scope, c Case) (*setup, error) {
 	default:
 		g := edm.DefaultGridOptions()
 		g.Steps = c.Steps
-		sigmas, err := edm.Sigmas(g)
+		sigmas, err := diffusion.KarrasSigmas(g)
 		if err != nil {
 			return nil, err
 		}
-		sm, err := edm.NewHeun(edm.Denoiser{Backend: b, Scope: scope, D: edm.Precondition(u.Apply, edm.DefaultSigmaData)},
-			sigmas, edm.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005})
+		sm, err := diffusion.NewHeun(diffusion.Denoiser{Backend: b, Scope: scope, D: diffusion.Precondition(u.Apply, diffusion.DefaultSigmaData)},
+			sigmas, diffusion.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005})
 		if err != nil {
 			return nil, err
 		}
-		s.net = edm.Net(u.Apply)
+		s.net = diffusion.Net(u.Apply)
 		s.level, s.evals, s.close = 0.25, 2*c.Steps-1, sm.Close
 		s.sample = func(seed uint64) (*tensors.Tensor, error) { return sm.Sample(s.x, s.cond, seed) }
 	}
@@ -190,7 +190,7 @@ func run(b compute.Backend, c Case, minTime time.Duration) (Result, error) {
 	forward := func(live bool) (*model.Exec, error) {
 		return model.NewExec(b, scope.Store(), func(_ *model.Scope, x, t, ctx *Node) *Node {
 			if live {
-				stepgraph.Live(scope, x.Graph())
+				diffusion.Live(scope, x.Graph())
 			}
 			return s.net(scope.ResetVisited(), x, t, []*Node{ctx})
 		})

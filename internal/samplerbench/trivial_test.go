@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/edm"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
@@ -110,7 +111,7 @@ func newTrivialDDIM(tb testing.TB, dims ...int) trivialDDIM {
 
 type trivialHeun struct {
 	trivialCase
-	sm *edm.Sampler
+	sm *diffusion.Sampler
 }
 
 // newTrivialHeun compiles the paper's vorticity Heun sampler with D(x; σ) = x/(1+σ²) for noise of shape
@@ -121,12 +122,12 @@ func newTrivialHeun(tb testing.TB, members, pixels int) trivialHeun {
 	d := func(_ *model.Scope, x, s *Node, _ []*Node) *Node {
 		return Div(x, OnePlus(Square(Reshape(s, s.Shape().Dimensions[0], 1))))
 	}
-	sigmas, err := edm.Sigmas(edm.DefaultGridOptions())
+	sigmas, err := diffusion.KarrasSigmas(edm.DefaultGridOptions())
 	if err != nil {
 		tb.Fatal(err)
 	}
-	opt := edm.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 1}
-	sm, err := edm.NewHeun(edm.Denoiser{Backend: be, D: d}, sigmas, opt)
+	opt := diffusion.HeunOptions{Churn: 55, TMax: 1000, Noise: 1.005, Seed: 1}
+	sm, err := diffusion.NewHeun(diffusion.Denoiser{Backend: be, D: d}, sigmas, opt)
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -191,9 +192,9 @@ func hostDDIM(s dydiff.Schedule, x []float64, dims []int) []float64 {
 	return out
 }
 
-// hostHeun runs EDM Alg. 2 (as edm.NewHeun documents it) with D(x; σ) = x/(1+σ²) on x [dims...], one
+// hostHeun runs EDM Alg. 2 (as diffusion.NewHeun documents it) with D(x; σ) = x/(1+σ²) on x [dims...], one
 // member per case, drawing the churn noise of each raised step as the sampler does.
-func hostHeun(tb testing.TB, x0 []float64, dims []int, sigmas []float64, o edm.HeunOptions) []float64 {
+func hostHeun(tb testing.TB, x0 []float64, dims []int, sigmas []float64, o diffusion.HeunOptions) []float64 {
 	z, err := noise.Ensemble{Cases: dims[0], Members: 1}.Steps(o.Seed, dims[1:]...)
 	if err != nil {
 		tb.Fatal(err)

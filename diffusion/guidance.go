@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"fmt"
@@ -7,14 +7,12 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
-
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
-// Logit is a discriminator's logit f(x; σ, cond) = log(D/(1−D)) at noisy x [batch, ...] and noise
+// Logit is a discriminator's logit f(y; σ, cond) = log(D/(1−D)) at noisy y [batch, ...] and noise
 // levels sigma [batch]: one value per sample, [batch]. It takes its variables from scope and gets the
 // same conditioning inputs as the denoiser it guides.
-type Logit func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
+type Logit func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node
 
 // Guided wraps the denoiser d with discriminator guidance (Hess et al. 2025, eq. 5, following DG's
 // code; docs/DIFFUSION.md, "Discriminator guidance"):
@@ -36,22 +34,22 @@ type Logit func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
 // layers and plain matrix products are fine.
 func Guided(d DenoiserFn, logit Logit, lambda float64) (DenoiserFn, error) {
 	if d == nil || logit == nil {
-		return nil, fmt.Errorf("edm: Guided needs a denoiser and a logit")
+		return nil, fmt.Errorf("diffusion: Guided needs a denoiser and a logit")
 	}
 	if math.IsNaN(lambda) || math.IsInf(lambda, 0) {
-		return nil, fmt.Errorf("edm: guidance strength λ = %v, expected a finite number", lambda)
+		return nil, fmt.Errorf("diffusion: guidance strength λ = %v, expected a finite number", lambda)
 	}
 	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
 		den := d(scope, x, sigma, cond)
 		if lambda == 0 {
 			return den
 		}
-		l := logit(stepgraph.Fresh(scope), x, sigma, cond)
+		l := logit(Fresh(scope), x, sigma, cond)
 		if l.Rank() != 1 || l.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
-			exceptions.Panicf("edm: logit returned %s for input %s, expected [%d]", l.Shape(), x.Shape(), x.Shape().Dimensions[0])
+			exceptions.Panicf("diffusion: logit returned %s for input %s, expected [%d]", l.Shape(), x.Shape(), x.Shape().Dimensions[0])
 		}
 		grad := Gradient(ReduceAllSum(l), x)[0]
-		s := stepgraph.PerSample(x, sigma)
+		s := PerSample(x, sigma)
 		return Add(den, Mul(MulScalar(Square(s), lambda), grad))
 	}, nil
 }

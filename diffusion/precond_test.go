@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"math"

@@ -1,9 +1,4 @@
-// Package stepgraph is the plumbing every sampler of tidal shares (dydiff's DDIM and DDPM, edm's Heun):
-// a Program of compiled step graphs that compiles once per step kind and input shape and reads the
-// network's variables live, the validation of a sampler's inputs, panic recovery at the boundary, the
-// ensemble layout (case b's member m at row b·M+m, conditioning repeated inside the graph), and per-step
-// host scalars packed into one float32 input and read back inside the graph.
-package stepgraph
+package diffusion
 
 import (
 	. "github.com/gomlx/gomlx/core/graph"

@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"math"
@@ -47,7 +47,7 @@ func TestLossMatchesHost(t *testing.T) {
 // For data N(0, σ_d²) the zero network is the exact denoiser (D = c_skip·x = E[y | x]) and EDM's weight
 // makes its expected loss exactly 1 at every σ: λ(σ)·σ_d²σ²/(σ_d²+σ²) = 1. RandomLoss, drawing σ and n
 // from the store, gives 1 within 5 standard errors (the per-element loss is a χ²₁, SE √(2/n)); the same
-// seed gives the same loss.
+// seed gives the same loss; so does it with the training σ drawn from a VP table instead (LossOptions.Dist).
 func TestRandomLossExactDenoiser(t *testing.T) {
 	const B, P = 4000, 4
 	r := rand.New(rand.NewPCG(3, 3))
@@ -55,25 +55,32 @@ func TestRandomLossExactDenoiser(t *testing.T) {
 	for i := range y {
 		y[i] = 0.5 * r.NormFloat64()
 	}
-	run := func(seed int64) float64 {
+	run := func(seed int64, opt LossOptions) float64 {
 		store := model.NewStore()
 		if err := store.SetRNGStateFromSeed(seed); err != nil {
 			t.Fatal(err)
 		}
 		out, err := model.MustNewExec(tensortest.Backend(t), store, func(s *model.Scope, y *Node) *Node {
-			return RandomLoss(s, Precondition(zeroNet, 0.5), DefaultLossOptions(), y, nil)
+			return RandomLoss(s, Precondition(zeroNet, 0.5), opt, y, nil)
 		}).Call(tensortest.Float32(y, B, P))
 		if err != nil {
 			t.Fatal(err)
 		}
 		return tensortest.Float64s(out[0])[0]
 	}
-	got := run(1)
-	if se := math.Sqrt(2.0 / (B * P)); math.Abs(got-1) > 5*se {
-		t.Errorf("exact-denoiser loss %.4f, want 1 ± %.4f", got, 5*se)
+	vp, err := NewVP(CosineAlphaBar(1000))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if again := run(1); again != got {
-		t.Errorf("same seed: %v then %v", got, again)
+	onVP := LossOptions{SigmaData: 0.5, Dist: vp}
+	for name, opt := range map[string]LossOptions{"log-normal": DefaultLossOptions(), "VP uniform t": onVP} {
+		got := run(1, opt)
+		if se := math.Sqrt(2.0 / (B * P)); math.Abs(got-1) > 5*se {
+			t.Errorf("%s: exact-denoiser loss %.4f, want 1 ± %.4f", name, got, 5*se)
+		}
+		if again := run(1, opt); again != got {
+			t.Errorf("%s: same seed: %v then %v", name, got, again)
+		}
 	}
 }
 

@@ -1,4 +1,4 @@
-package stepgraph
+package diffusion
 
 import (
 	"fmt"
@@ -14,12 +14,14 @@ import (
 	"github.com/tidal-forecast/tidal/noise"
 )
 
-// Step builds one kind of sampler step into a graph. It gets the denoiser's scope, the state x
-// [batch, ...], the step's host scalars c (see Scalars), fresh noise z shaped like x (nil for a step
-// declared without noise) and the conditioning inputs, each already repeated to the batch of x (case
-// b's member m is row b·M+m). A step evaluates its network through Fresh(scope), never through scope
-// itself, so it may do so several times.
-type Step func(scope *model.Scope, x, c, z *Node, cond []*Node) []*Node
+// Step builds one kind of sampler step into a graph. It gets the denoiser's scope, the state x: x[0]
+// the sample [batch, ...] and any further tensors the sampler carries from step to step (DPM-Solver++'s
+// previous ŷ₀), as many as the kind was declared with; the step's host scalars c (see Scalars); fresh
+// noise z shaped like x[0] (nil for a step declared without noise) and the conditioning inputs, each
+// already repeated to the batch of x[0] (case b's member m is row b·M+m). It returns the new state. A
+// step evaluates its network through Fresh(scope), never through scope itself, so it may do so several
+// times.
+type Step func(scope *model.Scope, x []*Node, c, z *Node, cond []*Node) []*Node
 
 // Fresh returns scope at the same path with no sub-scope visited. GoMLX lets a graph enter a sub-scope
 // once per Scope value; every network evaluation inside a step graph goes through Fresh so a network
@@ -46,18 +48,19 @@ type Program struct {
 	broken   error
 }
 
-// kind is one kind of step: its executor, the function that makes a new one, whether it takes noise,
-// and whether a graph it built embedded variables (see Program).
+// kind is one kind of step: its executor, the function that makes a new one, how many state tensors
+// and whether noise it takes, and whether a graph it built embedded variables (see Program).
 type kind struct {
 	exec     *model.Exec
 	newExec  func() (*model.Exec, error)
+	state    int
 	noisy    bool
 	embedded atomic.Bool
 }
 
-// New returns an empty Program for the denoiser variables of scope (nil: an empty store, for networks
-// without variables) on backend. pkg prefixes every error ("dydiff", "edm").
-func New(pkg string, backend compute.Backend, scope *model.Scope) (*Program, error) {
+// NewProgram returns an empty Program for the denoiser variables of scope (nil: an empty store, for
+// networks without variables) on backend. pkg prefixes every error ("dydiff", "diffusion").
+func NewProgram(pkg string, backend compute.Backend, scope *model.Scope) (*Program, error) {
 	if backend == nil {
 		return nil, fmt.Errorf("%s: Denoiser needs a Backend", pkg)
 	}
@@ -67,9 +70,13 @@ func New(pkg string, backend compute.Backend, scope *model.Scope) (*Program, err
 	return &Program{pkg: pkg, backend: backend, scope: scope}, nil
 }
 
-// Add declares a kind of step; noisy steps take fresh noise z. It returns the kind's index for Call.
-func (p *Program) Add(step Step, noisy bool) (int, error) {
-	k := &kind{noisy: noisy}
+// Add declares a kind of step taking state tensors (at least 1, the sample); noisy steps take fresh
+// noise z. It returns the kind's index for Call.
+func (p *Program) Add(step Step, state int, noisy bool) (int, error) {
+	if state < 1 {
+		return 0, fmt.Errorf("%s: a step takes at least the sample as state, got %d tensors", p.pkg, state)
+	}
+	k := &kind{state: state, noisy: noisy}
 	k.newExec = func() (*model.Exec, error) {
 		return model.NewExec(p.backend, p.scope.Store(), func(_ *model.Scope, in []*Node) []*Node {
 			p.compiles.Add(1)
@@ -79,14 +86,14 @@ func (p *Program) Add(step Step, noisy bool) (int, error) {
 				had[v.Path()] = true
 			}
 			Live(p.scope, g)
-			x, c, rest := in[0], in[1], in[2:]
+			x, c, rest := in[:state], in[state], in[state+1:]
 			var z *Node
 			if noisy {
 				z, rest = rest[0], rest[1:]
 			}
 			members := 1
 			if len(rest) > 0 {
-				members = x.Shape().Dimensions[0] / rest[0].Shape().Dimensions[0]
+				members = x[0].Shape().Dimensions[0] / rest[0].Shape().Dimensions[0]
 			}
 			out := step(p.scope, x, c, z, RepeatRows(rest, members))
 			for v := range p.scope.IterVariables() {
@@ -123,10 +130,11 @@ func Live(scope *model.Scope, g *Graph) {
 // Compilations is how many graphs the Program has compiled so far (one per step kind and input shape).
 func (p *Program) Compilations() int { return int(p.compiles.Load()) }
 
-// Call runs step kind k on (x, c, [z], cond...) and returns its outputs. A panic that GoMLX did not
+// Call runs step kind k on (x..., c, [z], cond...), x holding the kind's number of state tensors, and
+// returns its outputs (the new state). A panic that GoMLX did not
 // turn into an error (a network panicking with a non-error value) is returned as an error, and leaves
 // the Program broken: its executors may be mid-compilation, so later calls fail and Close leaves them.
-func (p *Program) Call(k int, x, c, z *tensors.Tensor, cond []*tensors.Tensor) (out []*tensors.Tensor, err error) {
+func (p *Program) Call(k int, x []*tensors.Tensor, c, z *tensors.Tensor, cond []*tensors.Tensor) (out []*tensors.Tensor, err error) {
 	if p.broken != nil {
 		return nil, p.broken
 	}
@@ -137,7 +145,14 @@ func (p *Program) Call(k int, x, c, z *tensors.Tensor, cond []*tensors.Tensor) (
 	if (z != nil) != kd.noisy {
 		return nil, fmt.Errorf("%s: step kind %d called with noise %v, declared %v", p.pkg, k, z != nil, kd.noisy)
 	}
-	args := []any{x, c}
+	if len(x) != kd.state {
+		return nil, fmt.Errorf("%s: step kind %d called with %d state tensors, declared %d", p.pkg, k, len(x), kd.state)
+	}
+	args := make([]any, 0, len(x)+2+len(cond))
+	for _, t := range x {
+		args = append(args, t)
+	}
+	args = append(args, c)
 	if z != nil {
 		args = append(args, z)
 	}

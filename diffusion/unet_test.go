@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"slices"
@@ -78,9 +78,9 @@ func TestHeunWithUNet(t *testing.T) {
 	x, _ := noise.Ensemble{Cases: unetB, Members: unetM}.Initial(1, unetC, unetHW, unetHW)
 	ctx, _ := noise.Initial(2, unetB, 1, unetHW, unetHW)
 	cond := []*tensors.Tensor{ctx}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 8
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	opt := HeunOptions{Churn: 10, Noise: 1.005}
 	cases := []struct {
 		name string
@@ -146,5 +146,73 @@ func TestHeunWithUNet(t *testing.T) {
 		} else {
 			t.Logf("trained %v: guidance moved the samples by up to %.3g", trained, diff)
 		}
+	}
+}
+
+// Every sampler runs tidal's real network: the preconditioned UNet with random weights (and guided by
+// the conv discriminator for one of them), 2 cases × 2 members conditioned per case, so the network is
+// called in every step graph through a fresh scope (twice per Heun step). Each gives finite samples of
+// the input's shape, bit-identical on a second call with the same seed, and compiles only on its first
+// call: Compilations is the number of step kinds used (the scaling plus 1–2 kinds) and does not change
+// on the second and third calls. The stochastic ones give different samples for another seed.
+func TestSamplersWithUNet(t *testing.T) {
+	den := unetDenoiser(t)
+	scope := model.NewStore().RootScope()
+	if err := scope.Store().SetRNGStateFromSeed(6); err != nil {
+		t.Fatal(err)
+	}
+	g, err := Guided(den, convLogit, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := Denoiser{Backend: tensortest.Backend(t), Scope: scope, D: den}
+	guidedD := plain
+	guidedD.D = g
+	x, _ := noise.Ensemble{Cases: unetB, Members: unetM}.Initial(3, unetC, unetHW, unetHW)
+	ctx, _ := noise.Initial(4, unetB, 1, unetHW, unetHW)
+	cond := []*tensors.Tensor{ctx}
+	sigmas := karras(t, 6)
+	vp, err := NewVP(CosineAlphaBar(1000))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tau, err := vp.DDIMSigmas(5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name       string
+		make       func() (*Sampler, error)
+		compiles   int
+		stochastic bool
+	}{
+		{"DDIM η=0 (Euler)", func() (*Sampler, error) { return NewDDIM(plain, sigmas, DDIMOptions{}) }, 2, false},
+		{"DDIM η=0.5 on the τ grid", func() (*Sampler, error) { return NewDDIM(plain, tau, DDIMOptions{Eta: 0.5}) }, 3, true},
+		{"DPM-Solver++(2M)", func() (*Sampler, error) { return NewDPMSolver2M(plain, sigmas, DPMSolverOptions{}) }, 3, false},
+		{"DDPM on the τ grid", func() (*Sampler, error) { return NewDDPM(plain, tau, DDPMOptions{}) }, 3, true},
+		{"Heun", func() (*Sampler, error) { return NewHeun(plain, sigmas, HeunOptions{}) }, 3, false},
+		{"guided DPM-Solver++(2M)", func() (*Sampler, error) { return NewDPMSolver2M(guidedD, sigmas, DPMSolverOptions{}) }, 3, false},
+	} {
+		sm, err := c.make()
+		if err != nil {
+			t.Fatal(err)
+		}
+		first := tensortest.Repeats(t, c.name, 2, func() (*tensors.Tensor, error) { return sm.Sample(x, cond, 7) })
+		n := sm.Compilations()
+		out, err := sm.Sample(x, cond, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(out.Shape().Dimensions, x.Shape().Dimensions) {
+			t.Errorf("%s: output %s for input %s", c.name, out.Shape(), x.Shape())
+		}
+		other := tensortest.Finite(t, c.name, out)
+		if n != c.compiles || sm.Compilations() != n {
+			t.Errorf("%s: %d graphs compiled after two calls, %d after three, want %d", c.name, n, sm.Compilations(), c.compiles)
+		}
+		if moved := tensortest.MaxAbsDiff(other, first); c.stochastic != (moved > 1e-4) {
+			t.Errorf("%s: seeds 7 and 8 differ by %g (stochastic %v)", c.name, moved, c.stochastic)
+		}
+		sm.Close()
 	}
 }

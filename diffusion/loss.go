@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"fmt"
@@ -8,14 +8,37 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
-
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
-// LossOptions are the training noise distribution ln σ ~ N(PMean, PStd²) and σ_data (Karras et al. 2022,
-// Table 1; NVlabs/edm's EDMLoss).
+// LossOptions are the training noise distribution and σ_data (Karras et al. 2022, Table 1; NVlabs/edm's
+// EDMLoss): by default EDM's ln σ ~ N(PMean, PStd²); Dist, when set, replaces it (e.g. a VP table's
+// uniform t).
 type LossOptions struct {
 	PMean, PStd, SigmaData float64
+	Dist                   NoiseDist
+}
+
+// NoiseDist is a training distribution of noise levels: SampleSigma draws batch values σ [batch] from
+// the random state of scope's store.
+type NoiseDist interface {
+	SampleSigma(scope *model.Scope, g *Graph, batch int) *Node
+}
+
+// LogNormal is EDM's training distribution ln σ ~ N(PMean, PStd²) (Karras et al. 2022, Table 1).
+type LogNormal struct{ PMean, PStd float64 }
+
+// SampleSigma draws σ = exp(P_mean + P_std·ξ), ξ ~ N(0, 1).
+func (l LogNormal) SampleSigma(scope *model.Scope, g *Graph, batch int) *Node {
+	xi := scope.RandomNormal(g, shapes.Make(dtypes.Float32, batch))
+	return Exp(AddScalar(MulScalar(xi, l.PStd), l.PMean))
+}
+
+// dist is the options' noise distribution.
+func (o LossOptions) dist() NoiseDist {
+	if o.Dist != nil {
+		return o.Dist
+	}
+	return LogNormal{PMean: o.PMean, PStd: o.PStd}
 }
 
 // DefaultLossOptions returns EDM's defaults: P_mean = −1.2, P_std = 1.2, σ_data = 0.5.
@@ -24,8 +47,8 @@ func DefaultLossOptions() LossOptions {
 }
 
 func (o LossOptions) check() error {
-	if !(o.PStd > 0) || !(o.SigmaData > 0) {
-		return fmt.Errorf("edm: loss options %+v: PStd and SigmaData must be positive", o)
+	if o.Dist == nil && !(o.PStd > 0) || !(o.SigmaData > 0) {
+		return fmt.Errorf("diffusion: loss options %+v: PStd (without a Dist) and SigmaData must be positive", o)
 	}
 	return nil
 }
@@ -40,20 +63,19 @@ func LossWeight(sigma, sigmaData float64) float64 {
 // σn; σ) − y)².
 func Loss(scope *model.Scope, d DenoiserFn, sigmaData float64, y, sigma, n *Node, cond []*Node) *Node {
 	if !y.Shape().Equal(n.Shape()) {
-		exceptions.Panicf("edm.Loss: y %s and n %s differ in shape", y.Shape(), n.Shape())
+		exceptions.Panicf("diffusion.Loss: y %s and n %s differ in shape", y.Shape(), n.Shape())
 	}
-	s := stepgraph.PerSample(y, sigma)
+	s := PerSample(y, sigma)
 	den := Mul(Square(s), Scalar(y.Graph(), y.DType(), sigmaData*sigmaData))
 	weight := Div(AddScalar(Square(s), sigmaData*sigmaData), den)
 	out := d(scope, Add(y, Mul(s, n)), ConvertDType(sigma, y.DType()), cond)
 	return ReduceAllMean(Mul(weight, Square(Sub(out, y))))
 }
 
-// SampleSigma draws batch training noise levels σ = exp(P_mean + P_std·ξ), ξ ~ N(0, 1), from the random
-// state of scope's store.
+// SampleSigma draws batch training noise levels from opt's distribution (by default σ = exp(P_mean +
+// P_std·ξ), ξ ~ N(0, 1)), from the random state of scope's store.
 func SampleSigma(scope *model.Scope, g *Graph, opt LossOptions, batch int) *Node {
-	xi := scope.RandomNormal(g, shapes.Make(dtypes.Float32, batch))
-	return Exp(AddScalar(MulScalar(xi, opt.PStd), opt.PMean))
+	return opt.dist().SampleSigma(scope, g, batch)
 }
 
 // RandomLoss is Loss with σ from SampleSigma and n ~ N(0, I) from scope's store; it panics (inside graph

@@ -1,4 +1,4 @@
-package stepgraph
+package diffusion
 
 import (
 	"testing"

@@ -1,4 +1,4 @@
-package stepgraph
+package diffusion
 
 // What every sampler does with an ensemble in one batched call: case b's member m is row b·M+m of the
 // state, and each conditioning tensor of B rows is repeated M times inside the graph.

@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"math"
@@ -90,9 +90,9 @@ func TestExactDenoiserHeun(t *testing.T) {
 	x, _ := noise.Initial(31, rows, L, P)
 	dn := Denoiser{Backend: tensortest.Backend(t), D: exactD(d)}
 	grid := func(steps int, sigmaMax float64) []float64 {
-		g := DefaultGridOptions()
+		g := vorticityGrid()
 		g.Steps, g.SigmaMax = steps, sigmaMax
-		s, err := Sigmas(g)
+		s, err := KarrasSigmas(g)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package stepgraph
+package diffusion
 
 import (
 	"math"
@@ -15,7 +15,8 @@ import (
 
 // scaleStep multiplies x by its variable "w" (a scalar, 2 at creation), evaluated twice per graph (as
 // Heun's two stages do), in a sub-scope: out = w·(w·x) [+ z] [+ cond].
-func scaleStep(scope *model.Scope, x, _, z *Node, cond []*Node) []*Node {
+func scaleStep(scope *model.Scope, xs []*Node, _, z *Node, cond []*Node) []*Node {
+	x := xs[0]
 	eval := func(s *model.Scope, v *Node) *Node {
 		w := s.In("layer").VariableWithValue("w", float32(2)).NodeValue(v.Graph())
 		return Mul(v, w)
@@ -33,7 +34,7 @@ func scaleStep(scope *model.Scope, x, _, z *Node, cond []*Node) []*Node {
 // run calls step kind k of p (no host scalars used) and returns its first output's values.
 func run(t *testing.T, p *Program, k int, x, z *tensors.Tensor, cond []*tensors.Tensor) []float32 {
 	t.Helper()
-	out, err := p.Call(k, x, Scalars(0), z, cond)
+	out, err := p.Call(k, []*tensors.Tensor{x}, Scalars(0), z, cond)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,11 +55,11 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 		if before {
 			scope.In("layer").VariableWithValue("w", float32(2))
 		}
-		p, err := New("test", b, scope)
+		p, err := NewProgram("test", b, scope)
 		if err != nil {
 			t.Fatal(err)
 		}
-		k, err := p.Add(scaleStep, false)
+		k, err := p.Add(scaleStep, 1, false)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,23 +122,30 @@ func TestProgramCompilesOnceAndReadsLive(t *testing.T) {
 // inputs are refused by Begin with errors naming them.
 func TestProgramErrors(t *testing.T) {
 	b := tensortest.Backend(t)
-	if _, err := New("test", nil, nil); err == nil || !strings.Contains(err.Error(), "Backend") {
+	if _, err := NewProgram("test", nil, nil); err == nil || !strings.Contains(err.Error(), "Backend") {
 		t.Errorf("nil backend: %v", err)
 	}
-	p, _ := New("test", b, nil)
-	noisy, _ := p.Add(scaleStep, true)
+	p, _ := NewProgram("test", b, nil)
+	noisy, _ := p.Add(scaleStep, 1, true)
 	x := tensors.FromValue([][]float32{{1}, {2}})
 	if got := run(t, p, noisy, x, tensors.FromValue([][]float32{{1}, {1}}), nil); !slices.Equal(got, []float32{5, 9}) {
 		t.Errorf("noisy step: %v, want [5 9]", got)
 	}
-	if _, err := p.Call(noisy, x, Scalars(0), nil, nil); err == nil {
+	xs := []*tensors.Tensor{x}
+	if _, err := p.Call(noisy, xs, Scalars(0), nil, nil); err == nil {
 		t.Error("a noisy step ran without noise")
 	}
-	bad, _ := p.Add(func(*model.Scope, *Node, *Node, *Node, []*Node) []*Node { panic("boom") }, false)
-	if _, err := p.Call(bad, x, Scalars(0), nil, nil); err == nil || !strings.Contains(err.Error(), "boom") {
+	if _, err := p.Call(noisy, []*tensors.Tensor{x, x}, Scalars(0), x, nil); err == nil || !strings.Contains(err.Error(), "state") {
+		t.Errorf("a step of 1 state tensor given 2: err = %v", err)
+	}
+	if _, err := p.Add(scaleStep, 0, false); err == nil {
+		t.Error("a step without state accepted")
+	}
+	bad, _ := p.Add(func(*model.Scope, []*Node, *Node, *Node, []*Node) []*Node { panic("boom") }, 1, false)
+	if _, err := p.Call(bad, xs, Scalars(0), nil, nil); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("panicking step: err = %v", err)
 	}
-	if _, err := p.Call(noisy, x, Scalars(0), x, nil); err == nil {
+	if _, err := p.Call(noisy, xs, Scalars(0), x, nil); err == nil {
 		t.Error("a broken Program kept running")
 	}
 	p.Close()

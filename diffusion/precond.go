@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"math"
@@ -6,22 +6,16 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
-
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
 )
 
 // DefaultSigmaData is σ_data, the assumed standard deviation of the data (Karras et al. 2022, Table 1; Hess
 // et al. 2025, Tab. 1).
 const DefaultSigmaData = 0.5
 
-// Net is the raw network F of the preconditioned denoiser: it gets the scaled input c_in·x
+// Net is the raw network F of the preconditioned denoiser: it gets the scaled input c_in·y
 // [batch, ...], the noise conditioning c_noise [batch] and the conditioning inputs, and returns a tensor
-// shaped like x. A network built with GoMLX layers takes its variables from scope.
+// shaped like y. A network built with GoMLX layers takes its variables from scope.
 type Net func(scope *model.Scope, x, cNoise *Node, cond []*Node) *Node
-
-// DenoiserFn is a denoiser D(x; σ): for noisy x [batch, ...] at per-sample noise levels sigma [batch] it
-// returns the estimate of the clean x₀, shaped like x.
-type DenoiserFn func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
 
 // CSkip is c_skip(σ) = σ_d²/(σ² + σ_d²) (Karras et al. 2022, Table 1).
 func CSkip(sigma, sigmaData float64) float64 {
@@ -45,7 +39,7 @@ func CNoise(sigma float64) float64 { return math.Log(sigma) / 4 }
 //	D(x; σ) = c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ))
 func Precondition(net Net, sigmaData float64) DenoiserFn {
 	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
-		s := stepgraph.PerSample(x, sigma)
+		s := PerSample(x, sigma)
 		s2 := Square(s)
 		sd2 := Scalar(x.Graph(), x.DType(), sigmaData*sigmaData)
 		den := Add(s2, sd2)
@@ -55,7 +49,7 @@ func Precondition(net Net, sigmaData float64) DenoiserFn {
 		cNoise := DivScalar(Log(ConvertDType(sigma, x.DType())), 4)
 		f := net(scope, Mul(cIn, x), cNoise, cond)
 		if !f.Shape().Equal(x.Shape()) {
-			exceptions.Panicf("edm: Net returned %s for input %s", f.Shape(), x.Shape())
+			exceptions.Panicf("diffusion: Net returned %s for input %s", f.Shape(), x.Shape())
 		}
 		return Add(Mul(cSkip, x), Mul(cOut, f))
 	}

@@ -1,4 +1,4 @@
-package edm
+package diffusion
 
 import (
 	"fmt"
@@ -113,7 +113,8 @@ func hostHeun(x0 []float64, e noise.Ensemble, dims []int, c []float64, sigmas []
 }
 
 // The compiled sampler equals the float64 host transcription of docs/DIFFUSION.md's algorithm, for a
-// nonlinear D, with and without churn (inside an S_tmin..S_tmax window, S_noise ≠ 1), and guided (D
+// nonlinear D, with and without churn (inside an S_tmin..S_tmax window, S_noise ≠ 1; and with
+// γ = S_churn/N below the cap √2−1, where the number of steps N matters), and guided (D
 // wrapped by Guided, whose autodiff gradient of posteriorLogit must equal the analytic guidanceHost), for
 // an ensemble of 3 members of 2 cases.
 func TestHeunMatchesHost(t *testing.T) {
@@ -123,9 +124,9 @@ func TestHeunMatchesHost(t *testing.T) {
 	cs := []float64{-1, 1.5}
 	rowC := []float64{-1, -1, -1, 1.5, 1.5, 1.5}
 	cond := []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 12
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	for _, c := range []struct {
 		name   string
 		opt    HeunOptions
@@ -133,6 +134,7 @@ func TestHeunMatchesHost(t *testing.T) {
 	}{
 		{"deterministic", HeunOptions{}, 0},
 		{"churn window", HeunOptions{Churn: 6, TMin: 0.05, TMax: 10, Noise: 1.007, Seed: 2}, 0},
+		{"churn below the cap (γ = 3/12)", HeunOptions{Churn: 3, Seed: 5}, 0},
 		{"guided", HeunOptions{Churn: 20, Seed: 3}, 2},
 	} {
 		d := Denoiser{Backend: tensortest.Backend(t), D: guided(t, wobblyD, c.lambda)}
@@ -222,9 +224,9 @@ func TestGuidancePosterior(t *testing.T) {
 	x, _ := noise.Ensemble{Cases: len(cs), Members: M}.Initial(4, 1)
 	gaussD := func(_ *model.Scope, x, sigma *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(sigma)))) }
 	cond := []*tensors.Tensor{tensortest.Float32(cs, 2, 1)}
-	grid := DefaultGridOptions()
+	grid := vorticityGrid()
 	grid.Steps = 40
-	sigmas, _ := Sigmas(grid)
+	sigmas, _ := KarrasSigmas(grid)
 	postVar := tau * tau / (1 + tau*tau)
 	for _, c := range []struct{ churn, lambda float64 }{{0, 1}, {0, 0}, {30, 1}, {30, 0}} {
 		bias := 0.025
@@ -304,6 +306,30 @@ func TestHeunErrors(t *testing.T) {
 	} {
 		if c.err == nil || !strings.Contains(c.err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want one mentioning %q", c.name, c.err, c.want)
+		}
+	}
+}
+
+// Golden churn: 4 steps with S_churn = 1 give γ = S_churn/N = 1/4, below the cap √2−1, so each step
+// raises σ_i to σ̂ = 1.25·σ_i and adds noise of std √(σ̂² − σ_i²) = 0.75·σ_i (S_noise 1). Dividing by
+// N + 1 (γ = 0.2: σ̂ = 1.2σ_i, std 0.663σ_i) or by N − 1 would be caught. Outside [S_tmin, S_tmax] no churn.
+func TestHeunChurnGolden(t *testing.T) {
+	sigmas := []float64{8, 4, 2, 1, 0}
+	sm, err := NewHeun(Denoiser{Backend: tensortest.Backend(t), D: wobblyD}, sigmas, HeunOptions{Churn: 1, TMin: 1.5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sm.Close()
+	want := [][3]float64{{10, 4, 6}, {5, 2, 3}, {2.5, 1, 1.5}, {1, 0, 0}} // [σ̂, σ_next, noise std]
+	for i, p := range sm.plan {
+		for k, w := range want[i] {
+			if !tensortest.CloseRel(p.c[k], w, 1e-15) && !(w == 0 && p.c[k] == 0) {
+				t.Errorf("step %d: scalars %v, want %v", i, p.c, want[i])
+				break
+			}
+		}
+		if p.noisy != (want[i][2] > 0) {
+			t.Errorf("step %d: noisy %v", i, p.noisy)
 		}
 	}
 }
