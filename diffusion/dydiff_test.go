@@ -86,7 +86,7 @@ func TestDDIMMatchesDyDiffDDIM(t *testing.T) {
 		ts, _ := s.Timesteps(n)
 		scale := math.Sqrt(1 - s.AlphaBar(ts[len(ts)-1]))
 		xs := tensortest.Float32(scaled(tensortest.Float64s(x), scale), 64, 3, 4)
-		want, err := dydiff.DDIM(dydiff.Denoiser{Backend: b, Net: eps}, xs, nil, s, dydiff.DDIMOptions{Steps: n})
+		want, err := dydiff.DDIM(dydiff.NoisePredictor{Backend: b, Net: eps}, xs, nil, s, dydiff.DDIMOptions{Steps: n})
 		if err != nil {
 			t.Fatal(err)
 		}

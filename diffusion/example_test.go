@@ -29,7 +29,7 @@ func ExampleGuided() {
 	const tau = 0.5
 	sigmaCol := func(s *Node) *Node { return Reshape(s, s.Shape().Dimensions[0], 1) }
 	d := func(_ *model.Scope, x, s *Node, _ []*Node) *Node { return Div(x, OnePlus(Square(sigmaCol(s)))) }
-	logit := func(_ *model.Scope, x, s *Node, cond []*Node) *Node { // log p(c | x_σ), [batch]
+	logit := func(_ *model.Scope, x, s, _ *Node, cond []*Node) *Node { // log p(c | x_σ), [batch]
 		s2 := Square(sigmaCol(s))
 		v := AddScalar(Div(s2, OnePlus(s2)), tau*tau)
 		r := Sub(cond[0], Div(x, OnePlus(s2)))

@@ -10,9 +10,11 @@ import (
 )
 
 // Logit is a discriminator's logit f(y; σ, cond) = log(D/(1−D)) at noisy y [batch, ...] and noise
-// levels sigma [batch]: one value per sample, [batch]. It takes its variables from scope and gets the
-// same conditioning inputs as the denoiser it guides.
-type Logit func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node
+// levels sigma [batch]: one value per sample, [batch]. y0 is the denoiser's current estimate of the clean
+// sample, D(y; σ), with no gradient flowing through it, for guides that judge part of a sample given
+// the estimate of the rest (a frame given the frames before it); others ignore it. It takes its
+// variables from scope and gets the same conditioning inputs as the denoiser it guides.
+type Logit func(scope *model.Scope, y, sigma, y0 *Node, cond []*Node) *Node
 
 // Guided wraps the denoiser d with discriminator guidance (Hess et al. 2025, eq. 5, following DG's
 // code; docs/DIFFUSION.md, "Discriminator guidance"):
@@ -44,7 +46,7 @@ func Guided(d DenoiserFn, logit Logit, lambda float64) (DenoiserFn, error) {
 		if lambda == 0 {
 			return den
 		}
-		l := logit(Fresh(scope), x, sigma, cond)
+		l := logit(Fresh(scope), x, sigma, StopGradient(den), cond)
 		if l.Rank() != 1 || l.Shape().Dimensions[0] != x.Shape().Dimensions[0] {
 			exceptions.Panicf("diffusion: logit returned %s for input %s, expected [%d]", l.Shape(), x.Shape(), x.Shape().Dimensions[0])
 		}

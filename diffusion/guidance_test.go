@@ -35,7 +35,7 @@ func TestGuidedIsScaledLogitGradient(t *testing.T) {
 	}
 	defer diffExec.Finalize()
 	logitExec, err := model.NewExec(b, scope.Store(), func(_ *model.Scope, x, s, c *Node) *Node {
-		return convLogit(scope.ResetVisited(), x, s, []*Node{c})
+		return convLogit(scope.ResetVisited(), x, s, nil, []*Node{c})
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -100,7 +100,7 @@ func TestGuidedErrors(t *testing.T) {
 	if _, err := Guided(wobblyD, convLogit, math.NaN()); err == nil || !strings.Contains(err.Error(), "λ") {
 		t.Errorf("NaN λ: err = %v", err)
 	}
-	perElement := func(_ *model.Scope, x, _ *Node, _ []*Node) *Node { return x }
+	perElement := func(_ *model.Scope, x, _, _ *Node, _ []*Node) *Node { return x }
 	g, err := Guided(wobblyD, perElement, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -33,7 +33,7 @@ func wobblyHost(x, sigma float64) float64 { return 0.8*x/(1+sigma*sigma) + 0.1*m
 // N(x₀, τ²), x_σ = x₀ + σn, summed over each row of x [batch, P]: c | x_σ ~ N(x_σ/(1+σ²), V) with
 // V = σ²/(1+σ²) + τ², so it is −Σ (c − x/(1+σ²))²/(2V), whose gradient in x is guidanceHost's
 // (c − x/(1+σ²))/(σ² + τ²(1+σ²)). cond[0] holds c per row, [batch, 1].
-func posteriorLogit(_ *model.Scope, x, sigma *Node, cond []*Node) *Node {
+func posteriorLogit(_ *model.Scope, x, sigma, _ *Node, cond []*Node) *Node {
 	s2 := Square(sigmaCol(sigma))
 	V := Add(Div(s2, OnePlus(s2)), Scalar(x.Graph(), x.DType(), tau*tau))
 	r := Sub(cond[0], Div(x, OnePlus(s2)))

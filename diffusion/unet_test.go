@@ -34,7 +34,7 @@ func unetDenoiser(t *testing.T) DenoiserFn {
 // convLogit is a small discriminator-like guide, its variables under scope "guide": two 3×3
 // convolutions of tidal's nn (with SiLU) over the noisy field and its conditioning, a spatial mean, and a
 // plain matrix product to one logit, scaled by 1 + c_noise(σ) so that it depends on σ.
-func convLogit(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+func convLogit(scope *model.Scope, x, sigma, _ *Node, cond []*Node) *Node {
 	s := scope.In("guide")
 	h := nn.ConcatChannels(x, cond[0])
 	h = nn.SiLU(nn.Conv(s.In("conv0"), h).Channels(8).KernelSize(3).Done())

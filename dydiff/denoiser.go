@@ -6,21 +6,17 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
-	"github.com/tidal-forecast/tidal/edm"
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // NoiseScale multiplies EDM's c_noise = ln(σ)/4 before the network's noise embedding sees it, so that
 // the embedding of an EDM-form DyDiff network spans the range of the reference form's integer steps
 // 0..999 (the same scale as the PyTorch transcription it was measured against; docs/DYDIFF.md).
 const NoiseScale = 1000
-
-// AlphaBarOfSigma is ᾱ(σ) = 1/(1 + σ²), the VP schedule's ᾱ at which y = x_t/√ᾱ has noise σ
-// (docs/DIFFUSION.md, "DyDiff as a change of variables").
-func AlphaBarOfSigma(sigma float64) float64 { return 1 / (1 + sigma*sigma) }
 
 // GammaBarOfSigma is γ̄(σ) = 1 − η(1 − ᾱ(σ)), DyDiff's γ̄ written in σ (the cosine-η schedule,
 // γ̄_t = 1 − η(1 − ᾱ_t), without the reference's clip at t = T−1).
@@ -55,9 +51,9 @@ func (o EDMOptions) check() error {
 //
 // The network sees what the reference form's network sees, up to the scale c_in: Dyn_γ̄ of the noisy
 // window, in which every frame mixes in the preceding ones. With η = 0, Dyn and InvDyn are the identity
-// and D is edm.Precondition's denoiser with c_noise scaled by NoiseScale. Every sampler of y (edm's Heun,
-// and any other that evaluates a denoiser) then samples DyDiff.
-func EDMDenoiser(net Net, opt EDMOptions) (edm.DenoiserFn, error) {
+// and D is diffusion.Precondition's denoiser with c_noise scaled by NoiseScale. Every sampler of package
+// diffusion then samples DyDiff.
+func EDMDenoiser(net Net, opt EDMOptions) (diffusion.DenoiserFn, error) {
 	if net == nil {
 		return nil, fmt.Errorf("dydiff: EDMDenoiser needs a network")
 	}
@@ -67,7 +63,7 @@ func EDMDenoiser(net Net, opt EDMOptions) (edm.DenoiserFn, error) {
 	sd := opt.SigmaData
 	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
 		checkFrames(y)
-		s := stepgraph.PerSample(y, sigma)
+		s := diffusion.PerSample(y, sigma)
 		s2 := Square(s)
 		sd2 := Scalar(y.Graph(), y.DType(), sd*sd)
 		den := Add(s2, sd2)
@@ -100,15 +96,15 @@ func EDMLoss(scope *model.Scope, net Net, opt EDMOptions, y, sigma, n *Node, con
 	if err != nil {
 		panic(err)
 	}
-	return edm.Loss(scope, d, opt.SigmaData, y, sigma, n, cond)
+	return diffusion.Loss(scope, d, opt.SigmaData, y, sigma, n, cond)
 }
 
 // RandomEDMLoss is EDMLoss with ln σ ~ N(pMean, pStd²) per sample and n ~ N(0, I), drawn from the
 // random state of scope's store.
 func RandomEDMLoss(scope *model.Scope, net Net, opt EDMOptions, pMean, pStd float64, y *Node, cond []*Node) *Node {
-	lo := edm.LossOptions{PMean: pMean, PStd: pStd, SigmaData: opt.SigmaData}
+	lo := diffusion.LossOptions{PMean: pMean, PStd: pStd, SigmaData: opt.SigmaData}
 	g := y.Graph()
-	sigma := edm.SampleSigma(scope, g, lo, y.Shape().Dimensions[0])
+	sigma := diffusion.SampleSigma(scope, g, lo, y.Shape().Dimensions[0])
 	n := scope.RandomNormal(g, y.Shape())
 	return EDMLoss(scope, net, opt, y, sigma, n, cond)
 }
@@ -125,7 +121,7 @@ func RandomEDMLoss(scope *model.Scope, net Net, opt EDMOptions, pMean, pStd floa
 // On the τ grid, Euler steps of y (DDIM in σ) are the reference's DDIM steps of x_t, up to the start:
 // the reference starts from x_T = Dyn(z), that is y = z·√(1+σ₀²), not σ₀·z. Only the DependentNoise
 // process (or η = 0) is white in y.
-func EpsDenoiser(net Net, s Schedule) (edm.DenoiserFn, error) {
+func EpsDenoiser(net Net, s Schedule) (diffusion.DenoiserFn, error) {
 	if net == nil {
 		return nil, fmt.Errorf("dydiff: EpsDenoiser needs a network")
 	}
@@ -144,7 +140,7 @@ func EpsDenoiser(net Net, s Schedule) (edm.DenoiserFn, error) {
 	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
 		checkFrames(y)
 		sig := ConvertDType(sigma, y.DType())
-		s := stepgraph.PerSample(y, sig)
+		s := diffusion.PerSample(y, sig)
 		s2 := Square(s)
 		sqrtA := Reciprocal(Sqrt(OnePlus(s2)))
 		sg, s1g := edmGamma(s2, eta)
@@ -173,4 +169,16 @@ func stepOfSigma(sigma *Node, table []float32) *Node {
 	frac := Where(GreaterThan(span, ZerosLike(span)), Div(Sub(sigma, sLo), Where(GreaterThan(span, ZerosLike(span)), span, OnesLike(span))), ZerosLike(span))
 	frac = ClipScalar(frac, 0, 1)
 	return Add(ConvertDType(lo, sigma.DType()), frac)
+}
+
+// ReferenceStart returns i.i.d. noise x scaled so that a sampler of package diffusion, which starts from
+// σ₀·x, starts where the reference's DDIM does: its x_T = Dyn(z) is y = z·√(1+σ₀²) in y (EpsDenoiser),
+// so the result is x·√(1+σ₀²)/σ₀ (a factor 1.0002 at τ = 981). x is not modified.
+func ReferenceStart(x *tensors.Tensor, sigma0 float64) *tensors.Tensor {
+	f := float32(math.Sqrt(1+sigma0*sigma0) / sigma0)
+	v := tensors.MustCopyFlatData[float32](x)
+	for i := range v {
+		v[i] *= f
+	}
+	return tensors.FromFlatDataAndDimensions(v, x.Shape().Dimensions...)
 }

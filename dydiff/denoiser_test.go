@@ -8,7 +8,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tidal-forecast/tidal/edm"
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
@@ -28,7 +28,7 @@ func PerSampleOf(z, c *Node) *Node {
 }
 
 // evalDenoiser runs d on y [B, ...] at per-sample sigmas and returns D(y; σ).
-func evalDenoiser(t *testing.T, d edm.DenoiserFn, y *tensors.Tensor, sigmas []float32) []float32 {
+func evalDenoiser(t *testing.T, d diffusion.DenoiserFn, y *tensors.Tensor, sigmas []float32) []float32 {
 	t.Helper()
 	exec := model.MustNewExec(tensortest.Backend(t), model.NewStore(), func(sc *model.Scope, y, s *Node) *Node {
 		return d(sc, y, s, nil)
@@ -85,7 +85,7 @@ func TestEDMDenoiserEtaZeroIsPrecondition(t *testing.T) {
 	}
 	y := tensortest.Uniform(3, len(sigmas), 3, 6)
 	got := evalDenoiser(t, d, y, sigmas)
-	want := evalDenoiser(t, edm.Precondition(edm.Net(ignoreNoise), sd), y, sigmas)
+	want := evalDenoiser(t, diffusion.Precondition(diffusion.Net(ignoreNoise), sd), y, sigmas)
 	for i := range got {
 		if got[i] != want[i] {
 			t.Fatalf("element %d: DyDiff at η = 0 gives %v, EDM's denoiser %v", i, got[i], want[i])

@@ -37,7 +37,7 @@ func TestEnsembleRepeatsCond(t *testing.T) {
 	}
 	x, _ := noise.Initial(8, B*M, L, P)
 	run := func(c *tensors.Tensor) []float64 {
-		out, err := DDIM(Denoiser{Backend: tensortest.Backend(t), Net: condNet}, x, []*tensors.Tensor{c}, s,
+		out, err := DDIM(NoisePredictor{Backend: tensortest.Backend(t), Net: condNet}, x, []*tensors.Tensor{c}, s,
 			DDIMOptions{Steps: 20})
 		if err != nil {
 			t.Fatal(err)
@@ -57,7 +57,7 @@ func TestEnsembleMembersIndependentOfLayout(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	condAll := []float64{1, -1, 0.5, 0, 2, 1, -0.5, 0.25, 0.3, -0.7, 1.1, 0.9, -1.2, 0.4, 0.6, -0.1,
 		0.8, 0.2, -0.3, -0.9, 1.4, -0.6, 0.05, 0.7}
-	sm, err := NewDDIM(Denoiser{Backend: tensortest.Backend(t), Net: condNet}, s, DDIMOptions{Steps: 20, EtaDDIM: 0.5})
+	sm, err := NewDDIM(NoisePredictor{Backend: tensortest.Backend(t), Net: condNet}, s, DDIMOptions{Steps: 20, EtaDDIM: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func TestEnsembleMembersIndependentOfLayout(t *testing.T) {
 func TestSamplerErrors(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	b := tensortest.Backend(t)
-	good := Denoiser{Backend: b, Net: nonlinearNet}
+	good := NoisePredictor{Backend: b, Net: nonlinearNet}
 	x, _ := noise.Initial(1, 4, 3)
 	for _, c := range []struct {
 		name, want string
@@ -107,7 +107,7 @@ func TestSamplerErrors(t *testing.T) {
 			_, err := DDIM(good, tensors.FromValue([]float32{1, 2}), nil, s, DDIMOptions{})
 			return err
 		}()},
-		{"no backend", "Backend", func() error { _, err := DDIM(Denoiser{Net: nonlinearNet}, x, nil, s, DDIMOptions{}); return err }()},
+		{"no backend", "Backend", func() error { _, err := DDIM(NoisePredictor{Net: nonlinearNet}, x, nil, s, DDIMOptions{}); return err }()},
 		{"cond batch", "Cond[0]", func() error {
 			_, err := DDIM(good, x, []*tensors.Tensor{tensors.FromValue([][]float32{{1}, {2}, {3}})}, s, DDIMOptions{})
 			return err
@@ -146,7 +146,7 @@ func TestSamplerErrors(t *testing.T) {
 func TestSamplerNetPanics(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	x, _ := noise.Initial(1, 2, 3)
-	d := Denoiser{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { panic("boom") }}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { panic("boom") }}
 	if _, err := DDIM(d, x, nil, s, DDIMOptions{Steps: 5}); err == nil || !strings.Contains(err.Error(), "boom") {
 		t.Errorf("err = %v, want one carrying the panic", err)
 	}

@@ -41,32 +41,32 @@ func TestExactDenoiserSamplers(t *testing.T) {
 		name  string
 		steps int
 		disc  float64 // bound on the discretisation error of the propagated moments, relative to Σ's scale
-		run   func(Denoiser, Schedule) (*tensors.Tensor, error)
+		run   func(NoisePredictor, Schedule) (*tensors.Tensor, error)
 		exact func(truth, s Schedule) func(t, tp int) affine
 	}
 	samplers := []sampler{
 		{"DDIM 50 steps", 50, 0.08,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) { return DDIM(dn, x, nil, s, DDIMOptions{}) },
+			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) { return DDIM(dn, x, nil, s, DDIMOptions{}) },
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 0) }},
 		{"DDIM 10 steps", 10, 0.25,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
+			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) {
 				return DDIM(dn, x, nil, s, DDIMOptions{Steps: 10})
 			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 0) }},
 		{"DDIM η_ddim=1 100 steps", 100, 0.055,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
+			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) {
 				return DDIM(dn, x, nil, s, DDIMOptions{Steps: 100, EtaDDIM: 1, Seed: 5})
 			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 1) }},
 		{"DDPM 1000 steps", 1000, 0.01,
-			func(dn Denoiser, s Schedule) (*tensors.Tensor, error) {
+			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) {
 				return DDPM(dn, x, nil, s, DDPMOptions{Seed: 6})
 			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddpmAffine(truth, s) }},
 	}
 	for _, mode := range allNoising {
 		truth := mustSchedule(t, 0.5, ScheduleOptions{Noising: mode})
-		dn := Denoiser{Backend: tensortest.Backend(t), Net: d.net(truth)}
+		dn := NoisePredictor{Backend: tensortest.Backend(t), Net: d.net(truth)}
 		for _, smp := range samplers {
 			if mode != DependentNoise && smp.name != "DDIM 50 steps" {
 				continue // the ablations: the reference's sampler only

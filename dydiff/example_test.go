@@ -33,7 +33,7 @@ func ExampleDDIM() {
 	}
 	context, _ := noise.Initial(9, 2, 15, 3, 8, 8)                       // per case: [frames, channels, h, w]
 	x, _ := noise.Ensemble{Cases: 2, Members: 4}.Initial(1, 15, 3, 8, 8) // case b, member m at row 4b+m
-	out, err := dydiff.DDIM(dydiff.Denoiser{Backend: b, Net: net}, x, []*tensors.Tensor{context}, s, dydiff.DDIMOptions{})
+	out, err := dydiff.DDIM(dydiff.NoisePredictor{Backend: b, Net: net}, x, []*tensors.Tensor{context}, s, dydiff.DDIMOptions{})
 	fmt.Println(out.Shape(), err)
 	// Output: (Float32)[8, 15, 3, 8, 8] <nil>
 }
@@ -45,7 +45,7 @@ func ExampleNewDDIM() {
 	b, _ := backend.New(backend.Go)
 	s, _ := dydiff.NewSchedule(dydiff.DefaultEta, dydiff.ScheduleOptions{})
 	unet, _ := nets.New(nets.Config{InChannels: 3 + 2, OutChannels: 3, Channels: 8, Mults: []int{1, 2}, Blocks: 1})
-	d := dydiff.Denoiser{Backend: b, Scope: model.NewStore().RootScope(), Net: unet.Apply}
+	d := dydiff.NoisePredictor{Backend: b, Scope: model.NewStore().RootScope(), Net: unet.Apply}
 	sampler, err := dydiff.NewDDIM(d, s, dydiff.DDIMOptions{Steps: 10})
 	if err != nil {
 		fmt.Println(err)

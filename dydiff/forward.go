@@ -12,11 +12,13 @@ import (
 	"github.com/tidal-forecast/tidal/diffusion"
 )
 
-// Net is the network that predicts the (correlated) noise: given the noisy window xt [batch, frames, ...],
-// the diffusion step t as float32 [batch] (the 0-based integer step, as the reference code feeds it), and
-// any conditioning inputs cond (each [batch, ...], the same order the caller gave them), it returns a
-// tensor shaped like xt. A network built with GoMLX layers takes its variables from scope.
-type Net func(scope *model.Scope, xt, t *Node, cond []*Node) *Node
+// Net is DyDiff's network, a diffusion.Net. In the reference form (Loss, the samplers of this package,
+// EpsDenoiser) it gets the noisy window xt [batch, frames, ...], the diffusion step t as float32 [batch]
+// (the 0-based integer step, as the reference code feeds it) and the conditioning inputs cond (each
+// [batch, ...], in the caller's order), and predicts the correlated noise Dyn(ε, γ̄_t), shaped like xt.
+// In EDM form (EDMDenoiser) it gets c_in·Dyn(y) and NoiseScale·c_noise and returns the raw output F. A
+// network built with GoMLX layers takes its variables from scope.
+type Net = diffusion.Net
 
 // coefAt gathers √c[t] and √(1−c[t]) (computed in float64, stored as float32 constants) for t [batch] int.
 func coefAt(g *Graph, c []float64, t *Node) (sqrtC, sqrtOneMinusC *Node) {

@@ -41,7 +41,7 @@ type DDIMOptions struct {
 //
 // and returns the last x̂₀ (with opt.ClipX0 > 0 every x̂₀ is first clipped to ±ClipX0). The Schedule's Noising switch drops Dynamics where the ablated process has
 // none (as the reference sampler does). opt.Seed is not used (Sample takes the seed).
-func NewDDIM(d Denoiser, s Schedule, opt DDIMOptions) (*Sampler, error) {
+func NewDDIM(d NoisePredictor, s Schedule, opt DDIMOptions) (*Sampler, error) {
 	ts, err := pickTimesteps(s, opt.Steps, DefaultDDIMSteps, opt.Timesteps)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func NewDDIM(d Denoiser, s Schedule, opt DDIMOptions) (*Sampler, error) {
 // DDIM samples once with NewDDIM's sampler, seeded by opt.Seed, and closes it: x is i.i.d. standard
 // normal noise [B·M, frames, ...] and cond the conditioning inputs [B, ...] (see Sampler.Sample). To
 // sample many times (once per frame of a rollout), keep a Sampler instead: it compiles once.
-func DDIM(d Denoiser, x *tensors.Tensor, cond []*tensors.Tensor, s Schedule, opt DDIMOptions) (*tensors.Tensor, error) {
+func DDIM(d NoisePredictor, x *tensors.Tensor, cond []*tensors.Tensor, s Schedule, opt DDIMOptions) (*tensors.Tensor, error) {
 	sm, err := NewDDIM(d, s, opt)
 	if err != nil {
 		return nil, err
@@ -92,7 +92,7 @@ type DDPMOptions struct {
 //
 // computed by linearity as c0 Dyn(x̂₀) + ce Dyn(ε̂) + σ Dyn(z) with y = √ᾱ_t ŷ₀ + √(1−ᾱ_t) ε̂. The
 // ablation switches drop Dynamics from the same terms as in DDIM. opt.Seed is not used.
-func NewDDPM(d Denoiser, s Schedule, opt DDPMOptions) (*Sampler, error) {
+func NewDDPM(d NoisePredictor, s Schedule, opt DDPMOptions) (*Sampler, error) {
 	ts, err := pickTimesteps(s, opt.Steps, s.T(), opt.Timesteps)
 	if err != nil {
 		return nil, err
@@ -106,7 +106,7 @@ func NewDDPM(d Denoiser, s Schedule, opt DDPMOptions) (*Sampler, error) {
 }
 
 // DDPM samples once with NewDDPM's sampler, seeded by opt.Seed, and closes it (see DDIM).
-func DDPM(d Denoiser, x *tensors.Tensor, cond []*tensors.Tensor, s Schedule, opt DDPMOptions) (*tensors.Tensor, error) {
+func DDPM(d NoisePredictor, x *tensors.Tensor, cond []*tensors.Tensor, s Schedule, opt DDPMOptions) (*tensors.Tensor, error) {
 	sm, err := NewDDPM(d, s, opt)
 	if err != nil {
 		return nil, err

@@ -34,7 +34,7 @@ func TestDDIMStepGolden(t *testing.T) {
 	check("host x_prev", prev, wantPrev, 5e-9)
 
 	eps := tensortest.Float32(e, 1, 3)
-	d := Denoiser{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
+	d := NoisePredictor{Backend: tensortest.Backend(t), Net: func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node {
 		return Const(xt.Graph(), eps)
 	}}
 	sm, err := NewDDIM(d, mustSchedule(t, 0.5, ScheduleOptions{}), DDIMOptions{})
@@ -147,7 +147,7 @@ func TestEtaZeroIsPlainDiffusion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Net: nonlinearNet}
 	ts50, _ := s.Timesteps(50)
 	ts100, _ := s.Timesteps(100)
 	// (not 999: ᾱ_999 ≈ 2.4e-9 makes 1/√ᾱ ≈ 2e4 amplify float32 rounding; the reference stops at 981)
@@ -185,7 +185,7 @@ func TestDDPMIsDDIMEtaOne(t *testing.T) {
 	dims := []int{4, 6, 3}
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	x, _ := noise.Initial(2, dims...)
-	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Net: nonlinearNet}
 	a, err := DDPM(d, x, nil, s, DDPMOptions{Steps: 50, Seed: 3})
 	if err != nil {
 		t.Fatal(err)
@@ -218,7 +218,7 @@ func TestDDIMClipX0(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d := Denoiser{Backend: tensortest.Backend(t), Net: nonlinearNet}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Net: nonlinearNet}
 	ts, _ := s.Timesteps(50)
 	host := func(clip float64) []float64 {
 		xs := tensortest.Float64s(x)

@@ -13,8 +13,9 @@ import (
 	"github.com/tidal-forecast/tidal/diffusion"
 )
 
-// Denoiser is what a sampler evaluates: the noise-predicting Net with its variables.
-type Denoiser struct {
+// NoisePredictor is what the reference samplers evaluate: the noise-predicting Net with its variables.
+// (A denoiser of y for the samplers of package diffusion is EpsDenoiser's.)
+type NoisePredictor struct {
 	// Backend runs the compiled steps ("go" or "cuda", see package backend).
 	Backend compute.Backend
 	// Scope holds the network's variables; nil gives an empty store (for networks without variables).
@@ -54,9 +55,9 @@ type Sampler struct {
 
 // newSampler validates the schedule and compiles nothing yet: the coefficients of the steps ts
 // (ascending), visited backwards, come from weights(ᾱ_t, ᾱ_prev); clip > 0 clips every x̂₀ to ±clip.
-func newSampler(d Denoiser, s Schedule, ts []int, clip float64, weights func(a, ap float64) (c0, ce, cz float64)) (*Sampler, error) {
+func newSampler(d NoisePredictor, s Schedule, ts []int, clip float64, weights func(a, ap float64) (c0, ce, cz float64)) (*Sampler, error) {
 	if d.Net == nil {
-		return nil, fmt.Errorf("dydiff: Denoiser needs a Net")
+		return nil, fmt.Errorf("dydiff: NoisePredictor needs a Net")
 	}
 	p, err := diffusion.NewProgram("dydiff", d.Backend, d.Scope)
 	if err != nil {

@@ -31,7 +31,7 @@ func smallUNet(t *testing.T) *nets.UNet {
 }
 
 // trainSteps gives the UNet's variables a few AdamW steps of DyDiff's RandomLoss on fixed random windows.
-func trainSteps(t *testing.T, d Denoiser, s Schedule, n int) {
+func trainSteps(t *testing.T, d NoisePredictor, s Schedule, n int) {
 	t.Helper()
 	x0, _ := noise.Initial(40, unetB, unetL, 1, unetHW, unetHW)
 	ctx, _ := noise.Initial(41, unetB, unetK, 1, unetHW, unetHW)
@@ -50,7 +50,7 @@ func trainSteps(t *testing.T, d Denoiser, s Schedule, n int) {
 // kind of step it uses.
 func TestSamplersWithUNet(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
-	d := Denoiser{Backend: tensortest.Backend(t), Scope: model.NewStore().RootScope(), Net: smallUNet(t).Apply}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Scope: model.NewStore().RootScope(), Net: smallUNet(t).Apply}
 	if err := d.Scope.Store().SetRNGStateFromSeed(3); err != nil {
 		t.Fatal(err)
 	}
@@ -144,7 +144,7 @@ func TestSamplersWithUNet(t *testing.T) {
 func TestDDIMWithUNetMatchesHost(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	u := smallUNet(t)
-	d := Denoiser{Backend: tensortest.Backend(t), Scope: model.NewStore().RootScope(), Net: u.Apply}
+	d := NoisePredictor{Backend: tensortest.Backend(t), Scope: model.NewStore().RootScope(), Net: u.Apply}
 	if err := d.Scope.Store().SetRNGStateFromSeed(4); err != nil {
 		t.Fatal(err)
 	}
@@ -219,7 +219,7 @@ func TestDDIMWithCheckpointedUNet(t *testing.T) {
 	s := mustSchedule(t, 0.5, ScheduleOptions{})
 	u := smallUNet(t)
 	b := tensortest.Backend(t)
-	trained := Denoiser{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
+	trained := NoisePredictor{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
 	if err := trained.Scope.Store().SetRNGStateFromSeed(6); err != nil {
 		t.Fatal(err)
 	}
@@ -240,7 +240,7 @@ func TestDDIMWithCheckpointedUNet(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	loaded := Denoiser{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
+	loaded := NoisePredictor{Backend: b, Scope: model.NewStore().RootScope(), Net: u.Apply}
 	if _, err := checkpoint.Build(loaded.Scope.Store()).Dir(dir).Done(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,47 +12,66 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
-	"github.com/tidal-forecast/tidal/edm"
-	"github.com/tidal-forecast/tidal/internal/stepgraph"
+	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/noise"
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
 // SamplerOptions choose the reverse process of a forecast.
 type SamplerOptions struct {
-	// Kind is the sampler: for the "ddpm" parameterisation "ddim" (the reference sampler) or "ddpm"
-	// (ancestral); for "edm", "heun" (EDM's deterministic Heun on the ρ-grid; "" picks it).
+	// Kind is the sampler of package diffusion: "heun" (EDM's deterministic Heun), "dpmpp" (DPM-Solver++(2M)),
+	// "ddim" (DDIM, Euler's method at η_ddim = 0) or "ddpm" (ancestral). "" picks the model's default: heun
+	// for the edm form, ddim for the ddpm form. Models of the ablated processes (noising independent or
+	// noise-only at η > 0) take ddim and ddpm only, through dydiff's reference samplers.
 	Kind string `json:"sampler"`
-	// Steps is the number of sampling steps: through Schedule.Timesteps for "ddim" and "ddpm" (0 gives
-	// 50 for DDIM and all T for DDPM), the N of the ρ-grid for "heun" (0 gives DefaultHeunSteps).
+	// Steps is the number of sampling steps; 0 gives the sampler's default (DefaultSteps).
 	Steps int `json:"sampling_steps"`
-	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); DDPM ignores it.
+	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); the others ignore it.
 	EtaDDIM float64 `json:"ddim_eta"`
-	// ClipX0 > 0 clips DDIM's every x̂₀ to ±ClipX0 in normalised units (dydiff.DDIMOptions.ClipX0); 0,
-	// the reference's setting, clips nothing. DDPM refuses it.
+	// ClipX0 > 0 clips every estimate x̂₀ of DDIM to ±ClipX0 in normalised units; 0, the reference's
+	// setting, clips nothing. Only DDIM of the ddpm form takes it.
 	ClipX0 float64 `json:"clip_x0,omitempty"`
-	// Guide, with Lambda > 0, guides the sampler (dydiff.Guided: λ times the guide's log-odds gradient
-	// added to the score; guided.DyDiffGuide makes one of a discriminator, whose weights must then be in
-	// the forecaster's store). Fields only.
-	Guide  dydiff.FrameGuide `json:"-"`
-	Lambda float64           `json:"lambda,omitempty"`
+	// Guide, with Lambda > 0, guides the sampler: diffusion.Guided adds λσ²∇ of the guide's log-odds to the
+	// denoiser of the window (guided.DyDiffGuide makes one of a discriminator, whose weights must then be
+	// in the forecaster's store). Fields of the dependent-noise process only.
+	Guide  diffusion.Logit `json:"-"`
+	Lambda float64         `json:"lambda,omitempty"`
 }
 
-// DefaultHeunSteps is the number of Heun steps of an "edm" model's forecast when none is given.
+// DefaultHeunSteps is the number of Heun steps of a forecast when none is given.
 const DefaultHeunSteps = 10
 
-// EDMGrid is the σ grid of an "edm" model's Heun sampler with n steps: EDM's ρ-grid with σ_min 0.002,
-// σ_max 80 and ρ 7 (Karras et al. 2022, eq. 5 and Table 1).
-func EDMGrid(n int) ([]float64, error) {
-	return edm.Sigmas(edm.GridOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: n})
+// DefaultSteps is the number of steps of sampler kind when none is given: 10 for heun and dpmpp, the
+// reference's 50 for ddim, every one of the T steps for ddpm.
+func (m *Model) DefaultSteps(kind string) int {
+	switch kind {
+	case "heun", "dpmpp":
+		return DefaultHeunSteps
+	case "ddpm":
+		return m.Schedule.T()
+	}
+	return dydiff.DefaultDDIMSteps
 }
 
-// windowSampler is what a forecaster samples windows with: dydiff's reference samplers or edm's Heun.
+// DefaultSampler is the model's sampler when none is chosen: heun for the edm form, ddim for the ddpm form.
+func (m *Model) DefaultSampler() string {
+	if m.Config.IsEDM() {
+		return "heun"
+	}
+	return "ddim"
+}
+
+// EDMGrid is the σ grid of an edm-form model with n steps: EDM's ρ-grid with σ_min 0.002, σ_max 80 and
+// ρ 7 (Karras et al. 2022, eq. 5 and Table 1).
+func EDMGrid(n int) ([]float64, error) {
+	return diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: n})
+}
+
+// windowSampler is what a forecaster samples windows with.
 type windowSampler interface {
 	Sample(x *tensors.Tensor, cond []*tensors.Tensor, seed uint64) (*tensors.Tensor, error)
 	Close()
@@ -62,38 +81,119 @@ type windowSampler interface {
 type Forecaster struct {
 	m *Model
 	s windowSampler
+	// start > 0 scales the initial noise (the ddpm form on the reference's τ grid starts as the
+	// reference does, dydiff.ReferenceStart).
+	start float64
+}
+
+// white says whether the model's noise is white after InverseDynamics, so that the window is an
+// ordinary diffusion state y = x₀ + σε for the samplers of package diffusion.
+func (m *Model) white() bool {
+	return m.Config.Noising == "dependent" || m.Config.Eta == 0
 }
 
 // NewForecaster compiles nothing yet: the sampler's graphs compile on the first window and are reused.
 func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOptions) (*Forecaster, error) {
-	if o.Guide != nil && o.Lambda > 0 && m.series != nil {
-		return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
+	if o.Kind == "" {
+		o.Kind = m.DefaultSampler()
 	}
-	if m.Config.IsEDM() {
-		s, err := m.newEDMSampler(b, store, o)
-		if err != nil {
+	if o.Steps == 0 {
+		o.Steps = m.DefaultSteps(o.Kind)
+	}
+	guided := o.Guide != nil && o.Lambda > 0
+	switch {
+	case o.Kind != "heun" && o.Kind != "dpmpp" && o.Kind != "ddim" && o.Kind != "ddpm":
+		return nil, fmt.Errorf("sampler %q: expected heun, dpmpp, ddim or ddpm", o.Kind)
+	case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM()):
+		return nil, fmt.Errorf("clipping x̂₀ (%v) is an option of DDIM for the ddpm form, not of %s for the %s form", o.ClipX0, o.Kind, m.param())
+	case guided && m.series != nil:
+		return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
+	case guided && (math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0)):
+		return nil, fmt.Errorf("dymodel: guidance strength λ = %v, expected a finite number", o.Lambda)
+	case !m.white() && guided:
+		return nil, fmt.Errorf("dymodel: guidance needs the dependent-noise process (frames plus white noise after InverseDynamics); this model uses %s at η = %g", m.Config.Noising, m.Config.Eta)
+	}
+	if !m.white() {
+		return m.referenceForecaster(b, store, o)
+	}
+	d, sigmas, err := m.denoiser(o)
+	if err != nil {
+		return nil, err
+	}
+	if guided {
+		if d, err = diffusion.Guided(d, m.anchoredLogit(o.Guide), o.Lambda); err != nil {
 			return nil, err
 		}
-		return &Forecaster{m: m, s: s}, nil
 	}
-	d := dydiff.Denoiser{Backend: b, Scope: store.RootScope(), Net: m.Net}
+	if o.ClipX0 > 0 {
+		d = clipped(d, o.ClipX0)
+	}
+	den := diffusion.Denoiser{Backend: b, Scope: store.RootScope(), D: d}
+	var s *diffusion.Sampler
+	switch o.Kind {
+	case "heun":
+		s, err = diffusion.NewHeun(den, sigmas, diffusion.HeunOptions{})
+	case "dpmpp":
+		s, err = diffusion.NewDPMSolver2M(den, sigmas, diffusion.DPMSolverOptions{})
+	case "ddim":
+		s, err = diffusion.NewDDIM(den, sigmas, diffusion.DDIMOptions{Eta: o.EtaDDIM})
+	default:
+		s, err = diffusion.NewDDPM(den, sigmas, diffusion.DDPMOptions{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	f := &Forecaster{m: m, s: s}
+	if !m.Config.IsEDM() {
+		f.start = sigmas[0]
+	}
+	return f, nil
+}
+
+// param names the model's training form.
+func (m *Model) param() string {
+	if m.Config.IsEDM() {
+		return ParamEDM
+	}
+	return ParamDDPM
+}
+
+// denoiser is the model's denoiser of the window y and its σ grid for o: the EDM-form wrapper on EDM's
+// ρ-grid, or the reference form's (EpsDenoiser) on the reference's τ grid of o.Steps steps.
+func (m *Model) denoiser(o SamplerOptions) (diffusion.DenoiserFn, []float64, error) {
+	if m.Config.IsEDM() {
+		d, err := dydiff.EDMDenoiser(m.Net, m.edmOptions())
+		if err != nil {
+			return nil, nil, err
+		}
+		sigmas, err := EDMGrid(o.Steps)
+		return d, sigmas, err
+	}
+	d, err := dydiff.EpsDenoiser(m.Net, m.Schedule)
+	if err != nil {
+		return nil, nil, err
+	}
+	vp, err := diffusion.NewVP(m.Schedule.AlphaBars())
+	if err != nil {
+		return nil, nil, err
+	}
+	sigmas, err := vp.DDIMSigmas(o.Steps)
+	return d, sigmas, err
+}
+
+// referenceForecaster samples a model of an ablated process (its noise is not white after
+// InverseDynamics) with dydiff's reference samplers.
+func (m *Model) referenceForecaster(b compute.Backend, store *model.Store, o SamplerOptions) (*Forecaster, error) {
+	d := dydiff.NoisePredictor{Backend: b, Scope: store.RootScope(), Net: m.Net}
 	var s *dydiff.Sampler
 	var err error
-	if o.Guide != nil && o.Lambda > 0 {
-		if d.Net, err = dydiff.Guided(m.Net, m.Schedule, o.Guide, o.Lambda); err != nil {
-			return nil, err
-		}
-	}
 	switch o.Kind {
 	case "ddim":
 		s, err = dydiff.NewDDIM(d, m.Schedule, dydiff.DDIMOptions{Steps: o.Steps, EtaDDIM: o.EtaDDIM, ClipX0: o.ClipX0})
 	case "ddpm":
-		if o.ClipX0 != 0 {
-			return nil, fmt.Errorf("clipping x̂₀ (%v) is a DDIM option; the ddpm sampler does not take it", o.ClipX0)
-		}
 		s, err = dydiff.NewDDPM(d, m.Schedule, dydiff.DDPMOptions{Steps: o.Steps})
 	default:
-		return nil, fmt.Errorf("sampler %q: expected ddim or ddpm for a model trained in the ddpm form", o.Kind)
+		return nil, fmt.Errorf("sampler %q: a model of the %s process at η = %g is sampled with ddim or ddpm", o.Kind, m.Config.Noising, m.Config.Eta)
 	}
 	if err != nil {
 		return nil, err
@@ -101,50 +201,23 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 	return &Forecaster{m: m, s: s}, nil
 }
 
-// newEDMSampler is the Heun sampler of an "edm" model, guided when o asks for it.
-func (m *Model) newEDMSampler(b compute.Backend, store *model.Store, o SamplerOptions) (windowSampler, error) {
-	if o.Kind != "" && o.Kind != "heun" {
-		return nil, fmt.Errorf("sampler %q: a model trained in the edm form is sampled with heun", o.Kind)
+// clipped clips the denoiser's estimate to ±c (DDIM's x̂₀ clipping; the Euler step then recomputes
+// the noise from the clipped estimate).
+func clipped(d diffusion.DenoiserFn, c float64) diffusion.DenoiserFn {
+	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
+		return ClipScalar(d(scope, y, sigma, cond), -c, c)
 	}
-	if o.ClipX0 != 0 || o.EtaDDIM != 0 {
-		return nil, fmt.Errorf("clipping x̂₀ and DDIM's η are DDIM options; the heun sampler of an edm model takes neither")
-	}
-	d, err := dydiff.EDMDenoiser(m.Net, m.edmOptions())
-	if err != nil {
-		return nil, err
-	}
-	if o.Guide != nil && o.Lambda > 0 {
-		if math.IsNaN(o.Lambda) || math.IsInf(o.Lambda, 0) {
-			return nil, fmt.Errorf("dymodel: guidance strength λ = %v, expected a finite number", o.Lambda)
-		}
-		d = m.guidedEDM(d, o.Guide, o.Lambda)
-	}
-	n := o.Steps
-	if n == 0 {
-		n = DefaultHeunSteps
-	}
-	sigmas, err := EDMGrid(n)
-	if err != nil {
-		return nil, err
-	}
-	return edm.NewHeun(edm.Denoiser{Backend: b, Scope: store.RootScope(), D: d}, sigmas, edm.HeunOptions{})
 }
 
-// guidedEDM adds λσ²∇ log-odds of the guide to an "edm" model's denoiser of y (edm.Guided's form): the
-// guide judges the window's frames, y plus the anchor, with the current estimate of the clean window.
-func (m *Model) guidedEDM(d edm.DenoiserFn, guide dydiff.FrameGuide, lambda float64) edm.DenoiserFn {
-	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
-		den := d(scope, y, sigma, cond)
-		xe, x0 := y, den
-		if a := m.anchorOf(ConvertDType(cond[0], y.DType())); a != nil {
-			xe, x0 = Add(y, a), Add(den, a)
-		}
-		l := guide(stepgraph.Fresh(scope), xe, sigma, StopGradient(x0), cond)
-		if l.Rank() != 1 || l.Shape().Dimensions[0] != y.Shape().Dimensions[0] {
-			exceptions.Panicf("dymodel: guide returned %s for a window %s, expected [%d]", l.Shape(), y.Shape(), y.Shape().Dimensions[0])
-		}
-		grad := Gradient(ReduceAllSum(l), y)[0]
-		return Add(den, Mul(MulScalar(Square(stepgraph.PerSample(y, sigma)), lambda), grad))
+// anchoredLogit is the guide as the samplers see it: the guide judges the window's frames, y plus the
+// anchor (with the "last" anchor), and the estimate of the clean window likewise.
+func (m *Model) anchoredLogit(guide diffusion.Logit) diffusion.Logit {
+	if !m.Config.Anchored() {
+		return guide
+	}
+	return func(scope *model.Scope, y, sigma, y0 *Node, cond []*Node) *Node {
+		a := m.anchorOf(ConvertDType(cond[0], y.DType()))
+		return guide(scope, Add(y, a), sigma, Add(y0, a), cond)
 	}
 }
 
@@ -170,6 +243,11 @@ func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]flo
 	x, err := noise.Ensemble{Cases: 1, Members: members}.Initial(seed, append([]int{L}, c.Frame...)...)
 	if err != nil {
 		return nil, err
+	}
+	if f.start > 0 {
+		x0 := x
+		x = dydiff.ReferenceStart(x0, f.start)
+		x0.FinalizeAll()
 	}
 	defer x.FinalizeAll()
 	cond := tensors.FromFlatDataAndDimensions(append([]float32(nil), contexts...), append([]int{members, P}, c.Frame...)...)

@@ -139,13 +139,10 @@ func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) t
 	}
 }
 
-// PreviewSampler is the sampler of a preview with steps sampling steps: DDIM for the ddpm form, Heun
-// for the edm form.
+// PreviewSampler is the sampler of a preview with steps sampling steps: the model's default sampler
+// (DDIM for the ddpm form, Heun for the edm form).
 func (m *Model) PreviewSampler(steps int) SamplerOptions {
-	if m.Config.IsEDM() {
-		return SamplerOptions{Kind: "heun", Steps: steps}
-	}
-	return SamplerOptions{Kind: "ddim", Steps: steps}
+	return SamplerOptions{Kind: m.DefaultSampler(), Steps: steps}
 }
 
 // scorePreview scores forecasts [cases, members, lead, frame...] against truth [cases, lead, frame...].

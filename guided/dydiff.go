@@ -8,22 +8,23 @@ import (
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/dataset"
-	"github.com/tidal-forecast/tidal/dydiff"
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // DyDiffGuide makes the time-consistency discriminator disc a guide of DyDiff (guided DyDiff, which no
 // published system has; docs/GUIDED.md): it checks that disc was trained on the frames [C, H, W] of
 // the DyDiff model named what, normalised by norm (as CheckGuide does for an image model), puts disc's
-// weights into store under the scope "guide", and returns the dydiff.FrameGuide for windows of context
-// observed frames followed by predicted ones, whose conditioning input cond[0] is the observed frames
-// [batch, context, C, H, W] (dymodel's).
+// weights into store under the scope "guide", and returns the guide's log-odds as a diffusion.Logit of
+// windows (frames plus white noise of std σ, the state y of a DyDiff model's denoiser with its anchor
+// added back) of context observed frames followed by predicted ones, whose conditioning input cond[0] is
+// the observed frames [batch, context, C, H, W] (dymodel's).
 //
 // Each predicted frame f of the window is judged on its own, as the discriminator was trained: the
 // candidate is frame f of the noisy window in EDM variables, conditioned on the two frames before it,
 // where those are observed frames, or the sampler's current estimate x̂₀ of the predicted ones (a
 // choice of tidal's: the discriminator was trained on clean conditioning frames, and x̂₀ is the best
 // clean guess the sampler has). The guide is the sum of the predicted frames' logits.
-func DyDiffGuide(store *model.Store, disc *Model, what string, frame []int, norm dataset.Norm, context int) (dydiff.FrameGuide, error) {
+func DyDiffGuide(store *model.Store, disc *Model, what string, frame []int, norm dataset.Norm, context int) (diffusion.Logit, error) {
 	if len(frame) != 3 {
 		return nil, fmt.Errorf("%s has frames %v; a discriminator guides fields [channels, height, width]", what, frame)
 	}

@@ -79,7 +79,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		if err != nil {
 			return nil, err
 		}
-		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+		logit := func(scope *model.Scope, x, sigma, _ *Node, cond []*Node) *Node {
 			dc := make([]*Node, len(cond))
 			for i, c := range cond {
 				dc[i] = toDisc(c)

@@ -102,7 +102,7 @@ func TestSeriesNetSamplerMatchesHostLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sm, err := dydiff.NewDDIM(dydiff.Denoiser{Backend: goBackend(t), Scope: store.RootScope(), Net: n.Apply}, s, dydiff.DDIMOptions{Steps: steps})
+	sm, err := dydiff.NewDDIM(dydiff.NoisePredictor{Backend: goBackend(t), Scope: store.RootScope(), Net: n.Apply}, s, dydiff.DDIMOptions{Steps: steps})
 	if err != nil {
 		t.Fatal(err)
 	}

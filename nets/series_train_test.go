@@ -133,7 +133,7 @@ func forecastSinusoids(t *testing.T, b compute.Backend, store *model.Store, n *S
 	if err != nil {
 		t.Fatal(err)
 	}
-	den := dydiff.Denoiser{Backend: b, Scope: store.RootScope(), Net: n.Apply}
+	den := dydiff.NoisePredictor{Backend: b, Scope: store.RootScope(), Net: n.Apply}
 	out, err := dydiff.DDIM(den, z, cond[:4], s, dydiff.DDIMOptions{Steps: 20})
 	if err != nil {
 		t.Fatal(err)

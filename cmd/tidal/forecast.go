@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guided"
@@ -67,8 +66,8 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
-	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's, for models trained with --param edm), ddim (the reference sampler) or ddpm (ancestral), both for --param ddpm; default: the model's (heun or ddim)")
-	f.IntVar(&fl.steps, "sampling-steps", 0, "sampling steps (0: the sampler's default, 10 for heun, the reference's 50 for ddim, all 1000 for ddpm)")
+	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
+	f.IntVar(&fl.steps, "sampling-steps", 0, "sampling steps (0: the sampler's default, 10 for heun and dpmpp, the reference's 50 for ddim, all 1000 for ddpm)")
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
 	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
@@ -94,36 +93,26 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 }
 
 // resolveSampler fills in the model's sampler and its number of steps where --sampler and
-// --sampling-steps were left to their defaults, and refuses a sampler of the other training form.
+// --sampling-steps were left to their defaults, and refuses what the model's form cannot take.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
-	edmForm := m.Config.IsEDM()
 	if fl.sampler == "" {
-		fl.sampler = "ddim"
-		if edmForm {
-			fl.sampler = "heun"
-		}
+		fl.sampler = m.DefaultSampler()
 	}
+	ablated := m.Config.Noising != "dependent" && m.Config.Eta != 0
 	switch {
-	case edmForm && fl.sampler != "heun":
-		return fmt.Errorf("--sampler %s: the model --model %s was trained with --param edm; sample it with heun", fl.sampler, fl.model)
-	case !edmForm && fl.sampler == "heun":
-		return fmt.Errorf("--sampler heun: the model --model %s was trained with --param ddpm; sample it with ddim or ddpm", fl.model)
-	case fl.clipX0 != 0 && fl.sampler != "ddim":
-		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
+	case ablated && fl.sampler != "ddim" && fl.sampler != "ddpm":
+		return fmt.Errorf("--sampler %s: the model --model %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
+	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
+		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --model %s does not take it", fl.clipX0, fl.sampler, fl.model)
 	case fl.ddimEta != 0 && fl.sampler != "ddim":
 		return fmt.Errorf("--ddim-eta %v: a DDIM option; --sampler %s does not take it", fl.ddimEta, fl.sampler)
+	case ablated && fl.disc != "":
+		return fmt.Errorf("--disc %s: guidance needs the dependent-noise process; --model %s uses %s at η = %g", fl.disc, fl.model, m.Config.Noising, m.Config.Eta)
 	}
 	if fl.steps == 0 {
-		switch fl.sampler {
-		case "heun":
-			fl.steps = dymodel.DefaultHeunSteps
-		case "ddim":
-			fl.steps = dydiff.DefaultDDIMSteps
-		default:
-			fl.steps = m.Schedule.T()
-		}
+		fl.steps = m.DefaultSteps(fl.sampler)
 	}
-	if fl.sampler != "heun" {
+	if !m.Config.IsEDM() { // the ddpm form samples on the reference's τ grid
 		if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
 			return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
 		}
@@ -150,8 +139,8 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.disc == "" && cmd.Flags().Changed("lambda") {
 		return fmt.Errorf("--lambda %g: the strength of the guidance by --disc, which is not given", fl.lambda)
 	}
-	if fl.sampler != "" && fl.sampler != "heun" && fl.sampler != "ddim" && fl.sampler != "ddpm" {
-		return fmt.Errorf("--sampler %q: expected heun, ddim or ddpm", fl.sampler)
+	if fl.sampler != "" && fl.sampler != "heun" && fl.sampler != "dpmpp" && fl.sampler != "ddim" && fl.sampler != "ddpm" {
+		return fmt.Errorf("--sampler %q: expected heun, dpmpp, ddim or ddpm", fl.sampler)
 	}
 	if fl.clipX0 != 0 && fl.sampler != "ddim" && fl.sampler != "" {
 		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
@@ -212,9 +201,6 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 			return err
 		}
 		so.Lambda = fl.lambda
-		if _, err := dydiff.Guided(m.Net, m.Schedule, so.Guide, so.Lambda); err != nil && !mc.IsEDM() {
-			return fmt.Errorf("--disc %s with --model %s: %w", fl.disc, fl.model, err)
-		}
 	}
 	lead := fl.lead
 	if lead == 0 {

@@ -307,7 +307,7 @@ func TestDiagDDIMSteps(t *testing.T) {
 			continue
 		}
 		// the production sampler on the same noise
-		d := dydiff.Denoiser{Backend: b, Scope: snap.Store.RootScope(), Net: m.Net}
+		d := dydiff.NoisePredictor{Backend: b, Scope: snap.Store.RootScope(), Net: m.Net}
 		ctxB := make([]float32, 0, B*P*F)
 		for i := range B {
 			for _, v := range win[i][:P*F] {

@@ -141,7 +141,7 @@ func newSetup(b compute.Backend, scope *model.Scope, c Case) (*setup, error) {
 		if err != nil {
 			return nil, err
 		}
-		sm, err := dydiff.NewDDIM(dydiff.Denoiser{Backend: b, Scope: scope, Net: u.Apply}, sched, dydiff.DDIMOptions{Steps: c.Steps})
+		sm, err := dydiff.NewDDIM(dydiff.NoisePredictor{Backend: b, Scope: scope, Net: u.Apply}, sched, dydiff.DDIMOptions{Steps: c.Steps})
 		if err != nil {
 			return nil, err
 		}

@@ -99,7 +99,7 @@ func newTrivialDDIM(tb testing.TB, dims ...int) trivialDDIM {
 	}
 	x, be := trivialInputs(tb, dims)
 	net := func(_ *model.Scope, xt, _ *Node, _ []*Node) *Node { return MulScalar(xt, 0.5) }
-	sm, err := dydiff.NewDDIM(dydiff.Denoiser{Backend: be, Net: net}, s, dydiff.DDIMOptions{})
+	sm, err := dydiff.NewDDIM(dydiff.NoisePredictor{Backend: be, Net: net}, s, dydiff.DDIMOptions{})
 	if err != nil {
 		tb.Fatal(err)
 	}
