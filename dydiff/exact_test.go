@@ -46,7 +46,9 @@ func TestExactDenoiserSamplers(t *testing.T) {
 	}
 	samplers := []sampler{
 		{"DDIM 50 steps", 50, 0.08,
-			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) { return DDIM(dn, x, nil, s, DDIMOptions{}) },
+			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) {
+				return DDIM(dn, x, nil, s, DDIMOptions{})
+			},
 			func(truth, s Schedule) func(int, int) affine { return d.ddimAffine(truth, s, 0) }},
 		{"DDIM 10 steps", 10, 0.25,
 			func(dn NoisePredictor, s Schedule) (*tensors.Tensor, error) {

@@ -15,8 +15,8 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
-	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/diffusion"
+	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/noise"
 	"github.com/tidal-forecast/tidal/rollout"
 )
