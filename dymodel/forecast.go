@@ -30,6 +30,8 @@ type SamplerOptions struct {
 	Kind string `json:"sampler"`
 	// Steps is the number of sampling steps; 0 gives the sampler's default (DefaultSteps).
 	Steps int `json:"sampling_steps"`
+	// SigmaMax is the largest noise level of an edm-form model's ρ-grid; 0 gives DefaultSigmaMax.
+	SigmaMax float64 `json:"sigma_max,omitempty"`
 	// EtaDDIM is DDIM's η_ddim (0: deterministic, the reference's only setting); the others ignore it.
 	EtaDDIM float64 `json:"ddim_eta"`
 	// ClipX0 > 0 clips every estimate x̂₀ of DDIM to ±ClipX0 in normalised units; 0, the reference's
@@ -65,10 +67,19 @@ func (m *Model) DefaultSampler() string {
 	return "ddim"
 }
 
-// EDMGrid is the σ grid of an edm-form model with n steps: EDM's ρ-grid with σ_min 0.002, σ_max 80 and
-// ρ 7 (Karras et al. 2022, eq. 5 and Table 1).
-func EDMGrid(n int) ([]float64, error) {
-	return diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 80, Rho: 7, Steps: n})
+// DefaultSigmaMax is the largest noise level of an edm-form model's ρ-grid. EDM's images use 80 (at
+// σ_data 0.5); DyDiff's windows are normalised to unit variance and trained at ln σ ~ N(−1.2, 1.2²),
+// which almost never reaches σ = 10, and 10 Heun or DPM-Solver++ steps from σ_max 10 forecast better
+// than from 80 (docs/RESULTS.md, "Forecasts that beat persistence"), while 50 steps are the same.
+const DefaultSigmaMax = 10
+
+// EDMGrid is the σ grid of an edm-form model with n steps: EDM's ρ-grid (Karras et al. 2022, eq. 5)
+// with σ_min 0.002, ρ 7 and σ_max sigmaMax (0: DefaultSigmaMax).
+func EDMGrid(n int, sigmaMax float64) ([]float64, error) {
+	if sigmaMax == 0 {
+		sigmaMax = DefaultSigmaMax
+	}
+	return diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: sigmaMax, Rho: 7, Steps: n})
 }
 
 // windowSampler is what a forecaster samples windows with.
@@ -104,7 +115,9 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 	switch {
 	case o.Kind != "heun" && o.Kind != "dpmpp" && o.Kind != "ddim" && o.Kind != "ddpm":
 		return nil, fmt.Errorf("sampler %q: expected heun, dpmpp, ddim or ddpm", o.Kind)
-	case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM()):
+	case o.SigmaMax != 0 && (!m.Config.IsEDM() || !(o.SigmaMax > 0.002) || math.IsInf(o.SigmaMax, 0)):
+		return nil, fmt.Errorf("σ_max %v: the largest noise level of an edm-form model's grid, expected a finite value above σ_min 0.002", o.SigmaMax)
+		case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM()):
 		return nil, fmt.Errorf("clipping x̂₀ (%v) is an option of DDIM for the ddpm form, not of %s for the %s form", o.ClipX0, o.Kind, m.param())
 	case guided && m.series != nil:
 		return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
@@ -166,7 +179,7 @@ func (m *Model) denoiser(o SamplerOptions) (diffusion.DenoiserFn, []float64, err
 		if err != nil {
 			return nil, nil, err
 		}
-		sigmas, err := EDMGrid(o.Steps)
+		sigmas, err := EDMGrid(o.Steps, o.SigmaMax)
 		return d, sigmas, err
 	}
 	d, err := dydiff.EpsDenoiser(m.Net, m.Schedule)

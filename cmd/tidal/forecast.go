@@ -26,7 +26,7 @@ type forecastFlags struct {
 	disc                                string
 	members, steps, lead, numCases      int
 	cases                               []int
-	ddimEta, clipX0, lambda             float64
+	ddimEta, clipX0, lambda, sigmaMax   float64
 	seed                                uint64
 	quiet                               bool
 	series                              seriesFlags
@@ -67,6 +67,7 @@ with at least two observed frames and the dependent-noise process.`,
 	addSeriesFlags(f, &fl.series, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
+	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
 	f.IntVar(&fl.steps, "sampling-steps", 0, "sampling steps (0: the sampler's default, 10 for heun and dpmpp, the reference's 50 for ddim, all 1000 for ddpm)")
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
 	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
@@ -104,6 +105,8 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 		return fmt.Errorf("--sampler %s: the model --model %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
 	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
 		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --model %s does not take it", fl.clipX0, fl.sampler, fl.model)
+	case fl.sigmaMax != 0 && !m.Config.IsEDM():
+		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --model %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
 	case fl.ddimEta != 0 && fl.sampler != "ddim":
 		return fmt.Errorf("--ddim-eta %v: a DDIM option; --sampler %s does not take it", fl.ddimEta, fl.sampler)
 	case ablated && fl.disc != "":
@@ -131,7 +134,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--model is required: the run directory of 'tidal train dydiff'")
 	}
 	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 0, 1000),
-		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
+		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
 		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount),
 		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
 		return err
@@ -195,7 +198,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err
 	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
 	if disc != nil && fl.lambda > 0 {
 		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --model "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
 			return err

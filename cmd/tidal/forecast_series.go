@@ -67,7 +67,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	contexts := m.Contexts(ctxs, snap.Norm)
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0}
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
 	ens, name, err := sampleEnsemble(cmd, fl, so, nil, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
 	if err != nil {
 		return err
