@@ -117,7 +117,7 @@ func (m *Model) NewForecaster(b compute.Backend, store *model.Store, o SamplerOp
 		return nil, fmt.Errorf("sampler %q: expected heun, dpmpp, ddim or ddpm", o.Kind)
 	case o.SigmaMax != 0 && (!m.Config.IsEDM() || !(o.SigmaMax > 0.002) || math.IsInf(o.SigmaMax, 0)):
 		return nil, fmt.Errorf("σ_max %v: the largest noise level of an edm-form model's grid, expected a finite value above σ_min 0.002", o.SigmaMax)
-		case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM()):
+	case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM()):
 		return nil, fmt.Errorf("clipping x̂₀ (%v) is an option of DDIM for the ddpm form, not of %s for the %s form", o.ClipX0, o.Kind, m.param())
 	case guided && m.series != nil:
 		return nil, fmt.Errorf("dymodel: guidance by a discriminator is for fields; this is a time-series model")
