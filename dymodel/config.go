@@ -65,8 +65,8 @@ type UNetConfig struct {
 	Heads      int     `json:"heads"`
 	Periodic   bool    `json:"periodic"`
 	Dropout    float64 `json:"dropout"`
-	// Groups is the number of group-norm groups (0: nets' default, 32); it must divide the channels of
-	// every block.
+	// Groups is the most group-norm groups per layer (0: nets' default, 32); each group norm uses the
+	// largest divisor of its channels that is ≤ Groups (nets.Config.Groups).
 	Groups int `json:"groups,omitempty"`
 	// TemporalConv and TemporalAttn are the levels of the video network whose blocks are followed by
 	// temporal convolutions and temporal attention (nets.VideoConfig); ignored by "unet".

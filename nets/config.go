@@ -56,7 +56,11 @@ type Config struct {
 	Heads int
 	// EmbedChannels is the width of the noise-level embedding MLP. Default 4·Channels.
 	EmbedChannels int
-	// Groups is the number of group-norm groups (fewer when a layer has fewer channels). Default 32.
+	// Groups is the most group-norm groups per layer. Default 32. Each group norm uses the largest
+	// divisor of its own channel count that is ≤ Groups (nn.GroupsFor): a decoder block that takes
+	// 48 channels (32 + a 16-channel skip) normalises them in 24 groups when Groups is 32. A layer
+	// whose channels Groups divides, or that has at most Groups channels, uses exactly
+	// min(Groups, channels), as it did when Groups had to divide every layer.
 	Groups int
 	// GNEpsilon is added to the group-norm variance. Default 1e-6 (SongUNet).
 	GNEpsilon float64
@@ -138,10 +142,6 @@ func (c Config) withDefaults() (Config, error) {
 	for l, m := range c.Mults {
 		if m <= 0 {
 			return c, fmt.Errorf("nets: Mults[%d] must be positive, got %d", l, m)
-		}
-		ch := c.Channels * m
-		if g := min(c.Groups, ch); ch%g != 0 {
-			return c, fmt.Errorf("nets: level %d has %d channels, which %d group-norm groups do not divide", l, ch, g)
 		}
 	}
 	last := len(c.Mults) - 1

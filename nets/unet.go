@@ -1,8 +1,6 @@
 package nets
 
 import (
-	"fmt"
-
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -54,15 +52,7 @@ func New(cfg Config) (*UNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &UNet{cfg: c, steps: c.plan()}
-	for _, s := range u.steps {
-		if s.kind == resStep || s.kind == convOutStep {
-			if g := min(c.Groups, s.cin); s.cin%g != 0 {
-				return nil, fmt.Errorf("nets: %s takes %d channels, which %d group-norm groups do not divide", s.name, s.cin, g)
-			}
-		}
-	}
-	return u, nil
+	return &UNet{cfg: c, steps: c.plan()}, nil
 }
 
 // Config returns the network's configuration with its defaults filled in.

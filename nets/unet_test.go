@@ -209,8 +209,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{func(c *Config) { c.OutChannels = -1 }, "OutChannels"},
 		{func(c *Config) { c.Mults = []int{1, 0} }, "Mults[1]"},
 		{func(c *Config) { c.Heads = 3 }, "heads"},
+		{func(c *Config) { c.Groups = -1 }, "Groups"},
 		{func(c *Config) { c.AttnLevels = []int{5} }, "AttnLevels"},
-		{func(c *Config) { c.Groups = 3 }, "groups"},
 		{func(c *Config) { c.Dropout = 1 }, "Dropout"},
 	}
 	for _, tc := range cases {

@@ -381,7 +381,6 @@ func TestNewVideoRejectsBadConfig(t *testing.T) {
 		{func(c *VideoConfig) { c.TemporalAttnLevels = []int{-1} }, "TemporalAttnLevels"},
 		{func(c *VideoConfig) { c.UNet.AttnLevels = nil; c.TemporalAttnLevels = []int{0} }, "no spatial attention"},
 		{func(c *VideoConfig) { c.Taps = 2 }, "Taps"},
-		{func(c *VideoConfig) { c.UNet.Groups = 3 }, "groups"},
 	}
 	for _, tc := range cases {
 		c := smallVideoConfig()

@@ -82,7 +82,7 @@ nothing else.`,
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level (series: SeriesNet's blocks, default 4)")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
 	f.IntVar(&fl.heads, "heads", 1, "attention heads")
-	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels; must divide every block's channels)")
+	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
@@ -148,7 +148,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.Between("eta", fl.eta, 0, 1), guard.Finite("lr", fl.lr), guard.AtLeast("weight-decay", fl.wd, 0),
 		guard.AtLeast("clip", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
 		guard.Between("dropout", fl.dropout, 0, 1),
-		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
+		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
 		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<20), guard.Int("warmup", fl.warmup, 0, 1<<30),
 		guard.Int("log-every", fl.logEvery, 1, 1<<30), guard.Int("checkpoint-every", fl.ckEvery, 1, 1<<30),
