@@ -104,13 +104,29 @@ type UNetConfig struct {
 	Heads      int     `json:"heads"`
 	Periodic   bool    `json:"periodic"`
 	Dropout    float64 `json:"dropout"`
-	// Groups is the number of group-norm groups (0: nets' default, 32); it must divide the channels of
-	// every block.
+	// Groups is the most group-norm groups per layer (0: nets' default, 32); each group norm uses the
+	// largest divisor of its channels that is ≤ Groups (nets.Config.Groups).
 	Groups int `json:"groups,omitempty"`
 	// TemporalConv and TemporalAttn are the levels of the video network whose blocks are followed by
 	// temporal convolutions and temporal attention (nets.VideoConfig); ignored by "unet".
 	TemporalConv []int `json:"temporal_conv,omitempty"`
 	TemporalAttn []int `json:"temporal_attn,omitempty"`
+	// Head is the network's output layer, "linear" (DefaultHead) or "norm" (nets.Head); empty, as in
+	// runs recorded before the field existed, is "norm".
+	Head string `json:"head,omitempty"`
+}
+
+// DefaultHead is the output head `tidal train dydiff` gives new runs: the linear one, which predicts
+// the noise near t = T, where the target is almost the network's input, 15–20 % more accurately than
+// the normalised one at the demo's budget (docs/RESULTS.md, "Network accuracy at high noise").
+const DefaultHead = "linear"
+
+// head returns the configured nets.Head.
+func (c UNetConfig) head() (nets.Head, error) {
+	if c.Head == "" {
+		return nets.NormHead, nil
+	}
+	return nets.ParseHead(c.Head)
 }
 
 // Noisings maps the Config.Noising names to dydiff's switches.
@@ -202,9 +218,13 @@ func (c Config) video() (*nets.VideoUNet, error) {
 	if c.UNet.Periodic {
 		pad = nn.Periodic
 	}
+	head, err := c.UNet.head()
+	if err != nil {
+		return nil, err
+	}
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout},
+			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head},
 		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn})
 }
 
@@ -221,10 +241,14 @@ func (c Config) unet() (*nets.UNet, error) {
 	if c.UNet.Periodic {
 		pad = nn.Periodic
 	}
+	head, err := c.UNet.head()
+	if err != nil {
+		return nil, err
+	}
 	return nets.New(nets.Config{
 		InChannels: 2*L*C + 2*L, OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout,
+		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head,
 	})
 }
 

@@ -257,8 +257,9 @@ func TestParse(t *testing.T) {
 	for raw, want := range map[string]string{
 		`{"method":"idm"}`: `"idm" model`,
 		`{}`:               "no method",
-		`{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"bogus","frame":[1,8,8]}`:                                                      "noising",
-		`{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"dependent","frame":[1,6,6],"unet":{"channels":8,"mults":[1,2,2],"blocks":1}}`: "divisible",
+		`{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"bogus","frame":[1,8,8]}`:                                                                   "noising",
+		`{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"dependent","frame":[1,6,6],"unet":{"channels":8,"mults":[1,2,2],"blocks":1}}`:              "divisible",
+		`{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"dependent","frame":[1,8,8],"unet":{"channels":8,"mults":[1,2],"blocks":1,"head":"bogus"}}`: "head",
 	} {
 		if _, err := Parse([]byte(raw)); err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want an error naming %q", raw, err, want)
@@ -267,6 +268,29 @@ func TestParse(t *testing.T) {
 	c := tinyConfig()
 	if _, err := New(c); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHeadRecorded checks the output head a configuration records: a run recorded before the field
+// existed (no "head") has the norm head, GroupNorm → SiLU → conv, whose norm adds 2·8 parameters
+// (scale and shift of the last block's 8 channels) to the linear head's network.
+func TestHeadRecorded(t *testing.T) {
+	params := func(raw string) int {
+		t.Helper()
+		c, err := Parse([]byte(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := New(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m.NumParams()
+	}
+	const base = `{"method":"dydiff","net":"unet","context":2,"predict":3,"eta":0.5,"noising":"dependent","frame":[1,8,8],"unet":{"channels":8,"mults":[1,2],"blocks":1,"groups":4`
+	old, norm, linear := params(base+`}}`), params(base+`,"head":"norm"}}`), params(base+`,"head":"linear"}}`)
+	if old != norm || norm != linear+2*8 {
+		t.Errorf("parameters: no head %d, norm head %d, linear head %d; want the first two equal and 16 more than the third", old, norm, linear)
 	}
 }
 

@@ -32,11 +32,14 @@ type Config struct {
 	// resolution 8, 4"), an empty non-nil slice none. The middle always has one attention block.
 	AttnLevels []int
 	// HeadChannels is the number of channels per attention head (ADM's num_head_channels); a level
-	// with fewer channels has one head. Default 64.
+	// with fewer channels has one head. Default 64. A level of ch channels that HeadChannels does not
+	// divide has the largest divisor of ch up to ch/HeadChannels heads (nn.GroupsFor's rule), so its
+	// heads are a little wider than HeadChannels: 96 channels with the default take 1 head of 96.
 	HeadChannels int
 	// EmbedChannels is the width of the noise-level embedding MLP; default 4·Channels.
 	EmbedChannels int
-	// Groups is the number of group-norm groups (fewer when a layer has fewer channels); default 32.
+	// Groups is the most group-norm groups per layer; default 32. Each group norm uses the largest
+	// divisor of its channel count that is ≤ Groups (nn.GroupsFor, as in nets.Config.Groups).
 	Groups int
 	// GNEpsilon is added to the group-norm variance; default 1e-5 (ADM's GroupNorm32).
 	GNEpsilon float64
@@ -127,13 +130,6 @@ func (c Config) withDefaults() (Config, error) {
 		if m <= 0 {
 			return c, fmt.Errorf("guidance: Mults[%d] must be positive, got %d", l, m)
 		}
-		ch := c.levelChannels(l)
-		if g := min(c.Groups, ch); ch%g != 0 {
-			return c, fmt.Errorf("guidance: level %d has %d channels, which %d group-norm groups do not divide", l, ch, g)
-		}
-		if ch > c.HeadChannels && ch%c.HeadChannels != 0 {
-			return c, fmt.Errorf("guidance: level %d has %d channels, which heads of HeadChannels = %d do not divide", l, ch, c.HeadChannels)
-		}
 	}
 	for _, l := range c.AttnLevels {
 		if l < 0 || l >= len(c.Mults) {
@@ -147,7 +143,7 @@ func (c Config) withDefaults() (Config, error) {
 func (c Config) levelChannels(l int) int { return c.Channels * c.Mults[l] }
 
 // heads returns the number of attention heads at a level of ch channels.
-func (c Config) heads(ch int) int { return max(1, ch/c.HeadChannels) }
+func (c Config) heads(ch int) int { return nn.GroupsFor(ch, ch/c.HeadChannels) }
 
 // attends reports whether the residual blocks of level l are followed by attention.
 func (c Config) attends(l int) bool { return slices.Contains(c.AttnLevels, l) }

@@ -32,6 +32,42 @@ func (e Embedding) String() string {
 	}
 }
 
+// Head is the UNet's output layer.
+type Head int
+
+const (
+	// NormHead is GroupNorm → SiLU → 3×3 convolution on the last decoder block's output (ADM's and
+	// EDM's SongUNet's "out").
+	NormHead Head = iota
+	// LinearHead is the 3×3 convolution alone, on the last decoder block's output (the residual
+	// stream): the input can reach the output through linear maps only. DyDiff's ε-prediction is
+	// 15–20 % more accurate with it at t ≥ 800, where the target is almost the input itself
+	// (docs/NETS.md, "Output head"; docs/RESULTS.md, "Network accuracy at high noise").
+	LinearHead
+)
+
+// String returns "norm" or "linear".
+func (h Head) String() string {
+	switch h {
+	case NormHead:
+		return "norm"
+	case LinearHead:
+		return "linear"
+	default:
+		return fmt.Sprintf("Head(%d)", int(h))
+	}
+}
+
+// ParseHead returns the head named "norm" or "linear" (String's names).
+func ParseHead(name string) (Head, error) {
+	for _, h := range []Head{NormHead, LinearHead} {
+		if name == h.String() {
+			return h, nil
+		}
+	}
+	return 0, fmt.Errorf("nets: unknown output head %q: expected norm or linear", name)
+}
+
 // Config describes a UNet. The zero values of the optional fields take the defaults listed with
 // them; InChannels and OutChannels are required.
 type Config struct {
@@ -56,7 +92,11 @@ type Config struct {
 	Heads int
 	// EmbedChannels is the width of the noise-level embedding MLP. Default 4·Channels.
 	EmbedChannels int
-	// Groups is the number of group-norm groups (fewer when a layer has fewer channels). Default 32.
+	// Groups is the most group-norm groups per layer. Default 32. Each group norm uses the largest
+	// divisor of its own channel count that is ≤ Groups (nn.GroupsFor): a decoder block that takes
+	// 48 channels (32 + a 16-channel skip) normalises them in 24 groups when Groups is 32. A layer
+	// whose channels Groups divides, or that has at most Groups channels, uses exactly
+	// min(Groups, channels), as it did when Groups had to divide every layer.
 	Groups int
 	// GNEpsilon is added to the group-norm variance. Default 1e-6 (SongUNet).
 	GNEpsilon float64
@@ -70,6 +110,8 @@ type Config struct {
 	Dropout float64
 	// Embedding is how blocks take the noise embedding: AddEmbedding (default) or ScaleShift.
 	Embedding Embedding
+	// Head is the output layer: NormHead (default, GN → SiLU → conv) or LinearHead (the conv alone).
+	Head Head
 	// Branches splits every batch into this many parts that run through the network as independent
 	// branches of the graph, sharing the variables: the Go backend's graph executors then run the
 	// branches' operations concurrently (most of its operations use one core each). Default 0: on the
@@ -129,6 +171,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("nets: Dropout must be in [0, 1), got %g", c.Dropout)
 	case c.Embedding != AddEmbedding && c.Embedding != ScaleShift:
 		return c, fmt.Errorf("nets: unknown Embedding %s", c.Embedding)
+	case c.Head != NormHead && c.Head != LinearHead:
+		return c, fmt.Errorf("nets: unknown Head %s", c.Head)
 	}
 	for _, p := range []nn.Padding{c.PadH, c.PadW} {
 		if p != nn.Zero && p != nn.Periodic {
@@ -138,10 +182,6 @@ func (c Config) withDefaults() (Config, error) {
 	for l, m := range c.Mults {
 		if m <= 0 {
 			return c, fmt.Errorf("nets: Mults[%d] must be positive, got %d", l, m)
-		}
-		ch := c.Channels * m
-		if g := min(c.Groups, ch); ch%g != 0 {
-			return c, fmt.Errorf("nets: level %d has %d channels, which %d group-norm groups do not divide", l, ch, g)
 		}
 	}
 	last := len(c.Mults) - 1

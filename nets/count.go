@@ -22,7 +22,10 @@ func (u *UNet) NumParams() int {
 		case attnStep:
 			n += 2*s.cin + 4*convParams(1, s.cin, s.cin)
 		case convOutStep:
-			n += 2*s.cin + convParams(3, s.cin, s.cout)
+			if c.Head == NormHead {
+				n += 2 * s.cin
+			}
+			n += convParams(3, s.cin, s.cout)
 		}
 	}
 	return n

@@ -14,7 +14,7 @@ const (
 	attnStep                    // self-attention block
 	downStep                    // 2×2 average pooling to the next (coarser) level
 	upStep                      // nearest-neighbour 2× upsampling to the previous (finer) level
-	convOutStep                 // GN → SiLU → zero-initialised 3×3 convolution to the output channels
+	convOutStep                 // (NormHead: GN → SiLU →) zero-initialised 3×3 convolution to the output channels
 )
 
 // step is one layer of the UNet.

@@ -1,8 +1,6 @@
 package nets
 
 import (
-	"fmt"
-
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
@@ -24,8 +22,8 @@ import (
 //	decoder:  at each level l from coarsest to finest: Blocks+1 residual blocks to c_l, each taking
 //	          its input concatenated (channels) with the last kept skip and followed by attention when
 //	          l ∈ AttnLevels; then (l > 0) nearest-neighbour 2× upsampling
-//	out:      GroupNorm → SiLU → 3×3 conv to OutChannels, initialised to zero (the network
-//	          starts by predicting 0)
+//	out:      GroupNorm → SiLU → 3×3 conv to OutChannels (NormHead), or the 3×3 conv alone
+//	          (LinearHead), initialised to zero (the network starts by predicting 0)
 //
 // Noise-level embedding: sinusoidal features of the noise level (nn.SinusoidalEmbedding, Channels
 // wide) → Linear(Channels, E) → SiLU → Linear(E, E) → SiLU, E = EmbedChannels; every residual block
@@ -54,15 +52,7 @@ func New(cfg Config) (*UNet, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &UNet{cfg: c, steps: c.plan()}
-	for _, s := range u.steps {
-		if s.kind == resStep || s.kind == convOutStep {
-			if g := min(c.Groups, s.cin); s.cin%g != 0 {
-				return nil, fmt.Errorf("nets: %s takes %d channels, which %d group-norm groups do not divide", s.name, s.cin, g)
-			}
-		}
-	}
-	return u, nil
+	return &UNet{cfg: c, steps: c.plan()}, nil
 }
 
 // Config returns the network's configuration with its defaults filled in.
@@ -153,7 +143,9 @@ func (u *UNet) bodyWith(scope *model.Scope, h, noiseLevel *Node, after stepHook)
 		case upStep:
 			h = nn.Upsample2x(h)
 		case convOutStep:
-			h = nn.SiLU(u.groupNorm(sc.In("norm"), h))
+			if c.Head == NormHead {
+				h = nn.SiLU(u.groupNorm(sc.In("norm"), h))
+			}
 			h = u.conv(sc, h, s.cout, 3, true)
 		}
 		if after != nil {

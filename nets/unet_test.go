@@ -104,24 +104,28 @@ func equalInts(a, b []int) bool {
 }
 
 // TestUNetStartsAtZero checks that the freshly initialised network outputs exactly 0 (its output
-// convolution starts at zero), and that the variables it creates hold NumParams scalars.
+// convolution starts at zero), and that the variables it creates hold NumParams scalars, for both
+// embeddings and both output heads.
 func TestUNetStartsAtZero(t *testing.T) {
-	for _, emb := range []Embedding{AddEmbedding, ScaleShift} {
+	for i, emb := range []Embedding{AddEmbedding, ScaleShift, AddEmbedding} {
 		c := smallConfig()
 		c.Embedding = emb
+		if i == 2 {
+			c.Head = LinearHead
+		}
 		u := mustNew(t, c)
 		store := model.NewStore()
 		out, _ := runNet(t, store, u.Apply, nil, randTensor(1, 2, 1, 16, 16), noiseLevels(2),
 			randTensor(2, 2, 1, 16, 16), randTensor(3, 2, 1, 16, 16))
 		if m := maxAbs(flat(out)); m != 0 {
-			t.Errorf("%s: initial output has max |value| %g, want 0", emb, m)
+			t.Errorf("%s, %s head: initial output has max |value| %g, want 0", emb, c.Head, m)
 		}
 		n := 0
 		for v := range trainable(store) {
 			n += v.Shape().Size()
 		}
 		if n != u.NumParams() {
-			t.Errorf("%s: the graph created %d parameters, NumParams says %d", emb, n, u.NumParams())
+			t.Errorf("%s, %s head: the graph created %d parameters, NumParams says %d", emb, c.Head, n, u.NumParams())
 		}
 	}
 }
@@ -209,8 +213,8 @@ func TestNewRejectsBadConfig(t *testing.T) {
 		{func(c *Config) { c.OutChannels = -1 }, "OutChannels"},
 		{func(c *Config) { c.Mults = []int{1, 0} }, "Mults[1]"},
 		{func(c *Config) { c.Heads = 3 }, "heads"},
+		{func(c *Config) { c.Groups = -1 }, "Groups"},
 		{func(c *Config) { c.AttnLevels = []int{5} }, "AttnLevels"},
-		{func(c *Config) { c.Groups = 3 }, "groups"},
 		{func(c *Config) { c.Dropout = 1 }, "Dropout"},
 	}
 	for _, tc := range cases {

@@ -381,7 +381,6 @@ func TestNewVideoRejectsBadConfig(t *testing.T) {
 		{func(c *VideoConfig) { c.TemporalAttnLevels = []int{-1} }, "TemporalAttnLevels"},
 		{func(c *VideoConfig) { c.UNet.AttnLevels = nil; c.TemporalAttnLevels = []int{0} }, "no spatial attention"},
 		{func(c *VideoConfig) { c.Taps = 2 }, "Taps"},
-		{func(c *VideoConfig) { c.UNet.Groups = 3 }, "groups"},
 	}
 	for _, tc := range cases {
 		c := smallVideoConfig()
@@ -440,5 +439,26 @@ func TestVideoUNetBranches(t *testing.T) {
 	}
 	if e := relErr(outs[1], outs[0]); e > 1e-5 || maxAbs(outs[0]) == 0 {
 		t.Errorf("two branches differ from one by %.3g (relative), output scale %.3g", e, maxAbs(outs[0]))
+	}
+}
+
+// TestVideoLinearHead checks the video network with the linear output head: it starts at exactly 0,
+// its variables hold NumParams scalars, 2·C fewer than with the norm head (the dropped norm's scale
+// and shift of the last block's C = 8 channels).
+func TestVideoLinearHead(t *testing.T) {
+	c := smallVideoConfig()
+	c.UNet.Head = LinearHead
+	v := mustNewVideo(t, c)
+	store := model.NewStore()
+	out, _ := runNet(t, store, v.Apply, nil, randTensor(1, vB, vL, 2, vH, vW), noiseLevels(vB), randTensor(2, vB, vP, 2, vH, vW))
+	if m := maxAbs(flat(out)); m != 0 {
+		t.Errorf("initial output has max |value| %g, want 0", m)
+	}
+	n := 0
+	for v := range trainable(store) {
+		n += v.Shape().Size()
+	}
+	if norm := mustNewVideo(t, smallVideoConfig()).NumParams(); n != v.NumParams() || n != norm-2*8 {
+		t.Errorf("the graph created %d parameters, NumParams says %d, the norm head's network %d (want 16 more)", n, v.NumParams(), norm)
 	}
 }

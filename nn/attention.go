@@ -65,7 +65,7 @@ type AttentionBuilder struct {
 //	x + proj(Attend(q, k, v)),   q, k, v = 1×1 convolutions of GroupNorm(x),
 //
 // split into heads of C/heads channels. proj is zero-initialised, so the block starts as the
-// identity. Sub-scopes: "norm", "q", "k", "v", "proj". Defaults: 1 head, 32 groups, ε = 1e-5.
+// identity. Sub-scopes: "norm", "q", "k", "v", "proj". Defaults: 1 head, at most 32 groups, ε = 1e-5.
 func SelfAttention(scope *model.Scope, x *Node) *AttentionBuilder {
 	return &AttentionBuilder{scope: scope, x: x, heads: 1, groups: 32, epsilon: 1e-5}
 }
@@ -73,7 +73,7 @@ func SelfAttention(scope *model.Scope, x *Node) *AttentionBuilder {
 // Heads sets the number of heads; it must divide the number of channels.
 func (a *AttentionBuilder) Heads(n int) *AttentionBuilder { a.heads = n; return a }
 
-// Groups sets the number of groups of the group normalisation.
+// Groups sets the most groups of the group normalisation (see GroupNormBuilder.Groups).
 func (a *AttentionBuilder) Groups(n int) *AttentionBuilder { a.groups = n; return a }
 
 // Epsilon sets the ε of the group normalisation.

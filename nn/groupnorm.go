@@ -109,15 +109,33 @@ type GroupNormBuilder struct {
 	epsilon float64
 }
 
+// GroupsFor returns the number of groups a group norm of the given channels uses when at most
+// groups are asked for: the largest divisor of channels that is ≤ groups (channels itself when
+// channels ≤ groups, and 1 at worst), so that every group holds the same number of channels. When
+// groups already divides channels, it is groups: 48 channels with 32 groups asked for give 24
+// groups (of 2 channels), 36 with 8 give 6, 7 with 8 give 7, 5 with 4 give 1. groups ≤ 0 counts as 1.
+func GroupsFor(channels, groups int) int {
+	if channels <= 0 {
+		return 1
+	}
+	for g := min(max(groups, 1), channels); g > 1; g-- {
+		if channels%g == 0 {
+			return g
+		}
+	}
+	return 1
+}
+
 // GroupNorm starts a group-normalisation layer on x [B, C, ...] with learned per-channel "scale"
-// (initialised to 1) and "shift" (initialised to 0), created directly in scope. Defaults: 32 groups
-// (or C when C < 32), ε = 1e-5 (guided-diffusion's GroupNorm32 and PyTorch's defaults).
+// (initialised to 1) and "shift" (initialised to 0), created directly in scope. Defaults: at most 32
+// groups (GroupsFor(C, 32)), ε = 1e-5 (guided-diffusion's GroupNorm32 and PyTorch's defaults).
 // See NormalizeGroups.
 func GroupNorm(scope *model.Scope, x *Node) *GroupNormBuilder {
 	return &GroupNormBuilder{scope: scope, x: x, groups: 32, epsilon: 1e-5}
 }
 
-// Groups sets the number of groups; it must divide the number of channels.
+// Groups sets the most groups: the layer uses GroupsFor(C, n), the largest divisor of the C channels
+// that is ≤ n.
 func (b *GroupNormBuilder) Groups(n int) *GroupNormBuilder { b.groups = n; return b }
 
 // Epsilon sets ε, added to the variance.
@@ -129,7 +147,7 @@ func (b *GroupNormBuilder) Done() *Node {
 		exceptions.Panicf("nn.GroupNorm: x must be [batch, channels, ...], got shape %s", b.x.Shape())
 	}
 	C := b.x.Shape().Dimensions[1]
-	groups := min(b.groups, C)
+	groups := GroupsFor(C, b.groups)
 	shape := shapes.Make(b.x.DType(), C)
 	g := b.x.Graph()
 	scale := b.scope.WithInitializer(onesInit).VariableWithShape("scale", shape).NodeValue(g)

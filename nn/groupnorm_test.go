@@ -88,3 +88,54 @@ func TestGroupNormLayer(t *testing.T) {
 		}
 	}
 }
+
+// TestGroupsFor pins the divisor rule: the largest divisor of the channels that is at most the
+// groups asked for, by golden values and against a brute-force search; and where the groups
+// asked for already divided every layer (the only configurations accepted before the rule), the
+// rule chooses min(groups, channels), as before, so that saved runs keep their networks.
+func TestGroupsFor(t *testing.T) {
+	for _, tc := range []struct{ channels, groups, want int }{
+		{48, 32, 24}, {36, 8, 6}, {7, 8, 7}, {5, 4, 1}, {6, 4, 3}, {24, 16, 12}, {16, 32, 16},
+		{64, 32, 32}, {96, 32, 32}, {18, 8, 6}, {12, 8, 6}, {13, 12, 1}, {4, 1, 1}, {4, 0, 1},
+	} {
+		if got := GroupsFor(tc.channels, tc.groups); got != tc.want {
+			t.Errorf("GroupsFor(%d, %d) = %d, want %d", tc.channels, tc.groups, got, tc.want)
+		}
+	}
+	for c := 1; c <= 200; c++ {
+		for g := 1; g <= 70; g++ {
+			want := 1
+			for d := 1; d <= min(c, g); d++ {
+				if c%d == 0 {
+					want = d
+				}
+			}
+			got := GroupsFor(c, g)
+			if got != want {
+				t.Fatalf("GroupsFor(%d, %d) = %d, brute force says %d", c, g, got, want)
+			}
+			if old := min(g, c); c%old == 0 && got != old {
+				t.Fatalf("GroupsFor(%d, %d) = %d, but the old rule's %d divided the channels", c, g, got, old)
+			}
+		}
+	}
+}
+
+// TestGroupNormLayerChoosesDivisor checks that the layer applies the rule: 12 channels with at most
+// 8 groups asked for normalise exactly as 6 groups (of 2 channels) do.
+func TestGroupNormLayerChoosesDivisor(t *testing.T) {
+	const B, C, H, W = 2, 12, 3, 3
+	x := randFloats(9, B*C*H*W)
+	out, err := model.CallOnce(goBackend(t), model.NewStore(), func(scope *model.Scope, x *Node) *Node {
+		return GroupNorm(scope.In("gn"), x).Groups(8).Done()
+	}, tensors.FromFlatDataAndDimensions(x, B, C, H, W))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ones, zeros := make([]float32, C), make([]float32, C)
+	for i := range ones {
+		ones[i] = 1
+	}
+	checkClose(t, "12 channels, at most 8 groups", tensors.MustCopyFlatData[float32](out),
+		hostGroupNorm(x, B, C, H*W, 6, ones, zeros, 1e-5), 1e-5)
+}

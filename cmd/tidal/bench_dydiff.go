@@ -46,11 +46,8 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 			}
 			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
 				guard.Between("clip-x0", o.ClipX0, 0, 1e6), guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16),
-				guard.Int("frames", o.Frames, 2*(o.Context+o.Predict)+8, 1<<20), guard.Int("channels", o.Channels, 1, 1024)); err != nil {
+				guard.Int("frames", o.Frames, 2*(o.Context+o.Predict)+8, 1<<20), guard.Int("channels", o.Channels, 4, 1024)); err != nil {
 				return err
-			}
-			if o.Channels%o.Groups != 0 {
-				return fmt.Errorf("--channels %d: expected a multiple of the %d group-norm groups", o.Channels, o.Groups)
 			}
 			name, b, err := newBackendCompute()
 			if err != nil {

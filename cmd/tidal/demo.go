@@ -144,9 +144,6 @@ func runDemo(cmd *cobra.Command, fl demoFlags) error {
 	if fl.size%4 != 0 {
 		return fmt.Errorf("--size %d: expected a multiple of 4 (the networks halve the grid)", fl.size)
 	}
-	if fl.width%8 != 0 {
-		return fmt.Errorf("--width %d: expected a multiple of 8 (group normalisation with 8 groups)", fl.width)
-	}
 	testFrames := fl.frames / 5 // the 0.2 of the split
 	if need := guided.Context + fl.lead + fl.cases - 1; testFrames < need {
 		return fmt.Errorf("--frames %d leaves %d test frames; --cases %d × --lead %d need at least %d (raise --frames)",

@@ -59,7 +59,7 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per resolution level")
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per level")
 	f.IntSliceVar(&fl.attn, "attn", attn, "levels (0 = full resolution) with self-attention after each block")
-	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels)")
+	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout inside the residual blocks (UNCONFIRMED in the paper)")
 	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes)")
 	f.BoolVar(&fl.periodicW, "periodic-w", true, "periodic padding along width")
@@ -91,7 +91,7 @@ func (fl *guidedTrainFlags) check() error {
 		guard.Between("val-fraction", fl.valFraction, 0, 0.9),
 		guard.Int("log-every", fl.logEvery, 1, maxCount), guard.Int("checkpoint-every", fl.checkpointEvery, 1, maxCount),
 		guard.Int("val-every", fl.valEvery, 0, maxCount), guard.Int("keep-checkpoints", fl.keep, 1, 1000),
-		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
+		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
 		guard.Ints("attn", fl.attn, 0, len(fl.mults)-1), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Between("dropout", fl.dropout, 0, 0.99), guard.Between("sigma-data", fl.sigmaData, 1e-6, 1e6),
 		guard.Between("p-mean", fl.pMean, -20, 20), guard.Between("p-std", fl.pStd, 1e-6, 20),

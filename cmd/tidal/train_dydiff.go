@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -23,7 +24,7 @@ func init() { trainCmd.AddCommand(newTrainDyDiffCmd()) }
 
 // trainDyDiffFlags are the flags of `tidal train dydiff`.
 type trainDyDiffFlags struct {
-	data, val, out, net, noising, schedule        string
+	data, val, out, net, noising, schedule, head  string
 	param, anchor                                 string
 	sigmaData, pMean, pStd                        float64
 	context, predict, stride                      int
@@ -89,7 +90,8 @@ nothing else.`,
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level (series: SeriesNet's blocks, default 4)")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
 	f.IntVar(&fl.heads, "heads", 1, "attention heads")
-	f.IntVar(&fl.groups, "groups", 32, "group-norm groups (fewer where a layer has fewer channels; must divide every block's channels)")
+	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
+	f.StringVar(&fl.head, "head", dymodel.DefaultHead, "the UNet's output layer: linear (a 3×3 conv on the last block's output) or norm (GroupNorm → SiLU → conv, the runs before this flag)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
@@ -122,12 +124,35 @@ type runConfig struct {
 	Preview *dymodel.PreviewOptions `json:"preview,omitempty"`
 }
 
+// recordsNoHead reports whether the run directory dir records a DyDiff UNet configuration without
+// an output head: a run started before --head existed, whose network has the norm head.
+func recordsNoHead(dir string) bool {
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err != nil {
+		return false
+	}
+	var rec struct {
+		Config struct {
+			Method string         `json:"method"`
+			UNet   map[string]any `json:"unet"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(b, &rec) != nil || rec.Config.Method != dymodel.Method || rec.Config.UNet == nil {
+		return false
+	}
+	_, ok := rec.Config.UNet["head"]
+	return !ok
+}
+
 func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the run directory")
 	}
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	seriesData := isSeriesData(fl.data, fl.series.format)
+	if !changed("head") && recordsNoHead(fl.out) {
+		fl.head = "" // a run recorded before --head existed resumes with the head it was trained with (norm)
+	}
 	if fl.net == "" {
 		fl.net = "unet"
 		if seriesData {
@@ -155,7 +180,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.Between("eta", fl.eta, 0, 1), guard.Finite("lr", fl.lr), guard.AtLeast("weight-decay", fl.wd, 0),
 		guard.AtLeast("clip", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
 		guard.Between("dropout", fl.dropout, 0, 1),
-		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
+		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
 		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<20), guard.Int("warmup", fl.warmup, 0, 1<<30),
 		guard.Int("log-every", fl.logEvery, 1, 1<<30), guard.Int("checkpoint-every", fl.ckEvery, 1, 1<<30),
@@ -183,6 +208,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--preview-every %d: expected a multiple of --log-every %d", fl.previewEvery, fl.logEvery)
 	case fl.schedule != "constant" && fl.schedule != "cosine":
 		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
+	case fl.head != "linear" && fl.head != "norm" && fl.head != "":
+		return fmt.Errorf("--head %q: expected linear or norm", fl.head)
 	case fl.net != "unet" && fl.net != "video" && fl.net != "series":
 		return fmt.Errorf("--net %q: expected unet, video or series", fl.net)
 	case fl.net == "series" && !seriesData:
@@ -250,7 +277,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
 			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
-			TemporalConv: fl.tconv, TemporalAttn: fl.tattn},
+			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
 		Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}

@@ -186,7 +186,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	for _, v := range vs {
 		mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: o.Context, Predict: o.Predict, Eta: v.eta, Noising: v.noising,
 			Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Heads: 1,
-				Periodic: true, Groups: o.Groups}, Param: v.param, Anchor: v.anchor}
+				Periodic: true, Groups: o.Groups, Head: dymodel.DefaultHead}, Param: v.param, Anchor: v.anchor}
 		if v.param == dymodel.ParamEDM {
 			mc.EDM = dymodel.DefaultEDM()
 		}

@@ -267,7 +267,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	cases forecast.Cases, disc *guided.Model, res *Result) ([]Scores, error) {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
 		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
-			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8}}
+			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8, Head: dymodel.DefaultHead}}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return nil, err

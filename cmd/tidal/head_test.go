@@ -1,0 +1,34 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// TestRecordsNoHead checks which run directories resume with the head they were trained with when
+// --head is not given: only a DyDiff UNet run whose options.json records no head (a run from before
+// --head, trained with the norm head).
+func TestRecordsNoHead(t *testing.T) {
+	for _, tc := range []struct {
+		options string
+		want    bool
+	}{
+		{"", false}, // no options.json: a new run
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","unet":{"channels":16}}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","unet":{"channels":16,"head":"linear"}}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","unet":{"channels":16,"head":"norm"}}}`, false},
+		{`{"options":{},"config":{"method":"idm","unet":{"channels":16}}}`, false},
+		{`not json`, false},
+	} {
+		dir := t.TempDir()
+		if tc.options != "" {
+			if err := os.WriteFile(filepath.Join(dir, "options.json"), []byte(tc.options), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := recordsNoHead(dir); got != tc.want {
+			t.Errorf("options.json %q: recordsNoHead = %v, want %v", tc.options, got, tc.want)
+		}
+	}
+}
