@@ -32,3 +32,32 @@ func TestRecordsNoHead(t *testing.T) {
 		}
 	}
 }
+
+// TestRecordsNoParam checks which run directories resume in the ddpm form without an anchor when
+// --param and --anchor are not given: only a DyDiff run of fields whose options.json records no param
+// (a run from before --param).
+func TestRecordsNoParam(t *testing.T) {
+	for _, tc := range []struct {
+		options string
+		want    bool
+	}{
+		{"", false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","unet":{"channels":16}}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"video","unet":{"channels":16}}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","anchor":"last"}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"ddpm"}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"series"}}`, false},
+		{`{"options":{},"config":{"method":"idm","unet":{"channels":16}}}`, false},
+		{`not json`, false},
+	} {
+		dir := t.TempDir()
+		if tc.options != "" {
+			if err := os.WriteFile(filepath.Join(dir, "options.json"), []byte(tc.options), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := recordsNoParam(dir); got != tc.want {
+			t.Errorf("options.json %q: recordsNoParam = %v, want %v", tc.options, got, tc.want)
+		}
+	}
+}

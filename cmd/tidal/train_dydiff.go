@@ -127,21 +127,42 @@ type runConfig struct {
 // recordsNoHead reports whether the run directory dir records a DyDiff UNet configuration without
 // an output head: a run started before --head existed, whose network has the norm head.
 func recordsNoHead(dir string) bool {
+	c := recordedConfig(dir)
+	if c == nil {
+		return false
+	}
+	unet, ok := c["unet"].(map[string]any)
+	if !ok {
+		return false
+	}
+	_, ok = unet["head"]
+	return !ok
+}
+
+// recordsNoParam reports whether the run directory dir records a DyDiff configuration of fields without
+// a training form: a run started before --param existed, trained in the ddpm form without an anchor.
+func recordsNoParam(dir string) bool {
+	c := recordedConfig(dir)
+	if c == nil || c["net"] == "series" {
+		return false
+	}
+	_, ok := c["param"]
+	return !ok
+}
+
+// recordedConfig is the DyDiff configuration recorded in dir's options.json, nil if there is none.
+func recordedConfig(dir string) map[string]any {
 	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
 	if err != nil {
-		return false
+		return nil
 	}
 	var rec struct {
-		Config struct {
-			Method string         `json:"method"`
-			UNet   map[string]any `json:"unet"`
-		} `json:"config"`
+		Config map[string]any `json:"config"`
 	}
-	if json.Unmarshal(b, &rec) != nil || rec.Config.Method != dymodel.Method || rec.Config.UNet == nil {
-		return false
+	if json.Unmarshal(b, &rec) != nil || rec.Config["method"] != dymodel.Method {
+		return nil
 	}
-	_, ok := rec.Config.UNet["head"]
-	return !ok
+	return rec.Config
 }
 
 func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
@@ -152,6 +173,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	seriesData := isSeriesData(fl.data, fl.series.format)
 	if !changed("head") && recordsNoHead(fl.out) {
 		fl.head = "" // a run recorded before --head existed resumes with the head it was trained with (norm)
+	}
+	if !changed("param") && !changed("anchor") && recordsNoParam(fl.out) {
+		fl.param, fl.anchor = "", "" // a run recorded before --param resumes in the form it was trained in (ddpm, no anchor)
 	}
 	if fl.net == "" {
 		fl.net = "unet"
@@ -348,9 +372,9 @@ func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData 
 		return nil
 	}
 	switch {
-	case fl.param != dymodel.ParamEDM && fl.param != dymodel.ParamDDPM:
+	case fl.param != dymodel.ParamEDM && fl.param != dymodel.ParamDDPM && fl.param != "":
 		return fmt.Errorf("--param %q: expected edm or ddpm", fl.param)
-	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone:
+	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone && fl.anchor != "":
 		return fmt.Errorf("--anchor %q: expected last or none", fl.anchor)
 	case fl.param == dymodel.ParamEDM && fl.noising != "dependent" && fl.eta != 0:
 		return fmt.Errorf("--param edm needs --noising dependent (white noise after InverseDynamics), got --noising %s at --eta %v; use --param ddpm for the ablations", fl.noising, fl.eta)
