@@ -49,11 +49,12 @@ type Config struct {
 	// Param is the training parameterisation: "ddpm", the reference's (ε target, t uniform over the
 	// cosine ᾱ table, sampled with DDIM or DDPM; what runs that record none were trained with), or "edm"
 	// (DyDiff as a change of variables, trained as EDM: dydiff.EDMDenoiser, σ log-normal, EDM's loss
-	// weights; sampled with EDM's Heun). Fields only.
+	// weights; sampled with EDM's Heun).
 	Param string `json:"param,omitempty"`
 	// Anchor is "none" (or empty: the window itself is modelled) or "last": the window is modelled as the
 	// last observed frame plus a departure, x = x_last + y, so a network that predicts no departure
-	// forecasts persistence. Fields only.
+	// forecasts persistence. A series is then scaled by its context's increments (nets.IncrementScale)
+	// instead of its mean (docs/SERIES.md).
 	Anchor string `json:"anchor,omitempty"`
 	// EDM holds the "edm" parameterisation's settings.
 	EDM EDMConfig `json:"edm,omitempty"`
@@ -185,8 +186,8 @@ func (c Config) validateParam() error {
 		return fmt.Errorf("param %q: expected ddpm or edm", c.Param)
 	case c.Anchor != "" && c.Anchor != AnchorNone && c.Anchor != AnchorLast:
 		return fmt.Errorf("anchor %q: expected none or last", c.Anchor)
-	case c.Net == "series" && (c.IsEDM() || c.Anchored()):
-		return fmt.Errorf("param %q with anchor %q: the series network is trained in the ddpm form without an anchor", c.Param, c.Anchor)
+	case c.Net == "series" && c.Anchored() && c.Context < 2:
+		return fmt.Errorf("anchor last on a series needs a context of at least 2 steps (its scale is the context's increments), got %d", c.Context)
 	case c.IsEDM() && c.Noising != "dependent" && c.Eta != 0:
 		return fmt.Errorf("param edm needs the dependent-noise process (white noise after InverseDynamics); noising %q at η = %g has none", c.Noising, c.Eta)
 	}

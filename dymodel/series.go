@@ -26,29 +26,64 @@ func (c Config) seriesNet() (*nets.SeriesNet, error) {
 		TimeAttention: s.TimeAttention, ScaleInput: true})
 }
 
-// seriesLoss is DyDiff's loss (dydiff.RandomLoss) on series windows x0 [B, L, N] in the series'
-// units: GluonTS's mean scaling from the window's Context observed steps (nets.MeanScale) is applied
-// before the diffusion, so x₀, x_t, the clean-context conditioning and the predicted noise are all in
-// the scaled space, and the network also sees log(scale) (docs/SERIES.md).
+// seriesLoss is DyDiff's loss on series windows x0 [B, L, N] in the series' units, taken on the
+// window seriesScaled makes of it (docs/SERIES.md, "Where the scaling applies"): x₀, the noisy window,
+// the clean-context conditioning and the network's output are all in the scaled space, and the network
+// also sees log(scale). The ddpm form takes dydiff.RandomLoss, the edm form dydiff.RandomEDMLoss.
 func (m *Model) seriesLoss(scope *model.Scope, x0 *Node) *Node {
 	P, L := m.Config.Context, m.Config.Frames()
 	if x0.Rank() != 3 || x0.Shape().Dimensions[1] != L {
 		exceptions.Panicf("dymodel: a batch must be series windows [batch, %d, series], got %s", L, x0.Shape())
 	}
-	scale := nets.MeanScale(x0, P, nets.DefaultMinScale)
-	xs := nets.ScaleWindow(x0, scale)
+	xs, scale := m.seriesScaled(x0)
 	cond := append(nets.SeriesConditioning(xs, P), Log(scale))
+	if m.Config.IsEDM() {
+		e := m.Config.EDM
+		return dydiff.RandomEDMLoss(scope, m.Net, m.edmOptions(), e.PMean, e.PStd, xs, cond)
+	}
 	return dydiff.RandomLoss(scope, m.Net, m.Schedule, xs, cond)
 }
 
+// seriesScaled is the window [B, L, N] the diffusion models and its per-series scale [B, N]: without an
+// anchor, GluonTS's mean scaling from the context (nets.MeanScale), x/scale; with the "last" anchor, the
+// departure from the last observed step in units of the context's increments (nets.IncrementScale with
+// horizon Predict), (x − x_last)/scale, so that a network that predicts no departure forecasts
+// persistence and a random walk departs by about one unit over the forecast.
+func (m *Model) seriesScaled(x0 *Node) (xs, scale *Node) {
+	P := m.Config.Context
+	if !m.Config.Anchored() {
+		scale = nets.MeanScale(x0, P, nets.DefaultMinScale)
+		return nets.ScaleWindow(x0, scale), scale
+	}
+	scale = nets.IncrementScale(x0, P, m.Config.Predict, nets.DefaultMinScale)
+	ctx := SliceAxis(x0, 1, AxisRange(0, P))
+	return nets.ScaleWindow(Sub(x0, m.anchorOf(ctx)), scale), scale
+}
+
+// seriesHostScale is seriesScaled's scale and anchor of one member's context (P × N values, step-major)
+// on the host: the anchor is zero without the "last" anchor.
+func (m *Model) seriesHostScale(ctx []float64) (scale, anchor []float64, err error) {
+	c := m.Config
+	N, P := c.Frame[0], c.Context
+	anchor = make([]float64, N)
+	if !c.Anchored() {
+		scale, err = nets.MeanScaleFloat64(ctx, P, N, P, nets.DefaultMinScale)
+		return scale, anchor, err
+	}
+	copy(anchor, ctx[(P-1)*N:])
+	scale, err = nets.IncrementScaleFloat64(ctx, P, N, P, c.Predict, nets.DefaultMinScale)
+	return scale, anchor, err
+}
+
 // seriesWindow is Window for "series": each member's context (members × Context × N values, the
-// series' units) is mean scaled by its own scale (nets.MeanScaleFloat64), the window sampled in the
-// scaled space with the conditioning seriesLoss trains on, and the predicted steps multiplied back by
-// that scale.
+// series' units) is scaled by its own scale (and moved by its own anchor) as seriesScaled does in
+// training, the window sampled in the scaled space with the conditioning seriesLoss trains on, and the
+// predicted steps mapped back: x = anchor + scale·y.
 func (f *Forecaster) seriesWindow(contexts []float32, members int, seed uint64) ([]float32, error) {
 	c := f.m.Config
 	N, P, L, S := c.Frame[0], c.Context, c.Frames(), c.Predict
 	scales := make([]float64, 0, members*N)
+	anchors := make([]float64, 0, members*N)
 	clean := make([]float32, members*L*N)
 	logs := make([]float32, 0, members*N)
 	ctx64 := make([]float64, P*N)
@@ -56,17 +91,18 @@ func (f *Forecaster) seriesWindow(contexts []float32, members int, seed uint64) 
 		for i := range ctx64 {
 			ctx64[i] = float64(contexts[m*P*N+i])
 		}
-		s, err := nets.MeanScaleFloat64(ctx64, P, N, P, nets.DefaultMinScale)
+		s, a, err := f.m.seriesHostScale(ctx64)
 		if err != nil {
 			return nil, fmt.Errorf("member %d: %w", m, err)
 		}
 		for i, v := range ctx64 {
-			clean[m*L*N+i] = float32(v / s[i%N])
+			clean[m*L*N+i] = float32((v - a[i%N]) / s[i%N])
 		}
 		for _, v := range s {
 			logs = append(logs, float32(math.Log(v)))
 		}
 		scales = append(scales, s...)
+		anchors = append(anchors, a...)
 	}
 	mask := make([]float32, members*L)
 	first := make([]float32, members*L)
@@ -101,7 +137,7 @@ func (f *Forecaster) seriesWindow(contexts []float32, members int, seed uint64) 
 	for m := range members {
 		for l := P; l < L; l++ {
 			for n := range N {
-				res = append(res, float32(float64(flat[(m*L+l)*N+n])*scales[m*N+n]))
+				res = append(res, float32(anchors[m*N+n]+float64(flat[(m*L+l)*N+n])*scales[m*N+n]))
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package dymodel
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
@@ -81,5 +82,100 @@ func TestSeriesWindowUnits(t *testing.T) {
 	}
 	if d := maxAbsDiff(a, c); d < 1e-5 {
 		t.Errorf("the forecast moved by %v when the last context row changed", d)
+	}
+}
+
+// The anchored edm-form series window (docs/SERIES.md, "The persistence anchor"): the window is
+// modelled as (x − x_last)/scale with scale from the context's increments, so for a fresh SeriesNet
+// (which predicts zero whatever its inputs) the forecast is x_last + scale·y with y independent of the
+// context: a context mapped series by series by x ↦ k_n·x + c_n (k_n > 0) gives the forecast mapped
+// the same way. A forecast that forgot the anchor or the scale fails. After training steps and random
+// weights a change of the context moves the forecast, and the edm form's loss is finite.
+func TestSeriesAnchoredWindowAffine(t *testing.T) {
+	c := seriesConfig()
+	c.Param, c.Anchor, c.EDM = ParamEDM, AnchorLast, DefaultEDM()
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.DefaultSampler() != "heun" {
+		t.Fatalf("default sampler %q, want heun", m.DefaultSampler())
+	}
+	b := tensortest.Backend(t)
+	store := model.NewStore()
+	f, err := m.NewForecaster(b, store, SamplerOptions{Steps: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	const M, P, N = 2, 4, 3
+	ctx := make([]float32, M*P*N)
+	for i := range ctx {
+		ctx[i] = float32(1 + 0.3*math.Sin(float64(i)) + float64(i/(P*N)))
+	}
+	k := []float32{10, 0.5, 3}
+	off := []float32{-7, 2, 100}
+	mapped := append([]float32(nil), ctx...)
+	for i := range mapped {
+		mapped[i] = k[i%N]*mapped[i] + off[i%N]
+	}
+	w, err := f.Window(ctx, M, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wm, err := f.Window(mapped, M, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var spread float64
+	for i := range w {
+		want := k[i%N]*w[i] + off[i%N]
+		if math.Abs(float64(wm[i]-want)) > 2e-5*math.Abs(float64(want))+1e-5 {
+			t.Fatalf("value %d (series %d): %v, want %v·%v + %v = %v", i, i%N, wm[i], k[i%N], w[i], off[i%N], want)
+		}
+		m, s := i/((c.Predict)*N), i%N
+		spread = max(spread, math.Abs(float64(w[i]-ctx[(m*P+P-1)*N+s])))
+	}
+	if spread == 0 {
+		t.Errorf("the fresh model's forecast is exactly the last observation: no noise reached it")
+	}
+	xv := make([]float32, 2*7*N)
+	for i := range xv {
+		xv[i] = float32(2 + math.Cos(float64(i)))
+	}
+	x0 := tensors.FromFlatDataAndDimensions(xv, 2, 7, N)
+	for i, l := range tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0) {
+		if math.IsNaN(l) || math.IsInf(l, 0) {
+			t.Fatalf("edm-form loss at step %d is %v", i, l)
+		}
+	}
+	tensortest.RandomizeVariables(t, store, 3, 0.2)
+	f2, err := m.NewForecaster(b, store, SamplerOptions{Steps: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f2.Close()
+	a, err := f2.Window(ctx[:P*N], 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved := append([]float32(nil), ctx[:P*N]...)
+	moved[(P-2)*N+1] += 0.5
+	d, err := f2.Window(moved, 1, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dd := maxAbsDiff(a, d); dd < 1e-5 {
+		t.Errorf("the forecast moved by %v when a context row changed", dd)
+	}
+}
+
+// TestSeriesAnchorNeedsTwoSteps checks that a series anchored at its last observation refuses a
+// context of one step (its scale is the context's increments).
+func TestSeriesAnchorNeedsTwoSteps(t *testing.T) {
+	c := seriesConfig()
+	c.Context, c.Anchor = 1, AnchorLast
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "at least 2") {
+		t.Errorf("context 1 with anchor last: %v", err)
 	}
 }

@@ -19,6 +19,8 @@ var MetricNames = []struct{ Name, Description string }{
 	{"crps-sum-fair", "crps-sum with the fair estimator"},
 	{"crps-sum-ql", "GluonTS/CSDI CRPS-sum: quantile loss at 0.05..0.95 of the summed series / Σ|sum|"},
 	{"crps-ql", "GluonTS/CSDI per-series \"CRPS\" (mean_wQuantileLoss)"},
+	{"energy", "energy score of each case's and lead's field as a vector (scoringRules' es_sample)"},
+	{"variogram", "variogram score of order 0.5, unit weights, over the field's pairs of points (Scheuerer & Hamill 2015)"},
 	{"spread", "ensemble spread √(mean unbiased variance)"},
 	{"skill", "RMSE of the ensemble mean, root after averaging over cases"},
 	{"ssr", "spread-skill ratio √((M+1)/M)·spread/skill (1 is calibrated)"},
@@ -134,6 +136,16 @@ func Score[F, O Float](f *Fields[F], o *Fields[O], opt ScoreOptions) (*Report, e
 			if err == nil {
 				r.addRatio(name, v)
 				r.Settings["quantiles"] = formatList(orDefault(opt.Quantiles, DefaultQuantiles()))
+			}
+		case "energy", "variogram":
+			var v []float64
+			if name == "energy" {
+				v, err = EnergyScore(f, o)
+			} else {
+				v, err = VariogramScore(f, o, DefaultVariogramOrder)
+			}
+			if err == nil {
+				r.add(name, v)
 			}
 		case "spread", "skill", "ssr":
 			if ss == nil {

@@ -30,7 +30,12 @@ type Model struct {
 	Channels, Blocks  int
 	Steps, Batch      int
 	LR                float64
-	Members, Sampling int // forecast members and DDIM steps
+	Members, Sampling int // forecast members and sampling steps (DDIM for the ddpm form, Heun for edm)
+	// Param and Anchor are dymodel.Config's: "" or "ddpm" and "" or "none" train the reference form on
+	// mean-scaled windows, "edm" and "last" the EDM form anchored at the last observation.
+	Param, Anchor string
+	// EDM are the edm form's settings; zero: dymodel.DefaultEDM().
+	EDM dymodel.EDMConfig
 }
 
 // Options describe the comparison.
@@ -73,7 +78,14 @@ type Row struct {
 // Train trains (or resumes) the run dir on the first rows of series [T, N], with η eta.
 func Train(ctx context.Context, b compute.Backend, dir string, series *data.Array, rows int, m Model, eta float64, seed uint64) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: m.Context, Predict: m.Predict, Eta: eta,
-		Noising: "dependent", Frame: []int{series.Shape[1]}, Series: dymodel.SeriesNetConfig{Channels: m.Channels, Blocks: m.Blocks}}
+		Noising: "dependent", Frame: []int{series.Shape[1]}, Series: dymodel.SeriesNetConfig{Channels: m.Channels, Blocks: m.Blocks},
+		Param: m.Param, Anchor: m.Anchor}
+	if mc.IsEDM() {
+		mc.EDM = m.EDM
+		if mc.EDM == (dymodel.EDMConfig{}) {
+			mc.EDM = dymodel.DefaultEDM()
+		}
+	}
 	mo, err := dymodel.New(mc)
 	if err != nil {
 		return err
@@ -94,7 +106,7 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 }
 
 // Forecast samples the trained run dir's forecast [cases, members, predict, N] of series [T, N] (the
-// series' units) by DDIM with sampling steps.
+// series' units) by the model's default sampler (DDIM for the ddpm form, Heun for edm) with sampling steps.
 func Forecast(ctx context.Context, b compute.Backend, dir string, series *data.Array, cs forecast.Cases, members, sampling int, seed uint64) (*data.Array, error) {
 	m, snap, err := dymodel.Load(dir, nil)
 	if err != nil {
@@ -105,7 +117,7 @@ func Forecast(ctx context.Context, b compute.Backend, dir string, series *data.A
 	if err != nil {
 		return nil, err
 	}
-	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: sampling})
+	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: m.DefaultSampler(), Steps: sampling})
 	if err != nil {
 		return nil, err
 	}
