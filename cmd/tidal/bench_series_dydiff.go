@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/internal/guard"
@@ -19,6 +20,7 @@ func init() {
 	var seed uint64
 	var steps, sampling, members, channels, blocks, batch, windows, ctxRows, predict int
 	var lr float64
+	var param, anchor string
 	var sf seriesFlags
 	cmd := &cobra.Command{
 		Use:   "series",
@@ -48,6 +50,15 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 			if changed("lr") {
 				o.LR = lr
 			}
+			switch {
+			case param != dymodel.ParamEDM && param != dymodel.ParamDDPM:
+				return fmt.Errorf("--param %q: expected edm or ddpm", param)
+			case anchor != dymodel.AnchorLast && anchor != dymodel.AnchorNone:
+				return fmt.Errorf("--anchor %q: expected last or none", anchor)
+			case anchor == dymodel.AnchorLast && o.Context < 2:
+				return fmt.Errorf("--anchor last needs --context ≥ 2 (the scale is the context's increments), got %d", o.Context)
+			}
+			o.Param, o.Anchor = param, anchor
 			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.Sampling, 1, 1000),
 				guard.Int("members", o.Members, 2, 4096), guard.Int("channels", o.Channels, 1, 1024), guard.Int("blocks", o.Blocks, 1, 64),
 				guard.Int("batch", o.Batch, 1, 1<<16),
@@ -78,8 +89,8 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 			}
 			defer be.Finalize()
 			out := cmd.OutOrStdout()
-			fmt.Fprintf(out, "tidal bench series: %s [%d, %d], train rows %d, %d windows of %d, %d members, seed %d; SeriesNet %d channels × %d blocks, %d steps of batch %d, lr %g, %d DDIM steps; backend %s, %s, GOMAXPROCS %d\n",
-				path, in.s.T, in.s.N, o.Protocol.Train, o.Protocol.Windows, o.Predict, o.Members, o.Seed, o.Channels, o.Blocks, o.Steps, o.Batch, o.LR, o.Sampling,
+			fmt.Fprintf(out, "tidal bench series: %s [%d, %d], train rows %d, %d windows of %d, %d members, seed %d; SeriesNet %d channels × %d blocks, %d steps of batch %d, lr %g, form %s, anchor %s, %d %s steps; backend %s, %s, GOMAXPROCS %d\n",
+				path, in.s.T, in.s.N, o.Protocol.Train, o.Protocol.Windows, o.Predict, o.Members, o.Seed, o.Channels, o.Blocks, o.Steps, o.Batch, o.LR, o.Param, o.Anchor, o.Sampling, map[bool]string{true: "Heun", false: "DDIM"}[o.Param == dymodel.ParamEDM],
 				name, benchenv.Describe(), runtime.GOMAXPROCS(0))
 			o.Log = cmd.ErrOrStderr()
 			rows, err := seriesdydiffbench.Run(context.Background(), be, in.s.Array(), o)
@@ -93,11 +104,13 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 	}
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "a few-minute comparison (16 channels × 2 blocks, 400 training steps, 10 DDIM steps)")
+	f.StringVar(&param, "param", dymodel.ParamEDM, "training form of both models: edm (sampled with Heun) or ddpm (the reference's, sampled with DDIM)")
+	f.StringVar(&anchor, "anchor", dymodel.AnchorLast, "last (windows as departures from the last observation, scaled by the context's increments) or none (mean scaled)")
 	f.StringVar(&path, "data", "datasets/exchange_rate.txt.gz", "the series [T, N] (LSTNet text, CSV, GluonTS JSON lines)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the weights, training, sampling and the random walk")
 	f.StringVar(&dir, "dir", "", "folder for the run directories (kept; a rerun resumes); default a temporary one")
 	f.IntVar(&steps, "steps", 0, "training steps of both models (default: the mode's)")
-	f.IntVar(&sampling, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
+	f.IntVar(&sampling, "sampling-steps", 0, "sampling steps of every forecast, Heun's (edm) or DDIM's (ddpm) (default: the mode's)")
 	f.IntVar(&members, "members", 0, "ensemble members (default 100)")
 	f.IntVar(&channels, "channels", 0, "SeriesNet width (default: the mode's)")
 	f.IntVar(&blocks, "blocks", 0, "SeriesNet blocks (default: the mode's)")

@@ -34,8 +34,8 @@ func TestRecordsNoHead(t *testing.T) {
 }
 
 // TestRecordsNoParam checks which run directories resume in the ddpm form without an anchor when
-// --param and --anchor are not given: only a DyDiff run of fields whose options.json records no param
-// (a run from before --param).
+// --param and --anchor are not given: only a DyDiff run whose options.json records no param (a run of
+// fields from before --param, or of series from before series took it).
 func TestRecordsNoParam(t *testing.T) {
 	for _, tc := range []struct {
 		options string
@@ -46,7 +46,8 @@ func TestRecordsNoParam(t *testing.T) {
 		{`{"options":{},"config":{"method":"dydiff","net":"video","unet":{"channels":16}}}`, true},
 		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","anchor":"last"}}`, false},
 		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"ddpm"}}`, false},
-		{`{"options":{},"config":{"method":"dydiff","net":"series"}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"series"}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"series","param":"edm","anchor":"last"}}`, false},
 		{`{"options":{},"config":{"method":"idm","unet":{"channels":16}}}`, false},
 		{`not json`, false},
 	} {

@@ -74,8 +74,8 @@ nothing else.`,
 	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
 	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
-	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "fields: training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
-	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "fields: last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence) or none")
+	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
+	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments) or none (series: mean scaled)")
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
@@ -139,11 +139,12 @@ func recordsNoHead(dir string) bool {
 	return !ok
 }
 
-// recordsNoParam reports whether the run directory dir records a DyDiff configuration of fields without
-// a training form: a run started before --param existed, trained in the ddpm form without an anchor.
+// recordsNoParam reports whether the run directory dir records a DyDiff configuration without a
+// training form: a run started before --param existed (for series, before series took it), trained in
+// the ddpm form without an anchor.
 func recordsNoParam(dir string) bool {
 	c := recordedConfig(dir)
-	if c == nil || c["net"] == "series" {
+	if c == nil {
 		return false
 	}
 	_, ok := c["param"]
@@ -360,18 +361,13 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	return runTrainJob(cmd, fl.out, job)
 }
 
-// checkParamFlags checks --param, --anchor and the EDM flags: fields only, the EDM settings only with
-// --param edm, and edm only where the noise stays white after InverseDynamics.
+// checkParamFlags checks --param, --anchor and the EDM flags: the EDM settings only with --param edm,
+// edm only where the noise stays white after InverseDynamics, and a series anchored at its last
+// observation only with a context of at least two rows (its scale is the context's increments).
 func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData bool) error {
-	if seriesData {
-		for _, name := range []string{"param", "anchor", "sigma-data", "p-mean", "p-std"} {
-			if changed(name) {
-				return fmt.Errorf("--%s is for fields; --data %s is a time series (trained in the ddpm form)", name, fl.data)
-			}
-		}
-		return nil
-	}
 	switch {
+	case seriesData && fl.anchor == dymodel.AnchorLast && fl.context < 2:
+		return fmt.Errorf("--anchor last on a series needs --context ≥ 2 (the window is scaled by the context's increments), got %d; use --anchor none", fl.context)
 	case fl.param != dymodel.ParamEDM && fl.param != dymodel.ParamDDPM && fl.param != "":
 		return fmt.Errorf("--param %q: expected edm or ddpm", fl.param)
 	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone && fl.anchor != "":

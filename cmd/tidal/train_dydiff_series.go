@@ -41,7 +41,10 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		sc.Blocks = fl.blocks
 	}
 	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: fl.context, Predict: fl.predict, Eta: fl.eta,
-		Noising: fl.noising, Frame: []int{N}, Series: sc}
+		Noising: fl.noising, Frame: []int{N}, Series: sc, Param: fl.param, Anchor: fl.anchor}
+	if fl.param == dymodel.ParamEDM {
+		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+	}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return fmt.Errorf("the network for %s: %w", in, err)
@@ -93,7 +96,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		}
 	}
 	job.Config = rc
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
-		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
+		fl.eta, fl.noising, orDefault(fl.param, dymodel.ParamDDPM), orDefault(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
 	return runTrainJob(cmd, fl.out, job)
 }

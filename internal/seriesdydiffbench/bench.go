@@ -72,7 +72,10 @@ type Row struct {
 	// Quantile is CRPS-sum in GluonTS's quantile-loss form (the one papers quote), Fair the exact
 	// CRPS of the sum with the fair estimator, both pooled over windows and leads.
 	Quantile, Fair float64
-	Seconds        float64
+	// WQL is the per-series weighted quantile loss (GluonTS's mean_wQuantileLoss), Energy and Variogram
+	// the energy and variogram (p = 0.5) scores of each step's N series (seriesscore.Sums).
+	WQL, Energy, Variogram float64
+	Seconds                float64
 }
 
 // Train trains (or resumes) the run dir on the first rows of series [T, N], with η eta.
@@ -160,12 +163,13 @@ func Run(ctx context.Context, b compute.Backend, series *data.Array, o Options) 
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		r := Row{Name: name, Quantile: s.Quantile, Fair: s.Fair, Seconds: time.Since(start).Seconds()}
+		r := Row{Name: name, Quantile: s.Quantile, Fair: s.Fair, WQL: s.WQL, Energy: s.Energy, Variogram: s.Variogram, Seconds: time.Since(start).Seconds()}
 		if math.IsNaN(r.Fair) { // a point forecast: its CRPS is the absolute error
 			r.Fair = s.Empirical
 		}
 		rows = append(rows, r)
-		fmt.Fprintf(logw, "%-22s CRPS-sum %.5f (quantile loss)  %.5f (exact, fair)  %.0f s\n", name, r.Quantile, r.Fair, r.Seconds)
+		fmt.Fprintf(logw, "%-30s CRPS-sum %.5f (quantile loss)  %.5f (exact, fair)  wQL %.5f  energy %.5f  variogram %.5f  %.0f s\n",
+			name, r.Quantile, r.Fair, r.WQL, r.Energy, r.Variogram, r.Seconds)
 		return nil
 	}
 	mcs := cs
@@ -176,6 +180,10 @@ func Run(ctx context.Context, b compute.Backend, series *data.Array, o Options) 
 	}{{"DyDiff (η = 0.5)", 0.5}, {"DPM (η = 0)", 0}} {
 		start := time.Now()
 		run := filepath.Join(dir, fmt.Sprintf("eta%g-seed%d", v.eta, o.Seed))
+		if o.Param == dymodel.ParamEDM || o.Anchor == dymodel.AnchorLast {
+			v.name += fmt.Sprintf(" %s, anchor %s", orString(o.Param, dymodel.ParamDDPM), orString(o.Anchor, dymodel.AnchorNone))
+			run = filepath.Join(dir, fmt.Sprintf("%s-%s-eta%g-seed%d", o.Param, o.Anchor, v.eta, o.Seed))
+		}
 		if err := Train(ctx, b, run, series, o.Protocol.Train, o.Model, v.eta, o.Seed); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
@@ -218,6 +226,13 @@ func Run(ctx context.Context, b compute.Backend, series *data.Array, o Options) 
 	return rows, nil
 }
 
+func orString(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
 // Published are the CRPS-sum values of TimeGrad's Table 2 (Rasul et al. 2021) on exchange rate, in
 // the quantile-loss form.
 var Published = []struct {
@@ -228,12 +243,12 @@ var Published = []struct {
 
 // WriteTable writes the rows as a Markdown table with the published numbers after them.
 func WriteTable(w io.Writer, rows []Row) {
-	fmt.Fprintln(w, "| forecast | CRPS-sum (quantile loss) | CRPS-sum (exact, fair) | seconds |")
-	fmt.Fprintln(w, "|---|---|---|---|")
+	fmt.Fprintln(w, "| forecast | CRPS-sum (quantile loss) | CRPS-sum (exact, fair) | wQL (per series) | energy | variogram (p = 0.5) | seconds |")
+	fmt.Fprintln(w, "|---|---|---|---|---|---|---|")
 	for _, r := range rows {
-		fmt.Fprintf(w, "| %s | %.5f | %.5f | %.0f |\n", r.Name, r.Quantile, r.Fair, r.Seconds)
+		fmt.Fprintf(w, "| %s | %.5f | %.5f | %.5f | %.5f | %.5f | %.0f |\n", r.Name, r.Quantile, r.Fair, r.WQL, r.Energy, r.Variogram, r.Seconds)
 	}
 	for _, p := range Published {
-		fmt.Fprintf(w, "| %s (published, TimeGrad Table 2) | %s | — | — |\n", p.Name, p.Value)
+		fmt.Fprintf(w, "| %s (published, TimeGrad Table 2) | %s | — | — | — | — | — |\n", p.Name, p.Value)
 	}
 }

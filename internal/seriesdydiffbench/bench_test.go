@@ -9,6 +9,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 )
 
@@ -43,23 +44,38 @@ func TestTinyComparison(t *testing.T) {
 			t.Errorf("row %d: %+v, want %q with positive scores", i, r, want[i])
 		}
 	}
-	var num, den float64
+	var num, den, dist float64
 	for _, s := range []int{60, 64} {
 		var last float64
 		for n := range N {
 			last += v[(s-1)*N+n]
 		}
 		for h := range 4 {
-			var z float64
+			var z, d2 float64
 			for n := range N {
 				z += v[(s+h)*N+n]
+				d := v[(s+h)*N+n] - v[(s-1)*N+n]
+				d2 += d * d
 			}
 			num += math.Abs(last - z)
 			den += math.Abs(z)
+			dist += math.Sqrt(d2) / 8
 		}
 	}
 	if p := rows[4]; math.Abs(p.Fair-num/den) > 1e-6*num/den {
 		t.Errorf("persistence CRPS-sum %v, by hand %v", p.Fair, num/den)
+	}
+	// A one-member forecast's energy score is its Euclidean error, averaged over windows and leads.
+	if p := rows[4]; math.Abs(p.Energy-dist) > 1e-5*dist || !(p.WQL > 0) || !(p.Variogram > 0) {
+		t.Errorf("persistence energy %v (by hand %v), wQL %v, variogram %v", p.Energy, dist, p.WQL, p.Variogram)
+	}
+	o.Param, o.Anchor = dymodel.ParamEDM, dymodel.AnchorLast
+	rows, err = Run(context.Background(), b, series, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := rows[0]; r.Name != "DyDiff (η = 0.5) edm, anchor last" || !(r.Quantile > 0) || !(r.Energy > 0) {
+		t.Errorf("edm-form row: %+v", r)
 	}
 	var buf bytes.Buffer
 	WriteTable(&buf, rows)

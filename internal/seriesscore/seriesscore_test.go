@@ -34,6 +34,17 @@ func TestCRPSSum(t *testing.T) {
 	if math.Abs(s.Quantile-want/2) > 1e-12 {
 		t.Errorf("quantile form %v, expected %v", s.Quantile, want/2)
 	}
+	// Energy: members (0.5, 0.5) and (1, 2), truth (1.5, 0.5): (‖(−1, 0)‖ + ‖(−0.5, 1.5)‖)/2 − 2‖(0.5, 1.5)‖/8.
+	// Variogram (p = 0.5): truth |1.5 − 0.5|^½ = 1, members 0 and 1, mean ½: 2·(1 − ½)² = 0.5.
+	if want := (1+math.Sqrt(2.5))/2 - math.Sqrt(2.5)/4; math.Abs(s.Energy-want) > 1e-7 {
+		t.Errorf("energy %v, expected %v", s.Energy, want)
+	}
+	if math.Abs(s.Variogram-0.5) > 1e-7 {
+		t.Errorf("variogram %v, expected 0.5", s.Variogram)
+	}
+	if !(s.WQL > 0) {
+		t.Errorf("weighted quantile loss %v, expected > 0", s.WQL)
+	}
 	one, err := CRPSSum(data.FromFloat32([]float32{1, 2}, 1, 1, 1, 2), truth)
 	if err != nil {
 		t.Fatal(err)
