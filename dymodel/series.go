@@ -55,7 +55,7 @@ func (m *Model) seriesScaled(x0 *Node) (xs, scale *Node) {
 		scale = nets.MeanScale(x0, P, nets.DefaultMinScale)
 		return nets.ScaleWindow(x0, scale), scale
 	}
-	scale = nets.IncrementScale(x0, P, m.Config.Predict, nets.DefaultMinScale)
+	scale = nets.IncrementScale(x0, P, m.Config.Predict, nets.DefaultRelFloor, nets.DefaultMinScale)
 	ctx := SliceAxis(x0, 1, AxisRange(0, P))
 	return nets.ScaleWindow(Sub(x0, m.anchorOf(ctx)), scale), scale
 }
@@ -71,7 +71,7 @@ func (m *Model) seriesHostScale(ctx []float64) (scale, anchor []float64, err err
 		return scale, anchor, err
 	}
 	copy(anchor, ctx[(P-1)*N:])
-	scale, err = nets.IncrementScaleFloat64(ctx, P, N, P, c.Predict, nets.DefaultMinScale)
+	scale, err = nets.IncrementScaleFloat64(ctx, P, N, P, c.Predict, nets.DefaultRelFloor, nets.DefaultMinScale)
 	return scale, anchor, err
 }
 
