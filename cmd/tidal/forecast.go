@@ -23,6 +23,7 @@ func init() { rootCmd.AddCommand(newForecastCmd()) }
 // forecastFlags are the flags of `tidal forecast`.
 type forecastFlags struct {
 	model, data, sampler, out, truthOut string
+	quantilesOut, samplesOut, start, freq string
 	disc                                string
 	members, steps, lead, numCases      int
 	cases                               []int
@@ -79,6 +80,10 @@ with at least two observed frames and the dependent-noise process.`,
 	f.IntSliceVar(&fl.cases, "cases", nil, "start frames (series: rows) of the cases instead of --num-cases or --windows (each needs the model's context before it)")
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
+	f.StringVar(&fl.quantilesOut, "quantiles-out", "", "series: the mean and quantiles 0.05…0.95 per window, series and lead as CSV (default: --out with .quantiles.csv)")
+	f.StringVar(&fl.samplesOut, "samples-out", "", "series: the sample paths as GluonTS-style JSON lines, one per window and series (default: --out with .samples.jsonl)")
+	f.StringVar(&fl.start, "start", "", "series: time stamp of the series' first row, YYYY-MM-DD[ hh:mm:ss] (default: the file's: a CSV's time column, a GluonTS start)")
+	f.StringVar(&fl.freq, "freq", "", "series: the time step as a pandas alias (B, D, W, h, min, s with a multiple, e.g. 30min); with a start, gives the outputs' time stamps")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
 	return cmd
 }

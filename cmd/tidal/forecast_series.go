@@ -2,13 +2,16 @@ package main
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/metrics"
 )
 
 // runForecastSeries is `tidal forecast` on a time series [T, N]: the windows of the rolling protocol
@@ -20,7 +23,18 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	inputs := []*inputArray{in.array()}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if fl.quantilesOut == "" {
+		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
+	}
+	if fl.samplesOut == "" {
+		fl.samplesOut = strings.TrimSuffix(fl.out, ".npy") + ".samples.jsonl"
+	}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
+		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut}); err != nil {
+		return err
+	}
+	stamp, err := seriesStamps(in, fl.start, fl.freq)
+	if err != nil {
 		return err
 	}
 	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
@@ -74,10 +88,56 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	}
 	snap.Norm.Denormalize(ens.Float32(), m.Inner())
 	truth32 := data.FromFloat32(truth.Float32(), truth.Shape...)
-	if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32)}); err != nil {
+	ex := forecast.Export{Starts: cs.Starts, Names: in.s.Names, Stamp: stamp, Freq: fl.freq}
+	outs := []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32),
+		{"quantiles-out", fl.quantilesOut, func(f *atomicfile.File) error {
+			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
+		}},
+		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
+	if err := writeNPYs(inputs, outs); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), windows starting at rows %v; truth %s\n",
-		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), windows starting at rows %v; truth %s; quantiles %s; samples %s\n",
+		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut, fl.quantilesOut, fl.samplesOut)
 	return nil
+}
+
+// seriesStamps is the time stamp of a row of the series in: --start (else the file's start: a CSV's
+// first time, a GluonTS start) advanced by --freq, or, without --freq, a CSV's own time of the row;
+// nil when neither is known. Flags that do not parse are refused by name.
+func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, error) {
+	var fr forecast.Frequency
+	if freq != "" {
+		var err error
+		if fr, err = forecast.ParseFrequency(freq); err != nil {
+			return nil, fmt.Errorf("--freq: %w", err)
+		}
+	}
+	if start == "" && freq == "" && len(in.s.Times) == in.s.T {
+		times := in.s.Times
+		return func(row int) string {
+			if row < len(times) {
+				return times[row]
+			}
+			return ""
+		}, nil
+	}
+	from, flag := start, "--start"
+	if from == "" {
+		from, flag = in.s.Start, fmt.Sprintf("the start of --data %s", in.path)
+		if from == "" && len(in.s.Times) > 0 {
+			from = in.s.Times[0]
+		}
+	}
+	if start != "" && freq == "" {
+		return nil, fmt.Errorf("--start %s needs --freq, the time step", start)
+	}
+	if from == "" || freq == "" {
+		return nil, nil
+	}
+	t0, err := forecast.ParseTime(from)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", flag, err)
+	}
+	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
 }

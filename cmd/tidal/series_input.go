@@ -19,7 +19,7 @@ type seriesFlags struct {
 }
 
 // seriesOnlyFlags are the flags a command refuses when its data are an array rather than a series.
-var seriesOnlyFlags = []string{"format", "missing", "ragged", "max-series", "train-rows", "windows"}
+var seriesOnlyFlags = []string{"format", "missing", "ragged", "max-series", "train-rows", "windows", "quantiles-out", "samples-out", "start", "freq"}
 
 // addSeriesFlags adds --format, --missing, --ragged, --max-series and, with protocol, --train-rows and
 // --windows.
