@@ -58,6 +58,45 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 			t.Fatalf("%v\n%s", err, out)
 		}
 	}
+	// Beside the NPY: the quantile CSV (a header and one row per window, series and lead) and the
+	// JSON lines (one per window and series); with --start and --freq, time stamps: exchange rate's
+	// GluonTS start 1990-01-01 (a Monday) plus 6071 business days is 2013-04-09 (pandas: date_range('1990-01-01',
+	// periods=6072, freq='B')[-1]).
+	for _, c := range []struct {
+		name  string
+		lines int
+	}{{"fc.quantiles.csv", 1 + 5*8*30}, {"fc.samples.jsonl", 5 * 8}} {
+		b, err := os.ReadFile(filepath.Join(dir, c.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := strings.Count(string(b), "\n"); n != c.lines {
+			t.Errorf("%s has %d lines, want %d", c.name, n, c.lines)
+		}
+	}
+	dated := filepath.Join(dir, "dated.npy")
+	if out, err := runTidal(t, append(forecastArgs(dated, "1"), "--start", "1990-01-01", "--freq", "B")...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "dated.quantiles.csv")); err != nil || !strings.Contains(string(b), "\n0,0,6071,2013-04-09 00:00:00,") {
+		t.Errorf("dated quantiles (%v): %.200s", err, b)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "dated.samples.jsonl")); err != nil || !strings.Contains(string(b), `"start":"2013-04-09 00:00:00","freq":"B"`) {
+		t.Errorf("dated samples (%v): %.200s", err, b)
+	}
+	for _, bad := range [][]string{{"--freq", "1M"}, {"--start", "1990-01-01"}, {"--start", "01/01/1990", "--freq", "B"}, {"--quantiles-out", exchangeRate}} {
+		flag := strings.TrimPrefix(bad[0], "--")
+		if bad[0] == "--start" && len(bad) == 2 {
+			flag = "freq"
+		}
+		out, err := runTidal(t, append(forecastArgs(filepath.Join(dir, "bad.npy"), "1"), bad...)...)
+		if err == nil || !strings.Contains(out+err.Error(), "--"+flag) {
+			t.Errorf("%v: error %v, output %q does not name %s", bad, err, out, flag)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "bad.npy")); err == nil {
+			t.Errorf("%v: bad.npy written", bad)
+		}
+	}
 	f, err := data.ReadNPY(fc)
 	if err != nil {
 		t.Fatal(err)
