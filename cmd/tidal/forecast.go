@@ -22,15 +22,15 @@ func init() { rootCmd.AddCommand(newForecastCmd()) }
 
 // forecastFlags are the flags of `tidal forecast`.
 type forecastFlags struct {
-	model, data, sampler, out, truthOut string
+	model, data, sampler, out, truthOut   string
 	quantilesOut, samplesOut, start, freq string
-	disc                                string
-	members, steps, lead, numCases      int
-	cases                               []int
-	ddimEta, clipX0, lambda, sigmaMax   float64
-	seed                                uint64
-	quiet                               bool
-	series                              seriesFlags
+	disc                                  string
+	members, steps, lead, numCases        int
+	cases                                 []int
+	ddimEta, clipX0, lambda, sigmaMax     float64
+	seed                                  uint64
+	quiet                                 bool
+	series                                seriesFlags
 }
 
 func newForecastCmd() *cobra.Command {
