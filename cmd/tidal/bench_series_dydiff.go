@@ -20,7 +20,7 @@ func init() {
 	var seed uint64
 	var steps, sampling, members, channels, blocks, batch, windows, ctxRows, predict int
 	var lr float64
-	var param, anchor string
+	var param, anchor, dataset string
 	var sf seriesFlags
 	cmd := &cobra.Command{
 		Use:   "series",
@@ -40,6 +40,25 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 			}
 			o.Seed, o.Dir = seed, dir
 			changed := cmd.Flags().Changed
+			if dataset != "" {
+				p, err := forecast.ProtocolByName(dataset)
+				if err != nil {
+					return fmt.Errorf("--dataset: %w", err)
+				}
+				if !changed("data") {
+					return fmt.Errorf("--dataset %s needs --data, the protocol's file (its GluonTS test/data.json, or exchange rate's LSTNet file)", dataset)
+				}
+				o.Context, o.Predict, o.Period = p.Context, p.Predict, p.Period
+				if !changed("windows") {
+					windows = p.Windows
+				}
+				if !changed("max-series") {
+					sf.maxSeries = p.MaxSeries
+				}
+				if !changed("ragged") && isGluonTSPath(path, sf.format) {
+					sf.ragged = "longest" // the test file lists each series once per rolling window
+				}
+			}
 			for name, p := range map[string][2]*int{"steps": {&o.Steps, &steps}, "sampling-steps": {&o.Sampling, &sampling},
 				"members": {&o.Members, &members}, "channels": {&o.Channels, &channels}, "blocks": {&o.Blocks, &blocks}, "batch": {&o.Batch, &batch},
 				"context": {&o.Context, &ctxRows}, "predict": {&o.Predict, &predict}} {
@@ -104,6 +123,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 	}
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "a few-minute comparison (16 channels × 2 blocks, 400 training steps, 10 DDIM steps)")
+	f.StringVar(&dataset, "dataset", "", "a GluonTS protocol by name: exchange_rate_nips, solar_nips, electricity_nips, traffic_nips, taxi_30min or wiki-rolling_nips (its prediction length, context, rolling windows, max_target_dim and seasonal period; --data is its test/data.json)")
 	f.StringVar(&param, "param", dymodel.ParamEDM, "training form of both models: edm (sampled with Heun) or ddpm (the reference's, sampled with DDIM)")
 	f.StringVar(&anchor, "anchor", dymodel.AnchorLast, "last (windows as departures from the last observation, scaled by the context's increments) or none (mean scaled)")
 	f.StringVar(&path, "data", "datasets/exchange_rate.txt.gz", "the series [T, N] (LSTNet text, CSV, GluonTS JSON lines)")

@@ -39,6 +39,15 @@ func addSeriesSelectFlags(f *pflag.FlagSet, sf *seriesFlags) {
 	f.IntVar(&sf.maxSeries, "max-series", 0, "series: keep the first N series (GluonTS's max_target_dim: 2000 for wiki-rolling_nips; 0: all)")
 }
 
+// isGluonTSPath reports whether path (with --format) is read as GluonTS JSON lines.
+func isGluonTSPath(path, format string) bool {
+	if format != "" {
+		return format == "gluonts"
+	}
+	p := strings.TrimSuffix(strings.ToLower(path), ".gz")
+	return strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".jsonl")
+}
+
 // isSeriesData reports whether path (with --format) names a time series file rather than an NPY/NPZ
 // array: any --format, or an extension other than .npy and .npz.
 func isSeriesData(path, format string) bool {

@@ -28,6 +28,7 @@ import (
 type Model struct {
 	Context, Predict  int
 	Channels, Blocks  int
+	TimeAttention     bool // self-attention along the window in every SeriesNet block
 	Steps, Batch      int
 	LR                float64
 	Members, Sampling int // forecast members and sampling steps (DDIM for the ddpm form, Heun for edm)
@@ -81,7 +82,7 @@ type Row struct {
 // Train trains (or resumes) the run dir on the first rows of series [T, N], with η eta.
 func Train(ctx context.Context, b compute.Backend, dir string, series *data.Array, rows int, m Model, eta float64, seed uint64) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: m.Context, Predict: m.Predict, Eta: eta,
-		Noising: "dependent", Frame: []int{series.Shape[1]}, Series: dymodel.SeriesNetConfig{Channels: m.Channels, Blocks: m.Blocks},
+		Noising: "dependent", Frame: []int{series.Shape[1]}, Series: dymodel.SeriesNetConfig{Channels: m.Channels, Blocks: m.Blocks, TimeAttention: m.TimeAttention},
 		Param: m.Param, Anchor: m.Anchor}
 	if mc.IsEDM() {
 		mc.EDM = m.EDM
