@@ -11,6 +11,16 @@ import (
 	"github.com/tidal-forecast/tidal/train"
 )
 
+// The defaults of a series run, chosen by measurement on exchange rate (docs/RESULTS.md, "Series on the one
+// core"): with --context 60 --predict 30 --steps 2000, SeriesNet 16 channels × 2 blocks at lr 1e-3 trains
+// in minutes on 2 cores and forecasts below persistence, where SeriesNet's own 32 × 4 at the fields'
+// lr 1e-4 trains at a sixth of the speed.
+const (
+	SeriesDefaultChannels = 16
+	SeriesDefaultBlocks   = 2
+	SeriesDefaultLR       = 1e-3
+)
+
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
 // --context + --predict rows of the training rows only (seriesTrainRows).
 func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget) error {
@@ -34,6 +44,13 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	}
 	N := in.s.N
 	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
+	legacy := fl.param == "" // a run recorded before series took --param resumes with the defaults it was started with
+	if !legacy {
+		sc.Channels, sc.Blocks = SeriesDefaultChannels, SeriesDefaultBlocks
+		if !changed("lr") {
+			fl.lr = SeriesDefaultLR
+		}
+	}
 	if changed("channels") {
 		sc.Channels = fl.channels
 	}
