@@ -6,19 +6,17 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/seriesscore"
 	"github.com/tidal-forecast/tidal/internal/var1"
 )
 
-// The closed-form check of docs/SERIES.md: on a simulated 4-series VAR(1) at levels 10…40 the exact
-// predictive distribution is Gaussian and the oracle's CRPS-sum is known in closed form. A SeriesNet
-// DyDiff model trained briefly on the first 1000 rows (the same Train and Forecast as `tidal bench
-// series`) forecasts 6 windows of 10 steps with 32 members; its CRPS-sum (quantile-loss form, GluonTS's)
-// must land between 0.9 × the oracle's (no forecast beats the exact predictive distribution by more
-// than the sampling error of 60 sums) and 3 × the oracle's, and within 2 × the random walk's (fitted on
-// the same rows). Measured: DyDiff 0.049, oracle 0.029, random walk 0.046 (docs/SERIES.md).
-func TestVAR1ClosedForm(t *testing.T) {
+// var1Check trains model m (η 0.5) on the first 1000 rows of the tests' 4-series VAR(1) at levels
+// 10…40 and forecasts 6 windows of 10 rows from row 1000; it returns DyDiff's CRPS-sum (quantile-loss
+// form and fair), the oracle's closed form and the random walk's (quantile loss).
+func var1Check(t *testing.T, m Model) (got seriesscore.Sums, oracle, rw float64) {
+	t.Helper()
 	p0, err := var1.Coupled4()
 	if err != nil {
 		t.Fatal(err)
@@ -32,7 +30,6 @@ func TestVAR1ClosedForm(t *testing.T) {
 		t.Fatal(err)
 	}
 	proto := forecast.Rolling{Train: 1000, Windows: 6, Predict: 10, Stride: 10}
-	m := Model{Context: 10, Predict: 10, Channels: 16, Blocks: 2, Steps: 300, Batch: 16, LR: 2e-3, Members: 32, Sampling: 10}
 	cs, err := proto.Cases(series.Shape[0], m.Context)
 	if err != nil {
 		t.Fatal(err)
@@ -41,8 +38,7 @@ func TestVAR1ClosedForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oracle, err := p.CRPSSum(series, cs)
-	if err != nil {
+	if oracle, err = p.CRPSSum(series, cs); err != nil {
 		t.Fatal(err)
 	}
 	scale, err := forecast.IncrementScale(series, proto.Train)
@@ -53,7 +49,7 @@ func TestVAR1ClosedForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rw, err := seriesscore.CRPSSum(rwf, truth)
+	rws, err := seriesscore.CRPSSum(rwf, truth)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,19 +71,53 @@ func TestVAR1ClosedForm(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := seriesscore.CRPSSum(f, truth)
-	if err != nil {
+	if got, err = seriesscore.CRPSSum(f, truth); err != nil {
 		t.Fatal(err)
 	}
+	return got, oracle, rws.Quantile
+}
+
+// The closed-form check of docs/SERIES.md: on a simulated 4-series VAR(1) at levels 10…40 the exact
+// predictive distribution is Gaussian and the oracle's CRPS-sum is known in closed form. A SeriesNet
+// DyDiff model trained briefly on the first 1000 rows (the same Train and Forecast as `tidal bench
+// series`) forecasts 6 windows of 10 steps with 32 members; its CRPS-sum (quantile-loss form, GluonTS's)
+// must land between 0.9 × the oracle's (no forecast beats the exact predictive distribution by more
+// than the sampling error of 60 sums) and 3 × the oracle's, and within 2 × the random walk's (fitted on
+// the same rows). This is the ddpm form without an anchor (the form before issue 23). Measured: DyDiff
+// 0.049, oracle 0.029, random walk 0.046 (docs/SERIES.md).
+func TestVAR1ClosedForm(t *testing.T) {
+	m := Model{Context: 10, Predict: 10, Channels: 16, Blocks: 2, Steps: 300, Batch: 16, LR: 2e-3, Members: 32, Sampling: 10}
+	got, oracle, rw := var1Check(t, m)
 	t.Logf("CRPS-sum: DyDiff %.4f (quantile loss) %.4f (fair); oracle %.4f (closed form); random walk %.4f (quantile loss)",
-		got.Quantile, got.Fair, oracle, rw.Quantile)
-	if !(oracle < rw.Quantile) {
-		t.Errorf("the oracle's CRPS-sum %.4f is not below the random walk's %.4f", oracle, rw.Quantile)
+		got.Quantile, got.Fair, oracle, rw)
+	if !(oracle < rw) {
+		t.Errorf("the oracle's CRPS-sum %.4f is not below the random walk's %.4f", oracle, rw)
 	}
 	if !(got.Quantile > 0.9*oracle && got.Quantile < 3*oracle) {
 		t.Errorf("DyDiff's CRPS-sum %.4f is outside [0.9, 3] × the oracle's %.4f", got.Quantile, oracle)
 	}
-	if !(got.Quantile < 2*rw.Quantile) {
-		t.Errorf("DyDiff's CRPS-sum %.4f is not within 2 × the random walk's %.4f", got.Quantile, rw.Quantile)
+	if !(got.Quantile < 2*rw) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is not within 2 × the random walk's %.4f", got.Quantile, rw)
+	}
+}
+
+// The closed-form check of the EDM form with the persistence anchor (docs/SERIES.md, "Series on the one
+// core"): the same VAR(1), SeriesNet 16 × 2 with attention along time, context 30, trained 1000 steps in
+// the edm form anchored at the last observation, forecast with 10 Heun steps. Its CRPS-sum must be
+// within EDMBOUND × the oracle's closed form and below the random walk's. Measured: EDMMEASURED.
+func TestVAR1ClosedFormEDM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains 1000 steps (about a minute on 2 idle cores)")
+	}
+	m := Model{Context: 30, Predict: 10, Channels: 16, Blocks: 2, TimeAttention: true, Steps: 1000, Batch: 16, LR: 2e-3,
+		Members: 32, Sampling: 10, Param: dymodel.ParamEDM, Anchor: dymodel.AnchorLast}
+	got, oracle, rw := var1Check(t, m)
+	t.Logf("CRPS-sum: DyDiff edm, anchor last %.4f (quantile loss) %.4f (fair), %.3f × the oracle's %.4f (closed form); random walk %.4f",
+		got.Quantile, got.Fair, got.Quantile/oracle, oracle, rw)
+	if !(got.Quantile > 0.9*oracle && got.Quantile < EDMBOUND*oracle) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is outside [0.9, EDMBOUND] × the oracle's %.4f", got.Quantile, oracle)
+	}
+	if !(got.Quantile < rw) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is not below the random walk's %.4f", got.Quantile, rw)
 	}
 }
