@@ -104,7 +104,7 @@ func TestVAR1ClosedForm(t *testing.T) {
 // The closed-form check of the EDM form with the persistence anchor (docs/SERIES.md, "Series on the one
 // core"): the same VAR(1), SeriesNet 16 × 2 with attention along time, context 30, trained 1000 steps in
 // the edm form anchored at the last observation, forecast with 10 Heun steps. Its CRPS-sum must be
-// within EDMBOUND × the oracle's closed form and below the random walk's. Measured: EDMMEASURED.
+// within 1.25 × the oracle's closed form and below the random walk's. Measured: EDMMEASURED.
 func TestVAR1ClosedFormEDM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains 1000 steps (about a minute on 2 idle cores)")
@@ -114,8 +114,8 @@ func TestVAR1ClosedFormEDM(t *testing.T) {
 	got, oracle, rw := var1Check(t, m)
 	t.Logf("CRPS-sum: DyDiff edm, anchor last %.4f (quantile loss) %.4f (fair), %.3f × the oracle's %.4f (closed form); random walk %.4f",
 		got.Quantile, got.Fair, got.Quantile/oracle, oracle, rw)
-	if !(got.Quantile > 0.9*oracle && got.Quantile < EDMBOUND*oracle) {
-		t.Errorf("DyDiff's CRPS-sum %.4f is outside [0.9, EDMBOUND] × the oracle's %.4f", got.Quantile, oracle)
+	if !(got.Quantile > 0.9*oracle && got.Quantile < 1.25*oracle) {
+		t.Errorf("DyDiff's CRPS-sum %.4f is outside [0.9, 1.25] × the oracle's %.4f", got.Quantile, oracle)
 	}
 	if !(got.Quantile < rw) {
 		t.Errorf("DyDiff's CRPS-sum %.4f is not below the random walk's %.4f", got.Quantile, rw)
