@@ -142,6 +142,23 @@ out["crps-sum-ql"] = ratio(quantile_loss(np.moveaxis(fs, 1, 0), ys), np.abs(ys))
 ql = quantile_loss(np.moveaxis(f, 1, 0), y).sum((2, 3, 4))
 out["crps-ql"] = ratio(ql, np.abs(y).sum((2, 3, 4)))
 
+# Energy score (scoringRules es_sample) and variogram score of order 0.5 with unit weights (vs_sample),
+# each case's and lead's field as one vector, no point weights: by broadcasting over all pairs.
+xv = f.reshape(C, M, L, -1)
+yv = y.reshape(C, L, -1)
+es = np.zeros((C, L))
+vs = np.zeros((C, L))
+for c in range(C):
+    for l in range(L):
+        x = xv[c, :, l]  # [M, P]
+        t = yv[c, l]
+        es[c, l] = np.linalg.norm(x - t, axis=1).mean() - 0.5 * np.linalg.norm(x[:, None] - x[None], axis=2).mean()
+        vy = np.abs(t[:, None] - t[None]) ** 0.5
+        vx = (np.abs(x[:, :, None] - x[:, None, :]) ** 0.5).mean(0)
+        vs[c, l] = ((vy - vx) ** 2).sum()
+out["energy"] = {"per_lead": per_lead(es)}
+out["variogram"] = {"per_lead": per_lead(vs)}
+
 # PSNR and SSIM per member over the field, mean over members, mean over cases.
 R = params["data_range"]
 ps = np.zeros((C, L))
