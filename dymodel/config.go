@@ -75,6 +75,11 @@ const (
 	ParamEDM   = "edm"
 	AnchorNone = "none"
 	AnchorLast = "last"
+	// AnchorWalk (series only) is AnchorLast with each step's departure also divided by the standard
+	// deviation of a random walk that far from the last observation, √max(|l − (Context−1)|, 1) steps of
+	// the context's RMS increment: a random walk's departures then have unit variance at every step, so a
+	// network that cannot tell how far a step is from the anchor still forecasts a random walk's spread.
+	AnchorWalk = "walk"
 )
 
 // DefaultEDM is the "edm" parameterisation's default: σ_data 1 (the data are normalised to unit
@@ -85,7 +90,7 @@ func DefaultEDM() EDMConfig { return EDMConfig{SigmaData: 1, PMean: -1.2, PStd: 
 func (c Config) IsEDM() bool { return c.Param == ParamEDM }
 
 // Anchored says whether the model forecasts departures from the last observed frame.
-func (c Config) Anchored() bool { return c.Anchor == AnchorLast }
+func (c Config) Anchored() bool { return c.Anchor == AnchorLast || c.Anchor == AnchorWalk }
 
 // SeriesNetConfig are the nets.SeriesNet settings the commands expose; zeros take SeriesNet's
 // defaults (docs/NETS.md).
@@ -184,10 +189,12 @@ func (c Config) validateParam() error {
 	switch {
 	case c.Param != "" && c.Param != ParamDDPM && c.Param != ParamEDM:
 		return fmt.Errorf("param %q: expected ddpm or edm", c.Param)
-	case c.Anchor != "" && c.Anchor != AnchorNone && c.Anchor != AnchorLast:
-		return fmt.Errorf("anchor %q: expected none or last", c.Anchor)
+	case c.Anchor != "" && c.Anchor != AnchorNone && c.Anchor != AnchorLast && c.Anchor != AnchorWalk:
+		return fmt.Errorf("anchor %q: expected none, last or walk", c.Anchor)
+	case c.Anchor == AnchorWalk && c.Net != "series":
+		return fmt.Errorf("anchor walk is for series (departures scaled as a random walk's); fields take none or last")
 	case c.Net == "series" && c.Anchored() && c.Context < 2:
-		return fmt.Errorf("anchor last on a series needs a context of at least 2 steps (its scale is the context's increments), got %d", c.Context)
+		return fmt.Errorf("anchor %s on a series needs a context of at least 2 steps (its scale is the context's increments), got %d", c.Anchor, c.Context)
 	case c.IsEDM() && c.Noising != "dependent" && c.Eta != 0:
 		return fmt.Errorf("param edm needs the dependent-noise process (white noise after InverseDynamics); noising %q at η = %g has none", c.Noising, c.Eta)
 	}

@@ -55,9 +55,37 @@ func (m *Model) seriesScaled(x0 *Node) (xs, scale *Node) {
 		scale = nets.MeanScale(x0, P, nets.DefaultMinScale)
 		return nets.ScaleWindow(x0, scale), scale
 	}
-	scale = nets.IncrementScale(x0, P, m.Config.Predict, nets.DefaultRelFloor, nets.DefaultMinScale)
+	scale = nets.IncrementScale(x0, P, m.seriesHorizon(), nets.DefaultRelFloor, nets.DefaultMinScale)
 	ctx := SliceAxis(x0, 1, AxisRange(0, P))
-	return nets.ScaleWindow(Sub(x0, m.anchorOf(ctx)), scale), scale
+	xs = nets.ScaleWindow(Sub(x0, m.anchorOf(ctx)), scale)
+	if m.Config.Anchor == AnchorWalk {
+		L := m.Config.Frames()
+		steps := make([]float64, L)
+		for l := range steps {
+			steps[l] = 1 / m.seriesStep(l)
+		}
+		xs = Mul(xs, Reshape(ConstAsDType(x0.Graph(), x0.DType(), steps), 1, L, 1))
+	}
+	return xs, scale
+}
+
+// seriesHorizon is the increment scale's horizon: Predict with the "last" anchor (a random walk departs by
+// one unit at the last predicted step), 1 with "walk" (seriesStep divides each step by its own distance).
+func (m *Model) seriesHorizon() int {
+	if m.Config.Anchor == AnchorWalk {
+		return 1
+	}
+	return m.Config.Predict
+}
+
+// seriesStep is step l's divisor of the scaled window: √max(|l − (Context−1)|, 1) with the "walk" anchor,
+// the standard deviation, in steps, of a random walk's departure that far from the last observation; 1
+// otherwise.
+func (m *Model) seriesStep(l int) float64 {
+	if m.Config.Anchor != AnchorWalk {
+		return 1
+	}
+	return math.Sqrt(max(math.Abs(float64(l-(m.Config.Context-1))), 1))
 }
 
 // seriesHostScale is seriesScaled's scale and anchor of one member's context (P × N values, step-major)
@@ -71,7 +99,7 @@ func (m *Model) seriesHostScale(ctx []float64) (scale, anchor []float64, err err
 		return scale, anchor, err
 	}
 	copy(anchor, ctx[(P-1)*N:])
-	scale, err = nets.IncrementScaleFloat64(ctx, P, N, P, c.Predict, nets.DefaultRelFloor, nets.DefaultMinScale)
+	scale, err = nets.IncrementScaleFloat64(ctx, P, N, P, m.seriesHorizon(), nets.DefaultRelFloor, nets.DefaultMinScale)
 	return scale, anchor, err
 }
 
@@ -96,7 +124,7 @@ func (f *Forecaster) seriesWindow(contexts []float32, members int, seed uint64) 
 			return nil, fmt.Errorf("member %d: %w", m, err)
 		}
 		for i, v := range ctx64 {
-			clean[m*L*N+i] = float32((v - a[i%N]) / s[i%N])
+			clean[m*L*N+i] = float32((v - a[i%N]) / s[i%N] / f.m.seriesStep(i/N))
 		}
 		for _, v := range s {
 			logs = append(logs, float32(math.Log(v)))
@@ -137,7 +165,7 @@ func (f *Forecaster) seriesWindow(contexts []float32, members int, seed uint64) 
 	for m := range members {
 		for l := P; l < L; l++ {
 			for n := range N {
-				res = append(res, float32(anchors[m*N+n]+float64(flat[(m*L+l)*N+n])*scales[m*N+n]))
+				res = append(res, float32(anchors[m*N+n]+float64(flat[(m*L+l)*N+n])*scales[m*N+n]*f.m.seriesStep(l)))
 			}
 		}
 	}

@@ -90,10 +90,17 @@ func TestSeriesWindowUnits(t *testing.T) {
 // (which predicts zero whatever its inputs) the forecast is x_last + scale·y with y independent of the
 // context: a context mapped series by series by x ↦ k_n·x + c_n (k_n > 0) gives the forecast mapped
 // the same way. A forecast that forgot the anchor or the scale fails. After training steps and random
-// weights a change of the context moves the forecast, and the edm form's loss is finite.
+// weights a change of the context moves the forecast, and the edm form's loss is finite. The same holds
+// for the "walk" anchor, whose steps are also divided by a random walk's spread at their distance.
 func TestSeriesAnchoredWindowAffine(t *testing.T) {
+	for _, a := range []string{AnchorLast, AnchorWalk} {
+		t.Run(a, func(t *testing.T) { testAnchoredWindowAffine(t, a) })
+	}
+}
+
+func testAnchoredWindowAffine(t *testing.T, anchor string) {
 	c := seriesConfig()
-	c.Param, c.Anchor, c.EDM = ParamEDM, AnchorLast, DefaultEDM()
+	c.Param, c.Anchor, c.EDM = ParamEDM, anchor, DefaultEDM()
 	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)
@@ -177,5 +184,9 @@ func TestSeriesAnchorNeedsTwoSteps(t *testing.T) {
 	c.Context, c.Anchor = 1, AnchorLast
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "at least 2") {
 		t.Errorf("context 1 with anchor last: %v", err)
+	}
+	f := Config{Method: Method, Net: "unet", Context: 2, Predict: 2, Noising: "dependent", Frame: []int{1, 4, 4}, Anchor: AnchorWalk}
+	if err := f.Validate(); err == nil || !strings.Contains(err.Error(), "for series") {
+		t.Errorf("fields with anchor walk: %v", err)
 	}
 }

@@ -72,10 +72,10 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 			switch {
 			case param != dymodel.ParamEDM && param != dymodel.ParamDDPM:
 				return fmt.Errorf("--param %q: expected edm or ddpm", param)
-			case anchor != dymodel.AnchorLast && anchor != dymodel.AnchorNone:
-				return fmt.Errorf("--anchor %q: expected last or none", anchor)
-			case anchor == dymodel.AnchorLast && o.Context < 2:
-				return fmt.Errorf("--anchor last needs --context ≥ 2 (the scale is the context's increments), got %d", o.Context)
+			case anchor != dymodel.AnchorLast && anchor != dymodel.AnchorNone && anchor != dymodel.AnchorWalk:
+				return fmt.Errorf("--anchor %q: expected last, walk or none", anchor)
+			case anchor != dymodel.AnchorNone && o.Context < 2:
+				return fmt.Errorf("--anchor %s needs --context ≥ 2 (the scale is the context's increments), got %d", anchor, o.Context)
 			}
 			o.Param, o.Anchor = param, anchor
 			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.Sampling, 1, 1000),
@@ -125,7 +125,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 	f.BoolVar(&quick, "quick", false, "a few-minute comparison (16 channels × 2 blocks, 400 training steps, 10 DDIM steps)")
 	f.StringVar(&dataset, "dataset", "", "a GluonTS protocol by name: exchange_rate_nips, solar_nips, electricity_nips, traffic_nips, taxi_30min or wiki-rolling_nips (its prediction length, context, rolling windows, max_target_dim and seasonal period; --data is its test/data.json)")
 	f.StringVar(&param, "param", dymodel.ParamEDM, "training form of both models: edm (sampled with Heun) or ddpm (the reference's, sampled with DDIM)")
-	f.StringVar(&anchor, "anchor", dymodel.AnchorLast, "last (windows as departures from the last observation, scaled by the context's increments) or none (mean scaled)")
+	f.StringVar(&anchor, "anchor", dymodel.AnchorLast, "last (windows as departures from the last observation, scaled by the context's increments), walk (the same, each step also by a random walk's spread at its distance) or none (mean scaled)")
 	f.StringVar(&path, "data", "datasets/exchange_rate.txt.gz", "the series [T, N] (LSTNet text, CSV, GluonTS JSON lines)")
 	f.Uint64Var(&seed, "seed", 1, "seed of the weights, training, sampling and the random walk")
 	f.StringVar(&dir, "dir", "", "folder for the run directories (kept; a rerun resumes); default a temporary one")

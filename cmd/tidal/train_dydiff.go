@@ -366,12 +366,14 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 // observation only with a context of at least two rows (its scale is the context's increments).
 func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData bool) error {
 	switch {
-	case seriesData && fl.anchor == dymodel.AnchorLast && fl.context < 2:
-		return fmt.Errorf("--anchor last on a series needs --context ≥ 2 (the window is scaled by the context's increments), got %d; use --anchor none", fl.context)
+	case seriesData && (fl.anchor == dymodel.AnchorLast || fl.anchor == dymodel.AnchorWalk) && fl.context < 2:
+		return fmt.Errorf("--anchor %s on a series needs --context ≥ 2 (the window is scaled by the context's increments), got %d; use --anchor none", fl.anchor, fl.context)
 	case fl.param != dymodel.ParamEDM && fl.param != dymodel.ParamDDPM && fl.param != "":
 		return fmt.Errorf("--param %q: expected edm or ddpm", fl.param)
-	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone && fl.anchor != "":
-		return fmt.Errorf("--anchor %q: expected last or none", fl.anchor)
+	case fl.anchor != dymodel.AnchorLast && fl.anchor != dymodel.AnchorNone && fl.anchor != dymodel.AnchorWalk && fl.anchor != "":
+		return fmt.Errorf("--anchor %q: expected last, walk (series) or none", fl.anchor)
+	case fl.anchor == dymodel.AnchorWalk && !seriesData:
+		return fmt.Errorf("--anchor walk is for time series (departures scaled as a random walk's); fields take last or none")
 	case fl.param == dymodel.ParamEDM && fl.noising != "dependent" && fl.eta != 0:
 		return fmt.Errorf("--param edm needs --noising dependent (white noise after InverseDynamics), got --noising %s at --eta %v; use --param ddpm for the ablations", fl.noising, fl.eta)
 	}
