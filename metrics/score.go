@@ -37,6 +37,11 @@ var MetricNames = []struct{ Name, Description string }{
 // DefaultMetrics is what Score computes when no metric is named.
 var DefaultMetrics = []string{"crps", "crps-fair", "spread", "skill", "ssr", "rmse", "bias"}
 
+// SeriesMetrics are what `tidal score` computes on a series forecast [windows, members, lead, N] when
+// no metric is named: CRPS-sum in both forms, the per-series weighted quantile loss, the energy and
+// variogram scores (CRPS-sum alone can be gamed, Koochali et al. 2022), the fair CRPS and spread-skill.
+var SeriesMetrics = []string{"crps-sum-ql", "crps-sum-fair", "crps-ql", "energy", "variogram", "crps-fair", "spread", "skill"}
+
 // ScoreOptions configures Score. Zero values pick the documented defaults.
 type ScoreOptions struct {
 	Metrics    []string  // names from MetricNames; nil means DefaultMetrics

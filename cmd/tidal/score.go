@@ -58,7 +58,7 @@ spectrum) see "tidal score rollout".`,
 	f := cmd.Flags()
 	f.StringVar(&fl.forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
 	f.StringVar(&fl.obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
-	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute")
+	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
 	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
 	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
 	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1")
@@ -131,6 +131,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		return err
 	}
 	lay := metrics.Layout{MemberAxis: fl.memberAxis, LeadAxis: fl.leadAxis}
+	if !cmd.Flags().Changed("metrics") && len(fa.Shape) == 4 && len(oa.Shape) == 3 {
+		// A series forecast [windows, members, lead, N]: the scores of docs/SERIES.md by default.
+		opt.Metrics = metrics.SeriesMetrics
+	}
 	obs, err := metrics.NewTruth(oa.Float64(), oa.Shape, lay)
 	if err != nil {
 		return fmt.Errorf("truth %s: %w", fl.obs, err)

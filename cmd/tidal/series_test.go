@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/metrics"
 )
 
 const exchangeRate = "../../datasets/exchange_rate.txt.gz"
@@ -144,6 +145,12 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	}
 	if out, err := runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil || !strings.Contains(out, "crps-sum-ql") {
 		t.Fatalf("%v\n%s", err, out)
+	}	// Without --metrics a series forecast gets the series scores: CRPS-sum, wQL, energy and variogram.
+	out, err = runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"))
+	for _, m := range metrics.SeriesMetrics {
+		if err != nil || !strings.Contains(out, m) {
+			t.Errorf("score without --metrics lacks %s (%v):\n%s", m, err, out)
+		}
 	}
 }
 
