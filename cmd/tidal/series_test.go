@@ -35,8 +35,10 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	raw, err := os.ReadFile(filepath.Join(run, "options.json"))
 	var opts struct {
 		Config struct {
-			Net   string `json:"net"`
-			Frame []int  `json:"frame"`
+			Net    string `json:"net"`
+			Frame  []int  `json:"frame"`
+			Param  string `json:"param"`
+			Anchor string `json:"anchor"`
 		} `json:"config"`
 	}
 	if err == nil {
@@ -44,6 +46,9 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	}
 	if err != nil || opts.Config.Net != "series" || !slices.Equal(opts.Config.Frame, []int{8}) {
 		t.Errorf("options.json does not record the series network of 8 series (%v): %+v", err, opts.Config)
+	}
+	if opts.Config.Param != "edm" || opts.Config.Anchor != "walk" {
+		t.Errorf("a series run defaults to the edm form with the walk anchor, options.json records %+v", opts.Config)
 	}
 	s, err := data.ReadSeries(exchangeRate, data.SeriesOptions{})
 	if err != nil {

@@ -75,7 +75,7 @@ nothing else.`,
 	f.Float64Var(&fl.eta, "eta", 0.5, "DyDiff's η in [0, 1): weight of the dynamics; 0 is the DPM baseline")
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
 	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
-	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments) or none (series: mean scaled)")
+	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments), walk (series, their default: each step's departure also divided by a random walk's spread at its distance) or none (series: mean scaled)")
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
