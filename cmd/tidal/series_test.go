@@ -150,7 +150,7 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	}
 	if out, err := runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"), "--metrics", "crps-sum,crps-sum-ql"); err != nil || !strings.Contains(out, "crps-sum-ql") {
 		t.Fatalf("%v\n%s", err, out)
-	}	// Without --metrics a series forecast gets the series scores: CRPS-sum, wQL, energy and variogram.
+	} // Without --metrics a series forecast gets the series scores: CRPS-sum, wQL, energy and variogram.
 	out, err = runTidal(t, "score", "--forecast", fc, "--obs", filepath.Join(dir, "fc.truth.npy"))
 	for _, m := range metrics.SeriesMetrics {
 		if err != nil || !strings.Contains(out, m) {
