@@ -49,6 +49,11 @@ It writes the forecast [cases, members, lead, channels, H, W] in physical units 
 autoregressively: each new window is conditioned on the last predicted context frames of its member.
 Member m of case b gets the same noise whatever --members and the number of cases.
 
+On a time series [T, N] (--data a .txt, .csv or GluonTS .json file) the cases are the rolling windows
+(--windows, --train-rows, or --cases), and beside the NPYs it writes the mean and quantiles 0.05…0.95 as
+CSV (--quantiles-out) and the sample paths as GluonTS-style JSON lines (--samples-out), with time stamps
+from the file's times or --start and --freq (docs/SERIES.md).
+
 --disc guides the sampler with a discriminator of 'tidal train discriminator' trained on the same fields
 (guided DyDiff, tidal's own construction: λ times the gradient of the discriminator's log-odds of each
 predicted frame, given the two frames before it, is added to the score; docs/GUIDED.md). It needs a model
