@@ -330,7 +330,7 @@ var hostileCases = []struct {
 	{"train dydiff series with ragged rows", "train dydiff --data $ragged.txt --out $dir/run --context 2 --predict 1", "ragged.txt: line 2"},
 	{"train dydiff series with a non-numeric cell", "train dydiff --data $cells.csv --out $dir/run --context 2 --predict 1", "cells.csv: line 3"},
 	{"train dydiff series with a NaN gap and no policy", "train dydiff --data $gap.txt --out $dir/run --context 2 --predict 1", "gap.txt: line 2"},
-	{"train dydiff series anchored with one context row", "train dydiff --data $ts.txt --out $dir/run --context 1 --predict 1", "--anchor last"},
+	{"train dydiff series anchored with one context row", "train dydiff --data $ts.txt --out $dir/run --context 1 --predict 1", "--anchor walk"},
 	{"bench series with an unknown --dataset", "bench series --dataset m4 --data $ts.txt", "--dataset"},
 	{"train dydiff series shorter than a window", "train dydiff --data $ts.txt --out $dir/run --context 38 --predict 3", "fewer than --context + --predict"},
 	{"train dydiff series --train-rows past the data", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --train-rows 41", "--train-rows"},

@@ -178,6 +178,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if !changed("param") && !changed("anchor") && recordsNoParam(fl.out) {
 		fl.param, fl.anchor = "", "" // a run recorded before --param resumes in the form it was trained in (ddpm, no anchor)
 	}
+	if seriesData && !changed("anchor") && fl.param != "" {
+		fl.anchor = SeriesDefaultAnchor // series default to the walk anchor (docs/SERIES.md)
+	}
 	if fl.net == "" {
 		fl.net = "unet"
 		if seriesData {

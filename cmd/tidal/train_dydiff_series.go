@@ -48,9 +48,6 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
 	legacy := fl.param == "" // a run recorded before series took --param resumes with the defaults it was started with
 	if !legacy {
-		if !changed("anchor") {
-			fl.anchor = SeriesDefaultAnchor
-		}
 		sc.Channels, sc.Blocks = SeriesDefaultChannels, SeriesDefaultBlocks
 		if !changed("lr") {
 			fl.lr = SeriesDefaultLR
