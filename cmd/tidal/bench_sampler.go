@@ -66,7 +66,7 @@ machine. "compile" is the first call's time beyond a later one's.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "16² pixels, 32 channels, 4 steps, timed for at most 0.5 s (a few seconds in all)")
-	f.StringSliceVar(&samplers, "samplers", []string{samplerbench.DDIM, samplerbench.Heun}, "samplers to time: ddim, heun")
+	f.StringSliceVar(&samplers, "samplers", []string{samplerbench.DDIM, samplerbench.DyDiffHeun, samplerbench.DPMSolver, samplerbench.Heun}, "samplers to time: ddim (DyDiff, reference form), dydiff-heun and dpmpp (DyDiff, EDM form), heun (the image model's, with churn)")
 	f.IntVar(&batch, "batch", 8, "batch (ensemble members × cases)")
 	f.IntVar(&size, "size", 32, "image size S (S×S pixels)")
 	f.IntVar(&channels, "channels", 32, "UNet base channels")
