@@ -26,7 +26,14 @@ func tinyConfig() Config {
 // output convolution starts at zero, which would hide the conditioning.
 func randomModel(t *testing.T) (*Model, *model.Store) {
 	t.Helper()
-	m, err := New(tinyConfig())
+	return modelWith(t, tinyConfig(), 0.2)
+}
+
+// modelWith builds the model of c with its variables drawn uniformly in ±scale (0: every weight zero,
+// group-norm scales one).
+func modelWith(t *testing.T, c Config, scale float64) (*Model, *model.Store) {
+	t.Helper()
+	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +50,7 @@ func randomModel(t *testing.T) (*Model, *model.Store) {
 		t.Fatal(err)
 	}
 	e.Finalize()
-	tensortest.RandomizeVariables(t, store, 7, 0.2)
+	tensortest.RandomizeVariables(t, store, 7, scale)
 	return m, store
 }
 
