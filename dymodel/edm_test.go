@@ -2,7 +2,6 @@ package dymodel
 
 import (
 	"math"
-	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -22,41 +21,8 @@ func edmConfig() Config {
 // member m independent of the ensemble size, other seeds other windows.
 func TestEDMFormEverySampler(t *testing.T) {
 	m, store := modelWith(t, edmConfig(), 0.2)
-	ctx, _ := noise.Initial(5, 1, 2, 2, 8, 8)
-	cv := tensors.MustCopyFlatData[float32](ctx)
-	rep := func(n int) []float32 {
-		var c []float32
-		for range n {
-			c = append(c, cv...)
-		}
-		return c
-	}
 	for _, kind := range []string{"heun", "dpmpp", "ddim", "ddpm"} {
-		f, err := m.NewForecaster(tensortest.Backend(t), store, SamplerOptions{Kind: kind, Steps: 4})
-		if err != nil {
-			t.Fatal(err)
-		}
-		two, err := f.Window(rep(2), 2, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		four, err := f.Window(rep(4), 4, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, _ := f.Window(rep(2), 2, 10)
-		f.Close()
-		for _, v := range four {
-			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-				t.Fatalf("%s: a window holds %v", kind, v)
-			}
-		}
-		if !slices.Equal(two, four[:len(two)]) {
-			t.Errorf("%s: members 0, 1 differ between 2- and 4-member windows", kind)
-		}
-		if slices.Equal(two, other) {
-			t.Errorf("%s: seeds 9 and 10 gave the same window", kind)
-		}
+		checkMembers(t, m, store, SamplerOptions{Kind: kind, Steps: 4})
 	}
 }
 

@@ -116,39 +116,51 @@ func TestNetConditioning(t *testing.T) {
 // window's seed), for DDIM and DDPM; other seeds give other forecasts.
 func TestWindowMembersIndependentOfEnsembleSize(t *testing.T) {
 	m, store := randomModel(t)
+	for _, kind := range []string{"ddim", "ddpm"} {
+		checkMembers(t, m, store, SamplerOptions{Kind: kind, Steps: 5})
+	}
+}
+
+// checkMembers samples windows of 2 and 4 members from one context with sampler o: finite values,
+// members 0 and 1 the same in both, members 0 and 1 not identical, another seed another window.
+func checkMembers(t *testing.T, m *Model, store *model.Store, o SamplerOptions) {
+	t.Helper()
 	ctx, _ := noise.Initial(5, 1, 2, 2, 8, 8)
 	cv := tensors.MustCopyFlatData[float32](ctx)
-	for _, kind := range []string{"ddim", "ddpm"} {
-		f, err := m.NewForecaster(tensortest.Backend(t), store, SamplerOptions{Kind: kind, Steps: 5})
-		if err != nil {
-			t.Fatal(err)
+	f, err := m.NewForecaster(tensortest.Backend(t), store, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rep := func(n int) []float32 {
+		var c []float32
+		for range n {
+			c = append(c, cv...)
 		}
-		rep := func(n int) []float32 {
-			var c []float32
-			for range n {
-				c = append(c, cv...)
-			}
-			return c
+		return c
+	}
+	two, err := f.Window(rep(2), 2, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	four, err := f.Window(rep(4), 4, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, _ := f.Window(rep(2), 2, 10)
+	for _, v := range four {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			t.Fatalf("%s: a window holds %v", o.Kind, v)
 		}
-		two, err := f.Window(rep(2), 2, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		four, err := f.Window(rep(4), 4, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		other, _ := f.Window(rep(2), 2, 10)
-		f.Close()
-		if !slices.Equal(two, four[:len(two)]) {
-			t.Errorf("%s: members 0, 1 differ between 2- and 4-member windows", kind)
-		}
-		if slices.Equal(two, other) {
-			t.Errorf("%s: seeds 9 and 10 gave the same window", kind)
-		}
-		if slices.Equal(two[:len(two)/2], two[len(two)/2:]) {
-			t.Errorf("%s: members 0 and 1 are identical", kind)
-		}
+	}
+	if !slices.Equal(two, four[:len(two)]) {
+		t.Errorf("%s: members 0, 1 differ between 2- and 4-member windows", o.Kind)
+	}
+	if slices.Equal(two, other) {
+		t.Errorf("%s: seeds 9 and 10 gave the same window", o.Kind)
+	}
+	if slices.Equal(two[:len(two)/2], two[len(two)/2:]) {
+		t.Errorf("%s: members 0 and 1 are identical", o.Kind)
 	}
 }
 
