@@ -11,6 +11,9 @@ import (
 	"github.com/tidal-forecast/tidal/train"
 )
 
+// seriesLR is the series network's default learning rate (docs/SERIES.md), apart from the fields' --lr.
+const seriesLR = 1e-4
+
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
 // --context + --predict rows of the training rows only (seriesTrainRows).
 func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget) error {
@@ -33,6 +36,9 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		return err
 	}
 	N := in.s.N
+	if !changed("lr") {
+		fl.lr = seriesLR
+	}
 	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
 	if changed("channels") {
 		sc.Channels = fl.channels
