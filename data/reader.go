@@ -8,7 +8,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // Reader reads NPY, NPZ and CSV files no larger, once decoded, than a memory budget. Sizes declared in a

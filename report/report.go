@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // Inputs is everything a report shows.

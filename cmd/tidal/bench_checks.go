@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/rolloutbench"
 	"github.com/tidal-forecast/tidal/internal/samplerbench"
 	"github.com/tidal-forecast/tidal/internal/seriesbench"

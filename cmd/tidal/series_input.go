@@ -9,7 +9,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // seriesFlags are the flags the commands share for multivariate time series [T, N] (docs/SERIES.md).

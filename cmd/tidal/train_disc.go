@@ -5,9 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 func init() { trainCmd.AddCommand(newTrainDiscCmd()) }
