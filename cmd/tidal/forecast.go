@@ -143,7 +143,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -225,7 +225,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
-	if err := writeNPYs([]*inputArray{in}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",

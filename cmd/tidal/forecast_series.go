@@ -19,7 +19,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array()}
+	inputs := []*inputArray{in.array(), runDirInput("model", fl.model)}
 	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/config"
 	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
@@ -37,6 +38,7 @@ type inputArray struct {
 	flag, path string
 	shape      []int
 	dtype      data.DType
+	dir        bool // a run directory (runDirInput): no output may land inside it
 }
 
 // statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
@@ -136,9 +138,16 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
 	g := atomicfile.NewGroup()
 	for _, in := range inputs {
-		if in != nil {
+		switch {
+		case in == nil:
+		case in.dir:
+			g.InputDir("--"+in.flag, in.path)
+		default:
 			g.Input("--"+in.flag, in.path)
 		}
+	}
+	if path := config.Used(); path != "" {
+		g.Input("--config", path)
 	}
 	return g
 }

@@ -147,7 +147,8 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		return fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
 			[]int{mc.Channels, mc.Height, mc.Width})
 	}
-	if err := checkOutputs([]*inputArray{init}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	inputs := []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
 	var cases forecast.Cases
@@ -204,7 +205,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 				return err
 			}
 		}
-		if err := writeNPYs([]*inputArray{init}, []namedOutput{npyOutput("out", fl.out, fa), npyOutput("truth-out", fl.truthOut, ta)}); err != nil {
+		if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, fa), npyOutput("truth-out", fl.truthOut, ta)}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)

@@ -62,7 +62,7 @@ positives, half negatives.`,
 			if err != nil {
 				return fmt.Errorf("--data %s: %w", fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr)
+			return runGuidedTraining(cmd, tr, fl.to)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 32, nil)

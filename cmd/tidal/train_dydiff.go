@@ -235,7 +235,10 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
 		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
 	}
-	_ = inputs
+	to, err := checkTrainOut(fl.out, inputs...)
+	if err != nil {
+		return err
+	}
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
@@ -292,11 +295,14 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
-	return runTrainJob(cmd, fl.out, job)
+	return runTrainJob(cmd, to, job)
 }
 
 // runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.
-func runTrainJob(cmd *cobra.Command, out string, job train.Job) error {
+func runTrainJob(cmd *cobra.Command, to *trainOut, job train.Job) (err error) {
+	out := to.path
+	done := to.guard()
+	defer func() { done(err) }()
 	res, err := train.Run(context.Background(), job)
 	if err != nil {
 		return err

@@ -28,6 +28,10 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return err
 	}
+	to, err := checkTrainOut(fl.out, in.array())
+	if err != nil {
+		return err
+	}
 	rows, err := seriesTrainRows(in, fl.series, L)
 	if err != nil {
 		return err
@@ -95,5 +99,5 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
-	return runTrainJob(cmd, fl.out, job)
+	return runTrainJob(cmd, to, job)
 }

@@ -55,7 +55,7 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 			if err != nil {
 				return fmt.Errorf("--data %s: %w", fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr)
+			return runGuidedTraining(cmd, tr, fl.to)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 64, nil)

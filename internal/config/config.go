@@ -29,6 +29,12 @@ const Flag = "config"
 // MaxBytes bounds a config file: a config is a page of settings, not data.
 const MaxBytes = 1 << 20
 
+// used is the config file the last Apply read.
+var used string
+
+// Used is the config file the command read (its --config), or "": an input that no output may replace.
+func Used() string { return used }
+
 // AddFlag registers `--config FILE` on cmd.
 func AddFlag(cmd *cobra.Command) {
 	cmd.Flags().String(Flag, "", "YAML file of flag values (keys are flag names; flags on the command line override it)")
@@ -38,11 +44,13 @@ func AddFlag(cmd *cobra.Command) {
 // given on the command line. It refuses a key that is no flag of cmd (listing all such keys), a nested
 // mapping, a value the flag cannot parse, and a file larger than MaxBytes; each error names the file.
 func Apply(cmd *cobra.Command) error {
+	used = ""
 	f := cmd.Flags().Lookup(Flag)
 	if f == nil || f.Value.String() == "" {
 		return nil
 	}
 	path := f.Value.String()
+	used = path
 	values, err := read(path)
 	if err != nil {
 		return err

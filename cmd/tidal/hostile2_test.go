@@ -1,0 +1,158 @@
+package main
+
+import (
+	"compress/gzip"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+)
+
+// Issue 21, the second round of hostile inputs (docs/HARDENING.md). Every case runs the CLI as a child
+// process under a 3 GB address-space limit (ulimit -v) and GOMEMLIMIT, in a fixture that holds one tiny
+// trained run (model, the template shared with TestHostileInputs) reached by other names too (a
+// symbolic link to it, a hard link to its options.json), and must exit non-zero within 60 s with a
+// one-line error naming want, leaving every file and folder exactly as it was.
+
+// round2AS is the address-space limit of every child, in KiB (ulimit -v).
+const round2AS = 3000000
+
+// round2Fixture adds to the fixture of TestHostileInputs (model, ts.txt, field.npy, ...) what the
+// second round needs.
+func round2Fixture(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	paths := hostileFixture(t, dir)
+	p := func(name string) string { return filepath.Join(dir, name) }
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.Symlink(p("model"), p("modellink")))
+	must(os.Link(p("model/options.json"), p("optshard.json")))
+	must(syscall.Mkfifo(p("pipe.yaml"), 0o600))
+	must(syscall.Mkfifo(p("pipe.csv"), 0o600))
+	must(syscall.Mkfifo(p("pipe.npy"), 0o600))
+	must(os.CopyFS(p("datarun"), os.DirFS(p("model"))))
+	must(os.Link(p("field.npy"), p("datarun/field.npy")))
+	must(os.Mkdir(p("junk"), 0o755))
+	must(os.WriteFile(p("junk/notes.txt"), []byte("not a run\n"), 0o644))
+	must(os.WriteFile(p("nan.yaml"), []byte("lr: .nan\n"), 0o644))
+	// A gzipped LSTNet series that inflates to 2.5 GB: 250 gzip members of 10 MiB of the same rows each
+	// (a reader takes concatenated members as one stream).
+	var member strings.Builder
+	gz, _ := gzip.NewWriterLevel(&member, gzip.BestCompression)
+	row := []byte(strings.Repeat("1.0,2.0,3.0\n", 1<<10))
+	for written := 0; written < 10<<20; written += len(row) {
+		gz.Write(row)
+	}
+	must(gz.Close())
+	must(os.WriteFile(p("bomb.txt.gz"), []byte(strings.Repeat(member.String(), 250)), 0o644))
+	for _, n := range []string{"modellink", "optshard.json", "pipe.yaml", "pipe.csv", "pipe.npy", "junk", "datarun", "nan.yaml", "bomb.txt.gz"} {
+		paths[n] = p(n)
+	}
+	return paths
+}
+
+// round2Cases are the cases of issue 21; want is what the one-line error must name.
+var round2Cases = []struct {
+	name, args, want string
+}{
+	// 1. Data loss: a run directory is an input under every name.
+	{"forecast --out a snapshot's tensors", "forecast --model $model --data $field.npy --out $model/snapshots/step-00000002/tensors.bin", "--model"},
+	{"forecast --out the run's options.json", "forecast --model $model --data $field.npy --out $model/options.json", "--model"},
+	{"forecast --out a new file in the run", "forecast --model $model --data $field.npy --out $model/f.npy", "--model"},
+	{"forecast --out via ..", "forecast --model $model --data $field.npy --out $dir/junk/../model/options.json", "--model"},
+	{"forecast --out via a symlink to the run", "forecast --model $model --data $field.npy --out $modellink/options.json", "--model"},
+	{"forecast --model a symlink, --out in the run", "forecast --model $modellink --data $field.npy --out $model/f.npy", "--model"},
+	{"forecast --out a hard link to options.json", "forecast --model $model --data $field.npy --out $optshard.json", "--model"},
+	{"forecast series --out in the run", "forecast --model $seriesmodel --data $ts.txt --out $seriesmodel/options.json", "--model"},
+	{"forecast --truth-out in the run", "forecast --model $model --data $field.npy --out $dir/f.npy --truth-out $model/norm.json", "--model"},
+	{"forecast --out in the --disc run", "forecast --model $model --data $field.npy --disc $disc8 --out $disc8/x.npy", "--disc"},
+	{"rollout --out in the --idm run", "rollout --idm $idm8 --init $g8.npy --frames 1 --out $idm8/options.json", "--idm"},
+	{"rollout --out in the --disc run", "rollout --idm $idm8 --disc $disc8 --init $g8.npy --frames 1 --out $disc8/r.npy", "--disc"},
+	{"rollout --out in the --vdm run", "rollout --vdm $vdm8 --init $g8.npy --frames 1 --out $vdm8/r.npy", "--vdm"},
+	{"baseline --out = --config", "baseline --data $series.npy --out $bad.yaml --config $bad.yaml", "--config"},
+	{"train dydiff --out an unrelated non-empty folder", "train dydiff --data $field.npy --out $junk --context 2 --predict 3 --steps 1", "not a tidal run"},
+	{"train dydiff --out the data's folder", "train dydiff --data $field.npy --out $dir --context 2 --predict 3 --steps 1", "not a tidal run"},
+	{"train dydiff --out holding --data", "train dydiff --data $datarun/field.npy --out $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
+	{"train dydiff --out holding a hard link of --data", "train dydiff --data $field.npy --out $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
+	{"train idm --out an unrelated non-empty folder", "train idm --data $g8.npy --out $junk", "not a tidal run"},
+}
+
+// TestHostileRound2 runs the cases of issue 21.
+func TestHostileRound2(t *testing.T) {
+	start := time.Now()
+	dir := t.TempDir()
+	paths := round2Fixture(t, dir)
+	for _, c := range round2Cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := snapshot(t, dir)
+			msg, code, d := runRound2(t, dir, expand(c.args, paths))
+			if code == 0 {
+				t.Errorf("exit status 0, expected a refusal:\n%s", msg)
+			}
+			if d > 60*time.Second {
+				t.Errorf("took %v, expected under 60 s", d)
+			}
+			if strings.Contains(msg, "panic:") || strings.Contains(msg, "goroutine ") || strings.Contains(msg, "fatal error") {
+				t.Errorf("crashed:\n%s", msg)
+			}
+			if lines := strings.Split(strings.TrimSpace(msg), "\n"); !strings.Contains(msg, c.want) || len(lines) != 1 {
+				t.Errorf("expected one line naming %q:\n%s", c.want, msg)
+			}
+			sameFolder(t, before, snapshot(t, dir))
+		})
+	}
+	t.Logf("%d cases in %v", len(round2Cases), time.Since(start))
+}
+
+// runRound2 runs the CLI with args in dir under the address-space limit; it returns the output, the
+// exit status and the time taken.
+func runRound2(t *testing.T, dir string, args []string) (string, int, time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	quoted := make([]string, len(args))
+	for i, a := range args {
+		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", "ulimit -v "+strconv.Itoa(round2AS)+" && exec \"$0\" "+strings.Join(quoted, " "), os.Args[0])
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), hostileChild+"=1", "GOMEMLIMIT="+childMemLimit, "TIDAL_BACKEND=go")
+	cmd.WaitDelay = time.Second
+	start := time.Now()
+	out, _ := cmd.CombinedOutput()
+	d := time.Since(start)
+	if ctx.Err() != nil {
+		t.Fatalf("still running after 90 s: %v\n%s", args, out)
+	}
+	return string(out), cmd.ProcessState.ExitCode(), d
+}
+
+// sameFolder fails the test for every file added, removed or changed between two snapshots.
+func sameFolder(t *testing.T, before, after map[string]string) {
+	t.Helper()
+	for name, h := range after {
+		switch b, ok := before[name]; {
+		case strings.Contains(name, atomicfile.TempSuffix):
+			t.Errorf("temporary %s left behind", name)
+		case !ok:
+			t.Errorf("%s written by a failed run", name)
+		case b != h:
+			t.Errorf("input %s changed: %s -> %s", name, b, h)
+		}
+	}
+	for name := range before {
+		if _, ok := after[name]; !ok {
+			t.Errorf("%s removed", name)
+		}
+	}
+}

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/config"
+)
+
+// Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--model, --disc,
+// --idm, --vdm) refuses any output inside it, by any name, and any output that is one of its files
+// through a hard link.
+
+// runDirInput is the run directory given to --flag, as an input of the output checks.
+func runDirInput(flag, path string) *inputArray {
+	if path == "" {
+		return nil
+	}
+	return &inputArray{flag: flag, path: path, dir: true}
+}
+
+// trainOut is the run directory a training command writes (--out), checked before any work.
+type trainOut struct {
+	path string
+	// fresh: the folder did not exist or was empty, so a run that fails before its first step removes
+	// it again (removeSkeleton) rather than leaving a run that holds nothing.
+	fresh, existed bool
+}
+
+// checkTrainOut refuses a --out that is a file, an existing folder that is neither empty nor a tidal
+// run (no options.json), and a folder that holds one of the inputs (or the --config file), by any name.
+func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
+	if out == "" {
+		return nil, fmt.Errorf("--out is required: the run directory")
+	}
+	t := &trainOut{path: out}
+	st, err := os.Stat(out)
+	switch {
+	case os.IsNotExist(err):
+		t.fresh = true
+	case err != nil:
+		return nil, fmt.Errorf("--out %s: %w", out, err)
+	case !st.IsDir():
+		return nil, fmt.Errorf("--out %s is a file; expected a run directory", out)
+	default:
+		entries, err := os.ReadDir(out)
+		if err != nil {
+			return nil, fmt.Errorf("--out %s: %w", out, err)
+		}
+		if _, err := os.Stat(filepath.Join(out, "options.json")); err != nil && len(entries) > 0 {
+			return nil, fmt.Errorf("--out %s is a folder that is not a tidal run (no options.json) and is not empty: "+
+				"refusing to train into it; give a new or empty folder, or an existing run to resume", out)
+		}
+		t.fresh, t.existed = len(entries) == 0, true
+	}
+	if c := config.Used(); c != "" {
+		inputs = append(inputs, &inputArray{flag: "config", path: c})
+	}
+	for _, in := range inputs {
+		if in != nil && !in.dir && atomicfile.InDir(in.path, out) {
+			return nil, fmt.Errorf("--out %s holds the input %s: a run directory is written by training; keep the inputs outside it", out, in)
+		}
+	}
+	return t, nil
+}
+
+// guard removes, on SIGINT or SIGTERM, a fresh run directory that holds no step yet; call the returned
+// function when the run ends, with its error: a failed fresh run without a step is removed too.
+func (t *trainOut) guard() (done func(err error)) {
+	if t == nil || !t.fresh {
+		return func(error) {}
+	}
+	remove := atomicfile.OnSignal(t.removeSkeleton)
+	return func(err error) {
+		remove()
+		if err != nil {
+			t.removeSkeleton()
+		}
+	}
+}
+
+// removeSkeleton deletes the run directory when no checkpoint step was written into it (only its
+// contents when the empty folder was there before).
+func (t *trainOut) removeSkeleton() {
+	if steps, _ := filepath.Glob(filepath.Join(t.path, "checkpoints", "step-*")); len(steps) > 0 {
+		return
+	}
+	if !t.existed {
+		_ = os.RemoveAll(t.path)
+		return
+	}
+	entries, _ := os.ReadDir(t.path)
+	for _, e := range entries {
+		_ = os.RemoveAll(filepath.Join(t.path, e.Name()))
+	}
+}
