@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -257,15 +256,15 @@ func (o SeriesOptions) maxLine() int {
 // files (told by their magic bytes) are decompressed whatever the format. Errors name the file and, for
 // bad content, the line.
 func ReadSeries(path string, opt SeriesOptions) (*Series, error) {
+	file, _, err := openRegular(path, "a series file")
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
 	f, err := opt.Format.resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	defer file.Close()
 	opt.Format = f
 	return DecodeSeries(file, path, opt)
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -21,6 +20,7 @@ import (
 	yaml "go.yaml.in/yaml/v3"
 
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 // Flag is the name of the flag that names a config file.
@@ -101,14 +101,11 @@ func Apply(cmd *cobra.Command) error {
 
 // read decodes a YAML mapping of scalars and lists from path, bounded by MaxBytes.
 func read(path string) (map[string]any, error) {
-	f, err := os.Open(path)
+	f, _, err := guard.OpenFile(path, "a YAML file")
 	if err != nil {
-		return nil, fmt.Errorf("--config %s: %w", path, err)
+		return nil, fmt.Errorf("--config %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("--config %s is a folder, expected a YAML file", path)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("--config %s: %w", path, err)
