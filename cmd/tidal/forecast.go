@@ -262,6 +262,8 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOpti
 	if !fl.quiet {
 		eo.Progress = cmd.ErrOrStderr()
 	}
+	done := trackRollout(eo.Work, false, true)
 	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	done(err)
 	return ens, name, err
 }

@@ -63,7 +63,7 @@ func round2Fixture(t *testing.T, dir string) map[string]string {
 
 // round2Cases are the cases of issue 21; want is what the one-line error must name.
 var round2Cases = []struct {
-	name, args, want string
+	name, args, want string // args may start with more limits for the child's shell: "[-f 40] forecast ..."
 }{
 	// 1. Data loss: a run directory is an input under every name.
 	{"forecast --out a snapshot's tensors", "forecast --model $model --data $field.npy --out $model/snapshots/step-00000002/tensors.bin", "--model"},
@@ -96,6 +96,11 @@ var round2Cases = []struct {
 	{"score --obs an NPY named pipe", "score --forecast $fc.npy --obs $pipe.npy", "--obs"},
 	{"train dydiff --val a named pipe", "train dydiff --data $field.npy --val $pipe.npy --out $dir/run --context 2 --predict 3", "--val"},
 	{"rollout --init a named pipe", "rollout --idm $idm8 --init $pipe.npy --frames 1 --out $dir/r.npy", "--init"},
+	// 3. Files left behind on a full disk (ulimit -f: a write past the limit fails as it would on a full disk).
+	{"forecast on a full disk", "[-f 40] forecast --model $model --data $field.npy --out $dir/f.npy --members 8 --sampling-steps 2 --quiet", "too large"},
+	{"rollout on a full disk", "[-f 40] rollout --idm $idm8 --init $g8.npy --frames 4 --members 64 --steps 2 --out $dir/r.npy", "too large"},
+	{"train dydiff on a full disk", "[-f 40] train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "too large"},
+	{"train idm on a full disk", "[-f 40] train idm --data $g8.npy --out $dir/run " + tinyTrain, "too large"},
 }
 
 // TestHostileRound2 runs the cases of issue 21.
@@ -106,7 +111,11 @@ func TestHostileRound2(t *testing.T) {
 	for _, c := range round2Cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := snapshot(t, dir)
-			msg, code, d := runRound2(t, dir, expand(c.args, paths))
+			args, ulimit := c.args, ""
+			if rest, ok := strings.CutPrefix(args, "["); ok {
+				ulimit, args, _ = strings.Cut(rest, "] ")
+			}
+			msg, code, d := runRound2(t, dir, ulimit, expand(args, paths))
 			if code == 0 {
 				t.Errorf("exit status 0, expected a refusal:\n%s", msg)
 			}
@@ -116,8 +125,10 @@ func TestHostileRound2(t *testing.T) {
 			if strings.Contains(msg, "panic:") || strings.Contains(msg, "goroutine ") || strings.Contains(msg, "fatal error") {
 				t.Errorf("crashed:\n%s", msg)
 			}
-			if lines := strings.Split(strings.TrimSpace(msg), "\n"); !strings.Contains(msg, c.want) || len(lines) != 1 {
-				t.Errorf("expected one line naming %q:\n%s", c.want, msg)
+			// Progress and log lines may come first; the error is the last line, and the only one.
+			lines := strings.Split(strings.TrimSpace(msg), "\n")
+			if last := lines[len(lines)-1]; !strings.HasPrefix(last, "tidal: ") || !strings.Contains(last, c.want) || strings.Count(msg, "tidal: ") != 1 {
+				t.Errorf("expected the last line, and the only error, to name %q:\n%s", c.want, msg)
 			}
 			sameFolder(t, before, snapshot(t, dir))
 		})
@@ -127,7 +138,7 @@ func TestHostileRound2(t *testing.T) {
 
 // runRound2 runs the CLI with args in dir under the address-space limit; it returns the output, the
 // exit status and the time taken.
-func runRound2(t *testing.T, dir string, args []string) (string, int, time.Duration) {
+func runRound2(t *testing.T, dir, ulimit string, args []string) (string, int, time.Duration) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 65*time.Second)
 	defer cancel()
@@ -135,7 +146,11 @@ func runRound2(t *testing.T, dir string, args []string) (string, int, time.Durat
 	for i, a := range args {
 		quoted[i] = "'" + strings.ReplaceAll(a, "'", `'\''`) + "'"
 	}
-	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", "ulimit -v "+strconv.Itoa(round2AS)+" && exec \"$0\" "+strings.Join(quoted, " "), os.Args[0])
+	limits := "ulimit -v " + strconv.Itoa(round2AS)
+	if ulimit != "" {
+		limits += " && ulimit " + ulimit
+	}
+	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", limits+" && exec \"$0\" "+strings.Join(quoted, " "), os.Args[0])
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), hostileChild+"=1", "GOMEMLIMIT="+childMemLimit, "TIDAL_BACKEND=go")
 	cmd.WaitDelay = time.Second
@@ -165,5 +180,44 @@ func sameFolder(t *testing.T, before, after map[string]string) {
 		if _, ok := after[name]; !ok {
 			t.Errorf("%s removed", name)
 		}
+	}
+}
+
+// TestRound2SignalsLeaveNothing interrupts a forecast (SIGINT, SIGTERM) while it writes its working
+// rollout beside --out and a training run before its first step: each must exit 130 / 143 and leave
+// its folder as it was (forecast's working files are no resume state: it is not documented to resume).
+func TestRound2SignalsLeaveNothing(t *testing.T) {
+	dir := t.TempDir()
+	paths := round2Fixture(t, dir)
+	interrupt := func(t *testing.T, sig syscall.Signal, args, appears string) {
+		before := snapshot(t, dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		defer cancel()
+		cmd := tidalChild(ctx, dir, expand(args, paths)...)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		waitFor(t, cmd, &stderr, 30*time.Second, appears, func() bool {
+			_, err := os.Stat(filepath.Join(dir, appears))
+			return err == nil
+		})
+		cmd.Process.Signal(sig)
+		cmd.Wait()
+		if code := cmd.ProcessState.ExitCode(); code != 128+int(sig) {
+			t.Errorf("exit status %d, expected %d: %s", code, 128+int(sig), stderr.String())
+		}
+		sameFolder(t, before, snapshot(t, dir))
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run("train before its first step "+sig.String(), func(t *testing.T) {
+			interrupt(t, sig, "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 100000 --batch 2 --log-every 1000 --checkpoint-every 100000", "run/options.json")
+		})
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run("forecast "+sig.String(), func(t *testing.T) {
+			interrupt(t, sig, "forecast --model $model --data $field.npy --out $dir/f.npy --members 64 --sampling-steps 1000 --quiet", ".f.npy.rollout.npy.partial")
+		})
 	}
 }

@@ -227,9 +227,11 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
 	}
 	var progress = cmd.ErrOrStderr()
+	done := trackRollout(fl.out, true, false)
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
 		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
 		gen.Step(fl.seed, fl.members))
+	done(err)
 	if err != nil {
 		return err
 	}
