@@ -27,6 +27,9 @@ const chunkBytes = 1 << 20
 // budget resolves MaxBytes.
 func (r Reader) budget() (int64, string) {
 	if r.MaxBytes > 0 {
+		if n, src := (guard.Budget{Memory: r.MaxBytes}).Mem(); n < r.MaxBytes {
+			return n, "the memory this process can still allocate (" + src + ")"
+		}
 		return r.MaxBytes, "the reader's budget"
 	}
 	n, src := guard.AvailableMemory()

@@ -16,7 +16,7 @@ import (
 )
 
 // Issue 21, the second round of hostile inputs (docs/HARDENING.md). Every case runs the CLI as a child
-// process under a 3 GB address-space limit (ulimit -v) and GOMEMLIMIT, in a fixture that holds one tiny
+// process under a 3 GB address-space limit (ulimit -v, and no GOMEMLIMIT, so that the budget must find it), in a fixture that holds one tiny
 // trained run (model, the template shared with TestHostileInputs) reached by other names too (a
 // symbolic link to it, a hard link to its options.json), and must exit non-zero within 60 s with a
 // one-line error naming want, leaving every file and folder exactly as it was.
@@ -101,6 +101,12 @@ var round2Cases = []struct {
 	{"rollout on a full disk", "[-f 40] rollout --idm $idm8 --init $g8.npy --frames 4 --members 64 --steps 2 --out $dir/r.npy", "too large"},
 	{"train dydiff on a full disk", "[-f 40] train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "too large"},
 	{"train idm on a full disk", "[-f 40] train idm --data $g8.npy --out $dir/run " + tinyTrain, "too large"},
+	// 4. Memory: one budget, the smallest of MemAvailable, the cgroup's limit, RLIMIT_AS (here 3 GB) and
+	// RLIMIT_DATA, and --max-memory; decompressed text counted as it streams.
+	{"rollout --cases 1000 over a 12-frame init", "rollout --idm $idm8 --init $g8.npy --cases 1000 --out $dir/r.npy", "--cases"},
+	{"baseline --members 1e6 under ulimit -v", "baseline --data $field.npy --out $dir/f.npy --members 1000000 --cases 1", "RLIMIT_AS"},
+	{"baseline gzip bomb with --max-memory 1GiB", "baseline --data $bomb.txt.gz --out $dir/f.npy --max-memory 1GiB", "bomb.txt.gz"},
+	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --out $dir/run", "bomb.txt.gz"},
 }
 
 // TestHostileRound2 runs the cases of issue 21.
@@ -152,7 +158,7 @@ func runRound2(t *testing.T, dir, ulimit string, args []string) (string, int, ti
 	}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", limits+" && exec \"$0\" "+strings.Join(quoted, " "), os.Args[0])
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), hostileChild+"=1", "GOMEMLIMIT="+childMemLimit, "TIDAL_BACKEND=go")
+	cmd.Env = append(os.Environ(), hostileChild+"=1", "GOMEMLIMIT=", "TIDAL_BACKEND=go") // the address-space limit binds
 	cmd.WaitDelay = time.Second
 	start := time.Now()
 	out, _ := cmd.CombinedOutput()

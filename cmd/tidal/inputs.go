@@ -76,7 +76,8 @@ func (in *inputArray) Float64Bytes() int64 {
 
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
-	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
+	mem, _ := b.Mem()
+	a, err := data.Reader{MaxBytes: mem}.ReadNPY(in.path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", in.flag, err)
 	}

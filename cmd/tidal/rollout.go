@@ -156,6 +156,10 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
 			return fmt.Errorf("%s: %w", init, err)
 		}
+		if room := init.shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
+			return fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
+				fl.cases, init, init.shape[0], room, guided.Context, fl.lead)
+		}
 	}
 	if err := checkRolloutBudget(b, fl, init, m); err != nil {
 		return err

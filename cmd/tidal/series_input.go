@@ -88,10 +88,12 @@ func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*series
 	if err := guard.Int("max-series", sf.maxSeries, 0, 1<<24); err != nil {
 		return nil, err
 	}
-	o := data.SeriesOptions{Format: format, Missing: missing, Ragged: ragged}
-	if b.Memory > 0 {
-		o.MaxValues = int(min(int64(data.DefaultMaxValues), max(b.Memory/16, 1)))
-	}
+	// The memory budget bounds the decompressed text as it streams and the values read: 8 bytes of float64
+	// each, times 8 for the copies a growing slice makes on the way and the garbage collector's headroom.
+	mem, src := b.Mem()
+	o := data.SeriesOptions{Format: format, Missing: missing, Ragged: ragged, MaxBytes: max(mem, 1),
+		MaxValues: int(min(int64(data.DefaultMaxValues), max(mem/64, 1))),
+		Budget:    "the memory budget of " + guard.FormatBytes(mem) + " from " + src + "; --max-memory sets it"}
 	s, err := data.ReadSeries(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
