@@ -207,8 +207,8 @@ var units = []struct {
 	{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1},
 }
 
-// ParseBytes reads a size such as "8GiB", "500MB", "2G" or "1e9" (bytes). "" and "0" mean 0 (no budget
-// given: use the machine's). flag names the flag in errors.
+// ParseBytes reads a size such as "8GiB", "500MB", "2G" or "1e9" (bytes). "" means 0 (no budget given:
+// use the machine's); a size below 1 byte ("0", "0.1") is refused. flag names the flag in errors.
 func ParseBytes(flag, s string) (int64, error) {
 	t := strings.ToUpper(strings.TrimSpace(s))
 	if t == "" {
@@ -224,6 +224,9 @@ func ParseBytes(flag, s string) (int64, error) {
 	v, err := strconv.ParseFloat(t, 64)
 	if err != nil || math.IsNaN(v) || math.IsInf(v, 0) || v < 0 || v*mult >= math.MaxInt64 {
 		return 0, fmt.Errorf("--%s %q: expected a size such as 8GiB, 500MB or 1e9", flag, s)
+	}
+	if v*mult < 1 {
+		return 0, fmt.Errorf("--%s %q: expected a size of at least 1 byte, such as 8GiB (leave the flag out for what the machine has)", flag, s)
 	}
 	return int64(v * mult), nil
 }
