@@ -125,7 +125,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if isSeriesData(fl.data, fl.series.format) {
+	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
+		return err
+	} else if series {
 		if cmd.Flags().Changed("num-cases") {
 			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
 		}

@@ -42,7 +42,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases)
+	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases, "cases")
 	if err != nil {
 		return err
 	}

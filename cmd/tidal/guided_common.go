@@ -141,6 +141,9 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if in.shape[0] < guided.Context+2 {
 		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.shape[0], guided.Context+2)
 	}
+	if len(fl.crop) == 2 && (fl.crop[0] > in.shape[2] || fl.crop[1] > in.shape[3]) {
+		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.shape[2], in.shape[3], in)
+	}
 	if fl.to, err = checkTrainOut(fl.out, in); err != nil {
 		return dataset.Series{}, err
 	}

@@ -107,6 +107,48 @@ var round2Cases = []struct {
 	{"baseline --members 1e6 under ulimit -v", "baseline --data $field.npy --out $dir/f.npy --members 1000000 --cases 1", "RLIMIT_AS"},
 	{"baseline gzip bomb with --max-memory 1GiB", "baseline --data $bomb.txt.gz --out $dir/f.npy --max-memory 1GiB", "bomb.txt.gz"},
 	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --out $dir/run", "bomb.txt.gz"},
+	// 5. The right flag: the kind of --data comes from its content, and errors name flags, not quantities.
+	{"train dydiff --format bogus on an NPY", "train dydiff --data $field.npy --out $dir/run --format bogus --mults 1,2", "--format bogus"},
+	{"forecast --format csv on an NPY", "forecast --model $model --data $field.npy --out $dir/f.npy --format csv", "--format csv"},
+	{"baseline --data a folder with --cases", "baseline --data $junk --out $dir/f.npy --cases 2 --context 1", "--data"},
+	{"baseline --data /dev/zero with --cases", "baseline --data /dev/zero --out $dir/f.npy --cases 2 --context 1", "--data"},
+	{"baseline --data file.npy/ with --cases", "baseline --data $field.npy/ --out $dir/f.npy --cases 2 --context 1", "--data"},
+	{"baseline series --starts past the rows", "baseline --data $ts.txt --out $dir/f.npy --starts 39", "--starts 39"},
+	{"baseline series --starts with --windows", "baseline --data $ts.txt --out $dir/f.npy --starts 20 --windows 2", "--starts"},
+	{"navier-stokes --size 15", "data navier-stokes --out $dir/ns.npy --size 15", "--size 15"},
+	{"navier-stokes --dt 0", "data navier-stokes --out $dir/ns.npy --dt 0", "--dt 0"},
+	{"navier-stokes --kf 100", "data navier-stokes --out $dir/ns.npy --kf 100", "--kf 100"},
+	{"navier-stokes --delta-f 0", "data navier-stokes --out $dir/ns.npy --delta-f 0", "--delta-f 0"},
+	{"train dydiff --groups 3", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --groups 3", "--groups 3"},
+	{"train dydiff --heads 3", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --heads 3 --attn-levels 1", "--heads 3"},
+	{"train idm --crop 100,100", "train idm --data $g8.npy --out $dir/run --crop 100,100", "--crop 100,100: expected at most the field's 8×8 of --data"},
+	{"train dydiff lr: .nan in --config", "train dydiff --config $nan.yaml --data $field.npy --out $dir/run", "nan.yaml"},
+	{"train idm lr: .nan in --config", "train idm --config $nan.yaml --data $g8.npy --out $dir/run", "nan.yaml"},
+	// 6. Silent accepts.
+	{"navier-stokes --max-memory 0", "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet --max-memory 0", "--max-memory"},
+	{"baseline --max-disk 0", "baseline --data $series.npy --out $dir/f.npy --max-disk 0", "--max-disk"},
+	{"score rollout --window 1e6", "score rollout --forecast $roll.npy --obs $roll.npy --window 1000000", "--window"},
+	{"score rollout --max-lag past the series", "score rollout --forecast $roll.npy --obs $roll.npy --max-lag 20", "--max-lag"},
+	{"bench conv --sizes -1", "bench conv --sizes -1", "--sizes"},
+	{"bench train-step --channels 0", "bench train-step --channels 0", "--channels"},
+	{"bench metrics --members 0", "bench metrics --members 0", "--members"},
+	{"bench sampler --steps 0", "bench sampler --steps 0", "--steps"},
+	{"bench train-loop --rounds 0", "bench train-loop --rounds 0", "--rounds"},
+	// 7. Help that lied: only a non-zero --preview-every needs --val (TestRound2PreviewEveryZero runs 0).
+	{"train dydiff --preview-every 10 without --val", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --preview-every 10", "--preview-every 10 needs --val"},
+}
+
+// TestRound2PreviewEveryZero trains without --val with --preview-every 0 and --val-every 0, which the
+// help documents as "none" and which were refused.
+func TestRound2PreviewEveryZero(t *testing.T) {
+	dir := t.TempDir()
+	paths := hostileFixture(t, dir)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	args := expand(flagBase["tidal train dydiff"]+" --preview-every 0 --val-every 0", paths)
+	if out, err := tidalChild(ctx, dir, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %v\n%s", args, err, out)
+	}
 }
 
 // TestHostileRound2 runs the cases of issue 21.

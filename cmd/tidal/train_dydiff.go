@@ -98,9 +98,9 @@ nothing else.`,
 	f.IntVar(&fl.logEvery, "log-every", 10, "steps per stats.jsonl line")
 	f.IntVar(&fl.ckEvery, "checkpoint-every", 100, "steps per checkpoint and snapshot (a multiple of --log-every)")
 	f.IntVar(&fl.keep, "keep", 3, "checkpoints kept")
-	f.IntVar(&fl.valEvery, "val-every", 100, "steps per validation loss (with --val; a multiple of --log-every)")
+	f.IntVar(&fl.valEvery, "val-every", 100, "steps per validation loss on --val (a multiple of --log-every; 0: none; without --val there is none, whatever the default)")
 	f.IntVar(&fl.valBatches, "val-batches", 4, "validation batches")
-	f.IntVar(&fl.previewEvery, "preview-every", 100, "steps per scored sample preview (with --val; a multiple of --log-every; 0: none)")
+	f.IntVar(&fl.previewEvery, "preview-every", 100, "steps per scored sample preview of the --val windows (a multiple of --log-every; 0: none; without --val there is none, whatever the default)")
 	f.IntVar(&fl.previewCases, "preview-cases", 4, "validation windows forecast by each preview")
 	f.IntVar(&fl.previewMembers, "preview-members", 4, "members of each preview forecast")
 	f.IntVar(&fl.previewSteps, "preview-steps", 10, "DDIM steps of each preview forecast")
@@ -120,7 +120,10 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--out is required: the run directory")
 	}
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	seriesData := isSeriesData(fl.data, fl.series.format)
+	seriesData, err := dataIsSeries("data", fl.data, fl.series.format)
+	if err != nil {
+		return err
+	}
 	if fl.net == "" {
 		fl.net = "unet"
 		if seriesData {
@@ -136,8 +139,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	if fl.val == "" {
 		for _, name := range []string{"val-every", "preview-every"} {
-			if changed(name) {
-				return fmt.Errorf("--%s needs --val, the validation series", name)
+			if v, _ := cmd.Flags().GetInt(name); changed(name) && v != 0 {
+				return fmt.Errorf("--%s %d needs --val, the validation series (without it there is none: 0)", name, v)
 			}
 		}
 		fl.valEvery, fl.previewEvery = 0, 0
@@ -246,7 +249,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 			TemporalConv: fl.tconv, TemporalAttn: fl.tattn}}
 	m, err := dymodel.New(mc)
 	if err != nil {
-		return fmt.Errorf("the network for %s: %w", tr, err)
+		return networkFlagError(tr.String(), err, fl)
 	}
 	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil {
 		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)

@@ -48,7 +48,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		Noising: fl.noising, Frame: []int{N}, Series: sc}
 	m, err := dymodel.New(mc)
 	if err != nil {
-		return fmt.Errorf("the network for %s: %w", in, err)
+		return networkFlagError(in.String(), err, fl)
 	}
 	var val *seriesInput
 	if fl.val != "" {

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -82,6 +83,9 @@ func Apply(cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("--config %s: key %q: %w", path, key, err)
 		}
+		if err := finite(fl, text); err != nil {
+			return fmt.Errorf("--config %s: key %q: %w", path, key, err)
+		}
 		if sv, ok := fl.Value.(pflag.SliceValue); ok { // the file's list replaces the default, whatever Set did before
 			var parts []string
 			if text != "" {
@@ -119,6 +123,20 @@ func read(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("--config %s: not a YAML mapping of flag names to values: %w", path, err)
 	}
 	return values, nil
+}
+
+// finite refuses NaN and infinities for a floating-point flag (and each value of a list), so that the
+// error names the config file rather than only the flag the command checks later.
+func finite(fl *pflag.Flag, text string) error {
+	if !strings.HasPrefix(fl.Value.Type(), "float") {
+		return nil
+	}
+	for _, part := range strings.Split(text, ",") {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(part), 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			return fmt.Errorf("%s is not a finite number (--%s)", strings.TrimSpace(part), fl.Name)
+		}
+	}
+	return nil
 }
 
 // flagText renders a YAML value as the text a pflag.Value parses: scalars as written, lists joined by
