@@ -96,3 +96,28 @@ func (t *trainOut) removeSkeleton() {
 		_ = os.RemoveAll(filepath.Join(t.path, e.Name()))
 	}
 }
+
+// checkFolderOut refuses an output folder (report's --out) that lies inside a folder input (a run) or
+// that holds one of the inputs, by any name: writing it would replace the run's files, or replacing the
+// folder would delete the input.
+func checkFolderOut(flag, out string, inputs ...*inputArray) error {
+	if c := config.Used(); c != "" {
+		inputs = append(inputs, &inputArray{flag: "config", path: c})
+	}
+	for _, in := range inputs {
+		if in == nil || in.path == "" {
+			continue
+		}
+		name := in.path
+		if in.flag != "" {
+			name = "--" + in.flag + " " + in.path
+		}
+		if st, err := os.Stat(in.path); err == nil && st.IsDir() && atomicfile.Inside(out, in.path) {
+			return fmt.Errorf("--%s %s is inside the input %s: refusing to write into an input; choose a folder outside it", flag, out, name)
+		}
+		if atomicfile.InDir(in.path, out) {
+			return fmt.Errorf("--%s %s holds the input %s: the folder is replaced as a whole; choose another folder", flag, out, name)
+		}
+	}
+	return nil
+}
