@@ -125,6 +125,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRunDirs("model", fl.model, "disc", fl.disc); err != nil {
+		return err
+	}
 	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
 		return err
 	} else if series {

@@ -42,6 +42,9 @@ func round2Fixture(t *testing.T, dir string) map[string]string {
 	must(syscall.Mkfifo(p("pipe.npy"), 0o600))
 	must(os.CopyFS(p("datarun"), os.DirFS(p("model"))))
 	must(os.Link(p("field.npy"), p("datarun/field.npy")))
+	must(os.CopyFS(p("pipemodel"), os.DirFS(p("model"))))
+	must(os.Remove(p("pipemodel/norm.json")))
+	must(syscall.Mkfifo(p("pipemodel/norm.json"), 0o600))
 	must(os.Mkdir(p("junk"), 0o755))
 	must(os.WriteFile(p("junk/notes.txt"), []byte("not a run\n"), 0o644))
 	must(os.WriteFile(p("nan.yaml"), []byte("lr: .nan\n"), 0o644))
@@ -55,7 +58,7 @@ func round2Fixture(t *testing.T, dir string) map[string]string {
 	}
 	must(gz.Close())
 	must(os.WriteFile(p("bomb.txt.gz"), []byte(strings.Repeat(member.String(), 250)), 0o644))
-	for _, n := range []string{"modellink", "optshard.json", "pipe.yaml", "pipe.csv", "pipe.npy", "junk", "datarun", "nan.yaml", "bomb.txt.gz"} {
+	for _, n := range []string{"modellink", "optshard.json", "pipe.yaml", "pipe.csv", "pipe.npy", "junk", "datarun", "pipemodel", "nan.yaml", "bomb.txt.gz"} {
 		paths[n] = p(n)
 	}
 	return paths
@@ -98,6 +101,9 @@ var round2Cases = []struct {
 	{"baseline --data an NPY named pipe", "baseline --data $pipe.npy --out $dir/f.npy", "--data"},
 	{"score --obs an NPY named pipe", "score --forecast $fc.npy --obs $pipe.npy", "--obs"},
 	{"train dydiff --val a named pipe", "train dydiff --data $field.npy --val $pipe.npy --out $dir/run --context 2 --predict 3", "--val"},
+	{"forecast --model holding a named pipe", "forecast --model $pipemodel --data $field.npy --out $dir/f.npy", "--model"},
+	{"rollout --idm holding a named pipe", "rollout --idm $pipemodel --init $g8.npy --frames 1 --out $dir/r.npy", "--idm"},
+	{"report of a run holding a named pipe", "report --out $dir/rep $pipemodel", "pipemodel"},
 	{"rollout --init a named pipe", "rollout --idm $idm8 --init $pipe.npy --frames 1 --out $dir/r.npy", "--init"},
 	// 3. Files left behind on a full disk (ulimit -f: a write past the limit fails as it would on a full disk).
 	{"forecast on a full disk", "[-f 40] forecast --model $model --data $field.npy --out $dir/f.npy --members 8 --sampling-steps 2 --quiet", "too large"},

@@ -79,6 +79,11 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err := checkFolderOut("out", fl.out, ins...); err != nil {
 		return err
 	}
+	for _, p := range args {
+		if err := checkRunDirs("", p); err != nil {
+			return err
+		}
+	}
 	raw, err := keyValues("--label", fl.labels)
 	if err != nil {
 		return err

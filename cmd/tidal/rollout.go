@@ -117,6 +117,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err != nil {
 		return err
 	}
+	if err := checkRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
+		return err
+	}
 	init, err := statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return err

@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 // Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--model, --disc,
@@ -117,6 +119,38 @@ func checkFolderOut(flag, out string, inputs ...*inputArray) error {
 		}
 		if atomicfile.InDir(in.path, out) {
 			return fmt.Errorf("--%s %s holds the input %s: the folder is replaced as a whole; choose another folder", flag, out, name)
+		}
+	}
+	return nil
+}
+
+// checkRunDirs refuses, before a run is loaded, a run directory (pairs of flag and path) holding a named
+// pipe, a device or a socket where its files should be: the loaders read options.json, norm.json and the
+// snapshots with plain reads, which a pipe would block forever. Missing runs are left to the loaders.
+func checkRunDirs(pairs ...string) error {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		flag, dir := pairs[i], pairs[i+1]
+		if st, err := os.Stat(dir); dir == "" || err != nil || !st.IsDir() {
+			continue
+		}
+		seen := 0
+		var bad error
+		_ = filepath.WalkDir(dir, func(p string, e fs.DirEntry, err error) error {
+			if seen++; err != nil || seen > 100000 || bad != nil {
+				return filepath.SkipDir
+			}
+			st, err := os.Stat(p) // through symbolic links: what a loader would open
+			if err == nil && !st.IsDir() && !st.Mode().IsRegular() {
+				name := "--" + flag + " " + dir
+				if flag == "" {
+					name = "input " + dir
+				}
+				bad = fmt.Errorf("%s: %s is not a regular file (%s), expected the files of a run", name, p, guard.FileKind(st.Mode()))
+			}
+			return nil
+		})
+		if bad != nil {
+			return bad
 		}
 	}
 	return nil

@@ -28,13 +28,13 @@ func OpenFile(path, kind string) (*os.File, int64, error) {
 		return nil, 0, fmt.Errorf("%s is a folder, expected %s", path, kind)
 	case !st.Mode().IsRegular():
 		f.Close()
-		return nil, 0, fmt.Errorf("%s is not a regular file (%s), expected %s", path, describeMode(st.Mode()), kind)
+		return nil, 0, fmt.Errorf("%s is not a regular file (%s), expected %s", path, FileKind(st.Mode()), kind)
 	}
 	return f, st.Size(), nil
 }
 
-// describeMode names a file type in words.
-func describeMode(m os.FileMode) string {
+// FileKind names a file type in words: "a named pipe", "a character device", ...
+func FileKind(m os.FileMode) string {
 	switch {
 	case m&os.ModeNamedPipe != 0:
 		return "a named pipe"
