@@ -57,7 +57,9 @@ func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
 		}
 		t.fresh, t.existed = len(entries) == 0, true
 	}
-	if c := config.Used(); c != "" {
+	// The run's own config.yaml is the one input it may hold: rerunning a run from the file it recorded
+	// resumes it, and training writes back the same resolved flags (docs/DYDIFF.md, docs/GUIDED.md).
+	if c := config.Used(); c != "" && !sameFile(c, filepath.Join(out, "config.yaml")) {
 		inputs = append(inputs, &inputArray{flag: "config", path: c})
 	}
 	for _, in := range inputs {
@@ -154,4 +156,14 @@ func checkRunDirs(pairs ...string) error {
 		}
 	}
 	return nil
+}
+
+// sameFile reports whether two paths name the same existing file (device and inode).
+func sameFile(a, b string) bool {
+	sa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	sb, err := os.Stat(b)
+	return err == nil && os.SameFile(sa, sb)
 }
