@@ -116,11 +116,11 @@ func checkFolderOut(flag, out string, inputs ...*inputArray) error {
 		if in.flag != "" {
 			name = "--" + in.flag + " " + in.path
 		}
+		if atomicfile.InDir(in.path, out) {
+			return fmt.Errorf("--%s %s contains the input %s: the folder is replaced as a whole; choose another folder", flag, out, name)
+		}
 		if st, err := os.Stat(in.path); err == nil && st.IsDir() && atomicfile.Inside(out, in.path) {
 			return fmt.Errorf("--%s %s is inside the input %s: refusing to write into an input; choose a folder outside it", flag, out, name)
-		}
-		if atomicfile.InDir(in.path, out) {
-			return fmt.Errorf("--%s %s holds the input %s: the folder is replaced as a whole; choose another folder", flag, out, name)
 		}
 	}
 	return nil
