@@ -269,6 +269,5 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOpti
 	}
 	done := trackRollout(eo.Work, false, true)
 	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	done(err)
-	return ens, name, err
+	return ens, name, done(err)
 }

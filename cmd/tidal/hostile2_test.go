@@ -3,6 +3,7 @@ package main
 import (
 	"compress/gzip"
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/rollout"
 )
 
 // Issue 21, the second round of hostile inputs (docs/HARDENING.md). Every case runs the CLI as a child
@@ -276,5 +278,30 @@ func TestRound2SignalsLeaveNothing(t *testing.T) {
 		t.Run("forecast "+sig.String(), func(t *testing.T) {
 			interrupt(t, sig, "forecast --model $model --data $field.npy --out $dir/f.npy --members 64 --sampling-steps 1000 --quiet", ".f.npy.rollout.npy.partial")
 		})
+	}
+}
+
+// TestRound2RolloutResumeState: after a failure, a rollout's working files that record finished frames
+// are kept for `tidal rollout` (documented to resume; the error says where) and removed for forecast's
+// working rollout; files that hold no finished frame are removed for both.
+func TestRound2RolloutResumeState(t *testing.T) {
+	for _, c := range []struct {
+		resumable bool
+		done      int
+		kept      bool
+	}{{true, 3, true}, {true, 0, false}, {false, 3, false}} {
+		dir := t.TempDir()
+		out := filepath.Join(dir, "r.npy")
+		finish := trackRollout(out, c.resumable, !c.resumable)
+		os.WriteFile(rollout.PartialPath(out), []byte("frames"), 0o644)
+		os.WriteFile(rollout.ProgressPath(out), []byte(`{"frames_done":`+strconv.Itoa(c.done)+`}`), 0o644)
+		err := finish(errors.New("disk full"))
+		_, statErr := os.Stat(rollout.PartialPath(out))
+		if kept := statErr == nil; kept != c.kept || (c.kept && !strings.Contains(err.Error(), "kept in")) {
+			t.Errorf("resumable %v, %d frames done: kept %v (%v), expected %v", c.resumable, c.done, kept, err, c.kept)
+		}
+		if !c.kept && len(leftovers(dir)) != 0 {
+			t.Errorf("resumable %v, %d frames done: left %v", c.resumable, c.done, leftovers(dir))
+		}
 	}
 }

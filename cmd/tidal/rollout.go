@@ -238,8 +238,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
 		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
 		gen.Step(fl.seed, fl.members))
-	done(err)
-	if err != nil {
+	if err := done(err); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, what,

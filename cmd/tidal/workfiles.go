@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
@@ -13,15 +14,16 @@ import (
 // them (none was there before), they are removed if the run fails or SIGINT or SIGTERM ends it. With
 // resumable (tidal rollout, whose interrupted runs resume), files that record at least one finished frame
 // are kept as the documented resume state; without it (tidal forecast), they are always removed. Files
-// that were there before belong to an earlier run and are left alone. Call done with the run's error.
-func trackRollout(path string, resumable, withPath bool) (done func(err error)) {
+// that were there before belong to an earlier run and are left alone. Call done with the run's error; it
+// returns that error, saying where the frames kept for resuming are.
+func trackRollout(path string, resumable, withPath bool) (done func(err error) error) {
 	files := []string{rollout.PartialPath(path), rollout.ProgressPath(path)}
 	if withPath {
 		files = append(files, path)
 	}
 	for _, f := range files {
 		if _, err := os.Lstat(f); err == nil {
-			return func(error) {}
+			return func(err error) error { return err }
 		}
 	}
 	remove := func() {
@@ -33,11 +35,16 @@ func trackRollout(path string, resumable, withPath bool) (done func(err error)) 
 		}
 	}
 	unregister := atomicfile.OnSignal(remove)
-	return func(err error) {
+	return func(err error) error {
 		unregister()
-		if err != nil {
-			remove()
+		if err == nil {
+			return nil
 		}
+		remove()
+		if n := framesDone(rollout.ProgressPath(path)); resumable && n > 0 {
+			return fmt.Errorf("%w (the %d finished frames are kept in %s; the same command resumes from them)", err, n, rollout.PartialPath(path))
+		}
+		return err
 	}
 }
 
