@@ -42,7 +42,9 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
-			if isSeriesData(in, sf.format) {
+			if series, err := dataIsSeries("data", in, sf.format); err != nil {
+				return err
+			} else if series {
 				return runBaselineSeries(cmd, fl, sf, period, starts)
 			}
 			for _, name := range append([]string{"period", "starts"}, seriesOnlyFlags...) {

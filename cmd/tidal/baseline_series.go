@@ -55,7 +55,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	if fl.method == "seasonal-naive" {
 		context = period
 	}
-	cs, err := seriesCases(in, sf, context, lead, starts)
+	cs, err := seriesCases(in, sf, context, lead, starts, "starts")
 	if err != nil {
 		return err
 	}

@@ -67,7 +67,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 				return err
 			}
 			sf.windows = windows
-			cs, err := seriesCases(in, sf, max(o.Context, o.Period), o.Predict, nil)
+			cs, err := seriesCases(in, sf, max(o.Context, o.Period), o.Predict, nil, "cases")
 			if err != nil {
 				return err
 			}

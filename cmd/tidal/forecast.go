@@ -155,7 +155,12 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if isSeriesData(fl.data, fl.series.format) {
+	if err := checkRunDirs("model", fl.model, "disc", fl.disc); err != nil {
+		return err
+	}
+	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
+		return err
+	} else if series {
 		if cmd.Flags().Changed("num-cases") {
 			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
 		}
@@ -173,7 +178,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -252,7 +257,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
-	if err := writeNPYs([]*inputArray{in}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
@@ -289,6 +294,7 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOpti
 	if !fl.quiet {
 		eo.Progress = cmd.ErrOrStderr()
 	}
+	done := trackRollout(eo.Work, false, true)
 	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	return ens, name, err
+	return ens, name, done(err)
 }

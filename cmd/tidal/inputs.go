@@ -6,6 +6,7 @@ import (
 	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/internal/config"
 )
 
 // The budget flags shared by every subcommand (docs/HARDENING.md).
@@ -37,6 +38,7 @@ type inputArray struct {
 	flag, path string
 	shape      []int
 	dtype      data.DType
+	dir        bool // a run directory (runDirInput): no output may land inside it
 }
 
 // statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
@@ -74,7 +76,8 @@ func (in *inputArray) Float64Bytes() int64 {
 
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
-	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
+	mem, _ := b.Mem()
+	a, err := data.Reader{MaxBytes: mem}.ReadNPY(in.path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", in.flag, err)
 	}
@@ -136,9 +139,16 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
 	g := atomicfile.NewGroup()
 	for _, in := range inputs {
-		if in != nil {
+		switch {
+		case in == nil:
+		case in.dir:
+			g.InputDir("--"+in.flag, in.path)
+		default:
 			g.Input("--"+in.flag, in.path)
 		}
+	}
+	if path := config.Used(); path != "" {
+		g.Input("--config", path)
 	}
 	return g
 }

@@ -72,6 +72,18 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err != nil {
 		return err
 	}
+	ins := []*inputArray{{flag: "truth", path: fl.truth}}
+	for _, p := range args {
+		ins = append(ins, &inputArray{path: p})
+	}
+	if err := checkFolderOut("out", fl.out, ins...); err != nil {
+		return err
+	}
+	for _, p := range args {
+		if err := checkRunDirs("", p); err != nil {
+			return err
+		}
+	}
 	raw, err := keyValues("--label", fl.labels)
 	if err != nil {
 		return err

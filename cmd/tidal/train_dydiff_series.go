@@ -31,6 +31,10 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return err
 	}
+	to, err := checkTrainOut(fl.out, in.array())
+	if err != nil {
+		return err
+	}
 	rows, err := seriesTrainRows(in, fl.series, L)
 	if err != nil {
 		return err
@@ -50,7 +54,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		Noising: fl.noising, Frame: []int{N}, Series: sc}
 	m, err := dymodel.New(mc)
 	if err != nil {
-		return fmt.Errorf("the network for %s: %w", in, err)
+		return networkFlagError(in.String(), err, fl)
 	}
 	var val *seriesInput
 	if fl.val != "" {
@@ -101,5 +105,5 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
-	return runTrainJob(cmd, fl.out, job)
+	return runTrainJob(cmd, to, job)
 }
