@@ -105,6 +105,8 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 		return fmt.Errorf("--sampler %s: the model --model %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
 	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
 		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --model %s does not take it", fl.clipX0, fl.sampler, fl.model)
+	case fl.sigmaMax != 0 && fl.sigmaMax <= 0.002:
+		return fmt.Errorf("--sigma-max %v: expected a noise level above the grid's σ_min 0.002", fl.sigmaMax)
 	case fl.sigmaMax != 0 && !m.Config.IsEDM():
 		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --model %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
 	case fl.ddimEta != 0 && fl.sampler != "ddim":
