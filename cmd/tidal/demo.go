@@ -332,7 +332,7 @@ func demoStages(fl demoFlags) []demoStage {
 		}
 		out := p("scores", m+".json")
 		stages = append(stages, demoStage{"score " + m, newScoreCmd, []string{"score", "--forecast", p("fc", m+".npy"),
-			"--obs", truth, "--metrics", "crps,crps-fair,rmse,spread,ssr,csi", "--thresholds", "1", "--out", out}, []string{out}})
+			"--obs", truth, "--metrics", "crps,crps-fair,rmse,spread,ssr,csi,rank-hist", "--thresholds", "1", "--ci", "0.9", "--out", out}, []string{out}})
 		inputs = append(inputs, out)
 	}
 	for _, m := range []string{"guided", "unguided", "vdm"} {
