@@ -94,12 +94,12 @@ type Report struct {
 	Cases int `json:"cases"`
 	// LeadNumbers numbers the leads of every per-lead list, from 1 (the first forecast frame) as the
 	// report and the table do.
-	LeadNumbers []int `json:"lead_numbers"`
-	Members  int               `json:"members"`
-	Leads    int               `json:"leads"`
-	Field    []int             `json:"field"`
-	Settings map[string]string `json:"settings"`
-	Metrics  []MetricResult    `json:"metrics"`
+	LeadNumbers []int             `json:"lead_numbers"`
+	Members     int               `json:"members"`
+	Leads       int               `json:"leads"`
+	Field       []int             `json:"field"`
+	Settings    map[string]string `json:"settings"`
+	Metrics     []MetricResult    `json:"metrics"`
 	// BiasMaps holds the bias map of every lead when bias or abs-bias was asked for (not in JSON).
 	BiasMaps [][]float64 `json:"-"`
 }
