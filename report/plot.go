@@ -139,14 +139,33 @@ func points(s Series, logY bool) plotter.XYs {
 }
 
 // decadeTicks marks the powers of ten of a log axis, labelling at most seven of them (every k-th decade)
-// with exact names ("1e-05", "0.01", "1", "100").
+// with exact names ("1e-05", "0.01", "1", "100"). An axis of less than two decades, where powers of ten
+// alone would leave one label or none, also marks 2..9 times each power, labelling 2 and 5 (and every
+// mantissa below 0.7 decades), so every log axis reads with at least two labelled values.
 type decadeTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	step := max(1, (b-a+6)/7)
+	span := math.Log10(hi / lo)
 	var ticks []plot.Tick
+	if span < 2 {
+		for k := a; k <= b; k++ {
+			for m := 1; m <= 9; m++ {
+				v, _ := strconv.ParseFloat(strconv.Itoa(m)+"e"+strconv.Itoa(k), 64)
+				if v < lo || v > hi {
+					continue
+				}
+				t := plot.Tick{Value: v}
+				if m == 1 || m == 2 || m == 5 || span < 0.7 {
+					t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+				}
+				ticks = append(ticks, t)
+			}
+		}
+		return ticks
+	}
+	step := max(1, (b-a+6)/7)
 	for k := a; k <= b; k++ {
 		v, _ := strconv.ParseFloat("1e"+strconv.Itoa(k), 64)
 		if v < lo || v > hi {

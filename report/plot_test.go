@@ -121,6 +121,24 @@ func TestDecadeTicksLabelsExactPowersSparsely(t *testing.T) {
 	if got := (decadeTicks{}).Ticks(0.5, 200); len(got) != 3 || got[0].Label != "1" || got[2].Label != "100" {
 		t.Errorf("ticks of 0.5..200: %+v", got)
 	}
+	// A loss from 0.3 to 0.9 spans half a decade: every mantissa is labelled, not one tick or none.
+	var narrow []string
+	for _, tk := range (decadeTicks{}).Ticks(0.3, 0.9) {
+		narrow = append(narrow, tk.Label)
+	}
+	if strings.Join(narrow, " ") != "0.3 0.4 0.5 0.6 0.7 0.8 0.9" {
+		t.Errorf("labels of 0.3..0.9: %q", narrow)
+	}
+	// 0.05 to 3 (1.8 decades): 1-2-5 labelled, the other mantissas marked without a label.
+	var mid []string
+	for _, tk := range (decadeTicks{}).Ticks(0.05, 3) {
+		if tk.Label != "" {
+			mid = append(mid, tk.Label)
+		}
+	}
+	if strings.Join(mid, " ") != "0.05 0.1 0.2 0.5 1 2" {
+		t.Errorf("labels of 0.05..3: %q", mid)
+	}
 }
 
 // A plot of a single point (a run that logged one step) renders, on a linear and on a log axis, instead
