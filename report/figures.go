@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/tidal-forecast/tidal/metrics"
@@ -135,8 +137,73 @@ func trainingFigures(runs []Run, col colours) ([]figure, error) {
 			return nil, err
 		}
 		out = append(out, f)
+		if acc := accuracyPlot(r); acc != nil {
+			f, err := render(fmt.Sprintf("train-%02d-%s-accuracy.png", i, slug(r.Label)), *acc,
+				fmt.Sprintf("Held-out accuracy of %s per noise level σ of the candidate, at each check: 0.5 (dashed) is chance. "+
+					"Guidance can only help where the discriminator tells real successors from others.", r.Label))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, f)
+		}
 	}
 	return out, nil
+}
+
+// accuracyPlot draws a discriminator's held-out accuracy per noise-level bin against the step, from the
+// "preview" entries of its stats.jsonl; nil when the run records none.
+func accuracyPlot(r Run) *LinePlot {
+	type bin struct {
+		key, label string
+		lo         float64
+		x, y       []float64
+	}
+	bins := map[string]*bin{}
+	for _, s := range r.Stats {
+		for k, v := range s.Preview {
+			f, ok := v.(float64)
+			if !ok || !strings.HasPrefix(k, "accuracy") {
+				continue
+			}
+			b := bins[k]
+			if b == nil {
+				b = &bin{key: k, label: "all σ", lo: math.Inf(-1)}
+				if rest, ok := strings.CutPrefix(k, "accuracy_sigma_"); ok {
+					lo, hi, _ := strings.Cut(rest, "_")
+					b.lo, _ = strconv.ParseFloat(lo, 64)
+					if hi == "up" {
+						b.label = "σ ≥ " + lo
+					} else {
+						b.label = fmt.Sprintf("σ in [%s, %s)", lo, hi)
+					}
+				}
+				bins[k] = b
+			}
+			b.x, b.y = append(b.x, float64(s.Step)), append(b.y, f)
+		}
+	}
+	if len(bins) == 0 {
+		return nil
+	}
+	var list []*bin
+	for _, b := range bins {
+		list = append(list, b)
+	}
+	sort.Slice(list, func(i, j int) bool { return list[i].lo < list[j].lo })
+	half := 0.5
+	lp := &LinePlot{Title: "held-out accuracy of " + r.Label + " per noise level", XLabel: "optimiser step",
+		YLabel: "accuracy (fraction correct)", HLine: &half}
+	levels := Viridis().Levels(max(2, len(list)))
+	for i, b := range list {
+		c, dashed := levels[max(0, i-1)], false
+		if math.IsInf(b.lo, -1) {
+			c, dashed = TruthColor, true
+		} else if len(list) > 1 {
+			c = Viridis().At(0.85 * float64(i-1) / float64(max(1, len(list)-2)))
+		}
+		lp.Series = append(lp.Series, Series{Label: b.label, X: b.x, Y: b.y, Color: c, Dashed: dashed})
+	}
+	return lp
 }
 
 // skillFigures draws one plot per metric with a line per score (references dashed), leads on the data's
@@ -352,10 +419,13 @@ func animationFigures(fcs []Forecast, opt AnimationOptions) ([]figure, error) {
 		if fc.Panels.Spread != nil {
 			panels += fmt.Sprintf(", ensemble spread (viridis: purple 0, yellow %s)", FormatNumber(sc.SpreadHi))
 		}
+		if fc.Panels.Error != nil {
+			panels += fmt.Sprintf(", error of the ensemble mean, forecast − truth (cool-warm: blue %s, red %s)", FormatNumber(-sc.ErrorHi), FormatNumber(sc.ErrorHi))
+		}
 		out = append(out, figure{
 			File:  fmt.Sprintf("anim-%02d-%s.gif", i, slug(fc.Label)),
 			Title: "forecast of " + fc.Label,
-			Caption: fmt.Sprintf("Case %d, channel %d of %s, one frame per lead. Left to right: %s. The colours are the truth's range, fixed over the frames.",
+			Caption: fmt.Sprintf("Case %d, channel %d of %s, one frame per lead. Left to right: %s. The colours are the truth's range, fixed over the frames; a colour bar with its end values is under each panel.",
 				fc.Case, fc.Channel, fc.File, panels),
 			Wide: true, data: b,
 		})
