@@ -23,9 +23,9 @@ type reportFlags struct {
 	ci                                        float64
 	ciBlock                                   int
 	seed                                      uint64
-	labels, meta, references  []string
-	caseIdx, channel, members int
-	delay                     int
+	labels, meta, references                  []string
+	caseIdx, channel, members                 int
+	delay                                     int
 }
 
 func init() { rootCmd.AddCommand(newReportCmd()) }
