@@ -10,7 +10,7 @@ import (
 
 // scorecardMetrics are the negatively oriented scores a scorecard shows as skill against a reference,
 // in order; a metric that no model and the reference share is left out.
-var scorecardMetrics = []string{"crps", "crps-fair", "rmse"}
+var scorecardMetrics = []string{"crps", "rmse"}
 
 // Scorecard is WeatherBench2's scorecard for tidal's scores: a row per model and metric, a column per
 // lead, each cell the skill 1 − score/score_ref against one reference (CRPSS for the CRPS), with the
