@@ -157,7 +157,7 @@ func (h Headline) Sentences(lead func(int) string) []string {
 	for _, c := range h.Against {
 		var parts []string
 		for i, l := range c.Leads {
-			parts = append(parts, fmt.Sprintf("%s at %s (%s)", percent(c.Skill[i]), lead(l), intervalText(c.CI[i])))
+			parts = append(parts, fmt.Sprintf("%s (%s) at %s", percent(c.Skill[i]), intervalText(c.CI[i]), lead(l)))
 		}
 		out = append(out, fmt.Sprintf("Against %s its CRPS skill (CRPSS = 1 − CRPS/CRPS_%s; positive is better) is %s.",
 			c.Reference, c.Reference, strings.Join(parts, " and ")))

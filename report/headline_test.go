@@ -133,7 +133,7 @@ func TestHeadlineEqualsRecomputationFromScoreFiles(t *testing.T) {
 			}
 			iv, err := metrics.PairedBootstrap(a, b, func(ma, mb float64) float64 { return 1 - ma/mb }, metrics.BootstrapOptions{})
 			must(t, err)
-			want := fmt.Sprintf("%+.0f %% at lead %d (90 %% CI %+.0f %% to %+.0f %%)", 100*skill, l, 100*float64(iv.Lo), 100*float64(iv.Hi))
+			want := fmt.Sprintf("%+.0f %% (90 %% CI %+.0f %% to %+.0f %%) at lead %d", 100*skill, 100*float64(iv.Lo), 100*float64(iv.Hi), l)
 			if !strings.Contains(text, want) {
 				t.Errorf("headline lacks %q against %s:\n%s", want, ref, text)
 			}

@@ -196,7 +196,7 @@ func TestScoreAndReportAgreeOnLeadNumbers(t *testing.T) {
 			t.Errorf("the report has no column lead %d", l)
 		}
 	}
-	if strings.Contains(html, "<th>lead 0</th>") || !strings.Contains(html, "at lead 1 (") || !strings.Contains(html, "at lead 4 (") {
+	if strings.Contains(html, "<th>lead 0</th>") || !strings.Contains(html, ") at lead 1") || !strings.Contains(html, ") at lead 4") {
 		t.Error("the report's headline or columns do not count leads 1..4")
 	}
 }
