@@ -116,7 +116,7 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 		labels = append(labels, []string{"spread", "sd"})
 	}
 	if p.Error != nil {
-		labels = append(labels, []string{"mean − truth", "error", "err"})
+		labels = append(labels, []string{"mean - truth", "error", "err"}) // basicfont has ASCII only
 	}
 	// The colour bar under each panel: the field's map under the truth and the members, then the spread's
 	// and the error's, each with the values of its ends.

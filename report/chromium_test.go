@@ -108,7 +108,7 @@ func TestReportRendersInChromium(t *testing.T) {
 	srcs := pageImages(t, page)
 	// The probe page is the report plus a broken image the size of the first plot, named after it.
 	first := srcs[0]
-	broken := fmt.Sprintf(`<figure><img src="missing-%s" alt="broken" width="680" height="400" /></figure>`, first)
+	broken := fmt.Sprintf(`<figure><img src="missing-%s" alt="broken" width="640" height="400" /></figure>`, first)
 	probePage := strings.Replace(string(page), "</body>", broken+probeScript+"</body>", 1)
 	probeFile := filepath.Join(out, "probe.html")
 	must(t, os.WriteFile(probeFile, []byte(probePage), 0o644))

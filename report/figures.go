@@ -346,7 +346,7 @@ func rolloutFigures(rolls []Rollout, col colours, info *DataInfo) ([]figure, err
 	}
 	var out []figure
 	for _, p := range rolloutPanels {
-		lp := LinePlot{Title: p.title, XLabel: fmt.Sprintf(p.x, info.fieldUnit(), tunit), YLabel: fmt.Sprintf(p.y, info.fieldUnit(), tunit), LogY: p.logY}
+		lp := LinePlot{Title: p.title, XLabel: withUnits(p.x, info.fieldUnit(), tunit), YLabel: withUnits(p.y, info.fieldUnit(), tunit), LogY: p.logY}
 		pal := col.plot()
 		cut := spectrumCutoff(rolls[0].Truth.Spectrum)
 		line := func(r Rollout, d metrics.Diagnostics, label string, c color.NRGBA) Series {
@@ -377,6 +377,11 @@ func rolloutFigures(rolls []Rollout, col colours, info *DataInfo) ([]figure, err
 		out = append(out, f)
 	}
 	return out, nil
+}
+
+// withUnits fills the %[1]s (field unit) and %[2]s (time unit) of a rollout panel's axis label.
+func withUnits(label, field, time string) string {
+	return strings.NewReplacer("%[1]s", field, "%[2]s", time).Replace(label)
 }
 
 // spectrumCutoff is the largest wavenumber where the truth's power exceeds 10⁻¹⁰ of its largest shell
@@ -441,7 +446,7 @@ func render(file string, lp LinePlot, caption string) (figure, error) {
 	}
 	w, h := lp.Width, lp.Height
 	if w == 0 {
-		w, h = 680, 400
+		w, h = 640, 400
 	}
 	return figure{File: file, Title: lp.Title, Caption: caption, Width: w, Height: h, data: b}, nil
 }

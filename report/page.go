@@ -29,9 +29,9 @@ var pageTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <meta charset="utf-8" />
 <title>{{.Title}}</title>
 <style>
-body { font-family: sans-serif; margin: 1.5em; color: #222; max-width: 1500px; }
+body { font-family: sans-serif; margin: 1.2em; color: #222; max-width: 1500px; }
 h1 { font-size: 1.6em; } h2 { border-bottom: 1px solid #ccc; margin-top: 1.6em; }
-figure { display: inline-block; margin: 0.3em; vertical-align: top; max-width: 684px; }
+figure { display: inline-block; margin: 0.3em; vertical-align: top; max-width: 642px; }
 figure.wide { display: block; max-width: none; }
 figure img { border: 1px solid #ddd; image-rendering: pixelated; }
 figcaption { font-size: 0.85em; color: #444; }
@@ -53,7 +53,7 @@ details { margin: 0.5em 0; } summary { cursor: pointer; font-weight: bold; }
 {{end}}
 {{with .Scorecard}}<h2 id="scorecard">Scorecard: skill against {{.Reference}}</h2>
 <table class="scorecard"><tr><th>model</th><th>score</th>{{range $.ScorecardLeads}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr><td class="model">{{.Model}}</td><td class="metric">{{.Metric}}</td>{{range .Cells}}<td style="background: {{.Background}}; color: {{.Fg}}" title="{{.Tooltip}}">{{.Text}}</td>{{end}}</tr>
+{{range .Rows}}<tr><td class="model">{{if eq .Model $.Best}}<b>{{.Model}}</b>{{else}}{{.Model}}{{end}}</td><td class="metric">{{.Metric}}</td>{{range .Cells}}<td style="background: {{.Background}}; color: {{.Fg}}" title="{{.Tooltip}}">{{.Text}}</td>{{end}}</tr>
 {{end}}</table>
 <p class="key">Skill 1 − score/score<sub>{{.Reference}}</sub> (CRPSS for the CRPS), colour key: {{range .LegendStops}}<span style="background: {{.Background}}; color: {{.Fg}}">{{.Text}}</span>{{end}}
 Blue: better than {{.Reference}}; red: worse. ○: the paired-bootstrap interval over cases includes 0 (not significant). Hover a cell for its values and interval.</p>

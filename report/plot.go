@@ -39,7 +39,7 @@ type LinePlot struct {
 	Series                []Series
 	LogY                  bool     // logarithmic y axis (needs positive values)
 	HLine                 *float64 // a dashed grey reference line, e.g. 1 for the spread-skill ratio
-	Width, Height         int      // pixels; 0 means 680 × 400
+	Width, Height         int      // pixels; 0 means 640 × 400
 }
 
 // plotDPI is the resolution of the rendered plots; sizes are given in pixels.
@@ -49,7 +49,7 @@ const plotDPI = 96
 func (lp LinePlot) PNG() ([]byte, error) {
 	w, h := lp.Width, lp.Height
 	if w == 0 {
-		w, h = 680, 400
+		w, h = 640, 400
 	}
 	if w < 100 || h < 100 || w > 4000 || h > 4000 {
 		return nil, fmt.Errorf("plot %q: size %d×%d pixels outside 100..4000", lp.Title, w, h)

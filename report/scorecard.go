@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"sort"
 
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -19,7 +20,8 @@ type Scorecard struct {
 	Reference string
 	Leads     int
 	Rows      []ScorecardRow
-	// Span is the skill the colour scale's ends stand for (±Span), the largest |skill| rounded up to 10 %.
+	// Span is the skill the colour scale's ends stand for (±Span): the largest |skill| rounded up to 10 %,
+	// at most 50 %; larger skills get the end colours.
 	Span float64
 }
 
@@ -57,11 +59,8 @@ func NewScorecard(scores []Score, ref string, boot metrics.BootstrapOptions, lea
 		if findMetric(*refScore, name) == nil {
 			continue
 		}
-		for _, s := range scores {
+		for _, s := range rowOrder(scores, name, ref) {
 			m := findMetric(s, name)
-			if s.Label == ref || m == nil {
-				continue
-			}
 			row := ScorecardRow{Model: s.Label, Metric: name}
 			for l := 1; l <= min(len(m.PerLead), refScore.Leads); l++ {
 				skill, ci := skillAt(s, *refScore, name, l, boot)
@@ -78,7 +77,9 @@ func NewScorecard(scores []Score, ref string, boot metrics.BootstrapOptions, lea
 	if len(sc.Rows) == 0 {
 		return nil, nil
 	}
-	sc.Span = math.Max(0.1, math.Ceil(math.Min(sc.Span, 1)*10)/10)
+	// The colours saturate at ±50 %: beyond, a reference is far better or worse and the differences that
+	// matter (a few per cent) would be washed out by a scale stretched to −300 %.
+	sc.Span = math.Max(0.1, math.Ceil(math.Min(sc.Span, 0.5)*10)/10)
 	for r := range sc.Rows {
 		for i := range sc.Rows[r].Cells {
 			c := &sc.Rows[r].Cells[i]
@@ -106,6 +107,22 @@ func NewScorecard(scores []Score, ref string, boot metrics.BootstrapOptions, lea
 	return sc, nil
 }
 
+// rowOrder is the scores other than ref that have metric name, the best mean first (lower is better for
+// every scorecard metric); stable, so ties keep the input order.
+func rowOrder(scores []Score, name, ref string) []Score {
+	var out []Score
+	for _, s := range scores {
+		if s.Label != ref && findMetric(s, name) != nil {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		a, b := float64(findMetric(out[i], name).Mean), float64(findMetric(out[j], name).Mean)
+		return a < b || !math.IsNaN(a) && math.IsNaN(b)
+	})
+	return out
+}
+
 // skillColour maps a skill in [−span, span] onto the cool-warm map reversed, as WeatherBench2's
 // scorecards: blue where the model is better than the reference, red where it is worse, white at 0.
 func skillColour(skill, span float64) color.NRGBA {
@@ -130,7 +147,13 @@ func (sc *Scorecard) LegendStops() []struct{ Text, Background, Fg string } {
 		if 0.299*float64(bg.R)+0.587*float64(bg.G)+0.114*float64(bg.B) < 110 {
 			fg = "#fff"
 		}
-		out = append(out, struct{ Text, Background, Fg string }{percent(v), hex(bg), fg})
+		text := percent(v)
+		if i == 0 {
+			text = "≥ " + text
+		} else if i == 8 {
+			text = "≤ " + text
+		}
+		out = append(out, struct{ Text, Background, Fg string }{text, hex(bg), fg})
 	}
 	return out
 }
