@@ -16,10 +16,12 @@ import (
 )
 
 // Palette holds the line colours of the plots, in order: Okabe and Ito's colour-blind-safe set
-// (vermillion, blue, bluish green, orange, reddish purple, sky blue, yellow), then black for the truth.
+// (vermillion, blue, bluish green, orange, reddish purple, sky blue, yellow), then Paul Tol's wine and
+// olive, so that the demo's nine models (seven scores, the image model and the discriminator) each keep
+// one colour across all plots; black is the truth's.
 var Palette = []color.NRGBA{
 	{213, 94, 0, 255}, {0, 114, 178, 255}, {0, 158, 115, 255}, {230, 159, 0, 255},
-	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255},
+	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255}, {136, 34, 85, 255}, {153, 153, 51, 255},
 }
 
 // TruthColor is the colour of the truth's line in every comparison plot.
@@ -141,7 +143,8 @@ func points(s Series, logY bool) plotter.XYs {
 // decadeTicks marks the powers of ten of a log axis, labelling at most seven of them (every k-th decade)
 // with exact names ("1e-05", "0.01", "1", "100"). An axis of less than two decades, where powers of ten
 // alone would leave one label or none, also marks 2..9 times each power, labelling 2 and 5 (and every
-// mantissa below 0.7 decades), so every log axis reads with at least two labelled values.
+// mantissa below 0.7 decades); where that still labels fewer than three values, gonum's evenly spaced
+// ticks are used, so every log axis reads with at least two labelled values.
 type decadeTicks struct{}
 
 // Ticks implements plot.Ticker.
@@ -162,6 +165,15 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 				}
 				ticks = append(ticks, t)
 			}
+		}
+		labelled := 0
+		for _, t := range ticks {
+			if t.Label != "" {
+				labelled++
+			}
+		}
+		if labelled < 3 { // e.g. 0.85 to 1.8: gonum's evenly spaced ticks (1, 1.2, 1.4, ...) read better
+			return plot.DefaultTicks{}.Ticks(lo, hi)
 		}
 		return ticks
 	}

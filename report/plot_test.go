@@ -129,6 +129,16 @@ func TestDecadeTicksLabelsExactPowersSparsely(t *testing.T) {
 	if strings.Join(narrow, " ") != "0.3 0.4 0.5 0.6 0.7 0.8 0.9" {
 		t.Errorf("labels of 0.3..0.9: %q", narrow)
 	}
+	// 0.85 to 1.8 holds only the mantissas 0.9 and 1: evenly spaced labels instead, at least three.
+	n := 0
+	for _, tk := range (decadeTicks{}).Ticks(0.85, 1.8) {
+		if tk.Label != "" {
+			n++
+		}
+	}
+	if n < 3 {
+		t.Errorf("%d labels on 0.85..1.8", n)
+	}
 	// 0.05 to 3 (1.8 decades): 1-2-5 labelled, the other mantissas marked without a label.
 	var mid []string
 	for _, tk := range (decadeTicks{}).Ticks(0.05, 3) {
