@@ -270,7 +270,7 @@ func skillCaption(name string) string {
 
 // rankFigures draws the rank histograms: the frequency of the truth's rank among the members, pooled over
 // cases and leads, one line per score; a calibrated ensemble is flat at 1/(M+1) (dashed).
-func rankFigures(scores []Score, col colours) ([]figure, error) {
+func rankFigures(scores []Score, refs map[string]bool, col colours) ([]figure, error) {
 	lp := LinePlot{Title: "rank histogram (all leads)", XLabel: "rank of the truth among the members (0 = below all)",
 		YLabel: "frequency (fraction of cases × points)"}
 	pal := col.plot()
@@ -297,7 +297,7 @@ func rankFigures(scores []Score, col colours) ([]figure, error) {
 		for k, c := range counts { // steps: each bin a flat segment from k-0.5 to k+0.5
 			x, y = append(x, float64(k)-0.5, float64(k)+0.5), append(y, c/total, c/total)
 		}
-		lp.Series = append(lp.Series, Series{Label: s.Label, X: x, Y: y, Color: pal.of(s.Label)})
+		lp.Series = append(lp.Series, Series{Label: s.Label, X: x, Y: y, Color: pal.of(s.Label), Dashed: refs[s.Label]})
 		if math.IsNaN(flat) {
 			flat = 1 / float64(len(counts))
 		}

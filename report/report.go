@@ -195,7 +195,7 @@ func build(in Inputs) ([]byte, []figure, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	ranks, err := rankFigures(in.Scores, col)
+	ranks, err := rankFigures(in.Scores, isRef, col)
 	if err != nil {
 		return nil, nil, err
 	}
