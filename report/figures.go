@@ -408,7 +408,7 @@ func axis(n int, start, step float64) []float64 {
 }
 
 // animationFigures renders one GIF per forecast.
-func animationFigures(fcs []Forecast, opt AnimationOptions) ([]figure, error) {
+func animationFigures(fcs []Forecast, opt AnimationOptions, info *DataInfo) ([]figure, error) {
 	var out []figure
 	for i, fc := range fcs {
 		b, sc, err := Animate(fc.Panels, opt)
@@ -434,8 +434,48 @@ func animationFigures(fcs []Forecast, opt AnimationOptions) ([]figure, error) {
 				fc.Case, fc.Channel, fc.File, panels),
 			Wide: true, data: b,
 		})
+		if fc.Panels.Error != nil {
+			f, err := snapshotFigure(i, fc, info)
+			if err != nil {
+				return nil, fmt.Errorf("forecast %s: %w", fc.File, err)
+			}
+			out = append(out, f)
+		}
 	}
 	return out, nil
+}
+
+// snapshotFigure draws the last lead of an animated forecast as heat maps with colour bars: the truth,
+// the ensemble mean (on the truth's scale) and the error of the mean, forecast − truth (on its own
+// symmetric scale).
+func snapshotFigure(i int, fc Forecast, info *DataInfo) (figure, error) {
+	p := fc.Panels
+	last := len(p.Truth) - 1
+	truth, errf := p.Truth[last], p.Error[last]
+	mean := make([]float64, len(truth))
+	for k := range mean {
+		mean[k] = truth[k] + errf[k]
+	}
+	unit := info.fieldUnit()
+	m, e := symmetricMax(truth), symmetricMax(errf)
+	lo, cmap := -m, CoolWarm()
+	if tl, _ := extent([][][]float64{p.Truth}); tl >= 0 {
+		lo, cmap = 0, Viridis()
+	}
+	panels := []heatPanel{
+		{"truth", unit, truth, lo, m, cmap},
+		{"ensemble mean", unit, mean, lo, m, cmap},
+		{"error: mean − truth", "error (" + unit + ")", errf, -e, e, CoolWarm()},
+	}
+	const w, h = 960, 380
+	b, err := snapshotPNG(panels, p.H, p.W, w, h)
+	if err != nil {
+		return figure{}, err
+	}
+	return figure{File: fmt.Sprintf("snapshot-%02d-%s.png", i, slug(fc.Label)), Title: "last lead of " + fc.Label,
+		Caption: fmt.Sprintf("Case %d, channel %d at %s: the truth, the ensemble mean on the truth's colour scale, and the error of the mean (forecast − truth) on its own scale, blue where the forecast is too low. gonum heat maps; the colour bars give the values.",
+			fc.Case, fc.Channel, info.leadName(last+1)),
+		Width: w, Height: h, Wide: true, data: b}, nil
 }
 
 // render draws lp into a figure named file.

@@ -204,7 +204,7 @@ func build(in Inputs) ([]byte, []figure, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	anim, err := animationFigures(in.Forecasts, in.Animation)
+	anim, err := animationFigures(in.Forecasts, in.Animation, info)
 	if err != nil {
 		return nil, nil, err
 	}
