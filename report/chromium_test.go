@@ -125,6 +125,7 @@ func TestReportRendersInChromium(t *testing.T) {
 		t.Fatalf("chromium saw %d images, the page has %d plus the broken one", len(pr.Images), len(srcs))
 	}
 	checkHeadline(t, page, pr.Best)
+	t.Logf("the headline and the scorecard end at %d px of the first screen's %d", pr.FirstScreenBottom, screen)
 	if pr.FirstScreenBottom == 0 || pr.FirstScreenBottom > screen {
 		t.Errorf("the headline and the scorecard end at %d px, below the first screen of %d px", pr.FirstScreenBottom, screen)
 	}
