@@ -122,6 +122,36 @@ func TestHeadlineEqualsRecomputationFromScoreFiles(t *testing.T) {
 	if !strings.Contains(text, fmt.Sprintf("%s has the lowest mean CRPS over leads: %.4g", best, bestMean)) {
 		t.Errorf("headline lacks the mean CRPS %.4g of %s:\n%s", bestMean, best, text)
 	}
+	// The margin over the runner-up, recomputed: skill of the best's per-case means over leads against the
+	// second's.
+	second, secondMean := "", math.Inf(1)
+	for _, label := range []string{"dydiff", "vdm", "dpm"} {
+		pl, _ := readRaw(t, files[label]).metric("crps")
+		var s float64
+		for _, v := range pl {
+			s += v
+		}
+		if m := s / float64(len(pl)); label != best && m < secondMean {
+			second, secondMean = label, m
+		}
+	}
+	_, bc := readRaw(t, files[best]).metric("crps")
+	_, sc := readRaw(t, files[second]).metric("crps")
+	rowMeans := func(rows [][]float64) []float64 {
+		out := make([]float64, len(rows))
+		for c, r := range rows {
+			for _, v := range r {
+				out[c] += v / float64(len(r))
+			}
+		}
+		return out
+	}
+	miv, err := metrics.PairedBootstrap(rowMeans(bc), rowMeans(sc), func(ma, mb float64) float64 { return 1 - ma/mb }, metrics.BootstrapOptions{})
+	must(t, err)
+	if want := fmt.Sprintf("Its margin over %s is %+.0f %% in mean CRPS (90 %% CI %+.0f %% to %+.0f %%)", second, 100*(1-bestMean/secondMean),
+		100*float64(miv.Lo), 100*float64(miv.Hi)); !strings.Contains(text, want) {
+		t.Errorf("headline lacks %q:\n%s", want, text)
+	}
 	bpl, bpc := readRaw(t, files[best]).metric("crps")
 	for _, ref := range []string{"persistence", "climatology"} {
 		rpl, rpc := readRaw(t, files[ref]).metric("crps")
