@@ -223,6 +223,7 @@ func skillFigures(scores []Score, refs map[string]bool, col colours, info *DataI
 	for i, name := range names {
 		lp := LinePlot{Title: name + " per lead", XLabel: info.leadAxisLabel(), YLabel: metricAxisLabel(name, info)}
 		pal := col.plot()
+		withCI := 0.0
 		if OrientationOf(name) == NearOneBetter {
 			one := 1.0
 			lp.HLine = &one
@@ -233,10 +234,21 @@ func skillFigures(scores []Score, refs map[string]bool, col colours, info *DataI
 				for l := range x {
 					x[l] = info.leadX(l + 1)
 				}
-				lp.Series = append(lp.Series, Series{Label: s.Label, X: x, Y: floats(m.PerLead), Color: pal.of(s.Label), Dashed: refs[s.Label]})
+				ser := Series{Label: s.Label, X: x, Y: floats(m.PerLead), Color: pal.of(s.Label), Dashed: refs[s.Label]}
+				if len(m.CI) == len(m.PerLead) {
+					for _, iv := range m.CI {
+						ser.Lo, ser.Hi = append(ser.Lo, float64(iv.Lo)), append(ser.Hi, float64(iv.Hi))
+					}
+					withCI = m.CI[0].Level
+				}
+				lp.Series = append(lp.Series, ser)
 			}
 		}
-		f, err := render(fmt.Sprintf("skill-%02d-%s.png", i, slug(name)), lp, skillCaption(name))
+		caption := skillCaption(name)
+		if withCI > 0 {
+			caption += fmt.Sprintf(" Bars: %.0f %% bootstrap intervals over cases of each value (tidal score --ci); for a difference between two models see the scorecard's paired intervals.", 100*withCI)
+		}
+		f, err := render(fmt.Sprintf("skill-%02d-%s.png", i, slug(name)), lp, caption)
 		if err != nil {
 			return nil, err
 		}

@@ -33,7 +33,18 @@ type Series struct {
 	X, Y   []float64
 	Color  color.NRGBA
 	Dashed bool
+	// Lo and Hi, when set, are the ends of an interval about each Y (a bootstrap interval), drawn as
+	// error bars in the line's colour; NaN ends are left out.
+	Lo, Hi []float64
 }
+
+// errorBars is a Series' intervals as gonum's XYer and YErrorer.
+type errorBars struct {
+	plotter.XYs
+	lo, hi []float64 // distances below and above each point
+}
+
+func (e errorBars) YError(i int) (float64, float64) { return e.lo[i], e.hi[i] }
 
 // LinePlot is a plot of labelled lines against a common x axis.
 type LinePlot struct {
@@ -81,6 +92,27 @@ func (lp LinePlot) PNG() ([]byte, error) {
 		p.Add(l)
 		leg.Add(s.Label, l)
 		n++
+		if s.Lo != nil && s.Hi != nil {
+			var eb errorBars
+			for i := range min(len(s.X), len(s.Y), len(s.Lo), len(s.Hi)) {
+				x, y, lo, hi := s.X[i], s.Y[i], s.Lo[i], s.Hi[i]
+				if !finite(x, y, lo, hi) || lo > y || hi < y || (lp.LogY && lo <= 0) {
+					continue
+				}
+				eb.XYs = append(eb.XYs, plotter.XY{X: x, Y: y})
+				eb.lo, eb.hi = append(eb.lo, y-lo), append(eb.hi, hi-y)
+			}
+			if len(eb.XYs) > 0 {
+				bars, err := plotter.NewYErrorBars(eb)
+				if err != nil {
+					return nil, fmt.Errorf("plot %q, intervals of %q: %w", lp.Title, s.Label, err)
+				}
+				bars.Color = s.Color
+				bars.Width = vg.Points(1.5)
+				bars.CapWidth = vg.Points(6)
+				p.Add(bars)
+			}
+		}
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("plot %q: no finite point to draw", lp.Title)
@@ -190,4 +222,14 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, t)
 	}
 	return ticks
+}
+
+// finite reports whether every value is a finite number.
+func finite(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }
