@@ -171,3 +171,18 @@ func TestLinePlotOfOnePointRenders(t *testing.T) {
 		}
 	}
 }
+
+// Intervals are drawn as error bars in the line's colour: the plot with them holds more pixels of that
+// colour than the same plot without, and a NaN or inverted interval is left out rather than refused.
+func TestLinePlotDrawsIntervalsAsErrorBars(t *testing.T) {
+	s := Series{Label: "model", X: []float64{1, 2, 3, 4}, Y: []float64{0.2, 0.3, 0.4, 0.5}, Color: Palette[1]}
+	plain, err := LinePlot{Title: "crps", Series: []Series{s}}.PNG()
+	must(t, err)
+	s.Lo, s.Hi = []float64{0.1, 0.2, math.NaN(), 0.6}, []float64{0.3, 0.4, 0.5, 0.7}
+	bars, err := LinePlot{Title: "crps", Series: []Series{s}}.PNG()
+	must(t, err)
+	a, b := countColor(decodePNG(t, plain), Palette[1], 8), countColor(decodePNG(t, bars), Palette[1], 8)
+	if b < a+40 {
+		t.Errorf("%d pixels of the line's colour with intervals, %d without: no error bars drawn", b, a)
+	}
+}
