@@ -171,7 +171,7 @@ func percent(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return "n/a"
 	}
-	return fmt.Sprintf("%+.0f %%", 100*v)
+	return fmt.Sprintf("%+.0f\u00a0%%", 100*v) // a no-break space: "+19" and "%" stay on one line
 }
 
 // intervalText prints "90 % CI +12 % to +30 %", or "no interval" without per-case values.

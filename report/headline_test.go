@@ -102,7 +102,7 @@ func TestHeadlineEqualsRecomputationFromScoreFiles(t *testing.T) {
 	if head == nil {
 		t.Fatal("the page has no headline")
 	}
-	text := strings.ReplaceAll(string(head[1]), "&#43;", "+")
+	text := strings.NewReplacer("&#43;", "+", "\u00a0", " ").Replace(string(head[1]))
 
 	// Recompute from the files.
 	best, bestMean := "", math.Inf(1)
@@ -213,6 +213,7 @@ func TestScorecardCellsSkillIntervalAndColour(t *testing.T) {
 		t.Fatalf("rows %+v", sc.Rows)
 	}
 	g := sc.Rows[0].Cells[0]
+	g.Text, g.Tooltip = strings.ReplaceAll(g.Text, "\u00a0", " "), strings.ReplaceAll(g.Tooltip, "\u00a0", " ")
 	if math.Abs(g.Skill-0.5) > 1e-12 || !g.Significant || g.Text != "+50 %" || !strings.Contains(g.Tooltip, "90 % interval +50 % to +50 %") {
 		t.Errorf("good cell %+v", g)
 	}
@@ -223,6 +224,7 @@ func TestScorecardCellsSkillIntervalAndColour(t *testing.T) {
 		t.Errorf("worse is not red: %v", c)
 	}
 	e := sc.Rows[1].Cells[0]
+	e.Tooltip = strings.ReplaceAll(e.Tooltip, "\u00a0", " ")
 	if e.Significant || !strings.HasSuffix(e.Text, "○") || !strings.Contains(e.Tooltip, "not significant") {
 		t.Errorf("even cell %+v", e)
 	}
