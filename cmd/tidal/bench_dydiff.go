@@ -22,6 +22,8 @@ func init() {
 	var steps, samplingSteps, size, members, cases, frames, channels int
 	var clipX0 float64
 	var samplers []string
+	var etas []float64
+	var ablation bool
 	cmd := &cobra.Command{
 		Use:   "dydiff",
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
@@ -40,6 +42,15 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 				o = dydiffbench.Quick()
 			}
 			o.Seed, o.Dir, o.ClipX0 = seed, dir, clipX0
+			if cmd.Flags().Changed("etas") {
+				if err := guard.AllOpen("etas", etas, -1e-300, 1); err != nil {
+					return err
+				}
+				o.Etas = etas
+			}
+			if cmd.Flags().Changed("ablation") {
+				o.Ablation = ablation
+			}
 			if cmd.Flags().Changed("samplers") {
 				so, err := parseSamplers(samplers)
 				if err != nil {
@@ -85,6 +96,8 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 	f.IntVar(&samplingSteps, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
 	f.Float64Var(&clipX0, "clip-x0", 0, "clip DDIM's x̂₀ to ±this many training standard deviations (0: none, the reference's setting)")
 	f.StringSliceVar(&samplers, "samplers", nil, "samplers of the default-form DyDiff and DPM models, KIND:STEPS with KIND heun, dpmpp, ddim or ddpm (default: the mode's; the reference-form rows use DDIM with --sampling-steps)")
+	f.Float64SliceVar(&etas, "etas", nil, "the reference form's η sweep beside η 0 and 0.5, each in [0, 1) (default: the mode's 0, 0.1, 0.5, 0.9)")
+	f.BoolVar(&ablation, "ablation", true, "train and score DyDiff with independent noise (the reference's use_x_ema='only')")
 	f.IntVar(&size, "size", 0, "grid size (default: the mode's)")
 	f.IntVar(&members, "members", 0, "ensemble members (default 8)")
 	f.IntVar(&cases, "cases", 0, "held-out cases (default: the mode's)")
