@@ -442,6 +442,7 @@ func decodeNCHeader(ra io.ReaderAt, size int64) (*NCHeader, error) {
 	}
 	h.Dims = make([]NCDim, 0, nd)
 	recDim := -1
+	seen := map[string]bool{} // names so far: a map, so that a header of a million names costs no n² work
 	for i := range nd {
 		dn, err := p.name("dimension")
 		if err != nil {
@@ -454,11 +455,10 @@ func decodeNCHeader(ra io.ReaderAt, size int64) (*NCHeader, error) {
 		if n > math.MaxInt32*int64(256) {
 			return nil, fmt.Errorf("dimension %s has length %d", dn, n)
 		}
-		for _, d := range h.Dims {
-			if d.Name == dn {
-				return nil, fmt.Errorf("dimension %s appears twice", dn)
-			}
+		if seen[dn] {
+			return nil, fmt.Errorf("dimension %s appears twice", dn)
 		}
+		seen[dn] = true
 		d := NCDim{Name: dn, Len: int(n)}
 		if n == 0 {
 			if recDim >= 0 {
@@ -485,11 +485,10 @@ func decodeNCHeader(ra io.ReaderAt, size int64) (*NCHeader, error) {
 		if err != nil {
 			return nil, err
 		}
-		for _, w := range h.Vars {
-			if w.Name == vn {
-				return nil, fmt.Errorf("variable %s appears twice", vn)
-			}
+		if seen["\x00"+vn] {
+			return nil, fmt.Errorf("variable %s appears twice", vn)
 		}
+		seen["\x00"+vn] = true
 		rank, err := p.count("dimensions of variable "+vn, idBytes)
 		if err != nil {
 			return nil, err
