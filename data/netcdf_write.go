@@ -83,7 +83,6 @@ func (e *NCEncoder) segment(k int64) (*NCVar, int64) {
 
 func (e *NCEncoder) segLen(v *NCVar) int64 { return v.slabBytes() / int64(v.Type.Size()) }
 
-
 // Next names the variable whose values come next and its record (-1 for a fixed variable); done when
 // the file is complete.
 func (e *NCEncoder) Next() (name string, record int64, done bool) {
