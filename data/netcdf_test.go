@@ -313,3 +313,22 @@ func TestNCWriterRefusesDisorder(t *testing.T) {
 		t.Errorf("incomplete file left at %s", path)
 	}
 }
+
+func TestNPZMember(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "a.npz")
+	a := FromFloat32([]float32{1, 2, 3, 4, 5, 6}, 3, 2)
+	if err := WriteNPZ(path, map[string]*Array{"b": a, "a": FromFloat64([]float64{7}, 1)}, true); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := StatNPZ(path)
+	if err != nil || len(ms) != 2 || ms[1].Name != "b" || !slices.Equal(ms[1].Shape, []int{3, 2}) || ms[1].DType != Float32 {
+		t.Fatalf("StatNPZ: %+v %v", ms, err)
+	}
+	got, err := Reader{}.ReadNPZMember(path, "b")
+	if err != nil || !slices.Equal(got.F32, a.F32) {
+		t.Errorf("ReadNPZMember: %v %v", got, err)
+	}
+	if _, err := (Reader{}).ReadNPZMember(path, "c"); err == nil || !strings.Contains(err.Error(), "a, b") {
+		t.Errorf("missing member: %v", err)
+	}
+}
