@@ -224,3 +224,7 @@ func (r Reader) ReadNCVar(f *NCFile, varName string) (*Array, error) {
 	}
 	return a, nil
 }
+
+// CheckBudget refuses n bytes of decoded values beyond the reader's budget, naming the file and what
+// needs them; for callers that assemble arrays from several reads (frames of stacked variables).
+func (r Reader) CheckBudget(name, what string, n int64) error { return r.checkBudget(name, what, n) }

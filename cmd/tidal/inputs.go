@@ -37,6 +37,7 @@ type inputArray struct {
 	flag, path string
 	shape      []int
 	dtype      data.DType
+	src        *fieldSource // NetCDF or NPZ (fields.go); nil for NPY
 }
 
 // statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
@@ -45,11 +46,11 @@ func statInput(flag, path string, minRank, maxRank int, layout string) (*inputAr
 	if path == "" {
 		return nil, fmt.Errorf("--%s is required: %s", flag, layout)
 	}
-	shape, dtype, err := data.StatNPY(path)
+	shape, dtype, src, err := statFields(path, minRank)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
-	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype}
+	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype, src: src}
 	if err := guard.Rank(in.String(), shape, minRank, maxRank, layout); err != nil {
 		return nil, err
 	}
@@ -74,6 +75,13 @@ func (in *inputArray) Float64Bytes() int64 {
 
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
+	if in.src != nil {
+		a, err := in.src.read(in.path, b, in.shape)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", in.flag, err)
+		}
+		return a, nil
+	}
 	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", in.flag, err)

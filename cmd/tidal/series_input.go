@@ -46,7 +46,7 @@ func isSeriesData(path, format string) bool {
 		return true
 	}
 	ext := strings.ToLower(filepath.Ext(path))
-	return path != "" && ext != ".npy" && ext != ".npz"
+	return path != "" && ext != ".npy" && ext != ".npz" && ext != ".nc" && !isFieldFile(path)
 }
 
 // isExchangeRate reports whether a series has the shape of exchange rate (8 series, 7588 rows), whose
