@@ -135,6 +135,19 @@ func TestNetCDFForecastScoresAsNPY(t *testing.T) {
 	if slices.Equal(ncW["crps"], ncFlat["crps"]) {
 		t.Errorf("cos-latitude weights changed nothing: %v", ncW["crps"])
 	}
+	// The report as a NetCDF Dataset: one variable per metric over the forecast's lead coordinate.
+	if out, err := runTidal(t, "score", "--metrics", "crps,rmse,spread", "--forecast", p("fc.nc"), "--obs", p("truth.nc"), "--out", p("s.nc")); err != nil {
+		t.Fatal(err, out)
+	}
+	for name, v := range ncW {
+		got, err := data.ReadNC(p("s.nc"), name)
+		if err != nil || !slices.Equal(got.Float64(), v) {
+			t.Errorf("score Dataset %s: %v %v, want %v", name, got, err, v)
+		}
+	}
+	if sl, _ := data.ReadNC(p("s.nc"), "lead"); sl == nil || !slices.Equal(sl.Float64(), lead.Float64()) {
+		t.Errorf("score Dataset lead: %v", sl)
+	}
 }
 
 // TestLatWeightedCRPSMatchesNumPy scores a NetCDF forecast on a lat-lon grid (cos-latitude weights by

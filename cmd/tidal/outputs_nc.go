@@ -4,12 +4,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/metrics"
 )
 
 // Self-describing outputs (docs/NETCDF.md): a command's field outputs are written as CF-style NetCDF
@@ -221,4 +223,61 @@ func findText(attrs []data.NCAttr, name string) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// scoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --out-format
+// nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
+// attributes), the lead coordinate taken from a NetCDF forecast where it has one.
+func scoreReportOutput(path, format string, rep *metrics.Report, js []byte, forecast *inputArray) namedOutput {
+	if !wantNC(format, path) {
+		return bytesOutput("out", path, append(js, '\n'))
+	}
+	return namedOutput{"out", path, func(f *atomicfile.File) error {
+		lead := make([]float64, rep.Leads)
+		for k := range lead {
+			lead[k] = float64(k + 1)
+		}
+		leadAttrs := []data.NCAttr{data.TextAttr("units", "1"), data.TextAttr("long_name", "lead time in frames")}
+		if forecast.src != nil && forecast.src.kind == "nc" {
+			if h, err := data.StatNC(forecast.path); err == nil {
+				if v, err := h.Var("lead"); err == nil && len(v.Shape) == 1 && v.Shape[0] == rep.Leads {
+					if a, err := data.ReadNC(forecast.path, "lead"); err == nil {
+						lead, leadAttrs = a.Float64(), v.Attrs
+					}
+				}
+			}
+		}
+		spec := &data.NCSpec{
+			Dims: []data.NCDim{{Name: "lead", Len: rep.Leads}},
+			Attrs: []data.NCAttr{data.TextAttr("Conventions", "CF-1.8"), data.TextAttr("title", "tidal score"),
+				data.TextAttr("tidal_version", version), data.TextAttr("tidal_command", "tidal "+strings.Join(os.Args[1:], " ")),
+				data.NumAttr("cases", data.NCInt, float64(rep.Cases)), data.NumAttr("members", data.NCInt, float64(rep.Members))},
+			Vars: []data.NCVar{{Name: "lead", Dims: []string{"lead"}, Type: data.NCDouble, Attrs: leadAttrs}},
+		}
+		keys := make([]string, 0, len(rep.Settings))
+		for k := range rep.Settings {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			spec.Attrs = append(spec.Attrs, data.TextAttr("setting_"+k, rep.Settings[k]))
+		}
+		vals := map[string]*data.Array{"lead": data.FromFloat64(lead, rep.Leads)}
+		for _, m := range rep.Metrics {
+			if len(m.PerLead) != rep.Leads || vals[m.Name] != nil { // a metric asked for twice is written once
+				continue
+			}
+			v := make([]float64, rep.Leads)
+			for k, x := range m.PerLead {
+				v[k] = float64(x)
+			}
+			attrs := []data.NCAttr{data.NumAttr("mean_over_leads", data.NCDouble, float64(m.Mean))}
+			if m.Pooled != nil {
+				attrs = append(attrs, data.NumAttr("pooled", data.NCDouble, float64(*m.Pooled)))
+			}
+			spec.Vars = append(spec.Vars, data.NCVar{Name: m.Name, Dims: []string{"lead"}, Type: data.NCDouble, Attrs: attrs})
+			vals[m.Name] = data.FromFloat64(v, rep.Leads)
+		}
+		return data.EncodeNC(f, spec, vals)
+	}}
 }

@@ -76,7 +76,7 @@ spectrum) see "tidal score rollout".`,
 	f.BoolVar(&fl.bestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
 	f.StringVar(&fl.biasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
 	cmd.MarkFlagRequired("forecast")
@@ -163,7 +163,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	outs := []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}
+	outs := []namedOutput{scoreReportOutput(fl.out, "", rep, js, fi)}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
