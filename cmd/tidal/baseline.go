@@ -156,7 +156,7 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 			return err
 		}
 	}
-	meta := ncMeta{format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
+	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
 	fr := len(series.shape) - 1
 	if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
 		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}); err != nil {

@@ -261,7 +261,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
-	meta := ncMeta{format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
+	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
 	if err := writeNPYs([]*inputArray{in}, []namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
 		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 		return err

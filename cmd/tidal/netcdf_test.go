@@ -226,3 +226,35 @@ func TestNetCDFInputChoices(t *testing.T) {
 		t.Errorf("transposed read: shape %v", o.Shape)
 	}
 }
+
+// TestNavierStokesNetCDF writes the same flow to NPY and to NetCDF (split in parts): the NetCDF parts
+// hold the NPY's frames, with the time coordinate and provenance, and read back as fields.
+func TestNavierStokesNetCDF(t *testing.T) {
+	dir := t.TempDir()
+	args := []string{"data", "navier-stokes", "--size", "16", "--kf", "2", "--frames", "4", "--spinup", "2", "--velocity", "--quiet", "--split", "0.5,0.25,0.25"}
+	if out, err := runTidal(t, append(args, "--out", filepath.Join(dir, "ns.npy"))...); err != nil {
+		t.Fatal(err, out)
+	}
+	if out, err := runTidal(t, append(args, "--out", filepath.Join(dir, "ns.npy"), "--out-format", "nc")...); err != nil {
+		t.Fatal(err, out)
+	}
+	for _, part := range []string{"train", "val", "test"} {
+		want, err := data.ReadNPY(filepath.Join(dir, "ns_"+part+".npy"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		nc := filepath.Join(dir, "ns_"+part+".nc")
+		got, err := data.ReadNC(nc, "fields")
+		if err != nil || !slices.Equal(got.Shape, want.Shape) || !slices.Equal(got.F32, want.F32) {
+			t.Fatalf("%s: %v %v, want the NPY's %v", nc, got, err, want.Shape)
+		}
+		h, _ := data.StatNC(nc)
+		if a, ok := h.Attr("tidal_command"); !ok || !strings.Contains(a.Text, "navier-stokes") {
+			t.Errorf("%s: tidal_command %+v", nc, a)
+		}
+	}
+	tm, _ := data.ReadNC(filepath.Join(dir, "ns_val.nc"), "time")
+	if v := tm.Float64(); len(v) != 1 || math.Abs(v[0]-(2+2*4)*0.005) > 1e-12 { // frame 2: spin-up 2 + 2·4 steps of dt 0.005
+		t.Errorf("time of the val part: %v", v)
+	}
+}

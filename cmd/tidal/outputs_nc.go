@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/data"
@@ -40,6 +41,7 @@ func wantNC(format, path string) bool {
 
 // ncMeta is what a NetCDF output says about where it came from.
 type ncMeta struct {
+	cmd    *cobra.Command
 	format string
 	src    *fieldSource // the input fields, for coordinates and units; nil for NPY inputs
 	run    string       // the model's run directory, or the method
@@ -68,15 +70,8 @@ func (m ncMeta) spec(varName string, a *data.Array, axes []string) (*data.NCSpec
 	if len(axes) != len(a.Shape) {
 		return nil, nil, fmt.Errorf("%d axis names for an array of shape %v", len(axes), a.Shape)
 	}
-	spec := &data.NCSpec{Attrs: []data.NCAttr{
-		data.TextAttr("Conventions", "CF-1.8"),
-		data.TextAttr("title", "tidal "+varName),
-		data.TextAttr("source", "tidal "+version),
-		data.TextAttr("tidal_version", version),
-		data.TextAttr("tidal_command", "tidal "+strings.Join(os.Args[1:], " ")),
-		data.TextAttr("tidal_run", m.run),
-		data.NumAttr("tidal_seed", data.NCDouble, float64(m.seed)),
-	}}
+	spec := &data.NCSpec{Attrs: append([]data.NCAttr{data.TextAttr("Conventions", "CF-1.8"), data.TextAttr("title", "tidal "+varName)},
+		provenanceAttrs(m.cmd, m.run, m.seed)...)}
 	vals := map[string]*data.Array{}
 	lat, lon := []float64(nil), []float64(nil)
 	if m.src != nil && len(a.Shape) >= 2 && len(m.src.lat) == a.Shape[len(a.Shape)-2] && len(m.src.lon) == a.Shape[len(a.Shape)-1] {
@@ -228,7 +223,7 @@ func findText(attrs []data.NCAttr, name string) (string, bool) {
 // scoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --out-format
 // nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
 // attributes), the lead coordinate taken from a NetCDF forecast where it has one.
-func scoreReportOutput(path, format string, rep *metrics.Report, js []byte, forecast *inputArray) namedOutput {
+func scoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, forecast *inputArray) namedOutput {
 	if !wantNC(format, path) {
 		return bytesOutput("out", path, append(js, '\n'))
 	}
@@ -250,7 +245,7 @@ func scoreReportOutput(path, format string, rep *metrics.Report, js []byte, fore
 		spec := &data.NCSpec{
 			Dims: []data.NCDim{{Name: "lead", Len: rep.Leads}},
 			Attrs: []data.NCAttr{data.TextAttr("Conventions", "CF-1.8"), data.TextAttr("title", "tidal score"),
-				data.TextAttr("tidal_version", version), data.TextAttr("tidal_command", "tidal "+strings.Join(os.Args[1:], " ")),
+				data.TextAttr("tidal_version", version), data.TextAttr("tidal_command", commandLine(cmd)),
 				data.NumAttr("cases", data.NCInt, float64(rep.Cases)), data.NumAttr("members", data.NCInt, float64(rep.Members))},
 			Vars: []data.NCVar{{Name: "lead", Dims: []string{"lead"}, Type: data.NCDouble, Attrs: leadAttrs}},
 		}
@@ -280,4 +275,46 @@ func scoreReportOutput(path, format string, rep *metrics.Report, js []byte, fore
 		}
 		return data.EncodeNC(f, spec, vals)
 	}}
+}
+
+// dataOutPath applies --out-format to a dataset's --out: nc turns FILE.npy into FILE.nc, npy refuses a
+// name ending in .nc.
+func dataOutPath(out, format string) (string, error) {
+	if err := checkOutFormat(format); err != nil {
+		return "", err
+	}
+	switch {
+	case format == "nc" && strings.HasSuffix(out, ".npy"):
+		return strings.TrimSuffix(out, ".npy") + ".nc", nil
+	case format == "npy" && strings.HasSuffix(out, ".nc"):
+		return "", fmt.Errorf("--out %s with --out-format npy: name the output FILE.npy", out)
+	}
+	return out, nil
+}
+
+// provenanceAttrs are the global attributes saying which tidal, command, run and seed made a file.
+func provenanceAttrs(cmd *cobra.Command, run string, seed uint64) []data.NCAttr {
+	return []data.NCAttr{
+		data.TextAttr("source", "tidal "+version),
+		data.TextAttr("tidal_version", version),
+		data.TextAttr("tidal_command", commandLine(cmd)),
+		data.TextAttr("tidal_run", run),
+		data.NumAttr("tidal_seed", data.NCDouble, float64(seed)),
+	}
+}
+
+// commandLine is the command as run: its path and every flag set, e.g. "tidal baseline --data x.nc --var t2m".
+func commandLine(cmd *cobra.Command) string {
+	if cmd == nil {
+		return "tidal " + strings.Join(os.Args[1:], " ")
+	}
+	parts := []string{cmd.CommandPath()}
+	cmd.Flags().Visit(func(f *pflag.Flag) {
+		v := f.Value.String()
+		if sv, ok := f.Value.(pflag.SliceValue); ok {
+			v = strings.Join(sv.GetSlice(), ",")
+		}
+		parts = append(parts, "--"+f.Name, v)
+	})
+	return strings.Join(parts, " ")
 }

@@ -209,7 +209,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 				return err
 			}
 		}
-		meta := ncMeta{format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
+		meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
 		if err := writeNPYs([]*inputArray{init}, []namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
 			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 			return err

@@ -163,7 +163,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	outs := []namedOutput{scoreReportOutput(fl.out, "", rep, js, fi)}
+	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi)}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
