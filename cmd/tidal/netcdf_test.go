@@ -148,6 +148,25 @@ func TestNetCDFForecastScoresAsNPY(t *testing.T) {
 	if sl, _ := data.ReadNC(p("s.nc"), "lead"); sl == nil || !slices.Equal(sl.Float64(), lead.Float64()) {
 		t.Errorf("score Dataset lead: %v", sl)
 	}
+	// Per variable: each channel scored on its own; CRPS being a mean over points, the mean over the
+	// two channels (of equal size) is the whole field's.
+	for _, name := range []string{"crps"} {
+		pc, err := data.ReadNC(p("s.nc"), name+"_per_channel")
+		if err != nil || !slices.Equal(pc.Shape, []int{2, 4}) {
+			t.Fatalf("%s_per_channel: %v %v", name, pc, err)
+		}
+		v := pc.Float64()
+		for k, want := range ncW[name] {
+			if got := (v[k] + v[4+k]) / 2; math.Abs(got-want) > 1e-12*math.Abs(want) {
+				t.Errorf("%s lead %d: mean over channels %v, whole field %v", name, k, got, want)
+			}
+		}
+	}
+	if h, _ := data.StatNC(p("s.nc")); h != nil {
+		if v, err := h.Var("channel"); err != nil || len(v.Attrs) < 3 || v.Attrs[2].Text != "t2m u10" {
+			t.Errorf("score Dataset channel names: %+v %v", v, err)
+		}
+	}
 }
 
 // TestLatWeightedCRPSMatchesNumPy scores a NetCDF forecast on a lat-lon grid (cos-latitude weights by

@@ -223,7 +223,7 @@ func findText(attrs []data.NCAttr, name string) (string, bool) {
 // scoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --out-format
 // nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
 // attributes), the lead coordinate taken from a NetCDF forecast where it has one.
-func scoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, forecast *inputArray) namedOutput {
+func scoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, forecast *inputArray, perChannel []*metrics.Report) namedOutput {
 	if !wantNC(format, path) {
 		return bytesOutput("out", path, append(js, '\n'))
 	}
@@ -273,8 +273,51 @@ func scoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Rep
 			spec.Vars = append(spec.Vars, data.NCVar{Name: m.Name, Dims: []string{"lead"}, Type: data.NCDouble, Attrs: attrs})
 			vals[m.Name] = data.FromFloat64(v, rep.Leads)
 		}
+		if len(perChannel) > 0 {
+			addChannelScores(spec, vals, rep, perChannel, channelNames(forecast, len(perChannel)))
+		}
 		return data.EncodeNC(f, spec, vals)
 	}}
+}
+
+// addChannelScores adds, for every metric, NAME_per_channel(channel, lead): the metric of each channel
+// scored on its own, with the channel coordinate (and the variables' names, when known).
+func addChannelScores(spec *data.NCSpec, vals map[string]*data.Array, rep *metrics.Report, per []*metrics.Report, names []string) {
+	C := len(per)
+	attrs := []data.NCAttr{data.TextAttr("long_name", "channel"), data.TextAttr("units", "1")}
+	if names != nil {
+		attrs = append(attrs, data.TextAttr("variables", strings.Join(names, " ")))
+	}
+	spec.Dims = append(spec.Dims, data.NCDim{Name: "channel", Len: C})
+	spec.Vars = append(spec.Vars, data.NCVar{Name: "channel", Dims: []string{"channel"}, Type: data.NCInt, Attrs: attrs})
+	idx := make([]float64, C)
+	for c := range idx {
+		idx[c] = float64(c)
+	}
+	vals["channel"] = data.FromFloat64(idx, C)
+	for i, m := range rep.Metrics {
+		name := m.Name + "_per_channel"
+		if vals[m.Name] == nil || vals[name] != nil {
+			continue
+		}
+		v := make([]float64, 0, C*rep.Leads)
+		ok := true
+		for _, r := range per {
+			if i >= len(r.Metrics) || r.Metrics[i].Name != m.Name || len(r.Metrics[i].PerLead) != rep.Leads {
+				ok = false
+				break
+			}
+			for _, x := range r.Metrics[i].PerLead {
+				v = append(v, float64(x))
+			}
+		}
+		if !ok {
+			continue
+		}
+		spec.Vars = append(spec.Vars, data.NCVar{Name: name, Dims: []string{"channel", "lead"}, Type: data.NCDouble,
+			Attrs: []data.NCAttr{data.TextAttr("long_name", m.Name+" of each channel scored on its own")}})
+		vals[name] = data.FromFloat64(v, C, rep.Leads)
+	}
 }
 
 // dataOutPath applies --out-format to a dataset's --out: nc turns FILE.npy into FILE.nc, npy refuses a
@@ -318,3 +361,5 @@ func commandLine(cmd *cobra.Command) string {
 	})
 	return strings.Join(parts, " ")
 }
+
+func splitFields(s string) []string { return strings.Fields(s) }

@@ -163,7 +163,13 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi)}
+	var perChannel []*metrics.Report
+	if wantNC("", fl.out) {
+		if perChannel, err = scoreChannels(fl, fa, oa, lay, opt); err != nil {
+			return err
+		}
+	}
+	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
