@@ -32,7 +32,7 @@ func runBudget() (guard.Budget, error) {
 	return guard.Budget{Memory: mem, Disk: disk}, nil
 }
 
-// inputArray is an NPY input named by a flag, of which only the header has been read so far.
+// inputArray is a field input named by a flag, of which only the header has been read so far.
 type inputArray struct {
 	flag, path string
 	shape      []int
@@ -40,8 +40,9 @@ type inputArray struct {
 	src        *fieldSource // NetCDF or NPZ (fields.go); nil for NPY
 }
 
-// statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
-// header and a rank outside [minRank, maxRank] (layout describes the axes expected).
+// statInput reads the header of the NPY file given to --flag (or NetCDF or NPZ, recognised from its
+// content: fields.go), refusing a missing path, a folder, a bad header and a rank outside
+// [minRank, maxRank] (layout describes the axes expected).
 func statInput(flag, path string, minRank, maxRank int, layout string) (*inputArray, error) {
 	if path == "" {
 		return nil, fmt.Errorf("--%s is required: %s", flag, layout)

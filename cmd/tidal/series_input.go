@@ -39,8 +39,9 @@ func addSeriesSelectFlags(f *pflag.FlagSet, sf *seriesFlags) {
 	f.IntVar(&sf.maxSeries, "max-series", 0, "series: keep the first N series (GluonTS's max_target_dim: 2000 for wiki-rolling_nips; 0: all)")
 }
 
-// isSeriesData reports whether path (with --format) names a time series file rather than an NPY/NPZ
-// array: any --format, or an extension other than .npy and .npz.
+// isSeriesData reports whether path (with --format) names a time series file rather than an NPY, NPZ or
+// NetCDF array: any --format, or an extension other than .npy, .npz and .nc and content that is not
+// NetCDF or NPZ.
 func isSeriesData(path, format string) bool {
 	if format != "" {
 		return true
