@@ -277,3 +277,45 @@ func TestNavierStokesNetCDF(t *testing.T) {
 		t.Errorf("time of the val part: %v", v)
 	}
 }
+
+// TestNPZFieldInput reads fields from an NPZ archive: its only array, or the one --var names, with the
+// same forecast as from the NPY of that array.
+func TestNPZFieldInput(t *testing.T) {
+	dir := t.TempDir()
+	p := func(n string) string { return filepath.Join(dir, n) }
+	v := make([]float32, 20*2*4)
+	for i := range v {
+		v[i] = float32(i%17) / 3
+	}
+	a := data.FromFloat32(v, 20, 2, 4)
+	if err := data.WriteNPY(p("a.npy"), a); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteNPZ(p("one.npz"), map[string]*data.Array{"a": a}, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteNPZ(p("two.npz"), map[string]*data.Array{"a": a, "b": data.FromFloat32(v[:40], 10, 4)}, false); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"baseline", "--cases", "2", "--lead", "3", "--members", "2"}
+	run := func(in, out string, extra ...string) *data.Array {
+		t.Helper()
+		if msg, err := runTidal(t, append(append(base, "--data", in, "--out", p(out)), extra...)...); err != nil {
+			t.Fatal(err, msg)
+		}
+		f, err := data.ReadNPY(p(out))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	want := run(p("a.npy"), "f0.npy")
+	for _, got := range []*data.Array{run(p("one.npz"), "f1.npy"), run(p("two.npz"), "f2.npy", "--var", "a")} {
+		if !slices.Equal(got.Shape, want.Shape) || !slices.Equal(got.F32, want.F32) {
+			t.Errorf("NPZ input: %v, want the NPY's %v", got.Shape, want.Shape)
+		}
+	}
+	if msg, err := runTidal(t, append(base, "--data", p("two.npz"), "--out", p("f3.npy"))...); err == nil || !strings.Contains(err.Error(), "choose one with --var") {
+		t.Errorf("two arrays without --var: %v %s", err, msg)
+	}
+}

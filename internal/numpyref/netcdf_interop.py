@@ -3,7 +3,8 @@
 Usage: netcdf_interop.py DIR  -- reads tidal_v1.nc and tidal_v2.nc (CDF-1 and CDF-2 written by tidal) with
 scipy.io.netcdf_file and checks every value and attribute, opens them in xarray (when installed) and checks
 the dimensions, the CF decoding (scale_factor, add_offset, time units), then writes scipy_v1.nc and
-scipy_v2.nc of the same content for tidal to read; prints ok (or "ok noxarray").
+scipy_v2.nc of the same content for tidal to read, and with xarray xarray_v1.nc (CDF-1, fixed time) and
+xarray_v2.nc (CDF-2, time unlimited) holding t2m, sp and orog; prints ok (or "ok noxarray").
 
 The content (tidal's data ncSample): record dimension time, y=3, x=5; time(time) double in hours since
 2000-01-01 (0, 6, 12, ...), y(y) and x(x) float, t2m(time,y,x) float 250+0.25 i, sp(time,y,x) double
@@ -75,4 +76,16 @@ for v in (1, 2):
     f.variables["q"].scale_factor = 0.5
     f.variables["q"].add_offset = 10.0
     f.close()
+if xr is not None:
+    # xarray writes the same fields as a Dataset with datetime and coordinates (CDF-1 and CDF-2, scipy engine).
+    ds = xr.Dataset(
+        {"t2m": (("time", "y", "x"), want["t2m"], {"units": "K"}), "sp": (("time", "y", "x"), want["sp"]),
+         "orog": (("y", "x"), want["orog"])},
+        coords={"time": np.datetime64("2000-01-01T00:00") + np.arange(T) * np.timedelta64(6, "h"),
+                "y": want["y"], "x": want["x"]},
+        attrs={"Conventions": "CF-1.8", "seed": np.int32(7)})
+    enc = {"time": {"units": "hours since 2000-01-01", "dtype": "int32"}}
+    ds.to_netcdf(os.path.join(d, "xarray_v1.nc"), format="NETCDF3_CLASSIC", engine="scipy", encoding=enc)
+    ds.to_netcdf(os.path.join(d, "xarray_v2.nc"), format="NETCDF3_64BIT", engine="scipy", encoding=enc,
+                 unlimited_dims=["time"])
 print("ok" if xr is not None else "ok noxarray")
