@@ -212,6 +212,9 @@ type ncParser struct {
 
 func (p *ncParser) read(n int) ([]byte, error) {
 	if int64(n) > p.limit-p.pos {
+		if p.limit == maxNCHeader {
+			return nil, fmt.Errorf("header longer than the %d bytes tidal reads (at byte %d, %d more bytes needed)", maxNCHeader, p.pos, n)
+		}
 		return nil, fmt.Errorf("header truncated at byte %d (needs %d more bytes, %d left)", p.pos, n, p.limit-p.pos)
 	}
 	var b []byte

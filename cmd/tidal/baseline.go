@@ -43,6 +43,9 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
 			if isSeriesData(in, sf.format) {
+				if err := refuseSeriesNC(baselineOutFormat, out, truthOut); err != nil {
+					return err
+				}
 				return runBaselineSeries(cmd, fl, sf, period, starts)
 			}
 			for _, name := range append([]string{"period", "starts"}, seriesOnlyFlags...) {

@@ -72,9 +72,9 @@ func isFieldFile(path string) bool {
 	return k == "nc" || k == "npz"
 }
 
-// statFields reads the header of a field input of any kind. For NetCDF and NPZ it returns the shape
-// the command sees: the time axis first, several variables stacked at axis 1, and a channel axis of 1
-// inserted at 1 when a single variable lacks exactly that axis for minRank.
+// statFields reads the header of a field input of any kind. For NetCDF it returns the shape the command
+// sees: the time axis first, several variables stacked at axis 1, and a channel axis of 1 inserted at 1
+// when a single variable lacks exactly that axis for minRank; an NPZ array is taken as it is.
 func statFields(path string, minRank int) ([]int, data.DType, *fieldSource, error) {
 	switch fileKind(path) {
 	case "nc":
@@ -216,7 +216,7 @@ func (s *fieldSource) shape(minRank int) []int {
 	}
 	if s.stacked {
 		sh = slices.Insert(sh, 1, len(s.vars))
-	} else if len(sh) == minRank-1 && len(sh) >= 1 {
+	} else if s.kind == "nc" && len(sh) == minRank-1 && len(sh) >= 1 {
 		sh = slices.Insert(sh, 1, 1)
 		s.stacked = true // a channel axis of one variable
 	}

@@ -171,6 +171,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if fl.disc != "" {
 			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
 		}
+		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
+			return err
+		}
 		return runForecastSeries(cmd, fl, b)
 	}
 	for _, name := range seriesOnlyFlags {

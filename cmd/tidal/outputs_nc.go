@@ -363,3 +363,13 @@ func commandLine(cmd *cobra.Command) string {
 }
 
 func splitFields(s string) []string { return strings.Fields(s) }
+
+// refuseSeriesNC refuses NetCDF outputs for a time series [T, N], whose forecasts are written as NPY.
+func refuseSeriesNC(format string, outs ...string) error {
+	for _, o := range outs {
+		if o != "" && wantNC(format, o) {
+			return fmt.Errorf("--out %s: NetCDF outputs are written for fields; a time series forecast is written as NPY", o)
+		}
+	}
+	return nil
+}
