@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidal-forecast/tidal/internal/pyref"
 )
@@ -39,14 +41,20 @@ f.close()
 		t.Fatal(err, string(out))
 	}
 	run, fc := filepath.Join(dir, "run"), filepath.Join(dir, "fc.nc")
-	if out, err := runTidal(t, "train", "dydiff", "--data", era, "--var", "t2m,u10", "--out", run, "--context", "2", "--predict", "3",
-		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2"); err != nil {
-		t.Fatal(err, out)
+	// As child processes, the command line exactly as a user types it (in-process runs would append
+	// --mults to the values of slice flags set by earlier tests).
+	tidal := func(args ...string) {
+		t.Helper()
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		defer cancel()
+		if out, err := tidalChild(ctx, dir, args...).CombinedOutput(); err != nil {
+			t.Fatalf("tidal %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
 	}
-	if out, err := runTidal(t, "forecast", "--model", run, "--data", era, "--var", "t2m,u10", "--out", fc, "--members", "3",
-		"--sampling-steps", "2", "--num-cases", "2", "--lead", "4", "--seed", "5"); err != nil {
-		t.Fatal(err, out)
-	}
+	tidal("train", "dydiff", "--data", era, "--var", "t2m,u10", "--out", run, "--context", "2", "--predict", "3",
+		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2")
+	tidal("forecast", "--model", run, "--data", era, "--var", "t2m,u10", "--out", fc, "--members", "3",
+		"--sampling-steps", "2", "--num-cases", "2", "--lead", "4", "--seed", "5")
 	const check = `
 import sys
 import numpy as np
