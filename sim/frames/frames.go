@@ -123,7 +123,7 @@ func Create(out string, frames int, fractions []float64, channels, h, w int) (*W
 
 // NetCDF describes the coordinates and attributes of NetCDF parts (outputs ending in .nc): each part
 // holds fields(time, channel, y, x) float32 with coordinate variables time (TimeStart + frame·TimeStep,
-// frame counted over the whole run), channel, y and x.
+// frame counted over the whole run; the frame itself when TimeStep is 0), channel, y and x.
 type NetCDF struct {
 	Channels            []string // names of the channels, as the channel variable's "variables" attribute
 	TimeStart, TimeStep float64
@@ -143,9 +143,13 @@ func (m NetCDF) spec(p Part, channels, h, w int) (*data.NCSpec, map[string]*data
 		}
 		return data.FromFloat64(v, n)
 	}
+	step := m.TimeStep
+	if step == 0 { // no time given: the frame's index in the run
+		step, units = 1, "1"
+	}
 	tv := make([]float64, p.Count)
 	for k := range tv {
-		tv[k] = m.TimeStart + float64(p.First+k)*m.TimeStep
+		tv[k] = m.TimeStart + float64(p.First+k)*step
 	}
 	chAttrs := []data.NCAttr{data.TextAttr("long_name", "channel"), data.TextAttr("units", "1")}
 	if len(m.Channels) == channels {
