@@ -519,7 +519,7 @@ func decodeNCHeader(ra io.ReaderAt, size int64) (*NCHeader, error) {
 		if v.Type, err = p.ncType("variable " + vn); err != nil {
 			return nil, err
 		}
-		if _, err := p.nonNeg("vsize"); err != nil { // recomputed below, never trusted
+		if _, err := p.read(int(idBytes)); err != nil { // vsize: recomputed below, never trusted (2³²−1 for large ones)
 			return nil, err
 		}
 		if h.Version == 1 {

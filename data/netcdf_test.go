@@ -332,3 +332,25 @@ func TestNPZMember(t *testing.T) {
 		t.Errorf("missing member: %v", err)
 	}
 }
+
+// TestNCLargeLastVariable lays out (without writing) a file whose last fixed variable holds 6 GiB: CDF-2
+// with vsize 2³²−1, while a large variable before another needs CDF-5.
+func TestNCLargeLastVariable(t *testing.T) {
+	spec := &NCSpec{Dims: []NCDim{{Name: "t", Len: 1536}, {Name: "y", Len: 1024}, {Name: "x", Len: 1024}},
+		Vars: []NCVar{{Name: "t", Dims: []string{"t"}, Type: NCDouble}, {Name: "f", Dims: []string{"t", "y", "x"}, Type: NCFloat}}}
+	h, hdr, err := layoutNC(spec)
+	if err != nil || h.Version != 2 {
+		t.Fatalf("version %v, %v", h, err)
+	}
+	if vsize := binary.BigEndian.Uint32(hdr[len(hdr)-12:]); vsize != math.MaxUint32 {
+		t.Errorf("vsize %d, want 2³²−1", vsize)
+	}
+	back, err := DecodeNCHeader(bytes.NewReader(hdr), h.Vars[1].Begin+6<<30, "large")
+	if err != nil || back.Vars[1].Shape[0] != 1536 {
+		t.Errorf("header read back: %v", err)
+	}
+	spec.Vars[0], spec.Vars[1] = spec.Vars[1], spec.Vars[0]
+	if h, _, err := layoutNC(spec); err != nil || h.Version != 5 {
+		t.Errorf("large variable first: %v %v", h, err)
+	}
+}

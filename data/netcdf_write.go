@@ -260,8 +260,25 @@ func layoutNC(spec *NCSpec) (*NCHeader, []byte, error) {
 		if err := checkAttrs("variable "+v.Name, v.Attrs); err != nil {
 			return nil, nil, err
 		}
-		need5 = need5 || v.Type.cdf5Only() || v.slabBytes() >= math.MaxUint32-3
+		need5 = need5 || v.Type.cdf5Only()
 		h.Vars = append(h.Vars, v)
+	}
+	// A slab of 4 GiB or more needs CDF-5, except in CDF-2 for the last fixed-size variable of a file
+	// without record variables (its vsize is then written as 2³²−1, and readers compute its size).
+	lastFixed, records := -1, false
+	for i, v := range h.Vars {
+		if v.Record {
+			records = true
+		} else {
+			lastFixed = i
+		}
+	}
+	large := false
+	for i, v := range h.Vars {
+		if v.slabBytes() >= math.MaxUint32-3 {
+			large = true
+			need5 = need5 || records || i != lastFixed
+		}
 	}
 	versions := []int{1, 2, 5}
 	switch {
@@ -276,6 +293,12 @@ func layoutNC(spec *NCSpec) (*NCHeader, []byte, error) {
 		}
 		if need5 && ver != 5 {
 			return nil, nil, fmt.Errorf("CDF-%d cannot hold this file (CDF-5 types or sizes beyond 4 GiB); use version 5", ver)
+		}
+		if large && ver == 1 {
+			if spec.Version == 1 {
+				return nil, nil, fmt.Errorf("CDF-1 cannot hold a variable of 4 GiB or more; use version 2 or 5")
+			}
+			continue
 		}
 		h.Version = ver
 		hdr := encodeNCHeader(h) // begins are still 0: the header's length does not depend on them
