@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -342,8 +343,16 @@ func provenanceAttrs(cmd *cobra.Command, run string, seed uint64) []data.NCAttr 
 		data.TextAttr("tidal_version", version),
 		data.TextAttr("tidal_command", commandLine(cmd)),
 		data.TextAttr("tidal_run", run),
-		data.NumAttr("tidal_seed", data.NCDouble, float64(seed)),
+		seedAttr(seed),
 	}
+}
+
+// seedAttr is the seed as a number, or as text where a double would not hold it exactly (beyond 2⁵³).
+func seedAttr(seed uint64) data.NCAttr {
+	if seed > 1<<53 {
+		return data.TextAttr("tidal_seed", strconv.FormatUint(seed, 10))
+	}
+	return data.NumAttr("tidal_seed", data.NCDouble, float64(seed))
 }
 
 // commandLine is the command as run: its path and every flag set, e.g. "tidal baseline --data x.nc --var t2m".
