@@ -6,7 +6,7 @@ import (
 	"io"
 	"math"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // NCFile is an open NetCDF classic file whose header has been read and checked; variables are read from

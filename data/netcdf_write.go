@@ -11,8 +11,8 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // NCSpec describes a NetCDF classic file to write: its dimensions (at most one Unlimited, the record

@@ -16,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // DType is the element type of an Array.

@@ -13,11 +13,11 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/guidance"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/train"
 )

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 func init() { rootCmd.AddCommand(newBaselineCmd()) }
@@ -42,7 +42,9 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
-			if isSeriesData(in, sf.format) {
+			if series, err := dataIsSeries("data", in, sf.format); err != nil {
+				return err
+			} else if series {
 				if err := refuseSeriesNC(baselineOutFormat, out, truthOut); err != nil {
 					return err
 				}

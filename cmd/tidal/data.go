@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/internal/progress"
+	"github.com/tidal-forecast/tidal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"

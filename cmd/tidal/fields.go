@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // Field inputs other than NPY: NetCDF classic files (docs/NETCDF.md) and NPZ archives, recognised from
@@ -64,12 +64,6 @@ func fileKind(path string) string {
 		return "npy"
 	}
 	return ""
-}
-
-// isFieldFile reports whether path holds fields in a format recognised from content (NetCDF or NPZ).
-func isFieldFile(path string) bool {
-	k := fileKind(path)
-	return k == "nc" || k == "npz"
 }
 
 // statFields reads the header of a field input of any kind. For NetCDF it returns the shape the command
@@ -237,7 +231,8 @@ func (s *fieldSource) describe() string {
 // read reads the input's values in the shape statFields gave, within the budget: NetCDF variables are
 // read frame by frame straight into place.
 func (s *fieldSource) read(path string, b guard.Budget, shape []int) (*data.Array, error) {
-	r := data.Reader{MaxBytes: b.Memory}
+	mem, _ := b.Mem()
+	r := data.Reader{MaxBytes: mem}
 	if s.kind == "npz" {
 		a, err := r.ReadNPZMember(path, s.vars[0])
 		if err != nil {

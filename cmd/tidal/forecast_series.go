@@ -8,7 +8,7 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // runForecastSeries is `tidal forecast` on a time series [T, N]: the windows of the rolling protocol
@@ -19,7 +19,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array()}
+	inputs := []*inputArray{in.array(), runDirInput("model", fl.model)}
 	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases)
+	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases, "cases")
 	if err != nil {
 		return err
 	}

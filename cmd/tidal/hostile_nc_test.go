@@ -11,8 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // ncHostileFixture writes NetCDF inputs that lie: huge.nc, a sparse 131 GB file whose header is true

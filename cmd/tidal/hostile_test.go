@@ -20,8 +20,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // hostileChild marks a run of this test binary as the tidal command itself (see TestMain).
@@ -365,8 +365,8 @@ var hostileCases = []struct {
 	{"forecast --truth-out = --data", "forecast --model $model --data $field.npy --out $dir/f.npy --truth-out $field.npy", "--data"},
 	{"forecast --cases without context", "forecast --model $model --data $field.npy --out $dir/f.npy --cases 1", "--cases"},
 	{"forecast --lead past the data", "forecast --model $model --data $field.npy --out $dir/f.npy --lead 20", "too short"},
-	{"forecast --sampling-steps 3 (past step 999)", "forecast --model $model --data $field.npy --out $dir/f.npy --sampling-steps 3", "--sampling-steps"},
-	{"train dydiff --preview-steps 3", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --preview-steps 3", "--preview-steps"},
+	{"forecast --sampling-steps 3 (past step 999) on a ddpm-form model", "forecast --model $seriesmodel --data $ts.txt --out $dir/f.npy --sampling-steps 3", "--sampling-steps"},
+	{"train dydiff --param ddpm --preview-steps 3", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --param ddpm --preview-steps 3", "--preview-steps"},
 	{"forecast --members 0", "forecast --model $model --data $field.npy --out $dir/f.npy --members 0", "--members"},
 	{"forecast --ddim-eta 2", "forecast --model $model --data $field.npy --out $dir/f.npy --ddim-eta 2", "--ddim-eta"},
 	{"forecast --clip-x0 -1", "forecast --model $model --data $field.npy --out $dir/f.npy --clip-x0 -1", "--clip-x0"},

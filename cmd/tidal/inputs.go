@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/internal/config"
 )
 
 // The budget flags shared by every subcommand (docs/HARDENING.md).
@@ -38,6 +39,7 @@ type inputArray struct {
 	shape      []int
 	dtype      data.DType
 	src        *fieldSource // NetCDF or NPZ (fields.go); nil for NPY
+	dir        bool         // a run directory (runDirInput): no output may land inside it
 }
 
 // statInput reads the header of the NPY file given to --flag (or NetCDF or NPZ, recognised from its
@@ -83,7 +85,8 @@ func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
 		}
 		return a, nil
 	}
-	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
+	mem, _ := b.Mem()
+	a, err := data.Reader{MaxBytes: mem}.ReadNPY(in.path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", in.flag, err)
 	}
@@ -145,9 +148,16 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
 	g := atomicfile.NewGroup()
 	for _, in := range inputs {
-		if in != nil {
+		switch {
+		case in == nil:
+		case in.dir:
+			g.InputDir("--"+in.flag, in.path)
+		default:
 			g.Input("--"+in.flag, in.path)
 		}
+	}
+	if path := config.Used(); path != "" {
+		g.Input("--config", path)
 	}
 	return g
 }

@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -26,7 +26,9 @@ type scoreFlags struct {
 	noLatWeights                            bool
 	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
 	gridWeightsFrom                         string
-	dataRange                               float64
+	dataRange, ci                           float64
+	ciBlock, ciResamples                    int
+	perCase                                 bool
 	seed                                    uint64
 }
 
@@ -75,6 +77,10 @@ spectrum) see "tidal score rollout".`,
 	f.Float64Var(&fl.dataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
 	f.BoolVar(&fl.bestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
+	f.Float64Var(&fl.ci, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
+	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.IntVar(&fl.ciResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
+	f.BoolVar(&fl.perCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
 	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
@@ -97,8 +103,12 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
+		guard.Int("ci-block", fl.ciBlock, 1, maxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
 	); err != nil {
 		return err
+	}
+	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
+		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
 	}
 	if err := checkMetricNames(fl.metrics); err != nil {
 		return err
@@ -109,7 +119,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	opt := metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
-		BestMember: fl.bestMember, Seed: fl.seed,
+		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
+	}
+	if fl.ci > 0 {
+		opt.CI = &metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Resamples: fl.ciResamples, Seed: fl.seed}
 	}
 	for _, p := range fl.crpsPools {
 		pool, err := parsePool(p)

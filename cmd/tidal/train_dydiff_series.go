@@ -7,9 +7,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
+
+// seriesLR is the series network's default learning rate (docs/SERIES.md), apart from the fields' --lr.
+const seriesLR = 1e-4
 
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
 // --context + --predict rows of the training rows only (seriesTrainRows).
@@ -28,11 +31,18 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return err
 	}
+	to, err := checkTrainOut(fl.out, in.array())
+	if err != nil {
+		return err
+	}
 	rows, err := seriesTrainRows(in, fl.series, L)
 	if err != nil {
 		return err
 	}
 	N := in.s.N
+	if !changed("lr") {
+		fl.lr = seriesLR
+	}
 	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
 	if changed("channels") {
 		sc.Channels = fl.channels
@@ -44,7 +54,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		Noising: fl.noising, Frame: []int{N}, Series: sc}
 	m, err := dymodel.New(mc)
 	if err != nil {
-		return fmt.Errorf("the network for %s: %w", in, err)
+		return networkFlagError(in.String(), err, fl)
 	}
 	var val *seriesInput
 	if fl.val != "" {
@@ -95,5 +105,5 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
-	return runTrainJob(cmd, fl.out, job)
+	return runTrainJob(cmd, to, job)
 }

@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // PartNames are the names of the three parts of a split, in file order.
