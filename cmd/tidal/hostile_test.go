@@ -323,7 +323,6 @@ var hostileCases = []struct {
 	{"train dydiff --checkpoint-every 15", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --checkpoint-every 15", "--checkpoint-every"},
 	{"train dydiff --val-every without --val", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --val-every 10", "--val"},
 	{"train dydiff --batch 0", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --batch 0", "--batch"},
-	{"train dydiff levels the grid cannot hold", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --mults 1,2,2,2", "divisible"},
 	{"train dydiff over --max-memory", "train dydiff --data $series.npy --out $dir/run --context 2 --predict 3 --batch 100000 --max-memory 100MiB", "--max-memory"},
 	{"train dydiff --config with an unknown key", "train dydiff --config $bad.yaml", "bogus"},
 	// time series [T, N] in train dydiff, forecast and baseline
