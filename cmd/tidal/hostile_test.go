@@ -381,7 +381,7 @@ var hostileCases = []struct {
 	{"train idm 0-d --data", "train idm --data $scalar.npy --out $dir/run", "--data"},
 	{"train idm NaN frames", "train idm --data $gnan.npy --out $dir/run", "gnan.npy"},
 	{"train idm --steps 0", "train idm --data $g8.npy --out $dir/run --steps 0", "--steps"},
-	{"train idm --crop 3,3", "train idm --data $g8.npy --out $dir/run --crop 3,3 --mults 1,2", "crop"},
+	{"train idm --crop beyond the field", "train idm --data $g8.npy --out $dir/run --crop 9,3 --mults 1,2", "crop"},
 	{"train idm --mults 0", "train idm --data $g8.npy --out $dir/run --mults 0", "--mults"},
 	{"train idm --out = --data", "train idm --data $g8.npy --out $g8.npy", "--out"},
 	{"train vdm --attn 5", "train vdm --data $g8.npy --out $dir/run --attn 5", "--attn"},
