@@ -23,7 +23,7 @@ func init() { rootCmd.AddCommand(newForecastCmd()) }
 // forecastFlags are the flags of `tidal forecast`.
 type forecastFlags struct {
 	model, data, sampler, out, truthOut string
-	disc                                string
+	disc, outFormat                     string
 	members, steps, lead, numCases      int
 	cases                               []int
 	ddimEta, clipX0, lambda, sigmaMax   float64
@@ -80,6 +80,7 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
+	addOutFormatFlag(f, &fl.outFormat)
 	return cmd
 }
 
@@ -125,8 +126,13 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	return nil
 }
 
-// defaultTruthPath is --out with .truth.npy for .npy.
-func defaultTruthPath(out string) string { return strings.TrimSuffix(out, ".npy") + ".truth.npy" }
+// defaultTruthPath is --out with .truth.npy for .npy (.truth.nc for .nc).
+func defaultTruthPath(out string) string {
+	if strings.HasSuffix(out, ".nc") {
+		return strings.TrimSuffix(out, ".nc") + ".truth.nc"
+	}
+	return strings.TrimSuffix(out, ".npy") + ".truth.npy"
+}
 
 func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.out == "" {
@@ -153,6 +159,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.truthOut == "" {
 		fl.truthOut = defaultTruthPath(fl.out)
 	}
+	if err := checkOutFormat(fl.outFormat); err != nil {
+		return err
+	}
 	b, err := runBudget()
 	if err != nil {
 		return err
@@ -168,6 +177,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		}
 		if fl.disc != "" {
 			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
+		}
+		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
+			return err
 		}
 		return runForecastSeries(cmd, fl, b)
 	}
@@ -259,7 +271,10 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
-	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
+	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)},
+		[]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",

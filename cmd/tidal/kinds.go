@@ -19,7 +19,7 @@ func dataIsSeries(flag, path, format string) (bool, error) {
 	if path == "" {
 		return format != "", nil
 	}
-	f, _, err := guard.OpenFile(path, "an NPY or NPZ array, or a time series file")
+	f, _, err := guard.OpenFile(path, "an NPY, NPZ or NetCDF array, or a time series file")
 	if err != nil {
 		return false, fmt.Errorf("--%s: %w", flag, err)
 	}
@@ -30,10 +30,10 @@ func dataIsSeries(flag, path, format string) (bool, error) {
 		return false, fmt.Errorf("--%s %s: %w", flag, path, err)
 	}
 	head = head[:n]
-	array := bytes.HasPrefix(head, []byte("\x93NUMPY")) || bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06"))
+	array := bytes.HasPrefix(head, []byte("\x93NUMPY")) || bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) || data.IsNetCDF(head)
 	switch {
 	case array && format != "" && format != "auto":
-		return false, fmt.Errorf("--format %s: --%s %s holds an array (NPY or NPZ, by its content); --format names the format of a time series file", format, flag, path)
+		return false, fmt.Errorf("--format %s: --%s %s holds an array (NPY, NPZ or NetCDF, by its content); --format names the format of a time series file", format, flag, path)
 	case array:
 		return false, nil
 	}

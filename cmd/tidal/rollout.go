@@ -19,6 +19,7 @@ func init() { rootCmd.AddCommand(newRolloutCmd()) }
 // rolloutFlags are the flags of `tidal rollout`.
 type rolloutFlags struct {
 	idm, vdm, disc, init, out, truthOut string
+	outFormat                           string
 	frames, members, cases, lead, steps int
 	seed                                uint64
 	lambda, sigmaMin, sigmaMax, rho     float64
@@ -79,6 +80,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
+	addOutFormatFlag(f, &fl.outFormat)
 	config.AddFlag(cmd)
 	return cmd
 }
@@ -112,6 +114,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	}
 	if fl.truthOut != "" && fl.cases == 0 {
 		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
+	}
+	if err := checkRolloutOutFormat(fl); err != nil {
+		return err
 	}
 	b, err := runBudget()
 	if err != nil {
@@ -212,7 +217,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 				return err
 			}
 		}
-		if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, fa), npyOutput("truth-out", fl.truthOut, ta)}); err != nil {
+		meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
+		if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)

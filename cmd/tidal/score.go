@@ -23,6 +23,9 @@ type scoreFlags struct {
 	csiWindows, fssWindows                  []int
 	crpsPools                               []string
 	dydiffMask, bestMember, asJSON          bool
+	noLatWeights                            bool
+	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
+	gridWeightsFrom                         string
 	dataRange, ci                           float64
 	ciBlock, ciResamples                    int
 	perCase                                 bool
@@ -63,7 +66,8 @@ spectrum) see "tidal score rollout".`,
 	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute")
 	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
 	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
-	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1")
+	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
+	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
 	f.Float64SliceVar(&fl.thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
 	f.IntSliceVar(&fl.csiWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
 	f.IntSliceVar(&fl.fssWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
@@ -78,7 +82,7 @@ spectrum) see "tidal score rollout".`,
 	f.IntVar(&fl.ciResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
 	f.BoolVar(&fl.perCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
 	f.StringVar(&fl.biasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
 	cmd.MarkFlagRequired("forecast")
@@ -135,6 +139,9 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
+	if fl.latWeights == "" && !fl.noLatWeights {
+		fl.gridWeights, fl.gridWeightsFrom = gridLatWeights(fi, oi)
+	}
 	fa, err := fi.read(b)
 	if err != nil {
 		return err
@@ -162,12 +169,20 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
 	if fl.latWeights != "" {
 		rep.Settings["weights"] = fl.latWeights + ", normalised to mean 1"
+	} else if fl.gridWeights != nil {
+		rep.Settings["weights"] = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
 	}
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
-	outs := []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}
+	var perChannel []*metrics.Report
+	if wantNC("", fl.out) {
+		if perChannel, err = scoreChannels(fl, fa, oa, lay, opt); err != nil {
+			return err
+		}
+	}
+	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
@@ -216,6 +231,11 @@ func scoreFiles[F metrics.Float](fl scoreFlags, fvals []F, fshape []int, obs *me
 		}
 		if opt.Weights, err = metrics.PointWeights(fc.Field, wa.Float64(), wa.Shape); err != nil {
 			return nil, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
+		}
+	} else if fl.gridWeights != nil {
+		var err error
+		if opt.Weights, err = metrics.PointWeights(fc.Field, fl.gridWeights, []int{len(fl.gridWeights)}); err != nil {
+			return nil, fmt.Errorf("the lat coordinate of %s: %w", fl.gridWeightsFrom, err)
 		}
 	}
 	return metrics.Score(fc, obs, opt)
