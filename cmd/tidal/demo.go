@@ -104,7 +104,7 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.members, "members", 8, "ensemble members of each forecast")
 	f.IntVar(&fl.cases, "cases", 12, "forecast cases spread over the test split")
 	f.IntVar(&fl.lead, "lead", 8, "frames per forecast")
-	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (DDIM for DyDiff and DPM, stochastic Heun for IDM and VDM)")
+	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (Heun for DyDiff and DPM, stochastic Heun for IDM and VDM)")
 	f.IntVar(&fl.rollouts, "rollout-frames", 150, "frames of each long rollout")
 	f.Float64Var(&fl.lambda, "lambda", 14, "discriminator-guidance strength λ (Hess et al. 2025, Tab. 1)")
 	// The guide's budget and noise levels (docs/DEMO.md measures them): the discriminator is small and
