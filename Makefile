@@ -35,7 +35,8 @@ test: pydeps
 # corpora. Inputs that fail are saved under the package's testdata/fuzz and then run by `make test`.
 FUZZTIME ?= 1m
 FUZZ_TARGETS := ./data:FuzzDecodeNPY ./data:FuzzDecodeNPYLyingSize ./data:FuzzDecodeNPZ ./data:FuzzDecodeCSV \
-	./data:FuzzReadLSTNet ./data:FuzzReadSeriesCSV ./data:FuzzReadGluonTS
+	./data:FuzzReadLSTNet ./data:FuzzReadSeriesCSV ./data:FuzzReadGluonTS ./data:FuzzDecodeNC ./data:FuzzDecodeNCLyingSize \
+	./internal/config:FuzzApply ./train:FuzzDecodeCheckpoint ./dataset:FuzzLoadNorm ./report:FuzzReadRun
 fuzz:
 	@set -e; for t in $(FUZZ_TARGETS); do \
 		pkg=$${t%%:*}; name=$${t##*:}; \

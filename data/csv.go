@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // Table is a multivariate time series read from CSV: Values has shape [time, series], and Names holds the

@@ -89,7 +89,7 @@ func parseGluonLine(text []byte, name string, line int, opt SeriesOptions, total
 		return gluonSeries{}, fmt.Errorf("%s: line %d: no \"target\" values", name, line)
 	}
 	if total+len(cells) > opt.maxValues() {
-		return gluonSeries{}, fmt.Errorf("%s: line %d: more than %d values (the MaxValues budget)", name, line, opt.maxValues())
+		return gluonSeries{}, fmt.Errorf("%s: line %d: more than %d values (%s)", name, line, opt.maxValues(), opt.budget("MaxValues"))
 	}
 	g := gluonSeries{line: line, values: make([]float64, len(cells))}
 	if e.Start != nil {

@@ -1,9 +1,7 @@
 package data
 
 import (
-	"fmt"
 	"io"
-	"os"
 )
 
 // NPYInfo describes an NPY file from its header alone: the element type, the shape, and the offset at
@@ -26,9 +24,9 @@ func NPYHeader(dtype DType, shape []int) []byte { return headerBytes(dtype, shap
 // not check that the file holds them all: a file still being written is read as well as a finished
 // one.
 func ReadNPYHeader(path string) (NPYInfo, error) {
-	f, err := os.Open(path)
+	f, _, err := openRegular(path, "an NPY file")
 	if err != nil {
-		return NPYInfo{}, fmt.Errorf("%s: %w", path, err)
+		return NPYInfo{}, err
 	}
 	defer f.Close()
 	return DecodeNPYHeader(f, path)

@@ -21,7 +21,7 @@ func decodeLSTNet(r *bufio.Reader, name string, opt SeriesOptions) (*Series, err
 		cells := strings.Split(text, ",")
 		if cols == nil {
 			if len(cells) > opt.maxValues() {
-				return nil, fmt.Errorf("%s: line %d has %d values, more than the budget of %d (MaxValues)", name, line, len(cells), opt.maxValues())
+				return nil, fmt.Errorf("%s: line %d has %d values, more than %d (%s)", name, line, len(cells), opt.maxValues(), opt.budget("MaxValues"))
 			}
 			cols = make([]column, len(cells))
 		}
@@ -29,7 +29,7 @@ func decodeLSTNet(r *bufio.Reader, name string, opt SeriesOptions) (*Series, err
 			return nil, fmt.Errorf("%s: line %d has %d values, expected %d as on line 1", name, line, len(cells), len(cols))
 		}
 		if len(vals)+len(cols) > opt.maxValues() {
-			return nil, fmt.Errorf("%s: line %d: more than %d values (the MaxValues budget)", name, line, opt.maxValues())
+			return nil, fmt.Errorf("%s: line %d: more than %d values (%s)", name, line, opt.maxValues(), opt.budget("MaxValues"))
 		}
 		for j, c := range cells {
 			v, err := cols[j].cell(c, opt.Missing, func() string { return fmt.Sprintf("%s: line %d column %d", name, line, j+1) })

@@ -1,5 +1,6 @@
 // Package data reads and writes the arrays tidal works on: NPY and NPZ files (NumPy's formats) of float32 or
-// float64 values, little-endian, in C (row-major) order, of any rank.
+// float64 values, little-endian, in C (row-major) order, of any rank, and NetCDF classic files (CDF-1,
+// CDF-2, CDF-5; netcdf.go), read frame by frame and written as a stream.
 //
 // Readers are strict: Fortran order, other dtypes, big-endian data, truncated files and headers that
 // disagree with the data size are refused with an error naming the file and the problem. Writers never
@@ -15,7 +16,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // DType is the element type of an Array.

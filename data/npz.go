@@ -7,7 +7,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // ReadNPZ reads every array of an NPZ archive within the memory the machine has available (see Reader).

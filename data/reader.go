@@ -8,7 +8,7 @@ import (
 	"os"
 	"slices"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // Reader reads NPY, NPZ and CSV files no larger, once decoded, than a memory budget. Sizes declared in a
@@ -27,6 +27,9 @@ const chunkBytes = 1 << 20
 // budget resolves MaxBytes.
 func (r Reader) budget() (int64, string) {
 	if r.MaxBytes > 0 {
+		if n, src := (guard.Budget{Memory: r.MaxBytes}).Mem(); n < r.MaxBytes {
+			return n, "the memory this process can still allocate (" + src + ")"
+		}
 		return r.MaxBytes, "the reader's budget"
 	}
 	n, src := guard.AvailableMemory()
@@ -46,21 +49,7 @@ func (r Reader) checkBudget(name string, what string, n int64) error {
 // openRegular opens path for reading, refusing folders and non-regular files (devices, pipes) with a
 // message that says which it is; kind names the expected format, e.g. "an NPY file".
 func openRegular(path, kind string) (*os.File, int64, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", path, err)
-	}
-	if st.IsDir() {
-		return nil, 0, fmt.Errorf("%s is a folder, expected %s", path, kind)
-	}
-	if !st.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s is not a regular file (%s), expected %s", path, st.Mode().Type(), kind)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, 0, fmt.Errorf("%s: %w", path, err)
-	}
-	return f, st.Size(), nil
+	return guard.OpenFile(path, kind)
 }
 
 // decodeValues reads n values of dtype from r in chunks. With trusted, the caller has verified that the

@@ -7,12 +7,11 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // Series is a multivariate time series of T time steps and N series, held as float64 in row-major order:
@@ -227,9 +226,20 @@ type SeriesOptions struct {
 	MaxValues int
 	// MaxBytes bounds the text read after decompression (0: DefaultMaxBytes), so a gzip bomb is refused.
 	MaxBytes int64
+	// Budget names where MaxValues and MaxBytes come from in errors, e.g. "--max-memory 1 GiB" (empty:
+	// "the MaxValues budget", "the MaxBytes budget").
+	Budget string
 	// MaxLine bounds the length of one line (0: DefaultMaxLine, 64 MiB), the most text a reader holds at
 	// once: an LSTNet or CSV row, or a whole GluonTS series.
 	MaxLine int
+}
+
+// budget names the source of a bound in errors: o.Budget, or the option's name.
+func (o SeriesOptions) budget(option string) string {
+	if o.Budget != "" {
+		return o.Budget
+	}
+	return "the " + option + " budget"
 }
 
 func (o SeriesOptions) maxValues() int {
@@ -257,15 +267,15 @@ func (o SeriesOptions) maxLine() int {
 // files (told by their magic bytes) are decompressed whatever the format. Errors name the file and, for
 // bad content, the line.
 func ReadSeries(path string, opt SeriesOptions) (*Series, error) {
+	file, _, err := openRegular(path, "a series file")
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
 	f, err := opt.Format.resolve(path)
 	if err != nil {
 		return nil, err
 	}
-	file, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	defer file.Close()
 	opt.Format = f
 	return DecodeSeries(file, path, opt)
 }
@@ -359,7 +369,7 @@ func openText(r io.Reader, name string, opt SeriesOptions) (*bufio.Reader, error
 		}
 		src = gz
 	}
-	b := &budgetReader{r: src, left: opt.maxBytes(), max: opt.maxBytes(), maxLine: opt.maxLine(), name: name, line: 1}
+	b := &budgetReader{r: src, left: opt.maxBytes(), max: opt.maxBytes(), maxLine: opt.maxLine(), name: name, line: 1, budget: opt.budget("MaxBytes")}
 	return bufio.NewReaderSize(b, 1<<16), nil
 }
 
@@ -369,7 +379,7 @@ type budgetReader struct {
 	left, max      int64
 	maxLine, width int // width: bytes of the current line so far
 	line           int
-	name           string
+	name, budget   string
 }
 
 func (b *budgetReader) Read(p []byte) (int, error) {
@@ -414,7 +424,7 @@ func (b *budgetReader) countLines(p []byte) error {
 }
 
 func (b *budgetReader) tooBig() error {
-	return fmt.Errorf("%s: more than %d bytes of text (the MaxBytes budget); refusing to read further", b.name, b.max)
+	return fmt.Errorf("%s: more than %d bytes of text (decompressed), beyond %s; refusing to read further", b.name, b.max, b.budget)
 }
 
 // lines yields a text's lines, without their line ends, numbered from 1.

@@ -3,7 +3,7 @@ package data
 import (
 	"fmt"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // NPYWriter streams an NPY file whose shape is known in advance, a slab at a time, so that long

@@ -48,7 +48,7 @@ func decodeTable(r *bufio.Reader, name string, opt SeriesOptions) (*Series, erro
 			}
 			s.N = len(header) - skip
 			if s.N > opt.maxValues() {
-				return nil, fmt.Errorf("%s: line 1 names %d series, more than the budget of %d values (MaxValues)", name, s.N, opt.maxValues())
+				return nil, fmt.Errorf("%s: line 1 names %d series, more than %d values (%s)", name, s.N, opt.maxValues(), opt.budget("MaxValues"))
 			}
 			s.Names = header[skip:]
 			if j := slices.Index(s.Names, ""); j >= 0 {
@@ -60,7 +60,7 @@ func decodeTable(r *bufio.Reader, name string, opt SeriesOptions) (*Series, erro
 			return nil, fmt.Errorf("%s: line %d has %d fields, expected %d as in the header", name, line, len(rec), len(header))
 		}
 		if len(s.Values)+s.N > opt.maxValues() {
-			return nil, fmt.Errorf("%s: line %d: more than %d values (the MaxValues budget)", name, line, opt.maxValues())
+			return nil, fmt.Errorf("%s: line %d: more than %d values (%s)", name, line, opt.maxValues(), opt.budget("MaxValues"))
 		}
 		if skip == 1 {
 			ts := strings.TrimSpace(rec[0])

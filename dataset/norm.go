@@ -6,7 +6,7 @@ import (
 	"math"
 	"os"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // Norm holds per-channel normalisation statistics: a value x of channel c is fed to the network as

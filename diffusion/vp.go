@@ -76,11 +76,15 @@ func (v VP) AlphaBar(t int) float64 { return v.alphaBar[t] }
 func (v VP) Sigma(t int) float64 { return v.sigma[t] }
 
 // DDIMTimesteps returns the ascending steps τ_0 < … the reference's DDIM visits (make_ddim_timesteps
-// "uniform", as dydiff.Schedule.Timesteps): c = ⌊T/n⌋ and τ_k = k·c + 1 for every k·c < T, so T = 1000
-// and n = 50 give 1, 21, …, 981. When T is not a multiple of n this yields more than n steps, as in the
-// reference. n = T gives every step 0..T−1; other n whose offset steps run past T−1 are an error.
-func (v VP) DDIMTimesteps(n int) ([]int, error) {
-	T := v.T()
+// "uniform"; see the function DDIMTimesteps).
+func (v VP) DDIMTimesteps(n int) ([]int, error) { return DDIMTimesteps(v.T(), n) }
+
+// DDIMTimesteps returns the ascending steps τ_0 < … of a T-step chain that the reference's DDIM visits
+// with n sampling steps (make_ddim_timesteps "uniform"): c = ⌊T/n⌋ and τ_k = k·c + 1 for every k·c < T,
+// so T = 1000 and n = 50 give 1, 21, …, 981. When T is not a multiple of n this yields more than n steps,
+// as in the reference. n = T gives every step 0..T−1 (the full chain, since the +1 offset would run past
+// T−1); other n whose offset steps run past T−1 are an error.
+func DDIMTimesteps(T, n int) ([]int, error) {
 	if n < 1 || n > T {
 		return nil, fmt.Errorf("diffusion: %d sampling steps, expected 1..%d", n, T)
 	}
@@ -97,7 +101,7 @@ func (v VP) DDIMTimesteps(n int) ([]int, error) {
 		out = append(out, k*c+1)
 	}
 	if last := out[len(out)-1]; last > T-1 {
-		return nil, fmt.Errorf("diffusion: %d uniform steps of T=%d end at step %d > %d; use %d steps for the full chain",
+		return nil, fmt.Errorf("diffusion: %d uniform steps of T=%d end at step %d > %d (the reference's +1 offset); use %d steps for the full chain",
 			n, T, last, T-1, T)
 	}
 	return out, nil

@@ -3,6 +3,8 @@ package dydiff
 import (
 	"fmt"
 	"math"
+
+	"github.com/tidal-forecast/tidal/diffusion"
 )
 
 // Defaults of the reference configuration (docs/DIFFUSION.md, "Schedules").
@@ -166,33 +168,9 @@ func (s Schedule) valid() error {
 }
 
 // Timesteps returns the ascending diffusion steps τ_0 < … < τ_{n−1} a sampler visits (in reverse), the
-// reference code's make_ddim_timesteps("uniform", n, T) (docs/DIFFUSION.md, "Samplers"): c = ⌊T/n⌋ and τ_k =
-// k·c + 1 for every k·c < T, so 50 steps of T = 1000 give 1, 21, …, 981. When T is not a multiple of n this
-// yields more than n steps, as in the reference. n = T gives every step 0..T−1 (the full ancestral chain),
-// because the +1 offset would run past T−1. Other n whose offset steps run past T−1 are an error.
-func (s Schedule) Timesteps(n int) ([]int, error) {
-	T := s.T()
-	if n < 1 || n > T {
-		return nil, fmt.Errorf("dydiff: %d sampling steps, expected 1..%d", n, T)
-	}
-	if n == T {
-		out := make([]int, T)
-		for i := range out {
-			out[i] = i
-		}
-		return out, nil
-	}
-	c := T / n
-	var out []int
-	for k := 0; k*c < T; k++ {
-		out = append(out, k*c+1)
-	}
-	if last := out[len(out)-1]; last > T-1 {
-		return nil, fmt.Errorf("dydiff: %d uniform steps of T=%d end at step %d > %d (the reference's +1 offset); "+
-			"use %d steps for the full chain", n, T, last, T-1, T)
-	}
-	return out, nil
-}
+// reference code's make_ddim_timesteps("uniform", n, T) (docs/DIFFUSION.md, "Samplers";
+// diffusion.DDIMTimesteps): 50 steps of T = 1000 give 1, 21, …, 981, and n = T every step 0..T−1.
+func (s Schedule) Timesteps(n int) ([]int, error) { return diffusion.DDIMTimesteps(s.T(), n) }
 
 // checkTimesteps validates an explicit step list: strictly ascending, inside 0..T−1.
 func (s Schedule) checkTimesteps(ts []int) error {

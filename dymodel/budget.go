@@ -1,6 +1,6 @@
 package dymodel
 
-import "github.com/tidal-forecast/tidal/internal/guard"
+import "github.com/tidal-forecast/tidal/guard"
 
 // activationBytes estimates the float32 activations one forward pass of the UNet keeps per sample: at
 // each level l (c_l channels at 1/4^l of the pixels), about six tensors per residual block (group norm,

@@ -172,11 +172,7 @@ func (c Config) Validate() error {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
 		}
 	}
-	if c.Net != "series" && len(c.UNet.Mults) > 0 {
-		if f := 1 << (len(c.UNet.Mults) - 1); c.Frame[1]%f != 0 || c.Frame[2]%f != 0 {
-			return fmt.Errorf("frames of %d×%d: height and width must be divisible by %d for the UNet's %d levels", c.Frame[1], c.Frame[2], f, len(c.UNet.Mults))
-		}
-	}
+	// Frames of any H×W: the networks pad them to their levels' multiple and crop back (nets.PadToMultiple).
 	if _, err := c.Schedule(); err != nil {
 		return err
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/noise"
 	"github.com/tidal-forecast/tidal/train"

@@ -54,8 +54,8 @@ func New(cfg Config) (*Discriminator, error) {
 // Config returns the discriminator's configuration with its defaults filled in.
 func (d *Discriminator) Config() Config { return d.cfg }
 
-// Divisor is the number that the height and width of every input must be divisible by:
-// 2^(len(Mults)−1). Random crops must be multiples of it.
+// Divisor is 2^(len(Mults)−1), the multiple that inputs are padded to (nets.PadToMultiple): inputs of
+// other sizes are taken too.
 func (d *Discriminator) Divisor() int { return 1 << (len(d.cfg.Mults) - 1) }
 
 // Logit builds the discriminator on the noisy candidate x [B, C, H, W], its noise levels sigma [B]
@@ -80,6 +80,7 @@ func (d *Discriminator) Logit(scope *model.Scope, x, sigma *Node, cond []*Node) 
 		parts = append(parts, ConvertDType(f, x.DType()))
 	}
 	h, cNoise := nn.ConcatChannels(parts...), DivScalar(Log(sigma), 4)
+	h, _ = nets.PadToMultiple(h, d.Divisor()) // any H×W: padded to the levels' multiple (the logits need no crop)
 	n := nets.BranchCount(x.Graph(), c.Branches, x.Shape().Dimensions[0])
 	return nets.Branched(scope.ResetVisited(), n, []*Node{h, cNoise}, func(scope *model.Scope, in []*Node) *Node {
 		emb := nets.NoiseEmbedding(scope.In("embed"), in[1], c.Channels, c.EmbedChannels)
@@ -94,9 +95,6 @@ func (d *Discriminator) checkInputs(x, sigma *Node, cond []*Node) {
 		exceptions.Panicf("guidance.Discriminator: x must be [batch, %d, height, width], got shape %s", c.FrameChannels, x.Shape())
 	}
 	dims := x.Shape().Dimensions
-	if f := d.Divisor(); dims[2]%f != 0 || dims[3]%f != 0 {
-		exceptions.Panicf("guidance.Discriminator: height and width (%d×%d) must be divisible by %d for %d levels", dims[2], dims[3], f, len(c.Mults))
-	}
 	if sigma.Rank() != 1 || sigma.Shape().Dimensions[0] != dims[0] {
 		exceptions.Panicf("guidance.Discriminator: sigma must be [%d], got shape %s", dims[0], sigma.Shape())
 	}

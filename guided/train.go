@@ -13,11 +13,11 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/guidance"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/train"
 )
@@ -113,7 +113,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := fitsDivisor(H, W, cfg.Crop, 1<<(len(u.Config().Mults)-1)); err != nil {
+		if err := fitsCrop(H, W, cfg.Crop); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Series.Name, err)
 		}
 		full := u.Config()
@@ -144,7 +144,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := fitsDivisor(H, W, cfg.Crop, d.Divisor()); err != nil {
+		if err := fitsCrop(H, W, cfg.Crop); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Series.Name, err)
 		}
 		full := d.Config()
@@ -310,17 +310,15 @@ func mix(a, b uint64) uint64 {
 	return z ^ (z >> 31)
 }
 
-// fitsDivisor refuses a field or crop the network's levels cannot halve.
-func fitsDivisor(H, W int, crop []int, div int) error {
+// fitsCrop refuses a crop larger than the field. Fields and crops of any size fit the networks, which
+// pad them to their levels' multiple (nets.PadToMultiple).
+func fitsCrop(H, W int, crop []int) error {
 	h, w := H, W
 	if len(crop) == 2 {
 		h, w = crop[0], crop[1]
 		if h < 1 || w < 1 || h > H || w > W {
 			return fmt.Errorf("crop %d×%d: expected at most the field's %d×%d", h, w, H, W)
 		}
-	}
-	if h%div != 0 || w%div != 0 {
-		return fmt.Errorf("fields (or crops) of %d×%d: the network's levels need multiples of %d", h, w, div)
 	}
 	return nil
 }

@@ -125,6 +125,36 @@ func crpsColumnsBySort(rows []float64, stride, m, n int, y []float64, est Estima
 // with crps the per-point estimator chosen in opt. Work is O(C·L·P·M log M): ensembles of up to 128
 // members are sorted many points at a time by a vectorised sorting network, larger ones point by point.
 func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, error) {
+	perCase, err := CRPSPerCase(f, o, opt)
+	if err != nil {
+		return nil, err
+	}
+	return meanOverCases(perCase, f.Leads)
+}
+
+// meanOverCases averages [case][lead] values over the cases where they are defined (not NaN).
+func meanOverCases(perCase [][]float64, leads int) ([]float64, error) {
+	out := make([]float64, leads)
+	for l := range out {
+		var s float64
+		n := 0
+		for _, row := range perCase {
+			if !math.IsNaN(row[l]) {
+				s += row[l]
+				n++
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("lead %d: no point has truth ≥ 0 to score", l+1)
+		}
+		out[l] = s / float64(n)
+	}
+	return out, nil
+}
+
+// CRPSPerCase is CRPS before the mean over cases: [case][lead] the weighted mean over the field points,
+// NaN where no point qualifies (NonNegativeTruthOnly). The bootstrap intervals resample its rows.
+func CRPSPerCase[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([][]float64, error) {
 	if err := Match(f, o); err != nil {
 		return nil, err
 	}
@@ -176,20 +206,15 @@ func CRPS[F, O Float](f *Fields[F], o *Fields[O], opt CRPSOptions) ([]float64, e
 		}
 		parts[i] = part{sum, wsum}
 	})
-	out := make([]float64, f.Leads)
-	for l := range out {
-		var s float64
-		n := 0
-		for c := 0; c < f.Cases; c++ {
+	out := make([][]float64, f.Cases)
+	for c := range out {
+		out[c] = make([]float64, f.Leads)
+		for l := range out[c] {
+			out[c][l] = math.NaN()
 			if p := parts[c*f.Leads+l]; p.weight > 0 {
-				s += p.sum / p.weight
-				n++
+				out[c][l] = p.sum / p.weight
 			}
 		}
-		if n == 0 {
-			return nil, fmt.Errorf("lead %d: no point has truth ≥ 0 to score", l)
-		}
-		out[l] = s / float64(n)
 	}
 	return out, nil
 }

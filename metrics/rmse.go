@@ -18,15 +18,29 @@ func RMSE[F, O Float](f *Fields[F], o *Fields[O], weights []float64) ([]float64,
 	if err := checkWeights(f, o, weights); err != nil {
 		return nil, err
 	}
-	_, errs := meanSquares(f, o, weights)
+	perCase := RMSEPerCase(f, o, weights)
 	out := make([]float64, f.Leads)
 	for l := range out {
 		for c := 0; c < f.Cases; c++ {
-			out[l] += math.Sqrt(errs[c*f.Leads+l])
+			out[l] += perCase[c][l]
 		}
 		out[l] /= float64(f.Cases)
 	}
 	return out, nil
+}
+
+// RMSEPerCase is RMSE before the mean over cases: [case][lead] √((1/P) Σ_p w_p (y − x̄)²). The weights
+// must have been checked (RMSE does).
+func RMSEPerCase[F, O Float](f *Fields[F], o *Fields[O], weights []float64) [][]float64 {
+	_, errs := meanSquares(f, o, weights)
+	out := make([][]float64, f.Cases)
+	for c := range out {
+		out[c] = make([]float64, f.Leads)
+		for l := range out[c] {
+			out[c][l] = math.Sqrt(errs[c*f.Leads+l])
+		}
+	}
+	return out
 }
 
 // Bias holds the bias of the ensemble mean per lead.

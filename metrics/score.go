@@ -57,6 +57,12 @@ type ScoreOptions struct {
 	DataRange            float64   // R of psnr and ssim; 0: max − min of the truth, reported in the settings
 	BestMember           bool      // psnr/ssim keep the best member (DyDiff) instead of the mean
 	Seed                 uint64    // seed of the rank histogram's tie-breaking
+	// PerCase keeps the per-case values of the metrics that are means over cases (crps, crps-fair,
+	// crps-pwm, rmse) in MetricResult.PerCase, so that differences between forecasts can be bootstrapped.
+	PerCase bool
+	// CI, when set, adds bootstrap intervals over cases (PairedBootstrap) of those metrics' per-lead
+	// values and of their mean over leads; it implies PerCase.
+	CI *BootstrapOptions
 }
 
 // Value is a float that encodes as JSON null when it is NaN or infinite (JSON has no such numbers).
@@ -81,16 +87,26 @@ type MetricResult struct {
 	Pooled *Value `json:"pooled,omitempty"`
 	// Histogram holds, for rank-hist, the counts per lead (M+1 bins each).
 	Histogram [][]int64 `json:"histogram,omitempty"`
+	// PerCase holds, for metrics that are means over cases and when asked for (ScoreOptions.PerCase),
+	// the value of every case at every lead, [case][lead], cases in the order of the input.
+	PerCase [][]Value `json:"per_case,omitempty"`
+	// CI holds the bootstrap interval over cases of every per-lead value, and CIMean that of the mean over
+	// leads (ScoreOptions.CI).
+	CI     []Interval `json:"ci_per_lead,omitempty"`
+	CIMean *Interval  `json:"ci_mean,omitempty"`
 }
 
 // Report is what Score returns: the shape it scored, the settings it used and every metric.
 type Report struct {
-	Cases    int               `json:"cases"`
-	Members  int               `json:"members"`
-	Leads    int               `json:"leads"`
-	Field    []int             `json:"field"`
-	Settings map[string]string `json:"settings"`
-	Metrics  []MetricResult    `json:"metrics"`
+	Cases int `json:"cases"`
+	// LeadNumbers numbers the leads of every per-lead list, from 1 (the first forecast frame) as the
+	// report and the table do.
+	LeadNumbers []int             `json:"lead_numbers"`
+	Members     int               `json:"members"`
+	Leads       int               `json:"leads"`
+	Field       []int             `json:"field"`
+	Settings    map[string]string `json:"settings"`
+	Metrics     []MetricResult    `json:"metrics"`
 	// BiasMaps holds the bias map of every lead when bias or abs-bias was asked for (not in JSON).
 	BiasMaps [][]float64 `json:"-"`
 }
@@ -110,7 +126,7 @@ func Score[F, O Float](f *Fields[F], o *Fields[O], opt ScoreOptions) (*Report, e
 	if opt.Weights != nil && len(opt.Weights) != f.Points() {
 		return nil, fmt.Errorf("%d weights for a field of %d points", len(opt.Weights), f.Points())
 	}
-	r := &Report{Cases: f.Cases, Members: f.Members, Leads: f.Leads, Field: f.Field, Settings: map[string]string{}}
+	r := &Report{Cases: f.Cases, Members: f.Members, Leads: f.Leads, Field: f.Field, Settings: map[string]string{}, LeadNumbers: LeadNumbers(f.Leads)}
 	r.Settings["weights"] = "none"
 	if opt.Weights != nil {
 		r.Settings["weights"] = "per point, normalised to mean 1"
@@ -165,6 +181,9 @@ func Score[F, O Float](f *Fields[F], o *Fields[O], opt ScoreOptions) (*Report, e
 			var v []float64
 			if v, err = RMSE(f, o, opt.Weights); err == nil {
 				r.add(name, v)
+				if opt.PerCase || opt.CI != nil {
+					err = r.addPerCase(RMSEPerCase(f, o, opt.Weights), opt.CI)
+				}
 			}
 		case "bias", "abs-bias":
 			if bias == nil {
@@ -225,6 +244,73 @@ func (r *Report) add(name string, perLead []float64) {
 	r.Metrics = append(r.Metrics, res)
 }
 
+// LeadNumbers is 1..n: leads are counted from 1, the first forecast frame, everywhere tidal prints them.
+func LeadNumbers(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i + 1
+	}
+	return out
+}
+
+// addPerCase attaches per-case values [case][lead] to the last metric and, with ci, the bootstrap
+// intervals of its per-lead values and of its mean over leads.
+func (r *Report) addPerCase(perCase [][]float64, ci *BootstrapOptions) error {
+	m := &r.Metrics[len(r.Metrics)-1]
+	m.PerCase = make([][]Value, len(perCase))
+	for c, row := range perCase {
+		m.PerCase[c] = make([]Value, len(row))
+		for l, v := range row {
+			m.PerCase[c][l] = Value(v)
+		}
+	}
+	if ci == nil {
+		return nil
+	}
+	mean := func(ma, _ float64) float64 { return ma }
+	for l := range r.Leads {
+		iv, err := PairedBootstrap(column(perCase, l), nil, mean, *ci)
+		if err != nil {
+			return err
+		}
+		m.CI = append(m.CI, iv)
+	}
+	iv, err := PairedBootstrap(CaseMeans(perCase), nil, mean, *ci)
+	if err != nil {
+		return err
+	}
+	m.CIMean = &iv
+	r.Settings["ci"] = fmt.Sprintf("%g percentile bootstrap over cases, %d resamples, blocks of %d cases, seed %d",
+		ci.withDefaults().Level, ci.withDefaults().Resamples, ci.withDefaults().Block, ci.Seed)
+	return nil
+}
+
+// column is lead l of [case][lead] values.
+func column(perCase [][]float64, l int) []float64 {
+	out := make([]float64, len(perCase))
+	for c, row := range perCase {
+		out[c] = row[l]
+	}
+	return out
+}
+
+// CaseMeans is the mean over leads of every case of [case][lead] values (NaN leads left out).
+func CaseMeans(perCase [][]float64) []float64 {
+	out := make([]float64, len(perCase))
+	for c, row := range perCase {
+		var s float64
+		n := 0
+		for _, v := range row {
+			if !math.IsNaN(v) {
+				s += v
+				n++
+			}
+		}
+		out[c] = s / float64(n)
+	}
+	return out
+}
+
 func (r *Report) addRatio(name string, v Ratio) {
 	r.add(name, v.PerLead)
 	p := Value(v.Pooled)
@@ -239,6 +325,15 @@ func addCRPS[F, O Float](r *Report, f *Fields[F], o *Fields[O], name string, opt
 		return err
 	}
 	r.add(name, v)
+	if opt.PerCase || opt.CI != nil {
+		pc, err := CRPSPerCase(f, o, CRPSOptions{Estimator: est, Weights: opt.Weights, NonNegativeTruthOnly: opt.NonNegativeTruthOnly})
+		if err != nil {
+			return err
+		}
+		if err := r.addPerCase(pc, opt.CI); err != nil {
+			return err
+		}
+	}
 	if opt.NonNegativeTruthOnly {
 		r.Settings["crps_mask"] = "truth >= 0 only (DyDiff)"
 	}
@@ -377,7 +472,7 @@ func (r *Report) Table() string {
 		}
 		b.WriteString("\n")
 		for l := 0; l < r.Leads; l++ {
-			fmt.Fprintf(&b, "%-7d", l)
+			fmt.Fprintf(&b, "%-7d", l+1)
 			for _, m := range cols {
 				b.WriteString(cell(m.PerLead[l]))
 			}
@@ -405,12 +500,25 @@ func (r *Report) Table() string {
 		}
 	}
 	for _, m := range r.Metrics {
+		if m.CI == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "%s, %g interval (bootstrap over cases):", m.Name, m.CI[0].Level)
+		for l, iv := range m.CI {
+			fmt.Fprintf(&b, " lead %d [%.4g, %.4g]", l+1, float64(iv.Lo), float64(iv.Hi))
+		}
+		if m.CIMean != nil {
+			fmt.Fprintf(&b, " mean [%.4g, %.4g]", float64(m.CIMean.Lo), float64(m.CIMean.Hi))
+		}
+		b.WriteString("\n")
+	}
+	for _, m := range r.Metrics {
 		if m.Histogram == nil {
 			continue
 		}
 		fmt.Fprintf(&b, "%s (count of truth ranks 0..%d per lead)\n", m.Name, r.Members)
 		for l, h := range m.Histogram {
-			fmt.Fprintf(&b, "%-7d%v\n", l, h)
+			fmt.Fprintf(&b, "%-7d%v\n", l+1, h)
 		}
 	}
 	return b.String()

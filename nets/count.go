@@ -54,7 +54,7 @@ type FLOPs struct {
 }
 
 // FLOPs returns the FLOP count of the network on B images of H×W pixels (H and W divisible by
-// 2^(len(Mults)−1)).
+// 2^(len(Mults)−1); for other sizes, pass the padded grid that Apply computes on, see PadToMultiple).
 func (u *UNet) FLOPs(B, H, W int) FLOPs {
 	c := u.cfg
 	var fwd, train float64

@@ -62,8 +62,8 @@ func (u *UNet) Config() Config { return u.cfg }
 // batch and the last two (e.g. [B, channels, H, W], or DyDiff's [B, frames, channels, H, W]) are folded
 // into channels. noiseLevel [B] is what the noise embedding sees (EDM's c_noise, or DyDiff's step t).
 // Each cond[i] is [B, ..., H, W] too, folded likewise and concatenated to x along the channels; the
-// folded channels of x and cond together must be InChannels. H and W must be divisible by
-// 2^(len(Mults)−1).
+// folded channels of x and cond together must be InChannels. H and W may be any size: they are padded
+// to multiples of 2^(len(Mults)−1) and the output cropped back (PadToMultiple).
 //
 // The output is shaped like x when OutChannels equals x's folded channels (a noise or denoiser
 // prediction), else [B, OutChannels, H, W]. The variables are created in scope. Like GoMLX's layers,
@@ -91,17 +91,15 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 	if h.Shape().Dimensions[1] != c.InChannels {
 		exceptions.Panicf("nets.UNet: x and cond have %d channels together, the network takes InChannels = %d", h.Shape().Dimensions[1], c.InChannels)
 	}
-	if f := 1 << (len(c.Mults) - 1); H%f != 0 || W%f != 0 {
-		exceptions.Panicf("nets.UNet: height and width (%d×%d) must be divisible by %d for %d levels", H, W, f, len(c.Mults))
-	}
+	h, crop := PadToMultiple(h, 1<<(len(c.Mults)-1)) // any H×W: padded to the levels' multiple, cropped back
 	if noiseLevel.Rank() != 1 || noiseLevel.Shape().Dimensions[0] != B {
 		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
 	}
 	noiseLevel = ConvertDType(noiseLevel, x.DType())
 	n := BranchCount(x.Graph(), c.Branches, B)
-	h = Branched(scope, n, []*Node{h, noiseLevel}, func(scope *model.Scope, in []*Node) *Node {
+	h = crop(Branched(scope, n, []*Node{h, noiseLevel}, func(scope *model.Scope, in []*Node) *Node {
 		return u.body(scope, in[0], in[1])
-	})
+	}))
 	if c.OutChannels == xC {
 		return Reshape(h, x.Shape().Dimensions...)
 	}

@@ -102,8 +102,8 @@ func VideoInput(xt, context *Node) *Node {
 // Apply builds the network into the graph and returns the predicted noise, shaped like xt. xt is
 // the noisy window [B, L, C, H, W] (C = DataChannels), t [B] the diffusion step (or noise level)
 // of each window, the same for all its frames, and cond holds at most one input: the clean context
-// frames [B, P, C, H, W], P ≤ L (none: P = 0). VideoInput assembles the frames' channels; H and W
-// must be divisible by 2^(len(Mults)−1). Its signature is that of dydiff.Net. Like GoMLX's layers it
+// frames [B, P, C, H, W], P ≤ L (none: P = 0). VideoInput assembles the frames' channels; H and W may
+// be any size (PadToMultiple). Its signature is that of dydiff.Net. Like GoMLX's layers it
 // panics on inputs that do not fit while the graph is built; graph and model Exec return such
 // panics as errors.
 func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
@@ -118,19 +118,16 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		context = cond[0]
 	}
 	d := xt.Shape().Dimensions
-	B, L, H, W := d[0], d[1], d[3], d[4]
-	if f := 1 << (len(v.cfg.UNet.Mults) - 1); H%f != 0 || W%f != 0 {
-		exceptions.Panicf("nets.VideoUNet: height and width (%d×%d) must be divisible by %d for %d levels", H, W, f, len(v.cfg.UNet.Mults))
-	}
+	B, L := d[0], d[1]
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != B {
 		exceptions.Panicf("nets.VideoUNet: t must be [%d], got shape %s", B, t.Shape())
 	}
-	in := VideoInput(xt, context)
+	in, crop := PadToMultiple(VideoInput(xt, context), 1<<(len(v.cfg.UNet.Mults)-1)) // any H×W
 	t = ConvertDType(t, xt.DType())
 	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
-	return Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
+	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
 		return v.frames(sc, parts[0], parts[1], L)
-	})
+	}))
 }
 
 // frames runs the network on one branch: in [b, L, 2C+2, H, W] and t [b] to [b, L, C, H, W].

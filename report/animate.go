@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/gif"
 	"math"
+	"strconv"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
@@ -20,11 +21,13 @@ type Panels struct {
 	Truth   [][]float64   // [lead][H*W]
 	Members [][][]float64 // [member][lead][H*W]
 	Spread  [][]float64   // [lead][H*W]; nil when the ensemble has one member
+	Error   [][]float64   // [lead][H*W] ensemble mean − truth; nil: no error panel
 }
 
 // Palette layout of the animations: white background, 127 diverging levels, 127 sequential levels, black.
 const (
 	gifHeader     = 16 // pixels of the label strip above the panels
+	gifFooter     = 24 // pixels of the colour-bar strip below the panels: a 7-pixel bar, its end values below
 	gifBackground = 0
 	gifDiverging  = 1
 	gifSequential = 128
@@ -56,6 +59,7 @@ type Scales struct {
 	FieldLo, FieldHi float64 // the field maps' ends (−m, m for the diverging map)
 	Diverging        bool
 	SpreadHi         float64 // the spread map runs from 0 to this
+	ErrorHi          float64 // the error map runs from −ErrorHi to ErrorHi (0 without an error panel)
 }
 
 // Animate renders p as a GIF with one frame per lead: the truth, the members and the spread side by side,
@@ -78,7 +82,10 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	if p.Spread != nil {
 		n++
 	}
-	width, height := n*p.W*scale+(n-1)*gap, p.H*scale+gifHeader
+	if p.Error != nil {
+		n++
+	}
+	width, height := n*p.W*scale+(n-1)*gap, p.H*scale+gifHeader+gifFooter
 	if width > 8192 || height > 8192 || scale < 1 {
 		return nil, sc, fmt.Errorf("animation: %d panels of %d×%d cells at scale %d make %d×%d pixels, more than 8192", n, p.H, p.W, scale, width, height)
 	}
@@ -94,6 +101,11 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	if p.Spread != nil {
 		sc.SpreadHi = smax
 	}
+	elo, ehi := extent([][][]float64{p.Error})
+	emax := math.Max(-elo, ehi)
+	if p.Error != nil {
+		sc.ErrorHi = emax
+	}
 	pal := gifPalette()
 	anim := &gif.GIF{}
 	labels := [][]string{nil} // per panel, from the longest to the shortest form
@@ -103,14 +115,46 @@ func Animate(p Panels, opt AnimationOptions) ([]byte, Scales, error) {
 	if p.Spread != nil {
 		labels = append(labels, []string{"spread", "sd"})
 	}
+	if p.Error != nil {
+		labels = append(labels, []string{"mean - truth", "error", "err"}) // basicfont has ASCII only
+	}
+	// The colour bar under each panel: the field's map under the truth and the members, then the spread's
+	// and the error's, each with the values of its ends.
+	type bar struct {
+		base   int
+		lo, hi float64
+		signed bool
+	}
+	fieldBar := bar{gifSequential, 0, hi, false}
+	if sc.Diverging {
+		fieldBar = bar{gifDiverging, sc.FieldLo, sc.FieldHi, true}
+	}
+	bars := make([]bar, 0, n)
+	for range fields {
+		bars = append(bars, fieldBar)
+	}
+	if p.Spread != nil {
+		bars = append(bars, bar{gifSequential, 0, smax, false})
+	}
+	if p.Error != nil {
+		bars = append(bars, bar{gifDiverging, -emax, emax, true})
+	}
 	pw := p.W*scale + gap
 	for lead := range p.Truth {
 		img := image.NewPaletted(image.Rect(0, 0, width, height), pal)
 		for i, f := range fields {
 			paint(img, f[lead], p.W, scale, i*pw, fieldMap)
 		}
+		k := len(fields)
 		if p.Spread != nil {
-			paint(img, p.Spread[lead], p.W, scale, (n-1)*pw, func(v float64) uint8 { return level(gifSequential, v/smax) })
+			paint(img, p.Spread[lead], p.W, scale, k*pw, func(v float64) uint8 { return level(gifSequential, v/smax) })
+			k++
+		}
+		if p.Error != nil {
+			paint(img, p.Error[lead], p.W, scale, k*pw, func(v float64) uint8 { return level(gifDiverging, 0.5+0.5*v/emax) })
+		}
+		for i, b := range bars {
+			colourBar(img, i*pw, p.W*scale, p.H*scale+gifHeader, b.base, b.lo, b.hi)
 		}
 		labels[0] = []string{fmt.Sprintf("truth, lead %d", lead+1), fmt.Sprintf("lead %d", lead+1), fmt.Sprint(lead + 1)}
 		for i, l := range labels {
@@ -178,6 +222,32 @@ func label(img *image.Paletted, forms []string, x0, width int) {
 	d.DrawString(s)
 }
 
+// colourBar draws, in the strip starting at row y0 below a panel at x0 of the given width, the 127 levels
+// of the map at base from left to right and, under it in black, the values of its two ends (and 0 at the
+// centre of a diverging map when it fits).
+func colourBar(img *image.Paletted, x0, width, y0, base int, lo, hi float64) {
+	for x := range width {
+		c := uint8(base + int(math.Round(float64(x)/float64(max(1, width-1))*(gifLevels-1))))
+		for y := y0 + 2; y < y0+9; y++ {
+			img.Pix[y*img.Stride+x0+x] = c
+		}
+	}
+	clip := img.SubImage(image.Rect(x0, y0, x0+width, y0+gifFooter)).(*image.Paletted)
+	d := font.Drawer{Dst: clip, Src: image.NewUniform(color.Black), Face: basicfont.Face7x13}
+	los, his := short(lo), short(hi)
+	d.Dot = fixed.P(x0, y0+gifFooter-3)
+	d.DrawString(los)
+	d.Dot = fixed.P(x0+width-7*len(his), y0+gifFooter-3)
+	d.DrawString(his)
+	if lo < 0 && 7*(len(los)+len(his)+3) <= width {
+		d.Dot = fixed.P(x0+width/2-3, y0+gifFooter-3)
+		d.DrawString("0")
+	}
+}
+
+// short prints a colour-bar end in at most about six characters.
+func short(v float64) string { return strconv.FormatFloat(v, 'g', 3, 64) }
+
 // paint draws one field, each cell a scale×scale block, at horizontal offset x0 below the label strip.
 func paint(img *image.Paletted, f []float64, w, scale, x0 int, idx func(float64) uint8) {
 	for i, v := range f {
@@ -204,6 +274,9 @@ func (p Panels) check() error {
 	all := append([][][]float64{p.Truth}, p.Members...)
 	if p.Spread != nil {
 		all = append(all, p.Spread)
+	}
+	if p.Error != nil {
+		all = append(all, p.Error)
 	}
 	for i, f := range all {
 		if len(f) != leads {

@@ -57,8 +57,8 @@ func TestAnimateFramesPaletteDelayAndColours(t *testing.T) {
 			t.Fatalf("palette entry %d differs", i)
 		}
 	}
-	if dx, dy := img.Bounds().Dx(), img.Bounds().Dy(); dx != 4*w*2+3*3 || dy != h*2+gifHeader {
-		t.Fatalf("frame %d×%d, want %d×%d", dx, dy, 4*w*2+3*3, h*2+gifHeader)
+	if dx, dy := img.Bounds().Dx(), img.Bounds().Dy(); dx != 4*w*2+3*3 || dy != h*2+gifHeader+gifFooter {
+		t.Fatalf("frame %d×%d, want %d×%d", dx, dy, 4*w*2+3*3, h*2+gifHeader+gifFooter)
 	}
 	// Each panel's label strip holds black text and nothing else but white.
 	for i := range 4 {

@@ -5,10 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html"
 	"image"
 	"image/color"
 	"image/gif"
 	"image/png"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -29,7 +31,11 @@ import (
 // width into a <pre id="probe"> element that --dump-dom prints.
 const probeScript = `<script>
 window.addEventListener("load", function () {
-  var out = {height: document.documentElement.scrollHeight, images: []};
+  var out = {height: document.documentElement.scrollHeight, images: [], best: "", firstScreenBottom: 0};
+  var best = document.getElementById("best-model");
+  if (best) { out.best = best.textContent; }
+  var key = document.querySelector("p.key") || document.getElementById("headline");
+  if (key) { out.firstScreenBottom = Math.round(key.getBoundingClientRect().bottom + scrollY); }
   document.querySelectorAll("img").forEach(function (im) {
     var r = im.getBoundingClientRect();
     out.images.push({src: im.getAttribute("src"), x: Math.round(r.left + scrollX + im.clientLeft),
@@ -44,7 +50,11 @@ window.addEventListener("load", function () {
 
 type probe struct {
 	Height int `json:"height"`
-	Images []struct {
+	// Best is the model the headline names as rendered; FirstScreenBottom the page position of the bottom
+	// of the scorecard's colour key (else of the headline).
+	Best              string `json:"best"`
+	FirstScreenBottom int    `json:"firstScreenBottom"`
+	Images            []struct {
 		Src        string
 		X, Y, W, H int
 		Natural    int
@@ -98,11 +108,11 @@ func TestReportRendersInChromium(t *testing.T) {
 	srcs := pageImages(t, page)
 	// The probe page is the report plus a broken image the size of the first plot, named after it.
 	first := srcs[0]
-	broken := fmt.Sprintf(`<figure><img src="missing-%s" alt="broken" width="680" height="400" /></figure>`, first)
+	broken := fmt.Sprintf(`<figure><img src="missing-%s" alt="broken" width="640" height="400" /></figure>`, first)
 	probePage := strings.Replace(string(page), "</body>", broken+probeScript+"</body>", 1)
 	probeFile := filepath.Join(out, "probe.html")
 	must(t, os.WriteFile(probeFile, []byte(probePage), 0o644))
-	const width = 1500
+	const width, screen = 1400, 900 // a laptop's first screen
 	dom := runChromium(t, bin, filepath.Join(dir, "profile"), "--virtual-time-budget=10000",
 		fmt.Sprintf("--window-size=%d,1000", width), "--dump-dom", "file://"+probeFile)
 	m := regexp.MustCompile(`(?s)<pre id="probe">(.*?)</pre>`).FindSubmatch(dom)
@@ -114,6 +124,14 @@ func TestReportRendersInChromium(t *testing.T) {
 	if len(pr.Images) != len(srcs)+1 {
 		t.Fatalf("chromium saw %d images, the page has %d plus the broken one", len(pr.Images), len(srcs))
 	}
+	checkHeadline(t, page, pr.Best)
+	t.Logf("the headline and the scorecard end at %d px of the first screen's %d", pr.FirstScreenBottom, screen)
+	if pr.FirstScreenBottom == 0 || pr.FirstScreenBottom > screen {
+		t.Errorf("the headline and the scorecard end at %d px, below the first screen of %d px", pr.FirstScreenBottom, screen)
+	}
+	firstShot := filepath.Join(dir, "first.png")
+	runChromium(t, bin, filepath.Join(dir, "profile"), "--virtual-time-budget=10000",
+		fmt.Sprintf("--window-size=%d,%d", width, screen), "--screenshot="+firstShot, "file://"+filepath.Join(out, HTMLFile))
 	shot := filepath.Join(dir, "shot.png")
 	runChromium(t, bin, filepath.Join(dir, "profile"), "--virtual-time-budget=10000",
 		fmt.Sprintf("--window-size=%d,%d", width, pr.Height), "--screenshot="+shot, "file://"+probeFile)
@@ -125,6 +143,9 @@ func TestReportRendersInChromium(t *testing.T) {
 		must(t, os.RemoveAll(filepath.Join(keep, "report")))
 		must(t, os.MkdirAll(keep, 0o755))
 		must(t, os.WriteFile(filepath.Join(keep, "report-screenshot.png"), b, 0o644))
+		fb, err := os.ReadFile(firstShot)
+		must(t, err)
+		must(t, os.WriteFile(filepath.Join(keep, "report-first-screen.png"), fb, 0o644))
 		must(t, os.CopyFS(filepath.Join(keep, "report"), os.DirFS(out)))
 	}
 	if v := grayVariance(img); v < 100 {
@@ -162,6 +183,55 @@ func TestReportRendersInChromium(t *testing.T) {
 		if v := grayVariance(crop); v < 50 || colours < 100 {
 			t.Errorf("%s renders blank or colourless: variance %.1f, %d saturated pixels", im.Src, v, colours)
 		}
+	}
+}
+
+// checkHeadline recomputes the best model from the score files the page lists in its provenance (the
+// lowest mean over leads of the per-lead CRPS among the scores not labelled persistence or climatology)
+// and checks that the headline, as the browser shows it, names it.
+func checkHeadline(t *testing.T, page []byte, shown string) {
+	t.Helper()
+	srcs := regexp.MustCompile(`<h3>score (.+?) <small>\((.+?)\)</small></h3>`).FindAllSubmatch(page, -1)
+	best, bestMean := "", math.Inf(1)
+	for _, m := range srcs {
+		label, file := html.UnescapeString(string(m[1])), html.UnescapeString(string(m[2]))
+		if l := strings.ToLower(label); l == "persistence" || l == "climatology" {
+			continue
+		}
+		b, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("score %s of the page: %v", file, err)
+		}
+		var js struct {
+			Metrics []struct {
+				Name    string     `json:"name"`
+				PerLead []*float64 `json:"per_lead"`
+			} `json:"metrics"`
+		}
+		must(t, json.Unmarshal(b, &js))
+		for _, mt := range js.Metrics {
+			if mt.Name != "crps" || len(mt.PerLead) == 0 {
+				continue
+			}
+			var s float64
+			for _, v := range mt.PerLead {
+				if v == nil {
+					s = math.NaN()
+					break
+				}
+				s += *v
+			}
+			if mean := s / float64(len(mt.PerLead)); mean < bestMean {
+				best, bestMean = label, mean
+			}
+		}
+	}
+	t.Logf("headline names %q; recomputed from %d score files: %q (mean CRPS %.4g)", shown, len(srcs), best, bestMean)
+	if best != "" && shown != best {
+		t.Errorf("the headline names %q, but the lowest mean CRPS is %s's (%.4g)", shown, best, bestMean)
+	}
+	if best == "" && shown != "" {
+		t.Errorf("the headline names %q, but no model's CRPS is in the score files", shown)
 	}
 }
 

@@ -6,7 +6,7 @@ import (
 )
 
 // TestColoursDistinctPerPlot gives the demo's labels their colours: five runs, seven scores and three
-// rollouts, fifteen labels for seven colours. Every skill plot's seven lines differ, a rollout is drawn in
+// rollouts, fifteen labels (nine models) for nine colours. Every skill plot's seven lines differ, a rollout is drawn in
 // the colour of its model's scores, and a plot whose report-wide colours collide still gets distinct lines.
 func TestColoursDistinctPerPlot(t *testing.T) {
 	scores := []string{"persistence", "climatology", "dydiff", "dpm", "guided", "unguided", "vdm"}
@@ -35,13 +35,22 @@ func TestColoursDistinctPerPlot(t *testing.T) {
 			t.Errorf("%s rollout drawn in %v, its scores in %v", m, a, b)
 		}
 	}
-	// "idm" wraps round onto a colour a score has; in a plot with that score it must differ.
-	p := col.plot()
-	a, b := p.of("persistence"), p.of("idm")
-	if a == b {
-		t.Errorf("persistence and idm share colour %v in one plot", a)
+	// The image model and the discriminator, runs without scores, get colours of their own: all nine
+	// models of the demo keep one distinct colour across every plot.
+	all := map[color.NRGBA]string{}
+	for _, l := range append(scores, "idm", "disc") {
+		if other, ok := all[col.of(l)]; ok {
+			t.Errorf("%q and %q share the report-wide colour %v", l, other, col.of(l))
+		}
+		all[col.of(l)] = l
 	}
-	if col.of("idm") != Palette[0] {
-		t.Errorf("idm's report-wide colour %v, want the wrapped Palette[0] %v", col.of("idm"), Palette[0])
+	// A tenth label wraps round onto a colour a score has; in a plot with that score it must differ.
+	p := col.plot()
+	a, b := p.of("persistence"), p.of("tenth")
+	if a == b {
+		t.Errorf("persistence and a wrapped label share colour %v in one plot", a)
+	}
+	if col.of("tenth") != Palette[0] {
+		t.Errorf("the tenth label's report-wide colour %v, want the wrapped Palette[0] %v", col.of("tenth"), Palette[0])
 	}
 }

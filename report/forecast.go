@@ -104,6 +104,7 @@ func PanelsOf(f []float64, fshape []int, t []float64, tshape []int, opt Forecast
 		if m > 1 {
 			p.Spread = append(p.Spread, spread(members))
 		}
+		p.Error = append(p.Error, meanError(members, tv))
 	}
 	return p, nil
 }
@@ -123,6 +124,19 @@ func spread(members [][]float64) []float64 {
 			s2 += d * d
 		}
 		out[i] = math.Sqrt(s2 / (n - 1))
+	}
+	return out
+}
+
+// meanError is the ensemble mean minus the truth at each point.
+func meanError(members [][]float64, truth []float64) []float64 {
+	out := make([]float64, len(truth))
+	for i := range out {
+		var s float64
+		for _, x := range members {
+			s += x[i]
+		}
+		out[i] = s/float64(len(members)) - truth[i]
 	}
 	return out
 }

@@ -22,6 +22,9 @@ type Stat struct {
 	StepsPerS float64  `json:"steps_per_s"`
 	ElapsedS  float64  `json:"elapsed_s"`
 	ValLoss   *float64 `json:"val_loss,omitempty"`
+	// Preview holds what a run checks now and then; the discriminator's held-out accuracy, overall
+	// ("accuracy") and per noise-level bin ("accuracy_sigma_LO_HI", HI "up" for no bound), is drawn.
+	Preview map[string]any `json:"preview,omitempty"`
 }
 
 // Run is a training run directory: its logged steps and its options.json flattened to key = value.

@@ -16,10 +16,12 @@ import (
 )
 
 // Palette holds the line colours of the plots, in order: Okabe and Ito's colour-blind-safe set
-// (vermillion, blue, bluish green, orange, reddish purple, sky blue, yellow), then black for the truth.
+// (vermillion, blue, bluish green, orange, reddish purple, sky blue, yellow), then Paul Tol's wine and
+// olive, so that the demo's nine models (seven scores, the image model and the discriminator) each keep
+// one colour across all plots; black is the truth's.
 var Palette = []color.NRGBA{
 	{213, 94, 0, 255}, {0, 114, 178, 255}, {0, 158, 115, 255}, {230, 159, 0, 255},
-	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255},
+	{204, 121, 167, 255}, {86, 180, 233, 255}, {240, 228, 66, 255}, {136, 34, 85, 255}, {153, 153, 51, 255},
 }
 
 // TruthColor is the colour of the truth's line in every comparison plot.
@@ -31,7 +33,18 @@ type Series struct {
 	X, Y   []float64
 	Color  color.NRGBA
 	Dashed bool
+	// Lo and Hi, when set, are the ends of an interval about each Y (a bootstrap interval), drawn as
+	// error bars in the line's colour; NaN ends are left out.
+	Lo, Hi []float64
 }
+
+// errorBars is a Series' intervals as gonum's XYer and YErrorer.
+type errorBars struct {
+	plotter.XYs
+	lo, hi []float64 // distances below and above each point
+}
+
+func (e errorBars) YError(i int) (float64, float64) { return e.lo[i], e.hi[i] }
 
 // LinePlot is a plot of labelled lines against a common x axis.
 type LinePlot struct {
@@ -39,7 +52,7 @@ type LinePlot struct {
 	Series                []Series
 	LogY                  bool     // logarithmic y axis (needs positive values)
 	HLine                 *float64 // a dashed grey reference line, e.g. 1 for the spread-skill ratio
-	Width, Height         int      // pixels; 0 means 680 × 400
+	Width, Height         int      // pixels; 0 means 640 × 400
 }
 
 // plotDPI is the resolution of the rendered plots; sizes are given in pixels.
@@ -49,7 +62,7 @@ const plotDPI = 96
 func (lp LinePlot) PNG() ([]byte, error) {
 	w, h := lp.Width, lp.Height
 	if w == 0 {
-		w, h = 680, 400
+		w, h = 640, 400
 	}
 	if w < 100 || h < 100 || w > 4000 || h > 4000 {
 		return nil, fmt.Errorf("plot %q: size %d×%d pixels outside 100..4000", lp.Title, w, h)
@@ -79,6 +92,27 @@ func (lp LinePlot) PNG() ([]byte, error) {
 		p.Add(l)
 		leg.Add(s.Label, l)
 		n++
+		if s.Lo != nil && s.Hi != nil {
+			var eb errorBars
+			for i := range min(len(s.X), len(s.Y), len(s.Lo), len(s.Hi)) {
+				x, y, lo, hi := s.X[i], s.Y[i], s.Lo[i], s.Hi[i]
+				if !finite(x, y, lo, hi) || lo > y || hi < y || (lp.LogY && lo <= 0) {
+					continue
+				}
+				eb.XYs = append(eb.XYs, plotter.XY{X: x, Y: y})
+				eb.lo, eb.hi = append(eb.lo, y-lo), append(eb.hi, hi-y)
+			}
+			if len(eb.XYs) > 0 {
+				bars, err := plotter.NewYErrorBars(eb)
+				if err != nil {
+					return nil, fmt.Errorf("plot %q, intervals of %q: %w", lp.Title, s.Label, err)
+				}
+				bars.Color = s.Color
+				bars.Width = vg.Points(1.5)
+				bars.CapWidth = vg.Points(6)
+				p.Add(bars)
+			}
+		}
 	}
 	if n == 0 {
 		return nil, fmt.Errorf("plot %q: no finite point to draw", lp.Title)
@@ -139,14 +173,43 @@ func points(s Series, logY bool) plotter.XYs {
 }
 
 // decadeTicks marks the powers of ten of a log axis, labelling at most seven of them (every k-th decade)
-// with exact names ("1e-05", "0.01", "1", "100").
+// with exact names ("1e-05", "0.01", "1", "100"). An axis of less than two decades, where powers of ten
+// alone would leave one label or none, also marks 2..9 times each power, labelling 2 and 5 (and every
+// mantissa below 0.7 decades); where that still labels fewer than three values, gonum's evenly spaced
+// ticks are used, so every log axis reads with at least two labelled values.
 type decadeTicks struct{}
 
 // Ticks implements plot.Ticker.
 func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 	a, b := int(math.Floor(math.Log10(lo))), int(math.Ceil(math.Log10(hi)))
-	step := max(1, (b-a+6)/7)
+	span := math.Log10(hi / lo)
 	var ticks []plot.Tick
+	if span < 2 {
+		for k := a; k <= b; k++ {
+			for m := 1; m <= 9; m++ {
+				v, _ := strconv.ParseFloat(strconv.Itoa(m)+"e"+strconv.Itoa(k), 64)
+				if v < lo || v > hi {
+					continue
+				}
+				t := plot.Tick{Value: v}
+				if m == 1 || m == 2 || m == 5 || span < 0.7 {
+					t.Label = strconv.FormatFloat(v, 'g', -1, 64)
+				}
+				ticks = append(ticks, t)
+			}
+		}
+		labelled := 0
+		for _, t := range ticks {
+			if t.Label != "" {
+				labelled++
+			}
+		}
+		if labelled < 3 { // e.g. 0.85 to 1.8: gonum's evenly spaced ticks (1, 1.2, 1.4, ...) read better
+			return plot.DefaultTicks{}.Ticks(lo, hi)
+		}
+		return ticks
+	}
+	step := max(1, (b-a+6)/7)
 	for k := a; k <= b; k++ {
 		v, _ := strconv.ParseFloat("1e"+strconv.Itoa(k), 64)
 		if v < lo || v > hi {
@@ -159,4 +222,14 @@ func (decadeTicks) Ticks(lo, hi float64) []plot.Tick {
 		ticks = append(ticks, t)
 	}
 	return ticks
+}
+
+// finite reports whether every value is a finite number.
+func finite(v ...float64) bool {
+	for _, x := range v {
+		if math.IsNaN(x) || math.IsInf(x, 0) {
+			return false
+		}
+	}
+	return true
 }

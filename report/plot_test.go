@@ -121,6 +121,34 @@ func TestDecadeTicksLabelsExactPowersSparsely(t *testing.T) {
 	if got := (decadeTicks{}).Ticks(0.5, 200); len(got) != 3 || got[0].Label != "1" || got[2].Label != "100" {
 		t.Errorf("ticks of 0.5..200: %+v", got)
 	}
+	// A loss from 0.3 to 0.9 spans half a decade: every mantissa is labelled, not one tick or none.
+	var narrow []string
+	for _, tk := range (decadeTicks{}).Ticks(0.3, 0.9) {
+		narrow = append(narrow, tk.Label)
+	}
+	if strings.Join(narrow, " ") != "0.3 0.4 0.5 0.6 0.7 0.8 0.9" {
+		t.Errorf("labels of 0.3..0.9: %q", narrow)
+	}
+	// 0.85 to 1.8 holds only the mantissas 0.9 and 1: evenly spaced labels instead, at least three.
+	n := 0
+	for _, tk := range (decadeTicks{}).Ticks(0.85, 1.8) {
+		if tk.Label != "" {
+			n++
+		}
+	}
+	if n < 3 {
+		t.Errorf("%d labels on 0.85..1.8", n)
+	}
+	// 0.05 to 3 (1.8 decades): 1-2-5 labelled, the other mantissas marked without a label.
+	var mid []string
+	for _, tk := range (decadeTicks{}).Ticks(0.05, 3) {
+		if tk.Label != "" {
+			mid = append(mid, tk.Label)
+		}
+	}
+	if strings.Join(mid, " ") != "0.05 0.1 0.2 0.5 1 2" {
+		t.Errorf("labels of 0.05..3: %q", mid)
+	}
 }
 
 // A plot of a single point (a run that logged one step) renders, on a linear and on a log axis, instead
@@ -141,5 +169,20 @@ func TestLinePlotOfOnePointRenders(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			t.Fatalf("log %v: a one-point plot did not render within 10 s", logY)
 		}
+	}
+}
+
+// Intervals are drawn as error bars in the line's colour: the plot with them holds more pixels of that
+// colour than the same plot without, and a NaN or inverted interval is left out rather than refused.
+func TestLinePlotDrawsIntervalsAsErrorBars(t *testing.T) {
+	s := Series{Label: "model", X: []float64{1, 2, 3, 4}, Y: []float64{0.2, 0.3, 0.4, 0.5}, Color: Palette[1]}
+	plain, err := LinePlot{Title: "crps", Series: []Series{s}}.PNG()
+	must(t, err)
+	s.Lo, s.Hi = []float64{0.1, 0.2, math.NaN(), 0.6}, []float64{0.3, 0.4, 0.5, 0.7}
+	bars, err := LinePlot{Title: "crps", Series: []Series{s}}.PNG()
+	must(t, err)
+	a, b := countColor(decodePNG(t, plain), Palette[1], 8), countColor(decodePNG(t, bars), Palette[1], 8)
+	if b < a+40 {
+		t.Errorf("%d pixels of the line's colour with intervals, %d without: no error bars drawn", b, a)
 	}
 }

@@ -8,7 +8,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/metrics"
 )
 
 // Inputs is everything a report shows.
@@ -24,6 +25,15 @@ type Inputs struct {
 	// Meta is shown in the provenance table: command, versions, backend, seeds, wall times.
 	Meta      map[string]string
 	Animation AnimationOptions
+	// Data is the data's metadata sidecar (channel names and units, time between frames); nil takes it
+	// from a forecast's truth sidecar where there is one.
+	Data *DataInfo
+	// ScorecardReference is the reference of the scorecard's skill; "" picks persistence when scored,
+	// else the first reference.
+	ScorecardReference string
+	// Bootstrap configures the intervals of every score difference (level 0.9 by default; Block > 1
+	// where consecutive cases overlap in time).
+	Bootstrap metrics.BootstrapOptions
 }
 
 // HTMLFile is the name of the page inside a report folder.
@@ -176,19 +186,25 @@ func build(in Inputs) ([]byte, []figure, error) {
 		}
 	}
 	col := newColours(in)
+	info := in.dataInfo()
 	train, err := trainingFigures(in.Runs, col)
 	if err != nil {
 		return nil, nil, err
 	}
-	skill, err := skillFigures(in.Scores, isRef, col)
+	skill, err := skillFigures(in.Scores, isRef, col, info)
 	if err != nil {
 		return nil, nil, err
 	}
-	roll, err := rolloutFigures(in.Rollouts, col)
+	ranks, err := rankFigures(in.Scores, isRef, col)
 	if err != nil {
 		return nil, nil, err
 	}
-	anim, err := animationFigures(in.Forecasts, in.Animation)
+	skill = append(skill, ranks...)
+	roll, err := rolloutFigures(in.Rollouts, col, info)
+	if err != nil {
+		return nil, nil, err
+	}
+	anim, err := animationFigures(in.Forecasts, in.Animation, info)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -196,12 +212,30 @@ func build(in Inputs) ([]byte, []figure, error) {
 	if title == "" {
 		title = "tidal report"
 	}
+	shortfalls := Shortfalls(in.Scores, refs)
+	Annotate(shortfalls, in.Scores, in.Bootstrap)
 	pg := page{
 		Title: title, Generated: time.Now().UTC().Format(time.RFC3339), Meta: pairs(in.Meta),
-		References: refs, Shortfalls: Shortfalls(in.Scores, refs), Compared: len(in.Scores) > len(refs),
+		References: refs, Shortfalls: shortfalls, Compared: len(in.Scores) > len(refs),
 		Training: train, Skill: skill, Rollout: roll, Animations: anim,
-		ScoreTables: scoreTables(in.Scores), RolloutTable: rolloutTable(in.Rollouts), RunTable: runTable(in.Runs),
+		ScoreTables: scoreTables(in.Scores, info), RolloutTable: rolloutTable(in.Rollouts), RunTable: runTable(in.Runs),
 		Provenance: provenance(in),
+	}
+	if h, ok := NewHeadline(in.Scores, refs, in.Bootstrap); ok {
+		pg.Headline = h.Sentences(info.leadName)
+		pg.Best = h.Best
+	}
+	if ref := in.scorecardReference(refs); ref != "" {
+		sc, err := NewScorecard(in.Scores, ref, in.Bootstrap, info.leadName)
+		if err != nil {
+			return nil, nil, err
+		}
+		pg.Scorecard = sc
+		if sc != nil {
+			for l := 1; l <= sc.Leads; l++ {
+				pg.ScorecardLeads = append(pg.ScorecardLeads, info.leadName(l))
+			}
+		}
 	}
 	var buf bytes.Buffer
 	if err := pageTemplate.Execute(&buf, pg); err != nil {
@@ -209,4 +243,48 @@ func build(in Inputs) ([]byte, []figure, error) {
 	}
 	figs := append(append(append(train, skill...), roll...), anim...)
 	return buf.Bytes(), figs, nil
+}
+
+// dataInfo is Data, else the sidecar of the first forecast's truth, or of the first score's truth file,
+// that records channels or the time between frames; nil when none does.
+func (in Inputs) dataInfo() *DataInfo {
+	if in.Data != nil {
+		return in.Data
+	}
+	var files []string
+	for _, f := range in.Forecasts {
+		files = append(files, f.TruthFile, f.File)
+	}
+	for _, s := range in.Scores {
+		files = append(files, s.Settings["truth_file"])
+	}
+	for _, f := range files {
+		if f == "" {
+			continue
+		}
+		p := strings.TrimSuffix(f, filepath.Ext(f)) + ".json"
+		if k, _ := Kind(p); k != "" {
+			continue
+		}
+		if d, err := ReadDataInfo(p); err == nil && (d.FrameDT > 0 || len(d.Channels) > 0) {
+			return d
+		}
+	}
+	return nil
+}
+
+// scorecardReference resolves ScorecardReference.
+func (in Inputs) scorecardReference(refs []string) string {
+	if in.ScorecardReference != "" {
+		return in.ScorecardReference
+	}
+	for _, r := range refs {
+		if strings.ToLower(r) == "persistence" {
+			return r
+		}
+	}
+	if len(refs) > 0 {
+		return refs[0]
+	}
+	return ""
 }

@@ -45,8 +45,8 @@ func TestWriteReportHoldsEveryPartAndNumber(t *testing.T) {
 	page, err := os.ReadFile(filepath.Join(out, HTMLFile))
 	must(t, err)
 	srcs := pageImages(t, page)
-	// 1 training plot, crps, csi, ssr, rmse, 4 rollout plots, 1 animation.
-	if len(srcs) != 10 {
+	// 1 training plot, crps, csi, ssr, rmse, 4 rollout plots, 1 animation and its last-lead heat maps.
+	if len(srcs) != 11 {
 		t.Errorf("%d images: %v", len(srcs), srcs)
 	}
 	files, _ := os.ReadDir(out)

@@ -25,12 +25,12 @@ type table struct {
 }
 
 // scoreTables gives one table per score: a row per metric, a column per lead, then mean and pooled.
-func scoreTables(scores []Score) []table {
+func scoreTables(scores []Score, info *DataInfo) []table {
 	var out []table
 	for _, s := range scores {
 		t := table{Title: s.Label, Source: s.File, Header: []string{"metric"}}
 		for l := range s.Leads {
-			t.Header = append(t.Header, "lead "+strconv.Itoa(l+1))
+			t.Header = append(t.Header, info.leadName(l+1))
 		}
 		t.Header = append(t.Header, "mean", "pooled")
 		for _, m := range s.Metrics {

@@ -50,6 +50,9 @@ type Shortfall struct {
 	Model, Reference, Metric string
 	Leads                    []int     // 1-based lead numbers, increasing
 	Values, RefValues        []float64 // at those leads
+	// Intervals holds, where both scores carry per-case values, the paired-bootstrap interval of the
+	// difference model − reference at each of the leads (see Annotate); nil otherwise.
+	Intervals []*metrics.Interval
 }
 
 // String says the shortfall plainly, e.g.
@@ -60,8 +63,63 @@ func (s Shortfall) String() string {
 		leads = fmt.Sprintf("leads %d–%d", s.Leads[0], s.Leads[n-1])
 	}
 	better := map[Orientation]string{LowerIsBetter: "lower is better", HigherIsBetter: "higher is better", NearOneBetter: "nearer 1 is better"}[OrientationOf(s.Metric)]
-	return fmt.Sprintf("%s does worse than %s in %s at %s (%s against %s; %s)",
+	out := fmt.Sprintf("%s does worse than %s in %s at %s (%s against %s; %s)",
 		s.Model, s.Reference, s.Metric, leads, numbers(s.Values), numbers(s.RefValues), better)
+	var ivs []string
+	sig := 0
+	for _, iv := range s.Intervals {
+		if iv == nil {
+			continue
+		}
+		ivs = append(ivs, fmt.Sprintf("[%s, %s]", FormatNumber(float64(iv.Lo)), FormatNumber(float64(iv.Hi))))
+		if iv.Excludes(0) {
+			sig++
+		}
+	}
+	if len(ivs) > 0 {
+		out += fmt.Sprintf("; %.0f %% interval of the difference: %s, significant at %d of %d leads",
+			100*s.Intervals[0].Level, strings.Join(ivs, ", "), sig, len(ivs))
+	}
+	return out
+}
+
+// Significant reports whether the difference is significant at some lead of the shortfall (its
+// interval excludes 0); without intervals it is true, as nothing says otherwise.
+func (s Shortfall) Significant() bool {
+	if len(s.Intervals) == 0 || s.Intervals[0] == nil {
+		return true
+	}
+	for _, iv := range s.Intervals {
+		if iv != nil && iv.Excludes(0) {
+			return true
+		}
+	}
+	return false
+}
+
+// Annotate adds to each shortfall the paired-bootstrap interval of the difference at each of its leads,
+// where both scores hold per-case values of the metric.
+func Annotate(sf []Shortfall, scores []Score, boot metrics.BootstrapOptions) {
+	byLabel := map[string]Score{}
+	for _, s := range scores {
+		byLabel[s.Label] = s
+	}
+	for i := range sf {
+		a, b := findMetric(byLabel[sf[i].Model], sf[i].Metric), findMetric(byLabel[sf[i].Reference], sf[i].Metric)
+		if a == nil || b == nil {
+			continue
+		}
+		sf[i].Intervals = make([]*metrics.Interval, len(sf[i].Leads))
+		for j, l := range sf[i].Leads {
+			pa, pb := perCaseAt(a, l), perCaseAt(b, l)
+			if pa == nil || pb == nil || len(pa) != len(pb) {
+				continue
+			}
+			if iv, err := metrics.PairedBootstrap(pa, pb, metrics.Difference, boot); err == nil && !math.IsNaN(float64(iv.Lo)) {
+				sf[i].Intervals[j] = &iv
+			}
+		}
+	}
 }
 
 func numbers(v []float64) string {

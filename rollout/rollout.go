@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/progress"
+	"github.com/tidal-forecast/tidal/progress"
 )
 
 // Step makes the frames that follow history. history holds the last k frames, oldest first, each the

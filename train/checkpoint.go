@@ -256,6 +256,15 @@ func decodeTensors(bin []byte, es []entry) ([]named, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: dtype %q: %w", e.Name, e.DType, err)
 		}
+		// The manifest is data: dimensions are checked before a shape is made of them (shapes.Make panics
+		// on a negative one, and their product may overflow).
+		elems := int64(1)
+		for _, d := range e.Shape {
+			if d < 0 || (d > 0 && elems > maxTensorBytes/int64(d)) {
+				return nil, fmt.Errorf("tensor %q: shape %v: expected dimensions ≥ 0 of at most %d bytes in all", e.Name, e.Shape, maxTensorBytes)
+			}
+			elems *= int64(d)
+		}
 		sh := shapes.Make(dt, e.Shape...)
 		n := sh.ByteSize()
 		if e.Offset != off || e.Bytes != int64(n) || n > maxTensorBytes || off+int64(n) > int64(len(bin)) {

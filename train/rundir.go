@@ -11,8 +11,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/dataset"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // A run directory (docs/TRAINING.md):

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 func init() { rootCmd.AddCommand(newBaselineCmd()) }
@@ -42,7 +42,12 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
-			if isSeriesData(in, sf.format) {
+			if series, err := dataIsSeries("data", in, sf.format); err != nil {
+				return err
+			} else if series {
+				if err := refuseSeriesNC(baselineOutFormat, out, truthOut); err != nil {
+					return err
+				}
 				return runBaselineSeries(cmd, fl, sf, period, starts)
 			}
 			for _, name := range append([]string{"period", "starts"}, seriesOnlyFlags...) {
@@ -62,6 +67,7 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 	f.StringVar(&pool, "pool", "", "climatology: series [frames, ...] (NPY) whose frames are the members")
 	f.StringVar(&out, "out", "", "forecast output (NPY) [cases, members, lead, frame...]")
 	f.StringVar(&truthOut, "truth-out", "", "optional truth output (NPY) [cases, lead, frame...]")
+	addOutFormatFlag(f, &baselineOutFormat)
 	f.IntVar(&cases, "cases", 20, "number of forecast cases, spread evenly over the series")
 	f.IntVar(&context, "context", 2, "observed frames before each case's first lead")
 	f.IntVar(&lead, "lead", 10, "frames to predict per case (series: rows; default 30 for exchange rate)")
@@ -96,6 +102,9 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 			return fmt.Errorf("--method %s is for time series [T, N] (LSTNet text, CSV, GluonTS JSON lines); --data %s is an array", fl.method, fl.in)
 		}
 		return fmt.Errorf("--method %q: expected persistence or climatology", fl.method)
+	}
+	if err := checkOutFormat(baselineOutFormat); err != nil {
+		return err
 	}
 	b, err := runBudget()
 	if err != nil {
@@ -152,7 +161,10 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 			return err
 		}
 	}
-	if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
+	fr := len(series.shape) - 1
+	if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
+		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)

@@ -7,7 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // runBaselineSeries is `tidal baseline` on a time series [T, N]: persistence, the random walk or
@@ -55,7 +55,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	if fl.method == "seasonal-naive" {
 		context = period
 	}
-	cs, err := seriesCases(in, sf, context, lead, starts)
+	cs, err := seriesCases(in, sf, context, lead, starts, "starts")
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/rolloutbench"
 	"github.com/tidal-forecast/tidal/internal/samplerbench"
 	"github.com/tidal-forecast/tidal/internal/seriesbench"
@@ -91,8 +91,8 @@ func checkBenchTime(minTime time.Duration) error {
 // holds them) exceed the memory budget.
 func checkSamplerBench(samplers []string, batch, size, channels, steps int, minTime time.Duration) error {
 	for _, s := range samplers {
-		if s != samplerbench.DDIM && s != samplerbench.Heun {
-			return fmt.Errorf("--samplers: unknown sampler %q, expected %s or %s", s, samplerbench.DDIM, samplerbench.Heun)
+		if s != samplerbench.DDIM && s != samplerbench.DyDiffHeun && s != samplerbench.DPMSolver && s != samplerbench.Heun {
+			return fmt.Errorf("--samplers: unknown sampler %q, expected %s, %s, %s or %s", s, samplerbench.DDIM, samplerbench.DyDiffHeun, samplerbench.DPMSolver, samplerbench.Heun)
 		}
 	}
 	if err := guard.First(

@@ -4,12 +4,15 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
 	"github.com/tidal-forecast/tidal/internal/dydiffbench"
-	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 func init() {
@@ -18,6 +21,9 @@ func init() {
 	var seed uint64
 	var steps, samplingSteps, size, members, cases, frames, channels int
 	var clipX0 float64
+	var samplers []string
+	var etas []float64
+	var ablation bool
 	cmd := &cobra.Command{
 		Use:   "dydiff",
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
@@ -36,6 +42,22 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 				o = dydiffbench.Quick()
 			}
 			o.Seed, o.Dir, o.ClipX0 = seed, dir, clipX0
+			if cmd.Flags().Changed("etas") {
+				if err := guard.AllOpen("etas", etas, -1e-300, 1); err != nil {
+					return err
+				}
+				o.Etas = etas
+			}
+			if cmd.Flags().Changed("ablation") {
+				o.Ablation = ablation
+			}
+			if cmd.Flags().Changed("samplers") {
+				so, err := parseSamplers(samplers)
+				if err != nil {
+					return err
+				}
+				o.Samplers = so
+			}
 			given := map[string]int{"steps": steps, "sampling-steps": samplingSteps, "size": size, "members": members, "cases": cases,
 				"frames": frames, "channels": channels}
 			for name, p := range map[string]*int{"steps": &o.Steps, "sampling-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members,
@@ -73,10 +95,35 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 	f.IntVar(&steps, "steps", 0, "training steps of every model (default: the mode's)")
 	f.IntVar(&samplingSteps, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
 	f.Float64Var(&clipX0, "clip-x0", 0, "clip DDIM's x̂₀ to ±this many training standard deviations (0: none, the reference's setting)")
+	f.StringSliceVar(&samplers, "samplers", nil, "samplers of the default-form DyDiff and DPM models, KIND:STEPS with KIND heun, dpmpp, ddim or ddpm (default: the mode's; the reference-form rows use DDIM with --sampling-steps)")
+	f.Float64SliceVar(&etas, "etas", nil, "the reference form's η sweep beside η 0 and 0.5, each in [0, 1) (default: the mode's 0, 0.1, 0.5, 0.9)")
+	f.BoolVar(&ablation, "ablation", true, "train and score DyDiff with independent noise (the reference's use_x_ema='only')")
 	f.IntVar(&size, "size", 0, "grid size (default: the mode's)")
 	f.IntVar(&members, "members", 0, "ensemble members (default 8)")
 	f.IntVar(&cases, "cases", 0, "held-out cases (default: the mode's)")
 	f.IntVar(&frames, "frames", 0, "frames of turbulence simulated (default: the mode's)")
 	f.IntVar(&channels, "channels", 0, "base width of every model's UNet (default: the mode's)")
 	benchCmd.AddCommand(cmd)
+}
+
+// parseSamplers reads --samplers entries KIND:STEPS.
+func parseSamplers(list []string) ([]dymodel.SamplerOptions, error) {
+	if len(list) == 0 {
+		return nil, fmt.Errorf("--samplers: expected at least one KIND:STEPS entry")
+	}
+	var out []dymodel.SamplerOptions
+	for _, e := range list {
+		kind, n, ok := strings.Cut(e, ":")
+		steps, err := strconv.Atoi(n)
+		switch {
+		case !ok || err != nil:
+			return nil, fmt.Errorf("--samplers %q: expected KIND:STEPS, e.g. heun:10", e)
+		case kind != "heun" && kind != "dpmpp" && kind != "ddim" && kind != "ddpm":
+			return nil, fmt.Errorf("--samplers %q: sampler %q, expected heun, dpmpp, ddim or ddpm", e, kind)
+		case steps < 1 || steps > 1000:
+			return nil, fmt.Errorf("--samplers %q: %d steps, expected 1..1000", e, steps)
+		}
+		out = append(out, dymodel.SamplerOptions{Kind: kind, Steps: steps})
+	}
+	return out, nil
 }

@@ -7,8 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/internal/guidedbench"
 )
 
@@ -18,6 +19,7 @@ func newBenchGuidedCmd() *cobra.Command {
 	var quick, futureOnly, withDyDiff bool
 	var seed uint64
 	var steps, frames, members, size, samplerSteps, discSteps, discBatch, ddimSteps int
+	var dydiffParam string
 	var lambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
 	var lambdas []float64
 	var dir string
@@ -55,6 +57,15 @@ the largest setting meant to finish within an hour.`,
 				return err
 			}
 			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
+			if f.Changed("dydiff-param") {
+				if dydiffParam != dymodel.ParamEDM && dydiffParam != dymodel.ParamDDPM {
+					return fmt.Errorf("--dydiff-param %q: expected edm or ddpm", dydiffParam)
+				}
+				o.DyDiffParam = dydiffParam
+			}
+			if o.DyDiffParam == dymodel.ParamEDM && (f.Changed("ddim-steps") || f.Changed("clip-x0")) {
+				return fmt.Errorf("--ddim-steps and --clip-x0 sample a --dydiff-param ddpm model; the edm model samples with Heun at --sampler-steps")
+			}
 			if f.Changed("clip-x0") {
 				o.ClipX0 = clipX0
 			}
@@ -115,6 +126,7 @@ the largest setting meant to finish within an hour.`,
 	f.Float64Var(&discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(disc-p-mean, disc-p-std²) (with --disc-p-std)")
 	f.Float64Var(&discPStd, "disc-p-std", 0, "the discriminator's training noise (0: the image model's N(−1.2, 1.2²), the paper's)")
 	f.BoolVar(&withDyDiff, "dydiff", true, "also train DyDiff (η 0.5, 2 observed + 1 predicted frames) and score it guided by the same discriminator and unguided")
+	f.StringVar(&dydiffParam, "dydiff-param", dymodel.ParamEDM, "the DyDiff model's training form: edm (with the persistence anchor, sampled with Heun at --sampler-steps; train dydiff's default) or ddpm (the reference's, sampled with DDIM)")
 	f.IntVar(&ddimSteps, "ddim-steps", 0, "DyDiff's DDIM steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
 	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")

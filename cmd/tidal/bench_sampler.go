@@ -24,8 +24,10 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "sampler",
 		Short: "Time the samplers with the UNet against the UNet's forward pass alone",
-		Long: `sampler times a whole sample of dydiff's DDIM (3-frame windows, 2 context frames) and edm's Heun
-(churn 55, 2 channels, 1 conditioning channel) with tidal's UNet (random weights; levels 1, 2, 2), and in
+		Long: `sampler times a whole sample of DyDiff on 3-frame windows with 2 context frames (ddim: the reference
+form through dydiff.EpsDenoiser on the τ grid; dydiff-heun and dpmpp: the EDM form through
+dydiff.EDMDenoiser) and of the image model's Heun (churn 55, 2 channels, 1 conditioning channel) with
+tidal's UNet (random weights; levels 1, 2, 2), and in
 the same run one forward pass of that UNet on the same batch in its own executable, both with its
 variables embedded as constants (GoMLX's default on the Go backend) and read live as the samplers do.
 Sample calls and forward passes alternate; medians are reported. eval/fwd is the sample's time per
@@ -66,7 +68,7 @@ machine. "compile" is the first call's time beyond a later one's.`,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&quick, "quick", false, "16² pixels, 32 channels, 4 steps, timed for at most 0.5 s (a few seconds in all)")
-	f.StringSliceVar(&samplers, "samplers", []string{samplerbench.DDIM, samplerbench.Heun}, "samplers to time: ddim, heun")
+	f.StringSliceVar(&samplers, "samplers", []string{samplerbench.DDIM, samplerbench.DyDiffHeun, samplerbench.DPMSolver, samplerbench.Heun}, "samplers to time: ddim (DyDiff, reference form), dydiff-heun and dpmpp (DyDiff, EDM form), heun (the image model's, with churn)")
 	f.IntVar(&batch, "batch", 8, "batch (ensemble members × cases)")
 	f.IntVar(&size, "size", 32, "image size S (S×S pixels)")
 	f.IntVar(&channels, "channels", 32, "UNet base channels")

@@ -9,8 +9,8 @@ import (
 
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/internal/seriesdydiffbench"
 )
 
@@ -97,7 +97,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 				return err
 			}
 			sf.windows = windows
-			cs, err := seriesCases(in, sf, max(o.Context, o.Period), o.Predict, nil)
+			cs, err := seriesCases(in, sf, max(o.Context, o.Period), o.Predict, nil, "cases")
 			if err != nil {
 				return err
 			}

@@ -7,9 +7,9 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // startCPUProfile starts a pprof CPU profile written to path (the --profile flag; "" for none) through

@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/internal/progress"
+	"github.com/tidal-forecast/tidal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
@@ -36,7 +36,7 @@ const splitHelp = `split the frames into three contiguous files, train,val,test 
 func newNavierStokesCmd() *cobra.Command {
 	o := navierstokes.DefaultDatasetOptions(navierstokes.PaperN)
 	o.Frames = 100
-	var out, nu, split string
+	var out, nu, split, outFormat string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "navier-stokes --out FILE.npy [flags]",
@@ -57,10 +57,14 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 			if out == "" {
 				return fmt.Errorf("--out FILE.npy is required")
 			}
+			var err error
+			if out, err = dataOutPath(out, outFormat); err != nil {
+				return err
+			}
+			o.NetCDFAttrs = provenanceAttrs(cmd, "data navier-stokes", o.Seed)
 			if err := parseNu(nu, &o.Params); err != nil {
 				return err
 			}
-			var err error
 			if o.Split, err = frames.ParseSplit(split); err != nil {
 				return fmt.Errorf("--split: %w", err)
 			}
@@ -91,7 +95,8 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
+	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json); FILE.nc writes CF-style NetCDF fields(time, channel, y, x)")
+	addOutFormatFlag(f, &outFormat)
 	f.IntVar(&o.N, "size", o.N, "grid points N per side (even; the domain is 2π × 2π)")
 	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames to save")
 	f.BoolVar(&o.Velocity, "velocity", false, "also save the velocity (u, v) as channels 2 and 3")

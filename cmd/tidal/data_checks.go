@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
 )
@@ -26,6 +26,19 @@ func checkNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
 		if err := guard.AtLeast("nu", o.Nu, 0); err != nil {
 			return err
 		}
+	}
+	// The library's Validate checks the same, naming the quantities (N, dt, k_f, δ_f); here the flags.
+	switch {
+	case o.N%2 != 0:
+		return fmt.Errorf("--size %d: expected an even number of grid points ≥ 8", o.N)
+	case !(o.Dt > 0):
+		return fmt.Errorf("--dt %g: expected a time step > 0", o.Dt)
+	case o.Eps > 0 && !(o.Kf > 0):
+		return fmt.Errorf("--kf %g: expected a forcing wavenumber > 0", o.Kf)
+	case o.Eps > 0 && !(o.DeltaF > 0):
+		return fmt.Errorf("--delta-f %g: expected a forcing width > 0", o.DeltaF)
+	case o.Eps > 0 && o.Kf >= float64(navierstokes.Cutoff(o.N)):
+		return fmt.Errorf("--kf %g: expected a forcing wavenumber below the dealiasing cutoff %d of --size %d", o.Kf, navierstokes.Cutoff(o.N), o.N)
 	}
 	channels := int64(1)
 	if o.Velocity {

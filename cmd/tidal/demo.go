@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 func init() { rootCmd.AddCommand(newDemoCmd()) }
@@ -104,7 +104,7 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.members, "members", 8, "ensemble members of each forecast")
 	f.IntVar(&fl.cases, "cases", 12, "forecast cases spread over the test split")
 	f.IntVar(&fl.lead, "lead", 8, "frames per forecast")
-	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (DDIM for DyDiff and DPM, stochastic Heun for IDM and VDM)")
+	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (Heun for DyDiff and DPM, stochastic Heun for IDM and VDM)")
 	f.IntVar(&fl.rollouts, "rollout-frames", 150, "frames of each long rollout")
 	f.Float64Var(&fl.lambda, "lambda", 14, "discriminator-guidance strength λ (Hess et al. 2025, Tab. 1)")
 	// The guide's budget and noise levels (docs/DEMO.md measures them): the discriminator is small and
@@ -332,7 +332,7 @@ func demoStages(fl demoFlags) []demoStage {
 		}
 		out := p("scores", m+".json")
 		stages = append(stages, demoStage{"score " + m, newScoreCmd, []string{"score", "--forecast", p("fc", m+".npy"),
-			"--obs", truth, "--metrics", "crps,crps-fair,rmse,spread,ssr,csi", "--thresholds", "1", "--out", out}, []string{out}})
+			"--obs", truth, "--metrics", "crps,crps-fair,rmse,spread,ssr,csi,rank-hist", "--thresholds", "1", "--ci", "0.9", "--out", out}, []string{out}})
 		inputs = append(inputs, out)
 	}
 	for _, m := range []string{"guided", "unguided", "vdm"} {
@@ -342,7 +342,7 @@ func demoStages(fl demoFlags) []demoStage {
 		inputs = append(inputs, out)
 	}
 	inputs = append(inputs, p("fc", "dydiff.npy"), p("fc", "guided.npy"))
-	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo"}
+	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo", "--data", strings.TrimSuffix(test, ".npy") + ".json"}
 	for _, m := range []string{"guided", "unguided", "vdm"} {
 		args = append(args, "--label", p("scores", "rollout_"+m+".json")+"="+m+" rollout")
 	}

@@ -12,9 +12,9 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
 
@@ -24,7 +24,7 @@ func init() { rootCmd.AddCommand(newForecastCmd()) }
 type forecastFlags struct {
 	model, data, sampler, out, truthOut   string
 	quantilesOut, samplesOut, start, freq string
-	disc                                  string
+	disc, outFormat                       string
 	members, steps, lead, numCases        int
 	cases                                 []int
 	ddimEta, clipX0, lambda, sigmaMax     float64
@@ -90,6 +90,7 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.start, "start", "", "series: time stamp of the series' first row, YYYY-MM-DD[ hh:mm:ss] (default: the file's: a CSV's time column, a GluonTS start)")
 	f.StringVar(&fl.freq, "freq", "", "series: the time step as a pandas alias (B, D, W, h, min, s with a multiple, e.g. 30min); with a start, gives the outputs' time stamps")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
+	addOutFormatFlag(f, &fl.outFormat)
 	return cmd
 }
 
@@ -115,6 +116,8 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 		return fmt.Errorf("--sampler %s: the model --model %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
 	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
 		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --model %s does not take it", fl.clipX0, fl.sampler, fl.model)
+	case fl.sigmaMax != 0 && fl.sigmaMax <= 0.002:
+		return fmt.Errorf("--sigma-max %v: expected a noise level above the grid's σ_min 0.002", fl.sigmaMax)
 	case fl.sigmaMax != 0 && !m.Config.IsEDM():
 		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --model %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
 	case fl.ddimEta != 0 && fl.sampler != "ddim":
@@ -133,8 +136,13 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	return nil
 }
 
-// defaultTruthPath is --out with .truth.npy for .npy.
-func defaultTruthPath(out string) string { return strings.TrimSuffix(out, ".npy") + ".truth.npy" }
+// defaultTruthPath is --out with .truth.npy for .npy (.truth.nc for .nc).
+func defaultTruthPath(out string) string {
+	if strings.HasSuffix(out, ".nc") {
+		return strings.TrimSuffix(out, ".nc") + ".truth.nc"
+	}
+	return strings.TrimSuffix(out, ".npy") + ".truth.npy"
+}
 
 func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.out == "" {
@@ -161,16 +169,27 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if fl.truthOut == "" {
 		fl.truthOut = defaultTruthPath(fl.out)
 	}
+	if err := checkOutFormat(fl.outFormat); err != nil {
+		return err
+	}
 	b, err := runBudget()
 	if err != nil {
 		return err
 	}
-	if isSeriesData(fl.data, fl.series.format) {
+	if err := checkRunDirs("model", fl.model, "disc", fl.disc); err != nil {
+		return err
+	}
+	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
+		return err
+	} else if series {
 		if cmd.Flags().Changed("num-cases") {
 			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
 		}
 		if fl.disc != "" {
 			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
+		}
+		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
+			return err
 		}
 		return runForecastSeries(cmd, fl, b)
 	}
@@ -183,7 +202,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -262,7 +281,10 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
-	if err := writeNPYs([]*inputArray{in}, []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
+	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)},
+		[]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
@@ -299,6 +321,7 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOpti
 	if !fl.quiet {
 		eo.Progress = cmd.ErrOrStderr()
 	}
+	done := trackRollout(eo.Work, false, true)
 	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	return ens, name, err
+	return ens, name, done(err)
 }

@@ -6,11 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -22,7 +22,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array()}
+	inputs := []*inputArray{in.array(), runDirInput("model", fl.model)}
 	if fl.quantilesOut == "" {
 		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
 	}
@@ -56,7 +56,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases)
+	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases, "cases")
 	if err != nil {
 		return err
 	}

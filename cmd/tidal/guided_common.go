@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 
 	"github.com/gomlx/compute"
@@ -11,9 +10,9 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/nn"
 	"github.com/tidal-forecast/tidal/train"
 )
@@ -21,6 +20,7 @@ import (
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`.
 type guidedTrainFlags struct {
 	data, out                       string
+	to                              *trainOut // --out, checked by readTrainingSeries
 	steps, batch, warmup, logEvery  int
 	checkpointEvery, valEvery, keep int
 	lr, weightDecay, clip, emaHalf  float64
@@ -141,15 +141,11 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if in.shape[0] < guided.Context+2 {
 		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.shape[0], guided.Context+2)
 	}
-	if fl.out != "" {
-		if abs, err := filepath.Abs(fl.out); err == nil {
-			if dabs, err := filepath.Abs(fl.data); err == nil && abs == dabs {
-				return dataset.Series{}, fmt.Errorf("--out %s is the input --data", fl.out)
-			}
-		}
-		if st, err := os.Stat(fl.out); err == nil && !st.IsDir() {
-			return dataset.Series{}, fmt.Errorf("--out %s is a file, expected a run directory", fl.out)
-		}
+	if len(fl.crop) == 2 && (fl.crop[0] > in.shape[2] || fl.crop[1] > in.shape[3]) {
+		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.shape[2], in.shape[3], in)
+	}
+	if fl.to, err = checkTrainOut(fl.out, in); err != nil {
+		return dataset.Series{}, err
 	}
 	hw := int64(in.shape[2]) * int64(in.shape[3])
 	need := guard.Sum(in.Bytes(), guard.Product(int64(data4(in.shape)), 4, 3), guard.Product(activations, hw))
@@ -178,14 +174,16 @@ func activationBytes(batch, channels, levels, blocks int) int64 {
 }
 
 // runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
-func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer) error {
+func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut) error {
 	be, err := openBackend()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
 	tr.Job.Backend = be
+	done := to.guard()
 	sum, err := tr.Run(cmd.Context())
+	done(err)
 	if err != nil {
 		return err
 	}

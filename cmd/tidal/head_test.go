@@ -21,13 +21,7 @@ func TestRecordsNoHead(t *testing.T) {
 		{`{"options":{},"config":{"method":"idm","unet":{"channels":16}}}`, false},
 		{`not json`, false},
 	} {
-		dir := t.TempDir()
-		if tc.options != "" {
-			if err := os.WriteFile(filepath.Join(dir, "options.json"), []byte(tc.options), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got := recordsNoHead(dir); got != tc.want {
+		if got := recordsNoHead(runWithOptions(t, tc.options)); got != tc.want {
 			t.Errorf("options.json %q: recordsNoHead = %v, want %v", tc.options, got, tc.want)
 		}
 	}
@@ -51,14 +45,20 @@ func TestRecordsNoParam(t *testing.T) {
 		{`{"options":{},"config":{"method":"idm","unet":{"channels":16}}}`, false},
 		{`not json`, false},
 	} {
-		dir := t.TempDir()
-		if tc.options != "" {
-			if err := os.WriteFile(filepath.Join(dir, "options.json"), []byte(tc.options), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if got := recordsNoParam(dir); got != tc.want {
+		if got := recordsNoParam(runWithOptions(t, tc.options)); got != tc.want {
 			t.Errorf("options.json %q: recordsNoParam = %v, want %v", tc.options, got, tc.want)
 		}
 	}
+}
+
+// runWithOptions is a new folder holding options (none when empty) as options.json.
+func runWithOptions(t *testing.T, options string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if options != "" {
+		if err := os.WriteFile(filepath.Join(dir, "options.json"), []byte(options), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
 }

@@ -3,9 +3,10 @@ package main
 import (
 	"fmt"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/internal/config"
 )
 
 // The budget flags shared by every subcommand (docs/HARDENING.md).
@@ -32,24 +33,27 @@ func runBudget() (guard.Budget, error) {
 	return guard.Budget{Memory: mem, Disk: disk}, nil
 }
 
-// inputArray is an NPY input named by a flag, of which only the header has been read so far.
+// inputArray is a field input named by a flag, of which only the header has been read so far.
 type inputArray struct {
 	flag, path string
 	shape      []int
 	dtype      data.DType
+	src        *fieldSource // NetCDF or NPZ (fields.go); nil for NPY
+	dir        bool         // a run directory (runDirInput): no output may land inside it
 }
 
-// statInput reads the header of the NPY file given to --flag, refusing a missing path, a folder, a bad
-// header and a rank outside [minRank, maxRank] (layout describes the axes expected).
+// statInput reads the header of the NPY file given to --flag (or NetCDF or NPZ, recognised from its
+// content: fields.go), refusing a missing path, a folder, a bad header and a rank outside
+// [minRank, maxRank] (layout describes the axes expected).
 func statInput(flag, path string, minRank, maxRank int, layout string) (*inputArray, error) {
 	if path == "" {
 		return nil, fmt.Errorf("--%s is required: %s", flag, layout)
 	}
-	shape, dtype, err := data.StatNPY(path)
+	shape, dtype, src, err := statFields(path, minRank)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
-	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype}
+	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype, src: src}
 	if err := guard.Rank(in.String(), shape, minRank, maxRank, layout); err != nil {
 		return nil, err
 	}
@@ -74,7 +78,15 @@ func (in *inputArray) Float64Bytes() int64 {
 
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
-	a, err := data.Reader{MaxBytes: b.Memory}.ReadNPY(in.path)
+	if in.src != nil {
+		a, err := in.src.read(in.path, b, in.shape)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", in.flag, err)
+		}
+		return a, nil
+	}
+	mem, _ := b.Mem()
+	a, err := data.Reader{MaxBytes: mem}.ReadNPY(in.path)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", in.flag, err)
 	}
@@ -136,9 +148,16 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
 	g := atomicfile.NewGroup()
 	for _, in := range inputs {
-		if in != nil {
+		switch {
+		case in == nil:
+		case in.dir:
+			g.InputDir("--"+in.flag, in.path)
+		default:
 			g.Input("--"+in.flag, in.path)
 		}
+	}
+	if path := config.Used(); path != "" {
+		g.Input("--config", path)
 	}
 	return g
 }

@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // version is set at link time with -ldflags "-X main.version=...".

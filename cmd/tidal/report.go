@@ -12,17 +12,20 @@ import (
 
 	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 	"github.com/tidal-forecast/tidal/report"
 )
 
 // reportFlags holds the flags of `tidal report`.
 type reportFlags struct {
-	out, truth, title         string
-	labels, meta, references  []string
-	caseIdx, channel, members int
-	delay                     int
+	out, truth, title, dataInfo, scorecardRef string
+	ci                                        float64
+	ciBlock                                   int
+	seed                                      uint64
+	labels, meta, references                  []string
+	caseIdx, channel, members                 int
+	delay                                     int
 }
 
 func init() { rootCmd.AddCommand(newReportCmd()) }
@@ -58,6 +61,11 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 	f.IntVar(&fl.channel, "channel", 0, "channel of the forecasts to animate")
 	f.IntVar(&fl.members, "members", 3, "ensemble members shown beside the truth in the animations")
 	f.IntVar(&fl.delay, "delay", 50, "animation time per lead, hundredths of a second")
+	f.StringVar(&fl.dataInfo, "data", "", "the data's metadata sidecar JSON (e.g. ns_test.json): channel names and units, frame_dt for leads in time (default: the truth's sidecar where there is one)")
+	f.StringVar(&fl.scorecardRef, "scorecard-reference", "", "label of the score the scorecard's skill is against (default: persistence, else the first reference)")
+	f.Float64Var(&fl.ci, "ci", 0.9, "level of the paired-bootstrap intervals of every score difference (scores need per-case values: tidal score --ci or --per-case)")
+	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.Uint64Var(&fl.seed, "seed", 1, "seed of the bootstrap resampling")
 	return cmd
 }
 
@@ -65,12 +73,28 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err := guard.First(
 		guard.Int("case", fl.caseIdx, 0, maxCount), guard.Int("channel", fl.channel, 0, 1<<16),
 		guard.Int("members", fl.members, 1, 1<<10), guard.Int("delay", fl.delay, 1, 1<<16-1),
+		guard.Int("ci-block", fl.ciBlock, 1, maxCount),
 	); err != nil {
 		return err
+	}
+	if !(fl.ci > 0 && fl.ci < 1) {
+		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9", fl.ci)
 	}
 	b, err := runBudget()
 	if err != nil {
 		return err
+	}
+	ins := []*inputArray{{flag: "truth", path: fl.truth}}
+	for _, p := range args {
+		ins = append(ins, &inputArray{path: p})
+	}
+	if err := checkFolderOut("out", fl.out, ins...); err != nil {
+		return err
+	}
+	for _, p := range args {
+		if err := checkRunDirs("", p); err != nil {
+			return err
+		}
 	}
 	raw, err := keyValues("--label", fl.labels)
 	if err != nil {
@@ -85,7 +109,13 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 		return err
 	}
 	in := report.Inputs{Title: fl.title, References: fl.references, Meta: reportMeta(meta),
-		Animation: report.AnimationOptions{Delay: fl.delay}}
+		Animation: report.AnimationOptions{Delay: fl.delay}, ScorecardReference: fl.scorecardRef,
+		Bootstrap: metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Seed: fl.seed}}
+	if fl.dataInfo != "" {
+		if in.Data, err = report.ReadDataInfo(fl.dataInfo); err != nil {
+			return fmt.Errorf("--data: %w", err)
+		}
+	}
 	used := map[string]bool{}
 	label := func(path string) string {
 		if l, ok := labels[filepath.Clean(path)]; ok {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -123,5 +125,78 @@ func TestReportCommandRefusesBadInputs(t *testing.T) {
 	}
 	if _, err := os.Stat(p("r")); !os.IsNotExist(err) {
 		t.Error("a failed report left its folder")
+	}
+}
+
+// `tidal score` and `tidal report` number the leads alike, from 1: the table's rows, the JSON's
+// lead_numbers and intervals, and the report's columns and headline name the same leads.
+func TestScoreAndReportAgreeOnLeadNumbers(t *testing.T) {
+	dir := reportInputs(t)
+	p := func(n string) string { return filepath.Join(dir, n) }
+	table, err := runScoreCmd(t, "--forecast", p("f.npy"), "--obs", p("y.npy"), "--metrics", "crps,ssr", "--ci", "0.9", "--out", p("model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tableLeads []string
+	rows := false
+	for _, line := range strings.Split(table, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) > 0 && f[0] == "lead":
+			rows = true
+		case len(f) > 0 && f[0] == "mean":
+			rows = false
+		case rows && len(f) > 0:
+			tableLeads = append(tableLeads, f[0])
+		}
+	}
+	if strings.Join(tableLeads, ",") != "1,2,3,4" {
+		t.Errorf("table rows name leads %v, want 1..4:\n%s", tableLeads, table)
+	}
+	if !strings.Contains(table, "lead 1 [") || strings.Contains(table, "lead 0") {
+		t.Errorf("table intervals do not count leads from 1:\n%s", table)
+	}
+	b, err := os.ReadFile(p("model.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js struct {
+		Leads       int   `json:"leads"`
+		LeadNumbers []int `json:"lead_numbers"`
+		Metrics     []struct {
+			Name    string            `json:"name"`
+			PerCase [][]float64       `json:"per_case"`
+			CI      []json.RawMessage `json:"ci_per_lead"`
+		} `json:"metrics"`
+	}
+	if err := json.Unmarshal(b, &js); err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(js.LeadNumbers) != "[1 2 3 4]" || js.Metrics[0].Name != "crps" || len(js.Metrics[0].CI) != 4 || len(js.Metrics[0].PerCase) != 2 {
+		t.Errorf("JSON lead numbers %v, crps intervals %d, per-case rows %d", js.LeadNumbers, len(js.Metrics[0].CI), len(js.Metrics[0].PerCase))
+	}
+	// A persistence-like reference: the same file labelled persistence, so the report has a headline.
+	if _, err := runTidal(t, "report", "--out", p("rep"), "--label", p("ref.json")+"=persistence", p("model.json"), p("ref.json")); err == nil {
+		t.Fatal("a missing input accepted")
+	}
+	raw, _ := os.ReadFile(p("model.json"))
+	if err := os.WriteFile(p("ref.json"), raw, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := runTidal(t, "report", "--out", p("rep"), "--label", p("ref.json")+"=persistence", p("model.json"), p("ref.json")); err != nil {
+		t.Fatal(err)
+	}
+	page, err := os.ReadFile(p("rep/report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	html := string(page)
+	for l := 1; l <= 4; l++ {
+		if !strings.Contains(html, fmt.Sprintf("<th>lead %d</th>", l)) {
+			t.Errorf("the report has no column lead %d", l)
+		}
+	}
+	if strings.Contains(html, "<th>lead 0</th>") || !strings.Contains(html, ") at lead 1") || !strings.Contains(html, ") at lead 4") {
+		t.Error("the report's headline or columns do not count leads 1..4")
 	}
 }

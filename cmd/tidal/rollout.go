@@ -8,9 +8,9 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/internal/guard"
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
@@ -19,6 +19,7 @@ func init() { rootCmd.AddCommand(newRolloutCmd()) }
 // rolloutFlags are the flags of `tidal rollout`.
 type rolloutFlags struct {
 	idm, vdm, disc, init, out, truthOut string
+	outFormat                           string
 	frames, members, cases, lead, steps int
 	seed                                uint64
 	lambda, sigmaMin, sigmaMax, rho     float64
@@ -79,6 +80,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
+	addOutFormatFlag(f, &fl.outFormat)
 	config.AddFlag(cmd)
 	return cmd
 }
@@ -113,8 +115,14 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if fl.truthOut != "" && fl.cases == 0 {
 		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
 	}
+	if err := checkRolloutOutFormat(fl); err != nil {
+		return err
+	}
 	b, err := runBudget()
 	if err != nil {
+		return err
+	}
+	if err := checkRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
 		return err
 	}
 	init, err := statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
@@ -147,13 +155,18 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		return fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
 			[]int{mc.Channels, mc.Height, mc.Width})
 	}
-	if err := checkOutputs([]*inputArray{init}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	inputs := []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return err
 	}
 	var cases forecast.Cases
 	if fl.cases > 0 {
 		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
 			return fmt.Errorf("%s: %w", init, err)
+		}
+		if room := init.shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
+			return fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
+				fl.cases, init, init.shape[0], room, guided.Context, fl.lead)
 		}
 	}
 	if err := checkRolloutBudget(b, fl, init, m); err != nil {
@@ -204,7 +217,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 				return err
 			}
 		}
-		if err := writeNPYs([]*inputArray{init}, []namedOutput{npyOutput("out", fl.out, fa), npyOutput("truth-out", fl.truthOut, ta)}); err != nil {
+		meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
+		if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
@@ -226,10 +241,11 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
 	}
 	var progress = cmd.ErrOrStderr()
+	done := trackRollout(fl.out, true, false)
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
 		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
 		gen.Step(fl.seed, fl.members))
-	if err != nil {
+	if err := done(err); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, what,

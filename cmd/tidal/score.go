@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -23,7 +23,12 @@ type scoreFlags struct {
 	csiWindows, fssWindows                  []int
 	crpsPools                               []string
 	dydiffMask, bestMember, asJSON          bool
-	dataRange                               float64
+	noLatWeights                            bool
+	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
+	gridWeightsFrom                         string
+	dataRange, ci                           float64
+	ciBlock, ciResamples                    int
+	perCase                                 bool
 	seed                                    uint64
 }
 
@@ -61,7 +66,8 @@ spectrum) see "tidal score rollout".`,
 	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
 	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
 	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
-	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1")
+	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
+	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
 	f.Float64SliceVar(&fl.thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
 	f.IntSliceVar(&fl.csiWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
 	f.IntSliceVar(&fl.fssWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
@@ -71,8 +77,12 @@ spectrum) see "tidal score rollout".`,
 	f.Float64Var(&fl.dataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
 	f.BoolVar(&fl.bestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
+	f.Float64Var(&fl.ci, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
+	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.IntVar(&fl.ciResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
+	f.BoolVar(&fl.perCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
 	f.StringVar(&fl.biasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
 	cmd.MarkFlagRequired("forecast")
@@ -93,8 +103,12 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
+		guard.Int("ci-block", fl.ciBlock, 1, maxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
 	); err != nil {
 		return err
+	}
+	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
+		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
 	}
 	if err := checkMetricNames(fl.metrics); err != nil {
 		return err
@@ -105,7 +119,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	opt := metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
-		BestMember: fl.bestMember, Seed: fl.seed,
+		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
+	}
+	if fl.ci > 0 {
+		opt.CI = &metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Resamples: fl.ciResamples, Seed: fl.seed}
 	}
 	for _, p := range fl.crpsPools {
 		pool, err := parsePool(p)
@@ -121,6 +138,9 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	fi, oi, inputs, err := scoreInputs(fl, b)
 	if err != nil {
 		return err
+	}
+	if fl.latWeights == "" && !fl.noLatWeights {
+		fl.gridWeights, fl.gridWeightsFrom = gridLatWeights(fi, oi)
 	}
 	fa, err := fi.read(b)
 	if err != nil {
@@ -153,12 +173,20 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
 	if fl.latWeights != "" {
 		rep.Settings["weights"] = fl.latWeights + ", normalised to mean 1"
+	} else if fl.gridWeights != nil {
+		rep.Settings["weights"] = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
 	}
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
-	outs := []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}
+	var perChannel []*metrics.Report
+	if wantNC("", fl.out) {
+		if perChannel, err = scoreChannels(fl, fa, oa, lay, opt); err != nil {
+			return err
+		}
+	}
+	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
 		if rep.BiasMaps == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
@@ -207,6 +235,11 @@ func scoreFiles[F metrics.Float](fl scoreFlags, fvals []F, fshape []int, obs *me
 		}
 		if opt.Weights, err = metrics.PointWeights(fc.Field, wa.Float64(), wa.Shape); err != nil {
 			return nil, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
+		}
+	} else if fl.gridWeights != nil {
+		var err error
+		if opt.Weights, err = metrics.PointWeights(fc.Field, fl.gridWeights, []int{len(fl.gridWeights)}); err != nil {
+			return nil, fmt.Errorf("the lat coordinate of %s: %w", fl.gridWeightsFrom, err)
 		}
 	}
 	return metrics.Score(fc, obs, opt)

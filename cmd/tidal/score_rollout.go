@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -49,6 +49,9 @@ func newScoreRolloutCmd() *cobra.Command {
 			}
 			oi, err := statInput("obs", obs, 3, 4, layout)
 			if err != nil {
+				return err
+			}
+			if err := checkRolloutLengths(fi, oi, maxLag, window); err != nil {
 				return err
 			}
 			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
@@ -167,6 +170,23 @@ func checkRolloutAxes(fi *inputArray, band []int, channel int) error {
 	size := fi.shape[n-2+band[0]] // axis 0 indexes rows (H), axis 1 columns (W)
 	if band[1] < 0 || band[1] >= band[2] || band[2] > size {
 		return fmt.Errorf("--band %d,%d,%d: expected 0 ≤ from < to ≤ %d, the images' size along the band of %s", band[0], band[1], band[2], size, fi)
+	}
+	return nil
+}
+
+// checkRolloutLengths refuses a --max-lag or --window that the shorter of the two series cannot hold:
+// a lag of T or more frames has no pair of frames, a running mean of more than T frames no value.
+func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
+	short := fi
+	if oi.shape[0] < fi.shape[0] {
+		short = oi
+	}
+	T := short.shape[0]
+	if maxLag >= T {
+		return fmt.Errorf("--max-lag %d: expected a lag below the %d frames of %s", maxLag, T, short)
+	}
+	if window > T {
+		return fmt.Errorf("--window %d: expected at most the %d frames of %s", window, T, short)
 	}
 	return nil
 }

@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // seriesFlags are the flags the commands share for multivariate time series [T, N] (docs/SERIES.md).
@@ -46,16 +45,6 @@ func isGluonTSPath(path, format string) bool {
 	}
 	p := strings.TrimSuffix(strings.ToLower(path), ".gz")
 	return strings.HasSuffix(p, ".json") || strings.HasSuffix(p, ".jsonl")
-}
-
-// isSeriesData reports whether path (with --format) names a time series file rather than an NPY/NPZ
-// array: any --format, or an extension other than .npy and .npz.
-func isSeriesData(path, format string) bool {
-	if format != "" {
-		return true
-	}
-	ext := strings.ToLower(filepath.Ext(path))
-	return path != "" && ext != ".npy" && ext != ".npz"
 }
 
 // isExchangeRate reports whether a series has the shape of exchange rate (8 series, 7588 rows), whose
@@ -97,10 +86,12 @@ func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*series
 	if err := guard.Int("max-series", sf.maxSeries, 0, 1<<24); err != nil {
 		return nil, err
 	}
-	o := data.SeriesOptions{Format: format, Missing: missing, Ragged: ragged}
-	if b.Memory > 0 {
-		o.MaxValues = int(min(int64(data.DefaultMaxValues), max(b.Memory/16, 1)))
-	}
+	// The memory budget bounds the decompressed text as it streams and the values read: 8 bytes of float64
+	// each, times 8 for the copies a growing slice makes on the way and the garbage collector's headroom.
+	mem, src := b.Mem()
+	o := data.SeriesOptions{Format: format, Missing: missing, Ragged: ragged, MaxBytes: max(mem, 1),
+		MaxValues: int(min(int64(data.DefaultMaxValues), max(mem/64, 1))),
+		Budget:    "the memory budget of " + guard.FormatBytes(mem) + " from " + src + "; --max-memory sets it"}
 	s, err := data.ReadSeries(path, o)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
@@ -142,18 +133,19 @@ func seriesTrainRows(in *seriesInput, sf seriesFlags, window int) (int, error) {
 // seriesCases are the forecast cases over a series: the explicit start rows, or the rolling protocol
 // (forecast.Rolling with Stride = lead): exchange rate's standard one (forecast.ExchangeRateNIPS) unless
 // --train-rows or --windows say otherwise; without --train-rows the windows end at the last row.
-func seriesCases(in *seriesInput, sf seriesFlags, context, lead int, starts []int) (forecast.Cases, error) {
+// startsFlag names the flag of starts in errors (--cases for forecast, --starts for baseline).
+func seriesCases(in *seriesInput, sf seriesFlags, context, lead int, starts []int, startsFlag string) (forecast.Cases, error) {
 	T := in.s.T
 	if context > T {
 		return forecast.Cases{}, fmt.Errorf("%s: %d rows, fewer than the model's context of %d rows", in, T, context)
 	}
 	if len(starts) > 0 {
 		if sf.trainRows > 0 || sf.windows > 0 {
-			return forecast.Cases{}, fmt.Errorf("--cases gives the start rows; --train-rows and --windows describe the rolling windows instead")
+			return forecast.Cases{}, fmt.Errorf("--%s gives the start rows; --train-rows and --windows describe the rolling windows instead", startsFlag)
 		}
 		for _, s := range starts {
 			if s < context || s+lead > T {
-				return forecast.Cases{}, fmt.Errorf("--cases %d: a window needs the model's %d context rows before its start and %d rows from it, within the %d rows of %s", s, context, lead, T, in)
+				return forecast.Cases{}, fmt.Errorf("--%s %d: a window needs %d context rows before its start and %d rows from it, within the %d rows of %s", startsFlag, s, context, lead, T, in)
 			}
 		}
 		return forecast.Cases{Context: context, Lead: lead, Starts: append([]int(nil), starts...)}, nil

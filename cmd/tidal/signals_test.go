@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
 )
 
 // longRun is a navier-stokes run long enough (minutes) to be interrupted while it writes.

@@ -5,9 +5,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/internal/guard"
 )
 
 func init() { trainCmd.AddCommand(newTrainDiscCmd()) }
@@ -60,9 +60,9 @@ positives, half negatives.`,
 				DataSeed: fl.dataSeed, ValPairs: valPairs, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
 			})
 			if err != nil {
-				return fmt.Errorf("--data %s: %w", fl.data, err)
+				return dataError(fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr)
+			return runGuidedTraining(cmd, tr, fl.to)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 32, nil)

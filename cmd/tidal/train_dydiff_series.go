@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/internal/guard"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
 
@@ -22,6 +22,9 @@ const (
 	SeriesDefaultBlocks   = 2
 	SeriesDefaultLR       = 1e-3
 )
+
+// seriesLR is the series network's default learning rate (docs/SERIES.md), apart from the fields' --lr.
+const seriesLR = 1e-4
 
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
 // --context + --predict rows of the training rows only (seriesTrainRows).
@@ -40,11 +43,18 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return err
 	}
+	to, err := checkTrainOut(fl.out, in.array())
+	if err != nil {
+		return err
+	}
 	rows, err := seriesTrainRows(in, fl.series, L)
 	if err != nil {
 		return err
 	}
 	N := in.s.N
+	if !changed("lr") {
+		fl.lr = seriesLR
+	}
 	sc := dymodel.SeriesNetConfig{Rank: fl.rank, TimeAttention: fl.timeAttn}
 	legacy := fl.param == "" // a run recorded before series took --param resumes with the defaults it was started with
 	if !legacy {
@@ -66,7 +76,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	}
 	m, err := dymodel.New(mc)
 	if err != nil {
-		return fmt.Errorf("the network for %s: %w", in, err)
+		return networkFlagError(in.String(), err, fl)
 	}
 	var val *seriesInput
 	if fl.val != "" {
@@ -117,5 +127,5 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	job.Config = rc
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, orDefault(fl.param, dymodel.ParamDDPM), orDefault(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
-	return runTrainJob(cmd, fl.out, job)
+	return runTrainJob(cmd, to, job)
 }

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/guided"
@@ -53,9 +51,9 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 				DataSeed: fl.dataSeed, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
 			})
 			if err != nil {
-				return fmt.Errorf("--data %s: %w", fl.data, err)
+				return dataError(fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr)
+			return runGuidedTraining(cmd, tr, fl.to)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 64, nil)

@@ -11,7 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,7 +20,8 @@ import (
 	"github.com/spf13/pflag"
 	yaml "go.yaml.in/yaml/v3"
 
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
+	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // Flag is the name of the flag that names a config file.
@@ -28,6 +29,12 @@ const Flag = "config"
 
 // MaxBytes bounds a config file: a config is a page of settings, not data.
 const MaxBytes = 1 << 20
+
+// used is the config file the last Apply read.
+var used string
+
+// Used is the config file the command read (its --config), or "": an input that no output may replace.
+func Used() string { return used }
 
 // AddFlag registers `--config FILE` on cmd.
 func AddFlag(cmd *cobra.Command) {
@@ -38,11 +45,13 @@ func AddFlag(cmd *cobra.Command) {
 // given on the command line. It refuses a key that is no flag of cmd (listing all such keys), a nested
 // mapping, a value the flag cannot parse, and a file larger than MaxBytes; each error names the file.
 func Apply(cmd *cobra.Command) error {
+	used = ""
 	f := cmd.Flags().Lookup(Flag)
 	if f == nil || f.Value.String() == "" {
 		return nil
 	}
 	path := f.Value.String()
+	used = path
 	values, err := read(path)
 	if err != nil {
 		return err
@@ -74,6 +83,9 @@ func Apply(cmd *cobra.Command) error {
 		if err != nil {
 			return fmt.Errorf("--config %s: key %q: %w", path, key, err)
 		}
+		if err := finite(fl, text); err != nil {
+			return fmt.Errorf("--config %s: key %q: %w", path, key, err)
+		}
 		if sv, ok := fl.Value.(pflag.SliceValue); ok { // the file's list replaces the default, whatever Set did before
 			var parts []string
 			if text != "" {
@@ -93,14 +105,11 @@ func Apply(cmd *cobra.Command) error {
 
 // read decodes a YAML mapping of scalars and lists from path, bounded by MaxBytes.
 func read(path string) (map[string]any, error) {
-	f, err := os.Open(path)
+	f, _, err := guard.OpenFile(path, "a YAML file")
 	if err != nil {
-		return nil, fmt.Errorf("--config %s: %w", path, err)
+		return nil, fmt.Errorf("--config %w", err)
 	}
 	defer f.Close()
-	if st, err := f.Stat(); err == nil && st.IsDir() {
-		return nil, fmt.Errorf("--config %s is a folder, expected a YAML file", path)
-	}
 	b, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("--config %s: %w", path, err)
@@ -114,6 +123,20 @@ func read(path string) (map[string]any, error) {
 		return nil, fmt.Errorf("--config %s: not a YAML mapping of flag names to values: %w", path, err)
 	}
 	return values, nil
+}
+
+// finite refuses NaN and infinities for a floating-point flag (and each value of a list), so that the
+// error names the config file rather than only the flag the command checks later.
+func finite(fl *pflag.Flag, text string) error {
+	if !strings.HasPrefix(fl.Value.Type(), "float") {
+		return nil
+	}
+	for _, part := range strings.Split(text, ",") {
+		if v, err := strconv.ParseFloat(strings.TrimSpace(part), 64); err == nil && (math.IsNaN(v) || math.IsInf(v, 0)) {
+			return fmt.Errorf("%s is not a finite number (--%s)", strings.TrimSpace(part), fl.Name)
+		}
+	}
+	return nil
 }
 
 // flagText renders a YAML value as the text a pflag.Value parses: scalars as written, lists joined by

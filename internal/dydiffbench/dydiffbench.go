@@ -62,7 +62,8 @@ type Options struct {
 func Quick() Options {
 	return Options{Size: 16, Frames: 300, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 2, Predict: 4,
 		Channels: 16, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 400, Batch: 8, LR: 3e-3,
-		Cases: 8, Members: 8, SamplingSteps: 10, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
+		Cases: 8, Members: 8, SamplingSteps: 10, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true,
+		Samplers: []dymodel.SamplerOptions{{Kind: "heun", Steps: 10}, {Kind: "dpmpp", Steps: 10}, {Kind: "heun", Steps: 50}}}
 }
 
 // Full is the paper's protocol (context 4 → predict 11, 8 members, 50 DDIM steps) on 16² with a UNet of
@@ -71,7 +72,9 @@ func Quick() Options {
 func Full() Options {
 	return Options{Size: 16, Frames: 1000, SaveEvery: 20, Kf: 3, TrainFraction: 0.7, Context: 4, Predict: 11,
 		Channels: 32, Blocks: 1, Groups: 8, Mults: []int{1, 2}, Steps: 2000, Batch: 8, LR: 2e-3,
-		Cases: 20, Members: 8, SamplingSteps: 50, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true}
+		Cases: 20, Members: 8, SamplingSteps: 50, Seed: 1, Etas: []float64{0, 0.1, 0.5, 0.9}, Ablation: true,
+		Samplers: []dymodel.SamplerOptions{{Kind: "heun", Steps: 10}, {Kind: "dpmpp", Steps: 10}, {Kind: "ddim", Steps: 10},
+			{Kind: "heun", Steps: 50}, {Kind: "ddim", Steps: 50}}}
 }
 
 // Row is one method's scores per lead.

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
@@ -16,12 +17,13 @@ func TestTinyComparison(t *testing.T) {
 	o := Quick()
 	o.Size, o.Frames, o.Kf, o.Steps, o.Cases, o.Members, o.SamplingSteps = 8, 60, 1.5, 2, 2, 2, 2
 	o.Channels, o.Groups, o.Etas = 8, 4, []float64{0, 0.5, 0.9}
+	o.Samplers = []dymodel.SamplerOptions{{Kind: "heun", Steps: 2}, {Kind: "dpmpp", Steps: 2}}
 	o.Dir = t.TempDir()
 	r, err := Run(context.Background(), tensortest.Backend(t), o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	names := []string{"persistence", "climatology", "DyDiff η=0.5 heun 2", "DPM η=0 heun 2", "DyDiff η=0.5 ref. form",
+	names := []string{"persistence", "climatology", "DyDiff η=0.5 heun 2", "DyDiff η=0.5 dpmpp 2", "DPM η=0 heun 2", "DPM η=0 dpmpp 2", "DyDiff η=0.5 ref. form",
 		"DPM η=0 ref. form", "DyDiff η=0.9 ref. form", "DyDiff η=0.5 indep. noise ref. form"}
 	if len(r.Rows) != len(names) {
 		t.Fatalf("%d rows, want %d", len(r.Rows), len(names))

@@ -61,7 +61,11 @@ type Options struct {
 	// (η DyDiffEta, windows of the discriminator's two observed frames and DyDiffPredict predicted ones,
 	// the same network, budget and data), sampled with DDIMSteps DDIM steps (0: 2·SamplerSteps, the
 	// Heun sampler's network evaluations) clipping x̂₀ to ±ClipX0, guided by the same discriminator at λ.
-	DyDiff        bool
+	DyDiff bool
+	// DyDiffParam is the DyDiff model's training form: "edm" (with the persistence anchor, sampled with
+	// Heun at SamplerSteps: `train dydiff`'s defaults) or "ddpm" (the reference's ε form without anchor,
+	// sampled with DDIMSteps DDIM steps clipping x̂₀ to ±ClipX0).
+	DyDiffParam   string
 	DyDiffEta     float64
 	DyDiffPredict int
 	DDIMSteps     int
@@ -79,7 +83,7 @@ type Options struct {
 func Quick() Options {
 	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
 		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
-		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3}
+		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffParam: dymodel.ParamEDM, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3}
 }
 
 // Full is the largest setting that finishes within about an hour on 2 idle CPU cores (docs/RESULTS.md
@@ -268,6 +272,14 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
 		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
 			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8, Head: dymodel.DefaultHead}}
+	so := dymodel.SamplerOptions{Kind: "ddim", Steps: o.DDIMSteps, ClipX0: o.ClipX0}
+	if so.Steps == 0 {
+		so.Steps = 2 * o.SamplerSteps
+	}
+	if o.DyDiffParam != dymodel.ParamDDPM {
+		mc.Param, mc.Anchor, mc.EDM = dymodel.ParamEDM, dymodel.AnchorLast, dymodel.DefaultEDM()
+		so = dymodel.SamplerOptions{Kind: "heun", Steps: o.SamplerSteps}
+	}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return nil, err
@@ -301,10 +313,6 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	caseCtx := m.Contexts(ctxA, snap.Norm)
 	initCtx := append([]float32(nil), test[:guided.Context*F]...)
 	snap.Norm.Normalize(initCtx, F)
-	steps := o.DDIMSteps
-	if steps == 0 {
-		steps = 2 * o.SamplerSteps
-	}
 	var out []Scores
 	for _, lambda := range []float64{o.Lambda, 0} {
 		name := "DyDiff"
@@ -312,7 +320,8 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 			name = fmt.Sprintf("guided DyDiff λ=%g", lambda)
 		}
 		s, err := func() (Scores, error) {
-			f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: "ddim", Steps: steps, ClipX0: o.ClipX0, Guide: guide, Lambda: lambda})
+			so.Guide, so.Lambda = guide, lambda
+			f, err := m.NewForecaster(b, snap.Store, so)
 			if err != nil {
 				return Scores{}, err
 			}

@@ -23,3 +23,9 @@ var SSIM string
 //
 //go:embed npy_interop.py
 var NPYInterop string
+
+// NetCDFInterop is netcdf_interop.py: SciPy (netcdf_file) and xarray read the NetCDF files tidal wrote
+// and SciPy writes the same content for tidal to read.
+//
+//go:embed netcdf_interop.py
+var NetCDFInterop string

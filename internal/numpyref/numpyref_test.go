@@ -10,7 +10,7 @@ import (
 // Every script is embedded with its usage, and is valid Python: compiled (not run) by the interpreter the
 // tests use, so a broken script fails here rather than as a skipped cross-check.
 func TestScriptsCompile(t *testing.T) {
-	scripts := map[string]string{"metrics_score.py": Score, "ssim.py": SSIM, "npy_interop.py": NPYInterop}
+	scripts := map[string]string{"metrics_score.py": Score, "ssim.py": SSIM, "npy_interop.py": NPYInterop, "netcdf_interop.py": NetCDFInterop}
 	py := pyref.ForTest(t)
 	for name, s := range scripts {
 		if !strings.Contains(s, "Usage: "+name) || !strings.Contains(s, "import numpy") && !strings.Contains(s, "numpy as np") {

@@ -25,8 +25,17 @@ import (
 
 // Samplers the benchmark knows.
 const (
-	DDIM = "ddim" // dydiff DDIM (η_ddim = 0) on [B, 3 frames, 1, S, S] windows with 2 context frames
-	Heun = "heun" // edm Heun with churn on [B, 2, S, S] fields with 1 conditioning channel
+	// DDIM is DyDiff in the reference form (dydiff.EpsDenoiser) with diffusion's DDIM on the reference's
+	// τ grid, on [B, 3 frames, 1, S, S] windows with 2 context frames: `tidal forecast --sampler ddim`.
+	DDIM = "ddim"
+	// DyDiffHeun is DyDiff in EDM form (dydiff.EDMDenoiser, η 0.5) with diffusion's deterministic Heun on
+	// the same windows: `tidal forecast`'s default.
+	DyDiffHeun = "dydiff-heun"
+	// DPMSolver is DyDiffHeun's model with DPM-Solver++(2M).
+	DPMSolver = "dpmpp"
+	// Heun is the image model's Heun with churn (Hess et al.'s settings) on [B, 2, S, S] fields with 1
+	// conditioning channel.
+	Heun = "heun"
 )
 
 // Case is one measurement: a sampler with Steps steps on Batch samples of Size² pixels, with a UNet of
@@ -105,13 +114,14 @@ func newSetup(b compute.Backend, scope *model.Scope, c Case) (*setup, error) {
 	}
 	s := &setup{}
 	var frames, condCh int
-	switch c.Sampler {
-	case DDIM:
+	window := c.Sampler == DDIM || c.Sampler == DyDiffHeun || c.Sampler == DPMSolver
+	switch {
+	case window:
 		frames, condCh = 3, 2
-	case Heun:
+	case c.Sampler == Heun:
 		frames, condCh = 2, 1
 	default:
-		return nil, fmt.Errorf("unknown sampler %q (want %s or %s)", c.Sampler, DDIM, Heun)
+		return nil, fmt.Errorf("unknown sampler %q (want %s, %s, %s or %s)", c.Sampler, DDIM, DyDiffHeun, DPMSolver, Heun)
 	}
 	u, err := nets.New(nets.Config{InChannels: frames + condCh, OutChannels: frames, Channels: c.Channels})
 	if err != nil {
@@ -119,8 +129,8 @@ func newSetup(b compute.Backend, scope *model.Scope, c Case) (*setup, error) {
 	}
 	s.net = u.Apply
 	var x, ctx *tensors.Tensor
-	switch c.Sampler {
-	case DDIM:
+	switch {
+	case window:
 		x, err = noise.Initial(1, c.Batch, frames, 1, c.Size, c.Size)
 		if err == nil {
 			ctx, err = noise.Initial(2, c.Batch, condCh, 1, c.Size, c.Size)
@@ -141,11 +151,46 @@ func newSetup(b compute.Backend, scope *model.Scope, c Case) (*setup, error) {
 		if err != nil {
 			return nil, err
 		}
-		sm, err := dydiff.NewDDIM(dydiff.NoisePredictor{Backend: b, Scope: scope, Net: u.Apply}, sched, dydiff.DDIMOptions{Steps: c.Steps})
+		d, err := dydiff.EpsDenoiser(u.Apply, sched)
+		if err != nil {
+			return nil, err
+		}
+		vp, err := diffusion.NewVP(sched.AlphaBars())
+		if err != nil {
+			return nil, err
+		}
+		sigmas, err := vp.DDIMSigmas(c.Steps)
+		if err != nil {
+			return nil, err
+		}
+		sm, err := diffusion.NewDDIM(diffusion.Denoiser{Backend: b, Scope: scope, D: d}, sigmas, diffusion.DDIMOptions{})
 		if err != nil {
 			return nil, err
 		}
 		s.level, s.evals, s.close = 500, c.Steps, sm.Close
+		s.sample = func(seed uint64) (*tensors.Tensor, error) { return sm.Sample(s.x, s.cond, seed) }
+	case DyDiffHeun, DPMSolver:
+		d, err := dydiff.EDMDenoiser(u.Apply, dydiff.EDMOptions{Eta: dydiff.DefaultEta, SigmaData: 1})
+		if err != nil {
+			return nil, err
+		}
+		sigmas, err := diffusion.KarrasSigmas(diffusion.KarrasOptions{SigmaMin: 0.002, SigmaMax: 10, Rho: 7, Steps: c.Steps})
+		if err != nil {
+			return nil, err
+		}
+		den := diffusion.Denoiser{Backend: b, Scope: scope, D: d}
+		var sm *diffusion.Sampler
+		s.evals = c.Steps
+		if c.Sampler == DyDiffHeun {
+			sm, err = diffusion.NewHeun(den, sigmas, diffusion.HeunOptions{})
+			s.evals = 2*c.Steps - 1
+		} else {
+			sm, err = diffusion.NewDPMSolver2M(den, sigmas, diffusion.DPMSolverOptions{})
+		}
+		if err != nil {
+			return nil, err
+		}
+		s.level, s.close = 0.5*dydiff.NoiseScale/4, sm.Close
 		s.sample = func(seed uint64) (*tensors.Tensor, error) { return sm.Sample(s.x, s.cond, seed) }
 	default:
 		g := edm.DefaultGridOptions()

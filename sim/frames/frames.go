@@ -14,8 +14,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/atomicfile"
 )
 
 // PartNames are the names of the three parts of a split, in file order.
@@ -29,7 +29,8 @@ type Part struct {
 	First int `json:"first_frame"`
 	// Count is the number of frames in the part.
 	Count int `json:"frames"`
-	// NPY and JSON are the paths of the part's array and sidecar.
+	// NPY and JSON are the paths of the part's array (an NPY file, or NetCDF for outputs ending in .nc)
+	// and sidecar.
 	NPY  string `json:"-"`
 	JSON string `json:"-"`
 }
@@ -65,13 +66,17 @@ func ParseSplit(s string) ([]float64, error) {
 // _train, _val and _test. Part sizes are the fractions rounded so that they add up to frames; every part
 // must get at least one frame.
 func PlanParts(out string, frames int, fractions []float64) ([]Part, error) {
-	if !strings.HasSuffix(out, ".npy") || len(out) == len(".npy") {
-		return nil, fmt.Errorf("output %q: expected a path ending in .npy", out)
+	ext := ".npy"
+	if strings.HasSuffix(out, ".nc") {
+		ext = ".nc"
+	}
+	if !strings.HasSuffix(out, ext) || len(out) == len(ext) {
+		return nil, fmt.Errorf("output %q: expected a path ending in .npy (or .nc for NetCDF)", out)
 	}
 	if frames < 1 {
 		return nil, fmt.Errorf("frames = %d: expected at least 1", frames)
 	}
-	stem := strings.TrimSuffix(out, ".npy")
+	stem := strings.TrimSuffix(out, ext)
 	if fractions == nil {
 		return []Part{{Name: "all", Count: frames, NPY: out, JSON: stem + ".json"}}, nil
 	}
@@ -91,7 +96,7 @@ func PlanParts(out string, frames int, fractions []float64) ([]Part, error) {
 		}
 		name := PartNames[i]
 		parts = append(parts, Part{Name: name, First: first, Count: end - first,
-			NPY: stem + "_" + name + ".npy", JSON: stem + "_" + name + ".json"})
+			NPY: stem + "_" + name + ext, JSON: stem + "_" + name + ".json"})
 		first = end
 	}
 	return parts, nil
@@ -102,6 +107,7 @@ type Writer struct {
 	parts    []Part
 	shape    []int // channels, H, W
 	npy      []*data.NPYWriter
+	nc       []*data.NCWriter // instead of npy for outputs ending in .nc
 	sidecars []*atomicfile.File
 	cur      int // part being written
 	inPart   int // frames written to the current part
@@ -112,6 +118,59 @@ type Writer struct {
 // Create plans the parts (see PlanParts) and opens every file under a temporary name, so that an
 // unwritable output is reported before any simulation work.
 func Create(out string, frames int, fractions []float64, channels, h, w int) (*Writer, error) {
+	return CreateWith(out, frames, fractions, channels, h, w, NetCDF{})
+}
+
+// NetCDF describes the coordinates and attributes of NetCDF parts (outputs ending in .nc): each part
+// holds fields(time, channel, y, x) float32 with coordinate variables time (TimeStart + frame·TimeStep,
+// frame counted over the whole run; the frame itself when TimeStep is 0), channel, y and x.
+type NetCDF struct {
+	Channels            []string // names of the channels, as the channel variable's "variables" attribute
+	TimeStart, TimeStep float64
+	TimeUnits           string // "1" when empty
+	Attrs               []data.NCAttr
+}
+
+func (m NetCDF) spec(p Part, channels, h, w int) (*data.NCSpec, map[string]*data.Array) {
+	units := m.TimeUnits
+	if units == "" {
+		units = "1"
+	}
+	idx := func(n int) *data.Array {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = float64(i)
+		}
+		return data.FromFloat64(v, n)
+	}
+	step := m.TimeStep
+	if step == 0 { // no time given: the frame's index in the run
+		step, units = 1, "1"
+	}
+	tv := make([]float64, p.Count)
+	for k := range tv {
+		tv[k] = m.TimeStart + float64(p.First+k)*step
+	}
+	chAttrs := []data.NCAttr{data.TextAttr("long_name", "channel"), data.TextAttr("units", "1")}
+	if len(m.Channels) == channels {
+		chAttrs = append(chAttrs, data.TextAttr("variables", strings.Join(m.Channels, " ")))
+	}
+	spec := &data.NCSpec{
+		Dims:  []data.NCDim{{Name: "time", Len: p.Count}, {Name: "channel", Len: channels}, {Name: "y", Len: h}, {Name: "x", Len: w}},
+		Attrs: append([]data.NCAttr{data.TextAttr("Conventions", "CF-1.8"), data.TextAttr("tidal_part", p.Name), data.NumAttr("tidal_first_frame", data.NCInt, float64(p.First))}, m.Attrs...),
+		Vars: []data.NCVar{
+			{Name: "time", Dims: []string{"time"}, Type: data.NCDouble, Attrs: []data.NCAttr{data.TextAttr("units", units), data.TextAttr("standard_name", "time")}},
+			{Name: "channel", Dims: []string{"channel"}, Type: data.NCInt, Attrs: chAttrs},
+			{Name: "y", Dims: []string{"y"}, Type: data.NCInt, Attrs: []data.NCAttr{data.TextAttr("long_name", "grid row"), data.TextAttr("units", "1")}},
+			{Name: "x", Dims: []string{"x"}, Type: data.NCInt, Attrs: []data.NCAttr{data.TextAttr("long_name", "grid column"), data.TextAttr("units", "1")}},
+			{Name: "fields", Dims: []string{"time", "channel", "y", "x"}, Type: data.NCFloat},
+		},
+	}
+	return spec, map[string]*data.Array{"time": data.FromFloat64(tv, p.Count), "channel": idx(channels), "y": idx(h), "x": idx(w)}
+}
+
+// CreateWith is Create with the description of NetCDF parts.
+func CreateWith(out string, frames int, fractions []float64, channels, h, w int, meta NetCDF) (*Writer, error) {
 	if channels < 1 || h < 1 || w < 1 {
 		return nil, fmt.Errorf("frame shape [%d, %d, %d]: expected positive channels, H and W", channels, h, w)
 	}
@@ -121,12 +180,28 @@ func Create(out string, frames int, fractions []float64, channels, h, w int) (*W
 	}
 	fw := &Writer{parts: parts, shape: []int{channels, h, w}}
 	for _, p := range parts {
-		npy, err := data.NewNPYWriter(p.NPY, data.Float32, p.Count, channels, h, w)
-		if err != nil {
-			fw.Abort()
-			return nil, err
+		if strings.HasSuffix(p.NPY, ".nc") {
+			spec, coords := meta.spec(p, channels, h, w)
+			nc, err := data.NewNCWriter(p.NPY, spec)
+			if err != nil {
+				fw.Abort()
+				return nil, err
+			}
+			fw.nc = append(fw.nc, nc)
+			for _, name := range []string{"time", "channel", "y", "x"} {
+				if err := data.Append(nc.NCEncoder, name, coords[name].F64); err != nil {
+					fw.Abort()
+					return nil, fmt.Errorf("%s: %w", p.NPY, err)
+				}
+			}
+		} else {
+			npy, err := data.NewNPYWriter(p.NPY, data.Float32, p.Count, channels, h, w)
+			if err != nil {
+				fw.Abort()
+				return nil, err
+			}
+			fw.npy = append(fw.npy, npy)
 		}
-		fw.npy = append(fw.npy, npy)
 		side, err := atomicfile.Create(p.JSON)
 		if err != nil {
 			fw.Abort()
@@ -157,7 +232,11 @@ func (fw *Writer) WriteFrame(frame []float64) error {
 	for i, v := range frame {
 		fw.buf[i] = float32(v)
 	}
-	if err := fw.npy[fw.cur].WriteFloat32(fw.buf); err != nil {
+	if fw.nc != nil {
+		if err := data.Append(fw.nc[fw.cur].NCEncoder, "fields", fw.buf); err != nil {
+			return err
+		}
+	} else if err := fw.npy[fw.cur].WriteFloat32(fw.buf); err != nil {
 		return err
 	}
 	if fw.inPart++; fw.inPart == fw.parts[fw.cur].Count {
@@ -202,7 +281,13 @@ func (fw *Writer) Commit(meta func(p Part) any) error {
 		}
 	}
 	for i, p := range fw.parts {
-		if err := fw.npy[i].Close(); err != nil {
+		var err error
+		if fw.nc != nil {
+			err = fw.nc[i].Close()
+		} else {
+			err = fw.npy[i].Close()
+		}
+		if err != nil {
 			return fail(err)
 		}
 		committed = append(committed, p.NPY)
@@ -230,6 +315,9 @@ func (fw *Writer) Abort() {
 	}
 	fw.done = true
 	for _, w := range fw.npy {
+		w.Abort()
+	}
+	for _, w := range fw.nc {
 		w.Abort()
 	}
 	for _, f := range fw.sidecars {

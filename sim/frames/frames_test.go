@@ -2,6 +2,7 @@ package frames
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -147,5 +148,43 @@ func TestNothingLeftOnFailure(t *testing.T) {
 	}
 	if _, err := Create(filepath.Join(dir, "missing", "a.npy"), 1, nil, 1, 1, 1); err == nil {
 		t.Fatal("an output in a missing folder was accepted")
+	}
+}
+
+// TestNetCDFParts writes a split run as NetCDF: each part holds its frames as fields(time, channel, y, x)
+// with the run's frame index as time, and nothing is left on Abort.
+func TestNetCDFParts(t *testing.T) {
+	dir := t.TempDir()
+	fw, err := CreateWith(filepath.Join(dir, "r.nc"), 4, []float64{0.5, 0.25, 0.25}, 2, 3, 2, NetCDF{Channels: []string{"a", "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	frame := make([]float64, fw.FrameSize())
+	for f := range 4 {
+		for i := range frame {
+			frame[i] = float64(100*f + i)
+		}
+		if err := fw.WriteFrame(frame); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := fw.Commit(func(p Part) any { return p }); err != nil {
+		t.Fatal(err)
+	}
+	a, err := data.ReadNC(filepath.Join(dir, "r_val.nc"), "fields")
+	if err != nil || fmt.Sprint(a.Shape) != "[1 2 3 2]" || a.F32[0] != 200 || a.F32[11] != 211 {
+		t.Fatalf("val part: %v %v", a, err)
+	}
+	tm, _ := data.ReadNC(filepath.Join(dir, "r_test.nc"), "time")
+	if tm == nil || tm.Float64()[0] != 3 {
+		t.Errorf("time of the test part: %v", tm)
+	}
+	fw2, err := CreateWith(filepath.Join(dir, "s.nc"), 2, nil, 1, 2, 2, NetCDF{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fw2.Abort()
+	if _, err := os.Stat(filepath.Join(dir, "s.nc")); !os.IsNotExist(err) {
+		t.Errorf("aborted NetCDF part left on disk")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/sim/frames"
 )
 
@@ -20,6 +21,9 @@ type DatasetOptions struct {
 	Velocity bool
 	// Split, when not nil, holds the train, val and test fractions (frames.ParseSplit).
 	Split []float64
+	// NetCDFAttrs are added to the global attributes of NetCDF outputs (an output path ending in .nc),
+	// e.g. the command's provenance.
+	NetCDFAttrs []data.NCAttr
 }
 
 // DefaultDatasetOptions are the paper's (Hess et al. 2025, App. C.1) on an n × n grid: DefaultParams, a frame every 4
@@ -112,7 +116,12 @@ func WriteDataset(o DatasetOptions, out string, progress func(done, total int)) 
 		channels = append(channels, "u", "v")
 	}
 	n := o.N
-	fw, err := frames.Create(out, o.Frames, o.Split, len(channels), n, n)
+	nc := frames.NetCDF{Channels: channels, TimeStart: float64(o.Spinup) * o.Params.Dt, TimeStep: float64(o.SaveEvery) * o.Params.Dt,
+		Attrs: []data.NCAttr{data.TextAttr("title", "forced 2D turbulence (tidal data navier-stokes)"),
+			data.NumAttr("size", data.NCInt, float64(n)), data.NumAttr("seed", data.NCDouble, float64(o.Params.Seed)),
+			data.NumAttr("dt", data.NCDouble, o.Params.Dt), data.NumAttr("kf", data.NCDouble, o.Params.Kf)}}
+	nc.Attrs = append(nc.Attrs, o.NetCDFAttrs...)
+	fw, err := frames.CreateWith(out, o.Frames, o.Split, len(channels), n, n, nc)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"sync"
 
-	"github.com/tidal-forecast/tidal/internal/fft"
+	"github.com/tidal-forecast/tidal/fft"
 )
 
 // Solver integrates the forced vorticity equation of Params with the ETDRK4 scheme (see etdCoeffs):

@@ -10,6 +10,7 @@ import (
 // overwrite. Register inputs with Input, open outputs with Create, then Commit (or Abort, safe to defer).
 type Group struct {
 	inputs  []named
+	dirs    []dirInput
 	outputs []named
 	files   []*File
 	done    bool
@@ -70,6 +71,9 @@ func (g *Group) Create(flag, path string) (*File, error) {
 			return nil, fmt.Errorf("%s %s is the input %s %s (the same file): refusing to overwrite an input; choose another output path",
 				flag, path, in.flag, in.path)
 		}
+	}
+	if err := g.refuseDirs(o); err != nil {
+		return nil, err
 	}
 	for _, prev := range g.outputs {
 		if same(o, prev) {

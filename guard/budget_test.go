@@ -31,7 +31,7 @@ func TestParseAndFormatBytes(t *testing.T) {
 			t.Errorf("ParseBytes(%q) = %d, %v; expected %d", s, got, err, want)
 		}
 	}
-	for _, s := range []string{"NaN", "-1G", "lots", "1e30"} {
+	for _, s := range []string{"NaN", "-1G", "lots", "1e30", "0", "0GiB", "0.1"} {
 		if _, err := ParseBytes("max-memory", s); err == nil || !strings.Contains(err.Error(), "--max-memory") {
 			t.Errorf("ParseBytes(%q): %v, expected an error naming --max-memory", s, err)
 		}

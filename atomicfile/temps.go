@@ -18,9 +18,27 @@ const TempSuffix = ".tidal-tmp-"
 // live holds the temporaries this process is writing; mu also orders creation, rename and removal
 // against the signal handler, so that a signal never leaves a temporary it did not see.
 var (
-	mu   sync.Mutex
-	live = map[string]bool{}
+	mu    sync.Mutex
+	live  = map[string]bool{}
+	hooks = map[int]func(){}
+	hookN int
 )
+
+// OnSignal registers fn to run when SIGINT or SIGTERM ends the process (after the temporaries are
+// removed), for outputs that are not single temporaries, such as a run directory that no step reached
+// yet. fn must not call this package. remove unregisters it.
+func OnSignal(fn func()) (remove func()) {
+	mu.Lock()
+	defer mu.Unlock()
+	hookN++
+	id := hookN
+	hooks[id] = fn
+	return func() {
+		mu.Lock()
+		defer mu.Unlock()
+		delete(hooks, id)
+	}
+}
 
 // TempName is the temporary path that process pid uses while writing path.
 func TempName(path string, pid int) string {
@@ -133,6 +151,9 @@ func CleanupOnSignals() (stop func()) {
 			mu.Lock() // held until exit: no temporary is created or renamed after this point
 			for name := range live {
 				_ = os.RemoveAll(name)
+			}
+			for _, fn := range hooks {
+				fn()
 			}
 			code := 1
 			if n, ok := s.(syscall.Signal); ok {
