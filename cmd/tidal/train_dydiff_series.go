@@ -23,7 +23,8 @@ const (
 	SeriesDefaultLR       = 1e-3
 )
 
-// seriesLR is the series network's default learning rate (docs/SERIES.md), apart from the fields' --lr.
+// seriesLR is the learning rate of series runs recorded before series took --param (they resume with it);
+// new series runs take SeriesDefaultLR.
 const seriesLR = 1e-4
 
 // runTrainDyDiffSeries is `tidal train dydiff` on a time series [T, N]: SeriesNet DyDiff on windows of
