@@ -96,7 +96,7 @@ nothing else.`,
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.batch, "batch", 16, "windows per step")
-	f.Float64Var(&fl.lr, "lr", 1e-3, "AdamW learning rate (1e-3 measured better than the reference's 1e-4 at CPU budgets, docs/RESULTS.md; the series network's default is its own)")
+	f.Float64Var(&fl.lr, "lr", 1e-3, "AdamW learning rate (1e-3 measured better than the reference's 1e-4 at CPU budgets, docs/RESULTS.md; series too, except runs recorded before series took --param, which keep 1e-4)")
 	f.IntVar(&fl.warmup, "warmup", 0, "learning-rate warm-up steps")
 	f.StringVar(&fl.schedule, "lr-schedule", "constant", "constant or cosine (to 0 after the warm-up)")
 	f.Float64Var(&fl.wd, "weight-decay", 0.01, "AdamW weight decay")
