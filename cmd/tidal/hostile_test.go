@@ -644,7 +644,9 @@ func modelFixtures(t *testing.T, dir string) {
 			modelTemplate.err = err
 			return
 		}
+		// The ddpm form (series default to edm since issue 23), for the τ-rule case of --sampling-steps.
 		out, err = tidalChild(ctx, tmp, "train", "dydiff", "--data", "ts.txt", "--out", "seriesmodel", "--context", "4", "--predict", "3",
+			"--param", "ddpm", "--anchor", "none",
 			"--channels", "8", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2").CombinedOutput()
 		if err != nil {
 			modelTemplate.err = fmt.Errorf("training the fixture series model: %v\n%s", err, out)
