@@ -33,24 +33,37 @@ func CIn(sigma, sigmaData float64) float64 { return 1 / math.Sqrt(sigma*sigma+si
 // CNoise is c_noise(σ) = ln(σ)/4 (Karras et al. 2022, Table 1).
 func CNoise(sigma float64) float64 { return math.Log(sigma) / 4 }
 
+// Coefficients are EDM's preconditioning scalars c_skip, c_out and c_in (Karras et al. 2022, Table 1)
+// for per-sample noise levels, shaped [batch, 1, ...] to broadcast over the state, and σ² likewise.
+type Coefficients struct{ Skip, Out, In, Sigma2 *Node }
+
+// PreconditionCoefficients computes Coefficients for the state x [batch, ...] at noise levels sigma
+// [batch] with σ_data sigmaData, inside the graph.
+func PreconditionCoefficients(x, sigma *Node, sigmaData float64) Coefficients {
+	s := PerSample(x, sigma)
+	s2 := Square(s)
+	sd2 := Scalar(x.Graph(), x.DType(), sigmaData*sigmaData)
+	den := Add(s2, sd2)
+	return Coefficients{
+		Skip:   Div(sd2, den),
+		Out:    Div(MulScalar(s, sigmaData), Sqrt(den)),
+		In:     Reciprocal(Sqrt(den)), // not Rsqrt: GoMLX defines no gradient for it, and training differentiates D
+		Sigma2: s2,
+	}
+}
+
 // Precondition wraps the raw network F into the EDM denoiser (Karras et al. 2022, eq. 7; NVlabs/edm's
 // EDMPrecond):
 //
 //	D(x; σ) = c_skip(σ)·x + c_out(σ)·F(c_in(σ)·x; c_noise(σ))
 func Precondition(net Net, sigmaData float64) DenoiserFn {
 	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
-		s := PerSample(x, sigma)
-		s2 := Square(s)
-		sd2 := Scalar(x.Graph(), x.DType(), sigmaData*sigmaData)
-		den := Add(s2, sd2)
-		cSkip := Div(sd2, den)
-		cOut := Div(MulScalar(s, sigmaData), Sqrt(den))
-		cIn := Reciprocal(Sqrt(den)) // not Rsqrt: GoMLX defines no gradient for it, and training differentiates D
+		c := PreconditionCoefficients(x, sigma, sigmaData)
 		cNoise := DivScalar(Log(ConvertDType(sigma, x.DType())), 4)
-		f := net(scope, Mul(cIn, x), cNoise, cond)
+		f := net(scope, Mul(c.In, x), cNoise, cond)
 		if !f.Shape().Equal(x.Shape()) {
 			exceptions.Panicf("diffusion: Net returned %s for input %s", f.Shape(), x.Shape())
 		}
-		return Add(Mul(cSkip, x), Mul(cOut, f))
+		return Add(Mul(c.Skip, x), Mul(c.Out, f))
 	}
 }

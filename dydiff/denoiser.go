@@ -63,20 +63,14 @@ func EDMDenoiser(net Net, opt EDMOptions) (diffusion.DenoiserFn, error) {
 	sd := opt.SigmaData
 	return func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
 		checkFrames(y)
-		s := diffusion.PerSample(y, sigma)
-		s2 := Square(s)
-		sd2 := Scalar(y.Graph(), y.DType(), sd*sd)
-		den := Add(s2, sd2)
-		cSkip := Div(sd2, den)
-		cOut := Div(MulScalar(s, sd), Sqrt(den))
-		cIn := Reciprocal(Sqrt(den))
+		c := diffusion.PreconditionCoefficients(y, sigma, sd)
 		cNoise := MulScalar(Log(ConvertDType(sigma, y.DType())), NoiseScale/4.0)
-		sg, s1g := edmGamma(s2, opt.Eta)
-		f := net(scope, dynamics(Mul(cIn, y), sg, s1g), cNoise, cond)
+		sg, s1g := edmGamma(c.Sigma2, opt.Eta)
+		f := net(scope, dynamics(Mul(c.In, y), sg, s1g), cNoise, cond)
 		if !f.Shape().Equal(y.Shape()) {
 			exceptions.Panicf("dydiff: Net returned %s for input %s", f.Shape(), y.Shape())
 		}
-		return Add(Mul(cSkip, y), Mul(cOut, inverseDynamics(f, sg, s1g)))
+		return Add(Mul(c.Skip, y), Mul(c.Out, inverseDynamics(f, sg, s1g)))
 	}, nil
 }
 
