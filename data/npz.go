@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strings"
 
@@ -24,15 +25,38 @@ func (r Reader) ReadNPZ(path string) (map[string]*Array, error) {
 	return r.DecodeNPZ(f, size, path)
 }
 
+// openNPZ opens the NPZ archive at path as a zip archive; the caller closes the file.
+func openNPZ(path string) (*os.File, *zip.Reader, error) {
+	f, size, err := openRegular(path, "an NPZ (zip) archive")
+	if err != nil {
+		return nil, nil, err
+	}
+	zr, err := zipOf(f, size, path)
+	if err != nil {
+		f.Close()
+		return nil, nil, err
+	}
+	return f, zr, nil
+}
+
+// zipOf reads the zip directory of an NPZ archive of size bytes from ra; name is used in errors.
+func zipOf(ra io.ReaderAt, size int64, name string) (*zip.Reader, error) {
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("%s: not a readable NPZ (zip) archive: %w", name, err)
+	}
+	return zr, nil
+}
+
 // DecodeNPZ reads an NPZ archive of size bytes from ra; name is used in error messages. No size in the
 // zip headers is trusted: the sum of the members' claimed sizes must fit the budget, each member's
 // decompressed stream is cut at its claimed size (and the zip reader checks it against the CRC), the NPY
 // header inside must agree with that claim, and values are read in chunks, so a member that claims
 // more than it holds fails at the short read.
 func (r Reader) DecodeNPZ(ra io.ReaderAt, size int64, name string) (map[string]*Array, error) {
-	zr, err := zip.NewReader(ra, size)
+	zr, err := zipOf(ra, size, name)
 	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable NPZ (zip) archive: %w", name, err)
+		return nil, err
 	}
 	var claimed uint64
 	for _, zf := range zr.File {

@@ -1,7 +1,6 @@
 package data
 
 import (
-	"archive/zip"
 	"fmt"
 	"io"
 	"sort"
@@ -18,15 +17,11 @@ type NPZMember struct {
 // StatNPZ reads only the NPY headers of an NPZ archive's members (sorted by name), each checked against
 // the member's claimed size, so that a command can choose one and estimate its memory before reading it.
 func StatNPZ(path string) ([]NPZMember, error) {
-	f, size, err := openRegular(path, "an NPZ (zip) archive")
+	f, zr, err := openNPZ(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	zr, err := zip.NewReader(f, size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable NPZ (zip) archive: %w", path, err)
-	}
 	var out []NPZMember
 	for _, zf := range zr.File {
 		name := path + ":" + zf.Name
@@ -54,15 +49,11 @@ func StatNPZ(path string) ([]NPZMember, error) {
 // ReadNPZMember reads one array of an NPZ archive, by name without ".npy", within the budget (the
 // other members are not decompressed).
 func (r Reader) ReadNPZMember(path, member string) (*Array, error) {
-	f, size, err := openRegular(path, "an NPZ (zip) archive")
+	f, zr, err := openNPZ(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	zr, err := zip.NewReader(f, size)
-	if err != nil {
-		return nil, fmt.Errorf("%s: not a readable NPZ (zip) archive: %w", path, err)
-	}
 	var names []string
 	for _, zf := range zr.File {
 		if zf.Name == member+".npy" {
