@@ -58,31 +58,42 @@ func TestSeriesWindowUnits(t *testing.T) {
 			t.Fatalf("value %d (series %d): %v, want %v = %v × %v", i, i%N, ws[i], want, k[i%N], w[i])
 		}
 	}
+	trainedContextMatters(t, m, store, SamplerOptions{Kind: "ddim", Steps: 4}, ctx[:P*N], P-1)
+}
+
+// trainedContextMatters takes two AdamW steps of m's loss on smooth windows [2, 7, N], gives its
+// variables random values, and checks that changing series 1 of context row `row` moves a window
+// sampled with o from ctx (one member's context). It returns the training losses.
+func trainedContextMatters(t *testing.T, m *Model, store *model.Store, o SamplerOptions, ctx []float32, row int) []float64 {
+	t.Helper()
+	b := tensortest.Backend(t)
+	N := m.Config.Frame[0]
 	xv := make([]float32, 2*7*N)
 	for i := range xv {
 		xv[i] = float32(2 + math.Cos(float64(i)))
 	}
 	x0 := tensors.FromFlatDataAndDimensions(xv, 2, 7, N)
-	tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0)
+	losses := tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0)
 	tensortest.RandomizeVariables(t, store, 3, 0.2)
-	f2, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
+	f, err := m.NewForecaster(b, store, o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f2.Close()
-	a, err := f2.Window(ctx[:P*N], 1, 5)
+	defer f.Close()
+	a, err := f.Window(ctx, 1, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
-	moved := append([]float32(nil), ctx[:P*N]...)
-	moved[(P-1)*N+1] += 0.5
-	c, err := f2.Window(moved, 1, 5)
+	moved := append([]float32(nil), ctx...)
+	moved[row*N+1] += 0.5
+	c, err := f.Window(moved, 1, 5)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if d := maxAbsDiff(a, c); d < 1e-5 {
-		t.Errorf("the forecast moved by %v when the last context row changed", d)
+		t.Errorf("the forecast moved by %v when context row %d changed", d, row)
 	}
+	return losses
 }
 
 // The anchored edm-form series window (docs/SERIES.md, "The persistence anchor"): the window is
@@ -146,34 +157,10 @@ func testAnchoredWindowAffine(t *testing.T, anchor string) {
 	if spread == 0 {
 		t.Errorf("the fresh model's forecast is exactly the last observation: no noise reached it")
 	}
-	xv := make([]float32, 2*7*N)
-	for i := range xv {
-		xv[i] = float32(2 + math.Cos(float64(i)))
-	}
-	x0 := tensors.FromFlatDataAndDimensions(xv, 2, 7, N)
-	for i, l := range tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0) {
+	for i, l := range trainedContextMatters(t, m, store, SamplerOptions{Steps: 4}, ctx[:P*N], P-2) {
 		if math.IsNaN(l) || math.IsInf(l, 0) {
 			t.Fatalf("edm-form loss at step %d is %v", i, l)
 		}
-	}
-	tensortest.RandomizeVariables(t, store, 3, 0.2)
-	f2, err := m.NewForecaster(b, store, SamplerOptions{Steps: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f2.Close()
-	a, err := f2.Window(ctx[:P*N], 1, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	moved := append([]float32(nil), ctx[:P*N]...)
-	moved[(P-2)*N+1] += 0.5
-	d, err := f2.Window(moved, 1, 5)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if dd := maxAbsDiff(a, d); dd < 1e-5 {
-		t.Errorf("the forecast moved by %v when a context row changed", dd)
 	}
 }
 
