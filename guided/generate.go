@@ -52,10 +52,6 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if !(opt.Lambda >= 0) {
 		return nil, fmt.Errorf("guidance strength λ = %g: expected ≥ 0", opt.Lambda)
 	}
-	sigmas, err := diffusion.KarrasSigmas(opt.Grid)
-	if err != nil {
-		return nil, err
-	}
 	u, err := nets.New(*m.Config.UNet)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Run, err)
@@ -64,32 +60,35 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if err := copyVars(store, "/denoiser", m); err != nil {
 		return nil, err
 	}
-	pre := diffusion.Precondition(u.Apply, m.Config.SigmaData)
-	vdm := m.Config.Kind == KindVDM
-	D := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
-		if !vdm {
-			cond = nil
-		}
-		return pre(scope.In("denoiser"), x, sigma, cond)
-	}
-	g = &Generator{model: m, store: store}
+	var logit diffusion.Logit
 	if disc != nil && opt.Lambda > 0 {
 		c := m.Config
 		d, sigmaScale, toDisc, err := loadGuide(store, disc, "the image model "+m.Run, []int{c.Channels, c.Height, c.Width}, m.Norm)
 		if err != nil {
 			return nil, err
 		}
-		logit := func(scope *model.Scope, x, sigma, _ *Node, cond []*Node) *Node {
-			dc := make([]*Node, len(cond))
-			for i, c := range cond {
-				dc[i] = toDisc(c)
-			}
-			f := d.Logit(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), dc)
-			if opt.GuideSigmaMax > 0 { // f·1[σ ≤ max]: no gradient above the window
-				f = Mul(f, ConvertDType(LessOrEqual(sigma, Scalar(f.Graph(), sigma.DType(), opt.GuideSigmaMax)), f.DType()))
-			}
-			return f
+		logit = guideLogit(d.Logit, sigmaScale, toDisc, opt.GuideSigmaMax)
+	}
+	return newGenerator(b, m, store, diffusion.Precondition(u.Apply, m.Config.SigmaData), logit, opt)
+}
+
+// newGenerator is NewGenerator for the denoiser d of m in m's normalised units, whose variables are in
+// store under the scope "denoiser", guided (when logit is not nil and opt.Lambda > 0) by logit, whose
+// variables are under "guide" (guideLogit). The closed-form tests give it exact denoisers and log-odds.
+func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.DenoiserFn, logit diffusion.Logit, opt SamplerOptions) (*Generator, error) {
+	sigmas, err := diffusion.KarrasSigmas(opt.Grid)
+	if err != nil {
+		return nil, err
+	}
+	vdm := m.Config.Kind == KindVDM
+	D := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+		if !vdm {
+			cond = nil
 		}
+		return d(scope.In("denoiser"), x, sigma, cond)
+	}
+	g := &Generator{model: m, store: store}
+	if logit != nil && opt.Lambda > 0 {
 		if D, err = diffusion.Guided(D, logit, opt.Lambda); err != nil {
 			return nil, err
 		}
@@ -100,6 +99,26 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		return nil, err
 	}
 	return g, nil
+}
+
+// guideLogit makes the discriminator's logit f (variables under the scope "guide"), trained in units
+// x_d = a·x + b per channel of a model's normalised units x (toDisc, with a = sigmaScale), the guide
+// diffusion.Guided takes: f(toDisc(y); a·σ, toDisc(xⁿ), toDisc(xⁿ⁻¹)). The log-odds of an affine change
+// of variables is the same function of y (the Jacobians of the two densities cancel), and the chain
+// rule of the sampler's graph.Gradient brings its gradient back into the model's units. With
+// sigmaMax > 0 the guide is 0 above σ = sigmaMax (no gradient: DG's guidance window).
+func guideLogit(f guidance.LogitFn, sigmaScale float64, toDisc func(*Node) *Node, sigmaMax float64) diffusion.Logit {
+	return func(scope *model.Scope, x, sigma, _ *Node, cond []*Node) *Node {
+		dc := make([]*Node, len(cond))
+		for i, c := range cond {
+			dc[i] = toDisc(c)
+		}
+		l := f(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), dc)
+		if sigmaMax > 0 { // f·1[σ ≤ max]: no gradient above the window
+			l = Mul(l, ConvertDType(LessOrEqual(sigma, Scalar(l.Graph(), sigma.DType(), sigmaMax)), l.DType()))
+		}
+		return l
+	}
 }
 
 // loadGuide checks that disc is a discriminator that can guide the model named what, of frames
