@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/diffusion"
+	"github.com/tidal-forecast/tidal/internal/tensortest"
 )
 
 // The closed-form reference for discriminator guidance (issue 24, item 1): a stationary linear-Gaussian
@@ -474,4 +475,62 @@ func mustSigmas(t *testing.T, o SamplerOptions) []float64 {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// fromUnits inverts discUnits' per-channel map (2 channels with different shifts and scales).
+func TestFromUnitsInvertsDiscUnits(t *testing.T) {
+	other := &Model{Norm: dataset.Norm{Mean: []float64{2.5, -0.8}, Std: []float64{2.5, 0.4}}}
+	_, to := discUnits(gaussNorm, other)
+	_, ab := guideScale(gaussNorm, other)
+	x := []float64{1, -2, 0.5, 3, -1, 4, 0, 2}
+	out := tensortest.RunGraph(t, func(in []*Node) []*Node {
+		return []*Node{to(in[0]), fromUnits(to(in[0]), ab)}
+	}, tensors.FromFlatDataAndDimensions(f32(x), 2, gaussC, gaussH, gaussW))
+	for i, v := range x {
+		c := (i / 2) % 2
+		want := ab[c][0]*v + ab[c][1]
+		if math.Abs(float64(out[0][i])-want) > 1e-6 || math.Abs(float64(out[1][i])-v) > 1e-5 {
+			t.Fatalf("value %d: mapped %g (want %g), back %g (want %g)", i, out[0][i], want, out[1][i], v)
+		}
+	}
+}
+
+// IdealGuide on trained (tiny) models: finite numbers at every σ in the order given; the guidance term
+// is linear in λ (the norm ratio at λ = 2 is twice that at λ = 1, the cosines and the ideal the same);
+// λ = 0 gives no guidance term (norm ratio 0); windows outside the series and a non-video model are errors.
+func TestIdealGuideOnTrainedModels(t *testing.T) {
+	idmRun, vdmRun, discRun, s := trainedRuns(t)
+	b := testBackend(t)
+	idm, vdm, disc := load(t, idmRun, KindIDM), load(t, vdmRun, KindVDM), load(t, discRun, KindDiscriminator)
+	sigmas := []float64{0.05, 0.5, 5}
+	starts := []int{0, 5, 11, 20, 30}
+	at := func(lambda float64) []GuideAgreement {
+		a, err := IdealGuide(b, idm, vdm, disc, lambda, s.Data, starts, sigmas, 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(a) != len(sigmas) {
+			t.Fatalf("%d agreements for %d noise levels", len(a), len(sigmas))
+		}
+		return a
+	}
+	one, two, zero := at(1), at(2), at(0)
+	for i, a := range one {
+		t.Logf("σ = %g: cosine %.3f, norm ratio %.3f, ideal RMS %.4f", a.Sigma, a.Cosine, a.NormRatio, a.IdealRMS)
+		if a.Sigma != sigmas[i] || a.Windows != len(starts) || math.IsNaN(a.Cosine) || math.IsInf(a.NormRatio, 0) || !(a.IdealRMS > 0) {
+			t.Errorf("σ = %g: %+v", sigmas[i], a)
+		}
+		if math.Abs(two[i].NormRatio-2*a.NormRatio) > 1e-4*a.NormRatio || math.Abs(two[i].Cosine-a.Cosine) > 1e-4 || two[i].IdealRMS != a.IdealRMS {
+			t.Errorf("σ = %g: λ = 2 gives %+v, λ = 1 %+v", a.Sigma, two[i], a)
+		}
+		if zero[i].NormRatio != 0 {
+			t.Errorf("σ = %g: λ = 0 gives a guidance term, norm ratio %g", a.Sigma, zero[i].NormRatio)
+		}
+	}
+	if _, err := IdealGuide(b, idm, vdm, disc, 1, s.Data, []int{len(s.Data)/64 - 2}, sigmas, 3); err == nil {
+		t.Error("a window past the series' end was accepted")
+	}
+	if _, err := IdealGuide(b, idm, idm, disc, 1, s.Data, starts, sigmas, 3); err == nil {
+		t.Error("an image model was accepted as the video model")
+	}
 }

@@ -81,7 +81,9 @@ type guideProbe struct {
 }
 
 func newGuideProbe(b compute.Backend, store *model.Store, idm, cond diffusion.DenoiserFn, logit diffusion.Logit, lambda float64) (*guideProbe, error) {
-	D := func(scope *model.Scope, x, sigma *Node, _ []*Node) *Node { return idm(scope.In("denoiser"), x, sigma, nil) }
+	D := func(scope *model.Scope, x, sigma *Node, _ []*Node) *Node {
+		return idm(scope.In("denoiser"), x, sigma, nil)
+	}
 	guided, err := diffusion.Guided(D, logit, lambda)
 	if err != nil {
 		return nil, err
