@@ -1,12 +1,14 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"runtime"
 	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
@@ -22,7 +24,8 @@ func newBenchGuidedCmd() *cobra.Command {
 	var dydiffParam string
 	var lambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
 	var lambdas []float64
-	var dir string
+	var dir, jsonPath string
+	var probeWindows int
 	cmd := &cobra.Command{
 		Use:   "guided",
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
@@ -31,7 +34,9 @@ a video model with the same budget (and a DyDiff model, guided by the same discr
 --dydiff), rolls the guided image model, the unguided one and the video model out
 from the same two test frames, and prints |ACF − ACF_truth| (lags 1–9), the Hovmöller W1 distance, the drift
 and std of the rollout's last quarter, and the bias, CRPS and spread-skill ratio of ensemble forecasts, then
-a sweep over λ (Hess et al. 2025, §4; docs/GUIDED.md). --quick takes minutes on 2 cores; the default is
+a sweep over λ (Hess et al. 2025, §4; docs/GUIDED.md), and, per noise level σ on held-out windows, the
+cosine and the norm ratio between the discriminator's guidance term λσ²∇ log-odds and the ideal one that
+the video model implies, D_VDM − D_IDM (--probe-windows; where the guide fails). --quick takes minutes on 2 cores; the default is
 the largest setting meant to finish within an hour.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,7 +58,7 @@ the largest setting meant to finish within an hour.`,
 			}
 			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
 				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10),
-				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6)); err != nil {
+				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16)); err != nil {
 				return err
 			}
 			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
@@ -92,6 +97,9 @@ the largest setting meant to finish within an hour.`,
 			if f.Changed("lambdas") {
 				o.Lambdas = lambdas
 			}
+			if f.Changed("probe-windows") {
+				o.ProbeWindows = probeWindows
+			}
 			be, err := openBackend()
 			if err != nil {
 				return err
@@ -107,6 +115,15 @@ the largest setting meant to finish within an hour.`,
 				return err
 			}
 			fmt.Fprintf(out, "\n%s\ntotal %.0f s\n", r.Table(), time.Since(t0).Seconds())
+			if jsonPath != "" {
+				js, err := json.MarshalIndent(r, "", "  ")
+				if err != nil {
+					return fmt.Errorf("--json %s: the result (printed above) has no JSON form: %w", jsonPath, err)
+				}
+				if err := atomicfile.WriteFile(jsonPath, append(js, '\n')); err != nil {
+					return fmt.Errorf("--json: %w", err)
+				}
+			}
 			return nil
 		},
 	}
@@ -131,5 +148,7 @@ the largest setting meant to finish within an hour.`,
 	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")
+	f.StringVar(&jsonPath, "json", "", "also write the result (settings, scores, ideal-guide diagnostics) as JSON to this file")
+	f.IntVar(&probeWindows, "probe-windows", 64, "held-out windows of the ideal-guide diagnostics per noise level (0: skip them)")
 	return cmd
 }

@@ -74,16 +74,26 @@ type Options struct {
 	// Lead frames score calibration.
 	RolloutFrames, Members, Cases, ForecastMembers, Lead int
 	Seed                                                 uint64
+	// ProbeWindows held-out windows measure, at each noise level of ProbeSigmas, how far the
+	// discriminator's guidance term at Lambda is from the ideal one, D_VDM − D_IDM (guided.IdealGuide);
+	// 0 windows skip it.
+	ProbeWindows int
+	ProbeSigmas  []float64
 	// Dir holds the data and the runs (a temporary folder when empty).
 	Dir string
-	Log io.Writer
+	Log io.Writer `json:"-"`
 }
+
+// DefaultProbeSigmas are the noise levels of the ideal-guide diagnostics: two per decade from 0.01 to
+// 80 (EDM's σ_max), in the image model's normalised units.
+func DefaultProbeSigmas() []float64 { return []float64{0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 80} }
 
 // Quick is a few-minute setting on 2 CPU cores.
 func Quick() Options {
 	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
 		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
-		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffParam: dymodel.ParamEDM, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3}
+		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffParam: dymodel.ParamEDM, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3,
+		ProbeWindows: 64, ProbeSigmas: DefaultProbeSigmas()}
 }
 
 // Full is the largest setting that finishes within about an hour on 2 idle CPU cores (docs/RESULTS.md
@@ -124,6 +134,9 @@ type Result struct {
 	Sweep       []Scores // per λ of Options.Lambdas (time-consistency metrics only)
 	DiscAcc     float64
 	TrainSecond [4]float64 // IDM, discriminator, VDM, DyDiff
+	// Guide is the discriminator's guidance term at Options.Lambda against the ideal D_VDM − D_IDM, per
+	// noise level of Options.ProbeSigmas, on held-out windows (guided.IdealGuide).
+	Guide []guided.GuideAgreement
 }
 
 // Run trains the three models and scores them.
@@ -186,6 +199,16 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	vdm, err := guided.Load("vdm", runs[guided.KindVDM], guided.KindVDM, nil)
 	if err != nil {
 		return nil, err
+	}
+	if o.ProbeWindows > 0 && len(o.ProbeSigmas) > 0 {
+		starts, err := EvenStarts(nTest, o.ProbeWindows)
+		if err != nil {
+			return nil, err
+		}
+		if res.Guide, err = guided.IdealGuide(b, idm, vdm, disc, o.Lambda, test, starts, o.ProbeSigmas, o.Seed+200); err != nil {
+			return nil, fmt.Errorf("the ideal-guide diagnostics: %w", err)
+		}
+		fmt.Fprintf(log, "guide λ=%g against the ideal D_VDM − D_IDM on %d held-out windows:\n%s", o.Lambda, len(starts), GuideTable(res.Guide))
 	}
 	truthLen := min(nTest, o.RolloutFrames)
 	res.Truth, err = timeScores("truth", test[:truthLen*F], truthLen, 1, o.Size, test[:truthLen*F], truthLen)
@@ -559,6 +582,32 @@ func W1(a, b []float64) float64 {
 	return total
 }
 
+// EvenStarts returns the first frames of n windows of 3 frames (xⁿ⁻¹, xⁿ, xⁿ⁺¹) spread evenly over a
+// series of T frames, from 0 to T − 3; fewer (T − 2) when the series has fewer windows.
+func EvenStarts(T, n int) ([]int, error) {
+	if T < 3 || n < 1 {
+		return nil, fmt.Errorf("%d windows of 3 frames in a series of %d frames", n, T)
+	}
+	n = min(n, T-2)
+	if n == 1 {
+		return []int{0}, nil
+	}
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i * (T - 3) / (n - 1)
+	}
+	return out, nil
+}
+
+// GuideTable is the ideal-guide diagnostics as a Markdown table, one row per noise level.
+func GuideTable(g []guided.GuideAgreement) string {
+	out := "| σ | cosine(guide, ideal) | ‖guide‖/‖ideal‖ | ideal RMS |\n|---|---|---|---|\n"
+	for _, a := range g {
+		out += fmt.Sprintf("| %g | %.3f | %.3f | %.4f |\n", a.Sigma, a.Cosine, a.NormRatio, a.IdealRMS)
+	}
+	return out
+}
+
 // Line is a one-line report.
 func (s Scores) Line() string {
 	return fmt.Sprintf("%-14s |ΔACF| %.3f  ACF(1) %.3f  Hovmöller W1 %.4f  drift %+.3f  std ratio %.3f  bias %.3f  CRPS %.3f  SSR %.3f  %.3f s/frame",
@@ -575,6 +624,9 @@ func (r *Result) Table() string {
 	out += "\n| λ | mean abs ACF error | ACF(1) | Hovmöller W1 | std ratio |\n|---|---|---|---|---|\n"
 	for i, s := range r.Sweep {
 		out += fmt.Sprintf("| %g | %.3f | %.3f | %.4f | %.3f |\n", r.Options.Lambdas[i], s.ACFError, s.ACF[1], s.HovW1, s.StdRatio)
+	}
+	if len(r.Guide) > 0 {
+		out += fmt.Sprintf("\nguide at λ = %g against the ideal D_VDM − D_IDM (held-out windows):\n\n%s", r.Options.Lambda, GuideTable(r.Guide))
 	}
 	return out
 }
