@@ -93,13 +93,21 @@ func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
 	return &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}, nil
 }
 
-// CheckGuide refuses a discriminator that cannot guide m: trained on other channels, at another field
+// CheckGuide refuses a discriminator that cannot guide m (an image or a video model): trained on other channels, at another field
 // size, or on other data, i.e. with normalisation statistics far from the image model's (means more
 // than half a standard deviation apart, or standard deviations more than a factor 1.5 apart), or whose
 // std ratios differ between channels (the guide's σ could not be rescaled). Statistics that differ
 // less, as splits of the same series with another --val-fraction give, are mapped by guideScale.
 func CheckGuide(m, disc *Model) error {
-	return checkGuide("the image model "+m.Run, m.Config.Channels, m.Config.Height, m.Config.Width, m.Norm, disc)
+	return checkGuide(modelName(m), m.Config.Channels, m.Config.Height, m.Config.Width, m.Norm, disc)
+}
+
+// modelName is "the image model RUN" or "the video model RUN", for errors.
+func modelName(m *Model) string {
+	if m.Config.Kind == KindVDM {
+		return "the video model " + m.Run
+	}
+	return "the image model " + m.Run
 }
 
 // checkGuide is CheckGuide for a model (named by what) of frames [channels, h, w] normalised by norm.

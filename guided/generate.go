@@ -44,7 +44,9 @@ type Generator struct {
 }
 
 // NewGenerator loads m (an IDM or a VDM) and, optionally, the discriminator disc into one store
-// (under the scopes "denoiser" and "guide") and compiles the sampler on backend b.
+// (under the scopes "denoiser" and "guide") and compiles the sampler on backend b. The discriminator
+// guides a VDM as it guides an IDM (D′ = D_VDM + λσ²∇ log-odds: the paper's open question 2; with an
+// exact VDM the ideal λ is 0, since D_VDM is already the conditional denoiser).
 func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Generator, err error) {
 	if m.Config.Kind != KindIDM && m.Config.Kind != KindVDM {
 		return nil, fmt.Errorf("%s holds a %s, expected an image (idm) or video (vdm) model", m.Run, m.Config.Kind)
@@ -63,7 +65,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	var logit diffusion.Logit
 	if disc != nil && opt.Lambda > 0 {
 		c := m.Config
-		d, sigmaScale, toDisc, err := loadGuide(store, disc, "the image model "+m.Run, []int{c.Channels, c.Height, c.Width}, m.Norm)
+		d, sigmaScale, toDisc, err := loadGuide(store, disc, modelName(m), []int{c.Channels, c.Height, c.Width}, m.Norm)
 		if err != nil {
 			return nil, err
 		}

@@ -166,6 +166,40 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 			}
 		}
 	}
+	// Guided VDM (the paper's open question 2) and guided frames of two channels (its question 3): the
+	// same wrapper, the same seed as the unguided run, so the guide alone makes the difference.
+	run("rollout --vdm " + p("vdm") + " --disc " + p("disc") + " --lambda 14 --frames 3 --members 2 --out " + p("gvdm.npy") + sampler)
+	if err := data.WriteNPY(p("c2.npy"), smoothSeries(40, 2, 16)); err != nil {
+		t.Fatal(err)
+	}
+	tiny2 := strings.Replace(tiny, p("ns.npy"), p("c2.npy"), 1)
+	run("train idm " + tiny2 + " --out " + p("idm2"))
+	run("train discriminator " + tiny2 + " --crop 8,8 --head-width 8 --val-fraction 0.3 --out " + p("disc2"))
+	sampler2 := " --steps 3 --init " + p("c2.npy")
+	run("rollout --idm " + p("idm2") + " --disc " + p("disc2") + " --lambda 14 --frames 3 --members 2 --out " + p("g2.npy") + sampler2)
+	run("rollout --idm " + p("idm2") + " --frames 3 --members 2 --out " + p("u2.npy") + sampler2)
+	for _, c := range []struct {
+		guided, plain string
+		shape         []int
+	}{{"gvdm.npy", "vdm.npy", []int{3, 2, 1, 16, 16}}, {"g2.npy", "u2.npy", []int{3, 2, 2, 16, 16}}} {
+		g, err := data.ReadNPY(p(c.guided))
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := data.ReadNPY(p(c.plain))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(g.Shape, c.shape) || !slices.Equal(u.Shape, c.shape) {
+			t.Errorf("%s %v and %s %v, want %v", c.guided, g.Shape, c.plain, u.Shape, c.shape)
+		}
+		if _, ok := finite(g.Float32()); !ok {
+			t.Errorf("%s holds a NaN or an infinity", c.guided)
+		}
+		if slices.Equal(g.Float32(), u.Float32()) {
+			t.Errorf("%s equals the unguided %s: the guide did nothing", c.guided, c.plain)
+		}
+	}
 	if _, err := child("rollout --idm " + p("idm") + " --frames 3 --members 2 --out " + p("plain.npy") + sampler); err == nil {
 		t.Error("a finished rollout was overwritten")
 	}

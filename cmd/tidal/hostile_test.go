@@ -396,7 +396,7 @@ var hostileCases = []struct {
 	{"rollout --lambda -1", "rollout --idm $idm8 --disc $disc8 --lambda -1 --init $g8.npy --frames 2 --out $dir/r.npy", "--lambda"},
 	{"rollout NaN frames", "rollout --idm $idm8 --init $gnan.npy --frames 2 --out $dir/r.npy", "gnan.npy"},
 	{"rollout one initial frame", "rollout --idm $idm8 --init $g1.npy --frames 2 --out $dir/r.npy", "g1.npy"},
-	{"rollout --vdm with --disc", "rollout --vdm $vdm8 --disc $disc8 --init $g8.npy --frames 2 --out $dir/r.npy", "--disc"},
+	{"rollout --vdm with a disc of another resolution", "rollout --vdm $vdm8 --disc $disc16 --init $g8.npy --frames 2 --out $dir/r.npy", "--disc"},
 	{"rollout --idm names a discriminator", "rollout --idm $disc8 --init $g8.npy --frames 2 --out $dir/r.npy", "--idm"},
 	{"rollout --idm missing", "rollout --idm $dir/absent --init $g8.npy --frames 2 --out $dir/r.npy", "absent"},
 	{"rollout --out = --init", "rollout --idm $idm8 --init $g8.npy --frames 2 --out $g8.npy", "--init"},

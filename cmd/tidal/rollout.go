@@ -30,13 +30,14 @@ type rolloutFlags struct {
 func newRolloutCmd() *cobra.Command {
 	var fl rolloutFlags
 	cmd := &cobra.Command{
-		Use:   "rollout (--idm RUN [--disc RUN --lambda 14] | --vdm RUN) --init frames.npy --frames N --out roll.npy",
+		Use:   "rollout (--idm RUN | --vdm RUN) [--disc RUN --lambda 14] --init frames.npy --frames N --out roll.npy",
 		Short: "Roll the guided image model (or the video baseline) forward autoregressively, or make ensemble forecasts",
 		Long: `rollout generates a trajectory frame after frame (Hess et al. 2025, §3–4; docs/GUIDED.md): each new
 frame starts from fresh noise and is sampled with EDM's stochastic Heun sampler (Tab. 1 defaults), by the
 image model --idm guided by the discriminator --disc with strength --lambda (D′ = D + λσ²∇ₓ logit, at
-both Heun stages), by the unguided image model (no --disc, or --lambda 0), or by the video model --vdm.
-The guide and the video model are conditioned on the two previous frames; the rollout starts from the last
+both Heun stages), by the unguided image model (no --disc, or --lambda 0), or by the video model --vdm,
+which --disc guides too (the paper's open question 2). Frames of several channels (e.g. ζ, u, v) are
+guided alike. The guide and the video model are conditioned on the two previous frames; the rollout starts from the last
 two frames of --init [frames, channels, height, width].
 
 Rollout (default): --members trajectories in one batch, streamed to --out [frames, members, C, H, W]
@@ -48,6 +49,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 'tidal score --forecast OUT --obs TRUTH' scores them.`,
 		Example: `  tidal rollout --idm runs/idm --disc runs/disc --lambda 14 --init test.npy --frames 4000 --out guided.npy
   tidal rollout --vdm runs/vdm --init test.npy --frames 4000 --out vdm.npy
+  tidal rollout --vdm runs/vdm --disc runs/disc --lambda 2 --init test.npy --frames 4000 --out guided-vdm.npy
   tidal rollout --idm runs/idm --disc runs/disc --init test.npy --cases 20 --lead 10 --members 10 --out fc.npy --truth-out truth.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,7 +63,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f := cmd.Flags()
 	f.StringVar(&fl.idm, "idm", "", "run directory of 'tidal train idm' (the image model)")
 	f.StringVar(&fl.vdm, "vdm", "", "run directory of 'tidal train vdm' (the video baseline), instead of --idm")
-	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm (none: unguided)")
+	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm or --vdm (none: unguided)")
 	f.Float64Var(&fl.lambda, "lambda", d.Lambda, "guidance strength λ (Tab. 1: 14 for vorticity, 68 for ERA5; 0: unguided)")
 	f.StringVar(&fl.init, "init", "", "frames [frames, channels, height, width] (NPY): the rollout starts from the last two; forecasts take their cases from it")
 	f.IntVar(&fl.frames, "frames", 100, "frames to generate (rollout)")
@@ -91,9 +93,6 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	}
 	if (fl.idm == "") == (fl.vdm == "") {
 		return fmt.Errorf("give exactly one of --idm (the image model, guided by --disc) and --vdm (the video baseline)")
-	}
-	if fl.vdm != "" && fl.disc != "" {
-		return fmt.Errorf("--disc guides the image model --idm; the video model --vdm is sampled unguided")
 	}
 	if err := guard.First(
 		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, maxCount),
@@ -196,6 +195,8 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	defer gen.Close()
 	what := "unguided image model"
 	switch {
+	case fl.vdm != "" && gen.Guided():
+		what = fmt.Sprintf("video model guided with λ = %g", fl.lambda)
 	case fl.vdm != "":
 		what = "video model"
 	case gen.Guided():
