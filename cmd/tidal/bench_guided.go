@@ -22,7 +22,7 @@ func newBenchGuidedCmd() *cobra.Command {
 	var seed uint64
 	var steps, frames, members, size, samplerSteps, discSteps, discBatch, ddimSteps int
 	var dydiffParam string
-	var lambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
+	var lambda, vdmLambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
 	var lambdas []float64
 	var dir, jsonPath string
 	var probeWindows int
@@ -30,7 +30,8 @@ func newBenchGuidedCmd() *cobra.Command {
 		Use:   "guided",
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
-a video model with the same budget (and a DyDiff model, guided by the same discriminator and unguided:
+a video model with the same budget (the video model is also scored guided by the same discriminator,
+--vdm-lambda; and a DyDiff model, guided by the same discriminator and unguided:
 --dydiff), rolls the guided image model, the unguided one and the video model out
 from the same two test frames, and prints |ACF − ACF_truth| (lags 1–9), the Hovmöller W1 distance, the drift
 and std of the rollout's last quarter, and the bias, CRPS and spread-skill ratio of ensemble forecasts, then
@@ -58,7 +59,7 @@ the largest setting meant to finish within an hour.`,
 			}
 			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
 				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10),
-				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16)); err != nil {
+				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16), guard.Between("vdm-lambda", vdmLambda, 0, 1e6)); err != nil {
 				return err
 			}
 			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
@@ -96,6 +97,9 @@ the largest setting meant to finish within an hour.`,
 			}
 			if f.Changed("lambdas") {
 				o.Lambdas = lambdas
+			}
+			if f.Changed("vdm-lambda") {
+				o.VDMLambda = vdmLambda
 			}
 			if f.Changed("probe-windows") {
 				o.ProbeWindows = probeWindows
@@ -135,6 +139,7 @@ the largest setting meant to finish within an hour.`,
 	f.IntVar(&members, "members", 0, "long-rollout trajectories (0: the setting's)")
 	f.IntVar(&size, "size", 0, "grid side (0: the setting's)")
 	f.Float64Var(&lambda, "lambda", 14, "guidance strength of the comparison (Tab. 1: 14)")
+	f.Float64Var(&vdmLambda, "vdm-lambda", 1, "also roll out the video model guided by the same discriminator at this strength (0: skip it)")
 	f.BoolVar(&futureOnly, "future-only", false, "train the discriminator on negatives l ≥ 2 only")
 	f.IntVar(&samplerSteps, "sampler-steps", 0, "Heun steps N (0: the setting's)")
 	f.Float64Var(&guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: every step)")

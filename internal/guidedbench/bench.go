@@ -48,6 +48,9 @@ type Options struct {
 	SamplerSteps int
 	Lambda       float64
 	Lambdas      []float64
+	// VDMLambda, when > 0, adds the video model guided by the same discriminator at this strength
+	// (guided VDM: the paper's open question 2; an exact VDM needs no guide, so its ideal λ is 0).
+	VDMLambda float64
 	// GuideSigmaMax, when > 0, guides only at σ ≤ GuideSigmaMax (guided.SamplerOptions).
 	GuideSigmaMax float64
 	// FutureOnly trains the discriminator on negatives l ≥ 2 only (guidance.Offsets).
@@ -93,7 +96,7 @@ func Quick() Options {
 	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
 		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
 		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffParam: dymodel.ParamEDM, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3,
-		ProbeWindows: 64, ProbeSigmas: DefaultProbeSigmas()}
+		ProbeWindows: 64, ProbeSigmas: DefaultProbeSigmas(), VDMLambda: 1}
 }
 
 // Full is the largest setting that finishes within about an hour on 2 idle CPU cores (docs/RESULTS.md
@@ -130,7 +133,7 @@ type Scores struct {
 type Result struct {
 	Options     Options
 	Truth       Scores
-	Models      []Scores // guided, unguided, VDM, then guided and unguided DyDiff (Options.DyDiff)
+	Models      []Scores // guided, unguided, VDM, guided VDM (Options.VDMLambda), then guided and unguided DyDiff (Options.DyDiff)
 	Sweep       []Scores // per λ of Options.Lambdas (time-consistency metrics only)
 	DiscAcc     float64
 	TrainSecond [4]float64 // IDM, discriminator, VDM, DyDiff
@@ -255,7 +258,11 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		fmt.Fprintf(log, "%s\n", s.Line())
 		return s, nil
 	}
-	for _, md := range []model{{fmt.Sprintf("guided λ=%g", o.Lambda), idm, disc, o.Lambda}, {"unguided", idm, nil, 0}, {"VDM", vdm, nil, 0}} {
+	models := []model{{fmt.Sprintf("guided λ=%g", o.Lambda), idm, disc, o.Lambda}, {"unguided", idm, nil, 0}, {"VDM", vdm, nil, 0}}
+	if o.VDMLambda > 0 {
+		models = append(models, model{fmt.Sprintf("guided VDM λ=%g", o.VDMLambda), vdm, disc, o.VDMLambda})
+	}
+	for _, md := range models {
 		s, err := evaluate(md, true)
 		if err != nil {
 			return nil, err
