@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/nn"
@@ -58,6 +59,26 @@ type Config struct {
 	Anchor string `json:"anchor,omitempty"`
 	// EDM holds the "edm" parameterisation's settings.
 	EDM EDMConfig `json:"edm,omitempty"`
+	// Static describes the time-invariant conditioning fields (orography, land-sea mask) the network
+	// sees beside every window, kept in the run directory as dataset.StaticFile; nil (runs recorded
+	// before the field existed too): none.
+	Static *StaticConfig `json:"static,omitempty"`
+}
+
+// StaticConfig records a run's static conditioning fields: their channels and the per-channel
+// statistics that normalise them (computed from the fields themselves when the run was trained).
+type StaticConfig struct {
+	Channels int       `json:"channels"`
+	Mean     []float64 `json:"mean"`
+	Std      []float64 `json:"std"`
+}
+
+// StaticChannels is the number of static conditioning channels (0 without static fields).
+func (c Config) StaticChannels() int {
+	if c.Static == nil {
+		return 0
+	}
+	return c.Static.Channels
 }
 
 // EDMConfig are the settings of the "edm" parameterisation (Karras et al. 2022, Table 1).
@@ -167,6 +188,9 @@ func (c Config) Validate() error {
 	if err := c.validateParam(); err != nil {
 		return err
 	}
+	if err := c.validateStatic(); err != nil {
+		return err
+	}
 	for i, d := range c.Frame {
 		if d < 1 {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
@@ -178,6 +202,25 @@ func (c Config) Validate() error {
 	}
 	_, err := c.network()
 	return err
+}
+
+// validateStatic checks the static fields' record: fields only, at least one channel, finite
+// statistics with std > 0.
+func (c Config) validateStatic() error {
+	s := c.Static
+	if s == nil {
+		return nil
+	}
+	if c.Net == "series" {
+		return fmt.Errorf("static fields condition networks on fields; the series network takes none")
+	}
+	if s.Channels < 1 || s.Channels > 1<<12 {
+		return fmt.Errorf("static channels %d: expected 1 to 4096", s.Channels)
+	}
+	if err := (dataset.Norm{Mean: s.Mean, Std: s.Std}).Validate(s.Channels); err != nil {
+		return fmt.Errorf("static fields: %w", err)
+	}
+	return nil
 }
 
 // validateParam checks the parameterisation, the anchor and the EDM settings.
@@ -229,7 +272,7 @@ func (c Config) video() (*nets.VideoUNet, error) {
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head},
-		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn})
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels()})
 }
 
 // Schedule is the model's diffusion schedule.
@@ -237,8 +280,8 @@ func (c Config) Schedule() (dydiff.Schedule, error) {
 	return dydiff.NewSchedule(c.Eta, dydiff.ScheduleOptions{Noising: Noisings[c.Noising]})
 }
 
-// unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros) and
-// the two masks per frame, stacked as channels, in; the L frames' noise out.
+// unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros), the
+// two masks per frame and the static channels, stacked as channels, in; the L frames' noise out.
 func (c Config) unet() (*nets.UNet, error) {
 	C, L := c.Frame[0], c.Frames()
 	pad := nn.Zero
@@ -250,7 +293,7 @@ func (c Config) unet() (*nets.UNet, error) {
 		return nil, err
 	}
 	return nets.New(nets.Config{
-		InChannels: 2*L*C + 2*L, OutChannels: L * C,
+		InChannels: 2*L*C + 2*L + c.StaticChannels(), OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head,
 	})

@@ -39,6 +39,7 @@ type trainDyDiffFlags struct {
 	rank                                          int
 	timeAttn                                      bool
 	series                                        seriesFlags
+	static                                        staticFlags
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -83,6 +84,7 @@ nothing else.`,
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
 	addSeriesFlags(f, &fl.series, false)
+	addStaticFlags(f, &fl.static, "fields")
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -275,6 +277,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return err
 	}
 	if seriesData {
+		if fl.static.path != "" {
+			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
+		}
 		return runTrainDyDiffSeries(cmd, fl, b)
 	}
 	L := fl.context + fl.predict
@@ -300,6 +305,13 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 		inputs = append(inputs, va)
 	}
+	static, err := readStatic(b, fl.static, tr.shape[2], tr.shape[3])
+	if err != nil {
+		return err
+	}
+	if static != nil {
+		inputs = append(inputs, &inputArray{flag: "static", path: fl.static.path})
+	}
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
 		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
 	}
@@ -316,9 +328,16 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if fl.param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
 	}
+	if static != nil {
+		n := static.Norm()
+		mc.Static = &dymodel.StaticConfig{Channels: static.Channels, Mean: n.Mean, Std: n.Std}
+	}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return networkFlagError(tr.String(), err, fl)
+	}
+	if err := m.SetStatic(static); err != nil {
+		return fmt.Errorf("--static: %w", err)
 	}
 	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil && !mc.IsEDM() {
 		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
@@ -365,6 +384,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 	}
 	job.Config = rc
+	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
+		return err
+	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
 	return runTrainJob(cmd, to, job)
