@@ -130,6 +130,9 @@ type UNetConfig struct {
 	AttnLevels []int   `json:"attn_levels"`
 	Heads      int     `json:"heads"`
 	Periodic   bool    `json:"periodic"`
+	// PeriodicLon pads periodically along the width (longitude) only and with zeros along the height
+	// (latitude, never across the poles): fields on a global lat-lon grid. It overrides Periodic.
+	PeriodicLon bool `json:"periodic_lon,omitempty"`
 	Dropout    float64 `json:"dropout"`
 	// Groups is the most group-norm groups per layer (0: nets' default, 32); each group norm uses the
 	// largest divisor of its channels that is ≤ Groups (nets.Config.Groups).
@@ -147,6 +150,18 @@ type UNetConfig struct {
 // the noise near t = T, where the target is almost the network's input, 15–20 % more accurately than
 // the normalised one at the demo's budget (docs/RESULTS.md, "Network accuracy at high noise").
 const DefaultHead = "linear"
+
+// padding returns the convolutions' padding along height and width: periodic on both axes (Periodic),
+// periodic in longitude only (PeriodicLon) or zeros.
+func (c UNetConfig) padding() (h, w nn.Padding) {
+	switch {
+	case c.PeriodicLon:
+		return nn.Zero, nn.Periodic
+	case c.Periodic:
+		return nn.Periodic, nn.Periodic
+	}
+	return nn.Zero, nn.Zero
+}
 
 // head returns the configured nets.Head.
 func (c UNetConfig) head() (nets.Head, error) {
@@ -261,17 +276,14 @@ func (c Config) network() (denoiser, error) {
 // video builds the video network: the per-frame UNet on [x_t^f | c^f | m^f | m1^f] (nets.VideoInput)
 // with temporal mixing at the configured levels.
 func (c Config) video() (*nets.VideoUNet, error) {
-	pad := nn.Zero
-	if c.UNet.Periodic {
-		pad = nn.Periodic
-	}
+	padH, padW := c.UNet.padding()
 	head, err := c.UNet.head()
 	if err != nil {
 		return nil, err
 	}
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head},
+			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head},
 		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels()})
 }
 
@@ -284,10 +296,7 @@ func (c Config) Schedule() (dydiff.Schedule, error) {
 // two masks per frame and the static channels, stacked as channels, in; the L frames' noise out.
 func (c Config) unet() (*nets.UNet, error) {
 	C, L := c.Frame[0], c.Frames()
-	pad := nn.Zero
-	if c.UNet.Periodic {
-		pad = nn.Periodic
-	}
+	padH, padW := c.UNet.padding()
 	head, err := c.UNet.head()
 	if err != nil {
 		return nil, err
@@ -295,7 +304,7 @@ func (c Config) unet() (*nets.UNet, error) {
 	return nets.New(nets.Config{
 		InChannels: 2*L*C + 2*L + c.StaticChannels(), OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head,
+		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head,
 	})
 }
 

@@ -80,7 +80,7 @@ func (d *Discriminator) Logit(scope *model.Scope, x, sigma *Node, cond []*Node) 
 		parts = append(parts, ConvertDType(f, x.DType()))
 	}
 	h, cNoise := nn.ConcatChannels(parts...), DivScalar(Log(sigma), 4)
-	h, _ = nets.PadToMultiple(h, d.Divisor()) // any H×W: padded to the levels' multiple (the logits need no crop)
+	h, _ = nets.PadToMultipleWrap(h, d.Divisor(), c.PadW == nn.Periodic) // any H×W: padded to the levels' multiple (the logits need no crop)
 	n := nets.BranchCount(x.Graph(), c.Branches, x.Shape().Dimensions[0])
 	return nets.Branched(scope.ResetVisited(), n, []*Node{h, cNoise}, func(scope *model.Scope, in []*Node) *Node {
 		emb := nets.NoiseEmbedding(scope.In("embed"), in[1], c.Channels, c.EmbedChannels)

@@ -136,7 +136,7 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, d[3], d[4]), B, L, S, d[3], d[4])
 		frames = Concatenate([]*Node{frames, st}, 2)
 	}
-	in, crop := PadToMultiple(frames, 1<<(len(v.cfg.UNet.Mults)-1)) // any H×W
+	in, crop := PadToMultipleWrap(frames, 1<<(len(v.cfg.UNet.Mults)-1), v.cfg.UNet.PadW == nn.Periodic) // any H×W
 	t = ConvertDType(t, xt.DType())
 	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
 	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {

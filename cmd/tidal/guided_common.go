@@ -32,6 +32,7 @@ type guidedTrainFlags struct {
 	mults, attn                     []int
 	dropout                         float64
 	periodicH, periodicW, startOver bool
+	periodicHSet                    bool // --periodic-h given (else lat-lon data take false: no wrap across the poles)
 	sigmaData, pMean, pStd          float64
 }
 
@@ -61,7 +62,7 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.IntSliceVar(&fl.attn, "attn", attn, "levels (0 = full resolution) with self-attention after each block")
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout inside the residual blocks (UNCONFIRMED in the paper)")
-	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes)")
+	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes; default false for NetCDF data on a lat-lon grid: no wrap across the poles)")
 	f.BoolVar(&fl.periodicW, "periodic-w", true, "periodic padding along width")
 	f.Float64Var(&fl.sigmaData, "sigma-data", 0.5, "EDM's σ_data")
 	f.Float64Var(&fl.pMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
@@ -75,6 +76,7 @@ func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
 	if err := config.Apply(cmd); err != nil {
 		return err
 	}
+	fl.periodicHSet = cmd.Flags().Changed("periodic-h")
 	return fl.check()
 }
 
@@ -143,6 +145,9 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	}
 	if len(fl.crop) == 2 && (fl.crop[0] > in.shape[2] || fl.crop[1] > in.shape[3]) {
 		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.shape[2], in.shape[3], in)
+	}
+	if in.src.isLatLon() && !fl.periodicHSet {
+		fl.periodicH = false // periodic in longitude only (--periodic-w), never across the poles
 	}
 	if fl.to, err = checkTrainOut(fl.out, in); err != nil {
 		return dataset.Series{}, err

@@ -31,7 +31,7 @@ type trainDyDiffFlags struct {
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
 	mults, attn, tconv, tattn                     []int
-	periodic, startOver                           bool
+	periodic, periodicLon, startOver              bool
 	steps, batch, warmup, logEvery, ckEvery, keep int
 	valEvery, valBatches, previewEvery            int
 	previewCases, previewMembers, previewSteps    int
@@ -95,6 +95,7 @@ nothing else.`,
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.StringVar(&fl.head, "head", dymodel.DefaultHead, "the UNet's output layer: linear (a 3×3 conv on the last block's output) or norm (GroupNorm → SiLU → conv, the runs before this flag)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
+	f.BoolVar(&fl.periodicLon, "periodic-lon", false, "periodic padding in longitude (width) only, zeros in latitude (no wrap across the poles); default true for NetCDF data on a recognised lat-lon grid")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.batch, "batch", 16, "windows per step")
@@ -305,6 +306,15 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 		inputs = append(inputs, va)
 	}
+	switch {
+	case changed("periodic-lon") && fl.periodicLon && changed("periodic") && fl.periodic:
+		return fmt.Errorf("--periodic (both axes) and --periodic-lon (longitude only) exclude each other: give one")
+	case !changed("periodic-lon") && !changed("periodic") && tr.src.isLatLon():
+		fl.periodicLon = true // a global lat-lon grid: periodic in longitude, not across the poles
+	}
+	if fl.periodicLon {
+		fl.periodic = false
+	}
 	static, err := readStatic(b, fl.static, tr.shape[2], tr.shape[3])
 	if err != nil {
 		return err
@@ -322,7 +332,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
+			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, PeriodicLon: fl.periodicLon, Dropout: fl.dropout,
 			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
 		Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
