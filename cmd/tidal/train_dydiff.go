@@ -84,6 +84,7 @@ nothing else.`,
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
 	addSeriesFlags(f, &fl.series, false)
+	addDeprecatedFormatAlias(f, &fl.series)
 	addStaticFlags(f, &fl.static, "fields")
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
