@@ -52,6 +52,35 @@ func NewStatic(what string, a *data.Array) (*Static, error) {
 	return &Static{Channels: sh[0], Height: sh[1], Width: sh[2], Values: slices.Clone(v)}, nil
 }
 
+// StaticConfig records a run's static conditioning fields in its configuration: their channels and the
+// per-channel statistics that normalise them (computed from the fields themselves when the run was
+// trained: Static.Norm). The fields themselves are the run directory's StaticFile.
+type StaticConfig struct {
+	Channels int       `json:"channels"`
+	Mean     []float64 `json:"mean"`
+	Std      []float64 `json:"std"`
+}
+
+// Config returns the record of the fields s.
+func (s *Static) Config() *StaticConfig {
+	n := s.Norm()
+	return &StaticConfig{Channels: s.Channels, Mean: n.Mean, Std: n.Std}
+}
+
+// Validate checks the record: 1 to 4096 channels, finite statistics with std > 0.
+func (c *StaticConfig) Validate() error {
+	if c.Channels < 1 || c.Channels > 1<<12 {
+		return fmt.Errorf("static channels %d: expected 1 to 4096", c.Channels)
+	}
+	if err := (Norm{Mean: c.Mean, Std: c.Std}).Validate(c.Channels); err != nil {
+		return fmt.Errorf("static fields: %w", err)
+	}
+	return nil
+}
+
+// Norm is the record's normalisation.
+func (c *StaticConfig) Norm() Norm { return Norm{Mean: c.Mean, Std: c.Std} }
+
 // CheckGrid refuses static fields whose grid is not the data's H×W, naming both.
 func (s *Static) CheckGrid(what string, H, W int) error {
 	if s.Height != H || s.Width != W {

@@ -65,13 +65,8 @@ type Config struct {
 	Static *StaticConfig `json:"static,omitempty"`
 }
 
-// StaticConfig records a run's static conditioning fields: their channels and the per-channel
-// statistics that normalise them (computed from the fields themselves when the run was trained).
-type StaticConfig struct {
-	Channels int       `json:"channels"`
-	Mean     []float64 `json:"mean"`
-	Std      []float64 `json:"std"`
-}
+// StaticConfig records a run's static conditioning fields (dataset.StaticConfig).
+type StaticConfig = dataset.StaticConfig
 
 // StaticChannels is the number of static conditioning channels (0 without static fields).
 func (c Config) StaticChannels() int {
@@ -229,13 +224,7 @@ func (c Config) validateStatic() error {
 	if c.Net == "series" {
 		return fmt.Errorf("static fields condition networks on fields; the series network takes none")
 	}
-	if s.Channels < 1 || s.Channels > 1<<12 {
-		return fmt.Errorf("static channels %d: expected 1 to 4096", s.Channels)
-	}
-	if err := (dataset.Norm{Mean: s.Mean, Std: s.Std}).Validate(s.Channels); err != nil {
-		return fmt.Errorf("static fields: %w", err)
-	}
-	return nil
+	return s.Validate()
 }
 
 // validateParam checks the parameterisation, the anchor and the EDM settings.

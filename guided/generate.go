@@ -70,7 +70,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		if !vdm {
 			cond = nil
 		}
-		return pre(scope.In("denoiser"), x, sigma, cond)
+		return pre(scope.In("denoiser"), x, sigma, withStatic(cond, m.Config.Static, m.static, x))
 	}
 	g = &Generator{model: m, store: store}
 	if disc != nil && opt.Lambda > 0 {
@@ -84,7 +84,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 			for i, c := range cond {
 				dc[i] = toDisc(c)
 			}
-			f := d.Logit(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), dc)
+			f := d.Logit(scope.In("guide"), toDisc(x), MulScalar(sigma, sigmaScale), withStatic(dc, disc.Config.Static, disc.static, x))
 			if opt.GuideSigmaMax > 0 { // f·1[σ ≤ max]: no gradient above the window
 				f = Mul(f, ConvertDType(LessOrEqual(sigma, Scalar(f.Graph(), sigma.DType(), opt.GuideSigmaMax)), f.DType()))
 			}

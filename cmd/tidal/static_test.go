@@ -112,3 +112,66 @@ func TestStaticFieldsCLI(t *testing.T) {
 	out, err = train(plain, "--static", p("static.npy"), "--steps", "4")
 	wantErr(out, err, "--static", "without static fields")
 }
+
+// TestStaticFieldsGuidedCLI: the image model, the video model and the discriminator train with --static
+// (kept as static.npy in each run), a rollout of the guided image model and of the video model, and a
+// DyDiff forecast guided by the discriminator, use them without being told, --static with --crop is refused, and a rollout refuses --static for a model
+// trained without static fields and other fields for one trained with them.
+func TestStaticFieldsGuidedCLI(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	const T, H, W = 20, 8, 8
+	v := make([]float32, T*H*W)
+	for i := range v {
+		v[i] = float32(math.Sin(0.3*float64(i/(H*W)) + 0.2*float64(i%W) + 0.1*float64(i/W%H)))
+	}
+	st := make([]float32, H*W)
+	for i := range st {
+		st[i] = float32(i%5) * 10
+	}
+	other := slices.Clone(st)
+	other[0] = -1
+	for name, a := range map[string]*data.Array{"x.npy": data.FromFloat32(v, T, 1, H, W), "static.npy": data.FromFloat32(st, H, W), "other.npy": data.FromFloat32(other, H, W)} {
+		if err := data.WriteNPY(p(name), a); err != nil {
+			t.Fatal(err)
+		}
+	}
+	small := strings.Fields("--steps 2 --batch 2 --log-every 1 --checkpoint-every 2 --blocks 1 --channels 4 --groups 2 --mults 1,2 --val-fraction 0.4")
+	tidal := func(args ...string) (string, error) { return runTidal(t, args...) }
+	mustRun := func(args ...string) {
+		t.Helper()
+		if out, err := tidal(args...); err != nil {
+			t.Fatalf("tidal %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	withStatic := append([]string{"--data", p("x.npy"), "--static", p("static.npy")}, small...)
+	mustRun(append([]string{"train", "idm", "--out", p("idm")}, withStatic...)...)
+	mustRun(append([]string{"train", "vdm", "--out", p("vdm")}, withStatic...)...)
+	mustRun(append([]string{"train", "discriminator", "--out", p("disc"), "--head-width", "4"}, withStatic...)...)
+	for _, run := range []string{"idm", "vdm", "disc"} {
+		if _, err := os.Stat(filepath.Join(p(run), dataset.StaticFile)); err != nil {
+			t.Errorf("%s: %v", run, err)
+		}
+	}
+	roll := []string{"--init", p("x.npy"), "--cases", "1", "--lead", "2", "--members", "2", "--steps", "2"}
+	mustRun(append([]string{"rollout", "--idm", p("idm"), "--disc", p("disc"), "--out", p("g.npy")}, roll...)...)
+	mustRun(append([]string{"rollout", "--vdm", p("vdm"), "--out", p("v.npy"), "--static", p("static.npy")}, roll...)...)
+	// DyDiff guided by the discriminator: each brings its own static fields.
+	mustRun("train", "dydiff", "--data", p("x.npy"), "--static", p("static.npy"), "--out", p("dy"), "--context", "2", "--predict", "2",
+		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2")
+	mustRun("forecast", "--model", p("dy"), "--disc", p("disc"), "--lambda", "1", "--data", p("x.npy"), "--out", p("dy.npy"),
+		"--members", "2", "--sampling-steps", "2", "--num-cases", "1")
+	_, err := tidal(append([]string{"rollout", "--vdm", p("vdm"), "--out", p("v2.npy"), "--static", p("other.npy")}, roll...)...)
+	if err == nil || !strings.Contains(err.Error(), "other static fields") {
+		t.Errorf("rollout with other --static: %v", err)
+	}
+	_, err = tidal(append(append([]string{"train", "idm", "--out", p("crop")}, withStatic...), "--crop", "4,4")...)
+	if err == nil || !strings.Contains(err.Error(), "--crop") {
+		t.Errorf("--static with --crop: %v", err)
+	}
+	mustRun(append([]string{"train", "vdm", "--out", p("plain"), "--data", p("x.npy")}, small...)...)
+	_, err = tidal(append([]string{"rollout", "--vdm", p("plain"), "--out", p("v3.npy"), "--static", p("static.npy")}, roll...)...)
+	if err == nil || !strings.Contains(err.Error(), "without static fields") {
+		t.Errorf("rollout --static of a model trained without: %v", err)
+	}
+}
