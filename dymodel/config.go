@@ -119,16 +119,16 @@ type SeriesNetConfig struct {
 
 // UNetConfig are the nets.UNet settings the commands expose.
 type UNetConfig struct {
-	Channels   int     `json:"channels"`
-	Mults      []int   `json:"mults"`
-	Blocks     int     `json:"blocks"`
-	AttnLevels []int   `json:"attn_levels"`
-	Heads      int     `json:"heads"`
-	Periodic   bool    `json:"periodic"`
+	Channels   int   `json:"channels"`
+	Mults      []int `json:"mults"`
+	Blocks     int   `json:"blocks"`
+	AttnLevels []int `json:"attn_levels"`
+	Heads      int   `json:"heads"`
+	Periodic   bool  `json:"periodic"`
 	// PeriodicLon pads periodically along the width (longitude) only and with zeros along the height
 	// (latitude, never across the poles): fields on a global lat-lon grid. It overrides Periodic.
-	PeriodicLon bool `json:"periodic_lon,omitempty"`
-	Dropout    float64 `json:"dropout"`
+	PeriodicLon bool    `json:"periodic_lon,omitempty"`
+	Dropout     float64 `json:"dropout"`
 	// Groups is the most group-norm groups per layer (0: nets' default, 32); each group norm uses the
 	// largest divisor of its channels that is ≤ Groups (nets.Config.Groups).
 	Groups int `json:"groups,omitempty"`

@@ -163,7 +163,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		}
 		full := d.Config()
 		cfg.Disc, cfg.SigmaStep, cfg.FutureOnly = &full, s.SigmaStep, s.FutureOnly
-		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node { return d.Logit(scope, x, sigma, static(cond, x)) }
+		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+			return d.Logit(scope, x, sigma, static(cond, x))
+		}
 		if s.Options.BatchSize%2 != 0 {
 			return nil, fmt.Errorf("batch %d: a discriminator batch holds pairs (a positive and a negative): expected an even number", s.Options.BatchSize)
 		}

@@ -27,7 +27,7 @@ func TestFormatFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	baseline := func(out string, extra ...string) error {
-		args := []string{"baseline", "--data", p("x.npy"), "--out", out, "--truth-out", p("truth_"+filepath.Base(out)), "--cases", "2", "--lead", "2", "--members", "2"}
+		args := []string{"baseline", "--data", p("x.npy"), "--out", out, "--truth-out", p("truth_" + filepath.Base(out)), "--cases", "2", "--lead", "2", "--members", "2"}
 		_, err := runTidal(t, append(args, extra...)...)
 		return err
 	}
