@@ -53,6 +53,9 @@ func readStatic(b guard.Budget, s staticFlags, H, W int) (*dataset.Static, error
 		return nil, fmt.Errorf("%s: shape %v: static fields on a %d×%d grid; the data's frames are %d×%d: expected [S, %d, %d] or [%d, %d]",
 			in, in.shape, gridH, gridW, H, W, H, W, H, W)
 	}
+	if S := data.NumElements(in.shape) / (gridH * gridW); S > 1<<12 {
+		return nil, fmt.Errorf("%s: shape %v: %d static channels; expected at most 4096", in, in.shape, S)
+	}
 	if err := b.CheckMemory("reading "+in.String(), guard.Product(int64(data.NumElements(in.shape)), 8, 3)); err != nil {
 		return nil, err
 	}
