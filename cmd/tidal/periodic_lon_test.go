@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/nn"
 )
 
 // TestPeriodicLonGrid: `tidal train dydiff` on NetCDF fields of a recognised lat-lon grid pads
 // periodically in longitude only (periodic_lon recorded, periodic off), --periodic keeps both axes
-// periodic, and --periodic with --periodic-lon is refused; an NPY input keeps --periodic's default.
+// periodic, and --periodic with --periodic-lon is refused; an NPY input keeps --periodic's default. The
+// image model on the same grid records zero padding in latitude unless --periodic-h is given.
 func TestPeriodicLonGrid(t *testing.T) {
 	dir := t.TempDir()
 	p := func(s string) string { return filepath.Join(dir, s) }
@@ -82,5 +84,32 @@ func TestPeriodicLonGrid(t *testing.T) {
 	}
 	if err := train(p("g.nc"), p("bad"), "--periodic", "--periodic-lon"); err == nil || !strings.Contains(err.Error(), "--periodic-lon") {
 		t.Errorf("--periodic with --periodic-lon: %v", err)
+	}
+	// The image model on the lat-lon grid: zeros in latitude, periodic in longitude, unless --periodic-h.
+	for _, c := range []struct {
+		run        string
+		extra      []string
+		padH, padW int
+	}{{"idm", nil, int(nn.Zero), int(nn.Periodic)}, {"idm2", []string{"--periodic-h"}, int(nn.Periodic), int(nn.Periodic)}} {
+		args := append([]string{"train", "idm", "--data", p("g.nc"), "--out", p(c.run), "--steps", "1", "--batch", "2", "--log-every", "1",
+			"--checkpoint-every", "1", "--blocks", "1", "--channels", "4", "--groups", "2", "--mults", "1,2", "--val-fraction", "0.4"}, c.extra...)
+		if out, err := runTidal(t, args...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		b, err := os.ReadFile(filepath.Join(p(c.run), "options.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Config struct {
+				UNet struct{ PadH, PadW int } `json:"unet"`
+			} `json:"config"`
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if u := rec.Config.UNet; u.PadH != c.padH || u.PadW != c.padW {
+			t.Errorf("train idm %v on a lat-lon grid: padding (%d, %d), want (%d, %d)", c.extra, u.PadH, u.PadW, c.padH, c.padW)
+		}
 	}
 }
