@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/nn"
@@ -58,6 +59,21 @@ type Config struct {
 	Anchor string `json:"anchor,omitempty"`
 	// EDM holds the "edm" parameterisation's settings.
 	EDM EDMConfig `json:"edm,omitempty"`
+	// Static describes the time-invariant conditioning fields (orography, land-sea mask) the network
+	// sees beside every window, kept in the run directory as dataset.StaticFile; nil (runs recorded
+	// before the field existed too): none.
+	Static *StaticConfig `json:"static,omitempty"`
+}
+
+// StaticConfig records a run's static conditioning fields (dataset.StaticConfig).
+type StaticConfig = dataset.StaticConfig
+
+// StaticChannels is the number of static conditioning channels (0 without static fields).
+func (c Config) StaticChannels() int {
+	if c.Static == nil {
+		return 0
+	}
+	return c.Static.Channels
 }
 
 // EDMConfig are the settings of the "edm" parameterisation (Karras et al. 2022, Table 1).
@@ -103,13 +119,16 @@ type SeriesNetConfig struct {
 
 // UNetConfig are the nets.UNet settings the commands expose.
 type UNetConfig struct {
-	Channels   int     `json:"channels"`
-	Mults      []int   `json:"mults"`
-	Blocks     int     `json:"blocks"`
-	AttnLevels []int   `json:"attn_levels"`
-	Heads      int     `json:"heads"`
-	Periodic   bool    `json:"periodic"`
-	Dropout    float64 `json:"dropout"`
+	Channels   int   `json:"channels"`
+	Mults      []int `json:"mults"`
+	Blocks     int   `json:"blocks"`
+	AttnLevels []int `json:"attn_levels"`
+	Heads      int   `json:"heads"`
+	Periodic   bool  `json:"periodic"`
+	// PeriodicLon pads periodically along the width (longitude) only and with zeros along the height
+	// (latitude, never across the poles): fields on a global lat-lon grid. It overrides Periodic.
+	PeriodicLon bool    `json:"periodic_lon,omitempty"`
+	Dropout     float64 `json:"dropout"`
 	// Groups is the most group-norm groups per layer (0: nets' default, 32); each group norm uses the
 	// largest divisor of its channels that is ≤ Groups (nets.Config.Groups).
 	Groups int `json:"groups,omitempty"`
@@ -126,6 +145,18 @@ type UNetConfig struct {
 // the noise near t = T, where the target is almost the network's input, 15–20 % more accurately than
 // the normalised one at the demo's budget (docs/RESULTS.md, "Network accuracy at high noise").
 const DefaultHead = "linear"
+
+// padding returns the convolutions' padding along height and width: periodic on both axes (Periodic),
+// periodic in longitude only (PeriodicLon) or zeros.
+func (c UNetConfig) padding() (h, w nn.Padding) {
+	switch {
+	case c.PeriodicLon:
+		return nn.Zero, nn.Periodic
+	case c.Periodic:
+		return nn.Periodic, nn.Periodic
+	}
+	return nn.Zero, nn.Zero
+}
 
 // head returns the configured nets.Head.
 func (c UNetConfig) head() (nets.Head, error) {
@@ -167,6 +198,9 @@ func (c Config) Validate() error {
 	if err := c.validateParam(); err != nil {
 		return err
 	}
+	if err := c.validateStatic(); err != nil {
+		return err
+	}
 	for i, d := range c.Frame {
 		if d < 1 {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
@@ -178,6 +212,19 @@ func (c Config) Validate() error {
 	}
 	_, err := c.network()
 	return err
+}
+
+// validateStatic checks the static fields' record: fields only, at least one channel, finite
+// statistics with std > 0.
+func (c Config) validateStatic() error {
+	s := c.Static
+	if s == nil {
+		return nil
+	}
+	if c.Net == "series" {
+		return fmt.Errorf("static fields condition networks on fields; the series network takes none")
+	}
+	return s.Validate()
 }
 
 // validateParam checks the parameterisation, the anchor and the EDM settings.
@@ -218,18 +265,15 @@ func (c Config) network() (denoiser, error) {
 // video builds the video network: the per-frame UNet on [x_t^f | c^f | m^f | m1^f] (nets.VideoInput)
 // with temporal mixing at the configured levels.
 func (c Config) video() (*nets.VideoUNet, error) {
-	pad := nn.Zero
-	if c.UNet.Periodic {
-		pad = nn.Periodic
-	}
+	padH, padW := c.UNet.padding()
 	head, err := c.UNet.head()
 	if err != nil {
 		return nil, err
 	}
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head},
-		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn})
+			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head},
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels()})
 }
 
 // Schedule is the model's diffusion schedule.
@@ -237,22 +281,19 @@ func (c Config) Schedule() (dydiff.Schedule, error) {
 	return dydiff.NewSchedule(c.Eta, dydiff.ScheduleOptions{Noising: Noisings[c.Noising]})
 }
 
-// unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros) and
-// the two masks per frame, stacked as channels, in; the L frames' noise out.
+// unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros), the
+// two masks per frame and the static channels, stacked as channels, in; the L frames' noise out.
 func (c Config) unet() (*nets.UNet, error) {
 	C, L := c.Frame[0], c.Frames()
-	pad := nn.Zero
-	if c.UNet.Periodic {
-		pad = nn.Periodic
-	}
+	padH, padW := c.UNet.padding()
 	head, err := c.UNet.head()
 	if err != nil {
 		return nil, err
 	}
 	return nets.New(nets.Config{
-		InChannels: 2*L*C + 2*L, OutChannels: L * C,
+		InChannels: 2*L*C + 2*L + c.StaticChannels(), OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
-		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: pad, PadW: pad, Dropout: c.UNet.Dropout, Head: head,
+		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head,
 	})
 }
 

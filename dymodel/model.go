@@ -3,11 +3,13 @@ package dymodel
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/nets"
 )
@@ -25,6 +27,43 @@ type Model struct {
 	net      denoiser
 	unet     *nets.UNet // the per-frame UNet of "video", or the whole network of "unet"
 	series   *nets.SeriesNet
+	static   []float32 // the static fields [S, H, W], normalised (Config.Static); nil without
+	raw      *dataset.Static
+}
+
+// Static returns the model's static conditioning fields in physical units, nil without.
+func (m *Model) Static() *dataset.Static { return m.raw }
+
+// SetStatic gives the model its static conditioning fields, which must be the [S, H, W] fields that
+// Config.Static records (S channels on the frames' grid); they are normalised with the recorded
+// statistics. Load calls it with the run's static.npy.
+func (m *Model) SetStatic(s *dataset.Static) error {
+	c := m.Config
+	if c.Static == nil {
+		if s == nil {
+			return nil
+		}
+		return fmt.Errorf("static fields %v given, but the model was configured without static channels", s.Shape())
+	}
+	if s == nil {
+		return fmt.Errorf("the model takes %d static channels, none given", c.Static.Channels)
+	}
+	if s.Channels != c.Static.Channels || s.Height != c.Frame[1] || s.Width != c.Frame[2] {
+		return fmt.Errorf("static fields %v: the model takes [%d, %d, %d]", s.Shape(), c.Static.Channels, c.Frame[1], c.Frame[2])
+	}
+	m.static, m.raw = s.Normalized(dataset.Norm{Mean: c.Static.Mean, Std: c.Static.Std}), s
+	return nil
+}
+
+// staticNode is the normalised static fields broadcast to the batch, [B, S, H, W], a constant of g.
+func (m *Model) staticNode(g *Graph, dtype dtypes.DType, B int) *Node {
+	c := m.Config
+	if m.static == nil {
+		exceptions.Panicf("dymodel: the model takes %d static channels and has none (Model.SetStatic)", c.Static.Channels)
+	}
+	S, H, W := c.Static.Channels, c.Frame[1], c.Frame[2]
+	st := ConvertDType(Reshape(Const(g, m.static), 1, S, H, W), dtype)
+	return BroadcastToDims(st, B, S, H, W)
 }
 
 // New checks c and builds the model.
@@ -63,7 +102,8 @@ func (m *Model) NumParams() int { return m.net.NumParams() }
 //
 //	[ x_t^f | c^f = context frame f if f < P else 0 | m^f = [f < P] | m1^f = [f = P] ]
 //
-// with the frames stacked as channels, and predicts the L frames' (correlated) noise.
+// with the frames stacked as channels, then the static fields' S channels when the model has them
+// (Config.Static; "video": after every frame's channels), and predicts the L frames' (correlated) noise.
 //
 // For "series" it is SeriesNet.Apply itself: x_t [B, L, N] mean scaled, and cond the four inputs of
 // seriesConditioning.
@@ -85,11 +125,14 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if ctx.Rank() != 5 || cd[0] != d[0] || cd[1] != P || cd[2] != d[2] || cd[3] != d[3] || cd[4] != d[4] {
 		exceptions.Panicf("dymodel: context must be [%d, %d, %d, %d, %d], got %s", d[0], P, d[2], d[3], d[4], ctx.Shape())
 	}
-	if c.Net == "video" {
-		return m.net.Apply(scope, xt, t, []*Node{ctx})
-	}
 	g := xt.Graph()
 	B, H, W := d[0], d[3], d[4]
+	if c.Net == "video" {
+		if c.Static != nil {
+			return m.net.Apply(scope, xt, t, []*Node{ctx, m.staticNode(g, xt.DType(), B)})
+		}
+		return m.net.Apply(scope, xt, t, []*Node{ctx})
+	}
 	zeros := Zeros(g, shapes.Make(xt.DType(), B, L-P, d[2], H, W))
 	frames := Concatenate([]*Node{ctx, zeros}, 1)
 	mask := make([]float32, L*2)
@@ -102,6 +145,9 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		}
 	}
 	masks := BroadcastToDims(Reshape(ConvertDType(Const(g, mask), xt.DType()), 1, L, 2, 1, 1), B, L, 2, H, W)
+	if c.Static != nil {
+		return m.unet.Apply(scope, xt, t, []*Node{frames, masks, m.staticNode(g, xt.DType(), B)})
+	}
 	return m.unet.Apply(scope, xt, t, []*Node{frames, masks})
 }
 

@@ -19,7 +19,8 @@ import (
 // Load opens the run directory dir of `tidal train dydiff`: it reads the configuration recorded in
 // options.json first (so that a run of another method, or a folder that is no run, is refused before
 // any weights are read), then the newest snapshot that verifies (warn hears of damaged newer ones),
-// whose configuration must be the same.
+// whose configuration must be the same. A run trained with static conditioning fields gets them from
+// its dataset.StaticFile.
 func Load(dir string, warn func(string, ...any)) (*Model, *train.Snapshot, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
@@ -61,6 +62,16 @@ func Load(dir string, warn func(string, ...any)) (*Model, *train.Snapshot, error
 	if err != nil {
 		snap.Store.Finalize()
 		return nil, nil, err
+	}
+	if c.Static != nil {
+		s, err := dataset.LoadStatic(dir, c.Static.Channels, c.Frame[1], c.Frame[2])
+		if err == nil {
+			err = m.SetStatic(s)
+		}
+		if err != nil {
+			snap.Store.Finalize()
+			return nil, nil, fmt.Errorf("%s: %w", dir, err)
+		}
 	}
 	return m, snap, nil
 }

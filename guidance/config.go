@@ -20,6 +20,9 @@ type Config struct {
 	FrameChannels int
 	// Context is the number of conditioning frames xⁿ, xⁿ⁻¹, …; default 2 (the paper's m = 1).
 	Context int
+	// StaticChannels is the number of time-invariant conditioning channels (orography, land-sea
+	// mask), given to Logit after the conditioning frames; 0 (default): none.
+	StaticChannels int
 	// Channels is the base width: level l has Channels·Mults[l] channels. Default 32 (UNCONFIRMED:
 	// the paper's Tab. 2 says 128, its parameter count of 1.7M fits 32).
 	Channels int
@@ -73,6 +76,9 @@ type Config struct {
 func (c Config) withDefaults() (Config, error) {
 	if c.FrameChannels <= 0 {
 		return c, fmt.Errorf("guidance: FrameChannels must be positive, got %d", c.FrameChannels)
+	}
+	if c.StaticChannels < 0 {
+		return c, fmt.Errorf("guidance: StaticChannels must be ≥ 0, got %d", c.StaticChannels)
 	}
 	def := func(v *int, d int) {
 		if *v == 0 {

@@ -25,7 +25,8 @@ type LogitFn func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node
 //
 // Layout, for L = len(Mults) levels with c_l = Channels·Mults[l] channels at 1/2^l of the input size:
 //
-//	input:    [c_in(σ)·x, xⁿ, xⁿ⁻¹, …] concatenated along the channels, (1 + Context)·C channels
+//	input:    [c_in(σ)·x, xⁿ, xⁿ⁻¹, …, static] concatenated along the channels, (1 + Context)·C + S
+//	          channels (S = StaticChannels)
 //	conv_in:  3×3 conv to c_0
 //	encoder:  at each level l: Blocks residual blocks to c_l (nets.ResBlock, scale-shift noise
 //	          embedding), each followed by self-attention when l ∈ AttnLevels; then, but at the last
@@ -60,7 +61,7 @@ func (d *Discriminator) Divisor() int { return 1 << (len(d.cfg.Mults) - 1) }
 
 // Logit builds the discriminator on the noisy candidate x [B, C, H, W], its noise levels sigma [B]
 // (σ > 0) and exactly Context clean conditioning frames cond, each shaped like x, in the order xⁿ,
-// xⁿ⁻¹, …, and returns the logits [B]. It has the signature of LogitFn. The variables live in scope;
+// xⁿ⁻¹, … (then, with StaticChannels S > 0, the static fields [B, S, H, W]), and returns the logits [B]. It has the signature of LogitFn. The variables live in scope;
 // Logit may be called several times in one graph (both stages of a Heun step) and every call uses
 // the same variables. Like GoMLX's layers it panics on inputs that do not fit while the graph is
 // built; graph and model Exec return such panics as errors.
@@ -80,7 +81,7 @@ func (d *Discriminator) Logit(scope *model.Scope, x, sigma *Node, cond []*Node) 
 		parts = append(parts, ConvertDType(f, x.DType()))
 	}
 	h, cNoise := nn.ConcatChannels(parts...), DivScalar(Log(sigma), 4)
-	h, _ = nets.PadToMultiple(h, d.Divisor()) // any H×W: padded to the levels' multiple (the logits need no crop)
+	h, _ = nets.PadToMultipleWrap(h, d.Divisor(), c.PadW == nn.Periodic) // any H×W: padded to the levels' multiple (the logits need no crop)
 	n := nets.BranchCount(x.Graph(), c.Branches, x.Shape().Dimensions[0])
 	return nets.Branched(scope.ResetVisited(), n, []*Node{h, cNoise}, func(scope *model.Scope, in []*Node) *Node {
 		emb := nets.NoiseEmbedding(scope.In("embed"), in[1], c.Channels, c.EmbedChannels)
@@ -97,6 +98,16 @@ func (d *Discriminator) checkInputs(x, sigma *Node, cond []*Node) {
 	dims := x.Shape().Dimensions
 	if sigma.Rank() != 1 || sigma.Shape().Dimensions[0] != dims[0] {
 		exceptions.Panicf("guidance.Discriminator: sigma must be [%d], got shape %s", dims[0], sigma.Shape())
+	}
+	if c.StaticChannels > 0 {
+		if len(cond) != c.Context+1 {
+			exceptions.Panicf("guidance.Discriminator: %d conditioning inputs given, the discriminator takes Context = %d frames and its %d static channels", len(cond), c.Context, c.StaticChannels)
+		}
+		st := cond[c.Context]
+		if sd := st.Shape().Dimensions; st.Rank() != 4 || sd[0] != dims[0] || sd[1] != c.StaticChannels || sd[2] != dims[2] || sd[3] != dims[3] {
+			exceptions.Panicf("guidance.Discriminator: the static fields are %s, want [%d, %d, %d, %d]", st.Shape(), dims[0], c.StaticChannels, dims[2], dims[3])
+		}
+		cond = cond[:c.Context]
 	}
 	if len(cond) != c.Context {
 		exceptions.Panicf("guidance.Discriminator: %d conditioning frames given, the discriminator takes Context = %d", len(cond), c.Context)

@@ -11,6 +11,10 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/support/exceptions"
+
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/nets"
@@ -55,6 +59,9 @@ type ModelConfig struct {
 	// DataSeed fixes the training data's order, crops and noise (the loop's Options.Seed fixes the
 	// weights and the loss's random stream).
 	DataSeed uint64 `json:"data_seed"`
+	// Static records the time-invariant conditioning fields the network sees beside its input (the
+	// run directory's dataset.StaticFile); nil (and runs recorded before it existed): none.
+	Static *dataset.StaticConfig `json:"static,omitempty"`
 }
 
 // Model is a trained model loaded from a run's newest snapshot.
@@ -64,6 +71,33 @@ type Model struct {
 	Config ModelConfig
 	Norm   dataset.Norm
 	snap   *train.Snapshot
+	static *dataset.Static // the run's static fields (physical units); nil without
+}
+
+// Static returns the model's static conditioning fields in physical units, nil without.
+func (m *Model) Static() *dataset.Static { return m.static }
+
+// staticCond returns the static fields of a run recorded with cfg (values s), normalised, as a
+// constant of g broadcast to [B, S, H, W]; nil without static fields.
+func staticCond(cfg *dataset.StaticConfig, s *dataset.Static, g *Graph, dtype dtypes.DType, B int) *Node {
+	if cfg == nil {
+		return nil
+	}
+	if s == nil {
+		exceptions.Panicf("guided: the model takes %d static channels and has none", cfg.Channels)
+	}
+	v := s.Normalized(cfg.Norm())
+	st := ConvertDType(Reshape(Const(g, v), 1, s.Channels, s.Height, s.Width), dtype)
+	return BroadcastToDims(st, B, s.Channels, s.Height, s.Width)
+}
+
+// withStatic appends the static fields [B, S, H, W] (staticCond) to cond when there are any.
+func withStatic(cond []*Node, cfg *dataset.StaticConfig, s *dataset.Static, like *Node) []*Node {
+	st := staticCond(cfg, s, like.Graph(), like.DType(), like.Shape().Dimensions[0])
+	if st == nil {
+		return cond
+	}
+	return append(append([]*Node(nil), cond...), st)
 }
 
 // Load reads the newest snapshot of run and checks that it holds a model of the given kind; flag names
@@ -90,7 +124,16 @@ func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
 	if (kind == KindDiscriminator) != (cfg.Disc != nil) || (kind != KindDiscriminator && cfg.UNet == nil) {
 		return nil, fmt.Errorf("--%s %s: the snapshot's config lacks its network", flag, run)
 	}
-	return &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}, nil
+	m := &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}
+	if cfg.Static != nil {
+		if err := cfg.Static.Validate(); err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
+		}
+		if m.static, err = dataset.LoadStatic(run, cfg.Static.Channels, cfg.Height, cfg.Width); err != nil {
+			return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
+		}
+	}
+	return m, nil
 }
 
 // CheckGuide refuses a discriminator that cannot guide m (an image or a video model): trained on other channels, at another field

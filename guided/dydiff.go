@@ -49,8 +49,9 @@ func DyDiffGuide(store *model.Store, disc *Model, what string, frame []int, norm
 			return Reshape(SliceAxis(w, 1, AxisRange(from, from+S)), append([]int{B * S}, dims[2:]...)...)
 		}
 		sig := Reshape(BroadcastToDims(ExpandAxes(sigma, -1), B, S), B*S)
-		f := d.Logit(scope.In("guide"), toDisc(frames(xe, context)), MulScalar(sig, sigmaScale),
-			[]*Node{toDisc(frames(clean, context-1)), toDisc(frames(clean, context-2))}) // xⁿ, xⁿ⁻¹
+		cand := toDisc(frames(xe, context))
+		f := d.Logit(scope.In("guide"), cand, MulScalar(sig, sigmaScale),
+			withStatic([]*Node{toDisc(frames(clean, context-1)), toDisc(frames(clean, context-2))}, disc.Config.Static, disc.static, cand)) // xⁿ, xⁿ⁻¹
 		return ReduceSum(Reshape(f, B, S), 1)
 	}, nil
 }

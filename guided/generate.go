@@ -69,7 +69,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		if err != nil {
 			return nil, err
 		}
-		logit = guideLogit(d.Logit, sigmaScale, toDisc, opt.GuideSigmaMax)
+		logit = guideLogit(staticLogit(d, disc), sigmaScale, toDisc, opt.GuideSigmaMax)
 	}
 	return newGenerator(b, m, store, diffusion.Precondition(u.Apply, m.Config.SigmaData), logit, opt)
 }
@@ -87,7 +87,7 @@ func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.D
 		if !vdm {
 			cond = nil
 		}
-		return d(scope.In("denoiser"), x, sigma, cond)
+		return d(scope.In("denoiser"), x, sigma, withStatic(cond, m.Config.Static, m.static, x))
 	}
 	g := &Generator{model: m, store: store}
 	if logit != nil && opt.Lambda > 0 {
@@ -101,6 +101,14 @@ func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.D
 		return nil, err
 	}
 	return g, nil
+}
+
+// staticLogit is the logit of d, the network of the discriminator disc, with disc's static fields
+// (if it was trained with some) appended to the conditioning frames.
+func staticLogit(d *guidance.Discriminator, disc *Model) guidance.LogitFn {
+	return func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+		return d.Logit(scope, x, sigma, withStatic(cond, disc.Config.Static, disc.static, x))
+	}
 }
 
 // guideLogit makes the discriminator's logit f (variables under the scope "guide"), trained in units

@@ -205,10 +205,14 @@ func IdealGuide(b compute.Backend, idm, vdm, disc *Model, lambda float64, series
 	vpre := diffusion.Precondition(uv.Apply, vdm.Config.SigmaData)
 	cond := func(scope *model.Scope, y, sigma *Node, cond []*Node) *Node {
 		vc := []*Node{toVDM(cond[0]), toVDM(cond[1])}
-		out := vpre(scope, toVDM(y), MulScalar(sigma, vScale), vc)
+		out := vpre(scope, toVDM(y), MulScalar(sigma, vScale), withStatic(vc, vdm.Config.Static, vdm.static, y))
 		return fromUnits(out, vab)
 	}
-	p, err := newGuideProbe(b, store, diffusion.Precondition(ui.Apply, c.SigmaData), cond, guideLogit(d.Logit, sigmaScale, toDisc, 0), lambda)
+	ipre := diffusion.Precondition(ui.Apply, c.SigmaData)
+	uncond := func(scope *model.Scope, y, sigma *Node, _ []*Node) *Node {
+		return ipre(scope, y, sigma, withStatic(nil, idm.Config.Static, idm.static, y))
+	}
+	p, err := newGuideProbe(b, store, uncond, cond, guideLogit(staticLogit(d, disc), sigmaScale, toDisc, 0), lambda)
 	if err != nil {
 		return nil, err
 	}

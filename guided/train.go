@@ -37,6 +37,9 @@ type TrainSpec struct {
 	SigmaData, PMean, PStd float64
 	// Crop [h, w] trains on random crops (nil: whole fields).
 	Crop []int
+	// Static holds time-invariant conditioning fields [S, H, W] on the series' grid, which the network
+	// sees, normalised per channel, beside its input (nil: none). Whole fields only: not with Crop.
+	Static *dataset.Static
 	// SigmaStep and FutureOnly shape the discriminator's negatives (guidance.Offsets).
 	SigmaStep  float64
 	FutureOnly bool
@@ -99,15 +102,26 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if len(s.Crop) == 2 && s.Crop[0] == H && s.Crop[1] == W {
 		cfg.Crop = nil
 	}
+	S := 0
+	if s.Static != nil {
+		if err := s.Static.CheckGrid("static fields", H, W); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.Series.Name, err)
+		}
+		if cfg.Crop != nil {
+			return nil, fmt.Errorf("static fields with a crop %v: the network would need the static fields cropped alike; train on whole %d×%d fields", cfg.Crop, H, W)
+		}
+		cfg.Static, S = s.Static.Config(), s.Static.Channels
+	}
+	static := func(cond []*Node, like *Node) []*Node { return withStatic(cond, cfg.Static, s.Static, like) }
 	lopt := diffusion.LossOptions{PMean: s.PMean, PStd: s.PStd, SigmaData: s.SigmaData}
 	t := &Trainer{}
 	switch s.Kind {
 	case KindIDM, KindVDM:
 		uc := s.UNet
-		uc.InChannels, uc.OutChannels = C, C
+		uc.InChannels, uc.OutChannels = C+S, C
 		frames := 1
 		if s.Kind == KindVDM {
-			uc.InChannels, frames = (Context+1)*C, Context+1
+			uc.InChannels, frames = (Context+1)*C+S, Context+1
 		}
 		u, err := nets.New(uc)
 		if err != nil {
@@ -128,9 +142,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 			d := x.Shape().Dimensions
 			frame := func(i int) *Node { return Reshape(Slice(x, AxisRange(), AxisRange(i, i+1)), d[0], d[2], d[3], d[4]) }
 			if frames == 1 {
-				return diffusion.RandomLoss(scope, pre, lopt, frame(0), nil)
+				return diffusion.RandomLoss(scope, pre, lopt, frame(0), static(nil, x))
 			}
-			return diffusion.RandomLoss(scope, pre, lopt, frame(2), []*Node{frame(1), frame(0)})
+			return diffusion.RandomLoss(scope, pre, lopt, frame(2), static([]*Node{frame(1), frame(0)}, x))
 		}
 		t.Params = u.NumParams()
 		t.Job = train.Job{Options: s.Options, Norm: norm, Loss: loss, Train: tr}
@@ -139,7 +153,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		}
 	case KindDiscriminator:
 		dc := s.Disc
-		dc.FrameChannels, dc.Context = C, Context
+		dc.FrameChannels, dc.Context, dc.StaticChannels = C, Context, S
 		d, err := guidance.New(dc)
 		if err != nil {
 			return nil, err
@@ -149,6 +163,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		}
 		full := d.Config()
 		cfg.Disc, cfg.SigmaStep, cfg.FutureOnly = &full, s.SigmaStep, s.FutureOnly
+		logit := func(scope *model.Scope, x, sigma *Node, cond []*Node) *Node {
+			return d.Logit(scope, x, sigma, static(cond, x))
+		}
 		if s.Options.BatchSize%2 != 0 {
 			return nil, fmt.Errorf("batch %d: a discriminator batch holds pairs (a positive and a negative): expected an even number", s.Options.BatchSize)
 		}
@@ -192,7 +209,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 			return nil, err
 		}
 		t.heldOut = func(store *model.Store) (float64, []guidance.NoiseBin, error) {
-			logits, err := guidance.Evaluate(t.Job.Backend, store, d.Logit, vb, 64)
+			logits, err := guidance.Evaluate(t.Job.Backend, store, logit, vb, 64)
 			if err != nil {
 				return 0, nil, err
 			}
@@ -208,7 +225,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 			return all[0].Accuracy, bins, nil
 		}
 		t.Params = d.NumParams()
-		t.Job = train.Job{Options: s.Options, Norm: norm, Loss: guidance.LossFn(d.Logit), Train: src}
+		t.Job = train.Job{Options: s.Options, Norm: norm, Loss: guidance.LossFn(logit), Train: src}
 		if t.Job.Options.PreviewEvery == 0 { // the held-out accuracy goes with every checkpoint
 			t.Job.Options.PreviewEvery = s.Options.CheckpointEvery
 		}

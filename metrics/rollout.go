@@ -20,6 +20,10 @@ type RolloutOptions struct {
 	Window int
 	// Channel picks the image when frames are [T, channels, H, W].
 	Channel int
+	// ZonalRows, when set, says the images are on a regular lat-lon grid (rows are latitudes, columns
+	// longitudes) and holds one weight per row, e.g. cos(latitude): the spectrum is then the zonal
+	// spectrum averaged over latitudes with these weights (ZonalSpectrum) instead of the isotropic one.
+	ZonalRows []float64
 }
 
 // Diagnostics holds one rollout's time-consistency diagnostics.
@@ -30,11 +34,15 @@ type Diagnostics struct {
 	Mean        Value   `json:"spatial_mean"`       // time mean of the spatial mean
 	DriftSlope  Value   `json:"drift_per_frame"`    // least-squares slope of the spatial mean, per frame
 	RunningMean []Value `json:"running_mean"`       // running mean of the spatial mean
-	Spectrum    []Value `json:"isotropic_spectrum"` // time mean of the radially averaged power spectrum
+	Spectrum    []Value `json:"isotropic_spectrum"` // time mean of the radially averaged power spectrum, or of the zonal one (SpectrumKind)
+	// SpectrumKind is "zonal" when Spectrum is the zonal spectrum of a lat-lon grid (ZonalSpectrum, by
+	// zonal wavenumber), empty for the isotropic spectrum.
+	SpectrumKind string `json:"spectrum_kind,omitempty"`
 }
 
 // RolloutReport compares the time-consistency diagnostics of a forecast rollout with the truth's
-// (Hess et al. 2025, App. D: ACF, Hovmöller W1, drift) plus the isotropic spectrum.
+// (Hess et al. 2025, App. D: ACF, Hovmöller W1, drift) plus the isotropic spectrum (the zonal spectrum on a
+// lat-lon grid: RolloutOptions.ZonalRows).
 type RolloutReport struct {
 	Frames   [2]int      `json:"frames"` // forecast, truth
 	Image    [2]int      `json:"image"`  // H, W
@@ -210,8 +218,15 @@ func (r rollout) diagnose(d *Diagnostics, opt RolloutOptions, band HovmollerBand
 	errs := make([]error, r.nt)
 	hw := r.h * r.w
 	parallelFor(r.nt, func(_, n int) {
+		if opt.ZonalRows != nil {
+			specs[n], errs[n] = ZonalSpectrum(r.frames[n*hw:(n+1)*hw], r.h, r.w, opt.ZonalRows)
+			return
+		}
 		specs[n], errs[n] = IsotropicSpectrum(r.frames[n*hw:(n+1)*hw], r.h, r.w, ShellMean)
 	})
+	if opt.ZonalRows != nil {
+		d.SpectrumKind = "zonal"
+	}
 	mean2 := make([]float64, len(specs[0]))
 	for n, sp := range specs {
 		if errs[n] != nil {
@@ -269,7 +284,11 @@ func (r *RolloutReport) Table() string {
 		}
 	}
 	if n > 0 {
-		fmt.Fprintf(&b, "spectrum: mean |log10(forecast/truth)| over %d resolved wavenumbers ≥ 1: %.4f\n", n, s/float64(n))
+		kind := "spectrum"
+		if r.Truth.SpectrumKind == "zonal" {
+			kind = "zonal spectrum"
+		}
+		fmt.Fprintf(&b, "%s: mean |log10(forecast/truth)| over %d resolved wavenumbers ≥ 1: %.4f\n", kind, n, s/float64(n))
 	}
 	return b.String()
 }

@@ -89,3 +89,59 @@ func fft2(x []float64, h, w int) []complex128 {
 	}
 	return out
 }
+
+// ZonalSpectrum returns the zonal power spectrum of a field x on a regular latitude-longitude grid, h
+// latitude rows of w longitudes each (row-major), for zonal wavenumbers k = 0..w/2 (cycles around the
+// latitude circle): each row is Fourier transformed along longitude, with X̂ its unnormalised DFT,
+//
+//	S_row(k) = c_k·|X̂_k|²/w²,  c_k = 1 for k = 0 and k = w/2 (w even), 2 otherwise (the ±k pair),
+//
+// so that Σ_k S_row(k) is the row's mean square (Parseval), and the rows' spectra are averaged with
+// the weights rowWeights (h of them, ≥ 0, e.g. cos(latitude): the area each row represents; nil weighs
+// rows equally). A row sin(k·λ) has all its power, ½, at wavenumber k. On a sphere this replaces the
+// isotropic spectrum of a flat periodic domain (IsotropicSpectrum), whose wavenumbers mix latitude,
+// where the field is not periodic, with longitude.
+func ZonalSpectrum(x []float64, h, w int, rowWeights []float64) ([]float64, error) {
+	if len(x) != h*w || h < 1 || w < 1 {
+		return nil, fmt.Errorf("zonal spectrum: %d values for a %d×%d lat-lon grid", len(x), h, w)
+	}
+	if rowWeights != nil && len(rowWeights) != h {
+		return nil, fmt.Errorf("zonal spectrum: %d row weights for %d latitude rows", len(rowWeights), h)
+	}
+	total := 0.0
+	for i := range h {
+		wt := 1.0
+		if rowWeights != nil {
+			wt = rowWeights[i]
+		}
+		if math.IsNaN(wt) || math.IsInf(wt, 0) || wt < 0 {
+			return nil, fmt.Errorf("zonal spectrum: row weight %v at row %d: expected finite and ≥ 0", wt, i)
+		}
+		total += wt
+	}
+	if !(total > 0) {
+		return nil, fmt.Errorf("zonal spectrum: the row weights sum to %v: expected a positive sum", total)
+	}
+	nk := w/2 + 1
+	out := make([]float64, nk)
+	fft := fourier.NewFFT(w)
+	coef := make([]complex128, nk)
+	for i := range h {
+		wt := 1.0
+		if rowWeights != nil {
+			wt = rowWeights[i]
+		}
+		if wt == 0 {
+			continue
+		}
+		fft.Coefficients(coef, x[i*w:(i+1)*w])
+		for k, c := range coef {
+			p := real(c)*real(c) + imag(c)*imag(c)
+			if k != 0 && !(w%2 == 0 && k == w/2) {
+				p *= 2
+			}
+			out[k] += wt / total * p / float64(w*w)
+		}
+	}
+	return out, nil
+}

@@ -63,7 +63,8 @@ func (u *UNet) Config() Config { return u.cfg }
 // into channels. noiseLevel [B] is what the noise embedding sees (EDM's c_noise, or DyDiff's step t).
 // Each cond[i] is [B, ..., H, W] too, folded likewise and concatenated to x along the channels; the
 // folded channels of x and cond together must be InChannels. H and W may be any size: they are padded
-// to multiples of 2^(len(Mults)−1) and the output cropped back (PadToMultiple).
+// to multiples of 2^(len(Mults)−1) and the output cropped back (PadToMultipleWrap: periodically along
+// the width when PadW is nn.Periodic, as longitude on a lat-lon grid).
 //
 // The output is shaped like x when OutChannels equals x's folded channels (a noise or denoiser
 // prediction), else [B, OutChannels, H, W]. The variables are created in scope. Like GoMLX's layers,
@@ -91,7 +92,7 @@ func (u *UNet) Apply(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Nod
 	if h.Shape().Dimensions[1] != c.InChannels {
 		exceptions.Panicf("nets.UNet: x and cond have %d channels together, the network takes InChannels = %d", h.Shape().Dimensions[1], c.InChannels)
 	}
-	h, crop := PadToMultiple(h, 1<<(len(c.Mults)-1)) // any H×W: padded to the levels' multiple, cropped back
+	h, crop := PadToMultipleWrap(h, 1<<(len(c.Mults)-1), c.PadW == nn.Periodic) // any H×W: padded to the levels' multiple, cropped back
 	if noiseLevel.Rank() != 1 || noiseLevel.Shape().Dimensions[0] != B {
 		exceptions.Panicf("nets.UNet: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
 	}

@@ -102,7 +102,8 @@ func VideoInput(xt, context *Node) *Node {
 // Apply builds the network into the graph and returns the predicted noise, shaped like xt. xt is
 // the noisy window [B, L, C, H, W] (C = DataChannels), t [B] the diffusion step (or noise level)
 // of each window, the same for all its frames, and cond holds at most one input: the clean context
-// frames [B, P, C, H, W], P ≤ L (none: P = 0). VideoInput assembles the frames' channels; H and W may
+// frames [B, P, C, H, W], P ≤ L (none: P = 0); with StaticChannels S > 0 it holds two, the context
+// and the static fields [B, S, H, W], which every frame sees after its own channels. VideoInput assembles the frames' channels; H and W may
 // be any size (PadToMultiple). Its signature is that of dydiff.Net. Like GoMLX's layers it
 // panics on inputs that do not fit while the graph is built; graph and model Exec return such
 // panics as errors.
@@ -110,11 +111,15 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != v.cfg.DataChannels {
 		exceptions.Panicf("nets.VideoUNet: xt must be [batch, frames, %d, height, width], got shape %s", v.cfg.DataChannels, xt.Shape())
 	}
-	if len(cond) > 1 {
+	S := v.cfg.StaticChannels
+	if S > 0 && len(cond) != 2 {
+		exceptions.Panicf("nets.VideoUNet: with %d static channels cond holds the context frames and the static fields, got %d inputs", S, len(cond))
+	}
+	if S == 0 && len(cond) > 1 {
 		exceptions.Panicf("nets.VideoUNet: cond holds at most the context frames, got %d inputs", len(cond))
 	}
 	var context *Node
-	if len(cond) == 1 {
+	if len(cond) >= 1 {
 		context = cond[0]
 	}
 	d := xt.Shape().Dimensions
@@ -122,7 +127,16 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if t.Rank() != 1 || t.Shape().Dimensions[0] != B {
 		exceptions.Panicf("nets.VideoUNet: t must be [%d], got shape %s", B, t.Shape())
 	}
-	in, crop := PadToMultiple(VideoInput(xt, context), 1<<(len(v.cfg.UNet.Mults)-1)) // any H×W
+	frames := VideoInput(xt, context)
+	if S > 0 {
+		st := cond[1]
+		if sd := st.Shape().Dimensions; st.Rank() != 4 || sd[0] != B || sd[1] != S || sd[2] != d[3] || sd[3] != d[4] {
+			exceptions.Panicf("nets.VideoUNet: static fields must be [%d, %d, %d, %d], got shape %s", B, S, d[3], d[4], st.Shape())
+		}
+		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, d[3], d[4]), B, L, S, d[3], d[4])
+		frames = Concatenate([]*Node{frames, st}, 2)
+	}
+	in, crop := PadToMultipleWrap(frames, 1<<(len(v.cfg.UNet.Mults)-1), v.cfg.UNet.PadW == nn.Periodic) // any H×W
 	t = ConvertDType(t, xt.DType())
 	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
 	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
@@ -130,7 +144,7 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	}))
 }
 
-// frames runs the network on one branch: in [b, L, 2C+2, H, W] and t [b] to [b, L, C, H, W].
+// frames runs the network on one branch: in [b, L, 2C+2+S, H, W] and t [b] to [b, L, C, H, W].
 func (v *VideoUNet) frames(scope *model.Scope, in, t *Node, L int) *Node {
 	d := in.Shape().Dimensions
 	b, H, W := d[0], d[3], d[4]

@@ -26,6 +26,9 @@ type VideoConfig struct {
 	// Taps is the kernel size of the temporal convolutions along the frames (odd). Default 3
 	// (the reference's video_kernel_size [3, 1, 1]).
 	Taps int
+	// StaticChannels is S, the time-invariant conditioning channels (orography, land-sea mask) that
+	// every frame sees after its 2·C + 2 channels; 0 (default): none.
+	StaticChannels int
 }
 
 // MixInit is the initial value of every learned merge logit m (α = sigmoid(m) ≈ 0.62), SVD's
@@ -55,7 +58,10 @@ func (c VideoConfig) withDefaults() (VideoConfig, error) {
 		return c, fmt.Errorf("nets: VideoConfig.UNet.InChannels and OutChannels are set by NewVideo (2·C+2 = %d and C = %d); leave them 0, got %d and %d",
 			2*c.DataChannels+2, c.DataChannels, c.UNet.InChannels, c.UNet.OutChannels)
 	}
-	c.UNet.InChannels, c.UNet.OutChannels = 2*c.DataChannels+2, c.DataChannels
+	if c.StaticChannels < 0 {
+		return c, fmt.Errorf("nets: VideoConfig.StaticChannels must be ≥ 0, got %d", c.StaticChannels)
+	}
+	c.UNet.InChannels, c.UNet.OutChannels = 2*c.DataChannels+2+c.StaticChannels, c.DataChannels
 	u, err := c.UNet.withDefaults()
 	if err != nil {
 		return c, err

@@ -358,7 +358,12 @@ func rolloutFigures(rolls []Rollout, col colours, info *DataInfo) ([]figure, err
 	}
 	var out []figure
 	for _, p := range rolloutPanels {
-		lp := LinePlot{Title: p.title, XLabel: withUnits(p.x, info.fieldUnit(), tunit), YLabel: withUnits(p.y, info.fieldUnit(), tunit), LogY: p.logY}
+		title, xl, caption := p.title, p.x, p.caption
+		if p.name == "spectrum" && rolls[0].Truth.SpectrumKind == "zonal" { // a lat-lon grid
+			title, xl = "zonal power spectrum", "zonal wavenumber k (cycles around a latitude circle)"
+			caption = "Time-mean zonal power spectrum (FFT along longitude, averaged over latitudes with cos-latitude weights) from k = 1 to the cut-off, log scale."
+		}
+		lp := LinePlot{Title: title, XLabel: withUnits(xl, info.fieldUnit(), tunit), YLabel: withUnits(p.y, info.fieldUnit(), tunit), LogY: p.logY}
 		pal := col.plot()
 		cut := spectrumCutoff(rolls[0].Truth.Spectrum)
 		line := func(r Rollout, d metrics.Diagnostics, label string, c color.NRGBA) Series {
@@ -382,7 +387,7 @@ func rolloutFigures(rolls []Rollout, col colours, info *DataInfo) ([]figure, err
 		for _, r := range rolls {
 			lp.Series = append(lp.Series, line(r, r.Forecast, r.Label, pal.of(r.Label)))
 		}
-		f, err := render("rollout-"+p.name+".png", lp, p.caption)
+		f, err := render("rollout-"+p.name+".png", lp, caption)
 		if err != nil {
 			return nil, err
 		}

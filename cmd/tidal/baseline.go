@@ -31,7 +31,7 @@ over a series of frames [frames, ...] (an NPY file such as 'tidal data' writes):
 It writes the forecast [cases, members, lead, frame...] to --out and, with --truth-out, the frames the
 cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them.
 
-For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --format) the
+For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --input-format) the
 cases are the rolling test windows that 'tidal forecast' uses (--windows, --train-rows; exchange rate's
 standard protocol by default; or the start rows --starts), written as [windows, members, lead, N]:
 

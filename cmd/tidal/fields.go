@@ -320,6 +320,10 @@ func readTransposed[F float32 | float64](f *data.NCFile, v *data.NCVar, ax, V, v
 	return nil
 }
 
+// isLatLon says whether the input is on a recognised regular lat-lon grid (NetCDF coordinates lat and
+// lon on its last two axes).
+func (s *fieldSource) isLatLon() bool { return s != nil && len(s.lat) > 0 && len(s.lon) > 0 }
+
 // latWeights returns cos(latitude) per grid row of a recognised lat-lon grid, nil without one.
 func (s *fieldSource) latWeights() []float64 {
 	if s == nil || len(s.lat) == 0 {

@@ -31,6 +31,7 @@ type forecastFlags struct {
 	seed                                  uint64
 	quiet                                 bool
 	series                                seriesFlags
+	static                                staticFlags
 }
 
 func newForecastCmd() *cobra.Command {
@@ -71,6 +72,7 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.model, "model", "", "run directory of 'tidal train dydiff'")
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
+	addStaticFlags(f, &fl.static, "optional; a run trained with --static uses the fields it keeps (static.npy), and this must be the same")
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
@@ -188,6 +190,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if fl.disc != "" {
 			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
 		}
+		if fl.static.path != "" {
+			return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
+		}
 		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
 			return err
 		}
@@ -225,6 +230,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--model %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
 	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
+		return err
+	}
+	if err := checkForecastStatic(b, fl.static, fl.model, m.Static(), in.shape[2], in.shape[3]); err != nil {
 		return err
 	}
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}

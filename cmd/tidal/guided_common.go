@@ -32,6 +32,9 @@ type guidedTrainFlags struct {
 	mults, attn                     []int
 	dropout                         float64
 	periodicH, periodicW, startOver bool
+	periodicHSet                    bool // --periodic-h given (else lat-lon data take false: no wrap across the poles)
+	static                          staticFlags
+	staticFields                    *dataset.Static // --static, read by readTrainingSeries
 	sigmaData, pMean, pStd          float64
 }
 
@@ -61,12 +64,13 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.IntSliceVar(&fl.attn, "attn", attn, "levels (0 = full resolution) with self-attention after each block")
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout inside the residual blocks (UNCONFIRMED in the paper)")
-	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes)")
+	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes; default false for NetCDF data on a lat-lon grid: no wrap across the poles)")
 	f.BoolVar(&fl.periodicW, "periodic-w", true, "periodic padding along width")
 	f.Float64Var(&fl.sigmaData, "sigma-data", 0.5, "EDM's σ_data")
 	f.Float64Var(&fl.pMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
+	addStaticFlags(f, &fl.static, "whole fields (not with --crop)")
 	config.AddFlag(cmd)
 }
 
@@ -75,6 +79,7 @@ func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
 	if err := config.Apply(cmd); err != nil {
 		return err
 	}
+	fl.periodicHSet = cmd.Flags().Changed("periodic-h")
 	return fl.check()
 }
 
@@ -144,7 +149,20 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if len(fl.crop) == 2 && (fl.crop[0] > in.shape[2] || fl.crop[1] > in.shape[3]) {
 		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.shape[2], in.shape[3], in)
 	}
-	if fl.to, err = checkTrainOut(fl.out, in); err != nil {
+	if in.src.isLatLon() && !fl.periodicHSet {
+		fl.periodicH = false // periodic in longitude only (--periodic-w), never across the poles
+	}
+	if fl.staticFields, err = readStatic(b, fl.static, in.shape[2], in.shape[3]); err != nil {
+		return dataset.Series{}, err
+	}
+	if fl.staticFields != nil && len(fl.crop) == 2 && (fl.crop[0] != in.shape[2] || fl.crop[1] != in.shape[3]) {
+		return dataset.Series{}, fmt.Errorf("--static %s with --crop %d,%d: the static fields would need the same random crops; train on whole %d×%d fields", fl.static.path, fl.crop[0], fl.crop[1], in.shape[2], in.shape[3])
+	}
+	ins := []*inputArray{in}
+	if fl.static.path != "" {
+		ins = append(ins, &inputArray{flag: "static", path: fl.static.path})
+	}
+	if fl.to, err = checkTrainOut(fl.out, ins...); err != nil {
 		return dataset.Series{}, err
 	}
 	hw := int64(in.shape[2]) * int64(in.shape[3])
@@ -174,7 +192,10 @@ func activationBytes(batch, channels, levels, blocks int) int64 {
 }
 
 // runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
-func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut) error {
+func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut, static *dataset.Static) error {
+	if err := saveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
+		return err
+	}
 	be, err := openBackend()
 	if err != nil {
 		return err

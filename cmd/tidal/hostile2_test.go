@@ -119,8 +119,8 @@ var round2Cases = []struct {
 	{"baseline gzip bomb with --max-memory 1GiB", "baseline --data $bomb.txt.gz --out $dir/f.npy --max-memory 1GiB", "bomb.txt.gz"},
 	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --out $dir/run", "bomb.txt.gz"},
 	// 5. The right flag: the kind of --data comes from its content, and errors name flags, not quantities.
-	{"train dydiff --format bogus on an NPY", "train dydiff --data $field.npy --out $dir/run --format bogus --mults 1,2", "--format bogus"},
-	{"forecast --format csv on an NPY", "forecast --model $model --data $field.npy --out $dir/f.npy --format csv", "--format csv"},
+	{"train dydiff --input-format bogus on an NPY", "train dydiff --data $field.npy --out $dir/run --input-format bogus --mults 1,2", "--input-format bogus"},
+	{"forecast --format csv (a series format)", "forecast --model $model --data $field.npy --out $dir/f.npy --format csv", "--input-format csv"},
 	{"baseline --data a folder with --cases", "baseline --data $junk --out $dir/f.npy --cases 2 --context 1", "--data"},
 	{"baseline --data /dev/zero with --cases", "baseline --data /dev/zero --out $dir/f.npy --cases 2 --context 1", "--data"},
 	{"baseline --data file.npy/ with --cases", "baseline --data $field.npy/ --out $dir/f.npy --cases 2 --context 1", "--data"},

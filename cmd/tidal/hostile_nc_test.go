@@ -67,7 +67,7 @@ var ncHostileCases = []struct{ name, args, want string }{
 	{"baseline NetCDF cut in its header", "baseline --data $cut.nc --out $dir/f.npy", "cut.nc"},
 	{"baseline NetCDF of two variables without --var", "baseline --data $two.nc --out $dir/f.nc", "--var"},
 	{"baseline --var that is not there", "baseline --data $two.nc --var h --out $dir/f.nc", "--var"},
-	{"baseline --out-format xyz", "baseline --data $series.npy --out $dir/f.nc --out-format xyz", "--out-format"},
+	{"baseline --format xyz", "baseline --data $series.npy --out $dir/f.nc --format xyz", "--format \"xyz\": expected npy or nc"},
 	{"baseline series to NetCDF", "baseline --data $ts.txt --out $dir/f.nc", "--out"},
 	{"rollout NetCDF without --cases", "rollout --idm $idm8 --init $g8.npy --frames 2 --out $dir/r.nc", "--out"},
 }

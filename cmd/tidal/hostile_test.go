@@ -337,7 +337,7 @@ var hostileCases = []struct {
 	{"train dydiff fields --net series", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 2 --net series", "--net series"},
 	{"train dydiff series --mults", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --mults 1,2", "--mults"},
 	{"train dydiff series --missing bogus", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --missing bogus", "--missing"},
-	{"train dydiff series --format bogus", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --format bogus", "--format"},
+	{"train dydiff series --input-format bogus", "train dydiff --data $ts.txt --out $dir/run --context 2 --predict 2 --input-format bogus", "--input-format"},
 	{"forecast series model on other series", "forecast --model $seriesmodel --data $ts2.txt --out $dir/f.npy", "trained on 3 series"},
 	{"forecast series context longer than the series", "forecast --model $seriesmodel --data $tsshort.txt --out $dir/f.npy", "fewer than the model's context"},
 	{"forecast series model on fields", "forecast --model $seriesmodel --data $field.npy --out $dir/f.npy", "time-series model"},

@@ -13,8 +13,8 @@ import (
 // dataIsSeries decides, before any other flag is judged, whether the file given to --flag holds a time
 // series [T, N] (text: LSTNet, CSV, GluonTS JSON lines, gzipped or not) or an array (NPY or NPZ). The
 // kind comes from the file's content (NPY's magic string, a zip's), never from its name. A missing path,
-// a folder, a device or a pipe is refused naming the flag, as is --format with an array (it names the
-// format of a series file) and an unknown --format. An empty path is left to the command's own message.
+// a folder, a device or a pipe is refused naming the flag, as is --input-format with an array (it names
+// the format of a series file) and an unknown --input-format. An empty path is left to the command's own message.
 func dataIsSeries(flag, path, format string) (bool, error) {
 	if path == "" {
 		return format != "", nil
@@ -33,12 +33,12 @@ func dataIsSeries(flag, path, format string) (bool, error) {
 	array := bytes.HasPrefix(head, []byte("\x93NUMPY")) || bytes.HasPrefix(head, []byte("PK\x03\x04")) || bytes.HasPrefix(head, []byte("PK\x05\x06")) || data.IsNetCDF(head)
 	switch {
 	case array && format != "" && format != "auto":
-		return false, fmt.Errorf("--format %s: --%s %s holds an array (NPY, NPZ or NetCDF, by its content); --format names the format of a time series file", format, flag, path)
+		return false, fmt.Errorf("--input-format %s: --%s %s holds an array (NPY, NPZ or NetCDF, by its content); --input-format names the format of a time series file", format, flag, path)
 	case array:
 		return false, nil
 	}
 	if _, err := data.ParseFormat(orDefault(format, "auto")); err != nil {
-		return false, fmt.Errorf("--format: %w", err)
+		return false, fmt.Errorf("--input-format: %w", err)
 	}
 	return true, nil
 }

@@ -254,7 +254,7 @@ func TestNavierStokesNetCDF(t *testing.T) {
 	if out, err := runTidal(t, append(args, "--out", filepath.Join(dir, "ns.npy"))...); err != nil {
 		t.Fatal(err, out)
 	}
-	if out, err := runTidal(t, append(args, "--out", filepath.Join(dir, "ns.npy"), "--out-format", "nc")...); err != nil {
+	if out, err := runTidal(t, append(args, "--out", filepath.Join(dir, "ns.npy"), "--format", "nc")...); err != nil {
 		t.Fatal(err, out)
 	}
 	for _, part := range []string{"train", "val", "test"} {

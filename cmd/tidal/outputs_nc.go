@@ -17,22 +17,28 @@ import (
 )
 
 // Self-describing outputs (docs/NETCDF.md): a command's field outputs are written as CF-style NetCDF
-// when --out-format is nc or the output's name ends in .nc, with one dimension per axis, coordinate
+// when --format is nc or the output's name ends in .nc, with one dimension per axis, coordinate
 // variables, units and the run's provenance.
 
-// addOutFormatFlag adds --out-format (the name --format being the series input format of forecast and
-// baseline).
+// addOutFormatFlag adds --format, the format of the command's field outputs, and --out-format, its
+// hidden deprecated alias (the name --format was the series input format, now --input-format).
 func addOutFormatFlag(f *pflag.FlagSet, p *string) {
-	f.StringVar(p, "out-format", "", "field outputs: npy or nc (CF-style NetCDF that xarray opens with its coordinates); default: nc for names ending in .nc, else npy")
+	f.StringVar(p, "format", "", "field outputs: npy or nc (CF-style NetCDF that xarray opens with its coordinates); default: nc for names ending in .nc, else npy (a time series file's format is --input-format)")
+	f.StringVar(p, "out-format", "", "deprecated: --format")
+	f.MarkHidden("out-format")
+	f.MarkDeprecated("out-format", "use --format npy|nc")
 }
 
-// checkOutFormat refuses an unknown --out-format.
+// checkOutFormat refuses an unknown --format, pointing a series file format (given to --format before it
+// became --input-format) to --input-format.
 func checkOutFormat(format string) error {
 	switch format {
 	case "", "npy", "nc":
 		return nil
+	case "auto", "csv", "lstnet", "gluonts":
+		return fmt.Errorf("--format %q: --format is the output format now (npy or nc); a time series file's format is --input-format %s", format, format)
 	}
-	return fmt.Errorf("--out-format %q: expected npy or nc", format)
+	return fmt.Errorf("--format %q: expected npy or nc", format)
 }
 
 // wantNC says whether an output is written as NetCDF.
@@ -198,7 +204,7 @@ func frameAxes(rank int) []string {
 // axes joins leading axis names with a frame's.
 func axes(lead []string, frameRank int) []string { return append(lead, frameAxes(frameRank)...) }
 
-// baselineOutFormat is baseline's --out-format (its flags are closure variables, not a struct).
+// baselineOutFormat is baseline's --format (its flags are closure variables, not a struct).
 var baselineOutFormat string
 
 // checkRolloutOutFormat refuses NetCDF for the long rollout, which streams to a resumable NPY.
@@ -221,7 +227,7 @@ func findText(attrs []data.NCAttr, name string) (string, bool) {
 	return "", false
 }
 
-// scoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --out-format
+// scoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --format
 // nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
 // attributes), the lead coordinate taken from a NetCDF forecast where it has one.
 func scoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, forecast *inputArray, perChannel []*metrics.Report) namedOutput {
@@ -321,7 +327,7 @@ func addChannelScores(spec *data.NCSpec, vals map[string]*data.Array, rep *metri
 	}
 }
 
-// dataOutPath applies --out-format to a dataset's --out: nc turns FILE.npy into FILE.nc, npy refuses a
+// dataOutPath applies --format to a dataset's --out: nc turns FILE.npy into FILE.nc, npy refuses a
 // name ending in .nc.
 func dataOutPath(out, format string) (string, error) {
 	if err := checkOutFormat(format); err != nil {
@@ -331,7 +337,7 @@ func dataOutPath(out, format string) (string, error) {
 	case format == "nc" && strings.HasSuffix(out, ".npy"):
 		return strings.TrimSuffix(out, ".npy") + ".nc", nil
 	case format == "npy" && strings.HasSuffix(out, ".nc"):
-		return "", fmt.Errorf("--out %s with --out-format npy: name the output FILE.npy", out)
+		return "", fmt.Errorf("--out %s with --format npy: name the output FILE.npy", out)
 	}
 	return out, nil
 }

@@ -25,6 +25,7 @@ type rolloutFlags struct {
 	lambda, sigmaMin, sigmaMax, rho     float64
 	churn, sNoise, tMin, tMax           float64
 	guideSigmaMax                       float64
+	static                              staticFlags
 }
 
 func newRolloutCmd() *cobra.Command {
@@ -83,6 +84,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
 	addOutFormatFlag(f, &fl.outFormat)
+	addStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
 	config.AddFlag(cmd)
 	return cmd
 }
@@ -153,6 +155,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if fmt.Sprint(init.shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
 		return fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
 			[]int{mc.Channels, mc.Height, mc.Width})
+	}
+	if err := checkForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
+		return err
 	}
 	inputs := []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
 	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {

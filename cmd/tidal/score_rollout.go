@@ -20,6 +20,7 @@ func newScoreRolloutCmd() *cobra.Command {
 		maxLag, bins, window, channel          int
 		band                                   []int
 		asJSON                                 bool
+		spectrum                               string
 	)
 	cmd := &cobra.Command{
 		Use:   "rollout",
@@ -29,7 +30,9 @@ func newScoreRolloutCmd() *cobra.Command {
   acf        autocorrelation of each standardised grid-point series at lags 0..--max-lag
   hovmoller  distribution of the Wasserstein-1 distance between consecutive Hovmöller rows
   drift      spatial mean over time: its mean, least-squares slope and running mean
-  spectrum   time-mean radially averaged power spectrum, and log10(forecast/truth) per wavenumber`,
+  spectrum   time-mean radially averaged power spectrum, and log10(forecast/truth) per wavenumber;
+             on a lat-lon grid (NetCDF with lat and lon coordinates) the zonal spectrum instead: FFT along
+             longitude per latitude row, averaged over latitudes with cos-latitude weights (--spectrum)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := guard.First(
@@ -72,6 +75,9 @@ func newScoreRolloutCmd() *cobra.Command {
 				return err
 			}
 			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
+			if opt.ZonalRows, err = zonalRows(spectrum, fi, oi); err != nil {
+				return err
+			}
 			if err := checkRolloutAxes(fi, band, channel); err != nil {
 				return err
 			}
@@ -126,6 +132,7 @@ func newScoreRolloutCmd() *cobra.Command {
 	f.IntVar(&bins, "bins", 50, "bins of the W1 histograms")
 	f.IntVar(&window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
 	f.BoolVar(&asJSON, "json", false, "print JSON instead of a summary table")
+	f.StringVar(&spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
 	f.StringVar(&out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
@@ -189,4 +196,27 @@ func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
 		return fmt.Errorf("--window %d: expected at most the %d frames of %s", window, T, short)
 	}
 	return nil
+}
+
+// zonalRows resolves --spectrum: nil for the isotropic spectrum, else the latitude rows' weights of the
+// zonal one: cos(latitude) of the first input on a recognised lat-lon grid, or equal weights when
+// --spectrum zonal is asked of inputs without coordinates.
+func zonalRows(spectrum string, ins ...*inputArray) ([]float64, error) {
+	w, _ := gridLatWeights(ins...)
+	switch spectrum {
+	case "isotropic":
+		return nil, nil
+	case "auto":
+		return w, nil
+	case "zonal":
+		if w == nil {
+			r := len(ins[0].shape)
+			w = make([]float64, ins[0].shape[r-2])
+			for i := range w {
+				w[i] = 1
+			}
+		}
+		return w, nil
+	}
+	return nil, fmt.Errorf("--spectrum %q: expected auto, isotropic or zonal", spectrum)
 }

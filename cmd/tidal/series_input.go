@@ -18,12 +18,12 @@ type seriesFlags struct {
 }
 
 // seriesOnlyFlags are the flags a command refuses when its data are an array rather than a series.
-var seriesOnlyFlags = []string{"format", "missing", "ragged", "max-series", "train-rows", "windows", "quantiles-out", "samples-out", "start", "freq"}
+var seriesOnlyFlags = []string{"input-format", "missing", "ragged", "max-series", "train-rows", "windows", "quantiles-out", "samples-out", "start", "freq"}
 
-// addSeriesFlags adds --format, --missing, --ragged, --max-series and, with protocol, --train-rows and
-// --windows.
+// addSeriesFlags adds --input-format, --missing, --ragged, --max-series and, with protocol, --train-rows
+// and --windows.
 func addSeriesFlags(f *pflag.FlagSet, sf *seriesFlags, protocol bool) {
-	f.StringVar(&sf.format, "format", "", "series file format: lstnet, csv, gluonts or auto (default: by extension; .npy/.npz are arrays)")
+	addInputFormatFlag(f, sf)
 	f.StringVar(&sf.missing, "missing", "error", "series: missing values (empty, NaN, NA, null): error or ffill (carry the last observation forward)")
 	addSeriesSelectFlags(f, sf)
 	f.IntVar(&sf.trainRows, "train-rows", 0, "series: rows of the training part (0: 6071 for exchange rate's 7588 rows, else all rows for training, the rows before the windows for forecasting)")
@@ -32,13 +32,26 @@ func addSeriesFlags(f *pflag.FlagSet, sf *seriesFlags, protocol bool) {
 	}
 }
 
+// addInputFormatFlag adds --input-format, the format of a time series file.
+func addInputFormatFlag(f *pflag.FlagSet, sf *seriesFlags) {
+	f.StringVar(&sf.format, "input-format", "", "series file format: lstnet, csv, gluonts or auto (default: by extension; .npy/.npz/.nc are arrays)")
+}
+
+// addDeprecatedFormatAlias adds --format as a hidden deprecated alias of --input-format, for commands
+// that write no fields (where --format names the output format, it is that instead).
+func addDeprecatedFormatAlias(f *pflag.FlagSet, sf *seriesFlags) {
+	f.StringVar(&sf.format, "format", "", "deprecated: --input-format")
+	f.MarkHidden("format")
+	f.MarkDeprecated("format", "use --input-format")
+}
+
 // addSeriesSelectFlags adds --ragged and --max-series, which pick the series of a GluonTS file.
 func addSeriesSelectFlags(f *pflag.FlagSet, sf *seriesFlags) {
 	f.StringVar(&sf.ragged, "ragged", "error", "series: GluonTS series of unequal lengths: error, or longest (keep the longest: a GluonTS test file lists each series once per rolling window)")
 	f.IntVar(&sf.maxSeries, "max-series", 0, "series: keep the first N series (GluonTS's max_target_dim: 2000 for wiki-rolling_nips; 0: all)")
 }
 
-// isGluonTSPath reports whether path (with --format) is read as GluonTS JSON lines.
+// isGluonTSPath reports whether path (with --input-format) is read as GluonTS JSON lines.
 func isGluonTSPath(path, format string) bool {
 	if format != "" {
 		return format == "gluonts"
@@ -73,7 +86,7 @@ func readSeriesInput(b guard.Budget, flag, path string, sf seriesFlags) (*series
 	}
 	format, err := data.ParseFormat(orDefault(sf.format, "auto"))
 	if err != nil {
-		return nil, fmt.Errorf("--format: %w", err)
+		return nil, fmt.Errorf("--input-format: %w", err)
 	}
 	missing, err := data.ParseMissing(sf.missing)
 	if err != nil {

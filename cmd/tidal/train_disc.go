@@ -57,12 +57,12 @@ positives, half negatives.`,
 				Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: headWidth, HeadLayers: headLayers},
 				PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: sigmaStep, FutureOnly: futureOnly,
-				DataSeed: fl.dataSeed, ValPairs: valPairs, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+				DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: valPairs, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
 			})
 			if err != nil {
 				return dataError(fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr, fl.to)
+			return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 32, nil)

@@ -31,7 +31,7 @@ type trainDyDiffFlags struct {
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
 	mults, attn, tconv, tattn                     []int
-	periodic, startOver                           bool
+	periodic, periodicLon, startOver              bool
 	steps, batch, warmup, logEvery, ckEvery, keep int
 	valEvery, valBatches, previewEvery            int
 	previewCases, previewMembers, previewSteps    int
@@ -39,6 +39,7 @@ type trainDyDiffFlags struct {
 	rank                                          int
 	timeAttn                                      bool
 	series                                        seriesFlags
+	static                                        staticFlags
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -83,6 +84,8 @@ nothing else.`,
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
 	addSeriesFlags(f, &fl.series, false)
+	addDeprecatedFormatAlias(f, &fl.series)
+	addStaticFlags(f, &fl.static, "fields")
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -93,6 +96,7 @@ nothing else.`,
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.StringVar(&fl.head, "head", dymodel.DefaultHead, "the UNet's output layer: linear (a 3×3 conv on the last block's output) or norm (GroupNorm → SiLU → conv, the runs before this flag)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
+	f.BoolVar(&fl.periodicLon, "periodic-lon", false, "periodic padding in longitude (width) only, zeros in latitude (no wrap across the poles); default true for NetCDF data on a recognised lat-lon grid")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout rate in [0, 1) before each block's second convolution")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.batch, "batch", 16, "windows per step")
@@ -275,6 +279,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return err
 	}
 	if seriesData {
+		if fl.static.path != "" {
+			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
+		}
 		return runTrainDyDiffSeries(cmd, fl, b)
 	}
 	L := fl.context + fl.predict
@@ -300,6 +307,22 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 		inputs = append(inputs, va)
 	}
+	switch {
+	case changed("periodic-lon") && fl.periodicLon && changed("periodic") && fl.periodic:
+		return fmt.Errorf("--periodic (both axes) and --periodic-lon (longitude only) exclude each other: give one")
+	case !changed("periodic-lon") && !changed("periodic") && tr.src.isLatLon():
+		fl.periodicLon = true // a global lat-lon grid: periodic in longitude, not across the poles
+	}
+	if fl.periodicLon {
+		fl.periodic = false
+	}
+	static, err := readStatic(b, fl.static, tr.shape[2], tr.shape[3])
+	if err != nil {
+		return err
+	}
+	if static != nil {
+		inputs = append(inputs, &inputArray{flag: "static", path: fl.static.path})
+	}
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
 		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
 	}
@@ -310,15 +333,22 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, Dropout: fl.dropout,
+			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, PeriodicLon: fl.periodicLon, Dropout: fl.dropout,
 			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
 		Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
 	}
+	if static != nil {
+		n := static.Norm()
+		mc.Static = &dymodel.StaticConfig{Channels: static.Channels, Mean: n.Mean, Std: n.Std}
+	}
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return networkFlagError(tr.String(), err, fl)
+	}
+	if err := m.SetStatic(static); err != nil {
+		return fmt.Errorf("--static: %w", err)
 	}
 	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil && !mc.IsEDM() {
 		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
@@ -365,6 +395,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 	}
 	job.Config = rc
+	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
+		return err
+	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
 		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
 	return runTrainJob(cmd, to, job)

@@ -31,7 +31,7 @@ const seriesLR = 1e-4
 // --context + --predict rows of the training rows only (seriesTrainRows).
 func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget) error {
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	for _, name := range []string{"mults", "attn-levels", "heads", "groups", "periodic", "dropout", "temporal-conv", "temporal-attn", "head"} {
+	for _, name := range []string{"mults", "attn-levels", "heads", "groups", "periodic", "periodic-lon", "dropout", "temporal-conv", "temporal-attn", "head"} {
 		if changed(name) {
 			return fmt.Errorf("--%s sizes the UNet; the series network takes --channels, --blocks, --rank and --time-attn", name)
 		}

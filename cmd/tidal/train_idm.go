@@ -48,12 +48,12 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)},
 				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
-				DataSeed: fl.dataSeed, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
 			})
 			if err != nil {
 				return dataError(fl.data, err)
 			}
-			return runGuidedTraining(cmd, tr, fl.to)
+			return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 64, nil)

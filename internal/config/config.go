@@ -172,12 +172,12 @@ func flagText(v any) (string, error) {
 	return fmt.Sprint(v), nil
 }
 
-// Resolved is every flag of cmd with its final value (after Apply and the command line), except --config
-// and help: the configuration a run actually used, in the form Apply reads back.
+// Resolved is every flag of cmd with its final value (after Apply and the command line), except --config,
+// help and deprecated aliases: the configuration a run actually used, in the form Apply reads back.
 func Resolved(cmd *cobra.Command) map[string]any {
 	out := map[string]any{}
 	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
-		if f.Name == Flag || f.Name == "help" {
+		if f.Name == Flag || f.Name == "help" || f.Deprecated != "" { // a deprecated alias: its new name holds the value
 			return
 		}
 		out[f.Name] = typed(f)

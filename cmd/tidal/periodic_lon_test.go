@@ -1,0 +1,115 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/nn"
+)
+
+// TestPeriodicLonGrid: `tidal train dydiff` on NetCDF fields of a recognised lat-lon grid pads
+// periodically in longitude only (periodic_lon recorded, periodic off), --periodic keeps both axes
+// periodic, and --periodic with --periodic-lon is refused; an NPY input keeps --periodic's default. The
+// image model on the same grid records zero padding in latitude unless --periodic-h is given.
+func TestPeriodicLonGrid(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	const T, ny, nx = 10, 6, 12
+	v := make([]float32, T*ny*nx)
+	for i := range v {
+		v[i] = float32(math.Sin(0.3*float64(i/(ny*nx)) + 0.5*float64(i%nx)))
+	}
+	lat, lon := make([]float64, ny), make([]float64, nx)
+	for i := range lat {
+		lat[i] = -75 + 30*float64(i)
+	}
+	for i := range lon {
+		lon[i] = 30 * float64(i)
+	}
+	spec := &data.NCSpec{Dims: []data.NCDim{{Name: "time", Len: T, Unlimited: true}, {Name: "lat", Len: ny}, {Name: "lon", Len: nx}},
+		Vars: []data.NCVar{{Name: "lat", Dims: []string{"lat"}, Type: data.NCDouble}, {Name: "lon", Dims: []string{"lon"}, Type: data.NCDouble},
+			{Name: "t2m", Dims: []string{"time", "lat", "lon"}, Type: data.NCFloat}}}
+	if err := data.WriteNC(p("g.nc"), spec, map[string]*data.Array{"lat": data.FromFloat64(lat, ny), "lon": data.FromFloat64(lon, nx), "t2m": data.FromFloat32(v, T, ny, nx)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteNPY(p("g.npy"), data.FromFloat32(v, T, 1, ny, nx)); err != nil {
+		t.Fatal(err)
+	}
+	train := func(in, run string, extra ...string) error {
+		args := []string{"train", "dydiff", "--data", in, "--out", run, "--context", "2", "--predict", "2", "--channels", "8", "--groups", "4",
+			"--mults", "1,2", "--blocks", "1", "--steps", "1", "--batch", "2", "--log-every", "1", "--checkpoint-every", "1"}
+		_, err := runTidal(t, append(args, extra...)...)
+		return err
+	}
+	recorded := func(run string) (periodic, lon bool) {
+		t.Helper()
+		b, err := os.ReadFile(filepath.Join(run, "options.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Config struct {
+				UNet struct {
+					Periodic    bool `json:"periodic"`
+					PeriodicLon bool `json:"periodic_lon"`
+				} `json:"unet"`
+			} `json:"config"`
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		return rec.Config.UNet.Periodic, rec.Config.UNet.PeriodicLon
+	}
+	for _, c := range []struct {
+		in, run       string
+		extra         []string
+		periodic, lon bool
+	}{
+		{"g.nc", "latlon", nil, false, true},
+		{"g.nc", "both", []string{"--periodic"}, true, false},
+		{"g.npy", "npy", nil, true, false},
+		{"g.npy", "npylon", []string{"--periodic-lon"}, false, true},
+	} {
+		if err := train(p(c.in), p(c.run), c.extra...); err != nil {
+			t.Fatalf("%s %v: %v", c.in, c.extra, err)
+		}
+		if per, lon := recorded(p(c.run)); per != c.periodic || lon != c.lon {
+			t.Errorf("%s %v: recorded periodic %v, periodic_lon %v; want %v, %v", c.in, c.extra, per, lon, c.periodic, c.lon)
+		}
+	}
+	if err := train(p("g.nc"), p("bad"), "--periodic", "--periodic-lon"); err == nil || !strings.Contains(err.Error(), "--periodic-lon") {
+		t.Errorf("--periodic with --periodic-lon: %v", err)
+	}
+	// The image model on the lat-lon grid: zeros in latitude, periodic in longitude, unless --periodic-h.
+	for _, c := range []struct {
+		run        string
+		extra      []string
+		padH, padW int
+	}{{"idm", nil, int(nn.Zero), int(nn.Periodic)}, {"idm2", []string{"--periodic-h"}, int(nn.Periodic), int(nn.Periodic)}} {
+		args := append([]string{"train", "idm", "--data", p("g.nc"), "--out", p(c.run), "--steps", "1", "--batch", "2", "--log-every", "1",
+			"--checkpoint-every", "1", "--blocks", "1", "--channels", "4", "--groups", "2", "--mults", "1,2", "--val-fraction", "0.4"}, c.extra...)
+		if out, err := runTidal(t, args...); err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		b, err := os.ReadFile(filepath.Join(p(c.run), "options.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Config struct {
+				UNet struct{ PadH, PadW int } `json:"unet"`
+			} `json:"config"`
+		}
+		if err := json.Unmarshal(b, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if u := rec.Config.UNet; u.PadH != c.padH || u.PadW != c.padW {
+			t.Errorf("train idm %v on a lat-lon grid: padding (%d, %d), want (%d, %d)", c.extra, u.PadH, u.PadW, c.padH, c.padW)
+		}
+	}
+}

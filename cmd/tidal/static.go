@@ -1,0 +1,142 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/guard"
+)
+
+// staticFlags are --static and --static-var: time-invariant conditioning fields (orography, land-sea
+// mask) that a network sees beside its input (dataset.Static).
+type staticFlags struct {
+	path string
+	vars []string
+}
+
+// addStaticFlags registers --static and --static-var; use says what the command does with them.
+func addStaticFlags(f *pflag.FlagSet, s *staticFlags, use string) {
+	f.StringVar(&s.path, "static", "", use+": static conditioning fields [S, H, W] or [H, W] on the data's grid (NPY, NPZ or NetCDF), e.g. orography and a land-sea mask")
+	f.StringSliceVar(&s.vars, "static-var", nil, "NetCDF or NPZ --static: the variable(s) to read, stacked as channels (default: the only data variable)")
+}
+
+// readStatic reads --static (nil, nil when it is not given): NPY, NPZ or NetCDF, [S, H, W] or [H, W],
+// finite. It checks the size against the memory budget before reading, and that the grid is H×W.
+func readStatic(b guard.Budget, s staticFlags, H, W int) (*dataset.Static, error) {
+	if s.path == "" {
+		if len(s.vars) > 0 {
+			return nil, fmt.Errorf("--static-var %v: names variables of --static, which is not given", s.vars)
+		}
+		return nil, nil
+	}
+	// The input flags --var and --time-dim are the data's; --static-var picks the static file's variables.
+	saveVar, saveTime := varFlag, timeDimFlag
+	varFlag, timeDimFlag = s.vars, ""
+	defer func() { varFlag, timeDimFlag = saveVar, saveTime }()
+	in, err := statInput("static", s.path, 2, 3, "[S, H, W] or [H, W]")
+	if err != nil {
+		return nil, err
+	}
+	r := len(in.shape)
+	gridH, gridW := in.shape[r-2], in.shape[r-1]
+	stackedNC := in.src != nil && in.src.kind == "nc" && in.src.stacked && len(in.src.varShape) == 2
+	if stackedNC { // NetCDF variables [lat, lon] stacked: read as [H, V, W]
+		gridH = in.shape[0]
+	}
+	if gridH != H || gridW != W {
+		return nil, fmt.Errorf("%s: shape %v: static fields on a %d×%d grid; the data's frames are %d×%d: expected [S, %d, %d] or [%d, %d]",
+			in, in.shape, gridH, gridW, H, W, H, W, H, W)
+	}
+	if S := data.NumElements(in.shape) / (gridH * gridW); S > 1<<12 {
+		return nil, fmt.Errorf("%s: shape %v: %d static channels; expected at most 4096", in, in.shape, S)
+	}
+	if err := b.CheckMemory("reading "+in.String(), guard.Product(int64(data.NumElements(in.shape)), 8, 3)); err != nil {
+		return nil, err
+	}
+	a, err := in.read(b)
+	if err != nil {
+		return nil, err
+	}
+	if stackedNC {
+		a = data.FromFloat32(hvwToVHW(a.Float32(), in.shape[0], in.shape[1], in.shape[2]), in.shape[1], in.shape[0], in.shape[2])
+	}
+	return dataset.NewStatic(in.String(), a)
+}
+
+// hvwToVHW transposes v [H, V, W] to [V, H, W].
+func hvwToVHW(v []float32, H, V, W int) []float32 {
+	out := make([]float32, len(v))
+	for h := range H {
+		for c := range V {
+			copy(out[(c*H+h)*W:(c*H+h+1)*W], v[(h*V+c)*W:(h*V+c+1)*W])
+		}
+	}
+	return out
+}
+
+// saveRunStatic keeps the static fields of a training run in its directory (dataset.StaticFile) before
+// training starts, so that forecasts find them. A run that already keeps other static fields, or
+// that was trained without any, is refused unless startOver.
+func saveRunStatic(out string, s *dataset.Static, startOver bool) error {
+	path := filepath.Join(out, dataset.StaticFile)
+	_, statErr := os.Stat(path)
+	kept := statErr == nil
+	if s == nil {
+		if kept && startOver {
+			return os.Remove(path)
+		}
+		return nil // a run recorded with static fields is refused by the configuration check
+	}
+	if !startOver {
+		if kept {
+			a, err := data.Reader{}.ReadNPY(path)
+			if err != nil {
+				return fmt.Errorf("--out %s: %w", out, err)
+			}
+			old, err := dataset.NewStatic(path, a)
+			if err != nil {
+				return err
+			}
+			if !old.Equal(s) {
+				return fmt.Errorf("--static: the run %s was trained with other static fields (%s, shape %v; given %v): give the same file, or --start-over", out, path, old.Shape(), s.Shape())
+			}
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(out, "options.json")); err == nil {
+			return fmt.Errorf("--static: the run %s was trained without static fields; resume it without --static, or --start-over", out)
+		}
+	} else if statErr != nil && !errors.Is(statErr, os.ErrNotExist) {
+		return statErr
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("--out %s: %w", out, err)
+	}
+	return s.Save(out)
+}
+
+// checkForecastStatic checks --static given to a forecast against the static fields of the run (nil:
+// trained without): a run without static fields refuses the flag, and a run with them takes only the
+// same fields (it uses its own copy anyway).
+func checkForecastStatic(b guard.Budget, s staticFlags, run string, runStatic *dataset.Static, H, W int) error {
+	if s.path == "" {
+		return nil
+	}
+	if runStatic == nil {
+		return fmt.Errorf("--static %s: the model %s was trained without static fields; forecast without --static", s.path, run)
+	}
+	given, err := readStatic(b, s, H, W)
+	if err != nil {
+		return err
+	}
+	if !given.Equal(runStatic) {
+		return fmt.Errorf("--static %s (shape %v) holds other static fields than the model %s was trained with (%s, shape %v); leave --static out and the run's own are used",
+			s.path, given.Shape(), run, filepath.Join(run, dataset.StaticFile), runStatic.Shape())
+	}
+	return nil
+}
