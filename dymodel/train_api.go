@@ -22,7 +22,7 @@ import (
 // left empty: TrainSpec fills it in from the data.
 func DefaultConfig() Config {
 	return Config{Method: Method, Net: "unet", Context: 4, Predict: 11, Eta: 0.5, Noising: "dependent",
-		UNet: UNetConfig{Channels: 32, Mults: []int{1, 2, 2}, Blocks: 2, Heads: 1, Groups: 32, Periodic: true, Head: DefaultHead},
+		UNet:  UNetConfig{Channels: 32, Mults: []int{1, 2, 2}, Blocks: 2, Heads: 1, Groups: 32, Periodic: true, Head: DefaultHead},
 		Param: ParamEDM, Anchor: AnchorLast, EDM: DefaultEDM()}
 }
 
