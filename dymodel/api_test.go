@@ -46,7 +46,8 @@ func tinySpec(t *testing.T, a *data.Array, steps int) dymodel.TrainSpec {
 // (Frame taken from the data) and the loop's options, and Trained.Forecast gives, bit for bit, what
 // the sequence `tidal forecast` runs gives (EvenCases or the start frames → forecast.Context →
 // Model.Contexts → Forecaster.Ensemble → Norm.Denormalize), with the truth forecast.Truth gathers.
-// Running the same spec again resumes the finished run and trains nothing.
+// A forecast through a named working file (resumable) is the same and removes the file. Running the
+// same spec again resumes the finished run and trains nothing.
 func TestTrainedForecastIsTheForecastersPath(t *testing.T) {
 	a := fields(24, [2]float64{0, 50}, [2]float64{1, 10})
 	spec := tinySpec(t, a, 10)
@@ -81,7 +82,9 @@ func TestTrainedForecastIsTheForecastersPath(t *testing.T) {
 		t.Fatalf("Load gives %+v step %d norm %v; Open gave %+v step %d norm %v", m.Config, snap.Step, snap.Norm, tm.Model.Config, tm.Step(), tm.Norm())
 	}
 	tm.Backend = spec.Backend
-	for _, o := range []dymodel.ForecastOptions{{Cases: 3, Members: 3, Seed: 7}, {Starts: []int{2, 17}, Members: 2, Lead: 5, Seed: 3}} {
+	work := filepath.Join(t.TempDir(), "forecast.rollout.npy")
+	for _, o := range []dymodel.ForecastOptions{{Cases: 3, Members: 3, Seed: 7}, {Starts: []int{2, 17}, Members: 2, Lead: 5, Seed: 3},
+		{Cases: 2, Members: 2, Seed: 7, Work: work}} {
 		got, err := tm.Forecast(context.Background(), a, o)
 		if err != nil {
 			t.Fatal(err)
@@ -112,6 +115,9 @@ func TestTrainedForecastIsTheForecastersPath(t *testing.T) {
 		}
 		if !slices.Equal(got.Truth.Shape, truth.Shape) || !slices.Equal(got.Truth.Float32(), truth.Float32()) {
 			t.Errorf("%+v: truth %v differs from forecast.Truth's %v", o, got.Truth.Shape, truth.Shape)
+		}
+		if _, err := os.Stat(work); !os.IsNotExist(err) {
+			t.Errorf("%+v: the rollout's working file is left behind (%v)", o, err)
 		}
 		if got.Sampler.Kind != "heun" || got.Sampler.Steps != dymodel.DefaultHeunSteps || got.Step != 10 {
 			t.Errorf("%+v: sampler %+v at step %d, expected the edm form's heun, %d steps, at step 10", o, got.Sampler, got.Step, dymodel.DefaultHeunSteps)
@@ -232,5 +238,58 @@ func TestAPIRefusesBadInputs(t *testing.T) {
 		if _, err := tm.Forecast(context.Background(), tc.obs, tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, expected an error containing %q", tc.name, err, tc.want)
 		}
+	}
+}
+
+// A spec with the zero Config and Options trains what `tidal train dydiff` trains by default (its
+// flags' defaults: DefaultConfig with the data's frame, DefaultTrainOptions without validation).
+func TestTrainSpecZeroValuesAreTheCommandsDefaults(t *testing.T) {
+	a := fields(20, [2]float64{0, 5}, [2]float64{1, 2})
+	tr, err := dymodel.NewTrainer(dymodel.TrainSpec{Data: a, Dir: filepath.Join(t.TempDir(), "run"), Backend: tensortest.Backend(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tr.Close()
+	want := dymodel.DefaultConfig()
+	want.Frame = []int{2, 8, 8}
+	if !reflect.DeepEqual(tr.Model.Config, want) {
+		t.Errorf("config %+v, expected %+v", tr.Model.Config, want)
+	}
+	o := dymodel.DefaultTrainOptions()
+	o.ValEvery, o.PreviewEvery = 0, 0
+	if !reflect.DeepEqual(tr.Job.Options, o) || o.LR != 1e-3 || o.Steps != 1000 || o.BatchSize != 16 {
+		t.Errorf("options %+v, expected %+v", tr.Job.Options, o)
+	}
+	if rc, ok := tr.Job.Config.(dymodel.RunConfig); !ok || rc.Preview != nil {
+		t.Errorf("job config %+v: expected a RunConfig without a preview", tr.Job.Config)
+	}
+	if tr.Windows != 20-15+1 {
+		t.Errorf("%d training windows of 15 frames in 20, expected 6", tr.Windows)
+	}
+}
+
+// With validation data the run scores the EMA weights on it and previews forecasts of it (in the
+// training data's units, dymodel.Renormalized), and records the preview's settings as the command does.
+func TestTrainSpecWithValidation(t *testing.T) {
+	a := fields(24, [2]float64{0, 50}, [2]float64{1, 10})
+	spec := tinySpec(t, a, 10)
+	spec.Val = fields(12, [2]float64{1, 52}, [2]float64{1, 9})
+	spec.Options.ValEvery, spec.Options.PreviewEvery = 10, 10
+	spec.Preview = &dymodel.PreviewOptions{Cases: 2, Members: 2, Steps: 3}
+	tm, err := dymodel.Train(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm.Close()
+	st, err := train.ReadStats(spec.Dir)
+	if err != nil || len(st) != 1 {
+		t.Fatalf("stats %+v (%v): expected one line", st, err)
+	}
+	if st[0].ValLoss == nil || st[0].Preview["crps"] <= 0 {
+		t.Errorf("stats %+v: expected a validation loss and a preview CRPS", st[0])
+	}
+	b, _ := os.ReadFile(filepath.Join(spec.Dir, "options.json"))
+	if !strings.Contains(string(b), `"preview": {`) || !strings.Contains(string(b), `"members": 2`) {
+		t.Errorf("options.json does not record the preview's settings:\n%s", b)
 	}
 }
