@@ -263,6 +263,10 @@ func TestTrainSpecZeroValuesAreTheCommandsDefaults(t *testing.T) {
 	if rc, ok := tr.Job.Config.(dymodel.RunConfig); !ok || rc.Preview != nil {
 		t.Errorf("job config %+v: expected a RunConfig without a preview", tr.Job.Config)
 	}
+	m := tr.Model
+	if got, fc := m.ForecastBytes(20, 3, 8, 11), int64(3*8*11*128*4); got < 3*fc+m.SampleBytes(8) || got > 3*fc+m.SampleBytes(8)+int64(20*128*8+3*11*128*4) {
+		t.Errorf("ForecastBytes(20 frames, 3 cases, 8 members, lead 11) = %d: expected three forecasts of %d bytes, the sampler's %d, the series and the truth", got, fc, m.SampleBytes(8))
+	}
 	if tr.Windows != 20-15+1 {
 		t.Errorf("%d training windows of 15 frames in 20, expected 6", tr.Windows)
 	}
