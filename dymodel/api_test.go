@@ -234,6 +234,8 @@ func TestAPIRefusesBadInputs(t *testing.T) {
 		{"sampler", a, dymodel.ForecastOptions{Sampler: dymodel.SamplerOptions{Kind: "euler"}}, `sampler "euler"`},
 		{"clip", a, dymodel.ForecastOptions{Sampler: dymodel.SamplerOptions{ClipX0: 3}}, "clip x̂₀"},
 		{"short", data.FromFloat32(a.F32[:4*128], 4, 2, 8, 8), dymodel.ForecastOptions{}, "too short"},
+		{"lead", a, dymodel.ForecastOptions{Lead: -2}, "lead -2"},
+		{"many cases", a, dymodel.ForecastOptions{Cases: 1 << 30}, "cases: expected at most"},
 	} {
 		if _, err := tm.Forecast(context.Background(), tc.obs, tc.o); err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: got %v, expected an error containing %q", tc.name, err, tc.want)

@@ -69,6 +69,10 @@ func (t *Trained) Close() {
 	}
 }
 
+// maxCount bounds the lead and the number of cases of a forecast: far beyond any use, and small enough
+// that the sizes of the forecast arrays are computed without overflow.
+const maxCount = 1 << 24
+
 // DefaultMembers and DefaultCases are the ensemble size and number of cases of a forecast when none is
 // given (those of `tidal forecast`).
 const (
@@ -166,8 +170,10 @@ func (t *Trained) Cases(frames int, o ForecastOptions) (forecast.Cases, error) {
 		lead = c.Predict
 	}
 	switch {
-	case lead < 0:
-		return forecast.Cases{}, fmt.Errorf("lead %d: expected ≥ 1 frame (0: the model's %d)", lead, c.Predict)
+	case lead < 0 || lead > maxCount:
+		return forecast.Cases{}, fmt.Errorf("lead %d: expected 1 to %d frames (0: the model's %d)", lead, maxCount, c.Predict)
+	case o.Cases > maxCount || len(o.Starts) > maxCount:
+		return forecast.Cases{}, fmt.Errorf("%d cases: expected at most %d", max(o.Cases, len(o.Starts)), maxCount)
 	case len(o.Starts) > 0 && o.Cases != 0:
 		return forecast.Cases{}, fmt.Errorf("cases %d and starts %v: give the number of cases or their start frames, not both", o.Cases, o.Starts)
 	case o.Cases < 0:
