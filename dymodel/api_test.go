@@ -262,8 +262,8 @@ func TestTrainSpecZeroValuesAreTheCommandsDefaults(t *testing.T) {
 	if !reflect.DeepEqual(tr.Job.Options, o) || o.LR != 1e-3 || o.Steps != 1000 || o.BatchSize != 16 {
 		t.Errorf("options %+v, expected %+v", tr.Job.Options, o)
 	}
-	if rc, ok := tr.Job.Config.(dymodel.RunConfig); !ok || rc.Preview != nil {
-		t.Errorf("job config %+v: expected a RunConfig without a preview", tr.Job.Config)
+	if rc, ok := tr.Job.Config.(dymodel.RecordedConfig); !ok || rc.Preview != nil {
+		t.Errorf("job config %+v: expected a RecordedConfig without a preview", tr.Job.Config)
 	}
 	m := tr.Model
 	if got, fc := m.ForecastBytes(20, 3, 8, 11), int64(3*8*11*128*4); got < 3*fc+m.SampleBytes(8) || got > 3*fc+m.SampleBytes(8)+int64(20*128*8+3*11*128*4) {

@@ -41,10 +41,10 @@ func DefaultTrainOptions() train.Options {
 // 4 validation windows, 4 members each, 10 sampling steps.
 func DefaultPreview() PreviewOptions { return PreviewOptions{Cases: 4, Members: 4, Steps: 10} }
 
-// RunConfig is the configuration a DyDiff run directory records (options.json and every snapshot):
+// RecordedConfig is the configuration a DyDiff run directory records (options.json and every snapshot):
 // the model's, which is all a forecast needs, and the settings of the previews scored while training.
 // Its JSON is the model's configuration itself when there is no preview, so Load reads either.
-type RunConfig struct {
+type RecordedConfig struct {
 	Config
 	Preview *PreviewOptions `json:"preview,omitempty"`
 }
@@ -87,7 +87,7 @@ type TrainSpec struct {
 
 // Trainer is a prepared DyDiff training run: the model, and the job of package train that trains it.
 type Trainer struct {
-	// Model is the network of the run, Job the training job (its Config is a RunConfig).
+	// Model is the network of the run, Job the training job (its Config is a RecordedConfig).
 	Model *Model
 	Job   train.Job
 	// Windows is the number of training windows.
@@ -161,7 +161,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %s: %w", tr.Name, err)
 	}
-	rc := RunConfig{Config: c}
+	rc := RecordedConfig{Config: c}
 	t := &Trainer{Model: m, Windows: trw.Len()}
 	t.Job = train.Job{Dir: s.Dir, Options: o, Norm: norm, Backend: s.Backend, Loss: m.Loss, Train: trw, Log: s.Log, StartOver: s.StartOver}
 	if s.Val != nil {
