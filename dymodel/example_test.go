@@ -10,20 +10,20 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/sim/waves"
 )
 
-// Train DyDiff on an NPY file of two-channel fields, forecast three cases of it in physical units and
-// score the forecast with the fair CRPS: the whole program, imports included, in 39 lines of code.
+// Train DyDiff on an NPY file of two-channel fields (travelling waves), forecast three cases of it in
+// physical units and score the forecast with the fair CRPS: the whole program, imports included, in 39
+// lines of code.
 func Example() {
-	dir, _ := os.MkdirTemp("", "dymodel-example-")
-	defer os.RemoveAll(dir)
-	v := make([]float32, 32*2*8*8) // 32 frames [2, 8, 8]: waves drifting east, channel 1 offset by 10 and doubled
-	for i := range v {
-		v[i] = float32(10*(i/64%2)) + float32(1+i/64%2)*float32(math.Sin(2*math.Pi*float64(i%8-i/128)/8))
+	dir, err := os.MkdirTemp("", "dymodel-example-")
+	if err != nil {
+		log.Fatal(err)
 	}
-	fields := data.FromFloat32(v, 32, 2, 8, 8)
-	spec := dymodel.TrainSpec{Path: dir + "/fields.npy", Dir: dir + "/run", Config: dymodel.DefaultConfig(), Options: dymodel.DefaultTrainOptions()}
-	if err := data.WriteNPY(spec.Path, fields); err != nil {
+	defer os.RemoveAll(dir)
+	spec := dymodel.TrainSpec{Path: dir + "/waves.npy", Dir: dir + "/run", Config: dymodel.DefaultConfig(), Options: dymodel.DefaultTrainOptions()}
+	if err := waves.WriteDataset(waves.Options{N: 8, Frames: 32, Channels: 2, Waves: 3, KMax: 3, SpeedMax: 1, Dt: 0.2, Seed: 1}, spec.Path); err != nil {
 		log.Fatal(err)
 	}
 	spec.Config.Context, spec.Config.Predict, spec.Options.Steps, spec.Options.BatchSize = 2, 3, 30, 8
@@ -33,7 +33,8 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer model.Close()
-	fc, err := model.Forecast(context.Background(), fields, dymodel.ForecastOptions{Cases: 3, Members: 4, Seed: 1})
+	observed, _ := data.ReadNPY(spec.Path) // the fields [32, 2, 8, 8]; a read error is Forecast's "no observed series"
+	fc, err := model.Forecast(context.Background(), observed, dymodel.ForecastOptions{Cases: 3, Members: 4, Seed: 1})
 	if err != nil {
 		log.Fatal(err)
 	}
