@@ -119,7 +119,7 @@ func TestTrainedForecastIsTheForecastersPath(t *testing.T) {
 		if _, err := os.Stat(work); !os.IsNotExist(err) {
 			t.Errorf("%+v: the rollout's working file is left behind (%v)", o, err)
 		}
-		if got.Sampler.Kind != "heun" || got.Sampler.Steps != dymodel.DefaultHeunSteps || got.Step != 10 {
+		if got.Sampler.Kind != "heun" || got.Sampler.Steps != dymodel.DefaultHeunSteps || got.Step != 10 || got.Run != spec.Dir {
 			t.Errorf("%+v: sampler %+v at step %d, expected the edm form's heun, %d steps, at step 10", o, got.Sampler, got.Step, dymodel.DefaultHeunSteps)
 		}
 	}

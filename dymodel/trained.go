@@ -118,10 +118,12 @@ type Forecast struct {
 	Truth    *data.Array
 	// Cases are the start frames, context and lead of the cases.
 	Cases forecast.Cases
-	// Members, Sampler (resolved) and Seed made the forecast; Step is the snapshot's training step.
+	// Members, Sampler (resolved) and Seed made the forecast; Run is the model's run directory and Step
+	// the snapshot's training step.
 	Members int
 	Sampler SamplerOptions
 	Seed    uint64
+	Run     string
 	Step    int
 }
 
@@ -277,7 +279,7 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
 	t.Snapshot.Norm.Denormalize(ens.Float32(), m.Inner())
-	return &Forecast{Ensemble: ens, Truth: truth, Cases: cs, Members: members, Sampler: so, Seed: o.Seed, Step: t.Snapshot.Step}, nil
+	return &Forecast{Ensemble: ens, Truth: truth, Cases: cs, Members: members, Sampler: so, Seed: o.Seed, Run: t.Dir, Step: t.Snapshot.Step}, nil
 }
 
 // identity is what a resumable forecast's working file must match to be resumed: the model's run and
