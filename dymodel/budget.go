@@ -35,3 +35,13 @@ func (m *Model) TrainBytes(batch int) int64 {
 func (m *Model) SampleBytes(rows int) int64 {
 	return guard.Sum(guard.Product(int64(m.NumParams()), 4), guard.Product(int64(rows), m.activationBytes()))
 }
+
+// ForecastBytes estimates the memory of Trained.Forecast over an observed series of frames frames:
+// the series (the array and its checked float32 copy), the forecast [cases, members, lead, frame]
+// three times (the rollout's frames read back, reordered, and the result), the truth
+// [cases, lead, frame], and the sampler's (SampleBytes of one case's members at a time).
+func (m *Model) ForecastBytes(frames, cases, members, lead int) int64 {
+	F := int64(m.frameSize())
+	fc := guard.Product(int64(cases), int64(members), int64(lead), F, 4)
+	return guard.Sum(guard.Product(int64(frames), F, 4, 2), guard.Product(fc, 3), guard.Product(int64(cases), int64(lead), F, 4), m.SampleBytes(members))
+}

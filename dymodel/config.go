@@ -3,6 +3,11 @@
 // docs/DYDIFF.md), its configuration as a run directory records it, the training loss, validation
 // previews, and ensemble forecasts that roll forward autoregressively past the model's window. The
 // process and samplers are package dydiff's; the loop is package train's.
+//
+// A program trains a model on fields with Train (a TrainSpec: the data in physical units, the model,
+// the loop's options and the run directory, which `tidal forecast` reads too), opens a run with Open,
+// and forecasts with Trained.Forecast, which owns the normalisation and the choice of cases and gives
+// forecasts and their truth in physical units, ready for package metrics (see the package example).
 package dymodel
 
 import (
