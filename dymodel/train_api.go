@@ -117,6 +117,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if c.Net == "series" {
 		return nil, fmt.Errorf("dymodel: net %q: TrainSpec trains on fields [frames, channels, height, width]; time series need `tidal train dydiff` on [T, N]", c.Net)
 	}
+	if c.Static != nil {
+		return nil, fmt.Errorf("dymodel: Config.Static: TrainSpec has no static conditioning fields yet; train with `tidal train dydiff --static FILE`")
+	}
 	frame := tr.Shape[1:]
 	if len(c.Frame) == 0 {
 		c.Frame = append([]int(nil), frame...)
