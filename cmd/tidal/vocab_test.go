@@ -53,3 +53,14 @@ func TestConfigRoundTripAndExtendRun(t *testing.T) {
 		t.Fatalf("--steps 3 below the 4 trained: %v", err)
 	}
 }
+
+// `data navier-stokes --size 16` on the default --kf 6 names the allowed range, the largest whole
+// forcing wavenumber for the size and the size the asked one needs.
+func TestDataNavierStokesKfErrorSuggests(t *testing.T) {
+	_, err := runTidal(t, "data", "navier-stokes", "--size", "16", "--frames", "2", "--out", filepath.Join(t.TempDir(), "n.npy"))
+	for _, want := range []string{"--kf 6", "(0, 5)", "largest whole one is --kf 4", "--size ≥ 22"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("--size 16 with the default --kf 6: %v, want an error mentioning %q", err, want)
+		}
+	}
+}
