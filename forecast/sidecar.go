@@ -48,6 +48,9 @@ type Sidecar struct {
 	Units string `json:"units"`
 }
 
+// maxSidecarBytes bounds a sidecar: a page of metadata and the cases' start frames, not data.
+const maxSidecarBytes = 16 << 20
+
 // PhysicalUnits is the Units of arrays in the units of their source data.
 const PhysicalUnits = "physical (the units of the source)"
 
@@ -84,10 +87,20 @@ func (s Sidecar) Marshal() ([]byte, error) {
 // its data, which has no kind); a forecast sidecar that does not parse is an error naming the file.
 func ReadSidecar(path string) (*Sidecar, error) {
 	p := SidecarPath(path)
-	b, err := os.ReadFile(p)
+	info, err := os.Stat(p)
 	if os.IsNotExist(err) {
 		return nil, nil
 	}
+	if err != nil {
+		return nil, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("sidecar %s of %s is not a regular file (%v); expected JSON", p, path, info.Mode().Type())
+	}
+	if info.Size() > maxSidecarBytes {
+		return nil, fmt.Errorf("sidecar %s of %s holds %d bytes; a sidecar is at most %d", p, path, info.Size(), maxSidecarBytes)
+	}
+	b, err := os.ReadFile(p)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -57,5 +58,16 @@ func TestSidecarRoundTripAndSameCases(t *testing.T) {
 				t.Errorf("SameCases: %v, want a message with %q", err, w)
 			}
 		}
+	}
+}
+
+// A sidecar path that is a named pipe is refused by name before anything is read (a read would hang).
+func TestSidecarPipeIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "p.json"), 0o600); err != nil {
+		t.Skip(err)
+	}
+	if _, err := ReadSidecar(filepath.Join(dir, "p.npy")); err == nil || !strings.Contains(err.Error(), "p.json") {
+		t.Errorf("a named pipe as sidecar: %v", err)
 	}
 }
