@@ -244,7 +244,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	var cs forecast.Cases
 	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") {
+		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
 			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
 		}
 		if cs, err = startCases(fl.starts, in.shape[0], mc.Context, lead, in.String()); err != nil {
