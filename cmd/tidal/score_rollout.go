@@ -55,14 +55,15 @@ without --member every member is scored in turn (a table each; --json and --out 
 			if err != nil {
 				return err
 			}
-			if len(fi.shape) == 5 { // the diagnostics see one member's [T, channels, H, W] at a time
-				fi = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype, src: fi.src}
+			view := fi // the diagnostics see one member's [T, channels, H, W] at a time
+			if len(fi.shape) == 5 {
+				view = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype}
 			}
 			oi, err := statInput("obs", obs, 3, 4, layout)
 			if err != nil {
 				return err
 			}
-			if err := checkRolloutLengths(fi, oi, maxLag, window); err != nil {
+			if err := checkRolloutLengths(view, oi, maxLag, window); err != nil {
 				return err
 			}
 			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
@@ -70,7 +71,11 @@ without --member every member is scored in turn (a table each; --json and --out 
 				return err
 			}
 			// Both series as float64, and the diagnostics' work arrays of the same order.
-			need := guard.Sum(guard.Product(fi.Float64Bytes(), int64(len(members)+2)), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
+			// A forecast with members is also copied member by member.
+			need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
+			if view != fi {
+				need = guard.Sum(need, fi.Float64Bytes())
+			}
 			if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
 				return err
 			}
@@ -84,7 +89,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 				return err
 			}
 			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
-			if err := checkRolloutAxes(fi, band, channel); err != nil {
+			if err := checkRolloutAxes(view, band, channel); err != nil {
 				return err
 			}
 			if len(band) > 0 {
@@ -211,7 +216,7 @@ func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
 	return nil
 }
 
-// rolloutMembers are the members of the forecast fi to score: none (nil, the whole file) for a rollout
+// rolloutMembers are the members of the forecast fi to score: [-1] (the whole file) for a rollout
 // without a member axis, else --member K, or every member when K is -1. given says whether --member was
 // on the command line, which a forecast without a member axis refuses.
 func rolloutMembers(fi *inputArray, member int, given bool) ([]int, error) {
