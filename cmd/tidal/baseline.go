@@ -148,7 +148,7 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 		}
 		inputs = append(inputs, pool)
 	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	c, err := baselineCases(cmd, fl, series)

@@ -44,7 +44,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		return err
 	}
 	inputs := []*inputArray{in.array()}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	lead := fl.lead

@@ -206,7 +206,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }

@@ -29,8 +29,8 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if fl.samplesOut == "" {
 		fl.samplesOut = strings.TrimSuffix(fl.out, ".npy") + ".samples.jsonl"
 	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
-		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
+		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut})...); err != nil {
 		return err
 	}
 	stamp, err := seriesStamps(in, fl.start, fl.freq)

@@ -75,3 +75,15 @@ func checkSidecars(fcPath, obsPath string) error {
 	}
 	return forecast.SameCases(fc, obs, "--forecast "+fcPath, "--obs "+obsPath)
 }
+
+// withSidecars adds to the outputs of checkOutputs the sidecars of --out and --truth-out, so that
+// a sidecar that would replace an input (a GluonTS .json series, say) is refused before any work.
+func withSidecars(outs ...[2]string) [][2]string {
+	all := append([][2]string(nil), outs...)
+	for _, o := range outs {
+		if (o[0] == "out" || o[0] == "truth-out") && o[1] != "" {
+			all = append(all, [2]string{o[0] + " sidecar", forecast.SidecarPath(o[1])})
+		}
+	}
+	return all
+}

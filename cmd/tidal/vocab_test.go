@@ -217,3 +217,34 @@ func TestScoreRolloutTakesMembers(t *testing.T) {
 		t.Errorf("--member 2 of 2 members: %v", err)
 	}
 }
+
+// A sidecar never replaces an input: a baseline of the GluonTS series s.json written to s.npy (whose
+// sidecar would be s.json) is refused before any work, naming the sidecar, and s.json is unchanged.
+func TestSidecarNeverReplacesAnInput(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	for i := range 2 {
+		b.WriteString(`{"start": "2020-01-01 00:00:00", "target": [`)
+		for k := range 30 {
+			if k > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "%d", i+k%5)
+		}
+		b.WriteString("]}\n")
+	}
+	in := filepath.Join(dir, "s.json")
+	if err := os.WriteFile(in, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runTidal(t, "baseline", "--data", in, "--out", filepath.Join(dir, "s.npy"), "--lead", "2")
+	if err == nil || !strings.Contains(err.Error(), "sidecar") || !strings.Contains(err.Error(), "s.json") {
+		t.Errorf("a sidecar over the input: %v", err)
+	}
+	if got, _ := os.ReadFile(in); string(got) != b.String() {
+		t.Error("the input s.json changed")
+	}
+	if _, err := os.Stat(filepath.Join(dir, "s.npy")); err == nil {
+		t.Error("s.npy was written")
+	}
+}
