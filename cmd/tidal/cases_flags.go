@@ -35,7 +35,7 @@ func (c *casesCount) Set(s string) error {
 // that makes cases.
 func addCasesFlags(f *pflag.FlagSet, count *int, starts *[]int, def int, what string) {
 	*count = def
-	f.Var((*casesCount)(count), "cases", fmt.Sprintf("number of cases spread evenly over %s (default %d); --starts gives them by start frame", what, def))
+	f.Var((*casesCount)(count), "cases", fmt.Sprintf("number of cases spread evenly over %s; --starts gives them by start frame", what))
 	f.IntSliceVar(starts, "starts", nil, "start frames (series: rows) of the cases, e.g. 5,20,35, instead of --cases: each case observes the context frames before its start")
 }
 
