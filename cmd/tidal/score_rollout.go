@@ -38,7 +38,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := guard.First(
 				guard.Int("max-lag", maxLag, 1, maxCount), guard.Int("bins", bins, 1, 1<<20),
-				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount), guard.Int("member", member, -1, maxCount),
+				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount), guard.Int("member", member, 0, maxCount),
 			); err != nil {
 				return err
 			}
@@ -51,7 +51,10 @@ without --member every member is scored in turn (a table each; --json and --out 
 			if err != nil {
 				return err
 			}
-			members, err := rolloutMembers(fi, member, cmd.Flags().Changed("member"))
+			if !cmd.Flags().Changed("member") {
+				member = -1 // every member
+			}
+			members, err := rolloutMembers(fi, member)
 			if err != nil {
 				return err
 			}
@@ -144,7 +147,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 	f.StringVar(&obs, "obs", "", "truth sequence NPY, same layout (required)")
 	f.IntVar(&maxLag, "max-lag", 9, "largest ACF lag, frames")
 	f.IntVar(&channel, "channel", 0, "channel to score when the files have a channel axis")
-	f.IntVar(&member, "member", -1, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); -1: every member in turn")
+	f.IntVar(&member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
 	f.StringVar(&latWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
 	f.StringVar(&season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
 	f.IntSliceVar(&band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
@@ -217,11 +220,11 @@ func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
 }
 
 // rolloutMembers are the members of the forecast fi to score: [-1] (the whole file) for a rollout
-// without a member axis, else --member K, or every member when K is -1. given says whether --member was
-// on the command line, which a forecast without a member axis refuses.
-func rolloutMembers(fi *inputArray, member int, given bool) ([]int, error) {
+// without a member axis, else --member K, or every member when K is -1 (--member not given). A
+// forecast without a member axis refuses a --member.
+func rolloutMembers(fi *inputArray, member int) ([]int, error) {
 	if len(fi.shape) != 5 {
-		if given && member >= 0 {
+		if member >= 0 {
 			return nil, fmt.Errorf("--member %d: %s has shape %v, no member axis (a forecast of 'tidal rollout' is [T, members, channels, H, W])", member, fi, fi.shape)
 		}
 		return []int{-1}, nil
