@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/internal/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
@@ -393,5 +394,44 @@ func TestClipX0(t *testing.T) {
 	}
 	if _, err := m.NewForecaster(tensortest.Backend(t), store, SamplerOptions{Kind: "ddpm", ClipX0: 3}); err == nil {
 		t.Error("DDPM accepted ClipX0")
+	}
+}
+
+// Contexts normalises each channel of multi-channel frames with its own statistics: with two channels
+// of different means and standard deviations, value i of case b, context frame p and channel c comes
+// back as (x − Mean[c])/Std[c]. A wrong channel stride (channels taken per value, per frame or from
+// the case's frame count) normalises values with the other channel's statistics and fails.
+func TestContextsNormalisesEachChannel(t *testing.T) {
+	m, err := New(tinyConfig()) // frames [2, 8, 8], 2 context frames
+	if err != nil {
+		t.Fatal(err)
+	}
+	const B, P, C, I = 3, 2, 2, 64
+	norm := dataset.Norm{Mean: []float64{10, -3}, Std: []float64{2, 0.5}}
+	v := make([]float32, B*P*C*I)
+	for i := range v {
+		v[i] = float32(i%7) - 2
+	}
+	got := m.Contexts(data.FromFloat32(slices.Clone(v), B, P, C, 8, 8), norm)
+	if len(got) != B {
+		t.Fatalf("%d cases, want %d", len(got), B)
+	}
+	for b := range B {
+		if len(got[b]) != P*C*I {
+			t.Fatalf("case %d: %d values, want %d", b, len(got[b]), P*C*I)
+		}
+		for p := range P {
+			for c := range C {
+				for i := range I {
+					k := (p*C+c)*I + i
+					x := float64(v[b*P*C*I+k])
+					want := (x - norm.Mean[c]) / norm.Std[c]
+					if math.Abs(float64(got[b][k])-want) > 1e-5 {
+						t.Fatalf("case %d, frame %d, channel %d, value %d: %v, want (%v − %v)/%v = %v",
+							b, p, c, i, got[b][k], x, norm.Mean[c], norm.Std[c], want)
+					}
+				}
+			}
+		}
 	}
 }

@@ -22,28 +22,8 @@ import (
 // whose configuration must be the same. A run trained with static conditioning fields gets them from
 // its dataset.StaticFile.
 func Load(dir string, warn func(string, ...any)) (*Model, *train.Snapshot, error) {
-	info, err := os.Stat(dir)
-	if err != nil {
+	if _, err := RunConfig(dir); err != nil {
 		return nil, nil, err
-	}
-	if !info.IsDir() {
-		return nil, nil, fmt.Errorf("%s is not a folder; expected the run directory of `tidal train dydiff`", dir)
-	}
-	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s is not a training run directory (no options.json): %w", dir, err)
-	}
-	var rec struct {
-		Config json.RawMessage `json:"config"`
-	}
-	if err := json.Unmarshal(b, &rec); err != nil {
-		return nil, nil, fmt.Errorf("%s: options.json: %w", dir, err)
-	}
-	if len(rec.Config) == 0 {
-		rec.Config = []byte("{}")
-	}
-	if _, err := Parse(rec.Config); err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	snap, err := train.LatestSnapshot(dir, warn)
 	if err != nil {
@@ -74,6 +54,37 @@ func Load(dir string, warn func(string, ...any)) (*Model, *train.Snapshot, error
 		}
 	}
 	return m, snap, nil
+}
+
+// RunConfig reads the model configuration recorded in the options.json of the run directory dir of
+// `tidal train dydiff`, without reading any weights: the context and predicted frames of a run, for
+// instance, that baselines must share to forecast the same cases.
+func RunConfig(dir string) (Config, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return Config{}, err
+	}
+	if !info.IsDir() {
+		return Config{}, fmt.Errorf("%s is not a folder; expected the run directory of `tidal train dydiff`", dir)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err != nil {
+		return Config{}, fmt.Errorf("%s is not a training run directory (no options.json): %w", dir, err)
+	}
+	var rec struct {
+		Config json.RawMessage `json:"config"`
+	}
+	if err := json.Unmarshal(b, &rec); err != nil {
+		return Config{}, fmt.Errorf("%s: options.json: %w", dir, err)
+	}
+	if len(rec.Config) == 0 {
+		rec.Config = []byte("{}")
+	}
+	c, err := Parse(rec.Config)
+	if err != nil {
+		return Config{}, fmt.Errorf("%s: %w", dir, err)
+	}
+	return c, nil
 }
 
 // Renormalized gives the batches of Src, normalised with From, normalised with To instead: a

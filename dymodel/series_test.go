@@ -20,8 +20,9 @@ func seriesConfig() Config {
 // The series window's units (docs/SERIES.md, "Where the scaling applies"): a fresh SeriesNet predicts
 // zero noise whatever its inputs, so the sampled window in the scaled space does not depend on the
 // context, and the forecast must be that window times each member's own per-series scale: contexts
-// whose series n is multiplied by k_n give forecasts multiplied by k_n, member by member (a forecast
-// left in the scaled space, or scaled by another series' or member's scale, fails). After
+// whose member m's series n is multiplied by k_mn (a different factor for each member and series) give
+// forecasts multiplied by k_mn (a forecast left in the scaled space, or scaled by another series' or
+// member's scale, e.g. member 0's for every member, fails). After
 // training steps and random weights, a change of the context moves the forecast.
 func TestSeriesWindowUnits(t *testing.T) {
 	m, err := New(seriesConfig())
@@ -40,10 +41,11 @@ func TestSeriesWindowUnits(t *testing.T) {
 	for i := range ctx {
 		ctx[i] = float32(1 + 0.3*math.Sin(float64(i)) + float64(i/(P*N)))
 	}
-	k := []float32{10, 0.5, 3}
+	k := [M][N]float32{{10, 0.5, 3}, {0.25, 4, 7}} // [member][series]
+	factor := func(i, per int) float32 { return k[i/per][i%N] }
 	scaled := append([]float32(nil), ctx...)
 	for i := range scaled {
-		scaled[i] *= k[i%N]
+		scaled[i] *= factor(i, P*N)
 	}
 	w, err := f.Window(ctx, M, 5)
 	if err != nil {
@@ -53,9 +55,10 @@ func TestSeriesWindowUnits(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	S := len(w) / M
 	for i := range w {
-		if want := w[i] * k[i%N]; math.Abs(float64(ws[i]-want)) > 1e-5*math.Abs(float64(want))+1e-6 {
-			t.Fatalf("value %d (series %d): %v, want %v = %v × %v", i, i%N, ws[i], want, k[i%N], w[i])
+		if want := w[i] * factor(i, S); math.Abs(float64(ws[i]-want)) > 1e-5*math.Abs(float64(want))+1e-6 {
+			t.Fatalf("value %d (member %d, series %d): %v, want %v = %v × %v", i, i/S, i%N, ws[i], want, factor(i, S), w[i])
 		}
 	}
 	trainedContextMatters(t, m, store, SamplerOptions{Kind: "ddim", Steps: 4}, ctx[:P*N], P-1)

@@ -65,3 +65,32 @@ func TestACFOfAR1MatchesPhiPowK(t *testing.T) {
 	}
 	check("seasonal, adjusted", adj, true)
 }
+
+// Golden ACF of two 4-step series by hand (App. D, eq. 19, dividing by N = 4, not N − j). x = 1, 2, 3, 4
+// has deviations −1.5, −0.5, 0.5, 1.5 from its mean (Σd² = 5), so ACF(j) = Σ_n d_n d_{n−j} / 5:
+// 1, 1.25/5, −1.5/5, −2.25/5 = 1, 0.25, −0.3, −0.45 (dividing by N − j would give 1/3 at lag 1).
+// y = 1, 3, 2, 4 has d = −1.5, 0.5, −0.5, 1.5: 1, −0.35, 0.3, −0.45. Weighted 1.5 : 0.5, the ACF is
+// their weighted mean: 1, 0.1, −0.15, −0.45.
+func TestACFGolden(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		frames  []float32 // [4 steps, points]
+		weights []float64
+		want    []float64
+	}{
+		{"1 2 3 4", []float32{1, 2, 3, 4}, nil, []float64{1, 0.25, -0.3, -0.45}},
+		{"1 3 2 4", []float32{1, 3, 2, 4}, nil, []float64{1, -0.35, 0.3, -0.45}},
+		{"weighted", []float32{1, 1, 2, 3, 3, 2, 4, 4}, []float64{1.5, 0.5}, []float64{1, 0.1, -0.15, -0.45}},
+	} {
+		got, err := ACF(c.frames, 4, ACFOptions{MaxLag: 3, Weights: c.weights})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, w := range c.want {
+			if math.Abs(got[j]-w) > 1e-12 {
+				t.Errorf("%s: ACF %v, want %v", c.name, got, c.want)
+				break
+			}
+		}
+	}
+}

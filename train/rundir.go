@@ -129,37 +129,60 @@ func (s *statsWriter) sync() error { return s.f.Sync() }
 func (s *statsWriter) close() error { return s.f.Close() }
 
 // checkOptions compares rec with the run's options.json: a new run writes it; the same options pass;
-// different ones are an error listing every difference, unless startOver, which clears the run.
-func checkOptions(dir string, rec recorded, startOver bool) (fresh bool, err error) {
-	want, err := json.MarshalIndent(rec, "", "  ")
+// different ones are an error listing every difference, unless startOver, which clears the run. A
+// different number of steps alone is an extension (or a shortening) of the run: checkOptions accepts
+// it and reports it as extend, and the caller, once it knows the steps done, refuses a shortening
+// below them or records the new options with recordOptions.
+func checkOptions(dir string, rec recorded, startOver bool) (fresh, extend bool, err error) {
+	want, err := marshalRecorded(rec)
 	if err != nil {
-		return false, fmt.Errorf("options are not JSON-serialisable: %w", err)
+		return false, false, err
 	}
-	want = append(want, '\n')
 	p := filepath.Join(dir, optionsFile)
 	have, err := os.ReadFile(p)
 	switch {
 	case os.IsNotExist(err):
-		return true, atomicfile.WriteFile(p, want)
+		return true, false, atomicfile.WriteFile(p, want)
 	case err != nil:
-		return false, err
+		return false, false, err
 	}
 	diffs, err := jsonDiff(have, want)
 	if err != nil {
-		return false, fmt.Errorf("%s: %w", p, err)
+		return false, false, fmt.Errorf("%s: %w", p, err)
 	}
 	if len(diffs) == 0 {
-		return false, nil
+		return false, false, nil
+	}
+	if len(diffs) == 1 && strings.HasPrefix(diffs[0], "options.steps: ") && !startOver {
+		return false, true, nil
 	}
 	if !startOver {
-		return false, fmt.Errorf("run %s was started with other options (start over to replace it):\n  %s", dir, strings.Join(diffs, "\n  "))
+		return false, false, fmt.Errorf("run %s was started with other options (start over to replace it):\n  %s", dir, strings.Join(diffs, "\n  "))
 	}
 	for _, name := range []string{checkpointsDir, snapshotsDir, statsFile} {
 		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
-			return false, err
+			return false, false, err
 		}
 	}
-	return true, atomicfile.WriteFile(p, want)
+	return true, false, atomicfile.WriteFile(p, want)
+}
+
+// marshalRecorded is options.json's text of rec.
+func marshalRecorded(rec recorded) ([]byte, error) {
+	b, err := json.MarshalIndent(rec, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("options are not JSON-serialisable: %w", err)
+	}
+	return append(b, '\n'), nil
+}
+
+// recordOptions replaces the run's options.json by rec, atomically.
+func recordOptions(dir string, rec recorded) error {
+	b, err := marshalRecorded(rec)
+	if err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(filepath.Join(dir, optionsFile), b)
 }
 
 // jsonDiff lists the fields that differ between two JSON documents as "path: old → new".
@@ -201,7 +224,7 @@ func diffValues(path string, x, y any, out *[]string) {
 		}
 		return
 	}
-	if !reflect.DeepEqual(x, y) {
+	if !reflect.DeepEqual(none(x), none(y)) {
 		show := func(v any) string {
 			if v == nil {
 				return "(absent)"
@@ -211,6 +234,15 @@ func diffValues(path string, x, y any, out *[]string) {
 		}
 		*out = append(*out, fmt.Sprintf("%s: %s → %s", path, show(x), show(y)))
 	}
+}
+
+// none maps an empty list to nil: a list option recorded as absent, null or [] says the same (no
+// levels), and a run's config.yaml, which writes [], must match the run it came from.
+func none(v any) any {
+	if l, ok := v.([]any); ok && len(l) == 0 {
+		return nil
+	}
+	return v
 }
 
 // cleanTemps removes temporary directories a crash left in parent.

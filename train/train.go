@@ -104,7 +104,9 @@ type snapshotState struct {
 	Norm   dataset.Norm `json:"norm"`
 }
 
-// Run trains job to Options.Steps, resuming the run in job.Dir if there is one. GoMLX's panics while
+// Run trains job to Options.Steps, resuming the run in job.Dir if there is one. A run recorded with
+// other Steps alone is extended (or, unfinished, shortened) to the new total and options.json records
+// it; Steps below the steps already trained are refused. GoMLX's panics while
 // building or running the step come back as errors.
 func Run(ctx context.Context, job Job) (res Result, err error) {
 	defer func() {
@@ -137,7 +139,8 @@ func Run(ctx context.Context, job Job) (res Result, err error) {
 	if job.Norm.Mean != nil {
 		rec.Norm = &job.Norm
 	}
-	if _, err := checkOptions(job.Dir, rec, job.StartOver); err != nil {
+	_, extend, err := checkOptions(job.Dir, rec, job.StartOver)
+	if err != nil {
 		return res, err
 	}
 	if job.Norm.Mean != nil {
@@ -157,6 +160,15 @@ func Run(ctx context.Context, job Job) (res Result, err error) {
 	if m != nil {
 		if err := json.Unmarshal(m.State, &st); err != nil || st.Step != m.Step || st.Samples != st.Step*o.BatchSize {
 			return res, fmt.Errorf("checkpoint step %d: inconsistent state %s", m.Step, m.State)
+		}
+	}
+	if extend {
+		if st.Step > o.Steps {
+			return res, fmt.Errorf("steps = %d: run %s has trained %d steps; it can be extended (steps ≥ %d) but not shortened (start over to train a new run)",
+				o.Steps, job.Dir, st.Step, st.Step)
+		}
+		if err := recordOptions(job.Dir, rec); err != nil {
+			return res, err
 		}
 	}
 	res.Resumed, res.Step = st.Step, st.Step

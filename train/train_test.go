@@ -214,6 +214,54 @@ func TestRestartSemantics(t *testing.T) {
 	}
 }
 
+// A finished run given more steps resumes from its last checkpoint and trains to the new total,
+// recording it in options.json; fewer steps than it has trained are refused, naming both; a run whose
+// options.json records a list option as null accepts the same option given as [] (a run's config.yaml
+// writes empty lists as []).
+func TestExtendRun(t *testing.T) {
+	o := tinyOptions(4)
+	dir := t.TempDir()
+	if _, err := Run(context.Background(), tinyJob(t, dir, o)); err != nil {
+		t.Fatal(err)
+	}
+	o.Steps = 6
+	res, err := Run(context.Background(), tinyJob(t, dir, o))
+	if err != nil || res.Resumed != 4 || res.Step != 6 || res.AlreadyFinished {
+		t.Fatalf("extended run: %+v, %v", res, err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, optionsFile))
+	if !strings.Contains(string(b), `"steps": 6`) {
+		t.Fatalf("options.json does not record the new steps:\n%s", b)
+	}
+	o.Steps = 3
+	_, err = Run(context.Background(), tinyJob(t, dir, o))
+	if err == nil || !strings.Contains(err.Error(), "steps = 3") || !strings.Contains(err.Error(), "trained 6 steps") {
+		t.Fatalf("shortened run: %v", err)
+	}
+	o.Steps = 8
+	o.LR = 1e-3
+	_, err = Run(context.Background(), tinyJob(t, dir, o))
+	if err == nil || !strings.Contains(err.Error(), "options.lr") {
+		t.Fatalf("extended run with another learning rate: %v", err)
+	}
+}
+
+func TestOptionsDiffTakesEmptyListsAsAbsent(t *testing.T) {
+	d, err := jsonDiff([]byte(`{"config": {"unet": {"attn_levels": null, "mults": [1, 2]}}}`),
+		[]byte(`{"config": {"unet": {"attn_levels": [], "mults": [1, 2]}}}`))
+	if err != nil || len(d) != 0 {
+		t.Fatalf("null vs []: %v, %v", d, err)
+	}
+	d, _ = jsonDiff([]byte(`{"a": {}}`), []byte(`{"a": {"levels": []}}`))
+	if len(d) != 0 {
+		t.Fatalf("absent vs []: %v", d)
+	}
+	d, _ = jsonDiff([]byte(`{"a": [1]}`), []byte(`{"a": []}`))
+	if len(d) != 1 || d[0] != "a: [1] → (absent)" && d[0] != "a: [1] → []" {
+		t.Fatalf("[1] vs []: %v", d)
+	}
+}
+
 // The first user: DyDiff's loss with nets.UNet on `tidal data waves` frames; the training loss falls.
 func TestUNetDyDiffLossFalls(t *testing.T) {
 	o := tinyOptions(60)

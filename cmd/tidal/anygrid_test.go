@@ -64,7 +64,7 @@ func TestAnyGridSize(t *testing.T) {
 			run := p("_" + net)
 			tidal(append([]string{"train", "dydiff", "--net", net, "--data", in, "--out", run, "--context", "2", "--predict", "2",
 				"--channels", "8", "--groups", "4", "--mults", "1,2,2,2"}, tiny...)...)
-			check(tidal("forecast", "--model", run, "--data", in, "--out", p("_"+net+".nc"), "--members", "2", "--sampling-steps", "2", "--num-cases", "1"))
+			check(tidal("forecast", "--model", run, "--data", in, "--out", p("_"+net+".nc"), "--members", "2", "--sampling-steps", "2", "--cases", "1"))
 		}
 		small := append(append([]string(nil), tiny...), "--channels", "4", "--groups", "2", "--mults", "1,2,2", "--val-fraction", "0.4")
 		tidal(append([]string{"train", "idm", "--data", in, "--out", p("_idm")}, small...)...)

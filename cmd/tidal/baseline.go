@@ -13,23 +13,28 @@ import (
 func init() { rootCmd.AddCommand(newBaselineCmd()) }
 
 func newBaselineCmd() *cobra.Command {
-	var in, pool, method, out, truthOut string
-	var cases, context, lead, members int
-	var seed uint64
+	var fl baselineFlags
 	var period int
-	var starts []int
 	var sf seriesFlags
 	cmd := &cobra.Command{
 		Use:   "baseline",
 		Short: "Make a reference forecast (persistence, climatology; random walk, seasonal naive for series) in tidal's forecast layout",
 		Long: `baseline makes the reference forecasts a probabilistic forecaster must beat, for cases spread evenly
-over a series of frames [frames, ...] (an NPY file such as 'tidal data' writes):
+over a series of frames [frames, ...] (an NPY file such as 'tidal data' writes), --cases N of them, or
+starting at the frames --starts:
 
   persistence   every member and lead is the last observed frame
   climatology   every member and lead is a frame drawn at random from --pool (e.g. the training split)
 
 It writes the forecast [cases, members, lead, frame...] to --out and, with --truth-out, the frames the
-cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them.
+cases predict [cases, lead, frame...]; 'tidal score --forecast OUT --obs TRUTH' scores them. Each gets a
+JSON sidecar (OUT.json) with its cases, which 'tidal score' checks against the truth's.
+
+To score against a model's forecast, the baseline must forecast the same cases: --like FORECAST takes the
+start frames, context and lead from the forecast's sidecar (and checks that --data is the file it was
+made from), and --run RUN takes the context and (unless --lead) the lead from the model's run, so that
+--cases N spreads the same cases as 'tidal forecast --model RUN --cases N'. Without them the context is
+--context (default 4, the default of 'tidal train dydiff').
 
 For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --input-format) the
 cases are the rolling test windows that 'tidal forecast' uses (--windows, --train-rows; exchange rate's
@@ -39,47 +44,62 @@ standard protocol by default; or the start rows --starts), written as [windows, 
   random-walk      a driftless Gaussian random walk from the last observed row, the increments' scale per
                    series fitted on the training rows (forecast.RandomWalk; docs/SERIES.md)
   seasonal-naive   lead h repeats row start − period + (h mod period) (forecast.SeasonalNaive)`,
+		Example: `  tidal forecast --model runs/ns --data ns_test.npy --cases 20 --out fc.npy
+  tidal baseline --like fc.npy --data ns_test.npy --out persistence.npy
+  tidal baseline --run runs/ns --data ns_test.npy --cases 20 --method climatology --pool ns_train.npy --out clim.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fl := baselineFlags{in, pool, method, out, truthOut, cases, context, lead, members, seed}
-			if series, err := dataIsSeries("data", in, sf.format); err != nil {
+			if fl.run != "" && fl.like != "" {
+				return fmt.Errorf("--run %s and --like %s: give one source of the cases (--like FORECAST takes them from the forecast's sidecar)", fl.run, fl.like)
+			}
+			if series, err := dataIsSeries("data", fl.in, sf.format); err != nil {
 				return err
 			} else if series {
-				if err := refuseSeriesNC(baselineOutFormat, out, truthOut); err != nil {
+				if err := refuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
 					return err
 				}
-				return runBaselineSeries(cmd, fl, sf, period, starts)
+				if fl.run != "" {
+					return fmt.Errorf("--run is for fields; a series baseline takes its windows from --like FORECAST, --starts or the rolling protocol")
+				}
+				return runBaselineSeries(cmd, fl, sf, period, fl.starts)
 			}
-			for _, name := range append([]string{"period", "starts"}, seriesOnlyFlags...) {
+			for _, name := range append([]string{"period"}, seriesOnlyFlags...) {
 				if cmd.Flags().Changed(name) {
-					return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, in)
+					return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.in)
 				}
 			}
 			return runBaseline(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&in, "data", "", "series of frames [frames, ...] (NPY) to make cases from")
-	f.StringVar(&method, "method", "persistence", "persistence or climatology; for series persistence, random-walk or seasonal-naive")
+	f.StringVar(&fl.in, "data", "", "series of frames [frames, ...] (NPY) to make cases from")
+	f.StringVar(&fl.method, "method", "persistence", "persistence or climatology; for series persistence, random-walk or seasonal-naive")
 	f.IntVar(&period, "period", 5, "seasonal-naive: the season's length in rows")
-	f.IntSliceVar(&starts, "starts", nil, "series: the windows' first forecast rows instead of the rolling protocol")
+	addCasesFlags(f, &fl.cases, &fl.starts, 20, "the series")
+	f.StringVar(&fl.like, "like", "", "a forecast of 'tidal forecast' (or a baseline) whose sidecar gives the cases' start frames, context and lead")
+	f.StringVar(&fl.run, "run", "", "fields: a run directory of 'tidal train dydiff' whose context (and predicted frames, the default --lead) the cases take")
 	addSeriesFlags(f, &sf, true)
-	f.StringVar(&pool, "pool", "", "climatology: series [frames, ...] (NPY) whose frames are the members")
-	f.StringVar(&out, "out", "", "forecast output (NPY) [cases, members, lead, frame...]")
-	f.StringVar(&truthOut, "truth-out", "", "optional truth output (NPY) [cases, lead, frame...]")
+	f.StringVar(&fl.pool, "pool", "", "climatology: series [frames, ...] (NPY) whose frames are the members")
+	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, frame...]")
+	f.StringVar(&fl.truthOut, "truth-out", "", "optional truth output (NPY) [cases, lead, frame...]")
 	addOutFormatFlag(f, &baselineOutFormat)
-	f.IntVar(&cases, "cases", 20, "number of forecast cases, spread evenly over the series")
-	f.IntVar(&context, "context", 2, "observed frames before each case's first lead")
-	f.IntVar(&lead, "lead", 10, "frames to predict per case (series: rows; default 30 for exchange rate)")
-	f.IntVar(&members, "members", 8, "ensemble members")
-	f.Uint64Var(&seed, "seed", 0, "random seed (climatology draws)")
+	f.IntVar(&fl.context, "context", defaultContext, "observed frames before each case's first lead (--run and --like take the model's)")
+	f.IntVar(&fl.lead, "lead", 10, "frames to predict per case (series: rows; default 30 for exchange rate; --run: the model's predicted frames)")
+	f.IntVar(&fl.members, "members", 8, "ensemble members")
+	f.Uint64Var(&fl.seed, "seed", 0, "random seed (climatology draws)")
 	return cmd
 }
+
+// defaultContext is the observed frames of a case by default: the default --context of
+// `tidal train dydiff`, so that a baseline's cases are a default model's.
+const defaultContext = 4
 
 // baselineFlags are the flags of `tidal baseline`.
 type baselineFlags struct {
 	in, pool, method, out, truthOut string
+	like, run                       string
 	cases, context, lead, members   int
+	starts                          []int
 	seed                            uint64
 }
 
@@ -128,13 +148,14 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 		}
 		inputs = append(inputs, pool)
 	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
-	c, err := forecast.EvenCases(series.shape[0], fl.context, fl.lead, fl.cases)
+	c, err := baselineCases(cmd, fl, series)
 	if err != nil {
-		return fmt.Errorf("%s: %w", series, err)
+		return err
 	}
+	fl.cases, fl.context, fl.lead = len(c.Starts), c.Context, c.Lead
 	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
 		return err
 	}
@@ -163,8 +184,12 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	}
 	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
 	fr := len(series.shape) - 1
-	if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
-		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}); err != nil {
+	sides, err := baselineSidecars(fl, c, f, truth)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
+		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)

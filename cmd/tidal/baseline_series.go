@@ -44,7 +44,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		return err
 	}
 	inputs := []*inputArray{in.array()}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	lead := fl.lead
@@ -54,6 +54,13 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	context := 1
 	if fl.method == "seasonal-naive" {
 		context = period
+	}
+	if fl.like != "" {
+		sc, err := likeSidecar(cmd, fl.like, fl.in, "starts", "lead", "windows", "train-rows")
+		if err != nil {
+			return err
+		}
+		starts, lead = sc.Starts, sc.Lead
 	}
 	cs, err := seriesCases(in, sf, context, lead, starts, "starts")
 	if err != nil {
@@ -102,7 +109,11 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		}
 		truth = data.FromFloat32(t.Float32(), t.Shape...)
 	}
-	if err := writeNPYs(inputs, []namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}); err != nil {
+	sides, err := baselineSidecars(fl, cs, f, truth)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(inputs, append([]namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (windows starting at rows %v)\n", fl.out, fl.method, f.Shape, cs.Starts)

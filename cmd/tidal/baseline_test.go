@@ -32,8 +32,9 @@ func TestBaselineWritesForecastAndTruth(t *testing.T) {
 	if len(fa.Shape) != 5 || fa.Shape[0] != 3 || fa.Shape[1] != 2 || fa.Shape[2] != 4 || len(oa.Shape) != 4 || oa.Shape[1] != 4 {
 		t.Fatalf("shapes %v %v", fa.Shape, oa.Shape)
 	}
-	// the first case starts at frame 2: persistence repeats frame 1, the truth is frames 2..5
-	if fa.F32[0] != 1 || oa.F32[0] != 2 || oa.F32[3*8] != 5 {
+	// the first case starts at frame 4 (the default context, a default model's, is 4 frames):
+	// persistence repeats frame 3, the truth is frames 4..7
+	if fa.F32[0] != 3 || oa.F32[0] != 4 || oa.F32[3*8] != 7 {
 		t.Fatalf("values: forecast %v truth %v", fa.F32[0], oa.F32[:25])
 	}
 

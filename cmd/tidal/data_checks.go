@@ -38,7 +38,13 @@ func checkNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
 	case o.Eps > 0 && !(o.DeltaF > 0):
 		return fmt.Errorf("--delta-f %g: expected a forcing width > 0", o.DeltaF)
 	case o.Eps > 0 && o.Kf >= float64(navierstokes.Cutoff(o.N)):
-		return fmt.Errorf("--kf %g: expected a forcing wavenumber below the dealiasing cutoff %d of --size %d", o.Kf, navierstokes.Cutoff(o.N), o.N)
+		m := navierstokes.Cutoff(o.N)
+		largest := fmt.Sprintf("the largest whole one is --kf %d", m-1)
+		if m <= 1 {
+			largest = "no whole one fits"
+		}
+		return fmt.Errorf("--kf %g: --size %d dealiases wavenumbers ≥ %d, so the forcing wavenumber must lie in (0, %d): %s (or --kf %g needs --size ≥ %d)",
+			o.Kf, o.N, m, m, largest, o.Kf, minSizeForKf(o.Kf))
 	}
 	channels := int64(1)
 	if o.Velocity {
@@ -82,4 +88,14 @@ func checkFrameBudget(what, out string, mem, frames, frameValues int64) error {
 		return err
 	}
 	return b.CheckDisk(what, out, guard.Sum(guard.Product(frames, frameValues, 4), guard.Product(frames, 64)))
+}
+
+// minSizeForKf is the smallest even grid size whose dealiasing cutoff lies above the forcing
+// wavenumber kf.
+func minSizeForKf(kf float64) int {
+	n := 2
+	for float64(navierstokes.Cutoff(n)) <= kf && n < 1<<20 {
+		n += 2
+	}
+	return n
 }

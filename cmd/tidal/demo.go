@@ -275,7 +275,7 @@ func demoStages(fl demoFlags) []demoStage {
 	dyFC := func(name, run string) demoStage {
 		out := p("fc", name+".npy")
 		return demoStage{"forecast " + name, newForecastCmd, append([]string{"forecast", "--model", run, "--data", test,
-			"--num-cases", itoa(fl.cases), "--sampling-steps", itoa(fl.sampling), "--out", out, "--quiet"}, fcCommon...),
+			"--cases", itoa(fl.cases), "--sampling-steps", itoa(fl.sampling), "--out", out, "--quiet"}, fcCommon...),
 			[]string{out, defaultTruthPath(out)}}
 	}
 	heun := []string{"--steps", itoa(fl.sampling), "--seed", seed}

@@ -75,7 +75,7 @@ func TestDyDiffTrainForecastScore(t *testing.T) {
 	fc := func(name string, extra ...string) string {
 		p := filepath.Join(dir, name)
 		args := append([]string{"forecast", "--model", run, "--data", ns + "_test.npy", "--members", "4",
-			"--sampling-steps", "10", "--cases", "2,20,40", "--out", p, "--quiet"}, extra...)
+			"--sampling-steps", "10", "--starts", "2,20,40", "--out", p, "--quiet"}, extra...)
 		if out, err := runTidal(t, args...); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

@@ -54,7 +54,7 @@ f.close()
 	tidal("train", "dydiff", "--data", era, "--var", "t2m,u10", "--out", run, "--context", "2", "--predict", "3",
 		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2")
 	tidal("forecast", "--model", run, "--data", era, "--var", "t2m,u10", "--out", fc, "--members", "3",
-		"--sampling-steps", "2", "--num-cases", "2", "--lead", "4", "--seed", "5")
+		"--sampling-steps", "2", "--cases", "2", "--lead", "4", "--seed", "5")
 	const check = `
 import sys
 import numpy as np

@@ -25,8 +25,8 @@ type forecastFlags struct {
 	model, data, sampler, out, truthOut   string
 	quantilesOut, samplesOut, start, freq string
 	disc, outFormat                       string
-	members, steps, lead, numCases        int
-	cases                                 []int
+	members, steps, lead, cases           int
+	starts                                []int
 	ddimEta, clipX0, lambda, sigmaMax     float64
 	seed                                  uint64
 	quiet                                 bool
@@ -41,17 +41,20 @@ func newForecastCmd() *cobra.Command {
 		Short: "Make ensemble forecasts with a trained DyDiff model",
 		Long: `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
 'tidal train dydiff', for cases over a test series [frames, channels, H, W] (NPY; frames of the shape
-the model was trained on): --num-cases spread evenly (the cases 'tidal baseline --cases N --context P
---lead K' makes), or the start frames --cases. Each case observes the --context frames before its start.
+the model was trained on): --cases N spread evenly (the cases 'tidal baseline --run RUN --cases N'
+makes), or the start frames --starts. Each case observes the model's context frames before its start.
 
 It writes the forecast [cases, members, lead, channels, H, W] in physical units to --out and the truth
 [cases, lead, channels, H, W] to --truth-out (default: --out with .truth.npy), so that
-'tidal score --forecast OUT --obs TRUTH' scores it. --lead beyond the model's --predict rolls forward
+'tidal score --forecast OUT --obs TRUTH' scores it. Beside each it writes a JSON sidecar (OUT.json, with
+.json for .npy or .nc): the cases' start frames, context, lead, members, the source file and its SHA-256,
+the model run and the units; 'tidal score' refuses arrays whose sidecars describe other cases, and
+'tidal baseline --like OUT' makes a baseline of the same cases. --lead beyond the model's --predict rolls forward
 autoregressively: each new window is conditioned on the last predicted context frames of its member.
 Member m of case b gets the same noise whatever --members and the number of cases.
 
 On a time series [T, N] (--data a .txt, .csv or GluonTS .json file) the cases are the rolling windows
-(--windows, --train-rows, or --cases), and beside the NPYs it writes the mean and quantiles 0.05…0.95 as
+(--windows, --train-rows, or --starts), and beside the NPYs it writes the mean and quantiles 0.05…0.95 as
 CSV (--quantiles-out) and the sample paths as GluonTS-style JSON lines (--samples-out), with time stamps
 from the file's times or --start and --freq (docs/SERIES.md).
 
@@ -83,8 +86,9 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding the sampler (fields; none: unguided)")
 	f.Float64Var(&fl.lambda, "lambda", 14, "guidance strength λ with --disc (0: unguided)")
 	f.IntVar(&fl.lead, "lead", 0, "frames to forecast per case (0: the model's --predict; more rolls forward)")
-	f.IntVar(&fl.numCases, "num-cases", 20, "cases spread evenly over the test series")
-	f.IntSliceVar(&fl.cases, "cases", nil, "start frames (series: rows) of the cases instead of --num-cases or --windows (each needs the model's context before it)")
+	addCasesFlags(f, &fl.cases, &fl.starts, 20, "the test series (fields)")
+	f.Var((*casesCount)(&fl.cases), "num-cases", "the number of cases: use --cases")
+	_ = f.MarkDeprecated("num-cases", "use --cases N (the start frames of the cases are --starts)")
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, channels, H, W]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "truth output (NPY) [cases, lead, channels, H, W] (default: --out with .truth.npy)")
 	f.StringVar(&fl.quantilesOut, "quantiles-out", "", "series: the mean and quantiles 0.05…0.95 per window, series and lead as CSV (default: --out with .quantiles.csv)")
@@ -155,7 +159,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 0, 1000),
 		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
-		guard.Int("num-cases", fl.numCases, 1, maxCount), guard.Ints("cases", fl.cases, 0, maxCount),
+		guard.Int("cases", fl.cases, 1, maxCount), guard.Ints("starts", fl.starts, 0, maxCount),
 		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
 		return err
 	}
@@ -184,8 +188,8 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
 		return err
 	} else if series {
-		if cmd.Flags().Changed("num-cases") {
-			return fmt.Errorf("--num-cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --cases")
+		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
+			return fmt.Errorf("--cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
 		}
 		if fl.disc != "" {
 			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
@@ -207,7 +211,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -247,15 +251,14 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		lead = mc.Predict
 	}
 	var cs forecast.Cases
-	if len(fl.cases) > 0 {
-		cs = forecast.Cases{Context: mc.Context, Lead: lead, Starts: fl.cases}
-		for _, s := range fl.cases {
-			if s < mc.Context || s+lead > in.shape[0] {
-				return fmt.Errorf("--cases %d: a case needs the model's %d context frames before its start and %d lead frames from it, within the %d frames of %s",
-					s, mc.Context, lead, in.shape[0], in)
-			}
+	if len(fl.starts) > 0 {
+		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
+			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
 		}
-	} else if cs, err = forecast.EvenCases(in.shape[0], mc.Context, lead, fl.numCases); err != nil {
+		if cs, err = startCases(fl.starts, in.shape[0], mc.Context, lead, in.String()); err != nil {
+			return err
+		}
+	} else if cs, err = forecast.EvenCases(in.shape[0], mc.Context, lead, fl.cases); err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
 	B, F := len(cs.Starts), int64(data.NumElements(mc.Frame))
@@ -290,9 +293,13 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	snap.Norm.Denormalize(ens.Float32(), inner)
 	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
+	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth.Shape)
+	if err != nil {
+		return err
+	}
 	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)},
-		[]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
-			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}); err != nil {
+		append([]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
@@ -332,4 +339,18 @@ func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOpti
 	done := trackRollout(eo.Work, false, true)
 	ens, err := fc.Ensemble(context.Background(), contexts, eo)
 	return ens, name, done(err)
+}
+
+// forecastSidecars are the sidecars of a forecast of the cases cs of the data file src and of its
+// truth.
+func forecastSidecars(fl forecastFlags, src string, cs forecast.Cases, step int, fcShape, truthShape []int) ([]namedOutput, error) {
+	sc, err := sourceSidecar(forecast.KindForecast, src, cs)
+	if err != nil {
+		return nil, err
+	}
+	sc.Method, sc.Members, sc.Seed, sc.ModelStep = "dydiff", fl.members, fl.seed, step
+	if sc.Model, err = filepath.Abs(fl.model); err != nil {
+		sc.Model = fl.model
+	}
+	return caseSidecars(fl.out, fl.truthOut, sc, fcShape, truthShape)
 }

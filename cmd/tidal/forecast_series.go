@@ -29,8 +29,8 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if fl.samplesOut == "" {
 		fl.samplesOut = strings.TrimSuffix(fl.out, ".npy") + ".samples.jsonl"
 	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
-		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut}); err != nil {
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
+		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut})...); err != nil {
 		return err
 	}
 	stamp, err := seriesStamps(in, fl.start, fl.freq)
@@ -56,7 +56,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.cases, "cases")
+	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
 	if err != nil {
 		return err
 	}
@@ -94,6 +94,11 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
 		}},
 		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
+	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth32.Shape)
+	if err != nil {
+		return err
+	}
+	outs = append(outs, sides...)
 	if err := writeNPYs(inputs, outs); err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 	}
 	// Guided DyDiff: the same discriminator guiding a DyDiff model's forecasts, scored like the others.
 	run("train dydiff " + tiny + " --context 2 --predict 2 --out " + p("dy"))
-	dyfc := "forecast --model " + p("dy") + " --data " + p("ns.npy") + " --num-cases 2 --members 2 --lead 3 --sampling-steps 4 --quiet --out "
+	dyfc := "forecast --model " + p("dy") + " --data " + p("ns.npy") + " --cases 2 --members 2 --lead 3 --sampling-steps 4 --quiet --out "
 	run(dyfc + p("dyg.npy") + " --disc " + p("disc") + " --lambda 14")
 	run(dyfc + p("dyu.npy"))
 	g, err := data.ReadNPY(p("dyg.npy"))

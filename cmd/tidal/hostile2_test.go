@@ -115,7 +115,7 @@ var round2Cases = []struct {
 	// 4. Memory: one budget, the smallest of MemAvailable, the cgroup's limit, RLIMIT_AS (here 3 GB) and
 	// RLIMIT_DATA, and --max-memory; decompressed text counted as it streams.
 	{"rollout --cases 1000 over a 12-frame init", "rollout --idm $idm8 --init $g8.npy --cases 1000 --out $dir/r.npy", "--cases"},
-	{"baseline --members 1e6 under ulimit -v", "baseline --data $field.npy --out $dir/f.npy --members 1000000 --cases 1", "RLIMIT_AS"},
+	{"baseline --members 1e6 under ulimit -v", "baseline --data $field.npy --out $dir/f.npy --members 1000000 --cases 1 --context 2", "RLIMIT_AS"},
 	{"baseline gzip bomb with --max-memory 1GiB", "baseline --data $bomb.txt.gz --out $dir/f.npy --max-memory 1GiB", "bomb.txt.gz"},
 	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --out $dir/run", "bomb.txt.gz"},
 	// 5. The right flag: the kind of --data comes from its content, and errors name flags, not quantities.

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -21,6 +22,7 @@ type rolloutFlags struct {
 	idm, vdm, disc, init, out, truthOut string
 	outFormat                           string
 	frames, members, cases, lead, steps int
+	starts                              []int
 	seed                                uint64
 	lambda, sigmaMin, sigmaMax, rho     float64
 	churn, sNoise, tMin, tMax           float64
@@ -71,7 +73,8 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.IntVar(&fl.members, "members", 1, "trajectories (ensemble members) sampled in one batch")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the noise (keyed by frame and member)")
 	f.StringVar(&fl.out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
-	f.IntVar(&fl.cases, "cases", 0, "make ensemble forecasts for this many cases spread over --init instead of a rollout")
+	f.Var((*casesCount)(&fl.cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
+	f.IntSliceVar(&fl.starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
 	f.IntVar(&fl.lead, "lead", 10, "frames per forecast (with --cases)")
 	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
 	f.IntVar(&fl.steps, "steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
@@ -103,9 +106,15 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
 		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
 		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
-		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9),
+		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9), guard.Ints("starts", fl.starts, 0, maxCount),
 	); err != nil {
 		return err
+	}
+	if len(fl.starts) > 0 {
+		if fl.cases > 0 {
+			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
+		}
+		fl.cases = len(fl.starts) // forecast mode
 	}
 	if !(fl.sigmaMax > fl.sigmaMin) {
 		return fmt.Errorf("--sigma-max %g: expected above --sigma-min %g", fl.sigmaMax, fl.sigmaMin)
@@ -164,7 +173,11 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		return err
 	}
 	var cases forecast.Cases
-	if fl.cases > 0 {
+	if len(fl.starts) > 0 {
+		if cases, err = startCases(fl.starts, init.shape[0], guided.Context, fl.lead, init.String()); err != nil {
+			return err
+		}
+	} else if fl.cases > 0 {
 		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
 			return fmt.Errorf("%s: %w", init, err)
 		}
@@ -224,8 +237,12 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 			}
 		}
 		meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
-		if err := writeNPYs(inputs, []namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
-			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}); err != nil {
+		sides, err := rolloutSidecars(fl, init.path, cases, m, fa, ta)
+		if err != nil {
+			return err
+		}
+		if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
@@ -289,4 +306,22 @@ func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *inputArray, m *gu
 		return fmt.Errorf("--out %s exists; a finished rollout is never overwritten", fl.out)
 	}
 	return b.CheckDisk(what, fl.out, outBytes)
+}
+
+// rolloutSidecars are the sidecars of the forecasts fa of the cases of --init made by the image or video
+// model m, and of their truth ta (nil: not written).
+func rolloutSidecars(fl rolloutFlags, src string, cases forecast.Cases, m *guided.Model, fa, ta *data.Array) ([]namedOutput, error) {
+	sc, err := sourceSidecar(forecast.KindForecast, src, cases)
+	if err != nil {
+		return nil, err
+	}
+	sc.Method, sc.Members, sc.Seed, sc.ModelStep = m.Config.Kind, fl.members, fl.seed, m.Step
+	if sc.Model, err = filepath.Abs(m.Run); err != nil {
+		sc.Model = m.Run
+	}
+	var ts []int
+	if ta != nil {
+		ts = ta.Shape
+	}
+	return caseSidecars(fl.out, fl.truthOut, sc, fa.Shape, ts)
 }

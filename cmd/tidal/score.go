@@ -113,6 +113,9 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err := checkMetricNames(fl.metrics); err != nil {
 		return err
 	}
+	if err := checkSidecars(fl.forecast, fl.obs); err != nil {
+		return err
+	}
 	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
 		fl.quantiles = nil
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 
@@ -17,7 +18,7 @@ func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 func newScoreRolloutCmd() *cobra.Command {
 	var (
 		forecast, obs, latWeights, season, out string
-		maxLag, bins, window, channel          int
+		maxLag, bins, window, channel, member  int
 		band                                   []int
 		asJSON                                 bool
 		spectrum                               string
@@ -26,7 +27,10 @@ func newScoreRolloutCmd() *cobra.Command {
 		Use:   "rollout",
 		Short: "Compare the time consistency of a long rollout with the truth: ACF, Hovmöller W1, drift, spectrum",
 		Long: `rollout reads a forecast rollout and a truth sequence, each an NPY of shape [T, H, W] or [T, channels, H, W]
-(their lengths may differ), and compares their time-consistency diagnostics (docs/METRICS.md):
+(their lengths may differ), and compares their time-consistency diagnostics (docs/METRICS.md). The forecast
+may also be the output of 'tidal rollout', [T, members, channels, H, W]: --member K scores member K, and
+without --member every member is scored in turn (a table each; --json and --out write
+{"members": [report, ...]}, one report per member; a single member's report is what 'tidal report' reads).
   acf        autocorrelation of each standardised grid-point series at lags 0..--max-lag
   hovmoller  distribution of the Wasserstein-1 distance between consecutive Hovmöller rows
   drift      spatial mean over time: its mean, least-squares slope and running mean
@@ -37,7 +41,7 @@ func newScoreRolloutCmd() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := guard.First(
 				guard.Int("max-lag", maxLag, 1, maxCount), guard.Int("bins", bins, 1, 1<<20),
-				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount),
+				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount), guard.Int("member", member, 0, maxCount),
 			); err != nil {
 				return err
 			}
@@ -46,15 +50,26 @@ func newScoreRolloutCmd() *cobra.Command {
 				return err
 			}
 			const layout = "[T, H, W] or [T, channels, H, W]"
-			fi, err := statInput("forecast", forecast, 3, 4, layout)
+			fi, err := statInput("forecast", forecast, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes")
 			if err != nil {
 				return err
+			}
+			if !cmd.Flags().Changed("member") {
+				member = -1 // every member
+			}
+			members, err := rolloutMembers(fi, member)
+			if err != nil {
+				return err
+			}
+			view := fi // the diagnostics see one member's [T, channels, H, W] at a time
+			if len(fi.shape) == 5 {
+				view = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype}
 			}
 			oi, err := statInput("obs", obs, 3, 4, layout)
 			if err != nil {
 				return err
 			}
-			if err := checkRolloutLengths(fi, oi, maxLag, window); err != nil {
+			if err := checkRolloutLengths(view, oi, maxLag, window); err != nil {
 				return err
 			}
 			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
@@ -62,7 +77,11 @@ func newScoreRolloutCmd() *cobra.Command {
 				return err
 			}
 			// Both series as float64, and the diagnostics' work arrays of the same order.
+			// A forecast with members is also copied member by member.
 			need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
+			if view != fi {
+				need = guard.Sum(need, fi.Float64Bytes())
+			}
 			if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
 				return err
 			}
@@ -70,6 +89,7 @@ func newScoreRolloutCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			per := splitMembers(fa, members)
 			oa, err := oi.read(b)
 			if err != nil {
 				return err
@@ -78,7 +98,7 @@ func newScoreRolloutCmd() *cobra.Command {
 			if opt.ZonalRows, err = zonalRows(spectrum, fi, oi); err != nil {
 				return err
 			}
-			if err := checkRolloutAxes(fi, band, channel); err != nil {
+			if err := checkRolloutAxes(view, band, channel); err != nil {
 				return err
 			}
 			if len(band) > 0 {
@@ -102,11 +122,13 @@ func newScoreRolloutCmd() *cobra.Command {
 					return err
 				}
 			}
-			rep, err := metrics.ScoreRollout(fa.Float64(), fa.Shape, oa.Float64(), oa.Shape, opt)
-			if err != nil {
-				return fmt.Errorf("forecast %s, truth %s: %w", forecast, obs, err)
+			reps := make([]*metrics.RolloutReport, len(per))
+			for i, m := range per {
+				if reps[i], err = metrics.ScoreRollout(m.Float64(), m.Shape, oa.Float64(), oa.Shape, opt); err != nil {
+					return fmt.Errorf("forecast %s%s, truth %s: %w", forecast, memberName(members, i), obs, err)
+				}
 			}
-			js, err := rep.JSON()
+			js, err := rolloutJSON(reps)
 			if err != nil {
 				return err
 			}
@@ -117,7 +139,12 @@ func newScoreRolloutCmd() *cobra.Command {
 				fmt.Fprintln(cmd.OutOrStdout(), string(js))
 				return nil
 			}
-			fmt.Fprint(cmd.OutOrStdout(), rep.Table())
+			for i, r := range reps {
+				if len(reps) > 1 {
+					fmt.Fprintf(cmd.OutOrStdout(), "member %d:\n", members[i])
+				}
+				fmt.Fprint(cmd.OutOrStdout(), r.Table())
+			}
 			return nil
 		},
 	}
@@ -126,6 +153,7 @@ func newScoreRolloutCmd() *cobra.Command {
 	f.StringVar(&obs, "obs", "", "truth sequence NPY, same layout (required)")
 	f.IntVar(&maxLag, "max-lag", 9, "largest ACF lag, frames")
 	f.IntVar(&channel, "channel", 0, "channel to score when the files have a channel axis")
+	f.IntVar(&member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
 	f.StringVar(&latWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
 	f.StringVar(&season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
 	f.IntSliceVar(&band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
@@ -219,4 +247,81 @@ func zonalRows(spectrum string, ins ...*inputArray) ([]float64, error) {
 		return w, nil
 	}
 	return nil, fmt.Errorf("--spectrum %q: expected auto, isotropic or zonal", spectrum)
+}
+
+// rolloutMembers are the members of the forecast fi to score: [-1] (the whole file) for a rollout
+// without a member axis, else --member K, or every member when K is -1 (--member not given). A
+// forecast without a member axis refuses a --member.
+func rolloutMembers(fi *inputArray, member int) ([]int, error) {
+	if len(fi.shape) != 5 {
+		if member >= 0 {
+			return nil, fmt.Errorf("--member %d: %s has shape %v, no member axis (a forecast of 'tidal rollout' is [T, members, channels, H, W])", member, fi, fi.shape)
+		}
+		return []int{-1}, nil
+	}
+	M := fi.shape[1]
+	if member >= M {
+		return nil, fmt.Errorf("--member %d: %s has %d members (shape %v [T, members, channels, H, W]), 0 to %d", member, fi, M, fi.shape, M-1)
+	}
+	if member >= 0 {
+		return []int{member}, nil
+	}
+	out := make([]int, M)
+	for i := range out {
+		out[i] = i
+	}
+	return out, nil
+}
+
+// splitMembers is the forecast a [T, members, frame...] as one array [T, frame...] per member of
+// members, or a itself when members is [-1] (no member axis).
+func splitMembers(a *data.Array, members []int) []*data.Array {
+	if len(members) == 1 && members[0] < 0 {
+		return []*data.Array{a}
+	}
+	T, M := a.Shape[0], a.Shape[1]
+	F := data.NumElements(a.Shape[2:])
+	shape := append([]int{T}, a.Shape[2:]...)
+	out := make([]*data.Array, len(members))
+	for i, m := range members {
+		if a.DType == data.Float64 {
+			out[i] = data.FromFloat64(memberValues(a.F64, T, M, F, m), shape...)
+		} else {
+			out[i] = data.FromFloat32(memberValues(a.Float32(), T, M, F, m), shape...)
+		}
+	}
+	return out
+}
+
+// memberValues gathers member m of values [T, M, F] into [T, F].
+func memberValues[V float32 | float64](v []V, T, M, F, m int) []V {
+	w := make([]V, 0, T*F)
+	for t := range T {
+		w = append(w, v[(t*M+m)*F:(t*M+m+1)*F]...)
+	}
+	return w
+}
+
+// memberName is " member K" for the i-th scored member, "" for a file without a member axis.
+func memberName(members []int, i int) string {
+	if members[i] < 0 {
+		return ""
+	}
+	return fmt.Sprintf(" member %d", members[i])
+}
+
+// rolloutJSON is one report's JSON, or {"members": [...]} for several.
+func rolloutJSON(reps []*metrics.RolloutReport) ([]byte, error) {
+	if len(reps) == 1 {
+		return reps[0].JSON()
+	}
+	parts := make([]json.RawMessage, len(reps))
+	for i, r := range reps {
+		js, err := r.JSON()
+		if err != nil {
+			return nil, err
+		}
+		parts[i] = js
+	}
+	return json.MarshalIndent(map[string]any{"members": parts}, "", "  ")
 }

@@ -54,8 +54,9 @@ as channels (docs/DYDIFF.md). --eta 0 trains the ordinary diffusion baseline (DP
 
 The run directory --out holds options.json, norm.json (per-channel mean and std of the training data),
 stats.jsonl, resume checkpoints, snapshots (EMA weights with the model's configuration) and config.yaml
-(every flag's value, for --config). Running the same command again resumes the run; different options
-are refused with the differences listed, unless --start-over. 'tidal forecast --model RUN' needs
+(every flag's value, for --config). Running the same command again resumes the run, and a larger
+--steps extends a finished one (a cosine schedule then decays over the new total); a --steps below the
+steps done and other different options are refused with the differences listed, unless --start-over. 'tidal forecast --model RUN' needs
 nothing else.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/forecast"
+)
+
+// likeSidecar reads the sidecar of --like FORECAST and checks that it describes cases of --data:
+// the same file bytes (SHA-256). Flags that would contradict it are refused by name.
+func likeSidecar(cmd *cobra.Command, like, dataPath string, refuse ...string) (*forecast.Sidecar, error) {
+	for _, name := range refuse {
+		if cmd.Flags().Changed(name) {
+			return nil, fmt.Errorf("--%s and --like %s: --like takes the cases, their context and lead from the forecast's sidecar %s; drop --%s",
+				name, like, forecast.SidecarPath(like), name)
+		}
+	}
+	sc, err := forecast.ReadSidecar(like)
+	if err != nil {
+		return nil, fmt.Errorf("--like %s: %w", like, err)
+	}
+	if sc == nil {
+		return nil, fmt.Errorf("--like %s: no forecast sidecar %s beside it (tidal forecast and tidal baseline write one); give --run or --starts instead",
+			like, forecast.SidecarPath(like))
+	}
+	sum, err := forecast.FileSHA256(dataPath)
+	if err != nil {
+		return nil, fmt.Errorf("--data: %w", err)
+	}
+	if sc.SourceSHA256 != "" && sc.SourceSHA256 != sum {
+		return nil, fmt.Errorf("--like %s was made from %s (SHA-256 %s), but --data %s has SHA-256 %s: a baseline of its cases needs the same data",
+			like, sc.Source, sc.SourceSHA256, dataPath, sum)
+	}
+	return sc, nil
+}
+
+// baselineCases are the cases of a field baseline: those of --like's sidecar; else --starts or
+// --cases N spread evenly, with the context of --run's model (and its predicted frames as the lead,
+// unless --lead) or --context.
+func baselineCases(cmd *cobra.Command, fl baselineFlags, series *inputArray) (forecast.Cases, error) {
+	frames := series.shape[0]
+	if fl.like != "" {
+		sc, err := likeSidecar(cmd, fl.like, fl.in, "cases", "starts", "context", "lead")
+		if err != nil {
+			return forecast.Cases{}, err
+		}
+		return startCases(sc.Starts, frames, sc.Context, sc.Lead, series.String())
+	}
+	context, lead := fl.context, fl.lead
+	if fl.run != "" {
+		mc, err := dymodel.RunConfig(fl.run)
+		if err != nil {
+			return forecast.Cases{}, fmt.Errorf("--run %w", err)
+		}
+		if cmd.Flags().Changed("context") && fl.context != mc.Context {
+			return forecast.Cases{}, fmt.Errorf("--context %d: the model of --run %s observes %d frames; drop --context to take the model's", fl.context, fl.run, mc.Context)
+		}
+		context = mc.Context
+		if !cmd.Flags().Changed("lead") {
+			lead = mc.Predict
+		}
+	}
+	if len(fl.starts) > 0 {
+		if cmd.Flags().Changed("cases") {
+			return forecast.Cases{}, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
+		}
+		return startCases(fl.starts, frames, context, lead, series.String())
+	}
+	c, err := forecast.EvenCases(frames, context, lead, fl.cases)
+	if err != nil {
+		return forecast.Cases{}, fmt.Errorf("%s: %w", series, err)
+	}
+	return c, nil
+}
+
+// baselineSidecars are the sidecars of a baseline forecast f of the cases c of --data, and of its
+// truth (nil: not written).
+func baselineSidecars(fl baselineFlags, c forecast.Cases, f, truth *data.Array) ([]namedOutput, error) {
+	sc, err := sourceSidecar(forecast.KindBaseline, fl.in, c)
+	if err != nil {
+		return nil, err
+	}
+	sc.Method, sc.Members, sc.Seed = fl.method, fl.members, fl.seed
+	var ts []int
+	if truth != nil {
+		ts = truth.Shape
+	}
+	return caseSidecars(fl.out, fl.truthOut, sc, f.Shape, ts)
+}
