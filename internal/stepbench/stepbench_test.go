@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -113,5 +114,27 @@ func TestMeasure(t *testing.T) {
 	}
 	if _, err := ModelConfig(Case{Net: "mlp", Size: 8}, o); err == nil {
 		t.Error("an unknown network was accepted")
+	}
+}
+
+// TestParseTorch reads the PyTorch script's output and refuses a comparison of different networks.
+func TestParseTorch(t *testing.T) {
+	header, res, err := ParseTorch(strings.NewReader("# torch 1.13, cpu, 2 threads\n8 16 32 1000 205.0 -\n8 32 32 1000 800 700.5\n"))
+	if err != nil || header != "torch 1.13, cpu, 2 threads" || len(res) != 2 || res[0].Eager != 205*time.Millisecond ||
+		res[0].Compiled != 0 || res[1].Compiled != 700500*time.Microsecond {
+		t.Fatalf("header %q, %+v, %v", header, res, err)
+	}
+	if _, _, err := ParseTorch(strings.NewReader("8 16 32\n")); err == nil {
+		t.Error("a short line was accepted")
+	}
+	var b strings.Builder
+	tidal := []Result{{Case: Case{"unet", 16}, Params: 999, Step: 100 * time.Millisecond}}
+	if err := WriteTorchComparison(&b, tidal, res); err == nil || !strings.Contains(err.Error(), "parameters") {
+		t.Errorf("different parameter counts gave %v", err)
+	}
+	tidal[0].Params = 1000
+	b.Reset()
+	if err := WriteTorchComparison(&b, tidal, res); err != nil || !strings.Contains(b.String(), "0.49×") {
+		t.Errorf("comparison %q, %v", b.String(), err)
 	}
 }
