@@ -29,6 +29,8 @@
 #   GPU_CHECK_LOSS_TOL, GPU_CHECK_FC_TOL, GPU_CHECK_ROLL_TOL  tolerances (default 0.15, 0.05, 0.10; see
 #                       the Markdown summary for their meaning)
 #   TIDAL_PJRT_PLUGIN   the plugin's absolute path, instead of the search
+#   GPU_CHECK_FAKE_GPU  1 (for testing this script only): run the GPU half on the pure-Go backend at small
+#                       sizes (GPU_CHECK_GPU_SIZES, GPU_CHECK_BIG), so that its code paths run without a GPU
 set -uo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -114,14 +116,18 @@ reason=""
 gpu_name=""
 plugin=${TIDAL_PJRT_PLUGIN:-}
 libdirs=""
+gbe=cuda # the backend of the GPU half
 if [ "${GPU_CHECK_CPU_ONLY:-0}" = 1 ]; then
   reason="GPU_CHECK_CPU_ONLY=1"
+elif [ "${GPU_CHECK_FAKE_GPU:-0}" = 1 ]; then
+  gbe=go
+  gpu_name="none: GPU_CHECK_FAKE_GPU=1 runs the GPU half on the pure-Go backend (a test of this script)"
 elif ! command -v nvidia-smi >/dev/null 2>&1; then
   reason="no nvidia-smi on this machine (no NVIDIA driver)"
 elif ! gpu_name=$(nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader 2>/dev/null | head -n 1) || [ -z "$gpu_name" ]; then
   reason="nvidia-smi lists no GPU"
 fi
-if [ -z "$reason" ]; then
+if [ -z "$reason" ] && [ $gbe = cuda ]; then
   sites=""
   for p in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
     command -v "$p" >/dev/null 2>&1 || continue
@@ -165,6 +171,7 @@ steps=${GPU_CHECK_STEPS:-$([ $gpu = 1 ] && echo 200 || echo 40)}
 size=${GPU_CHECK_SIZE:-$([ $gpu = 1 ] && echo 32 || echo 16)}
 seed=${GPU_CHECK_SEED:-1}
 budget=${GPU_CHECK_BUDGET:-420}
+echo "gpu_backend=$gbe" >>"$work/meta.env"
 echo "steps=$steps" >>"$work/meta.env"
 echo "size=$size" >>"$work/meta.env"
 echo "seed=$seed" >>"$work/meta.env"
@@ -178,24 +185,25 @@ run data 120 "$tidal" data navier-stokes --out "$data/ns.npy" --size "$size" --k
   --seed "$seed" --split 0.7,0.1,0.2 --quiet || die "tidal data navier-stokes failed (see $log)"
 net=(--channels 16 --groups 8 --mults 1,2 --blocks 1 --seed "$seed" --log-every 1 --checkpoint-every "$steps" --steps "$steps")
 
-# train BACKEND LIMIT: the three trainings on BACKEND (go or cuda) into $work/BACKEND/runs.
+# train BACKEND LIMIT [DIR]: the three trainings on BACKEND (go or cuda) into $work/DIR/runs (DIR: the
+# backend's name, or "gpu" for the GPU half).
 train() {
-  local be=$1 limit=$2 d=$work/$1
+  local be=$1 limit=$2 d=$work/${3:-$1}
   mkdir -p "$d/runs" "$d/fc" "$d/roll"
-  run "train_dydiff_$be" "$limit" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --out "$d/runs/dydiff" \
+  run "train_dydiff_${3:-$be}" "$limit" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --out "$d/runs/dydiff" \
     --context 2 --predict 4 --batch 8 --lr 3e-3 --ema-halflife 400 "${net[@]}"
-  run "train_idm_$be" "$limit" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --out "$d/runs/idm" \
+  run "train_idm_${3:-$be}" "$limit" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --out "$d/runs/idm" \
     --batch 8 --lr 2e-3 --ema-halflife 640 "${net[@]}"
-  run "train_disc_$be" "$limit" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --out "$d/runs/disc" \
+  run "train_disc_${3:-$be}" "$limit" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --out "$d/runs/disc" \
     --batch 16 --lr 2e-3 --head-width 32 --future-only "${net[@]}"
 }
 # sample BACKEND MODELS LIMIT: the DyDiff forecast and the guided rollout on BACKEND of the runs in MODELS.
 sample() {
-  local be=$1 m=$2 limit=$3 d=$work/$1
+  local be=$1 m=$2 limit=$3 d=$work/${4:-$1}
   mkdir -p "$d/fc" "$d/roll"
-  run "forecast_$be" "$limit" "$tidal" --backend "$be" forecast --model "$m/dydiff" --data "$data/ns_test.npy" --num-cases 4 \
+  run "forecast_${4:-$be}" "$limit" "$tidal" --backend "$be" forecast --model "$m/dydiff" --data "$data/ns_test.npy" --num-cases 4 \
     --members 4 --lead 4 --sampling-steps 10 --seed "$seed" --out "$d/fc/dydiff.npy" --quiet
-  run "rollout_$be" "$limit" "$tidal" --backend "$be" rollout --idm "$m/idm" --disc "$m/disc" --lambda 14 \
+  run "rollout_${4:-$be}" "$limit" "$tidal" --backend "$be" rollout --idm "$m/idm" --disc "$m/disc" --lambda 14 \
     --init "$data/ns_test.npy" --frames 8 --members 2 --steps 10 --seed "$seed" --out "$d/roll/guided.npy"
 }
 
@@ -215,7 +223,9 @@ if [ $gpu = 1 ]; then
   say "GPU half on $gpu_name, plugin $plugin, budget ${budget}s"
   # (a) the tests with a backend switch, on cuda
   pkgs="nn nets diffusion train"
-  if [ -n "$testbins" ]; then
+  if [ $gbe = go ]; then
+    record tests skipped 0 "GPU_CHECK_FAKE_GPU=1: no tests on the fake GPU"
+  elif [ -n "$testbins" ]; then
     for t in "$testbins"/*.test; do
       [ -x "$t" ] || continue
       p=$(basename "$t" .test) # run in the package's folder, where its testdata is
@@ -230,9 +240,9 @@ if [ $gpu = 1 ]; then
     record tests skipped 0 "no Go toolchain and no test binaries (carry the bundle of make gpu-check-bundle)"
   fi
   # (b) the same trainings on cuda
-  train cuda "$(cap 120)"
+  train "$gbe" "$(cap 120)" gpu
   # (c) the CPU-trained models sampled on cuda (the same weights and host-drawn noise as the CPU's)
-  sample cuda "$work/go/runs" "$(cap 90)"
+  sample "$gbe" "$work/go/runs" "$(cap 90)" gpu
   # (d) the training step at 64² and 256² against PyTorch on the same GPU
   torchpy=""
   for p in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
@@ -244,18 +254,22 @@ if [ $gpu = 1 ]; then
   torchflag=()
   [ -n "$torchpy" ] && torchflag=(--torch --torch-script "$root/scripts/torch_trainstep.py")
   [ -z "$torchpy" ] && record torch skipped 0 "no python3 with CUDA PyTorch"
-  TIDAL_PYTHON=$torchpy run bench_cuda "$(cap 200)" "$tidal" --backend cuda bench train-step --nets unet --sizes 64,256 \
-    --batch 8 --time 3s --members 0 "${torchflag[@]}" --json "$work/bench_cuda.json"
+  TIDAL_PYTHON=$torchpy run bench_gpu "$(cap 200)" "$tidal" --backend "$gbe" bench train-step --nets unet \
+    --sizes "${GPU_CHECK_GPU_SIZES:-64,256}" --threads 0 --batch 8 --time 3s --members 0 "${torchflag[@]}" --json "$work/bench_gpu.json"
   #     the guided rollout per frame at 256², the image model and the guide at their default (paper) widths
   big=$work/big
   mkdir -p "$big/runs"
-  if run data256 "$(cap 60)" "$tidal" data navier-stokes --out "$big/ns.npy" --size 256 --kf 4 --frames 12 --spinup 100 --seed "$seed" --quiet; then
-    run train_idm256 "$(cap 90)" "$tidal" --backend cuda train idm --data "$big/ns.npy" --out "$big/runs/idm" --steps 2 --batch 2 \
-      --log-every 1 --checkpoint-every 2 --seed "$seed"
-    run train_disc256 "$(cap 90)" "$tidal" --backend cuda train discriminator --data "$big/ns.npy" --out "$big/runs/disc" --steps 2 \
-      --batch 2 --log-every 1 --checkpoint-every 2 --seed "$seed"
+  bigsize=${GPU_CHECK_BIG:-256}
+  echo "big=$bigsize" >>"$work/meta.env"
+  bigw=()
+  [ $gbe = go ] && bigw=(--channels 8 --groups 8 --mults 1,2 --blocks 1)
+  if run data256 "$(cap 60)" "$tidal" data navier-stokes --out "$big/ns.npy" --size "$bigsize" --kf 4 --frames 40 --spinup 100 --seed "$seed" --quiet; then
+    run train_idm256 "$(cap 90)" "$tidal" --backend "$gbe" train idm --data "$big/ns.npy" --out "$big/runs/idm" --steps 2 --batch 2 \
+      --log-every 1 --checkpoint-every 2 --seed "$seed" "${bigw[@]}"
+    run train_disc256 "$(cap 90)" "$tidal" --backend "$gbe" train discriminator --data "$big/ns.npy" --out "$big/runs/disc" --steps 2 \
+      --batch 2 --log-every 1 --checkpoint-every 2 --seed "$seed" "${bigw[@]}"
     for n in 2 7; do
-      run "rollout256_$n" "$(cap 150)" "$tidal" --backend cuda rollout --idm "$big/runs/idm" --disc "$big/runs/disc" --lambda 14 \
+      run "rollout256_$n" "$(cap 150)" "$tidal" --backend "$gbe" rollout --idm "$big/runs/idm" --disc "$big/runs/disc" --lambda 14 \
         --init "$big/ns.npy" --frames "$n" --members 1 --steps 50 --seed "$seed" --out "$big/roll$n.npy"
     done
   fi
