@@ -19,8 +19,9 @@
 # Environment (all optional):
 #   OUT                 output folder (default ./gpu-check-out); only the three files above go there
 #   TIDAL_BIN           a prebuilt tidal (built with CGO_ENABLED=1 for the GPU half)
-#   GPU_CHECK_BUNDLE    a bundle made by `make gpu-check-bundle` (default bin/gpu-check.tar.gz): tidal and
-#                       the test binaries, for machines without Go (the GPU machines have none)
+#   GPU_CHECK_BUNDLE    a bundle made by `make gpu-check-bundle`: tidal and the test binaries, for machines
+#                       without Go (the GPU machines have none); where Go is missing, bin/gpu-check.tar.gz
+#                       is used when it exists
 #   GPU_CHECK_STEPS     training steps of each model (default 200 with a GPU, 40 without)
 #   GPU_CHECK_SIZE      grid size of the trainings (default 32 with a GPU, 16 without)
 #   GPU_CHECK_SEED      seed of everything (default 1)
@@ -88,25 +89,32 @@ done
 
 # --- the tidal binary -----------------------------------------------------------------------------------
 testbins=""
-bundle=${GPU_CHECK_BUNDLE:-$root/bin/gpu-check.tar.gz}
+bundle=${GPU_CHECK_BUNDLE:-}
+gobin=$(command -v "${GO:-go}" 2>/dev/null || true)
+# Precedence: TIDAL_BIN, an explicit GPU_CHECK_BUNDLE, a fresh build where Go is installed, the default
+# bundle bin/gpu-check.tar.gz (the GPU machines have no Go).
+if [ -z "${TIDAL_BIN:-}" ] && [ -z "$bundle" ] && [ -z "$gobin" ] && [ -f "$root/bin/gpu-check.tar.gz" ]; then
+  bundle=$root/bin/gpu-check.tar.gz
+fi
 if [ -n "${TIDAL_BIN:-}" ]; then
   [ -x "$TIDAL_BIN" ] || die "TIDAL_BIN=$TIDAL_BIN is not an executable file"
   tidal=$TIDAL_BIN
   how="TIDAL_BIN"
-elif [ -f "$bundle" ]; then
+elif [ -n "$bundle" ]; then
+  [ -f "$bundle" ] || die "GPU_CHECK_BUNDLE=$bundle: no such file (make gpu-check-bundle makes bin/gpu-check.tar.gz)"
   mkdir -p "$work/bundle" && tar -xzf "$bundle" -C "$work/bundle" || die "cannot unpack $bundle"
   [ -x "$work/bundle/tidal" ] || die "$bundle holds no tidal binary"
   tidal=$work/bundle/tidal
   [ -d "$work/bundle/tests" ] && testbins=$work/bundle/tests
   how="bundle $bundle"
-elif command -v "${GO:-go}" >/dev/null 2>&1; then
+elif [ -n "$gobin" ]; then
   say "building tidal with CGO_ENABLED=1"
   (cd "$root" && GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.4} GOEXPERIMENT=simd GOFLAGS=-buildvcs=false CGO_ENABLED=1 \
-    "${GO:-go}" build -o "$work/tidal" ./cmd/tidal) >>"$log" 2>&1 || die "go build failed (see $log)"
+    "$gobin" build -o "$work/tidal" ./cmd/tidal) >>"$log" 2>&1 || die "go build failed (see $log)"
   tidal=$work/tidal
   how="built here with CGO_ENABLED=1"
 else
-  die "no tidal binary: set TIDAL_BIN, carry a bundle (make gpu-check-bundle; GPU_CHECK_BUNDLE), or install Go"
+  die "no tidal binary: set TIDAL_BIN, carry a bundle (make gpu-check-bundle makes bin/gpu-check.tar.gz), or install Go"
 fi
 "$tidal" version >>"$log" 2>&1 || die "$tidal does not run (see $log)"
 say "tidal: $tidal ($how): $("$tidal" version 2>/dev/null | head -n 1)"
@@ -185,25 +193,27 @@ run data 120 "$tidal" data navier-stokes --out "$data/ns.npy" --size "$size" --k
   --seed "$seed" --split 0.7,0.1,0.2 --quiet || die "tidal data navier-stokes failed (see $log)"
 net=(--channels 16 --groups 8 --mults 1,2 --blocks 1 --seed "$seed" --log-every 1 --checkpoint-every "$steps" --steps "$steps")
 
+# lim SECONDS: SECONDS, capped in the GPU half by what is left of its budget.
+lim() { if [ -n "${gpu_start:-}" ]; then cap "$1"; else echo "$1"; fi; }
 # train BACKEND LIMIT [DIR]: the three trainings on BACKEND (go or cuda) into $work/DIR/runs (DIR: the
 # backend's name, or "gpu" for the GPU half).
 train() {
   local be=$1 limit=$2 d=$work/${3:-$1}
   mkdir -p "$d/runs" "$d/fc" "$d/roll"
-  run "train_dydiff_${3:-$be}" "$limit" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --out "$d/runs/dydiff" \
+  run "train_dydiff_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --out "$d/runs/dydiff" \
     --context 2 --predict 4 --batch 8 --lr 3e-3 --ema-halflife 400 "${net[@]}"
-  run "train_idm_${3:-$be}" "$limit" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --out "$d/runs/idm" \
+  run "train_idm_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --out "$d/runs/idm" \
     --batch 8 --lr 2e-3 --ema-halflife 640 "${net[@]}"
-  run "train_disc_${3:-$be}" "$limit" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --out "$d/runs/disc" \
+  run "train_disc_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --out "$d/runs/disc" \
     --batch 16 --lr 2e-3 --head-width 32 --future-only "${net[@]}"
 }
 # sample BACKEND MODELS LIMIT: the DyDiff forecast and the guided rollout on BACKEND of the runs in MODELS.
 sample() {
   local be=$1 m=$2 limit=$3 d=$work/${4:-$1}
   mkdir -p "$d/fc" "$d/roll"
-  run "forecast_${4:-$be}" "$limit" "$tidal" --backend "$be" forecast --model "$m/dydiff" --data "$data/ns_test.npy" --num-cases 4 \
+  run "forecast_${4:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" forecast --model "$m/dydiff" --data "$data/ns_test.npy" --num-cases 4 \
     --members 4 --lead 4 --sampling-steps 10 --seed "$seed" --out "$d/fc/dydiff.npy" --quiet
-  run "rollout_${4:-$be}" "$limit" "$tidal" --backend "$be" rollout --idm "$m/idm" --disc "$m/disc" --lambda 14 \
+  run "rollout_${4:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" rollout --idm "$m/idm" --disc "$m/disc" --lambda 14 \
     --init "$data/ns_test.npy" --frames 8 --members 2 --steps 10 --seed "$seed" --out "$d/roll/guided.npy"
 }
 
@@ -221,28 +231,10 @@ cap() { local l; l=$(left); [ "$l" -lt "$1" ] && echo "$l" || echo "$1"; }
 if [ $gpu = 1 ]; then
   gpu_start=$(date +%s)
   say "GPU half on $gpu_name, plugin $plugin, budget ${budget}s"
-  # (a) the tests with a backend switch, on cuda
-  pkgs="nn nets diffusion train"
-  if [ $gbe = go ]; then
-    record tests skipped 0 "GPU_CHECK_FAKE_GPU=1: no tests on the fake GPU"
-  elif [ -n "$testbins" ]; then
-    for t in "$testbins"/*.test; do
-      [ -x "$t" ] || continue
-      p=$(basename "$t" .test) # run in the package's folder, where its testdata is
-      run "test_$p" "$(cap 90)" env TIDAL_TEST_BACKEND=cuda bash -c "cd '$root/$p' && exec '$t' -test.count=1 -test.timeout=80s"
-    done
-  elif command -v "${GO:-go}" >/dev/null 2>&1; then
-    for p in $pkgs; do
-      run "test_$p" "$(cap 120)" env TIDAL_TEST_BACKEND=cuda CGO_ENABLED=1 GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.4} \
-        GOEXPERIMENT=simd GOFLAGS=-buildvcs=false bash -c "cd '$root' && '${GO:-go}' test -count=1 -timeout 100s ./$p"
-    done
-  else
-    record tests skipped 0 "no Go toolchain and no test binaries (carry the bundle of make gpu-check-bundle)"
-  fi
   # (b) the same trainings on cuda
-  train "$gbe" "$(cap 120)" gpu
+  train "$gbe" 120 gpu
   # (c) the CPU-trained models sampled on cuda (the same weights and host-drawn noise as the CPU's)
-  sample "$gbe" "$work/go/runs" "$(cap 90)" gpu
+  sample "$gbe" "$work/go/runs" 90 gpu
   # (d) the training step at 64² and 256² against PyTorch on the same GPU
   torchpy=""
   for p in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
@@ -254,8 +246,10 @@ if [ $gpu = 1 ]; then
   torchflag=()
   [ -n "$torchpy" ] && torchflag=(--torch --torch-script "$root/scripts/torch_trainstep.py")
   [ -z "$torchpy" ] && record torch skipped 0 "no python3 with CUDA PyTorch"
-  TIDAL_PYTHON=$torchpy run bench_gpu "$(cap 200)" "$tidal" --backend "$gbe" bench train-step --nets unet \
-    --sizes "${GPU_CHECK_GPU_SIZES:-64,256}" --threads 0 --batch 8 --time 3s --members 0 "${torchflag[@]}" --json "$work/bench_gpu.json"
+  for gs in $(echo "${GPU_CHECK_GPU_SIZES:-64,256}" | tr ',' ' '); do # one run a size: a timeout loses one size only
+    run "bench_gpu_$gs" "$(cap 150)" env TIDAL_PYTHON="$torchpy" "$tidal" --backend "$gbe" bench train-step --nets unet \
+      --sizes "$gs" --threads 0 --batch 8 --time 3s --members 0 "${torchflag[@]}" --json "$work/bench_gpu_$gs.json"
+  done
   #     the guided rollout per frame at 256², the image model and the guide at their default (paper) widths
   big=$work/big
   mkdir -p "$big/runs"
@@ -272,6 +266,24 @@ if [ $gpu = 1 ]; then
       run "rollout256_$n" "$(cap 150)" "$tidal" --backend "$gbe" rollout --idm "$big/runs/idm" --disc "$big/runs/disc" --lambda 14 \
         --init "$big/ns.npy" --frames "$n" --members 1 --steps 50 --seed "$seed" --out "$big/roll$n.npy"
     done
+  fi
+  # (a) the tests with a backend switch, on cuda, last: in what is left of the budget (60 s a package at most)
+  pkgs="nn nets diffusion train"
+  if [ $gbe = go ]; then
+    record tests skipped 0 "GPU_CHECK_FAKE_GPU=1: no tests on the fake GPU"
+  elif [ -n "$testbins" ]; then
+    for t in "$testbins"/*.test; do
+      [ -x "$t" ] || continue
+      p=$(basename "$t" .test) # run in the package's folder, where its testdata is
+      run "test_$p" "$(cap 60)" env TIDAL_TEST_BACKEND=cuda bash -c "cd '$root/$p' && exec '$t' -test.count=1 -test.timeout=55s"
+    done
+  elif [ -n "$gobin" ]; then
+    for p in $pkgs; do
+      run "test_$p" "$(cap 60)" env TIDAL_TEST_BACKEND=cuda CGO_ENABLED=1 GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.4} \
+        GOEXPERIMENT=simd GOFLAGS=-buildvcs=false bash -c "cd '$root' && '$gobin' test -count=1 -timeout 55s ./$p"
+    done
+  else
+    record tests skipped 0 "no Go toolchain and no test binaries (carry the bundle of make gpu-check-bundle)"
   fi
   say "GPU half took $(($(date +%s) - gpu_start))s"
 fi

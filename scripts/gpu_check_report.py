@@ -215,7 +215,14 @@ def main():
 
     # Timings.
     bench_cpu = load_json(os.path.join(w, "bench_cpu.json"))
-    bench_cuda = load_json(os.path.join(w, "bench_gpu.json"))
+    bench_cuda = None  # one file a size (bench_gpu_S.json), merged
+    for name in sorted(os.listdir(w)):
+        if name.startswith("bench_gpu_") and name.endswith(".json"):
+            b = load_json(os.path.join(w, name))
+            if b:
+                if bench_cuda is None:
+                    bench_cuda = {"bench": "train-step", "runs": []}
+                bench_cuda["runs"] += b.get("runs", [])
     timing = {"bench_cpu": bench_cpu, "bench_cuda": bench_cuda}
     if gpu:
         p2, p7 = per_frame(w, 2), per_frame(w, 7)
