@@ -300,15 +300,18 @@ def main():
         f.write("\n".join(md) + "\n")
     print(f"gpu-check verdict: {verdict} ({sum(1 for c in judged if c['ok'])} of {len(judged)} correctness checks passed, "
           f"{len(failed_steps)} steps failed or timed out); speed goals: {speed_goals}")
-    for c in speed:
-        print(f"  speed: {c['check']}: {c['value']} (goal ≤ {c['tolerance']}) {c['note']}")
-    for c in judged:
-        if not c["ok"]:
-            print(f"  FAILED: {c['check']}: {c['value']} (tolerance {c['tolerance']}) {c['note']}")
+    for c in checks:
+        mark = {True: "ok    ", False: "FAILED", None: "-     "}[c["ok"]]
+        val = "" if c["value"] is None else f" {c['value']}" + ("" if c["tolerance"] is None else f" (≤ {c['tolerance']})")
+        print(f"  {mark} {c['kind']:<11}  {c['check']}:{val} {c['note'][:160]}")
     for r in failed_steps:
         print(f"  step {r['step']} {r['status']}: {r['detail'][:300]}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except (OSError, ValueError) as e:
+        print(f"gpu_check_report.py: {e}", file=sys.stderr)
+        sys.exit(1)
