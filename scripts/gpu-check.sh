@@ -8,9 +8,9 @@
 #     pure-Go backend, recording their loss curves; forecasts (DyDiff) and rolls out (the guided IDM);
 #     times the training step (tidal bench train-step).
 #   GPU half (when a GPU, the plugin and a cgo build are there):
-#     (a) the tests of the packages that share tensortest's backend, on cuda (TIDAL_TEST_BACKEND=cuda);
 #     (b) the same three trainings on cuda, their loss curves compared with the CPU's;
 #     (c) the forecast and the rollout of the CPU-trained models on cuda, compared with the CPU's;
+#     (a) the tests of the packages that share tensortest's backend, on cuda (TIDAL_TEST_BACKEND=cuda);
 #     (d) the training step at 64² and 256² against PyTorch eager and torch.compile on the same GPU, and
 #         the guided rollout per frame at 256² against the paper's 0.19 s;
 #   and writes $OUT/gpu-check.json, $OUT/gpu-check.md and $OUT/gpu-check.log.
@@ -25,7 +25,8 @@
 #   GPU_CHECK_STEPS     training steps of each model (default 200 with a GPU, 40 without)
 #   GPU_CHECK_SIZE      grid size of the trainings (default 32 with a GPU, 16 without)
 #   GPU_CHECK_SEED      seed of everything (default 1)
-#   GPU_CHECK_BUDGET    seconds for the whole GPU half (default 420; each part gets at most what is left)
+#   GPU_CHECK_BUDGET    seconds for the whole GPU half (default 380; each part gets at most what is left)
+#   GPU_CHECK_TEST_BUDGET  seconds for part (a), the tests on cuda (default 100)
 #   GPU_CHECK_CPU_ONLY  1: skip the GPU half even where a GPU is found
 #   GPU_CHECK_LOSS_TOL, GPU_CHECK_FC_TOL, GPU_CHECK_ROLL_TOL  tolerances (default 0.15, 0.05, 0.10; see
 #                       the Markdown summary for their meaning)
@@ -178,7 +179,7 @@ gpu=0
 steps=${GPU_CHECK_STEPS:-$([ $gpu = 1 ] && echo 200 || echo 40)}
 size=${GPU_CHECK_SIZE:-$([ $gpu = 1 ] && echo 32 || echo 16)}
 seed=${GPU_CHECK_SEED:-1}
-budget=${GPU_CHECK_BUDGET:-420}
+budget=${GPU_CHECK_BUDGET:-380}
 echo "gpu_backend=$gbe" >>"$work/meta.env"
 echo "steps=$steps" >>"$work/meta.env"
 echo "size=$size" >>"$work/meta.env"
@@ -235,6 +236,26 @@ if [ $gpu = 1 ]; then
   train "$gbe" 120 gpu
   # (c) the CPU-trained models sampled on cuda (the same weights and host-drawn noise as the CPU's)
   sample "$gbe" "$work/go/runs" 90 gpu
+  # (a) the tests with a backend switch, on cuda: GPU_CHECK_TEST_BUDGET seconds in all, 45 s a package at most
+  test_start=$(date +%s)
+  tcap() { local l=$((${GPU_CHECK_TEST_BUDGET:-100} - ($(date +%s) - test_start))); [ "$l" -lt 0 ] && l=0; cap "$([ "$l" -lt 45 ] && echo "$l" || echo 45)"; }
+  pkgs="nn nets diffusion train"
+  if [ $gbe = go ]; then
+    record tests skipped 0 "GPU_CHECK_FAKE_GPU=1: no tests on the fake GPU"
+  elif [ -n "$testbins" ]; then
+    for t in "$testbins"/*.test; do
+      [ -x "$t" ] || continue
+      p=$(basename "$t" .test) # run in the package's folder, where its testdata is
+      run "test_$p" "$(tcap)" env TIDAL_TEST_BACKEND=cuda bash -c "cd '$root/$p' && exec '$t' -test.count=1 -test.timeout=40s"
+    done
+  elif [ -n "$gobin" ]; then
+    for p in $pkgs; do
+      run "test_$p" "$(tcap)" env TIDAL_TEST_BACKEND=cuda CGO_ENABLED=1 GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.4} \
+        GOEXPERIMENT=simd GOFLAGS=-buildvcs=false bash -c "cd '$root' && '$gobin' test -count=1 -timeout 40s ./$p"
+    done
+  else
+    record tests skipped 0 "no Go toolchain and no test binaries (carry the bundle of make gpu-check-bundle)"
+  fi
   # (d) the training step at 64² and 256² against PyTorch on the same GPU
   torchpy=""
   for p in python3 /opt/torch/.venv/bin/python3 /usr/bin/python3; do
@@ -266,24 +287,6 @@ if [ $gpu = 1 ]; then
       run "rollout256_$n" "$(cap 150)" "$tidal" --backend "$gbe" rollout --idm "$big/runs/idm" --disc "$big/runs/disc" --lambda 14 \
         --init "$big/ns.npy" --frames "$n" --members 1 --steps 50 --seed "$seed" --out "$big/roll$n.npy"
     done
-  fi
-  # (a) the tests with a backend switch, on cuda, last: in what is left of the budget (60 s a package at most)
-  pkgs="nn nets diffusion train"
-  if [ $gbe = go ]; then
-    record tests skipped 0 "GPU_CHECK_FAKE_GPU=1: no tests on the fake GPU"
-  elif [ -n "$testbins" ]; then
-    for t in "$testbins"/*.test; do
-      [ -x "$t" ] || continue
-      p=$(basename "$t" .test) # run in the package's folder, where its testdata is
-      run "test_$p" "$(cap 60)" env TIDAL_TEST_BACKEND=cuda bash -c "cd '$root/$p' && exec '$t' -test.count=1 -test.timeout=55s"
-    done
-  elif [ -n "$gobin" ]; then
-    for p in $pkgs; do
-      run "test_$p" "$(cap 60)" env TIDAL_TEST_BACKEND=cuda CGO_ENABLED=1 GOTOOLCHAIN=${GOTOOLCHAIN:-go1.27.4} \
-        GOEXPERIMENT=simd GOFLAGS=-buildvcs=false bash -c "cd '$root' && '$gobin' test -count=1 -timeout 55s ./$p"
-    done
-  else
-    record tests skipped 0 "no Go toolchain and no test binaries (carry the bundle of make gpu-check-bundle)"
   fi
   say "GPU half took $(($(date +%s) - gpu_start))s"
 fi
