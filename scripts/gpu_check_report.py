@@ -235,15 +235,15 @@ def main():
                   kind="speed")
         if bench_cuda:
             for run in bench_cuda.get("runs", []):
-                torch = {t["size"]: t for t in run.get("torch_results") or []}
+                torch = {(t.get("net", "unet"), t["size"]): t for t in run.get("torch_results") or []}
                 for r in run.get("results", []):
-                    t = torch.get(r["size"])
+                    t = torch.get((r["net"], r["size"]))
                     if t:
                         ratio = r["step_ms"] / t["eager_ms"]
                         note = f"tidal {r['step_ms']:.2f} ms, PyTorch eager {t['eager_ms']:.2f} ms"
                         if t.get("compiled_ms"):
                             note += f", torch.compile {t['compiled_ms']:.2f} ms (tidal/compile {r['step_ms'] / t['compiled_ms']:.2f})"
-                        check(f"training step at {r['size']}² on {gbe}: tidal / PyTorch eager", ratio <= 1.0, round(ratio, 3), 1.0, note,
+                        check(f"{r['net']} training step at {r['size']}² on {gbe}: tidal / PyTorch eager", ratio <= 1.0, round(ratio, 3), 1.0, note,
                               kind="speed")
                     else:
                         check(f"training step at {r['size']}² on {gbe}", None, r["step_ms"], note="no PyTorch figure", kind="speed")
@@ -295,7 +295,7 @@ def main():
                 md.append(f"| {r['net']} | {r['size']} | {run.get('threads', '')} | {r['step_ms']:.2f} | {r['forecast_ms']:.1f} | "
                           f"{r['peak_rss_train_bytes'] / 2**20:.0f} | {r['peak_rss_forecast_bytes'] / 2**20:.0f} |")
             for t in run.get("torch_results") or []:
-                md.append(f"| PyTorch eager / compile | {t['size']} | | {t['eager_ms']:.2f} / {t.get('compiled_ms') or '-'} | | | |")
+                md.append(f"| {t.get('net', 'unet')}: PyTorch eager / compile | {t['size']} | | {t['eager_ms']:.2f} / {t.get('compiled_ms') or '-'} | | | |")
     with open(os.path.join(a.out, "gpu-check.md"), "w") as f:
         f.write("\n".join(md) + "\n")
     print(f"gpu-check verdict: {verdict} ({sum(1 for c in judged if c['ok'])} of {len(judged)} correctness checks passed, "

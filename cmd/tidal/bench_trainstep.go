@@ -46,10 +46,11 @@ For each network in --nets, size S in --sizes and thread count in --threads it p
 time, the time of a forecast window (--members members, --sampling-steps Heun steps) of the model, and
 the peak resident set size (VmHWM, reset before each phase) while training and while forecasting.
 
---torch also runs scripts/torch_trainstep.py --model dydiff-unet (the same UNet, window, batch and
-optimiser in PyTorch eager, and torch.compile where the installed PyTorch has it) at the same sizes and
-threads, and prints tidal/PyTorch; a Debian machine without PyTorch gets python3-torch with apt-get
-(scripts/apt-install.sh). The video UNet and SeriesNet have no PyTorch reference yet. With --backend cuda
+--torch also runs scripts/torch_trainstep.py --model dydiff-unet|dydiff-video|dydiff-series (the same
+network — parameter counts checked —, window, batch, EDM loss, AdamW and EMA in PyTorch eager, and
+torch.compile where the installed PyTorch has it) at the same sizes and threads, and prints
+tidal/PyTorch; a Debian machine without PyTorch gets python3-torch with apt-get
+(scripts/apt-install.sh). With --backend cuda
 the run is on the GPU through XLA (--threads and --go-config are then ignored) and PyTorch runs on
 --device cuda. --json writes every figure to a file. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
@@ -105,6 +106,7 @@ type trainStepResultJSON struct {
 }
 
 type trainStepTorchJSON struct {
+	Net        string  `json:"net"`
 	Size       int     `json:"size"`
 	Params     int     `json:"params"`
 	EagerMS    float64 `json:"eager_ms"`
@@ -260,31 +262,35 @@ func torchPython(log io.Writer, script string) (string, error) {
 	return pyref.Find("torch")
 }
 
-// compareTorch runs the PyTorch reference on device at the results' UNet sizes and threads, prints
-// the ratios and records them in run.
+// compareTorch runs the PyTorch reference of each network on device at the results' sizes and
+// threads, prints the ratios and records them in run.
 func compareTorch(out io.Writer, py string, fl trainStepFlags, device string, threads int, res []stepbench.Result, run *trainStepRun) error {
-	var sizes []int
-	for _, r := range res {
-		if stepbench.TorchNets[r.Case.Net] {
-			sizes = append(sizes, r.Case.Size)
+	var all []stepbench.TorchResult
+	var header string
+	for _, net := range fl.nets {
+		var sizes []int
+		for _, r := range res {
+			if r.Case.Net == net {
+				sizes = append(sizes, r.Case.Size)
+			}
 		}
+		if len(sizes) == 0 {
+			continue
+		}
+		h, tr, err := stepbench.RunTorch(py, fl.script, net, device, threads, 5, sizes, fl.opt, fl.compile)
+		if err != nil {
+			return err
+		}
+		header, all = h, append(all, tr...)
 	}
-	if len(sizes) == 0 {
-		fmt.Fprintf(out, "PyTorch reference: none of --nets has one (only %v)\n\n", "unet")
-		return nil
-	}
-	header, tr, err := stepbench.RunTorch(py, fl.script, device, threads, 5, sizes, fl.opt, fl.compile)
-	if err != nil {
+	fmt.Fprintf(out, "PyTorch reference (%s --model dydiff-NET): %s\n", fl.script, header)
+	if err := stepbench.WriteTorchComparison(out, res, all); err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "PyTorch reference (%s --model dydiff-unet): %s\n", fl.script, header)
-	if err := stepbench.WriteTorchComparison(out, res, tr); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "(the video UNet and SeriesNet have no PyTorch reference yet)\nload average after: %s\n\n", benchenv.LoadAverage())
+	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
 	run.TorchHeader = header
-	for _, t := range tr {
-		run.TorchJSON = append(run.TorchJSON, trainStepTorchJSON{Size: t.Size, Params: t.Params, EagerMS: msOf(t.Eager), CompiledMS: msOf(t.Compiled)})
+	for _, t := range all {
+		run.TorchJSON = append(run.TorchJSON, trainStepTorchJSON{Net: t.Net, Size: t.Size, Params: t.Params, EagerMS: msOf(t.Eager), CompiledMS: msOf(t.Compiled)})
 	}
 	return nil
 }

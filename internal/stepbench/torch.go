@@ -11,27 +11,33 @@ import (
 	"time"
 )
 
-// TorchResult is the PyTorch reference's step for one size (scripts/torch_trainstep.py --model
-// dydiff-unet): the same UNet, window and batch in PyTorch eager and, where available, torch.compile.
+// TorchResult is the PyTorch reference's step for one network and size (scripts/torch_trainstep.py
+// --model dydiff-NET): the same network, window and batch in PyTorch eager and, where available,
+// torch.compile.
 type TorchResult struct {
+	Net          string
 	Size, Params int
 	// Eager and Compiled are median step times; Compiled is 0 without torch.compile.
 	Eager, Compiled time.Duration
 }
 
-// TorchNets are the networks the PyTorch reference builds; the others have none yet.
-var TorchNets = map[string]bool{"unet": true}
+// TorchModels name the PyTorch reference's model (its --model) of each network.
+var TorchModels = map[string]string{"unet": "dydiff-unet", "video": "dydiff-video", "series": "dydiff-series"}
 
-// RunTorch runs the PyTorch reference with python at sizes on device ("cpu" or "cuda") with threads
-// threads (0: PyTorch's default) and returns its header line and one result per size. compile asks
-// for torch.compile too.
-func RunTorch(python, script, device string, threads, steps int, sizes []int, o Options, compile bool) (string, []TorchResult, error) {
+// RunTorch runs the PyTorch reference of network net with python at sizes on device ("cpu" or
+// "cuda") with threads threads (0: PyTorch's default) and returns its header line and one result per
+// size. compile asks for torch.compile too.
+func RunTorch(python, script, net, device string, threads, steps int, sizes []int, o Options, compile bool) (string, []TorchResult, error) {
+	modelName, ok := TorchModels[net]
+	if !ok {
+		return "", nil, fmt.Errorf("no PyTorch reference for network %q", net)
+	}
 	o = o.withDefaults()
 	ss := make([]string, len(sizes))
 	for i, s := range sizes {
 		ss[i] = strconv.Itoa(s)
 	}
-	args := []string{script, "--model", "dydiff-unet", "--device", device, "--threads", strconv.Itoa(threads),
+	args := []string{script, "--model", modelName, "--device", device, "--threads", strconv.Itoa(threads),
 		"--batch", strconv.Itoa(o.Batch), "--sizes", strings.Join(ss, ","), "--channels", strconv.Itoa(o.Channels),
 		"--context", strconv.Itoa(o.Context), "--predict", strconv.Itoa(o.Predict), "--steps", strconv.Itoa(max(o.MinSteps, 3))}
 	if !compile {
@@ -44,7 +50,11 @@ func RunTorch(python, script, device string, threads, steps int, sizes []int, o 
 	if err != nil {
 		return "", nil, fmt.Errorf("%s %s: %v: %s", python, script, err, lastLines(stderr.String(), 5))
 	}
-	return ParseTorch(bytes.NewReader(out))
+	header, res, err := ParseTorch(bytes.NewReader(out))
+	for i := range res {
+		res[i].Net = net
+	}
+	return header, res, err
 }
 
 // ParseTorch reads the script's lines "B S C params eager_ms compiled_ms" (compiled "-" when absent);
@@ -83,19 +93,19 @@ func ParseTorch(r io.Reader) (header string, res []TorchResult, err error) {
 	return header, res, sc.Err()
 }
 
-// WriteTorchComparison writes, for every UNet result with a PyTorch result of its size, both steps and
-// tidal/PyTorch. It fails when the parameter counts differ (not the same network).
+// WriteTorchComparison writes, for every result with a PyTorch result of its network and size, both
+// steps and tidal/PyTorch. It fails when the parameter counts differ (not the same network).
 func WriteTorchComparison(w io.Writer, tidal []Result, torch []TorchResult) error {
 	if _, err := fmt.Fprintf(w, "%-12s %11s %13s %14s %12s %14s\n", "net size", "tidal", "torch eager", "torch.compile", "tidal/eager", "tidal/compile"); err != nil {
 		return err
 	}
 	for _, r := range tidal {
 		for _, t := range torch {
-			if !TorchNets[r.Case.Net] || t.Size != r.Case.Size {
+			if t.Net != r.Case.Net || t.Size != r.Case.Size {
 				continue
 			}
 			if t.Params != r.Params {
-				return fmt.Errorf("PyTorch reference at %d² has %d parameters, tidal's %v %d: not the same network", t.Size, t.Params, r.Case, r.Params)
+				return fmt.Errorf("PyTorch reference of %v has %d parameters, tidal's %d: not the same network", r.Case, t.Params, r.Params)
 			}
 			comp, compRatio := "-", "-"
 			if t.Compiled > 0 {
