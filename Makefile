@@ -10,7 +10,7 @@ BIN := bin/tidal
 # Debian's python3, where `make test` installs numpy and scikit-image for the cross-checks.
 export TIDAL_PYTHON ?= /usr/bin/python3
 
-.PHONY: all build demo demo-check test bench fuzz drill pydeps vet clean report-check
+.PHONY: all build demo demo-check test bench fuzz drill pydeps vet clean report-check gpu-check gpu-check-bundle
 
 all: build
 
@@ -61,6 +61,24 @@ drill:
 pydeps:
 	@./scripts/pydeps.sh
 
+# The one-command GPU check (docs/PERFORMANCE.md, "GPU check"): the CPU half always, the GPU half where a GPU,
+# the PJRT CUDA plugin and a cgo build are found; summary in $(OUT)/gpu-check.{json,md}. It uses TIDAL_BIN,
+# else the bundle bin/gpu-check.tar.gz, else builds tidal here with CGO_ENABLED=1. No build dependency:
+# the GPU machines have no Go, so the bundle travels instead.
+OUT ?= $(CURDIR)/gpu-check-out
+gpu-check:
+	OUT=$(OUT) ./scripts/gpu-check.sh
+
+# Builds, with CGO_ENABLED=1, the stripped tidal and the test binaries of the packages whose tests run on
+# $$TIDAL_TEST_BACKEND into bin/gpu-check.tar.gz (about 40 MB), for a GPU machine without Go.
+GPU_TEST_PKGS ?= nn nets diffusion train
+gpu-check-bundle:
+	rm -rf bin/gpu-check && mkdir -p bin/gpu-check/tests
+	CGO_ENABLED=1 $(GO) build -trimpath -ldflags='-s -w' -o bin/gpu-check/tidal ./cmd/tidal
+	for p in $(GPU_TEST_PKGS); do CGO_ENABLED=1 $(GO) test -c -trimpath -ldflags='-s -w' -o bin/gpu-check/tests/$$p.test ./$$p || exit 1; done
+	tar -czf bin/gpu-check.tar.gz -C bin/gpu-check .
+	@ls -l bin/gpu-check.tar.gz
+
 # Opens a report in headless chromium (installed with apt-get when missing) and checks the screenshot.
 report-check:
 	GO=$(GO) ./scripts/report-check.sh
@@ -69,4 +87,4 @@ vet:
 	$(GO) vet ./...
 
 clean:
-	rm -rf bin out demo-out
+	rm -rf bin out demo-out gpu-check-out

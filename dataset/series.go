@@ -38,6 +38,17 @@ func (s Series) Channels() int { return s.Shape[1] }
 // FromArray checks an array read from name (rank 2 or 4, every value finite, at least one frame) and
 // converts it to a float32 Series. Its values are copied, so the array may be reused.
 func FromArray(name string, a *data.Array) (Series, error) {
+	return fromArray(name, a, true)
+}
+
+// TakeArray is FromArray without the copy where the array already holds float32 values: the series
+// takes them over, and the caller must not use the array again. Training reads its data this way, so
+// that a run holds one copy of the training data, not two (docs/PERFORMANCE.md, "Memory").
+func TakeArray(name string, a *data.Array) (Series, error) {
+	return fromArray(name, a, false)
+}
+
+func fromArray(name string, a *data.Array, copyValues bool) (Series, error) {
 	if a == nil {
 		return Series{}, fmt.Errorf("%s: no array", name)
 	}
@@ -58,7 +69,10 @@ func FromArray(name string, a *data.Array) (Series, error) {
 	if len(v) != n {
 		return Series{}, fmt.Errorf("%s: %d values for shape %v", name, len(v), a.Shape)
 	}
-	out := append([]float32(nil), v...)
+	out := v
+	if copyValues && a.DType == data.Float32 { // Float32 converted float64 values into a new slice already
+		out = append([]float32(nil), v...)
+	}
 	fs := n / a.Shape[0]
 	for i, x := range out {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
@@ -79,7 +93,7 @@ func Load(paths ...string) ([]Series, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := FromArray(p, a)
+		s, err := TakeArray(p, a) // the array is this function's own
 		if err != nil {
 			return nil, err
 		}

@@ -27,3 +27,46 @@ func TestRejects(t *testing.T) {
 		t.Error("crop taller than the grid accepted")
 	}
 }
+
+// TestTrainingHoldsOneCopy checks the training data path for copies of the whole data set: TakeArray
+// takes the array's values over (FromArray copies them), and the windows of Split read the series in
+// place (a value changed in the series shows in the next batch), so a run holds one copy of its data.
+func TestTrainingHoldsOneCopy(t *testing.T) {
+	v := make([]float32, 6*1*2*2)
+	for i := range v {
+		v[i] = float32(i % 5)
+	}
+	a := &data.Array{DType: data.Float32, Shape: []int{6, 1, 2, 2}, F32: v}
+	s, err := TakeArray("a", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &s.Data[0] != &v[0] {
+		t.Error("TakeArray copied the values")
+	}
+	c, err := FromArray("a", a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if &c.Data[0] == &v[0] {
+		t.Error("FromArray did not copy the values")
+	}
+	tr, _, norm, err := Split([]Series{s}, Options{Frames: 6, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, err := tr.Batch(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Data[0] += 10
+	after, err := tr.Batch(0, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b0 := before[0].Value().([][][][][]float32)[0][0][0][0][0]
+	a0 := after[0].Value().([][][][][]float32)[0][0][0][0][0]
+	if want := float32(10 / norm.Std[0]); math.Abs(float64(a0-b0-want)) > 1e-4 {
+		t.Errorf("a change of 10 in the series moved the batch's first value by %v, expected %v: the windows do not read the series in place", a0-b0, want)
+	}
+}

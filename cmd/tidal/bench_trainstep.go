@@ -1,159 +1,313 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/netbench"
 	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/stepbench"
 )
 
+// trainStepFlags are the flags of `tidal bench train-step`.
+type trainStepFlags struct {
+	quick, torch, compile bool
+	nets                  []string
+	sizes, threads        []int
+	minTime               time.Duration
+	profile, goConfig     string
+	script, jsonOut       string
+	opt                   stepbench.Options
+}
+
 func init() {
-	var (
-		quick    bool
-		batch    int
-		sizes    []int
-		channels []int
-		threads  []int
-		minTime  time.Duration
-		profile  string
-		goConfig string
-		branches int
-		torch    bool
-		script   string
-	)
+	fl := trainStepFlags{opt: stepbench.Defaults()}
 	cmd := &cobra.Command{
 		Use:   "train-step",
-		Short: "Time a UNet AdamW training step against the machine's matmul floor",
-		Long: `train-step builds tidal's denoiser UNet (netbench.Config: 3 channels in, 1 out, channel
-multipliers 1,2,2, 2 residual blocks per level, attention in the middle) and times AdamW training
-steps on the pure-Go backend (with --backend cuda, on the GPU through XLA, with GoMLX's native
-convolution; the CPU-only flags are then ignored). In alternation with the steps it times the matmul reference: the three
-matmuls of a 3×3 convolution training step with the base channels at full resolution, in the
-backend's fastest layouts. It prints the median step time, the step's FLOPs (forward + backward of
-every convolution, dense layer and attention product, counted from the layer shapes), the matmul
-rate, the floor (FLOPs at that rate) and time/floor, and for context the rate of a 1024³ matmul and
-the step's time over the floor at that rate. --torch runs scripts/torch_trainstep.py (the same network
-in PyTorch, eager and torch.compile where available) at the same sizes and threads and prints the
-ratios. See docs/PERFORMANCE.md.
+		Short: "Time the training step of `tidal train dydiff` (UNet, video UNet, SeriesNet) against PyTorch eager",
+		Long: `train-step times the step that 'tidal train dydiff' runs: the DyDiff model with that command's
+default flags (η 0.5, the edm form, width --channels, multipliers 1,2,2, 2 blocks, periodic padding; the
+video net with temporal layers at every level; SeriesNet with its defaults) and train.NewStep with the
+model's loss — the same compiled step (loss, gradients, AdamW, EMA) that train.Run calls each step — on
+a fixed batch of --batch windows of --context + --predict frames of one S×S channel (series: S² series).
+For each network in --nets, size S in --sizes and thread count in --threads it prints the median step
+time, the time of a forecast window (--members members, --sampling-steps Heun steps) of the model, and
+the peak resident set size (VmHWM, reset before each phase) while training and while forecasting.
 
---threads sets GOMAXPROCS and so the Go backend's worker pool (2·threads workers, threads graph
-executors: backend.GoConfig); 0 means all cores. Give several (--threads 1,0) to measure each in turn.
---go-config appends options of the Go backend (e.g. ops_sequential, num_executors=4).`,
+--torch also runs scripts/torch_trainstep.py --model dydiff-unet|dydiff-video|dydiff-series (the same
+network — parameter counts checked —, window, batch, EDM loss, AdamW and EMA in PyTorch eager, and
+torch.compile where the installed PyTorch has it) at the same sizes and threads, and prints
+tidal/PyTorch; a Debian machine without PyTorch gets python3-torch with apt-get
+(scripts/apt-install.sh). With --backend cuda
+the run is on the GPU through XLA (--threads and --go-config are then ignored) and PyTorch runs on
+--device cuda. --json writes every figure to a file. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
-			name, err := backend.Resolve(backendFlag)
-			if err != nil {
-				return err
-			}
-			opt := netbench.Options{MinTime: minTime, Branches: branches}
-			if quick {
-				sizes, channels = []int{32}, []int{32}
-				opt.MinTime = min(minTime, 2*time.Second)
-			}
-			if err := checkNetBench("train-step", batch, sizes, channels, minTime, 4*200); err != nil {
-				return err
-			}
-			if err := checkThreads(threads, branches); err != nil {
-				return err
-			}
-			if profile != "" {
-				in := []*inputArray{{flag: "torch-script", path: script}}
-				if err := checkOutputs(in, [2]string{"profile", profile}); err != nil {
-					return err
-				}
-			}
-			for _, s := range sizes {
-				for _, c := range channels {
-					opt.Cases = append(opt.Cases, netbench.Case{Batch: batch, Size: s, Channels: c})
-				}
-			}
-			out := cmd.OutOrStdout()
-			stop, err := startCPUProfile(profile)
-			if err != nil {
-				return err
-			}
-			defer func() { err = stop(err) }()
-			if name != backend.Go {
-				return benchTrainStepOn(out, name, opt)
-			}
-			return eachThreadCount(threads, goConfig, func(be compute.Backend, n int) error {
-				fmt.Fprintf(out, "tidal bench train-step: %s, %s\n", be.Description(), benchenv.Describe())
-				opt.Log = out
-				results, err := netbench.Measure(be, opt)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
-				if err := netbench.WriteTable(out, results); err != nil {
-					return err
-				}
-				fmt.Fprintln(out)
-				if torch {
-					return compareTorch(out, script, n, results)
-				}
-				return nil
-			})
+			return runBenchTrainStep(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&quick, "quick", false, "only the 16×32²×32 case, timed for at most 2 s")
-	f.IntVar(&batch, "batch", 16, "batch size (images per step)")
-	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "image sizes S (S×S pixels)")
-	f.IntSliceVar(&channels, "channels", []int{32, 64}, "base channels of the UNet")
-	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
-	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
-	f.IntVar(&branches, "branches", 0, "batch branches of the UNet (nets.Config.Branches); 0 = its default (the threads)")
-	f.StringVar(&goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
-	f.BoolVar(&torch, "torch", false, "also time the PyTorch reference (--torch-script, Python with torch) at the same sizes and threads")
-	f.StringVar(&script, "torch-script", "scripts/torch_trainstep.py", "the PyTorch reference script")
-	f.StringVar(&profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
+	f.BoolVar(&fl.quick, "quick", false, "only the UNet at 32², timed for at most 2 s")
+	f.StringSliceVar(&fl.nets, "nets", stepbench.Networks, "networks: unet, video, series")
+	f.IntSliceVar(&fl.sizes, "sizes", []int{16, 32, 64}, "frame sizes S (S×S pixels; series: S² series)")
+	f.IntSliceVar(&fl.threads, "threads", []int{1, 2}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
+	f.IntVar(&fl.opt.Batch, "batch", fl.opt.Batch, "windows per step")
+	f.IntVar(&fl.opt.Channels, "channels", fl.opt.Channels, "base width of the UNets")
+	f.IntVar(&fl.opt.Context, "context", fl.opt.Context, "observed frames per window")
+	f.IntVar(&fl.opt.Predict, "predict", fl.opt.Predict, "predicted frames per window")
+	f.IntVar(&fl.opt.Members, "members", fl.opt.Members, "members of the timed forecast window (0: no forecast)")
+	f.IntVar(&fl.opt.SamplingSteps, "sampling-steps", fl.opt.SamplingSteps, "Heun steps of the timed forecast window")
+	f.Int64Var(&fl.opt.Seed, "seed", fl.opt.Seed, "seed of the weights, the loss's noise and the batch")
+	f.DurationVar(&fl.minTime, "time", fl.opt.MinTime, "how long each case's steps are timed")
+	f.StringVar(&fl.goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
+	f.BoolVar(&fl.torch, "torch", false, "also time the PyTorch reference (--torch-script) at the same sizes and threads")
+	f.BoolVar(&fl.compile, "torch-compile", true, "with --torch: time torch.compile too where the installed PyTorch has it")
+	f.StringVar(&fl.script, "torch-script", "scripts/torch_trainstep.py", "the PyTorch reference script")
+	f.StringVar(&fl.profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
+	f.StringVar(&fl.jsonOut, "json", "", "write every figure as JSON to this file")
 	benchCmd.AddCommand(cmd)
 }
 
-// compareTorch runs the PyTorch reference at the same cases and threads and prints the ratios.
-func compareTorch(out io.Writer, script string, threads int, results []netbench.Result) error {
-	py, err := pyref.Find("torch")
-	if err != nil {
-		return fmt.Errorf("--torch: %w", err)
-	}
-	cases := make([]netbench.Case, len(results))
-	for i, r := range results {
-		cases[i] = r.Case
-	}
-	header, torchRes, err := netbench.RunTorch(py, script, threads, 5, cases)
+// trainStepRun is one backend and thread count's figures, as --json writes them.
+type trainStepRun struct {
+	Backend     string                  `json:"backend"`
+	Threads     int                     `json:"threads,omitempty"`
+	Load        string                  `json:"load_average"`
+	Results     []trainStepResultJSON   `json:"results"`
+	TorchHeader string                  `json:"torch,omitempty"`
+	Torch       []stepbench.TorchResult `json:"-"`
+	TorchJSON   []trainStepTorchJSON    `json:"torch_results,omitempty"`
+}
+
+type trainStepResultJSON struct {
+	Net         string  `json:"net"`
+	Size        int     `json:"size"`
+	Params      int     `json:"params"`
+	StepMS      float64 `json:"step_ms"`
+	ForecastMS  float64 `json:"forecast_ms"`
+	FirstLoss   float64 `json:"first_loss"`
+	LastLoss    float64 `json:"last_loss"`
+	BaseRSS     int64   `json:"base_rss_bytes"`
+	TrainRSS    int64   `json:"peak_rss_train_bytes"`
+	ForecastRSS int64   `json:"peak_rss_forecast_bytes"`
+	PeakReset   bool    `json:"peak_reset"`
+}
+
+type trainStepTorchJSON struct {
+	Net        string  `json:"net"`
+	Size       int     `json:"size"`
+	Params     int     `json:"params"`
+	EagerMS    float64 `json:"eager_ms"`
+	CompiledMS float64 `json:"compiled_ms,omitempty"`
+}
+
+func runBenchTrainStep(cmd *cobra.Command, fl trainStepFlags) (err error) {
+	name, err := backend.Resolve(backendFlag)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "PyTorch reference (%s): %s\n", script, header)
-	if err := netbench.WriteTorchComparison(out, results, torchRes); err != nil {
+	if fl.quick {
+		fl.nets, fl.sizes = []string{"unet"}, []int{32}
+		fl.minTime = min(fl.minTime, 2*time.Second)
+	}
+	fl.opt.MinTime = fl.minTime
+	cases, err := checkTrainStepFlags(fl)
+	if err != nil {
+		return err
+	}
+	var outs [][2]string
+	if fl.profile != "" {
+		outs = append(outs, [2]string{"profile", fl.profile})
+	}
+	if fl.jsonOut != "" {
+		outs = append(outs, [2]string{"json", fl.jsonOut})
+	}
+	if len(outs) > 0 {
+		if err := checkOutputs([]*inputArray{{flag: "torch-script", path: fl.script}}, outs...); err != nil {
+			return err
+		}
+	}
+	var py string
+	if fl.torch {
+		if py, err = torchPython(cmd.ErrOrStderr(), fl.script); err != nil {
+			return err
+		}
+	}
+	out := cmd.OutOrStdout()
+	stop, err := startCPUProfile(fl.profile)
+	if err != nil {
+		return err
+	}
+	defer func() { err = stop(err) }()
+	var runs []trainStepRun
+	one := func(be compute.Backend, threads int, desc, device string) error {
+		fmt.Fprintf(out, "tidal bench train-step: %s\n", desc)
+		o := fl.opt
+		o.Log = out
+		res, err := stepbench.Measure(be, cases, o)
+		if err != nil {
+			return err
+		}
+		run := trainStepRun{Backend: name, Threads: threads, Load: benchenv.LoadAverage()}
+		fmt.Fprintf(out, "load average after: %s\n\n", run.Load)
+		if err := stepbench.WriteTable(out, res); err != nil {
+			return err
+		}
+		for _, r := range res {
+			run.Results = append(run.Results, trainStepResultJSON{Net: r.Case.Net, Size: r.Case.Size, Params: r.Params,
+				StepMS: msOf(r.Step), ForecastMS: msOf(r.Forecast), FirstLoss: r.FirstLoss, LastLoss: r.LastLoss,
+				BaseRSS: r.BaseRSS, TrainRSS: r.TrainRSS, ForecastRSS: r.ForecastRSS, PeakReset: r.PeakReset})
+		}
+		fmt.Fprintln(out)
+		if fl.torch {
+			if err := compareTorch(out, py, fl, device, threads, res, &run); err != nil {
+				return err
+			}
+		}
+		runs = append(runs, run)
+		return nil
+	}
+	if name != backend.Go {
+		be, err := backend.New(name)
+		if err != nil {
+			return err
+		}
+		defer be.Finalize()
+		err = one(be, 0, fmt.Sprintf("%s backend, %s", name, be.Description()), "cuda")
+		if err == nil {
+			err = writeTrainStepJSON(fl.jsonOut, runs)
+		}
+		return err
+	}
+	err = eachThreadCount(fl.threads, fl.goConfig, func(be compute.Backend, n int) error {
+		return one(be, n, fmt.Sprintf("%s, %s", be.Description(), benchenv.Describe()), "cpu")
+	})
+	if err != nil {
+		return err
+	}
+	return writeTrainStepJSON(fl.jsonOut, runs)
+}
+
+// checkTrainStepFlags refuses bad flags, naming the flag, and cases whose training would not fit the
+// memory budget (dymodel's TrainBytes estimate); it returns the cases.
+func checkTrainStepFlags(fl trainStepFlags) ([]stepbench.Case, error) {
+	o := fl.opt
+	if err := guard.First(guard.Int("batch", o.Batch, 1, 4096), guard.Ints("sizes", fl.sizes, 8, 1024),
+		guard.Int("channels", o.Channels, 1, 4096), guard.Int("context", o.Context, 2, 64), guard.Int("predict", o.Predict, 1, 64),
+		guard.Int("members", o.Members, 0, 1024), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
+		checkThreads(fl.threads, 0), checkBenchTime(fl.minTime)); err != nil {
+		return nil, err
+	}
+	if len(fl.nets) == 0 || len(fl.sizes) == 0 {
+		return nil, fmt.Errorf("--nets and --sizes must name at least one network and size")
+	}
+	b, err := runBudget()
+	if err != nil {
+		return nil, err
+	}
+	var cases []stepbench.Case
+	for _, n := range fl.nets {
+		for _, s := range fl.sizes {
+			c := stepbench.Case{Net: n, Size: s}
+			mc, err := stepbench.ModelConfig(c, o)
+			if err != nil {
+				return nil, fmt.Errorf("--nets: %w", err)
+			}
+			m, err := dymodel.New(mc)
+			if err != nil {
+				return nil, fmt.Errorf("bench train-step %v: %w", c, err)
+			}
+			need := guard.Sum(m.TrainBytes(o.Batch), m.SampleBytes(max(o.Members, 1)))
+			if err := b.CheckMemory(fmt.Sprintf("bench train-step %v, batch %d", c, o.Batch), need); err != nil {
+				return nil, err
+			}
+			cases = append(cases, c)
+		}
+	}
+	return cases, nil
+}
+
+// torchPython returns a Python with PyTorch for script, installing Debian's python3-torch with
+// scripts/apt-install.sh (beside script) when none is found and that script exists.
+func torchPython(log io.Writer, script string) (string, error) {
+	if _, err := os.Stat(script); err != nil {
+		return "", fmt.Errorf("--torch-script: %w", err)
+	}
+	py, err := pyref.Find("torch")
+	if err == nil {
+		return py, nil
+	}
+	installer := filepath.Join(filepath.Dir(script), "apt-install.sh")
+	if _, serr := os.Stat(installer); serr != nil {
+		return "", fmt.Errorf("--torch: %w (and no %s to install python3-torch)", err, installer)
+	}
+	fmt.Fprintf(log, "bench train-step: %v; installing Debian's python3-torch\n", err)
+	c := exec.Command(installer, "bench train-step", "python3-torch")
+	c.Stdout, c.Stderr = log, log
+	if rerr := c.Run(); rerr != nil {
+		return "", fmt.Errorf("--torch: installing python3-torch: %w", rerr)
+	}
+	return pyref.Find("torch")
+}
+
+// compareTorch runs the PyTorch reference of each network on device at the results' sizes and
+// threads, prints the ratios and records them in run.
+func compareTorch(out io.Writer, py string, fl trainStepFlags, device string, threads int, res []stepbench.Result, run *trainStepRun) error {
+	var all []stepbench.TorchResult
+	var header string
+	for _, net := range fl.nets {
+		var sizes []int
+		for _, r := range res {
+			if r.Case.Net == net {
+				sizes = append(sizes, r.Case.Size)
+			}
+		}
+		if len(sizes) == 0 {
+			continue
+		}
+		h, tr, err := stepbench.RunTorch(py, fl.script, net, device, threads, 5, sizes, fl.opt, fl.compile)
+		if err != nil {
+			return err
+		}
+		header, all = h, append(all, tr...)
+	}
+	fmt.Fprintf(out, "PyTorch reference (%s --model dydiff-NET): %s\n", fl.script, header)
+	if err := stepbench.WriteTorchComparison(out, res, all); err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
+	run.TorchHeader = header
+	for _, t := range all {
+		run.TorchJSON = append(run.TorchJSON, trainStepTorchJSON{Net: t.Net, Size: t.Size, Params: t.Params, EagerMS: msOf(t.Eager), CompiledMS: msOf(t.Compiled)})
+	}
 	return nil
 }
 
-// benchTrainStepOn times the training steps on an accelerator backend ("cuda"): the same network and
-// steps, with GoMLX's native convolution, and the matmul reference timed on the same device. --threads,
-// --branches, --go-config and --torch concern the CPU and are ignored there.
-func benchTrainStepOn(out io.Writer, name string, opt netbench.Options) error {
-	be, err := backend.New(name)
+// writeTrainStepJSON writes the runs to path through atomicfile ("" writes nothing).
+func writeTrainStepJSON(path string, runs []trainStepRun) error {
+	if path == "" {
+		return nil
+	}
+	b, err := json.MarshalIndent(map[string]any{"bench": "train-step", "runs": runs}, "", "  ")
 	if err != nil {
 		return err
 	}
-	defer be.Finalize()
-	fmt.Fprintf(out, "tidal bench train-step: %s backend, %s\n", name, be.Description())
-	opt.Log, opt.Branches = out, 1
-	results, err := netbench.Measure(be, opt)
-	if err != nil {
-		return err
+	if err := atomicfile.WriteFile(path, append(b, '\n')); err != nil {
+		return fmt.Errorf("--json: %w", err)
 	}
-	fmt.Fprintln(out)
-	return netbench.WriteTable(out, results)
+	return nil
 }
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1e3 }

@@ -174,7 +174,7 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	return dataset.FromArray(in.String(), a)
+	return dataset.TakeArray(in.String(), a) // one copy of the training data, not two
 }
 
 func data4(shape []int) int {

@@ -463,7 +463,7 @@ func readSeries(b guard.Budget, in *inputArray) (dataset.Series, error) {
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	s, err := dataset.FromArray(in.String(), a)
+	s, err := dataset.TakeArray(in.String(), a) // one copy of the training data, not two
 	if err != nil {
 		return dataset.Series{}, err
 	}

@@ -30,3 +30,27 @@ func TestMedian(t *testing.T) {
 		t.Fatalf("median %v (want the upper of two), input changed to %v", got, in)
 	}
 }
+
+// TestPeakRSS checks that the peak resident set size follows a large allocation and that a reset
+// lowers it again where /proc/self/clear_refs is writable.
+func TestPeakRSS(t *testing.T) {
+	if PeakRSS() <= 0 || CurrentRSS() <= 0 {
+		t.Skip("no /proc/self/status on this system")
+	}
+	reset := ResetPeakRSS()
+	before := PeakRSS()
+	big := make([]byte, 64<<20)
+	for i := range big {
+		big[i] = byte(i)
+	}
+	after := PeakRSS()
+	if after < before+48<<20 {
+		t.Errorf("peak RSS %d after touching 64 MiB, %d before", after, before)
+	}
+	big = nil
+	if reset && ResetPeakRSS() {
+		if p := PeakRSS(); p > after-32<<20 {
+			t.Errorf("peak RSS %d after the reset, %d before it: the reset did not lower it", p, after)
+		}
+	}
+}

@@ -435,7 +435,7 @@ func turbulence(o Options, path string) (dataset.Series, error) {
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	return dataset.FromArray(path, a)
+	return dataset.TakeArray(path, a)
 }
 
 // rolloutFrames rolls members trajectories for n frames from the two frames init (2·F values) and

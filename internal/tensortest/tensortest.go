@@ -6,6 +6,7 @@ import (
 	"iter"
 	"math"
 	"math/rand/v2"
+	"os"
 	"sync"
 	"testing"
 
@@ -17,16 +18,28 @@ import (
 	"github.com/tidal-forecast/tidal/backend"
 )
 
-// Shared is the pure-Go backend shared by a test binary (a tensor placed on one backend instance cannot
-// move to another, so tests that pass tensors around must share one).
-var Shared = sync.OnceValues(func() (compute.Backend, error) { return backend.New(backend.Go) })
+// BackendEnvVar names the environment variable that runs the tests on another backend: "cuda" runs
+// them on the GPU through XLA (`make gpu-check` does; the process needs the plugin's library path,
+// as backend.PrepareProcess sets it). Unset or "go": the pure-Go backend.
+const BackendEnvVar = "TIDAL_TEST_BACKEND"
+
+// Shared is the backend shared by a test binary, the pure-Go one unless $TIDAL_TEST_BACKEND names
+// another (a tensor placed on one backend instance cannot move to another, so tests that pass tensors
+// around must share one).
+var Shared = sync.OnceValues(func() (compute.Backend, error) {
+	name := os.Getenv(BackendEnvVar)
+	if name == "" {
+		name = backend.Go
+	}
+	return backend.New(name)
+})
 
 // Backend returns Shared, failing the test if it cannot be created.
 func Backend(t testing.TB) compute.Backend {
 	t.Helper()
 	b, err := Shared()
 	if err != nil {
-		t.Fatalf("go backend: %v", err)
+		t.Fatalf("test backend (%s=%q): %v", BackendEnvVar, os.Getenv(BackendEnvVar), err)
 	}
 	return b
 }
