@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidal-forecast/tidal/internal/numpyref"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/numpyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // TestNetCDFInterop round-trips CDF-1 and CDF-2 files with SciPy's netcdf_file (and xarray where

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidal-forecast/tidal/internal/numpyref"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/numpyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 func TestRoundTripInGo(t *testing.T) {

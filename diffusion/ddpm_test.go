@@ -3,7 +3,7 @@ package diffusion
 import (
 	"math"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 

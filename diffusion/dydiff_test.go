@@ -11,7 +11,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/dydiff"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 

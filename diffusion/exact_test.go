@@ -7,8 +7,8 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 

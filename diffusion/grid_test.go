@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // The grid of Karras et al. (2022, eq. 5) with N = 5: t₀ = σ_max, t₄ = σ_min, t₂ the ρ-mean of the two, t₅ = 0.

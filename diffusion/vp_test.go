@@ -8,7 +8,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // ᾱ ↔ σ by hand: ᾱ = 1/2 is σ = 1, ᾱ = 1/5 is σ = 2, ᾱ = 0.8 is σ = 1/2; and each inverts the other.

@@ -9,7 +9,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/diffusion"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // noiseNet is a stand-in network without variables that uses its noise input: F = 0.6 z + 0.001 c.

@@ -5,8 +5,8 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"

@@ -3,8 +3,8 @@ package dydiff
 import (
 	"testing"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 
 	"github.com/gomlx/gomlx/core/tensors"
 

@@ -7,7 +7,7 @@ import (
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
 )
 
 // gaussian is the Gaussian test data with the DyDiff closed forms attached.

@@ -8,8 +8,8 @@ import (
 
 	"github.com/tidal-forecast/tidal/diffusion"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 

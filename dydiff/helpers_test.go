@@ -3,7 +3,7 @@ package dydiff
 import (
 	"testing"
 
-	gm "github.com/tidal-forecast/tidal/internal/gaussian"
+	gm "github.com/tidal-forecast/tidal/internal/testref/gaussian"
 )
 
 func mustSchedule(t *testing.T, eta float64, opt ScheduleOptions) Schedule {

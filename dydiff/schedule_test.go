@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // Golden values (docs/DIFFUSION.md, "Schedules"; float64, from the reference code's formulas).

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // TestFrequencyAdd checks the time steps against dates worked by hand: business days skip weekends

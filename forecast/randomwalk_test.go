@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/seriesscore"
+	"github.com/tidal-forecast/tidal/seriesscore"
 )
 
 // IncrementScale is the population standard deviation of the first differences: golden values by hand.

@@ -14,7 +14,7 @@ import (
 	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guidance"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
 

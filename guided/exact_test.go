@@ -12,7 +12,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/diffusion"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // The closed-form reference for discriminator guidance (issue 24, item 1): a stationary linear-Gaussian

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tidal-forecast/tidal/internal/numpyref"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/numpyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // testImage is a fixed, deterministic 24×30 image in [0, 1]: smooth structure plus a checker texture.

@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/numpyref"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/numpyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 type refValue struct {
@@ -20,7 +20,7 @@ type refValue struct {
 }
 
 // TestScoreMatchesNumPyReference scores one random forecast with every metric of Score and compares each
-// per-lead (and pooled) value with internal/numpyref's metrics_score.py, an independent
+// per-lead (and pooled) value with internal/testref/numpyref's metrics_score.py, an independent
 // NumPy/SciPy/scikit-image implementation (pairwise CRPS by broadcasting, pooling by explicit windows, FSS with SciPy's uniform
 // filter, quantiles with np.quantile, SSIM and PSNR from scikit-image). The forecast is float32 as tidal
 // writes it; the truth float64. Agreement is required to 1e-9 relative.

@@ -3,7 +3,7 @@ package nn
 import (
 	"github.com/gomlx/gomlx/core/tensors"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // goBackend returns the pure-Go backend shared by the tests.

@@ -15,8 +15,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/rolloutbench"
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/unetstep"
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
@@ -52,7 +52,7 @@ var (
 )
 
 // unetConfig is the tiny UNet of the tests: 2 members of 1×16×16 frames.
-var unetConfig = rolloutbench.UNetStepConfig{Members: 2, Channels: 1, Height: 16, Width: 16, History: 2, Width0: 8, Seed: 4, Noise: 0.05}
+var unetConfig = unetstep.Config{Members: 2, Channels: 1, Height: 16, Width: 16, History: 2, Width0: 8, Seed: 4, Noise: 0.05}
 
 // modelFor returns the configuration and step of a child's model, and a function releasing it.
 func modelFor(name, path string, frames int) (rollout.Config, rollout.Step, func(), error) {
@@ -66,7 +66,7 @@ func modelFor(name, path string, frames int) (rollout.Config, rollout.Step, func
 		if err != nil {
 			return rollout.Config{}, nil, nil, err
 		}
-		s, err := rolloutbench.NewUNetStep(b, unetConfig)
+		s, err := unetstep.New(b, unetConfig)
 		if err != nil {
 			return rollout.Config{}, nil, nil, err
 		}

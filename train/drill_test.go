@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/nets"
 )
 

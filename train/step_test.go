@@ -12,7 +12,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
-	"github.com/tidal-forecast/tidal/internal/tensortest"
+	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // linearData is example j of a regression stream: x_j = (sin j, cos 2j, ½), y_j = (x_j·a, 1 − x_j·a)

@@ -6,12 +6,12 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/tidal-forecast/tidal/bench/rolloutbench"
+	"github.com/tidal-forecast/tidal/bench/samplerbench"
+	"github.com/tidal-forecast/tidal/bench/seriesbench"
+	"github.com/tidal-forecast/tidal/bench/seriesnetbench"
+	"github.com/tidal-forecast/tidal/bench/trainbench"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/rolloutbench"
-	"github.com/tidal-forecast/tidal/internal/samplerbench"
-	"github.com/tidal-forecast/tidal/internal/seriesbench"
-	"github.com/tidal-forecast/tidal/internal/seriesnetbench"
-	"github.com/tidal-forecast/tidal/internal/trainbench"
 )
 
 // benchCase is one batch × size² × channels case of a network bench.

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/convbench"
+	"github.com/tidal-forecast/tidal/bench/benchenv"
+	"github.com/tidal-forecast/tidal/bench/convbench"
 )
 
 func init() {

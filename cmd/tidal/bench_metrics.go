@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/internal/metricsbench"
+	"github.com/tidal-forecast/tidal/bench/metricsbench"
 )
 
 func init() {

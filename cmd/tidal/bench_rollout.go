@@ -4,7 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/rolloutbench"
+	"github.com/tidal-forecast/tidal/bench/rolloutbench"
 )
 
 func init() {

@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/internal/seriesbench"
+	"github.com/tidal-forecast/tidal/bench/seriesbench"
 )
 
 func init() {

@@ -7,8 +7,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/trainbench"
+	"github.com/tidal-forecast/tidal/bench/benchenv"
+	"github.com/tidal-forecast/tidal/bench/trainbench"
 )
 
 func init() {

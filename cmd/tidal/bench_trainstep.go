@@ -14,11 +14,11 @@ import (
 
 	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/bench/benchenv"
+	"github.com/tidal-forecast/tidal/bench/stepbench"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/pyref"
-	"github.com/tidal-forecast/tidal/internal/stepbench"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // trainStepFlags are the flags of `tidal bench train-step`.

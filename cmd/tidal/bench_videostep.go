@@ -9,8 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/backend"
-	"github.com/tidal-forecast/tidal/internal/benchenv"
-	"github.com/tidal-forecast/tidal/internal/videobench"
+	"github.com/tidal-forecast/tidal/bench/benchenv"
+	"github.com/tidal-forecast/tidal/bench/videobench"
 )
 
 func init() {

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // TestERA5LikeExample is the real-format example of docs/NETCDF.md: SciPy writes a tiny ERA5-like file

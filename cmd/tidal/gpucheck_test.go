@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // TestGPUCheckReport runs scripts/gpu_check_report.py (the summary of `make gpu-check`) on a made-up

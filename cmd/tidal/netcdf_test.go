@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // writeERA5Like writes a small reanalysis-like NetCDF file: time (record, hours since 1979), latitude and

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 

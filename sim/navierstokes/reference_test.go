@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/internal/nsref"
-	"github.com/tidal-forecast/tidal/internal/pyref"
+	"github.com/tidal-forecast/tidal/internal/testref/nsref"
+	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
 // TestAgreesWithNumPy takes one step from the same turbulent state in Go and in the independent NumPy
