@@ -4,7 +4,10 @@ Usage: netcdf_interop.py DIR  -- reads tidal_v1.nc and tidal_v2.nc (CDF-1 and CD
 scipy.io.netcdf_file and checks every value and attribute, opens them in xarray (when installed) and checks
 the dimensions, the CF decoding (scale_factor, add_offset, time units), then writes scipy_v1.nc and
 scipy_v2.nc of the same content for tidal to read, and with xarray xarray_v1.nc (CDF-1, fixed time) and
-xarray_v2.nc (CDF-2, time unlimited) holding t2m, sp and orog; prints ok (or "ok noxarray").
+xarray_v2.nc (CDF-2, time unlimited) holding t2m, sp and orog. Where netCDF4-python is installed, it also
+reads tidal_v5.nc (CDF-5 written by tidal) with netCDF4 and xarray's netcdf4 engine, and writes
+netcdf4_v5.nc (netCDF4.Dataset, NETCDF3_64BIT_DATA, the same content) and xarray_v5.nc (xarray, CDF-5).
+Prints ok, then noxarray and nonetcdf4 for what is missing.
 
 The content (tidal's data ncSample): record dimension time, y=3, x=5; time(time) double in hours since
 2000-01-01 (0, 6, 12, ...), y(y) and x(x) float, t2m(time,y,x) float 250+0.25 i, sp(time,y,x) double
@@ -88,4 +91,53 @@ if xr is not None:
     ds.to_netcdf(os.path.join(d, "xarray_v1.nc"), format="NETCDF3_CLASSIC", engine="scipy", encoding=enc)
     ds.to_netcdf(os.path.join(d, "xarray_v2.nc"), format="NETCDF3_64BIT", engine="scipy", encoding=enc,
                  unlimited_dims=["time"])
-print("ok" if xr is not None else "ok noxarray")
+try:
+    import netCDF4
+except ImportError:
+    netCDF4 = None
+if netCDF4 is not None:
+    p = os.path.join(d, "tidal_v5.nc")
+    with open(p, "rb") as fh:
+        assert fh.read(4) == b"CDF\x05", p
+    f = netCDF4.Dataset(p, "r")
+    assert f.data_model == "NETCDF3_64BIT_DATA", f.data_model
+    f.set_auto_maskandscale(False)
+    assert f.dimensions["time"].isunlimited() and len(f.dimensions["time"]) == T
+    assert f.Conventions == "CF-1.8" and int(f.seed) == 7, (f.Conventions, f.seed)
+    for name, w in want.items():
+        var = f.variables[name]
+        assert var.dimensions == dims[name], (name, var.dimensions)
+        assert var.dtype == np.dtype(types[name]), (name, var.dtype)
+        assert np.array_equal(var[:], w), (p, name, var[:], w)
+    f.close()
+    if xr is not None:
+        ds = xr.open_dataset(p, engine="netcdf4")
+        assert np.array_equal(ds.q.values, want["q"] * 0.5 + 10)
+        assert ds.time.values[1] == np.datetime64("2000-01-01T06:00"), ds.time.values
+        assert np.array_equal(ds.t2m.values, want["t2m"]) and ds.t2m.attrs["units"] == "K"
+        ds.close()
+    f = netCDF4.Dataset(os.path.join(d, "netcdf4_v5.nc"), "w", format="NETCDF3_64BIT_DATA")
+    f.set_auto_maskandscale(False)
+    f.Conventions = "CF-1.8"
+    f.seed = np.int32(7)
+    f.createDimension("time", None)
+    f.createDimension("y", NY)
+    f.createDimension("x", NX)
+    for name in ("time", "y", "x", "t2m", "sp", "q", "orog"):
+        var = f.createVariable(name, types[name], dims[name])
+        var[:] = want[name]
+    f.variables["time"].units = "hours since 2000-01-01"
+    f.variables["t2m"].units = "K"
+    f.variables["q"].scale_factor = 0.5
+    f.variables["q"].add_offset = 10.0
+    f.close()
+    if xr is not None:
+        ds = xr.Dataset(
+            {"t2m": (("time", "y", "x"), want["t2m"], {"units": "K"}), "sp": (("time", "y", "x"), want["sp"]),
+             "orog": (("y", "x"), want["orog"])},
+            coords={"time": np.datetime64("2000-01-01T00:00") + np.arange(T) * np.timedelta64(6, "h"),
+                    "y": want["y"], "x": want["x"]},
+            attrs={"Conventions": "CF-1.8", "seed": np.int32(7)})
+        ds.to_netcdf(os.path.join(d, "xarray_v5.nc"), format="NETCDF3_64BIT_DATA", engine="netcdf4",
+                     encoding={"time": {"units": "hours since 2000-01-01", "dtype": "int32"}}, unlimited_dims=["time"])
+print("ok" + (" noxarray" if xr is None else "") + (" nonetcdf4" if netCDF4 is None else ""))
