@@ -1,8 +1,10 @@
 package dataset
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"slices"
 
@@ -152,4 +154,45 @@ func LoadStatic(dir string, channels, H, W int) (*Static, error) {
 		return nil, fmt.Errorf("%s: shape %v, the run records static fields [%d, %d, %d]", path, s.Shape(), channels, H, W)
 	}
 	return s, nil
+}
+
+// KeepStatic keeps the static fields of a training run in its directory (StaticFile) before
+// training starts, so that forecasts find them (Load reads them back). A run that already keeps other
+// static fields, or that was trained without any, is refused unless startOver; s nil keeps nothing (and
+// removes the fields of a run started over).
+func KeepStatic(out string, s *Static, startOver bool) error {
+	path := filepath.Join(out, StaticFile)
+	_, statErr := os.Stat(path)
+	kept := statErr == nil
+	if s == nil {
+		if kept && startOver {
+			return os.Remove(path)
+		}
+		return nil // a run recorded with static fields is refused by the configuration check
+	}
+	if !startOver {
+		if kept {
+			a, err := data.Reader{}.ReadNPY(path)
+			if err != nil {
+				return fmt.Errorf("run %s: %w", out, err)
+			}
+			old, err := NewStatic(path, a)
+			if err != nil {
+				return err
+			}
+			if !old.Equal(s) {
+				return fmt.Errorf("the run %s was trained with other static fields (%s, shape %v; given %v): give the same fields, or start the run over (--start-over)", out, path, old.Shape(), s.Shape())
+			}
+			return nil
+		}
+		if _, err := os.Stat(filepath.Join(out, "options.json")); err == nil {
+			return fmt.Errorf("the run %s was trained without static fields; resume it without them (no --static), or start it over (--start-over)", out)
+		}
+	} else if statErr != nil && !errors.Is(statErr, os.ErrNotExist) {
+		return statErr
+	}
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("run %s: %w", out, err)
+	}
+	return s.Save(out)
 }

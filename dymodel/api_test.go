@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
@@ -297,5 +298,48 @@ func TestTrainSpecWithValidation(t *testing.T) {
 	b, _ := os.ReadFile(filepath.Join(spec.Dir, "options.json"))
 	if !strings.Contains(string(b), `"preview": {`) || !strings.Contains(string(b), `"members": 2`) {
 		t.Errorf("options.json does not record the preview's settings:\n%s", b)
+	}
+}
+
+// A spec with static fields keeps them in the run: Open gives the model the same fields (in physical
+// units), the recorded configuration describes them, the forecast runs with them, and a spec that
+// changes the fields of a finished run is refused unless it starts over.
+func TestTrainSpecStaticFields(t *testing.T) {
+	a := fields(16, [2]float64{0, 5}, [2]float64{1, 2})
+	orog := make([]float32, 8*8)
+	for i := range orog {
+		orog[i] = float32(100 * math.Cos(float64(i%8)))
+	}
+	st, err := dataset.NewStatic("orography", data.FromFloat32(orog, 1, 8, 8))
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := tinySpec(t, a, 4)
+	spec.Static = st
+	tm, err := dymodel.Train(context.Background(), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	if got := tm.Model.Static(); got == nil || !got.Equal(st) {
+		t.Fatalf("the opened run's static fields %v, want the spec's %v", got, st.Shape())
+	}
+	if c := tm.Model.Config.Static; c == nil || c.Channels != 1 || math.Abs(c.Std[0]-st.Norm().Std[0]) > 1e-9 {
+		t.Errorf("recorded static configuration %+v, want 1 channel with the fields' statistics %+v", c, st.Norm())
+	}
+	fc, err := tm.Forecast(context.Background(), a, dymodel.ForecastOptions{Cases: 2, Members: 2, Lead: 3, Seed: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range fc.Ensemble.Float32() {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
+			t.Fatalf("forecast with static fields holds %v", v)
+		}
+	}
+	other, _ := dataset.NewStatic("other", data.FromFloat32(make([]float32, 64), 1, 8, 8))
+	spec.Static = other
+	spec.Options.Steps = 6
+	if _, err := dymodel.Train(context.Background(), spec); err == nil || !strings.Contains(err.Error(), "other static fields") {
+		t.Errorf("resuming with other static fields: %v, want a refusal naming them", err)
 	}
 }

@@ -59,6 +59,13 @@ type TrainSpec struct {
 	// Path names an NPY file holding it.
 	Data *data.Array
 	Path string
+	// Take lets the run take Data's float32 values over instead of copying them (dataset.TakeArray):
+	// the caller must not use Data again. A run holds one copy of its data this way, not two.
+	Take bool
+	// Static, when not nil, are time-invariant conditioning fields [S, H, W] on the data's grid
+	// (orography, a land-sea mask): normalised per channel and concatenated to the network's input,
+	// never noised or predicted. The run keeps them (dataset.StaticFile), and Open gives them back.
+	Static *dataset.Static
 	// Val, when not nil, is a validation series with frames of the same shape, normalised with the
 	// training data's statistics; the loop scores the EMA weights on its windows every
 	// Options.ValEvery steps and previews forecasts of them every Options.PreviewEvery steps. Without
@@ -93,6 +100,7 @@ type Trainer struct {
 	// Windows is the number of training windows.
 	Windows int
 	own     compute.Backend // the backend NewTrainer made, released by Close
+	static  *dataset.Static // the run's static fields, kept in its directory by Run
 }
 
 // NewTrainer checks the spec against its data and prepares the run; nothing is trained or written yet.
@@ -103,7 +111,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if s.Dir == "" {
 		return nil, fmt.Errorf("dymodel: a training spec needs Dir, the run directory")
 	}
-	tr, err := specData("training data", s.Data, s.Path)
+	tr, err := specData("training data", s.Data, s.Path, s.Take)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +125,11 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if c.Net == "series" {
 		return nil, fmt.Errorf("dymodel: net %q: TrainSpec trains on fields [frames, channels, height, width]; time series need `tidal train dydiff` on [T, N]", c.Net)
 	}
-	if c.Static != nil {
-		return nil, fmt.Errorf("dymodel: Config.Static: TrainSpec has no static conditioning fields yet; train with `tidal train dydiff --static FILE`")
+	if s.Static != nil {
+		n := s.Static.Norm()
+		c.Static = &StaticConfig{Channels: s.Static.Channels, Mean: n.Mean, Std: n.Std}
+	} else if c.Static != nil {
+		return nil, fmt.Errorf("dymodel: Config.Static describes %d static channels, but the spec gives no Static fields", c.Static.Channels)
 	}
 	frame := tr.Shape[1:]
 	if len(c.Frame) == 0 {
@@ -143,6 +154,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
+	if err := m.SetStatic(s.Static); err != nil {
+		return nil, fmt.Errorf("dymodel: static fields: %w", err)
+	}
 	L := c.Frames()
 	if tr.Frames() < L {
 		return nil, fmt.Errorf("dymodel: %s has %d frames, fewer than the %d + %d = %d of one window", tr.Name, tr.Frames(), c.Context, c.Predict, L)
@@ -165,7 +179,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		return nil, fmt.Errorf("dymodel: %s: %w", tr.Name, err)
 	}
 	rc := RecordedConfig{Config: c}
-	t := &Trainer{Model: m, Windows: trw.Len()}
+	t := &Trainer{Model: m, Windows: trw.Len(), static: s.Static}
 	t.Job = train.Job{Dir: s.Dir, Options: o, Norm: norm, Backend: s.Backend, Loss: m.Loss, Train: trw, Log: s.Log, StartOver: s.StartOver}
 	if s.Val != nil {
 		va, err := dataset.FromArray("validation data", s.Val)
@@ -218,6 +232,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 // EMA of the weights, checkpoints and snapshots of the EMA weights with the configuration and the
 // normalisation.
 func (t *Trainer) Run(ctx context.Context) (train.Result, error) {
+	if err := dataset.KeepStatic(t.Job.Dir, t.static, t.Job.StartOver); err != nil {
+		return train.Result{}, fmt.Errorf("dymodel: static fields: %w", err)
+	}
 	return train.Run(ctx, t.Job)
 }
 
@@ -249,9 +266,9 @@ func Train(ctx context.Context, spec TrainSpec) (*Trained, error) {
 	return tm, nil
 }
 
-// specData is the series of a, or of the NPY file path when a is nil, checked to be fields
-// [frames, channels, height, width] of finite values.
-func specData(what string, a *data.Array, path string) (dataset.Series, error) {
+// specData is the series of a (its values taken over when take), or of the NPY file path when a is
+// nil, checked to be fields [frames, channels, height, width] of finite values.
+func specData(what string, a *data.Array, path string, take bool) (dataset.Series, error) {
 	name := what
 	if a == nil {
 		if path == "" {
@@ -261,12 +278,16 @@ func specData(what string, a *data.Array, path string) (dataset.Series, error) {
 		if a, err = data.ReadNPY(path); err != nil {
 			return dataset.Series{}, fmt.Errorf("dymodel: %s: %w", what, err)
 		}
-		name = path
+		name, take = path, true // the array read here is the run's own
 	}
 	if len(a.Shape) != 4 {
 		return dataset.Series{}, fmt.Errorf("dymodel: %s of shape %v (rank %d): expected fields [frames, channels, height, width] (rank 4)", name, a.Shape, len(a.Shape))
 	}
-	s, err := dataset.FromArray(name, a)
+	from := dataset.FromArray
+	if take {
+		from = dataset.TakeArray
+	}
+	s, err := from(name, a)
 	if err != nil {
 		return dataset.Series{}, fmt.Errorf("dymodel: %w", err)
 	}

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/spf13/pflag"
@@ -80,44 +78,13 @@ func hvwToVHW(v []float32, H, V, W int) []float32 {
 	return out
 }
 
-// saveRunStatic keeps the static fields of a training run in its directory (dataset.StaticFile) before
-// training starts, so that forecasts find them. A run that already keeps other static fields, or
-// that was trained without any, is refused unless startOver.
+// saveRunStatic keeps the static fields of a training run in its directory (dataset.KeepStatic), its
+// errors named by --static.
 func saveRunStatic(out string, s *dataset.Static, startOver bool) error {
-	path := filepath.Join(out, dataset.StaticFile)
-	_, statErr := os.Stat(path)
-	kept := statErr == nil
-	if s == nil {
-		if kept && startOver {
-			return os.Remove(path)
-		}
-		return nil // a run recorded with static fields is refused by the configuration check
+	if err := dataset.KeepStatic(out, s, startOver); err != nil {
+		return fmt.Errorf("--static: %w", err)
 	}
-	if !startOver {
-		if kept {
-			a, err := data.Reader{}.ReadNPY(path)
-			if err != nil {
-				return fmt.Errorf("--out %s: %w", out, err)
-			}
-			old, err := dataset.NewStatic(path, a)
-			if err != nil {
-				return err
-			}
-			if !old.Equal(s) {
-				return fmt.Errorf("--static: the run %s was trained with other static fields (%s, shape %v; given %v): give the same file, or --start-over", out, path, old.Shape(), s.Shape())
-			}
-			return nil
-		}
-		if _, err := os.Stat(filepath.Join(out, "options.json")); err == nil {
-			return fmt.Errorf("--static: the run %s was trained without static fields; resume it without --static, or --start-over", out)
-		}
-	} else if statErr != nil && !errors.Is(statErr, os.ErrNotExist) {
-		return statErr
-	}
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
-	}
-	return s.Save(out)
+	return nil
 }
 
 // checkForecastStatic checks --static given to a forecast against the static fields of the run (nil:

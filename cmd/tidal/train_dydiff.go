@@ -362,46 +362,33 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
-	series, err := readSeries(b, tr)
-	if err != nil {
+	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
+		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
+		Log: cmd.ErrOrStderr(), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+	if spec.Data, err = tr.read(b); err != nil {
 		return err
 	}
-	trw, _, norm, err := dataset.Split([]dataset.Series{series}, dataset.Options{Frames: L, Stride: fl.stride, Seed: uint64(fl.seed)})
-	if err != nil {
-		return fmt.Errorf("%s: %w", tr, err)
+	if va != nil {
+		if spec.Val, err = va.read(b); err != nil {
+			return err
+		}
 	}
-	o := trainOptions(fl)
-	rc := runConfig{Config: mc}
 	name, be, err := newBackendCompute()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
-	job := train.Job{Dir: fl.out, Options: o, Norm: norm, Backend: be, Loss: m.Loss, Train: trw,
-		Log: cmd.ErrOrStderr(), StartOver: fl.startOver}
-	if va != nil {
-		vs, err := readSeries(b, va)
-		if err != nil {
-			return err
-		}
-		vw, _, vnorm, err := dataset.Split([]dataset.Series{vs}, dataset.Options{Frames: L, Seed: 1})
-		if err != nil {
-			return fmt.Errorf("%s: %w", va, err)
-		}
-		job.Val = dymodel.Renormalized{Src: vw, From: vnorm, To: norm}
-		if fl.previewEvery > 0 {
-			po := dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps}
-			rc.Preview = &po
-			job.Preview = m.Preview(be, job.Val, po)
-		}
+	spec.Backend = be
+	t, err := dymodel.NewTrainer(spec)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", fl.data, err)
 	}
-	job.Config = rc
 	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
-		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, trw.Len(), name)
-	return runTrainJob(cmd, to, job)
+		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, t.Windows, name)
+	return runTrainJob(cmd, to, t.Job)
 }
 
 // checkParamFlags checks --param, --anchor and the EDM flags: the EDM settings only with --param edm,
