@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/train"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }
@@ -272,26 +270,16 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
 		return err
 	}
-	series, err := readSeries(b, in)
+	series, err := readSeries(b, in) // finite values, or an error naming the file and frame
 	if err != nil {
 		return err
 	}
 	arr := data.FromFloat32(series.Data, series.Shape...)
-	ctxs, err := forecast.Context(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	truth, err := forecast.Truth(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	inner := mc.Frame[1] * mc.Frame[2]
-	contexts := m.Contexts(ctxs, snap.Norm)
-	ens, name, err := sampleEnsemble(cmd, fl, so, disc, m, snap, contexts, lead, cs.Starts, in.shape)
+	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, arr, cs, lead)
 	if err != nil {
 		return err
 	}
-	snap.Norm.Denormalize(ens.Float32(), inner)
+	ens, truth := f.Ensemble, f.Truth
 	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
 	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth.Shape)
 	if err != nil {
@@ -307,38 +295,30 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	return nil
 }
 
-// sampleEnsemble forecasts the cases from their normalised contexts with the snapshot's weights
-// through the rollout driver, whose working file beside --out lets an interrupted forecast with the
-// same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
-// forecast (normalised) and the backend's name.
-func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot,
-	contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
+// forecastCases forecasts the cases cs of arr with the trained model t (dymodel.Trained.Forecast),
+// through a working file beside --out that lets an interrupted forecast with the same identity (model,
+// step, sampler, guide, seed, members, lead, starts, data shape) resume. It returns the forecast in
+// physical units and the backend's name.
+func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
+	arr *data.Array, cs forecast.Cases, lead int) (*dymodel.Forecast, string, error) {
 	name, be, err := newBackendCompute()
 	if err != nil {
 		return nil, "", err
 	}
 	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return nil, "", err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	ident := map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": starts, "data": shape}
+	t.Backend = be
+	o := dymodel.ForecastOptions{Starts: cs.Starts, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed,
+		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
-		ident["disc"], ident["disc_step"] = d, disc.Step
+		o.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
 	}
-	id, _ := json.Marshal(ident)
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
+		o.Progress = cmd.ErrOrStderr()
 	}
-	done := trackRollout(eo.Work, false, true)
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	return ens, name, done(err)
+	done := trackRollout(o.Work, false, true)
+	f, err := t.Forecast(context.Background(), arr, o)
+	return f, name, done(err)
 }
 
 // forecastSidecars are the sidecars of a forecast of the cases cs of the data file src and of its

@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,6 +15,7 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/train"
 )
 
 // runForecastSeries is `tidal forecast` on a time series [T, N]: the windows of the rolling protocol
@@ -82,7 +86,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	}
 	contexts := m.Contexts(ctxs, snap.Norm)
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	ens, name, err := sampleEnsemble(cmd, fl, so, nil, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
+	ens, name, err := sampleEnsemble(cmd, fl, so, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
 	if err != nil {
 		return err
 	}
@@ -145,4 +149,34 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
+}
+
+// sampleEnsemble forecasts the series windows from their normalised contexts with the snapshot's
+// weights through the rollout driver, whose working file beside --out lets an interrupted forecast with
+// the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
+// forecast (normalised) and the backend's name.
+func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, m *dymodel.Model, snap *train.Snapshot,
+	contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return nil, "", err
+	}
+	defer be.Finalize()
+	fc, err := m.NewForecaster(be, snap.Store, so)
+	if err != nil {
+		return nil, "", err
+	}
+	defer fc.Close()
+	abs, _ := filepath.Abs(fl.model)
+	ident := map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
+		"members": fl.members, "lead": lead, "starts": starts, "data": shape}
+	id, _ := json.Marshal(ident)
+	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	if !fl.quiet {
+		eo.Progress = cmd.ErrOrStderr()
+	}
+	done := trackRollout(eo.Work, false, true)
+	ens, err := fc.Ensemble(context.Background(), contexts, eo)
+	return ens, name, done(err)
 }
