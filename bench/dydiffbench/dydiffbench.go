@@ -129,11 +129,6 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	L := o.Context + o.Predict
-	trw, _, norm, err := dataset.Split([]dataset.Series{trainS}, dataset.Options{Frames: L, Seed: o.Seed})
-	if err != nil {
-		return nil, err
-	}
 	testA := data.FromFloat32(testS.Data, testS.Shape...)
 	cases, err := forecast.EvenCases(testS.Frames(), o.Context, o.Predict, o.Cases)
 	if err != nil {
@@ -182,10 +177,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	if o.Ablation {
 		vs = append(vs, ref("DyDiff η=0.5 indep. noise ref. form", 0.5, "independent"))
 	}
-	ctxA, err := forecast.Context(testA, cases)
-	if err != nil {
-		return nil, err
-	}
+	trainA := data.FromFloat32(trainS.Data, trainS.Shape...)
 	for _, v := range vs {
 		mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: o.Context, Predict: o.Predict, Eta: v.eta, Noising: v.noising,
 			Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, Heads: 1,
@@ -193,22 +185,22 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		if v.param == dymodel.ParamEDM {
 			mc.EDM = dymodel.DefaultEDM()
 		}
-		m, err := dymodel.New(mc)
-		if err != nil {
-			return nil, err
-		}
-		res.Params = m.NumParams()
 		opt := train.Defaults()
 		opt.Steps, opt.BatchSize, opt.LR, opt.Seed = o.Steps, o.Batch, o.LR, int64(o.Seed)
 		opt.EMAHalfLife, opt.LogEvery, opt.CheckpointEvery = float64(o.Batch*o.Steps)/8, max(o.Steps/10, 1), max(o.Steps/10, 1)
 		run := filepath.Join(dir, runName(v))
 		t0 := time.Now()
-		if _, err := train.Run(ctx, train.Job{Dir: run, Options: opt, Config: mc, Norm: norm, Backend: b, Loss: m.Loss, Train: trw}); err != nil {
+		tr, err := dymodel.NewTrainer(dymodel.TrainSpec{Data: trainA, Config: mc, Options: opt, Dir: run, Backend: b})
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", v.name, err)
+		}
+		res.Params = tr.Model.NumParams()
+		if _, err := tr.Run(ctx); err != nil {
 			return nil, fmt.Errorf("%s: %w", v.name, err)
 		}
 		trainSec := time.Since(t0).Seconds()
 		for _, so := range v.samplers(o) {
-			fc, fcSec, err := forecastRun(ctx, b, run, ctxA, so, o)
+			fc, fcSec, err := forecastRun(ctx, b, run, testA, cases, so, o)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", v.name, err)
 			}
@@ -228,28 +220,20 @@ func runName(v variant) string {
 	return strings.NewReplacer(" ", "-", "η=", "eta", ".", "").Replace(strings.ToLower(v.name))
 }
 
-// forecastRun loads a run's snapshot and forecasts the cases' contexts [cases, Context, frame...].
-func forecastRun(ctx context.Context, b compute.Backend, run string, ctxA *data.Array, so dymodel.SamplerOptions, o Options) (*data.Array, float64, error) {
-	m, snap, err := dymodel.Load(run, nil)
+// forecastRun opens a run and forecasts the cases of the held-out series testA (dymodel.Trained.Forecast).
+func forecastRun(ctx context.Context, b compute.Backend, run string, testA *data.Array, cases forecast.Cases, so dymodel.SamplerOptions, o Options) (*data.Array, float64, error) {
+	t, err := dymodel.Open(run)
 	if err != nil {
 		return nil, 0, err
 	}
-	defer snap.Store.Finalize()
-	f, err := m.NewForecaster(b, snap.Store, so)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer f.Close()
-	inner := m.Config.Frame[1] * m.Config.Frame[2]
-	contexts := m.Contexts(ctxA, snap.Norm)
+	defer t.Close()
+	t.Backend = b
 	t0 := time.Now()
-	ens, err := f.Ensemble(ctx, contexts, dymodel.EnsembleOptions{Members: o.Members, Lead: o.Predict, Seed: o.Seed})
+	f, err := t.Forecast(ctx, testA, dymodel.ForecastOptions{Starts: cases.Starts, Members: o.Members, Lead: o.Predict, Sampler: so, Seed: o.Seed})
 	if err != nil {
 		return nil, 0, err
 	}
-	sec := time.Since(t0).Seconds()
-	snap.Norm.Denormalize(ens.Float32(), inner)
-	return ens, sec, nil
+	return f.Ensemble, time.Since(t0).Seconds(), nil
 }
 
 // turbulence simulates the velocity series and splits it by time into training and held-out parts.
