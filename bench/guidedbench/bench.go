@@ -310,22 +310,20 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 		mc.Param, mc.Anchor, mc.EDM = dymodel.ParamEDM, dymodel.AnchorLast, dymodel.DefaultEDM()
 		so = dymodel.SamplerOptions{Kind: "heun", Steps: o.SamplerSteps}
 	}
-	m, err := dymodel.New(mc)
-	if err != nil {
-		return nil, err
-	}
-	trw, _, norm, err := dataset.Split([]dataset.Series{trainS}, dataset.Options{Frames: mc.Frames(), Seed: o.Seed})
-	if err != nil {
-		return nil, err
-	}
 	t0 := time.Now()
-	sum, err := train.Run(ctx, train.Job{Dir: run, Options: loopOptions(o), Config: mc, Norm: norm, Backend: b, Loss: m.Loss, Train: trw})
+	tr, err := dymodel.NewTrainer(dymodel.TrainSpec{Data: data.FromFloat32(trainS.Data, trainS.Shape...), Config: mc,
+		Options: loopOptions(o), Dir: run, Backend: b})
+	if err != nil {
+		return nil, fmt.Errorf("the DyDiff model: %w", err)
+	}
+	sum, err := tr.Run(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("training the DyDiff model: %w", err)
 	}
+	m := tr.Model
 	res.TrainSecond[3] = time.Since(t0).Seconds()
 	fmt.Fprintf(o.Log, "trained DyDiff η=%g (%d parameters): %d steps in %.0f s\n", o.DyDiffEta, m.NumParams(), sum.Step, res.TrainSecond[3])
-	m, snap, err := dymodel.Load(run, nil)
+	_, snap, err := dymodel.Load(run, nil)
 	if err != nil {
 		return nil, err
 	}
