@@ -64,8 +64,11 @@ if xr is not None:
     assert ds.time.values[1] == np.datetime64("2000-01-01T06:00"), ds.time.values
     assert np.array_equal(ds.t2m.values, want["t2m"]) and ds.attrs["Conventions"] == "CF-1.8"
     ds.close()
-for v in (1, 2):
-    f = netcdf_file(os.path.join(d, "scipy_v%d.nc" % v), "w", version=v)
+
+
+def write_sample(f):
+    """Writes the sample's dimensions, variables and attributes into the open writer f (SciPy's
+    netcdf_file or netCDF4.Dataset, which share this part of their API) and closes it."""
     f.Conventions = "CF-1.8"
     f.seed = np.int32(7)
     f.createDimension("time", None)
@@ -79,15 +82,24 @@ for v in (1, 2):
     f.variables["q"].scale_factor = 0.5
     f.variables["q"].add_offset = 10.0
     f.close()
-if xr is not None:
-    # xarray writes the same fields as a Dataset with datetime and coordinates (CDF-1 and CDF-2, scipy engine).
-    ds = xr.Dataset(
+
+
+def sample_dataset():
+    """The sample's t2m, sp and orog as an xarray Dataset with datetime and coordinates."""
+    return xr.Dataset(
         {"t2m": (("time", "y", "x"), want["t2m"], {"units": "K"}), "sp": (("time", "y", "x"), want["sp"]),
          "orog": (("y", "x"), want["orog"])},
         coords={"time": np.datetime64("2000-01-01T00:00") + np.arange(T) * np.timedelta64(6, "h"),
                 "y": want["y"], "x": want["x"]},
         attrs={"Conventions": "CF-1.8", "seed": np.int32(7)})
-    enc = {"time": {"units": "hours since 2000-01-01", "dtype": "int32"}}
+
+
+for v in (1, 2):
+    write_sample(netcdf_file(os.path.join(d, "scipy_v%d.nc" % v), "w", version=v))
+enc = {"time": {"units": "hours since 2000-01-01", "dtype": "int32"}}
+if xr is not None:
+    # xarray writes the same fields (CDF-1 and CDF-2, scipy engine).
+    ds = sample_dataset()
     ds.to_netcdf(os.path.join(d, "xarray_v1.nc"), format="NETCDF3_CLASSIC", engine="scipy", encoding=enc)
     ds.to_netcdf(os.path.join(d, "xarray_v2.nc"), format="NETCDF3_64BIT", engine="scipy", encoding=enc,
                  unlimited_dims=["time"])
@@ -118,26 +130,8 @@ if netCDF4 is not None:
         ds.close()
     f = netCDF4.Dataset(os.path.join(d, "netcdf4_v5.nc"), "w", format="NETCDF3_64BIT_DATA")
     f.set_auto_maskandscale(False)
-    f.Conventions = "CF-1.8"
-    f.seed = np.int32(7)
-    f.createDimension("time", None)
-    f.createDimension("y", NY)
-    f.createDimension("x", NX)
-    for name in ("time", "y", "x", "t2m", "sp", "q", "orog"):
-        var = f.createVariable(name, types[name], dims[name])
-        var[:] = want[name]
-    f.variables["time"].units = "hours since 2000-01-01"
-    f.variables["t2m"].units = "K"
-    f.variables["q"].scale_factor = 0.5
-    f.variables["q"].add_offset = 10.0
-    f.close()
+    write_sample(f)
     if xr is not None:
-        ds = xr.Dataset(
-            {"t2m": (("time", "y", "x"), want["t2m"], {"units": "K"}), "sp": (("time", "y", "x"), want["sp"]),
-             "orog": (("y", "x"), want["orog"])},
-            coords={"time": np.datetime64("2000-01-01T00:00") + np.arange(T) * np.timedelta64(6, "h"),
-                    "y": want["y"], "x": want["x"]},
-            attrs={"Conventions": "CF-1.8", "seed": np.int32(7)})
-        ds.to_netcdf(os.path.join(d, "xarray_v5.nc"), format="NETCDF3_64BIT_DATA", engine="netcdf4",
-                     encoding={"time": {"units": "hours since 2000-01-01", "dtype": "int32"}}, unlimited_dims=["time"])
+        sample_dataset().to_netcdf(os.path.join(d, "xarray_v5.nc"), format="NETCDF3_64BIT_DATA", engine="netcdf4",
+                                   encoding=enc, unlimited_dims=["time"])
 print("ok" + (" noxarray" if xr is None else "") + (" nonetcdf4" if netCDF4 is None else ""))
