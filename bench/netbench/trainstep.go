@@ -1,8 +1,7 @@
 // Package netbench times training steps of tidal's networks against the machine's matmul rate at the
-// same shapes (the floor), and against the PyTorch reference of the same network
-// (scripts/torch_trainstep.py), for `tidal bench train-step`. Its pieces are general: PeakMatMulRate,
-// NewTrainStep (an AdamW step of any network on fixed inputs) and the floor of convbench's matmul
-// reference serve other networks' benchmarks too.
+// same shapes (the floor): the benchmark UNet (Config) that `tidal bench video-step` and `train-loop`
+// build on, PeakMatMulRate, and NewTrainStep (an AdamW step of any network on fixed inputs). `tidal bench
+// train-step` times train's own step instead (package stepbench, with its PyTorch comparison).
 package netbench
 
 import (
