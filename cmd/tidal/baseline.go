@@ -33,7 +33,7 @@ JSON sidecar (OUT.json) with its cases, which 'tidal score' checks against the t
 To score against a model's forecast, the baseline must forecast the same cases: --like FORECAST takes the
 start frames, context and lead from the forecast's sidecar (and checks that --data is the file it was
 made from), and --run RUN takes the context and (unless --lead) the lead from the model's run, so that
---cases N spreads the same cases as 'tidal forecast --model RUN --cases N'. Without them the context is
+--cases N spreads the same cases as 'tidal forecast --run RUN --cases N'. Without them the context is
 --context (default 4, the default of 'tidal train dydiff').
 
 For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --input-format) the

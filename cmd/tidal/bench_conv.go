@@ -72,7 +72,8 @@ reported. The default cases take about a minute, the native convolution most of 
 	f.BoolVar(&quick, "quick", false, "only the 32²×32 case, timed for at most 1 s (a few seconds in all)")
 	f.IntVar(&batch, "batch", 16, "batch size (images per step)")
 	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "image sizes S (S×S pixels)")
-	f.IntSliceVar(&channels, "channels", []int{32, 64}, "channels C (in = out)")
+	f.IntSliceVar(&channels, "widths", []int{32, 64}, "channels C (in = out), one case each")
+	deprecatedAlias(f, "channels", "widths")
 	f.DurationVar(&minTime, "time", 2*time.Second, "how long tidal and the matmul are timed per case")
 	benchCmd.AddCommand(cmd)
 }

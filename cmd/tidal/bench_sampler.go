@@ -72,7 +72,8 @@ machine. "compile" is the first call's time beyond a later one's.`,
 	f.IntVar(&batch, "batch", 8, "batch (ensemble members × cases)")
 	f.IntVar(&size, "size", 32, "image size S (S×S pixels)")
 	f.IntVar(&channels, "channels", 32, "UNet base channels")
-	f.IntVar(&steps, "steps", 10, "sampler steps")
+	f.IntVar(&steps, "sampler-steps", 10, "sampler steps")
+	deprecatedAlias(f, "steps", "sampler-steps")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed, at least")
 	benchCmd.AddCommand(cmd)
 }

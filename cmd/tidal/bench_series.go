@@ -26,7 +26,8 @@ ratio reader / bare parse, the cost of the readers' checks. Both must give the w
 	}
 	f := cmd.Flags()
 	f.IntVar(&opt.T, "rows", opt.T, "time steps of the synthetic series")
-	f.IntVar(&opt.N, "series", opt.N, "series (columns)")
+	f.IntVar(&opt.N, "columns", opt.N, "series (columns) of the synthetic data")
+	deprecatedAlias(f, "series", "columns")
 	f.IntVar(&opt.Repeats, "repeats", opt.Repeats, "measurements per format; the median is kept")
 	f.Uint64Var(&opt.Seed, "seed", opt.Seed, "seed of the synthetic values")
 	benchCmd.AddCommand(cmd)

@@ -36,7 +36,8 @@ number of series; the time ratio should follow the FLOP ratio.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&opt.Batch, "batch", opt.Batch, "windows per step")
-	f.IntVar(&opt.Steps, "steps", opt.Steps, "time steps per window (context + prediction)")
+	f.IntVar(&opt.Steps, "window-length", opt.Steps, "time steps per window (context + prediction)")
+	deprecatedAlias(f, "steps", "window-length")
 	f.IntVar(&opt.Context, "context", opt.Context, "observed time steps of each window")
 	f.IntSliceVar(&opt.Series, "series", opt.Series, "numbers of series to time")
 	f.IntVar(&opt.Repeats, "repeats", opt.Repeats, "timed steps per size; the median is kept")

@@ -28,6 +28,7 @@ metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs thr
 	SilenceUsage:  true,
 	SilenceErrors: true,
 	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		markAliasesChanged(cmd)
 		name, err := backend.Resolve(backendFlag)
 		if err != nil {
 			return err

@@ -97,7 +97,7 @@ func saveRunStatic(out string, s *dataset.Static, startOver bool) error {
 		if kept {
 			a, err := data.Reader{}.ReadNPY(path)
 			if err != nil {
-				return fmt.Errorf("--out %s: %w", out, err)
+				return fmt.Errorf("--run %s: %w", out, err)
 			}
 			old, err := dataset.NewStatic(path, a)
 			if err != nil {
@@ -115,7 +115,7 @@ func saveRunStatic(out string, s *dataset.Static, startOver bool) error {
 		return statErr
 	}
 	if err := os.MkdirAll(out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", out, err)
+		return fmt.Errorf("--run %s: %w", out, err)
 	}
 	return s.Save(out)
 }

@@ -107,11 +107,14 @@ func cmdName(c *cobra.Command) string { return strings.TrimPrefix(c.CommandPath(
 // types across the commands.
 func TestVocabularyTable(t *testing.T) {
 	rows := readVocabTable(t)
-	aliasOf := map[string]bool{}
-	for _, r := range rows {
-		for a := range r.aliases {
-			aliasOf[a] = true
+	// aliasFor reports whether old is a deprecated name on the command called name.
+	aliasFor := func(old, name string) bool {
+		for _, r := range rows {
+			if only, ok := r.aliases[old]; ok && (only == nil && slices.Contains(r.commands, name) || slices.Contains(only, name)) {
+				return true
+			}
 		}
+		return false
 	}
 	types := map[string]map[string][]string{} // name → type → commands
 	for _, c := range userCommands(rootCmd) {
@@ -126,7 +129,7 @@ func TestVocabularyTable(t *testing.T) {
 			types[f.Name][f.Value.Type()] = append(types[f.Name][f.Value.Type()], name)
 			r, ok := rows[f.Name]
 			if !ok {
-				if aliasOf[f.Name] && !f.Hidden {
+				if aliasFor(f.Name, name) && !f.Hidden {
 					t.Errorf("%s: --%s is a deprecated name in the vocabulary table but a visible flag here", c.CommandPath(), f.Name)
 				}
 				return
