@@ -219,7 +219,7 @@ func checkSeriesNetBench(o seriesnetbench.Options) error {
 		return err
 	}
 	if err := guard.Int("context", o.Context, 1, o.Steps-1); err != nil {
-		return fmt.Errorf("%w (observed steps of the --steps %d)", err, o.Steps)
+		return fmt.Errorf("%w (observed steps of the --window-length %d)", err, o.Steps)
 	}
 	b, err := runBudget()
 	if err != nil {

@@ -125,7 +125,7 @@ the largest setting meant to finish within an hour.`,
 					return fmt.Errorf("--out %s: the result (printed above) has no JSON form: %w", jsonPath, err)
 				}
 				if err := atomicfile.WriteFile(jsonPath, append(js, '\n')); err != nil {
-					return fmt.Errorf("--json: %w", err)
+					return fmt.Errorf("--out: %w", err)
 				}
 			}
 			return nil

@@ -11,7 +11,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use:   "series-io",
 		Short: "Time the series readers (LSTNet text, CSV, GluonTS JSON lines) against a bare parse of the same text",
-		Long: `series-io writes a synthetic series of --rows × --series values (six decimals, as the LSTNet files) in each
+		Long: `series-io writes a synthetic series of --rows × --columns values (six decimals, as the LSTNet files) in each
 format to memory, then reads it with tidal's reader and with a bare loop that only splits the text and
 parses the numbers, alternating them --repeats times; it prints the median times, the reader's rate and the
 ratio reader / bare parse, the cost of the readers' checks. Both must give the written values.`,

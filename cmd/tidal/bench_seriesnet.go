@@ -13,7 +13,7 @@ func init() {
 		Use:   "series-net",
 		Short: "Time the series denoiser's training step at several numbers of series, beside its FLOP ratio",
 		Long: `series-net times one AdamW training step of nets.SeriesNet (default configuration) on --batch random
-windows of --steps time steps, for each number of series in --series, and prints the median step time,
+windows of --window-length time steps, for each number of series in --series, and prints the median step time,
 the rate, and the ratios of time and of FLOPs against the first size. The network's cost is linear in the
 number of series; the time ratio should follow the FLOP ratio.`,
 		Args: cobra.NoArgs,

@@ -15,7 +15,7 @@ import (
 // profile: it prints the case's row with the floor and time/floor, the load, and writes the profile.
 func TestBenchTrainStepRuns(t *testing.T) {
 	prof := filepath.Join(t.TempDir(), "cpu.prof")
-	out, err := runTidal(t, "bench", "train-step", "--sizes", "16", "--channels", "8", "--batch", "2",
+	out, err := runTidal(t, "bench", "train-step", "--sizes", "16", "--widths", "8", "--batch", "2",
 		"--time", "1ms", "--threads", "1", "--profile", prof)
 	if err != nil {
 		t.Fatal(err)

@@ -347,7 +347,7 @@ func demoStages(fl demoFlags) []demoStage {
 		inputs = append(inputs, out)
 	}
 	inputs = append(inputs, p("fc", "dydiff.npy"), p("fc", "guided.npy"))
-	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo", "--data", strings.TrimSuffix(test, ".npy") + ".json"}
+	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo", "--data-sidecar", strings.TrimSuffix(test, ".npy") + ".json"}
 	for _, m := range []string{"guided", "unguided", "vdm"} {
 		args = append(args, "--label", p("scores", "rollout_"+m+".json")+"="+m+" rollout")
 	}

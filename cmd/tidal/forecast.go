@@ -113,7 +113,7 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 }
 
 // resolveSampler fills in the model's sampler and its number of steps where --sampler and
-// --sampling-steps were left to their defaults, and refuses what the model's form cannot take.
+// --sampler-steps were left to their defaults, and refuses what the model's form cannot take.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	if fl.sampler == "" {
 		fl.sampler = m.DefaultSampler()
@@ -138,7 +138,7 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	}
 	if !m.Config.IsEDM() { // the ddpm form samples on the reference's τ grid
 		if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
-			return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+			return fmt.Errorf("--sampler-steps %d: %w", fl.steps, err)
 		}
 	}
 	return nil
