@@ -44,7 +44,7 @@ standard protocol by default; or the start rows --starts), written as [windows, 
   random-walk      a driftless Gaussian random walk from the last observed row, the increments' scale per
                    series fitted on the training rows (forecast.RandomWalk; docs/SERIES.md)
   seasonal-naive   lead h repeats row start − period + (h mod period) (forecast.SeasonalNaive)`,
-		Example: `  tidal forecast --run runs/ns --data ns_test.npy --cases 20 --out fc.npy
+		Example: `  tidal baseline --data ns_test.npy --method persistence --cases 20 --context 4 --lead 11 --out persistence.npy
   tidal baseline --like fc.npy --data ns_test.npy --out persistence.npy
   tidal baseline --run runs/ns --data ns_test.npy --cases 20 --method climatology --pool ns_train.npy --out clim.npy`,
 		Args: cobra.NoArgs,

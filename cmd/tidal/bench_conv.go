@@ -21,7 +21,9 @@ func init() {
 		minTime  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "conv",
+		Use: "conv",
+		Example: `  tidal bench conv --quick
+  tidal bench conv --sizes 32,64 --widths 32,64 --batch 8 --time 2s`,
 		Short: "Time a 3×3 convolution training step: native vs tidal's im2col vs matmul",
 		Long: `conv times one training step (forward, and the gradients w.r.t. input and kernel) of a 3×3
 zero-padded convolution with as many channels in as out, on the pure-Go backend, three ways in the

@@ -25,7 +25,9 @@ func init() {
 	var etas []float64
 	var ablation bool
 	cmd := &cobra.Command{
-		Use:   "dydiff",
+		Use: "dydiff",
+		Example: `  tidal bench dydiff --quick --seed 1 --dir bench-dydiff
+  tidal bench dydiff --quick --dir bench-dydiff --sampler-steps 50 --clip-x0 3`,
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
 		Long: `dydiff runs Guo et al.'s Turbulence comparison on generated turbulence velocity (u, v; sim/navierstokes):
 DyDiff (η = 0.5) against the DPM baseline (η = 0) with the same network, data, training steps and seed,

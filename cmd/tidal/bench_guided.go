@@ -27,7 +27,9 @@ func newBenchGuidedCmd() *cobra.Command {
 	var dir, jsonPath string
 	var probeWindows int
 	cmd := &cobra.Command{
-		Use:   "guided",
+		Use: "guided",
+		Example: `  tidal bench guided --quick --out guided.json
+  tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json`,
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
 a video model with the same budget (the video model is also scored guided by the same discriminator,

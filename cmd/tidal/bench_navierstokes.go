@@ -16,7 +16,9 @@ func init() {
 	var sizes []int
 	var steps, repeats int
 	cmd := &cobra.Command{
-		Use:   "navier-stokes",
+		Use: "navier-stokes",
+		Example: `  tidal bench navier-stokes --sizes 64,128 --repeats 3
+  tidal bench navier-stokes --sizes 256 --solver-steps 200`,
 		Short: "Time Navier–Stokes solver steps against the NumPy reference step",
 		Long: `navier-stokes times one forced ETDRK4 step (default parameters, ν auto) of the Go solver, on one
 core and on all cores, and of the NumPy reference implementation of the same step (run with Debian's

@@ -10,7 +10,9 @@ import (
 func init() {
 	opt := rolloutbench.Default
 	cmd := &cobra.Command{
-		Use:   "rollout",
+		Use: "rollout",
+		Example: `  tidal bench rollout --frames 20 --members 4 --size 32 --repeats 3
+  tidal bench rollout --channels 32 --history 2 --dir /tmp`,
 		Short: "Time the rollout driver's per-frame overhead beyond its step calls (a UNet with random weights)",
 		Long: `rollout builds a step that advances an ensemble by one frame with a UNet of random weights and
 host-drawn noise, then times, alternately, the step called --frames times in a bare loop (nothing written)

@@ -22,7 +22,9 @@ func init() {
 		minTime  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "sampler",
+		Use: "sampler",
+		Example: `  tidal bench sampler --quick
+  tidal bench sampler --size 32 --channels 32 --sampler-steps 10 --samplers ddim,heun --time 2s`,
 		Short: "Time the samplers with the UNet against the UNet's forward pass alone",
 		Long: `sampler times a whole sample of DyDiff on 3-frame windows with 2 context frames (ddim: the reference
 form through dydiff.EpsDenoiser on the τ grid; dydiff-heun and dpmpp: the EDM form through

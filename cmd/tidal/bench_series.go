@@ -9,8 +9,9 @@ import (
 func init() {
 	opt := seriesbench.Traffic
 	cmd := &cobra.Command{
-		Use:   "series-io",
-		Short: "Time the series readers (LSTNet text, CSV, GluonTS JSON lines) against a bare parse of the same text",
+		Use:     "series-io",
+		Example: `  tidal bench series-io --rows 7588 --columns 862 --repeats 3`,
+		Short:   "Time the series readers (LSTNet text, CSV, GluonTS JSON lines) against a bare parse of the same text",
 		Long: `series-io writes a synthetic series of --rows × --columns values (six decimals, as the LSTNet files) in each
 format to memory, then reads it with tidal's reader and with a bare loop that only splits the text and
 parses the numbers, alternating them --repeats times; it prints the median times, the reader's rate and the

@@ -23,7 +23,9 @@ func init() {
 	var param, anchor, dataset string
 	var sf seriesFlags
 	cmd := &cobra.Command{
-		Use:   "series",
+		Use: "series",
+		Example: `  tidal bench series --quick --seed 1 --dir bench-series
+  tidal bench series --data datasets/exchange_rate.txt.gz --steps 2000 --sampler-steps 10 --members 100`,
 		Short: "DyDiff vs DPM on a multivariate time series (exchange rate), beside the random walk, seasonal naive and published CRPS-sum",
 		Long: `series trains DyDiff (η = 0.5) and the DPM baseline (η = 0) with the same SeriesNet, data, training steps
 and seed on the training rows of --data (default the shipped exchange rate, its standard protocol: the first

@@ -10,8 +10,9 @@ import (
 func init() {
 	opt := seriesnetbench.Default
 	cmd := &cobra.Command{
-		Use:   "series-net",
-		Short: "Time the series denoiser's training step at several numbers of series, beside its FLOP ratio",
+		Use:     "series-net",
+		Example: `  tidal bench series-net --series 64,256 --window-length 60 --context 30 --batch 8`,
+		Short:   "Time the series denoiser's training step at several numbers of series, beside its FLOP ratio",
 		Long: `series-net times one AdamW training step of nets.SeriesNet (default configuration) on --batch random
 windows of --window-length time steps, for each number of series in --series, and prints the median step time,
 the rate, and the ratios of time and of FLOPs against the first size. The network's cost is linear in the

@@ -29,7 +29,9 @@ func init() {
 		script   string
 	)
 	cmd := &cobra.Command{
-		Use:   "train-step",
+		Use: "train-step",
+		Example: `  tidal bench train-step --quick
+  tidal bench train-step --sizes 32,64 --widths 32,64 --threads 1,0 --torch`,
 		Short: "Time a UNet AdamW training step against the machine's matmul floor",
 		Long: `train-step builds tidal's denoiser UNet (netbench.Config: 3 channels in, 1 out, channel
 multipliers 1,2,2, 2 residual blocks per level, attention in the middle) and times AdamW training

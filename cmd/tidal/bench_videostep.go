@@ -25,7 +25,9 @@ func init() {
 		unet            bool
 	)
 	cmd := &cobra.Command{
-		Use:   "video-step",
+		Use: "video-step",
+		Example: `  tidal bench video-step --quick
+  tidal bench video-step --sizes 32 --widths 32 --frames 8 --batch 2 --unet`,
 		Short: "Time a video-denoiser AdamW training step against the machine's matmul floor",
 		Long: `video-step builds DyDiff's video denoiser (nets.VideoUNet with videobench.Config: the
 train-step benchmark's UNet per frame, 2 data channels, temporal convolutions after every residual

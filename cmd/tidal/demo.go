@@ -43,7 +43,10 @@ var demoPresets = map[string]string{
 func newDemoCmd() *cobra.Command {
 	var fl demoFlags
 	cmd := &cobra.Command{
-		Use:   "demo [--quick] [--out DIR] [--config FILE.yaml]",
+		Use: "demo [--quick] [--out DIR] [--config FILE.yaml]",
+		Example: `  tidal demo --quick --out demo-quick
+  tidal demo --seed 2 --out demo-s2 --quiet
+  tidal demo --print-config`,
 		Short: "The main job: simulate turbulence, train every model, forecast, roll out, score and write a report",
 		Long: `demo runs tidal's whole pipeline in one process (docs/DEMO.md), each stage through the same code as its
 command:

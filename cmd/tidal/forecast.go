@@ -37,7 +37,10 @@ type forecastFlags struct {
 func newForecastCmd() *cobra.Command {
 	var fl forecastFlags
 	cmd := &cobra.Command{
-		Use:   "forecast",
+		Use: "forecast",
+		Example: `  tidal forecast --run runs/dydiff --data ns_test.npy --cases 20 --members 8 --out fc.npy
+  tidal forecast --run runs/dydiff --disc runs/disc --lambda 14 --data ns_test.npy --starts 5,20,35 --out guided.npy
+  tidal forecast --run runs/fx --data datasets/exchange_rate.txt.gz --members 100 --sampler-steps 10 --out fx.npy`,
 		Short: "Make ensemble forecasts with a trained DyDiff model",
 		Long: `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
 'tidal train dydiff', for cases over a test series [frames, channels, H, W] (NPY; frames of the shape

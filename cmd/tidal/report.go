@@ -33,7 +33,9 @@ func init() { rootCmd.AddCommand(newReportCmd()) }
 func newReportCmd() *cobra.Command {
 	var fl reportFlags
 	cmd := &cobra.Command{
-		Use:   "report [--out DIR] INPUT...",
+		Use: "report [--out DIR] INPUT...",
+		Example: `  tidal report --out report --truth truth.npy --data-sidecar ns_test.json fc.npy persistence.npy scores.json
+  tidal report --out report --label fc.npy=dydiff --meta seed=1 fc.npy runs/dydiff`,
 		Short: "Write report.html with loss curves, skill per lead, rollout diagnostics, animations and every number",
 		Long: `report gathers tidal's outputs into one folder: DIR/report.html with its PNG plots and GIF animations beside
 it (docs/REPORT.md). Each INPUT is one of

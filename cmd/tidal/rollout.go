@@ -53,7 +53,6 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 'tidal score --forecast OUT --obs TRUTH' scores them.`,
 		Example: `  tidal rollout --idm runs/idm --disc runs/disc --lambda 14 --init test.npy --frames 4000 --out guided.npy
   tidal rollout --vdm runs/vdm --init test.npy --frames 4000 --out vdm.npy
-  tidal rollout --vdm runs/vdm --disc runs/disc --lambda 2 --init test.npy --frames 4000 --out guided-vdm.npy
   tidal rollout --idm runs/idm --disc runs/disc --init test.npy --cases 20 --lead 10 --members 10 --out fc.npy --truth-out truth.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
