@@ -183,3 +183,21 @@ func TestVocabularyTable(t *testing.T) {
 		}
 	}
 }
+
+// An old name still works: it prints a deprecation notice naming the new one, sets the new flag's value,
+// and counts as given (demo --quick leaves a flag given on the command line alone, here by its old name).
+func TestDeprecatedAliasesStillWork(t *testing.T) {
+	out, err := runTidal(t, "demo", "--quick", "--train-steps", "7", "--width", "12", "--print-config")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, want := range []string{"Flag --train-steps has been deprecated, use --steps", "Flag --width has been deprecated, use --channels",
+		"\nsteps: 7\n", "\nchannels: 12\n", "\nsampler-steps: 8\n"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "train-steps:") || strings.Contains(out, "width:") {
+		t.Errorf("the printed config holds a deprecated name:\n%s", out)
+	}
+}
