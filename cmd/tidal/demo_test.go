@@ -78,7 +78,7 @@ func TestDemoPrintConfigRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"train-steps: 200", "lead: 3", "quick: true", "print-config: false"} {
+	for _, want := range []string{"\nsteps: 200\n", "lead: 3", "quick: true", "print-config: false"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--print-config output lacks %q:\n%s", want, out)
 		}

@@ -201,3 +201,25 @@ func TestDeprecatedAliasesStillWork(t *testing.T) {
 		t.Errorf("the printed config holds a deprecated name:\n%s", out)
 	}
 }
+
+// --quiet silences a training's progress (its loss lines), not its result.
+func TestTrainQuiet(t *testing.T) {
+	dir := t.TempDir()
+	w := tinyWaves(t, dir)
+	train := func(run string, extra ...string) string {
+		args := append([]string{"train", "idm", "--data", w, "--run", filepath.Join(dir, run), "--steps", "2", "--batch", "2",
+			"--channels", "8", "--mults", "1", "--blocks", "1", "--groups", "4", "--log-every", "1", "--checkpoint-every", "2"}, extra...)
+		out, err := runTidal(t, args...)
+		if err != nil {
+			t.Fatalf("%v\n%s", err, out)
+		}
+		return out
+	}
+	loud, quiet := train("loud"), train("quiet", "--quiet")
+	if !strings.Contains(loud, "step 1") {
+		t.Fatalf("no progress line without --quiet:\n%s", loud)
+	}
+	if strings.Contains(quiet, "step 1") || len(quiet) >= len(loud) {
+		t.Fatalf("--quiet printed progress:\n%s", quiet)
+	}
+}
