@@ -52,7 +52,7 @@ type RecordedConfig struct {
 // TrainSpec is one training run of DyDiff on a series of fields [frames, channels, height, width]:
 // the data in physical units, the model, the loop's options and the run directory. The run directory
 // it writes has the layout of `tidal train dydiff` (options.json, norm.json, stats.jsonl, checkpoints,
-// snapshots), so `tidal forecast --model DIR`, Load and Open read it, and the same spec run again
+// snapshots), so `tidal forecast --run DIR`, Load and Open read it, and the same spec run again
 // resumes it.
 type TrainSpec struct {
 	// Data is the training series [frames, channels, height, width] in physical units. When it is nil,

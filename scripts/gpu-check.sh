@@ -201,21 +201,21 @@ lim() { if [ -n "${gpu_start:-}" ]; then cap "$1"; else echo "$1"; fi; }
 train() {
   local be=$1 limit=$2 d=$work/${3:-$1}
   mkdir -p "$d/runs" "$d/fc" "$d/roll"
-  run "train_dydiff_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --out "$d/runs/dydiff" \
+  run "train_dydiff_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train dydiff --data "$data/ns_train.npy" --run "$d/runs/dydiff" \
     --context 2 --predict 4 --batch 8 --lr 3e-3 --ema-halflife 400 "${net[@]}"
-  run "train_idm_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --out "$d/runs/idm" \
+  run "train_idm_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train idm --data "$data/ns_train.npy" --run "$d/runs/idm" \
     --batch 8 --lr 2e-3 --ema-halflife 640 "${net[@]}"
-  run "train_disc_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --out "$d/runs/disc" \
+  run "train_disc_${3:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" train discriminator --data "$data/ns_train.npy" --run "$d/runs/disc" \
     --batch 16 --lr 2e-3 --head-width 32 --future-only "${net[@]}"
 }
 # sample BACKEND MODELS LIMIT: the DyDiff forecast and the guided rollout on BACKEND of the runs in MODELS.
 sample() {
   local be=$1 m=$2 limit=$3 d=$work/${4:-$1}
   mkdir -p "$d/fc" "$d/roll"
-  run "forecast_${4:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" forecast --model "$m/dydiff" --data "$data/ns_test.npy" --num-cases 4 \
-    --members 4 --lead 4 --sampling-steps 10 --seed "$seed" --out "$d/fc/dydiff.npy" --quiet
+  run "forecast_${4:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" forecast --run "$m/dydiff" --data "$data/ns_test.npy" --cases 4 \
+    --members 4 --lead 4 --sampler-steps 10 --seed "$seed" --out "$d/fc/dydiff.npy" --quiet
   run "rollout_${4:-$be}" "$(lim "$limit")" "$tidal" --backend "$be" rollout --idm "$m/idm" --disc "$m/disc" --lambda 14 \
-    --init "$data/ns_test.npy" --frames 8 --members 2 --steps 10 --seed "$seed" --out "$d/roll/guided.npy"
+    --init "$data/ns_test.npy" --frames 8 --members 2 --sampler-steps 10 --seed "$seed" --out "$d/roll/guided.npy"
 }
 
 say "CPU half: $steps steps of each model at ${size}², seed $seed, on the pure-Go backend"
@@ -224,7 +224,7 @@ sample go "$work/go/runs" 300
 cpu_sizes=16,32
 [ $gpu = 1 ] && cpu_sizes=32,64
 run bench_cpu 600 "$tidal" bench train-step --nets unet --sizes "$cpu_sizes" --threads 0 --time 2s --members 2 \
-  --json "$work/bench_cpu.json"
+  --out "$work/bench_cpu.json"
 
 # --- the GPU half -------------------------------------------------------------------------------------------
 left() { echo $((budget - ($(date +%s) - gpu_start))); }
@@ -269,7 +269,7 @@ if [ $gpu = 1 ]; then
   [ -z "$torchpy" ] && record torch skipped 0 "no python3 with CUDA PyTorch"
   for gs in $(echo "${GPU_CHECK_GPU_SIZES:-64,256}" | tr ',' ' '); do # one run a size: a timeout loses one size only
     run "bench_gpu_$gs" "$(cap 150)" env TIDAL_PYTHON="$torchpy" "$tidal" --backend "$gbe" bench train-step --nets unet \
-      --sizes "$gs" --threads 0 --batch 8 --time 3s --members 0 "${torchflag[@]}" --json "$work/bench_gpu_$gs.json"
+      --sizes "$gs" --threads 0 --batch 8 --time 3s --members 0 "${torchflag[@]}" --out "$work/bench_gpu_$gs.json"
   done
   #     the guided rollout per frame at 256², the image model and the guide at their default (paper) widths
   big=$work/big
@@ -279,13 +279,13 @@ if [ $gpu = 1 ]; then
   bigw=()
   [ $gbe = go ] && bigw=(--channels 8 --groups 8 --mults 1,2 --blocks 1)
   if run data256 "$(cap 60)" "$tidal" data navier-stokes --out "$big/ns.npy" --size "$bigsize" --kf 4 --frames 40 --spinup 100 --seed "$seed" --quiet; then
-    run train_idm256 "$(cap 90)" "$tidal" --backend "$gbe" train idm --data "$big/ns.npy" --out "$big/runs/idm" --steps 2 --batch 2 \
+    run train_idm256 "$(cap 90)" "$tidal" --backend "$gbe" train idm --data "$big/ns.npy" --run "$big/runs/idm" --steps 2 --batch 2 \
       --log-every 1 --checkpoint-every 2 --seed "$seed" "${bigw[@]}"
-    run train_disc256 "$(cap 90)" "$tidal" --backend "$gbe" train discriminator --data "$big/ns.npy" --out "$big/runs/disc" --steps 2 \
+    run train_disc256 "$(cap 90)" "$tidal" --backend "$gbe" train discriminator --data "$big/ns.npy" --run "$big/runs/disc" --steps 2 \
       --batch 2 --log-every 1 --checkpoint-every 2 --seed "$seed" "${bigw[@]}"
     for n in 2 7; do
       run "rollout256_$n" "$(cap 150)" "$tidal" --backend "$gbe" rollout --idm "$big/runs/idm" --disc "$big/runs/disc" --lambda 14 \
-        --init "$big/ns.npy" --frames "$n" --members 1 --steps 50 --seed "$seed" --out "$big/roll$n.npy"
+        --init "$big/ns.npy" --frames "$n" --members 1 --sampler-steps 50 --seed "$seed" --out "$big/roll$n.npy"
     done
   fi
   say "GPU half took $(($(date +%s) - gpu_start))s"

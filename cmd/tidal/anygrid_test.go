@@ -62,15 +62,15 @@ func TestAnyGridSize(t *testing.T) {
 		}
 		for _, net := range []string{"unet", "video"} {
 			run := p("_" + net)
-			tidal(append([]string{"train", "dydiff", "--net", net, "--data", in, "--out", run, "--context", "2", "--predict", "2",
+			tidal(append([]string{"train", "dydiff", "--net", net, "--data", in, "--run", run, "--context", "2", "--predict", "2",
 				"--channels", "8", "--groups", "4", "--mults", "1,2,2,2"}, tiny...)...)
-			check(tidal("forecast", "--model", run, "--data", in, "--out", p("_"+net+".nc"), "--members", "2", "--sampling-steps", "2", "--cases", "1"))
+			check(tidal("forecast", "--run", run, "--data", in, "--out", p("_"+net+".nc"), "--members", "2", "--sampler-steps", "2", "--cases", "1"))
 		}
 		small := append(append([]string(nil), tiny...), "--channels", "4", "--groups", "2", "--mults", "1,2,2", "--val-fraction", "0.4")
-		tidal(append([]string{"train", "idm", "--data", in, "--out", p("_idm")}, small...)...)
-		tidal(append([]string{"train", "vdm", "--data", in, "--out", p("_vdm")}, small...)...)
-		tidal(append([]string{"train", "discriminator", "--data", in, "--out", p("_disc"), "--head-width", "4"}, small...)...)
-		check(tidal("rollout", "--idm", p("_idm"), "--disc", p("_disc"), "--init", in, "--cases", "1", "--lead", "2", "--members", "2", "--steps", "2", "--out", p("_g.nc")))
-		check(tidal("rollout", "--vdm", p("_vdm"), "--init", in, "--cases", "1", "--lead", "2", "--members", "2", "--steps", "2", "--out", p("_v.nc")))
+		tidal(append([]string{"train", "idm", "--data", in, "--run", p("_idm")}, small...)...)
+		tidal(append([]string{"train", "vdm", "--data", in, "--run", p("_vdm")}, small...)...)
+		tidal(append([]string{"train", "discriminator", "--data", in, "--run", p("_disc"), "--head-width", "4"}, small...)...)
+		check(tidal("rollout", "--idm", p("_idm"), "--disc", p("_disc"), "--init", in, "--cases", "1", "--lead", "2", "--members", "2", "--sampler-steps", "2", "--out", p("_g.nc")))
+		check(tidal("rollout", "--vdm", p("_vdm"), "--init", in, "--cases", "1", "--lead", "2", "--members", "2", "--sampler-steps", "2", "--out", p("_v.nc")))
 	}
 }

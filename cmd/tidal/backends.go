@@ -10,7 +10,9 @@ import (
 
 func init() {
 	rootCmd.AddCommand(&cobra.Command{
-		Use:   "backends",
+		Use: "backends",
+		Example: `  tidal backends
+  tidal --backend cuda backends`,
 		Short: "List the compute backends and whether each works on this machine",
 		Long: `backends tries every compute backend tidal knows and prints whether it works here. For "cuda" it
 prints the PJRT plugin found, or why none can be used and every place that was searched.`,

@@ -33,7 +33,7 @@ JSON sidecar (OUT.json) with its cases, which 'tidal score' checks against the t
 To score against a model's forecast, the baseline must forecast the same cases: --like FORECAST takes the
 start frames, context and lead from the forecast's sidecar (and checks that --data is the file it was
 made from), and --run RUN takes the context and (unless --lead) the lead from the model's run, so that
---cases N spreads the same cases as 'tidal forecast --model RUN --cases N'. Without them the context is
+--cases N spreads the same cases as 'tidal forecast --run RUN --cases N'. Without them the context is
 --context (default 4, the default of 'tidal train dydiff').
 
 For a multivariate time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl, or --input-format) the
@@ -44,7 +44,7 @@ standard protocol by default; or the start rows --starts), written as [windows, 
   random-walk      a driftless Gaussian random walk from the last observed row, the increments' scale per
                    series fitted on the training rows (forecast.RandomWalk; docs/SERIES.md)
   seasonal-naive   lead h repeats row start − period + (h mod period) (forecast.SeasonalNaive)`,
-		Example: `  tidal forecast --model runs/ns --data ns_test.npy --cases 20 --out fc.npy
+		Example: `  tidal baseline --data ns_test.npy --method persistence --cases 20 --context 4 --lead 11 --out persistence.npy
   tidal baseline --like fc.npy --data ns_test.npy --out persistence.npy
   tidal baseline --run runs/ns --data ns_test.npy --cases 20 --method climatology --pool ns_train.npy --out clim.npy`,
 		Args: cobra.NoArgs,

@@ -22,7 +22,7 @@ type benchCase struct{ batch, size, channels int }
 // im2col copies) exceed the memory budget.
 func checkNetBench(bench string, batch int, sizes, channels []int, minTime time.Duration, bytesPerValue int64) error {
 	if err := guard.First(
-		guard.Int("batch", batch, 1, 4096), guard.Ints("sizes", sizes, 4, 4096), guard.Ints("channels", channels, 1, 4096),
+		guard.Int("batch", batch, 1, 4096), guard.Ints("sizes", sizes, 4, 4096), guard.Ints("widths", channels, 1, 4096),
 	); err != nil {
 		return err
 	}
@@ -46,7 +46,7 @@ func checkNetBench(bench string, batch int, sizes, channels []int, minTime time.
 
 // checkGridBench refuses Navier–Stokes bench flags out of range and grids beyond the memory budget.
 func checkGridBench(sizes []int, steps, repeats int) error {
-	if err := guard.First(guard.Ints("sizes", sizes, 8, 8192), guard.Int("steps", steps, 0, 1<<24), guard.Int("repeats", repeats, 1, 1000)); err != nil {
+	if err := guard.First(guard.Ints("sizes", sizes, 8, 8192), guard.Int("solver-steps", steps, 0, 1<<24), guard.Int("repeats", repeats, 1, 1000)); err != nil {
 		return err
 	}
 	b, err := runBudget()
@@ -97,7 +97,7 @@ func checkSamplerBench(samplers []string, batch, size, channels, steps int, minT
 	}
 	if err := guard.First(
 		guard.Int("batch", batch, 1, 4096), guard.Int("size", size, 4, 4096),
-		guard.Int("channels", channels, 1, 4096), guard.Int("steps", steps, 1, 10000), checkBenchTime(minTime),
+		guard.Int("channels", channels, 1, 4096), guard.Int("sampler-steps", steps, 1, 10000), checkBenchTime(minTime),
 	); err != nil {
 		return err
 	}
@@ -117,7 +117,7 @@ func checkRolloutBench(o rolloutbench.Options) error {
 	if err := guard.First(
 		guard.Int("frames", o.Frames, 1, 1<<24), guard.Int("repeats", o.Repeats, 1, 1000),
 		guard.Int("members", c.Members, 1, 4096), guard.Int("size", c.Height, 4, 4096),
-		guard.Int("width", c.Width0, 1, 4096), guard.Int("history", c.History, 1, 64),
+		guard.Int("channels", c.Width0, 1, 4096), guard.Int("history", c.History, 1, 64),
 	); err != nil {
 		return err
 	}
@@ -145,7 +145,7 @@ func checkRolloutBench(o rolloutbench.Options) error {
 // parse's results) exceed the memory budget.
 func checkSeriesBench(o seriesbench.Options) error {
 	if err := guard.First(
-		guard.Int("rows", o.T, 1, 1<<26), guard.Int("series", o.N, 1, 1<<20), guard.Int("repeats", o.Repeats, 1, 1000),
+		guard.Int("rows", o.T, 1, 1<<26), guard.Int("columns", o.N, 1, 1<<20), guard.Int("repeats", o.Repeats, 1, 1000),
 	); err != nil {
 		return err
 	}
@@ -213,13 +213,13 @@ func checkSeriesNetBench(o seriesnetbench.Options) error {
 		return fmt.Errorf("--series: expected at least one number of series")
 	}
 	if err := guard.First(
-		guard.Int("batch", o.Batch, 1, 4096), guard.Int("steps", o.Steps, 2, 1<<16), guard.Ints("series", o.Series, 1, 1<<20),
+		guard.Int("batch", o.Batch, 1, 4096), guard.Int("window-length", o.Steps, 2, 1<<16), guard.Ints("series", o.Series, 1, 1<<20),
 		guard.Int("repeats", o.Repeats, 1, 1000), checkThreads(nil, o.Config.Branches),
 	); err != nil {
 		return err
 	}
 	if err := guard.Int("context", o.Context, 1, o.Steps-1); err != nil {
-		return fmt.Errorf("%w (observed steps of the --steps %d)", err, o.Steps)
+		return fmt.Errorf("%w (observed steps of the --window-length %d)", err, o.Steps)
 	}
 	b, err := runBudget()
 	if err != nil {

@@ -21,7 +21,9 @@ func init() {
 		minTime  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "conv",
+		Use: "conv",
+		Example: `  tidal bench conv --quick
+  tidal bench conv --sizes 32,64 --widths 32,64 --batch 8 --time 2s`,
 		Short: "Time a 3×3 convolution training step: native vs tidal's im2col vs matmul",
 		Long: `conv times one training step (forward, and the gradients w.r.t. input and kernel) of a 3×3
 zero-padded convolution with as many channels in as out, on the pure-Go backend, three ways in the
@@ -72,7 +74,8 @@ reported. The default cases take about a minute, the native convolution most of 
 	f.BoolVar(&quick, "quick", false, "only the 32²×32 case, timed for at most 1 s (a few seconds in all)")
 	f.IntVar(&batch, "batch", 16, "batch size (images per step)")
 	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "image sizes S (S×S pixels)")
-	f.IntSliceVar(&channels, "channels", []int{32, 64}, "channels C (in = out)")
+	f.IntSliceVar(&channels, "widths", []int{32, 64}, "channels C (in = out), one case each")
+	deprecatedAlias(f, "channels", "widths")
 	f.DurationVar(&minTime, "time", 2*time.Second, "how long tidal and the matmul are timed per case")
 	benchCmd.AddCommand(cmd)
 }

@@ -8,7 +8,7 @@ import (
 // TestBenchConvRuns runs the convolution benchmark on a tiny case: it prints the case's row with the
 // three rates and both ratios, and the load.
 func TestBenchConvRuns(t *testing.T) {
-	out, err := runTidal(t, "bench", "conv", "--sizes", "8", "--channels", "4", "--batch", "2", "--time", "1ms")
+	out, err := runTidal(t, "bench", "conv", "--sizes", "8", "--widths", "4", "--batch", "2", "--time", "1ms")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,9 @@ func init() {
 	var etas []float64
 	var ablation bool
 	cmd := &cobra.Command{
-		Use:   "dydiff",
+		Use: "dydiff",
+		Example: `  tidal bench dydiff --quick --seed 1 --dir bench-dydiff
+  tidal bench dydiff --quick --dir bench-dydiff --sampler-steps 50 --clip-x0 3`,
 		Short: "The DyDiff paper comparison: DyDiff vs DPM, η sweep, independent-noise ablation, persistence, climatology",
 		Long: `dydiff runs Guo et al.'s Turbulence comparison on generated turbulence velocity (u, v; sim/navierstokes):
 DyDiff (η = 0.5) against the DPM baseline (η = 0) with the same network, data, training steps and seed,
@@ -58,15 +60,15 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 				}
 				o.Samplers = so
 			}
-			given := map[string]int{"steps": steps, "sampling-steps": samplingSteps, "size": size, "members": members, "cases": cases,
+			given := map[string]int{"steps": steps, "sampler-steps": samplingSteps, "size": size, "members": members, "cases": cases,
 				"frames": frames, "channels": channels}
-			for name, p := range map[string]*int{"steps": &o.Steps, "sampling-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members,
+			for name, p := range map[string]*int{"steps": &o.Steps, "sampler-steps": &o.SamplingSteps, "size": &o.Size, "members": &o.Members,
 				"cases": &o.Cases, "frames": &o.Frames, "channels": &o.Channels} {
 				if cmd.Flags().Changed(name) {
 					*p = given[name]
 				}
 			}
-			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
+			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampler-steps", o.SamplingSteps, 1, 1000),
 				guard.Between("clip-x0", o.ClipX0, 0, 1e6), guard.Int("size", o.Size, 8, 1024), guard.Int("members", o.Members, 2, 1024), guard.Int("cases", o.Cases, 1, 1<<16),
 				guard.Int("frames", o.Frames, 2*(o.Context+o.Predict)+8, 1<<20), guard.Int("channels", o.Channels, 4, 1024)); err != nil {
 				return err
@@ -93,9 +95,10 @@ Repeat with another --seed to see the seed-to-seed spread (docs/RESULTS.md).`,
 	f.Uint64Var(&seed, "seed", 1, "seed of the data, weights, training and sampling")
 	f.StringVar(&dir, "dir", "", "folder for the data and run directories (kept; a rerun resumes); default a temporary one")
 	f.IntVar(&steps, "steps", 0, "training steps of every model (default: the mode's)")
-	f.IntVar(&samplingSteps, "sampling-steps", 0, "DDIM steps of every forecast (default: the mode's)")
+	f.IntVar(&samplingSteps, "sampler-steps", 0, "DDIM steps of every forecast (default: the mode's)")
+	deprecatedAlias(f, "sampling-steps", "sampler-steps")
 	f.Float64Var(&clipX0, "clip-x0", 0, "clip DDIM's x̂₀ to ±this many training standard deviations (0: none, the reference's setting)")
-	f.StringSliceVar(&samplers, "samplers", nil, "samplers of the default-form DyDiff and DPM models, KIND:STEPS with KIND heun, dpmpp, ddim or ddpm (default: the mode's; the reference-form rows use DDIM with --sampling-steps)")
+	f.StringSliceVar(&samplers, "samplers", nil, "samplers of the default-form DyDiff and DPM models, KIND:STEPS with KIND heun, dpmpp, ddim or ddpm (default: the mode's; the reference-form rows use DDIM with --sampler-steps)")
 	f.Float64SliceVar(&etas, "etas", nil, "the reference form's η sweep beside η 0 and 0.5, each in [0, 1) (default: the mode's 0, 0.1, 0.5, 0.9)")
 	f.BoolVar(&ablation, "ablation", true, "train and score DyDiff with independent noise (the reference's use_x_ema='only')")
 	f.IntVar(&size, "size", 0, "grid size (default: the mode's)")

@@ -27,7 +27,9 @@ func newBenchGuidedCmd() *cobra.Command {
 	var dir, jsonPath string
 	var probeWindows int
 	cmd := &cobra.Command{
-		Use:   "guided",
+		Use: "guided",
+		Example: `  tidal bench guided --quick --out guided.json
+  tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json`,
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
 a video model with the same budget (the video model is also scored guided by the same discriminator,
@@ -59,7 +61,7 @@ the largest setting meant to finish within an hour.`,
 			}
 			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
 				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10),
-				guard.Int("ddim-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16), guard.Between("vdm-lambda", vdmLambda, 0, 1e6)); err != nil {
+				guard.Int("dydiff-sampler-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16), guard.Between("vdm-lambda", vdmLambda, 0, 1e6)); err != nil {
 				return err
 			}
 			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
@@ -69,8 +71,8 @@ the largest setting meant to finish within an hour.`,
 				}
 				o.DyDiffParam = dydiffParam
 			}
-			if o.DyDiffParam == dymodel.ParamEDM && (f.Changed("ddim-steps") || f.Changed("clip-x0")) {
-				return fmt.Errorf("--ddim-steps and --clip-x0 sample a --dydiff-param ddpm model; the edm model samples with Heun at --sampler-steps")
+			if o.DyDiffParam == dymodel.ParamEDM && (f.Changed("dydiff-sampler-steps") || f.Changed("clip-x0")) {
+				return fmt.Errorf("--dydiff-sampler-steps and --clip-x0 sample a --dydiff-param ddpm model; the edm model samples with Heun at --sampler-steps")
 			}
 			if f.Changed("clip-x0") {
 				o.ClipX0 = clipX0
@@ -122,10 +124,10 @@ the largest setting meant to finish within an hour.`,
 			if jsonPath != "" {
 				js, err := json.MarshalIndent(r, "", "  ")
 				if err != nil {
-					return fmt.Errorf("--json %s: the result (printed above) has no JSON form: %w", jsonPath, err)
+					return fmt.Errorf("--out %s: the result (printed above) has no JSON form: %w", jsonPath, err)
 				}
 				if err := atomicfile.WriteFile(jsonPath, append(js, '\n')); err != nil {
-					return fmt.Errorf("--json: %w", err)
+					return fmt.Errorf("--out: %w", err)
 				}
 			}
 			return nil
@@ -149,11 +151,13 @@ the largest setting meant to finish within an hour.`,
 	f.Float64Var(&discPStd, "disc-p-std", 0, "the discriminator's training noise (0: the image model's N(−1.2, 1.2²), the paper's)")
 	f.BoolVar(&withDyDiff, "dydiff", true, "also train DyDiff (η 0.5, 2 observed + 1 predicted frames) and score it guided by the same discriminator and unguided")
 	f.StringVar(&dydiffParam, "dydiff-param", dymodel.ParamEDM, "the DyDiff model's training form: edm (with the persistence anchor, sampled with Heun at --sampler-steps; train dydiff's default) or ddpm (the reference's, sampled with DDIM)")
-	f.IntVar(&ddimSteps, "ddim-steps", 0, "DyDiff's DDIM steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
+	f.IntVar(&ddimSteps, "dydiff-sampler-steps", 0, "DyDiff's DDIM sampler steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
 	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")
-	f.StringVar(&jsonPath, "json", "", "also write the result (settings, scores, ideal-guide diagnostics) as JSON to this file")
+	f.StringVar(&jsonPath, "out", "", "also write the result (settings, scores, ideal-guide diagnostics) as JSON to this file")
+	deprecatedAlias(f, "json", "out")
+	deprecatedAlias(f, "ddim-steps", "dydiff-sampler-steps")
 	f.IntVar(&probeWindows, "probe-windows", 64, "held-out windows of the ideal-guide diagnostics per noise level (0: skip them)")
 	return cmd
 }

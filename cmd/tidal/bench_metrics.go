@@ -10,7 +10,9 @@ func init() {
 	opt := metricsbench.Full
 	var quick, noNumPy bool
 	cmd := &cobra.Command{
-		Use:   "metrics",
+		Use: "metrics",
+		Example: `  tidal bench metrics --quick
+  tidal bench metrics --cases 8 --members 50 --leads 10 --size 128 --no-numpy`,
 		Short: "Time tidal's ensemble CRPS against NumPy's on 100 cases × 50 members × 10 leads × 128×128",
 		Long: `metrics generates a calibrated ensemble forecast one case at a time (3.3 GB of float32 in all at the
 default size, never held at once), times tidal's CRPS on all cores and on one, the fair CRPS and the

@@ -3,8 +3,6 @@ package main
 import (
 	"fmt"
 	"runtime"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,10 +13,12 @@ import (
 )
 
 func init() {
-	var sizes string
+	var sizes []int
 	var steps, repeats int
 	cmd := &cobra.Command{
-		Use:   "navier-stokes",
+		Use: "navier-stokes",
+		Example: `  tidal bench navier-stokes --sizes 64,128 --repeats 3
+  tidal bench navier-stokes --sizes 256 --solver-steps 200`,
 		Short: "Time Navier–Stokes solver steps against the NumPy reference step",
 		Long: `navier-stokes times one forced ETDRK4 step (default parameters, ν auto) of the Go solver, on one
 core and on all cores, and of the NumPy reference implementation of the same step (run with Debian's
@@ -28,8 +28,8 @@ figure is the best of --repeats, so that load from other processes hits them ali
 faster NumPy form over the faster Go run.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ns, err := parseSizes(sizes)
-			if err != nil {
+			ns := sizes
+			if err := evenSizes(ns); err != nil {
 				return err
 			}
 			if err := checkGridBench(ns, steps, repeats); err != nil {
@@ -89,22 +89,21 @@ faster NumPy form over the faster Go run.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&sizes, "sizes", "64,128,256", "comma-separated grid sizes N")
-	f.IntVar(&steps, "steps", 0, "timed steps per measurement (0 = about a quarter second each)")
+	f.IntSliceVar(&sizes, "sizes", []int{64, 128, 256}, "grid sides N to time, one case each (even)")
+	f.IntVar(&steps, "solver-steps", 0, "timed solver steps per measurement (0 = about a quarter second each)")
+	deprecatedAlias(f, "steps", "solver-steps")
 	f.IntVar(&repeats, "repeats", 3, "measurements per implementation and size; the best is kept")
 	benchCmd.AddCommand(cmd)
 }
 
-func parseSizes(s string) ([]int, error) {
-	var ns []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 8 || n%2 != 0 {
-			return nil, fmt.Errorf("--sizes %q: %q is not an even grid size ≥ 8", s, f)
+// evenSizes refuses a grid side that is odd or below 8 (the spectral solver's grids are even).
+func evenSizes(ns []int) error {
+	for _, n := range ns {
+		if n < 8 || n%2 != 0 {
+			return fmt.Errorf("--sizes %v: %d is not an even grid size ≥ 8", ns, n)
 		}
-		ns = append(ns, n)
 	}
-	return ns, nil
+	return nil
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }

@@ -7,7 +7,7 @@ import (
 
 // TestBenchNavierStokesRuns runs the benchmark on a tiny grid: it must print the size's row and the load.
 func TestBenchNavierStokesRuns(t *testing.T) {
-	printed, err := runData(t, "bench", "navier-stokes", "--sizes", "24", "--steps", "2", "--repeats", "1")
+	printed, err := runData(t, "bench", "navier-stokes", "--sizes", "24", "--solver-steps", "2", "--repeats", "1")
 	if err != nil {
 		t.Fatal(err)
 	}

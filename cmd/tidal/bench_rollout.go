@@ -10,7 +10,9 @@ import (
 func init() {
 	opt := rolloutbench.Default
 	cmd := &cobra.Command{
-		Use:   "rollout",
+		Use: "rollout",
+		Example: `  tidal bench rollout --frames 20 --members 4 --size 32 --repeats 3
+  tidal bench rollout --channels 32 --history 2 --dir /tmp`,
 		Short: "Time the rollout driver's per-frame overhead beyond its step calls (a UNet with random weights)",
 		Long: `rollout builds a step that advances an ensemble by one frame with a UNet of random weights and
 host-drawn noise, then times, alternately, the step called --frames times in a bare loop (nothing written)
@@ -42,7 +44,8 @@ and on SIGINT or SIGTERM.`,
 	f.IntVar(&opt.Repeats, "repeats", opt.Repeats, "rollouts and bare loops timed (medians are printed)")
 	f.IntVar(&opt.Step.Members, "members", opt.Step.Members, "ensemble members")
 	f.IntVar(&opt.Step.Height, "size", opt.Step.Height, "side of the square frame, pixels")
-	f.IntVar(&opt.Step.Width0, "width", opt.Step.Width0, "the UNet's base width (channels)")
+	f.IntVar(&opt.Step.Width0, "channels", opt.Step.Width0, "the UNet's base width (channels)")
+	deprecatedAlias(f, "width", "channels")
 	f.IntVar(&opt.Step.History, "history", opt.Step.History, "frames k the step sees")
 	f.StringVar(&opt.Dir, "dir", "", "folder for the scratch folder of the output files (default: the system's)")
 	benchCmd.AddCommand(cmd)

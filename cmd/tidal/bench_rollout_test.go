@@ -7,7 +7,7 @@ import (
 
 // TestBenchRolloutRuns runs the rollout benchmark on a tiny size: it prints the ratio line.
 func TestBenchRolloutRuns(t *testing.T) {
-	out, err := runTidal(t, "bench", "rollout", "--frames", "3", "--repeats", "1", "--members", "2", "--size", "8", "--width", "4", "--dir", t.TempDir())
+	out, err := runTidal(t, "bench", "rollout", "--frames", "3", "--repeats", "1", "--members", "2", "--size", "8", "--channels", "4", "--dir", t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,7 +22,9 @@ func init() {
 		minTime  time.Duration
 	)
 	cmd := &cobra.Command{
-		Use:   "sampler",
+		Use: "sampler",
+		Example: `  tidal bench sampler --quick
+  tidal bench sampler --size 32 --channels 32 --sampler-steps 10 --samplers ddim,heun --time 2s`,
 		Short: "Time the samplers with the UNet against the UNet's forward pass alone",
 		Long: `sampler times a whole sample of DyDiff on 3-frame windows with 2 context frames (ddim: the reference
 form through dydiff.EpsDenoiser on the τ grid; dydiff-heun and dpmpp: the EDM form through
@@ -72,7 +74,8 @@ machine. "compile" is the first call's time beyond a later one's.`,
 	f.IntVar(&batch, "batch", 8, "batch (ensemble members × cases)")
 	f.IntVar(&size, "size", 32, "image size S (S×S pixels)")
 	f.IntVar(&channels, "channels", 32, "UNet base channels")
-	f.IntVar(&steps, "steps", 10, "sampler steps")
+	f.IntVar(&steps, "sampler-steps", 10, "sampler steps")
+	deprecatedAlias(f, "steps", "sampler-steps")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed, at least")
 	benchCmd.AddCommand(cmd)
 }

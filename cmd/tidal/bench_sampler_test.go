@@ -8,7 +8,7 @@ import (
 // TestBenchSamplerRuns runs the sampler benchmark on a tiny case: it prints a row per sampler with the
 // forward passes, the sample, the ratio and the compile time.
 func TestBenchSamplerRuns(t *testing.T) {
-	out, err := runTidal(t, "bench", "sampler", "--size", "8", "--channels", "8", "--steps", "2", "--batch", "2", "--time", "1ms")
+	out, err := runTidal(t, "bench", "sampler", "--size", "8", "--channels", "8", "--sampler-steps", "2", "--batch", "2", "--time", "1ms")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,9 @@ func init() {
 	var param, anchor, dataset string
 	var sf seriesFlags
 	cmd := &cobra.Command{
-		Use:   "series",
+		Use: "series",
+		Example: `  tidal bench series --quick --seed 1 --dir bench-series
+  tidal bench series --data datasets/exchange_rate.txt.gz --steps 2000 --sampler-steps 10 --members 100`,
 		Short: "DyDiff vs DPM on a multivariate time series (exchange rate), beside the random walk, seasonal naive and published CRPS-sum",
 		Long: `series trains DyDiff (η = 0.5) and the DPM baseline (η = 0) with the same SeriesNet, data, training steps
 and seed on the training rows of --data (default the shipped exchange rate, its standard protocol: the first
@@ -59,7 +61,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 					sf.ragged = "longest" // the test file lists each series once per rolling window
 				}
 			}
-			for name, p := range map[string][2]*int{"steps": {&o.Steps, &steps}, "sampling-steps": {&o.Sampling, &sampling},
+			for name, p := range map[string][2]*int{"steps": {&o.Steps, &steps}, "sampler-steps": {&o.Sampling, &sampling},
 				"members": {&o.Members, &members}, "channels": {&o.Channels, &channels}, "blocks": {&o.Blocks, &blocks}, "batch": {&o.Batch, &batch},
 				"context": {&o.Context, &ctxRows}, "predict": {&o.Predict, &predict}} {
 				if changed(name) {
@@ -78,7 +80,7 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 				return fmt.Errorf("--anchor %s needs --context ≥ 2 (the scale is the context's increments), got %d", anchor, o.Context)
 			}
 			o.Param, o.Anchor = param, anchor
-			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampling-steps", o.Sampling, 1, 1000),
+			if err := guard.First(guard.Int("steps", o.Steps, 1, 1<<24), guard.Int("sampler-steps", o.Sampling, 1, 1000),
 				guard.Int("members", o.Members, 2, 4096), guard.Int("channels", o.Channels, 1, 1024), guard.Int("blocks", o.Blocks, 1, 64),
 				guard.Int("batch", o.Batch, 1, 1<<16),
 				guard.Int("context", o.Context, 1, 1<<12), guard.Int("predict", o.Predict, 1, 1<<12), guard.Finite("lr", o.LR), guard.Int("windows", windows, 0, 1<<16),
@@ -130,7 +132,8 @@ numbers of TimeGrad's Table 2. --quick is a few minutes on 2 cores; the default 
 	f.Uint64Var(&seed, "seed", 1, "seed of the weights, training, sampling and the random walk")
 	f.StringVar(&dir, "dir", "", "folder for the run directories (kept; a rerun resumes); default a temporary one")
 	f.IntVar(&steps, "steps", 0, "training steps of both models (default: the mode's)")
-	f.IntVar(&sampling, "sampling-steps", 0, "sampling steps of every forecast, Heun's (edm) or DDIM's (ddpm) (default: the mode's)")
+	f.IntVar(&sampling, "sampler-steps", 0, "sampler steps of every forecast, Heun's (edm) or DDIM's (ddpm) (default: the mode's)")
+	deprecatedAlias(f, "sampling-steps", "sampler-steps")
 	f.IntVar(&members, "members", 0, "ensemble members (default 100)")
 	f.IntVar(&channels, "channels", 0, "SeriesNet width (default: the mode's)")
 	f.IntVar(&blocks, "blocks", 0, "SeriesNet blocks (default: the mode's)")

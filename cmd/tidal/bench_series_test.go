@@ -7,7 +7,7 @@ import (
 
 // TestBenchSeriesIORuns runs the benchmark on a tiny series: every format's row and the load are printed.
 func TestBenchSeriesIORuns(t *testing.T) {
-	printed, err := runData(t, "bench", "series-io", "--rows", "20", "--series", "3", "--repeats", "1")
+	printed, err := runData(t, "bench", "series-io", "--rows", "20", "--columns", "3", "--repeats", "1")
 	if err != nil {
 		t.Fatal(err)
 	}

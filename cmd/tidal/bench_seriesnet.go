@@ -10,10 +10,11 @@ import (
 func init() {
 	opt := seriesnetbench.Default
 	cmd := &cobra.Command{
-		Use:   "series-net",
-		Short: "Time the series denoiser's training step at several numbers of series, beside its FLOP ratio",
+		Use:     "series-net",
+		Example: `  tidal bench series-net --series 64,256 --window-length 60 --context 30 --batch 8`,
+		Short:   "Time the series denoiser's training step at several numbers of series, beside its FLOP ratio",
 		Long: `series-net times one AdamW training step of nets.SeriesNet (default configuration) on --batch random
-windows of --steps time steps, for each number of series in --series, and prints the median step time,
+windows of --window-length time steps, for each number of series in --series, and prints the median step time,
 the rate, and the ratios of time and of FLOPs against the first size. The network's cost is linear in the
 number of series; the time ratio should follow the FLOP ratio.`,
 		Args: cobra.NoArgs,
@@ -36,7 +37,8 @@ number of series; the time ratio should follow the FLOP ratio.`,
 	}
 	f := cmd.Flags()
 	f.IntVar(&opt.Batch, "batch", opt.Batch, "windows per step")
-	f.IntVar(&opt.Steps, "steps", opt.Steps, "time steps per window (context + prediction)")
+	f.IntVar(&opt.Steps, "window-length", opt.Steps, "time steps per window (context + prediction)")
+	deprecatedAlias(f, "steps", "window-length")
 	f.IntVar(&opt.Context, "context", opt.Context, "observed time steps of each window")
 	f.IntSliceVar(&opt.Series, "series", opt.Series, "numbers of series to time")
 	f.IntVar(&opt.Repeats, "repeats", opt.Repeats, "timed steps per size; the median is kept")

@@ -7,7 +7,7 @@ import (
 
 // TestBenchSeriesNetRuns runs the benchmark on two tiny sizes: both rows are printed; bad sizes are refused.
 func TestBenchSeriesNetRuns(t *testing.T) {
-	printed, err := runData(t, "bench", "series-net", "--batch", "1", "--steps", "4", "--context", "2",
+	printed, err := runData(t, "bench", "series-net", "--batch", "1", "--window-length", "4", "--context", "2",
 		"--series", "2,4", "--repeats", "1")
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,9 @@ func init() {
 	var o trainbench.Options
 	var quick bool
 	cmd := &cobra.Command{
-		Use:   "train-loop",
+		Use: "train-loop",
+		Example: `  tidal bench train-loop --quick
+  tidal bench train-loop --size 32 --channels 32 --batch 4 --steps 20 --rounds 3`,
 		Short: "Time the training loop's overhead over its bare compiled step",
 		Long: `train-loop trains tidal's benchmark UNet (netbench.Config with 3 channels in and out) with DyDiff's
 loss on 3-frame windows of travelling waves through train.Run (data loaded ahead, stats.jsonl lines,

@@ -29,13 +29,17 @@ type trainStepFlags struct {
 	minTime               time.Duration
 	profile, goConfig     string
 	script, jsonOut       string
+	seed                  uint64
 	opt                   stepbench.Options
 }
 
 func init() {
 	fl := trainStepFlags{opt: stepbench.Defaults()}
 	cmd := &cobra.Command{
-		Use:   "train-step",
+		Use: "train-step",
+		Example: `  tidal bench train-step --quick
+  tidal bench train-step --nets unet --sizes 32,64 --threads 2 --torch
+  tidal bench train-step --nets unet,video,series --out train-step.json`,
 		Short: "Time the training step of `tidal train dydiff` (UNet, video UNet, SeriesNet) against PyTorch eager",
 		Long: `train-step times the step that 'tidal train dydiff' runs: the DyDiff model with that command's
 default flags (η 0.5, the edm form, width --channels, multipliers 1,2,2, 2 blocks, periodic padding; the
@@ -43,7 +47,7 @@ video net with temporal layers at every level; SeriesNet with its defaults) and 
 model's loss — the same compiled step (loss, gradients, AdamW, EMA) that train.Run calls each step — on
 a fixed batch of --batch windows of --context + --predict frames of one S×S channel (series: S² series).
 For each network in --nets, size S in --sizes and thread count in --threads it prints the median step
-time, the time of a forecast window (--members members, --sampling-steps Heun steps) of the model, and
+time, the time of a forecast window (--members members, --sampler-steps Heun steps) of the model, and
 the peak resident set size (VmHWM, reset before each phase) while training and while forecasting.
 
 --torch also runs scripts/torch_trainstep.py --model dydiff-unet|dydiff-video|dydiff-series (the same
@@ -52,7 +56,7 @@ torch.compile where the installed PyTorch has it) at the same sizes and threads,
 tidal/PyTorch; a Debian machine without PyTorch gets python3-torch with apt-get
 (scripts/apt-install.sh). With --backend cuda
 the run is on the GPU through XLA (--threads and --go-config are then ignored) and PyTorch runs on
---device cuda. --json writes every figure to a file. See docs/PERFORMANCE.md.`,
+--device cuda. --out writes every figure to a JSON file. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			return runBenchTrainStep(cmd, fl)
@@ -68,15 +72,15 @@ the run is on the GPU through XLA (--threads and --go-config are then ignored) a
 	f.IntVar(&fl.opt.Context, "context", fl.opt.Context, "observed frames per window")
 	f.IntVar(&fl.opt.Predict, "predict", fl.opt.Predict, "predicted frames per window")
 	f.IntVar(&fl.opt.Members, "members", fl.opt.Members, "members of the timed forecast window (0: no forecast)")
-	f.IntVar(&fl.opt.SamplingSteps, "sampling-steps", fl.opt.SamplingSteps, "Heun steps of the timed forecast window")
-	f.Int64Var(&fl.opt.Seed, "seed", fl.opt.Seed, "seed of the weights, the loss's noise and the batch")
+	f.IntVar(&fl.opt.SamplingSteps, "sampler-steps", fl.opt.SamplingSteps, "Heun steps of the timed forecast window")
+	f.Uint64Var(&fl.seed, "seed", uint64(fl.opt.Seed), "seed of the weights, the loss's noise and the batch")
 	f.DurationVar(&fl.minTime, "time", fl.opt.MinTime, "how long each case's steps are timed")
 	f.StringVar(&fl.goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
 	f.BoolVar(&fl.torch, "torch", false, "also time the PyTorch reference (--torch-script) at the same sizes and threads")
 	f.BoolVar(&fl.compile, "torch-compile", true, "with --torch: time torch.compile too where the installed PyTorch has it")
 	f.StringVar(&fl.script, "torch-script", "scripts/torch_trainstep.py", "the PyTorch reference script")
 	f.StringVar(&fl.profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
-	f.StringVar(&fl.jsonOut, "json", "", "write every figure as JSON to this file")
+	f.StringVar(&fl.jsonOut, "out", "", "write every figure as JSON to this file")
 	benchCmd.AddCommand(cmd)
 }
 
@@ -114,6 +118,7 @@ type trainStepTorchJSON struct {
 }
 
 func runBenchTrainStep(cmd *cobra.Command, fl trainStepFlags) (err error) {
+	fl.opt.Seed = int64(fl.seed)
 	name, err := backend.Resolve(backendFlag)
 	if err != nil {
 		return err

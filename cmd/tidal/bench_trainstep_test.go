@@ -9,13 +9,13 @@ import (
 )
 
 // TestBenchTrainStepRuns runs the training-step benchmark on tiny cases of the three networks at 1
-// thread, with a CPU profile and --json: it prints each case's row with the peak RSS, the load, and
+// thread, with a CPU profile and --out: it prints each case's row with the peak RSS, the load, and
 // writes the profile and the JSON.
 func TestBenchTrainStepRuns(t *testing.T) {
 	dir := t.TempDir()
 	prof, js := filepath.Join(dir, "cpu.prof"), filepath.Join(dir, "bench.json")
 	out, err := runTidal(t, "bench", "train-step", "--sizes", "8", "--channels", "8", "--batch", "2",
-		"--time", "1ms", "--threads", "1", "--members", "2", "--sampling-steps", "2", "--profile", prof, "--json", js)
+		"--time", "1ms", "--threads", "1", "--members", "2", "--sampler-steps", "2", "--profile", prof, "--out", js)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -25,7 +25,9 @@ func init() {
 		unet            bool
 	)
 	cmd := &cobra.Command{
-		Use:   "video-step",
+		Use: "video-step",
+		Example: `  tidal bench video-step --quick
+  tidal bench video-step --sizes 32 --widths 32 --frames 8 --batch 2 --unet`,
 		Short: "Time a video-denoiser AdamW training step against the machine's matmul floor",
 		Long: `video-step builds DyDiff's video denoiser (nets.VideoUNet with videobench.Config: the
 train-step benchmark's UNet per frame, 2 data channels, temporal convolutions after every residual
@@ -84,7 +86,8 @@ images in the same alternation, as a control. See docs/PERFORMANCE.md.`,
 	f.IntVar(&batch, "batch", 2, "windows per step")
 	f.IntVar(&frames, "frames", 8, "frames per window (a quarter of them, rounded down, are context)")
 	f.IntSliceVar(&sizes, "sizes", []int{32, 64}, "frame sizes S (S×S pixels)")
-	f.IntSliceVar(&channels, "channels", []int{32}, "base channels of the network")
+	f.IntSliceVar(&channels, "widths", []int{32}, "base channels of the network, one case each")
+	deprecatedAlias(f, "channels", "widths")
 	f.IntSliceVar(&threads, "threads", []int{0}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
 	f.DurationVar(&minTime, "time", 5*time.Second, "how long each case is timed")
 	f.IntVar(&branches, "branches", 0, "batch branches of the network (nets.Config.Branches); 0 = its default (the threads)")

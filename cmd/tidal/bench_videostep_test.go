@@ -8,7 +8,7 @@ import (
 // TestBenchVideoStepRuns runs the video-step benchmark on a tiny case at 1 thread: it prints the
 // case's row with the floor and time/floor and the load.
 func TestBenchVideoStepRuns(t *testing.T) {
-	out, err := runTidal(t, "bench", "video-step", "--sizes", "16", "--channels", "8", "--batch", "1", "--frames", "4",
+	out, err := runTidal(t, "bench", "video-step", "--sizes", "16", "--widths", "8", "--batch", "1", "--frames", "4",
 		"--time", "1ms", "--threads", "1")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,9 @@ import (
 
 // dataCmd groups the dataset generators.
 var dataCmd = &cobra.Command{
-	Use:   "data",
+	Use: "data",
+	Example: `  tidal data waves --out waves.npy --size 32 --frames 200
+  tidal data navier-stokes --out ns.npy --size 64 --frames 2000 --split 0.7,0.1,0.2`,
 	Short: "Generate datasets: forced 2D turbulence (navier-stokes) and travelling waves (waves)",
 	Args:  cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, args []string) error {
@@ -170,7 +172,7 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
 	f.IntVar(&o.N, "size", o.N, "grid points N per side")
 	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames")
-	f.IntVar(&o.Channels, "channels", o.Channels, "independent fields per frame")
+	f.IntVar(&o.Channels, "fields", o.Channels, "independent fields (channels) per frame")
 	f.IntVar(&o.Waves, "waves", o.Waves, "waves summed per channel")
 	f.IntVar(&o.KMax, "kmax", o.KMax, "largest wavevector component |kx|, |ky| (modes per 2π)")
 	f.Float64Var(&o.SpeedMin, "speed-min", o.SpeedMin, "smallest phase speed (domain units per time unit)")
@@ -178,5 +180,6 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.Float64Var(&o.Dt, "dt", o.Dt, "time between frames")
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
 	f.StringVar(&split, "split", "", splitHelp)
+	deprecatedAlias(f, "channels", "fields")
 	return cmd
 }

@@ -63,7 +63,7 @@ func checkNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
 func checkWavesFlags(o waves.Options, out string) error {
 	if err := guard.First(
 		guard.Int("size", o.N, 4, 1<<15), guard.Int("frames", o.Frames, 1, math.MaxInt32),
-		guard.Int("channels", o.Channels, 1, 1<<16), guard.Int("waves", o.Waves, 1, 1<<16),
+		guard.Int("fields", o.Channels, 1, 1<<16), guard.Int("waves", o.Waves, 1, 1<<16),
 		guard.Int("kmax", o.KMax, 1, max(1, o.N/2-1)),
 		guard.AtLeast("speed-min", o.SpeedMin, 0), guard.AtLeast("speed-max", o.SpeedMax, o.SpeedMin),
 		guard.Finite("dt", o.Dt),

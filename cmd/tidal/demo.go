@@ -24,7 +24,7 @@ func init() { rootCmd.AddCommand(newDemoCmd()) }
 // demoFlags are the flags of `tidal demo`: the size of every stage of the main job (docs/DEMO.md).
 type demoFlags struct {
 	out                                      string
-	quick, printConfig                       bool
+	quick, printConfig, quiet                bool
 	seed                                     uint64
 	size, frames, spinup                     int
 	steps, batch, width                      int
@@ -36,14 +36,17 @@ type demoFlags struct {
 
 // demoPresets are the --quick values of the size flags (a ≤ 3 minute run on 2 CPU cores).
 var demoPresets = map[string]string{
-	"frames": "300", "spinup": "2000", "train-steps": "200", "members": "6", "cases": "6", "lead": "4",
-	"sampling-steps": "8", "rollout-frames": "40", "disc-steps": "1200",
+	"frames": "300", "spinup": "2000", "steps": "200", "members": "6", "cases": "6", "lead": "4",
+	"sampler-steps": "8", "rollout-frames": "40", "disc-steps": "1200",
 }
 
 func newDemoCmd() *cobra.Command {
 	var fl demoFlags
 	cmd := &cobra.Command{
-		Use:   "demo [--quick] [--out DIR] [--config FILE.yaml]",
+		Use: "demo [--quick] [--out DIR] [--config FILE.yaml]",
+		Example: `  tidal demo --quick --out demo-quick
+  tidal demo --seed 2 --out demo-s2 --quiet
+  tidal demo --print-config`,
 		Short: "The main job: simulate turbulence, train every model, forecast, roll out, score and write a report",
 		Long: `demo runs tidal's whole pipeline in one process (docs/DEMO.md), each stage through the same code as its
 command:
@@ -98,13 +101,13 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.size, "size", 16, "grid size of the turbulence (cells per side)")
 	f.IntVar(&fl.frames, "frames", 600, "frames simulated (after the spin-up)")
 	f.IntVar(&fl.spinup, "spinup", 3000, "solver steps of spin-up before the first frame")
-	f.IntVar(&fl.steps, "train-steps", 600, "AdamW steps of each of the five trainings")
+	f.IntVar(&fl.steps, "steps", 600, "optimiser (AdamW) steps of each of the four trainings of a model")
 	f.IntVar(&fl.batch, "batch", 8, "training batch size")
-	f.IntVar(&fl.width, "width", 16, "base channels of every network")
+	f.IntVar(&fl.width, "channels", 16, "base width (channels) of every network")
 	f.IntVar(&fl.members, "members", 8, "ensemble members of each forecast")
 	f.IntVar(&fl.cases, "cases", 12, "forecast cases spread over the test split")
 	f.IntVar(&fl.lead, "lead", 8, "frames per forecast")
-	f.IntVar(&fl.sampling, "sampling-steps", 10, "sampler steps (Heun for DyDiff and DPM, stochastic Heun for IDM and VDM)")
+	f.IntVar(&fl.sampling, "sampler-steps", 10, "sampler steps (Heun for DyDiff and DPM, stochastic Heun for IDM and VDM)")
 	f.IntVar(&fl.rollouts, "rollout-frames", 150, "frames of each long rollout")
 	f.Float64Var(&fl.lambda, "lambda", 14, "discriminator-guidance strength λ (Hess et al. 2025, Tab. 1)")
 	// The guide's budget and noise levels (docs/DEMO.md measures them): the discriminator is small and
@@ -115,6 +118,10 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.discBatch, "disc-batch", 32, "discriminator batch size (half positives, half negatives)")
 	f.Float64Var(&fl.discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(p-mean, p-std²) (the paper: the image model's, −1.2 and 1.2)")
 	f.Float64Var(&fl.discPStd, "disc-p-std", 1.5, "the discriminator's training noise ln σ ~ N(p-mean, p-std²)")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress output of the stages (their results and the stage lines are still printed)")
+	deprecatedAlias(f, "train-steps", "steps")
+	deprecatedAlias(f, "width", "channels")
+	deprecatedAlias(f, "sampling-steps", "sampler-steps")
 	return cmd
 }
 
@@ -130,10 +137,10 @@ type demoStage struct {
 func checkDemoFlags(fl demoFlags) error {
 	return guard.First(
 		guard.Int("size", fl.size, 16, 256), guard.Int("frames", fl.frames, 20, 1_000_000),
-		guard.Int("spinup", fl.spinup, 0, 10_000_000), guard.Int("train-steps", fl.steps, 1, 10_000_000),
-		guard.Int("batch", fl.batch, 1, 4096), guard.Int("width", fl.width, 4, 512),
+		guard.Int("spinup", fl.spinup, 0, 10_000_000), guard.Int("steps", fl.steps, 1, 10_000_000),
+		guard.Int("batch", fl.batch, 1, 4096), guard.Int("channels", fl.width, 4, 512),
 		guard.Int("members", fl.members, 1, 1024), guard.Int("cases", fl.cases, 1, 4096),
-		guard.Int("lead", fl.lead, 1, 10_000), guard.Int("sampling-steps", fl.sampling, 1, 10_000),
+		guard.Int("lead", fl.lead, 1, 10_000), guard.Int("sampler-steps", fl.sampling, 1, 10_000),
 		guard.Int("rollout-frames", fl.rollouts, 10, 1_000_000), guard.Between("lambda", fl.lambda, 0, 1e6),
 		guard.Int("disc-steps", fl.discSteps, 1, 10_000_000), guard.Int("disc-batch", fl.discBatch, 2, 4096),
 		guard.Between("disc-p-mean", fl.discPMean, -10, 10), guard.Between("disc-p-std", fl.discPStd, 1e-3, 10),
@@ -229,7 +236,8 @@ func runDemoStage(parent *cobra.Command, w io.Writer, st demoStage) (time.Durati
 	c.SilenceUsage, c.SilenceErrors = true, true
 	c.SetArgs(st.args[demoCommandWords(st.args):])
 	c.SetOut(w)
-	c.SetErr(parent.ErrOrStderr())
+	quiet, _ := parent.Flags().GetBool("quiet")
+	c.SetErr(progressWriter(parent, quiet)) // the stages' progress
 	t0 := time.Now()
 	err := c.ExecuteContext(parent.Context())
 	return time.Since(t0), false, err
@@ -258,7 +266,7 @@ func demoStages(fl demoFlags) []demoStage {
 	train, val, test := ns+"_train.npy", ns+"_val.npy", ns+"_test.npy"
 	width, groups := itoa(fl.width), "8"
 	dydiff := func(run string, eta string) []string {
-		return []string{"train", "dydiff", "--data", train, "--val", val, "--out", run, "--context", itoa(guided.Context),
+		return []string{"train", "dydiff", "--data", train, "--val", val, "--run", run, "--context", itoa(guided.Context),
 			"--predict", "4", "--eta", eta, "--channels", width, "--groups", groups, "--mults", "1,2", "--blocks", "1",
 			"--steps", steps, "--batch", itoa(fl.batch), "--lr", "3e-3", "--ema-halflife", "400", "--seed", seed,
 			"--log-every", "10", "--checkpoint-every", every, "--val-every", every, "--preview-every", steps,
@@ -266,7 +274,7 @@ func demoStages(fl demoFlags) []demoStage {
 	}
 	// image trains kind for n steps of batch examples with an EMA half-life of ema examples.
 	image := func(kind, run string, n, batch, ema int, extra ...string) []string {
-		return append([]string{"train", kind, "--data", train, "--out", run, "--steps", itoa(n), "--batch", itoa(batch),
+		return append([]string{"train", kind, "--data", train, "--run", run, "--steps", itoa(n), "--batch", itoa(batch),
 			"--lr", "2e-3", "--channels", width, "--groups", groups, "--mults", "1,2", "--blocks", "1",
 			"--ema-halflife", itoa(ema), "--seed", seed, "--log-every", "10",
 			"--checkpoint-every", everyOf(n)}, extra...)
@@ -274,11 +282,11 @@ func demoStages(fl demoFlags) []demoStage {
 	fcCommon := []string{"--members", itoa(fl.members), "--lead", itoa(fl.lead), "--seed", seed}
 	dyFC := func(name, run string) demoStage {
 		out := p("fc", name+".npy")
-		return demoStage{"forecast " + name, newForecastCmd, append([]string{"forecast", "--model", run, "--data", test,
-			"--cases", itoa(fl.cases), "--sampling-steps", itoa(fl.sampling), "--out", out, "--quiet"}, fcCommon...),
+		return demoStage{"forecast " + name, newForecastCmd, append([]string{"forecast", "--run", run, "--data", test,
+			"--cases", itoa(fl.cases), "--sampler-steps", itoa(fl.sampling), "--out", out, "--quiet"}, fcCommon...),
 			[]string{out, defaultTruthPath(out)}}
 	}
-	heun := []string{"--steps", itoa(fl.sampling), "--seed", seed}
+	heun := []string{"--sampler-steps", itoa(fl.sampling), "--seed", seed}
 	guidedFC := func(name string, model ...string) demoStage {
 		out := p("fc", name+".npy")
 		args := append(append([]string{"rollout"}, model...), "--init", test, "--cases", itoa(fl.cases), "--lead", itoa(fl.lead),
@@ -342,7 +350,7 @@ func demoStages(fl demoFlags) []demoStage {
 		inputs = append(inputs, out)
 	}
 	inputs = append(inputs, p("fc", "dydiff.npy"), p("fc", "guided.npy"))
-	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo", "--data", strings.TrimSuffix(test, ".npy") + ".json"}
+	args := []string{"report", "--out", p("report"), "--truth", p("fc", "truth.npy"), "--title", "tidal demo", "--data-sidecar", strings.TrimSuffix(test, ".npy") + ".json"}
 	for _, m := range []string{"guided", "unguided", "vdm"} {
 		args = append(args, "--label", p("scores", "rollout_"+m+".json")+"="+m+" rollout")
 	}

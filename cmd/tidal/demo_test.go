@@ -12,8 +12,8 @@ import (
 )
 
 // tinyDemo are the flags of a demo small enough for a unit test (seconds).
-var tinyDemo = []string{"demo", "--size", "16", "--frames", "60", "--spinup", "200", "--train-steps", "10", "--batch", "2",
-	"--width", "8", "--members", "2", "--cases", "2", "--lead", "2", "--sampling-steps", "2", "--rollout-frames", "10",
+var tinyDemo = []string{"demo", "--size", "16", "--frames", "60", "--spinup", "200", "--steps", "10", "--batch", "2",
+	"--channels", "8", "--members", "2", "--cases", "2", "--lead", "2", "--sampler-steps", "2", "--rollout-frames", "10",
 	"--disc-steps", "10", "--disc-batch", "4"}
 
 func demoIn(dir string, extra ...string) []string {
@@ -78,7 +78,7 @@ func TestDemoPrintConfigRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"train-steps: 200", "lead: 3", "quick: true", "print-config: false"} {
+	for _, want := range []string{"\nsteps: 200\n", "lead: 3", "quick: true", "print-config: false"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("--print-config output lacks %q:\n%s", want, out)
 		}

@@ -30,7 +30,7 @@ func turbulence(t *testing.T, dir string) string {
 
 // tinyTrainArgs are the flags of a small, fast DyDiff run.
 func tinyTrainArgs(ns, run string, steps string) []string {
-	return []string{"train", "dydiff", "--data", ns + "_train.npy", "--val", ns + "_val.npy", "--out", run,
+	return []string{"train", "dydiff", "--data", ns + "_train.npy", "--val", ns + "_val.npy", "--run", run,
 		"--context", "2", "--predict", "3", "--channels", "16", "--groups", "8", "--mults", "1,2", "--blocks", "1",
 		"--steps", steps, "--batch", "8", "--lr", "3e-3", "--ema-halflife", "1000", "--log-every", "10",
 		"--checkpoint-every", "20", "--val-every", "20", "--preview-every", "20", "--preview-cases", "4", "--preview-steps", "5"}
@@ -74,8 +74,8 @@ func TestDyDiffTrainForecastScore(t *testing.T) {
 	}
 	fc := func(name string, extra ...string) string {
 		p := filepath.Join(dir, name)
-		args := append([]string{"forecast", "--model", run, "--data", ns + "_test.npy", "--members", "4",
-			"--sampling-steps", "10", "--starts", "2,20,40", "--out", p, "--quiet"}, extra...)
+		args := append([]string{"forecast", "--run", run, "--data", ns + "_test.npy", "--members", "4",
+			"--sampler-steps", "10", "--starts", "2,20,40", "--out", p, "--quiet"}, extra...)
 		if out, err := runTidal(t, args...); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}

@@ -71,7 +71,7 @@ func TestDyDiffAPIIsTheCLI(t *testing.T) {
 	forecastCLI := func(run, name string) (*data.Array, *data.Array) {
 		t.Helper()
 		out := filepath.Join(dir, name)
-		if o, err := runFresh(newForecastCmd(), "--model", run, "--data", in, "--out", out, "--members", "3", "--seed", "5", "--quiet"); err != nil {
+		if o, err := runFresh(newForecastCmd(), "--run", run, "--data", in, "--out", out, "--members", "3", "--seed", "5", "--quiet"); err != nil {
 			t.Fatalf("%v\n%s", err, o)
 		}
 		f, err := data.ReadNPY(out)

@@ -51,10 +51,10 @@ f.close()
 			t.Fatalf("tidal %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 	}
-	tidal("train", "dydiff", "--data", era, "--var", "t2m,u10", "--out", run, "--context", "2", "--predict", "3",
+	tidal("train", "dydiff", "--data", era, "--var", "t2m,u10", "--run", run, "--context", "2", "--predict", "3",
 		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2")
-	tidal("forecast", "--model", run, "--data", era, "--var", "t2m,u10", "--out", fc, "--members", "3",
-		"--sampling-steps", "2", "--cases", "2", "--lead", "4", "--seed", "5")
+	tidal("forecast", "--run", run, "--data", era, "--var", "t2m,u10", "--out", fc, "--members", "3",
+		"--sampler-steps", "2", "--cases", "2", "--lead", "4", "--seed", "5")
 	const check = `
 import sys
 import numpy as np

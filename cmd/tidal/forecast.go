@@ -35,7 +35,10 @@ type forecastFlags struct {
 func newForecastCmd() *cobra.Command {
 	var fl forecastFlags
 	cmd := &cobra.Command{
-		Use:   "forecast",
+		Use: "forecast",
+		Example: `  tidal forecast --run runs/dydiff --data ns_test.npy --cases 20 --members 8 --out fc.npy
+  tidal forecast --run runs/dydiff --disc runs/disc --lambda 14 --data ns_test.npy --starts 5,20,35 --out guided.npy
+  tidal forecast --run runs/fx --data datasets/exchange_rate.txt.gz --members 100 --sampler-steps 10 --out fx.npy`,
 		Short: "Make ensemble forecasts with a trained DyDiff model",
 		Long: `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
 'tidal train dydiff', for cases over a test series [frames, channels, H, W] (NPY; frames of the shape
@@ -70,14 +73,14 @@ with at least two observed frames and the dependent-noise process.`,
 	}
 	f := cmd.Flags()
 	config.AddFlag(cmd)
-	f.StringVar(&fl.model, "model", "", "run directory of 'tidal train dydiff'")
+	f.StringVar(&fl.model, "run", "", "run directory of 'tidal train dydiff'")
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
 	addStaticFlags(f, &fl.static, "optional; a run trained with --static uses the fields it keeps (static.npy), and this must be the same")
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
-	f.IntVar(&fl.steps, "sampling-steps", 0, "sampling steps (0: the sampler's default, 10 for heun and dpmpp, the reference's 50 for ddim, all 1000 for ddpm)")
+	f.IntVar(&fl.steps, "sampler-steps", 0, "sampler steps (0: the sampler's default, 10 for heun and dpmpp, the reference's 50 for ddim, all 1000 for ddpm)")
 	f.Float64Var(&fl.ddimEta, "ddim-eta", 0, "DDIM's η_ddim in [0, 1] (0: deterministic given the initial noise)")
 	f.Float64Var(&fl.clipX0, "clip-x0", 0, "DDIM: clip every x̂₀ to ±this many training standard deviations (0: none, the reference's setting; docs/DYDIFF.md)")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the sampling noise")
@@ -95,6 +98,8 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.freq, "freq", "", "series: the time step as a pandas alias (B, D, W, h, min, s with a multiple, e.g. 30min); with a start, gives the outputs' time stamps")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress bar")
 	addOutFormatFlag(f, &fl.outFormat)
+	deprecatedAlias(f, "model", "run")
+	deprecatedAlias(f, "sampling-steps", "sampler-steps")
 	return cmd
 }
 
@@ -109,7 +114,7 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 }
 
 // resolveSampler fills in the model's sampler and its number of steps where --sampler and
-// --sampling-steps were left to their defaults, and refuses what the model's form cannot take.
+// --sampler-steps were left to their defaults, and refuses what the model's form cannot take.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	if fl.sampler == "" {
 		fl.sampler = m.DefaultSampler()
@@ -117,24 +122,24 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 	ablated := m.Config.Noising != "dependent" && m.Config.Eta != 0
 	switch {
 	case ablated && fl.sampler != "ddim" && fl.sampler != "ddpm":
-		return fmt.Errorf("--sampler %s: the model --model %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
+		return fmt.Errorf("--sampler %s: the model --run %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
 	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
-		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --model %s does not take it", fl.clipX0, fl.sampler, fl.model)
+		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --run %s does not take it", fl.clipX0, fl.sampler, fl.model)
 	case fl.sigmaMax != 0 && fl.sigmaMax <= 0.002:
 		return fmt.Errorf("--sigma-max %v: expected a noise level above the grid's σ_min 0.002", fl.sigmaMax)
 	case fl.sigmaMax != 0 && !m.Config.IsEDM():
-		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --model %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
+		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --run %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
 	case fl.ddimEta != 0 && fl.sampler != "ddim":
 		return fmt.Errorf("--ddim-eta %v: a DDIM option; --sampler %s does not take it", fl.ddimEta, fl.sampler)
 	case ablated && fl.disc != "":
-		return fmt.Errorf("--disc %s: guidance needs the dependent-noise process; --model %s uses %s at η = %g", fl.disc, fl.model, m.Config.Noising, m.Config.Eta)
+		return fmt.Errorf("--disc %s: guidance needs the dependent-noise process; --run %s uses %s at η = %g", fl.disc, fl.model, m.Config.Noising, m.Config.Eta)
 	}
 	if fl.steps == 0 {
 		fl.steps = m.DefaultSteps(fl.sampler)
 	}
 	if !m.Config.IsEDM() { // the ddpm form samples on the reference's τ grid
 		if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
-			return fmt.Errorf("--sampling-steps %d: %w", fl.steps, err)
+			return fmt.Errorf("--sampler-steps %d: %w", fl.steps, err)
 		}
 	}
 	return nil
@@ -153,9 +158,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
 	if fl.model == "" {
-		return fmt.Errorf("--model is required: the run directory of 'tidal train dydiff'")
+		return fmt.Errorf("--run is required: the run directory of 'tidal train dydiff'")
 	}
-	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampling-steps", fl.steps, 0, 1000),
+	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampler-steps", fl.steps, 0, 1000),
 		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
 		guard.Int("cases", fl.cases, 1, maxCount), guard.Ints("starts", fl.starts, 0, maxCount),
 		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
@@ -180,7 +185,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkRunDirs("model", fl.model, "disc", fl.disc); err != nil {
+	if err := checkRunDirs("run", fl.model, "disc", fl.disc); err != nil {
 		return err
 	}
 	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
@@ -209,7 +214,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkOutputs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)}, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+	if err := checkOutputs([]*inputArray{in, runDirInput("run", fl.model), runDirInput("disc", fl.disc)}, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -221,7 +226,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	m, snap, err := dymodel.Load(fl.model, warn)
 	if err != nil {
-		return fmt.Errorf("--model %w", err)
+		return fmt.Errorf("--run %w", err)
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
@@ -229,7 +234,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	if mc.Net == "series" {
-		return fmt.Errorf("--model %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
+		return fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
 	}
 	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
 		return err
@@ -239,7 +244,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	}
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
 	if disc != nil && fl.lambda > 0 {
-		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --model "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
+		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --run "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
 			return err
 		}
 		so.Lambda = fl.lambda
@@ -285,7 +290,7 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs([]*inputArray{in, runDirInput("model", fl.model), runDirInput("disc", fl.disc)},
+	if err := writeNPYs([]*inputArray{in, runDirInput("run", fl.model), runDirInput("disc", fl.disc)},
 		append([]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
 			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err

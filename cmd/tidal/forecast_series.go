@@ -26,7 +26,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array(), runDirInput("model", fl.model)}
+	inputs := []*inputArray{in.array(), runDirInput("run", fl.model)}
 	if fl.quantilesOut == "" {
 		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
 	}
@@ -43,12 +43,12 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	}
 	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
 	if err != nil {
-		return fmt.Errorf("--model %w", err)
+		return fmt.Errorf("--run %w", err)
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
 	if mc.Net != "series" {
-		return fmt.Errorf("--model %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.s.T, in.s.N, fl.data)
+		return fmt.Errorf("--run %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.s.T, in.s.N, fl.data)
 	}
 	if err := m.CheckFrame(in.String(), []int{in.s.N}); err != nil {
 		return err

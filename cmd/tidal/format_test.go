@@ -56,7 +56,7 @@ func TestFormatFlags(t *testing.T) {
 		t.Fatal(err)
 	}
 	train := func(run string, extra ...string) error {
-		args := []string{"train", "dydiff", "--data", p("s.dat"), "--out", run, "--context", "4", "--predict", "2", "--steps", "1", "--batch", "2",
+		args := []string{"train", "dydiff", "--data", p("s.dat"), "--run", run, "--context", "4", "--predict", "2", "--steps", "1", "--batch", "2",
 			"--log-every", "1", "--checkpoint-every", "1"}
 		out, err := runTidal(t, append(args, extra...)...)
 		if err != nil {

@@ -20,11 +20,11 @@ import (
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`.
 type guidedTrainFlags struct {
 	data, out                       string
-	to                              *trainOut // --out, checked by readTrainingSeries
+	to                              *trainOut // --run, checked by readTrainingSeries
 	steps, batch, warmup, logEvery  int
 	checkpointEvery, valEvery, keep int
 	lr, weightDecay, clip, emaHalf  float64
-	seed                            int64
+	seed                            uint64
 	dataSeed                        uint64
 	valFraction                     float64
 	crop                            []int
@@ -32,6 +32,7 @@ type guidedTrainFlags struct {
 	mults, attn                     []int
 	dropout                         float64
 	periodicH, periodicW, startOver bool
+	quiet                           bool
 	periodicHSet                    bool // --periodic-h given (else lat-lon data take false: no wrap across the poles)
 	static                          staticFlags
 	staticFields                    *dataset.Static // --static, read by readTrainingSeries
@@ -42,7 +43,7 @@ type guidedTrainFlags struct {
 func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int, attn []int) {
 	f := cmd.Flags()
 	f.StringVar(&fl.data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
-	f.StringVar(&fl.out, "out", "", "run directory (created; an existing one is resumed)")
+	f.StringVar(&fl.out, "run", "", "run directory (created; an existing one is resumed)")
 	f.IntVar(&fl.steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.batch, "batch", 16, "examples per optimiser step")
 	f.Float64Var(&fl.lr, "lr", 1e-4, "peak learning rate (AdamW)")
@@ -50,7 +51,7 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.Float64Var(&fl.weightDecay, "weight-decay", 0.01, "AdamW's decoupled weight decay")
 	f.Float64Var(&fl.clip, "clip-grad-norm", 0, "maximum global gradient norm (0: no clipping)")
 	f.Float64Var(&fl.emaHalf, "ema-halflife", 500000, "EMA half-life in training examples (EDM; ramped up to 0.05 × examples seen)")
-	f.Int64Var(&fl.seed, "seed", 1, "seed of the initial weights and of the loss's noise")
+	f.Uint64Var(&fl.seed, "seed", 1, "seed of the initial weights and of the loss's noise")
 	f.Uint64Var(&fl.dataSeed, "data-seed", 0, "seed of the data order, crops and discriminator examples")
 	f.Float64Var(&fl.valFraction, "val-fraction", 0.1, "share of the series, at its end, held out")
 	f.IntSliceVar(&fl.crop, "crop", nil, "train on random crops H,W (default: whole fields)")
@@ -61,7 +62,7 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.IntVar(&fl.channels, "channels", channels, "base width of the network")
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per resolution level")
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per level")
-	f.IntSliceVar(&fl.attn, "attn", attn, "levels (0 = full resolution) with self-attention after each block")
+	f.IntSliceVar(&fl.attn, "attn-levels", attn, "levels (0 = full resolution) with self-attention after each block")
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.Float64Var(&fl.dropout, "dropout", 0, "dropout inside the residual blocks (UNCONFIRMED in the paper)")
 	f.BoolVar(&fl.periodicH, "periodic-h", true, "periodic padding along height (vorticity: both axes; default false for NetCDF data on a lat-lon grid: no wrap across the poles)")
@@ -71,7 +72,10 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.Float64Var(&fl.pStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
 	addStaticFlags(f, &fl.static, "whole fields (not with --crop)")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
 	config.AddFlag(cmd)
+	deprecatedAlias(f, "out", "run")
+	deprecatedAlias(f, "attn", "attn-levels")
 }
 
 // apply reads --config into the flags not given on the command line, then checks them.
@@ -86,7 +90,7 @@ func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
 // check validates the shared flags by name.
 func (fl *guidedTrainFlags) check() error {
 	if fl.out == "" {
-		return fmt.Errorf("--out is required: the run directory")
+		return fmt.Errorf("--run is required: the run directory")
 	}
 	if err := guard.First(
 		guard.Int("steps", fl.steps, 1, maxCount), guard.Int("batch", fl.batch, 1, 1<<16),
@@ -97,7 +101,7 @@ func (fl *guidedTrainFlags) check() error {
 		guard.Int("log-every", fl.logEvery, 1, maxCount), guard.Int("checkpoint-every", fl.checkpointEvery, 1, maxCount),
 		guard.Int("val-every", fl.valEvery, 0, maxCount), guard.Int("keep-checkpoints", fl.keep, 1, 1000),
 		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
-		guard.Ints("attn", fl.attn, 0, len(fl.mults)-1), guard.Int("groups", fl.groups, 1, 4096),
+		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Between("dropout", fl.dropout, 0, 0.99), guard.Between("sigma-data", fl.sigmaData, 1e-6, 1e6),
 		guard.Between("p-mean", fl.pMean, -20, 20), guard.Between("p-std", fl.pStd, 1e-6, 20),
 		guard.Ints("crop", fl.crop, 1, 1<<16),
@@ -120,7 +124,7 @@ func (fl *guidedTrainFlags) check() error {
 func (fl *guidedTrainFlags) options() train.Options {
 	o := train.Defaults()
 	o.Steps, o.BatchSize, o.LR, o.WarmupSteps = fl.steps, fl.batch, fl.lr, fl.warmup
-	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.Seed = fl.weightDecay, fl.clip, fl.emaHalf, fl.seed
+	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.Seed = fl.weightDecay, fl.clip, fl.emaHalf, int64(fl.seed)
 	o.LogEvery, o.CheckpointEvery, o.ValEvery, o.Keep = fl.logEvery, fl.checkpointEvery, fl.valEvery, fl.keep
 	return o
 }

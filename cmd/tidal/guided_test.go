@@ -59,11 +59,11 @@ func guidedFixture(t *testing.T) map[string]string {
 			}
 		}
 		runs := []struct{ name, args string }{
-			{"idm8", "train idm --data s8.npy --out idm8"},
-			{"vdm8", "train vdm --data s8.npy --out vdm8"},
-			{"disc8", "train discriminator --data s8.npy --out disc8 --head-width 4"},
-			{"disc16", "train discriminator --data s16.npy --out disc16 --head-width 4"},
-			{"disc8c2", "train discriminator --data s8c2.npy --out disc8c2 --head-width 4"},
+			{"idm8", "train idm --data s8.npy --run idm8"},
+			{"vdm8", "train vdm --data s8.npy --run vdm8"},
+			{"disc8", "train discriminator --data s8.npy --run disc8 --head-width 4"},
+			{"disc16", "train discriminator --data s16.npy --run disc16 --head-width 4"},
+			{"disc8c2", "train discriminator --data s8c2.npy --run disc8c2 --head-width 4"},
 		}
 		guidedRuns.paths = map[string]string{}
 		for _, r := range runs {
@@ -128,15 +128,15 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 	}
 	run("data navier-stokes --quiet --size 16 --kf 3 --frames 40 --spinup 200 --out " + p("ns.npy"))
 	tiny := "--steps 4 --batch 4 --channels 8 --mults 1,2 --blocks 1 --groups 4 --log-every 2 --checkpoint-every 2 --data " + p("ns.npy")
-	run("train idm " + tiny + " --out " + p("idm"))
-	if out := run("train idm " + tiny + " --out " + p("idm")); !strings.Contains(out, "at step 4") {
+	run("train idm " + tiny + " --run " + p("idm"))
+	if out := run("train idm " + tiny + " --run " + p("idm")); !strings.Contains(out, "at step 4") {
 		t.Errorf("re-running a finished run: %s", out)
 	}
 	if out := run("train idm --config " + p("idm/config.yaml")); !strings.Contains(out, "at step 4") { // the written config reproduces the run
 		t.Errorf("--config with the run's config.yaml: %s", out)
 	}
-	run("train vdm " + tiny + " --out " + p("vdm"))
-	out := run("train discriminator " + tiny + " --crop 8,8 --head-width 8 --val-fraction 0.3 --out " + p("disc"))
+	run("train vdm " + tiny + " --run " + p("vdm"))
+	out := run("train discriminator " + tiny + " --crop 8,8 --head-width 8 --val-fraction 0.3 --run " + p("disc"))
 	if !strings.Contains(out, "held-out accuracy") {
 		t.Errorf("no held-out accuracy reported: %s", out)
 	}
@@ -173,8 +173,8 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	tiny2 := strings.Replace(tiny, p("ns.npy"), p("c2.npy"), 1)
-	run("train idm " + tiny2 + " --out " + p("idm2"))
-	run("train discriminator " + tiny2 + " --crop 8,8 --head-width 8 --val-fraction 0.3 --out " + p("disc2"))
+	run("train idm " + tiny2 + " --run " + p("idm2"))
+	run("train discriminator " + tiny2 + " --crop 8,8 --head-width 8 --val-fraction 0.3 --run " + p("disc2"))
 	sampler2 := " --steps 3 --init " + p("c2.npy")
 	run("rollout --idm " + p("idm2") + " --disc " + p("disc2") + " --lambda 14 --frames 3 --members 2 --out " + p("g2.npy") + sampler2)
 	run("rollout --idm " + p("idm2") + " --frames 3 --members 2 --out " + p("u2.npy") + sampler2)
@@ -211,8 +211,8 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 		t.Errorf("score output:\n%s", out)
 	}
 	// Guided DyDiff: the same discriminator guiding a DyDiff model's forecasts, scored like the others.
-	run("train dydiff " + tiny + " --context 2 --predict 2 --out " + p("dy"))
-	dyfc := "forecast --model " + p("dy") + " --data " + p("ns.npy") + " --cases 2 --members 2 --lead 3 --sampling-steps 4 --quiet --out "
+	run("train dydiff " + tiny + " --context 2 --predict 2 --run " + p("dy"))
+	dyfc := "forecast --run " + p("dy") + " --data " + p("ns.npy") + " --cases 2 --members 2 --lead 3 --sampler-steps 4 --quiet --out "
 	run(dyfc + p("dyg.npy") + " --disc " + p("disc") + " --lambda 14")
 	run(dyfc + p("dyu.npy"))
 	g, err := data.ReadNPY(p("dyg.npy"))

@@ -71,16 +71,16 @@ var round2Cases = []struct {
 	name, args, want string // args may start with more limits for the child's shell: "[-f 40] forecast ..."
 }{
 	// 1. Data loss: a run directory is an input under every name.
-	{"forecast --out a snapshot's tensors", "forecast --model $model --data $field.npy --out $model/snapshots/step-00000002/tensors.bin", "--model"},
-	{"forecast --out the run's options.json", "forecast --model $model --data $field.npy --out $model/options.json", "--model"},
-	{"forecast --out a new file in the run", "forecast --model $model --data $field.npy --out $model/f.npy", "--model"},
-	{"forecast --out via ..", "forecast --model $model --data $field.npy --out $dir/junk/../model/options.json", "--model"},
-	{"forecast --out via a symlink to the run", "forecast --model $model --data $field.npy --out $modellink/options.json", "--model"},
-	{"forecast --model a symlink, --out in the run", "forecast --model $modellink --data $field.npy --out $model/f.npy", "--model"},
-	{"forecast --out a hard link to options.json", "forecast --model $model --data $field.npy --out $optshard.json", "--model"},
-	{"forecast series --out in the run", "forecast --model $seriesmodel --data $ts.txt --out $seriesmodel/options.json", "--model"},
-	{"forecast --truth-out in the run", "forecast --model $model --data $field.npy --out $dir/f.npy --truth-out $model/norm.json", "--model"},
-	{"forecast --out in the --disc run", "forecast --model $model --data $field.npy --disc $disc8 --out $disc8/x.npy", "--disc"},
+	{"forecast --out a snapshot's tensors", "forecast --run $model --data $field.npy --out $model/snapshots/step-00000002/tensors.bin", "--run"},
+	{"forecast --out the run's options.json", "forecast --run $model --data $field.npy --out $model/options.json", "--run"},
+	{"forecast --out a new file in the run", "forecast --run $model --data $field.npy --out $model/f.npy", "--run"},
+	{"forecast --out via ..", "forecast --run $model --data $field.npy --out $dir/junk/../model/options.json", "--run"},
+	{"forecast --out via a symlink to the run", "forecast --run $model --data $field.npy --out $modellink/options.json", "--run"},
+	{"forecast --run a symlink, --out in the run", "forecast --run $modellink --data $field.npy --out $model/f.npy", "--run"},
+	{"forecast --out a hard link to options.json", "forecast --run $model --data $field.npy --out $optshard.json", "--run"},
+	{"forecast series --out in the run", "forecast --run $seriesmodel --data $ts.txt --out $seriesmodel/options.json", "--run"},
+	{"forecast --truth-out in the run", "forecast --run $model --data $field.npy --out $dir/f.npy --truth-out $model/norm.json", "--run"},
+	{"forecast --out in the --disc run", "forecast --run $model --data $field.npy --disc $disc8 --out $disc8/x.npy", "--disc"},
 	{"rollout --out in the --idm run", "rollout --idm $idm8 --init $g8.npy --frames 1 --out $idm8/options.json", "--idm"},
 	{"rollout --out in the --disc run", "rollout --idm $idm8 --disc $disc8 --init $g8.npy --frames 1 --out $disc8/r.npy", "--disc"},
 	{"rollout --out in the --vdm run", "rollout --vdm $vdm8 --init $g8.npy --frames 1 --out $vdm8/r.npy", "--vdm"},
@@ -88,39 +88,39 @@ var round2Cases = []struct {
 	{"report --out via a symlink into the run", "report --out $modellink/report $model", "--out"},
 	{"report --out the folder holding its inputs", "report --out $dir $model", "--out"},
 	{"baseline --out = --config", "baseline --data $series.npy --out $bad.yaml --config $bad.yaml", "--config"},
-	{"train dydiff --out an unrelated non-empty folder", "train dydiff --data $field.npy --out $junk --context 2 --predict 3 --steps 1", "not a tidal run"},
-	{"train dydiff --out the data's folder", "train dydiff --data $field.npy --out $dir --context 2 --predict 3 --steps 1", "not a tidal run"},
-	{"train dydiff --out holding --data", "train dydiff --data $datarun/field.npy --out $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
-	{"train dydiff --out holding a hard link of --data", "train dydiff --data $field.npy --out $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
-	{"train idm --out an unrelated non-empty folder", "train idm --data $g8.npy --out $junk", "not a tidal run"},
+	{"train dydiff --run an unrelated non-empty folder", "train dydiff --data $field.npy --run $junk --context 2 --predict 3 --steps 1", "not a tidal run"},
+	{"train dydiff --run the data's folder", "train dydiff --data $field.npy --run $dir --context 2 --predict 3 --steps 1", "not a tidal run"},
+	{"train dydiff --run holding --data", "train dydiff --data $datarun/field.npy --run $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
+	{"train dydiff --run holding a hard link of --data", "train dydiff --data $field.npy --run $datarun --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "--data"},
+	{"train idm --run an unrelated non-empty folder", "train idm --data $g8.npy --run $junk", "not a tidal run"},
 	// 2. Hangs: pipes, devices and folders are refused before a byte is read, naming the flag.
 	{"train dydiff --config a named pipe", "train dydiff --config $pipe.yaml", "--config"},
 	{"baseline --config a named pipe", "baseline --config $pipe.yaml", "--config"},
 	{"forecast --config a folder", "forecast --config $junk", "--config"},
 	{"baseline series --data a named pipe", "baseline --data $pipe.csv --out $dir/f.npy", "--data"},
-	{"train dydiff series --data a named pipe", "train dydiff --data $pipe.csv --out $dir/run", "--data"},
-	{"forecast series --data a named pipe", "forecast --model $seriesmodel --data $pipe.csv --out $dir/f.npy", "--data"},
+	{"train dydiff series --data a named pipe", "train dydiff --data $pipe.csv --run $dir/run", "--data"},
+	{"forecast series --data a named pipe", "forecast --run $seriesmodel --data $pipe.csv --out $dir/f.npy", "--data"},
 	{"baseline --data an NPY named pipe", "baseline --data $pipe.npy --out $dir/f.npy", "--data"},
 	{"score --obs an NPY named pipe", "score --forecast $fc.npy --obs $pipe.npy", "--obs"},
-	{"train dydiff --val a named pipe", "train dydiff --data $field.npy --val $pipe.npy --out $dir/run --context 2 --predict 3", "--val"},
-	{"forecast --model holding a named pipe", "forecast --model $pipemodel --data $field.npy --out $dir/f.npy", "--model"},
+	{"train dydiff --val a named pipe", "train dydiff --data $field.npy --val $pipe.npy --run $dir/run --context 2 --predict 3", "--val"},
+	{"forecast --run holding a named pipe", "forecast --run $pipemodel --data $field.npy --out $dir/f.npy", "--run"},
 	{"rollout --idm holding a named pipe", "rollout --idm $pipemodel --init $g8.npy --frames 1 --out $dir/r.npy", "--idm"},
 	{"report of a run holding a named pipe", "report --out $dir/rep $pipemodel", "pipemodel"},
 	{"rollout --init a named pipe", "rollout --idm $idm8 --init $pipe.npy --frames 1 --out $dir/r.npy", "--init"},
 	// 3. Files left behind on a full disk (ulimit -f: a write past the limit fails as it would on a full disk).
-	{"forecast on a full disk", "[-f 40] forecast --model $model --data $field.npy --out $dir/f.npy --members 8 --sampling-steps 2 --quiet", "too large"},
-	{"rollout on a full disk", "[-f 40] rollout --idm $idm8 --init $g8.npy --frames 4 --members 64 --steps 2 --out $dir/r.npy", "too large"},
-	{"train dydiff on a full disk", "[-f 40] train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "too large"},
-	{"train idm on a full disk", "[-f 40] train idm --data $g8.npy --out $dir/run " + tinyTrain, "too large"},
+	{"forecast on a full disk", "[-f 40] forecast --run $model --data $field.npy --out $dir/f.npy --members 8 --sampler-steps 2 --quiet", "too large"},
+	{"rollout on a full disk", "[-f 40] rollout --idm $idm8 --init $g8.npy --frames 4 --members 64 --sampler-steps 2 --out $dir/r.npy", "too large"},
+	{"train dydiff on a full disk", "[-f 40] train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2", "too large"},
+	{"train idm on a full disk", "[-f 40] train idm --data $g8.npy --run $dir/run " + tinyTrain, "too large"},
 	// 4. Memory: one budget, the smallest of MemAvailable, the cgroup's limit, RLIMIT_AS (here 3 GB) and
 	// RLIMIT_DATA, and --max-memory; decompressed text counted as it streams.
 	{"rollout --cases 1000 over a 12-frame init", "rollout --idm $idm8 --init $g8.npy --cases 1000 --out $dir/r.npy", "--cases"},
 	{"baseline --members 1e6 under ulimit -v", "baseline --data $field.npy --out $dir/f.npy --members 1000000 --cases 1 --context 2", "RLIMIT_AS"},
 	{"baseline gzip bomb with --max-memory 1GiB", "baseline --data $bomb.txt.gz --out $dir/f.npy --max-memory 1GiB", "bomb.txt.gz"},
-	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --out $dir/run", "bomb.txt.gz"},
+	{"train dydiff gzip bomb under ulimit -v", "train dydiff --data $bomb.txt.gz --run $dir/run", "bomb.txt.gz"},
 	// 5. The right flag: the kind of --data comes from its content, and errors name flags, not quantities.
-	{"train dydiff --input-format bogus on an NPY", "train dydiff --data $field.npy --out $dir/run --input-format bogus --mults 1,2", "--input-format bogus"},
-	{"forecast --format csv (a series format)", "forecast --model $model --data $field.npy --out $dir/f.npy --format csv", "--input-format csv"},
+	{"train dydiff --input-format bogus on an NPY", "train dydiff --data $field.npy --run $dir/run --input-format bogus --mults 1,2", "--input-format bogus"},
+	{"forecast --format csv (a series format)", "forecast --run $model --data $field.npy --out $dir/f.npy --format csv", "--input-format csv"},
 	{"baseline --data a folder with --cases", "baseline --data $junk --out $dir/f.npy --cases 2 --context 1", "--data"},
 	{"baseline --data /dev/zero with --cases", "baseline --data /dev/zero --out $dir/f.npy --cases 2 --context 1", "--data"},
 	{"baseline --data file.npy/ with --cases", "baseline --data $field.npy/ --out $dir/f.npy --cases 2 --context 1", "--data"},
@@ -130,21 +130,21 @@ var round2Cases = []struct {
 	{"navier-stokes --dt 0", "data navier-stokes --out $dir/ns.npy --dt 0", "--dt 0"},
 	{"navier-stokes --kf 100", "data navier-stokes --out $dir/ns.npy --kf 100", "--kf 100"},
 	{"navier-stokes --delta-f 0", "data navier-stokes --out $dir/ns.npy --delta-f 0", "--delta-f 0"},
-	{"train dydiff --groups 0", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --groups 0", "--groups 0"},
-	{"train dydiff --heads 3", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --heads 3 --attn-levels 1", "--heads 3"},
-	{"train idm --crop 100,100", "train idm --data $g8.npy --out $dir/run --crop 100,100", "--crop 100,100: expected at most the field's 8×8 of --data"},
-	{"train dydiff lr: .nan in --config", "train dydiff --config $nan.yaml --data $field.npy --out $dir/run", "nan.yaml"},
-	{"train idm lr: .nan in --config", "train idm --config $nan.yaml --data $g8.npy --out $dir/run", "nan.yaml"},
+	{"train dydiff --groups 0", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --groups 0", "--groups 0"},
+	{"train dydiff --heads 3", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --heads 3 --attn-levels 1", "--heads 3"},
+	{"train idm --crop 100,100", "train idm --data $g8.npy --run $dir/run --crop 100,100", "--crop 100,100: expected at most the field's 8×8 of --data"},
+	{"train dydiff lr: .nan in --config", "train dydiff --config $nan.yaml --data $field.npy --run $dir/run", "nan.yaml"},
+	{"train idm lr: .nan in --config", "train idm --config $nan.yaml --data $g8.npy --run $dir/run", "nan.yaml"},
 	// The training form and the samplers of the one diffusion core (issue 20).
-	{"train dydiff --param bogus", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --param bogus", "--param"},
-	{"train dydiff --anchor bogus", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --anchor bogus", "--anchor"},
-	{"train dydiff --sigma-data with --param ddpm", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --param ddpm --sigma-data 0.5", "--sigma-data"},
-	{"train dydiff --p-std 0", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --p-std 0", "--p-std"},
-	{"train dydiff --param edm with independent noise", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --noising independent", "--param edm"},
-	{"forecast --sampler bogus", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler bogus", "--sampler"},
-	{"forecast --sigma-max below σ_min", "forecast --model $model --data $field.npy --out $dir/f.npy --sigma-max 0.001", "--sigma-max"},
-	{"forecast --clip-x0 on an edm model", "forecast --model $model --data $field.npy --out $dir/f.npy --clip-x0 3", "--clip-x0"},
-	{"forecast --ddim-eta with heun", "forecast --model $model --data $field.npy --out $dir/f.npy --sampler heun --ddim-eta 0.5", "--ddim-eta"},
+	{"train dydiff --param bogus", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --param bogus", "--param"},
+	{"train dydiff --anchor bogus", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --anchor bogus", "--anchor"},
+	{"train dydiff --sigma-data with --param ddpm", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --param ddpm --sigma-data 0.5", "--sigma-data"},
+	{"train dydiff --p-std 0", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --p-std 0", "--p-std"},
+	{"train dydiff --param edm with independent noise", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --noising independent", "--param edm"},
+	{"forecast --sampler bogus", "forecast --run $model --data $field.npy --out $dir/f.npy --sampler bogus", "--sampler"},
+	{"forecast --sigma-max below σ_min", "forecast --run $model --data $field.npy --out $dir/f.npy --sigma-max 0.001", "--sigma-max"},
+	{"forecast --clip-x0 on an edm model", "forecast --run $model --data $field.npy --out $dir/f.npy --clip-x0 3", "--clip-x0"},
+	{"forecast --ddim-eta with heun", "forecast --run $model --data $field.npy --out $dir/f.npy --sampler heun --ddim-eta 0.5", "--ddim-eta"},
 	{"bench dydiff --samplers bogus", "bench dydiff --quick --samplers bogus:10", "--samplers"},
 	{"bench dydiff --samplers 0 steps", "bench dydiff --quick --samplers heun:0", "--samplers"},
 	{"bench guided --dydiff-param bogus", "bench guided --quick --dydiff-param bogus", "--dydiff-param"},
@@ -155,12 +155,12 @@ var round2Cases = []struct {
 	{"score rollout --window 1e6", "score rollout --forecast $roll.npy --obs $roll.npy --window 1000000", "--window"},
 	{"score rollout --max-lag past the series", "score rollout --forecast $roll.npy --obs $roll.npy --max-lag 20", "--max-lag"},
 	{"bench conv --sizes -1", "bench conv --sizes -1", "--sizes"},
-	{"bench train-step --channels 0", "bench train-step --channels 0", "--channels"},
+	{"bench train-step --widths 0", "bench train-step --widths 0", "--widths"},
 	{"bench metrics --members 0", "bench metrics --members 0", "--members"},
-	{"bench sampler --steps 0", "bench sampler --steps 0", "--steps"},
+	{"bench sampler --sampler-steps 0", "bench sampler --sampler-steps 0", "--sampler-steps"},
 	{"bench train-loop --rounds 0", "bench train-loop --rounds 0", "--rounds"},
 	// 7. Help that lied: only a non-zero --preview-every needs --val (TestRound2PreviewEveryZero runs 0).
-	{"train dydiff --preview-every 10 without --val", "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --preview-every 10", "--preview-every 10 needs --val"},
+	{"train dydiff --preview-every 10 without --val", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --preview-every 10", "--preview-every 10 needs --val"},
 }
 
 // TestRound2PreviewEveryZero trains without --val with --preview-every 0 and --val-every 0, which the
@@ -285,12 +285,12 @@ func TestRound2SignalsLeaveNothing(t *testing.T) {
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run("train before its first step "+sig.String(), func(t *testing.T) {
-			interrupt(t, sig, "train dydiff --data $field.npy --out $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 100000 --batch 2 --log-every 1000 --checkpoint-every 100000", "run/options.json")
+			interrupt(t, sig, "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 100000 --batch 2 --log-every 1000 --checkpoint-every 100000", "run/options.json")
 		})
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
 		t.Run("forecast "+sig.String(), func(t *testing.T) {
-			interrupt(t, sig, "forecast --model $model --data $field.npy --out $dir/f.npy --members 64 --sampling-steps 1000 --quiet", ".f.npy.rollout.npy.partial")
+			interrupt(t, sig, "forecast --run $model --data $field.npy --out $dir/f.npy --members 64 --sampler-steps 1000 --quiet", ".f.npy.rollout.npy.partial")
 		})
 	}
 }

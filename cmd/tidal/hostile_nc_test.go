@@ -61,7 +61,7 @@ func ncHostileFixture(t *testing.T, dir string) map[string]string {
 // ncHostileCases are bad NetCDF inputs and output formats; want is what the message must name.
 var ncHostileCases = []struct{ name, args, want string }{
 	{"baseline 131 GB sparse NetCDF", "baseline --data $huge.nc --out $dir/f.npy", "--max-memory"},
-	{"train dydiff 131 GB sparse NetCDF", "train dydiff --data $huge.nc --out $dir/run --context 2 --predict 3", "--max-memory"},
+	{"train dydiff 131 GB sparse NetCDF", "train dydiff --data $huge.nc --run $dir/run --context 2 --predict 3", "--max-memory"},
 	{"score rollout 131 GB sparse NetCDF truth", "score rollout --forecast $roll.npy --obs $huge.nc", "--max-memory"},
 	{"baseline NetCDF whose records are not there", "baseline --data $lying.nc --out $dir/f.npy", "lying.nc"},
 	{"baseline NetCDF cut in its header", "baseline --data $cut.nc --out $dir/f.npy", "cut.nc"},

@@ -20,7 +20,10 @@ var version = "0.1.0-dev"
 var backendFlag string
 
 var rootCmd = &cobra.Command{
-	Use:   "tidal",
+	Use: "tidal",
+	Example: `  tidal data navier-stokes --out ns.npy --size 64 --frames 2000 --split 0.7,0.1,0.2
+  tidal train dydiff --data ns_train.npy --val ns_val.npy --steps 2000 --run runs/dydiff
+  tidal forecast --run runs/dydiff --data ns_test.npy --cases 20 --out fc.npy`,
 	Short: "Probabilistic forecasting of spatiotemporal dynamics with diffusion models",
 	Long: `tidal trains and samples diffusion models that forecast fields evolving in time (turbulent flows,
 weather and climate fields, videos, multivariate series) and scores the forecasts with the verification
@@ -28,6 +31,7 @@ metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs thr
 	SilenceUsage:  true,
 	SilenceErrors: true,
 	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+		markAliasesChanged(cmd)
 		name, err := backend.Resolve(backendFlag)
 		if err != nil {
 			return err

@@ -41,7 +41,7 @@ func TestPeriodicLonGrid(t *testing.T) {
 		t.Fatal(err)
 	}
 	train := func(in, run string, extra ...string) error {
-		args := []string{"train", "dydiff", "--data", in, "--out", run, "--context", "2", "--predict", "2", "--channels", "8", "--groups", "4",
+		args := []string{"train", "dydiff", "--data", in, "--run", run, "--context", "2", "--predict", "2", "--channels", "8", "--groups", "4",
 			"--mults", "1,2", "--blocks", "1", "--steps", "1", "--batch", "2", "--log-every", "1", "--checkpoint-every", "1"}
 		_, err := runTidal(t, append(args, extra...)...)
 		return err
@@ -91,7 +91,7 @@ func TestPeriodicLonGrid(t *testing.T) {
 		extra      []string
 		padH, padW int
 	}{{"idm", nil, int(nn.Zero), int(nn.Periodic)}, {"idm2", []string{"--periodic-h"}, int(nn.Periodic), int(nn.Periodic)}} {
-		args := append([]string{"train", "idm", "--data", p("g.nc"), "--out", p(c.run), "--steps", "1", "--batch", "2", "--log-every", "1",
+		args := append([]string{"train", "idm", "--data", p("g.nc"), "--run", p(c.run), "--steps", "1", "--batch", "2", "--log-every", "1",
 			"--checkpoint-every", "1", "--blocks", "1", "--channels", "4", "--groups", "2", "--mults", "1,2", "--val-fraction", "0.4"}, c.extra...)
 		if out, err := runTidal(t, args...); err != nil {
 			t.Fatalf("%v\n%s", err, out)

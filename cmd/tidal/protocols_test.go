@@ -47,7 +47,7 @@ func TestSeriesProtocols(t *testing.T) {
 				t.Fatal(err)
 			}
 			args := []string{"bench", "series", "--dataset", p.Name, "--data", path, "--quick", "--steps", "2", "--batch", "2",
-				"--channels", "4", "--blocks", "1", "--members", "2", "--sampling-steps", "2"}
+				"--channels", "4", "--blocks", "1", "--members", "2", "--sampler-steps", "2"}
 			if p.MaxSeries > 0 {
 				args = append(args, "--max-series", "2")
 			}

@@ -33,7 +33,9 @@ func init() { rootCmd.AddCommand(newReportCmd()) }
 func newReportCmd() *cobra.Command {
 	var fl reportFlags
 	cmd := &cobra.Command{
-		Use:   "report [--out DIR] INPUT...",
+		Use: "report [--out DIR] INPUT...",
+		Example: `  tidal report --out report --truth truth.npy --data-sidecar ns_test.json fc.npy persistence.npy scores.json
+  tidal report --out report --label fc.npy=dydiff --meta seed=1 fc.npy runs/dydiff`,
 		Short: "Write report.html with loss curves, skill per lead, rollout diagnostics, animations and every number",
 		Long: `report gathers tidal's outputs into one folder: DIR/report.html with its PNG plots and GIF animations beside
 it (docs/REPORT.md). Each INPUT is one of
@@ -61,11 +63,12 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 	f.IntVar(&fl.channel, "channel", 0, "channel of the forecasts to animate")
 	f.IntVar(&fl.members, "members", 3, "ensemble members shown beside the truth in the animations")
 	f.IntVar(&fl.delay, "delay", 50, "animation time per lead, hundredths of a second")
-	f.StringVar(&fl.dataInfo, "data", "", "the data's metadata sidecar JSON (e.g. ns_test.json): channel names and units, frame_dt for leads in time (default: the truth's sidecar where there is one)")
+	f.StringVar(&fl.dataInfo, "data-sidecar", "", "the data's metadata sidecar JSON (e.g. ns_test.json): channel names and units, frame_dt for leads in time (default: the truth's sidecar where there is one)")
 	f.StringVar(&fl.scorecardRef, "scorecard-reference", "", "label of the score the scorecard's skill is against (default: persistence, else the first reference)")
 	f.Float64Var(&fl.ci, "ci", 0.9, "level of the paired-bootstrap intervals of every score difference (scores need per-case values: tidal score --ci or --per-case)")
 	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the bootstrap resampling")
+	deprecatedAlias(f, "data", "data-sidecar")
 	return cmd
 }
 
@@ -113,7 +116,7 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 		Bootstrap: metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Seed: fl.seed}}
 	if fl.dataInfo != "" {
 		if in.Data, err = report.ReadDataInfo(fl.dataInfo); err != nil {
-			return fmt.Errorf("--data: %w", err)
+			return fmt.Errorf("--data-sidecar: %w", err)
 		}
 	}
 	used := map[string]bool{}

@@ -21,6 +21,7 @@ func init() { rootCmd.AddCommand(newRolloutCmd()) }
 type rolloutFlags struct {
 	idm, vdm, disc, init, out, truthOut string
 	outFormat                           string
+	quiet                               bool
 	frames, members, cases, lead, steps int
 	starts                              []int
 	seed                                uint64
@@ -52,7 +53,6 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 'tidal score --forecast OUT --obs TRUTH' scores them.`,
 		Example: `  tidal rollout --idm runs/idm --disc runs/disc --lambda 14 --init test.npy --frames 4000 --out guided.npy
   tidal rollout --vdm runs/vdm --init test.npy --frames 4000 --out vdm.npy
-  tidal rollout --vdm runs/vdm --disc runs/disc --lambda 2 --init test.npy --frames 4000 --out guided-vdm.npy
   tidal rollout --idm runs/idm --disc runs/disc --init test.npy --cases 20 --lead 10 --members 10 --out fc.npy --truth-out truth.npy`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -77,7 +77,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.IntSliceVar(&fl.starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
 	f.IntVar(&fl.lead, "lead", 10, "frames per forecast (with --cases)")
 	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
-	f.IntVar(&fl.steps, "steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
+	f.IntVar(&fl.steps, "sampler-steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
 	f.Float64Var(&fl.sigmaMin, "sigma-min", d.Grid.SigmaMin, "smallest noise level σ_min")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", d.Grid.SigmaMax, "largest noise level σ_max")
 	f.Float64Var(&fl.rho, "rho", d.Grid.Rho, "ρ of the σ grid")
@@ -88,7 +88,9 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
 	addOutFormatFlag(f, &fl.outFormat)
 	addStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
 	config.AddFlag(cmd)
+	deprecatedAlias(f, "steps", "sampler-steps")
 	return cmd
 }
 
@@ -102,7 +104,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err := guard.First(
 		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, maxCount),
 		guard.Int("members", fl.members, 1, 1<<16), guard.Int("cases", fl.cases, 0, 1<<16), guard.Int("lead", fl.lead, 1, maxCount),
-		guard.Int("steps", fl.steps, 1, 10000), guard.Between("sigma-min", fl.sigmaMin, 1e-9, 1e6),
+		guard.Int("sampler-steps", fl.steps, 1, 10000), guard.Between("sigma-min", fl.sigmaMin, 1e-9, 1e6),
 		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
 		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
 		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
@@ -263,7 +265,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if fl.guideSigmaMax > 0 {
 		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
 	}
-	var progress = cmd.ErrOrStderr()
+	var progress = progressWriter(cmd, fl.quiet)
 	done := trackRollout(fl.out, true, false)
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
 		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},

@@ -11,7 +11,7 @@ import (
 	"github.com/tidal-forecast/tidal/internal/config"
 )
 
-// Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--model, --disc,
+// Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--run, --disc,
 // --idm, --vdm) refuses any output inside it, by any name, and any output that is one of its files
 // through a hard link.
 
@@ -23,7 +23,7 @@ func runDirInput(flag, path string) *inputArray {
 	return &inputArray{flag: flag, path: path, dir: true}
 }
 
-// trainOut is the run directory a training command writes (--out), checked before any work.
+// trainOut is the run directory a training command writes (--run), checked before any work.
 type trainOut struct {
 	path string
 	// fresh: the folder did not exist or was empty, so a run that fails before its first step removes
@@ -31,11 +31,11 @@ type trainOut struct {
 	fresh, existed bool
 }
 
-// checkTrainOut refuses a --out that is a file, an existing folder that is neither empty nor a tidal
+// checkTrainOut refuses a --run that is a file, an existing folder that is neither empty nor a tidal
 // run (no options.json), and a folder that holds one of the inputs (or the --config file), by any name.
 func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
 	if out == "" {
-		return nil, fmt.Errorf("--out is required: the run directory")
+		return nil, fmt.Errorf("--run is required: the run directory")
 	}
 	t := &trainOut{path: out}
 	st, err := os.Stat(out)
@@ -43,16 +43,16 @@ func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
 	case os.IsNotExist(err):
 		t.fresh = true
 	case err != nil:
-		return nil, fmt.Errorf("--out %s: %w", out, err)
+		return nil, fmt.Errorf("--run %s: %w", out, err)
 	case !st.IsDir():
-		return nil, fmt.Errorf("--out %s is a file; expected a run directory", out)
+		return nil, fmt.Errorf("--run %s is a file; expected a run directory", out)
 	default:
 		entries, err := os.ReadDir(out)
 		if err != nil {
-			return nil, fmt.Errorf("--out %s: %w", out, err)
+			return nil, fmt.Errorf("--run %s: %w", out, err)
 		}
 		if _, err := os.Stat(filepath.Join(out, "options.json")); err != nil && len(entries) > 0 {
-			return nil, fmt.Errorf("--out %s is a folder that is not a tidal run (no options.json) and is not empty: "+
+			return nil, fmt.Errorf("--run %s is a folder that is not a tidal run (no options.json) and is not empty: "+
 				"refusing to train into it; give a new or empty folder, or an existing run to resume", out)
 		}
 		t.fresh, t.existed = len(entries) == 0, true
@@ -64,7 +64,7 @@ func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
 	}
 	for _, in := range inputs {
 		if in != nil && !in.dir && atomicfile.InDir(in.path, out) {
-			return nil, fmt.Errorf("--out %s holds the input %s: a run directory is written by training; keep the inputs outside it", out, in)
+			return nil, fmt.Errorf("--run %s holds the input %s: a run directory is written by training; keep the inputs outside it", out, in)
 		}
 	}
 	return t, nil
@@ -101,7 +101,7 @@ func (t *trainOut) removeSkeleton() {
 	}
 }
 
-// checkFolderOut refuses an output folder (report's --out) that lies inside a folder input (a run) or
+// checkFolderOut refuses an output folder (report's --run) that lies inside a folder input (a run) or
 // that holds one of the inputs, by any name: writing it would replace the run's files, or replacing the
 // folder would delete the input.
 func checkFolderOut(flag, out string, inputs ...*inputArray) error {

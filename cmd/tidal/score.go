@@ -40,7 +40,9 @@ func init() { rootCmd.AddCommand(scoreCmd) }
 func newScoreCmd() *cobra.Command {
 	var fl scoreFlags
 	cmd := &cobra.Command{
-		Use:   "score",
+		Use: "score",
+		Example: `  tidal score --forecast fc.npy --obs truth.npy --metrics crps,ssr,rmse
+  tidal score --forecast fc.npy --obs truth.npy --ci 0.9 --json --out scores.json`,
 		Short: "Score an ensemble forecast (NPY) against the truth: CRPS, spread-skill, RMSE, CSI, SSIM, ...",
 		Long: `score reads a forecast and its truth from NPY files (float32 or float64, written by tidal or NumPy) and
 prints each metric per lead time with its mean over leads, as a table or as JSON.

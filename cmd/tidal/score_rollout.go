@@ -24,7 +24,9 @@ func newScoreRolloutCmd() *cobra.Command {
 		spectrum                               string
 	)
 	cmd := &cobra.Command{
-		Use:   "rollout",
+		Use: "rollout",
+		Example: `  tidal score rollout --forecast guided.npy --obs ns_test.npy --json --out roll.json
+  tidal score rollout --forecast roll.npy --obs ns_test.npy --member 0 --max-lag 50`,
 		Short: "Compare the time consistency of a long rollout with the truth: ACF, Hovmöller W1, drift, spectrum",
 		Long: `rollout reads a forecast rollout and a truth sequence, each an NPY of shape [T, H, W] or [T, channels, H, W]
 (their lengths may differ), and compares their time-consistency diagnostics (docs/METRICS.md). The forecast

@@ -25,7 +25,7 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 	dir := t.TempDir()
 	run := filepath.Join(dir, "run")
 	out, err := runTidal(t, "train", "dydiff", "--data", exchangeRate, "--context", "30", "--predict", "30", "--eta", "0.5",
-		"--steps", "4", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "2", "--checkpoint-every", "4", "--out", run)
+		"--steps", "4", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "2", "--checkpoint-every", "4", "--run", run)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
@@ -55,7 +55,7 @@ func TestSeriesTrainForecastScore(t *testing.T) {
 		t.Fatal(err)
 	}
 	forecastArgs := func(path, seed string) []string {
-		return []string{"forecast", "--model", run, "--data", exchangeRate, "--members", "3", "--sampling-steps", "4",
+		return []string{"forecast", "--run", run, "--data", exchangeRate, "--members", "3", "--sampler-steps", "4",
 			"--seed", seed, "--quiet", "--out", path}
 	}
 	fc := filepath.Join(dir, "fc.npy")
@@ -200,7 +200,7 @@ func TestSeriesGluonTSSplit(t *testing.T) {
 	run := filepath.Join(dir, "run")
 	// The test file as validation data too: its windows' loss and a scored preview in stats.jsonl.
 	if out, err := runTidal(t, "train", "dydiff", "--data", trainPath, "--max-series", "3", "--context", "8", "--predict", "4",
-		"--steps", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "1", "--checkpoint-every", "2", "--out", run,
+		"--steps", "2", "--batch", "2", "--channels", "8", "--blocks", "1", "--log-every", "1", "--checkpoint-every", "2", "--run", run,
 		"--val", testPath, "--ragged", "longest", "--val-every", "2", "--preview-every", "2", "--preview-cases", "2",
 		"--preview-members", "2", "--preview-steps", "2"); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -210,8 +210,8 @@ func TestSeriesGluonTSSplit(t *testing.T) {
 		t.Errorf("stats.jsonl without a validation loss and a scored preview (%v):\n%s", err, stats)
 	}
 	fc := filepath.Join(dir, "fc.npy")
-	args := []string{"forecast", "--model", run, "--data", testPath, "--max-series", "3", "--windows", "2", "--members", "2",
-		"--sampling-steps", "2", "--quiet", "--out", fc}
+	args := []string{"forecast", "--run", run, "--data", testPath, "--max-series", "3", "--windows", "2", "--members", "2",
+		"--sampler-steps", "2", "--quiet", "--out", fc}
 	if out, err := runTidal(t, args...); err == nil || !strings.Contains(err.Error(), "line 6 has 48 values") {
 		t.Errorf("unequal GluonTS copies without --ragged: %v\n%s", err, out)
 	}

@@ -119,7 +119,7 @@ func TestSignalDuringBenchRolloutLeavesNothing(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := tidalChild(ctx, dir, "bench", "rollout", "--frames", "3000", "--repeats", "1", "--members", "1",
-		"--size", "8", "--width", "4", "--dir", dir, "--max-disk", "1TiB")
+		"--size", "8", "--channels", "4", "--dir", dir, "--max-disk", "1TiB")
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {

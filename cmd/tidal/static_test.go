@@ -45,14 +45,14 @@ func TestStaticFieldsCLI(t *testing.T) {
 	must(data.WriteNPY(p("nan.npy"), data.FromFloat32(nan, 2, H, W)))
 
 	train := func(run string, extra ...string) (string, error) {
-		args := []string{"train", "dydiff", "--data", p("x.npy"), "--out", run, "--context", "2", "--predict", "2",
+		args := []string{"train", "dydiff", "--data", p("x.npy"), "--run", run, "--context", "2", "--predict", "2",
 			"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2",
 			"--log-every", "1", "--checkpoint-every", "2"}
 		return runTidal(t, append(args, extra...)...)
 	}
 	forecast := func(run string, extra ...string) (string, error) {
-		args := []string{"forecast", "--model", run, "--data", p("x.npy"), "--out", p("fc.npy"), "--members", "2",
-			"--sampling-steps", "2", "--num-cases", "1"}
+		args := []string{"forecast", "--run", run, "--data", p("x.npy"), "--out", p("fc.npy"), "--members", "2",
+			"--sampler-steps", "2", "--num-cases", "1"}
 		return runTidal(t, append(args, extra...)...)
 	}
 	wantErr := func(out string, err error, parts ...string) {
@@ -145,9 +145,9 @@ func TestStaticFieldsGuidedCLI(t *testing.T) {
 		}
 	}
 	withStatic := append([]string{"--data", p("x.npy"), "--static", p("static.npy")}, small...)
-	mustRun(append([]string{"train", "idm", "--out", p("idm")}, withStatic...)...)
-	mustRun(append([]string{"train", "vdm", "--out", p("vdm")}, withStatic...)...)
-	mustRun(append([]string{"train", "discriminator", "--out", p("disc"), "--head-width", "4"}, withStatic...)...)
+	mustRun(append([]string{"train", "idm", "--run", p("idm")}, withStatic...)...)
+	mustRun(append([]string{"train", "vdm", "--run", p("vdm")}, withStatic...)...)
+	mustRun(append([]string{"train", "discriminator", "--run", p("disc"), "--head-width", "4"}, withStatic...)...)
 	for _, run := range []string{"idm", "vdm", "disc"} {
 		if _, err := os.Stat(filepath.Join(p(run), dataset.StaticFile)); err != nil {
 			t.Errorf("%s: %v", run, err)
@@ -157,19 +157,19 @@ func TestStaticFieldsGuidedCLI(t *testing.T) {
 	mustRun(append([]string{"rollout", "--idm", p("idm"), "--disc", p("disc"), "--out", p("g.npy")}, roll...)...)
 	mustRun(append([]string{"rollout", "--vdm", p("vdm"), "--out", p("v.npy"), "--static", p("static.npy")}, roll...)...)
 	// DyDiff guided by the discriminator: each brings its own static fields.
-	mustRun("train", "dydiff", "--data", p("x.npy"), "--static", p("static.npy"), "--out", p("dy"), "--context", "2", "--predict", "2",
+	mustRun("train", "dydiff", "--data", p("x.npy"), "--static", p("static.npy"), "--run", p("dy"), "--context", "2", "--predict", "2",
 		"--channels", "8", "--groups", "4", "--mults", "1,2", "--blocks", "1", "--steps", "2", "--batch", "2", "--log-every", "1", "--checkpoint-every", "2")
-	mustRun("forecast", "--model", p("dy"), "--disc", p("disc"), "--lambda", "1", "--data", p("x.npy"), "--out", p("dy.npy"),
-		"--members", "2", "--sampling-steps", "2", "--num-cases", "1")
+	mustRun("forecast", "--run", p("dy"), "--disc", p("disc"), "--lambda", "1", "--data", p("x.npy"), "--out", p("dy.npy"),
+		"--members", "2", "--sampler-steps", "2", "--num-cases", "1")
 	_, err := tidal(append([]string{"rollout", "--vdm", p("vdm"), "--out", p("v2.npy"), "--static", p("other.npy")}, roll...)...)
 	if err == nil || !strings.Contains(err.Error(), "other static fields") {
 		t.Errorf("rollout with other --static: %v", err)
 	}
-	_, err = tidal(append(append([]string{"train", "idm", "--out", p("crop")}, withStatic...), "--crop", "4,4")...)
+	_, err = tidal(append(append([]string{"train", "idm", "--run", p("crop")}, withStatic...), "--crop", "4,4")...)
 	if err == nil || !strings.Contains(err.Error(), "--crop") {
 		t.Errorf("--static with --crop: %v", err)
 	}
-	mustRun(append([]string{"train", "vdm", "--out", p("plain"), "--data", p("x.npy")}, small...)...)
+	mustRun(append([]string{"train", "vdm", "--run", p("plain"), "--data", p("x.npy")}, small...)...)
 	_, err = tidal(append([]string{"rollout", "--vdm", p("plain"), "--out", p("v3.npy"), "--static", p("static.npy")}, roll...)...)
 	if err == nil || !strings.Contains(err.Error(), "without static fields") {
 		t.Errorf("rollout --static of a model trained without: %v", err)

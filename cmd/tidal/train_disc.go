@@ -19,7 +19,7 @@ func newTrainDiscCmd() *cobra.Command {
 	var futureOnly bool
 	var headWidth, headLayers, previewEvery, valPairs int
 	cmd := &cobra.Command{
-		Use:   "discriminator --data train.npy --steps N --out RUN",
+		Use:   "discriminator --data train.npy --steps N --run RUN",
 		Short: "Train the time-consistency discriminator that guides the image model",
 		Long: `discriminator trains the guide of discriminator-guided image diffusion (Hess et al. 2025, eq. 6;
 docs/GUIDANCE.md, docs/GUIDED.md): the noise-conditioned ADM encoder with a two-layer MLP head, given
@@ -28,7 +28,7 @@ l ~ N_Z(1, σ_step²) without 1, candidates noised with EDM's training distribut
 crops (--crop). The held-out accuracy per noise level (the last --val-fraction of the series, whole fields)
 goes into stats.jsonl every --preview-every steps and into RUN/summary.json. --batch counts rows: half
 positives, half negatives.`,
-		Example: "  tidal train discriminator --data ns.npy --steps 2000 --batch 32 --crop 32,32 --out runs/disc",
+		Example: "  tidal train discriminator --data ns.npy --steps 2000 --batch 32 --crop 32,32 --run runs/disc",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fl.apply(cmd); err != nil {
@@ -57,7 +57,7 @@ positives, half negatives.`,
 				Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: headWidth, HeadLayers: headLayers},
 				PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: sigmaStep, FutureOnly: futureOnly,
-				DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: valPairs, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+				DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: valPairs, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 			})
 			if err != nil {
 				return dataError(fl.data, err)
@@ -67,7 +67,7 @@ positives, half negatives.`,
 	}
 	addGuidedTrainFlags(cmd, &fl, 32, nil)
 	f := cmd.Flags()
-	f.Lookup("attn").Usage = "levels with self-attention after each block (default: the coarsest; UNCONFIRMED)"
+	f.Lookup("attn-levels").Usage = "levels with self-attention after each block (default: the coarsest; UNCONFIRMED)"
 	f.Float64Var(&sigmaStep, "sigma-step", 2, "σ_step of the negatives' offsets l ~ N_Z(1, σ_step²)")
 	f.BoolVar(&futureOnly, "future-only", false, "negatives from later frames only (l ≥ 2); the paper's formula allows l ≤ 0 too")
 	f.IntVar(&headWidth, "head-width", 1024, "width of the MLP head (Tab. 2: 2 × 1024)")

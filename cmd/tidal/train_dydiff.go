@@ -31,11 +31,11 @@ type trainDyDiffFlags struct {
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
 	mults, attn, tconv, tattn                     []int
-	periodic, periodicLon, startOver              bool
+	periodic, periodicLon, startOver, quiet       bool
 	steps, batch, warmup, logEvery, ckEvery, keep int
 	valEvery, valBatches, previewEvery            int
 	previewCases, previewMembers, previewSteps    int
-	seed                                          int64
+	seed                                          uint64
 	rank                                          int
 	timeAttn                                      bool
 	series                                        seriesFlags
@@ -45,18 +45,21 @@ type trainDyDiffFlags struct {
 func newTrainDyDiffCmd() *cobra.Command {
 	var fl trainDyDiffFlags
 	cmd := &cobra.Command{
-		Use:   "dydiff",
+		Use: "dydiff",
+		Example: `  tidal train dydiff --data ns_train.npy --val ns_val.npy --context 4 --predict 11 --steps 2000 --run runs/dydiff
+  tidal train dydiff --data ns_train.npy --eta 0 --steps 2000 --run runs/dpm --quiet
+  tidal train dydiff --data datasets/exchange_rate.txt.gz --context 30 --predict 30 --run runs/fx`,
 		Short: "Train a Dynamical Diffusion forecaster (η = 0: the DPM baseline) on a series of fields",
 		Long: `dydiff trains Dynamical Diffusion (Guo et al. 2025) on windows of --context observed and --predict
 future frames of a field series [frames, channels, H, W] (NPY, e.g. from 'tidal data navier-stokes
 --velocity'). The network sees the noisy window, the clean context frames and the context masks stacked
 as channels (docs/DYDIFF.md). --eta 0 trains the ordinary diffusion baseline (DPM) with the same network.
 
-The run directory --out holds options.json, norm.json (per-channel mean and std of the training data),
+The run directory --run holds options.json, norm.json (per-channel mean and std of the training data),
 stats.jsonl, resume checkpoints, snapshots (EMA weights with the model's configuration) and config.yaml
 (every flag's value, for --config). Running the same command again resumes the run, and a larger
 --steps extends a finished one (a cosine schedule then decays over the new total); a --steps below the
-steps done and other different options are refused with the differences listed, unless --start-over. 'tidal forecast --model RUN' needs
+steps done and other different options are refused with the differences listed, unless --start-over. 'tidal forecast --run RUN' needs
 nothing else.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -70,7 +73,7 @@ nothing else.`,
 	config.AddFlag(cmd)
 	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY), or a time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	f.StringVar(&fl.val, "val", "", "validation data: fields [frames, channels, H, W] (NPY), normalised with the training data's statistics, or a time series [T, N] of the same series (its windows back to back)")
-	f.StringVar(&fl.out, "out", "", "run directory (created; an existing run is resumed)")
+	f.StringVar(&fl.out, "run", "", "run directory (created; an existing run is resumed)")
 	f.IntVar(&fl.context, "context", 4, "observed frames per window (P)")
 	f.IntVar(&fl.predict, "predict", 11, "predicted frames per window (S)")
 	f.IntVar(&fl.stride, "stride", 1, "frames between the starts of successive training windows")
@@ -105,13 +108,13 @@ nothing else.`,
 	f.IntVar(&fl.warmup, "warmup", 0, "learning-rate warm-up steps")
 	f.StringVar(&fl.schedule, "lr-schedule", "constant", "constant or cosine (to 0 after the warm-up)")
 	f.Float64Var(&fl.wd, "weight-decay", 0.01, "AdamW weight decay")
-	f.Float64Var(&fl.clip, "clip", 0, "maximum global gradient norm (0: no clipping)")
+	f.Float64Var(&fl.clip, "clip-grad-norm", 0, "maximum global gradient norm (0: no clipping)")
 	f.Float64Var(&fl.emaHalf, "ema-halflife", 500000, "EMA half-life in training windows")
 	f.Float64Var(&fl.emaRamp, "ema-rampup", 0.05, "EMA ramp-up ratio (0: none)")
-	f.Int64Var(&fl.seed, "seed", 1, "seed of the initial weights, the window order and the loss's noise")
+	f.Uint64Var(&fl.seed, "seed", 1, "seed of the initial weights, the window order and the loss's noise")
 	f.IntVar(&fl.logEvery, "log-every", 10, "steps per stats.jsonl line")
 	f.IntVar(&fl.ckEvery, "checkpoint-every", 100, "steps per checkpoint and snapshot (a multiple of --log-every)")
-	f.IntVar(&fl.keep, "keep", 3, "checkpoints kept")
+	f.IntVar(&fl.keep, "keep-checkpoints", 3, "resume checkpoints kept")
 	f.IntVar(&fl.valEvery, "val-every", 100, "steps per validation loss on --val (a multiple of --log-every; 0: none; without --val there is none, whatever the default)")
 	f.IntVar(&fl.valBatches, "val-batches", 4, "validation batches")
 	f.IntVar(&fl.previewEvery, "preview-every", 100, "steps per scored sample preview of the --val windows (a multiple of --log-every; 0: none; without --val there is none, whatever the default)")
@@ -119,6 +122,10 @@ nothing else.`,
 	f.IntVar(&fl.previewMembers, "preview-members", 4, "members of each preview forecast")
 	f.IntVar(&fl.previewSteps, "preview-steps", 10, "DDIM steps of each preview forecast")
 	f.BoolVar(&fl.startOver, "start-over", false, "replace a run recorded with other options instead of refusing it")
+	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
+	deprecatedAlias(f, "out", "run")
+	deprecatedAlias(f, "clip", "clip-grad-norm")
+	deprecatedAlias(f, "keep", "keep-checkpoints")
 	return cmd
 }
 
@@ -173,7 +180,7 @@ func recordedConfig(dir string) map[string]any {
 
 func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if fl.out == "" {
-		return fmt.Errorf("--out is required: the run directory")
+		return fmt.Errorf("--run is required: the run directory")
 	}
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	seriesData, err := dataIsSeries("data", fl.data, fl.series.format)
@@ -214,13 +221,13 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.Int("context", fl.context, 1, 1<<10), guard.Int("predict", fl.predict, 1, 1<<10),
 		guard.Int("stride", fl.stride, 1, maxCount),
 		guard.Between("eta", fl.eta, 0, 1), guard.Finite("lr", fl.lr), guard.AtLeast("weight-decay", fl.wd, 0),
-		guard.AtLeast("clip", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
+		guard.AtLeast("clip-grad-norm", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
 		guard.Between("dropout", fl.dropout, 0, 1),
 		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
 		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("heads", fl.heads, 1, 4096), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<20), guard.Int("warmup", fl.warmup, 0, 1<<30),
 		guard.Int("log-every", fl.logEvery, 1, 1<<30), guard.Int("checkpoint-every", fl.ckEvery, 1, 1<<30),
-		guard.Int("keep", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
+		guard.Int("keep-checkpoints", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
 		guard.Int("preview-every", fl.previewEvery, 0, 1<<30), guard.Int("preview-cases", fl.previewCases, 1, 1<<16),
 		guard.Int("preview-members", fl.previewMembers, 2, 1<<10), guard.Int("preview-steps", fl.previewSteps, 1, 1000),
 		guard.Int("rank", fl.rank, 0, 4096), guard.Int("train-rows", fl.series.trainRows, 0, 1<<30),
@@ -325,7 +332,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		inputs = append(inputs, &inputArray{flag: "static", path: fl.static.path})
 	}
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
-		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
+		return fmt.Errorf("--run %s is a file; expected a run directory", fl.out)
 	}
 	to, err := checkTrainOut(fl.out, inputs...)
 	if err != nil {
@@ -364,7 +371,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
 		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log: cmd.ErrOrStderr(), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+		Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
 	if spec.Data, err = tr.read(b); err != nil {
 		return err
 	}
@@ -430,7 +437,7 @@ func runTrainJob(cmd *cobra.Command, to *trainOut, job train.Job) (err error) {
 	if err := config.Write(cmd, filepath.Join(out, "config.yaml")); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --model %s'\n", out, res.Step, res.Resumed, out)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); forecast with 'tidal forecast --run %s'\n", out, res.Step, res.Resumed, out)
 	return nil
 }
 
@@ -439,7 +446,7 @@ func trainOptions(fl trainDyDiffFlags) train.Options {
 	o := train.Defaults()
 	o.Steps, o.BatchSize, o.LR, o.WarmupSteps, o.Schedule = fl.steps, fl.batch, fl.lr, fl.warmup, fl.schedule
 	o.WeightDecay, o.ClipNorm, o.EMAHalfLife, o.EMARampUp = fl.wd, fl.clip, fl.emaHalf, fl.emaRamp
-	o.LogEvery, o.CheckpointEvery, o.Keep, o.Seed = fl.logEvery, fl.ckEvery, fl.keep, fl.seed
+	o.LogEvery, o.CheckpointEvery, o.Keep, o.Seed = fl.logEvery, fl.ckEvery, fl.keep, int64(fl.seed)
 	o.ValEvery, o.ValBatches, o.PreviewEvery = fl.valEvery, fl.valBatches, fl.previewEvery
 	return o
 }

@@ -37,7 +37,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		}
 	}
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
-		return fmt.Errorf("--out %s is a file; expected a run directory", fl.out)
+		return fmt.Errorf("--run %s is a file; expected a run directory", fl.out)
 	}
 	L := fl.context + fl.predict
 	in, err := readSeriesInput(b, "data", fl.data, fl.series)
@@ -99,7 +99,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
-	trw, id, count, err := dymodel.SeriesWindows(in.String(), in.s.Array(), rows, L, fl.stride, uint64(fl.seed))
+	trw, id, count, err := dymodel.SeriesWindows(in.String(), in.s.Array(), rows, L, fl.stride, fl.seed)
 	if err != nil {
 		return err
 	}
@@ -110,7 +110,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	defer be.Finalize()
 	rc := runConfig{Config: mc}
 	job := train.Job{Dir: fl.out, Options: trainOptions(fl), Norm: id, Backend: be, Loss: m.Loss,
-		Train: trw, Log: cmd.ErrOrStderr(), StartOver: fl.startOver}
+		Train: trw, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver}
 	if val != nil {
 		// Every window of the validation series, back to back: its losses, and the first
 		// --preview-cases of them forecast from their contexts and scored (in the series' units).
@@ -126,7 +126,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		}
 	}
 	job.Config = rc
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
+	fmt.Fprintf(progressWriter(cmd, fl.quiet), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, orDefault(fl.param, dymodel.ParamDDPM), orDefault(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
 	return runTrainJob(cmd, to, job)
 }

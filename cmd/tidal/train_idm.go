@@ -26,10 +26,10 @@ optimiser as 'tidal train idm', with the two previous frames xⁿ, xⁿ⁻¹ con
 along the channels. 'tidal rollout --vdm RUN' samples it.`
 	}
 	cmd := &cobra.Command{
-		Use:     kind + " --data train.npy --steps N --out RUN",
+		Use:     kind + " --data train.npy --steps N --run RUN",
 		Short:   short,
 		Long:    long,
-		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --out runs/" + kind,
+		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --run runs/" + kind,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fl.apply(cmd); err != nil {
@@ -48,7 +48,7 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)},
 				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
-				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: cmd.ErrOrStderr(), StartOver: fl.startOver,
+				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 			})
 			if err != nil {
 				return dataError(fl.data, err)

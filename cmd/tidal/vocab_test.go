@@ -28,7 +28,7 @@ func tinyWaves(t *testing.T, dir string) string {
 // process, as a user runs it: flags at their defaults, not reset by a test).
 func tinyRun(t *testing.T, waves, run string, steps string) {
 	t.Helper()
-	args := []string{"train", "dydiff", "--data", waves, "--out", run, "--context", "2", "--predict", "2",
+	args := []string{"train", "dydiff", "--data", waves, "--run", run, "--context", "2", "--predict", "2",
 		"--channels", "8", "--groups", "4", "--mults", "1", "--blocks", "1", "--steps", steps, "--batch", "2"}
 	if out, err := tidalChild(context.Background(), filepath.Dir(run), args...).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
@@ -81,7 +81,7 @@ func TestForecastCasesAndStarts(t *testing.T) {
 	tinyRun(t, w, run, "2")
 	fc := func(name string, extra ...string) (*forecast.Sidecar, error) {
 		out := filepath.Join(dir, name)
-		args := append([]string{"forecast", "--model", run, "--data", w, "--members", "2", "--sampling-steps", "2", "--out", out, "--quiet"}, extra...)
+		args := append([]string{"forecast", "--run", run, "--data", w, "--members", "2", "--sampler-steps", "2", "--out", out, "--quiet"}, extra...)
 		if msg, err := runTidal(t, args...); err != nil {
 			return nil, fmt.Errorf("%w\n%s", err, msg)
 		}
@@ -141,7 +141,7 @@ func TestBaselineCasesFollowTheModel(t *testing.T) {
 		}
 		return sc.Starts
 	}
-	must("forecast", "--model", run, "--data", w, "--members", "2", "--sampling-steps", "2", "--cases", "4", "--out", p("fc.npy"), "--quiet")
+	must("forecast", "--run", run, "--data", w, "--members", "2", "--sampler-steps", "2", "--cases", "4", "--out", p("fc.npy"), "--quiet")
 	must("baseline", "--data", w, "--out", p("default.npy"), "--cases", "4", "--lead", "2")
 	if want, _ := forecast.EvenCases(40, 4, 2, 4); !slices.Equal(starts(p("default.npy")), want.Starts) {
 		t.Errorf("baseline's default cases start at %v, want a 4-frame context's %v", starts(p("default.npy")), want.Starts)
