@@ -59,7 +59,7 @@ func TestDyDiffAPIIsTheCLI(t *testing.T) {
 	defer tm.Close()
 	cliRun := filepath.Join(dir, "cli")
 	trainArgs := func(out string) []string {
-		return []string{"--data", in, "--out", out, "--context", "2", "--predict", "3", "--channels", "8",
+		return []string{"--data", in, "--run", out, "--context", "2", "--predict", "3", "--channels", "8",
 			"--mults", "1,2", "--blocks", "1", "--groups", "4", "--steps", "10", "--batch", "4", "--lr", "3e-3"}
 	}
 	if out, err := runFresh(newTrainDyDiffCmd(), trainArgs(cliRun)...); err != nil {
