@@ -3,6 +3,7 @@ package dymodel_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -341,5 +342,38 @@ func TestTrainSpecStaticFields(t *testing.T) {
 	spec.Options.Steps = 6
 	if _, err := dymodel.Train(context.Background(), spec); err == nil || !strings.Contains(err.Error(), "other static fields") {
 		t.Errorf("resuming with other static fields: %v, want a refusal naming them", err)
+	}
+}
+
+// ResolveSampler names the option it refuses (a *SamplerError the command line maps to its flags) and
+// fills in the model's defaults: heun with its steps for the edm form.
+func TestResolveSamplerNamesTheOption(t *testing.T) {
+	m, err := dymodel.New(func() dymodel.Config {
+		c := dymodel.DefaultConfig()
+		c.Frame = []int{1, 8, 8}
+		return c
+	}())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		o      dymodel.SamplerOptions
+		option string
+	}{
+		{dymodel.SamplerOptions{Kind: "euler"}, "Kind"},
+		{dymodel.SamplerOptions{Steps: 1001}, "Steps"},
+		{dymodel.SamplerOptions{Kind: "ddim", ClipX0: 3}, "ClipX0"},
+		{dymodel.SamplerOptions{SigmaMax: 0.001}, "SigmaMax"},
+		{dymodel.SamplerOptions{Kind: "heun", EtaDDIM: 0.5}, "EtaDDIM"},
+	} {
+		_, err := m.ResolveSampler(tc.o)
+		var se *dymodel.SamplerError
+		if !errors.As(err, &se) || se.Option != tc.option {
+			t.Errorf("%+v: %v, want a *SamplerError on %s", tc.o, err, tc.option)
+		}
+	}
+	so, err := m.ResolveSampler(dymodel.SamplerOptions{})
+	if err != nil || so.Kind != "heun" || so.Steps != m.DefaultSteps("heun") {
+		t.Errorf("defaults: %+v, %v; want heun with %d steps", so, err, m.DefaultSteps("heun"))
 	}
 }

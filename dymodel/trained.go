@@ -127,37 +127,57 @@ type Forecast struct {
 	Step    int
 }
 
+// SamplerError is a sampler option the model cannot take: Option is the SamplerOptions field ("Kind",
+// "Steps", "ClipX0", "SigmaMax" or "EtaDDIM"), Value its value and Reason what is expected. A command
+// line names its own flag for Option.
+type SamplerError struct {
+	Option string
+	Value  any
+	Reason string
+}
+
+// samplerLabels name SamplerOptions' fields in SamplerError's message.
+var samplerLabels = map[string]string{"Kind": "sampler", "Steps": "sampling steps", "ClipX0": "clip x̂₀", "SigmaMax": "σ_max", "EtaDDIM": "η_ddim"}
+
+func (e *SamplerError) Error() string {
+	return fmt.Sprintf("%s %v: %s", samplerLabels[e.Option], e.Value, e.Reason)
+}
+
 // ResolveSampler fills in the model's default sampler (heun for the edm form, ddim for the ddpm form)
-// and its default steps where o leaves them zero, and refuses what the model's form cannot take: the
-// ablated processes sample with ddim or ddpm only, x̂₀ clipping is DDIM's for the ddpm form, σ_max is
-// the edm form's ρ-grid (Karras et al. 2022, eq. 5), and the ddpm form needs steps that divide its τ grid.
+// and its default steps where o leaves them zero, and refuses what the model's form cannot take (a
+// *SamplerError): the ablated processes sample with ddim or ddpm only, x̂₀ clipping is DDIM's for the
+// ddpm form, σ_max is the edm form's ρ-grid (Karras et al. 2022, eq. 5), and the ddpm form needs steps
+// that divide its τ grid.
 func (m *Model) ResolveSampler(o SamplerOptions) (SamplerOptions, error) {
 	if o.Kind == "" {
 		o.Kind = m.DefaultSampler()
 	}
 	ablated := m.Config.Noising != "dependent" && m.Config.Eta != 0
+	refuse := func(option string, value any, reason string, a ...any) (SamplerOptions, error) {
+		return o, &SamplerError{Option: option, Value: value, Reason: fmt.Sprintf(reason, a...)}
+	}
 	switch {
 	case o.Kind != "heun" && o.Kind != "dpmpp" && o.Kind != "ddim" && o.Kind != "ddpm":
-		return o, fmt.Errorf("sampler %q: expected heun, dpmpp, ddim or ddpm", o.Kind)
+		return refuse("Kind", fmt.Sprintf("%q", o.Kind), "expected heun, dpmpp, ddim or ddpm")
 	case o.Steps < 0 || o.Steps > 1000:
-		return o, fmt.Errorf("sampling steps %d: expected 1 to 1000 (0: the sampler's default)", o.Steps)
+		return refuse("Steps", o.Steps, "expected 1 to 1000 (0: the sampler's default)")
 	case ablated && o.Kind != "ddim" && o.Kind != "ddpm":
-		return o, fmt.Errorf("sampler %s: the model uses the %s process at η = %g, sampled with ddim or ddpm only", o.Kind, m.Config.Noising, m.Config.Eta)
+		return refuse("Kind", o.Kind, "the model uses the %s process at η = %g, sampled with ddim or ddpm only", m.Config.Noising, m.Config.Eta)
 	case o.ClipX0 != 0 && (o.Kind != "ddim" || m.Config.IsEDM() || !(o.ClipX0 > 0) || math.IsInf(o.ClipX0, 0)):
-		return o, fmt.Errorf("clip x̂₀ %v: a finite bound > 0 of ddim on a model of the ddpm form; sampler %s on the %s form does not take it", o.ClipX0, o.Kind, m.param())
+		return refuse("ClipX0", o.ClipX0, "a finite bound > 0, an option of ddim for models of the ddpm form; sampler %s on the %s form does not take it", o.Kind, m.param())
 	case o.SigmaMax != 0 && (!(o.SigmaMax > 0.002) || math.IsInf(o.SigmaMax, 0)):
-		return o, fmt.Errorf("σ_max %v: expected a finite noise level above the grid's σ_min 0.002", o.SigmaMax)
+		return refuse("SigmaMax", o.SigmaMax, "expected a finite noise level above the grid's σ_min 0.002")
 	case o.SigmaMax != 0 && !m.Config.IsEDM():
-		return o, fmt.Errorf("σ_max %v: the grid of a model of the edm form; this model samples on the reference's τ grid", o.SigmaMax)
+		return refuse("SigmaMax", o.SigmaMax, "the grid of a model of the edm form; this model samples on the reference's τ grid")
 	case o.EtaDDIM != 0 && (o.Kind != "ddim" || !(o.EtaDDIM >= 0 && o.EtaDDIM <= 1)):
-		return o, fmt.Errorf("η_ddim %v: a DDIM option in [0, 1]; sampler %s does not take it", o.EtaDDIM, o.Kind)
+		return refuse("EtaDDIM", o.EtaDDIM, "a DDIM option in [0, 1]; sampler %s does not take it", o.Kind)
 	}
 	if o.Steps == 0 {
 		o.Steps = m.DefaultSteps(o.Kind)
 	}
 	if !m.Config.IsEDM() {
 		if _, err := m.Schedule.Timesteps(o.Steps); err != nil {
-			return o, fmt.Errorf("sampling steps %d: %w", o.Steps, err)
+			return refuse("Steps", o.Steps, "%v", err)
 		}
 	}
 	return o, nil

@@ -211,7 +211,7 @@ func checkTrainStepFlags(fl trainStepFlags) ([]stepbench.Case, error) {
 	o := fl.opt
 	if err := guard.First(guard.Int("batch", o.Batch, 1, 4096), guard.Ints("sizes", fl.sizes, 8, 1024),
 		guard.Int("channels", o.Channels, 1, 4096), guard.Int("context", o.Context, 2, 64), guard.Int("predict", o.Predict, 1, 64),
-		guard.Int("members", o.Members, 0, 1024), guard.Int("sampling-steps", o.SamplingSteps, 1, 1000),
+		guard.Int("members", o.Members, 0, 1024), guard.Int("sampler-steps", o.SamplingSteps, 1, 1000),
 		checkThreads(fl.threads, 0), checkBenchTime(fl.minTime)); err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -114,36 +115,25 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 }
 
 // resolveSampler fills in the model's sampler and its number of steps where --sampler and
-// --sampler-steps were left to their defaults, and refuses what the model's form cannot take.
+// --sampler-steps leave them to the model (dymodel.Model.ResolveSampler), naming the flag of an option
+// the model cannot take; a guide needs the dependent-noise process.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
-	if fl.sampler == "" {
-		fl.sampler = m.DefaultSampler()
+	so, err := m.ResolveSampler(dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax})
+	var se *dymodel.SamplerError
+	if errors.As(err, &se) {
+		return fmt.Errorf("--%s %v: %s (--run %s)", samplerFlags[se.Option], se.Value, se.Reason, fl.model)
+	} else if err != nil {
+		return err
 	}
-	ablated := m.Config.Noising != "dependent" && m.Config.Eta != 0
-	switch {
-	case ablated && fl.sampler != "ddim" && fl.sampler != "ddpm":
-		return fmt.Errorf("--sampler %s: the model --run %s uses the %s process at η = %g, sampled with ddim or ddpm only", fl.sampler, fl.model, m.Config.Noising, m.Config.Eta)
-	case fl.clipX0 != 0 && (fl.sampler != "ddim" || m.Config.IsEDM()):
-		return fmt.Errorf("--clip-x0 %v: an option of ddim for models trained with --param ddpm; --sampler %s on --run %s does not take it", fl.clipX0, fl.sampler, fl.model)
-	case fl.sigmaMax != 0 && fl.sigmaMax <= 0.002:
-		return fmt.Errorf("--sigma-max %v: expected a noise level above the grid's σ_min 0.002", fl.sigmaMax)
-	case fl.sigmaMax != 0 && !m.Config.IsEDM():
-		return fmt.Errorf("--sigma-max %v: the grid of a model trained with --param edm; --run %s samples on the reference's τ grid", fl.sigmaMax, fl.model)
-	case fl.ddimEta != 0 && fl.sampler != "ddim":
-		return fmt.Errorf("--ddim-eta %v: a DDIM option; --sampler %s does not take it", fl.ddimEta, fl.sampler)
-	case ablated && fl.disc != "":
+	if fl.disc != "" && m.Config.Noising != "dependent" && m.Config.Eta != 0 {
 		return fmt.Errorf("--disc %s: guidance needs the dependent-noise process; --run %s uses %s at η = %g", fl.disc, fl.model, m.Config.Noising, m.Config.Eta)
 	}
-	if fl.steps == 0 {
-		fl.steps = m.DefaultSteps(fl.sampler)
-	}
-	if !m.Config.IsEDM() { // the ddpm form samples on the reference's τ grid
-		if _, err := m.Schedule.Timesteps(fl.steps); err != nil {
-			return fmt.Errorf("--sampler-steps %d: %w", fl.steps, err)
-		}
-	}
+	fl.sampler, fl.steps = so.Kind, so.Steps
 	return nil
 }
+
+// samplerFlags are the flags of dymodel.SamplerOptions' fields.
+var samplerFlags = map[string]string{"Kind": "sampler", "Steps": "sampler-steps", "ClipX0": "clip-x0", "SigmaMax": "sigma-max", "EtaDDIM": "ddim-eta"}
 
 // defaultTruthPath is --out with .truth.npy for .npy (.truth.nc for .nc).
 func defaultTruthPath(out string) string {
