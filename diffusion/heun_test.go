@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
+	"github.com/tidal-forecast/tidal/internal/testref/gaussian"
 	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 	"github.com/tidal-forecast/tidal/noise"
 )
@@ -165,30 +166,7 @@ func guidedLaw(c float64, sigmas []float64, o HeunOptions, lambda float64) (mean
 		}
 		return a, b
 	}
-	noise := o.Noise
-	if noise == 0 {
-		noise = 1
-	}
-	mean, variance = 0, sigmas[0]*sigmas[0]
-	N := len(sigmas) - 1
-	for i := range N {
-		t, next := sigmas[i], sigmas[i+1]
-		gamma := 0.0
-		if o.TMin <= t && (o.TMax == 0 || t <= o.TMax) {
-			gamma = math.Min(o.Churn/float64(N), math.Sqrt2-1)
-		}
-		th := t + gamma*t
-		variance += (th*th - t*t) * noise * noise
-		h := next - th
-		a1, b1 := deriv(th)
-		A, B := 1+h*a1, h*b1
-		if next != 0 {
-			a2, b2 := deriv(next)
-			A, B = 1+h/2*(a1+a2*(1+h*a1)), h/2*(b1+b2+h*a2*b1)
-		}
-		mean, variance = A*mean+B, A*A*variance
-	}
-	return mean, variance
+	return gaussian.HeunLaw(deriv, sigmas, o.Churn, o.TMin, o.TMax, o.Noise)
 }
 
 // zScalar is the |z|-score of the sample mean and variance of v against mean and variance, beyond an

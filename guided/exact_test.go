@@ -12,6 +12,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/diffusion"
+	"github.com/tidal-forecast/tidal/internal/testref/gaussian"
 	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
@@ -282,33 +283,7 @@ func (w gaussWorld) heunLaw(k int, lambda float64, sigmas []float64, o SamplerOp
 		lk, qk := w.lam[k], w.q[k]
 		return (1 - lk/(lk+s2) - lambda*s2/(lk+s2) + lambda*s2/(qk+s2)) / s, -lambda * s / (qk + s2)
 	}
-	sn := o.Heun.Noise
-	if sn == 0 {
-		sn = 1
-	}
-	tmax := o.Heun.TMax
-	if tmax == 0 {
-		tmax = math.Inf(1)
-	}
-	N := len(sigmas) - 1
-	V = sigmas[0] * sigmas[0]
-	for i := range N {
-		t, next := sigmas[i], sigmas[i+1]
-		th := t
-		if t >= o.Heun.TMin && t <= tmax {
-			th += math.Min(o.Heun.Churn/float64(N), math.Sqrt2-1) * t
-		}
-		V += (th*th - t*t) * sn * sn
-		h := next - th
-		a1, b1 := deriv(th)
-		A, B := 1+h*a1, h*b1
-		if next != 0 {
-			a2, b2 := deriv(next)
-			A, B = 1+h/2*(a1+a2*(1+h*a1)), h/2*(b1+b2+h*a2*b1)
-		}
-		M, V = A*M+B, A*A*V
-	}
-	return M, V
+	return gaussian.HeunLaw(deriv, sigmas, o.Heun.Churn, o.Heun.TMin, o.Heun.TMax, o.Heun.Noise)
 }
 
 // zGauss is the larger |z|-score of the sample mean and variance of v against N(0, variance), beyond an

@@ -269,3 +269,37 @@ func RelDiff(m1 []float64, c1 Mat, mu []float64, sigma Mat) float64 {
 	}
 	return d
 }
+
+// HeunLaw is the exact law (mean, variance) of the output of EDM's stochastic Heun sampler (Karras et
+// al. 2022, Alg. 2) on a scalar started from N(0, sigmas[0]²), when the ODE derivative is affine,
+// dx/dσ = a(σ)·x + b(σ) (deriv). Each step churns σ up to σ̂ = σ(1 + γ), γ = min(churn/N, √2 − 1) for
+// tmin ≤ σ ≤ tmax (tmax 0: no bound), adding (σ̂² − σ²)·noise² (noise 0: 1) to the variance, then maps
+// x̂ to A·x̂ + B with h = σ_next − σ̂: A = 1 + h/2·(a₁ + a₂(1 + h·a₁)), B = h/2·(b₁ + b₂ + h·a₂·b₁) for
+// the two-stage update, and A = 1 + h·a₁, B = h·b₁ for the Euler step to σ = 0.
+func HeunLaw(deriv func(sigma float64) (a, b float64), sigmas []float64, churn, tmin, tmax, noise float64) (mean, variance float64) {
+	if noise == 0 {
+		noise = 1
+	}
+	if tmax == 0 {
+		tmax = math.Inf(1)
+	}
+	N := len(sigmas) - 1
+	variance = sigmas[0] * sigmas[0]
+	for i := range N {
+		t, next := sigmas[i], sigmas[i+1]
+		th := t
+		if t >= tmin && t <= tmax {
+			th += math.Min(churn/float64(N), math.Sqrt2-1) * t
+		}
+		variance += (th*th - t*t) * noise * noise
+		h := next - th
+		a1, b1 := deriv(th)
+		A, B := 1+h*a1, h*b1
+		if next != 0 {
+			a2, b2 := deriv(next)
+			A, B = 1+h/2*(a1+a2*(1+h*a1)), h/2*(b1+b2+h*a2*b1)
+		}
+		mean, variance = A*mean+B, A*A*variance
+	}
+	return mean, variance
+}
