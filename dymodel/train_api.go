@@ -59,8 +59,9 @@ type TrainSpec struct {
 	// Path names an NPY file holding it.
 	Data *data.Array
 	Path string
-	// Take lets the run take Data's float32 values over instead of copying them (dataset.TakeArray):
-	// the caller must not use Data again. A run holds one copy of its data this way, not two.
+	// Take lets the run take Data's and Val's float32 values over instead of copying them
+	// (dataset.TakeArray): the caller must not use them again. A run holds one copy of its data this
+	// way, not two.
 	Take bool
 	// Static, when not nil, are time-invariant conditioning fields [S, H, W] on the data's grid
 	// (orography, a land-sea mask): normalised per channel and concatenated to the network's input,
@@ -182,7 +183,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	t := &Trainer{Model: m, Windows: trw.Len(), static: s.Static}
 	t.Job = train.Job{Dir: s.Dir, Options: o, Norm: norm, Backend: s.Backend, Loss: m.Loss, Train: trw, Log: s.Log, StartOver: s.StartOver}
 	if s.Val != nil {
-		va, err := dataset.FromArray("validation data", s.Val)
+		va, err := arraySeries(s.Take)("validation data", s.Val)
 		if err != nil {
 			return nil, fmt.Errorf("dymodel: %w", err)
 		}
@@ -283,13 +284,17 @@ func specData(what string, a *data.Array, path string, take bool) (dataset.Serie
 	if len(a.Shape) != 4 {
 		return dataset.Series{}, fmt.Errorf("dymodel: %s of shape %v (rank %d): expected fields [frames, channels, height, width] (rank 4)", name, a.Shape, len(a.Shape))
 	}
-	from := dataset.FromArray
-	if take {
-		from = dataset.TakeArray
-	}
-	s, err := from(name, a)
+	s, err := arraySeries(take)(name, a)
 	if err != nil {
 		return dataset.Series{}, fmt.Errorf("dymodel: %w", err)
 	}
 	return s, nil
+}
+
+// arraySeries is dataset.TakeArray when the spec gives its arrays away (take), else dataset.FromArray.
+func arraySeries(take bool) func(string, *data.Array) (dataset.Series, error) {
+	if take {
+		return dataset.TakeArray
+	}
+	return dataset.FromArray
 }

@@ -242,7 +242,9 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	if err := m.CheckFrame("dymodel: observed series", observed.Shape[1:]); err != nil {
 		return nil, err
 	}
-	series, err := dataset.FromArray("observed series", observed) // a finite copy
+	// Checked for finite values; read only (forecast.Context and forecast.Truth copy what they take), so
+	// the caller's values are used in place, not copied.
+	series, err := dataset.TakeArray("observed series", observed)
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
