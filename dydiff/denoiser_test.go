@@ -43,33 +43,41 @@ func evalDenoiser(t *testing.T, d diffusion.DenoiserFn, y *tensors.Tensor, sigma
 func TestEDMDenoiserMatchesHostFormula(t *testing.T) {
 	const L, P, eta, sd = 4, 5, 0.5, 0.8
 	sigmas := []float32{0.05, 1.3, 40}
-	d, err := EDMDenoiser(noiseNet, EDMOptions{Eta: eta, SigmaData: sd})
-	if err != nil {
-		t.Fatal(err)
+	for _, out := range []string{"", OutputDynamics, OutputWindow} {
+		d, err := EDMDenoiser(noiseNet, EDMOptions{Eta: eta, SigmaData: sd, Output: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		y := tensortest.Uniform(7, len(sigmas), L, P)
+		got := evalDenoiser(t, d, y, sigmas)
+		yv := tensortest.Float64s(y)
+		var want []float32
+		for b, s32 := range sigmas {
+			s := float64(s32)
+			g := 1 - eta*s*s/(1+s*s)
+			cSkip, cOut, cIn := sd*sd/(s*s+sd*sd), s*sd/math.Sqrt(s*s+sd*sd), 1/math.Sqrt(s*s+sd*sd)
+			yb := yv[b*L*P : (b+1)*L*P]
+			in := make([]float64, len(yb))
+			for i, v := range yb {
+				in[i] = cIn * v
+			}
+			z, _ := DynamicsFloat64(in, L, g)
+			for i := range z {
+				z[i] = 0.6*z[i] + 0.001*NoiseScale*math.Log(s)/4
+			}
+			f := z
+			if out != OutputWindow {
+				f, _ = InverseDynamicsFloat64(z, L, g)
+			}
+			for i, v := range yb {
+				want = append(want, float32(cSkip*v+cOut*f[i]))
+			}
+		}
+		tensortest.CheckClose(t, "D(y; σ), output "+out, got, want, 2e-5)
 	}
-	y := tensortest.Uniform(7, len(sigmas), L, P)
-	got := evalDenoiser(t, d, y, sigmas)
-	yv := tensortest.Float64s(y)
-	var want []float32
-	for b, s32 := range sigmas {
-		s := float64(s32)
-		g := 1 - eta*s*s/(1+s*s)
-		cSkip, cOut, cIn := sd*sd/(s*s+sd*sd), s*sd/math.Sqrt(s*s+sd*sd), 1/math.Sqrt(s*s+sd*sd)
-		yb := yv[b*L*P : (b+1)*L*P]
-		in := make([]float64, len(yb))
-		for i, v := range yb {
-			in[i] = cIn * v
-		}
-		z, _ := DynamicsFloat64(in, L, g)
-		for i := range z {
-			z[i] = 0.6*z[i] + 0.001*NoiseScale*math.Log(s)/4
-		}
-		f, _ := InverseDynamicsFloat64(z, L, g)
-		for i, v := range yb {
-			want = append(want, float32(cSkip*v+cOut*f[i]))
-		}
+	if _, err := EDMDenoiser(noiseNet, EDMOptions{Eta: eta, SigmaData: sd, Output: "mixed"}); err == nil {
+		t.Fatal("output \"mixed\" accepted")
 	}
-	tensortest.CheckClose(t, "D(y; σ)", got, want, 2e-5)
 }
 
 // TestEDMDenoiserEtaZeroIsPrecondition checks that at η = 0 DyDiff's wrapper is EDM's preconditioned
@@ -79,16 +87,18 @@ func TestEDMDenoiserEtaZeroIsPrecondition(t *testing.T) {
 	const sd = 1.0
 	sigmas := []float32{0.01, 0.7, 12, 80}
 	ignoreNoise := func(_ *model.Scope, z, _ *Node, _ []*Node) *Node { return AddScalar(MulScalar(z, 0.9), 0.2) }
-	d, err := EDMDenoiser(func(sc *model.Scope, z, c *Node, cond []*Node) *Node { return ignoreNoise(sc, z, c, cond) }, EDMOptions{Eta: 0, SigmaData: sd})
-	if err != nil {
-		t.Fatal(err)
-	}
 	y := tensortest.Uniform(3, len(sigmas), 3, 6)
-	got := evalDenoiser(t, d, y, sigmas)
 	want := evalDenoiser(t, diffusion.Precondition(diffusion.Net(ignoreNoise), sd), y, sigmas)
-	for i := range got {
-		if got[i] != want[i] {
-			t.Fatalf("element %d: DyDiff at η = 0 gives %v, EDM's denoiser %v", i, got[i], want[i])
+	for _, out := range []string{OutputDynamics, OutputWindow} {
+		d, err := EDMDenoiser(func(sc *model.Scope, z, c *Node, cond []*Node) *Node { return ignoreNoise(sc, z, c, cond) }, EDMOptions{Eta: 0, SigmaData: sd, Output: out})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := evalDenoiser(t, d, y, sigmas)
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("output %s, element %d: DyDiff at η = 0 gives %v, EDM's denoiser %v", out, i, got[i], want[i])
+			}
 		}
 	}
 }

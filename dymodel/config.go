@@ -88,6 +88,9 @@ type EDMConfig struct {
 	// PMean and PStd give the training noise levels, ln σ ~ N(PMean, PStd²).
 	PMean float64 `json:"p_mean,omitempty"`
 	PStd  float64 `json:"p_std,omitempty"`
+	// Output is the space of the network's output (dydiff.EDMOptions.Output): "dynamics" (or empty,
+	// as runs recorded before the field existed) or "window".
+	Output string `json:"output,omitempty"`
 }
 
 // Parameterisations and anchors a Config names.
@@ -252,6 +255,9 @@ func (c Config) validateParam() error {
 	e := c.EDM
 	if !(e.SigmaData > 0) || math.IsInf(e.SigmaData, 0) || !(e.PStd > 0) || math.IsInf(e.PStd, 0) || math.IsNaN(e.PMean) || math.IsInf(e.PMean, 0) {
 		return fmt.Errorf("edm settings %+v: expected σ_data > 0, P_std > 0 and a finite P_mean", e)
+	}
+	if e.Output != "" && e.Output != dydiff.OutputDynamics && e.Output != dydiff.OutputWindow {
+		return fmt.Errorf("edm output %q: expected %s or %s", e.Output, dydiff.OutputDynamics, dydiff.OutputWindow)
 	}
 	return nil
 }

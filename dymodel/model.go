@@ -176,7 +176,7 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 
 // edmOptions are the EDM-form wrapper's options.
 func (m *Model) edmOptions() dydiff.EDMOptions {
-	return dydiff.EDMOptions{Eta: m.Config.Eta, SigmaData: m.Config.EDM.SigmaData}
+	return dydiff.EDMOptions{Eta: m.Config.Eta, SigmaData: m.Config.EDM.SigmaData, Output: m.Config.EDM.Output}
 }
 
 // anchorOf is what the model's window is modelled against: the last observed frame of ctx
