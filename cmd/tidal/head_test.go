@@ -51,6 +51,29 @@ func TestRecordsNoParam(t *testing.T) {
 	}
 }
 
+// TestRecordsNoEDMOutput checks which run directories resume with the mixed (dynamics) output when
+// --edm-output is not given: only an EDM-form DyDiff run whose options.json records no output space
+// (a run from before --edm-output).
+func TestRecordsNoEDMOutput(t *testing.T) {
+	for _, tc := range []struct {
+		options string
+		want    bool
+	}{
+		{"", false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1}}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm"}}`, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1,"output":"window"}}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1,"output":"dynamics"}}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"ddpm"}}`, false},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet"}}`, false},
+		{`{"options":{},"config":{"method":"idm","param":"edm"}}`, false},
+	} {
+		if got := recordsNoEDMOutput(runWithOptions(t, tc.options)); got != tc.want {
+			t.Errorf("options.json %q: recordsNoEDMOutput = %v, want %v", tc.options, got, tc.want)
+		}
+	}
+}
+
 // runWithOptions is a new folder holding options (none when empty) as options.json.
 func runWithOptions(t *testing.T, options string) string {
 	t.Helper()

@@ -139,6 +139,8 @@ var round2Cases = []struct {
 	{"train dydiff --param bogus", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --param bogus", "--param"},
 	{"train dydiff --anchor bogus", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --anchor bogus", "--anchor"},
 	{"train dydiff --sigma-data with --param ddpm", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --param ddpm --sigma-data 0.5", "--sigma-data"},
+	{"train dydiff --edm-output with --param ddpm", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --param ddpm --edm-output window", "--edm-output"},
+	{"train dydiff --edm-output bogus", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --edm-output bogus", "--edm-output"},
 	{"train dydiff --p-std 0", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --p-std 0", "--p-std"},
 	{"train dydiff --param edm with independent noise", "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --noising independent", "--param edm"},
 	{"forecast --sampler bogus", "forecast --run $model --data $field.npy --out $dir/f.npy --sampler bogus", "--sampler"},

@@ -14,6 +14,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
+	"github.com/tidal-forecast/tidal/dydiff"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/internal/config"
@@ -27,6 +28,7 @@ type trainDyDiffFlags struct {
 	data, val, out, net, noising, schedule, head  string
 	param, anchor                                 string
 	sigmaData, pMean, pStd                        float64
+	edmOutput                                     string
 	context, predict, stride                      int
 	eta, lr, wd, clip, emaHalf, emaRamp, dropout  float64
 	channels, blocks, heads, groups               int
@@ -82,6 +84,7 @@ nothing else.`,
 	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
 	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments), walk (series, their default: each step's departure also divided by a random walk's spread at its distance) or none (series: mean scaled)")
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
+	f.StringVar(&fl.edmOutput, "edm-output", dydiff.OutputWindow, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
@@ -163,6 +166,19 @@ func recordsNoParam(dir string) bool {
 	return !ok
 }
 
+// recordsNoEDMOutput reports whether the run directory dir records an EDM-form DyDiff configuration
+// without an output space: a run started before --edm-output existed, whose network predicts the
+// mixed (dynamics) variables.
+func recordsNoEDMOutput(dir string) bool {
+	c := recordedConfig(dir)
+	if c == nil || c["param"] != dymodel.ParamEDM {
+		return false
+	}
+	edm, _ := c["edm"].(map[string]any)
+	_, ok := edm["output"]
+	return !ok
+}
+
 // recordedConfig is the DyDiff configuration recorded in dir's options.json, nil if there is none.
 func recordedConfig(dir string) map[string]any {
 	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
@@ -192,6 +208,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	if !changed("param") && !changed("anchor") && recordsNoParam(fl.out) {
 		fl.param, fl.anchor = "", "" // a run recorded before --param resumes in the form it was trained in (ddpm, no anchor)
+	}
+	if !changed("edm-output") && (seriesData || recordsNoEDMOutput(fl.out)) {
+		fl.edmOutput = "" // series, and runs recorded before --edm-output, keep the mixed (dynamics) output
 	}
 	if seriesData && !changed("anchor") && fl.param != "" {
 		fl.anchor = SeriesDefaultAnchor // series default to the walk anchor (docs/SERIES.md)
@@ -345,7 +364,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
 		Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
-		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Output: fl.edmOutput}
 	}
 	if static != nil {
 		n := static.Norm()
@@ -371,7 +390,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
 		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
 	if spec.Data, err = tr.read(b); err != nil {
 		return err
 	}
@@ -415,12 +434,15 @@ func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData 
 		return fmt.Errorf("--param edm needs --noising dependent (white noise after InverseDynamics), got --noising %s at --eta %v; use --param ddpm for the ablations", fl.noising, fl.eta)
 	}
 	if fl.param != dymodel.ParamEDM {
-		for _, name := range []string{"sigma-data", "p-mean", "p-std"} {
+		for _, name := range []string{"sigma-data", "p-mean", "p-std", "edm-output"} {
 			if changed(name) {
 				return fmt.Errorf("--%s is a setting of --param edm, not of --param %s", name, fl.param)
 			}
 		}
 		return nil
+	}
+	if fl.edmOutput != "" && fl.edmOutput != dydiff.OutputWindow && fl.edmOutput != dydiff.OutputDynamics {
+		return fmt.Errorf("--edm-output %q: expected %s or %s", fl.edmOutput, dydiff.OutputWindow, dydiff.OutputDynamics)
 	}
 	return guard.First(guard.AtLeast("sigma-data", fl.sigmaData, 1e-6), guard.Finite("p-mean", fl.pMean), guard.AtLeast("p-std", fl.pStd, 1e-6))
 }

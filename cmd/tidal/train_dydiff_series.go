@@ -73,7 +73,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: fl.context, Predict: fl.predict, Eta: fl.eta,
 		Noising: fl.noising, Frame: []int{N}, Series: sc, Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
-		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Output: fl.edmOutput}
 	}
 	m, err := dymodel.New(mc)
 	if err != nil {
