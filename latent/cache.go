@@ -73,7 +73,7 @@ func (l *Link) Check(v *VAE) error {
 }
 
 // WriteLink records v as the VAE of the run directory dir, refusing a run already linked to another VAE
-// (or, when pixel is set, a run that already holds a pixel-space model: options.json without a link).
+// and a run that already holds a model of the fields themselves (options.json without a link).
 func WriteLink(dir string, v *VAE) error {
 	l, err := LinkOf(v)
 	if err != nil {
