@@ -40,6 +40,8 @@ type trainDyDiffFlags struct {
 	timeAttn                                      bool
 	series                                        seriesFlags
 	static                                        staticFlags
+
+	latent string // --latent: a VAE run (latent.go)
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -90,6 +92,7 @@ nothing else.`,
 	addSeriesFlags(f, &fl.series, false)
 	addDeprecatedFormatAlias(f, &fl.series)
 	addStaticFlags(f, &fl.static, "fields")
+	addLatentFlag(f, &fl.latent, false)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -286,6 +289,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err != nil {
 		return err
 	}
+	if fl.latent != "" {
+		return runTrainDyDiffLatent(cmd, fl, b, seriesData)
+	}
 	if seriesData {
 		if fl.static.path != "" {
 			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
@@ -371,7 +377,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
 		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
 	if spec.Data, err = tr.read(b); err != nil {
 		return err
 	}
