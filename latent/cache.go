@@ -72,25 +72,25 @@ func (l *Link) Check(v *VAE) error {
 	return nil
 }
 
-// WriteLink records v as the VAE of the run directory dir, refusing a run already linked to another VAE
-// and a run that already holds a model of the fields themselves (options.json without a link).
-func WriteLink(dir string, v *VAE) error {
+// WriteLink records v as the VAE of the run directory dir, refusing (unless replace) a run already
+// linked to another VAE and a run that already holds a model of the fields themselves (options.json
+// without a link).
+func WriteLink(dir string, v *VAE, replace bool) error {
 	l, err := LinkOf(v)
 	if err != nil {
 		return err
 	}
 	old, err := ReadLink(dir)
-	if err != nil {
+	if err != nil && !replace {
 		return err
 	}
-	if old != nil {
-		if err := old.Check(v); err != nil {
-			return err
+	if !replace {
+		if old != nil {
+			return old.Check(v)
 		}
-		return nil
-	}
-	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {
-		return fmt.Errorf("%s holds a run trained on the fields themselves, not in a VAE's latent space", dir)
+		if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {
+			return fmt.Errorf("%s holds a run trained on the fields themselves, not in a VAE's latent space", dir)
+		}
 	}
 	b, err := json.MarshalIndent(l, "", "  ")
 	if err != nil {

@@ -144,7 +144,7 @@ func TestTrainMeasureAndCache(t *testing.T) {
 		t.Errorf("after the data changed: reused %v, %d frames encoded; want a new encoding of 46", reused, v.Encoded-n)
 	}
 	// Another VAE (trained further: new weights): encoded again, and the run refuses the old link.
-	if err := WriteLink(cache, v); err != nil {
+	if err := WriteLink(cache, v, false); err != nil {
 		t.Fatal(err)
 	}
 	tr.Job.Options.Steps += 20
@@ -161,8 +161,14 @@ func TestTrainMeasureAndCache(t *testing.T) {
 	if _, reused, err := EncodeCached(context.Background(), v2, a, path, cache, 0); err != nil || reused || v2.Encoded != 46 {
 		t.Errorf("with the VAE trained further: reused %v, %d frames encoded, error %v; want a new encoding", reused, v2.Encoded, err)
 	}
-	if err := WriteLink(cache, v2); err == nil {
+	if err := WriteLink(cache, v2, false); err == nil {
 		t.Error("a run linked to one VAE accepted another")
+	}
+	if err := WriteLink(cache, v2, true); err != nil {
+		t.Fatal(err)
+	}
+	if l, err := ReadLink(cache); err != nil || l.Check(v2) != nil || l.Check(v) == nil {
+		t.Errorf("a replaced link: %+v, %v; want the new VAE's", l, err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -103,13 +104,13 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err := checkLatentFrames(v, "data", tr); err != nil {
 		return err
 	}
-	if old, err := latent.ReadLink(fl.out); err != nil {
+	if old, err := latent.ReadLink(fl.out); err != nil && !fl.startOver {
 		return fmt.Errorf("--run %w", err)
-	} else if old != nil {
+	} else if old != nil && !fl.startOver {
 		if err := old.Check(v); err != nil {
 			return fmt.Errorf("--run %s: %w; train a new run for this VAE (or --start-over)", fl.out, err)
 		}
-	} else if _, err := os.Stat(fl.out + "/options.json"); err == nil && !fl.startOver {
+	} else if _, err := os.Stat(filepath.Join(fl.out, "options.json")); err == nil && old == nil && !fl.startOver {
 		return fmt.Errorf("--run %s holds a DyDiff run trained on the fields themselves: --latent needs a new run directory (or --start-over)", fl.out)
 	}
 	lf := v.LatentFrame()
@@ -153,7 +154,7 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err := os.MkdirAll(fl.out, 0o755); err != nil {
 		return fmt.Errorf("--run %s: %w", fl.out, err)
 	}
-	if err := latent.WriteLink(fl.out, v); err != nil && !fl.startOver {
+	if err := latent.WriteLink(fl.out, v, fl.startOver); err != nil {
 		return fmt.Errorf("--run %s: %w", fl.out, err)
 	}
 	z, reused, err := latent.EncodeCached(ctx, v, phys, fl.data, fl.out, fl.seed)
