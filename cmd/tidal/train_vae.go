@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -33,8 +35,7 @@ func newTrainVAECmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "vae",
 		Example: `  tidal train vae --data ns_train.npy --steps 2000 --run runs/vae
-  tidal train vae --data ns_train.npy --mults 1,2,4,4 --latent-channels 4 --kl-weight 1e-5 --recon l2 --run runs/vae8
-  tidal train dydiff --data ns_train.npy --latent runs/vae --steps 2000 --run runs/latent-dydiff`,
+  tidal train vae --data ns_train.npy --mults 1,2,4,4 --latent-channels 4 --kl-weight 1e-5 --recon l2 --run runs/vae8`,
 		Short: "Train a per-frame KL autoencoder (VAE), the first stage of latent DyDiff",
 		Long: `vae trains the per-frame KL autoencoder of latent diffusion (Rombach et al. 2022; the first stage of the
 DyDiff reference's Turbulence model) on the frames of a field series [frames, channels, H, W] (NPY): an
@@ -132,6 +133,11 @@ func runTrainVAE(cmd *cobra.Command, fl trainVAEFlags) (err error) {
 	if err != nil {
 		return err
 	}
+	if to.existed && !latent.IsRun(fl.out) {
+		if c := recordedMethod(fl.out); c != "" {
+			return fmt.Errorf("--run %s records a run of method %q (options.json), not a VAE run: give a new folder", fl.out, c)
+		}
+	}
 	top := int64(fl.channels) * int64(maxInt(fl.mults))
 	act := guard.Product(int64(fl.batch), int64(H*W), top, 4, int64(8*(2*fl.blocks+3)*len(fl.mults)))
 	need := guard.Sum(guard.Product(tr.Bytes(), 3), act)
@@ -171,6 +177,23 @@ func runTrainVAE(cmd *cobra.Command, fl trainVAEFlags) (err error) {
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); held-out reconstruction PSNR %.2f dB (the channel means: %.2f dB), RMSE %.4g over %d frames; latent scale %.6g (recorded in %s)\n",
 		fl.out, res.Step, res.Resumed, rec.PSNR, rec.MeanPSNR, rec.RMSE, rec.HeldOut, rec.Scale, filepath.Join(fl.out, latent.RecordFile))
 	return nil
+}
+
+// recordedMethod is the method recorded in the options.json of the run directory dir ("" if none).
+func recordedMethod(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err != nil {
+		return ""
+	}
+	var rec struct {
+		Config struct {
+			Method string `json:"method"`
+		} `json:"config"`
+	}
+	if json.Unmarshal(b, &rec) != nil || rec.Config.Method == "" {
+		return "unknown"
+	}
+	return rec.Config.Method
 }
 
 // maxInt is the largest of xs (0 for none).
