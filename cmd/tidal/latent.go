@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -92,6 +93,7 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if atomicfile.Inside(fl.out, fl.latent) || atomicfile.Inside(fl.latent, fl.out) {
 		return fmt.Errorf("--run %s and --latent %s: the DyDiff run and the VAE run must be separate folders", fl.out, fl.latent)
 	}
+	clearLatentSkeleton(fl.out)
 	to, err := checkTrainOut(fl.out, inputs...)
 	if err != nil {
 		return err
@@ -184,6 +186,35 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: latent space of %s (frames %v → %v, scale %.6g; %s), η %v, %d-parameter UNet, windows %d+%d, %d training windows, backend %s\n",
 		fl.latent, v.Model.Config.Frame, lf, v.Record.Scale, how, fl.eta, m.NumParams(), fl.context, fl.predict, t.Windows, name)
 	return runTrainJob(cmd, to, t.Job)
+}
+
+// clearLatentSkeleton removes what a latent run writes before training starts (its link, its cached
+// encoding and their temporaries) from a folder that holds nothing else and no options.json: a run
+// killed while it encoded its data, which may then be started again.
+func clearLatentSkeleton(dir string) {
+	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {
+		return
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) == 0 {
+		return
+	}
+	own := func(name string) bool {
+		for _, f := range []string{latent.LinkFile, latent.CacheFile, latent.CacheKeyFile, ".lock"} {
+			if name == f || strings.HasPrefix(name, "."+f+atomicfile.TempSuffix) {
+				return true
+			}
+		}
+		return false
+	}
+	for _, e := range entries {
+		if e.IsDir() || !own(e.Name()) {
+			return
+		}
+	}
+	for _, e := range entries {
+		_ = os.Remove(filepath.Join(dir, e.Name()))
+	}
 }
 
 // latentForecast reports whether `tidal forecast` must go through runForecastLatent: --latent is given,

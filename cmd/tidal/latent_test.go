@@ -107,6 +107,23 @@ func TestLatentDyDiffEndToEnd(t *testing.T) {
 		t.Errorf("after the data changed: not encoded again:\n%s", out)
 	}
 
+	// A run killed while it encoded its data (its link and a partial cache, no options.json) starts again.
+	if err := os.MkdirAll(p("killed"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(filepath.Join(p("dy"), latent.LinkFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, content := range map[string][]byte{latent.LinkFile: b, "." + latent.CacheFile + ".tidal-tmp-1": []byte("partial")} {
+		if err := os.WriteFile(filepath.Join(p("killed"), name), content, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out := mustTidal(t, append([]string{"train", "dydiff", "--data", p("train.npy"), "--latent", p("vae"), "--run", p("killed"), "--steps", "2"}, latentDyDiffArgs...)...); !strings.Contains(out, "encoded 30 frames") {
+		t.Errorf("restarting a run killed while encoding:\n%s", out)
+	}
+
 	mustTidal(t, "forecast", "--run", p("dy"), "--data", p("test.npy"), "--cases", "2", "--members", "2", "--sampler-steps", "2", "--out", p("fc.npy"), "--quiet")
 	fc, err := data.ReadNPY(p("fc.npy"))
 	if err != nil {
