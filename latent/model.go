@@ -102,7 +102,7 @@ func (c Config) LatentFrame() []int {
 	return []int{c.LatentChannels, c.Frame[1] / f, c.Frame[2] / f}
 }
 
-// Model is a VAE: its configuration and network.
+// Model is a VAE: its configuration (defaults filled in) and its network.
 type Model struct {
 	Config Config
 	Net    *nets.VAE

@@ -49,6 +49,8 @@ type TrainSpec struct {
 
 // Trainer is a prepared VAE training run.
 type Trainer struct {
+	// Model is the VAE of the run, Job the training job of package train that trains it (its Config is
+	// the model's Config).
 	Model *Model
 	Job   train.Job
 	// Frames is the number of training frames, HeldOut the held-out frames (physical units).

@@ -66,6 +66,8 @@ func (r *Record) save(dir string) error {
 // VAE is a trained VAE as its run directory holds it: the model, the EMA weights of its newest snapshot,
 // the normalisation of its training data and its Record. Encode and Decode work in physical units.
 type VAE struct {
+	// Dir is the run directory, Model the network of its configuration, Snapshot its newest snapshot
+	// (EMA weights and normalisation) and Record that snapshot's measurements.
 	Dir      string
 	Model    *Model
 	Snapshot *train.Snapshot
