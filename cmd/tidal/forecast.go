@@ -193,6 +193,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if fl.static.path != "" {
 			return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
 		}
+		if fl.latent != "" {
+			return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
+		}
 		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
 			return err
 		}
