@@ -31,6 +31,8 @@ type forecastFlags struct {
 	quiet                                 bool
 	series                                seriesFlags
 	static                                staticFlags
+
+	latent string // --latent: a VAE run (latent.go)
 }
 
 func newForecastCmd() *cobra.Command {
@@ -78,6 +80,7 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
 	addStaticFlags(f, &fl.static, "optional; a run trained with --static uses the fields it keeps (static.npy), and this must be the same")
+	addLatentFlag(f, &fl.latent, true)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
@@ -190,6 +193,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if fl.static.path != "" {
 			return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
 		}
+		if fl.latent != "" {
+			return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
+		}
 		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
 			return err
 		}
@@ -199,6 +205,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		if cmd.Flags().Changed(name) {
 			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 		}
+	}
+	if ok, err := latentForecast(fl); err != nil || ok {
+		return errOr(err, func() error { return runForecastLatent(cmd, fl, b) })
 	}
 	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {

@@ -503,6 +503,7 @@ var flagBase = map[string]string{
 	"tidal bench series":        "bench series --quick --data $ts.txt --context 4 --predict 3 --steps 1 --members 2 --sampler-steps 1 --channels 4 --blocks 1 --batch 2 --windows 1",
 	"tidal bench series-io":     "bench series-io --rows 4 --columns 2 --repeats 1",
 	"tidal bench train-step":    "bench train-step --batch 1 --sizes 8 --channels 4 --time 1ms --nets unet --threads 1",
+	"tidal train vae":           "train vae --data $field.npy --run $dir/vae --channels 4 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2 --quiet",
 	"tidal train dydiff":        "train dydiff --data $field.npy --run $dir/run --context 2 --predict 3 --channels 8 --groups 4 --mults 1,2 --blocks 1 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2",
 	"tidal bench dydiff":        "bench dydiff --quick --size 8 --frames 40 --channels 8 --steps 1 --cases 1 --members 2 --sampler-steps 1",
 	"tidal forecast":            "forecast --run $model --data $field.npy --out $dir/f.npy --members 2 --sampler-steps 2 --cases 1",

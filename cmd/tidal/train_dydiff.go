@@ -42,6 +42,8 @@ type trainDyDiffFlags struct {
 	timeAttn                                      bool
 	series                                        seriesFlags
 	static                                        staticFlags
+
+	latent string // --latent: a VAE run (latent.go)
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -93,6 +95,7 @@ nothing else.`,
 	addSeriesFlags(f, &fl.series, false)
 	addDeprecatedFormatAlias(f, &fl.series)
 	addStaticFlags(f, &fl.static, "fields")
+	addLatentFlag(f, &fl.latent, false)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -304,6 +307,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	b, err := runBudget()
 	if err != nil {
 		return err
+	}
+	if fl.latent != "" {
+		return runTrainDyDiffLatent(cmd, fl, b, seriesData)
 	}
 	if seriesData {
 		if fl.static.path != "" {
