@@ -68,6 +68,11 @@ type Config struct {
 	// sees beside every window, kept in the run directory as dataset.StaticFile; nil (runs recorded
 	// before the field existed too): none.
 	Static *StaticConfig `json:"static,omitempty"`
+	// Actions is A, the components of the action that drives each frame (robot pushing: the
+	// reference's "concat-video-mask-action" conditioning, Guo et al. 2025 §5; docs/VIDEO.md): every
+	// frame's action row is tiled over H×W as A more input channels. 0 (and runs recorded before the
+	// field existed): no actions.
+	Actions int `json:"actions,omitempty"`
 }
 
 // StaticConfig records a run's static conditioning fields (dataset.StaticConfig).
@@ -206,6 +211,12 @@ func (c Config) Validate() error {
 	if err := c.validateStatic(); err != nil {
 		return err
 	}
+	switch {
+	case c.Actions < 0 || c.Actions > dataset.MaxActionDim:
+		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
+	case c.Actions > 0 && c.Net == "series":
+		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
+	}
 	for i, d := range c.Frame {
 		if d < 1 {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
@@ -278,7 +289,7 @@ func (c Config) video() (*nets.VideoUNet, error) {
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head},
-		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels()})
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels(), ActionChannels: c.Actions})
 }
 
 // Schedule is the model's diffusion schedule.
@@ -287,7 +298,8 @@ func (c Config) Schedule() (dydiff.Schedule, error) {
 }
 
 // unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros), the
-// two masks per frame and the static channels, stacked as channels, in; the L frames' noise out.
+// two masks per frame, the static channels and the L frames' A action planes, stacked as channels, in;
+// the L frames' noise out.
 func (c Config) unet() (*nets.UNet, error) {
 	C, L := c.Frame[0], c.Frames()
 	padH, padW := c.UNet.padding()
@@ -296,7 +308,7 @@ func (c Config) unet() (*nets.UNet, error) {
 		return nil, err
 	}
 	return nets.New(nets.Config{
-		InChannels: 2*L*C + 2*L + c.StaticChannels(), OutChannels: L * C,
+		InChannels: 2*L*C + 2*L + c.StaticChannels() + L*c.Actions, OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head,
 	})
