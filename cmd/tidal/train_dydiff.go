@@ -40,6 +40,7 @@ type trainDyDiffFlags struct {
 	timeAttn                                      bool
 	series                                        seriesFlags
 	static                                        staticFlags
+	actions                                       string // video data: "none" ignores the file's actions (actions.go)
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -90,6 +91,7 @@ nothing else.`,
 	addSeriesFlags(f, &fl.series, false)
 	addDeprecatedFormatAlias(f, &fl.series)
 	addStaticFlags(f, &fl.static, "fields")
+	addTrainActionsFlag(f, &fl.actions)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -292,6 +294,11 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 		return runTrainDyDiffSeries(cmd, fl, b)
 	}
+	if isVideoFile(fl.data) {
+		return runTrainDyDiffVideo(cmd, fl, b) // actions.go
+	} else if fl.actions != "" {
+		return fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions, tidal data pushing); --data %s holds none", fl.actions, fl.data)
+	}
 	L := fl.context + fl.predict
 	layout := "[frames, channels, height, width]"
 	tr, err := statInput("data", fl.data, 4, 4, layout)
@@ -371,7 +378,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
 		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
 	if spec.Data, err = tr.read(b); err != nil {
 		return err
 	}
