@@ -73,6 +73,10 @@ type Config struct {
 	// frame's action row is tiled over H×W as A more input channels. 0 (and runs recorded before the
 	// field existed): no actions.
 	Actions int `json:"actions,omitempty"`
+	// ActionScale holds one divisor per action component, the root mean square of the training
+	// actions' component (1 where that is 0): the network sees actions / ActionScale, of order one
+	// whatever the actions' units. Required with Actions.
+	ActionScale []float64 `json:"action_scale,omitempty"`
 }
 
 // StaticConfig records a run's static conditioning fields (dataset.StaticConfig).
@@ -216,6 +220,13 @@ func (c Config) Validate() error {
 		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
 	case c.Actions > 0 && c.Net == "series":
 		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
+	case len(c.ActionScale) != c.Actions:
+		return fmt.Errorf("action scale %v: expected one divisor per action component, %d", c.ActionScale, c.Actions)
+	}
+	for _, v := range c.ActionScale {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("action scale %v: expected finite divisors > 0", c.ActionScale)
+		}
 	}
 	for i, d := range c.Frame {
 		if d < 1 {

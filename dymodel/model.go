@@ -140,7 +140,7 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 			in = append(in, m.staticNode(g, xt.DType(), B))
 		}
 		if A > 0 {
-			in = append(in, cond[1])
+			in = append(in, m.scaledActions(cond[1], xt.DType()))
 		}
 		return m.net.Apply(scope, xt, t, in)
 	}
@@ -161,9 +161,22 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		in = append(in, m.staticNode(g, xt.DType(), B))
 	}
 	if A > 0 {
-		in = append(in, nets.TileActions(cond[1], B, L, A, H, W, xt.DType()))
+		in = append(in, nets.TileActions(m.scaledActions(cond[1], xt.DType()), B, L, A, H, W, xt.DType()))
 	}
 	return m.unet.Apply(scope, xt, t, in)
+}
+
+// scaledActions is the actions [B, L, A] divided by Config.ActionScale, of dtype.
+func (m *Model) scaledActions(actions *Node, dtype dtypes.DType) *Node {
+	inv := make([]float64, len(m.Config.ActionScale))
+	for i, s := range m.Config.ActionScale {
+		inv[i] = 1 / s
+	}
+	a := ConvertDType(actions, dtype)
+	if a.Rank() != 3 || a.Shape().Dimensions[2] != len(inv) {
+		exceptions.Panicf("dymodel: actions must be [batch, frames, %d], got %s", len(inv), a.Shape())
+	}
+	return Mul(a, Reshape(ConstAsDType(a.Graph(), dtype, inv), 1, 1, len(inv)))
 }
 
 // Loss is DyDiff's training loss (dydiff.RandomLoss: t uniform, the loss over all L frames) on a batch

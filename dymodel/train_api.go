@@ -138,6 +138,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	case c.Actions != A:
 		return nil, fmt.Errorf("dymodel: Config.Actions %d, but the training data carry %d-component actions (TrainSpec.Actions)", c.Actions, A)
 	}
+	if A > 0 && c.ActionScale == nil {
+		c.ActionScale = ActionScale(trs)
+	}
 	if s.Static != nil {
 		n := s.Static.Norm()
 		c.Static = &StaticConfig{Channels: s.Static.Channels, Mean: n.Mean, Std: n.Std}

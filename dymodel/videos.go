@@ -2,6 +2,7 @@ package dymodel
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
@@ -82,4 +83,29 @@ func attachActions(what string, ss []dataset.Series, acts *data.Array, videos bo
 		ss[i].Actions, ss[i].ActionDim = p, A
 	}
 	return A, nil
+}
+
+// ActionScale is the root mean square of each action component over the series' actions (their rows
+// after the padded first one), 1 for a component that is always 0: Config.ActionScale of a run trained
+// on them.
+func ActionScale(ss []dataset.Series) []float64 {
+	A := ss[0].ActionDim
+	sum, n := make([]float64, A), 0
+	for _, s := range ss {
+		for f := 1; f < s.Frames(); f++ {
+			for k := range A {
+				v := float64(s.Actions[f*A+k])
+				sum[k] += v * v
+			}
+			n++
+		}
+	}
+	out := make([]float64, A)
+	for k := range out {
+		out[k] = 1
+		if n > 0 && sum[k] > 0 {
+			out[k] = math.Sqrt(sum[k] / float64(n))
+		}
+	}
+	return out
 }

@@ -172,3 +172,163 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 		fl.eta, fl.noising, t.Model.NumParams(), fl.net, fl.context, fl.predict, frame, shape[0], A, t.Windows, name)
 	return runTrainJob(cmd, to, t.Job)
 }
+
+// addForecastActionsFlag adds --actions to `forecast`.
+func addForecastActionsFlag(f *pflag.FlagSet, v *string) {
+	f.StringVar(v, "actions", "", "a model trained with actions: the actions driving the forecast, an NPY [rows, A] (row t the action between frames t and t + 1; for video --data, every video alike) or [videos, rows, A]; default: the video --data file's own")
+}
+
+// maxActionRows bounds the rows of an --actions file.
+const maxActionRows = 1 << 24
+
+// readActionsFlag reads the --actions NPY of `forecast`: [rows, A] or, for video data, [videos, rows,
+// A], every value finite, A the model's.
+func readActionsFlag(path string, A int, videos bool) (*data.Array, error) {
+	shape, _, err := data.StatNPY(path)
+	if err != nil {
+		return nil, fmt.Errorf("--actions %s: %w", path, err)
+	}
+	want := fmt.Sprintf("[rows, %d]", A)
+	if videos {
+		want += fmt.Sprintf(" or [videos, rows, %d]", A)
+	}
+	r := len(shape)
+	if (r != 2 && !(r == 3 && videos)) || shape[r-1] != A || shape[r-2] < 1 || shape[r-2] > maxActionRows || (r == 3 && (shape[0] < 1 || shape[0] > maxCount)) {
+		return nil, fmt.Errorf("--actions %s of shape %v: expected %s, the model's %d action components per row", path, shape, want, A)
+	}
+	a, err := data.ReadNPY(path)
+	if err != nil {
+		return nil, fmt.Errorf("--actions %s: %w", path, err)
+	}
+	for i, v := range a.Float32() {
+		if v != v || v > 3e38 || v < -3e38 {
+			return nil, fmt.Errorf("--actions %s: value %v at row %d component %d: expected finite values", path, v, i/A%shape[r-2], i%A)
+		}
+	}
+	return a, nil
+}
+
+// forecastActions are the actions of a forecast of field series (not videos): --actions, for a model
+// trained with actions.
+func forecastActions(fl forecastFlags, m *dymodel.Model) (*data.Array, error) {
+	switch {
+	case fl.actions == "" || fl.actions == actionsNone:
+		return nil, nil // a model with actions refuses the forecast, naming what it needs
+	case m.Config.Actions == 0:
+		return nil, fmt.Errorf("--actions %s: --run %s was trained without actions", fl.actions, fl.model)
+	}
+	return readActionsFlag(fl.actions, m.Config.Actions, false)
+}
+
+// runForecastVideo is `forecast` on a video file: case v forecasts video v from its frame Context on
+// (--cases N: the first N videos; default all), driven by the file's actions or --actions.
+func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
+	switch {
+	case fl.disc != "":
+		return fmt.Errorf("--disc %s: guidance is for fields; --data %s holds videos", fl.disc, fl.data)
+	case fl.static.path != "":
+		return fmt.Errorf("--static %s: static fields are for fields on a grid; --data %s holds videos", fl.static.path, fl.data)
+	case len(fl.starts) > 0:
+		return fmt.Errorf("--starts %v: each video is forecast from its frame --context on; choose the videos with --cases N (the first N)", fl.starts)
+	case wantNC(fl.outFormat, fl.out) || wantNC(fl.outFormat, fl.truthOut):
+		return fmt.Errorf("--format nc: forecasts of videos are written as NPY")
+	}
+	shape, fileA, err := statVideoFlag("data", fl.data)
+	if err != nil {
+		return err
+	}
+	in := &inputArray{flag: "data", path: fl.data, shape: shape, dtype: data.Float32}
+	ins := []*inputArray{in, runDirInput("run", fl.model)}
+	if fl.actions != "" && fl.actions != actionsNone {
+		ins = append(ins, &inputArray{flag: "actions", path: fl.actions})
+	}
+	if err := checkOutputs(ins, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+		return err
+	}
+	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
+	m, snap, err := dymodel.Load(fl.model, warn)
+	if err != nil {
+		return fmt.Errorf("--run %w", err)
+	}
+	defer snap.Store.Finalize()
+	mc := m.Config
+	if err := resolveSampler(&fl, m); err != nil {
+		return err
+	}
+	if mc.Net == "series" {
+		return fmt.Errorf("--run %s is a time-series model; --data %s holds videos", fl.model, fl.data)
+	}
+	if err := m.CheckFrame(in.String(), shape[2:]); err != nil {
+		return err
+	}
+	V, T := shape[0], shape[1]
+	cases := V
+	if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
+		if fl.cases > V {
+			return fmt.Errorf("--cases %d: %s holds %d videos", fl.cases, in, V)
+		}
+		cases = fl.cases
+	}
+	lead := fl.lead
+	if lead == 0 {
+		lead = mc.Predict
+	}
+	if lead > T-mc.Context {
+		return fmt.Errorf("--lead %d: the videos of %s have %d frames, the model's %d context frames leave %d to forecast", lead, in, T, mc.Context, T-mc.Context)
+	}
+	var acts *data.Array
+	switch {
+	case mc.Actions > 0 && fl.actions == actionsNone:
+		return fmt.Errorf("--actions none: --run %s was trained with %d-component actions and needs them", fl.model, mc.Actions)
+	case mc.Actions == 0 && fl.actions != "" && fl.actions != actionsNone:
+		return fmt.Errorf("--actions %s: --run %s was trained without actions", fl.actions, fl.model)
+	case mc.Actions > 0 && fl.actions != "":
+		if acts, err = readActionsFlag(fl.actions, mc.Actions, true); err != nil {
+			return err
+		}
+	case mc.Actions > 0 && fileA != mc.Actions:
+		return fmt.Errorf("%s: %d action components, --run %s takes %d; give --actions FILE", in, fileA, fl.model, mc.Actions)
+	}
+	F := int64(data.NumElements(mc.Frame))
+	fcBytes := guard.Product(int64(cases), int64(fl.members), int64(lead), F, 4)
+	truthBytes := guard.Product(int64(cases), int64(lead), F, 4)
+	what := fmt.Sprintf("a forecast [%d videos, %d members, %d lead, frame %v] float32", cases, fl.members, lead, mc.Frame)
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 3), guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
+		return err
+	}
+	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
+		return err
+	}
+	v, err := readVideoFlag("data", fl.data, b)
+	if err != nil {
+		return err
+	}
+	if acts == nil && mc.Actions > 0 {
+		acts = v.Actions
+	}
+	name, be, err := newBackendCompute()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	t := &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}
+	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
+	o := dymodel.ForecastOptions{Cases: cases, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed, Actions: acts}
+	if !fl.quiet {
+		o.Progress = cmd.ErrOrStderr()
+	}
+	f, err := t.Forecast(cmd.Context(), v.Frames, o)
+	if err != nil {
+		return fmt.Errorf("--run %s on %s: %w", fl.model, in, err)
+	}
+	sides, err := forecastSidecars(fl, fl.data, f.Cases, snap.Step, f.Ensemble.Shape, f.Truth.Shape)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(ins, append([]namedOutput{npyOutput("out", fl.out, f.Ensemble), npyOutput("truth-out", fl.truthOut, f.Truth)}, sides...)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), videos 0..%d from frame %d; truth %s\n",
+		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cases-1, mc.Context, fl.truthOut)
+	return nil
+}

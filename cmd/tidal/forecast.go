@@ -31,6 +31,7 @@ type forecastFlags struct {
 	quiet                                 bool
 	series                                seriesFlags
 	static                                staticFlags
+	actions                               string // a model with actions: --actions FILE (actions.go)
 }
 
 func newForecastCmd() *cobra.Command {
@@ -78,6 +79,7 @@ with at least two observed frames and the dependent-noise process.`,
 	f.StringVar(&fl.data, "data", "", "test data: fields [frames, channels, H, W] (NPY), or the whole time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
 	addSeriesFlags(f, &fl.series, true)
 	addStaticFlags(f, &fl.static, "optional; a run trained with --static uses the fields it keeps (static.npy), and this must be the same")
+	addForecastActionsFlag(f, &fl.actions)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
@@ -200,6 +202,9 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 		}
 	}
+	if isVideoFile(fl.data) {
+		return runForecastVideo(cmd, fl, b) // actions.go
+	}
 	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return err
@@ -310,6 +315,9 @@ func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptio
 	}
 	if !fl.quiet {
 		o.Progress = cmd.ErrOrStderr()
+	}
+	if o.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
+		return nil, "", err
 	}
 	done := trackRollout(o.Work, false, true)
 	f, err := t.Forecast(context.Background(), arr, o)
