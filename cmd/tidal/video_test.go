@@ -115,6 +115,12 @@ var videoHostileCases = []struct{ name, args, want string }{
 	{"forecast --cases more than the videos", "forecast --run $run --data $push.npz --out $dir/f.npy --cases 9", "--cases 9"},
 	{"forecast --out the data", "forecast --run $run --data $push.npz --out $push.npz", "--data"},
 	{"forecast --out the actions", "forecast --run $run --data $push.npz --out $acts.npy --actions $acts.npy", "--actions"},
+	{"bench video --protocol bogus", "bench video --quick --protocol bogus", "--protocol"},
+	{"bench video --size 5", "bench video --quick --size 5", "--size 5"},
+	{"bench video --steps 0", "bench video --quick --steps 0", "--steps 0"},
+	{"bench video --data fields", "bench video --quick --data $field.npy", "--data"},
+	{"bench video --data with --size", "bench video --quick --data $push.npz --size 16", "--size"},
+	{"bench video huge --videos refused before allocating", "bench video --quick --videos 1000000 --size 256", "memory"},
 	{"forecast fields without actions", "forecast --run $run --data $field.npy --out $dir/f.npy", "actions"},
 }
 
