@@ -173,3 +173,33 @@ func TestHostileVideo(t *testing.T) {
 		})
 	}
 }
+
+// TestVideoValAndVideoNet: training on videos with --val previews the validation videos under their
+// actions, and the video network (each frame's own action planes) trains and forecasts past its window,
+// the later windows taking the later actions.
+func TestVideoValAndVideoNet(t *testing.T) {
+	dir := t.TempDir()
+	videoFixture(t, dir)
+	push := filepath.Join(dir, "push.npz")
+	args := append([]string{"train", "dydiff", "--data", push, "--val", push, "--run", filepath.Join(dir, "runv"), "--val-every", "2", "--preview-every", "2",
+		"--preview-members", "2", "--preview-steps", "2"}, strings.Fields(videoTrainArgs)...)
+	if out, err := runTidal(t, args...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	stats, err := os.ReadFile(filepath.Join(dir, "runv", "stats.jsonl"))
+	if err != nil || !strings.Contains(string(stats), `"crps"`) || !strings.Contains(string(stats), `"val_loss"`) {
+		t.Fatalf("stats.jsonl without validation previews (%v):\n%s", err, stats)
+	}
+	args = append([]string{"train", "dydiff", "--data", push, "--run", filepath.Join(dir, "runvid"), "--net", "video"}, strings.Fields(videoTrainArgs)...)
+	if out, err := runTidal(t, args...); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out := filepath.Join(dir, "fv.npy")
+	if msg, err := runTidal(t, "forecast", "--run", filepath.Join(dir, "runvid"), "--data", push, "--out", out, "--members", "1", "--sampler-steps", "2", "--lead", "4", "--cases", "2", "--quiet"); err != nil {
+		t.Fatalf("%v\n%s", err, msg)
+	}
+	a, err := data.ReadNPY(out)
+	if err != nil || len(a.Shape) != 6 || a.Shape[0] != 2 || a.Shape[2] != 4 {
+		t.Fatalf("forecast %v (%v), want [2 1 4 3 16 16]", a, err)
+	}
+}
