@@ -126,3 +126,45 @@ func tinyVideoSpec(t *testing.T, frames, acts *data.Array) dymodel.TrainSpec {
 	s.Options.Steps, s.Options.BatchSize, s.Options.LogEvery, s.Options.CheckpointEvery = 2, 2, 1, 2
 	return s
 }
+
+// TestRolloutTakesLaterActions: a forecast of 4 frames with windows of 1 + 2 rolls forward once, and
+// the second window takes the later action rows: changing only the rows of frames the second window
+// adds changes frames 3 and 4 of the forecast and leaves frames 1 and 2 exactly as they were.
+func TestRolloutTakesLaterActions(t *testing.T) {
+	const T = 10
+	frames, acts := pushVideos(t, 2, T, 5)
+	tm, err := dymodel.Train(context.Background(), tinyVideoSpec(t, frames, acts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	series := data.FromFloat32(frames.F32[:T*3*256], T, 3, 16, 16)
+	rows := append([]float32(nil), acts.F32[:(T-1)*2]...)
+	fc := func(r []float32) []float32 {
+		f, err := tm.Forecast(context.Background(), series, dymodel.ForecastOptions{Starts: []int{2}, Members: 1, Lead: 4,
+			Sampler: dymodel.SamplerOptions{Steps: 2}, Actions: data.FromFloat32(r, T-1, 2)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f.Ensemble.Float32()
+	}
+	base := fc(rows)
+	// Case start 2: window 0 covers frames 1–3 (padded rows 1–3), window 1 frames 3–5 (rows 3–5). Padded
+	// rows 4 and 5 are the file's rows 3 and 4.
+	changed := append([]float32(nil), rows...)
+	changed[2*3], changed[2*4+1] = changed[2*3]+1, changed[2*4+1]-1
+	other := fc(changed)
+	F := 3 * 256
+	for l := range 4 {
+		d := 0.0
+		for i := l * F; i < (l+1)*F; i++ {
+			d = math.Max(d, math.Abs(float64(base[i]-other[i])))
+		}
+		if l < 2 && d != 0 {
+			t.Errorf("frame %d of the first window changed by %g with the second window's actions", l+1, d)
+		}
+		if l >= 2 && d == 0 {
+			t.Errorf("frame %d of the second window did not change with its actions", l+1)
+		}
+	}
+}
