@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"strings"
 
@@ -201,7 +202,7 @@ func readActionsFlag(path string, A int, videos bool) (*data.Array, error) {
 		return nil, fmt.Errorf("--actions %s: %w", path, err)
 	}
 	for i, v := range a.Float32() {
-		if v != v || v > 3e38 || v < -3e38 {
+		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 			return nil, fmt.Errorf("--actions %s: value %v at row %d component %d: expected finite values", path, v, i/A%shape[r-2], i%A)
 		}
 	}
