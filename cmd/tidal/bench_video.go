@@ -17,6 +17,7 @@ func init() {
 	var quick bool
 	var protocol, dir, dataPath string
 	var seed uint64
+	var pMean float64
 	var steps, samplerSteps, size, members, channels, batch, videos, testVideos int
 	cmd := &cobra.Command{
 		Use: "video",
@@ -43,6 +44,12 @@ unless --data names a video file, whose last --test-videos videos are the test s
 				o = pushbench.Quick(p)
 			}
 			o.Seed = seed
+			if cmd.Flags().Changed("p-mean") {
+				if err := guard.First(guard.Between("p-mean", pMean, -10, 10)); err != nil {
+					return err
+				}
+				o.PMean = pMean
+			}
 			given := map[string]int{"steps": steps, "sampler-steps": samplerSteps, "size": size, "members": members, "channels": channels,
 				"batch": batch, "videos": videos, "test-videos": testVideos}
 			for name, q := range map[string]*int{"steps": &o.Steps, "sampler-steps": &o.SamplerSteps, "size": &o.Size, "members": &o.Members,
@@ -117,5 +124,6 @@ unless --data names a video file, whose last --test-videos videos are the test s
 	f.IntVar(&batch, "batch", 0, "windows per training step (default: the mode's)")
 	f.IntVar(&videos, "videos", 0, "generated training videos (default: the mode's)")
 	f.IntVar(&testVideos, "test-videos", 0, "test videos (default: the mode's)")
+	f.Float64Var(&pMean, "p-mean", 0.8, "EDM training noise levels ln σ ~ N(p-mean, 1.2²) of both models (0.8 trains the high levels where the actions matter; docs/VIDEO.md)")
 	benchCmd.AddCommand(cmd)
 }

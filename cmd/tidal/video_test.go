@@ -118,6 +118,7 @@ var videoHostileCases = []struct{ name, args, want string }{
 	{"bench video --protocol bogus", "bench video --quick --protocol bogus", "--protocol"},
 	{"bench video --size 5", "bench video --quick --size 5", "--size 5"},
 	{"bench video --steps 0", "bench video --quick --steps 0", "--steps 0"},
+	{"bench video --p-mean NaN", "bench video --quick --p-mean NaN", "--p-mean"},
 	{"bench video --data fields", "bench video --quick --data $field.npy", "--data"},
 	{"bench video --data with --size", "bench video --quick --data $push.npz --size 16", "--size"},
 	{"bench video huge --videos refused before allocating", "bench video --quick --videos 1000000 --size 256", "memory"},
