@@ -21,6 +21,11 @@ import (
 // actionsNone is the --actions value that ignores a video file's actions.
 const actionsNone = "none"
 
+// videoPMean is `train dydiff`'s default --p-mean on videos with actions: EDM's −1.2 trains mostly noise
+// levels at which the noisy frames already show where the pusher went, and the model learns to ignore
+// the actions; 0.8 trains the levels where they matter (docs/VIDEO.md, docs/RESULTS.md).
+const videoPMean = 0.8
+
 // addTrainActionsFlag adds --actions to `train dydiff`.
 func addTrainActionsFlag(f *pflag.FlagSet, v *string) {
 	f.StringVar(v, "actions", "", "video data (--data FILE.npz with frames and actions): none trains without the file's actions; empty (default) conditions the model on them")
@@ -75,6 +80,9 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	}
 	if fl.actions == actionsNone {
 		A = 0
+	}
+	if A > 0 && !changed("p-mean") {
+		fl.pMean = videoPMean
 	}
 	L := fl.context + fl.predict
 	if shape[1] < L {

@@ -31,7 +31,8 @@ func videoFixture(t *testing.T, dir string) {
 
 // TestVideoCommands: `data pushing` writes frames and actions in the BAIR layout, `train dydiff`
 // conditions the model on the actions (options.json records 2 components and their scale),
-// `forecast` forecasts every video from its frame 1 with the file's actions, and with --actions of
+// training noise levels default to --p-mean 0.8 (videoPMean), `forecast` forecasts every video from its
+// frame 1 with the file's actions, and with --actions of
 // another sequence gives other frames (the actions reach the network), of the same shapes.
 func TestVideoCommands(t *testing.T) {
 	dir := t.TempDir()
@@ -51,10 +52,16 @@ func TestVideoCommands(t *testing.T) {
 		Config struct {
 			Actions int       `json:"actions"`
 			Scale   []float64 `json:"action_scale"`
+			EDM     struct {
+				PMean float64 `json:"p_mean"`
+			} `json:"edm"`
 		} `json:"config"`
 	}
 	if err := json.Unmarshal(b, &rec); err != nil || rec.Config.Actions != 2 || len(rec.Config.Scale) != 2 || !(rec.Config.Scale[0] > 0) {
 		t.Fatalf("options.json records actions %d with scale %v (%v)", rec.Config.Actions, rec.Config.Scale, err)
+	}
+	if rec.Config.EDM.PMean != videoPMean {
+		t.Errorf("training on videos with actions recorded p-mean %v, want the video default %v", rec.Config.EDM.PMean, videoPMean)
 	}
 	fc := func(name string, extra ...string) []float32 {
 		args := append([]string{"forecast", "--run", filepath.Join(dir, "run"), "--data", filepath.Join(dir, "push.npz"), "--members", "2",
