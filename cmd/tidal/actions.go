@@ -83,6 +83,7 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	}
 	if A > 0 && !changed("p-mean") {
 		fl.pMean = videoPMean
+		_ = cmd.Flags().Set("p-mean", fmt.Sprint(videoPMean)) // so that config.yaml records what the run used
 	}
 	L := fl.context + fl.predict
 	if shape[1] < L {
@@ -108,6 +109,7 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	}
 	if !changed("periodic") && !changed("periodic-lon") {
 		fl.periodic = false // a table has edges
+		_ = cmd.Flags().Set("periodic", "false")
 	}
 	if fl.periodicLon {
 		fl.periodic = false

@@ -63,6 +63,10 @@ func TestVideoCommands(t *testing.T) {
 	if rec.Config.EDM.PMean != videoPMean {
 		t.Errorf("training on videos with actions recorded p-mean %v, want the video default %v", rec.Config.EDM.PMean, videoPMean)
 	}
+	// The run's config.yaml records the values the run used, so that training again from it resumes.
+	if out, err := runTidal(t, "train", "dydiff", "--config", filepath.Join(dir, "run", "config.yaml")); err != nil {
+		t.Fatalf("training again from the run's config.yaml: %v\n%s", err, out)
+	}
 	fc := func(name string, extra ...string) []float32 {
 		args := append([]string{"forecast", "--run", filepath.Join(dir, "run"), "--data", filepath.Join(dir, "push.npz"), "--members", "2",
 			"--sampler-steps", "2", "--quiet", "--out", filepath.Join(dir, name)}, extra...)
