@@ -21,6 +21,11 @@ type Series struct {
 	Name  string
 	Shape []int
 	Data  []float32
+	// Actions, when ActionDim > 0, holds ActionDim values per frame, [T, ActionDim]: row f is the
+	// action that led into frame f (zeros for the first frame), the padded layout of the reference's
+	// action-conditioned video data (PadActions). Windows then carry their frames' rows.
+	Actions   []float32
+	ActionDim int
 }
 
 // Frames is T, the number of frames.

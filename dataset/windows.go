@@ -97,6 +97,9 @@ func Split(ss []Series, opt Options) (train, val *Windows, norm Norm, err error)
 	if opt.ValFraction > 0 && len(vw) == 0 {
 		return nil, nil, Norm{}, fmt.Errorf("no validation window of %d frames fits in the last %v of the series; lower frames or raise the fraction", opt.Frames, opt.ValFraction)
 	}
+	if err = sameActions(ss); err != nil {
+		return nil, nil, Norm{}, err
+	}
 	if norm, err = ComputeNorm(ss, ends); err != nil {
 		return nil, nil, Norm{}, err
 	}
@@ -124,7 +127,8 @@ func (w *Windows) ExampleShape() []int {
 }
 
 // Batch returns examples index·size … (index+1)·size − 1 of the window stream as one float32 tensor
-// [size, k, ...]: for shuffled windows the stream is the concatenation of one permutation of all
+// [size, k, ...] (and, when the series carry actions, a second one [size, k, A]: each window's frames'
+// action rows, unnormalised): for shuffled windows the stream is the concatenation of one permutation of all
 // windows per epoch, each drawn from (seed, epoch); otherwise the windows in order, repeated. The
 // result depends only on (index, size), which is what makes a resumed run see the same data.
 func (w *Windows) Batch(index, size int) ([]*tensors.Tensor, error) {
@@ -144,16 +148,30 @@ func (w *Windows) Batch(index, size int) ([]*tensors.Tensor, error) {
 		j := index*size + b
 		w.example(j, out[b*per:(b+1)*per])
 	}
-	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(out, append([]int{size}, ex...)...)}, nil
+	res := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(out, append([]int{size}, ex...)...)}
+	if A := w.series[0].ActionDim; A > 0 {
+		acts := make([]float32, size*w.frames*A)
+		for b := range size {
+			win := w.windowAt(index*size + b)
+			copy(acts[b*w.frames*A:(b+1)*w.frames*A], w.series[win.s].Actions[win.t*A:(win.t+w.frames)*A])
+		}
+		res = append(res, tensors.FromFlatDataAndDimensions(acts, size, w.frames, A))
+	}
+	return res, nil
+}
+
+// windowAt is the window of stream element j.
+func (w *Windows) windowAt(j int) window {
+	L := len(w.starts)
+	if w.shuffle {
+		return w.starts[w.permuted(j/L, j%L)]
+	}
+	return w.starts[j%L]
 }
 
 // example writes stream element j into dst.
 func (w *Windows) example(j int, dst []float32) {
-	L := len(w.starts)
-	win := w.starts[j%L]
-	if w.shuffle {
-		win = w.starts[w.permuted(j/L, j%L)]
-	}
+	win := w.windowAt(j)
 	s := w.series[win.s]
 	fs := s.FrameSize()
 	src := s.Data[win.t*fs : (win.t+w.frames)*fs]

@@ -68,6 +68,15 @@ type Config struct {
 	// sees beside every window, kept in the run directory as dataset.StaticFile; nil (runs recorded
 	// before the field existed too): none.
 	Static *StaticConfig `json:"static,omitempty"`
+	// Actions is A, the components of the action that drives each frame (robot pushing: the
+	// reference's "concat-video-mask-action" conditioning, Guo et al. 2025 §5; docs/VIDEO.md): every
+	// frame's action row is tiled over H×W as A more input channels. 0 (and runs recorded before the
+	// field existed): no actions.
+	Actions int `json:"actions,omitempty"`
+	// ActionScale holds one divisor per action component, the root mean square of the training
+	// actions' component (1 where that is 0): the network sees actions / ActionScale, of order one
+	// whatever the actions' units. Required with Actions.
+	ActionScale []float64 `json:"action_scale,omitempty"`
 }
 
 // StaticConfig records a run's static conditioning fields (dataset.StaticConfig).
@@ -209,6 +218,19 @@ func (c Config) Validate() error {
 	if err := c.validateStatic(); err != nil {
 		return err
 	}
+	switch {
+	case c.Actions < 0 || c.Actions > dataset.MaxActionDim:
+		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
+	case c.Actions > 0 && c.Net == "series":
+		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
+	case len(c.ActionScale) != c.Actions:
+		return fmt.Errorf("action scale %v: expected one divisor per action component, %d", c.ActionScale, c.Actions)
+	}
+	for _, v := range c.ActionScale {
+		if !(v > 0) || math.IsInf(v, 0) {
+			return fmt.Errorf("action scale %v: expected finite divisors > 0", c.ActionScale)
+		}
+	}
 	for i, d := range c.Frame {
 		if d < 1 {
 			return fmt.Errorf("frame %v: axis %d is not positive", c.Frame, i)
@@ -284,7 +306,7 @@ func (c Config) video() (*nets.VideoUNet, error) {
 	return nets.NewVideo(nets.VideoConfig{DataChannels: c.Frame[0],
 		UNet: nets.Config{Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 			Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head},
-		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels()})
+		TemporalConvLevels: c.UNet.TemporalConv, TemporalAttnLevels: c.UNet.TemporalAttn, StaticChannels: c.StaticChannels(), ActionChannels: c.Actions})
 }
 
 // Schedule is the model's diffusion schedule.
@@ -293,7 +315,8 @@ func (c Config) Schedule() (dydiff.Schedule, error) {
 }
 
 // unet builds the network: the L noisy frames, the L conditioning frames (context, then zeros), the
-// two masks per frame and the static channels, stacked as channels, in; the L frames' noise out.
+// two masks per frame, the static channels and the L frames' A action planes, stacked as channels, in;
+// the L frames' noise out.
 func (c Config) unet() (*nets.UNet, error) {
 	C, L := c.Frame[0], c.Frames()
 	padH, padW := c.UNet.padding()
@@ -302,7 +325,7 @@ func (c Config) unet() (*nets.UNet, error) {
 		return nil, err
 	}
 	return nets.New(nets.Config{
-		InChannels: 2*L*C + 2*L + c.StaticChannels(), OutChannels: L * C,
+		InChannels: 2*L*C + 2*L + c.StaticChannels() + L*c.Actions, OutChannels: L * C,
 		Channels: c.UNet.Channels, Mults: c.UNet.Mults, Blocks: c.UNet.Blocks, AttnLevels: c.UNet.AttnLevels,
 		Heads: c.UNet.Heads, Groups: c.UNet.Groups, PadH: padH, PadW: padW, Dropout: c.UNet.Dropout, Head: head,
 	})

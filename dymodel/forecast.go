@@ -243,12 +243,23 @@ func (m *Model) frameSize() int { return data.NumElements(m.Config.Frame) }
 // Window samples the next Predict frames of `members` trajectories from each one's own Context
 // frames: contexts holds members × Context × frame values (normalised), the result members ×
 // Predict × frame values. Member m's noise comes from stream (seed, m) alone (noise.Ensemble with one
-// case), so it does not depend on how many members are sampled together.
+// case), so it does not depend on how many members are sampled together. A model with actions needs
+// WindowActions.
 func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]float32, error) {
+	return f.WindowActions(contexts, nil, members, seed)
+}
+
+// WindowActions is Window for a model with actions (Config.Actions A > 0): actions holds members ×
+// L × A values, each member's window's action rows (row f the action that led into the window's
+// frame f, dataset.PadActions). A model without actions takes nil.
+func (f *Forecaster) WindowActions(contexts, actions []float32, members int, seed uint64) ([]float32, error) {
 	c := f.m.Config
 	F, P, L, S := f.m.frameSize(), c.Context, c.Frames(), c.Predict
 	if members < 1 || len(contexts) != members*P*F {
 		return nil, fmt.Errorf("dymodel: %d context values for %d members of %d frames %v", len(contexts), members, P, c.Frame)
+	}
+	if len(actions) != members*L*c.Actions {
+		return nil, fmt.Errorf("dymodel: %d action values for %d members of %d frames of %d components", len(actions), members, L, c.Actions)
 	}
 	if f.m.series != nil {
 		return f.seriesWindow(contexts, members, seed)
@@ -265,7 +276,13 @@ func (f *Forecaster) Window(contexts []float32, members int, seed uint64) ([]flo
 	defer x.FinalizeAll()
 	cond := tensors.FromFlatDataAndDimensions(append([]float32(nil), contexts...), append([]int{members, P}, c.Frame...)...)
 	defer cond.FinalizeAll()
-	out, err := f.s.Sample(x, []*tensors.Tensor{cond}, seed)
+	conds := []*tensors.Tensor{cond}
+	if c.Actions > 0 {
+		acts := tensors.FromFlatDataAndDimensions(append([]float32(nil), actions...), members, L, c.Actions)
+		defer acts.FinalizeAll()
+		conds = append(conds, acts)
+	}
+	out, err := f.s.Sample(x, conds, seed)
 	if err != nil {
 		return nil, err
 	}
@@ -325,6 +342,18 @@ type EnsembleOptions struct {
 	Work     string
 	Identity string
 	Progress io.Writer
+	// Actions, for a model with actions, holds each case's action rows (dataset.PadActions's layout)
+	// from its first observed frame on: row r the action that led into the case's frame r − Context
+	// relative to its first forecast frame. Window k of a case takes rows k·Predict .. k·Predict + L − 1,
+	// so a case needs ActionRows(Lead) rows.
+	Actions [][]float32
+}
+
+// ActionRows is the number of action rows a case of a forecast of lead frames needs: through the end
+// of its last window, (⌈lead/Predict⌉ − 1)·Predict + Context + Predict.
+func (m *Model) ActionRows(lead int) int {
+	c := m.Config
+	return ((lead+c.Predict-1)/c.Predict-1)*c.Predict + c.Frames()
 }
 
 // Ensemble forecasts cases from their observed frames: contexts[b] holds case b's last Context frames
@@ -337,6 +366,19 @@ func (f *Forecaster) Ensemble(ctx context.Context, contexts [][]float32, o Ensem
 	F, P, S, B, M := f.m.frameSize(), c.Context, c.Predict, len(contexts), o.Members
 	if B < 1 || M < 1 || o.Lead < 1 {
 		return nil, fmt.Errorf("dymodel: an ensemble forecast needs cases, members and lead ≥ 1, got %d, %d, %d", B, M, o.Lead)
+	}
+	A, L := c.Actions, c.Frames()
+	if A > 0 {
+		if len(o.Actions) != B {
+			return nil, fmt.Errorf("dymodel: the model takes actions; %d cases have %d action sequences", B, len(o.Actions))
+		}
+		for b, ab := range o.Actions {
+			if need := f.m.ActionRows(o.Lead); len(ab) < need*A {
+				return nil, fmt.Errorf("dymodel: case %d has %d action rows, a forecast of %d frames needs %d (through its last window)", b, len(ab)/A, o.Lead, need)
+			}
+		}
+	} else if len(o.Actions) > 0 {
+		return nil, fmt.Errorf("dymodel: actions given, but the model was trained without actions")
 	}
 	initial := make([]float32, 0, P*B*M*F)
 	for p := range P {
@@ -361,13 +403,23 @@ func (f *Forecaster) Ensemble(ctx context.Context, contexts [][]float32, o Ensem
 	step := func(_ context.Context, history [][]float32, frame int) ([]float32, error) {
 		out := make([]float32, S*B*M*F)
 		ctxs := make([]float32, M*P*F)
+		var acts []float32
+		if A > 0 {
+			acts = make([]float32, M*L*A)
+		}
 		for b := range B {
+			if A > 0 {
+				rows := o.Actions[b][frame*A : (frame+L)*A] // window frame/S starts frame rows after the case's first observed frame
+				for m := range M {
+					copy(acts[m*L*A:], rows)
+				}
+			}
 			for m := range M {
 				for p := range P {
 					copy(ctxs[(m*P+p)*F:(m*P+p+1)*F], history[p][(b*M+m)*F:(b*M+m+1)*F])
 				}
 			}
-			w, err := f.Window(ctxs, M, WindowSeed(o.Seed, b, frame/S))
+			w, err := f.WindowActions(ctxs, acts, M, WindowSeed(o.Seed, b, frame/S))
 			if err != nil {
 				return nil, fmt.Errorf("case %d: %w", b, err)
 			}

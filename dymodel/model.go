@@ -97,13 +97,17 @@ func New(c Config) (*Model, error) {
 func (m *Model) NumParams() int { return m.net.NumParams() }
 
 // Net is the denoiser as a dydiff.Net: xt [B, L, C, H, W] the noisy window, t [B] the step, and
-// cond[0] the clean context frames [B, Context, C, H, W]. Per frame f the network sees (Guo et al.
-// 2025, reference conditioning "concat-video-mask-1st"; docs/DYDIFF.md)
+// cond[0] the clean context frames [B, Context, C, H, W]; with Config.Actions A > 0, cond[1] holds the
+// window's actions [B, L, A], one row per frame (Window's padded rows). Per frame f the network sees
+// (Guo et al. 2025, reference conditioning "concat-video-mask-1st", and "concat-video-mask-action"
+// with actions; docs/DYDIFF.md, docs/VIDEO.md)
 //
 //	[ x_t^f | c^f = context frame f if f < P else 0 | m^f = [f < P] | m1^f = [f = P] ]
 //
 // with the frames stacked as channels, then the static fields' S channels when the model has them
-// (Config.Static; "video": after every frame's channels), and predicts the L frames' (correlated) noise.
+// (Config.Static; "video": after every frame's channels), then the actions tiled over H×W ("unet": the
+// L frames' A planes; "video": each frame's own A planes last), and predicts the L frames'
+// (correlated) noise.
 //
 // For "series" it is SeriesNet.Apply itself: x_t [B, L, N] mean scaled, and cond the four inputs of
 // seriesConditioning.
@@ -112,9 +116,12 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if m.series != nil {
 		return m.series.Apply(scope, xt, t, cond)
 	}
-	P, L := c.Context, c.Frames()
-	if len(cond) != 1 {
+	P, L, A := c.Context, c.Frames(), c.Actions
+	switch {
+	case A == 0 && len(cond) != 1:
 		exceptions.Panicf("dymodel: the network takes one conditioning input (the context frames), got %d", len(cond))
+	case A > 0 && len(cond) != 2:
+		exceptions.Panicf("dymodel: the network takes two conditioning inputs (the context frames and the window's %d-component actions), got %d", A, len(cond))
 	}
 	ctx := ConvertDType(cond[0], xt.DType())
 	d := xt.Shape().Dimensions
@@ -128,10 +135,14 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	g := xt.Graph()
 	B, H, W := d[0], d[3], d[4]
 	if c.Net == "video" {
+		in := []*Node{ctx}
 		if c.Static != nil {
-			return m.net.Apply(scope, xt, t, []*Node{ctx, m.staticNode(g, xt.DType(), B)})
+			in = append(in, m.staticNode(g, xt.DType(), B))
 		}
-		return m.net.Apply(scope, xt, t, []*Node{ctx})
+		if A > 0 {
+			in = append(in, m.scaledActions(cond[1], xt.DType()))
+		}
+		return m.net.Apply(scope, xt, t, in)
 	}
 	zeros := Zeros(g, shapes.Make(xt.DType(), B, L-P, d[2], H, W))
 	frames := Concatenate([]*Node{ctx, zeros}, 1)
@@ -145,15 +156,33 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		}
 	}
 	masks := BroadcastToDims(Reshape(ConvertDType(Const(g, mask), xt.DType()), 1, L, 2, 1, 1), B, L, 2, H, W)
+	in := []*Node{frames, masks}
 	if c.Static != nil {
-		return m.unet.Apply(scope, xt, t, []*Node{frames, masks, m.staticNode(g, xt.DType(), B)})
+		in = append(in, m.staticNode(g, xt.DType(), B))
 	}
-	return m.unet.Apply(scope, xt, t, []*Node{frames, masks})
+	if A > 0 {
+		in = append(in, nets.TileActions(m.scaledActions(cond[1], xt.DType()), B, L, A, H, W, xt.DType()))
+	}
+	return m.unet.Apply(scope, xt, t, in)
+}
+
+// scaledActions is the actions [B, L, A] divided by Config.ActionScale, of dtype.
+func (m *Model) scaledActions(actions *Node, dtype dtypes.DType) *Node {
+	inv := make([]float64, len(m.Config.ActionScale))
+	for i, s := range m.Config.ActionScale {
+		inv[i] = 1 / s
+	}
+	a := ConvertDType(actions, dtype)
+	if a.Rank() != 3 || a.Shape().Dimensions[2] != len(inv) {
+		exceptions.Panicf("dymodel: actions must be [batch, frames, %d], got %s", len(inv), a.Shape())
+	}
+	return Mul(a, Reshape(ConstAsDType(a.Graph(), dtype, inv), 1, 1, len(inv)))
 }
 
 // Loss is DyDiff's training loss (dydiff.RandomLoss: t uniform, the loss over all L frames) on a batch
 // whose first tensor holds normalised windows [B, L, C, H, W]; the context is the window's first
-// Context frames.
+// Context frames. A model with actions takes the windows' action rows [B, L, A] as the batch's second
+// tensor (dataset.Windows of series with actions).
 //
 // For "series" the batch holds windows [B, L, N] in the series' units (the run's normalisation is the
 // identity), and the loss is taken on the mean-scaled window (seriesLoss).
@@ -167,11 +196,18 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 	}
 	ctx := Slice(x0, AxisRange(), AxisRange(0, m.Config.Context))
 	y := m.departure(x0, ctx)
+	cond := []*Node{ctx}
+	if m.Config.Actions > 0 {
+		if len(batch) < 2 {
+			exceptions.Panicf("dymodel: the model takes %d-component actions; the batch holds windows only (train on series with actions)", m.Config.Actions)
+		}
+		cond = append(cond, batch[1])
+	}
 	if m.Config.IsEDM() {
 		e := m.Config.EDM
-		return dydiff.RandomEDMLoss(scope, m.Net, m.edmOptions(), e.PMean, e.PStd, y, []*Node{ctx})
+		return dydiff.RandomEDMLoss(scope, m.Net, m.edmOptions(), e.PMean, e.PStd, y, cond)
 	}
-	return dydiff.RandomLoss(scope, m.Net, m.Schedule, y, []*Node{ctx})
+	return dydiff.RandomLoss(scope, m.Net, m.Schedule, y, cond)
 }
 
 // edmOptions are the EDM-form wrapper's options.

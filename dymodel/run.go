@@ -111,7 +111,7 @@ func (r Renormalized) Batch(index, size int) ([]*tensors.Tensor, error) {
 	t.FinalizeAll()
 	r.From.Denormalize(v, inner)
 	r.To.Normalize(v, inner)
-	return []*tensors.Tensor{tensors.FromFlatDataAndDimensions(v, d...)}, nil
+	return append([]*tensors.Tensor{tensors.FromFlatDataAndDimensions(v, d...)}, ts[1:]...), nil // the windows' actions, if any, as they are
 }
 
 // PreviewOptions size the sample previews scored during training.
@@ -135,6 +135,11 @@ func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) t
 		}
 		win := tensors.MustCopyFlatData[float32](ts[0])
 		ts[0].FinalizeAll()
+		var acts []float32 // the windows' action rows [Cases, L, A], for a model with actions
+		if len(ts) > 1 {
+			acts = tensors.MustCopyFlatData[float32](ts[1])
+			ts[1].FinalizeAll()
+		}
 		f, err := m.NewForecaster(b, ema, m.PreviewSampler(o.Steps))
 		if err != nil {
 			return nil, err
@@ -145,12 +150,20 @@ func (m *Model) Preview(b compute.Backend, val train.Source, o PreviewOptions) t
 		fc := make([]float32, 0, o.Cases*o.Members*S*F)
 		truth := make([]float32, 0, o.Cases*S*F)
 		ctxs := make([]float32, o.Members*P*F)
+		A := c.Actions
+		wa := make([]float32, o.Members*L*A)
+		if A > 0 && len(acts) != o.Cases*L*A {
+			return nil, fmt.Errorf("dymodel: preview: the model takes actions, the validation windows carry %d action values for %d windows", len(acts), o.Cases)
+		}
 		for i := range o.Cases {
 			w := win[i*L*F : (i+1)*L*F]
 			for mm := range o.Members {
 				copy(ctxs[mm*P*F:], w[:P*F])
+				if A > 0 {
+					copy(wa[mm*L*A:], acts[i*L*A:(i+1)*L*A])
+				}
 			}
-			out, err := f.Window(ctxs, o.Members, WindowSeed(1, i, 0))
+			out, err := f.WindowActions(ctxs, wa, o.Members, WindowSeed(1, i, 0))
 			if err != nil {
 				return nil, err
 			}

@@ -55,10 +55,15 @@ type RecordedConfig struct {
 // snapshots), so `tidal forecast --run DIR`, Load and Open read it, and the same spec run again
 // resumes it.
 type TrainSpec struct {
-	// Data is the training series [frames, channels, height, width] in physical units. When it is nil,
-	// Path names an NPY file holding it.
+	// Data is the training series [frames, channels, height, width] in physical units, or videos
+	// [videos, frames, channels, height, width] (windows never cross from one video into the next).
+	// When it is nil, Path names an NPY file holding it.
 	Data *data.Array
 	Path string
+	// Actions, when not nil, are the actions that drive the frames, in the BAIR layout: [frames − 1, A]
+	// for a series, [videos, frames − 1, A] for videos, row t the action between frames t and t + 1. The
+	// model is then conditioned on them (Config.Actions = A; docs/VIDEO.md). ValActions are Val's.
+	Actions, ValActions *data.Array
 	// Take lets the run take Data's and Val's float32 values over instead of copying them
 	// (dataset.TakeArray): the caller must not use them again. A run holds one copy of its data this
 	// way, not two.
@@ -112,10 +117,11 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if s.Dir == "" {
 		return nil, fmt.Errorf("dymodel: a training spec needs Dir, the run directory")
 	}
-	tr, err := specData("training data", s.Data, s.Path, s.Take)
+	trs, A, err := specSeries("training data", s.Data, s.Path, s.Actions, s.Take)
 	if err != nil {
 		return nil, err
 	}
+	tr := trs[0]
 	c := s.Config
 	if reflect.DeepEqual(c, Config{}) {
 		c = DefaultConfig()
@@ -125,6 +131,15 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	}
 	if c.Net == "series" {
 		return nil, fmt.Errorf("dymodel: net %q: TrainSpec trains on fields [frames, channels, height, width]; time series need `tidal train dydiff` on [T, N]", c.Net)
+	}
+	switch {
+	case c.Actions == 0:
+		c.Actions = A
+	case c.Actions != A:
+		return nil, fmt.Errorf("dymodel: Config.Actions %d, but the training data carry %d-component actions (TrainSpec.Actions)", c.Actions, A)
+	}
+	if A > 0 && c.ActionScale == nil {
+		c.ActionScale = ActionScale(trs)
 	}
 	if s.Static != nil {
 		n := s.Static.Norm()
@@ -162,6 +177,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if tr.Frames() < L {
 		return nil, fmt.Errorf("dymodel: %s has %d frames, fewer than the %d + %d = %d of one window", tr.Name, tr.Frames(), c.Context, c.Predict, L)
 	}
+	if len(trs) > 1 {
+		tr.Name = fmt.Sprintf("%s (%d videos)", tr.Name, len(trs))
+	}
 	o := s.Options
 	if reflect.DeepEqual(o, train.Options{}) {
 		o = DefaultTrainOptions()
@@ -175,7 +193,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if s.Stride < 0 {
 		return nil, fmt.Errorf("dymodel: stride %d: expected ≥ 1 frame between windows (0: 1)", s.Stride)
 	}
-	trw, _, norm, err := dataset.Split([]dataset.Series{tr}, dataset.Options{Frames: L, Stride: s.Stride, Seed: uint64(o.Seed)})
+	trw, _, norm, err := dataset.Split(trs, dataset.Options{Frames: L, Stride: s.Stride, Seed: uint64(o.Seed)})
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %s: %w", tr.Name, err)
 	}
@@ -183,17 +201,21 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	t := &Trainer{Model: m, Windows: trw.Len(), static: s.Static}
 	t.Job = train.Job{Dir: s.Dir, Options: o, Norm: norm, Backend: s.Backend, Loss: m.Loss, Train: trw, Log: s.Log, StartOver: s.StartOver}
 	if s.Val != nil {
-		va, err := arraySeries(s.Take)("validation data", s.Val)
+		vas, vA, err := specSeries("validation data", s.Val, "", s.ValActions, s.Take)
 		if err != nil {
-			return nil, fmt.Errorf("dymodel: %w", err)
+			return nil, err
 		}
-		if len(va.Shape) != 4 || fmt.Sprint(va.Shape[1:]) != fmt.Sprint(frame) {
-			return nil, fmt.Errorf("dymodel: validation data of shape %v: expected frames %v like the training data's, [frames, %d, %d, %d]", va.Shape, frame, frame[0], frame[1], frame[2])
+		va := vas[0]
+		if fmt.Sprint(va.Shape[1:]) != fmt.Sprint(frame) {
+			return nil, fmt.Errorf("dymodel: validation data of shape %v: expected frames %v like the training data's, [frames, %d, %d, %d]", s.Val.Shape, frame, frame[0], frame[1], frame[2])
 		}
 		if va.Frames() < L {
 			return nil, fmt.Errorf("dymodel: validation data has %d frames, fewer than the %d of one window", va.Frames(), L)
 		}
-		vw, _, vnorm, err := dataset.Split([]dataset.Series{va}, dataset.Options{Frames: L, Seed: 1})
+		if vA != c.Actions {
+			return nil, fmt.Errorf("dymodel: validation data carry %d-component actions, the training data %d (TrainSpec.ValActions)", vA, c.Actions)
+		}
+		vw, _, vnorm, err := dataset.Split(vas, dataset.Options{Frames: L, Seed: 1})
 		if err != nil {
 			return nil, fmt.Errorf("dymodel: validation data: %w", err)
 		}

@@ -107,6 +107,12 @@ type ForecastOptions struct {
 	GuideID string
 	// Progress hears the rollout's progress (nil: silent).
 	Progress io.Writer
+	// Actions drive the forecast of a model trained with actions (Config.Actions A; docs/VIDEO.md), in
+	// the BAIR layout: [rows, A] for an observed series, row t the action between frames t and t + 1
+	// (rows may run past the observed frames, for windows that reach beyond them); for observed videos,
+	// [videos, rows, A] or [rows, A] for every video alike. Each case needs actions through the end of
+	// its last window (Model.ActionRows). Autoregressive windows past the first take the later rows.
+	Actions *data.Array
 }
 
 // Forecast is an ensemble forecast in physical units with the truth it is scored against, in the layout
@@ -218,7 +224,9 @@ func (t *Trained) Cases(frames int, o ForecastOptions) (forecast.Cases, error) {
 }
 
 // Forecast makes an ensemble forecast of the cases of o over the observed series [frames, channels,
-// height, width] (physical units, frames of the model's shape): it gathers each case's context,
+// height, width] (physical units, frames of the model's shape), or over videos [videos, frames,
+// channels, height, width], each forecast from its frame Context on (the first o.Cases videos, 0: all;
+// Forecast.Cases then index the videos laid end to end): it gathers each case's context,
 // normalises it with the training data's statistics, samples the members through the rollout driver
 // (Forecaster.Ensemble: Dynamical Diffusion's reverse process, Guo et al. 2025, with the sampler of o)
 // and maps them back to physical units. The truth is the observed frames each case forecasts.
@@ -235,9 +243,17 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	if observed == nil {
 		return nil, fmt.Errorf("dymodel: forecast: no observed series; expected an array [frames, %d, %d, %d]", m.Config.Frame[0], m.Config.Frame[1], m.Config.Frame[2])
 	}
+	videoT := 0
+	if len(observed.Shape) == 5 { // videos, laid end to end: cases never cross from one into the next
+		videoT = observed.Shape[1]
+		if observed.Shape[0] < 1 || videoT < 1 {
+			return nil, fmt.Errorf("dymodel: observed videos of shape %v: expected at least one video of at least one frame", observed.Shape)
+		}
+		observed = &data.Array{Shape: append([]int{observed.Shape[0] * videoT}, observed.Shape[2:]...), DType: observed.DType, F32: observed.F32, F64: observed.F64}
+	}
 	if len(observed.Shape) != 4 {
-		return nil, fmt.Errorf("dymodel: observed series of shape %v (rank %d): expected [frames, %d, %d, %d] (rank 4)",
-			observed.Shape, len(observed.Shape), m.Config.Frame[0], m.Config.Frame[1], m.Config.Frame[2])
+		return nil, fmt.Errorf("dymodel: observed series of shape %v (rank %d): expected [frames, %d, %d, %d] (rank 4) or videos [videos, frames, %d, %d, %d]",
+			observed.Shape, len(observed.Shape), m.Config.Frame[0], m.Config.Frame[1], m.Config.Frame[2], m.Config.Frame[0], m.Config.Frame[1], m.Config.Frame[2])
 	}
 	if err := m.CheckFrame("dymodel: observed series", observed.Shape[1:]); err != nil {
 		return nil, err
@@ -255,7 +271,16 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	if members < 1 || members > 1<<12 {
 		return nil, fmt.Errorf("dymodel: members %d: expected 1 to %d (0: %d)", members, 1<<12, DefaultMembers)
 	}
-	cs, err := t.Cases(series.Frames(), o)
+	var cs forecast.Cases
+	if videoT > 0 {
+		cs, err = t.videoCases(series.Frames()/videoT, videoT, o)
+	} else {
+		cs, err = t.Cases(series.Frames(), o)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("dymodel: %w", err)
+	}
+	acts, err := t.caseActions(o.Actions, cs, videoT)
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
@@ -290,9 +315,9 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
 	defer f.Close()
-	eo := EnsembleOptions{Members: members, Lead: cs.Lead, Seed: o.Seed, Work: o.Work, Progress: o.Progress}
+	eo := EnsembleOptions{Members: members, Lead: cs.Lead, Seed: o.Seed, Work: o.Work, Progress: o.Progress, Actions: acts}
 	if o.Work != "" {
-		if eo.Identity, err = t.identity(so, o, members, cs, series.Shape); err != nil {
+		if eo.Identity, err = t.identity(so, o, members, cs, series.Shape, acts); err != nil {
 			return nil, err
 		}
 	}
@@ -306,8 +331,8 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 
 // identity is what a resumable forecast's working file must match to be resumed: the model's run and
 // snapshot step, the sampler, seed, members, lead, starts and the observed data's shape, as
-// `tidal forecast` records it.
-func (t *Trained) identity(so SamplerOptions, o ForecastOptions, members int, cs forecast.Cases, shape []int) (string, error) {
+// `tidal forecast` records it, and the actions' hash for a model with actions.
+func (t *Trained) identity(so SamplerOptions, o ForecastOptions, members int, cs forecast.Cases, shape []int, acts [][]float32) (string, error) {
 	abs, err := filepath.Abs(t.Dir)
 	if err != nil {
 		return "", err
@@ -316,6 +341,9 @@ func (t *Trained) identity(so SamplerOptions, o ForecastOptions, members int, cs
 		"members": members, "lead": cs.Lead, "starts": cs.Starts, "data": shape}
 	if so.Guide != nil {
 		ident["guide"] = o.GuideID
+	}
+	if acts != nil {
+		ident["actions"] = actionsHash(acts)
 	}
 	b, err := json.Marshal(ident)
 	return string(b), err

@@ -3,6 +3,7 @@ package nets
 import (
 	"fmt"
 
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/ml/model"
@@ -101,21 +102,29 @@ func VideoInput(xt, context *Node) *Node {
 
 // Apply builds the network into the graph and returns the predicted noise, shaped like xt. xt is
 // the noisy window [B, L, C, H, W] (C = DataChannels), t [B] the diffusion step (or noise level)
-// of each window, the same for all its frames, and cond holds at most one input: the clean context
-// frames [B, P, C, H, W], P ≤ L (none: P = 0); with StaticChannels S > 0 it holds two, the context
-// and the static fields [B, S, H, W], which every frame sees after its own channels. VideoInput assembles the frames' channels; H and W may
-// be any size (PadToMultiple). Its signature is that of dydiff.Net. Like GoMLX's layers it
-// panics on inputs that do not fit while the graph is built; graph and model Exec return such
-// panics as errors.
+// of each window, the same for all its frames, and cond holds the clean context frames
+// [B, P, C, H, W], P ≤ L (or nothing: P = 0); with StaticChannels S > 0 it then holds the static
+// fields [B, S, H, W], which every frame sees after its own channels, and with ActionChannels A > 0
+// last the actions [B, L, A], frame f's A values tiled over H×W after those. VideoInput assembles the
+// frames' channels; H and W may be any size (PadToMultiple). Its signature is that of dydiff.Net. Like
+// GoMLX's layers it panics on inputs that do not fit while the graph is built; graph and model Exec
+// return such panics as errors.
 func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != v.cfg.DataChannels {
 		exceptions.Panicf("nets.VideoUNet: xt must be [batch, frames, %d, height, width], got shape %s", v.cfg.DataChannels, xt.Shape())
 	}
-	S := v.cfg.StaticChannels
-	if S > 0 && len(cond) != 2 {
-		exceptions.Panicf("nets.VideoUNet: with %d static channels cond holds the context frames and the static fields, got %d inputs", S, len(cond))
+	S, A := v.cfg.StaticChannels, v.cfg.ActionChannels
+	extra := 0
+	if S > 0 {
+		extra++
 	}
-	if S == 0 && len(cond) > 1 {
+	if A > 0 {
+		extra++
+	}
+	if extra > 0 && len(cond) != 1+extra {
+		exceptions.Panicf("nets.VideoUNet: with %d static and %d action channels cond holds the context frames and %d more inputs, got %d inputs", S, A, extra, len(cond))
+	}
+	if extra == 0 && len(cond) > 1 {
 		exceptions.Panicf("nets.VideoUNet: cond holds at most the context frames, got %d inputs", len(cond))
 	}
 	var context *Node
@@ -136,6 +145,9 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, d[3], d[4]), B, L, S, d[3], d[4])
 		frames = Concatenate([]*Node{frames, st}, 2)
 	}
+	if A > 0 {
+		frames = Concatenate([]*Node{frames, TileActions(cond[len(cond)-1], B, L, A, d[3], d[4], xt.DType())}, 2)
+	}
 	in, crop := PadToMultipleWrap(frames, 1<<(len(v.cfg.UNet.Mults)-1), v.cfg.UNet.PadW == nn.Periodic) // any H×W
 	t = ConvertDType(t, xt.DType())
 	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
@@ -144,7 +156,18 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	}))
 }
 
-// frames runs the network on one branch: in [b, L, 2C+2+S, H, W] and t [b] to [b, L, C, H, W].
+// TileActions checks the actions [B, L, A] (one row per frame of the window) and tiles each over the
+// frame's H×W grid: [B, L, A, H, W] of dtype, the action planes of the reference's
+// "concat-video-mask-action" conditioning (Guo et al. 2025 §5), for a batch of B windows.
+func TileActions(actions *Node, B, L, A, H, W int, dtype dtypes.DType) *Node {
+	ad := actions.Shape().Dimensions
+	if actions.Rank() != 3 || ad[0] != B || ad[1] != L || ad[2] != A {
+		exceptions.Panicf("nets: actions must be [%d, %d frames, %d], got shape %s", B, L, A, actions.Shape())
+	}
+	return BroadcastToDims(Reshape(ConvertDType(actions, dtype), B, L, A, 1, 1), B, L, A, H, W)
+}
+
+// frames runs the network on one branch: in [b, L, 2C+2+S+A, H, W] and t [b] to [b, L, C, H, W].
 func (v *VideoUNet) frames(scope *model.Scope, in, t *Node, L int) *Node {
 	d := in.Shape().Dimensions
 	b, H, W := d[0], d[3], d[4]

@@ -29,6 +29,10 @@ type VideoConfig struct {
 	// StaticChannels is S, the time-invariant conditioning channels (orography, land-sea mask) that
 	// every frame sees after its 2·C + 2 channels; 0 (default): none.
 	StaticChannels int
+	// ActionChannels is A, the components of the action that drives each frame (robot pushing: the
+	// reference's "concat-video-mask-action" conditioning, Guo et al. 2025 §5): frame f sees its action's
+	// A values as constant planes after its other channels; 0 (default): none.
+	ActionChannels int
 }
 
 // MixInit is the initial value of every learned merge logit m (α = sigmoid(m) ≈ 0.62), SVD's
@@ -61,7 +65,10 @@ func (c VideoConfig) withDefaults() (VideoConfig, error) {
 	if c.StaticChannels < 0 {
 		return c, fmt.Errorf("nets: VideoConfig.StaticChannels must be ≥ 0, got %d", c.StaticChannels)
 	}
-	c.UNet.InChannels, c.UNet.OutChannels = 2*c.DataChannels+2+c.StaticChannels, c.DataChannels
+	if c.ActionChannels < 0 {
+		return c, fmt.Errorf("nets: VideoConfig.ActionChannels must be ≥ 0, got %d", c.ActionChannels)
+	}
+	c.UNet.InChannels, c.UNet.OutChannels = 2*c.DataChannels+2+c.StaticChannels+c.ActionChannels, c.DataChannels
 	u, err := c.UNet.withDefaults()
 	if err != nil {
 		return c, err

@@ -20,7 +20,7 @@ var dataCmd = &cobra.Command{
 	Use: "data",
 	Example: `  tidal data waves --out waves.npy --size 32 --frames 200
   tidal data navier-stokes --out ns.npy --size 64 --frames 2000 --split 0.7,0.1,0.2`,
-	Short: "Generate datasets: forced 2D turbulence (navier-stokes) and travelling waves (waves)",
+	Short: "Generate datasets: forced 2D turbulence (navier-stokes), travelling waves (waves) and robot-pushing videos (pushing)",
 	Args:  cobra.NoArgs,
 	RunE: func(cmd *cobra.Command, args []string) error {
 		return cmd.Help()

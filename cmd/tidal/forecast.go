@@ -32,7 +32,8 @@ type forecastFlags struct {
 	series                                seriesFlags
 	static                                staticFlags
 
-	latent string // --latent: a VAE run (latent.go)
+	latent  string // --latent: a VAE run (latent.go)
+	actions string // a model with actions: --actions FILE (actions.go)
 }
 
 func newForecastCmd() *cobra.Command {
@@ -81,6 +82,7 @@ with at least two observed frames and the dependent-noise process.`,
 	addSeriesFlags(f, &fl.series, true)
 	addStaticFlags(f, &fl.static, "optional; a run trained with --static uses the fields it keeps (static.npy), and this must be the same")
 	addLatentFlag(f, &fl.latent, true)
+	addForecastActionsFlag(f, &fl.actions)
 	f.IntVar(&fl.members, "members", 8, "ensemble members per case")
 	f.StringVar(&fl.sampler, "sampler", "", "heun (EDM's), dpmpp (DPM-Solver++(2M)), ddim (the reference's) or ddpm (ancestral); default: the model's, heun for --param edm, ddim for --param ddpm")
 	f.Float64Var(&fl.sigmaMax, "sigma-max", 0, "models trained with --param edm: the largest noise level of the sampler's ρ-grid (0: 10)")
@@ -206,8 +208,14 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 		}
 	}
+	if ok, err := latentForecast(fl); err == nil && ok && (fl.actions != "" || isVideoFile(fl.data)) {
+		return fmt.Errorf("--run %s is a latent DyDiff run: it forecasts fields [frames, channels, H, W], not videos with actions (--data %s, --actions)", fl.model, fl.data)
+	}
 	if ok, err := latentForecast(fl); err != nil || ok {
 		return errOr(err, func() error { return runForecastLatent(cmd, fl, b) })
+	}
+	if isVideoFile(fl.data) {
+		return runForecastVideo(cmd, fl, b) // actions.go
 	}
 	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
@@ -319,6 +327,9 @@ func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptio
 	}
 	if !fl.quiet {
 		o.Progress = cmd.ErrOrStderr()
+	}
+	if o.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
+		return nil, "", err
 	}
 	done := trackRollout(o.Work, false, true)
 	f, err := t.Forecast(context.Background(), arr, o)

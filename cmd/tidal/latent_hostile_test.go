@@ -70,6 +70,8 @@ func TestLatentHostile(t *testing.T) {
 		{"forecast --latent another VAE", with(fc, "--run", p("lat"), "--latent", p("vae2")), "works in the latent space of"},
 		{"forecast a latent run on other channels", with(fc[:1], "--run", p("lat"), "--data", p("one.npy"), "--out", p("fc.npy")), "trained on frames [2 8 8]"},
 		{"forecast --latent on a time series", with(fc[:1], "--run", p("lat"), "--latent", p("vae"), "--data", p("ts.txt"), "--out", p("fc.npy")), "is a time series"},
+		{"--latent with --actions", with(dyd, "--latent", p("vae"), "--run", p("new"), "--actions", "none"), "videos with actions"},
+		{"forecast a latent run with --actions", with(fc, "--run", p("lat"), "--actions", p("train.npy")), "not videos with actions"},
 		{"forecast a latent run with --disc", with(fc, "--run", p("lat"), "--disc", p("pixel")), "--disc"},
 		{"forecast --out inside the VAE run", with(fc[:len(fc)-3], "--run", p("lat"), "--out", filepath.Join(p("vae"), "f.npy")), "--latent"},
 		{"train vae on a grid ×4 does not divide", []string{"train", "vae", "--data", p("odd.npy"), "--run", p("new"), "--mults", "1,2,4"}, "must divide"},

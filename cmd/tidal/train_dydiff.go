@@ -43,7 +43,8 @@ type trainDyDiffFlags struct {
 	series                                        seriesFlags
 	static                                        staticFlags
 
-	latent string // --latent: a VAE run (latent.go)
+	latent  string // --latent: a VAE run (latent.go)
+	actions string // video data: "none" ignores the file's actions (actions.go)
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -87,7 +88,7 @@ nothing else.`,
 	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments), walk (series, their default: each step's departure also divided by a random walk's spread at its distance) or none (series: mean scaled)")
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
 	f.StringVar(&fl.edmOutput, "edm-output", dydiff.OutputWindow, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
-	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
+	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
@@ -96,6 +97,7 @@ nothing else.`,
 	addDeprecatedFormatAlias(f, &fl.series)
 	addStaticFlags(f, &fl.static, "fields")
 	addLatentFlag(f, &fl.latent, false)
+	addTrainActionsFlag(f, &fl.actions)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
 	f.IntSliceVar(&fl.tattn, "temporal-attn", nil, "video: levels whose attention is followed by temporal attention (default: the coarsest)")
 	f.IntVar(&fl.channels, "channels", 32, "base width of the UNet (series: SeriesNet's width, default 16)")
@@ -308,6 +310,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err != nil {
 		return err
 	}
+	if fl.latent != "" && (fl.actions != "" || isVideoFile(fl.data)) {
+		return fmt.Errorf("--latent %s: latent DyDiff takes fields [frames, channels, H, W]; videos with actions (--data %s, --actions) train in pixel space", fl.latent, fl.data)
+	}
 	if fl.latent != "" {
 		return runTrainDyDiffLatent(cmd, fl, b, seriesData)
 	}
@@ -316,6 +321,11 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
 		}
 		return runTrainDyDiffSeries(cmd, fl, b)
+	}
+	if isVideoFile(fl.data) {
+		return runTrainDyDiffVideo(cmd, fl, b) // actions.go
+	} else if fl.actions != "" {
+		return fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions, tidal data pushing); --data %s holds none", fl.actions, fl.data)
 	}
 	L := fl.context + fl.predict
 	layout := "[frames, channels, height, width]"
