@@ -103,10 +103,6 @@ type baselineFlags struct {
 	seed                            uint64
 }
 
-// maxCount bounds counts of cases, members and lead frames: far beyond any use, and small enough that
-// their products are estimated without overflow.
-const maxCount = 1 << 24
-
 func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the forecast NPY to write")

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -39,16 +40,16 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	if err != nil {
 		return err
 	}
-	in, err := readSeriesInput(b, "data", fl.in, sf)
+	in, err := cli.ReadSeries(b, "data", fl.in, sf.cli())
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array()}
+	inputs := []*inputArray{seriesArray(in)}
 	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	lead := fl.lead
-	if !changed("lead") && isExchangeRate(in.s) {
+	if !changed("lead") && cli.IsExchangeRate(in.S) {
 		lead = forecast.ExchangeRateNIPS.Predict
 	}
 	context := 1
@@ -62,20 +63,20 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		}
 		starts, lead = sc.Starts, sc.Lead
 	}
-	cs, err := seriesCases(in, sf, context, lead, starts, "starts")
+	cs, err := cli.SeriesCases(in, sf.cli(), context, lead, starts, "starts")
 	if err != nil {
 		return err
 	}
-	B, N := int64(len(cs.Starts)), int64(in.s.N)
+	B, N := int64(len(cs.Starts)), int64(in.S.N)
 	fcBytes := guard.Product(B, int64(fl.members), int64(lead), N, 4)
 	what := fmt.Sprintf("a %s forecast [%d windows, %d members, %d lead, %d series] float32", fl.method, B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.s.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
 		return err
 	}
 	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
 		return err
 	}
-	arr := in.s.Array()
+	arr := in.S.Array()
 	var f *data.Array
 	switch fl.method {
 	case "persistence":
@@ -89,7 +90,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		}
 		if sf.trainRows > 0 {
 			rows = sf.trainRows
-		} else if isExchangeRate(in.s) {
+		} else if cli.IsExchangeRate(in.S) {
 			rows = forecast.ExchangeRateNIPS.Train
 		}
 		scale, serr := forecast.IncrementScale(arr, rows)

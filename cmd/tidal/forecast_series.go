@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
@@ -22,11 +23,11 @@ import (
 // (seriesCases), each forecast from its own last --context rows, written as [windows, members, lead,
 // N] with the truth [windows, lead, N], in the series' units.
 func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	in, err := readSeriesInput(b, "data", fl.data, fl.series)
+	in, err := cli.ReadSeries(b, "data", fl.data, fl.series.cli())
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array(), runDirInput("run", fl.model)}
+	inputs := []*inputArray{seriesArray(in), runDirInput("run", fl.model)}
 	if fl.quantilesOut == "" {
 		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
 	}
@@ -48,9 +49,9 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	defer snap.Store.Finalize()
 	mc := m.Config
 	if mc.Net != "series" {
-		return fmt.Errorf("--run %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.s.T, in.s.N, fl.data)
+		return fmt.Errorf("--run %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.S.T, in.S.N, fl.data)
 	}
-	if err := m.CheckFrame(in.String(), []int{in.s.N}); err != nil {
+	if err := m.CheckFrame(in.String(), []int{in.S.N}); err != nil {
 		return err
 	}
 	if err := resolveSampler(&fl, m); err != nil {
@@ -60,22 +61,22 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
+	cs, err := cli.SeriesCases(in, fl.series.cli(), mc.Context, lead, fl.starts, "starts")
 	if err != nil {
 		return err
 	}
-	B, N := len(cs.Starts), int64(in.s.N)
+	B, N := len(cs.Starts), int64(in.S.N)
 	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), N, 4)
 	truthBytes := guard.Product(int64(B), int64(lead), N, 4)
 	what := fmt.Sprintf("a forecast [%d windows, %d members, %d lead, %d series] float32", B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.s.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
 		m.SampleBytes(fl.members))); err != nil {
 		return err
 	}
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
 		return err
 	}
-	arr := in.s.Array()
+	arr := in.S.Array()
 	ctxs, err := forecast.Context(arr, cs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
@@ -86,19 +87,19 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	}
 	contexts := m.Contexts(ctxs, snap.Norm)
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	ens, name, err := sampleEnsemble(cmd, fl, so, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
+	ens, name, err := sampleEnsemble(cmd, fl, so, m, snap, contexts, lead, cs.Starts, []int{in.S.T, in.S.N})
 	if err != nil {
 		return err
 	}
 	snap.Norm.Denormalize(ens.Float32(), m.Inner())
 	truth32 := data.FromFloat32(truth.Float32(), truth.Shape...)
-	ex := forecast.Export{Starts: cs.Starts, Names: in.s.Names, Stamp: stamp, Freq: fl.freq}
+	ex := forecast.Export{Starts: cs.Starts, Names: in.S.Names, Stamp: stamp, Freq: fl.freq}
 	outs := []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32),
 		{"quantiles-out", fl.quantilesOut, func(f *atomicfile.File) error {
 			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
 		}},
 		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
-	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth32.Shape)
+	sides, err := forecastSidecars(fl, in.Path, cs, snap.Step, ens.Shape, truth32.Shape)
 	if err != nil {
 		return err
 	}
@@ -114,7 +115,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 // seriesStamps is the time stamp of a row of the series in: --start (else the file's start: a CSV's
 // first time, a GluonTS start) advanced by --freq, or, without --freq, a CSV's own time of the row;
 // nil when neither is known. Flags that do not parse are refused by name.
-func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, error) {
+func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string, error) {
 	var fr forecast.Frequency
 	if freq != "" {
 		var err error
@@ -122,8 +123,8 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 			return nil, fmt.Errorf("--freq: %w", err)
 		}
 	}
-	if start == "" && freq == "" && len(in.s.Times) == in.s.T {
-		times := in.s.Times
+	if start == "" && freq == "" && len(in.S.Times) == in.S.T {
+		times := in.S.Times
 		return func(row int) string {
 			if row < len(times) {
 				return times[row]
@@ -133,9 +134,9 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 	}
 	from, flag := start, "--start"
 	if from == "" {
-		from, flag = in.s.Start, fmt.Sprintf("the start of --data %s", in.path)
-		if from == "" && len(in.s.Times) > 0 {
-			from = in.s.Times[0]
+		from, flag = in.S.Start, fmt.Sprintf("the start of --data %s", in.Path)
+		if from == "" && len(in.S.Times) > 0 {
+			from = in.S.Times[0]
 		}
 	}
 	if start != "" && freq == "" {

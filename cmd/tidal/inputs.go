@@ -4,34 +4,10 @@ import (
 	"fmt"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/config"
 )
-
-// The budget flags shared by every subcommand (docs/HARDENING.md).
-var maxMemoryFlag, maxDiskFlag string
-
-func init() {
-	pf := rootCmd.PersistentFlags()
-	pf.StringVar(&maxMemoryFlag, "max-memory", "",
-		"memory a run may use, e.g. 16GiB (default: what the machine has available now, MemAvailable, cgroup limit and GOMEMLIMIT)")
-	pf.StringVar(&maxDiskFlag, "max-disk", "",
-		"disk space a run's outputs may take, e.g. 200GB (default: the free space of the output's folder)")
-}
-
-// runBudget parses --max-memory and --max-disk.
-func runBudget() (guard.Budget, error) {
-	mem, err := guard.ParseBytes("max-memory", maxMemoryFlag)
-	if err != nil {
-		return guard.Budget{}, err
-	}
-	disk, err := guard.ParseBytes("max-disk", maxDiskFlag)
-	if err != nil {
-		return guard.Budget{}, err
-	}
-	return guard.Budget{Memory: mem, Disk: disk}, nil
-}
 
 // inputArray is a field input named by a flag, of which only the header has been read so far.
 type inputArray struct {
@@ -144,20 +120,13 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 	return nil
 }
 
-// inputGroup starts a group of outputs that must not overwrite any of inputs.
+// inputGroup starts a group of outputs that must not overwrite any of inputs (cli.Guard).
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
-	g := atomicfile.NewGroup()
+	files := make([]cli.File, 0, len(inputs))
 	for _, in := range inputs {
-		switch {
-		case in == nil:
-		case in.dir:
-			g.InputDir("--"+in.flag, in.path)
-		default:
-			g.Input("--"+in.flag, in.path)
+		if in != nil {
+			files = append(files, cli.File{Flag: in.flag, Path: in.path, Dir: in.dir})
 		}
 	}
-	if path := config.Used(); path != "" {
-		g.Input("--config", path)
-	}
-	return g
+	return cli.Guard(files...)
 }

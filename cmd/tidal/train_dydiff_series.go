@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/train"
@@ -40,19 +42,19 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		return fmt.Errorf("--run %s is a file; expected a run directory", fl.out)
 	}
 	L := fl.context + fl.predict
-	in, err := readSeriesInput(b, "data", fl.data, fl.series)
+	in, err := cli.ReadSeries(b, "data", fl.data, fl.series.cli())
 	if err != nil {
 		return err
 	}
-	to, err := checkTrainOut(fl.out, in.array())
+	to, err := checkTrainOut(fl.out, seriesArray(in))
 	if err != nil {
 		return err
 	}
-	rows, err := seriesTrainRows(in, fl.series, L)
+	rows, err := cli.SeriesTrainRows(in, fl.series.cli(), L)
 	if err != nil {
 		return err
 	}
-	N := in.s.N
+	N := in.S.N
 	if !changed("lr") {
 		fl.lr = seriesLR
 	}
@@ -79,27 +81,27 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return networkFlagError(in.String(), err, fl)
 	}
-	var val *seriesInput
+	var val *cli.SeriesInput
 	if fl.val != "" {
-		if val, err = readSeriesInput(b, "val", fl.val, fl.series); err != nil {
+		if val, err = cli.ReadSeries(b, "val", fl.val, fl.series.cli()); err != nil {
 			return err
 		}
-		if val.s.N != N {
-			return fmt.Errorf("%s: %d series, but --data %s has %d", val, val.s.N, fl.data, N)
+		if val.S.N != N {
+			return fmt.Errorf("%s: %d series, but --data %s has %d", val, val.S.N, fl.data, N)
 		}
-		if val.s.T < L {
-			return fmt.Errorf("%s: %d rows, fewer than --context + --predict = %d of one window", val, val.s.T, L)
+		if val.S.T < L {
+			return fmt.Errorf("%s: %d rows, fewer than --context + --predict = %d of one window", val, val.S.T, L)
 		}
 	}
 	need := guard.Sum(guard.Product(int64(rows), int64(N), 4, 2), m.TrainBytes(fl.batch))
 	if val != nil {
-		need = guard.Sum(need, guard.Product(int64(val.s.T), int64(N), 4, 2), m.SampleBytes(fl.previewMembers))
+		need = guard.Sum(need, guard.Product(int64(val.S.T), int64(N), 4, 2), m.SampleBytes(fl.previewMembers))
 	}
 	what := fmt.Sprintf("training a %d-parameter DyDiff SeriesNet on batches of %d windows [%d, %d]", m.NumParams(), fl.batch, L, N)
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
-	trw, id, count, err := dymodel.SeriesWindows(in.String(), in.s.Array(), rows, L, fl.stride, fl.seed)
+	trw, id, count, err := dymodel.SeriesWindows(in.String(), in.S.Array(), rows, L, fl.stride, fl.seed)
 	if err != nil {
 		return err
 	}
@@ -114,7 +116,7 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if val != nil {
 		// Every window of the validation series, back to back: its losses, and the first
 		// --preview-cases of them forecast from their contexts and scored (in the series' units).
-		vw, _, _, err := dymodel.SeriesWindows(val.String(), val.s.Array(), val.s.T, L, L, 1)
+		vw, _, _, err := dymodel.SeriesWindows(val.String(), val.S.Array(), val.S.T, L, L, 1)
 		if err != nil {
 			return err
 		}
@@ -127,6 +129,6 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	}
 	job.Config = rc
 	fmt.Fprintf(progressWriter(cmd, fl.quiet), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
-		fl.eta, fl.noising, orDefault(fl.param, dymodel.ParamDDPM), orDefault(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.s.T, name)
+		fl.eta, fl.noising, cmp.Or(fl.param, dymodel.ParamDDPM), cmp.Or(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.S.T, name)
 	return runTrainJob(cmd, to, job)
 }
