@@ -184,8 +184,8 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
-		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
+	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, forecast.Axes([]string{"init", "member", "lead"}, fr)...),
+		meta.output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)

@@ -25,11 +25,14 @@ func statInput(flag, path string, minRank, maxRank int, layout string) (*inputAr
 	if path == "" {
 		return nil, fmt.Errorf("--%s is required: %s", flag, layout)
 	}
-	shape, dtype, src, err := statFields(path, minRank)
+	shape, dtype, src, err := data.StatFields(path, minRank, fieldSelect)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
-	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype, src: src}
+	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype}
+	if src != nil {
+		in.src = &fieldSource{src}
+	}
 	if err := guard.Rank(in.String(), shape, minRank, maxRank, layout); err != nil {
 		return nil, err
 	}
@@ -55,7 +58,7 @@ func (in *inputArray) Float64Bytes() int64 {
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
 	if in.src != nil {
-		a, err := in.src.read(in.path, b, in.shape)
+		a, err := in.src.Read(in.path, b, in.shape)
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %w", in.flag, err)
 		}

@@ -243,8 +243,8 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		if err != nil {
 			return err
 		}
-		if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
-			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+		if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+			meta.output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -39,7 +41,7 @@ func scoreChannels(fl scoreFlags, fa, oa *data.Array, lay metrics.Layout, opt me
 // channelNames are the variables a tidal NetCDF forecast's channels hold (its channel coordinate's
 // "variables" attribute), else nil.
 func channelNames(in *inputArray, n int) []string {
-	if in.src == nil || in.src.kind != "nc" {
+	if in.src == nil || in.src.Kind != "nc" {
 		return nil
 	}
 	h, err := data.StatNC(in.path)
@@ -54,7 +56,7 @@ func channelNames(in *inputArray, n int) []string {
 	if !ok {
 		return nil
 	}
-	names := splitFields(a.Text)
+	names := strings.Fields(a.Text)
 	if len(names) != n {
 		return nil
 	}
