@@ -195,4 +195,3 @@ func runDemoStage(parent *cobra.Command, w io.Writer, st demo.Stage) (time.Durat
 	err := c.ExecuteContext(parent.Context())
 	return time.Since(t0), false, err
 }
-
