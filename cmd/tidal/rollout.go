@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -145,22 +146,9 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		return fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.shape[0], guided.Context)
 	}
 	warn := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+format+"\n", a...) }
-	var m, disc *guided.Model
-	if fl.idm != "" {
-		m, err = guided.Load("idm", fl.idm, guided.KindIDM, warn)
-	} else {
-		m, err = guided.Load("vdm", fl.vdm, guided.KindVDM, warn)
-	}
+	m, disc, err := guided.LoadModels(fl.idm, fl.vdm, fl.disc, warn)
 	if err != nil {
 		return err
-	}
-	if fl.disc != "" {
-		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
-			return err
-		}
-		if err := guided.CheckGuide(m, disc); err != nil {
-			return err
-		}
 	}
 	mc := m.Config
 	if fmt.Sprint(init.shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
@@ -203,7 +191,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
 	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
 	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
-	be, err := openBackend()
+	_, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
@@ -213,15 +201,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		return err
 	}
 	defer gen.Close()
-	what := "unguided image model"
-	switch {
-	case fl.vdm != "" && gen.Guided():
-		what = fmt.Sprintf("video model guided with λ = %g", fl.lambda)
-	case fl.vdm != "":
-		what = "video model"
-	case gen.Guided():
-		what = fmt.Sprintf("image model guided with λ = %g", fl.lambda)
-	}
+	what := gen.Describe(fl.lambda)
 	out := cmd.OutOrStdout()
 	if fl.cases > 0 {
 		fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
@@ -250,25 +230,10 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
 		return nil
 	}
-	T := init.shape[0]
-	initial := make([]float32, 0, guided.Context*fl.members*F)
-	for _, n := range []int{T - 2, T - 1} {
-		for range fl.members {
-			initial = append(initial, series[n*F:(n+1)*F]...)
-		}
-	}
-	identity := fmt.Sprintf("guided rollout v1: %s %s step %d; disc %q", mc.Kind, m.Run, m.Step, fl.disc)
-	if disc != nil {
-		identity += fmt.Sprintf(" step %d", disc.Step)
-	}
-	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", fl.lambda, opt.Grid, opt.Heun, fl.seed)
-	if fl.guideSigmaMax > 0 {
-		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
-	}
-	var progress = progressWriter(cmd, fl.quiet)
 	done := trackRollout(fl.out, true, false)
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
-		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
+		FrameShape: init.shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
+		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: progressWriter(cmd, fl.quiet)},
 		gen.Step(fl.seed, fl.members))
 	if err := done(err); err != nil {
 		return err

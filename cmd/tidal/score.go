@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -160,16 +161,11 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		// A series forecast [windows, members, lead, N]: the scores of docs/SERIES.md by default.
 		opt.Metrics = metrics.SeriesMetrics
 	}
-	obs, err := metrics.NewTruth(oa.Float64(), oa.Shape, lay)
-	if err != nil {
-		return fmt.Errorf("truth %s: %w", fl.obs, err)
+	job := forecast.ScoreJob{Forecast: fa, Truth: oa, ForecastName: fl.forecast, TruthName: fl.obs, Layout: lay, Options: opt}
+	if err := scoreWeights(&job, fl); err != nil {
+		return err
 	}
-	var rep *metrics.Report
-	if fa.DType == data.Float32 {
-		rep, err = scoreFiles(fl, fa.F32, fa.Shape, obs, lay, opt)
-	} else {
-		rep, err = scoreFiles(fl, fa.F64, fa.Shape, obs, lay, opt)
-	}
+	rep, err := job.Score()
 	if err != nil {
 		return err
 	}
@@ -186,21 +182,18 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		return err
 	}
 	var perChannel []*metrics.Report
-	if wantNC("", fl.out) {
-		if perChannel, err = scoreChannels(fl, fa, oa, lay, opt); err != nil {
+	if wantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
+		if perChannel, err = job.ScoreChannels(); err != nil {
 			return err
 		}
 	}
 	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
-		if rep.BiasMaps == nil {
+		bias := forecast.BiasMaps(rep)
+		if bias == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
 		}
-		vals := make([]float64, 0, len(rep.BiasMaps)*len(rep.BiasMaps[0]))
-		for _, m := range rep.BiasMaps {
-			vals = append(vals, m...)
-		}
-		outs = append(outs, npyOutput("bias-map", fl.biasMap, data.FromFloat64(vals, append([]int{rep.Leads}, rep.Field...)...)))
+		outs = append(outs, npyOutput("bias-map", fl.biasMap, bias))
 	}
 	if err := writeNPYs(inputs, outs); err != nil {
 		return err
@@ -218,36 +211,20 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	return nil
 }
 
-// scoreFiles views the forecast, checks both inputs and scores them; errors name the file at fault.
-func scoreFiles[F metrics.Float](fl scoreFlags, fvals []F, fshape []int, obs *metrics.Fields[float64], lay metrics.Layout, opt metrics.ScoreOptions) (*metrics.Report, error) {
-	fc, err := metrics.NewEnsemble(fvals, fshape, lay)
-	if err != nil {
-		return nil, fmt.Errorf("forecast %s: %w", fl.forecast, err)
-	}
-	if err := metrics.Match(fc, obs); err != nil {
-		return nil, fmt.Errorf("forecast %s (shape %v) and truth %s: %w", fl.forecast, fshape, fl.obs, err)
-	}
-	if err := fc.CheckFinite(); err != nil {
-		return nil, fmt.Errorf("forecast %s: %w", fl.forecast, err)
-	}
-	if err := obs.CheckFinite(); err != nil {
-		return nil, fmt.Errorf("truth %s: %w", fl.obs, err)
-	}
+// scoreWeights sets the job's point weights: --lat-weights, else cos(latitude) of a NetCDF input on a
+// lat-lon grid (unless --no-lat-weights).
+func scoreWeights(job *forecast.ScoreJob, fl scoreFlags) error {
 	if fl.latWeights != "" {
 		wa, err := data.ReadNPY(fl.latWeights)
 		if err != nil {
-			return nil, fmt.Errorf("--lat-weights: %w", err)
+			return fmt.Errorf("--lat-weights: %w", err)
 		}
-		if opt.Weights, err = metrics.PointWeights(fc.Field, wa.Float64(), wa.Shape); err != nil {
-			return nil, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
-		}
+		job.Weights, job.WeightsName = wa, "--lat-weights "+fl.latWeights
 	} else if fl.gridWeights != nil {
-		var err error
-		if opt.Weights, err = metrics.PointWeights(fc.Field, fl.gridWeights, []int{len(fl.gridWeights)}); err != nil {
-			return nil, fmt.Errorf("the lat coordinate of %s: %w", fl.gridWeightsFrom, err)
-		}
+		job.Weights = data.FromFloat64(fl.gridWeights, len(fl.gridWeights))
+		job.WeightsName = "the lat coordinate of " + fl.gridWeightsFrom
 	}
-	return metrics.Score(fc, obs, opt)
+	return nil
 }
 
 // parsePool reads "avg2" or "max8".

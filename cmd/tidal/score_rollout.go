@@ -1,13 +1,12 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
-	"math"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -17,11 +16,11 @@ func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 // newScoreRolloutCmd is `tidal score rollout`.
 func newScoreRolloutCmd() *cobra.Command {
 	var (
-		forecast, obs, latWeights, season, out string
-		maxLag, bins, window, channel, member  int
-		band                                   []int
-		asJSON                                 bool
-		spectrum                               string
+		fcPath, obs, latWeights, season, out  string
+		maxLag, bins, window, channel, member int
+		band                                  []int
+		asJSON                                bool
+		spectrum                              string
 	)
 	cmd := &cobra.Command{
 		Use: "rollout",
@@ -52,14 +51,14 @@ without --member every member is scored in turn (a table each; --json and --out 
 				return err
 			}
 			const layout = "[T, H, W] or [T, channels, H, W]"
-			fi, err := statInput("forecast", forecast, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes")
+			fi, err := statInput("forecast", fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes")
 			if err != nil {
 				return err
 			}
 			if !cmd.Flags().Changed("member") {
 				member = -1 // every member
 			}
-			members, err := rolloutMembers(fi, member)
+			members, err := forecast.RolloutMembers(fi.String(), fi.shape, member)
 			if err != nil {
 				return err
 			}
@@ -91,16 +90,16 @@ without --member every member is scored in turn (a table each; --json and --out 
 			if err != nil {
 				return err
 			}
-			per := splitMembers(fa, members)
 			oa, err := oi.read(b)
 			if err != nil {
 				return err
 			}
 			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
-			if opt.ZonalRows, err = zonalRows(spectrum, fi, oi); err != nil {
+			lat, _ := gridLatWeights(fi, oi)
+			if opt.ZonalRows, err = forecast.ZonalRows(spectrum, lat, fi.shape[len(fi.shape)-2]); err != nil {
 				return err
 			}
-			if err := checkRolloutAxes(view, band, channel); err != nil {
+			if err := forecast.CheckRolloutAxes(view.String(), view.shape, band, channel); err != nil {
 				return err
 			}
 			if len(band) > 0 {
@@ -113,7 +112,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 				}
 				n := len(fa.Shape)
 				if n < 2 {
-					return fmt.Errorf("forecast %s: shape %v is not a rollout of images", forecast, fa.Shape)
+					return fmt.Errorf("forecast %s: shape %v is not a rollout of images", fcPath, fa.Shape)
 				}
 				if opt.Weights, err = metrics.PointWeights(fa.Shape[n-2:], wa.Float64(), wa.Shape); err != nil {
 					return fmt.Errorf("--lat-weights %s: %w", latWeights, err)
@@ -124,13 +123,11 @@ without --member every member is scored in turn (a table each; --json and --out 
 					return err
 				}
 			}
-			reps := make([]*metrics.RolloutReport, len(per))
-			for i, m := range per {
-				if reps[i], err = metrics.ScoreRollout(m.Float64(), m.Shape, oa.Float64(), oa.Shape, opt); err != nil {
-					return fmt.Errorf("forecast %s%s, truth %s: %w", forecast, memberName(members, i), obs, err)
-				}
+			reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fcPath, obs)
+			if err != nil {
+				return err
 			}
-			js, err := rolloutJSON(reps)
+			js, err := forecast.RolloutJSON(reps)
 			if err != nil {
 				return err
 			}
@@ -151,7 +148,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&forecast, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
+	f.StringVar(&fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
 	f.StringVar(&obs, "obs", "", "truth sequence NPY, same layout (required)")
 	f.IntVar(&maxLag, "max-lag", 9, "largest ACF lag, frames")
 	f.IntVar(&channel, "channel", 0, "channel to score when the files have a channel axis")
@@ -169,7 +166,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 	return cmd
 }
 
-// readSeason reads --season: one integer label per frame, each finite, whole and in [0, 2^31).
+// readSeason reads --season: one integer label per frame (forecast.SeasonLabels).
 func readSeason(path string, b guard.Budget) ([]int, error) {
 	si, err := statInput("season", path, 1, 1, "[frames] of integer labels")
 	if err != nil {
@@ -179,36 +176,7 @@ func readSeason(path string, b guard.Budget) ([]int, error) {
 	if err != nil {
 		return nil, err
 	}
-	labels := make([]int, 0, sa.Len())
-	for i, v := range sa.Float64() {
-		if math.IsNaN(v) || v < 0 || v >= 1<<31 || v != math.Trunc(v) {
-			return nil, fmt.Errorf("--season %s: label %d is %v, expected a whole number in [0, 2^31)", path, i, v)
-		}
-		labels = append(labels, int(v))
-	}
-	return labels, nil
-}
-
-// checkRolloutAxes refuses a --band that does not fit the forecast's images and a --channel it lacks.
-func checkRolloutAxes(fi *inputArray, band []int, channel int) error {
-	n := len(fi.shape)
-	if n == 4 && channel >= fi.shape[1] {
-		return fmt.Errorf("--channel %d: expected a channel of %s, whose shape %v has channels 0 to %d", channel, fi, fi.shape, fi.shape[1]-1)
-	}
-	if len(band) == 0 {
-		return nil
-	}
-	if len(band) != 3 {
-		return fmt.Errorf("--band %v: expected three integers axis,from,to", band)
-	}
-	if band[0] != 0 && band[0] != 1 {
-		return fmt.Errorf("--band axis %d: expected 0 (average rows) or 1 (average columns)", band[0])
-	}
-	size := fi.shape[n-2+band[0]] // axis 0 indexes rows (H), axis 1 columns (W)
-	if band[1] < 0 || band[1] >= band[2] || band[2] > size {
-		return fmt.Errorf("--band %d,%d,%d: expected 0 ≤ from < to ≤ %d, the images' size along the band of %s", band[0], band[1], band[2], size, fi)
-	}
-	return nil
+	return forecast.SeasonLabels(path, sa)
 }
 
 // checkRolloutLengths refuses a --max-lag or --window that the shorter of the two series cannot hold:
@@ -226,104 +194,4 @@ func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
 		return fmt.Errorf("--window %d: expected at most the %d frames of %s", window, T, short)
 	}
 	return nil
-}
-
-// zonalRows resolves --spectrum: nil for the isotropic spectrum, else the latitude rows' weights of the
-// zonal one: cos(latitude) of the first input on a recognised lat-lon grid, or equal weights when
-// --spectrum zonal is asked of inputs without coordinates.
-func zonalRows(spectrum string, ins ...*inputArray) ([]float64, error) {
-	w, _ := gridLatWeights(ins...)
-	switch spectrum {
-	case "isotropic":
-		return nil, nil
-	case "auto":
-		return w, nil
-	case "zonal":
-		if w == nil {
-			r := len(ins[0].shape)
-			w = make([]float64, ins[0].shape[r-2])
-			for i := range w {
-				w[i] = 1
-			}
-		}
-		return w, nil
-	}
-	return nil, fmt.Errorf("--spectrum %q: expected auto, isotropic or zonal", spectrum)
-}
-
-// rolloutMembers are the members of the forecast fi to score: [-1] (the whole file) for a rollout
-// without a member axis, else --member K, or every member when K is -1 (--member not given). A
-// forecast without a member axis refuses a --member.
-func rolloutMembers(fi *inputArray, member int) ([]int, error) {
-	if len(fi.shape) != 5 {
-		if member >= 0 {
-			return nil, fmt.Errorf("--member %d: %s has shape %v, no member axis (a forecast of 'tidal rollout' is [T, members, channels, H, W])", member, fi, fi.shape)
-		}
-		return []int{-1}, nil
-	}
-	M := fi.shape[1]
-	if member >= M {
-		return nil, fmt.Errorf("--member %d: %s has %d members (shape %v [T, members, channels, H, W]), 0 to %d", member, fi, M, fi.shape, M-1)
-	}
-	if member >= 0 {
-		return []int{member}, nil
-	}
-	out := make([]int, M)
-	for i := range out {
-		out[i] = i
-	}
-	return out, nil
-}
-
-// splitMembers is the forecast a [T, members, frame...] as one array [T, frame...] per member of
-// members, or a itself when members is [-1] (no member axis).
-func splitMembers(a *data.Array, members []int) []*data.Array {
-	if len(members) == 1 && members[0] < 0 {
-		return []*data.Array{a}
-	}
-	T, M := a.Shape[0], a.Shape[1]
-	F := data.NumElements(a.Shape[2:])
-	shape := append([]int{T}, a.Shape[2:]...)
-	out := make([]*data.Array, len(members))
-	for i, m := range members {
-		if a.DType == data.Float64 {
-			out[i] = data.FromFloat64(memberValues(a.F64, T, M, F, m), shape...)
-		} else {
-			out[i] = data.FromFloat32(memberValues(a.Float32(), T, M, F, m), shape...)
-		}
-	}
-	return out
-}
-
-// memberValues gathers member m of values [T, M, F] into [T, F].
-func memberValues[V float32 | float64](v []V, T, M, F, m int) []V {
-	w := make([]V, 0, T*F)
-	for t := range T {
-		w = append(w, v[(t*M+m)*F:(t*M+m+1)*F]...)
-	}
-	return w
-}
-
-// memberName is " member K" for the i-th scored member, "" for a file without a member axis.
-func memberName(members []int, i int) string {
-	if members[i] < 0 {
-		return ""
-	}
-	return fmt.Sprintf(" member %d", members[i])
-}
-
-// rolloutJSON is one report's JSON, or {"members": [...]} for several.
-func rolloutJSON(reps []*metrics.RolloutReport) ([]byte, error) {
-	if len(reps) == 1 {
-		return reps[0].JSON()
-	}
-	parts := make([]json.RawMessage, len(reps))
-	for i, r := range reps {
-		js, err := r.JSON()
-		if err != nil {
-			return nil, err
-		}
-		parts[i] = js
-	}
-	return json.MarshalIndent(map[string]any{"members": parts}, "", "  ")
 }
