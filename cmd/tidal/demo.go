@@ -50,41 +50,51 @@ finished, outputs that exist are kept. --quick is a ≤ 3 minute version (its si
 given on the command line or in --config). --print-config prints the resolved flags as YAML: edit them and
 run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same numbers.`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if fl.Quick {
-				for name, v := range demo.Presets {
-					if f := cmd.Flags().Lookup(name); f != nil && !f.Changed {
-						if err := f.Value.Set(v); err != nil {
-							return err
-						}
-					}
-				}
-			}
-			if err := config.Apply(cmd); err != nil {
-				return err
-			}
-			if err := fl.Check(); err != nil {
-				return err
-			}
-			if printConfig {
-				if err := cmd.Flags().Set("print-config", "false"); err != nil { // the printed config runs the demo
-					return err
-				}
-				b, err := config.Marshal(cmd)
-				if err != nil {
-					return err
-				}
-				_, err = cmd.OutOrStdout().Write(b)
-				return err
-			}
-			return runDemo(cmd, fl)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return demoCmdRun(cmd, &fl, &printConfig) },
 	}
+	addDemoFlags(cmd, &fl, &printConfig, &quiet)
+	return cmd
+}
+
+// demoCmdRun applies --quick and --config, checks the sizes, and prints the resolved flags
+// (--print-config) or runs the demo.
+func demoCmdRun(cmd *cobra.Command, fl *demo.Options, printConfig *bool) error {
+	if fl.Quick {
+		for name, v := range demo.Presets {
+			if f := cmd.Flags().Lookup(name); f != nil && !f.Changed {
+				if err := f.Value.Set(v); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if err := config.Apply(cmd); err != nil {
+		return err
+	}
+	if err := fl.Check(); err != nil {
+		return err
+	}
+	if *printConfig {
+		if err := cmd.Flags().Set("print-config", "false"); err != nil { // the printed config runs the demo
+			return err
+		}
+		b, err := config.Marshal(cmd)
+		if err != nil {
+			return err
+		}
+		_, err = cmd.OutOrStdout().Write(b)
+		return err
+	}
+	return runDemo(cmd, *fl)
+}
+
+// addDemoFlags adds the flags of `tidal demo`: the sizes of every stage.
+func addDemoFlags(cmd *cobra.Command, fl *demo.Options, printConfig, quiet *bool) {
 	f := cmd.Flags()
 	config.AddFlag(cmd)
 	f.StringVar(&fl.Out, "out", "demo-out", "output folder (created; a second run reuses its finished stages)")
 	f.BoolVar(&fl.Quick, "quick", false, "the ≤ 3 minute sizes for the flags not given (on the command line)")
-	f.BoolVar(&printConfig, "print-config", false, "print the resolved flags as YAML (for --config) and exit")
+	f.BoolVar(printConfig, "print-config", false, "print the resolved flags as YAML (for --config) and exit")
 	f.Uint64Var(&fl.Seed, "seed", 1, "seed of the simulation, the weights and the sampling noise")
 	f.IntVar(&fl.Size, "size", 16, "grid size of the turbulence (cells per side)")
 	f.IntVar(&fl.Frames, "frames", 600, "frames simulated (after the spin-up)")
@@ -106,11 +116,10 @@ run 'tidal demo --config FILE.yaml'. The same --seed and --backend give the same
 	f.IntVar(&fl.DiscBatch, "disc-batch", 32, "discriminator batch size (half positives, half negatives)")
 	f.Float64Var(&fl.DiscPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(p-mean, p-std²) (the paper: the image model's, −1.2 and 1.2)")
 	f.Float64Var(&fl.DiscPStd, "disc-p-std", 1.5, "the discriminator's training noise ln σ ~ N(p-mean, p-std²)")
-	f.BoolVar(&quiet, "quiet", false, "no progress output of the stages (their results and the stage lines are still printed)")
+	f.BoolVar(quiet, "quiet", false, "no progress output of the stages (their results and the stage lines are still printed)")
 	deprecatedAlias(f, "train-steps", "steps")
 	deprecatedAlias(f, "width", "channels")
 	deprecatedAlias(f, "sampling-steps", "sampler-steps")
-	return cmd
 }
 
 // runDemo runs the stages of the demo (demo.Stages) in order, then squeezes each long rollout for

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -16,7 +16,6 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
-	"github.com/tidal-forecast/tidal/train"
 )
 
 // runForecastSeries is `tidal forecast` on a time series [T, N]: the windows of the rolling protocol
@@ -28,12 +27,8 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	inputs := []*inputArray{seriesArray(in), runDirInput("run", fl.model)}
-	if fl.quantilesOut == "" {
-		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
-	}
-	if fl.samplesOut == "" {
-		fl.samplesOut = strings.TrimSuffix(fl.out, ".npy") + ".samples.jsonl"
-	}
+	fl.quantilesOut = cmp.Or(fl.quantilesOut, strings.TrimSuffix(fl.out, ".npy")+".quantiles.csv")
+	fl.samplesOut = cmp.Or(fl.samplesOut, strings.TrimSuffix(fl.out, ".npy")+".samples.jsonl")
 	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
 		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut})...); err != nil {
 		return err
@@ -76,22 +71,19 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
 		return err
 	}
-	arr := in.S.Array()
-	ctxs, err := forecast.Context(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	truth, err := forecast.Truth(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	contexts := m.Contexts(ctxs, snap.Norm)
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	ens, name, err := sampleEnsemble(cmd, fl, so, m, snap, contexts, lead, cs.Starts, []int{in.S.T, in.S.N})
+	name, fc, err := forecastSeries(cmd, fl, so, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
 	if err != nil {
 		return err
 	}
-	snap.Norm.Denormalize(ens.Float32(), m.Inner())
+	return writeSeriesForecast(cmd, fl, in, name, fc, stamp, inputs)
+}
+
+// writeSeriesForecast writes the series forecast, its truth, quantiles, samples and sidecars as one
+// group, and says what it wrote.
+func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInput, name string, fc *dymodel.Forecast, stamp func(int) string, inputs []*inputArray) error {
+	cs := fc.Cases
+	ens, truth := fc.Ensemble, fc.Truth
 	truth32 := data.FromFloat32(truth.Float32(), truth.Shape...)
 	ex := forecast.Export{Starts: cs.Starts, Names: in.S.Names, Stamp: stamp, Freq: fl.freq}
 	outs := []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32),
@@ -99,7 +91,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
 		}},
 		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
-	sides, err := forecastSidecars(fl, in.Path, cs, snap.Step, ens.Shape, truth32.Shape)
+	sides, err := forecastSidecars(fl, in.Path, cs, fc.Step, ens.Shape, truth32.Shape)
 	if err != nil {
 		return err
 	}
@@ -108,7 +100,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), windows starting at rows %v; truth %s; quantiles %s; samples %s\n",
-		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut, fl.quantilesOut, fl.samplesOut)
+		fl.out, ens.Shape, fl.model, fc.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut, fl.quantilesOut, fl.samplesOut)
 	return nil
 }
 
@@ -152,32 +144,23 @@ func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string
 	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
 }
 
-// sampleEnsemble forecasts the series windows from their normalised contexts with the snapshot's
-// weights through the rollout driver, whose working file beside --out lets an interrupted forecast with
-// the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
-// forecast (normalised) and the backend's name.
-func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, m *dymodel.Model, snap *train.Snapshot,
-	contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
-	name, be, err := newBackendCompute()
+// forecastSeries forecasts the series windows cs of arr with the run's weights (dymodel.Trained.
+// ForecastCases) through the rollout driver, whose working file beside --out lets an interrupted forecast
+// with the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It
+// returns the backend's name and the forecast in the series' units.
+func forecastSeries(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, t *dymodel.Trained, arr *data.Array, cs forecast.Cases) (string, *dymodel.Forecast, error) {
+	name, be, err := cli.NewBackend()
 	if err != nil {
-		return nil, "", err
+		return "", nil, err
 	}
 	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return nil, "", err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	ident := map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": starts, "data": shape}
-	id, _ := json.Marshal(ident)
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+	t.Backend = be
+	o := dymodel.ForecastOptions{Members: fl.members, Seed: fl.seed, Sampler: so,
 		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
+		o.Progress = cmd.ErrOrStderr()
 	}
-	done := trackRollout(eo.Work, false, true)
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	return ens, name, done(err)
+	done := trackRollout(o.Work, false, true)
+	fc, err := t.ForecastCases(context.Background(), arr, cs, o)
+	return name, fc, done(err)
 }

@@ -101,28 +101,30 @@ func metricHelp() string {
 	return b.String()
 }
 
-func runScore(cmd *cobra.Command, fl scoreFlags) error {
+// scoreOptions checks the scoring flags, naming each, and the sidecars of the forecast and the truth,
+// and maps the flags to the metrics' options.
+func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
 	if err := guard.First(
 		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
 		guard.Int("ci-block", fl.ciBlock, 1, maxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
 	); err != nil {
-		return err
+		return opt, err
 	}
 	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
-		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
+		return opt, fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
 	}
 	if err := checkMetricNames(fl.metrics); err != nil {
-		return err
+		return opt, err
 	}
 	if err := checkSidecars(fl.forecast, fl.obs); err != nil {
-		return err
+		return opt, err
 	}
 	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
 		fl.quantiles = nil
 	}
-	opt := metrics.ScoreOptions{
+	opt = metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
 		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
@@ -133,9 +135,18 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	for _, p := range fl.crpsPools {
 		pool, err := parsePool(p)
 		if err != nil {
-			return fmt.Errorf("--crps-pool: %w", err)
+			return opt, fmt.Errorf("--crps-pool: %w", err)
 		}
 		opt.CRPSPools = append(opt.CRPSPools, pool)
+	}
+	return opt, nil
+}
+
+// runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
+func runScore(cmd *cobra.Command, fl scoreFlags) error {
+	opt, err := scoreOptions(&fl)
+	if err != nil {
+		return err
 	}
 	b, err := runBudget()
 	if err != nil {
@@ -169,6 +180,13 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
+	return writeScore(cmd, fl, job, rep, inputs)
+}
+
+// writeScore records the settings in the report, writes --out (with per-channel scores when it is
+// NetCDF), --bias-map and --report, and prints the table or the JSON.
+func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*inputArray) error {
+	fi, fa, oa := inputs[0], job.Forecast, job.Truth
 	rep.Settings["forecast_file"] = fl.forecast
 	rep.Settings["truth_file"] = fl.obs
 	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)

@@ -14,14 +14,17 @@ import (
 func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 
 // newScoreRolloutCmd is `tidal score rollout`.
+// scoreRolloutFlags are the flags of `tidal score rollout`.
+type scoreRolloutFlags struct {
+	fcPath, obs, latWeights, season, out  string
+	maxLag, bins, window, channel, member int
+	band                                  []int
+	asJSON, allMembers                    bool // allMembers: no --member, score every member
+	spectrum                              string
+}
+
 func newScoreRolloutCmd() *cobra.Command {
-	var (
-		fcPath, obs, latWeights, season, out  string
-		maxLag, bins, window, channel, member int
-		band                                  []int
-		asJSON                                bool
-		spectrum                              string
-	)
+	var fl scoreRolloutFlags
 	cmd := &cobra.Command{
 		Use: "rollout",
 		Example: `  tidal score rollout --forecast guided.npy --obs ns_test.npy --json --out roll.json
@@ -40,130 +43,160 @@ without --member every member is scored in turn (a table each; --json and --out 
              longitude per latitude row, averaged over latitudes with cos-latitude weights (--spectrum)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := guard.First(
-				guard.Int("max-lag", maxLag, 1, maxCount), guard.Int("bins", bins, 1, 1<<20),
-				guard.Int("window", window, 0, maxCount), guard.Int("channel", channel, 0, maxCount), guard.Int("member", member, 0, maxCount),
-			); err != nil {
-				return err
-			}
-			b, err := runBudget()
-			if err != nil {
-				return err
-			}
-			const layout = "[T, H, W] or [T, channels, H, W]"
-			fi, err := statInput("forecast", fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes")
-			if err != nil {
-				return err
-			}
-			if !cmd.Flags().Changed("member") {
-				member = -1 // every member
-			}
-			members, err := forecast.RolloutMembers(fi.String(), fi.shape, member)
-			if err != nil {
-				return err
-			}
-			view := fi // the diagnostics see one member's [T, channels, H, W] at a time
-			if len(fi.shape) == 5 {
-				view = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype}
-			}
-			oi, err := statInput("obs", obs, 3, 4, layout)
-			if err != nil {
-				return err
-			}
-			if err := checkRolloutLengths(view, oi, maxLag, window); err != nil {
-				return err
-			}
-			inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: latWeights}, {flag: "season", path: season}}
-			if err := checkOutputs(inputs, [2]string{"out", out}); err != nil {
-				return err
-			}
-			// Both series as float64, and the diagnostics' work arrays of the same order.
-			// A forecast with members is also copied member by member.
-			need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(bins), 64))
-			if view != fi {
-				need = guard.Sum(need, fi.Float64Bytes())
-			}
-			if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
-				return err
-			}
-			fa, err := fi.read(b)
-			if err != nil {
-				return err
-			}
-			oa, err := oi.read(b)
-			if err != nil {
-				return err
-			}
-			opt := metrics.RolloutOptions{MaxLag: maxLag, Bins: bins, Window: window, Channel: channel}
-			lat, _ := gridLatWeights(fi, oi)
-			if opt.ZonalRows, err = forecast.ZonalRows(spectrum, lat, fi.shape[len(fi.shape)-2]); err != nil {
-				return err
-			}
-			if err := forecast.CheckRolloutAxes(view.String(), view.shape, band, channel); err != nil {
-				return err
-			}
-			if len(band) > 0 {
-				opt.Band = &metrics.HovmollerBand{Axis: band[0], From: band[1], To: band[2]}
-			}
-			if latWeights != "" {
-				wa, err := data.ReadNPY(latWeights)
-				if err != nil {
-					return fmt.Errorf("--lat-weights: %w", err)
-				}
-				n := len(fa.Shape)
-				if n < 2 {
-					return fmt.Errorf("forecast %s: shape %v is not a rollout of images", fcPath, fa.Shape)
-				}
-				if opt.Weights, err = metrics.PointWeights(fa.Shape[n-2:], wa.Float64(), wa.Shape); err != nil {
-					return fmt.Errorf("--lat-weights %s: %w", latWeights, err)
-				}
-			}
-			if season != "" {
-				if opt.Season, err = readSeason(season, b); err != nil {
-					return err
-				}
-			}
-			reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fcPath, obs)
-			if err != nil {
-				return err
-			}
-			js, err := forecast.RolloutJSON(reps)
-			if err != nil {
-				return err
-			}
-			if err := writeNPYs(inputs, []namedOutput{bytesOutput("out", out, append(js, '\n'))}); err != nil {
-				return err
-			}
-			if asJSON {
-				fmt.Fprintln(cmd.OutOrStdout(), string(js))
-				return nil
-			}
-			for i, r := range reps {
-				if len(reps) > 1 {
-					fmt.Fprintf(cmd.OutOrStdout(), "member %d:\n", members[i])
-				}
-				fmt.Fprint(cmd.OutOrStdout(), r.Table())
-			}
-			return nil
+			fl.allMembers = !cmd.Flags().Changed("member")
+			return runScoreRollout(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
-	f.StringVar(&obs, "obs", "", "truth sequence NPY, same layout (required)")
-	f.IntVar(&maxLag, "max-lag", 9, "largest ACF lag, frames")
-	f.IntVar(&channel, "channel", 0, "channel to score when the files have a channel axis")
-	f.IntVar(&member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
-	f.StringVar(&latWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
-	f.StringVar(&season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
-	f.IntSliceVar(&band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
-	f.IntVar(&bins, "bins", 50, "bins of the W1 histograms")
-	f.IntVar(&window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
-	f.BoolVar(&asJSON, "json", false, "print JSON instead of a summary table")
-	f.StringVar(&spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
-	f.StringVar(&out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
+	f.StringVar(&fl.obs, "obs", "", "truth sequence NPY, same layout (required)")
+	f.IntVar(&fl.maxLag, "max-lag", 9, "largest ACF lag, frames")
+	f.IntVar(&fl.channel, "channel", 0, "channel to score when the files have a channel axis")
+	f.IntVar(&fl.member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
+	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
+	f.StringVar(&fl.season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
+	f.IntSliceVar(&fl.band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
+	f.IntVar(&fl.bins, "bins", 50, "bins of the W1 histograms")
+	f.IntVar(&fl.window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
+	f.BoolVar(&fl.asJSON, "json", false, "print JSON instead of a summary table")
+	f.StringVar(&fl.spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
+	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	return cmd
+}
+
+// runScoreRollout checks the inputs of `tidal score rollout`, scores each member and writes the report.
+func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
+	if err := guard.First(
+		guard.Int("max-lag", fl.maxLag, 1, maxCount), guard.Int("bins", fl.bins, 1, 1<<20),
+		guard.Int("window", fl.window, 0, maxCount), guard.Int("channel", fl.channel, 0, maxCount), guard.Int("member", fl.member, 0, maxCount),
+	); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	fi, oi, view, members, err := scoreRolloutInputs(fl)
+	if err != nil {
+		return err
+	}
+	inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: fl.latWeights}, {flag: "season", path: fl.season}}
+	if err := checkOutputs(inputs, [2]string{"out", fl.out}); err != nil {
+		return err
+	}
+	// Both series as float64, and the diagnostics' work arrays of the same order.
+	// A forecast with members is also copied member by member.
+	need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(fl.bins), 64))
+	if view != fi {
+		need = guard.Sum(need, fi.Float64Bytes())
+	}
+	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
+		return err
+	}
+	fa, err := fi.read(b)
+	if err != nil {
+		return err
+	}
+	oa, err := oi.read(b)
+	if err != nil {
+		return err
+	}
+	opt, err := scoreRolloutOptions(fl, b, fi, oi, view, fa)
+	if err != nil {
+		return err
+	}
+	reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fl.fcPath, fl.obs)
+	if err != nil {
+		return err
+	}
+	return writeRolloutScores(cmd, fl, inputs, members, reps)
+}
+
+// scoreRolloutInputs reads the headers of the forecast and the truth and checks them: the members to
+// score, and view, the forecast as the diagnostics see one member of it ([T, channels, H, W]).
+func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *inputArray, members []int, err error) {
+	const layout = "[T, H, W] or [T, channels, H, W]"
+	if fi, err = statInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	member := fl.member
+	if fl.allMembers {
+		member = -1
+	}
+	if members, err = forecast.RolloutMembers(fi.String(), fi.shape, member); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	view = fi
+	if len(fi.shape) == 5 {
+		view = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype}
+	}
+	if oi, err = statInput("obs", fl.obs, 3, 4, layout); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if err := checkRolloutLengths(view, oi, fl.maxLag, fl.window); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	return fi, oi, view, members, nil
+}
+
+// scoreRolloutOptions maps the flags to the diagnostics' options: the spectrum, the Hovmöller band, the
+// point weights and the season labels.
+func scoreRolloutOptions(fl scoreRolloutFlags, b guard.Budget, fi, oi, view *inputArray, fa *data.Array) (metrics.RolloutOptions, error) {
+	opt := metrics.RolloutOptions{MaxLag: fl.maxLag, Bins: fl.bins, Window: fl.window, Channel: fl.channel}
+	lat, _ := gridLatWeights(fi, oi)
+	var err error
+	if opt.ZonalRows, err = forecast.ZonalRows(fl.spectrum, lat, fi.shape[len(fi.shape)-2]); err != nil {
+		return opt, err
+	}
+	if err := forecast.CheckRolloutAxes(view.String(), view.shape, fl.band, fl.channel); err != nil {
+		return opt, err
+	}
+	if len(fl.band) > 0 {
+		opt.Band = &metrics.HovmollerBand{Axis: fl.band[0], From: fl.band[1], To: fl.band[2]}
+	}
+	if fl.latWeights != "" {
+		wa, err := data.ReadNPY(fl.latWeights)
+		if err != nil {
+			return opt, fmt.Errorf("--lat-weights: %w", err)
+		}
+		n := len(fa.Shape)
+		if n < 2 {
+			return opt, fmt.Errorf("forecast %s: shape %v is not a rollout of images", fl.fcPath, fa.Shape)
+		}
+		if opt.Weights, err = metrics.PointWeights(fa.Shape[n-2:], wa.Float64(), wa.Shape); err != nil {
+			return opt, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
+		}
+	}
+	if fl.season != "" {
+		if opt.Season, err = readSeason(fl.season, b); err != nil {
+			return opt, err
+		}
+	}
+	return opt, nil
+}
+
+// writeRolloutScores writes --out and prints the reports: JSON, or a table per member.
+func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*inputArray, members []int, reps []*metrics.RolloutReport) error {
+	js, err := forecast.RolloutJSON(reps)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(inputs, []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}); err != nil {
+		return err
+	}
+	if fl.asJSON {
+		fmt.Fprintln(cmd.OutOrStdout(), string(js))
+		return nil
+	}
+	for i, r := range reps {
+		if len(reps) > 1 {
+			fmt.Fprintf(cmd.OutOrStdout(), "member %d:\n", members[i])
+		}
+		fmt.Fprint(cmd.OutOrStdout(), r.Table())
+	}
+	return nil
 }
 
 // readSeason reads --season: one integer label per frame (forecast.SeasonLabels).
