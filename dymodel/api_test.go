@@ -100,6 +100,12 @@ func TestTrainedForecastIsTheForecastersPath(t *testing.T) {
 		if !reflect.DeepEqual(got.Cases, cs) {
 			t.Errorf("%+v: cases %+v, expected %+v", o, got.Cases, cs)
 		}
+		if o.Work == "" { // the cases chosen, ForecastCases is the rest of the path (series windows use it)
+			direct, err := tm.ForecastCases(context.Background(), a, cs, o)
+			if err != nil || !slices.Equal(direct.Ensemble.Float32(), got.Ensemble.Float32()) || !slices.Equal(direct.Truth.Float32(), got.Truth.Float32()) {
+				t.Errorf("%+v: ForecastCases differs from Forecast (%v)", o, err)
+			}
+		}
 		ctxs, _ := forecast.Context(a, cs)
 		truth, _ := forecast.Truth(a, cs)
 		f, err := m.NewForecaster(spec.Backend, snap.Store, dymodel.SamplerOptions{})

@@ -284,31 +284,46 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
+	return t.forecastCases(ctx, data.FromFloat32(series.Data, series.Shape...), cs, o, acts)
+}
+
+// ForecastCases makes the ensemble forecast of the cases cs over observed [frames, frame...] (physical
+// units, frames of the model's shape) with the members, sampler, seed and working file of o (its Cases,
+// Starts and Lead are not used): it gathers each case's context, normalises it with the training data's
+// statistics, samples the members through the rollout driver (Forecaster.Ensemble) and maps them back to
+// physical units. Forecast uses it once the cases are chosen; a time-series model's rolling windows
+// (forecast.Rolling) call it directly.
+func (t *Trained) ForecastCases(ctx context.Context, observed *data.Array, cs forecast.Cases, o ForecastOptions) (*Forecast, error) {
+	acts, err := t.caseActions(o.Actions, cs, 0)
+	if err != nil {
+		return nil, fmt.Errorf("dymodel: %w", err)
+	}
+	return t.forecastCases(ctx, observed, cs, o, acts)
+}
+
+// forecastCases is ForecastCases with each case's action rows chosen (caseActions; nil for a model
+// without actions).
+func (t *Trained) forecastCases(ctx context.Context, observed *data.Array, cs forecast.Cases, o ForecastOptions, acts [][]float32) (*Forecast, error) {
+	m := t.Model
+	members := o.Members
+	if members == 0 {
+		members = DefaultMembers
+	}
 	so, err := m.ResolveSampler(o.Sampler)
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
-	arr := data.FromFloat32(series.Data, series.Shape...)
-	ctxs, err := forecast.Context(arr, cs)
+	ctxs, err := forecast.Context(observed, cs)
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
-	truth, err := forecast.Truth(arr, cs)
+	truth, err := forecast.Truth(observed, cs)
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
-	be := t.Backend
-	if be == nil {
-		if t.own == nil {
-			name, err := backend.Resolve("")
-			if err != nil {
-				return nil, err
-			}
-			if t.own, err = backend.New(name); err != nil {
-				return nil, err
-			}
-		}
-		be = t.own
+	be, err := t.backend()
+	if err != nil {
+		return nil, err
 	}
 	f, err := m.NewForecaster(be, t.Snapshot.Store, so)
 	if err != nil {
@@ -317,7 +332,7 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	defer f.Close()
 	eo := EnsembleOptions{Members: members, Lead: cs.Lead, Seed: o.Seed, Work: o.Work, Progress: o.Progress, Actions: acts}
 	if o.Work != "" {
-		if eo.Identity, err = t.identity(so, o, members, cs, series.Shape, acts); err != nil {
+		if eo.Identity, err = t.identity(so, o, members, cs, observed.Shape, acts); err != nil {
 			return nil, err
 		}
 	}
@@ -327,6 +342,23 @@ func (t *Trained) Forecast(ctx context.Context, observed *data.Array, o Forecast
 	}
 	t.Snapshot.Norm.Denormalize(ens.Float32(), m.Inner())
 	return &Forecast{Ensemble: ens, Truth: truth, Cases: cs, Members: members, Sampler: so, Seed: o.Seed, Run: t.Dir, Step: t.Snapshot.Step}, nil
+}
+
+// backend is the Backend, else the one Trained made for itself.
+func (t *Trained) backend() (compute.Backend, error) {
+	if t.Backend != nil {
+		return t.Backend, nil
+	}
+	if t.own == nil {
+		name, err := backend.Resolve("")
+		if err != nil {
+			return nil, err
+		}
+		if t.own, err = backend.New(name); err != nil {
+			return nil, err
+		}
+	}
+	return t.own, nil
 }
 
 // identity is what a resumable forecast's working file must match to be resumed: the model's run and

@@ -54,3 +54,38 @@ func Climatology(pool *data.Array, c Cases, members int, seed uint64) (*data.Arr
 	}
 	return data.FromFloat32(out, append([]int{len(c.Starts), members, c.Lead}, fs...)...), nil
 }
+
+// Baseline is a reference forecast by name (`tidal baseline --method`): persistence, climatology
+// (members drawn from Pool with Seed), seasonal-naive (the value Period rows back) or random-walk (steps of
+// the increments' scale over the first TrainRows rows, with Seed).
+type Baseline struct {
+	Method    string
+	Members   int
+	Seed      uint64
+	Pool      *data.Array
+	Period    int
+	TrainRows int
+}
+
+// Forecast is the baseline's ensemble of the cases c over series [T, frame...] (climatology draws from
+// Pool instead): [cases, members, lead, frame...].
+func (b Baseline) Forecast(series *data.Array, c Cases) (*data.Array, error) {
+	switch b.Method {
+	case "persistence":
+		return Persistence(series, c, b.Members)
+	case "climatology":
+		if b.Pool == nil {
+			return nil, fmt.Errorf("climatology needs a pool of frames to draw members from")
+		}
+		return Climatology(b.Pool, c, b.Members, b.Seed)
+	case "seasonal-naive":
+		return SeasonalNaive(series, c, b.Period, b.Members)
+	case "random-walk":
+		scale, err := IncrementScale(series, b.TrainRows)
+		if err != nil {
+			return nil, fmt.Errorf("the increments' scale from the first %d rows: %w", b.TrainRows, err)
+		}
+		return RandomWalk(series, c, scale, b.Members, b.Seed)
+	}
+	return nil, fmt.Errorf("baseline method %q: expected persistence, climatology, seasonal-naive or random-walk", b.Method)
+}

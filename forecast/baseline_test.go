@@ -1,6 +1,11 @@
 package forecast
 
-import "testing"
+import (
+	"slices"
+	"testing"
+
+	"github.com/tidal-forecast/tidal/data"
+)
 
 func TestPersistenceRepeatsLastObservedFrame(t *testing.T) {
 	s := ramp(10, 2, 2)
@@ -58,5 +63,39 @@ func TestClimatologyDrawsUniformly(t *testing.T) {
 	}
 	if !same || !differ {
 		t.Fatal("the seed should fix the draws, and another seed change them")
+	}
+}
+
+// TestBaselineByName: each method is its function with the same arguments; climatology without a pool
+// and an unknown method are refused.
+func TestBaselineByName(t *testing.T) {
+	v := make([]float64, 40*2)
+	for i := range v {
+		v[i] = float64(i%7) + 0.1*float64(i)
+	}
+	series := data.FromFloat64(v, 40, 2)
+	c := Cases{Context: 3, Lead: 2, Starts: []int{10, 20}}
+	scale, _ := IncrementScale(series, 8)
+	want := map[string]func() (*data.Array, error){
+		"persistence":    func() (*data.Array, error) { return Persistence(series, c, 3) },
+		"climatology":    func() (*data.Array, error) { return Climatology(series, c, 3, 5) },
+		"seasonal-naive": func() (*data.Array, error) { return SeasonalNaive(series, c, 3, 3) },
+		"random-walk":    func() (*data.Array, error) { return RandomWalk(series, c, scale, 3, 5) },
+	}
+	for method, f := range want {
+		w, err := f()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Baseline{Method: method, Members: 3, Seed: 5, Pool: series, Period: 3, TrainRows: 8}.Forecast(series, c)
+		if err != nil || !slices.Equal(got.Float64(), w.Float64()) || !slices.Equal(got.Shape, w.Shape) {
+			t.Errorf("%s: %v (%v) differs from its function's %v", method, got, err, w.Shape)
+		}
+	}
+	if _, err := (Baseline{Method: "climatology", Members: 1}).Forecast(series, c); err == nil {
+		t.Error("climatology without a pool was accepted")
+	}
+	if _, err := (Baseline{Method: "oracle", Members: 1}).Forecast(series, c); err == nil {
+		t.Error("an unknown method was accepted")
 	}
 }

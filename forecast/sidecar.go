@@ -59,6 +59,15 @@ func SidecarPath(path string) string {
 	return strings.TrimSuffix(path, filepath.Ext(path)) + ".json"
 }
 
+// TruthPath is where a forecast written to out puts its truth by default: out with .truth.npy for .npy
+// (.truth.nc for .nc).
+func TruthPath(out string) string {
+	if strings.HasSuffix(out, ".nc") {
+		return strings.TrimSuffix(out, ".nc") + ".truth.nc"
+	}
+	return strings.TrimSuffix(out, ".npy") + ".truth.npy"
+}
+
 // FileSHA256 is the hexadecimal SHA-256 of the file at path.
 func FileSHA256(path string) (string, error) {
 	f, err := os.Open(path)

@@ -14,6 +14,9 @@ import (
 func TestSidecarRoundTripAndSameCases(t *testing.T) {
 	dir := t.TempDir()
 	fc := filepath.Join(dir, "fc.npy")
+	if TruthPath("a/fc.npy") != "a/fc.truth.npy" || TruthPath("fc.nc") != "fc.truth.nc" {
+		t.Fatalf("TruthPath: %s, %s", TruthPath("a/fc.npy"), TruthPath("fc.nc"))
+	}
 	if SidecarPath(fc) != filepath.Join(dir, "fc.json") || SidecarPath(filepath.Join(dir, "fc.nc")) != filepath.Join(dir, "fc.json") {
 		t.Fatalf("SidecarPath(%s) = %s", fc, SidecarPath(fc))
 	}

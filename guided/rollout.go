@@ -57,3 +57,66 @@ func (g *Generator) Forecast(ctx context.Context, series []float32, c forecast.C
 	}
 	return out, nil
 }
+
+// LoadModels loads the model a rollout samples from, the image model run idm or else the video model run
+// vdm, and the guide disc ("" for none), checking that the guide fits the model (Hess et al. 2025, §3).
+// warn receives the runs' warnings.
+func LoadModels(idm, vdm, disc string, warn func(string, ...any)) (m, d *Model, err error) {
+	if idm != "" {
+		m, err = Load("idm", idm, KindIDM, warn)
+	} else {
+		m, err = Load("vdm", vdm, KindVDM, warn)
+	}
+	if err != nil || disc == "" {
+		return m, nil, err
+	}
+	if d, err = Load("disc", disc, KindDiscriminator, warn); err != nil {
+		return nil, nil, err
+	}
+	if err := CheckGuide(m, d); err != nil {
+		return nil, nil, err
+	}
+	return m, d, nil
+}
+
+// Describe names what the generator samples from with guidance strength lambda, e.g. "unguided image
+// model" or "video model guided with λ = 14".
+func (g *Generator) Describe(lambda float64) string {
+	video := g.model.Config.Kind == KindVDM
+	switch {
+	case video && g.Guided():
+		return fmt.Sprintf("video model guided with λ = %g", lambda)
+	case video:
+		return "video model"
+	case g.Guided():
+		return fmt.Sprintf("image model guided with λ = %g", lambda)
+	}
+	return "unguided image model"
+}
+
+// RolloutIdentity is the identity of a long rollout of m guided by disc (the run discRun; nil and "" for
+// none) with the sampler options and seed: rollout.Run resumes a partial rollout only of the same identity.
+func RolloutIdentity(m, disc *Model, discRun string, opt SamplerOptions, seed uint64) string {
+	identity := fmt.Sprintf("guided rollout v1: %s %s step %d; disc %q", m.Config.Kind, m.Run, m.Step, discRun)
+	if disc != nil {
+		identity += fmt.Sprintf(" step %d", disc.Step)
+	}
+	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", opt.Lambda, opt.Grid, opt.Heun, seed)
+	if opt.GuideSigmaMax > 0 {
+		identity += fmt.Sprintf("; guide σ ≤ %g", opt.GuideSigmaMax)
+	}
+	return identity
+}
+
+// InitialFrames are the frames a rollout of members trajectories starts from: the last two frames of
+// series [T, F] (T·F values), each repeated for every member, oldest first, as rollout.Config.Initial.
+func InitialFrames(series []float32, F, members int) []float32 {
+	T := len(series) / F
+	initial := make([]float32, 0, Context*members*F)
+	for _, n := range []int{T - 2, T - 1} {
+		for range members {
+			initial = append(initial, series[n*F:(n+1)*F]...)
+		}
+	}
+	return initial
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"math"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
@@ -67,6 +68,28 @@ type Summary struct {
 	Accuracy     float64       `json:"accuracy,omitempty"`
 	AccuracyBins []AccuracyBin `json:"accuracy_by_noise,omitempty"`
 	Result       train.Result  `json:"result"`
+}
+
+// String is the summary as the training commands print it after the run directory: the kind, the
+// parameters, the last step and loss, and a discriminator's held-out accuracy per noise-level bin.
+func (sum Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s (%d parameters) at step %d, loss %.4g", sum.Kind, sum.Params, sum.Step, sum.Loss)
+	if sum.AccuracyBins != nil {
+		fmt.Fprintf(&b, ", held-out accuracy %.3f (", sum.Accuracy)
+		for i, bin := range sum.AccuracyBins {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			hi := "∞"
+			if bin.Hi > 0 {
+				hi = fmt.Sprint(bin.Hi)
+			}
+			fmt.Fprintf(&b, "σ∈[%g,%s): %.3f of %d", bin.Lo, hi, bin.Accuracy, bin.Count)
+		}
+		b.WriteString(")")
+	}
+	return b.String()
 }
 
 // AccuracyBin is one noise-level bin of the held-out accuracy: σ in [Lo, Hi) (Hi 0: no upper bound).

@@ -48,37 +48,47 @@ standard protocol by default; or the start rows --starts), written as [windows, 
   tidal baseline --like fc.npy --data ns_test.npy --out persistence.npy
   tidal baseline --run runs/ns --data ns_test.npy --cases 20 --method climatology --pool ns_train.npy --out clim.npy`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if fl.run != "" && fl.like != "" {
-				return fmt.Errorf("--run %s and --like %s: give one source of the cases (--like FORECAST takes them from the forecast's sidecar)", fl.run, fl.like)
-			}
-			if series, err := dataIsSeries("data", fl.in, sf.format); err != nil {
-				return err
-			} else if series {
-				if err := refuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
-					return err
-				}
-				if fl.run != "" {
-					return fmt.Errorf("--run is for fields; a series baseline takes its windows from --like FORECAST, --starts or the rolling protocol")
-				}
-				return runBaselineSeries(cmd, fl, sf, period, fl.starts)
-			}
-			for _, name := range append([]string{"period"}, seriesOnlyFlags...) {
-				if cmd.Flags().Changed(name) {
-					return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.in)
-				}
-			}
-			return runBaseline(cmd, fl)
-		},
+		RunE: func(cmd *cobra.Command, args []string) error { return routeBaseline(cmd, fl, sf, period) },
 	}
+	addBaselineFlags(cmd, &fl, &sf, &period)
+	return cmd
+}
+
+// routeBaseline runs a series baseline or a field baseline by what --data holds, refusing the flags of
+// the other kind.
+func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int) error {
+	if fl.run != "" && fl.like != "" {
+		return fmt.Errorf("--run %s and --like %s: give one source of the cases (--like FORECAST takes them from the forecast's sidecar)", fl.run, fl.like)
+	}
+	if series, err := dataIsSeries("data", fl.in, sf.format); err != nil {
+		return err
+	} else if series {
+		if err := refuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
+			return err
+		}
+		if fl.run != "" {
+			return fmt.Errorf("--run is for fields; a series baseline takes its windows from --like FORECAST, --starts or the rolling protocol")
+		}
+		return runBaselineSeries(cmd, fl, sf, period, fl.starts)
+	}
+	for _, name := range append([]string{"period"}, seriesOnlyFlags...) {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.in)
+		}
+	}
+	return runBaseline(cmd, fl)
+}
+
+// addBaselineFlags adds the flags of `tidal baseline`.
+func addBaselineFlags(cmd *cobra.Command, fl *baselineFlags, sf *seriesFlags, period *int) {
 	f := cmd.Flags()
 	f.StringVar(&fl.in, "data", "", "series of frames [frames, ...] (NPY) to make cases from")
 	f.StringVar(&fl.method, "method", "persistence", "persistence or climatology; for series persistence, random-walk or seasonal-naive")
-	f.IntVar(&period, "period", 5, "seasonal-naive: the season's length in rows")
+	f.IntVar(period, "period", 5, "seasonal-naive: the season's length in rows")
 	addCasesFlags(f, &fl.cases, &fl.starts, 20, "the series")
 	f.StringVar(&fl.like, "like", "", "a forecast of 'tidal forecast' (or a baseline) whose sidecar gives the cases' start frames, context and lead")
 	f.StringVar(&fl.run, "run", "", "fields: a run directory of 'tidal train dydiff' whose context (and predicted frames, the default --lead) the cases take")
-	addSeriesFlags(f, &sf, true)
+	addSeriesFlags(f, sf, true)
 	f.StringVar(&fl.pool, "pool", "", "climatology: series [frames, ...] (NPY) whose frames are the members")
 	f.StringVar(&fl.out, "out", "", "forecast output (NPY) [cases, members, lead, frame...]")
 	f.StringVar(&fl.truthOut, "truth-out", "", "optional truth output (NPY) [cases, lead, frame...]")
@@ -87,7 +97,6 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 	f.IntVar(&fl.lead, "lead", 10, "frames to predict per case (series: rows; default 30 for exchange rate; --run: the model's predicted frames)")
 	f.IntVar(&fl.members, "members", 8, "ensemble members")
 	f.Uint64Var(&fl.seed, "seed", 0, "random seed (climatology draws)")
-	return cmd
 }
 
 // defaultContext is the observed frames of a case by default: the default --context of
@@ -103,11 +112,62 @@ type baselineFlags struct {
 	seed                            uint64
 }
 
-// maxCount bounds counts of cases, members and lead frames: far beyond any use, and small enough that
-// their products are estimated without overflow.
-const maxCount = 1 << 24
-
 func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
+	if err := checkBaselineFlags(fl); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	series, pool, inputs, err := baselineInputs(fl)
+	if err != nil {
+		return err
+	}
+	c, err := baselineCases(cmd, fl, series)
+	if err != nil {
+		return err
+	}
+	fl.cases, fl.context, fl.lead = len(c.Starts), c.Context, c.Lead
+	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
+		return err
+	}
+	sa, err := series.read(b)
+	if err != nil {
+		return err
+	}
+	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed}
+	if pool != nil {
+		if bl.Pool, err = pool.read(b); err != nil {
+			return err
+		}
+	}
+	f, err := bl.Forecast(sa, c)
+	if err != nil {
+		return err
+	}
+	var truth *data.Array
+	if fl.truthOut != "" {
+		if truth, err = forecast.Truth(sa, c); err != nil {
+			return err
+		}
+	}
+	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
+	fr := len(series.shape) - 1
+	sides, err := baselineSidecars(fl, c, f, truth)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, forecast.Axes([]string{"init", "member", "lead"}, fr)...),
+		meta.output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
+	return nil
+}
+
+// checkBaselineFlags refuses bad flags of a field baseline by name.
+func checkBaselineFlags(fl baselineFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
@@ -126,74 +186,33 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err := checkOutFormat(baselineOutFormat); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	return nil
+}
+
+// baselineInputs reads the headers of --data and --pool (climatology), checks that their frames agree and
+// that no output overwrites them.
+func baselineInputs(fl baselineFlags) (series, pool *inputArray, inputs []*inputArray, err error) {
+	series, err = statInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
 	if err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	series, err := statInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
-	if err != nil {
-		return err
-	}
-	inputs := []*inputArray{series}
-	var pool *inputArray
+	inputs = []*inputArray{series}
 	if fl.method == "climatology" {
 		if fl.pool == "" {
-			return fmt.Errorf("--method climatology needs --pool, the series to draw members from")
+			return nil, nil, nil, fmt.Errorf("--method climatology needs --pool, the series to draw members from")
 		}
 		if pool, err = statInput("pool", fl.pool, 2, 32, "[frames, frame...] with at least one axis per frame"); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 		if fmt.Sprint(pool.shape[1:]) != fmt.Sprint(series.shape[1:]) {
-			return fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.shape[1:], fl.in, series.shape[1:])
+			return nil, nil, nil, fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.shape[1:], fl.in, series.shape[1:])
 		}
 		inputs = append(inputs, pool)
 	}
 	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
+		return nil, nil, nil, err
 	}
-	c, err := baselineCases(cmd, fl, series)
-	if err != nil {
-		return err
-	}
-	fl.cases, fl.context, fl.lead = len(c.Starts), c.Context, c.Lead
-	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
-		return err
-	}
-	sa, err := series.read(b)
-	if err != nil {
-		return err
-	}
-	var f *data.Array
-	if pool == nil {
-		f, err = forecast.Persistence(sa, c, fl.members)
-	} else {
-		pa, perr := pool.read(b)
-		if perr != nil {
-			return perr
-		}
-		f, err = forecast.Climatology(pa, c, fl.members, fl.seed)
-	}
-	if err != nil {
-		return err
-	}
-	var truth *data.Array
-	if fl.truthOut != "" {
-		if truth, err = forecast.Truth(sa, c); err != nil {
-			return err
-		}
-	}
-	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
-	fr := len(series.shape) - 1
-	sides, err := baselineSidecars(fl, c, f, truth)
-	if err != nil {
-		return err
-	}
-	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, axes([]string{"init", "member", "lead"}, fr)...),
-		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
-	return nil
+	return series, pool, inputs, nil
 }
 
 // checkBaselineBudget estimates the memory of a baseline run (the series and pool as read and as

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -13,6 +15,69 @@ import (
 // runBaselineSeries is `tidal baseline` on a time series [T, N]: persistence, the random walk or
 // seasonal naive over the windows 'tidal forecast' uses (seriesCases), in the same layout.
 func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int, starts []int) error {
+	if err := checkBaselineSeriesFlags(cmd, fl, sf, period, starts); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	in, err := cli.ReadSeries(b, "data", fl.in, sf.cli())
+	if err != nil {
+		return err
+	}
+	inputs := []*inputArray{seriesArray(in)}
+	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+		return err
+	}
+	cs, err := baselineSeriesCases(cmd, fl, sf, in, period, starts)
+	if err != nil {
+		return err
+	}
+	lead := cs.Lead
+	B, N := int64(len(cs.Starts)), int64(in.S.N)
+	fcBytes := guard.Product(B, int64(fl.members), int64(lead), N, 4)
+	what := fmt.Sprintf("a %s forecast [%d windows, %d members, %d lead, %d series] float32", fl.method, B, fl.members, lead, N)
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+		return err
+	}
+	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+		return err
+	}
+	arr := in.S.Array()
+	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed, Period: period, TrainRows: sf.trainRows}
+	if fl.method == "random-walk" && bl.TrainRows == 0 {
+		bl.TrainRows = slices.Min(cs.Starts) // the rows before the first window
+		if cli.IsExchangeRate(in.S) {
+			bl.TrainRows = forecast.ExchangeRateNIPS.Train
+		}
+	}
+	f, err := bl.Forecast(arr, cs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", in, err)
+	}
+	var truth *data.Array
+	if fl.truthOut != "" {
+		t, err := forecast.Truth(arr, cs)
+		if err != nil {
+			return fmt.Errorf("%s: %w", in, err)
+		}
+		truth = data.FromFloat32(t.Float32(), t.Shape...)
+	}
+	sides, err := baselineSidecars(fl, cs, f, truth)
+	if err != nil {
+		return err
+	}
+	if err := writeNPYs(inputs, append([]namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}, sides...)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (windows starting at rows %v)\n", fl.out, fl.method, f.Shape, cs.Starts)
+	return nil
+}
+
+// checkBaselineSeriesFlags refuses the flags of a series baseline that are out of range or belong to
+// fields, by name.
+func checkBaselineSeriesFlags(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int, starts []int) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
@@ -35,20 +100,15 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	if changed("period") && fl.method != "seasonal-naive" {
 		return fmt.Errorf("--period is for --method seasonal-naive")
 	}
-	b, err := runBudget()
-	if err != nil {
-		return err
-	}
-	in, err := readSeriesInput(b, "data", fl.in, sf)
-	if err != nil {
-		return err
-	}
-	inputs := []*inputArray{in.array()}
-	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
-	}
+	return nil
+}
+
+// baselineSeriesCases are the windows of a series baseline: --like's, --starts, or the rolling protocol;
+// the lead is --lead, else exchange rate's standard one.
+func baselineSeriesCases(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, in *cli.SeriesInput, period int, starts []int) (forecast.Cases, error) {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	lead := fl.lead
-	if !changed("lead") && isExchangeRate(in.s) {
+	if !changed("lead") && cli.IsExchangeRate(in.S) {
 		lead = forecast.ExchangeRateNIPS.Predict
 	}
 	context := 1
@@ -58,64 +118,9 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 	if fl.like != "" {
 		sc, err := likeSidecar(cmd, fl.like, fl.in, "starts", "lead", "windows", "train-rows")
 		if err != nil {
-			return err
+			return forecast.Cases{}, err
 		}
 		starts, lead = sc.Starts, sc.Lead
 	}
-	cs, err := seriesCases(in, sf, context, lead, starts, "starts")
-	if err != nil {
-		return err
-	}
-	B, N := int64(len(cs.Starts)), int64(in.s.N)
-	fcBytes := guard.Product(B, int64(fl.members), int64(lead), N, 4)
-	what := fmt.Sprintf("a %s forecast [%d windows, %d members, %d lead, %d series] float32", fl.method, B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.s.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
-		return err
-	}
-	arr := in.s.Array()
-	var f *data.Array
-	switch fl.method {
-	case "persistence":
-		f, err = forecast.Persistence(arr, cs, fl.members)
-	case "seasonal-naive":
-		f, err = forecast.SeasonalNaive(arr, cs, period, fl.members)
-	case "random-walk":
-		rows := cs.Starts[0]
-		for _, s := range cs.Starts {
-			rows = min(rows, s)
-		}
-		if sf.trainRows > 0 {
-			rows = sf.trainRows
-		} else if isExchangeRate(in.s) {
-			rows = forecast.ExchangeRateNIPS.Train
-		}
-		scale, serr := forecast.IncrementScale(arr, rows)
-		if serr != nil {
-			return fmt.Errorf("%s: the increments' scale from the first %d rows: %w", in, rows, serr)
-		}
-		f, err = forecast.RandomWalk(arr, cs, scale, fl.members, fl.seed)
-	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	var truth *data.Array
-	if fl.truthOut != "" {
-		t, err := forecast.Truth(arr, cs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in, err)
-		}
-		truth = data.FromFloat32(t.Float32(), t.Shape...)
-	}
-	sides, err := baselineSidecars(fl, cs, f, truth)
-	if err != nil {
-		return err
-	}
-	if err := writeNPYs(inputs, append([]namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}, sides...)); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (windows starting at rows %v)\n", fl.out, fl.method, f.Shape, cs.Starts)
-	return nil
+	return cli.SeriesCases(in, sf.cli(), context, lead, starts, "starts")
 }

@@ -1,8 +1,8 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -10,29 +10,25 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
-	"github.com/tidal-forecast/tidal/train"
 )
 
 // runForecastSeries is `tidal forecast` on a time series [T, N]: the windows of the rolling protocol
 // (seriesCases), each forecast from its own last --context rows, written as [windows, members, lead,
 // N] with the truth [windows, lead, N], in the series' units.
 func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	in, err := readSeriesInput(b, "data", fl.data, fl.series)
+	in, err := cli.ReadSeries(b, "data", fl.data, fl.series.cli())
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{in.array(), runDirInput("run", fl.model)}
-	if fl.quantilesOut == "" {
-		fl.quantilesOut = strings.TrimSuffix(fl.out, ".npy") + ".quantiles.csv"
-	}
-	if fl.samplesOut == "" {
-		fl.samplesOut = strings.TrimSuffix(fl.out, ".npy") + ".samples.jsonl"
-	}
+	inputs := []*inputArray{seriesArray(in), runDirInput("run", fl.model)}
+	fl.quantilesOut = cmp.Or(fl.quantilesOut, strings.TrimSuffix(fl.out, ".npy")+".quantiles.csv")
+	fl.samplesOut = cmp.Or(fl.samplesOut, strings.TrimSuffix(fl.out, ".npy")+".samples.jsonl")
 	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
 		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut})...); err != nil {
 		return err
@@ -48,9 +44,9 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	defer snap.Store.Finalize()
 	mc := m.Config
 	if mc.Net != "series" {
-		return fmt.Errorf("--run %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.s.T, in.s.N, fl.data)
+		return fmt.Errorf("--run %s is a model of fields %v; --data %s is a time series [%d, %d] (train one with 'tidal train dydiff --data %s')", fl.model, mc.Frame, fl.data, in.S.T, in.S.N, fl.data)
 	}
-	if err := m.CheckFrame(in.String(), []int{in.s.N}); err != nil {
+	if err := m.CheckFrame(in.String(), []int{in.S.N}); err != nil {
 		return err
 	}
 	if err := resolveSampler(&fl, m); err != nil {
@@ -60,45 +56,42 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := seriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
+	cs, err := cli.SeriesCases(in, fl.series.cli(), mc.Context, lead, fl.starts, "starts")
 	if err != nil {
 		return err
 	}
-	B, N := len(cs.Starts), int64(in.s.N)
+	B, N := len(cs.Starts), int64(in.S.N)
 	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), N, 4)
 	truthBytes := guard.Product(int64(B), int64(lead), N, 4)
 	what := fmt.Sprintf("a forecast [%d windows, %d members, %d lead, %d series] float32", B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.s.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
 		m.SampleBytes(fl.members))); err != nil {
 		return err
 	}
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
 		return err
 	}
-	arr := in.s.Array()
-	ctxs, err := forecast.Context(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	truth, err := forecast.Truth(arr, cs)
-	if err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	contexts := m.Contexts(ctxs, snap.Norm)
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	ens, name, err := sampleEnsemble(cmd, fl, so, m, snap, contexts, lead, cs.Starts, []int{in.s.T, in.s.N})
+	name, fc, err := forecastSeries(cmd, fl, so, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
 	if err != nil {
 		return err
 	}
-	snap.Norm.Denormalize(ens.Float32(), m.Inner())
+	return writeSeriesForecast(cmd, fl, in, name, fc, stamp, inputs)
+}
+
+// writeSeriesForecast writes the series forecast, its truth, quantiles, samples and sidecars as one
+// group, and says what it wrote.
+func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInput, name string, fc *dymodel.Forecast, stamp func(int) string, inputs []*inputArray) error {
+	cs := fc.Cases
+	ens, truth := fc.Ensemble, fc.Truth
 	truth32 := data.FromFloat32(truth.Float32(), truth.Shape...)
-	ex := forecast.Export{Starts: cs.Starts, Names: in.s.Names, Stamp: stamp, Freq: fl.freq}
+	ex := forecast.Export{Starts: cs.Starts, Names: in.S.Names, Stamp: stamp, Freq: fl.freq}
 	outs := []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32),
 		{"quantiles-out", fl.quantilesOut, func(f *atomicfile.File) error {
 			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
 		}},
 		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
-	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth32.Shape)
+	sides, err := forecastSidecars(fl, in.Path, cs, fc.Step, ens.Shape, truth32.Shape)
 	if err != nil {
 		return err
 	}
@@ -107,14 +100,14 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), windows starting at rows %v; truth %s; quantiles %s; samples %s\n",
-		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut, fl.quantilesOut, fl.samplesOut)
+		fl.out, ens.Shape, fl.model, fc.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut, fl.quantilesOut, fl.samplesOut)
 	return nil
 }
 
 // seriesStamps is the time stamp of a row of the series in: --start (else the file's start: a CSV's
 // first time, a GluonTS start) advanced by --freq, or, without --freq, a CSV's own time of the row;
 // nil when neither is known. Flags that do not parse are refused by name.
-func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, error) {
+func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string, error) {
 	var fr forecast.Frequency
 	if freq != "" {
 		var err error
@@ -122,8 +115,8 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 			return nil, fmt.Errorf("--freq: %w", err)
 		}
 	}
-	if start == "" && freq == "" && len(in.s.Times) == in.s.T {
-		times := in.s.Times
+	if start == "" && freq == "" && len(in.S.Times) == in.S.T {
+		times := in.S.Times
 		return func(row int) string {
 			if row < len(times) {
 				return times[row]
@@ -133,9 +126,9 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 	}
 	from, flag := start, "--start"
 	if from == "" {
-		from, flag = in.s.Start, fmt.Sprintf("the start of --data %s", in.path)
-		if from == "" && len(in.s.Times) > 0 {
-			from = in.s.Times[0]
+		from, flag = in.S.Start, fmt.Sprintf("the start of --data %s", in.Path)
+		if from == "" && len(in.S.Times) > 0 {
+			from = in.S.Times[0]
 		}
 	}
 	if start != "" && freq == "" {
@@ -151,32 +144,23 @@ func seriesStamps(in *seriesInput, start, freq string) (func(row int) string, er
 	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
 }
 
-// sampleEnsemble forecasts the series windows from their normalised contexts with the snapshot's
-// weights through the rollout driver, whose working file beside --out lets an interrupted forecast with
-// the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It returns the
-// forecast (normalised) and the backend's name.
-func sampleEnsemble(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, m *dymodel.Model, snap *train.Snapshot,
-	contexts [][]float32, lead int, starts, shape []int) (*data.Array, string, error) {
-	name, be, err := newBackendCompute()
+// forecastSeries forecasts the series windows cs of arr with the run's weights (dymodel.Trained.
+// ForecastCases) through the rollout driver, whose working file beside --out lets an interrupted forecast
+// with the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It
+// returns the backend's name and the forecast in the series' units.
+func forecastSeries(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, t *dymodel.Trained, arr *data.Array, cs forecast.Cases) (string, *dymodel.Forecast, error) {
+	name, be, err := cli.NewBackend()
 	if err != nil {
-		return nil, "", err
+		return "", nil, err
 	}
 	defer be.Finalize()
-	fc, err := m.NewForecaster(be, snap.Store, so)
-	if err != nil {
-		return nil, "", err
-	}
-	defer fc.Close()
-	abs, _ := filepath.Abs(fl.model)
-	ident := map[string]any{"model": abs, "step": snap.Step, "sampler": so, "seed": fl.seed,
-		"members": fl.members, "lead": lead, "starts": starts, "data": shape}
-	id, _ := json.Marshal(ident)
-	eo := dymodel.EnsembleOptions{Members: fl.members, Lead: lead, Seed: fl.seed, Identity: string(id),
+	t.Backend = be
+	o := dymodel.ForecastOptions{Members: fl.members, Seed: fl.seed, Sampler: so,
 		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if !fl.quiet {
-		eo.Progress = cmd.ErrOrStderr()
+		o.Progress = cmd.ErrOrStderr()
 	}
-	done := trackRollout(eo.Work, false, true)
-	ens, err := fc.Ensemble(context.Background(), contexts, eo)
-	return ens, name, done(err)
+	done := trackRollout(o.Work, false, true)
+	fc, err := t.ForecastCases(context.Background(), arr, cs, o)
+	return name, fc, done(err)
 }

@@ -5,10 +5,10 @@ import (
 	"math"
 	"path/filepath"
 
-	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/cli"
+	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
@@ -170,7 +170,7 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 		return dataset.Series{}, err
 	}
 	hw := int64(in.shape[2]) * int64(in.shape[3])
-	need := guard.Sum(in.Bytes(), guard.Product(int64(data4(in.shape)), 4, 3), guard.Product(activations, hw))
+	need := guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.shape)), 4, 3), guard.Product(activations, hw))
 	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.shape), need); err != nil {
 		return dataset.Series{}, err
 	}
@@ -179,14 +179,6 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 		return dataset.Series{}, err
 	}
 	return dataset.TakeArray(in.String(), a) // one copy of the training data, not two
-}
-
-func data4(shape []int) int {
-	n := 1
-	for _, d := range shape {
-		n *= d
-	}
-	return n
 }
 
 // activationBytes is a rough upper estimate of a training step's activations per field point: batch
@@ -200,7 +192,7 @@ func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut, sta
 	if err := saveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
 		return err
 	}
-	be, err := openBackend()
+	_, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
@@ -215,23 +207,7 @@ func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut, sta
 	if err := config.Write(cmd, filepath.Join(tr.Job.Dir, "config.yaml")); err != nil {
 		return err
 	}
-	w := cmd.OutOrStdout()
-	fmt.Fprintf(w, "%s: %s (%d parameters) at step %d, loss %.4g", tr.Job.Dir, sum.Kind, sum.Params, sum.Step, sum.Loss)
-	if sum.AccuracyBins != nil {
-		fmt.Fprintf(w, ", held-out accuracy %.3f (", sum.Accuracy)
-		for i, b := range sum.AccuracyBins {
-			if i > 0 {
-				fmt.Fprint(w, ", ")
-			}
-			hi := "∞"
-			if b.Hi > 0 {
-				hi = fmt.Sprint(b.Hi)
-			}
-			fmt.Fprintf(w, "σ∈[%g,%s): %.3f of %d", b.Lo, hi, b.Accuracy, b.Count)
-		}
-		fmt.Fprint(w, ")")
-	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", tr.Job.Dir, sum)
 	return nil
 }
 
@@ -243,13 +219,4 @@ func finite(v []float32) (int, bool) {
 		}
 	}
 	return 0, true
-}
-
-// openBackend creates the backend of --backend / $TIDAL_BACKEND.
-func openBackend() (compute.Backend, error) {
-	name, err := backend.Resolve(backendFlag)
-	if err != nil {
-		return nil, err
-	}
-	return backend.New(name)
 }

@@ -4,34 +4,10 @@ import (
 	"fmt"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/config"
 )
-
-// The budget flags shared by every subcommand (docs/HARDENING.md).
-var maxMemoryFlag, maxDiskFlag string
-
-func init() {
-	pf := rootCmd.PersistentFlags()
-	pf.StringVar(&maxMemoryFlag, "max-memory", "",
-		"memory a run may use, e.g. 16GiB (default: what the machine has available now, MemAvailable, cgroup limit and GOMEMLIMIT)")
-	pf.StringVar(&maxDiskFlag, "max-disk", "",
-		"disk space a run's outputs may take, e.g. 200GB (default: the free space of the output's folder)")
-}
-
-// runBudget parses --max-memory and --max-disk.
-func runBudget() (guard.Budget, error) {
-	mem, err := guard.ParseBytes("max-memory", maxMemoryFlag)
-	if err != nil {
-		return guard.Budget{}, err
-	}
-	disk, err := guard.ParseBytes("max-disk", maxDiskFlag)
-	if err != nil {
-		return guard.Budget{}, err
-	}
-	return guard.Budget{Memory: mem, Disk: disk}, nil
-}
 
 // inputArray is a field input named by a flag, of which only the header has been read so far.
 type inputArray struct {
@@ -49,11 +25,14 @@ func statInput(flag, path string, minRank, maxRank int, layout string) (*inputAr
 	if path == "" {
 		return nil, fmt.Errorf("--%s is required: %s", flag, layout)
 	}
-	shape, dtype, src, err := statFields(path, minRank)
+	shape, dtype, src, err := data.StatFields(path, minRank, fieldSelect)
 	if err != nil {
 		return nil, fmt.Errorf("--%s: %w", flag, err)
 	}
-	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype, src: src}
+	in := &inputArray{flag: flag, path: path, shape: shape, dtype: dtype}
+	if src != nil {
+		in.src = &fieldSource{src}
+	}
 	if err := guard.Rank(in.String(), shape, minRank, maxRank, layout); err != nil {
 		return nil, err
 	}
@@ -79,7 +58,7 @@ func (in *inputArray) Float64Bytes() int64 {
 // read reads the values within the memory budget.
 func (in *inputArray) read(b guard.Budget) (*data.Array, error) {
 	if in.src != nil {
-		a, err := in.src.read(in.path, b, in.shape)
+		a, err := in.src.Read(in.path, b, in.shape)
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %w", in.flag, err)
 		}
@@ -144,20 +123,13 @@ func checkOutputs(inputs []*inputArray, outs ...[2]string) error {
 	return nil
 }
 
-// inputGroup starts a group of outputs that must not overwrite any of inputs.
+// inputGroup starts a group of outputs that must not overwrite any of inputs (cli.Guard).
 func inputGroup(inputs []*inputArray) *atomicfile.Group {
-	g := atomicfile.NewGroup()
+	files := make([]cli.File, 0, len(inputs))
 	for _, in := range inputs {
-		switch {
-		case in == nil:
-		case in.dir:
-			g.InputDir("--"+in.flag, in.path)
-		default:
-			g.Input("--"+in.flag, in.path)
+		if in != nil {
+			files = append(files, cli.File{Flag: in.flag, Path: in.path, Dir: in.dir})
 		}
 	}
-	if path := config.Used(); path != "" {
-		g.Input("--config", path)
-	}
-	return g
+	return cli.Guard(files...)
 }

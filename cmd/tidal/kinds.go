@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -37,7 +38,7 @@ func dataIsSeries(flag, path, format string) (bool, error) {
 	case array:
 		return false, nil
 	}
-	if _, err := data.ParseFormat(orDefault(format, "auto")); err != nil {
+	if _, err := data.ParseFormat(cmp.Or(format, "auto")); err != nil {
 		return false, fmt.Errorf("--input-format: %w", err)
 	}
 	return true, nil

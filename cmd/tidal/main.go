@@ -10,14 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
-	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/bench/benchcli"
+	"github.com/tidal-forecast/tidal/cli"
 )
 
 // version is set at link time with -ldflags "-X main.version=...".
 var version = "0.1.0-dev"
-
-// backendFlag is the persistent --backend flag shared by every subcommand.
-var backendFlag string
 
 var rootCmd = &cobra.Command{
 	Use: "tidal",
@@ -31,35 +29,29 @@ metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs thr
 	SilenceUsage:  true,
 	SilenceErrors: true,
 	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-		markAliasesChanged(cmd)
-		name, err := backend.Resolve(backendFlag)
-		if err != nil {
+		if err := cli.PreRun(cmd, args); err != nil {
 			return err
 		}
-		if _, err := runBudget(); err != nil { // --max-memory, --max-disk
-			return err
-		}
-		return backend.PrepareProcess(name)
+		backendFlag, _ = cli.BackendName()
+		return nil
 	},
 }
 
 func init() {
-	rootCmd.PersistentFlags().StringVar(&backendFlag, "backend", "",
-		`compute backend: "go" (pure-Go CPU) or "cuda" (XLA with a PJRT CUDA plugin); default $TIDAL_BACKEND, else "go"`)
+	cli.AddGlobalFlags(rootCmd.PersistentFlags())
+	rootCmd.AddCommand(benchcli.Command())
 }
 
-// newBackend creates the backend chosen by --backend / $TIDAL_BACKEND.
-func newBackend() (name string, b interface{ Finalize() }, err error) {
-	name, err = backend.Resolve(backendFlag)
-	if err != nil {
-		return "", nil, err
-	}
-	be, err := backend.New(name)
-	if err != nil {
-		return name, nil, err
-	}
-	return name, be, nil
-}
+// The names the commands' files use for package cli's plumbing.
+var (
+	runBudget       = cli.Budget
+	deprecatedAlias = cli.DeprecatedAlias
+	progressWriter  = cli.ProgressWriter
+	backendFlag     string // the resolved --backend, set before any command runs
+)
+
+// maxCount bounds counts of cases, members and lead frames (cli.MaxCount).
+const maxCount = cli.MaxCount
 
 func main() {
 	atomicfile.CleanupOnSignals() // SIGINT and SIGTERM remove unfinished outputs, then exit 130 / 143

@@ -2,15 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
@@ -103,10 +100,6 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err != nil {
 		return err
 	}
-	labels := map[string]string{} // by cleaned path, so that ./a.json and a.json are one input
-	for p, l := range raw {
-		labels[filepath.Clean(p)] = l
-	}
 	meta, err := keyValues("--meta", fl.meta)
 	if err != nil {
 		return err
@@ -119,123 +112,21 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 			return fmt.Errorf("--data-sidecar: %w", err)
 		}
 	}
-	used := map[string]bool{}
-	label := func(path string) string {
-		if l, ok := labels[filepath.Clean(path)]; ok {
-			used[filepath.Clean(path)] = true
-			return l
-		}
-		return strings.TrimSuffix(filepath.Base(filepath.Clean(path)), filepath.Ext(path))
-	}
+	labels := report.NewLabels(raw)
+	o := report.AddOptions{Budget: b, Truth: fl.truth, Forecast: report.ForecastOptions{Case: fl.caseIdx, Channel: fl.channel, Members: fl.members}}
 	for _, p := range args {
-		if err := addInput(&in, b, p, label(p), fl); err != nil {
+		if err := in.Add(p, labels.Of(p), o); err != nil {
 			return err
 		}
 	}
-	for p := range labels {
-		if !used[p] {
-			return fmt.Errorf("--label %s=%s: %s is not an input", p, labels[p], p)
-		}
+	if err := labels.Unused(); err != nil {
+		return err
 	}
 	if err := report.Write(fl.out, in); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(fl.out, report.HTMLFile))
 	return nil
-}
-
-// addInput reads one INPUT by what it is: a run folder, a score or rollout JSON, or a forecast NPY. Files
-// must be regular (not pipes or devices), and what they hold must fit the memory budget b.
-func addInput(in *report.Inputs, b guard.Budget, path, label string, fl reportFlags) error {
-	st, err := os.Stat(path)
-	if err != nil {
-		return fmt.Errorf("input %s: %w", path, err)
-	}
-	if err := checkReportInput(b, path, st); err != nil {
-		return err
-	}
-	switch {
-	case st.IsDir():
-		r, err := report.ReadRun(path, label)
-		if err != nil {
-			return err
-		}
-		in.Runs = append(in.Runs, r)
-	case strings.HasSuffix(path, ".json"):
-		kind, err := report.Kind(path)
-		if err != nil {
-			return err
-		}
-		if kind == "score" {
-			s, err := report.ReadScore(path, label)
-			if err != nil {
-				return err
-			}
-			in.Scores = append(in.Scores, s)
-		} else {
-			r, err := report.ReadRollout(path, label)
-			if err != nil {
-				return err
-			}
-			in.Rollouts = append(in.Rollouts, r)
-		}
-	case strings.HasSuffix(path, ".npy"):
-		if fl.truth == "" {
-			return fmt.Errorf("input %s: a forecast NPY needs --truth, the truth NPY [cases, lead, C, H, W]", path)
-		}
-		if err := checkReportForecast(b, path, fl); err != nil {
-			return err
-		}
-		fc, err := report.ReadForecast(label, path, fl.truth, report.ForecastOptions{Case: fl.caseIdx, Channel: fl.channel, Members: fl.members})
-		if err != nil {
-			return err
-		}
-		in.Forecasts = append(in.Forecasts, fc)
-	default:
-		return fmt.Errorf("input %s: expected a run folder, a .json score or rollout report, or a .npy forecast", path)
-	}
-	return nil
-}
-
-// checkReportInput refuses an input that is neither a folder nor a regular file, and a JSON input, or a
-// run folder's stats.jsonl, whose text and decoded values (about 8 bytes per byte of text) exceed the
-// memory budget.
-func checkReportInput(b guard.Budget, path string, st os.FileInfo) error {
-	if st.IsDir() {
-		s, err := os.Stat(filepath.Join(path, "stats.jsonl"))
-		if err != nil {
-			return fmt.Errorf("run %s: %w", path, err)
-		}
-		path, st = filepath.Join(path, "stats.jsonl"), s
-	}
-	if !st.Mode().IsRegular() {
-		return fmt.Errorf("input %s: expected a regular file or a run folder, found a %s file", path, st.Mode().Type())
-	}
-	return b.CheckMemory("input "+path, guard.Product(st.Size(), 8))
-}
-
-// checkReportForecast reads the headers of a forecast NPY input and of --truth, refusing ranks other
-// than 6 and 5, a --case or --channel outside the forecast, and the two arrays (as stored and as float64)
-// beyond the memory budget.
-func checkReportForecast(b guard.Budget, path string, fl reportFlags) error {
-	shape, dtype, err := data.StatNPY(path)
-	if err != nil {
-		return fmt.Errorf("input %s: %w", path, err)
-	}
-	what := "forecast " + path
-	if err := guard.First(guard.Rank(what, shape, 6, 6, "[cases, members, lead, C, H, W]"), guard.NonEmpty(what, shape)); err != nil {
-		return err
-	}
-	truth, err := statInput("truth", fl.truth, 5, 5, "[cases, lead, C, H, W]")
-	if err != nil {
-		return err
-	}
-	if err := guard.First(guard.Int("case", fl.caseIdx, 0, shape[0]-1), guard.Int("channel", fl.channel, 0, shape[3]-1)); err != nil {
-		return fmt.Errorf("%w: a case and channel of %s, shape %v", err, what, shape)
-	}
-	fc := inputArray{path: path, shape: shape, dtype: dtype}
-	need := guard.Sum(fc.Bytes(), fc.Float64Bytes(), truth.Bytes(), truth.Float64Bytes())
-	return b.CheckMemory(fmt.Sprintf("report animation of %s with %s", what, truth), need)
 }
 
 // keyValues parses KEY=VALUE arguments of flag name.
@@ -253,29 +144,16 @@ func keyValues(name string, args []string) (map[string]string, error) {
 
 // reportMeta adds the command line, versions and backend to the caller's entries (which win).
 func reportMeta(m map[string]string) map[string]string {
-	be, _ := backend.Resolve(backendFlag)
-	out := map[string]string{
-		"command": strings.Join(os.Args, " "), "tidal": version, "go": runtime.Version() + " " + runtime.GOOS + "/" + runtime.GOARCH,
-		"gomlx": "v0.28.16", "backend": be, "written": time.Now().UTC().Format(time.RFC3339),
-	}
-	for k, v := range m {
-		out[k] = v
-	}
-	return out
+	be, _ := cli.BackendName()
+	return report.Provenance(m, version, be)
 }
 
 // writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
 // forecast when it has tidal's layout.
 func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
-	label := strings.TrimSuffix(filepath.Base(fl.forecast), filepath.Ext(fl.forecast))
-	in := report.Inputs{Title: "tidal score " + label, Meta: reportMeta(nil),
-		Scores: []report.Score{{Label: label, File: fl.forecast, Report: *rep}}}
-	if len(fa.Shape) == 6 && len(oa.Shape) == 5 && fl.memberAxis == 1 && fl.leadAxis == 2 {
-		p, err := report.PanelsOf(fa.Float64(), fa.Shape, oa.Float64(), oa.Shape, report.ForecastOptions{})
-		if err != nil {
-			return fmt.Errorf("--report: %w", err)
-		}
-		in.Forecasts = []report.Forecast{{Label: label, File: fl.forecast, TruthFile: fl.obs, Panels: p}}
+	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.memberAxis == 1 && fl.leadAxis == 2, reportMeta(nil))
+	if err != nil {
+		return err
 	}
 	return report.Write(dir, in)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -62,6 +63,75 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 			return runRollout(cmd, fl)
 		},
 	}
+	addRolloutFlags(cmd, &fl)
+	return cmd
+}
+
+func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
+	if err := checkRolloutFlags(&fl); err != nil {
+		return err
+	}
+	b, err := runBudget()
+	if err != nil {
+		return err
+	}
+	init, m, disc, inputs, err := rolloutInputs(cmd, fl, b)
+	if err != nil {
+		return err
+	}
+	cases, err := rolloutCases(fl, init)
+	if err != nil {
+		return err
+	}
+	if err := checkRolloutBudget(b, fl, init, m); err != nil {
+		return err
+	}
+	a, err := init.read(b)
+	if err != nil {
+		return err
+	}
+	series, mc := a.Float32(), m.Config
+	F := mc.Channels * mc.Height * mc.Width
+	if i, ok := finite(series); !ok {
+		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
+	}
+	opt := fl.sampler()
+	_, be, err := cli.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	gen, err := guided.NewGenerator(be, m, disc, opt)
+	if err != nil {
+		return err
+	}
+	defer gen.Close()
+	if fl.cases > 0 {
+		return rolloutForecasts(cmd, fl, gen, m, init, a, cases, inputs)
+	}
+	done := trackRollout(fl.out, true, false)
+	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
+		FrameShape: init.shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
+		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: progressWriter(cmd, fl.quiet)},
+		gen.Step(fl.seed, fl.members))
+	if err := done(err); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, gen.Describe(fl.lambda),
+		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1)))
+	return nil
+}
+
+// sampler are the stochastic Heun sampler's options and the guidance of the flags.
+func (fl rolloutFlags) sampler() guided.SamplerOptions {
+	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
+	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
+	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
+	return opt
+}
+
+// addRolloutFlags adds the flags of `tidal rollout`, the sampler's defaulting to the paper's (Tab. 1).
+func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	d := guided.DefaultSamplerOptions()
 	f := cmd.Flags()
 	f.StringVar(&fl.idm, "idm", "", "run directory of 'tidal train idm' (the image model)")
@@ -91,10 +161,10 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
 	config.AddFlag(cmd)
 	deprecatedAlias(f, "steps", "sampler-steps")
-	return cmd
 }
 
-func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
+// checkRolloutFlags refuses bad flags of `tidal rollout` by name; --starts sets the forecast mode's cases.
+func checkRolloutFlags(fl *rolloutFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the output NPY")
 	}
@@ -127,154 +197,93 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if fl.truthOut != "" && fl.cases == 0 {
 		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
 	}
-	if err := checkRolloutOutFormat(fl); err != nil {
+	if err := checkRolloutOutFormat(*fl); err != nil {
 		return err
 	}
-	b, err := runBudget()
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// rolloutInputs reads the header of --init and the runs, checking that the model's frames are --init's,
+// the static fields and the outputs; it returns them and the inputs the outputs may not overwrite.
+func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *inputArray, m, disc *guided.Model, inputs []*inputArray, err error) {
 	if err := checkRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
-	init, err := statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
+	init, err = statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
 	if init.shape[0] < guided.Context {
-		return fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.shape[0], guided.Context)
+		return nil, nil, nil, nil, fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.shape[0], guided.Context)
 	}
 	warn := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+format+"\n", a...) }
-	var m, disc *guided.Model
-	if fl.idm != "" {
-		m, err = guided.Load("idm", fl.idm, guided.KindIDM, warn)
-	} else {
-		m, err = guided.Load("vdm", fl.vdm, guided.KindVDM, warn)
-	}
+	m, disc, err = guided.LoadModels(fl.idm, fl.vdm, fl.disc, warn)
 	if err != nil {
-		return err
-	}
-	if fl.disc != "" {
-		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
-			return err
-		}
-		if err := guided.CheckGuide(m, disc); err != nil {
-			return err
-		}
+		return nil, nil, nil, nil, err
 	}
 	mc := m.Config
 	if fmt.Sprint(init.shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
-		return fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
+		return nil, nil, nil, nil, fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
 			[]int{mc.Channels, mc.Height, mc.Width})
 	}
 	if err := checkForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
-	inputs := []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
+	inputs = []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
 	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
+	return init, m, disc, inputs, nil
+}
+
+// rolloutCases are the forecast mode's cases: --starts, or --cases spread evenly over --init (none in
+// rollout mode).
+func rolloutCases(fl rolloutFlags, init *inputArray) (forecast.Cases, error) {
 	var cases forecast.Cases
+	var err error
 	if len(fl.starts) > 0 {
 		if cases, err = startCases(fl.starts, init.shape[0], guided.Context, fl.lead, init.String()); err != nil {
-			return err
+			return cases, err
 		}
 	} else if fl.cases > 0 {
 		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
-			return fmt.Errorf("%s: %w", init, err)
+			return cases, fmt.Errorf("%s: %w", init, err)
 		}
 		if room := init.shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
-			return fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
+			return cases, fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
 				fl.cases, init, init.shape[0], room, guided.Context, fl.lead)
 		}
 	}
-	if err := checkRolloutBudget(b, fl, init, m); err != nil {
-		return err
-	}
-	a, err := init.read(b)
+	return cases, nil
+}
+
+// rolloutForecasts is the forecast mode: an ensemble of each case, written with its truth and sidecars.
+func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, m *guided.Model, init *inputArray, a *data.Array, cases forecast.Cases, inputs []*inputArray) error {
+	what, series := gen.Describe(fl.lambda), a.Float32()
+	fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
 	if err != nil {
 		return err
 	}
-	series := a.Float32()
-	F := mc.Channels * mc.Height * mc.Width
-	if i, ok := finite(series); !ok {
-		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
+	if i, ok := finite(fc); !ok {
+		return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
 	}
-	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
-	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
-	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
-	be, err := openBackend()
+	fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.shape[1:]...)...)
+	var ta *data.Array
+	if fl.truthOut != "" {
+		if ta, err = forecast.Truth(a, cases); err != nil {
+			return err
+		}
+	}
+	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
+	sides, err := rolloutSidecars(fl, init.path, cases, m, fa, ta)
 	if err != nil {
 		return err
 	}
-	defer be.Finalize()
-	gen, err := guided.NewGenerator(be, m, disc, opt)
-	if err != nil {
+	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err
 	}
-	defer gen.Close()
-	what := "unguided image model"
-	switch {
-	case fl.vdm != "" && gen.Guided():
-		what = fmt.Sprintf("video model guided with λ = %g", fl.lambda)
-	case fl.vdm != "":
-		what = "video model"
-	case gen.Guided():
-		what = fmt.Sprintf("image model guided with λ = %g", fl.lambda)
-	}
-	out := cmd.OutOrStdout()
-	if fl.cases > 0 {
-		fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
-		if err != nil {
-			return err
-		}
-		if i, ok := finite(fc); !ok {
-			return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
-		}
-		fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.shape[1:]...)...)
-		var ta *data.Array
-		if fl.truthOut != "" {
-			if ta, err = forecast.Truth(a, cases); err != nil {
-				return err
-			}
-		}
-		meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
-		sides, err := rolloutSidecars(fl, init.path, cases, m, fa, ta)
-		if err != nil {
-			return err
-		}
-		if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, axes([]string{"init", "member", "lead"}, 3)...),
-			meta.output("truth-out", fl.truthOut, "truth", ta, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
-		return nil
-	}
-	T := init.shape[0]
-	initial := make([]float32, 0, guided.Context*fl.members*F)
-	for _, n := range []int{T - 2, T - 1} {
-		for range fl.members {
-			initial = append(initial, series[n*F:(n+1)*F]...)
-		}
-	}
-	identity := fmt.Sprintf("guided rollout v1: %s %s step %d; disc %q", mc.Kind, m.Run, m.Step, fl.disc)
-	if disc != nil {
-		identity += fmt.Sprintf(" step %d", disc.Step)
-	}
-	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", fl.lambda, opt.Grid, opt.Heun, fl.seed)
-	if fl.guideSigmaMax > 0 {
-		identity += fmt.Sprintf("; guide σ ≤ %g", fl.guideSigmaMax)
-	}
-	var progress = progressWriter(cmd, fl.quiet)
-	done := trackRollout(fl.out, true, false)
-	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
-		FrameShape: init.shape[1:], History: guided.Context, Initial: initial, Identity: identity, Progress: progress},
-		gen.Step(fl.seed, fl.members))
-	if err := done(err); err != nil {
-		return err
-	}
-	fmt.Fprintf(out, "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, what,
-		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1)))
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
 	return nil
 }
 

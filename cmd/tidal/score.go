@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -100,28 +101,30 @@ func metricHelp() string {
 	return b.String()
 }
 
-func runScore(cmd *cobra.Command, fl scoreFlags) error {
+// scoreOptions checks the scoring flags, naming each, and the sidecars of the forecast and the truth,
+// and maps the flags to the metrics' options.
+func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
 	if err := guard.First(
 		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
 		guard.Int("ci-block", fl.ciBlock, 1, maxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
 	); err != nil {
-		return err
+		return opt, err
 	}
 	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
-		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
+		return opt, fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
 	}
 	if err := checkMetricNames(fl.metrics); err != nil {
-		return err
+		return opt, err
 	}
 	if err := checkSidecars(fl.forecast, fl.obs); err != nil {
-		return err
+		return opt, err
 	}
 	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
 		fl.quantiles = nil
 	}
-	opt := metrics.ScoreOptions{
+	opt = metrics.ScoreOptions{
 		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
 		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
 		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
@@ -132,9 +135,18 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	for _, p := range fl.crpsPools {
 		pool, err := parsePool(p)
 		if err != nil {
-			return fmt.Errorf("--crps-pool: %w", err)
+			return opt, fmt.Errorf("--crps-pool: %w", err)
 		}
 		opt.CRPSPools = append(opt.CRPSPools, pool)
+	}
+	return opt, nil
+}
+
+// runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
+func runScore(cmd *cobra.Command, fl scoreFlags) error {
+	opt, err := scoreOptions(&fl)
+	if err != nil {
+		return err
 	}
 	b, err := runBudget()
 	if err != nil {
@@ -160,19 +172,21 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		// A series forecast [windows, members, lead, N]: the scores of docs/SERIES.md by default.
 		opt.Metrics = metrics.SeriesMetrics
 	}
-	obs, err := metrics.NewTruth(oa.Float64(), oa.Shape, lay)
-	if err != nil {
-		return fmt.Errorf("truth %s: %w", fl.obs, err)
+	job := forecast.ScoreJob{Forecast: fa, Truth: oa, ForecastName: fl.forecast, TruthName: fl.obs, Layout: lay, Options: opt}
+	if err := scoreWeights(&job, fl); err != nil {
+		return err
 	}
-	var rep *metrics.Report
-	if fa.DType == data.Float32 {
-		rep, err = scoreFiles(fl, fa.F32, fa.Shape, obs, lay, opt)
-	} else {
-		rep, err = scoreFiles(fl, fa.F64, fa.Shape, obs, lay, opt)
-	}
+	rep, err := job.Score()
 	if err != nil {
 		return err
 	}
+	return writeScore(cmd, fl, job, rep, inputs)
+}
+
+// writeScore records the settings in the report, writes --out (with per-channel scores when it is
+// NetCDF), --bias-map and --report, and prints the table or the JSON.
+func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*inputArray) error {
+	fi, fa, oa := inputs[0], job.Forecast, job.Truth
 	rep.Settings["forecast_file"] = fl.forecast
 	rep.Settings["truth_file"] = fl.obs
 	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
@@ -186,21 +200,18 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		return err
 	}
 	var perChannel []*metrics.Report
-	if wantNC("", fl.out) {
-		if perChannel, err = scoreChannels(fl, fa, oa, lay, opt); err != nil {
+	if wantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
+		if perChannel, err = job.ScoreChannels(); err != nil {
 			return err
 		}
 	}
 	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
-		if rep.BiasMaps == nil {
+		bias := forecast.BiasMaps(rep)
+		if bias == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
 		}
-		vals := make([]float64, 0, len(rep.BiasMaps)*len(rep.BiasMaps[0]))
-		for _, m := range rep.BiasMaps {
-			vals = append(vals, m...)
-		}
-		outs = append(outs, npyOutput("bias-map", fl.biasMap, data.FromFloat64(vals, append([]int{rep.Leads}, rep.Field...)...)))
+		outs = append(outs, npyOutput("bias-map", fl.biasMap, bias))
 	}
 	if err := writeNPYs(inputs, outs); err != nil {
 		return err
@@ -218,36 +229,20 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	return nil
 }
 
-// scoreFiles views the forecast, checks both inputs and scores them; errors name the file at fault.
-func scoreFiles[F metrics.Float](fl scoreFlags, fvals []F, fshape []int, obs *metrics.Fields[float64], lay metrics.Layout, opt metrics.ScoreOptions) (*metrics.Report, error) {
-	fc, err := metrics.NewEnsemble(fvals, fshape, lay)
-	if err != nil {
-		return nil, fmt.Errorf("forecast %s: %w", fl.forecast, err)
-	}
-	if err := metrics.Match(fc, obs); err != nil {
-		return nil, fmt.Errorf("forecast %s (shape %v) and truth %s: %w", fl.forecast, fshape, fl.obs, err)
-	}
-	if err := fc.CheckFinite(); err != nil {
-		return nil, fmt.Errorf("forecast %s: %w", fl.forecast, err)
-	}
-	if err := obs.CheckFinite(); err != nil {
-		return nil, fmt.Errorf("truth %s: %w", fl.obs, err)
-	}
+// scoreWeights sets the job's point weights: --lat-weights, else cos(latitude) of a NetCDF input on a
+// lat-lon grid (unless --no-lat-weights).
+func scoreWeights(job *forecast.ScoreJob, fl scoreFlags) error {
 	if fl.latWeights != "" {
 		wa, err := data.ReadNPY(fl.latWeights)
 		if err != nil {
-			return nil, fmt.Errorf("--lat-weights: %w", err)
+			return fmt.Errorf("--lat-weights: %w", err)
 		}
-		if opt.Weights, err = metrics.PointWeights(fc.Field, wa.Float64(), wa.Shape); err != nil {
-			return nil, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
-		}
+		job.Weights, job.WeightsName = wa, "--lat-weights "+fl.latWeights
 	} else if fl.gridWeights != nil {
-		var err error
-		if opt.Weights, err = metrics.PointWeights(fc.Field, fl.gridWeights, []int{len(fl.gridWeights)}); err != nil {
-			return nil, fmt.Errorf("the lat coordinate of %s: %w", fl.gridWeightsFrom, err)
-		}
+		job.Weights = data.FromFloat64(fl.gridWeights, len(fl.gridWeights))
+		job.WeightsName = "the lat coordinate of " + fl.gridWeightsFrom
 	}
-	return metrics.Score(fc, obs, opt)
+	return nil
 }
 
 // parsePool reads "avg2" or "max8".

@@ -34,16 +34,16 @@ func readStatic(b guard.Budget, s staticFlags, H, W int) (*dataset.Static, error
 		return nil, nil
 	}
 	// The input flags --var and --time-dim are the data's; --static-var picks the static file's variables.
-	saveVar, saveTime := varFlag, timeDimFlag
-	varFlag, timeDimFlag = s.vars, ""
-	defer func() { varFlag, timeDimFlag = saveVar, saveTime }()
+	saved := fieldSelect
+	fieldSelect = data.FieldSelect{Vars: s.vars}
+	defer func() { fieldSelect = saved }()
 	in, err := statInput("static", s.path, 2, 3, "[S, H, W] or [H, W]")
 	if err != nil {
 		return nil, err
 	}
 	r := len(in.shape)
 	gridH, gridW := in.shape[r-2], in.shape[r-1]
-	stackedNC := in.src != nil && in.src.kind == "nc" && in.src.stacked && len(in.src.varShape) == 2
+	stackedNC := in.src != nil && in.src.Kind == "nc" && in.src.Stacked && len(in.src.VarShape) == 2
 	if stackedNC { // NetCDF variables [lat, lon] stacked: read as [H, V, W]
 		gridH = in.shape[0]
 	}

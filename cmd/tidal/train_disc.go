@@ -14,10 +14,7 @@ func init() { trainCmd.AddCommand(newTrainDiscCmd()) }
 
 // newTrainDiscCmd is `tidal train discriminator`.
 func newTrainDiscCmd() *cobra.Command {
-	var fl guidedTrainFlags
-	var sigmaStep float64
-	var futureOnly bool
-	var headWidth, headLayers, previewEvery, valPairs int
+	var fl discFlags
 	cmd := &cobra.Command{
 		Use:   "discriminator --data train.npy --steps N --run RUN",
 		Short: "Train the time-consistency discriminator that guides the image model",
@@ -30,49 +27,60 @@ goes into stats.jsonl every --preview-every steps and into RUN/summary.json. --b
 positives, half negatives.`,
 		Example: "  tidal train discriminator --data ns.npy --steps 2000 --batch 32 --crop 32,32 --run runs/disc",
 		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := fl.apply(cmd); err != nil {
-				return err
-			}
-			if err := guard.First(guard.Between("sigma-step", sigmaStep, 0.05, 1000), guard.Int("head-width", headWidth, 1, 1<<16),
-				guard.Int("head-layers", headLayers, 0, 16), guard.Int("preview-every", previewEvery, 0, maxCount),
-				guard.Int("val-pairs", valPairs, 1, 1<<16)); err != nil {
-				return err
-			}
-			if fl.batch%2 != 0 {
-				return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.batch)
-			}
-			series, err := readTrainingSeries(&fl, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
-			if err != nil {
-				return err
-			}
-			o := fl.options()
-			o.PreviewEvery = previewEvery // 0: every checkpoint (guided.NewTrainer)
-			attn := fl.attn
-			if len(attn) == 0 {
-				attn = []int{len(fl.mults) - 1}
-			}
-			tr, err := guided.NewTrainer(guided.TrainSpec{
-				Kind: guided.KindDiscriminator, Series: series, Options: o,
-				Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
-					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: headWidth, HeadLayers: headLayers},
-				PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: sigmaStep, FutureOnly: futureOnly,
-				DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: valPairs, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
-			})
-			if err != nil {
-				return dataError(fl.data, err)
-			}
-			return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
-		},
+		RunE:    func(cmd *cobra.Command, args []string) error { return runTrainDisc(cmd, &fl) },
 	}
-	addGuidedTrainFlags(cmd, &fl, 32, nil)
+	addGuidedTrainFlags(cmd, &fl.guidedTrainFlags, 32, nil)
 	f := cmd.Flags()
 	f.Lookup("attn-levels").Usage = "levels with self-attention after each block (default: the coarsest; UNCONFIRMED)"
-	f.Float64Var(&sigmaStep, "sigma-step", 2, "σ_step of the negatives' offsets l ~ N_Z(1, σ_step²)")
-	f.BoolVar(&futureOnly, "future-only", false, "negatives from later frames only (l ≥ 2); the paper's formula allows l ≤ 0 too")
-	f.IntVar(&headWidth, "head-width", 1024, "width of the MLP head (Tab. 2: 2 × 1024)")
-	f.IntVar(&headLayers, "head-layers", 2, "hidden layers of the MLP head")
-	f.IntVar(&previewEvery, "preview-every", 0, "steps per held-out accuracy line in stats.jsonl (0: every --checkpoint-every)")
-	f.IntVar(&valPairs, "val-pairs", 128, "held-out pairs scored for the accuracy per noise level")
+	f.Float64Var(&fl.sigmaStep, "sigma-step", 2, "σ_step of the negatives' offsets l ~ N_Z(1, σ_step²)")
+	f.BoolVar(&fl.futureOnly, "future-only", false, "negatives from later frames only (l ≥ 2); the paper's formula allows l ≤ 0 too")
+	f.IntVar(&fl.headWidth, "head-width", 1024, "width of the MLP head (Tab. 2: 2 × 1024)")
+	f.IntVar(&fl.headLayers, "head-layers", 2, "hidden layers of the MLP head")
+	f.IntVar(&fl.previewEvery, "preview-every", 0, "steps per held-out accuracy line in stats.jsonl (0: every --checkpoint-every)")
+	f.IntVar(&fl.valPairs, "val-pairs", 128, "held-out pairs scored for the accuracy per noise level")
 	return cmd
+}
+
+// discFlags are the flags of `tidal train discriminator`: the shared ones and the guide's own.
+type discFlags struct {
+	guidedTrainFlags
+	sigmaStep                                     float64
+	futureOnly                                    bool
+	headWidth, headLayers, previewEvery, valPairs int
+}
+
+// runTrainDisc trains the discriminator (Hess et al. 2025, §3): half positives, half negatives.
+func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
+	if err := fl.apply(cmd); err != nil {
+		return err
+	}
+	if err := guard.First(guard.Between("sigma-step", fl.sigmaStep, 0.05, 1000), guard.Int("head-width", fl.headWidth, 1, 1<<16),
+		guard.Int("head-layers", fl.headLayers, 0, 16), guard.Int("preview-every", fl.previewEvery, 0, maxCount),
+		guard.Int("val-pairs", fl.valPairs, 1, 1<<16)); err != nil {
+		return err
+	}
+	if fl.batch%2 != 0 {
+		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.batch)
+	}
+	series, err := readTrainingSeries(&fl.guidedTrainFlags, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
+	if err != nil {
+		return err
+	}
+	o := fl.options()
+	o.PreviewEvery = fl.previewEvery // 0: every checkpoint (guided.NewTrainer)
+	attn := fl.attn
+	if len(attn) == 0 {
+		attn = []int{len(fl.mults) - 1}
+	}
+	tr, err := guided.NewTrainer(guided.TrainSpec{
+		Kind: guided.KindDiscriminator, Series: series, Options: o,
+		Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
+			Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: fl.headWidth, HeadLayers: fl.headLayers},
+		PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
+		DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
+	})
+	if err != nil {
+		return dataError(fl.data, err)
+	}
+	return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
 }
