@@ -215,7 +215,7 @@ func plainLayerNorm(x *Node) *Node {
 	mean := ReduceAndKeep(x, ReduceMean, -1)
 	xc := Sub(x, mean)
 	v := ReduceAndKeep(Square(xc), ReduceMean, -1)
-	return Mul(xc, Rsqrt(AddScalar(v, ditLNEpsilon)))
+	return Div(xc, Sqrt(AddScalar(v, ditLNEpsilon))) // Rsqrt has no gradient in GoMLX
 }
 
 // SinCos2D is DiT's fixed 2D sin-cos position embedding of an hp×wp grid of patches (from MAE), as a
