@@ -126,7 +126,7 @@ type SeriesNetConfig struct {
 }
 
 // DiTConfig are the nets.DiT settings the commands expose; zeros take nets.DiT's defaults (patch 4,
-// hidden 64, depth 4, 4 heads, MLP ratio 4; docs/NETS.md, "DiT").
+// hidden 64, depth 4, heads of 64 channels, MLP ratio 4; docs/NETS.md, "DiT").
 type DiTConfig struct {
 	Patch    int `json:"patch,omitempty"`
 	Hidden   int `json:"hidden,omitempty"`

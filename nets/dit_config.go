@@ -20,7 +20,8 @@ type DiTConfig struct {
 	Hidden int
 	// Depth is N, the number of DiT blocks. Default 4.
 	Depth int
-	// Heads is the number of attention heads of both attentions; it must divide Hidden. Default 4.
+	// Heads is the number of attention heads of both attentions; it must divide Hidden. Default
+	// Hidden/64 when 64 divides Hidden (heads 64 channels wide, as in every DiT size), else 1.
 	Heads int
 	// MLPRatio is the width of each block's MLP in units of Hidden. Default 4 (DiT's).
 	MLPRatio int
@@ -58,7 +59,10 @@ func (c DiTConfig) withDefaults() (DiTConfig, error) {
 	set(&c.Patch, 4)
 	set(&c.Hidden, 64)
 	set(&c.Depth, 4)
-	set(&c.Heads, 4)
+	if c.Heads == 0 && c.Hidden > 0 && c.Hidden%64 == 0 {
+		c.Heads = c.Hidden / 64
+	}
+	set(&c.Heads, 1)
 	set(&c.MLPRatio, 4)
 	set(&c.Frequencies, 256)
 	switch {

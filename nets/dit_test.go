@@ -583,8 +583,11 @@ func TestNewDiTRejectsBadConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := d.Config(); got.Patch != 4 || got.Hidden != 64 || got.Depth != 4 || got.Heads != 4 || got.MLPRatio != 4 || got.Frequencies != 256 {
-		t.Errorf("defaults %+v, want patch 4, hidden 64, depth 4, 4 heads, MLP ratio 4, 256 frequencies", got)
+	if got := d.Config(); got.Patch != 4 || got.Hidden != 64 || got.Depth != 4 || got.Heads != 1 || got.MLPRatio != 4 || got.Frequencies != 256 {
+		t.Errorf("defaults %+v, want patch 4, hidden 64, depth 4, 1 head, MLP ratio 4, 256 frequencies", got)
+	}
+	if d := mustNewDiT(t, DiTConfig{DataChannels: 1, Hidden: 384}); d.Config().Heads != 6 {
+		t.Errorf("hidden 384: %d heads by default, want 6 (64 channels each, DiT-S)", d.Config().Heads)
 	}
 }
 

@@ -40,6 +40,7 @@ type trainDyDiffFlags struct {
 	timeAttn                                      bool
 	series                                        seriesFlags
 	static                                        staticFlags
+	dit                                           ditFlags
 }
 
 func newTrainDyDiffCmd() *cobra.Command {
@@ -84,7 +85,8 @@ nothing else.`,
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
-	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
+	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing), dit (nets.DiT: a transformer on every frame's patches, attention over space and over the frames) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
+	addDiTFlags(f, &fl.dit)
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
 	addSeriesFlags(f, &fl.series, false)
@@ -96,7 +98,7 @@ nothing else.`,
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per UNet level")
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level (series: SeriesNet's blocks, default 2)")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
-	f.IntVar(&fl.heads, "heads", 1, "attention heads")
+	f.IntVar(&fl.heads, "heads", 1, "attention heads (dit: each takes --hidden/--heads channels)")
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.StringVar(&fl.head, "head", dymodel.DefaultHead, "the UNet's output layer: linear (a 3×3 conv on the last block's output) or norm (GroupNorm → SiLU → conv, the runs before this flag)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
@@ -253,8 +255,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
 	case fl.head != "linear" && fl.head != "norm" && fl.head != "":
 		return fmt.Errorf("--head %q: expected linear or norm", fl.head)
-	case fl.net != "unet" && fl.net != "video" && fl.net != "series":
-		return fmt.Errorf("--net %q: expected unet, video or series", fl.net)
+	case fl.net != "unet" && fl.net != "video" && fl.net != "series" && fl.net != "dit":
+		return fmt.Errorf("--net %q: expected unet, video, dit or series", fl.net)
 	case fl.net == "series" && !seriesData:
 		return fmt.Errorf("--net series needs a time series [T, N] in --data (LSTNet text, CSV or GluonTS JSON lines), not %s", fl.data)
 	case fl.net != "series" && seriesData:
@@ -262,7 +264,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
 		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
 	}
-	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1)); err != nil {
+	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1),
+		checkDiTFlags(fl, changed)); err != nil {
 		return err
 	}
 	if fl.net == "video" {
@@ -346,6 +349,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		Param: fl.param, Anchor: fl.anchor}
 	if fl.param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+	}
+	if err := setDiT(&mc, fl); err != nil {
+		return err
 	}
 	if static != nil {
 		n := static.Norm()
