@@ -1,0 +1,128 @@
+package main
+
+import (
+	"encoding/json"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
+)
+
+// ditTrainArgs are a few steps of `train dydiff --net dit` on series with a tiny transformer.
+func ditTrainArgs(series, run string, extra ...string) []string {
+	return append([]string{"train", "dydiff", "--net", "dit", "--data", series, "--run", run, "--context", "2", "--predict", "2",
+		"--steps", "4", "--batch", "2", "--log-every", "2", "--checkpoint-every", "4", "--quiet",
+		"--patch", "4", "--hidden", "16", "--depth", "1", "--heads", "2"}, extra...)
+}
+
+// TestDiTTrainForecastScore trains DyDiff with the DiT for a few steps on a tiny series of 12 frames
+// of 2×12×8 (a grid the patch 4 divides) and of 1×10×6 (one it does not: padded to 12×8 and
+// cropped), records its settings in options.json, forecasts from the run with no DiT flag (the
+// forecast keeps the grid) and scores the forecast against its truth.
+func TestDiTTrainForecastScore(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	for _, g := range []struct {
+		name    string
+		C, H, W int
+	}{{"even", 2, 12, 8}, {"padded", 1, 10, 6}} {
+		series := p(g.name + ".npy")
+		if err := data.WriteNPY(series, smoothField(12, g.C, g.H, g.W)); err != nil {
+			t.Fatal(err)
+		}
+		run := p(g.name + "_run")
+		if out, err := runTidal(t, ditTrainArgs(series, run)...); err != nil {
+			t.Fatalf("%s: train: %v\n%s", g.name, err, out)
+		}
+		raw, err := os.ReadFile(filepath.Join(run, "options.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Config dymodel.Config `json:"config"`
+		}
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if d := rec.Config.DiT; rec.Config.Net != "dit" || d == nil || d.Patch != 4 || d.Hidden != 16 || d.Depth != 1 || d.Heads != 2 {
+			t.Fatalf("%s: options.json records net %q, dit %+v", g.name, rec.Config.Net, rec.Config.DiT)
+		}
+		fc := p(g.name + "_fc.npy")
+		if out, err := runTidal(t, "forecast", "--run", run, "--data", series, "--out", fc, "--members", "2", "--sampler-steps", "2",
+			"--cases", "2", "--quiet"); err != nil {
+			t.Fatalf("%s: forecast: %v\n%s", g.name, err, out)
+		}
+		f, err := data.ReadNPY(fc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := f.Shape; len(s) != 6 || s[0] != 2 || s[1] != 2 || s[2] != 2 || s[3] != g.C || s[4] != g.H || s[5] != g.W {
+			t.Errorf("%s: forecast shape %v, want [2 cases, 2 members, 2 lead, %d, %d, %d]", g.name, s, g.C, g.H, g.W)
+		}
+		out, err := runTidal(t, "score", "--forecast", fc, "--obs", strings.TrimSuffix(fc, ".npy")+".truth.npy", "--metrics", "crps,rmse")
+		if err != nil || !strings.Contains(out, "crps") {
+			t.Fatalf("%s: score: %v\n%s", g.name, err, out)
+		}
+	}
+}
+
+// smoothField is T frames of C channels of H×W: travelling sine waves.
+func smoothField(T, C, H, W int) *data.Array {
+	v := make([]float32, 0, T*C*H*W)
+	for t := range T {
+		for c := range C {
+			for y := range H {
+				for x := range W {
+					v = append(v, float32(math.Sin(0.5*float64(x)+0.3*float64(y)+float64(c)-0.6*float64(t))))
+				}
+			}
+		}
+	}
+	return data.FromFloat32(v, T, C, H, W)
+}
+
+// TestDiTHostileFlags checks that bad DiT flags are refused before anything is written, each with an
+// error naming the flag: sizes out of range, a width the heads do not divide, a patch larger than the
+// frames, DiT flags without --net dit and the UNet's sizes with it.
+func TestDiTHostileFlags(t *testing.T) {
+	dir := t.TempDir()
+	series := filepath.Join(dir, "s.npy")
+	if err := data.WriteNPY(series, smoothField(12, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--patch", "0"}, "--patch"},
+		{[]string{"--patch", "-4"}, "--patch"},
+		{[]string{"--patch", "16"}, "--patch 16 is larger than the 8×8 frames"},
+		{[]string{"--depth", "0"}, "--depth"},
+		{[]string{"--hidden", "0"}, "--hidden"},
+		{[]string{"--hidden", "18"}, "--hidden 18"},
+		{[]string{"--hidden", "20", "--heads", "3"}, "--heads 3 does not divide --hidden 20"},
+		{[]string{"--heads", "0"}, "--heads"},
+		{[]string{"--channels", "8"}, "--channels sizes the UNet"},
+		{[]string{"--mults", "1,2"}, "--mults sizes the UNet"},
+		{[]string{"--temporal-attn", "1"}, "--temporal-attn"},
+	} {
+		out, err := runTidal(t, ditTrainArgs(series, run, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q\n%s", tc.args, err, tc.want, out)
+		}
+		if _, serr := os.Stat(run); serr == nil {
+			t.Fatalf("%v: the refused run left %s behind", tc.args, run)
+		}
+	}
+	for _, net := range []string{"unet", "video"} {
+		_, err := runTidal(t, "train", "dydiff", "--net", net, "--data", series, "--run", run, "--depth", "2")
+		if err == nil || !strings.Contains(err.Error(), "--depth sizes the transformer of --net dit") {
+			t.Errorf("--net %s --depth 2: error %v, want one naming --depth", net, err)
+		}
+	}
+}
