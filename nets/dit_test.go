@@ -651,3 +651,32 @@ func TestSinCos2D(t *testing.T) {
 		t.Errorf("SinCos2D: patch (0,0) %v, want %v; patch (1,2) %v, want %v", e[:8], want0, e[40:], want5)
 	}
 }
+
+// TestDiTDocumentedCounts pins the parameter and FLOP counts docs/NETS.md ("DiT") quotes: DiT-S/4 on
+// the reference's latent windows (15 frames of 3×16², one window) with and without the temporal
+// attention, and the CPU default (hidden 64, depth 4, patch 4) on 15 frames of 2×32² and 2×64².
+func TestDiTDocumentedCounts(t *testing.T) {
+	s4 := ReferenceDiTS4Config(3)
+	spatial := s4
+	spatial.SpatialOnly = true
+	cpu := DiTConfig{DataChannels: 2}
+	for _, tc := range []struct {
+		name              string
+		c                 DiTConfig
+		size              int
+		params            int
+		forward, training float64
+	}{
+		{"DiT-S/4", s4, 16, 44948400, 13792051200, 41352364032},
+		{"DiT-S/4 spatial only", spatial, 16, 32529840, 10317692928, 30929289216},
+		{"CPU default 32²", cpu, 32, 452448, 597057536, 1779343360},
+		{"CPU default 64²", cpu, 64, 452448, 3142148096, 9379225600},
+	} {
+		d := mustNewDiT(t, tc.c)
+		f := d.FLOPs(1, 15, tc.size, tc.size)
+		if d.NumParams() != tc.params || f.Forward != tc.forward || f.Training != tc.training {
+			t.Errorf("%s: %d parameters, FLOPs %+v; docs/NETS.md says %d, forward %.0f, training %.0f",
+				tc.name, d.NumParams(), f, tc.params, tc.forward, tc.training)
+		}
+	}
+}
