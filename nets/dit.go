@@ -72,8 +72,13 @@ func (d *DiT) String() string {
 // static fields [B, S, H, W]: VideoUNet.Apply's inputs, with the same meaning. H and W may be any size.
 // Its signature is that of dydiff.Net. Like GoMLX's layers it panics on inputs that do not fit while
 // the graph is built; graph and model Exec return such panics as errors.
+//
+// An image DiT (InChannels > 0) takes instead what UNet.Apply takes (see DiTConfig.InChannels).
 func (d *DiT) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	c := d.cfg
+	if c.InChannels > 0 {
+		return d.applyImage(scope, xt, t, cond)
+	}
 	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != c.DataChannels {
 		exceptions.Panicf("nets.DiT: xt must be [batch, frames, %d, height, width], got shape %s", c.DataChannels, xt.Shape())
 	}
@@ -108,6 +113,45 @@ func (d *DiT) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
 		return d.windows(sc, parts[0], parts[1])
 	}))
+}
+
+// applyImage is Apply of an image DiT: x [B, ..., H, W] and every cond[i] [B, ..., H, W] folded into
+// channels and concatenated (InChannels), as one frame through the transformer, DataChannels out.
+func (d *DiT) applyImage(scope *model.Scope, x, noiseLevel *Node, cond []*Node) *Node {
+	c := d.cfg
+	if x.Rank() < 3 {
+		exceptions.Panicf("nets.DiT: x must be [batch, channels..., height, width], got shape %s", x.Shape())
+	}
+	in := foldChannels(x)
+	B, xC, H, W := dims4(in)
+	parts := []*Node{in}
+	for i, cn := range cond {
+		if cn.Rank() < 3 {
+			exceptions.Panicf("nets.DiT: cond[%d] must be [batch, channels..., height, width], got shape %s", i, cn.Shape())
+		}
+		f := foldChannels(ConvertDType(cn, x.DType()))
+		if fd := f.Shape().Dimensions; fd[0] != B || fd[2] != H || fd[3] != W {
+			exceptions.Panicf("nets.DiT: cond[%d] %s does not match x %s in batch, height or width", i, cn.Shape(), x.Shape())
+		}
+		parts = append(parts, f)
+	}
+	h := Concatenate(parts, 1)
+	if got := h.Shape().Dimensions[1]; got != c.InChannels {
+		exceptions.Panicf("nets.DiT: x and cond have %d channels together, the network takes InChannels = %d", got, c.InChannels)
+	}
+	if noiseLevel.Rank() != 1 || noiseLevel.Shape().Dimensions[0] != B {
+		exceptions.Panicf("nets.DiT: noiseLevel must be [%d], got shape %s", B, noiseLevel.Shape())
+	}
+	h, crop := PadToMultipleWrap(Reshape(h, B, 1, c.InChannels, H, W), c.Patch, c.WrapW)
+	noiseLevel = ConvertDType(noiseLevel, x.DType())
+	n := BranchCount(x.Graph(), c.Branches, B)
+	out := crop(Branched(scope, n, []*Node{h, noiseLevel}, func(sc *model.Scope, parts []*Node) *Node {
+		return d.windows(sc, parts[0], parts[1])
+	}))
+	if c.DataChannels == xC {
+		return Reshape(out, x.Shape().Dimensions...)
+	}
+	return Reshape(out, B, c.DataChannels, H, W)
 }
 
 // windows runs the transformer on one branch: in [b, L, 2C+2+S, H, W] (H, W multiples of Patch) and

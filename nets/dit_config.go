@@ -34,6 +34,13 @@ type DiTConfig struct {
 	// WrapW pads a width that Patch does not divide periodically (fields periodic in longitude) rather
 	// than with zeros; the height is always padded with zeros.
 	WrapW bool
+	// InChannels, when > 0, makes the DiT an image network, for the guided image and video models:
+	// Apply then takes x [B, ..., H, W] and conditioning inputs [B, ..., H, W], folds each into
+	// channels and concatenates them (InChannels in all) as UNet.Apply does, runs the transformer on
+	// that one frame, spatial attention only, and returns DataChannels channels (shaped like x when
+	// they are x's channels). StaticChannels must then be 0: static fields are conditioning inputs
+	// like the others. Default 0: the window network of DyDiff.
+	InChannels int
 	// Branches splits every batch of windows into this many graph branches that share the variables,
 	// as Config.Branches does for the UNet. Default 0: GOMAXPROCS on the Go backend, 1 elsewhere.
 	Branches int
@@ -84,12 +91,25 @@ func (c DiTConfig) withDefaults() (DiTConfig, error) {
 		return c, fmt.Errorf("nets: DiTConfig.Frequencies must be at least 2, got %d", c.Frequencies)
 	case c.Branches < 0:
 		return c, fmt.Errorf("nets: DiTConfig.Branches must be ≥ 0, got %d", c.Branches)
+	case c.InChannels < 0:
+		return c, fmt.Errorf("nets: DiTConfig.InChannels must be ≥ 0, got %d", c.InChannels)
+	case c.InChannels > 0 && c.StaticChannels > 0:
+		return c, fmt.Errorf("nets: DiTConfig.StaticChannels must be 0 for an image DiT (InChannels %d counts the static fields), got %d", c.InChannels, c.StaticChannels)
+	}
+	if c.InChannels > 0 {
+		c.SpatialOnly = true // one frame: nothing to attend to over time
 	}
 	return c, nil
 }
 
-// inChannels is the channels of one frame as the patch embedding sees it: 2·C + 2 + S.
-func (c DiTConfig) inChannels() int { return 2*c.DataChannels + 2 + c.StaticChannels }
+// inChannels is the channels of one frame as the patch embedding sees it: 2·C + 2 + S, or InChannels
+// for an image DiT.
+func (c DiTConfig) inChannels() int {
+	if c.InChannels > 0 {
+		return c.InChannels
+	}
+	return 2*c.DataChannels + 2 + c.StaticChannels
+}
 
 // attentions is the number of attention sub-blocks per DiT block: spatial, and temporal unless
 // SpatialOnly.

@@ -229,7 +229,8 @@ func TestDiTMatchesHostReference(t *testing.T) {
 		for v := range trainable(store) {
 			vars[v.Path()] = flat(v.MustValue())
 		}
-		want := ditHostForward(t, d.Config(), vars, flat(xt), flat(ctx), flat(steps), static, vB, vL, vP, tc.H, tc.W)
+		frames := hostVideoFrames(flat(xt), flat(ctx), static, vB, vL, vP, C, S, tc.H, tc.W)
+		want := ditHostForward(t, d.Config(), vars, frames, flat(steps), vB, vL, tc.H, tc.W)
 		got := flat(out)
 		e := relErr(got, want)
 		t.Logf("%s: relative difference %.3g, output scale %.3g", tc.name, e, maxAbs(want))
@@ -254,15 +255,51 @@ func TestDiTFloat32MatchesHostReference(t *testing.T) {
 	for v := range trainable(store) {
 		vars[v.Path()] = flat(v.MustValue())
 	}
-	want := ditHostForward(t, d.Config(), vars, flat(xt), flat(ctx), flat(steps), nil, vB, vL, vP, vH, vW)
+	want := ditHostForward(t, d.Config(), vars, hostVideoFrames(flat(xt), flat(ctx), nil, vB, vL, vP, 2, 0, vH, vW), flat(steps), vB, vL, vH, vW)
 	if e := relErr(flat(out), want); e > 2e-5 {
 		t.Errorf("float32 network and float64 reference differ by %.3g (relative)", e)
 	}
 }
 
-// ditHostForward is the DiT documented on the type, written out in float64 loops: xt [B, L, C, H, W],
-// ctx [B, P, C, H, W], steps [B], static [B, S, H, W] (nil without), flat; it returns [B, L, C, H, W].
-func ditHostForward(t *testing.T, c DiTConfig, vars map[string][]float64, xt, ctx, steps, static []float64, B, L, P, H, W int) []float64 {
+// hostVideoFrames assembles on the host the per-frame channels of VideoInput plus the static fields:
+// from xt [B, L, C, H, W], ctx [B, P, C, H, W] and static [B, S, H, W] (nil without), flat, the frames
+// [B, L, 2C + 2 + S, H, W].
+func hostVideoFrames(xt, ctx, static []float64, B, L, P, C, S, H, W int) []float64 {
+	Cin := 2*C + 2 + S
+	out := make([]float64, 0, B*L*Cin*H*W)
+	for b := range B {
+		for f := range L {
+			for ch := range Cin {
+				for i := range H {
+					for j := range W {
+						var v float64
+						switch {
+						case ch < C:
+							v = xt[(((b*L+f)*C+ch)*H+i)*W+j]
+						case ch < 2*C:
+							if f < P {
+								v = ctx[(((b*P+f)*C+ch-C)*H+i)*W+j]
+							}
+						case ch == 2*C:
+							v = b2f(f < P)
+						case ch == 2*C+1:
+							v = b2f(f == P)
+						default:
+							v = static[((b*S+ch-2*C-2)*H+i)*W+j]
+						}
+						out = append(out, v)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// ditHostForward is the DiT documented on the type, written out in float64 loops, on the frames
+// [B, L, Cin, H, W] (flat, the channels the patch embedding takes) and the noise levels steps [B]; it
+// returns [B, L, C, H, W].
+func ditHostForward(t *testing.T, c DiTConfig, vars map[string][]float64, frames, steps []float64, B, L, H, W int) []float64 {
 	t.Helper()
 	v := func(path string) []float64 {
 		x, ok := vars[path]
@@ -297,8 +334,8 @@ func ditHostForward(t *testing.T, c DiTConfig, vars map[string][]float64, xt, ct
 		}
 		return x
 	}
-	C, S, p, D := c.DataChannels, c.StaticChannels, c.Patch, c.Hidden
-	Cin := 2*C + 2 + S
+	C, p, D := c.DataChannels, c.Patch, c.Hidden
+	Cin := len(frames) / (B * L * H * W)
 	hp, wp := (H+p-1)/p, (W+p-1)/p
 	N := hp * wp
 	// The frames' channels at a padded pixel (i, j) (zero outside H×W).
@@ -306,20 +343,7 @@ func ditHostForward(t *testing.T, c DiTConfig, vars map[string][]float64, xt, ct
 		if i >= H || j >= W {
 			return 0
 		}
-		switch {
-		case ch < C:
-			return xt[(((b*L+f)*C+ch)*H+i)*W+j]
-		case ch < 2*C:
-			if f < P {
-				return ctx[(((b*P+f)*C+ch-C)*H+i)*W+j]
-			}
-			return 0
-		case ch == 2*C:
-			return b2f(f < P)
-		case ch == 2*C+1:
-			return b2f(f == P)
-		}
-		return static[((b*S+ch-2*C-2)*H+i)*W+j]
+		return frames[(((b*L+f)*Cin+ch)*H+i)*W+j]
 	}
 	// Tokens x [B, L, N, D].
 	patches := make([]float64, 0, B*L*N*Cin*p*p)
@@ -678,5 +702,68 @@ func TestDiTDocumentedCounts(t *testing.T) {
 			t.Errorf("%s: %d parameters, FLOPs %+v; docs/NETS.md says %d, forward %.0f, training %.0f",
 				tc.name, d.NumParams(), f, tc.params, tc.forward, tc.training)
 		}
+	}
+}
+
+// TestImageDiT checks the image DiT of the guided models (InChannels > 0): x [B, C, H, W] and two
+// conditioning frames folded and concatenated as UNet.Apply does, the output shaped like x, exactly 0
+// at initialisation, NumParams equal to the graph's variables and to the window DiT's count with
+// C_in = 6 and no temporal attention; with random weights, in float64, it agrees with the host
+// reference on the one frame [x | cond0 | cond1]; and a wrong channel count is an error naming
+// InChannels.
+func TestImageDiT(t *testing.T) {
+	c := smallDiTConfig()
+	c.InChannels, c.Branches = 6, 1
+	d := mustNewDiT(t, c)
+	if !d.Config().SpatialOnly {
+		t.Errorf("an image DiT must have no temporal attention, config %+v", d.Config())
+	}
+	f64 := dtypes.Float64
+	const H, W = 7, 8
+	x, c0, c1 := randTensorAs(f64, 1, vB, 2, H, W), randTensorAs(f64, 2, vB, 2, H, W), randTensorAs(f64, 3, vB, 2, H, W)
+	steps := fromFloats(f64, []float32{-1.2, 0.4}, vB)
+	store := model.NewStore()
+	out, _ := runNet(t, store, d.Apply, nil, x, steps, c0, c1)
+	if dims := out.Shape().Dimensions; !equalInts(dims, []int{vB, 2, H, W}) {
+		t.Errorf("output shape %v, want [%d 2 %d %d]", dims, vB, H, W)
+	}
+	if m := maxAbs(flat(out)); m != 0 {
+		t.Errorf("initial output max |value| %g, want 0", m)
+	}
+	window := smallDiTConfig()
+	window.SpatialOnly = true // its frames have 2·2 + 2 = 6 channels too
+	if n := createdParams(store); n != d.NumParams() || n != mustNewDiT(t, window).NumParams() {
+		t.Errorf("the graph created %d parameters, NumParams %d, the window DiT with C_in 6 %d", n, d.NumParams(), mustNewDiT(t, window).NumParams())
+	}
+	randomizeVariables(t, store, 5, 0.3)
+	out, _ = runNet(t, store, d.Apply, nil, x, steps, c0, c1)
+	vars := map[string][]float64{}
+	for v := range trainable(store) {
+		vars[v.Path()] = flat(v.MustValue())
+	}
+	frames := make([]float64, 0, vB*6*H*W)
+	for b := range vB {
+		for _, in := range []*tensors.Tensor{x, c0, c1} {
+			frames = append(frames, flat(in)[b*2*H*W:(b+1)*2*H*W]...)
+		}
+	}
+	want := ditHostForward(t, d.Config(), vars, frames, flat(steps), vB, 1, H, W)
+	if e := relErr(flat(out), want); e > 1e-9 || maxAbs(want) < 1e-3 {
+		t.Errorf("image DiT and the host reference differ by %.3g (relative), output scale %.3g", e, maxAbs(want))
+	}
+	exec, err := model.NewExec(goBackend(t), model.NewStore(), func(scope *model.Scope, x, noise, c0 *Node) *Node {
+		return d.Apply(scope, x, noise, []*Node{c0})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exec.Finalize()
+	if _, err := exec.Call(randTensor(1, vB, 2, H, W), noiseLevels(vB), randTensor(2, vB, 2, H, W)); err == nil || !strings.Contains(err.Error(), "InChannels = 6") {
+		t.Errorf("4 channels into an image DiT of 6: error %v, want one naming InChannels", err)
+	}
+	bad := smallDiTConfig()
+	bad.InChannels, bad.StaticChannels = 6, 1
+	if _, err := NewDiT(bad); err == nil || !strings.Contains(err.Error(), "StaticChannels") {
+		t.Errorf("an image DiT with static channels: error %v, want one naming StaticChannels", err)
 	}
 }
