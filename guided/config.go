@@ -87,6 +87,20 @@ func (c ModelConfig) network() (denoiserNet, error) {
 	return nets.New(*c.UNet)
 }
 
+// NetWidth is the width the commands' rough memory estimates scale with (values kept per field point
+// ≈ 64 × width): the UNet's base channels, or for the DiT its Depth · Hidden · 24 / (64 · Patch²)
+// rounded up (about 24 token-wide tensors per block kept for a token of Patch² points).
+func (c ModelConfig) NetWidth() int {
+	if d := c.DiT; d != nil {
+		p := max(d.Patch, 1)
+		return max(1, (d.Depth*d.Hidden*24+64*p*p-1)/(64*p*p))
+	}
+	if c.UNet != nil {
+		return c.UNet.Channels
+	}
+	return 0
+}
+
 // Model is a trained model loaded from a run's newest snapshot.
 type Model struct {
 	Run    string

@@ -103,6 +103,13 @@ func TestRecordedNetwork(t *testing.T) {
 	if dn, ok := d.(*nets.DiT); err != nil || !ok || dn.NumParams() != d.NumParams() || dn.Config().Hidden != 8 {
 		t.Fatalf("the DiT record builds %T, %v", d, err)
 	}
+	if w := c.NetWidth(); w != 1 { // depth 1, hidden 8, patch 2: ⌈192/256⌉
+		t.Errorf("DiT NetWidth %d, want 1", w)
+	}
+	c.DiT.Depth, c.DiT.Hidden = 12, 384 // DiT-S at patch 2: 12·384·24/(64·4) = 432
+	if w := c.NetWidth(); w != 432 {
+		t.Errorf("DiT-S/2 NetWidth %d, want 432", w)
+	}
 	c.DiT = nil
 	if _, err := c.network(); err == nil || !strings.Contains(err.Error(), "no network") {
 		t.Errorf("a record without a network: error %v, want one saying so", err)

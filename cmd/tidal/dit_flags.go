@@ -7,6 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/nets"
 )
 
 // ditFlags are the flags of `tidal train dydiff --net dit` that size nets.DiT (docs/NETS.md, "DiT");
@@ -78,4 +79,71 @@ func setDiT(mc *dymodel.Config, fl trainDyDiffFlags) error {
 	mc.DiT = &dymodel.DiTConfig{Patch: fl.dit.patch, Hidden: fl.dit.hidden, Depth: fl.dit.depth, Heads: fl.heads, MLPRatio: 4,
 		WrapW: fl.periodic || fl.periodicLon}
 	return nil
+}
+
+// guidedDiTFlags are the flags of `tidal train idm|vdm` that pick and size the image DiT
+// (guided.TrainSpec.DiT) instead of the UNet.
+type guidedDiTFlags struct {
+	net                         string
+	patch, hidden, depth, heads int
+}
+
+// guidedUNetOnlyFlags size the image models' UNet, not the DiT.
+var guidedUNetOnlyFlags = []string{"channels", "mults", "blocks", "attn-levels", "groups", "dropout"}
+
+func addGuidedDiTFlags(f *pflag.FlagSet, fl *guidedDiTFlags) {
+	f.StringVar(&fl.net, "net", "unet", "the network: unet (nets.UNet) or dit (nets.DiT on the noisy frame and its conditioning channels, spatial attention)")
+	f.IntVar(&fl.patch, "patch", ditDefaultPatch, "dit: side of the square patches the frame is cut into (a grid it does not divide is padded)")
+	f.IntVar(&fl.hidden, "hidden", ditDefaultHidden, "dit: token width of the transformer (a multiple of 4 and of --heads)")
+	f.IntVar(&fl.depth, "depth", ditDefaultDepth, "dit: transformer blocks")
+	f.IntVar(&fl.heads, "heads", 1, "dit: attention heads, each --hidden/--heads channels")
+}
+
+// check refuses an unknown --net, DiT flags without --net dit, the UNet's sizes with it (given on the
+// command line) and DiT sizes out of range, each error naming its flag.
+func (d guidedDiTFlags) check(changed func(string) bool) error {
+	switch d.net {
+	case "unet":
+		for _, name := range []string{"patch", "hidden", "depth", "heads"} {
+			if changed(name) {
+				return fmt.Errorf("--%s sizes the transformer of --net dit; --net unet does not take it", name)
+			}
+		}
+		return nil
+	case "dit":
+	default:
+		return fmt.Errorf("--net %q: expected unet or dit", d.net)
+	}
+	for _, name := range guidedUNetOnlyFlags {
+		if changed(name) {
+			return fmt.Errorf("--%s sizes the UNet; --net dit is sized by --patch, --hidden, --depth and --heads", name)
+		}
+	}
+	if err := guard.First(guard.Int("patch", d.patch, 1, 64), guard.Int("hidden", d.hidden, 4, 8192),
+		guard.Int("depth", d.depth, 1, 1024), guard.Int("heads", d.heads, 1, 4096)); err != nil {
+		return err
+	}
+	switch {
+	case d.hidden%4 != 0:
+		return fmt.Errorf("--hidden %d: expected a multiple of 4 (the 2D sin-cos position embedding takes a quarter for each of sin and cos of row and column)", d.hidden)
+	case d.hidden%d.heads != 0:
+		return fmt.Errorf("--heads %d does not divide --hidden %d: each head takes hidden/heads channels", d.heads, d.hidden)
+	}
+	return nil
+}
+
+// config is the image DiT for frames of shape [frames, channels, H, W] (trained on crops of crop when
+// given), nil for --net unet; a patch larger than the frames the network sees is refused.
+func (d guidedDiTFlags) config(shape, crop []int, periodicW bool) (*nets.DiTConfig, error) {
+	if d.net != "dit" {
+		return nil, nil
+	}
+	h, w := shape[2], shape[3]
+	if len(crop) == 2 {
+		h, w = crop[0], crop[1]
+	}
+	if d.patch > min(h, w) {
+		return nil, fmt.Errorf("--patch %d is larger than the %d×%d frames the network trains on: expected at most %d", d.patch, h, w, min(h, w))
+	}
+	return &nets.DiTConfig{Patch: d.patch, Hidden: d.hidden, Depth: d.depth, Heads: d.heads, MLPRatio: 4, WrapW: periodicW}, nil
 }

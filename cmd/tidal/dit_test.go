@@ -10,6 +10,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/guided"
 )
 
 // ditTrainArgs are a few steps of `train dydiff --net dit` on series with a tiny transformer.
@@ -123,6 +124,86 @@ func TestDiTHostileFlags(t *testing.T) {
 		_, err := runTidal(t, "train", "dydiff", "--net", net, "--data", series, "--run", run, "--depth", "2")
 		if err == nil || !strings.Contains(err.Error(), "--depth sizes the transformer of --net dit") {
 			t.Errorf("--net %s --depth 2: error %v, want one naming --depth", net, err)
+		}
+	}
+}
+
+// tinyGuidedDiT are the flags of a two-step `train idm|vdm --net dit` run of a tiny transformer.
+const tinyGuidedDiT = "--net dit --patch 4 --hidden 16 --depth 1 --heads 2 --steps 2 --batch 2 --log-every 1 --checkpoint-every 2 --val-fraction 0.4 --quiet"
+
+// TestDiTGuidedTrainRollout trains the image and the video model with the DiT for two steps on a tiny
+// series, checks that each run records its DiT and no UNet, and rolls the video model out with no DiT
+// flag: frames of the series' shape.
+func TestDiTGuidedTrainRollout(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	if err := data.WriteNPY(p("s.npy"), smoothField(12, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	for _, kind := range []string{"idm", "vdm"} {
+		args := append([]string{"train", kind, "--data", p("s.npy"), "--run", p(kind)}, strings.Fields(tinyGuidedDiT)...)
+		if out, err := runTidal(t, args...); err != nil {
+			t.Fatalf("train %s: %v\n%s", kind, err, out)
+		}
+		raw, err := os.ReadFile(p(kind + "/options.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rec struct {
+			Config guided.ModelConfig `json:"config"`
+		}
+		if err := json.Unmarshal(raw, &rec); err != nil {
+			t.Fatal(err)
+		}
+		if d := rec.Config.DiT; d == nil || rec.Config.UNet != nil || d.Hidden != 16 || d.Patch != 4 || d.Depth != 1 || d.Heads != 2 {
+			t.Errorf("%s: options.json records unet %v, dit %+v; want the DiT alone", kind, rec.Config.UNet, d)
+		}
+	}
+	if out, err := runTidal(t, "rollout", "--vdm", p("vdm"), "--init", p("s.npy"), "--cases", "1", "--lead", "2", "--members", "2",
+		"--sampler-steps", "2", "--out", p("r.npy"), "--quiet"); err != nil {
+		t.Fatalf("rollout: %v\n%s", err, out)
+	}
+	r, err := data.ReadNPY(p("r.npy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.Shape); n < 3 || r.Shape[n-1] != 8 || r.Shape[n-2] != 8 {
+		t.Errorf("rollout shape %v, want frames of 8×8", r.Shape)
+	}
+}
+
+// TestDiTGuidedHostileFlags: bad --net and DiT flags of `train idm|vdm` are refused, each naming its
+// flag, and nothing is left behind.
+func TestDiTGuidedHostileFlags(t *testing.T) {
+	dir := t.TempDir()
+	series := filepath.Join(dir, "s.npy")
+	if err := data.WriteNPY(series, smoothField(12, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	for _, tc := range []struct {
+		args, want string
+	}{
+		{"--net transformer", `--net "transformer"`},
+		{"--patch 2", "--patch sizes the transformer of --net dit"},
+		{"--heads 2", "--heads sizes the transformer of --net dit"},
+		{"--net dit --channels 8", "--channels sizes the UNet"},
+		{"--net dit --hidden 18", "--hidden 18"},
+		{"--net dit --hidden 20 --heads 3", "--heads 3 does not divide --hidden 20"},
+		{"--net dit --depth 0", "--depth"},
+		{"--net dit --patch 0", "--patch"},
+		{"--net dit --patch 16", "--patch 16 is larger than the 8×8 frames"},
+		{"--net dit --patch 8 --crop 4,4", "--patch 8 is larger than the 4×4 frames"},
+	} {
+		for _, kind := range []string{"idm", "vdm"} {
+			args := append([]string{"train", kind, "--data", series, "--run", run, "--steps", "1"}, strings.Fields(tc.args)...)
+			_, err := runTidal(t, args...)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("train %s %s: error %v, want one containing %q", kind, tc.args, err, tc.want)
+			}
+			if _, serr := os.Stat(run); serr == nil {
+				t.Fatalf("train %s %s: the refused run left %s behind", kind, tc.args, run)
+			}
 		}
 	}
 }

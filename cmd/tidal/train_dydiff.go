@@ -49,7 +49,6 @@ func newTrainDyDiffCmd() *cobra.Command {
 		Use: "dydiff",
 		Example: `  tidal train dydiff --data ns_train.npy --val ns_val.npy --context 4 --predict 11 --steps 2000 --run runs/dydiff
   tidal train dydiff --data ns_train.npy --eta 0 --steps 2000 --run runs/dpm --quiet
-  tidal train dydiff --data ns_train.npy --net dit --patch 4 --hidden 64 --depth 4 --heads 1 --run runs/dit
   tidal train dydiff --data datasets/exchange_rate.txt.gz --context 30 --predict 30 --run runs/fx`,
 		Short: "Train a Dynamical Diffusion forecaster (η = 0: the DPM baseline) on a series of fields",
 		Long: `dydiff trains Dynamical Diffusion (Guo et al. 2025) on windows of --context observed and --predict
