@@ -371,7 +371,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if va != nil {
 		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.shape)), 4, 2), m.SampleBytes(fl.previewMembers))
 	}
-	what := fmt.Sprintf("training a %d-parameter DyDiff UNet on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{L}, mc.Frame...))
+	what := fmt.Sprintf("training a %d-parameter DyDiff %s network on batches of %d windows %v", m.NumParams(), fl.net, fl.batch, append([]int{L}, mc.Frame...))
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
@@ -399,8 +399,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
-		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, t.Windows, name)
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v, %d training windows, backend %s\n",
+		fl.eta, fl.noising, m.NumParams(), fl.net, fl.context, fl.predict, mc.Frame, t.Windows, name)
 	return runTrainJob(cmd, to, t.Job)
 }
 
