@@ -99,6 +99,11 @@ func addGuidedDiTFlags(f *pflag.FlagSet, fl *guidedDiTFlags) {
 	f.IntVar(&fl.heads, "heads", 1, "dit: attention heads, each --hidden/--heads channels")
 }
 
+// ditExample is the `train idm|vdm --net dit` line of the command's examples.
+func ditExample(kind string) string {
+	return "\n  tidal train " + kind + " --data ns.npy --steps 2000 --net dit --patch 4 --hidden 64 --depth 4 --run runs/" + kind + "-dit"
+}
+
 // check refuses an unknown --net, DiT flags without --net dit, the UNet's sizes with it (given on the
 // command line) and DiT sizes out of range, each error naming its flag.
 func (d guidedDiTFlags) check(changed func(string) bool) error {

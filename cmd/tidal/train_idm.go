@@ -30,8 +30,7 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 		Use:     kind + " --data train.npy --steps N --run RUN",
 		Short:   short,
 		Long:    long,
-		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --run runs/" + kind +
-			"\n  tidal train " + kind + " --data ns.npy --steps 2000 --net dit --patch 4 --hidden 64 --depth 4 --run runs/" + kind + "-dit",
+		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --run runs/" + kind + ditExample(kind),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fl.apply(cmd); err != nil {
