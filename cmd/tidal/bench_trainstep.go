@@ -279,7 +279,7 @@ func compareTorch(out io.Writer, py string, fl trainStepFlags, device string, th
 				sizes = append(sizes, r.Case.Size)
 			}
 		}
-		if len(sizes) == 0 {
+		if _, ok := stepbench.TorchModels[net]; len(sizes) == 0 || !ok { // the DiT has no PyTorch reference
 			continue
 		}
 		h, tr, err := stepbench.RunTorch(py, fl.script, net, device, threads, 5, sizes, fl.opt, fl.compile)
