@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
@@ -205,5 +207,40 @@ func TestDiTGuidedHostileFlags(t *testing.T) {
 				t.Fatalf("train %s %s: the refused run left %s behind", kind, tc.args, run)
 			}
 		}
+	}
+}
+
+// TestDiTHostileChild runs refused DiT flags as a user does, in a child process: each exits non-zero
+// without a crash, with one error line naming the flag, and leaves the folder exactly as it was.
+func TestDiTHostileChild(t *testing.T) {
+	dir := t.TempDir()
+	series := filepath.Join(dir, "s.npy")
+	if err := data.WriteNPY(series, smoothField(12, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ args, want string }{
+		{"train dydiff --net dit --hidden 20 --heads 3", "--heads 3 does not divide --hidden 20"},
+		{"train dydiff --net dit --depth 0", "--depth"},
+		{"train dydiff --net dit --patch 9 --context 2 --predict 2", "--patch 9 is larger than the 8×8 frames"},
+		{"train vdm --net dit --patch -1", "--patch"},
+		{"train idm --depth 3", "--depth sizes the transformer of --net dit"},
+	} {
+		before := snapshot(t, dir)
+		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+		args := append(strings.Fields(tc.args), "--data", series, "--run", filepath.Join(dir, "run"))
+		out, err := tidalChild(ctx, dir, args...).CombinedOutput()
+		cancel()
+		msg := string(out)
+		if err == nil {
+			t.Errorf("%s: exit status 0, expected a refusal:\n%s", tc.args, msg)
+		}
+		if strings.Contains(msg, "panic:") || strings.Contains(msg, "goroutine ") {
+			t.Errorf("%s: crashed:\n%s", tc.args, msg)
+		}
+		lines := strings.Split(strings.TrimSpace(msg), "\n")
+		if last := lines[len(lines)-1]; !strings.HasPrefix(last, "tidal: ") || !strings.Contains(last, tc.want) || strings.Count(msg, "tidal: ") != 1 {
+			t.Errorf("%s: expected one error line naming %q:\n%s", tc.args, tc.want, msg)
+		}
+		sameFolder(t, before, snapshot(t, dir))
 	}
 }
