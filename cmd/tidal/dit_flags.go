@@ -28,6 +28,7 @@ var ditOnlyFlags = []string{"patch", "hidden", "depth"}
 // unetOnlyFlags size the UNet and the video UNet, not the DiT.
 var unetOnlyFlags = []string{"channels", "mults", "blocks", "attn-levels", "groups", "head", "dropout", "temporal-conv", "temporal-attn"}
 
+// addDiTFlags registers --patch, --hidden and --depth on `train dydiff`.
 func addDiTFlags(f *pflag.FlagSet, fl *ditFlags) {
 	f.IntVar(&fl.patch, "patch", ditDefaultPatch, "dit: side of the square patches each frame is cut into, (H/patch)·(W/patch) tokens a frame (a grid it does not divide is padded)")
 	f.IntVar(&fl.hidden, "hidden", ditDefaultHidden, "dit: token width of the transformer (a multiple of 4 and of --heads)")
@@ -91,6 +92,7 @@ type guidedDiTFlags struct {
 // guidedUNetOnlyFlags size the image models' UNet, not the DiT.
 var guidedUNetOnlyFlags = []string{"channels", "mults", "blocks", "attn-levels", "groups", "dropout"}
 
+// addGuidedDiTFlags registers --net, --patch, --hidden, --depth and --heads on `train idm|vdm`.
 func addGuidedDiTFlags(f *pflag.FlagSet, fl *guidedDiTFlags) {
 	f.StringVar(&fl.net, "net", "unet", "the network: unet (nets.UNet) or dit (nets.DiT on the noisy frame and its conditioning channels, spatial attention)")
 	f.IntVar(&fl.patch, "patch", ditDefaultPatch, "dit: side of the square patches the frame is cut into (a grid it does not divide is padded)")
