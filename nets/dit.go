@@ -56,10 +56,14 @@ func NewDiT(cfg DiTConfig) (*DiT, error) {
 // Config returns the network's configuration with its defaults filled in.
 func (d *DiT) Config() DiTConfig { return d.cfg }
 
-// String describes the network, e.g. "DiT(C=2, patch 4, hidden 64, depth 4, 4 heads)".
+// String describes the network, e.g. "DiT(C=2, patch 4, hidden 64, depth 4, 1 head)".
 func (d *DiT) String() string {
 	c := d.cfg
-	s := fmt.Sprintf("DiT(C=%d, patch %d, hidden %d, depth %d, %d heads", c.DataChannels, c.Patch, c.Hidden, c.Depth, c.Heads)
+	heads := fmt.Sprintf("%d heads", c.Heads)
+	if c.Heads == 1 {
+		heads = "1 head"
+	}
+	s := fmt.Sprintf("DiT(C=%d, patch %d, hidden %d, depth %d, %s", c.DataChannels, c.Patch, c.Hidden, c.Depth, heads)
 	if c.SpatialOnly {
 		s += ", spatial attention only"
 	}
