@@ -6,7 +6,6 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
-	"github.com/gomlx/gomlx/ml/layers/activation"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
@@ -209,7 +208,7 @@ func (d *DiT) block(scope *model.Scope, x, emb *Node) *Node {
 		k++
 	}
 	return sub(x, k, func(y *Node) *Node {
-		h := activation.GeluApproximate(tokenLinear(scope.In("mlp1"), y, c.MLPRatio*c.Hidden))
+		h := geluTanh(tokenLinear(scope.In("mlp1"), y, c.MLPRatio*c.Hidden))
 		return tokenLinear(scope.In("mlp2"), h, c.Hidden)
 	})
 }
@@ -233,6 +232,18 @@ func (d *DiT) attention(scope *model.Scope, y *Node, temporal bool) *Node {
 		o = TransposeAllAxes(Reshape(o, b, L, heads, dh, N), 0, 1, 4, 2, 3)
 	}
 	return tokenLinear(scope.In("proj"), Reshape(o, b, L, N, D), D)
+}
+
+// geluTanh is GELU in its tanh form (Hendrycks & Gimpel 2016; DiT's approximate="tanh"),
+//
+//	0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))),
+//
+// built from plain operations so that GoMLX differentiates it: the gradient of GoMLX's fused
+// activation.GeluApproximate on the Go backend disagrees with finite differences (TestDiTGradientCheck
+// caught it).
+func geluTanh(x *Node) *Node {
+	inner := MulScalar(Add(x, MulScalar(Mul(x, Square(x)), 0.044715)), math.Sqrt(2/math.Pi))
+	return Mul(MulScalar(x, 0.5), OnePlus(Tanh(inner)))
 }
 
 // part returns x[i] of x [3, ...], without its first axis.
