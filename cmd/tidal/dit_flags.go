@@ -139,6 +139,18 @@ func (d guidedDiTFlags) check(changed func(string) bool) error {
 	return nil
 }
 
+// activations is the rough per-field-point activation estimate of a training step that
+// readTrainingSeries multiplies by the grid: unet (the UNet's activationBytes) for --net unet; for the
+// DiT, batch rows × Depth blocks × about 28 token-wide tensors of Hidden values (kept for the backward
+// pass, 3× for the gradients) per token of Patch² points, 4 bytes each.
+func (d guidedDiTFlags) activations(batch int, unet int64) int64 {
+	if d.net != "dit" {
+		return unet
+	}
+	p := int64(max(d.patch, 1))
+	return max(1, guard.Product(int64(batch), int64(d.depth), int64(d.hidden), 28*4*3)/(p*p))
+}
+
 // config is the image DiT for frames of shape [frames, channels, H, W] (trained on crops of crop when
 // given), nil for --net unet; a patch larger than the frames the network sees is refused.
 func (d guidedDiTFlags) config(shape, crop []int, periodicW bool) (*nets.DiTConfig, error) {

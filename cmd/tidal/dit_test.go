@@ -244,3 +244,26 @@ func TestDiTHostileChild(t *testing.T) {
 		sameFolder(t, before, snapshot(t, dir))
 	}
 }
+
+// TestGuidedDiTActivations: the memory estimate of `train idm|vdm` follows the DiT's size with --net
+// dit (linear in the batch, the depth and the width, over the patch's points) and is the UNet's
+// otherwise; a transformer too large for the machine is refused before training.
+func TestGuidedDiTActivations(t *testing.T) {
+	d := guidedDiTFlags{net: "dit", patch: 4, hidden: 64, depth: 4, heads: 1}
+	if got, want := d.activations(16, 999), int64(16*4*64*28*4*3/16); got != want {
+		t.Errorf("activations %d, want %d", got, want)
+	}
+	if got := (guidedDiTFlags{net: "unet"}).activations(16, 999); got != 999 {
+		t.Errorf("--net unet: activations %d, want the UNet's 999", got)
+	}
+	dir := t.TempDir()
+	series := filepath.Join(dir, "s.npy")
+	if err := data.WriteNPY(series, smoothField(12, 1, 8, 8)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := runTidal(t, "train", "idm", "--data", series, "--run", filepath.Join(dir, "run"), "--net", "dit",
+		"--hidden", "8192", "--depth", "1024", "--batch", "65536", "--patch", "1", "--max-memory", "1GiB")
+	if err == nil || !strings.Contains(err.Error(), "memory") {
+		t.Errorf("a huge DiT under --max-memory 1GiB: error %v, want one about memory", err)
+	}
+}
