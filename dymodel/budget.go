@@ -10,6 +10,9 @@ func (m *Model) activationBytes() int64 {
 	if m.series != nil {
 		return m.seriesActivationBytes()
 	}
+	if m.dit != nil {
+		return m.ditActivationBytes()
+	}
 	c := m.unet.Config()
 	H, W := int64(m.Config.Frame[1]), int64(m.Config.Frame[2])
 	var total int64
@@ -21,6 +24,22 @@ func (m *Model) activationBytes() int64 {
 		total = guard.Product(total, int64(2*m.Config.Frames()))
 	}
 	return total
+}
+
+// ditActivationBytes estimates the float32 activations one forward pass of the DiT keeps per window:
+// with T = L·N tokens of width d (N patches a frame), for every block about 8 token tensors per
+// attention (layer norm, modulation, q, k, v, the attended values, the projection, the residual), the
+// MLP's 2·r·d-wide hidden (before and after GELU) and 4 more, plus the attention weights and their
+// softmax, heads·L·N·(N + L) twice; and the patches and the output (the frames' channels, twice). An
+// estimate for the memory budget, not an exact count.
+func (m *Model) ditActivationBytes() int64 {
+	c := m.dit.Config()
+	H, W := int64(m.Config.Frame[1]), int64(m.Config.Frame[2])
+	L, N, D := int64(m.Config.Frames()), int64(m.dit.Tokens(int(H), int(W))), int64(c.Hidden)
+	T := guard.Product(L, N)
+	perBlock := guard.Sum(guard.Product(T, D, int64(8*2+2*c.MLPRatio+4)), guard.Product(int64(c.Heads), L, N, N+L, 2))
+	frames := guard.Product(L, int64(2*c.DataChannels+2+c.StaticChannels), N, int64(c.Patch*c.Patch), 2)
+	return guard.Product(guard.Sum(guard.Product(perBlock, int64(c.Depth)), frames), 4)
 }
 
 // TrainBytes estimates the memory of training with batch windows per step: the weights, AdamW's two

@@ -33,7 +33,8 @@ type Config struct {
 	// reference's layout for its 2D UNet), "video" (nets.VideoUNet: the UNet on every frame with
 	// temporal convolutions and attention between frames, the reference's SVD-style VideoUNet) or
 	// "series" (nets.SeriesNet on windows [L, N] of a multivariate time series, mean scaled from
-	// each window's context; docs/SERIES.md).
+	// each window's context; docs/SERIES.md) or "dit" (nets.DiT: a diffusion transformer on every
+	// frame's patches, with attention over space and over the frames; docs/NETS.md, "DiT").
 	Net string `json:"net"`
 	// Context and Predict are the observed and predicted frames of a window (P_ctx and S; the
 	// reference's Turbulence setting is 4 and 11).
@@ -52,6 +53,8 @@ type Config struct {
 	UNet UNetConfig `json:"unet"`
 	// Series sizes the network of "series".
 	Series SeriesNetConfig `json:"series,omitempty"`
+	// DiT sizes the network of "dit"; nil takes nets.DiT's defaults. Only "dit" records one.
+	DiT *DiTConfig `json:"dit,omitempty"`
 	// Param is the training parameterisation: "ddpm", the reference's (ε target, t uniform over the
 	// cosine ᾱ table, sampled with DDIM or DDPM; what runs that record none were trained with), or "edm"
 	// (DyDiff as a change of variables, trained as EDM: dydiff.EDMDenoiser, σ log-normal, EDM's loss
@@ -134,6 +137,21 @@ type SeriesNetConfig struct {
 	TimeAttention bool `json:"time_attention,omitempty"`
 }
 
+// DiTConfig are the nets.DiT settings the commands expose; zeros take nets.DiT's defaults (patch 4,
+// hidden 64, depth 4, heads of 64 channels, MLP ratio 4; docs/NETS.md, "DiT").
+type DiTConfig struct {
+	Patch    int `json:"patch,omitempty"`
+	Hidden   int `json:"hidden,omitempty"`
+	Depth    int `json:"depth,omitempty"`
+	Heads    int `json:"heads,omitempty"`
+	MLPRatio int `json:"mlp_ratio,omitempty"`
+	// SpatialOnly drops the temporal attention (an ablation: the frames then interact only through
+	// the diffusion process and the conditioning channels).
+	SpatialOnly bool `json:"spatial_only,omitempty"`
+	// WrapW pads a width the patch does not divide periodically (fields periodic in longitude).
+	WrapW bool `json:"wrap_w,omitempty"`
+}
+
 // UNetConfig are the nets.UNet settings the commands expose.
 type UNetConfig struct {
 	Channels   int   `json:"channels"`
@@ -198,14 +216,16 @@ func (c Config) Validate() error {
 	switch {
 	case c.Method != Method:
 		return fmt.Errorf("method %q: expected %q", c.Method, Method)
-	case c.Net != "unet" && c.Net != "video" && c.Net != "series":
-		return fmt.Errorf("net %q: expected \"unet\", \"video\" or \"series\"", c.Net)
+	case c.Net != "unet" && c.Net != "video" && c.Net != "series" && c.Net != "dit":
+		return fmt.Errorf("net %q: expected \"unet\", \"video\", \"dit\" or \"series\"", c.Net)
+	case c.DiT != nil && c.Net != "dit":
+		return fmt.Errorf("dit settings %+v given for net %q: they size the \"dit\" network only", *c.DiT, c.Net)
 	case c.Context < 1:
 		return fmt.Errorf("context %d: expected at least 1 observed frame", c.Context)
 	case c.Predict < 1:
 		return fmt.Errorf("predict %d: expected at least 1 predicted frame", c.Predict)
 	case c.Net == "series" && len(c.Frame) != 1:
-		return fmt.Errorf("frame %v: the series network takes time steps of N series, [N]; fields [channels, height, width] need --net unet or video", c.Frame)
+		return fmt.Errorf("frame %v: the series network takes time steps of N series, [N]; fields [channels, height, width] need --net unet, video or dit", c.Frame)
 	case c.Net != "series" && len(c.Frame) != 3:
 		return fmt.Errorf("frame %v: the %s network takes frames [channels, height, width]; time series [T, N] need --net series", c.Frame, c.Net)
 	}
@@ -221,6 +241,8 @@ func (c Config) Validate() error {
 	switch {
 	case c.Actions < 0 || c.Actions > dataset.MaxActionDim:
 		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
+	case c.Actions > 0 && c.Net == "dit":
+		return fmt.Errorf("actions %d: the dit network takes no action planes; videos with actions need --net unet or video", c.Actions)
 	case c.Actions > 0 && c.Net == "series":
 		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
 	case len(c.ActionScale) != c.Actions:
@@ -291,8 +313,21 @@ func (c Config) network() (denoiser, error) {
 		return c.video()
 	case "series":
 		return c.seriesNet()
+	case "dit":
+		return c.dit()
 	}
 	return c.unet()
+}
+
+// dit builds the diffusion transformer on the frames [x_t^f | c^f | m^f | m1^f | static] (nets.VideoInput).
+func (c Config) dit() (*nets.DiT, error) {
+	var d DiTConfig
+	if c.DiT != nil {
+		d = *c.DiT
+	}
+	return nets.NewDiT(nets.DiTConfig{DataChannels: c.Frame[0], StaticChannels: c.StaticChannels(),
+		Patch: d.Patch, Hidden: d.Hidden, Depth: d.Depth, Heads: d.Heads, MLPRatio: d.MLPRatio,
+		SpatialOnly: d.SpatialOnly, WrapW: d.WrapW})
 }
 
 // video builds the video network: the per-frame UNet on [x_t^f | c^f | m^f | m1^f] (nets.VideoInput)

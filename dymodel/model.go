@@ -27,6 +27,7 @@ type Model struct {
 	net      denoiser
 	unet     *nets.UNet // the per-frame UNet of "video", or the whole network of "unet"
 	series   *nets.SeriesNet
+	dit      *nets.DiT
 	static   []float32 // the static fields [S, H, W], normalised (Config.Static); nil without
 	raw      *dataset.Static
 }
@@ -85,6 +86,8 @@ func New(c Config) (*Model, error) {
 		mo.unet = v
 	case *nets.SeriesNet:
 		mo.series = v
+	case *nets.DiT:
+		mo.dit = v
 	case *nets.VideoUNet:
 		if mo.unet, err = nets.New(v.Config().UNet); err != nil {
 			return nil, err
@@ -105,9 +108,10 @@ func (m *Model) NumParams() int { return m.net.NumParams() }
 //	[ x_t^f | c^f = context frame f if f < P else 0 | m^f = [f < P] | m1^f = [f = P] ]
 //
 // with the frames stacked as channels, then the static fields' S channels when the model has them
-// (Config.Static; "video": after every frame's channels), then the actions tiled over H×W ("unet": the
-// L frames' A planes; "video": each frame's own A planes last), and predicts the L frames'
-// (correlated) noise.
+// (Config.Static; "video" and "dit": after every frame's channels), then the actions tiled over H×W
+// ("unet": the L frames' A planes; "video": each frame's own A planes last), and predicts the L frames'
+// (correlated) noise. "video" and "dit" take the frames as they are and assemble these channels per
+// frame themselves (nets.VideoInput).
 //
 // For "series" it is SeriesNet.Apply itself: x_t [B, L, N] mean scaled, and cond the four inputs of
 // seriesConditioning.
@@ -134,7 +138,7 @@ func (m *Model) Net(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	}
 	g := xt.Graph()
 	B, H, W := d[0], d[3], d[4]
-	if c.Net == "video" {
+	if c.Net == "video" || c.Net == "dit" {
 		in := []*Node{ctx}
 		if c.Static != nil {
 			in = append(in, m.staticNode(g, xt.DType(), B))

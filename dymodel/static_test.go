@@ -49,11 +49,11 @@ func staticConfig(net string, s *dataset.Static) Config {
 
 // Model.Net gives the UNet the static fields, normalised per channel, as S channels after the frames
 // and masks: it equals the bare UNet applied to the host-built inputs, and other static fields change
-// its output. The video network takes them too, and a model built with static channels but given none
+// its output. The video network and the DiT take them too, and a model built with static channels but given none
 // is refused.
 func TestNetStaticConditioning(t *testing.T) {
 	s := staticPattern(2)
-	for _, net := range []string{"unet", "video"} {
+	for _, net := range []string{"unet", "video", "dit"} {
 		c := staticConfig(net, s)
 		m, err := New(c)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/support/exceptions"
 
 	"github.com/tidal-forecast/tidal/dataset"
@@ -47,8 +48,12 @@ type ModelConfig struct {
 	PStd  float64 `json:"p_std"`
 	// Crop is the training crop [h, w] (0 or absent: whole fields).
 	Crop []int `json:"crop,omitempty"`
-	// UNet is the image or video model's network.
+	// UNet is the image or video model's network, unless DiT is set.
 	UNet *nets.Config `json:"unet,omitempty"`
+	// DiT, when set, is the image or video model's network instead: an image DiT (nets.DiTConfig
+	// with InChannels > 0) on the noisy frame and its conditioning frames; nil (runs recorded before
+	// it existed too): the UNet.
+	DiT *nets.DiTConfig `json:"dit,omitempty"`
 	// Disc is the discriminator network; SigmaStep is σ_step of its negatives' offsets, FutureOnly
 	// keeps offsets l ≥ 2 only, and ValFraction the share of the series (at its end) held out for
 	// the accuracy per noise level.
@@ -62,6 +67,38 @@ type ModelConfig struct {
 	// Static records the time-invariant conditioning fields the network sees beside its input (the
 	// run directory's dataset.StaticFile); nil (and runs recorded before it existed): none.
 	Static *dataset.StaticConfig `json:"static,omitempty"`
+}
+
+// denoiserNet is the network of an image or video model, the UNet or the DiT: both offer this.
+type denoiserNet interface {
+	Apply(scope *model.Scope, x, noise *Node, cond []*Node) *Node
+	NumParams() int
+}
+
+// network builds the image or video model's recorded network: the DiT when the run records one,
+// else the UNet.
+func (c ModelConfig) network() (denoiserNet, error) {
+	if c.DiT != nil {
+		return nets.NewDiT(*c.DiT)
+	}
+	if c.UNet == nil {
+		return nil, fmt.Errorf("the %s model records no network", c.Kind)
+	}
+	return nets.New(*c.UNet)
+}
+
+// NetWidth is the width the commands' rough memory estimates scale with (values kept per field point
+// ≈ 64 × width): the UNet's base channels, or for the DiT its Depth · Hidden · 24 / (64 · Patch²)
+// rounded up (about 24 token-wide tensors per block kept for a token of Patch² points).
+func (c ModelConfig) NetWidth() int {
+	if d := c.DiT; d != nil {
+		p := max(d.Patch, 1)
+		return max(1, (d.Depth*d.Hidden*24+64*p*p-1)/(64*p*p))
+	}
+	if c.UNet != nil {
+		return c.UNet.Channels
+	}
+	return 0
 }
 
 // Model is a trained model loaded from a run's newest snapshot.
@@ -121,7 +158,7 @@ func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
 	if err := snap.Norm.Validate(cfg.Channels); err != nil {
 		return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
 	}
-	if (kind == KindDiscriminator) != (cfg.Disc != nil) || (kind != KindDiscriminator && cfg.UNet == nil) {
+	if (kind == KindDiscriminator) != (cfg.Disc != nil) || (kind != KindDiscriminator && (cfg.UNet == nil) == (cfg.DiT == nil)) {
 		return nil, fmt.Errorf("--%s %s: the snapshot's config lacks its network", flag, run)
 	}
 	m := &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}

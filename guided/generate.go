@@ -12,7 +12,6 @@ import (
 	"github.com/tidal-forecast/tidal/diffusion"
 	"github.com/tidal-forecast/tidal/edm"
 	"github.com/tidal-forecast/tidal/guidance"
-	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -54,7 +53,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if !(opt.Lambda >= 0) {
 		return nil, fmt.Errorf("guidance strength λ = %g: expected ≥ 0", opt.Lambda)
 	}
-	u, err := nets.New(*m.Config.UNet)
+	u, err := m.Config.network()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", m.Run, err)
 	}

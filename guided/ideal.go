@@ -10,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/tidal-forecast/tidal/diffusion"
-	"github.com/tidal-forecast/tidal/nets"
 	"github.com/tidal-forecast/tidal/noise"
 )
 
@@ -175,11 +174,11 @@ func IdealGuide(b compute.Backend, idm, vdm, disc *Model, lambda float64, series
 		return nil, fmt.Errorf("guided: no windows for the ideal guide")
 	}
 	store := model.NewStore()
-	ui, err := nets.New(*c.UNet)
+	ui, err := c.network()
 	if err != nil {
 		return nil, err
 	}
-	uv, err := nets.New(*vdm.Config.UNet)
+	uv, err := vdm.Config.network()
 	if err != nil {
 		return nil, err
 	}

@@ -32,6 +32,10 @@ type TrainSpec struct {
 	Options train.Options
 	// UNet is the image/video network; InChannels and OutChannels are filled in from the data.
 	UNet nets.Config
+	// DiT, when not nil, is the image/video network instead of the UNet: a DiT on the one frame of
+	// the noisy field and its conditioning channels (nets.DiTConfig.InChannels and DataChannels are
+	// filled in from the data; docs/NETS.md, "DiT").
+	DiT *nets.DiTConfig
 	// Disc is the discriminator; FrameChannels and Context are filled in.
 	Disc guidance.Config
 	// SigmaData, PMean and PStd: EDM's σ_data and training noise distribution.
@@ -140,21 +144,33 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	t := &Trainer{}
 	switch s.Kind {
 	case KindIDM, KindVDM:
-		uc := s.UNet
-		uc.InChannels, uc.OutChannels = C+S, C
-		frames := 1
+		in, frames := C+S, 1
 		if s.Kind == KindVDM {
-			uc.InChannels, frames = (Context+1)*C+S, Context+1
+			in, frames = (Context+1)*C+S, Context+1
 		}
-		u, err := nets.New(uc)
-		if err != nil {
-			return nil, err
+		var u denoiserNet
+		if s.DiT != nil {
+			dc := *s.DiT
+			dc.InChannels, dc.DataChannels = in, C
+			d, err := nets.NewDiT(dc)
+			if err != nil {
+				return nil, err
+			}
+			full := d.Config()
+			cfg.DiT, u = &full, d
+		} else {
+			uc := s.UNet
+			uc.InChannels, uc.OutChannels = in, C
+			un, err := nets.New(uc)
+			if err != nil {
+				return nil, err
+			}
+			full := un.Config()
+			cfg.UNet, u = &full, un
 		}
 		if err := fitsCrop(H, W, cfg.Crop); err != nil {
 			return nil, fmt.Errorf("%s: %w", s.Series.Name, err)
 		}
-		full := u.Config()
-		cfg.UNet = &full
 		tr, val, norm, err := dataset.Split([]dataset.Series{s.Series}, dataset.Options{Frames: frames, ValFraction: s.ValFraction, Crop: cfg.Crop, Seed: s.DataSeed})
 		if err != nil {
 			return nil, err

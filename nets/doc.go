@@ -9,6 +9,8 @@
 //
 // UNet.NumParams and UNet.FLOPs count its parameters and its matmul work from the configuration
 // (`tidal bench train-step` times training steps against them). VideoUNet is DyDiff's video denoiser:
-// the UNet per frame with learned temporal mixing between the frames (NewVideo, VideoInput).
+// the UNet per frame with learned temporal mixing between the frames (NewVideo, VideoInput). DiT is
+// a diffusion transformer (Peebles & Xie 2023) with the same inputs: patches of every frame as tokens,
+// adaLN-Zero blocks of spatial and temporal attention (NewDiT, ReferenceDiTS4Config).
 // docs/NETS.md describes the networks.
 package nets

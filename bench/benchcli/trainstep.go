@@ -65,7 +65,7 @@ the run is on the GPU through XLA (--threads and --go-config are then ignored) a
 	}
 	f := cmd.Flags()
 	f.BoolVar(&fl.quick, "quick", false, "only the UNet at 32², timed for at most 2 s")
-	f.StringSliceVar(&fl.nets, "nets", stepbench.Networks, "networks: unet, video, series")
+	f.StringSliceVar(&fl.nets, "nets", stepbench.Networks, "networks: unet, video, series, dit (the DiT of about the UNet's parameters: hidden 3·--channels, 6 blocks, patch 4)")
 	f.IntSliceVar(&fl.sizes, "sizes", []int{16, 32, 64}, "frame sizes S (S×S pixels; series: S² series)")
 	f.IntSliceVar(&fl.threads, "threads", []int{1, 2}, "threads (GOMAXPROCS and the backend's worker pool), 0 = all cores; a list runs each")
 	f.IntVar(&fl.opt.Batch, "batch", fl.opt.Batch, "windows per step")
@@ -280,7 +280,7 @@ func compareTorch(out io.Writer, py string, fl trainStepFlags, device string, th
 				sizes = append(sizes, r.Case.Size)
 			}
 		}
-		if len(sizes) == 0 {
+		if _, ok := stepbench.TorchModels[net]; len(sizes) == 0 || !ok { // the DiT has no PyTorch reference
 			continue
 		}
 		h, tr, err := stepbench.RunTorch(py, fl.script, net, device, threads, 5, sizes, fl.opt, fl.compile)

@@ -1,5 +1,5 @@
 // Package stepbench times the training step that `tidal train dydiff` runs, for `tidal bench
-// train-step`: the model is a dymodel.Model (the UNet, the video UNet or SeriesNet) and the step is
+// train-step`: the model is a dymodel.Model (the UNet, the video UNet, the DiT or SeriesNet) and the step is
 // train.NewStep with the model's Loss, the very function train.Run compiles and calls each step
 // (loss, gradients, clipping, AdamW and the EMA in one executable), on a fixed random batch. It also
 // times a forecast window of the untrained model and records the peak resident set size of the
@@ -20,8 +20,18 @@ import (
 	"github.com/tidal-forecast/tidal/train"
 )
 
-// Networks are the denoisers the benchmark can train, as `tidal train dydiff --net` names them.
+// Networks are the denoisers the benchmark trains by default, as `tidal train dydiff --net` names
+// them; it takes "dit" too (DiTHidden), which has no PyTorch reference.
 var Networks = []string{"unet", "video", "series"}
+
+// DiTHidden and DiTDepth size the benchmark's DiT for UNet width channels: hidden 3·channels (rounded
+// up to a multiple of 4), 6 blocks, patch 4, heads of nets.DiT's default width: about the parameter
+// count of the UNet of that width (1.46M against 1.42M at 32 channels on 16² windows of 2 + 2 frames,
+// both growing as the width squared), so the two step times compare networks of one size.
+func DiTHidden(channels int) int { return (3*channels + 3) / 4 * 4 }
+
+// DiTDepth is the benchmark DiT's number of blocks (DiTHidden).
+const DiTDepth = 6
 
 // Case is one measurement: the network and the size S. Fields are S×S frames of one channel; a series
 // window has S² series (the same number of values per time step).
@@ -98,7 +108,8 @@ func (o Options) withDefaults() Options {
 // ModelConfig is the DyDiff model of case c as `tidal train dydiff` configures it with its default
 // flags (η 0.5, the edm form, anchored at the last frame, channel multipliers 1,2,2, 2 blocks, 32
 // groups, periodic padding, the linear head; video: temporal convolutions at every level and
-// temporal attention at the coarsest), with c's network and o's window and width.
+// temporal attention at the coarsest; dit: DiTHidden and DiTDepth), with c's network and o's window
+// and width.
 func ModelConfig(c Case, o Options) (dymodel.Config, error) {
 	o = o.withDefaults()
 	if c.Size < 8 || c.Size > 1024 {
@@ -114,11 +125,14 @@ func ModelConfig(c Case, o Options) (dymodel.Config, error) {
 		if c.Net == "video" {
 			mc.UNet.TemporalConv, mc.UNet.TemporalAttn = []int{0, 1, 2}, []int{2}
 		}
+	case "dit":
+		mc.Frame = []int{1, c.Size, c.Size}
+		mc.DiT = &dymodel.DiTConfig{Patch: 4, Hidden: DiTHidden(o.Channels), Depth: DiTDepth, MLPRatio: 4, WrapW: true}
 	case "series":
 		mc.Frame = []int{c.Size * c.Size}
 		mc.Anchor = dymodel.AnchorWalk
 	default:
-		return dymodel.Config{}, fmt.Errorf("network %q: expected unet, video or series", c.Net)
+		return dymodel.Config{}, fmt.Errorf("network %q: expected unet, video, dit or series", c.Net)
 	}
 	return mc, nil
 }

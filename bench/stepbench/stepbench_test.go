@@ -29,13 +29,13 @@ func (f fixed) Batch(int, int) ([]*tensors.Tensor, error) {
 
 // TestBenchStepIsTrainsStep checks that the bench times the step `tidal train` runs: train.Run on the
 // bench's batch, with the bench's model and options, logs the same loss and gradient norm at every
-// step as the bench's step (train.NewStep) returns, bit for bit, for the UNet, the video UNet and
-// SeriesNet.
+// step as the bench's step (train.NewStep) returns, bit for bit, for the UNet, the video UNet, the
+// DiT and SeriesNet.
 func TestBenchStepIsTrainsStep(t *testing.T) {
 	b := tensortest.Backend(t)
 	o := Options{Batch: 2, Channels: 8, Seed: 3}
 	const steps = 3
-	for _, net := range Networks {
+	for _, net := range append(Networks, "dit") {
 		t.Run(net, func(t *testing.T) {
 			c := Case{Net: net, Size: 8}
 			m, st, batch, err := NewStep(b, c, o)

@@ -317,7 +317,7 @@ var hostileCases = []struct {
 	{"train dydiff --eta 1", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --eta 1", "--eta"},
 	{"train dydiff --eta -0.5", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --eta -0.5", "--eta"},
 	{"train dydiff --noising unknown", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --noising bogus", "--noising"},
-	{"train dydiff --net unknown", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --net dit", "--net"},
+	{"train dydiff --net unknown", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --net transformer", "--net"},
 	{"train dydiff --val of other frames", "train dydiff --data $series.npy --val $field.npy --run $dir/run --context 2 --predict 3", "--val"},
 	{"train dydiff --run is a file", "train dydiff --data $series.npy --run $obs.npy --context 2 --predict 3", "--run"},
 	{"train dydiff --checkpoint-every 15", "train dydiff --data $series.npy --run $dir/run --context 2 --predict 3 --checkpoint-every 15", "--checkpoint-every"},

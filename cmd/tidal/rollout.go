@@ -297,7 +297,7 @@ func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *inputArray, m *gu
 		rows = guard.Product(rows, int64(fl.cases))
 	}
 	frame := guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width))
-	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.UNet.Channels), 64*4)
+	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.NetWidth()), 64*4)
 	outBytes := guard.Product(int64(fl.frames), int64(fl.members), frame, 4)
 	if fl.cases > 0 {
 		outBytes = guard.Product(rows, int64(fl.lead), frame, 4)

@@ -42,6 +42,7 @@ type trainDyDiffFlags struct {
 	timeAttn                                      bool
 	series                                        seriesFlags
 	static                                        staticFlags
+	dit                                           ditFlags
 
 	latent  string // --latent: a VAE run (latent.go)
 	actions string // video data: "none" ignores the file's actions (actions.go)
@@ -90,7 +91,8 @@ nothing else.`,
 	f.StringVar(&fl.edmOutput, "edm-output", dydiff.OutputWindow, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
-	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
+	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing), dit (nets.DiT: a transformer on every frame's patches, attention over space and over the frames) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
+	addDiTFlags(f, &fl.dit)
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
 	addSeriesFlags(f, &fl.series, false)
@@ -104,7 +106,7 @@ nothing else.`,
 	f.IntSliceVar(&fl.mults, "mults", []int{1, 2, 2}, "channel multiplier per UNet level")
 	f.IntVar(&fl.blocks, "blocks", 2, "residual blocks per UNet level (series: SeriesNet's blocks, default 2)")
 	f.IntSliceVar(&fl.attn, "attn-levels", nil, "UNet levels with self-attention after each block (the middle always has one)")
-	f.IntVar(&fl.heads, "heads", 1, "attention heads")
+	f.IntVar(&fl.heads, "heads", 1, "attention heads (dit: each takes --hidden/--heads channels)")
 	f.IntVar(&fl.groups, "groups", 32, "most group-norm groups per layer (each uses the largest divisor of its channels up to this)")
 	f.StringVar(&fl.head, "head", dymodel.DefaultHead, "the UNet's output layer: linear (a 3×3 conv on the last block's output) or norm (GroupNorm → SiLU → conv, the runs before this flag)")
 	f.BoolVar(&fl.periodic, "periodic", true, "periodic padding on both axes (periodic fields such as the turbulence data)")
@@ -277,8 +279,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		return fmt.Errorf("--lr-schedule %q: expected constant or cosine", fl.schedule)
 	case fl.head != "linear" && fl.head != "norm" && fl.head != "":
 		return fmt.Errorf("--head %q: expected linear or norm", fl.head)
-	case fl.net != "unet" && fl.net != "video" && fl.net != "series":
-		return fmt.Errorf("--net %q: expected unet, video or series", fl.net)
+	case fl.net != "unet" && fl.net != "video" && fl.net != "series" && fl.net != "dit":
+		return fmt.Errorf("--net %q: expected unet, video, dit or series", fl.net)
 	case fl.net == "series" && !seriesData:
 		return fmt.Errorf("--net series needs a time series [T, N] in --data (LSTNet text, CSV or GluonTS JSON lines), not %s", fl.data)
 	case fl.net != "series" && seriesData:
@@ -286,7 +288,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
 		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
 	}
-	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1)); err != nil {
+	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1),
+		checkDiTFlags(fl, changed)); err != nil {
 		return err
 	}
 	if fl.net == "video" {
@@ -382,6 +385,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if fl.param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Output: fl.edmOutput}
 	}
+	if err := setDiT(&mc, fl); err != nil {
+		return err
+	}
 	if static != nil {
 		n := static.Norm()
 		mc.Static = &dymodel.StaticConfig{Channels: static.Channels, Mean: n.Mean, Std: n.Std}
@@ -400,7 +406,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if va != nil {
 		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.shape)), 4, 2), m.SampleBytes(fl.previewMembers))
 	}
-	what := fmt.Sprintf("training a %d-parameter DyDiff UNet on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{L}, mc.Frame...))
+	what := fmt.Sprintf("training a %d-parameter DyDiff %s network on batches of %d windows %v", m.NumParams(), fl.net, fl.batch, append([]int{L}, mc.Frame...))
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}
@@ -428,8 +434,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter UNet, windows %d+%d of %v, %d training windows, backend %s\n",
-		fl.eta, fl.noising, m.NumParams(), fl.context, fl.predict, mc.Frame, t.Windows, name)
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v, %d training windows, backend %s\n",
+		fl.eta, fl.noising, m.NumParams(), fl.net, fl.context, fl.predict, mc.Frame, t.Windows, name)
 	return runTrainJob(cmd, to, t.Job)
 }
 

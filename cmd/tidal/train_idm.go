@@ -14,6 +14,7 @@ func init() {
 // newTrainImageCmd is `tidal train idm` or `tidal train vdm`.
 func newTrainImageCmd(kind string) *cobra.Command {
 	var fl guidedTrainFlags
+	var dit guidedDiTFlags
 	short := "Train the unconditional EDM image model (IDM) on single frames"
 	long := `idm trains the image model of discriminator-guided image diffusion (Hess et al. 2025; docs/GUIDED.md):
 a DDPM++-style UNet (nets.UNet, periodic padding per axis) on single frames of --data, with EDM's
@@ -29,13 +30,20 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 		Use:     kind + " --data train.npy --steps N --run RUN",
 		Short:   short,
 		Long:    long,
-		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --run runs/" + kind,
+		Example: "  tidal train " + kind + " --data ns.npy --steps 2000 --batch 16 --channels 64 --run runs/" + kind + ditExample(kind),
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := fl.apply(cmd); err != nil {
 				return err
 			}
-			series, err := readTrainingSeries(&fl, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
+			if err := dit.check(cmd.Flags().Changed); err != nil {
+				return err
+			}
+			series, err := readTrainingSeries(&fl, dit.activations(fl.batch, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks)))
+			if err != nil {
+				return err
+			}
+			ditConfig, err := dit.config(series.Shape, fl.crop, fl.periodicW)
 			if err != nil {
 				return err
 			}
@@ -46,7 +54,7 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 			tr, err := guided.NewTrainer(guided.TrainSpec{
 				Kind: kind, Series: series, Options: fl.options(),
 				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
-					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)},
+					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)}, DiT: ditConfig,
 				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
 				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 			})
@@ -57,5 +65,6 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 64, nil)
+	addGuidedDiTFlags(cmd.Flags(), &dit)
 	return cmd
 }
