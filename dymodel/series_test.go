@@ -114,7 +114,7 @@ func TestSeriesAnchoredWindowAffine(t *testing.T) {
 
 func testAnchoredWindowAffine(t *testing.T, anchor string) {
 	c := seriesConfig()
-	c.Param, c.Anchor, c.EDM = ParamEDM, anchor, DefaultEDM()
+	c.Param, c.Anchor, c.EDM = ParamEDM, anchor, DefaultSeriesEDM()
 	m, err := New(c)
 	if err != nil {
 		t.Fatal(err)

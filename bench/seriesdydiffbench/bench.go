@@ -35,7 +35,7 @@ type Model struct {
 	// Param and Anchor are dymodel.Config's: "" or "ddpm" and "" or "none" train the reference form on
 	// mean-scaled windows, "edm" and "last" the EDM form anchored at the last observation.
 	Param, Anchor string
-	// EDM are the edm form's settings; zero: dymodel.DefaultEDM().
+	// EDM are the edm form's settings; zero: dymodel.DefaultSeriesEDM().
 	EDM dymodel.EDMConfig
 }
 
@@ -87,7 +87,7 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 	if mc.IsEDM() {
 		mc.EDM = m.EDM
 		if mc.EDM == (dymodel.EDMConfig{}) {
-			mc.EDM = dymodel.DefaultEDM()
+			mc.EDM = dymodel.DefaultSeriesEDM()
 		}
 	}
 	mo, err := dymodel.New(mc)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/tidal-forecast/tidal/dymodel"
 	"os"
 	"path/filepath"
 	"testing"
@@ -51,25 +52,26 @@ func TestRecordsNoParam(t *testing.T) {
 	}
 }
 
-// TestRecordsNoEDMOutput checks which run directories resume with the mixed (dynamics) output when
-// --edm-output is not given: only an EDM-form DyDiff run whose options.json records no output space
-// (a run from before --edm-output).
-func TestRecordsNoEDMOutput(t *testing.T) {
+// TestRecordedEDM checks which EDM settings a run directory resumes with when --sigma-data and
+// --edm-output are not given: those an EDM-form DyDiff run records, the output "" (mixed) for a run
+// recorded before --edm-output; none for other runs.
+func TestRecordedEDM(t *testing.T) {
 	for _, tc := range []struct {
 		options string
-		want    bool
+		ok      bool
+		want    dymodel.EDMConfig
 	}{
-		{"", false},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1}}}`, true},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm"}}`, true},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1,"output":"window"}}}`, false},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1,"output":"dynamics"}}}`, false},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"ddpm"}}`, false},
-		{`{"options":{},"config":{"method":"dydiff","net":"unet"}}`, false},
-		{`{"options":{},"config":{"method":"idm","param":"edm"}}`, false},
+		{"", false, dymodel.EDMConfig{}},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1}}}`, true, dymodel.EDMConfig{SigmaData: 1}},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":0.5,"output":"window"}}}`, true, dymodel.EDMConfig{SigmaData: 0.5, Output: "window"}},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":1,"output":"dynamics"}}}`, true, dymodel.EDMConfig{SigmaData: 1, Output: "dynamics"}},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"edm"}}`, false, dymodel.EDMConfig{}},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet","param":"ddpm"}}`, false, dymodel.EDMConfig{}},
+		{`{"options":{},"config":{"method":"idm","param":"edm","edm":{"sigma_data":1}}}`, false, dymodel.EDMConfig{}},
 	} {
-		if got := recordsNoEDMOutput(runWithOptions(t, tc.options)); got != tc.want {
-			t.Errorf("options.json %q: recordsNoEDMOutput = %v, want %v", tc.options, got, tc.want)
+		got, ok := recordedEDM(runWithOptions(t, tc.options))
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("options.json %q: recordedEDM = %+v, %v; want %+v, %v", tc.options, got, ok, tc.want, tc.ok)
 		}
 	}
 }

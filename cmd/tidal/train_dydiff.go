@@ -87,8 +87,8 @@ nothing else.`,
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
 	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
 	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments), walk (series, their default: each step's departure also divided by a random walk's spread at its distance) or none (series: mean scaled)")
-	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations")
-	f.StringVar(&fl.edmOutput, "edm-output", dydiff.OutputWindow, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
+	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations (series: 1 unless given; runs recorded before keep theirs)")
+	f.StringVar(&fl.edmOutput, "edm-output", dymodel.DefaultEDM().Output, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing), dit (nets.DiT: a transformer on every frame's patches, attention over space and over the frames) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
@@ -173,17 +173,21 @@ func recordsNoParam(dir string) bool {
 	return !ok
 }
 
-// recordsNoEDMOutput reports whether the run directory dir records an EDM-form DyDiff configuration
-// without an output space: a run started before --edm-output existed, whose network predicts the
-// mixed (dynamics) variables.
-func recordsNoEDMOutput(dir string) bool {
+// recordedEDM is the EDM settings an EDM-form DyDiff run in dir records: σ_data, and the output space
+// ("" for runs recorded before --edm-output, whose network predicts the mixed variables); false when
+// dir holds no such run.
+func recordedEDM(dir string) (dymodel.EDMConfig, bool) {
 	c := recordedConfig(dir)
 	if c == nil || c["param"] != dymodel.ParamEDM {
-		return false
+		return dymodel.EDMConfig{}, false
 	}
 	edm, _ := c["edm"].(map[string]any)
-	_, ok := edm["output"]
-	return !ok
+	sd, ok := edm["sigma_data"].(float64)
+	if !ok {
+		return dymodel.EDMConfig{}, false
+	}
+	out, _ := edm["output"].(string)
+	return dymodel.EDMConfig{SigmaData: sd, Output: out}, true
 }
 
 // recordedConfig is the DyDiff configuration recorded in dir's options.json, nil if there is none.
@@ -216,8 +220,21 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if !changed("param") && !changed("anchor") && recordsNoParam(fl.out) {
 		fl.param, fl.anchor = "", "" // a run recorded before --param resumes in the form it was trained in (ddpm, no anchor)
 	}
-	if !changed("edm-output") && (seriesData || recordsNoEDMOutput(fl.out)) {
-		fl.edmOutput = "" // series, and runs recorded before --edm-output, keep the mixed (dynamics) output
+	if rec, ok := recordedEDM(fl.out); ok { // a run resumes with the settings it records, unless given
+		if !changed("sigma-data") {
+			fl.sigmaData = rec.SigmaData
+		}
+		if !changed("edm-output") {
+			fl.edmOutput = rec.Output
+		}
+	} else if seriesData {
+		def := dymodel.DefaultSeriesEDM()
+		if !changed("sigma-data") {
+			fl.sigmaData = def.SigmaData
+		}
+		if !changed("edm-output") {
+			fl.edmOutput = def.Output
+		}
 	}
 	if seriesData && !changed("anchor") && fl.param != "" {
 		fl.anchor = SeriesDefaultAnchor // series default to the walk anchor (docs/SERIES.md)
