@@ -257,15 +257,12 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := dymodel.Load(fl.model, warn)
+	m, snap, err := loadForecastRun(&fl, warn)
 	if err != nil {
-		return fmt.Errorf("--run %w", err)
+		return err
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
-	if err := resolveSampler(&fl, m); err != nil {
-		return err
-	}
 	if mc.Net == "series" {
 		return fmt.Errorf("--run %s is a time-series model; --data %s holds videos", fl.model, fl.data)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/train"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }
@@ -117,6 +118,20 @@ func guidedFactor(so dymodel.SamplerOptions) int64 {
 		return 3
 	}
 	return 1
+}
+
+// loadForecastRun loads the DyDiff run of --run and resolves the sampler flags against its model; the
+// caller finalizes the snapshot's store.
+func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Model, *train.Snapshot, error) {
+	m, snap, err := dymodel.Load(fl.model, warn)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--run %w", err)
+	}
+	if err := resolveSampler(fl, m); err != nil {
+		snap.Store.Finalize()
+		return nil, nil, err
+	}
+	return m, snap, nil
 }
 
 // resolveSampler fills in the model's sampler and its number of steps where --sampler and
@@ -231,15 +246,12 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 			return err
 		}
 	}
-	m, snap, err := dymodel.Load(fl.model, warn)
+	m, snap, err := loadForecastRun(&fl, warn)
 	if err != nil {
-		return fmt.Errorf("--run %w", err)
+		return err
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
-	if err := resolveSampler(&fl, m); err != nil {
-		return err
-	}
 	if mc.Net == "series" {
 		return fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
 	}

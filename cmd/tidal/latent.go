@@ -271,15 +271,12 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := dymodel.Load(fl.model, warn)
+	m, snap, err := loadForecastRun(&fl, warn)
 	if err != nil {
-		return fmt.Errorf("--run %w", err)
+		return err
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
-	if err := resolveSampler(&fl, m); err != nil {
-		return err
-	}
 	if err := m.CheckFrame("the VAE's latent frames", v.LatentFrame()); err != nil {
 		return fmt.Errorf("--run %s: %w", fl.model, err)
 	}
