@@ -16,7 +16,8 @@ import (
 const module = "github.com/tidal-forecast/tidal/"
 
 // TestNoLibraryImportsABench walks the module's Go files (tests included) and refuses an import of
-// bench/... from outside bench/ and cmd/, and a Benchmark function or a *bench package under internal/.
+// bench/... from outside bench/ and cmd/, a Benchmark function or a *bench package under internal/, and a
+// bench command under cmd/ (the `tidal bench` tree is bench/benchcli).
 func TestNoLibraryImportsABench(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -46,6 +47,9 @@ func TestNoLibraryImportsABench(t *testing.T) {
 			return err
 		}
 		top := strings.Split(filepath.ToSlash(rel), "/")[0]
+		if top == "cmd" && strings.HasPrefix(d.Name(), "bench") {
+			t.Errorf("%s: a bench command under cmd/ (the tidal bench tree lives in bench/benchcli)", rel)
+		}
 		for _, imp := range f.Imports {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if strings.HasPrefix(p, module+"bench/") && top != "bench" && top != "cmd" {

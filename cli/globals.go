@@ -1,8 +1,10 @@
 // Package cli is the command-line plumbing that tidal's commands (cmd/tidal) and its benches
-// (bench/benchcli) share: the flags every command takes (--backend, --max-memory, --max-disk) and the
-// checks they make before any work, the deprecated aliases of the one vocabulary (README.md, "One
-// vocabulary"), where progress goes, the output guard that keeps outputs off the inputs, and the reading
-// of time-series inputs from their flags. It maps flags to the library's values and holds no maths.
+// (bench/benchcli) share (docs/HARDENING.md): the flags every command takes (--backend, --max-memory,
+// --max-disk, --var, --time-dim) and the checks they make before any work, the deprecated aliases of the
+// one vocabulary (README.md, "One vocabulary"), where progress goes, input headers (Input, StatInput)
+// and run directories, the output guard that keeps outputs off the inputs (CheckOutputs, WriteNPYs),
+// forecast sidecars, static fields, NetCDF outputs, and the reading of time-series inputs from their
+// flags. It maps flags to the library's values and holds no maths.
 package cli
 
 import (

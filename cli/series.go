@@ -74,8 +74,10 @@ type SeriesInput struct {
 // String names the input as errors do.
 func (in *SeriesInput) String() string { return "--" + in.Flag + " " + in.Path }
 
-// File is the input as the output checks see it (outputs never overwrite it).
-func (in *SeriesInput) File() File { return File{Flag: in.Flag, Path: in.Path} }
+// Input is the series as the output checks see it (outputs never overwrite it).
+func (in *SeriesInput) Input() *Input {
+	return &Input{Flag: in.Flag, Path: in.Path, Shape: []int{in.S.T, in.S.N}}
+}
 
 // ReadSeries reads a series with data.ReadSeries, holding at most the memory budget's worth of
 // float64 values; the reader's errors name the file and line.

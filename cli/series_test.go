@@ -54,8 +54,8 @@ func TestReadSeriesAndCases(t *testing.T) {
 	if v := in.S.Array().Float64(); v[2*7+1] != 71 {
 		t.Errorf("row 7, column 1 = %v, want 71", v[2*7+1])
 	}
-	if in.String() != "--data "+path || in.File() != (cli.File{Flag: "data", Path: path}) {
-		t.Errorf("names %q, %+v", in.String(), in.File())
+	if in.String() != "--data "+path || in.Input().Path != path || !slices.Equal(in.Input().Shape, []int{20, 2}) {
+		t.Errorf("names %q, %+v", in.String(), in.Input())
 	}
 	c, err := cli.SeriesCases(in, sf, 4, 3, []int{5, 9}, "starts")
 	if err != nil || !slices.Equal(c.Starts, []int{5, 9}) || c.Context != 4 || c.Lead != 3 {

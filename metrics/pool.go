@@ -3,6 +3,8 @@ package metrics
 import (
 	"fmt"
 	"math"
+	"strconv"
+	"strings"
 )
 
 // Pooling reduces every H×W image of a field over Size×Size windows moved by Stride, after padding each side
@@ -116,4 +118,18 @@ func (p Pooling) pooledShape(field []int) ([]int, error) {
 	oh, ow := p.outSize(h, w)
 	out := append([]int(nil), field[:len(field)-2]...)
 	return append(out, oh, ow), nil
+}
+
+// ParsePooling reads a pooling by name, "avg<k>" or "max<k>" with k ≥ 1 (e.g. avg2: CRPSPooling("avg", 2)).
+func ParsePooling(s string) (Pooling, error) {
+	for _, kind := range []string{"avg", "max"} {
+		if k, ok := strings.CutPrefix(s, kind); ok {
+			n, err := strconv.Atoi(k)
+			if err != nil || n < 1 {
+				break
+			}
+			return CRPSPooling(kind, n), nil
+		}
+	}
+	return Pooling{}, fmt.Errorf("%q: expected avg<k> or max<k>, e.g. avg2", s)
 }

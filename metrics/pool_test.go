@@ -1,6 +1,10 @@
 package metrics
 
-import "testing"
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
 
 // TestPoolingByHand checks avg and max pooling, with stride and padding, on a 4×4 image 0..15.
 func TestPoolingByHand(t *testing.T) {
@@ -40,5 +44,29 @@ func TestPoolingByHand(t *testing.T) {
 	}
 	if err := (Pooling{Kind: "max", Size: 8, Stride: 1}).check(4, 4); err == nil {
 		t.Fatal("window larger than the image accepted")
+	}
+}
+
+// TestParsePooling: avg<k> and max<k> are CRPSPooling's; other names and k < 1 are refused.
+func TestParsePooling(t *testing.T) {
+	for _, c := range []struct {
+		s, kind string
+		k       int
+	}{{"avg2", "avg", 2}, {"max8", "max", 8}} {
+		p, err := ParsePooling(c.s)
+		if err != nil || !reflect.DeepEqual(p, CRPSPooling(c.kind, c.k)) {
+			t.Errorf("%s: %+v, %v", c.s, p, err)
+		}
+	}
+	for _, bad := range []string{"avg0", "max", "min2", "avg-1", ""} {
+		if _, err := ParsePooling(bad); err == nil {
+			t.Errorf("%q was accepted", bad)
+		}
+	}
+	if err := CheckMetricNames([]string{"crps", "rmse"}); err != nil {
+		t.Error(err)
+	}
+	if err := CheckMetricNames([]string{"crps", "brier"}); err == nil || !strings.Contains(err.Error(), `"brier"`) {
+		t.Errorf("an unknown metric: %v", err)
 	}
 }

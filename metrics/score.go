@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,20 @@ var MetricNames = []struct{ Name, Description string }{
 	{"fss", "fractions skill score at each --threshold and FSS window"},
 	{"psnr", "peak signal-to-noise ratio, dB (best or mean member)"},
 	{"ssim", "structural similarity, Gaussian window 11, σ 1.5 (best or mean member)"},
+}
+
+// CheckMetricNames refuses a name that is not one of MetricNames, listing those.
+func CheckMetricNames(names []string) error {
+	known := make([]string, 0, len(MetricNames))
+	for _, m := range MetricNames {
+		known = append(known, m.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(known, n) {
+			return fmt.Errorf("unknown metric %q; expected some of %s", n, strings.Join(known, ", "))
+		}
+	}
+	return nil
 }
 
 // DefaultMetrics is what Score computes when no metric is named.

@@ -141,7 +141,7 @@ func runBenchTrainStep(cmd *cobra.Command, fl trainStepFlags) (err error) {
 		outs = append(outs, [2]string{"json", fl.jsonOut})
 	}
 	if len(outs) > 0 {
-		if err := cli.CheckOutputs([]cli.File{{Flag: "torch-script", Path: fl.script}}, outs...); err != nil {
+		if err := cli.CheckOutputs([]*cli.Input{{Flag: "torch-script", Path: fl.script}}, outs...); err != nil {
 			return err
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tidal-forecast/tidal/cli"
 	"math"
 	"os"
 	"strings"
@@ -67,16 +68,56 @@ func readVideoFlag(flag, path string, b guard.Budget) (*dataset.Videos, error) {
 // runTrainDyDiffVideo is `train dydiff` on a video file: each video its own series (windows never
 // cross videos), conditioned on the file's actions unless --actions none.
 func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget) error {
-	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	if fl.static.path != "" {
-		return fmt.Errorf("--static %s: static fields are for fields on a grid; --data %s holds videos", fl.static.path, fl.data)
-	}
-	if fl.actions != "" && fl.actions != actionsNone {
-		return fmt.Errorf("--actions %q: expected none (train without the file's actions) or nothing (train with them)", fl.actions)
-	}
-	shape, A, err := statVideoFlag("data", fl.data)
+	shape, vshape, A, inputs, err := videoTrainInputs(cmd, &fl)
 	if err != nil {
 		return err
+	}
+	to, err := cli.CheckTrainOut(fl.out, inputs...)
+	if err != nil {
+		return err
+	}
+	frame := shape[2:]
+	mc, err := fieldModelConfig(fl, frame, nil)
+	if err != nil {
+		return err
+	}
+	if err := checkVideoModel(fl, b, mc, A, inputs[0], vshape); err != nil {
+		return err
+	}
+	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out,
+		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
+		Log:     cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true}
+	if err := readVideoSpec(fl, b, &spec, A); err != nil {
+		return err
+	}
+	name, be, err := cli.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	spec.Backend = be
+	t, err := dymodel.NewTrainer(spec)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", fl.data, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v from %d videos, %d action components, %d training windows, backend %s\n",
+		fl.eta, fl.noising, t.Model.NumParams(), fl.net, fl.context, fl.predict, frame, shape[0], A, t.Windows, name)
+	return runTrainJob(cmd, to, t.Job)
+}
+
+// videoTrainInputs checks the video files of --data and --val without reading their values: the
+// frames' shapes, the action components A (0 with --actions none) and the padding of a table's edges;
+// training on actions raises --p-mean to videoPMean unless it is given.
+func videoTrainInputs(cmd *cobra.Command, fl *trainDyDiffFlags) (shape, vshape []int, A int, inputs []*cli.Input, err error) {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	if fl.static.Path != "" {
+		return nil, nil, 0, nil, fmt.Errorf("--static %s: static fields are for fields on a grid; --data %s holds videos", fl.static.Path, fl.data)
+	}
+	if fl.actions != "" && fl.actions != actionsNone {
+		return nil, nil, 0, nil, fmt.Errorf("--actions %q: expected none (train without the file's actions) or nothing (train with them)", fl.actions)
+	}
+	if shape, A, err = statVideoFlag("data", fl.data); err != nil {
+		return nil, nil, 0, nil, err
 	}
 	if fl.actions == actionsNone {
 		A = 0
@@ -87,25 +128,14 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	}
 	L := fl.context + fl.predict
 	if shape[1] < L {
-		return fmt.Errorf("--data %s: videos of %d frames, fewer than --context %d + --predict %d = %d of one window", fl.data, shape[1], fl.context, fl.predict, L)
+		return nil, nil, 0, nil, fmt.Errorf("--data %s: videos of %d frames, fewer than --context %d + --predict %d = %d of one window", fl.data, shape[1], fl.context, fl.predict, L)
 	}
-	tr := &inputArray{flag: "data", path: fl.data, shape: shape, dtype: data.Float32}
-	inputs := []*inputArray{tr}
-	var vshape []int
+	inputs = []*cli.Input{{Flag: "data", Path: fl.data, Shape: shape, DType: data.Float32}}
 	if fl.val != "" {
-		var vA int
-		if vshape, vA, err = statVideoFlag("val", fl.val); err != nil {
-			return err
+		if vshape, err = statVideoVal(fl, shape, A); err != nil {
+			return nil, nil, 0, nil, err
 		}
-		switch {
-		case fmt.Sprint(vshape[2:]) != fmt.Sprint(shape[2:]):
-			return fmt.Errorf("--val %s has frames %v, --data %s has %v", fl.val, vshape[2:], fl.data, shape[2:])
-		case vshape[1] < L:
-			return fmt.Errorf("--val %s: videos of %d frames, fewer than the %d of one window", fl.val, vshape[1], L)
-		case A > 0 && vA != A:
-			return fmt.Errorf("--val %s: %d action components, --data %s has %d", fl.val, vA, fl.data, A)
-		}
-		inputs = append(inputs, &inputArray{flag: "val", path: fl.val, shape: vshape, dtype: data.Float32})
+		inputs = append(inputs, &cli.Input{Flag: "val", Path: fl.val, Shape: vshape, DType: data.Float32})
 	}
 	if !changed("periodic") && !changed("periodic-lon") {
 		fl.periodic = false // a table has edges
@@ -114,21 +144,31 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	if fl.periodicLon {
 		fl.periodic = false
 	}
-	to, err := checkTrainOut(fl.out, inputs...)
+	return shape, vshape, A, inputs, nil
+}
+
+// statVideoVal checks the --val video file against --data's frames and actions.
+func statVideoVal(fl *trainDyDiffFlags, shape []int, A int) ([]int, error) {
+	vshape, vA, err := statVideoFlag("val", fl.val)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	frame := shape[2:]
-	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
-		Noising: fl.noising, Frame: append([]int(nil), frame...),
-		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, PeriodicLon: fl.periodicLon, Dropout: fl.dropout,
-			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
-		Param: fl.param, Anchor: fl.anchor}
-	if fl.param == dymodel.ParamEDM {
-		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
+	L := fl.context + fl.predict
+	switch {
+	case fmt.Sprint(vshape[2:]) != fmt.Sprint(shape[2:]):
+		return nil, fmt.Errorf("--val %s has frames %v, --data %s has %v", fl.val, vshape[2:], fl.data, shape[2:])
+	case vshape[1] < L:
+		return nil, fmt.Errorf("--val %s: videos of %d frames, fewer than the %d of one window", fl.val, vshape[1], L)
+	case A > 0 && vA != A:
+		return nil, fmt.Errorf("--val %s: %d action components, --data %s has %d", fl.val, vA, fl.data, A)
 	}
-	probe := mc // the network as it will be, to size it: the action scale comes from the data
+	return vshape, nil
+}
+
+// checkVideoModel builds the network as it will be (the action scale comes from the data, so a unit
+// one sizes it) and checks the memory its training needs.
+func checkVideoModel(fl trainDyDiffFlags, b guard.Budget, mc dymodel.Config, A int, tr *cli.Input, vshape []int) error {
+	probe := mc
 	probe.Actions, probe.ActionScale = A, make([]float64, A)
 	for i := range probe.ActionScale {
 		probe.ActionScale[i] = 1
@@ -144,13 +184,13 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	if vshape != nil {
 		need = guard.Sum(need, guard.Product(int64(data.NumElements(vshape)), 4, 3), m.SampleBytes(fl.previewMembers))
 	}
-	what := fmt.Sprintf("training a %d-parameter DyDiff network on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{L}, frame...))
-	if err := b.CheckMemory(what, need); err != nil {
-		return err
-	}
-	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out,
-		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true}
+	what := fmt.Sprintf("training a %d-parameter DyDiff network on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{mc.Frames()}, mc.Frame...))
+	return b.CheckMemory(what, need)
+}
+
+// readVideoSpec reads the videos of --data and --val into the training spec, with their actions when
+// the model takes A > 0 components.
+func readVideoSpec(fl trainDyDiffFlags, b guard.Budget, spec *dymodel.TrainSpec, A int) error {
 	v, err := readVideoFlag("data", fl.data, b)
 	if err != nil {
 		return err
@@ -159,29 +199,18 @@ func runTrainDyDiffVideo(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget
 	if A > 0 {
 		spec.Actions = v.Actions
 	}
-	if fl.val != "" {
-		vv, err := readVideoFlag("val", fl.val, b)
-		if err != nil {
-			return err
-		}
-		spec.Val = vv.Frames
-		if A > 0 {
-			spec.ValActions = vv.Actions
-		}
+	if fl.val == "" {
+		return nil
 	}
-	name, be, err := newBackendCompute()
+	vv, err := readVideoFlag("val", fl.val, b)
 	if err != nil {
 		return err
 	}
-	defer be.Finalize()
-	spec.Backend = be
-	t, err := dymodel.NewTrainer(spec)
-	if err != nil {
-		return fmt.Errorf("--data %s: %w", fl.data, err)
+	spec.Val = vv.Frames
+	if A > 0 {
+		spec.ValActions = vv.Actions
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v from %d videos, %d action components, %d training windows, backend %s\n",
-		fl.eta, fl.noising, t.Model.NumParams(), fl.net, fl.context, fl.predict, frame, shape[0], A, t.Windows, name)
-	return runTrainJob(cmd, to, t.Job)
+	return nil
 }
 
 // addForecastActionsFlag adds --actions to `forecast`.
@@ -204,7 +233,7 @@ func readActionsFlag(path string, A int, videos bool) (*data.Array, error) {
 		want += fmt.Sprintf(" or [videos, rows, %d]", A)
 	}
 	r := len(shape)
-	if (r != 2 && !(r == 3 && videos)) || shape[r-1] != A || shape[r-2] < 1 || shape[r-2] > maxActionRows || (r == 3 && (shape[0] < 1 || shape[0] > maxCount)) {
+	if (r != 2 && !(r == 3 && videos)) || shape[r-1] != A || shape[r-2] < 1 || shape[r-2] > maxActionRows || (r == 3 && (shape[0] < 1 || shape[0] > cli.MaxCount)) {
 		return nil, fmt.Errorf("--actions %s of shape %v: expected %s, the model's %d action components per row", path, shape, want, A)
 	}
 	a, err := data.ReadNPY(path)
@@ -234,28 +263,11 @@ func forecastActions(fl forecastFlags, m *dymodel.Model) (*data.Array, error) {
 // runForecastVideo is `forecast` on a video file: case v forecasts video v from its frame Context on
 // (--cases N: the first N videos; default all), driven by the file's actions or --actions.
 func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	switch {
-	case fl.disc != "":
-		return fmt.Errorf("--disc %s: guidance is for fields; --data %s holds videos", fl.disc, fl.data)
-	case fl.static.path != "":
-		return fmt.Errorf("--static %s: static fields are for fields on a grid; --data %s holds videos", fl.static.path, fl.data)
-	case len(fl.starts) > 0:
-		return fmt.Errorf("--starts %v: each video is forecast from its frame --context on; choose the videos with --cases N (the first N)", fl.starts)
-	case wantNC(fl.outFormat, fl.out) || wantNC(fl.outFormat, fl.truthOut):
-		return fmt.Errorf("--format nc: forecasts of videos are written as NPY")
-	}
-	shape, fileA, err := statVideoFlag("data", fl.data)
+	shape, fileA, ins, err := videoForecastInputs(fl)
 	if err != nil {
 		return err
 	}
-	in := &inputArray{flag: "data", path: fl.data, shape: shape, dtype: data.Float32}
-	ins := []*inputArray{in, runDirInput("run", fl.model)}
-	if fl.actions != "" && fl.actions != actionsNone {
-		ins = append(ins, &inputArray{flag: "actions", path: fl.actions})
-	}
-	if err := checkOutputs(ins, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
-	}
+	in := ins[0]
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
 	m, snap, err := loadForecastRun(&fl, warn)
 	if err != nil {
@@ -263,48 +275,15 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
-	if mc.Net == "series" {
-		return fmt.Errorf("--run %s is a time-series model; --data %s holds videos", fl.model, fl.data)
-	}
-	if err := m.CheckFrame(in.String(), shape[2:]); err != nil {
+	cases, lead, err := videoCasesLead(cmd, fl, m, in, shape)
+	if err != nil {
 		return err
 	}
-	V, T := shape[0], shape[1]
-	cases := V
-	if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-		if fl.cases > V {
-			return fmt.Errorf("--cases %d: %s holds %d videos", fl.cases, in, V)
-		}
-		cases = fl.cases
-	}
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	if lead > T-mc.Context {
-		return fmt.Errorf("--lead %d: the videos of %s have %d frames, the model's %d context frames leave %d to forecast", lead, in, T, mc.Context, T-mc.Context)
-	}
-	var acts *data.Array
-	switch {
-	case mc.Actions > 0 && fl.actions == actionsNone:
-		return fmt.Errorf("--actions none: --run %s was trained with %d-component actions and needs them", fl.model, mc.Actions)
-	case mc.Actions == 0 && fl.actions != "" && fl.actions != actionsNone:
-		return fmt.Errorf("--actions %s: --run %s was trained without actions", fl.actions, fl.model)
-	case mc.Actions > 0 && fl.actions != "":
-		if acts, err = readActionsFlag(fl.actions, mc.Actions, true); err != nil {
-			return err
-		}
-	case mc.Actions > 0 && fileA != mc.Actions:
-		return fmt.Errorf("%s: %d action components, --run %s takes %d; give --actions FILE", in, fileA, fl.model, mc.Actions)
-	}
-	F := int64(data.NumElements(mc.Frame))
-	fcBytes := guard.Product(int64(cases), int64(fl.members), int64(lead), F, 4)
-	truthBytes := guard.Product(int64(cases), int64(lead), F, 4)
-	what := fmt.Sprintf("a forecast [%d videos, %d members, %d lead, frame %v] float32", cases, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 3), guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
+	acts, err := videoForecastActions(fl, mc, in, fileA)
+	if err != nil {
 		return err
 	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
+	if err := checkVideoForecastBudget(fl, b, m, in, cases, lead); err != nil {
 		return err
 	}
 	v, err := readVideoFlag("data", fl.data, b)
@@ -314,7 +293,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if acts == nil && mc.Actions > 0 {
 		acts = v.Actions
 	}
-	name, be, err := newBackendCompute()
+	name, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
@@ -329,14 +308,96 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if err != nil {
 		return fmt.Errorf("--run %s on %s: %w", fl.model, in, err)
 	}
-	sides, err := forecastSidecars(fl, fl.data, f.Cases, snap.Step, f.Ensemble.Shape, f.Truth.Shape)
+	sides, err := cli.ForecastSidecars(fl.data, f.Cases, fl.maker(snap.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(ins, append([]namedOutput{npyOutput("out", fl.out, f.Ensemble), npyOutput("truth-out", fl.truthOut, f.Truth)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(ins, append([]cli.Output{cli.NPYOutput("out", fl.out, f.Ensemble), cli.NPYOutput("truth-out", fl.truthOut, f.Truth)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), videos 0..%d from frame %d; truth %s\n",
 		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cases-1, mc.Context, fl.truthOut)
 	return nil
+}
+
+// videoForecastInputs refuses the flags of fields for videos, checks the video file's header and the
+// outputs against the inputs; the inputs are --data, --run and --actions FILE.
+func videoForecastInputs(fl forecastFlags) (shape []int, fileA int, ins []*cli.Input, err error) {
+	switch {
+	case fl.disc != "":
+		return nil, 0, nil, fmt.Errorf("--disc %s: guidance is for fields; --data %s holds videos", fl.disc, fl.data)
+	case fl.static.Path != "":
+		return nil, 0, nil, fmt.Errorf("--static %s: static fields are for fields on a grid; --data %s holds videos", fl.static.Path, fl.data)
+	case len(fl.starts) > 0:
+		return nil, 0, nil, fmt.Errorf("--starts %v: each video is forecast from its frame --context on; choose the videos with --cases N (the first N)", fl.starts)
+	case cli.WantNC(fl.outFormat, fl.out) || cli.WantNC(fl.outFormat, fl.truthOut):
+		return nil, 0, nil, fmt.Errorf("--format nc: forecasts of videos are written as NPY")
+	}
+	if shape, fileA, err = statVideoFlag("data", fl.data); err != nil {
+		return nil, 0, nil, err
+	}
+	ins = []*cli.Input{{Flag: "data", Path: fl.data, Shape: shape, DType: data.Float32}, cli.RunDirInput("run", fl.model)}
+	if fl.actions != "" && fl.actions != actionsNone {
+		ins = append(ins, &cli.Input{Flag: "actions", Path: fl.actions})
+	}
+	if err := cli.CheckOutputs(ins, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+		return nil, 0, nil, err
+	}
+	return shape, fileA, ins, nil
+}
+
+// videoCasesLead checks the model against the videos and returns the number of videos forecast and the
+// lead.
+func videoCasesLead(cmd *cobra.Command, fl forecastFlags, m *dymodel.Model, in *cli.Input, shape []int) (cases, lead int, err error) {
+	mc := m.Config
+	if mc.Net == "series" {
+		return 0, 0, fmt.Errorf("--run %s is a time-series model; --data %s holds videos", fl.model, fl.data)
+	}
+	if err := m.CheckFrame(in.String(), shape[2:]); err != nil {
+		return 0, 0, err
+	}
+	V, T := shape[0], shape[1]
+	cases = V
+	if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
+		if fl.cases > V {
+			return 0, 0, fmt.Errorf("--cases %d: %s holds %d videos", fl.cases, in, V)
+		}
+		cases = fl.cases
+	}
+	lead = fl.lead
+	if lead == 0 {
+		lead = mc.Predict
+	}
+	if lead > T-mc.Context {
+		return 0, 0, fmt.Errorf("--lead %d: the videos of %s have %d frames, the model's %d context frames leave %d to forecast", lead, in, T, mc.Context, T-mc.Context)
+	}
+	return cases, lead, nil
+}
+
+// videoForecastActions is --actions FILE read for the model (nil: the video file's own, or none).
+func videoForecastActions(fl forecastFlags, mc dymodel.Config, in *cli.Input, fileA int) (*data.Array, error) {
+	switch {
+	case mc.Actions > 0 && fl.actions == actionsNone:
+		return nil, fmt.Errorf("--actions none: --run %s was trained with %d-component actions and needs them", fl.model, mc.Actions)
+	case mc.Actions == 0 && fl.actions != "" && fl.actions != actionsNone:
+		return nil, fmt.Errorf("--actions %s: --run %s was trained without actions", fl.actions, fl.model)
+	case mc.Actions > 0 && fl.actions != "":
+		return readActionsFlag(fl.actions, mc.Actions, true)
+	case mc.Actions > 0 && fileA != mc.Actions:
+		return nil, fmt.Errorf("%s: %d action components, --run %s takes %d; give --actions FILE", in, fileA, fl.model, mc.Actions)
+	}
+	return nil, nil
+}
+
+// checkVideoForecastBudget checks the memory and the disk a forecast of the videos needs.
+func checkVideoForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cases, lead int) error {
+	mc := m.Config
+	F := int64(data.NumElements(mc.Frame))
+	fcBytes := guard.Product(int64(cases), int64(fl.members), int64(lead), F, 4)
+	truthBytes := guard.Product(int64(cases), int64(lead), F, 4)
+	what := fmt.Sprintf("a forecast [%d videos, %d members, %d lead, frame %v] float32", cases, fl.members, lead, mc.Frame)
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 3), guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
+		return err
+	}
+	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
 }

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -15,7 +16,7 @@ func init() { rootCmd.AddCommand(newBaselineCmd()) }
 func newBaselineCmd() *cobra.Command {
 	var fl baselineFlags
 	var period int
-	var sf seriesFlags
+	var sf cli.SeriesFlags
 	cmd := &cobra.Command{
 		Use:   "baseline",
 		Short: "Make a reference forecast (persistence, climatology; random walk, seasonal naive for series) in tidal's forecast layout",
@@ -56,14 +57,14 @@ standard protocol by default; or the start rows --starts), written as [windows, 
 
 // routeBaseline runs a series baseline or a field baseline by what --data holds, refusing the flags of
 // the other kind.
-func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int) error {
+func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, period int) error {
 	if fl.run != "" && fl.like != "" {
 		return fmt.Errorf("--run %s and --like %s: give one source of the cases (--like FORECAST takes them from the forecast's sidecar)", fl.run, fl.like)
 	}
-	if series, err := dataIsSeries("data", fl.in, sf.format); err != nil {
+	if series, err := cli.DataIsSeries("data", fl.in, sf.Format); err != nil {
 		return err
 	} else if series {
-		if err := refuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
+		if err := cli.RefuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
 			return err
 		}
 		if fl.run != "" {
@@ -71,7 +72,7 @@ func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period 
 		}
 		return runBaselineSeries(cmd, fl, sf, period, fl.starts)
 	}
-	for _, name := range append([]string{"period"}, seriesOnlyFlags...) {
+	for _, name := range append([]string{"period"}, cli.SeriesOnlyFlags...) {
 		if cmd.Flags().Changed(name) {
 			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.in)
 		}
@@ -80,7 +81,7 @@ func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period 
 }
 
 // addBaselineFlags adds the flags of `tidal baseline`.
-func addBaselineFlags(cmd *cobra.Command, fl *baselineFlags, sf *seriesFlags, period *int) {
+func addBaselineFlags(cmd *cobra.Command, fl *baselineFlags, sf *cli.SeriesFlags, period *int) {
 	f := cmd.Flags()
 	f.StringVar(&fl.in, "data", "", "series of frames [frames, ...] (NPY) to make cases from")
 	f.StringVar(&fl.method, "method", "persistence", "persistence or climatology; for series persistence, random-walk or seasonal-naive")
@@ -99,6 +100,9 @@ func addBaselineFlags(cmd *cobra.Command, fl *baselineFlags, sf *seriesFlags, pe
 	f.Uint64Var(&fl.seed, "seed", 0, "random seed (climatology draws)")
 }
 
+// baselineOutFormat is baseline's --format (its flags are closure variables, not a struct).
+var baselineOutFormat string
+
 // defaultContext is the observed frames of a case by default: the default --context of
 // `tidal train dydiff`, so that a baseline's cases are a default model's.
 const defaultContext = 4
@@ -116,7 +120,7 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err := checkBaselineFlags(fl); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
@@ -132,13 +136,13 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
 		return err
 	}
-	sa, err := series.read(b)
+	sa, err := series.Read(b)
 	if err != nil {
 		return err
 	}
 	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed}
 	if pool != nil {
-		if bl.Pool, err = pool.read(b); err != nil {
+		if bl.Pool, err = pool.Read(b); err != nil {
 			return err
 		}
 	}
@@ -152,14 +156,14 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 			return err
 		}
 	}
-	meta := ncMeta{cmd: cmd, format: baselineOutFormat, src: series.src, run: fl.method, seed: fl.seed, starts: c.Starts}
-	fr := len(series.shape) - 1
-	sides, err := baselineSidecars(fl, c, f, truth)
+	meta := cli.NCMeta{Cmd: cmd, Format: baselineOutFormat, Src: series.Src, Run: fl.method, Seed: fl.seed, Starts: c.Starts}
+	fr := len(series.Shape) - 1
+	sides, err := cli.ForecastSidecars(fl.in, c, fl.maker(), fl.out, fl.truthOut, f.Shape, cli.ShapeOf(truth))
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", f, forecast.Axes([]string{"init", "member", "lead"}, fr)...),
-		meta.output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f, forecast.Axes([]string{"init", "member", "lead"}, fr)...),
+		meta.Output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
@@ -172,8 +176,8 @@ func checkBaselineFlags(fl baselineFlags) error {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
 	if err := guard.First(
-		guard.Int("cases", fl.cases, 1, maxCount), guard.Int("context", fl.context, 1, maxCount),
-		guard.Int("lead", fl.lead, 1, maxCount), guard.Int("members", fl.members, 1, maxCount),
+		guard.Int("cases", fl.cases, 1, cli.MaxCount), guard.Int("context", fl.context, 1, cli.MaxCount),
+		guard.Int("lead", fl.lead, 1, cli.MaxCount), guard.Int("members", fl.members, 1, cli.MaxCount),
 	); err != nil {
 		return err
 	}
@@ -183,7 +187,7 @@ func checkBaselineFlags(fl baselineFlags) error {
 		}
 		return fmt.Errorf("--method %q: expected persistence or climatology", fl.method)
 	}
-	if err := checkOutFormat(baselineOutFormat); err != nil {
+	if err := cli.CheckOutFormat(baselineOutFormat); err != nil {
 		return err
 	}
 	return nil
@@ -191,25 +195,25 @@ func checkBaselineFlags(fl baselineFlags) error {
 
 // baselineInputs reads the headers of --data and --pool (climatology), checks that their frames agree and
 // that no output overwrites them.
-func baselineInputs(fl baselineFlags) (series, pool *inputArray, inputs []*inputArray, err error) {
-	series, err = statInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
+func baselineInputs(fl baselineFlags) (series, pool *cli.Input, inputs []*cli.Input, err error) {
+	series, err = cli.StatInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	inputs = []*inputArray{series}
+	inputs = []*cli.Input{series}
 	if fl.method == "climatology" {
 		if fl.pool == "" {
 			return nil, nil, nil, fmt.Errorf("--method climatology needs --pool, the series to draw members from")
 		}
-		if pool, err = statInput("pool", fl.pool, 2, 32, "[frames, frame...] with at least one axis per frame"); err != nil {
+		if pool, err = cli.StatInput("pool", fl.pool, 2, 32, "[frames, frame...] with at least one axis per frame"); err != nil {
 			return nil, nil, nil, err
 		}
-		if fmt.Sprint(pool.shape[1:]) != fmt.Sprint(series.shape[1:]) {
-			return nil, nil, nil, fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.shape[1:], fl.in, series.shape[1:])
+		if fmt.Sprint(pool.Shape[1:]) != fmt.Sprint(series.Shape[1:]) {
+			return nil, nil, nil, fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.Shape[1:], fl.in, series.Shape[1:])
 		}
 		inputs = append(inputs, pool)
 	}
-	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return nil, nil, nil, err
 	}
 	return series, pool, inputs, nil
@@ -217,8 +221,8 @@ func baselineInputs(fl baselineFlags) (series, pool *inputArray, inputs []*input
 
 // checkBaselineBudget estimates the memory of a baseline run (the series and pool as read and as
 // float32, the gathered context, the forecast and the truth) and the size of its outputs.
-func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *inputArray) error {
-	frame := int64(data.NumElements(series.shape[1:]))
+func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *cli.Input) error {
+	frame := int64(data.NumElements(series.Shape[1:]))
 	fcBytes := guard.Product(int64(fl.cases), int64(fl.members), int64(fl.lead), frame, 4)
 	truthBytes := int64(0)
 	if fl.truthOut != "" {
@@ -228,7 +232,7 @@ func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *inputAr
 	if pool != nil {
 		need = guard.Sum(need, pool.Bytes(), pool.Bytes())
 	}
-	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.shape[1:])
+	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.Shape[1:])
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
 	}

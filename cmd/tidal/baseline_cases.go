@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
 )
@@ -41,14 +41,14 @@ func likeSidecar(cmd *cobra.Command, like, dataPath string, refuse ...string) (*
 // baselineCases are the cases of a field baseline: those of --like's sidecar; else --starts or
 // --cases N spread evenly, with the context of --run's model (and its predicted frames as the lead,
 // unless --lead) or --context.
-func baselineCases(cmd *cobra.Command, fl baselineFlags, series *inputArray) (forecast.Cases, error) {
-	frames := series.shape[0]
+func baselineCases(cmd *cobra.Command, fl baselineFlags, series *cli.Input) (forecast.Cases, error) {
+	frames := series.Shape[0]
 	if fl.like != "" {
 		sc, err := likeSidecar(cmd, fl.like, fl.in, "cases", "starts", "context", "lead")
 		if err != nil {
 			return forecast.Cases{}, err
 		}
-		return startCases(sc.Starts, frames, sc.Context, sc.Lead, series.String())
+		return cli.StartCases(sc.Starts, frames, sc.Context, sc.Lead, series.String())
 	}
 	context, lead := fl.context, fl.lead
 	if fl.run != "" {
@@ -68,7 +68,7 @@ func baselineCases(cmd *cobra.Command, fl baselineFlags, series *inputArray) (fo
 		if cmd.Flags().Changed("cases") {
 			return forecast.Cases{}, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
 		}
-		return startCases(fl.starts, frames, context, lead, series.String())
+		return cli.StartCases(fl.starts, frames, context, lead, series.String())
 	}
 	c, err := forecast.EvenCases(frames, context, lead, fl.cases)
 	if err != nil {
@@ -77,17 +77,7 @@ func baselineCases(cmd *cobra.Command, fl baselineFlags, series *inputArray) (fo
 	return c, nil
 }
 
-// baselineSidecars are the sidecars of a baseline forecast f of the cases c of --data, and of its
-// truth (nil: not written).
-func baselineSidecars(fl baselineFlags, c forecast.Cases, f, truth *data.Array) ([]namedOutput, error) {
-	sc, err := sourceSidecar(forecast.KindBaseline, fl.in, c)
-	if err != nil {
-		return nil, err
-	}
-	sc.Method, sc.Members, sc.Seed = fl.method, fl.members, fl.seed
-	var ts []int
-	if truth != nil {
-		ts = truth.Shape
-	}
-	return caseSidecars(fl.out, fl.truthOut, sc, f.Shape, ts)
+// maker says what made the baseline, for its sidecars.
+func (fl baselineFlags) maker() cli.Maker {
+	return cli.Maker{Kind: forecast.KindBaseline, Method: fl.method, Members: fl.members, Seed: fl.seed}
 }

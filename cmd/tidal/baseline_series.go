@@ -14,20 +14,20 @@ import (
 
 // runBaselineSeries is `tidal baseline` on a time series [T, N]: persistence, the random walk or
 // seasonal naive over the windows 'tidal forecast' uses (seriesCases), in the same layout.
-func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int, starts []int) error {
+func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, period int, starts []int) error {
 	if err := checkBaselineSeriesFlags(cmd, fl, sf, period, starts); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
-	in, err := cli.ReadSeries(b, "data", fl.in, sf.cli())
+	in, err := cli.ReadSeries(b, "data", fl.in, sf)
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{seriesArray(in)}
-	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+	inputs := []*cli.Input{in.Input()}
+	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	cs, err := baselineSeriesCases(cmd, fl, sf, in, period, starts)
@@ -45,7 +45,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		return err
 	}
 	arr := in.S.Array()
-	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed, Period: period, TrainRows: sf.trainRows}
+	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed, Period: period, TrainRows: sf.TrainRows}
 	if fl.method == "random-walk" && bl.TrainRows == 0 {
 		bl.TrainRows = slices.Min(cs.Starts) // the rows before the first window
 		if cli.IsExchangeRate(in.S) {
@@ -64,11 +64,11 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 		}
 		truth = data.FromFloat32(t.Float32(), t.Shape...)
 	}
-	sides, err := baselineSidecars(fl, cs, f, truth)
+	sides, err := cli.ForecastSidecars(fl.in, cs, fl.maker(), fl.out, fl.truthOut, f.Shape, cli.ShapeOf(truth))
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, append([]namedOutput{npyOutput("out", fl.out, f), npyOutput("truth-out", fl.truthOut, truth)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(inputs, append([]cli.Output{cli.NPYOutput("out", fl.out, f), cli.NPYOutput("truth-out", fl.truthOut, truth)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (windows starting at rows %v)\n", fl.out, fl.method, f.Shape, cs.Starts)
@@ -77,7 +77,7 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, per
 
 // checkBaselineSeriesFlags refuses the flags of a series baseline that are out of range or belong to
 // fields, by name.
-func checkBaselineSeriesFlags(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, period int, starts []int) error {
+func checkBaselineSeriesFlags(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, period int, starts []int) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
@@ -85,9 +85,9 @@ func checkBaselineSeriesFlags(cmd *cobra.Command, fl baselineFlags, sf seriesFla
 	if changed("cases") || changed("context") {
 		return fmt.Errorf("--cases and --context are for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
 	}
-	if err := guard.First(guard.Int("lead", fl.lead, 1, maxCount), guard.Int("members", fl.members, 1, maxCount),
-		guard.Int("period", period, 1, maxCount), guard.Ints("starts", starts, 0, maxCount),
-		guard.Int("train-rows", sf.trainRows, 0, maxCount), guard.Int("windows", sf.windows, 0, maxCount)); err != nil {
+	if err := guard.First(guard.Int("lead", fl.lead, 1, cli.MaxCount), guard.Int("members", fl.members, 1, cli.MaxCount),
+		guard.Int("period", period, 1, cli.MaxCount), guard.Ints("starts", starts, 0, cli.MaxCount),
+		guard.Int("train-rows", sf.TrainRows, 0, cli.MaxCount), guard.Int("windows", sf.Windows, 0, cli.MaxCount)); err != nil {
 		return err
 	}
 	switch fl.method {
@@ -105,7 +105,7 @@ func checkBaselineSeriesFlags(cmd *cobra.Command, fl baselineFlags, sf seriesFla
 
 // baselineSeriesCases are the windows of a series baseline: --like's, --starts, or the rolling protocol;
 // the lead is --lead, else exchange rate's standard one.
-func baselineSeriesCases(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, in *cli.SeriesInput, period int, starts []int) (forecast.Cases, error) {
+func baselineSeriesCases(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, in *cli.SeriesInput, period int, starts []int) (forecast.Cases, error) {
 	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	lead := fl.lead
 	if !changed("lead") && cli.IsExchangeRate(in.S) {
@@ -122,5 +122,5 @@ func baselineSeriesCases(cmd *cobra.Command, fl baselineFlags, sf seriesFlags, i
 		}
 		starts, lead = sc.Starts, sc.Lead
 	}
-	return cli.SeriesCases(in, sf.cli(), context, lead, starts, "starts")
+	return cli.SeriesCases(in, sf, context, lead, starts, "starts")
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
@@ -56,44 +57,7 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
   tidal data navier-stokes --out ns.npy --size 256 --frames 73000 --split 0.64,0.18,0.18`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return fmt.Errorf("--out FILE.npy is required")
-			}
-			var err error
-			if out, err = dataOutPath(out, outFormat); err != nil {
-				return err
-			}
-			o.NetCDFAttrs = provenanceAttrs(cmd, "data navier-stokes", o.Seed)
-			if err := parseNu(nu, &o.Params); err != nil {
-				return err
-			}
-			if o.Split, err = frames.ParseSplit(split); err != nil {
-				return fmt.Errorf("--split: %w", err)
-			}
-			if err := checkNavierStokesFlags(o, out); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			var log io.Writer
-			if !quiet {
-				log = cmd.ErrOrStderr()
-			}
-			bar := progress.New(log, progress.BarOnly, o.TotalSteps(), 0, fmt.Sprintf("navier-stokes %d²", o.N), "steps")
-			start := time.Now()
-			sum, err := navierstokes.WriteDataset(o, out, func(done, total int) { bar.Set(done) })
-			bar.Finish()
-			if err != nil {
-				return err
-			}
-			w := cmd.OutOrStdout()
-			for _, p := range sum.Parts {
-				fmt.Fprintf(w, "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
-			}
-			fmt.Fprintf(w, "%d steps in %.1f s; last frame t = %.2f, energy %.4g, enstrophy %.4g\n",
-				sum.Steps, time.Since(start).Seconds(), sum.Time, sum.Energy, sum.Enstrophy)
-			return nil
+			return runNavierStokes(cmd, &o, nsArgs{out: out, nu: nu, split: split, outFormat: outFormat, quiet: quiet})
 		},
 	}
 	f := cmd.Flags()
@@ -116,6 +80,54 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 	f.StringVar(&split, "split", "", splitHelp)
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	return cmd
+}
+
+// nsArgs are the flags of `tidal data navier-stokes` beside the dataset's options.
+type nsArgs struct {
+	out, nu, split, outFormat string
+	quiet                     bool
+}
+
+// runNavierStokes checks the flags and writes the dataset with a progress bar.
+func runNavierStokes(cmd *cobra.Command, o *navierstokes.DatasetOptions, fl nsArgs) error {
+	if fl.out == "" {
+		return fmt.Errorf("--out FILE.npy is required")
+	}
+	var err error
+	if fl.out, err = cli.DataOutPath(fl.out, fl.outFormat); err != nil {
+		return err
+	}
+	o.NetCDFAttrs = cli.ProvenanceAttrs(cmd, "data navier-stokes", o.Seed)
+	if err := parseNu(fl.nu, &o.Params); err != nil {
+		return err
+	}
+	if o.Split, err = frames.ParseSplit(fl.split); err != nil {
+		return fmt.Errorf("--split: %w", err)
+	}
+	if err := cli.CheckNavierStokesFlags(*o, fl.out); err != nil {
+		return err
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	var log io.Writer
+	if !fl.quiet {
+		log = cmd.ErrOrStderr()
+	}
+	bar := progress.New(log, progress.BarOnly, o.TotalSteps(), 0, fmt.Sprintf("navier-stokes %d²", o.N), "steps")
+	start := time.Now()
+	sum, err := navierstokes.WriteDataset(*o, fl.out, func(done, total int) { bar.Set(done) })
+	bar.Finish()
+	if err != nil {
+		return err
+	}
+	w := cmd.OutOrStdout()
+	for _, p := range sum.Parts {
+		fmt.Fprintf(w, "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
+	}
+	fmt.Fprintf(w, "%d steps in %.1f s; last frame t = %.2f, energy %.4g, enstrophy %.4g\n",
+		sum.Steps, time.Since(start).Seconds(), sum.Time, sum.Energy, sum.Enstrophy)
+	return nil
 }
 
 // parseNu reads --nu: a number ≥ 0, or "auto".
@@ -155,7 +167,7 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 			if o.Split, err = frames.ParseSplit(split); err != nil {
 				return fmt.Errorf("--split: %w", err)
 			}
-			if err := checkWavesFlags(o, out); err != nil {
+			if err := cli.CheckWavesFlags(o, out); err != nil {
 				return err
 			}
 			if err := waves.WriteDataset(o, out); err != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/tidal-forecast/tidal/cli"
 	"math"
 	"strings"
 
@@ -95,7 +96,7 @@ func checkPushingFlags(o pushing.Options, out string) error {
 	if need > maxPushingBytes {
 		return fmt.Errorf("%s: %d bytes, more than the %d GiB a pushing data set may take; lower --videos, --frames or --size", what, need, maxPushingBytes>>30)
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}

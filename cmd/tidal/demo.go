@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/demo"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
@@ -128,7 +129,7 @@ func runDemo(cmd *cobra.Command, fl demo.Options) error {
 	if err := fl.CheckGrid(); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
@@ -199,7 +200,7 @@ func runDemoStage(parent *cobra.Command, w io.Writer, st demo.Stage) (time.Durat
 	c.SetArgs(st.Args[k:])
 	c.SetOut(w)
 	quiet, _ := parent.Flags().GetBool("quiet")
-	c.SetErr(progressWriter(parent, quiet)) // the stages' progress
+	c.SetErr(cli.ProgressWriter(parent, quiet)) // the stages' progress
 	t0 := time.Now()
 	err := c.ExecuteContext(parent.Context())
 	return time.Since(t0), false, err

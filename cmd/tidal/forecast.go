@@ -5,10 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
@@ -30,22 +30,15 @@ type forecastFlags struct {
 	ddimEta, clipX0, lambda, sigmaMax     float64
 	seed                                  uint64
 	quiet                                 bool
-	series                                seriesFlags
-	static                                staticFlags
+	series                                cli.SeriesFlags
+	static                                cli.StaticFlags
 
 	latent  string // --latent: a VAE run (latent.go)
 	actions string // a model with actions: --actions FILE (actions.go)
 }
 
-func newForecastCmd() *cobra.Command {
-	var fl forecastFlags
-	cmd := &cobra.Command{
-		Use: "forecast",
-		Example: `  tidal forecast --run runs/dydiff --data ns_test.npy --cases 20 --members 8 --out fc.npy
-  tidal forecast --run runs/dydiff --disc runs/disc --lambda 14 --data ns_test.npy --starts 5,20,35 --out guided.npy
-  tidal forecast --run runs/fx --data datasets/exchange_rate.txt.gz --members 100 --sampler-steps 10 --out fx.npy`,
-		Short: "Make ensemble forecasts with a trained DyDiff model",
-		Long: `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
+// forecastLong is the help of `tidal forecast`.
+const forecastLong = `forecast samples ensemble forecasts with the EMA weights of the newest snapshot of a run directory of
 'tidal train dydiff', for cases over a test series [frames, channels, H, W] (NPY; frames of the shape
 the model was trained on): --cases N spread evenly (the cases 'tidal baseline --run RUN --cases N'
 makes), or the start frames --starts. Each case observes the model's context frames before its start.
@@ -67,8 +60,18 @@ from the file's times or --start and --freq (docs/SERIES.md).
 --disc guides the sampler with a discriminator of 'tidal train discriminator' trained on the same fields
 (guided DyDiff, tidal's own construction: λ times the gradient of the discriminator's log-odds of each
 predicted frame, given the two frames before it, is added to the score; docs/GUIDED.md). It needs a model
-with at least two observed frames and the dependent-noise process.`,
-		Args: cobra.NoArgs,
+with at least two observed frames and the dependent-noise process.`
+
+func newForecastCmd() *cobra.Command {
+	var fl forecastFlags
+	cmd := &cobra.Command{
+		Use: "forecast",
+		Example: `  tidal forecast --run runs/dydiff --data ns_test.npy --cases 20 --members 8 --out fc.npy
+  tidal forecast --run runs/dydiff --disc runs/disc --lambda 14 --data ns_test.npy --starts 5,20,35 --out guided.npy
+  tidal forecast --run runs/fx --data datasets/exchange_rate.txt.gz --members 100 --sampler-steps 10 --out fx.npy`,
+		Short: "Make ensemble forecasts with a trained DyDiff model",
+		Long:  forecastLong,
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := config.Apply(cmd); err != nil {
 				return err
@@ -155,15 +158,67 @@ func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
 // samplerFlags are the flags of dymodel.SamplerOptions' fields.
 var samplerFlags = map[string]string{"Kind": "sampler", "Steps": "sampler-steps", "ClipX0": "clip-x0", "SigmaMax": "sigma-max", "EtaDDIM": "ddim-eta"}
 
-// defaultTruthPath is --out with .truth.npy for .npy (.truth.nc for .nc).
-func defaultTruthPath(out string) string {
-	if strings.HasSuffix(out, ".nc") {
-		return strings.TrimSuffix(out, ".nc") + ".truth.nc"
+func runForecast(cmd *cobra.Command, fl forecastFlags) error {
+	if err := checkForecastFlags(cmd, &fl); err != nil {
+		return err
 	}
-	return strings.TrimSuffix(out, ".npy") + ".truth.npy"
+	b, err := cli.Budget()
+	if err != nil {
+		return err
+	}
+	if err := cli.CheckRunDirs("run", fl.model, "disc", fl.disc); err != nil {
+		return err
+	}
+	if series, err := cli.DataIsSeries("data", fl.data, fl.series.Format); err != nil {
+		return err
+	} else if series {
+		return routeForecastSeries(cmd, fl, b)
+	}
+	for _, name := range cli.SeriesOnlyFlags {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
+		}
+	}
+	if routed, err := routeForecastOther(cmd, fl, b); routed || err != nil {
+		return err
+	}
+	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
+	if err != nil {
+		return err
+	}
+	if err := cli.CheckOutputs([]*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)}, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+		return err
+	}
+	disc, m, snap, err := forecastModels(cmd, &fl, b, in)
+	if err != nil {
+		return err
+	}
+	defer snap.Store.Finalize()
+	so, err := forecastSampler(fl, disc, m, snap)
+	if err != nil {
+		return err
+	}
+	cs, err := forecastFieldCases(cmd, fl, in, m.Config)
+	if err != nil {
+		return err
+	}
+	if err := checkForecastBudget(b, fl, in, m, so, cs); err != nil {
+		return err
+	}
+	series, err := readSeries(b, in) // finite values, or an error naming the file and frame
+	if err != nil {
+		return err
+	}
+	arr := data.FromFloat32(series.Data, series.Shape...)
+	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, arr, cs)
+	if err != nil {
+		return err
+	}
+	return writeFieldForecast(cmd, fl, in, f, name)
 }
 
-func runForecast(cmd *cobra.Command, fl forecastFlags) error {
+// checkForecastFlags refuses bad flags by name; the truth goes beside --out by default.
+func checkForecastFlags(cmd *cobra.Command, fl *forecastFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--out is required: the forecast NPY to write")
 	}
@@ -171,8 +226,8 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--run is required: the run directory of 'tidal train dydiff'")
 	}
 	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampler-steps", fl.steps, 0, 1000),
-		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, maxCount),
-		guard.Int("cases", fl.cases, 1, maxCount), guard.Ints("starts", fl.starts, 0, maxCount),
+		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, cli.MaxCount),
+		guard.Int("cases", fl.cases, 1, cli.MaxCount), guard.Ints("starts", fl.starts, 0, cli.MaxCount),
 		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
 		return err
 	}
@@ -186,88 +241,103 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
 	}
 	if fl.truthOut == "" {
-		fl.truthOut = defaultTruthPath(fl.out)
+		fl.truthOut = forecast.TruthPath(fl.out)
 	}
-	if err := checkOutFormat(fl.outFormat); err != nil {
+	if err := cli.CheckOutFormat(fl.outFormat); err != nil {
 		return err
 	}
-	b, err := runBudget()
-	if err != nil {
+	return nil
+}
+
+// routeForecastOther forecasts a latent run (latent.go) or videos with actions (actions.go) and says
+// whether it did.
+func routeForecastOther(cmd *cobra.Command, fl forecastFlags, b guard.Budget) (bool, error) {
+	ok, err := latentForecast(fl)
+	switch {
+	case err != nil:
+		return true, err
+	case ok && (fl.actions != "" || isVideoFile(fl.data)):
+		return true, fmt.Errorf("--run %s is a latent DyDiff run: it forecasts fields [frames, channels, H, W], not videos with actions (--data %s, --actions)", fl.model, fl.data)
+	case ok:
+		return true, runForecastLatent(cmd, fl, b)
+	case isVideoFile(fl.data):
+		return true, runForecastVideo(cmd, fl, b)
+	}
+	return false, nil
+}
+
+// routeForecastSeries refuses the flags of fields for a time series, then forecasts it.
+func routeForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
+	if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
+		return fmt.Errorf("--cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
+	}
+	if fl.disc != "" {
+		return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
+	}
+	if fl.static.Path != "" {
+		return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.Path, fl.data)
+	}
+	if fl.latent != "" {
+		return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
+	}
+	if err := cli.RefuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
 		return err
 	}
-	if err := checkRunDirs("run", fl.model, "disc", fl.disc); err != nil {
-		return err
-	}
-	if series, err := dataIsSeries("data", fl.data, fl.series.format); err != nil {
-		return err
-	} else if series {
-		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-			return fmt.Errorf("--cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
-		}
-		if fl.disc != "" {
-			return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
-		}
-		if fl.static.path != "" {
-			return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
-		}
-		if fl.latent != "" {
-			return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
-		}
-		if err := refuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
-			return err
-		}
-		return runForecastSeries(cmd, fl, b)
-	}
-	for _, name := range seriesOnlyFlags {
-		if cmd.Flags().Changed(name) {
-			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
-		}
-	}
-	if ok, err := latentForecast(fl); err == nil && ok && (fl.actions != "" || isVideoFile(fl.data)) {
-		return fmt.Errorf("--run %s is a latent DyDiff run: it forecasts fields [frames, channels, H, W], not videos with actions (--data %s, --actions)", fl.model, fl.data)
-	}
-	if ok, err := latentForecast(fl); err != nil || ok {
-		return errOr(err, func() error { return runForecastLatent(cmd, fl, b) })
-	}
-	if isVideoFile(fl.data) {
-		return runForecastVideo(cmd, fl, b) // actions.go
-	}
-	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return err
-	}
-	if err := checkOutputs([]*inputArray{in, runDirInput("run", fl.model), runDirInput("disc", fl.disc)}, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
-	}
+	return runForecastSeries(cmd, fl, b)
+}
+
+// forecastModels loads the discriminator (--disc) and the model (--run), resolves the sampler and checks
+// the model's frames and static fields against --data.
+func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *cli.Input) (disc *guided.Model, m *dymodel.Model, snap *train.Snapshot, err error) {
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	var disc *guided.Model
 	if fl.disc != "" {
 		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
-			return err
+			return nil, nil, nil, err
 		}
 	}
-	m, snap, err := loadForecastRun(&fl, warn)
+	m, snap, err = dymodel.Load(fl.model, warn)
 	if err != nil {
-		return err
+		return nil, nil, nil, fmt.Errorf("--run %w", err)
 	}
-	defer snap.Store.Finalize()
+	loaded := snap
+	defer func() {
+		if err != nil {
+			loaded.Store.Finalize()
+		}
+	}()
 	mc := m.Config
+	if err := resolveSampler(fl, m); err != nil {
+		return nil, nil, nil, err
+	}
 	if mc.Net == "series" {
-		return fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.shape)
+		return nil, nil, nil, fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.Shape)
 	}
-	if err := m.CheckFrame(in.String(), in.shape[1:]); err != nil {
-		return err
+	if err := m.CheckFrame(in.String(), in.Shape[1:]); err != nil {
+		return nil, nil, nil, err
 	}
-	if err := checkForecastStatic(b, fl.static, fl.model, m.Static(), in.shape[2], in.shape[3]); err != nil {
-		return err
+	if err := cli.CheckForecastStatic(b, fl.static, fl.model, m.Static(), in.Shape[2], in.Shape[3]); err != nil {
+		return nil, nil, nil, err
 	}
+	return disc, m, snap, nil
+}
+
+// forecastSampler is the sampler of the flags, guided by the discriminator when --disc and --lambda say so.
+func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot) (dymodel.SamplerOptions, error) {
+	mc := m.Config
+	var err error
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
 	if disc != nil && fl.lambda > 0 {
 		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --run "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
-			return err
+			return so, err
 		}
 		so.Lambda = fl.lambda
 	}
+	return so, nil
+}
+
+// forecastFieldCases are the cases of --starts, or --cases spread evenly over --data.
+func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc dymodel.Config) (forecast.Cases, error) {
+	var err error
 	lead := fl.lead
 	if lead == 0 {
 		lead = mc.Predict
@@ -275,63 +345,71 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	var cs forecast.Cases
 	if len(fl.starts) > 0 {
 		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
+			return cs, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
 		}
-		if cs, err = startCases(fl.starts, in.shape[0], mc.Context, lead, in.String()); err != nil {
-			return err
+		if cs, err = cli.StartCases(fl.starts, in.Shape[0], mc.Context, lead, in.String()); err != nil {
+			return cs, err
 		}
-	} else if cs, err = forecast.EvenCases(in.shape[0], mc.Context, lead, fl.cases); err != nil {
-		return fmt.Errorf("%s: %w", in, err)
+	} else if cs, err = forecast.EvenCases(in.Shape[0], mc.Context, lead, fl.cases); err != nil {
+		return cs, fmt.Errorf("%s: %w", in, err)
 	}
+	return cs, nil
+}
+
+// checkForecastBudget checks the memory of the forecast and the disk of its outputs.
+func checkForecastBudget(b guard.Budget, fl forecastFlags, in *cli.Input, m *dymodel.Model, so dymodel.SamplerOptions, cs forecast.Cases) error {
+	mc, lead := m.Config, cs.Lead
 	B, F := len(cs.Starts), int64(data.NumElements(mc.Frame))
 	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), F, 4)
 	truthBytes := guard.Product(int64(B), int64(lead), F, 4)
 	what := fmt.Sprintf("a forecast [%d cases, %d members, %d lead, frame %v] float32", B, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.shape)), 4),
+	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4),
 		guard.Product(fcBytes, 3), truthBytes, guard.Product(m.SampleBytes(fl.members), guidedFactor(so)))); err != nil {
 		return err
 	}
 	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
 		return err
 	}
-	series, err := readSeries(b, in) // finite values, or an error naming the file and frame
-	if err != nil {
-		return err
-	}
-	arr := data.FromFloat32(series.Data, series.Shape...)
-	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, arr, cs, lead)
-	if err != nil {
-		return err
-	}
-	ens, truth := f.Ensemble, f.Truth
-	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
-	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth.Shape)
-	if err != nil {
-		return err
-	}
-	if err := writeNPYs([]*inputArray{in, runDirInput("run", fl.model), runDirInput("disc", fl.disc)},
-		append([]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
-			meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
-		fl.out, ens.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
 	return nil
 }
 
-// forecastCases forecasts the cases cs of arr with the trained model t (dymodel.Trained.Forecast),
-// through a working file beside --out that lets an interrupted forecast with the same identity (model,
-// step, sampler, guide, seed, members, lead, starts, data shape) resume. It returns the forecast in
-// physical units and the backend's name.
+// writeFieldForecast writes the forecast, its truth and their sidecars as one group.
+func writeFieldForecast(cmd *cobra.Command, fl forecastFlags, in *cli.Input, f *dymodel.Forecast, name string) error {
+	cs := f.Cases
+	ens, truth := f.Ensemble, f.Truth
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
+	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, ens.Shape, truth.Shape)
+	if err != nil {
+		return err
+	}
+	if err := cli.WriteNPYs([]*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)},
+		append([]cli.Output{meta.Output("out", fl.out, "forecast", ens, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+			meta.Output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
+		fl.out, ens.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+	return nil
+}
+
+// maker says what made the forecast, for its sidecars: the model of --run at its snapshot's step.
+func (fl forecastFlags) maker(step int) cli.Maker {
+	return cli.Maker{Kind: forecast.KindForecast, Method: "dydiff", Model: fl.model, Members: fl.members, Step: step, Seed: fl.seed}
+}
+
+// forecastCases forecasts the cases cs of arr (fields, or a series' windows) with the run's weights
+// (dymodel.Trained.ForecastCases) through the rollout driver, whose working file beside --out lets an
+// interrupted forecast with the same identity (model, step, sampler and guide, seed, members, lead,
+// starts, data shape) resume. It returns the forecast in physical units and the backend's name.
 func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
-	arr *data.Array, cs forecast.Cases, lead int) (*dymodel.Forecast, string, error) {
-	name, be, err := newBackendCompute()
+	arr *data.Array, cs forecast.Cases) (*dymodel.Forecast, string, error) {
+	name, be, err := cli.NewBackend()
 	if err != nil {
 		return nil, "", err
 	}
 	defer be.Finalize()
 	t.Backend = be
-	o := dymodel.ForecastOptions{Starts: cs.Starts, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed,
+	o := dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed,
 		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
@@ -343,21 +421,7 @@ func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptio
 	if o.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
 		return nil, "", err
 	}
-	done := trackRollout(o.Work, false, true)
-	f, err := t.Forecast(context.Background(), arr, o)
+	done := cli.TrackRollout(o.Work, false, true)
+	f, err := t.ForecastCases(context.Background(), arr, cs, o)
 	return f, name, done(err)
-}
-
-// forecastSidecars are the sidecars of a forecast of the cases cs of the data file src and of its
-// truth.
-func forecastSidecars(fl forecastFlags, src string, cs forecast.Cases, step int, fcShape, truthShape []int) ([]namedOutput, error) {
-	sc, err := sourceSidecar(forecast.KindForecast, src, cs)
-	if err != nil {
-		return nil, err
-	}
-	sc.Method, sc.Members, sc.Seed, sc.ModelStep = "dydiff", fl.members, fl.seed, step
-	if sc.Model, err = filepath.Abs(fl.model); err != nil {
-		sc.Model = fl.model
-	}
-	return caseSidecars(fl.out, fl.truthOut, sc, fcShape, truthShape)
 }

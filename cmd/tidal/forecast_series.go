@@ -2,9 +2,7 @@ package main
 
 import (
 	"cmp"
-	"context"
 	"fmt"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -22,14 +20,14 @@ import (
 // (seriesCases), each forecast from its own last --context rows, written as [windows, members, lead,
 // N] with the truth [windows, lead, N], in the series' units.
 func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	in, err := cli.ReadSeries(b, "data", fl.data, fl.series.cli())
+	in, err := cli.ReadSeries(b, "data", fl.data, fl.series)
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{seriesArray(in), runDirInput("run", fl.model)}
+	inputs := []*cli.Input{in.Input(), cli.RunDirInput("run", fl.model)}
 	fl.quantilesOut = cmp.Or(fl.quantilesOut, strings.TrimSuffix(fl.out, ".npy")+".quantiles.csv")
 	fl.samplesOut = cmp.Or(fl.samplesOut, strings.TrimSuffix(fl.out, ".npy")+".samples.jsonl")
-	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
+	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut},
 		[2]string{"quantiles-out", fl.quantilesOut}, [2]string{"samples-out", fl.samplesOut})...); err != nil {
 		return err
 	}
@@ -56,7 +54,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if lead == 0 {
 		lead = mc.Predict
 	}
-	cs, err := cli.SeriesCases(in, fl.series.cli(), mc.Context, lead, fl.starts, "starts")
+	cs, err := cli.SeriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
 	if err != nil {
 		return err
 	}
@@ -72,7 +70,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	name, fc, err := forecastSeries(cmd, fl, so, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
+	fc, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
 	if err != nil {
 		return err
 	}
@@ -81,22 +79,22 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 
 // writeSeriesForecast writes the series forecast, its truth, quantiles, samples and sidecars as one
 // group, and says what it wrote.
-func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInput, name string, fc *dymodel.Forecast, stamp func(int) string, inputs []*inputArray) error {
+func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInput, name string, fc *dymodel.Forecast, stamp func(int) string, inputs []*cli.Input) error {
 	cs := fc.Cases
 	ens, truth := fc.Ensemble, fc.Truth
 	truth32 := data.FromFloat32(truth.Float32(), truth.Shape...)
 	ex := forecast.Export{Starts: cs.Starts, Names: in.S.Names, Stamp: stamp, Freq: fl.freq}
-	outs := []namedOutput{npyOutput("out", fl.out, ens), npyOutput("truth-out", fl.truthOut, truth32),
-		{"quantiles-out", fl.quantilesOut, func(f *atomicfile.File) error {
+	outs := []cli.Output{cli.NPYOutput("out", fl.out, ens), cli.NPYOutput("truth-out", fl.truthOut, truth32),
+		{Flag: "quantiles-out", Path: fl.quantilesOut, Write: func(f *atomicfile.File) error {
 			return forecast.WriteQuantileCSV(f, ens, ex, metrics.DefaultQuantiles())
 		}},
-		{"samples-out", fl.samplesOut, func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
-	sides, err := forecastSidecars(fl, in.Path, cs, fc.Step, ens.Shape, truth32.Shape)
+		{Flag: "samples-out", Path: fl.samplesOut, Write: func(f *atomicfile.File) error { return forecast.WriteSamplesJSONL(f, ens, ex) }}}
+	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(fc.Step), fl.out, fl.truthOut, ens.Shape, truth32.Shape)
 	if err != nil {
 		return err
 	}
 	outs = append(outs, sides...)
-	if err := writeNPYs(inputs, outs); err != nil {
+	if err := cli.WriteNPYs(inputs, outs); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), windows starting at rows %v; truth %s; quantiles %s; samples %s\n",
@@ -142,25 +140,4 @@ func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string
 		return nil, fmt.Errorf("%s: %w", flag, err)
 	}
 	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
-}
-
-// forecastSeries forecasts the series windows cs of arr with the run's weights (dymodel.Trained.
-// ForecastCases) through the rollout driver, whose working file beside --out lets an interrupted forecast
-// with the same identity (model, step, sampler, seed, members, lead, starts, data shape) resume. It
-// returns the backend's name and the forecast in the series' units.
-func forecastSeries(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, t *dymodel.Trained, arr *data.Array, cs forecast.Cases) (string, *dymodel.Forecast, error) {
-	name, be, err := cli.NewBackend()
-	if err != nil {
-		return "", nil, err
-	}
-	defer be.Finalize()
-	t.Backend = be
-	o := dymodel.ForecastOptions{Members: fl.members, Seed: fl.seed, Sampler: so,
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
-	if !fl.quiet {
-		o.Progress = cmd.ErrOrStderr()
-	}
-	done := trackRollout(o.Work, false, true)
-	fc, err := t.ForecastCases(context.Background(), arr, cs, o)
-	return name, fc, done(err)
 }

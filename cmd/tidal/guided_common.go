@@ -20,7 +20,7 @@ import (
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`.
 type guidedTrainFlags struct {
 	data, out                       string
-	to                              *trainOut // --run, checked by readTrainingSeries
+	to                              *cli.TrainOut // --run, checked by readTrainingSeries
 	steps, batch, warmup, logEvery  int
 	checkpointEvery, valEvery, keep int
 	lr, weightDecay, clip, emaHalf  float64
@@ -34,7 +34,7 @@ type guidedTrainFlags struct {
 	periodicH, periodicW, startOver bool
 	quiet                           bool
 	periodicHSet                    bool // --periodic-h given (else lat-lon data take false: no wrap across the poles)
-	static                          staticFlags
+	static                          cli.StaticFlags
 	staticFields                    *dataset.Static // --static, read by readTrainingSeries
 	sigmaData, pMean, pStd          float64
 }
@@ -93,13 +93,13 @@ func (fl *guidedTrainFlags) check() error {
 		return fmt.Errorf("--run is required: the run directory")
 	}
 	if err := guard.First(
-		guard.Int("steps", fl.steps, 1, maxCount), guard.Int("batch", fl.batch, 1, 1<<16),
-		guard.Between("lr", fl.lr, 1e-12, 10), guard.Int("warmup", fl.warmup, 0, maxCount),
+		guard.Int("steps", fl.steps, 1, cli.MaxCount), guard.Int("batch", fl.batch, 1, 1<<16),
+		guard.Between("lr", fl.lr, 1e-12, 10), guard.Int("warmup", fl.warmup, 0, cli.MaxCount),
 		guard.Between("weight-decay", fl.weightDecay, 0, 10), guard.AtLeast("clip-grad-norm", fl.clip, 0),
 		guard.AtLeast("ema-halflife", fl.emaHalf, 0),
 		guard.Between("val-fraction", fl.valFraction, 0, 0.9),
-		guard.Int("log-every", fl.logEvery, 1, maxCount), guard.Int("checkpoint-every", fl.checkpointEvery, 1, maxCount),
-		guard.Int("val-every", fl.valEvery, 0, maxCount), guard.Int("keep-checkpoints", fl.keep, 1, 1000),
+		guard.Int("log-every", fl.logEvery, 1, cli.MaxCount), guard.Int("checkpoint-every", fl.checkpointEvery, 1, cli.MaxCount),
+		guard.Int("val-every", fl.valEvery, 0, cli.MaxCount), guard.Int("keep-checkpoints", fl.keep, 1, 1000),
 		guard.Int("channels", fl.channels, 4, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
 		guard.Ints("attn-levels", fl.attn, 0, len(fl.mults)-1), guard.Int("groups", fl.groups, 1, 4096),
 		guard.Between("dropout", fl.dropout, 0, 0.99), guard.Between("sigma-data", fl.sigmaData, 1e-6, 1e6),
@@ -139,42 +139,42 @@ func padding(periodic bool) nn.Padding {
 // readTrainingSeries checks the header of --data, estimates the run's memory (the series in float32,
 // float64 while read, and the network's activations: estimate), and reads it.
 func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series, error) {
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
+	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	if in.shape[0] < guided.Context+2 {
-		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.shape[0], guided.Context+2)
+	if in.Shape[0] < guided.Context+2 {
+		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.Shape[0], guided.Context+2)
 	}
-	if len(fl.crop) == 2 && (fl.crop[0] > in.shape[2] || fl.crop[1] > in.shape[3]) {
-		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.shape[2], in.shape[3], in)
+	if len(fl.crop) == 2 && (fl.crop[0] > in.Shape[2] || fl.crop[1] > in.Shape[3]) {
+		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.Shape[2], in.Shape[3], in)
 	}
-	if in.src.isLatLon() && !fl.periodicHSet {
+	if in.Src.IsLatLon() && !fl.periodicHSet {
 		fl.periodicH = false // periodic in longitude only (--periodic-w), never across the poles
 	}
-	if fl.staticFields, err = readStatic(b, fl.static, in.shape[2], in.shape[3]); err != nil {
+	if fl.staticFields, err = cli.ReadStatic(b, fl.static, in.Shape[2], in.Shape[3]); err != nil {
 		return dataset.Series{}, err
 	}
-	if fl.staticFields != nil && len(fl.crop) == 2 && (fl.crop[0] != in.shape[2] || fl.crop[1] != in.shape[3]) {
-		return dataset.Series{}, fmt.Errorf("--static %s with --crop %d,%d: the static fields would need the same random crops; train on whole %d×%d fields", fl.static.path, fl.crop[0], fl.crop[1], in.shape[2], in.shape[3])
+	if fl.staticFields != nil && len(fl.crop) == 2 && (fl.crop[0] != in.Shape[2] || fl.crop[1] != in.Shape[3]) {
+		return dataset.Series{}, fmt.Errorf("--static %s with --crop %d,%d: the static fields would need the same random crops; train on whole %d×%d fields", fl.static.Path, fl.crop[0], fl.crop[1], in.Shape[2], in.Shape[3])
 	}
-	ins := []*inputArray{in}
-	if fl.static.path != "" {
-		ins = append(ins, &inputArray{flag: "static", path: fl.static.path})
+	ins := []*cli.Input{in}
+	if fl.static.Path != "" {
+		ins = append(ins, &cli.Input{Flag: "static", Path: fl.static.Path})
 	}
-	if fl.to, err = checkTrainOut(fl.out, ins...); err != nil {
+	if fl.to, err = cli.CheckTrainOut(fl.out, ins...); err != nil {
 		return dataset.Series{}, err
 	}
-	hw := int64(in.shape[2]) * int64(in.shape[3])
-	need := guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.shape)), 4, 3), guard.Product(activations, hw))
-	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.shape), need); err != nil {
+	hw := int64(in.Shape[2]) * int64(in.Shape[3])
+	need := guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4, 3), guard.Product(activations, hw))
+	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.Shape), need); err != nil {
 		return dataset.Series{}, err
 	}
-	a, err := in.read(b)
+	a, err := in.Read(b)
 	if err != nil {
 		return dataset.Series{}, err
 	}
@@ -188,8 +188,8 @@ func activationBytes(batch, channels, levels, blocks int) int64 {
 }
 
 // runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
-func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut, static *dataset.Static) error {
-	if err := saveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
+func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *cli.TrainOut, static *dataset.Static) error {
+	if err := cli.SaveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
 		return err
 	}
 	_, be, err := cli.NewBackend()
@@ -198,7 +198,7 @@ func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *trainOut, sta
 	}
 	defer be.Finalize()
 	tr.Job.Backend = be
-	done := to.guard()
+	done := to.Guard()
 	sum, err := tr.Run(cmd.Context())
 	done(err)
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
@@ -308,7 +309,7 @@ func TestRound2RolloutResumeState(t *testing.T) {
 	}{{true, 3, true}, {true, 0, false}, {false, 3, false}} {
 		dir := t.TempDir()
 		out := filepath.Join(dir, "r.npy")
-		finish := trackRollout(out, c.resumable, !c.resumable)
+		finish := cli.TrackRollout(out, c.resumable, !c.resumable)
 		os.WriteFile(rollout.PartialPath(out), []byte("frames"), 0o644)
 		os.WriteFile(rollout.ProgressPath(out), []byte(`{"frames_done":`+strconv.Itoa(c.done)+`}`), 0o644)
 		err := finish(errors.New("disk full"))

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/tidal-forecast/tidal/cli"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,7 +34,7 @@ func addLatentFlag(f *pflag.FlagSet, v *string, forecasting bool) {
 
 // openLatent opens the VAE run given to --latent, naming the flag in its errors.
 func openLatent(dir string) (*latent.VAE, error) {
-	if err := checkRunDirs("latent", dir); err != nil {
+	if err := cli.CheckRunDirs("latent", dir); err != nil {
 		return nil, err
 	}
 	if info, err := os.Stat(dir); err != nil || !info.IsDir() {
@@ -51,10 +52,10 @@ func openLatent(dir string) (*latent.VAE, error) {
 }
 
 // checkLatentFrames refuses data whose frames are not those the VAE was trained on.
-func checkLatentFrames(v *latent.VAE, flag string, in *inputArray) error {
-	if want := v.Model.Config.Frame; fmt.Sprint(in.shape[1:]) != fmt.Sprint(want) {
+func checkLatentFrames(v *latent.VAE, flag string, in *cli.Input) error {
+	if want := v.Model.Config.Frame; fmt.Sprint(in.Shape[1:]) != fmt.Sprint(want) {
 		return fmt.Errorf("%s has frames %v [channels, H, W], but the VAE --latent %s was trained on frames %v: train a VAE on this data's channels and grid",
-			in, in.shape[1:], v.Dir, want)
+			in, in.Shape[1:], v.Dir, want)
 	}
 	return nil
 }
@@ -62,39 +63,16 @@ func checkLatentFrames(v *latent.VAE, flag string, in *inputArray) error {
 // runTrainDyDiffLatent is `tidal train dydiff --latent`: the data are encoded with the VAE (the training
 // file through the run's cache), and DyDiff trains on the latent series as on fields.
 func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget, seriesData bool) (err error) {
-	switch {
-	case seriesData:
-		return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
-	case fl.static.path != "":
-		return fmt.Errorf("--static %s: static fields are not supported with --latent (they would need their own encoding)", fl.static.path)
-	case fl.net == "series":
-		return fmt.Errorf("--net series takes time series; --latent trains on encoded fields (unet or video)")
+	var mc dymodel.Config
+	if err := refuseLatentData(fl, seriesData); err != nil {
+		return err
 	}
-	L := fl.context + fl.predict
-	layout := "[frames, channels, height, width]"
-	tr, err := statInput("data", fl.data, 4, 4, layout)
+	tr, va, inputs, err := latentTrainInputs(fl)
 	if err != nil {
 		return err
 	}
-	if tr.shape[0] < L {
-		return fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", tr, tr.shape[0], fl.context, fl.predict, L)
-	}
-	inputs := []*inputArray{tr, runDirInput("latent", fl.latent)}
-	var va *inputArray
-	if fl.val != "" {
-		if va, err = statInput("val", fl.val, 4, 4, layout); err != nil {
-			return err
-		}
-		if fmt.Sprint(va.shape[1:]) != fmt.Sprint(tr.shape[1:]) || va.shape[0] < L {
-			return fmt.Errorf("%s has shape %v: expected at least %d frames of %v like --data %s", va, va.shape, L, tr.shape[1:], fl.data)
-		}
-		inputs = append(inputs, va)
-	}
-	if atomicfile.Inside(fl.out, fl.latent) || atomicfile.Inside(fl.latent, fl.out) {
-		return fmt.Errorf("--run %s and --latent %s: the DyDiff run and the VAE run must be separate folders", fl.out, fl.latent)
-	}
 	clearLatentSkeleton(fl.out)
-	to, err := checkTrainOut(fl.out, inputs...)
+	to, err := cli.CheckTrainOut(fl.out, inputs...)
 	if err != nil {
 		return err
 	}
@@ -103,6 +81,120 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		return err
 	}
 	defer v.Close()
+	if err := checkLatentRun(fl, v, tr); err != nil {
+		return err
+	}
+	lf := v.LatentFrame()
+	if mc, err = latentModelConfig(fl, lf); err != nil {
+		return err
+	}
+	m, err := latentModel(fl, b, mc, tr, va)
+	if err != nil {
+		return err
+	}
+	name, be, err := cli.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	v.Backend = be
+	done := to.Guard()
+	defer func() { done(err) }()
+	ts, err := readSeries(b, tr) // finite values, or an error naming the file and frame
+	if err != nil {
+		return err
+	}
+	z, how, err := encodeLatentData(context.Background(), fl, v, data.FromFloat32(ts.Data, ts.Shape...))
+	if err != nil {
+		return err
+	}
+	spec := dymodel.TrainSpec{Data: z, Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out,
+		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
+		Log:     cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true, Backend: be}
+	if spec.Val, err = encodeLatentVal(context.Background(), fl, b, v, va); err != nil {
+		return err
+	}
+	t, err := dymodel.NewTrainer(spec)
+	if err != nil {
+		return fmt.Errorf("--data %s (encoded): %w", fl.data, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: latent space of %s (frames %v → %v, scale %.6g; %s), η %v, %d-parameter UNet, windows %d+%d, %d training windows, backend %s\n",
+		fl.latent, v.Model.Config.Frame, lf, v.Record.Scale, how, fl.eta, m.NumParams(), fl.context, fl.predict, t.Windows, name)
+	return runTrainJob(cmd, to, t.Job)
+}
+
+// latentModelConfig is the DyDiff configuration of the flags for latent frames lf (periodic in
+// longitude only where the fields are not periodic on both axes).
+func latentModelConfig(fl trainDyDiffFlags, lf []int) (dymodel.Config, error) {
+	fl.periodicLon = fl.periodicLon && !fl.periodic
+	return fieldModelConfig(fl, lf, nil)
+}
+
+// refuseLatentData refuses what latent DyDiff does not take: time series, static fields, the series
+// network.
+func refuseLatentData(fl trainDyDiffFlags, seriesData bool) error {
+	switch {
+	case seriesData:
+		return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
+	case fl.static.Path != "":
+		return fmt.Errorf("--static %s: static fields are not supported with --latent (they would need their own encoding)", fl.static.Path)
+	case fl.net == "series":
+		return fmt.Errorf("--net series takes time series; --latent trains on encoded fields (unet or video)")
+	}
+	return nil
+}
+
+// latentModel builds the latent model and checks the memory and the disk its training needs.
+func latentModel(fl trainDyDiffFlags, b guard.Budget, mc dymodel.Config, tr, va *cli.Input) (*dymodel.Model, error) {
+	m, err := dymodel.New(mc)
+	if err != nil {
+		return nil, networkFlagError(tr.String()+" (encoded)", err, fl)
+	}
+	lf := mc.Frame
+	need := guard.Sum(guard.Product(tr.Bytes(), 2), vaeFrameBytes(tr.Shape[0], lf), m.TrainBytes(fl.batch))
+	if va != nil {
+		need = guard.Sum(need, guard.Product(va.Bytes(), 2), vaeFrameBytes(va.Shape[0], lf), m.SampleBytes(fl.previewMembers))
+	}
+	what := fmt.Sprintf("training a %d-parameter latent DyDiff %s network on batches of %d windows %v", m.NumParams(), fl.net, fl.batch, append([]int{mc.Frames()}, lf...))
+	if err := b.CheckMemory(what, need); err != nil {
+		return nil, err
+	}
+	if err := b.CheckDisk("the run's latent encoding of --data", fl.out, vaeFrameBytes(tr.Shape[0], lf)); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// latentTrainInputs reads the headers of --data and --val for a latent run, which must be a folder
+// apart from the VAE run's.
+func latentTrainInputs(fl trainDyDiffFlags) (tr, va *cli.Input, inputs []*cli.Input, err error) {
+	L := fl.context + fl.predict
+	layout := "[frames, channels, height, width]"
+	if tr, err = cli.StatInput("data", fl.data, 4, 4, layout); err != nil {
+		return nil, nil, nil, err
+	}
+	if tr.Shape[0] < L {
+		return nil, nil, nil, fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", tr, tr.Shape[0], fl.context, fl.predict, L)
+	}
+	inputs = []*cli.Input{tr, cli.RunDirInput("latent", fl.latent)}
+	if fl.val != "" {
+		if va, err = cli.StatInput("val", fl.val, 4, 4, layout); err != nil {
+			return nil, nil, nil, err
+		}
+		if fmt.Sprint(va.Shape[1:]) != fmt.Sprint(tr.Shape[1:]) || va.Shape[0] < L {
+			return nil, nil, nil, fmt.Errorf("%s has shape %v: expected at least %d frames of %v like --data %s", va, va.Shape, L, tr.Shape[1:], fl.data)
+		}
+		inputs = append(inputs, va)
+	}
+	if atomicfile.Inside(fl.out, fl.latent) || atomicfile.Inside(fl.latent, fl.out) {
+		return nil, nil, nil, fmt.Errorf("--run %s and --latent %s: the DyDiff run and the VAE run must be separate folders", fl.out, fl.latent)
+	}
+	return tr, va, inputs, nil
+}
+
+// checkLatentRun checks the VAE against --data and the run directory's link: a run works in the latent
+// space of one VAE, and a run trained on the fields themselves is not turned into a latent one.
+func checkLatentRun(fl trainDyDiffFlags, v *latent.VAE, tr *cli.Input) error {
 	if err := checkLatentFrames(v, "data", tr); err != nil {
 		return err
 	}
@@ -115,77 +207,43 @@ func runTrainDyDiffLatent(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	} else if _, err := os.Stat(filepath.Join(fl.out, "options.json")); err == nil && old == nil && !fl.startOver {
 		return fmt.Errorf("--run %s holds a DyDiff run trained on the fields themselves: --latent needs a new run directory (or --start-over)", fl.out)
 	}
-	lf := v.LatentFrame()
-	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
-		Noising: fl.noising, Frame: lf,
-		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
-			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, PeriodicLon: fl.periodicLon && !fl.periodic, Dropout: fl.dropout,
-			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
-		Param: fl.param, Anchor: fl.anchor}
-	if fl.param == dymodel.ParamEDM {
-		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd}
-	}
-	m, err := dymodel.New(mc)
-	if err != nil {
-		return networkFlagError(tr.String()+" (encoded)", err, fl)
-	}
-	need := guard.Sum(guard.Product(tr.Bytes(), 2), vaeFrameBytes(tr.shape[0], lf), m.TrainBytes(fl.batch))
-	if va != nil {
-		need = guard.Sum(need, guard.Product(va.Bytes(), 2), vaeFrameBytes(va.shape[0], lf), m.SampleBytes(fl.previewMembers))
-	}
-	if err := b.CheckMemory(fmt.Sprintf("training a %d-parameter latent DyDiff UNet on batches of %d windows %v", m.NumParams(), fl.batch, append([]int{L}, lf...)), need); err != nil {
-		return err
-	}
-	if err := b.CheckDisk("the run's latent encoding of --data", fl.out, vaeFrameBytes(tr.shape[0], lf)); err != nil {
-		return err
-	}
-	name, be, err := newBackendCompute()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	v.Backend = be
-	ctx := context.Background()
-	done := to.guard()
-	defer func() { done(err) }()
-	ts, err := readSeries(b, tr) // finite values, or an error naming the file and frame
-	if err != nil {
-		return err
-	}
-	phys := data.FromFloat32(ts.Data, ts.Shape...)
+	return nil
+}
+
+// encodeLatentData links the run to its VAE, encodes the training fields through the run's cache and
+// says how.
+func encodeLatentData(ctx context.Context, fl trainDyDiffFlags, v *latent.VAE, phys *data.Array) (*data.Array, string, error) {
 	if err := os.MkdirAll(fl.out, 0o755); err != nil {
-		return fmt.Errorf("--run %s: %w", fl.out, err)
+		return nil, "", fmt.Errorf("--run %s: %w", fl.out, err)
 	}
 	if err := latent.WriteLink(fl.out, v, fl.startOver); err != nil {
-		return fmt.Errorf("--run %s: %w", fl.out, err)
+		return nil, "", fmt.Errorf("--run %s: %w", fl.out, err)
 	}
 	z, reused, err := latent.EncodeCached(ctx, v, phys, fl.data, fl.out, fl.seed)
 	if err != nil {
-		return fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, fl.latent, err)
+		return nil, "", fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, fl.latent, err)
 	}
-	how := fmt.Sprintf("encoded %d frames", tr.shape[0])
+	how := fmt.Sprintf("encoded %d frames", phys.Shape[0])
 	if reused {
-		how = fmt.Sprintf("the run's cached encoding of %d frames", tr.shape[0])
+		how = fmt.Sprintf("the run's cached encoding of %d frames", phys.Shape[0])
 	}
-	spec := dymodel.TrainSpec{Data: z, Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out,
-		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true, Backend: be}
-	if va != nil {
-		vs, err := readSeries(b, va)
-		if err != nil {
-			return err
-		}
-		if spec.Val, err = v.Encode(ctx, data.FromFloat32(vs.Data, vs.Shape...), fl.seed); err != nil {
-			return fmt.Errorf("--val %s: encoding with --latent %s: %w", fl.val, fl.latent, err)
-		}
+	return z, how, nil
+}
+
+// encodeLatentVal reads and encodes the validation fields (nil without --val).
+func encodeLatentVal(ctx context.Context, fl trainDyDiffFlags, b guard.Budget, v *latent.VAE, va *cli.Input) (*data.Array, error) {
+	if va == nil {
+		return nil, nil
 	}
-	t, err := dymodel.NewTrainer(spec)
+	vs, err := readSeries(b, va)
 	if err != nil {
-		return fmt.Errorf("--data %s (encoded): %w", fl.data, err)
+		return nil, err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: latent space of %s (frames %v → %v, scale %.6g; %s), η %v, %d-parameter UNet, windows %d+%d, %d training windows, backend %s\n",
-		fl.latent, v.Model.Config.Frame, lf, v.Record.Scale, how, fl.eta, m.NumParams(), fl.context, fl.predict, t.Windows, name)
-	return runTrainJob(cmd, to, t.Job)
+	z, err := v.Encode(ctx, data.FromFloat32(vs.Data, vs.Shape...), fl.seed)
+	if err != nil {
+		return nil, fmt.Errorf("--val %s: encoding with --latent %s: %w", fl.val, fl.latent, err)
+	}
+	return z, nil
 }
 
 // clearLatentSkeleton removes what a latent run writes before training starts (its link, its cached
@@ -234,40 +292,20 @@ func latentForecast(fl forecastFlags) (bool, error) {
 // VAE, the forecast is made in latent space and decoded back into physical units; the truth is the
 // physical series'.
 func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	link, err := latent.ReadLink(fl.model)
-	if err != nil {
-		return fmt.Errorf("--run %w", err)
-	}
-	if link == nil {
-		return fmt.Errorf("--latent %s: --run %s was trained on the fields themselves, not in a VAE's latent space (no %s)", fl.latent, fl.model, latent.LinkFile)
-	}
-	switch {
-	case fl.disc != "":
-		return fmt.Errorf("--disc %s: discriminator guidance is not supported for a latent DyDiff run (--run %s)", fl.disc, fl.model)
-	case fl.static.path != "":
-		return fmt.Errorf("--static %s: static fields are not supported for a latent DyDiff run (--run %s)", fl.static.path, fl.model)
-	}
-	dir := fl.latent
-	if dir == "" {
-		dir = link.VAERun
-	}
-	v, err := openLatent(dir)
+	v, dir, err := openLatentOfRun(fl)
 	if err != nil {
 		return err
 	}
 	defer v.Close()
-	if err := link.Check(v); err != nil {
-		return fmt.Errorf("--latent %s: --run %s: %w", dir, fl.model, err)
-	}
-	in, err := statInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
+	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return err
 	}
 	if err := checkLatentFrames(v, "data", in); err != nil {
 		return err
 	}
-	inputs := []*inputArray{in, runDirInput("run", fl.model), runDirInput("latent", dir)}
-	if err := checkOutputs(inputs, withSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
+	inputs := []*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("latent", dir)}
+	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
 	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
@@ -276,35 +314,14 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	defer snap.Store.Finalize()
-	mc := m.Config
 	if err := m.CheckFrame("the VAE's latent frames", v.LatentFrame()); err != nil {
 		return fmt.Errorf("--run %s: %w", fl.model, err)
 	}
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	var cs forecast.Cases
-	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") {
-			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		if cs, err = startCases(fl.starts, in.shape[0], mc.Context, lead, in.String()); err != nil {
-			return err
-		}
-	} else if cs, err = forecast.EvenCases(in.shape[0], mc.Context, lead, fl.cases); err != nil {
-		return fmt.Errorf("%s: %w", in, err)
-	}
-	B := len(cs.Starts)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(in.shape[1:])), 4)
-	latBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(mc.Frame)), 4)
-	truthBytes := guard.Product(int64(B), int64(lead), int64(data.NumElements(in.shape[1:])), 4)
-	what := fmt.Sprintf("a latent forecast [%d cases, %d members, %d lead, frame %v → %v] float32", B, fl.members, lead, mc.Frame, in.shape[1:])
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.shape[0], mc.Frame),
-		guard.Product(latBytes, 3), guard.Product(fcBytes, 2), truthBytes, m.SampleBytes(fl.members))); err != nil {
+	cs, err := forecastFieldCases(cmd, fl, in, m.Config)
+	if err != nil {
 		return err
 	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
+	if err := checkLatentForecastBudget(fl, b, m, in, cs); err != nil {
 		return err
 	}
 	series, err := readSeries(b, in)
@@ -312,45 +329,93 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 		return err
 	}
 	phys := data.FromFloat32(series.Data, series.Shape...)
-	ctx := context.Background()
-	z, err := v.Encode(ctx, phys, fl.seed)
+	z, err := v.Encode(context.Background(), phys, fl.seed)
 	if err != nil {
 		return fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, dir, err)
 	}
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	f, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs, lead)
+	f, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
 	if err != nil {
 		return err
 	}
-	ld := f.Ensemble.Shape // [cases, members, lead, z, h, w]
-	flatZ := data.FromFloat32(f.Ensemble.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
-	dec, err := v.Decode(ctx, flatZ)
-	if err != nil {
-		return fmt.Errorf("decoding the forecast with --latent %s: %w", dir, err)
-	}
-	ens := data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), in.shape[1:]...)...)
-	truth, err := forecast.Truth(phys, cs)
-	if err != nil {
+	if f.Ensemble, err = decodeLatentForecast(v, f.Ensemble, in.Shape[1:], dir); err != nil {
 		return err
 	}
-	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: in.src, run: fl.model, seed: fl.seed, starts: cs.Starts}
-	sides, err := forecastSidecars(fl, in.path, cs, snap.Step, ens.Shape, truth.Shape)
-	if err != nil {
+	if f.Truth, err = forecast.Truth(phys, cs); err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", ens, axes([]string{"init", "member", "lead"}, 3)...),
-		meta.output("truth-out", fl.truthOut, "truth", truth, axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := writeLatentForecast(cmd, fl, inputs, f, snap.Step); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d in the latent space of %s (%s, %d steps, backend %s), decoded; cases starting at frames %v; truth %s\n",
-		fl.out, ens.Shape, fl.model, snap.Step, v.Dir, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+		fl.out, f.Ensemble.Shape, fl.model, snap.Step, v.Dir, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
 	return nil
 }
 
-// errOr is err when it is not nil, else next().
-func errOr(err error, next func() error) error {
+// openLatentOfRun opens the VAE of a latent DyDiff run (--latent, else the one its link names) and
+// checks that it is the run's; guidance and static fields are refused.
+func openLatentOfRun(fl forecastFlags) (*latent.VAE, string, error) {
+	link, err := latent.ReadLink(fl.model)
+	if err != nil {
+		return nil, "", fmt.Errorf("--run %w", err)
+	}
+	switch {
+	case link == nil:
+		return nil, "", fmt.Errorf("--latent %s: --run %s was trained on the fields themselves, not in a VAE's latent space (no %s)", fl.latent, fl.model, latent.LinkFile)
+	case fl.disc != "":
+		return nil, "", fmt.Errorf("--disc %s: discriminator guidance is not supported for a latent DyDiff run (--run %s)", fl.disc, fl.model)
+	case fl.static.Path != "":
+		return nil, "", fmt.Errorf("--static %s: static fields are not supported for a latent DyDiff run (--run %s)", fl.static.Path, fl.model)
+	}
+	dir := fl.latent
+	if dir == "" {
+		dir = link.VAERun
+	}
+	v, err := openLatent(dir)
+	if err != nil {
+		return nil, "", err
+	}
+	if err := link.Check(v); err != nil {
+		v.Close()
+		return nil, "", fmt.Errorf("--latent %s: --run %s: %w", dir, fl.model, err)
+	}
+	return v, dir, nil
+}
+
+// checkLatentForecastBudget checks the memory and the disk of a latent forecast and its decoding.
+func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cs forecast.Cases) error {
+	mc, lead, B := m.Config, cs.Lead, len(cs.Starts)
+	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
+	latBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(mc.Frame)), 4)
+	truthBytes := guard.Product(int64(B), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
+	what := fmt.Sprintf("a latent forecast [%d cases, %d members, %d lead, frame %v → %v] float32", B, fl.members, lead, mc.Frame, in.Shape[1:])
+	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame),
+		guard.Product(latBytes, 3), guard.Product(fcBytes, 2), truthBytes, m.SampleBytes(fl.members))); err != nil {
+		return err
+	}
+	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
+}
+
+// decodeLatentForecast decodes a latent ensemble [cases, members, lead, z, h, w] into frames of the
+// physical shape frame.
+func decodeLatentForecast(v *latent.VAE, ens *data.Array, frame []int, dir string) (*data.Array, error) {
+	ld := ens.Shape
+	flatZ := data.FromFloat32(ens.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
+	dec, err := v.Decode(context.Background(), flatZ)
+	if err != nil {
+		return nil, fmt.Errorf("decoding the forecast with --latent %s: %w", dir, err)
+	}
+	return data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), frame...)...), nil
+}
+
+// writeLatentForecast writes the decoded forecast, its truth and their sidecars (NPY or NetCDF).
+func writeLatentForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast, step int) error {
+	in, cs := inputs[0], f.Cases
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
+	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
 	if err != nil {
 		return err
 	}
-	return next()
+	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
 }

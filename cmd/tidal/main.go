@@ -26,32 +26,17 @@ var rootCmd = &cobra.Command{
 	Long: `tidal trains and samples diffusion models that forecast fields evolving in time (turbulent flows,
 weather and climate fields, videos, multivariate series) and scores the forecasts with the verification
 metrics of the field. It runs on CPU in pure Go by default, and on CUDA GPUs through XLA.`,
-	SilenceUsage:  true,
-	SilenceErrors: true,
-	PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-		if err := cli.PreRun(cmd, args); err != nil {
-			return err
-		}
-		backendFlag, _ = cli.BackendName()
-		return nil
-	},
+	SilenceUsage:      true,
+	SilenceErrors:     true,
+	PersistentPreRunE: cli.PreRun,
 }
 
 func init() {
 	cli.AddGlobalFlags(rootCmd.PersistentFlags())
+	cli.AddFieldFlags(rootCmd.PersistentFlags())
+	cli.Version = version
 	rootCmd.AddCommand(benchcli.Command())
 }
-
-// The names the commands' files use for package cli's plumbing.
-var (
-	runBudget       = cli.Budget
-	deprecatedAlias = cli.DeprecatedAlias
-	progressWriter  = cli.ProgressWriter
-	backendFlag     string // the resolved --backend, set before any command runs
-)
-
-// maxCount bounds counts of cases, members and lead frames (cli.MaxCount).
-const maxCount = cli.MaxCount
 
 func main() {
 	atomicfile.CleanupOnSignals() // SIGINT and SIGTERM remove unfinished outputs, then exit 130 / 143

@@ -71,28 +71,28 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 
 func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	if err := guard.First(
-		guard.Int("case", fl.caseIdx, 0, maxCount), guard.Int("channel", fl.channel, 0, 1<<16),
+		guard.Int("case", fl.caseIdx, 0, cli.MaxCount), guard.Int("channel", fl.channel, 0, 1<<16),
 		guard.Int("members", fl.members, 1, 1<<10), guard.Int("delay", fl.delay, 1, 1<<16-1),
-		guard.Int("ci-block", fl.ciBlock, 1, maxCount),
+		guard.Int("ci-block", fl.ciBlock, 1, cli.MaxCount),
 	); err != nil {
 		return err
 	}
 	if !(fl.ci > 0 && fl.ci < 1) {
 		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9", fl.ci)
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
-	ins := []*inputArray{{flag: "truth", path: fl.truth}}
+	ins := []*cli.Input{{Flag: "truth", Path: fl.truth}}
 	for _, p := range args {
-		ins = append(ins, &inputArray{path: p})
+		ins = append(ins, &cli.Input{Path: p})
 	}
-	if err := checkFolderOut("out", fl.out, ins...); err != nil {
+	if err := cli.CheckFolderOut("out", fl.out, ins...); err != nil {
 		return err
 	}
 	for _, p := range args {
-		if err := checkRunDirs("", p); err != nil {
+		if err := cli.CheckRunDirs("", p); err != nil {
 			return err
 		}
 	}

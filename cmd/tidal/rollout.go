@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -29,7 +28,7 @@ type rolloutFlags struct {
 	lambda, sigmaMin, sigmaMax, rho     float64
 	churn, sNoise, tMin, tMax           float64
 	guideSigmaMax                       float64
-	static                              staticFlags
+	static                              cli.StaticFlags
 }
 
 func newRolloutCmd() *cobra.Command {
@@ -71,7 +70,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err := checkRolloutFlags(&fl); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
@@ -86,7 +85,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err := checkRolloutBudget(b, fl, init, m); err != nil {
 		return err
 	}
-	a, err := init.read(b)
+	a, err := init.Read(b)
 	if err != nil {
 		return err
 	}
@@ -109,10 +108,10 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if fl.cases > 0 {
 		return rolloutForecasts(cmd, fl, gen, m, init, a, cases, inputs)
 	}
-	done := trackRollout(fl.out, true, false)
+	done := cli.TrackRollout(fl.out, true, false)
 	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
-		FrameShape: init.shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
-		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: progressWriter(cmd, fl.quiet)},
+		FrameShape: init.Shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
+		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: cli.ProgressWriter(cmd, fl.quiet)},
 		gen.Step(fl.seed, fl.members))
 	if err := done(err); err != nil {
 		return err
@@ -172,13 +171,13 @@ func checkRolloutFlags(fl *rolloutFlags) error {
 		return fmt.Errorf("give exactly one of --idm (the image model, guided by --disc) and --vdm (the video baseline)")
 	}
 	if err := guard.First(
-		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, maxCount),
-		guard.Int("members", fl.members, 1, 1<<16), guard.Int("cases", fl.cases, 0, 1<<16), guard.Int("lead", fl.lead, 1, maxCount),
+		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, cli.MaxCount),
+		guard.Int("members", fl.members, 1, 1<<16), guard.Int("cases", fl.cases, 0, 1<<16), guard.Int("lead", fl.lead, 1, cli.MaxCount),
 		guard.Int("sampler-steps", fl.steps, 1, 10000), guard.Between("sigma-min", fl.sigmaMin, 1e-9, 1e6),
 		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
 		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
 		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
-		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9), guard.Ints("starts", fl.starts, 0, maxCount),
+		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9), guard.Ints("starts", fl.starts, 0, cli.MaxCount),
 	); err != nil {
 		return err
 	}
@@ -205,16 +204,16 @@ func checkRolloutFlags(fl *rolloutFlags) error {
 
 // rolloutInputs reads the header of --init and the runs, checking that the model's frames are --init's,
 // the static fields and the outputs; it returns them and the inputs the outputs may not overwrite.
-func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *inputArray, m, disc *guided.Model, inputs []*inputArray, err error) {
-	if err := checkRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
+func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *cli.Input, m, disc *guided.Model, inputs []*cli.Input, err error) {
+	if err := cli.CheckRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	init, err = statInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
+	init, err = cli.StatInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if init.shape[0] < guided.Context {
-		return nil, nil, nil, nil, fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.shape[0], guided.Context)
+	if init.Shape[0] < guided.Context {
+		return nil, nil, nil, nil, fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.Shape[0], guided.Context)
 	}
 	warn := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+format+"\n", a...) }
 	m, disc, err = guided.LoadModels(fl.idm, fl.vdm, fl.disc, warn)
@@ -222,15 +221,15 @@ func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *i
 		return nil, nil, nil, nil, err
 	}
 	mc := m.Config
-	if fmt.Sprint(init.shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
-		return nil, nil, nil, nil, fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.shape[1:], m.Run,
+	if fmt.Sprint(init.Shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
+		return nil, nil, nil, nil, fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.Shape[1:], m.Run,
 			[]int{mc.Channels, mc.Height, mc.Width})
 	}
-	if err := checkForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
+	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	inputs = []*inputArray{init, runDirInput("idm", fl.idm), runDirInput("vdm", fl.vdm), runDirInput("disc", fl.disc)}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
+	inputs = []*cli.Input{init, cli.RunDirInput("idm", fl.idm), cli.RunDirInput("vdm", fl.vdm), cli.RunDirInput("disc", fl.disc)}
+	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	return init, m, disc, inputs, nil
@@ -238,27 +237,27 @@ func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *i
 
 // rolloutCases are the forecast mode's cases: --starts, or --cases spread evenly over --init (none in
 // rollout mode).
-func rolloutCases(fl rolloutFlags, init *inputArray) (forecast.Cases, error) {
+func rolloutCases(fl rolloutFlags, init *cli.Input) (forecast.Cases, error) {
 	var cases forecast.Cases
 	var err error
 	if len(fl.starts) > 0 {
-		if cases, err = startCases(fl.starts, init.shape[0], guided.Context, fl.lead, init.String()); err != nil {
+		if cases, err = cli.StartCases(fl.starts, init.Shape[0], guided.Context, fl.lead, init.String()); err != nil {
 			return cases, err
 		}
 	} else if fl.cases > 0 {
-		if cases, err = forecast.EvenCases(init.shape[0], guided.Context, fl.lead, fl.cases); err != nil {
+		if cases, err = forecast.EvenCases(init.Shape[0], guided.Context, fl.lead, fl.cases); err != nil {
 			return cases, fmt.Errorf("%s: %w", init, err)
 		}
-		if room := init.shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
+		if room := init.Shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
 			return cases, fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
-				fl.cases, init, init.shape[0], room, guided.Context, fl.lead)
+				fl.cases, init, init.Shape[0], room, guided.Context, fl.lead)
 		}
 	}
 	return cases, nil
 }
 
 // rolloutForecasts is the forecast mode: an ensemble of each case, written with its truth and sidecars.
-func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, m *guided.Model, init *inputArray, a *data.Array, cases forecast.Cases, inputs []*inputArray) error {
+func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, m *guided.Model, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
 	what, series := gen.Describe(fl.lambda), a.Float32()
 	fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
 	if err != nil {
@@ -267,20 +266,21 @@ func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator
 	if i, ok := finite(fc); !ok {
 		return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
 	}
-	fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.shape[1:]...)...)
+	fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.Shape[1:]...)...)
 	var ta *data.Array
 	if fl.truthOut != "" {
 		if ta, err = forecast.Truth(a, cases); err != nil {
 			return err
 		}
 	}
-	meta := ncMeta{cmd: cmd, format: fl.outFormat, src: init.src, run: fl.idm + fl.vdm, seed: fl.seed, starts: cases.Starts}
-	sides, err := rolloutSidecars(fl, init.path, cases, m, fa, ta)
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: init.Src, Run: fl.idm + fl.vdm, Seed: fl.seed, Starts: cases.Starts}
+	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: m.Config.Kind, Model: m.Run,
+		Members: fl.members, Step: m.Step, Seed: fl.seed}, fl.out, fl.truthOut, fa.Shape, cli.ShapeOf(ta))
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, append([]namedOutput{meta.output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
@@ -290,7 +290,7 @@ func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator
 // checkRolloutBudget estimates the memory of a rollout (the initial frames, the two networks' weights
 // and the sampler's activations: a rough 64 values per base channel and field point per row) and the
 // size of its output.
-func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *inputArray, m *guided.Model) error {
+func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *cli.Input, m *guided.Model) error {
 	c := m.Config
 	rows := int64(fl.members)
 	if fl.cases > 0 {
@@ -319,20 +319,13 @@ func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *inputArray, m *gu
 	return b.CheckDisk(what, fl.out, outBytes)
 }
 
-// rolloutSidecars are the sidecars of the forecasts fa of the cases of --init made by the image or video
-// model m, and of their truth ta (nil: not written).
-func rolloutSidecars(fl rolloutFlags, src string, cases forecast.Cases, m *guided.Model, fa, ta *data.Array) ([]namedOutput, error) {
-	sc, err := sourceSidecar(forecast.KindForecast, src, cases)
-	if err != nil {
-		return nil, err
+// checkRolloutOutFormat refuses NetCDF for the long rollout, which streams to a resumable NPY.
+func checkRolloutOutFormat(fl rolloutFlags) error {
+	if err := cli.CheckOutFormat(fl.outFormat); err != nil {
+		return err
 	}
-	sc.Method, sc.Members, sc.Seed, sc.ModelStep = m.Config.Kind, fl.members, fl.seed, m.Step
-	if sc.Model, err = filepath.Abs(m.Run); err != nil {
-		sc.Model = m.Run
+	if fl.cases == 0 && cli.WantNC(fl.outFormat, fl.out) {
+		return fmt.Errorf("--out %s: NetCDF is written for forecasts (--cases); a rollout streams to a resumable NPY [frames, members, C, H, W]", fl.out)
 	}
-	var ts []int
-	if ta != nil {
-		ts = ta.Shape
-	}
-	return caseSidecars(fl.out, fl.truthOut, sc, fa.Shape, ts)
+	return nil
 }

@@ -2,12 +2,11 @@ package main
 
 import (
 	"fmt"
-	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -108,17 +107,17 @@ func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
 		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
 		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
 		guard.AtLeast("data-range", fl.dataRange, 0),
-		guard.Int("ci-block", fl.ciBlock, 1, maxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
+		guard.Int("ci-block", fl.ciBlock, 1, cli.MaxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
 	); err != nil {
 		return opt, err
 	}
 	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
 		return opt, fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
 	}
-	if err := checkMetricNames(fl.metrics); err != nil {
-		return opt, err
+	if err := metrics.CheckMetricNames(fl.metrics); err != nil {
+		return opt, fmt.Errorf("--metrics: %w", err)
 	}
-	if err := checkSidecars(fl.forecast, fl.obs); err != nil {
+	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
 		return opt, err
 	}
 	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
@@ -133,7 +132,7 @@ func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
 		opt.CI = &metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Resamples: fl.ciResamples, Seed: fl.seed}
 	}
 	for _, p := range fl.crpsPools {
-		pool, err := parsePool(p)
+		pool, err := metrics.ParsePooling(p)
 		if err != nil {
 			return opt, fmt.Errorf("--crps-pool: %w", err)
 		}
@@ -148,7 +147,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
@@ -157,13 +156,13 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 		return err
 	}
 	if fl.latWeights == "" && !fl.noLatWeights {
-		fl.gridWeights, fl.gridWeightsFrom = gridLatWeights(fi, oi)
+		fl.gridWeights, fl.gridWeightsFrom = cli.GridLatWeights(fi, oi)
 	}
-	fa, err := fi.read(b)
+	fa, err := fi.Read(b)
 	if err != nil {
 		return err
 	}
-	oa, err := oi.read(b)
+	oa, err := oi.Read(b)
 	if err != nil {
 		return err
 	}
@@ -185,7 +184,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 
 // writeScore records the settings in the report, writes --out (with per-channel scores when it is
 // NetCDF), --bias-map and --report, and prints the table or the JSON.
-func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*inputArray) error {
+func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
 	fi, fa, oa := inputs[0], job.Forecast, job.Truth
 	rep.Settings["forecast_file"] = fl.forecast
 	rep.Settings["truth_file"] = fl.obs
@@ -200,20 +199,20 @@ func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *m
 		return err
 	}
 	var perChannel []*metrics.Report
-	if wantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
+	if cli.WantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
 		if perChannel, err = job.ScoreChannels(); err != nil {
 			return err
 		}
 	}
-	outs := []namedOutput{scoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
+	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
 	if fl.biasMap != "" {
 		bias := forecast.BiasMaps(rep)
 		if bias == nil {
 			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
 		}
-		outs = append(outs, npyOutput("bias-map", fl.biasMap, bias))
+		outs = append(outs, cli.NPYOutput("bias-map", fl.biasMap, bias))
 	}
-	if err := writeNPYs(inputs, outs); err != nil {
+	if err := cli.WriteNPYs(inputs, outs); err != nil {
 		return err
 	}
 	if fl.reportDir != "" {
@@ -245,72 +244,44 @@ func scoreWeights(job *forecast.ScoreJob, fl scoreFlags) error {
 	return nil
 }
 
-// parsePool reads "avg2" or "max8".
-func parsePool(s string) (metrics.Pooling, error) {
-	for _, kind := range []string{"avg", "max"} {
-		if k, ok := strings.CutPrefix(s, kind); ok {
-			n, err := strconv.Atoi(k)
-			if err != nil || n < 1 {
-				break
-			}
-			return metrics.CRPSPooling(kind, n), nil
-		}
-	}
-	return metrics.Pooling{}, fmt.Errorf("%q: expected avg<k> or max<k>, e.g. avg2", s)
-}
-
-// checkMetricNames refuses an unknown name in --metrics.
-func checkMetricNames(names []string) error {
-	known := make([]string, 0, len(metrics.MetricNames))
-	for _, m := range metrics.MetricNames {
-		known = append(known, m.Name)
-	}
-	for _, n := range names {
-		if !slices.Contains(known, n) {
-			return fmt.Errorf("--metrics: unknown metric %q; expected some of %s", n, strings.Join(known, ", "))
-		}
-	}
-	return nil
-}
-
 // scoreInputs reads the headers of score's inputs and checks their ranks, the axis flags, the outputs
 // against the inputs and the memory the scoring needs, before any data are read.
-func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *inputArray, inputs []*inputArray, err error) {
-	fi, err = statInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
+func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *cli.Input, inputs []*cli.Input, err error) {
+	fi, err = cli.StatInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	oi, err = statInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
+	oi, err = cli.StatInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if err := guard.First(
-		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.shape),
-		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.shape),
+		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.Shape),
+		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.Shape),
 	); err != nil {
 		return nil, nil, nil, err
 	}
 	if fl.memberAxis == fl.leadAxis {
 		return nil, nil, nil, fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
 	}
-	if len(oi.shape) != len(fi.shape)-1 {
+	if len(oi.Shape) != len(fi.Shape)-1 {
 		return nil, nil, nil, fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
-			fl.obs, oi.shape, len(oi.shape), len(fi.shape)-1, fi.shape, fl.memberAxis)
+			fl.obs, oi.Shape, len(oi.Shape), len(fi.Shape)-1, fi.Shape, fl.memberAxis)
 	}
-	inputs = []*inputArray{fi, oi}
+	inputs = []*cli.Input{fi, oi}
 	if fl.latWeights != "" {
-		wi, err := statInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
+		wi, err := cli.StatInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
 		if err != nil {
 			return nil, nil, nil, err
 		}
 		inputs = append(inputs, wi)
 	}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
+	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
 		return nil, nil, nil, err
 	}
 	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
 	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
-	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.shape, oi.shape), need); err != nil {
+	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.Shape, oi.Shape), need); err != nil {
 		return nil, nil, nil, err
 	}
 	return fi, oi, inputs, nil

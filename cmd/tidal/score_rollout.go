@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -69,12 +70,12 @@ without --member every member is scored in turn (a table each; --json and --out 
 // runScoreRollout checks the inputs of `tidal score rollout`, scores each member and writes the report.
 func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if err := guard.First(
-		guard.Int("max-lag", fl.maxLag, 1, maxCount), guard.Int("bins", fl.bins, 1, 1<<20),
-		guard.Int("window", fl.window, 0, maxCount), guard.Int("channel", fl.channel, 0, maxCount), guard.Int("member", fl.member, 0, maxCount),
+		guard.Int("max-lag", fl.maxLag, 1, cli.MaxCount), guard.Int("bins", fl.bins, 1, 1<<20),
+		guard.Int("window", fl.window, 0, cli.MaxCount), guard.Int("channel", fl.channel, 0, cli.MaxCount), guard.Int("member", fl.member, 0, cli.MaxCount),
 	); err != nil {
 		return err
 	}
-	b, err := runBudget()
+	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
@@ -82,8 +83,8 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	inputs := []*inputArray{fi, oi, {flag: "lat-weights", path: fl.latWeights}, {flag: "season", path: fl.season}}
-	if err := checkOutputs(inputs, [2]string{"out", fl.out}); err != nil {
+	inputs := []*cli.Input{fi, oi, {Flag: "lat-weights", Path: fl.latWeights}, {Flag: "season", Path: fl.season}}
+	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil {
 		return err
 	}
 	// Both series as float64, and the diagnostics' work arrays of the same order.
@@ -92,14 +93,14 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if view != fi {
 		need = guard.Sum(need, fi.Float64Bytes())
 	}
-	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.shape, oi.shape), need); err != nil {
+	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.Shape, oi.Shape), need); err != nil {
 		return err
 	}
-	fa, err := fi.read(b)
+	fa, err := fi.Read(b)
 	if err != nil {
 		return err
 	}
-	oa, err := oi.read(b)
+	oa, err := oi.Read(b)
 	if err != nil {
 		return err
 	}
@@ -116,23 +117,23 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 
 // scoreRolloutInputs reads the headers of the forecast and the truth and checks them: the members to
 // score, and view, the forecast as the diagnostics see one member of it ([T, channels, H, W]).
-func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *inputArray, members []int, err error) {
+func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *cli.Input, members []int, err error) {
 	const layout = "[T, H, W] or [T, channels, H, W]"
-	if fi, err = statInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
+	if fi, err = cli.StatInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	member := fl.member
 	if fl.allMembers {
 		member = -1
 	}
-	if members, err = forecast.RolloutMembers(fi.String(), fi.shape, member); err != nil {
+	if members, err = forecast.RolloutMembers(fi.String(), fi.Shape, member); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	view = fi
-	if len(fi.shape) == 5 {
-		view = &inputArray{flag: fi.flag, path: fi.path, shape: append([]int{fi.shape[0]}, fi.shape[2:]...), dtype: fi.dtype}
+	if len(fi.Shape) == 5 {
+		view = &cli.Input{Flag: fi.Flag, Path: fi.Path, Shape: append([]int{fi.Shape[0]}, fi.Shape[2:]...), DType: fi.DType}
 	}
-	if oi, err = statInput("obs", fl.obs, 3, 4, layout); err != nil {
+	if oi, err = cli.StatInput("obs", fl.obs, 3, 4, layout); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	if err := checkRolloutLengths(view, oi, fl.maxLag, fl.window); err != nil {
@@ -143,14 +144,14 @@ func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *inputArray, members
 
 // scoreRolloutOptions maps the flags to the diagnostics' options: the spectrum, the Hovmöller band, the
 // point weights and the season labels.
-func scoreRolloutOptions(fl scoreRolloutFlags, b guard.Budget, fi, oi, view *inputArray, fa *data.Array) (metrics.RolloutOptions, error) {
+func scoreRolloutOptions(fl scoreRolloutFlags, b guard.Budget, fi, oi, view *cli.Input, fa *data.Array) (metrics.RolloutOptions, error) {
 	opt := metrics.RolloutOptions{MaxLag: fl.maxLag, Bins: fl.bins, Window: fl.window, Channel: fl.channel}
-	lat, _ := gridLatWeights(fi, oi)
+	lat, _ := cli.GridLatWeights(fi, oi)
 	var err error
-	if opt.ZonalRows, err = forecast.ZonalRows(fl.spectrum, lat, fi.shape[len(fi.shape)-2]); err != nil {
+	if opt.ZonalRows, err = forecast.ZonalRows(fl.spectrum, lat, fi.Shape[len(fi.Shape)-2]); err != nil {
 		return opt, err
 	}
-	if err := forecast.CheckRolloutAxes(view.String(), view.shape, fl.band, fl.channel); err != nil {
+	if err := forecast.CheckRolloutAxes(view.String(), view.Shape, fl.band, fl.channel); err != nil {
 		return opt, err
 	}
 	if len(fl.band) > 0 {
@@ -178,12 +179,12 @@ func scoreRolloutOptions(fl scoreRolloutFlags, b guard.Budget, fi, oi, view *inp
 }
 
 // writeRolloutScores writes --out and prints the reports: JSON, or a table per member.
-func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*inputArray, members []int, reps []*metrics.RolloutReport) error {
+func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*cli.Input, members []int, reps []*metrics.RolloutReport) error {
 	js, err := forecast.RolloutJSON(reps)
 	if err != nil {
 		return err
 	}
-	if err := writeNPYs(inputs, []namedOutput{bytesOutput("out", fl.out, append(js, '\n'))}); err != nil {
+	if err := cli.WriteNPYs(inputs, []cli.Output{cli.BytesOutput("out", fl.out, append(js, '\n'))}); err != nil {
 		return err
 	}
 	if fl.asJSON {
@@ -201,11 +202,11 @@ func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*inpu
 
 // readSeason reads --season: one integer label per frame (forecast.SeasonLabels).
 func readSeason(path string, b guard.Budget) ([]int, error) {
-	si, err := statInput("season", path, 1, 1, "[frames] of integer labels")
+	si, err := cli.StatInput("season", path, 1, 1, "[frames] of integer labels")
 	if err != nil {
 		return nil, err
 	}
-	sa, err := si.read(b)
+	sa, err := si.Read(b)
 	if err != nil {
 		return nil, err
 	}
@@ -214,12 +215,12 @@ func readSeason(path string, b guard.Budget) ([]int, error) {
 
 // checkRolloutLengths refuses a --max-lag or --window that the shorter of the two series cannot hold:
 // a lag of T or more frames has no pair of frames, a running mean of more than T frames no value.
-func checkRolloutLengths(fi, oi *inputArray, maxLag, window int) error {
+func checkRolloutLengths(fi, oi *cli.Input, maxLag, window int) error {
 	short := fi
-	if oi.shape[0] < fi.shape[0] {
+	if oi.Shape[0] < fi.Shape[0] {
 		short = oi
 	}
-	T := short.shape[0]
+	T := short.Shape[0]
 	if maxLag >= T {
 		return fmt.Errorf("--max-lag %d: expected a lag below the %d frames of %s", maxLag, T, short)
 	}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
@@ -55,7 +56,7 @@ func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
 		return err
 	}
 	if err := guard.First(guard.Between("sigma-step", fl.sigmaStep, 0.05, 1000), guard.Int("head-width", fl.headWidth, 1, 1<<16),
-		guard.Int("head-layers", fl.headLayers, 0, 16), guard.Int("preview-every", fl.previewEvery, 0, maxCount),
+		guard.Int("head-layers", fl.headLayers, 0, 16), guard.Int("preview-every", fl.previewEvery, 0, cli.MaxCount),
 		guard.Int("val-pairs", fl.valPairs, 1, 1<<16)); err != nil {
 		return err
 	}
@@ -77,10 +78,10 @@ func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
 		Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 			Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: fl.headWidth, HeadLayers: fl.headLayers},
 		PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
-		DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
+		DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 	})
 	if err != nil {
-		return dataError(fl.data, err)
+		return cli.DataError(fl.data, err)
 	}
 	return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
 }

@@ -7,10 +7,10 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
-	"github.com/tidal-forecast/tidal/backend"
+	"github.com/tidal-forecast/tidal/cli"
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
@@ -40,8 +40,8 @@ type trainDyDiffFlags struct {
 	seed                                          uint64
 	rank                                          int
 	timeAttn                                      bool
-	series                                        seriesFlags
-	static                                        staticFlags
+	series                                        cli.SeriesFlags
+	static                                        cli.StaticFlags
 	dit                                           ditFlags
 
 	latent  string // --latent: a VAE run (latent.go)
@@ -75,6 +75,20 @@ nothing else.`,
 			return runTrainDyDiff(cmd, fl)
 		},
 	}
+	addTrainDyDiffFlags(cmd, &fl)
+	return cmd
+}
+
+// addEDMFlags adds the settings of --param edm to `tidal train dydiff`.
+func addEDMFlags(f *pflag.FlagSet, fl *trainDyDiffFlags) {
+	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations (series: 1 unless given; runs recorded before keep theirs)")
+	f.StringVar(&fl.edmOutput, "edm-output", dymodel.DefaultEDM().Output, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
+	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
+	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
+}
+
+// addTrainDyDiffFlags adds the flags of `tidal train dydiff`.
+func addTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags) {
 	f := cmd.Flags()
 	config.AddFlag(cmd)
 	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY), or a time series [T, N] (LSTNet .txt/.txt.gz, .csv, GluonTS .json/.jsonl)")
@@ -87,10 +101,7 @@ nothing else.`,
 	f.StringVar(&fl.noising, "noising", "dependent", "ablation: dependent (DyDiff), independent (i.i.d. noise, dynamics on the data only), noise-only (dynamics on the noise only)")
 	f.StringVar(&fl.param, "param", dymodel.ParamEDM, "training form, edm (DyDiff as a change of variables trained as EDM, sampled with Heun) or ddpm (the reference's ε target, sampled with DDIM)")
 	f.StringVar(&fl.anchor, "anchor", dymodel.AnchorLast, "last (model the window as the last observed frame plus a departure: an untrained model forecasts persistence; series are then scaled by their context's increments), walk (series, their default: each step's departure also divided by a random walk's spread at its distance) or none (series: mean scaled)")
-	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations (series: 1 unless given; runs recorded before keep theirs)")
-	f.StringVar(&fl.edmOutput, "edm-output", dymodel.DefaultEDM().Output, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
-	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
-	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
+	addEDMFlags(f, fl)
 	f.StringVar(&fl.net, "net", "", "denoiser: unet (nets.UNet, the window's frames stacked as channels), video (nets.VideoUNet: the UNet per frame with temporal mixing), dit (nets.DiT: a transformer on every frame's patches, attention over space and over the frames) or series (nets.SeriesNet, for [T, N]); default: unet for fields, series for series")
 	addDiTFlags(f, &fl.dit)
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
@@ -136,7 +147,6 @@ nothing else.`,
 	deprecatedAlias(f, "out", "run")
 	deprecatedAlias(f, "clip", "clip-grad-norm")
 	deprecatedAlias(f, "keep", "keep-checkpoints")
-	return cmd
 }
 
 // runConfig is what a DyDiff run records as its configuration: the model's (what a snapshot needs
@@ -209,10 +219,53 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if fl.out == "" {
 		return fmt.Errorf("--run is required: the run directory")
 	}
-	changed := func(name string) bool { return cmd.Flags().Changed(name) }
-	seriesData, err := dataIsSeries("data", fl.data, fl.series.format)
+	seriesData, err := resolveTrainFlags(cmd, &fl)
 	if err != nil {
 		return err
+	}
+	if err := checkTrainDyDiffFlags(cmd, &fl, seriesData); err != nil {
+		return err
+	}
+	b, err := cli.Budget()
+	if err != nil {
+		return err
+	}
+	if fl.latent != "" && (fl.actions != "" || isVideoFile(fl.data)) {
+		return fmt.Errorf("--latent %s: latent DyDiff takes fields [frames, channels, H, W]; videos with actions (--data %s, --actions) train in pixel space", fl.latent, fl.data)
+	}
+	if fl.latent != "" {
+		return runTrainDyDiffLatent(cmd, fl, b, seriesData)
+	}
+	if isVideoFile(fl.data) && !seriesData {
+		return runTrainDyDiffVideo(cmd, fl, b) // actions.go
+	} else if fl.actions != "" && !seriesData {
+		return fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions, tidal data pushing); --data %s holds none", fl.actions, fl.data)
+	}
+	if seriesData {
+		if fl.static.Path != "" {
+			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.Path, fl.data)
+		}
+		return runTrainDyDiffSeries(cmd, fl, b)
+	}
+	tr, va, static, to, err := fieldTrainInputs(cmd, &fl, b)
+	if err != nil {
+		return err
+	}
+	mc, err := fieldModelConfig(fl, tr.Shape[1:], static)
+	if err != nil {
+		return err
+	}
+	return trainFields(cmd, fl, b, mc, tr, va, static, to)
+}
+
+// resolveTrainFlags fills the defaults that depend on the data and on a recorded run (the head, the
+// form and anchor of runs recorded before those flags, the network), refuses the series flags for fields
+// and validation flags without --val; it says whether --data is a time series.
+func resolveTrainFlags(cmd *cobra.Command, fl *trainDyDiffFlags) (bool, error) {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
+	seriesData, err := cli.DataIsSeries("data", fl.data, fl.series.Format)
+	if err != nil {
+		return false, err
 	}
 	if !changed("head") && recordsNoHead(fl.out) {
 		fl.head = "" // a run recorded before --head existed resumes with the head it was trained with (norm)
@@ -246,23 +299,29 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		}
 	}
 	if !seriesData {
-		for _, name := range append([]string{"rank", "time-attn"}, seriesOnlyFlags...) { // train has no --windows: Changed is false for it
+		for _, name := range append([]string{"rank", "time-attn"}, cli.SeriesOnlyFlags...) { // train has no --windows: Changed is false for it
 			if changed(name) {
-				return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
+				return false, fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
 			}
 		}
 	}
 	if fl.val == "" {
 		for _, name := range []string{"val-every", "preview-every"} {
 			if v, _ := cmd.Flags().GetInt(name); changed(name) && v != 0 {
-				return fmt.Errorf("--%s %d needs --val, the validation series (without it there is none: 0)", name, v)
+				return false, fmt.Errorf("--%s %d needs --val, the validation series (without it there is none: 0)", name, v)
 			}
 		}
 		fl.valEvery, fl.previewEvery = 0, 0
 	}
+	return seriesData, nil
+}
+
+// checkTrainDyDiffFlags refuses bad flags by name and completes the video network's temporal levels.
+func checkTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags, seriesData bool) error {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	if err := guard.First(
 		guard.Int("context", fl.context, 1, 1<<10), guard.Int("predict", fl.predict, 1, 1<<10),
-		guard.Int("stride", fl.stride, 1, maxCount),
+		guard.Int("stride", fl.stride, 1, cli.MaxCount),
 		guard.Between("eta", fl.eta, 0, 1), guard.Finite("lr", fl.lr), guard.AtLeast("weight-decay", fl.wd, 0),
 		guard.AtLeast("clip-grad-norm", fl.clip, 0), guard.Finite("ema-halflife", fl.emaHalf), guard.AtLeast("ema-rampup", fl.emaRamp, 0),
 		guard.Between("dropout", fl.dropout, 0, 1),
@@ -273,10 +332,39 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		guard.Int("keep-checkpoints", fl.keep, 1, 1<<20), guard.Int("val-every", fl.valEvery, 0, 1<<30), guard.Int("val-batches", fl.valBatches, 1, 1<<20),
 		guard.Int("preview-every", fl.previewEvery, 0, 1<<30), guard.Int("preview-cases", fl.previewCases, 1, 1<<16),
 		guard.Int("preview-members", fl.previewMembers, 2, 1<<10), guard.Int("preview-steps", fl.previewSteps, 1, 1000),
-		guard.Int("rank", fl.rank, 0, 4096), guard.Int("train-rows", fl.series.trainRows, 0, 1<<30),
+		guard.Int("rank", fl.rank, 0, 4096), guard.Int("train-rows", fl.series.TrainRows, 0, 1<<30),
 	); err != nil {
 		return err
 	}
+	if err := checkTrainCombos(*fl, seriesData); err != nil {
+		return err
+	}
+	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1),
+		checkDiTFlags(*fl, changed)); err != nil {
+		return err
+	}
+	if fl.net == "video" {
+		if !changed("temporal-conv") {
+			fl.tconv = make([]int, len(fl.mults))
+			for i := range fl.tconv {
+				fl.tconv[i] = i
+			}
+		}
+		if !changed("temporal-attn") {
+			fl.tattn = []int{len(fl.mults) - 1}
+		}
+	}
+	if _, ok := dymodel.Noisings[fl.noising]; !ok {
+		return fmt.Errorf("--noising %q: expected dependent, independent or noise-only", fl.noising)
+	}
+	if err := checkParamFlags(*fl, changed, seriesData); err != nil {
+		return err
+	}
+	return nil
+}
+
+// checkTrainCombos refuses values out of their ranges and flags that exclude each other.
+func checkTrainCombos(fl trainDyDiffFlags, seriesData bool) error {
 	switch {
 	case fl.eta >= 1:
 		return fmt.Errorf("--eta %v: expected 0 ≤ η < 1 (η = 1 makes InverseDynamics divide by √γ̄ ≈ 5e-5 near t = T)", fl.eta)
@@ -305,96 +393,65 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	case fl.net != "video" && (len(fl.tconv) > 0 || len(fl.tattn) > 0):
 		return fmt.Errorf("--temporal-conv and --temporal-attn need --net video")
 	}
-	if err := guard.First(guard.Ints("temporal-conv", fl.tconv, 0, len(fl.mults)-1), guard.Ints("temporal-attn", fl.tattn, 0, len(fl.mults)-1),
-		checkDiTFlags(fl, changed)); err != nil {
-		return err
-	}
-	if fl.net == "video" {
-		if !changed("temporal-conv") {
-			fl.tconv = make([]int, len(fl.mults))
-			for i := range fl.tconv {
-				fl.tconv[i] = i
-			}
-		}
-		if !changed("temporal-attn") {
-			fl.tattn = []int{len(fl.mults) - 1}
-		}
-	}
-	if _, ok := dymodel.Noisings[fl.noising]; !ok {
-		return fmt.Errorf("--noising %q: expected dependent, independent or noise-only", fl.noising)
-	}
-	if err := checkParamFlags(fl, changed, seriesData); err != nil {
-		return err
-	}
-	b, err := runBudget()
-	if err != nil {
-		return err
-	}
-	if fl.latent != "" && (fl.actions != "" || isVideoFile(fl.data)) {
-		return fmt.Errorf("--latent %s: latent DyDiff takes fields [frames, channels, H, W]; videos with actions (--data %s, --actions) train in pixel space", fl.latent, fl.data)
-	}
-	if fl.latent != "" {
-		return runTrainDyDiffLatent(cmd, fl, b, seriesData)
-	}
-	if seriesData {
-		if fl.static.path != "" {
-			return fmt.Errorf("--static %s: static fields condition networks on fields [frames, channels, H, W]; --data %s is a time series", fl.static.path, fl.data)
-		}
-		return runTrainDyDiffSeries(cmd, fl, b)
-	}
-	if isVideoFile(fl.data) {
-		return runTrainDyDiffVideo(cmd, fl, b) // actions.go
-	} else if fl.actions != "" {
-		return fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions, tidal data pushing); --data %s holds none", fl.actions, fl.data)
-	}
+	return nil
+}
+
+// fieldTrainInputs reads the headers of --data and --val, resolves the grid's periodicity, reads the
+// static fields and checks the run directory.
+func fieldTrainInputs(cmd *cobra.Command, fl *trainDyDiffFlags, b guard.Budget) (tr, va *cli.Input, static *dataset.Static, to *cli.TrainOut, err error) {
+	changed := func(name string) bool { return cmd.Flags().Changed(name) }
 	L := fl.context + fl.predict
 	layout := "[frames, channels, height, width]"
-	tr, err := statInput("data", fl.data, 4, 4, layout)
+	tr, err = cli.StatInput("data", fl.data, 4, 4, layout)
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
-	if tr.shape[0] < L {
-		return fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", tr, tr.shape[0], fl.context, fl.predict, L)
+	if tr.Shape[0] < L {
+		return nil, nil, nil, nil, fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", tr, tr.Shape[0], fl.context, fl.predict, L)
 	}
-	inputs := []*inputArray{tr}
-	var va *inputArray
+	inputs := []*cli.Input{tr}
 	if fl.val != "" {
-		if va, err = statInput("val", fl.val, 4, 4, layout); err != nil {
-			return err
+		if va, err = cli.StatInput("val", fl.val, 4, 4, layout); err != nil {
+			return nil, nil, nil, nil, err
 		}
-		if fmt.Sprint(va.shape[1:]) != fmt.Sprint(tr.shape[1:]) {
-			return fmt.Errorf("%s has frames %v, --data %s has %v", va, va.shape[1:], fl.data, tr.shape[1:])
+		if fmt.Sprint(va.Shape[1:]) != fmt.Sprint(tr.Shape[1:]) {
+			return nil, nil, nil, nil, fmt.Errorf("%s has frames %v, --data %s has %v", va, va.Shape[1:], fl.data, tr.Shape[1:])
 		}
-		if va.shape[0] < L {
-			return fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", va, va.shape[0], fl.context, fl.predict, L)
+		if va.Shape[0] < L {
+			return nil, nil, nil, nil, fmt.Errorf("%s has %d frames, fewer than --context %d + --predict %d = %d of one window", va, va.Shape[0], fl.context, fl.predict, L)
 		}
 		inputs = append(inputs, va)
 	}
 	switch {
 	case changed("periodic-lon") && fl.periodicLon && changed("periodic") && fl.periodic:
-		return fmt.Errorf("--periodic (both axes) and --periodic-lon (longitude only) exclude each other: give one")
-	case !changed("periodic-lon") && !changed("periodic") && tr.src.isLatLon():
+		return nil, nil, nil, nil, fmt.Errorf("--periodic (both axes) and --periodic-lon (longitude only) exclude each other: give one")
+	case !changed("periodic-lon") && !changed("periodic") && tr.Src.IsLatLon():
 		fl.periodicLon = true // a global lat-lon grid: periodic in longitude, not across the poles
 	}
 	if fl.periodicLon {
 		fl.periodic = false
 	}
-	static, err := readStatic(b, fl.static, tr.shape[2], tr.shape[3])
+	static, err = cli.ReadStatic(b, fl.static, tr.Shape[2], tr.Shape[3])
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
 	if static != nil {
-		inputs = append(inputs, &inputArray{flag: "static", path: fl.static.path})
+		inputs = append(inputs, &cli.Input{Flag: "static", Path: fl.static.Path})
 	}
 	if info, err := os.Stat(fl.out); err == nil && !info.IsDir() {
-		return fmt.Errorf("--run %s is a file; expected a run directory", fl.out)
+		return nil, nil, nil, nil, fmt.Errorf("--run %s is a file; expected a run directory", fl.out)
 	}
-	to, err := checkTrainOut(fl.out, inputs...)
+	to, err = cli.CheckTrainOut(fl.out, inputs...)
 	if err != nil {
-		return err
+		return nil, nil, nil, nil, err
 	}
+	return tr, va, static, to, nil
+}
+
+// fieldModelConfig is the DyDiff configuration of the flags for frames of the given shape.
+func fieldModelConfig(fl trainDyDiffFlags, frame []int, static *dataset.Static) (dymodel.Config, error) {
 	mc := dymodel.Config{Method: dymodel.Method, Net: fl.net, Context: fl.context, Predict: fl.predict, Eta: fl.eta,
-		Noising: fl.noising, Frame: append([]int(nil), tr.shape[1:]...),
+		Noising: fl.noising, Frame: append([]int(nil), frame...),
 		UNet: dymodel.UNetConfig{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: fl.attn,
 			Heads: fl.heads, Groups: fl.groups, Periodic: fl.periodic, PeriodicLon: fl.periodicLon, Dropout: fl.dropout,
 			TemporalConv: fl.tconv, TemporalAttn: fl.tattn, Head: fl.head},
@@ -403,12 +460,18 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 		mc.EDM = dymodel.EDMConfig{SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Output: fl.edmOutput}
 	}
 	if err := setDiT(&mc, fl); err != nil {
-		return err
+		return mc, err
 	}
 	if static != nil {
 		n := static.Norm()
 		mc.Static = &dymodel.StaticConfig{Channels: static.Channels, Mean: n.Mean, Std: n.Std}
 	}
+	return mc, nil
+}
+
+// trainFields checks the model and the memory, reads the data and trains the field model.
+func trainFields(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budget, mc dymodel.Config, tr, va *cli.Input, static *dataset.Static, to *cli.TrainOut) error {
+	L := fl.context + fl.predict
 	m, err := dymodel.New(mc)
 	if err != nil {
 		return networkFlagError(tr.String(), err, fl)
@@ -419,9 +482,9 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if _, err := m.Schedule.Timesteps(fl.previewSteps); err != nil && !mc.IsEDM() {
 		return fmt.Errorf("--preview-steps %d: %w", fl.previewSteps, err)
 	}
-	need := guard.Sum(tr.Bytes(), guard.Product(int64(data.NumElements(tr.shape)), 4, 2), m.TrainBytes(fl.batch))
+	need := guard.Sum(tr.Bytes(), guard.Product(int64(data.NumElements(tr.Shape)), 4, 2), m.TrainBytes(fl.batch))
 	if va != nil {
-		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.shape)), 4, 2), m.SampleBytes(fl.previewMembers))
+		need = guard.Sum(need, va.Bytes(), guard.Product(int64(data.NumElements(va.Shape)), 4, 2), m.SampleBytes(fl.previewMembers))
 	}
 	what := fmt.Sprintf("training a %d-parameter DyDiff %s network on batches of %d windows %v", m.NumParams(), fl.net, fl.batch, append([]int{L}, mc.Frame...))
 	if err := b.CheckMemory(what, need); err != nil {
@@ -429,16 +492,16 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	}
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(fl), Stride: fl.stride, Dir: fl.out, Static: static,
 		Preview: &dymodel.PreviewOptions{Cases: fl.previewCases, Members: fl.previewMembers, Steps: fl.previewSteps},
-		Log:     progressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
-	if spec.Data, err = tr.read(b); err != nil {
+		Log:     cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver, Take: true} // one copy of the training data, not two
+	if spec.Data, err = tr.Read(b); err != nil {
 		return err
 	}
 	if va != nil {
-		if spec.Val, err = va.read(b); err != nil {
+		if spec.Val, err = va.Read(b); err != nil {
 			return err
 		}
 	}
-	name, be, err := newBackendCompute()
+	name, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
@@ -448,7 +511,7 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	if err != nil {
 		return fmt.Errorf("--data %s: %w", fl.data, err)
 	}
-	if err := saveRunStatic(fl.out, static, fl.startOver); err != nil {
+	if err := cli.SaveRunStatic(fl.out, static, fl.startOver); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v, %d training windows, backend %s\n",
@@ -487,9 +550,9 @@ func checkParamFlags(fl trainDyDiffFlags, changed func(string) bool, seriesData 
 }
 
 // runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.
-func runTrainJob(cmd *cobra.Command, to *trainOut, job train.Job) (err error) {
-	out := to.path
-	done := to.guard()
+func runTrainJob(cmd *cobra.Command, to *cli.TrainOut, job train.Job) (err error) {
+	out := to.Path
+	done := to.Guard()
 	defer func() { done(err) }()
 	res, err := train.Run(context.Background(), job)
 	if err != nil {
@@ -513,8 +576,8 @@ func trainOptions(fl trainDyDiffFlags) train.Options {
 }
 
 // readSeries reads a field series within the budget and checks it (finite values, naming the frame).
-func readSeries(b guard.Budget, in *inputArray) (dataset.Series, error) {
-	a, err := in.read(b)
+func readSeries(b guard.Budget, in *cli.Input) (dataset.Series, error) {
+	a, err := in.Read(b)
 	if err != nil {
 		return dataset.Series{}, err
 	}
@@ -523,14 +586,4 @@ func readSeries(b guard.Budget, in *inputArray) (dataset.Series, error) {
 		return dataset.Series{}, err
 	}
 	return s, nil
-}
-
-// newBackendCompute creates the backend chosen by --backend / $TIDAL_BACKEND as a compute.Backend.
-func newBackendCompute() (string, compute.Backend, error) {
-	name, err := backend.Resolve(backendFlag)
-	if err != nil {
-		return "", nil, err
-	}
-	be, err := backend.New(name)
-	return name, be, err
 }

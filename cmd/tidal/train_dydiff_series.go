@@ -37,15 +37,15 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 		return err
 	}
 	L := fl.context + fl.predict
-	in, err := cli.ReadSeries(b, "data", fl.data, fl.series.cli())
+	in, err := cli.ReadSeries(b, "data", fl.data, fl.series)
 	if err != nil {
 		return err
 	}
-	to, err := checkTrainOut(fl.out, seriesArray(in))
+	to, err := cli.CheckTrainOut(fl.out, in.Input())
 	if err != nil {
 		return err
 	}
-	rows, err := cli.SeriesTrainRows(in, fl.series.cli(), L)
+	rows, err := cli.SeriesTrainRows(in, fl.series, L)
 	if err != nil {
 		return err
 	}
@@ -71,21 +71,21 @@ func runTrainDyDiffSeries(cmd *cobra.Command, fl trainDyDiffFlags, b guard.Budge
 	if err != nil {
 		return err
 	}
-	name, be, err := newBackendCompute()
+	name, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
 	rc := runConfig{Config: mc}
 	job := train.Job{Dir: fl.out, Options: trainOptions(fl), Norm: id, Backend: be, Loss: m.Loss,
-		Train: trw, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver}
+		Train: trw, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver}
 	if val != nil {
 		if job.Val, job.Preview, rc.Preview, err = seriesValidation(fl, m, be, val, L); err != nil {
 			return err
 		}
 	}
 	job.Config = rc
-	fmt.Fprintf(progressWriter(cmd, fl.quiet), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
+	fmt.Fprintf(cli.ProgressWriter(cmd, fl.quiet), "train dydiff: η %v (%s noise), %s form, anchor %s, %d-parameter SeriesNet, windows %d+%d rows of %d series, %d training windows from the first %d of %d rows, backend %s\n",
 		fl.eta, fl.noising, cmp.Or(fl.param, dymodel.ParamDDPM), cmp.Or(fl.anchor, dymodel.AnchorNone), m.NumParams(), fl.context, fl.predict, N, count, rows, in.S.T, name)
 	return runTrainJob(cmd, to, job)
 }
@@ -138,7 +138,7 @@ func readSeriesVal(b guard.Budget, fl trainDyDiffFlags, N, L int) (*cli.SeriesIn
 	var val *cli.SeriesInput
 	var err error
 	if fl.val != "" {
-		if val, err = cli.ReadSeries(b, "val", fl.val, fl.series.cli()); err != nil {
+		if val, err = cli.ReadSeries(b, "val", fl.val, fl.series); err != nil {
 			return nil, err
 		}
 		if val.S.N != N {

@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
+	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/nets"
 )
@@ -56,10 +57,10 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
 					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)}, DiT: ditConfig,
 				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
-				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver,
+				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 			})
 			if err != nil {
-				return dataError(fl.data, err)
+				return cli.DataError(fl.data, err)
 			}
 			return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
 		},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/tidal-forecast/tidal/cli"
 	"os"
 	"path/filepath"
 
@@ -86,6 +87,58 @@ func runTrainVAE(cmd *cobra.Command, fl trainVAEFlags) (err error) {
 	if fl.out == "" {
 		return fmt.Errorf("--run is required: the run directory")
 	}
+	if err := checkTrainVAEFlags(fl); err != nil {
+		return err
+	}
+	b, err := cli.Budget()
+	if err != nil {
+		return err
+	}
+	tr, hold, to, err := vaeTrainInputs(fl)
+	if err != nil {
+		return err
+	}
+	C, H, W := tr.Shape[1], tr.Shape[2], tr.Shape[3]
+	if err := checkVAEMemory(fl, b, tr); err != nil {
+		return err
+	}
+	c := latent.Config{Method: latent.Method, Frame: []int{C, H, W}, LatentChannels: fl.latentChannels, Channels: fl.channels,
+		Mults: fl.mults, Blocks: fl.blocks, Groups: fl.groups, Periodic: fl.periodic, KLWeight: fl.klWeight, Recon: fl.recon, Encode: fl.encode}
+	o := train.Defaults()
+	o.Steps, o.BatchSize, o.LR, o.Seed = fl.steps, fl.batch, fl.lr, int64(fl.seed)
+	o.LogEvery, o.CheckpointEvery, o.Keep = fl.logEvery, fl.ckEvery, fl.keep
+	spec := latent.TrainSpec{HoldOut: hold, Config: c, Options: o, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver}
+	if spec.Data, err = tr.Read(b); err != nil {
+		return err
+	}
+	name, be, err := cli.NewBackend()
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	spec.Backend = be
+	t, err := latent.NewTrainer(spec)
+	if err != nil {
+		return fmt.Errorf("--data %s: %w", fl.data, err)
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "train vae: %d-parameter VAE, frames %v → latents %v, %d training and %d held-out frames, backend %s\n",
+		t.Model.NumParams(), c.Frame, c.LatentFrame(), t.Frames, hold, name)
+	done := to.Guard()
+	defer func() { done(err) }()
+	res, rec, err := t.Run(context.Background())
+	if err != nil {
+		return err
+	}
+	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); held-out reconstruction PSNR %.2f dB (the channel means: %.2f dB), RMSE %.4g over %d frames; latent scale %.6g (recorded in %s)\n",
+		fl.out, res.Step, res.Resumed, rec.PSNR, rec.MeanPSNR, rec.RMSE, rec.HeldOut, rec.Scale, filepath.Join(fl.out, latent.RecordFile))
+	return nil
+}
+
+// checkTrainVAEFlags refuses bad flags of `train vae` by name.
+func checkTrainVAEFlags(fl trainVAEFlags) error {
 	if err := guard.First(
 		guard.Int("steps", fl.steps, 1, 1<<30), guard.Int("batch", fl.batch, 1, 1<<16), guard.Finite("lr", fl.lr),
 		guard.Int("channels", fl.channels, 1, 4096), guard.Ints("mults", fl.mults, 1, 64), guard.Int("blocks", fl.blocks, 1, 64),
@@ -108,75 +161,49 @@ func runTrainVAE(cmd *cobra.Command, fl trainVAEFlags) (err error) {
 	case fl.ckEvery%fl.logEvery != 0:
 		return fmt.Errorf("--checkpoint-every %d: expected a multiple of --log-every %d", fl.ckEvery, fl.logEvery)
 	}
-	b, err := runBudget()
-	if err != nil {
-		return err
-	}
+	return nil
+}
+
+// vaeTrainInputs checks --data (frames the levels can halve), the held-out frames and the run
+// directory, which must hold a VAE run if anything.
+func vaeTrainInputs(fl trainVAEFlags) (tr *cli.Input, hold int, to *cli.TrainOut, err error) {
 	layout := "[frames, channels, height, width]"
-	tr, err := statInput("data", fl.data, 4, 4, layout)
+	tr, err = cli.StatInput("data", fl.data, 4, 4, layout)
 	if err != nil {
-		return err
+		return nil, 0, nil, err
 	}
-	T, C, H, W := tr.shape[0], tr.shape[1], tr.shape[2], tr.shape[3]
+	T, H, W := tr.Shape[0], tr.Shape[2], tr.Shape[3]
 	if f := 1 << (len(fl.mults) - 1); H%f != 0 || W%f != 0 {
-		return fmt.Errorf("%s has frames of %d×%d: the %d levels of --mults %v downsample ×%d, which must divide the height and width (crop or pad the data, or use fewer levels)",
+		return nil, 0, nil, fmt.Errorf("%s has frames of %d×%d: the %d levels of --mults %v downsample ×%d, which must divide the height and width (crop or pad the data, or use fewer levels)",
 			tr, H, W, len(fl.mults), fl.mults, f)
 	}
-	hold := fl.heldOut
+	hold = fl.heldOut
 	if hold == 0 {
 		hold = max(1, T/10)
 	}
 	if hold >= T {
-		return fmt.Errorf("%s has %d frames: --held-out %d leaves none to train on", tr, T, hold)
+		return nil, 0, nil, fmt.Errorf("%s has %d frames: --held-out %d leaves none to train on", tr, T, hold)
 	}
-	to, err := checkTrainOut(fl.out, tr)
+	to, err = cli.CheckTrainOut(fl.out, tr)
 	if err != nil {
-		return err
+		return nil, 0, nil, err
 	}
-	if to.existed && !latent.IsRun(fl.out) {
+	if to.Existed() && !latent.IsRun(fl.out) {
 		if c := recordedMethod(fl.out); c != "" {
-			return fmt.Errorf("--run %s records a run of method %q (options.json), not a VAE run: give a new folder", fl.out, c)
+			return nil, 0, nil, fmt.Errorf("--run %s records a run of method %q (options.json), not a VAE run: give a new folder", fl.out, c)
 		}
 	}
+	return tr, hold, to, nil
+}
+
+// checkVAEMemory checks the memory a VAE's training needs: the data three times and the activations of
+// a batch.
+func checkVAEMemory(fl trainVAEFlags, b guard.Budget, tr *cli.Input) error {
+	C, H, W := tr.Shape[1], tr.Shape[2], tr.Shape[3]
 	top := int64(fl.channels) * int64(maxInt(fl.mults))
 	act := guard.Product(int64(fl.batch), int64(H*W), top, 4, int64(8*(2*fl.blocks+3)*len(fl.mults)))
 	need := guard.Sum(guard.Product(tr.Bytes(), 3), act)
-	if err := b.CheckMemory(fmt.Sprintf("training a VAE on batches of %d frames [%d, %d, %d]", fl.batch, C, H, W), need); err != nil {
-		return err
-	}
-	c := latent.Config{Method: latent.Method, Frame: []int{C, H, W}, LatentChannels: fl.latentChannels, Channels: fl.channels,
-		Mults: fl.mults, Blocks: fl.blocks, Groups: fl.groups, Periodic: fl.periodic, KLWeight: fl.klWeight, Recon: fl.recon, Encode: fl.encode}
-	o := train.Defaults()
-	o.Steps, o.BatchSize, o.LR, o.Seed = fl.steps, fl.batch, fl.lr, int64(fl.seed)
-	o.LogEvery, o.CheckpointEvery, o.Keep = fl.logEvery, fl.ckEvery, fl.keep
-	spec := latent.TrainSpec{HoldOut: hold, Config: c, Options: o, Dir: fl.out, Log: progressWriter(cmd, fl.quiet), StartOver: fl.startOver}
-	if spec.Data, err = tr.read(b); err != nil {
-		return err
-	}
-	name, be, err := newBackendCompute()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	spec.Backend = be
-	t, err := latent.NewTrainer(spec)
-	if err != nil {
-		return fmt.Errorf("--data %s: %w", fl.data, err)
-	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "train vae: %d-parameter VAE, frames %v → latents %v, %d training and %d held-out frames, backend %s\n",
-		t.Model.NumParams(), c.Frame, c.LatentFrame(), t.Frames, hold, name)
-	done := to.guard()
-	defer func() { done(err) }()
-	res, rec, err := t.Run(context.Background())
-	if err != nil {
-		return err
-	}
-	if err := config.Write(cmd, filepath.Join(fl.out, "config.yaml")); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: trained to step %d (resumed from %d); held-out reconstruction PSNR %.2f dB (the channel means: %.2f dB), RMSE %.4g over %d frames; latent scale %.6g (recorded in %s)\n",
-		fl.out, res.Step, res.Resumed, rec.PSNR, rec.MeanPSNR, rec.RMSE, rec.HeldOut, rec.Scale, filepath.Join(fl.out, latent.RecordFile))
-	return nil
+	return b.CheckMemory(fmt.Sprintf("training a VAE on batches of %d frames [%d, %d, %d]", fl.batch, C, H, W), need)
 }
 
 // recordedMethod is the method recorded in the options.json of the run directory dir ("" if none).

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -10,15 +10,15 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 )
 
-// casesCount is the value of --cases: a number of cases, spread evenly over the data. A list (the
+// CasesCount is the value of --cases: a number of cases, spread evenly over the data. A list (the
 // start frames `tidal forecast --cases` took before) is refused with a pointer to --starts.
-type casesCount int
+type CasesCount int
 
-func (c *casesCount) String() string { return strconv.Itoa(int(*c)) }
-func (c *casesCount) Type() string   { return "int" }
+func (c *CasesCount) String() string { return strconv.Itoa(int(*c)) }
+func (c *CasesCount) Type() string   { return "int" }
 
 // Set parses a whole number of cases.
-func (c *casesCount) Set(s string) error {
+func (c *CasesCount) Set(s string) error {
 	if strings.ContainsAny(s, ",[") {
 		return fmt.Errorf("--cases is the number of cases; give the cases' start frames as --starts %s", strings.Trim(s, "[]"))
 	}
@@ -26,22 +26,22 @@ func (c *casesCount) Set(s string) error {
 	if err != nil {
 		return fmt.Errorf("expected a whole number of cases (the start frames of the cases are --starts)")
 	}
-	*c = casesCount(n)
+	*c = CasesCount(n)
 	return nil
 }
 
-// addCasesFlags registers --cases N (a count spread evenly, default def) and --starts (the cases'
+// AddCasesFlags registers --cases N (a count spread evenly, default def) and --starts (the cases'
 // start frames, or rows of a series) on f: the same two flags, with the same meaning, in every command
 // that makes cases.
-func addCasesFlags(f *pflag.FlagSet, count *int, starts *[]int, def int, what string) {
+func AddCasesFlags(f *pflag.FlagSet, count *int, starts *[]int, def int, what string) {
 	*count = def
-	f.Var((*casesCount)(count), "cases", fmt.Sprintf("number of cases spread evenly over %s; --starts gives them by start frame", what))
+	f.Var((*CasesCount)(count), "cases", fmt.Sprintf("number of cases spread evenly over %s; --starts gives them by start frame", what))
 	f.IntSliceVar(starts, "starts", nil, "start frames (series: rows) of the cases, e.g. 5,20,35, instead of --cases: each case observes the context frames before its start")
 }
 
-// startCases are the cases with the given start frames of a series of `frames` frames, each checked to
+// StartCases are the cases with the given start frames of a series of `frames` frames, each checked to
 // have its context before it and its lead within the series (in names the data in errors).
-func startCases(starts []int, frames, context, lead int, in string) (forecast.Cases, error) {
+func StartCases(starts []int, frames, context, lead int, in string) (forecast.Cases, error) {
 	for _, s := range starts {
 		if s < context || s+lead > frames {
 			return forecast.Cases{}, fmt.Errorf("--starts %d: a case needs %d context frames before its start and %d lead frames from it, within the %d frames of %s (starts %d to %d)",

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -9,10 +9,10 @@ import (
 	"github.com/tidal-forecast/tidal/sim/waves"
 )
 
-// checkNavierStokesFlags refuses out-of-range and non-finite flags of `data navier-stokes`, naming the
+// CheckNavierStokesFlags refuses out-of-range and non-finite flags of `data navier-stokes`, naming the
 // flag, and a run whose frames exceed the disk budget or whose solver exceeds the memory budget.
 // Relations between flags (k_f below the dealiasing cutoff, ...) are left to DatasetOptions.Validate.
-func checkNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
+func CheckNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
 	if err := guard.First(
 		guard.Int("size", o.N, 8, 8192), guard.Int("frames", o.Frames, 1, math.MaxInt32),
 		guard.Int("spinup", o.Spinup, 0, math.MaxInt32), guard.Int("save-every", o.SaveEvery, 1, math.MaxInt32),
@@ -58,9 +58,9 @@ func checkNavierStokesFlags(o navierstokes.DatasetOptions, out string) error {
 	return checkFrameBudget(what, out, mem, int64(o.Frames), guard.Product(channels, n2))
 }
 
-// checkWavesFlags refuses out-of-range and non-finite flags of `data waves`, naming the flag, and a run
+// CheckWavesFlags refuses out-of-range and non-finite flags of `data waves`, naming the flag, and a run
 // beyond the disk or memory budget.
-func checkWavesFlags(o waves.Options, out string) error {
+func CheckWavesFlags(o waves.Options, out string) error {
 	if err := guard.First(
 		guard.Int("size", o.N, 4, 1<<15), guard.Int("frames", o.Frames, 1, math.MaxInt32),
 		guard.Int("fields", o.Channels, 1, 1<<16), guard.Int("waves", o.Waves, 1, 1<<16),
@@ -80,7 +80,7 @@ func checkWavesFlags(o waves.Options, out string) error {
 // checkFrameBudget checks a frames dataset's memory and its output, frames × frameValues float32
 // (plus about 64 bytes of sidecar per frame), against --max-memory and --max-disk.
 func checkFrameBudget(what, out string, mem, frames, frameValues int64) error {
-	b, err := runBudget()
+	b, err := Budget()
 	if err != nil {
 		return err
 	}

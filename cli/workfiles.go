@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -9,14 +9,14 @@ import (
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
-// trackRollout looks after the working files of a rollout to path (rollout.PartialPath, ProgressPath,
+// TrackRollout looks after the working files of a rollout to path (rollout.PartialPath, ProgressPath,
 // and path itself for forecast's working file, which is read back and deleted): when this run creates
 // them (none was there before), they are removed if the run fails or SIGINT or SIGTERM ends it. With
 // resumable (tidal rollout, whose interrupted runs resume), files that record at least one finished frame
 // are kept as the documented resume state; without it (tidal forecast), they are always removed. Files
 // that were there before belong to an earlier run and are left alone. Call done with the run's error; it
 // returns that error, saying where the frames kept for resuming are.
-func trackRollout(path string, resumable, withPath bool) (done func(err error) error) {
+func TrackRollout(path string, resumable, withPath bool) (done func(err error) error) {
 	files := []string{rollout.PartialPath(path), rollout.ProgressPath(path)}
 	if withPath {
 		files = append(files, path)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -15,29 +15,29 @@ import (
 // --idm, --vdm) refuses any output inside it, by any name, and any output that is one of its files
 // through a hard link.
 
-// runDirInput is the run directory given to --flag, as an input of the output checks.
-func runDirInput(flag, path string) *inputArray {
+// RunDirInput is the run directory given to --flag, as an input of the output checks.
+func RunDirInput(flag, path string) *Input {
 	if path == "" {
 		return nil
 	}
-	return &inputArray{flag: flag, path: path, dir: true}
+	return &Input{Flag: flag, Path: path, Dir: true}
 }
 
-// trainOut is the run directory a training command writes (--run), checked before any work.
-type trainOut struct {
-	path string
+// TrainOut is the run directory a training command writes (--run), checked before any work.
+type TrainOut struct {
+	Path string
 	// fresh: the folder did not exist or was empty, so a run that fails before its first step removes
 	// it again (removeSkeleton) rather than leaving a run that holds nothing.
 	fresh, existed bool
 }
 
-// checkTrainOut refuses a --run that is a file, an existing folder that is neither empty nor a tidal
+// CheckTrainOut refuses a --run that is a file, an existing folder that is neither empty nor a tidal
 // run (no options.json), and a folder that holds one of the inputs (or the --config file), by any name.
-func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
+func CheckTrainOut(out string, inputs ...*Input) (*TrainOut, error) {
 	if out == "" {
 		return nil, fmt.Errorf("--run is required: the run directory")
 	}
-	t := &trainOut{path: out}
+	t := &TrainOut{Path: out}
 	st, err := os.Stat(out)
 	switch {
 	case os.IsNotExist(err):
@@ -60,19 +60,22 @@ func checkTrainOut(out string, inputs ...*inputArray) (*trainOut, error) {
 	// The run's own config.yaml is the one input it may hold: rerunning a run from the file it recorded
 	// resumes it, and training writes back the same resolved flags (docs/DYDIFF.md, docs/GUIDED.md).
 	if c := config.Used(); c != "" && !sameFile(c, filepath.Join(out, "config.yaml")) {
-		inputs = append(inputs, &inputArray{flag: "config", path: c})
+		inputs = append(inputs, &Input{Flag: "config", Path: c})
 	}
 	for _, in := range inputs {
-		if in != nil && !in.dir && atomicfile.InDir(in.path, out) {
+		if in != nil && !in.Dir && atomicfile.InDir(in.Path, out) {
 			return nil, fmt.Errorf("--run %s holds the input %s: a run directory is written by training; keep the inputs outside it", out, in)
 		}
 	}
 	return t, nil
 }
 
-// guard removes, on SIGINT or SIGTERM, a fresh run directory that holds no step yet; call the returned
+// Existed says whether the run directory was there before the command (empty or not).
+func (t *TrainOut) Existed() bool { return t != nil && t.existed }
+
+// Guard removes, on SIGINT or SIGTERM, a fresh run directory that holds no step yet; call the returned
 // function when the run ends, with its error: a failed fresh run without a step is removed too.
-func (t *trainOut) guard() (done func(err error)) {
+func (t *TrainOut) Guard() (done func(err error)) {
 	if t == nil || !t.fresh {
 		return func(error) {}
 	}
@@ -87,49 +90,49 @@ func (t *trainOut) guard() (done func(err error)) {
 
 // removeSkeleton deletes the run directory when no checkpoint step was written into it (only its
 // contents when the empty folder was there before).
-func (t *trainOut) removeSkeleton() {
-	if steps, _ := filepath.Glob(filepath.Join(t.path, "checkpoints", "step-*")); len(steps) > 0 {
+func (t *TrainOut) removeSkeleton() {
+	if steps, _ := filepath.Glob(filepath.Join(t.Path, "checkpoints", "step-*")); len(steps) > 0 {
 		return
 	}
 	if !t.existed {
-		_ = os.RemoveAll(t.path)
+		_ = os.RemoveAll(t.Path)
 		return
 	}
-	entries, _ := os.ReadDir(t.path)
+	entries, _ := os.ReadDir(t.Path)
 	for _, e := range entries {
-		_ = os.RemoveAll(filepath.Join(t.path, e.Name()))
+		_ = os.RemoveAll(filepath.Join(t.Path, e.Name()))
 	}
 }
 
-// checkFolderOut refuses an output folder (report's --run) that lies inside a folder input (a run) or
+// CheckFolderOut refuses an output folder (report's --run) that lies inside a folder input (a run) or
 // that holds one of the inputs, by any name: writing it would replace the run's files, or replacing the
 // folder would delete the input.
-func checkFolderOut(flag, out string, inputs ...*inputArray) error {
+func CheckFolderOut(flag, out string, inputs ...*Input) error {
 	if c := config.Used(); c != "" {
-		inputs = append(inputs, &inputArray{flag: "config", path: c})
+		inputs = append(inputs, &Input{Flag: "config", Path: c})
 	}
 	for _, in := range inputs {
-		if in == nil || in.path == "" {
+		if in == nil || in.Path == "" {
 			continue
 		}
-		name := in.path
-		if in.flag != "" {
-			name = "--" + in.flag + " " + in.path
+		name := in.Path
+		if in.Flag != "" {
+			name = "--" + in.Flag + " " + in.Path
 		}
-		if atomicfile.InDir(in.path, out) {
+		if atomicfile.InDir(in.Path, out) {
 			return fmt.Errorf("--%s %s contains the input %s: the folder is replaced as a whole; choose another folder", flag, out, name)
 		}
-		if st, err := os.Stat(in.path); err == nil && st.IsDir() && atomicfile.Inside(out, in.path) {
+		if st, err := os.Stat(in.Path); err == nil && st.IsDir() && atomicfile.Inside(out, in.Path) {
 			return fmt.Errorf("--%s %s is inside the input %s: refusing to write into an input; choose a folder outside it", flag, out, name)
 		}
 	}
 	return nil
 }
 
-// checkRunDirs refuses, before a run is loaded, a run directory (pairs of flag and path) holding a named
+// CheckRunDirs refuses, before a run is loaded, a run directory (pairs of flag and path) holding a named
 // pipe, a device or a socket where its files should be: the loaders read options.json, norm.json and the
 // snapshots with plain reads, which a pipe would block forever. Missing runs are left to the loaders.
-func checkRunDirs(pairs ...string) error {
+func CheckRunDirs(pairs ...string) error {
 	for i := 0; i+1 < len(pairs); i += 2 {
 		flag, dir := pairs[i], pairs[i+1]
 		if st, err := os.Stat(dir); dir == "" || err != nil || !st.IsDir() {

@@ -1,0 +1,56 @@
+package main
+
+import (
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// maxFuncLines bounds every function of the command line: it maps flags to the library, and a longer
+// function is a pipeline that belongs in a library package (issue 22).
+const maxFuncLines = 60
+
+// TestCommandLineIsThin parses cmd/tidal's non-test files and refuses a function (or function literal)
+// of more than maxFuncLines lines, naming it.
+func TestCommandLineIsThin(t *testing.T) {
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	fs := token.NewFileSet()
+	funcs := 0
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fs, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			var body *ast.BlockStmt
+			name := "a function literal"
+			switch x := n.(type) {
+			case *ast.FuncDecl:
+				body, name = x.Body, x.Name.Name
+			case *ast.FuncLit:
+				body = x.Body
+			}
+			if body == nil {
+				return true
+			}
+			funcs++
+			start := fs.Position(n.Pos())
+			if lines := fs.Position(body.Rbrace).Line - start.Line + 1; lines > maxFuncLines {
+				t.Errorf("%s:%d: %s has %d lines, more than %d: move what it builds into a library package", path, start.Line, name, lines, maxFuncLines)
+			}
+			return true
+		})
+	}
+	if funcs < 50 {
+		t.Fatalf("found %d functions in %d files: expected the whole command line", funcs, len(files))
+	}
+}
