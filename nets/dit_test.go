@@ -9,9 +9,6 @@ import (
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // graph-building code reads best unqualified, as in GoMLX.
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
-	"github.com/gomlx/gomlx/ml/train/optimizer"
-
-	"github.com/tidal-forecast/tidal/dydiff"
 )
 
 // smallDiTConfig is a DiT small enough for quick tests: 2 data channels, patch 2, hidden 16, depth 2,
@@ -530,52 +527,7 @@ func b2f(b bool) float64 {
 func TestDiTTrains(t *testing.T) {
 	c := smallDiTConfig()
 	c.DataChannels = 1
-	d := mustNewDiT(t, c)
-	s, err := dydiff.NewSchedule(0.5, dydiff.ScheduleOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	x0 := make([]float32, vB*vL*vH*vW)
-	for b := range vB {
-		for f := range vL {
-			for i := range vH {
-				for j := range vW {
-					x0[((b*vL+f)*vH+i)*vW+j] = float32(math.Sin(2 * math.Pi * float64(j+f+3*b) / vW))
-				}
-			}
-		}
-	}
-	x0t := tensors.FromFlatDataAndDimensions(x0, vB, vL, 1, vH, vW)
-	ctxVals := make([]float32, 0, vB*vP*vH*vW)
-	for b := range vB {
-		ctxVals = append(ctxVals, x0[b*vL*vH*vW:(b*vL+vP)*vH*vW]...)
-	}
-	ctx := tensors.FromFlatDataAndDimensions(ctxVals, vB, vP, 1, vH, vW)
-	steps := tensors.FromFlatDataAndDimensions([]int32{100, 400}, vB)
-	eps := randTensor(4, vB, vL, 1, vH, vW)
-	adamW := optimizer.Adam().LearningRate(3e-3).WeightDecay(0.01).Done()
-	exec, err := model.NewExec(goBackend(t), model.NewStore(), func(scope *model.Scope, x0, ts, eps, ctx *Node) *Node {
-		scope.SetTraining(x0.Graph(), true)
-		loss := dydiff.Loss(scope, d.Apply, s, x0, ts, eps, []*Node{ctx})
-		adamW.UpdateGraph(scope, x0.Graph(), loss)
-		return loss
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exec.Finalize()
-	var losses []float64
-	for range 30 {
-		outs, err := exec.Call(x0t, steps, eps, ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		losses = append(losses, flat(outs[0])[0])
-	}
-	t.Logf("loss %.4f → %.4f", losses[0], losses[len(losses)-1])
-	if last := losses[len(losses)-1]; !(last < losses[0]*2/3) {
-		t.Errorf("30 AdamW steps took the loss from %.4f to %.4f, expected a fall by a third", losses[0], last)
-	}
+	checkWindowNetTrains(t, mustNewDiT(t, c).Apply)
 }
 
 // TestNewDiTRejectsBadConfig checks that NewDiT names the offending field.
