@@ -62,7 +62,7 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 	}
 	f := cmd.Flags()
 	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json); FILE.nc writes CF-style NetCDF fields(time, channel, y, x)")
-	addOutFormatFlag(f, &outFormat)
+	cli.AddOutFormatFlag(f, &outFormat)
 	f.IntVar(&o.N, "size", o.N, "grid points N per side (even; the domain is 2π × 2π)")
 	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames to save")
 	f.BoolVar(&o.Velocity, "velocity", false, "also save the velocity (u, v) as channels 2 and 3")
@@ -192,6 +192,6 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.Float64Var(&o.Dt, "dt", o.Dt, "time between frames")
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
 	f.StringVar(&split, "split", "", splitHelp)
-	deprecatedAlias(f, "channels", "fields")
+	cli.DeprecatedAlias(f, "channels", "fields")
 	return cmd
 }

@@ -118,9 +118,9 @@ func addDemoFlags(cmd *cobra.Command, fl *demo.Options, printConfig, quiet *bool
 	f.Float64Var(&fl.DiscPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(p-mean, p-std²) (the paper: the image model's, −1.2 and 1.2)")
 	f.Float64Var(&fl.DiscPStd, "disc-p-std", 1.5, "the discriminator's training noise ln σ ~ N(p-mean, p-std²)")
 	f.BoolVar(quiet, "quiet", false, "no progress output of the stages (their results and the stage lines are still printed)")
-	deprecatedAlias(f, "train-steps", "steps")
-	deprecatedAlias(f, "width", "channels")
-	deprecatedAlias(f, "sampling-steps", "sampler-steps")
+	cli.DeprecatedAlias(f, "train-steps", "steps")
+	cli.DeprecatedAlias(f, "width", "channels")
+	cli.DeprecatedAlias(f, "sampling-steps", "sampler-steps")
 }
 
 // runDemo runs the stages of the demo (demo.Stages) in order, then squeezes each long rollout for

@@ -71,11 +71,11 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.Float64Var(&fl.pMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.pStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
-	addStaticFlags(f, &fl.static, "whole fields (not with --crop)")
+	cli.AddStaticFlags(f, &fl.static, "whole fields (not with --crop)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
 	config.AddFlag(cmd)
-	deprecatedAlias(f, "out", "run")
-	deprecatedAlias(f, "attn", "attn-levels")
+	cli.DeprecatedAlias(f, "out", "run")
+	cli.DeprecatedAlias(f, "attn", "attn-levels")
 }
 
 // apply reads --config into the flags not given on the command line, then checks them.

@@ -65,7 +65,7 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 	f.Float64Var(&fl.ci, "ci", 0.9, "level of the paired-bootstrap intervals of every score difference (scores need per-case values: tidal score --ci or --per-case)")
 	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the bootstrap resampling")
-	deprecatedAlias(f, "data", "data-sidecar")
+	cli.DeprecatedAlias(f, "data", "data-sidecar")
 	return cmd
 }
 

@@ -142,7 +142,7 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.IntVar(&fl.members, "members", 1, "trajectories (ensemble members) sampled in one batch")
 	f.Uint64Var(&fl.seed, "seed", 0, "seed of the noise (keyed by frame and member)")
 	f.StringVar(&fl.out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
-	f.Var((*casesCount)(&fl.cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
+	f.Var((*cli.CasesCount)(&fl.cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
 	f.IntSliceVar(&fl.starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
 	f.IntVar(&fl.lead, "lead", 10, "frames per forecast (with --cases)")
 	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
@@ -155,11 +155,11 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
-	addOutFormatFlag(f, &fl.outFormat)
-	addStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
+	cli.AddOutFormatFlag(f, &fl.outFormat)
+	cli.AddStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
 	config.AddFlag(cmd)
-	deprecatedAlias(f, "steps", "sampler-steps")
+	cli.DeprecatedAlias(f, "steps", "sampler-steps")
 }
 
 // checkRolloutFlags refuses bad flags of `tidal rollout` by name; --starts sets the forecast mode's cases.

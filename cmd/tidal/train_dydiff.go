@@ -106,9 +106,9 @@ func addTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags) {
 	addDiTFlags(f, &fl.dit)
 	f.IntVar(&fl.rank, "rank", 0, "series: inducing points of SeriesNet's mixing across series (0: its default, 8)")
 	f.BoolVar(&fl.timeAttn, "time-attn", false, "series: self-attention along time in every SeriesNet block")
-	addSeriesFlags(f, &fl.series, false)
-	addDeprecatedFormatAlias(f, &fl.series)
-	addStaticFlags(f, &fl.static, "fields")
+	cli.AddSeriesFlags(f, &fl.series, false)
+	cli.AddDeprecatedFormatAlias(f, &fl.series)
+	cli.AddStaticFlags(f, &fl.static, "fields")
 	addLatentFlag(f, &fl.latent, false)
 	addTrainActionsFlag(f, &fl.actions)
 	f.IntSliceVar(&fl.tconv, "temporal-conv", nil, "video: levels whose blocks are followed by temporal convolutions (default: every level)")
@@ -144,9 +144,9 @@ func addTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags) {
 	f.IntVar(&fl.previewSteps, "preview-steps", 10, "DDIM steps of each preview forecast")
 	f.BoolVar(&fl.startOver, "start-over", false, "replace a run recorded with other options instead of refusing it")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
-	deprecatedAlias(f, "out", "run")
-	deprecatedAlias(f, "clip", "clip-grad-norm")
-	deprecatedAlias(f, "keep", "keep-checkpoints")
+	cli.DeprecatedAlias(f, "out", "run")
+	cli.DeprecatedAlias(f, "clip", "clip-grad-norm")
+	cli.DeprecatedAlias(f, "keep", "keep-checkpoints")
 }
 
 // runConfig is what a DyDiff run records as its configuration: the model's (what a snapshot needs
