@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/tidal-forecast/tidal/cli"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/tidal-forecast/tidal/cli"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -14,7 +15,6 @@ import (
 	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/latent"
 )
@@ -273,149 +273,4 @@ func clearLatentSkeleton(dir string) {
 	for _, e := range entries {
 		_ = os.Remove(filepath.Join(dir, e.Name()))
 	}
-}
-
-// latentForecast reports whether `tidal forecast` must go through runForecastLatent: --latent is given,
-// or --run records a VAE.
-func latentForecast(fl forecastFlags) (bool, error) {
-	if fl.latent != "" {
-		return true, nil
-	}
-	l, err := latent.ReadLink(fl.model)
-	if err != nil {
-		return false, fmt.Errorf("--run %w", err)
-	}
-	return l != nil, nil
-}
-
-// runForecastLatent is `tidal forecast` of a latent DyDiff run: the test series is encoded with the run's
-// VAE, the forecast is made in latent space and decoded back into physical units; the truth is the
-// physical series'.
-func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	v, dir, err := openLatentOfRun(fl)
-	if err != nil {
-		return err
-	}
-	defer v.Close()
-	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return err
-	}
-	if err := checkLatentFrames(v, "data", in); err != nil {
-		return err
-	}
-	inputs := []*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("latent", dir)}
-	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
-	}
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := loadForecastRun(&fl, warn)
-	if err != nil {
-		return err
-	}
-	defer snap.Store.Finalize()
-	if err := m.CheckFrame("the VAE's latent frames", v.LatentFrame()); err != nil {
-		return fmt.Errorf("--run %s: %w", fl.model, err)
-	}
-	cs, err := forecastFieldCases(cmd, fl, in, m.Config)
-	if err != nil {
-		return err
-	}
-	if err := checkLatentForecastBudget(fl, b, m, in, cs); err != nil {
-		return err
-	}
-	series, err := readSeries(b, in)
-	if err != nil {
-		return err
-	}
-	phys := data.FromFloat32(series.Data, series.Shape...)
-	z, err := v.Encode(context.Background(), phys, fl.seed)
-	if err != nil {
-		return fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, dir, err)
-	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	f, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
-	if err != nil {
-		return err
-	}
-	if f.Ensemble, err = decodeLatentForecast(v, f.Ensemble, in.Shape[1:], dir); err != nil {
-		return err
-	}
-	if f.Truth, err = forecast.Truth(phys, cs); err != nil {
-		return err
-	}
-	if err := writeLatentForecast(cmd, fl, inputs, f, snap.Step); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d in the latent space of %s (%s, %d steps, backend %s), decoded; cases starting at frames %v; truth %s\n",
-		fl.out, f.Ensemble.Shape, fl.model, snap.Step, v.Dir, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
-	return nil
-}
-
-// openLatentOfRun opens the VAE of a latent DyDiff run (--latent, else the one its link names) and
-// checks that it is the run's; guidance and static fields are refused.
-func openLatentOfRun(fl forecastFlags) (*latent.VAE, string, error) {
-	link, err := latent.ReadLink(fl.model)
-	if err != nil {
-		return nil, "", fmt.Errorf("--run %w", err)
-	}
-	switch {
-	case link == nil:
-		return nil, "", fmt.Errorf("--latent %s: --run %s was trained on the fields themselves, not in a VAE's latent space (no %s)", fl.latent, fl.model, latent.LinkFile)
-	case fl.disc != "":
-		return nil, "", fmt.Errorf("--disc %s: discriminator guidance is not supported for a latent DyDiff run (--run %s)", fl.disc, fl.model)
-	case fl.static.Path != "":
-		return nil, "", fmt.Errorf("--static %s: static fields are not supported for a latent DyDiff run (--run %s)", fl.static.Path, fl.model)
-	}
-	dir := fl.latent
-	if dir == "" {
-		dir = link.VAERun
-	}
-	v, err := openLatent(dir)
-	if err != nil {
-		return nil, "", err
-	}
-	if err := link.Check(v); err != nil {
-		v.Close()
-		return nil, "", fmt.Errorf("--latent %s: --run %s: %w", dir, fl.model, err)
-	}
-	return v, dir, nil
-}
-
-// checkLatentForecastBudget checks the memory and the disk of a latent forecast and its decoding.
-func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cs forecast.Cases) error {
-	mc, lead, B := m.Config, cs.Lead, len(cs.Starts)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	latBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(mc.Frame)), 4)
-	truthBytes := guard.Product(int64(B), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	what := fmt.Sprintf("a latent forecast [%d cases, %d members, %d lead, frame %v → %v] float32", B, fl.members, lead, mc.Frame, in.Shape[1:])
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame),
-		guard.Product(latBytes, 3), guard.Product(fcBytes, 2), truthBytes, m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
-}
-
-// decodeLatentForecast decodes a latent ensemble [cases, members, lead, z, h, w] into frames of the
-// physical shape frame.
-func decodeLatentForecast(v *latent.VAE, ens *data.Array, frame []int, dir string) (*data.Array, error) {
-	ld := ens.Shape
-	flatZ := data.FromFloat32(ens.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
-	dec, err := v.Decode(context.Background(), flatZ)
-	if err != nil {
-		return nil, fmt.Errorf("decoding the forecast with --latent %s: %w", dir, err)
-	}
-	return data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), frame...)...), nil
-}
-
-// writeLatentForecast writes the decoded forecast, its truth and their sidecars (NPY or NetCDF).
-func writeLatentForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast, step int) error {
-	in, cs := inputs[0], f.Cases
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
-	if err != nil {
-		return err
-	}
-	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
 }
