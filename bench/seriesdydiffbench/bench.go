@@ -79,7 +79,8 @@ type Row struct {
 	Seconds                float64
 }
 
-// Train trains (or resumes) the run dir on the first rows of series [T, N], with η eta.
+// Train trains (or resumes) the run dir on the first rows of series [T, N], with η eta, through
+// dymodel.SeriesTrainSpec, the spec `tidal train dydiff` trains series with.
 func Train(ctx context.Context, b compute.Backend, dir string, series *data.Array, rows int, m Model, eta float64, seed uint64) error {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "series", Context: m.Context, Predict: m.Predict, Eta: eta,
 		Noising: "dependent", Frame: []int{series.Shape[1]}, Series: dymodel.SeriesNetConfig{Channels: m.Channels, Blocks: m.Blocks, TimeAttention: m.TimeAttention},
@@ -90,14 +91,6 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 			mc.EDM = dymodel.DefaultSeriesEDM()
 		}
 	}
-	mo, err := dymodel.New(mc)
-	if err != nil {
-		return err
-	}
-	src, norm, _, err := dymodel.SeriesWindows("series", series, rows, mc.Frames(), 1, seed)
-	if err != nil {
-		return err
-	}
 	o := train.Defaults()
 	o.Steps, o.BatchSize, o.LR, o.Seed = m.Steps, m.Batch, m.LR, int64(seed)
 	o.EMAHalfLife = float64(m.Steps*m.Batch) / 10                     // the EMA follows the last tenth of a short run
@@ -105,7 +98,13 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 	for o.CheckpointEvery%o.LogEvery != 0 {
 		o.LogEvery--
 	}
-	_, err = train.Run(ctx, train.Job{Dir: dir, Options: o, Config: mc, Norm: norm, Backend: b, Loss: mo.Loss, Train: src, Log: io.Discard})
+	t, err := dymodel.NewSeriesTrainer(dymodel.SeriesTrainSpec{Data: series, Name: "series", Rows: rows, Config: mc, Options: o,
+		Stride: 1, Dir: dir, Backend: b, Log: io.Discard})
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	_, err = t.Run(ctx)
 	return err
 }
 
