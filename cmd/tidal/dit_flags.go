@@ -5,81 +5,22 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/nets"
+	"github.com/tidal-forecast/tidal/trainrun"
 )
 
-// ditFlags are the flags of `tidal train dydiff --net dit` that size nets.DiT (docs/NETS.md, "DiT");
-// --heads is the UNet's flag, which the DiT reads too.
-type ditFlags struct {
-	patch, hidden, depth int
-}
-
-// DiT's defaults on the command line: nets.DiT's own, a CPU-sized DiT; with --heads's default, 1, its
-// one head is 64 channels wide, as DiT's heads are.
+// ditDefaultPatch, ditDefaultHidden and ditDefaultDepth are the DiT's defaults on the command line
+// (trainrun's, nets.DiT's own).
 const (
-	ditDefaultPatch, ditDefaultHidden, ditDefaultDepth = 4, 64, 4
+	ditDefaultPatch, ditDefaultHidden, ditDefaultDepth = trainrun.DiTDefaultPatch, trainrun.DiTDefaultHidden, trainrun.DiTDefaultDepth
 )
-
-// ditOnlyFlags size the DiT only.
-var ditOnlyFlags = []string{"patch", "hidden", "depth"}
-
-// unetOnlyFlags size the UNet and the video UNet, not the DiT.
-var unetOnlyFlags = []string{"channels", "mults", "blocks", "attn-levels", "groups", "head", "dropout", "temporal-conv", "temporal-attn"}
 
 // addDiTFlags registers --patch, --hidden and --depth on `train dydiff`.
-func addDiTFlags(f *pflag.FlagSet, fl *ditFlags) {
-	f.IntVar(&fl.patch, "patch", ditDefaultPatch, "dit: side of the square patches each frame is cut into, (H/patch)·(W/patch) tokens a frame (a grid it does not divide is padded)")
-	f.IntVar(&fl.hidden, "hidden", ditDefaultHidden, "dit: token width of the transformer (a multiple of 4 and of --heads)")
-	f.IntVar(&fl.depth, "depth", ditDefaultDepth, "dit: transformer blocks (each spatial attention, temporal attention and an MLP)")
-}
-
-// checkDiTFlags refuses DiT flags without --net dit, the UNet's sizes with it (given on the command
-// line), and DiT sizes out of range, each error naming its flag. It needs no data: the patch against
-// the frames is setDiT's.
-func checkDiTFlags(fl trainDyDiffFlags, changed func(string) bool) error {
-	if fl.net != "dit" {
-		for _, name := range ditOnlyFlags {
-			if changed(name) {
-				return fmt.Errorf("--%s sizes the transformer of --net dit; --net %s does not take it", name, fl.net)
-			}
-		}
-		return nil
-	}
-	for _, name := range unetOnlyFlags {
-		if changed(name) {
-			return fmt.Errorf("--%s sizes the UNet; --net dit is sized by --patch, --hidden, --depth and --heads", name)
-		}
-	}
-	d, heads := fl.dit, fl.heads
-	if err := guard.First(guard.Int("patch", d.patch, 1, 64), guard.Int("hidden", d.hidden, 4, 8192),
-		guard.Int("depth", d.depth, 1, 1024), guard.Int("heads", heads, 1, 4096)); err != nil {
-		return err
-	}
-	switch {
-	case d.hidden%4 != 0:
-		return fmt.Errorf("--hidden %d: expected a multiple of 4 (the 2D sin-cos position embedding takes a quarter for each of sin and cos of row and column)", d.hidden)
-	case d.hidden%heads != 0:
-		return fmt.Errorf("--heads %d does not divide --hidden %d: each head takes hidden/heads channels", heads, d.hidden)
-	}
-	return nil
-}
-
-// setDiT records the DiT's settings in mc for --net dit (nil otherwise), and clears the UNet's, which
-// it does not use; a patch larger than the frames (one token, mostly padding) is refused.
-func setDiT(mc *dymodel.Config, fl trainDyDiffFlags) error {
-	if fl.net != "dit" {
-		return nil
-	}
-	H, W := mc.Frame[1], mc.Frame[2]
-	if fl.dit.patch > min(H, W) {
-		return fmt.Errorf("--patch %d is larger than the %d×%d frames of --data %s: expected at most %d", fl.dit.patch, H, W, fl.data, min(H, W))
-	}
-	mc.UNet = dymodel.UNetConfig{}
-	mc.DiT = &dymodel.DiTConfig{Patch: fl.dit.patch, Hidden: fl.dit.hidden, Depth: fl.dit.depth, Heads: fl.heads, MLPRatio: 4,
-		WrapW: fl.periodic || fl.periodicLon}
-	return nil
+func addDiTFlags(f *pflag.FlagSet, d *trainrun.DiT) {
+	f.IntVar(&d.Patch, "patch", ditDefaultPatch, "dit: side of the square patches each frame is cut into, (H/patch)·(W/patch) tokens a frame (a grid it does not divide is padded)")
+	f.IntVar(&d.Hidden, "hidden", ditDefaultHidden, "dit: token width of the transformer (a multiple of 4 and of --heads)")
+	f.IntVar(&d.Depth, "depth", ditDefaultDepth, "dit: transformer blocks (each spatial attention, temporal attention and an MLP)")
 }
 
 // guidedDiTFlags are the flags of `tidal train idm|vdm` that pick and size the image DiT

@@ -1,4 +1,4 @@
-package main
+package trainrun
 
 import (
 	"github.com/tidal-forecast/tidal/dymodel"
