@@ -200,7 +200,14 @@ func checkDiTFlags(o Options, changed func(string) bool) error {
 			return fmt.Errorf("--%s sizes the UNet; --net dit is sized by --patch, --hidden, --depth and --heads", name)
 		}
 	}
-	d, heads := o.DiT, o.Heads
+	return CheckDiTSizes(o.DiT, o.Heads)
+}
+
+// CheckDiTSizes refuses the sizes of a DiT (nets.DiT; Peebles & Xie 2023) that are out of range, each
+// error naming its flag (--patch, --hidden, --depth, --heads): a token width that is not a multiple of 4
+// (the 2D sin-cos position embedding) or of the heads. `train dydiff --net dit` and the image models'
+// `train idm|vdm --net dit` check their DiT with it.
+func CheckDiTSizes(d DiT, heads int) error {
 	if err := guard.First(guard.Int("patch", d.Patch, 1, 64), guard.Int("hidden", d.Hidden, 4, 8192),
 		guard.Int("depth", d.Depth, 1, 1024), guard.Int("heads", heads, 1, 4096)); err != nil {
 		return err

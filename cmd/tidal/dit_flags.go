@@ -67,17 +67,7 @@ func (d guidedDiTFlags) check(changed func(string) bool) error {
 			return fmt.Errorf("--%s sizes the UNet; --net dit is sized by --patch, --hidden, --depth and --heads", name)
 		}
 	}
-	if err := guard.First(guard.Int("patch", d.patch, 1, 64), guard.Int("hidden", d.hidden, 4, 8192),
-		guard.Int("depth", d.depth, 1, 1024), guard.Int("heads", d.heads, 1, 4096)); err != nil {
-		return err
-	}
-	switch {
-	case d.hidden%4 != 0:
-		return fmt.Errorf("--hidden %d: expected a multiple of 4 (the 2D sin-cos position embedding takes a quarter for each of sin and cos of row and column)", d.hidden)
-	case d.hidden%d.heads != 0:
-		return fmt.Errorf("--heads %d does not divide --hidden %d: each head takes hidden/heads channels", d.heads, d.hidden)
-	}
-	return nil
+	return trainrun.CheckDiTSizes(trainrun.DiT{Patch: d.patch, Hidden: d.hidden, Depth: d.depth}, d.heads)
 }
 
 // activations is the rough per-field-point activation estimate of a training step that
