@@ -30,10 +30,7 @@ func Prepare(o Options) (*Run, error) {
 	if err := checkTrainDyDiffFlags(&o, seriesData); err != nil {
 		return nil, err
 	}
-	b, err := cli.Budget()
-	if err != nil {
-		return nil, err
-	}
+	b := o.Budget
 	if o.Latent != "" && (o.Actions != "" || IsVideoFile(o.Data)) {
 		return nil, fmt.Errorf("--latent %s: latent DyDiff takes fields [frames, channels, H, W]; videos with actions (--data %s, --actions) train in pixel space", o.Latent, o.Data)
 	}
@@ -114,7 +111,7 @@ func fieldTrainInputs(o *Options, b guard.Budget) (tr, va *cli.Input, static *da
 	return tr, va, static, to, nil
 }
 
-// fieldModelConfig is the DyDiff configuration of the flags for frames of the given shape.
+// fieldModelConfig is the DyDiff configuration of the options for frames of the given shape.
 func fieldModelConfig(o Options, frame []int, static *dataset.Static) (dymodel.Config, error) {
 	mc := dymodel.Config{Method: dymodel.Method, Net: o.Net, Context: o.Context, Predict: o.Predict, Eta: o.Eta,
 		Noising: o.Noising, Frame: append([]int(nil), frame...),
@@ -167,7 +164,7 @@ func prepareFields(o Options, b guard.Budget, mc dymodel.Config, tr, va *cli.Inp
 			return nil, err
 		}
 	}
-	r, name, be, err := backendRun(to)
+	r, name, be, err := backendRun(o, to)
 	if err != nil {
 		return nil, err
 	}
@@ -187,7 +184,7 @@ func prepareFields(o Options, b guard.Budget, mc dymodel.Config, tr, va *cli.Inp
 	return r, nil
 }
 
-// trainOptions are the train package's options from the flags.
+// trainOptions are the training loop's options (package train) from the run's.
 func trainOptions(o Options) train.Options {
 	t := train.Defaults()
 	t.Steps, t.BatchSize, t.LR, t.WarmupSteps, t.Schedule = o.Steps, o.Batch, o.LR, o.Warmup, o.Schedule
@@ -197,9 +194,9 @@ func trainOptions(o Options) train.Options {
 	return t
 }
 
-// backendRun makes the backend of a run into to: the Run, which releases it, and its name.
-func backendRun(to *cli.TrainOut) (*Run, string, compute.Backend, error) {
-	name, be, err := cli.NewBackend()
+// backendRun makes the backend of the run of o into to: the Run, which releases it, and its name.
+func backendRun(o Options, to *cli.TrainOut) (*Run, string, compute.Backend, error) {
+	name, be, err := newBackend(o.Backend)
 	if err != nil {
 		return nil, "", nil, err
 	}

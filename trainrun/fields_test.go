@@ -22,7 +22,7 @@ func tinyOptions(dir, dataPath string) Options {
 		Anchor: dymodel.AnchorLast, EDMOutput: dymodel.DefaultEDM().Output, SigmaData: dymodel.DefaultEDM().SigmaData,
 		PMean: dymodel.DefaultEDM().PMean, PStd: dymodel.DefaultEDM().PStd, Eta: 0.5, Context: 2, Predict: 2, Stride: 1,
 		Channels: 8, Blocks: 1, Heads: 1, Groups: 4, Mults: []int{1, 2}, Head: dymodel.DefaultHead, Periodic: true,
-		DiT: DiT{Patch: DiTDefaultPatch, Hidden: DiTDefaultHidden, Depth: DiTDefaultDepth},
+		DiT:    DiT{Patch: DiTDefaultPatch, Hidden: DiTDefaultHidden, Depth: DiTDefaultDepth},
 		Series: cli.SeriesFlags{Missing: "error", Ragged: "error"}, Steps: 2, Batch: 2, LogEvery: 1, CheckpointEvery: 1,
 		KeepCheckpoints: 3, ValEvery: 100, ValBatches: 4, PreviewEvery: 100, PreviewCases: 4, PreviewMembers: 4, PreviewSteps: 10,
 		Schedule: "constant", LR: 1e-3, WeightDecay: 0.01, EMAHalfLife: 500000, EMARampUp: 0.05, Seed: 1}

@@ -73,7 +73,7 @@ func prepareLatent(o Options, b guard.Budget, seriesData bool) (_ *Run, err erro
 	if err != nil {
 		return nil, err
 	}
-	name, be, err := cli.NewBackend()
+	name, be, err := newBackend(o.Backend)
 	if err != nil {
 		return nil, err
 	}
@@ -116,7 +116,7 @@ func encodeLatent(o Options, b guard.Budget, v *latent.VAE, tr, va *cli.Input, s
 	return how, nil
 }
 
-// latentModelConfig is the DyDiff configuration of the flags for latent frames lf (periodic in
+// latentModelConfig is the DyDiff configuration of the options for latent frames lf (periodic in
 // longitude only where the fields are not periodic on both axes).
 func latentModelConfig(o Options, lf []int) (dymodel.Config, error) {
 	o.PeriodicLon = o.PeriodicLon && !o.Periodic

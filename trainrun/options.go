@@ -12,7 +12,11 @@ import (
 	"errors"
 	"io"
 
+	"github.com/gomlx/compute"
+
+	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/cli"
+	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/train"
 )
 
@@ -48,6 +52,11 @@ type Options struct {
 	EMARampUp                                       float64
 	Seed                                            uint64
 	StartOver                                       bool
+	// Budget bounds the memory and disk the run may use (the zero value: what the machine has), and
+	// Backend makes the backend that trains (nil: the one $TIDAL_BACKEND names, default "go"), returning
+	// its name.
+	Budget  guard.Budget
+	Backend func() (string, compute.Backend, error)
 	// Given says whether the user gave the flag name (its value then wins over a default that depends
 	// on the data or on a recorded run); nil: none was given.
 	Given func(name string) bool
@@ -132,4 +141,17 @@ func (o *Options) log() io.Writer {
 		return io.Discard
 	}
 	return o.Log
+}
+
+// newBackend makes a run's backend with mk, or the one $TIDAL_BACKEND names when mk is nil.
+func newBackend(mk func() (string, compute.Backend, error)) (string, compute.Backend, error) {
+	if mk != nil {
+		return mk()
+	}
+	name, err := backend.Resolve("")
+	if err != nil {
+		return "", nil, err
+	}
+	be, err := backend.New(name)
+	return name, be, err
 }

@@ -54,7 +54,7 @@ func prepareSeries(o Options, b guard.Budget) (*Run, error) {
 	if val != nil {
 		spec.Val, spec.ValName = val.S.Array(), val.String()
 	}
-	r, name, be, err := backendRun(to)
+	r, name, be, err := backendRun(o, to)
 	if err != nil {
 		return nil, err
 	}
@@ -83,7 +83,7 @@ func checkSeriesTrainFlags(o Options) error {
 	return nil
 }
 
-// seriesModelConfig is the SeriesNet DyDiff configuration of the flags for N series; a run recorded
+// seriesModelConfig is the SeriesNet DyDiff configuration of the options for N series; a run recorded
 // before series took --param (o.Param empty) keeps the widths and learning rate it was started with.
 func seriesModelConfig(o *Options, N int) dymodel.Config {
 	changed := o.given

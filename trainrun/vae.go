@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/gomlx/compute"
+
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/guard"
@@ -30,6 +32,10 @@ type VAEOptions struct {
 	LR                                                                float64
 	Seed                                                              uint64
 	StartOver                                                         bool
+	// Budget bounds the memory (the zero value: what the machine has); Backend makes the backend
+	// (nil: $TIDAL_BACKEND's).
+	Budget  guard.Budget
+	Backend func() (string, compute.Backend, error)
 	// Log hears the loop's progress, Stderr the summary line (nil: silent).
 	Log, Stderr io.Writer
 }
@@ -55,10 +61,7 @@ func PrepareVAE(o VAEOptions) (*VAERun, error) {
 	if err := checkTrainVAEFlags(o); err != nil {
 		return nil, err
 	}
-	b, err := cli.Budget()
-	if err != nil {
-		return nil, err
-	}
+	b := o.Budget
 	tr, hold, to, err := vaeTrainInputs(o)
 	if err != nil {
 		return nil, err
@@ -76,7 +79,7 @@ func PrepareVAE(o VAEOptions) (*VAERun, error) {
 	if spec.Data, err = tr.Read(b); err != nil {
 		return nil, err
 	}
-	name, be, err := cli.NewBackend()
+	name, be, err := newBackend(o.Backend)
 	if err != nil {
 		return nil, err
 	}

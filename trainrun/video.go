@@ -78,7 +78,7 @@ func prepareVideo(o Options, b guard.Budget) (*Run, error) {
 	if err := readVideoSpec(o, b, &spec, A); err != nil {
 		return nil, err
 	}
-	r, name, be, err := backendRun(to)
+	r, name, be, err := backendRun(o, to)
 	if err != nil {
 		return nil, err
 	}

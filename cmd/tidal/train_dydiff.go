@@ -147,7 +147,11 @@ func addTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags) {
 
 // runTrainDyDiff maps the flags onto trainrun.Options, prepares the run and trains it.
 func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
-	r, err := trainrun.Prepare(fl.options(cmd))
+	b, err := cli.Budget()
+	if err != nil {
+		return err
+	}
+	r, err := trainrun.Prepare(fl.options(cmd, b))
 	if ne := trainrun.AsNetworkError(err); ne != nil {
 		fl.tconv, fl.tattn = ne.Options.TemporalConv, ne.Options.TemporalAttn // as resolved for the network
 		return networkFlagError(ne.What, ne.Err, fl)
@@ -158,8 +162,8 @@ func runTrainDyDiff(cmd *cobra.Command, fl trainDyDiffFlags) error {
 	return runTrainJob(cmd, r.Out, r.Job)
 }
 
-// options are the run's options from the flags.
-func (fl trainDyDiffFlags) options(cmd *cobra.Command) trainrun.Options {
+// options are the run's options from the flags, within the budget b.
+func (fl trainDyDiffFlags) options(cmd *cobra.Command, b guard.Budget) trainrun.Options {
 	return trainrun.Options{Data: fl.data, Val: fl.val, Run: fl.out, Latent: fl.latent, Actions: fl.actions,
 		Net: fl.net, Noising: fl.noising, Param: fl.param, Anchor: fl.anchor, EDMOutput: fl.edmOutput,
 		SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Eta: fl.eta, Context: fl.context, Predict: fl.predict, Stride: fl.stride,
@@ -171,7 +175,7 @@ func (fl trainDyDiffFlags) options(cmd *cobra.Command) trainrun.Options {
 		PreviewCases: fl.previewCases, PreviewMembers: fl.previewMembers, PreviewSteps: fl.previewSteps, Schedule: fl.schedule,
 		LR: fl.lr, WeightDecay: fl.wd, ClipGradNorm: fl.clip, EMAHalfLife: fl.emaHalf, EMARampUp: fl.emaRamp, Seed: fl.seed,
 		StartOver: fl.startOver, Given: cmd.Flags().Changed, Resolved: func(name, value string) { _ = cmd.Flags().Set(name, value) },
-		Log: cli.ProgressWriter(cmd, fl.quiet), Stderr: cmd.ErrOrStderr()}
+		Budget: b, Backend: cli.NewBackend, Log: cli.ProgressWriter(cmd, fl.quiet), Stderr: cmd.ErrOrStderr()}
 }
 
 // runTrainJob runs the training job, then writes the resolved flags as config.yaml into the run.

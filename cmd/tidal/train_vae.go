@@ -81,11 +81,15 @@ command again resumes the run (or, finished, measures it again); a larger --step
 
 // runTrainVAE maps the flags onto trainrun.VAEOptions, prepares the run, trains it and measures it.
 func runTrainVAE(cmd *cobra.Command, fl trainVAEFlags) (err error) {
+	b, err := cli.Budget()
+	if err != nil {
+		return err
+	}
 	r, err := trainrun.PrepareVAE(trainrun.VAEOptions{Data: fl.data, Run: fl.out, Channels: fl.channels, Blocks: fl.blocks,
 		Groups: fl.groups, LatentChannels: fl.latentChannels, Mults: fl.mults, KLWeight: fl.klWeight, Recon: fl.recon,
 		Encode: fl.encode, Periodic: fl.periodic, Steps: fl.steps, Batch: fl.batch, HeldOut: fl.heldOut, LogEvery: fl.logEvery,
 		CheckpointEvery: fl.ckEvery, KeepCheckpoints: fl.keep, LR: fl.lr, Seed: fl.seed, StartOver: fl.startOver,
-		Log: cli.ProgressWriter(cmd, fl.quiet), Stderr: cmd.ErrOrStderr()})
+		Budget: b, Backend: cli.NewBackend, Log: cli.ProgressWriter(cmd, fl.quiet), Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return err
 	}
