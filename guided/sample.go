@@ -11,18 +11,18 @@ import (
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
-// CheckObserved checks that observed frames fit the generator's model: shape [frames, channels,
-// height, width] with the model's frame and at least Context frames, and every value a number (the
-// error names the first frame that is not).
-func (g *Generator) CheckObserved(observed *data.Array) error {
-	c := g.model.Config
+// CheckObserved checks that observed frames fit the model: shape [frames, channels, height, width]
+// with the model's frame and at least Context frames, and every value a number (the error names the
+// first frame that is not).
+func (m *Model) CheckObserved(observed *data.Array) error {
+	c := m.Config
 	if len(observed.Shape) != 4 || fmt.Sprint(observed.Shape[1:]) != fmt.Sprint([]int{c.Channels, c.Height, c.Width}) {
-		return fmt.Errorf("frames %v [frames, channels, height, width], the model %s was trained on [%d %d %d]", observed.Shape, g.model.Run, c.Channels, c.Height, c.Width)
+		return fmt.Errorf("frames %v [frames, channels, height, width], the model %s was trained on [%d %d %d]", observed.Shape, m.Run, c.Channels, c.Height, c.Width)
 	}
 	if observed.Shape[0] < Context {
 		return fmt.Errorf("%d frame(s): sampling starts from %d frames xⁿ⁻¹, xⁿ", observed.Shape[0], Context)
 	}
-	F := g.FrameSize()
+	F := c.Channels * c.Height * c.Width
 	if i, ok := finite(observed.Float32()); !ok {
 		return fmt.Errorf("frame %d holds a NaN or an infinity (value %d of the frame)", i/F, i%F)
 	}
@@ -69,9 +69,9 @@ type ForecastOptions struct {
 // physical units (the generator normalises and denormalises with the model's statistics; Hess et al.
 // 2025, §3–4): each case starts from its two observed frames before its start, all cases and members
 // sampled as one batch (Generator.Forecast). It refuses observed frames that do not fit the model
-// (CheckObserved) and a forecast that is not finite.
+// (Model.CheckObserved) and a forecast that is not finite.
 func (g *Generator) Ensemble(ctx context.Context, observed *data.Array, o ForecastOptions) (*Forecast, error) {
-	if err := g.CheckObserved(observed); err != nil {
+	if err := g.model.CheckObserved(observed); err != nil {
 		return nil, err
 	}
 	if o.Members < 1 {
@@ -110,7 +110,7 @@ type RolloutOptions struct {
 // fresh noise. An interrupted rollout resumes to the same bytes when run again with the same model,
 // guide, sampler options and seed (RolloutIdentity).
 func (g *Generator) Rollout(ctx context.Context, observed *data.Array, o RolloutOptions) (rollout.Result, error) {
-	if err := g.CheckObserved(observed); err != nil {
+	if err := g.model.CheckObserved(observed); err != nil {
 		return rollout.Result{}, err
 	}
 	discRun := ""

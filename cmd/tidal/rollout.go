@@ -12,7 +12,6 @@ import (
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/rollout"
 )
 
 func init() { rootCmd.AddCommand(newRolloutCmd()) }
@@ -66,6 +65,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	return cmd
 }
 
+// runRollout maps the flags to a long rollout or, with --cases, to ensemble forecasts of the model.
 func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err := checkRolloutFlags(&fl); err != nil {
 		return err
@@ -89,30 +89,24 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	series, mc := a.Float32(), m.Config
-	F := mc.Channels * mc.Height * mc.Width
-	if i, ok := finite(series); !ok {
-		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
+	if err := m.CheckObserved(a); err != nil {
+		return fmt.Errorf("%s: %w", init, err)
 	}
-	opt := fl.sampler()
 	_, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
-	gen, err := guided.NewGenerator(be, m, disc, opt)
+	gen, err := guided.NewGenerator(be, m, disc, fl.sampler())
 	if err != nil {
 		return err
 	}
 	defer gen.Close()
 	if fl.cases > 0 {
-		return rolloutForecasts(cmd, fl, gen, m, init, a, cases, inputs)
+		return rolloutForecasts(cmd, fl, gen, init, a, cases, inputs)
 	}
 	done := cli.TrackRollout(fl.out, true, false)
-	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
-		FrameShape: init.Shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
-		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: cli.ProgressWriter(cmd, fl.quiet)},
-		gen.Step(fl.seed, fl.members))
+	res, err := gen.Rollout(cmd.Context(), a, guided.RolloutOptions{Path: fl.out, Frames: fl.frames, Members: fl.members, Seed: fl.seed, Progress: cli.ProgressWriter(cmd, fl.quiet)})
 	if err := done(err); err != nil {
 		return err
 	}
@@ -257,55 +251,39 @@ func rolloutCases(fl rolloutFlags, init *cli.Input) (forecast.Cases, error) {
 }
 
 // rolloutForecasts is the forecast mode: an ensemble of each case, written with its truth and sidecars.
-func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, m *guided.Model, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
-	what, series := gen.Describe(fl.lambda), a.Float32()
-	fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
+func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
+	fc, err := gen.Ensemble(cmd.Context(), a, guided.ForecastOptions{Cases: cases, Members: fl.members, Seed: fl.seed, Truth: fl.truthOut != ""})
 	if err != nil {
 		return err
-	}
-	if i, ok := finite(fc); !ok {
-		return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
-	}
-	fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.Shape[1:]...)...)
-	var ta *data.Array
-	if fl.truthOut != "" {
-		if ta, err = forecast.Truth(a, cases); err != nil {
-			return err
-		}
 	}
 	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: init.Src, Run: fl.idm + fl.vdm, Seed: fl.seed, Starts: cases.Starts}
-	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: m.Config.Kind, Model: m.Run,
-		Members: fl.members, Step: m.Step, Seed: fl.seed}, fl.out, fl.truthOut, fa.Shape, cli.ShapeOf(ta))
+	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: fc.Kind, Model: fc.Run,
+		Members: fl.members, Step: fc.Step, Seed: fl.seed}, fl.out, fl.truthOut, fc.Ensemble.Shape, cli.ShapeOf(fc.Truth))
 	if err != nil {
 		return err
 	}
-	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fc.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", fc.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, fc.What, fc.Ensemble.Shape, cases.Starts)
 	return nil
 }
 
-// checkRolloutBudget estimates the memory of a rollout (the initial frames, the two networks' weights
-// and the sampler's activations: a rough 64 values per base channel and field point per row) and the
-// size of its output.
+// checkRolloutBudget estimates the memory of a rollout (the initial frames twice and the sampler's,
+// guided.ModelConfig.SampleBytes; forecasts hold their output too) and the size of its output.
 func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *cli.Input, m *guided.Model) error {
 	c := m.Config
-	rows := int64(fl.members)
+	rows, frame := int64(fl.members), guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width), 4)
+	outBytes := guard.Product(int64(fl.frames), rows, frame)
 	if fl.cases > 0 {
 		rows = guard.Product(rows, int64(fl.cases))
-	}
-	frame := guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width))
-	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.NetWidth()), 64*4)
-	outBytes := guard.Product(int64(fl.frames), int64(fl.members), frame, 4)
-	if fl.cases > 0 {
-		outBytes = guard.Product(rows, int64(fl.lead), frame, 4)
+		outBytes = guard.Product(rows, int64(fl.lead), frame)
 		if fl.truthOut != "" {
-			outBytes = guard.Sum(outBytes, guard.Product(int64(fl.cases), int64(fl.lead), frame, 4))
+			outBytes = guard.Sum(outBytes, guard.Product(int64(fl.cases), int64(fl.lead), frame))
 		}
 	}
-	need := guard.Sum(init.Bytes(), init.Bytes(), act, guard.Product(rows, frame, 4*8))
+	need := guard.Sum(init.Bytes(), init.Bytes(), c.SampleBytes(rows))
 	if fl.cases > 0 {
 		need = guard.Sum(need, outBytes)
 	}
