@@ -1,6 +1,10 @@
 package guided
 
-import "github.com/tidal-forecast/tidal/guard"
+import (
+	"fmt"
+
+	"github.com/tidal-forecast/tidal/guard"
+)
 
 // TrainActivationBytes is a rough upper estimate of a training step's activations per field point, for
 // a network of base width channels with levels resolution levels of blocks residual blocks: batch rows
@@ -30,4 +34,20 @@ func (c ModelConfig) SampleBytes(rows int64) int64 {
 	frame := guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width))
 	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.NetWidth()), 64*4)
 	return guard.Sum(act, guard.Product(rows, frame, 4*8))
+}
+
+// CheckTrainingShape refuses a training series [frames, channels, height, width] (named name in the
+// errors) with fewer than Context + 2 frames, the fewest that hold a discriminator's positive and
+// negative, and a crop [h, w] larger than its fields (named by `tidal train`'s --crop).
+func CheckTrainingShape(name string, shape, crop []int) error {
+	if len(shape) != 4 {
+		return fmt.Errorf("%s: shape %v: expected [frames, channels, height, width]", name, shape)
+	}
+	if shape[0] < Context+2 {
+		return fmt.Errorf("%s: %d frames: expected at least %d", name, shape[0], Context+2)
+	}
+	if len(crop) == 2 && (crop[0] > shape[2] || crop[1] > shape[3]) {
+		return fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", crop[0], crop[1], shape[2], shape[3], name)
+	}
+	return nil
 }

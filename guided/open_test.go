@@ -2,10 +2,13 @@ package guided
 
 import (
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tidal-forecast/tidal/data"
 )
 
 func TestOpenErrorsNameTheRunNotAFlag(t *testing.T) {
@@ -54,5 +57,40 @@ func TestMemoryEstimates(t *testing.T) {
 	}
 	if got := TrainingBytes([]int{1 << 40, 1 << 20, 1 << 20, 1 << 20}, 1, 1); got != 1<<63-1 {
 		t.Errorf("TrainingBytes of a huge shape = %d, want saturation", got)
+	}
+}
+
+func TestCheckTrainingShape(t *testing.T) {
+	for _, c := range []struct {
+		shape, crop []int
+		want        string
+	}{
+		{[]int{4, 1, 8, 8}, []int{8, 8}, ""},
+		{[]int{3, 1, 8, 8}, nil, "--data d.npy: 3 frames: expected at least 4"},
+		{[]int{9, 1, 8, 8}, []int{4, 9}, "--crop 4,9: expected at most the field's 8×8 of --data d.npy"},
+		{[]int{9, 8, 8}, nil, "--data d.npy: shape [9 8 8]: expected [frames, channels, height, width]"},
+	} {
+		err := CheckTrainingShape("--data d.npy", c.shape, c.crop)
+		if (err == nil) != (c.want == "") || err != nil && err.Error() != c.want {
+			t.Errorf("%v crop %v: %v, want %q", c.shape, c.crop, err, c.want)
+		}
+	}
+}
+
+func TestCheckObserved(t *testing.T) {
+	m := &Model{Run: "r", Config: ModelConfig{Channels: 1, Height: 2, Width: 2}}
+	v := make([]float32, 3*4)
+	if err := m.CheckObserved(data.FromFloat32(v, 3, 1, 2, 2)); err != nil {
+		t.Fatal(err)
+	}
+	v[9] = float32(math.Inf(1))
+	if err := m.CheckObserved(data.FromFloat32(v, 3, 1, 2, 2)); err == nil || err.Error() != "frame 2 holds a NaN or an infinity (value 1 of the frame)" {
+		t.Errorf("an infinity in frame 2: %v", err)
+	}
+	if err := m.CheckObserved(data.FromFloat32(v[:4], 1, 1, 2, 2)); err == nil || !strings.Contains(err.Error(), "1 frame(s)") {
+		t.Errorf("one frame: %v", err)
+	}
+	if err := m.CheckObserved(data.FromFloat32(v, 3, 2, 2, 1)); err == nil || !strings.Contains(err.Error(), "trained on [1 2 2]") {
+		t.Errorf("other frames: %v", err)
 	}
 }

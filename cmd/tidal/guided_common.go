@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
@@ -136,8 +135,8 @@ func padding(periodic bool) nn.Padding {
 	return nn.Zero
 }
 
-// readTrainingSeries checks the header of --data, estimates the run's memory (the series in float32,
-// float64 while read, and the network's activations: estimate), and reads it.
+// readTrainingSeries checks the header of --data and the static fields, estimates the run's memory
+// (guided.TrainingBytes; activations per field point: guided.TrainActivationBytes or the DiT's) and reads it.
 func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series, error) {
 	b, err := cli.Budget()
 	if err != nil {
@@ -147,11 +146,8 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	if in.Shape[0] < guided.Context+2 {
-		return dataset.Series{}, fmt.Errorf("%s: %d frames: expected at least %d", in, in.Shape[0], guided.Context+2)
-	}
-	if len(fl.crop) == 2 && (fl.crop[0] > in.Shape[2] || fl.crop[1] > in.Shape[3]) {
-		return dataset.Series{}, fmt.Errorf("--crop %d,%d: expected at most the field's %d×%d of %s", fl.crop[0], fl.crop[1], in.Shape[2], in.Shape[3], in)
+	if err := guided.CheckTrainingShape(in.String(), in.Shape, fl.crop); err != nil {
+		return dataset.Series{}, err
 	}
 	if in.Src.IsLatLon() && !fl.periodicHSet {
 		fl.periodicH = false // periodic in longitude only (--periodic-w), never across the poles
@@ -169,9 +165,7 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 	if fl.to, err = cli.CheckTrainOut(fl.out, ins...); err != nil {
 		return dataset.Series{}, err
 	}
-	hw := int64(in.Shape[2]) * int64(in.Shape[3])
-	need := guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4, 3), guard.Product(activations, hw))
-	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.Shape), need); err != nil {
+	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.Shape), guided.TrainingBytes(in.Shape, in.Bytes(), activations)); err != nil {
 		return dataset.Series{}, err
 	}
 	a, err := in.Read(b)
@@ -179,12 +173,6 @@ func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series
 		return dataset.Series{}, err
 	}
 	return dataset.TakeArray(in.String(), a) // one copy of the training data, not two
-}
-
-// activationBytes is a rough upper estimate of a training step's activations per field point: batch
-// rows × base width × levels × blocks × 4 bytes × 24 (saved tensors per block, forward and backward).
-func activationBytes(batch, channels, levels, blocks int) int64 {
-	return guard.Product(int64(batch), int64(channels), int64(levels), int64(blocks+1), 4*24)
 }
 
 // runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.

@@ -63,7 +63,7 @@ func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
 	if fl.batch%2 != 0 {
 		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.batch)
 	}
-	series, err := readTrainingSeries(&fl.guidedTrainFlags, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
+	series, err := readTrainingSeries(&fl.guidedTrainFlags, guided.TrainActivationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
 	if err != nil {
 		return err
 	}

@@ -40,7 +40,7 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 			if err := dit.check(cmd.Flags().Changed); err != nil {
 				return err
 			}
-			series, err := readTrainingSeries(&fl, dit.activations(fl.batch, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks)))
+			series, err := readTrainingSeries(&fl, dit.activations(fl.batch, guided.TrainActivationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks)))
 			if err != nil {
 				return err
 			}
