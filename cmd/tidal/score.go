@@ -17,19 +17,11 @@ import (
 type scoreFlags struct {
 	forecast, obs, latWeights, out, biasMap string
 	reportDir                               string
-	metrics                                 []string
 	memberAxis, leadAxis                    int
-	thresholds, quantiles                   []float64
-	csiWindows, fssWindows                  []int
-	crpsPools                               []string
-	dydiffMask, bestMember, asJSON          bool
-	noLatWeights                            bool
+	asJSON, noLatWeights                    bool
 	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
 	gridWeightsFrom                         string
-	dataRange, ci                           float64
-	ciBlock, ciResamples                    int
-	perCase                                 bool
-	seed                                    uint64
+	spec                                    forecast.ScoreSettings
 }
 
 // scoreCmd is `tidal score`; `tidal score rollout` hangs below it.
@@ -65,24 +57,24 @@ spectrum) see "tidal score rollout".`,
 	f := cmd.Flags()
 	f.StringVar(&fl.forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
 	f.StringVar(&fl.obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
-	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
+	f.StringSliceVar(&fl.spec.Metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
 	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
 	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
 	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
 	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
-	f.Float64SliceVar(&fl.thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
-	f.IntSliceVar(&fl.csiWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
-	f.IntSliceVar(&fl.fssWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
-	f.StringSliceVar(&fl.crpsPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
-	f.BoolVar(&fl.dydiffMask, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
-	f.Float64SliceVar(&fl.quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
-	f.Float64Var(&fl.dataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
-	f.BoolVar(&fl.bestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
-	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
-	f.Float64Var(&fl.ci, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
-	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
-	f.IntVar(&fl.ciResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
-	f.BoolVar(&fl.perCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
+	f.Float64SliceVar(&fl.spec.Thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
+	f.IntSliceVar(&fl.spec.CSIWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
+	f.IntSliceVar(&fl.spec.FSSWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
+	f.StringSliceVar(&fl.spec.CRPSPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
+	f.BoolVar(&fl.spec.NonNegativeTruthOnly, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
+	f.Float64SliceVar(&fl.spec.Quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
+	f.Float64Var(&fl.spec.DataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
+	f.BoolVar(&fl.spec.BestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
+	f.Uint64Var(&fl.spec.Seed, "seed", 1, "seed of the rank histogram's tie-breaking")
+	f.Float64Var(&fl.spec.CI, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
+	f.IntVar(&fl.spec.CIBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.IntVar(&fl.spec.CIResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
+	f.BoolVar(&fl.spec.PerCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
 	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
@@ -100,50 +92,15 @@ func metricHelp() string {
 	return b.String()
 }
 
-// scoreOptions checks the scoring flags, naming each, and the sidecars of the forecast and the truth,
-// and maps the flags to the metrics' options.
-func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
-	if err := guard.First(
-		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
-		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
-		guard.AtLeast("data-range", fl.dataRange, 0),
-		guard.Int("ci-block", fl.ciBlock, 1, cli.MaxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
-	); err != nil {
-		return opt, err
-	}
-	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
-		return opt, fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
-	}
-	if err := metrics.CheckMetricNames(fl.metrics); err != nil {
-		return opt, fmt.Errorf("--metrics: %w", err)
-	}
-	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
-		return opt, err
-	}
-	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
-		fl.quantiles = nil
-	}
-	opt = metrics.ScoreOptions{
-		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
-		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
-		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
-	}
-	if fl.ci > 0 {
-		opt.CI = &metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Resamples: fl.ciResamples, Seed: fl.seed}
-	}
-	for _, p := range fl.crpsPools {
-		pool, err := metrics.ParsePooling(p)
-		if err != nil {
-			return opt, fmt.Errorf("--crps-pool: %w", err)
-		}
-		opt.CRPSPools = append(opt.CRPSPools, pool)
-	}
-	return opt, nil
-}
-
 // runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
 func runScore(cmd *cobra.Command, fl scoreFlags) error {
-	opt, err := scoreOptions(&fl)
+	if err := fl.spec.Check(); err != nil {
+		return err
+	}
+	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
+		return err
+	}
+	opt, err := fl.spec.Options()
 	if err != nil {
 		return err
 	}
@@ -185,15 +142,13 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 // writeScore records the settings in the report, writes --out (with per-channel scores when it is
 // NetCDF), --bias-map and --report, and prints the table or the JSON.
 func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
-	fi, fa, oa := inputs[0], job.Forecast, job.Truth
-	rep.Settings["forecast_file"] = fl.forecast
-	rep.Settings["truth_file"] = fl.obs
-	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
+	fi, fa, oa, weights := inputs[0], job.Forecast, job.Truth, ""
 	if fl.latWeights != "" {
-		rep.Settings["weights"] = fl.latWeights + ", normalised to mean 1"
+		weights = fl.latWeights + ", normalised to mean 1"
 	} else if fl.gridWeights != nil {
-		rep.Settings["weights"] = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
+		weights = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
 	}
+	job.Record(rep, weights)
 	js, err := rep.JSON()
 	if err != nil {
 		return err
