@@ -3,6 +3,8 @@ package forecast
 import (
 	"fmt"
 
+	"github.com/tidal-forecast/tidal/data"
+
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 )
@@ -28,6 +30,10 @@ type ScoreSettings struct {
 	CI                   float64
 	CIBlock, CIResamples int
 	Seed                 uint64
+	// MemberAxis and LeadAxis are the forecast's member and lead axes (the truth's lead axis is the
+	// same without the member axis); LatWeights is an NPY of point weights ("": none).
+	MemberAxis, LeadAxis int
+	LatWeights           string
 }
 
 // Check refuses settings out of range and unknown metrics, naming the flag.
@@ -84,4 +90,53 @@ func (j ScoreJob) Record(rep *metrics.Report, weights string) {
 	if weights != "" {
 		rep.Settings["weights"] = weights
 	}
+}
+
+// CheckShapes refuses axis settings that do not fit the forecast (shape fShape, in file fName) and a
+// truth (file oName) whose rank is not the forecast's without its member axis.
+func (s ScoreSettings) CheckShapes(fName string, fShape []int, oName string, oShape []int) error {
+	if err := guard.First(
+		guard.Axis("member-axis", s.MemberAxis, "forecast "+fName, fShape),
+		guard.Axis("lead-axis", s.LeadAxis, "forecast "+fName, fShape),
+	); err != nil {
+		return err
+	}
+	if s.MemberAxis == s.LeadAxis {
+		return fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", s.LeadAxis)
+	}
+	if len(oShape) != len(fShape)-1 {
+		return fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
+			oName, oShape, len(oShape), len(fShape)-1, fShape, s.MemberAxis)
+	}
+	return nil
+}
+
+// Job is the score of the forecast fa (file fName) against the truth oa (file oName) with the
+// settings (Options): a series forecast [windows, members, lead, N] against [windows, lead, N] takes
+// metrics.SeriesMetrics unless metricsGiven; the points are weighted by LatWeights, else by grid
+// (cos(latitude) of the lat coordinate of the input gridFrom; nil: unweighted). weights describes the
+// weighting for the report's settings ("" for none).
+func (s ScoreSettings) Job(fa, oa *data.Array, fName, oName string, metricsGiven bool, grid []float64, gridFrom string) (job ScoreJob, weights string, err error) {
+	opt, err := s.Options()
+	if err != nil {
+		return job, "", err
+	}
+	if !metricsGiven && len(fa.Shape) == 4 && len(oa.Shape) == 3 {
+		opt.Metrics = metrics.SeriesMetrics // the scores of docs/SERIES.md
+	}
+	job = ScoreJob{Forecast: fa, Truth: oa, ForecastName: fName, TruthName: oName,
+		Layout: metrics.Layout{MemberAxis: s.MemberAxis, LeadAxis: s.LeadAxis}, Options: opt}
+	if s.LatWeights != "" {
+		wa, err := data.ReadNPY(s.LatWeights)
+		if err != nil {
+			return job, "", fmt.Errorf("--lat-weights: %w", err)
+		}
+		job.Weights, job.WeightsName = wa, "--lat-weights "+s.LatWeights
+		return job, s.LatWeights + ", normalised to mean 1", nil
+	}
+	if grid != nil {
+		job.Weights, job.WeightsName = data.FromFloat64(grid, len(grid)), "the lat coordinate of "+gridFrom
+		return job, "cos(latitude) of the lat coordinate of " + gridFrom + ", normalised to mean 1", nil
+	}
+	return job, "", nil
 }

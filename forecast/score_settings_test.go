@@ -1,9 +1,12 @@
 package forecast
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/metrics"
 )
 
@@ -45,5 +48,42 @@ func TestScoreSettingsOptions(t *testing.T) {
 	if rep.Settings["forecast_file"] != "f.npy" || rep.Settings["truth_file"] != "t.npy" || rep.Settings["weights"] != "w" ||
 		rep.Settings["axes"] != "forecast members 1, lead 2 (cases: first other axis)" {
 		t.Errorf("settings %v", rep.Settings)
+	}
+}
+
+func TestScoreSettingsJob(t *testing.T) {
+	s := ScoreSettings{Metrics: metrics.DefaultMetrics, CSIWindows: []int{1}, FSSWindows: []int{5}, CIBlock: 1, CIResamples: 100, MemberAxis: 1, LeadAxis: 2}
+	fc := data.FromFloat64(make([]float64, 2*3*4*5), 2, 3, 4, 5) // a series forecast [windows, members, lead, N]
+	tr := data.FromFloat64(make([]float64, 2*4*5), 2, 4, 5)
+	job, weights, err := s.Job(fc, tr, "f.npy", "t.npy", false, nil, "")
+	if err != nil || weights != "" || job.Weights != nil || !slices.Equal(job.Options.Metrics, metrics.SeriesMetrics) || job.Layout.LeadAxis != 2 {
+		t.Errorf("series job %+v %q %v", job.Options.Metrics, weights, err)
+	}
+	if job, _, _ = s.Job(fc, tr, "f.npy", "t.npy", true, nil, ""); !slices.Equal(job.Options.Metrics, metrics.DefaultMetrics) {
+		t.Errorf("--metrics given: %v", job.Options.Metrics)
+	}
+	job, weights, err = s.Job(fc, tr, "f.npy", "t.npy", true, []float64{1, 2, 3, 4, 5}, "--obs t.nc")
+	if err != nil || job.Weights.Len() != 5 || job.WeightsName != "the lat coordinate of --obs t.nc" || !strings.HasPrefix(weights, "cos(latitude)") {
+		t.Errorf("grid weights: %q %q %v", job.WeightsName, weights, err)
+	}
+	s.LatWeights = filepath.Join(t.TempDir(), "absent.npy")
+	if _, _, err := s.Job(fc, tr, "f.npy", "t.npy", true, nil, ""); err == nil || !strings.HasPrefix(err.Error(), "--lat-weights: ") {
+		t.Errorf("absent weights: %v", err)
+	}
+	for _, c := range []struct {
+		member, lead int
+		oShape       []int
+		want         string
+	}{
+		{1, 2, []int{2, 4, 5}, ""},
+		{1, 1, []int{2, 4, 5}, "--member-axis and --lead-axis are both 1"},
+		{1, 4, []int{2, 4, 5}, "lead-axis"},
+		{1, 2, []int{2, 4}, "--obs t.npy: shape [2 4] has rank 2, expected 3"},
+	} {
+		s := ScoreSettings{MemberAxis: c.member, LeadAxis: c.lead}
+		err := s.CheckShapes("f.npy", fc.Shape, "t.npy", c.oShape)
+		if (err == nil) != (c.want == "") || err != nil && !strings.Contains(err.Error(), c.want) {
+			t.Errorf("axes %d,%d truth %v: %v, want %q", c.member, c.lead, c.oShape, err, c.want)
+		}
 	}
 }

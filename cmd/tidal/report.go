@@ -108,7 +108,7 @@ func reportMeta(m map[string]string) map[string]string {
 // writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
 // forecast when it has tidal's layout.
 func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
-	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.memberAxis == 1 && fl.leadAxis == 2, reportMeta(nil))
+	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.spec.MemberAxis == 1 && fl.spec.LeadAxis == 2, reportMeta(nil))
 	if err != nil {
 		return err
 	}

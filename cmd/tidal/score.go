@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
@@ -15,13 +14,9 @@ import (
 
 // scoreFlags holds the flags of `tidal score`.
 type scoreFlags struct {
-	forecast, obs, latWeights, out, biasMap string
-	reportDir                               string
-	memberAxis, leadAxis                    int
-	asJSON, noLatWeights                    bool
-	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
-	gridWeightsFrom                         string
-	spec                                    forecast.ScoreSettings
+	forecast, obs, out, biasMap, reportDir string
+	asJSON, noLatWeights                   bool
+	spec                                   forecast.ScoreSettings
 }
 
 // scoreCmd is `tidal score`; `tidal score rollout` hangs below it.
@@ -58,9 +53,9 @@ spectrum) see "tidal score rollout".`,
 	f.StringVar(&fl.forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
 	f.StringVar(&fl.obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
 	f.StringSliceVar(&fl.spec.Metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
-	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
-	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
-	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
+	f.IntVar(&fl.spec.MemberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
+	f.IntVar(&fl.spec.LeadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
+	f.StringVar(&fl.spec.LatWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
 	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
 	f.Float64SliceVar(&fl.spec.Thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
 	f.IntSliceVar(&fl.spec.CSIWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
@@ -100,8 +95,7 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
 		return err
 	}
-	opt, err := fl.spec.Options()
-	if err != nil {
+	if _, err := fl.spec.Options(); err != nil {
 		return err
 	}
 	b, err := cli.Budget()
@@ -112,8 +106,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	if fl.latWeights == "" && !fl.noLatWeights {
-		fl.gridWeights, fl.gridWeightsFrom = cli.GridLatWeights(fi, oi)
+	var grid []float64
+	var gridFrom string
+	if fl.spec.LatWeights == "" && !fl.noLatWeights {
+		grid, gridFrom = cli.GridLatWeights(fi, oi)
 	}
 	fa, err := fi.Read(b)
 	if err != nil {
@@ -123,43 +119,32 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	lay := metrics.Layout{MemberAxis: fl.memberAxis, LeadAxis: fl.leadAxis}
-	if !cmd.Flags().Changed("metrics") && len(fa.Shape) == 4 && len(oa.Shape) == 3 {
-		// A series forecast [windows, members, lead, N]: the scores of docs/SERIES.md by default.
-		opt.Metrics = metrics.SeriesMetrics
-	}
-	job := forecast.ScoreJob{Forecast: fa, Truth: oa, ForecastName: fl.forecast, TruthName: fl.obs, Layout: lay, Options: opt}
-	if err := scoreWeights(&job, fl); err != nil {
+	job, weights, err := fl.spec.Job(fa, oa, fl.forecast, fl.obs, cmd.Flags().Changed("metrics"), grid, gridFrom)
+	if err != nil {
 		return err
 	}
 	rep, err := job.Score()
 	if err != nil {
 		return err
 	}
+	job.Record(rep, weights)
 	return writeScore(cmd, fl, job, rep, inputs)
 }
 
-// writeScore records the settings in the report, writes --out (with per-channel scores when it is
-// NetCDF), --bias-map and --report, and prints the table or the JSON.
+// writeScore writes --out (with per-channel scores when it is NetCDF), --bias-map and --report, and
+// prints the table or the JSON.
 func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
-	fi, fa, oa, weights := inputs[0], job.Forecast, job.Truth, ""
-	if fl.latWeights != "" {
-		weights = fl.latWeights + ", normalised to mean 1"
-	} else if fl.gridWeights != nil {
-		weights = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
-	}
-	job.Record(rep, weights)
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
 	var perChannel []*metrics.Report
-	if cli.WantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
+	if cli.WantNC("", fl.out) && fl.spec.LatWeights == "" { // --lat-weights may span the channels
 		if perChannel, err = job.ScoreChannels(); err != nil {
 			return err
 		}
 	}
-	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
+	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, inputs[0], perChannel)}
 	if fl.biasMap != "" {
 		bias := forecast.BiasMaps(rep)
 		if bias == nil {
@@ -171,7 +156,7 @@ func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *m
 		return err
 	}
 	if fl.reportDir != "" {
-		if err := writeScoreReport(fl.reportDir, fl, rep, fa, oa); err != nil {
+		if err := writeScoreReport(fl.reportDir, fl, rep, job.Forecast, job.Truth); err != nil {
 			return err
 		}
 	}
@@ -179,22 +164,6 @@ func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *m
 		fmt.Fprintln(cmd.OutOrStdout(), string(js))
 	} else {
 		fmt.Fprint(cmd.OutOrStdout(), rep.Table())
-	}
-	return nil
-}
-
-// scoreWeights sets the job's point weights: --lat-weights, else cos(latitude) of a NetCDF input on a
-// lat-lon grid (unless --no-lat-weights).
-func scoreWeights(job *forecast.ScoreJob, fl scoreFlags) error {
-	if fl.latWeights != "" {
-		wa, err := data.ReadNPY(fl.latWeights)
-		if err != nil {
-			return fmt.Errorf("--lat-weights: %w", err)
-		}
-		job.Weights, job.WeightsName = wa, "--lat-weights "+fl.latWeights
-	} else if fl.gridWeights != nil {
-		job.Weights = data.FromFloat64(fl.gridWeights, len(fl.gridWeights))
-		job.WeightsName = "the lat coordinate of " + fl.gridWeightsFrom
 	}
 	return nil
 }
@@ -210,22 +179,12 @@ func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *cli.Input, inputs []*cl
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := guard.First(
-		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.Shape),
-		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.Shape),
-	); err != nil {
+	if err := fl.spec.CheckShapes(fl.forecast, fi.Shape, fl.obs, oi.Shape); err != nil {
 		return nil, nil, nil, err
 	}
-	if fl.memberAxis == fl.leadAxis {
-		return nil, nil, nil, fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
-	}
-	if len(oi.Shape) != len(fi.Shape)-1 {
-		return nil, nil, nil, fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
-			fl.obs, oi.Shape, len(oi.Shape), len(fi.Shape)-1, fi.Shape, fl.memberAxis)
-	}
 	inputs = []*cli.Input{fi, oi}
-	if fl.latWeights != "" {
-		wi, err := cli.StatInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
+	if fl.spec.LatWeights != "" {
+		wi, err := cli.StatInput("lat-weights", fl.spec.LatWeights, 1, 31, "[H] or the trailing axes of the field")
 		if err != nil {
 			return nil, nil, nil, err
 		}
