@@ -140,14 +140,7 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 			if err := cli.CheckWavesFlags(o, out); err != nil {
 				return err
 			}
-			if err := waves.WriteDataset(o, out); err != nil {
-				return err
-			}
-			parts, _ := frames.PlanParts(out, o.Frames, o.Split)
-			for _, p := range parts {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
-			}
-			return nil
+			return waves.Generate(o, out, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()
