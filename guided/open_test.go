@@ -90,7 +90,10 @@ func TestCheckObserved(t *testing.T) {
 	if err := m.CheckObserved(data.FromFloat32(v[:4], 1, 1, 2, 2)); err == nil || !strings.Contains(err.Error(), "1 frame(s)") {
 		t.Errorf("one frame: %v", err)
 	}
-	if err := m.CheckObserved(data.FromFloat32(v, 3, 2, 2, 1)); err == nil || !strings.Contains(err.Error(), "trained on [1 2 2]") {
+	if err := m.CheckObserved(data.FromFloat32(v, 3, 2, 2, 1)); err == nil || err.Error() != "observed frames [2 2 1] [channels, height, width], the model r was trained on [1 2 2]" {
 		t.Errorf("other frames: %v", err)
+	}
+	if err := m.CheckShape([]int{3, 4}); err == nil || !strings.Contains(err.Error(), "expected [frames, channels, height, width] of [1 2 2]") {
+		t.Errorf("a rank-2 shape: %v", err)
 	}
 }

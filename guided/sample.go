@@ -11,17 +11,30 @@ import (
 	"github.com/tidal-forecast/tidal/rollout"
 )
 
-// CheckObserved checks that observed frames fit the model: shape [frames, channels, height, width]
-// with the model's frame and at least Context frames, and every value a number (the error names the
-// first frame that is not).
-func (m *Model) CheckObserved(observed *data.Array) error {
+// CheckShape refuses observed frames of shape [frames, channels, height, width] whose frames are not
+// the model's; its error reads after the name of the frames ("--init x.npy has " + error).
+func (m *Model) CheckShape(shape []int) error {
 	c := m.Config
-	if len(observed.Shape) != 4 || fmt.Sprint(observed.Shape[1:]) != fmt.Sprint([]int{c.Channels, c.Height, c.Width}) {
-		return fmt.Errorf("frames %v [frames, channels, height, width], the model %s was trained on [%d %d %d]", observed.Shape, m.Run, c.Channels, c.Height, c.Width)
+	frame := []int{c.Channels, c.Height, c.Width}
+	if len(shape) != 4 {
+		return fmt.Errorf("shape %v, expected [frames, channels, height, width] of %v", shape, frame)
+	}
+	if fmt.Sprint(shape[1:]) != fmt.Sprint(frame) {
+		return fmt.Errorf("frames %v [channels, height, width], the model %s was trained on %v", shape[1:], m.Run, frame)
+	}
+	return nil
+}
+
+// CheckObserved checks that observed frames fit the model: the model's frames (CheckShape), at least
+// Context of them, and every value a number (the error names the first frame that is not).
+func (m *Model) CheckObserved(observed *data.Array) error {
+	if err := m.CheckShape(observed.Shape); err != nil {
+		return fmt.Errorf("observed %w", err)
 	}
 	if observed.Shape[0] < Context {
 		return fmt.Errorf("%d frame(s): sampling starts from %d frames xⁿ⁻¹, xⁿ", observed.Shape[0], Context)
 	}
+	c := m.Config
 	F := c.Channels * c.Height * c.Width
 	if i, ok := finite(observed.Float32()); !ok {
 		return fmt.Errorf("frame %d holds a NaN or an infinity (value %d of the frame)", i/F, i%F)

@@ -182,12 +182,10 @@ func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *c
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	mc := m.Config
-	if fmt.Sprint(init.Shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
-		return nil, nil, nil, nil, fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.Shape[1:], m.Run,
-			[]int{mc.Channels, mc.Height, mc.Width})
+	if err := m.CheckShape(init.Shape); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("%s has %w", init, err)
 	}
-	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
+	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), m.Config.Height, m.Config.Width); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	inputs = []*cli.Input{init, cli.RunDirInput("idm", fl.idm), cli.RunDirInput("vdm", fl.vdm), cli.RunDirInput("disc", fl.disc)}
