@@ -74,3 +74,15 @@ func (s RolloutScoreSettings) Options(name string, view, fShape []int, gridLat [
 	}
 	return opt, nil
 }
+
+// Bytes is the memory of the diagnostics of a forecast and a truth holding forecast64 and truth64
+// bytes as float64: each three times over (the series and the diagnostics' work arrays of the same
+// order), the W1 histograms, and one more copy of the forecast when its members are split
+// (SplitMembers).
+func (s RolloutScoreSettings) Bytes(forecast64, truth64 int64, split bool) int64 {
+	need := guard.Sum(guard.Product(forecast64, 3), guard.Product(truth64, 3), guard.Product(int64(s.Bins), 64))
+	if split {
+		need = guard.Sum(need, forecast64)
+	}
+	return need
+}

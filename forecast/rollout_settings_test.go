@@ -51,6 +51,12 @@ func TestRolloutScoreSettings(t *testing.T) {
 			t.Errorf("%v, want an error with %q", err, c.want)
 		}
 	}
+	if got := (RolloutScoreSettings{Bins: 10}).Bytes(800, 80, false); got != 2400+240+640 {
+		t.Errorf("Bytes = %d", got)
+	}
+	if got := (RolloutScoreSettings{Bins: 10}).Bytes(800, 80, true); got != 2400+240+640+800 {
+		t.Errorf("Bytes of split members = %d", got)
+	}
 	if err := (RolloutScoreSettings{MaxLag: 0, Bins: 1}).Check(); err == nil || !strings.Contains(err.Error(), "max-lag") {
 		t.Errorf("--max-lag 0: %v", err)
 	}

@@ -82,12 +82,7 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil {
 		return err
 	}
-	// Both series as float64, and the diagnostics' work arrays of the same order.
-	// A forecast with members is also copied member by member.
-	need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(fl.set.Bins), 64))
-	if view != fi {
-		need = guard.Sum(need, fi.Float64Bytes())
-	}
+	need := fl.set.Bytes(fi.Float64Bytes(), oi.Float64Bytes(), view != fi)
 	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.Shape, oi.Shape), need); err != nil {
 		return err
 	}
