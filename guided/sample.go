@@ -42,6 +42,14 @@ func (m *Model) CheckObserved(observed *data.Array) error {
 	return nil
 }
 
+// asFloat32 is a itself when it holds float32, else a float32 copy (converted once, not per use).
+func asFloat32(a *data.Array) *data.Array {
+	if a.DType == data.Float32 {
+		return a
+	}
+	return data.FromFloat32(a.Float32(), a.Shape...)
+}
+
 // finite reports whether every value is a number, else the index of the first that is not.
 func finite(v []float32) (int, bool) {
 	for i, x := range v {
@@ -84,6 +92,7 @@ type ForecastOptions struct {
 // sampled as one batch (Generator.Forecast). It refuses observed frames that do not fit the model
 // (Model.CheckObserved) and a forecast that is not finite.
 func (g *Generator) Ensemble(ctx context.Context, observed *data.Array, o ForecastOptions) (*Forecast, error) {
+	observed = asFloat32(observed)
 	if err := g.model.CheckObserved(observed); err != nil {
 		return nil, err
 	}
@@ -123,6 +132,7 @@ type RolloutOptions struct {
 // fresh noise. An interrupted rollout resumes to the same bytes when run again with the same model,
 // guide, sampler options and seed (RolloutIdentity).
 func (g *Generator) Rollout(ctx context.Context, observed *data.Array, o RolloutOptions) (rollout.Result, error) {
+	observed = asFloat32(observed)
 	if err := g.model.CheckObserved(observed); err != nil {
 		return rollout.Result{}, err
 	}
