@@ -144,7 +144,7 @@ func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *cli.TrainOut,
 	return nil
 }
 
-// finite reports whether every value is a number.
+// finite reports whether every value is a number (the guided commands' tests check outputs with it).
 func finite(v []float32) (int, bool) {
 	for i, x := range v {
 		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
