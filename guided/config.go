@@ -7,7 +7,6 @@
 package guided
 
 import (
-	"encoding/json"
 	"fmt"
 	"math"
 
@@ -137,38 +136,11 @@ func withStatic(cond []*Node, cfg *dataset.StaticConfig, s *dataset.Static, like
 	return append(append([]*Node(nil), cond...), st)
 }
 
-// Load reads the newest snapshot of run and checks that it holds a model of the given kind; flag names
-// the option that gave the run, for the errors.
+// Load is Open with errors that name the command-line option flag that gave the run ("--flag RUN: …").
 func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
-	snap, err := train.LatestSnapshot(run, warn)
+	m, err := Open(run, kind, warn)
 	if err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
-	}
-	var cfg ModelConfig
-	if err := json.Unmarshal(snap.Config, &cfg); err != nil {
-		return nil, fmt.Errorf("--%s %s: the snapshot's config is not a guided model's: %w", flag, run, err)
-	}
-	if cfg.Kind != kind {
-		k := cfg.Kind
-		if k == "" {
-			k = "another kind of model"
-		}
-		return nil, fmt.Errorf("--%s %s: holds %s, expected a run of `tidal train %s`", flag, run, k, kind)
-	}
-	if err := snap.Norm.Validate(cfg.Channels); err != nil {
-		return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
-	}
-	if (kind == KindDiscriminator) != (cfg.Disc != nil) || (kind != KindDiscriminator && (cfg.UNet == nil) == (cfg.DiT == nil)) {
-		return nil, fmt.Errorf("--%s %s: the snapshot's config lacks its network", flag, run)
-	}
-	m := &Model{Run: run, Step: snap.Step, Config: cfg, Norm: snap.Norm, snap: snap}
-	if cfg.Static != nil {
-		if err := cfg.Static.Validate(); err != nil {
-			return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
-		}
-		if m.static, err = dataset.LoadStatic(run, cfg.Static.Channels, cfg.Height, cfg.Width); err != nil {
-			return nil, fmt.Errorf("--%s %s: %w", flag, run, err)
-		}
+		return nil, fmt.Errorf("--%s %w", flag, err)
 	}
 	return m, nil
 }

@@ -37,6 +37,8 @@ func DefaultSamplerOptions() SamplerOptions {
 // Frames cross it in physical units; it normalises them with the model's statistics.
 type Generator struct {
 	model   *Model
+	disc    *Model         // the guide, nil when unguided
+	opt     SamplerOptions // the sampler and guidance it was built with (RolloutIdentity)
 	guided  bool
 	sampler *diffusion.Sampler
 	store   *model.Store
@@ -70,7 +72,10 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		}
 		logit = guideLogit(staticLogit(d, disc), sigmaScale, toDisc, opt.GuideSigmaMax)
 	}
-	return newGenerator(b, m, store, diffusion.Precondition(u.Apply, m.Config.SigmaData), logit, opt)
+	if g, err = newGenerator(b, m, store, diffusion.Precondition(u.Apply, m.Config.SigmaData), logit, opt); err == nil {
+		g.disc = disc // named in the rollout's identity even at λ = 0, as it always was
+	}
+	return g, err
 }
 
 // newGenerator is NewGenerator for the denoiser d of m in m's normalised units, whose variables are in
@@ -88,7 +93,7 @@ func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.D
 		}
 		return d(scope.In("denoiser"), x, sigma, withStatic(cond, m.Config.Static, m.static, x))
 	}
-	g := &Generator{model: m, store: store}
+	g := &Generator{model: m, store: store, opt: opt}
 	if logit != nil && opt.Lambda > 0 {
 		if D, err = diffusion.Guided(D, logit, opt.Lambda); err != nil {
 			return nil, err

@@ -58,25 +58,11 @@ func (g *Generator) Forecast(ctx context.Context, series []float32, c forecast.C
 	return out, nil
 }
 
-// LoadModels loads the model a rollout samples from, the image model run idm or else the video model run
-// vdm, and the guide disc ("" for none), checking that the guide fits the model (Hess et al. 2025, §3).
-// warn receives the runs' warnings.
+// LoadModels is OpenModels with errors that name the option of `tidal rollout` that gave the run
+// ("--idm RUN: …", WithFlag).
 func LoadModels(idm, vdm, disc string, warn func(string, ...any)) (m, d *Model, err error) {
-	if idm != "" {
-		m, err = Load("idm", idm, KindIDM, warn)
-	} else {
-		m, err = Load("vdm", vdm, KindVDM, warn)
-	}
-	if err != nil || disc == "" {
-		return m, nil, err
-	}
-	if d, err = Load("disc", disc, KindDiscriminator, warn); err != nil {
-		return nil, nil, err
-	}
-	if err := CheckGuide(m, d); err != nil {
-		return nil, nil, err
-	}
-	return m, d, nil
+	m, d, err = OpenModels(idm, vdm, disc, warn)
+	return m, d, WithFlag(err)
 }
 
 // Describe names what the generator samples from with guidance strength lambda, e.g. "unguided image

@@ -112,6 +112,7 @@ type Trainer struct {
 	Params int
 	// heldOut scores the discriminator on the held-out batch (nil for image models).
 	heldOut func(store *model.Store) (float64, []guidance.NoiseBin, error)
+	static  *dataset.Static // kept in the run directory by Run, for Open
 }
 
 // NewTrainer checks the spec against the data and prepares the job.
@@ -280,6 +281,7 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	}
 	t.Config = cfg
 	t.Job.Config, t.Job.Dir, t.Job.Backend, t.Job.Log, t.Job.StartOver = cfg, s.Dir, s.Backend, s.Log, s.StartOver
+	t.static = s.Static
 	return t, nil
 }
 
@@ -298,8 +300,14 @@ func accuracyScores(acc float64, bins []guidance.NoiseBin) map[string]float64 {
 	return m
 }
 
-// Run trains (or resumes) the run, then writes summary.json into its directory.
+// Run keeps the static fields in the run directory (if any), trains (or resumes) the run, then writes
+// summary.json into its directory.
 func (t *Trainer) Run(ctx context.Context) (Summary, error) {
+	if t.static != nil { // Open reads them back (dataset.KeepStatic: the same fields as before, unless started over)
+		if err := dataset.KeepStatic(t.Job.Dir, t.static, t.Job.StartOver); err != nil {
+			return Summary{}, err
+		}
+	}
 	res, err := train.Run(ctx, t.Job)
 	if err != nil {
 		return Summary{}, err

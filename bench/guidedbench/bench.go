@@ -191,15 +191,15 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		}
 		fmt.Fprintln(log)
 	}
-	idm, err := guided.Load("idm", runs[guided.KindIDM], guided.KindIDM, nil)
+	idm, err := guided.Open(runs[guided.KindIDM], guided.KindIDM, nil)
 	if err != nil {
 		return nil, err
 	}
-	disc, err := guided.Load("disc", runs[guided.KindDiscriminator], guided.KindDiscriminator, nil)
+	disc, err := guided.Open(runs[guided.KindDiscriminator], guided.KindDiscriminator, nil)
 	if err != nil {
 		return nil, err
 	}
-	vdm, err := guided.Load("vdm", runs[guided.KindVDM], guided.KindVDM, nil)
+	vdm, err := guided.Open(runs[guided.KindVDM], guided.KindVDM, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -247,11 +247,12 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		}
 		s.Seconds = sec
 		if withForecasts {
-			fc, err := g.Forecast(ctx, test, cases, o.ForecastMembers, o.Seed+100)
+			observed := data.FromFloat32(test, nTest, 1, o.Size, o.Size)
+			fc, err := g.Ensemble(ctx, observed, guided.ForecastOptions{Cases: cases, Members: o.ForecastMembers, Seed: o.Seed + 100})
 			if err != nil {
 				return Scores{}, fmt.Errorf("%s forecasts: %w", md.name, err)
 			}
-			if err := forecastScores(&s, fc, test, cases, o.ForecastMembers, F); err != nil {
+			if err := forecastScores(&s, fc.Ensemble.F32, test, cases, o.ForecastMembers, F); err != nil {
 				return Scores{}, err
 			}
 		}

@@ -3,14 +3,10 @@ package main
 import (
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/progress"
 	"github.com/tidal-forecast/tidal/sim/frames"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
@@ -98,8 +94,8 @@ func runNavierStokes(cmd *cobra.Command, o *navierstokes.DatasetOptions, fl nsAr
 		return err
 	}
 	o.NetCDFAttrs = cli.ProvenanceAttrs(cmd, "data navier-stokes", o.Seed)
-	if err := parseNu(fl.nu, &o.Params); err != nil {
-		return err
+	if err := o.Params.SetNu(fl.nu); err != nil {
+		return fmt.Errorf("--nu %w", err)
 	}
 	if o.Split, err = frames.ParseSplit(fl.split); err != nil {
 		return fmt.Errorf("--split: %w", err)
@@ -114,34 +110,8 @@ func runNavierStokes(cmd *cobra.Command, o *navierstokes.DatasetOptions, fl nsAr
 	if !fl.quiet {
 		log = cmd.ErrOrStderr()
 	}
-	bar := progress.New(log, progress.BarOnly, o.TotalSteps(), 0, fmt.Sprintf("navier-stokes %d²", o.N), "steps")
-	start := time.Now()
-	sum, err := navierstokes.WriteDataset(*o, fl.out, func(done, total int) { bar.Set(done) })
-	bar.Finish()
-	if err != nil {
-		return err
-	}
-	w := cmd.OutOrStdout()
-	for _, p := range sum.Parts {
-		fmt.Fprintf(w, "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
-	}
-	fmt.Fprintf(w, "%d steps in %.1f s; last frame t = %.2f, energy %.4g, enstrophy %.4g\n",
-		sum.Steps, time.Since(start).Seconds(), sum.Time, sum.Energy, sum.Enstrophy)
-	return nil
-}
-
-// parseNu reads --nu: a number ≥ 0, or "auto".
-func parseNu(s string, p *navierstokes.Params) error {
-	if strings.EqualFold(strings.TrimSpace(s), "auto") {
-		p.NuAuto = true
-		return nil
-	}
-	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	if err != nil {
-		return fmt.Errorf(`--nu %q: expected a number ≥ 0 or "auto"`, s)
-	}
-	p.Nu, p.NuAuto = v, false
-	return nil
+	_, err = navierstokes.Generate(*o, fl.out, log, cmd.OutOrStdout())
+	return err
 }
 
 func newWavesCmd() *cobra.Command {
@@ -170,14 +140,7 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 			if err := cli.CheckWavesFlags(o, out); err != nil {
 				return err
 			}
-			if err := waves.WriteDataset(o, out); err != nil {
-				return err
-			}
-			parts, _ := frames.PlanParts(out, o.Frames, o.Split)
-			for _, p := range parts {
-				fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d frames) and %s\n", p.NPY, p.Count, p.JSON)
-			}
-			return nil
+			return waves.Generate(o, out, cmd.OutOrStdout())
 		},
 	}
 	f := cmd.Flags()

@@ -1,13 +1,9 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strconv"
-	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -123,8 +119,7 @@ func addDemoFlags(cmd *cobra.Command, fl *demo.Options, printConfig, quiet *bool
 	cli.DeprecatedAlias(f, "sampling-steps", "sampler-steps")
 }
 
-// runDemo runs the stages of the demo (demo.Stages) in order, then squeezes each long rollout for
-// `tidal score rollout`; the report stage gets the seed and the stages' times as --meta.
+// runDemo runs the stages of the demo (demo.Run), each command in-process through a fresh instance.
 func runDemo(cmd *cobra.Command, fl demo.Options) error {
 	if err := fl.CheckGrid(); err != nil {
 		return err
@@ -133,75 +128,17 @@ func runDemo(cmd *cobra.Command, fl demo.Options) error {
 	if err != nil {
 		return err
 	}
-	if err := fl.CheckMemory(b); err != nil {
-		return err
-	}
-	if err := os.MkdirAll(fl.Out, 0o755); err != nil {
-		return fmt.Errorf("--out %s: %w", fl.Out, err)
-	}
-	if err := fl.CheckDisk(b); err != nil {
-		return err
-	}
-	for _, d := range demo.Folders {
-		if err := os.MkdirAll(filepath.Join(fl.Out, d), 0o755); err != nil {
-			return fmt.Errorf("--out %s: %w", fl.Out, err)
+	quiet, _ := cmd.Flags().GetBool("quiet")
+	return demo.Run(cmd.Context(), fl, b, cmd.OutOrStdout(), func(ctx context.Context, words string, args []string, w io.Writer) error {
+		newCmd, ok := demoCommands[words]
+		if !ok {
+			return fmt.Errorf("no command %q", words)
 		}
-	}
-	w := cmd.OutOrStdout()
-	start := time.Now()
-	meta := map[string]string{"seed": strconv.FormatUint(fl.Seed, 10), "quick": strconv.FormatBool(fl.Quick)}
-	for _, st := range demo.Stages(fl) {
-		if st.Name == "report" {
-			st.Args = append(st.Args, demo.MetaArgs(meta)...)
-		}
-		took, reused, err := runDemoStage(cmd, w, st)
-		if err != nil {
-			return fmt.Errorf("demo stage %s: %w", st.Name, err)
-		}
-		meta["time."+st.Name] = fmt.Sprintf("%.1f s", took.Seconds())
-		if reused {
-			meta["time."+st.Name] = "reused"
-		}
-		if strings.HasPrefix(st.Name, "rollout ") {
-			if _, err := os.Stat(demo.Squeezed(st.Outputs[0])); err != nil {
-				if err := demo.SqueezeRollout(st.Outputs[0], b); err != nil {
-					return err
-				}
-			}
-		}
-	}
-	fmt.Fprintf(w, "\ntidal demo: finished in %.0f s; open %s\n", time.Since(start).Seconds(),
-		filepath.Join(fl.Out, "report", "report.html"))
-	return nil
-}
-
-// runDemoStage runs st's command in-process unless all its outputs exist.
-func runDemoStage(parent *cobra.Command, w io.Writer, st demo.Stage) (time.Duration, bool, error) {
-	if len(st.Outputs) > 0 {
-		all := true
-		for _, p := range st.Outputs {
-			if _, err := os.Stat(p); err != nil {
-				all = false
-			}
-		}
-		if all {
-			fmt.Fprintf(w, "== %s: reused (%s exists)\n", st.Name, st.Outputs[0])
-			return 0, true, nil
-		}
-	}
-	fmt.Fprintf(w, "== %s: tidal %s\n", st.Name, strings.Join(st.Args, " "))
-	k := st.CommandWords()
-	newCmd, ok := demoCommands[strings.Join(st.Args[:k], " ")]
-	if !ok {
-		return 0, false, fmt.Errorf("no command %q", strings.Join(st.Args[:k], " "))
-	}
-	c := newCmd()
-	c.SilenceUsage, c.SilenceErrors = true, true
-	c.SetArgs(st.Args[k:])
-	c.SetOut(w)
-	quiet, _ := parent.Flags().GetBool("quiet")
-	c.SetErr(cli.ProgressWriter(parent, quiet)) // the stages' progress
-	t0 := time.Now()
-	err := c.ExecuteContext(parent.Context())
-	return time.Since(t0), false, err
+		c := newCmd()
+		c.SilenceUsage, c.SilenceErrors = true, true
+		c.SetArgs(args)
+		c.SetOut(w)
+		c.SetErr(cli.ProgressWriter(cmd, quiet)) // the stages' progress
+		return c.ExecuteContext(ctx)
+	})
 }

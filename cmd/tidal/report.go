@@ -2,14 +2,11 @@ package main
 
 import (
 	"fmt"
-	"path/filepath"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
 	"github.com/tidal-forecast/tidal/report"
 )
@@ -69,19 +66,17 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 	return cmd
 }
 
+// runReport maps the flags to report.BuildOptions and writes the report folder.
 func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
-	if err := guard.First(
-		guard.Int("case", fl.caseIdx, 0, cli.MaxCount), guard.Int("channel", fl.channel, 0, 1<<16),
-		guard.Int("members", fl.members, 1, 1<<10), guard.Int("delay", fl.delay, 1, 1<<16-1),
-		guard.Int("ci-block", fl.ciBlock, 1, cli.MaxCount),
-	); err != nil {
+	be, _ := cli.BackendName()
+	o := report.BuildOptions{Out: fl.out, Paths: args, Truth: fl.truth, DataSidecar: fl.dataInfo, Title: fl.title, References: fl.references,
+		ScorecardReference: fl.scorecardRef, Labels: fl.labels, Meta: fl.meta, Version: version, Backend: be, Case: fl.caseIdx,
+		Channel: fl.channel, Members: fl.members, Delay: fl.delay, CI: fl.ci, CIBlock: fl.ciBlock, Seed: fl.seed}
+	if err := o.Check(); err != nil {
 		return err
 	}
-	if !(fl.ci > 0 && fl.ci < 1) {
-		return fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9", fl.ci)
-	}
-	b, err := cli.Budget()
-	if err != nil {
+	var err error
+	if o.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
 	ins := []*cli.Input{{Flag: "truth", Path: fl.truth}}
@@ -96,50 +91,12 @@ func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 			return err
 		}
 	}
-	raw, err := keyValues("--label", fl.labels)
+	page, err := report.Build(o)
 	if err != nil {
 		return err
 	}
-	meta, err := keyValues("--meta", fl.meta)
-	if err != nil {
-		return err
-	}
-	in := report.Inputs{Title: fl.title, References: fl.references, Meta: reportMeta(meta),
-		Animation: report.AnimationOptions{Delay: fl.delay}, ScorecardReference: fl.scorecardRef,
-		Bootstrap: metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Seed: fl.seed}}
-	if fl.dataInfo != "" {
-		if in.Data, err = report.ReadDataInfo(fl.dataInfo); err != nil {
-			return fmt.Errorf("--data-sidecar: %w", err)
-		}
-	}
-	labels := report.NewLabels(raw)
-	o := report.AddOptions{Budget: b, Truth: fl.truth, Forecast: report.ForecastOptions{Case: fl.caseIdx, Channel: fl.channel, Members: fl.members}}
-	for _, p := range args {
-		if err := in.Add(p, labels.Of(p), o); err != nil {
-			return err
-		}
-	}
-	if err := labels.Unused(); err != nil {
-		return err
-	}
-	if err := report.Write(fl.out, in); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", filepath.Join(fl.out, report.HTMLFile))
+	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", page)
 	return nil
-}
-
-// keyValues parses KEY=VALUE arguments of flag name.
-func keyValues(name string, args []string) (map[string]string, error) {
-	m := map[string]string{}
-	for _, a := range args {
-		k, v, ok := strings.Cut(a, "=")
-		if !ok || k == "" {
-			return nil, fmt.Errorf("%s %q: expected KEY=VALUE", name, a)
-		}
-		m[k] = v
-	}
-	return m, nil
 }
 
 // reportMeta adds the command line, versions and backend to the caller's entries (which win).
@@ -151,7 +108,7 @@ func reportMeta(m map[string]string) map[string]string {
 // writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
 // forecast when it has tidal's layout.
 func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
-	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.memberAxis == 1 && fl.leadAxis == 2, reportMeta(nil))
+	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.spec.MemberAxis == 1 && fl.spec.LeadAxis == 2, reportMeta(nil))
 	if err != nil {
 		return err
 	}

@@ -12,23 +12,18 @@ import (
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/rollout"
 )
 
 func init() { rootCmd.AddCommand(newRolloutCmd()) }
 
-// rolloutFlags are the flags of `tidal rollout`.
+// rolloutFlags are the flags of `tidal rollout`: the inputs and outputs and the settings
+// (guided.RolloutSettings).
 type rolloutFlags struct {
 	idm, vdm, disc, init, out, truthOut string
 	outFormat                           string
 	quiet                               bool
-	frames, members, cases, lead, steps int
-	starts                              []int
-	seed                                uint64
-	lambda, sigmaMin, sigmaMax, rho     float64
-	churn, sNoise, tMin, tMax           float64
-	guideSigmaMax                       float64
 	static                              cli.StaticFlags
+	guided.RolloutSettings
 }
 
 func newRolloutCmd() *cobra.Command {
@@ -66,6 +61,7 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	return cmd
 }
 
+// runRollout maps the flags to a long rollout or, with --cases, to ensemble forecasts of the model.
 func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err := checkRolloutFlags(&fl); err != nil {
 		return err
@@ -78,7 +74,7 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	cases, err := rolloutCases(fl, init)
+	cases, err := fl.ForecastCases(init.Shape[0], init.String())
 	if err != nil {
 		return err
 	}
@@ -89,44 +85,30 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	series, mc := a.Float32(), m.Config
-	F := mc.Channels * mc.Height * mc.Width
-	if i, ok := finite(series); !ok {
-		return fmt.Errorf("%s: frame %d holds a NaN or an infinity (value %d of the frame)", init, i/F, i%F)
+	if err := m.CheckObserved(a); err != nil {
+		return fmt.Errorf("%s: %w", init, err)
 	}
-	opt := fl.sampler()
 	_, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
-	gen, err := guided.NewGenerator(be, m, disc, opt)
+	gen, err := guided.NewGenerator(be, m, disc, fl.Sampler)
 	if err != nil {
 		return err
 	}
 	defer gen.Close()
-	if fl.cases > 0 {
-		return rolloutForecasts(cmd, fl, gen, m, init, a, cases, inputs)
+	if fl.Cases > 0 {
+		return rolloutForecasts(cmd, fl, gen, init, a, cases, inputs)
 	}
 	done := cli.TrackRollout(fl.out, true, false)
-	res, err := rollout.Run(cmd.Context(), rollout.Config{Path: fl.out, Frames: fl.frames, Members: fl.members,
-		FrameShape: init.Shape[1:], History: guided.Context, Initial: guided.InitialFrames(series, F, fl.members),
-		Identity: guided.RolloutIdentity(m, disc, fl.disc, opt, fl.seed), Progress: cli.ProgressWriter(cmd, fl.quiet)},
-		gen.Step(fl.seed, fl.members))
+	res, err := gen.Rollout(cmd.Context(), a, guided.RolloutOptions{Path: fl.out, Frames: fl.Frames, Members: fl.Members, Seed: fl.Seed, Progress: cli.ProgressWriter(cmd, fl.quiet)})
 	if err := done(err); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.frames, fl.members, gen.Describe(fl.lambda),
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.Frames, fl.Members, gen.Describe(fl.Sampler.Lambda),
 		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1)))
 	return nil
-}
-
-// sampler are the stochastic Heun sampler's options and the guidance of the flags.
-func (fl rolloutFlags) sampler() guided.SamplerOptions {
-	opt := guided.SamplerOptions{Lambda: fl.lambda, GuideSigmaMax: fl.guideSigmaMax}
-	opt.Grid.SigmaMin, opt.Grid.SigmaMax, opt.Grid.Rho, opt.Grid.Steps = fl.sigmaMin, fl.sigmaMax, fl.rho, fl.steps
-	opt.Heun.Churn, opt.Heun.Noise, opt.Heun.TMin, opt.Heun.TMax = fl.churn, fl.sNoise, fl.tMin, fl.tMax
-	return opt
 }
 
 // addRolloutFlags adds the flags of `tidal rollout`, the sampler's defaulting to the paper's (Tab. 1).
@@ -136,25 +118,25 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.StringVar(&fl.idm, "idm", "", "run directory of 'tidal train idm' (the image model)")
 	f.StringVar(&fl.vdm, "vdm", "", "run directory of 'tidal train vdm' (the video baseline), instead of --idm")
 	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm or --vdm (none: unguided)")
-	f.Float64Var(&fl.lambda, "lambda", d.Lambda, "guidance strength λ (Tab. 1: 14 for vorticity, 68 for ERA5; 0: unguided)")
+	f.Float64Var(&fl.Sampler.Lambda, "lambda", d.Lambda, "guidance strength λ (Tab. 1: 14 for vorticity, 68 for ERA5; 0: unguided)")
 	f.StringVar(&fl.init, "init", "", "frames [frames, channels, height, width] (NPY): the rollout starts from the last two; forecasts take their cases from it")
-	f.IntVar(&fl.frames, "frames", 100, "frames to generate (rollout)")
-	f.IntVar(&fl.members, "members", 1, "trajectories (ensemble members) sampled in one batch")
-	f.Uint64Var(&fl.seed, "seed", 0, "seed of the noise (keyed by frame and member)")
+	f.IntVar(&fl.Frames, "frames", 100, "frames to generate (rollout)")
+	f.IntVar(&fl.Members, "members", 1, "trajectories (ensemble members) sampled in one batch")
+	f.Uint64Var(&fl.Seed, "seed", 0, "seed of the noise (keyed by frame and member)")
 	f.StringVar(&fl.out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
-	f.Var((*cli.CasesCount)(&fl.cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
-	f.IntSliceVar(&fl.starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
-	f.IntVar(&fl.lead, "lead", 10, "frames per forecast (with --cases)")
+	f.Var((*cli.CasesCount)(&fl.Cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
+	f.IntSliceVar(&fl.Starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
+	f.IntVar(&fl.Lead, "lead", 10, "frames per forecast (with --cases)")
 	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
-	f.IntVar(&fl.steps, "sampler-steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
-	f.Float64Var(&fl.sigmaMin, "sigma-min", d.Grid.SigmaMin, "smallest noise level σ_min")
-	f.Float64Var(&fl.sigmaMax, "sigma-max", d.Grid.SigmaMax, "largest noise level σ_max")
-	f.Float64Var(&fl.rho, "rho", d.Grid.Rho, "ρ of the σ grid")
-	f.Float64Var(&fl.churn, "churn", d.Heun.Churn, "S_churn (Tab. 1: 55 vorticity, 80 ERA5)")
-	f.Float64Var(&fl.sNoise, "s-noise", d.Heun.Noise, "S_noise (Tab. 1: 1.005 vorticity, 1.0 ERA5)")
-	f.Float64Var(&fl.tMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
-	f.Float64Var(&fl.tMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
-	f.Float64Var(&fl.guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
+	f.IntVar(&fl.Sampler.Grid.Steps, "sampler-steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
+	f.Float64Var(&fl.Sampler.Grid.SigmaMin, "sigma-min", d.Grid.SigmaMin, "smallest noise level σ_min")
+	f.Float64Var(&fl.Sampler.Grid.SigmaMax, "sigma-max", d.Grid.SigmaMax, "largest noise level σ_max")
+	f.Float64Var(&fl.Sampler.Grid.Rho, "rho", d.Grid.Rho, "ρ of the σ grid")
+	f.Float64Var(&fl.Sampler.Heun.Churn, "churn", d.Heun.Churn, "S_churn (Tab. 1: 55 vorticity, 80 ERA5)")
+	f.Float64Var(&fl.Sampler.Heun.Noise, "s-noise", d.Heun.Noise, "S_noise (Tab. 1: 1.005 vorticity, 1.0 ERA5)")
+	f.Float64Var(&fl.Sampler.Heun.TMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
+	f.Float64Var(&fl.Sampler.Heun.TMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
+	f.Float64Var(&fl.Sampler.GuideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
 	cli.AddOutFormatFlag(f, &fl.outFormat)
 	cli.AddStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
@@ -170,30 +152,10 @@ func checkRolloutFlags(fl *rolloutFlags) error {
 	if (fl.idm == "") == (fl.vdm == "") {
 		return fmt.Errorf("give exactly one of --idm (the image model, guided by --disc) and --vdm (the video baseline)")
 	}
-	if err := guard.First(
-		guard.Between("lambda", fl.lambda, 0, 1e6), guard.Int("frames", fl.frames, 1, cli.MaxCount),
-		guard.Int("members", fl.members, 1, 1<<16), guard.Int("cases", fl.cases, 0, 1<<16), guard.Int("lead", fl.lead, 1, cli.MaxCount),
-		guard.Int("sampler-steps", fl.steps, 1, 10000), guard.Between("sigma-min", fl.sigmaMin, 1e-9, 1e6),
-		guard.Between("sigma-max", fl.sigmaMax, 1e-9, 1e9), guard.Between("rho", fl.rho, 1e-3, 1e3),
-		guard.Between("churn", fl.churn, 0, 1e6), guard.Between("s-noise", fl.sNoise, 1e-6, 100),
-		guard.Between("s-tmin", fl.tMin, 0, 1e9), guard.Between("s-tmax", fl.tMax, 0, 1e12),
-		guard.Between("guide-sigma-max", fl.guideSigmaMax, 0, 1e9), guard.Ints("starts", fl.starts, 0, cli.MaxCount),
-	); err != nil {
+	if err := fl.RolloutSettings.Check(); err != nil {
 		return err
 	}
-	if len(fl.starts) > 0 {
-		if fl.cases > 0 {
-			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		fl.cases = len(fl.starts) // forecast mode
-	}
-	if !(fl.sigmaMax > fl.sigmaMin) {
-		return fmt.Errorf("--sigma-max %g: expected above --sigma-min %g", fl.sigmaMax, fl.sigmaMin)
-	}
-	if fl.tMax < fl.tMin {
-		return fmt.Errorf("--s-tmax %g: expected at least --s-tmin %g", fl.tMax, fl.tMin)
-	}
-	if fl.truthOut != "" && fl.cases == 0 {
+	if fl.truthOut != "" && fl.Cases == 0 {
 		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
 	}
 	if err := checkRolloutOutFormat(*fl); err != nil {
@@ -220,12 +182,10 @@ func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *c
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
-	mc := m.Config
-	if fmt.Sprint(init.Shape[1:]) != fmt.Sprint([]int{mc.Channels, mc.Height, mc.Width}) {
-		return nil, nil, nil, nil, fmt.Errorf("%s has frames %v [channels, height, width], the model %s was trained on %v", init, init.Shape[1:], m.Run,
-			[]int{mc.Channels, mc.Height, mc.Width})
+	if err := m.CheckShape(init.Shape); err != nil {
+		return nil, nil, nil, nil, fmt.Errorf("%s has %w", init, err)
 	}
-	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), mc.Height, mc.Width); err != nil {
+	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), m.Config.Height, m.Config.Width); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	inputs = []*cli.Input{init, cli.RunDirInput("idm", fl.idm), cli.RunDirInput("vdm", fl.vdm), cli.RunDirInput("disc", fl.disc)}
@@ -235,80 +195,31 @@ func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *c
 	return init, m, disc, inputs, nil
 }
 
-// rolloutCases are the forecast mode's cases: --starts, or --cases spread evenly over --init (none in
-// rollout mode).
-func rolloutCases(fl rolloutFlags, init *cli.Input) (forecast.Cases, error) {
-	var cases forecast.Cases
-	var err error
-	if len(fl.starts) > 0 {
-		if cases, err = cli.StartCases(fl.starts, init.Shape[0], guided.Context, fl.lead, init.String()); err != nil {
-			return cases, err
-		}
-	} else if fl.cases > 0 {
-		if cases, err = forecast.EvenCases(init.Shape[0], guided.Context, fl.lead, fl.cases); err != nil {
-			return cases, fmt.Errorf("%s: %w", init, err)
-		}
-		if room := init.Shape[0] - guided.Context - fl.lead + 1; fl.cases > room {
-			return cases, fmt.Errorf("--cases %d: %s has %d frames, room for %d distinct cases of %d context + --lead %d frames",
-				fl.cases, init, init.Shape[0], room, guided.Context, fl.lead)
-		}
-	}
-	return cases, nil
-}
-
 // rolloutForecasts is the forecast mode: an ensemble of each case, written with its truth and sidecars.
-func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, m *guided.Model, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
-	what, series := gen.Describe(fl.lambda), a.Float32()
-	fc, err := gen.Forecast(cmd.Context(), series, cases, fl.members, fl.seed)
+func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
+	fc, err := gen.Ensemble(cmd.Context(), a, guided.ForecastOptions{Cases: cases, Members: fl.Members, Seed: fl.Seed, Truth: fl.truthOut != ""})
 	if err != nil {
 		return err
 	}
-	if i, ok := finite(fc); !ok {
-		return fmt.Errorf("the %s made a NaN or an infinity (forecast value %d)", what, i)
-	}
-	fa := data.FromFloat32(fc, append([]int{fl.cases, fl.members, fl.lead}, init.Shape[1:]...)...)
-	var ta *data.Array
-	if fl.truthOut != "" {
-		if ta, err = forecast.Truth(a, cases); err != nil {
-			return err
-		}
-	}
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: init.Src, Run: fl.idm + fl.vdm, Seed: fl.seed, Starts: cases.Starts}
-	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: m.Config.Kind, Model: m.Run,
-		Members: fl.members, Step: m.Step, Seed: fl.seed}, fl.out, fl.truthOut, fa.Shape, cli.ShapeOf(ta))
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: init.Src, Run: fl.idm + fl.vdm, Seed: fl.Seed, Starts: cases.Starts}
+	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: fc.Kind, Model: fc.Run,
+		Members: fl.Members, Step: fc.Step, Seed: fl.Seed}, fl.out, fl.truthOut, fc.Ensemble.Shape, cli.ShapeOf(fc.Truth))
 	if err != nil {
 		return err
 	}
-	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fa, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", ta, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fc.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", fc.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, what, fa.Shape, cases.Starts)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, fc.What, fc.Ensemble.Shape, cases.Starts)
 	return nil
 }
 
-// checkRolloutBudget estimates the memory of a rollout (the initial frames, the two networks' weights
-// and the sampler's activations: a rough 64 values per base channel and field point per row) and the
-// size of its output.
+// checkRolloutBudget checks the memory of a rollout and the size of its output
+// (guided.RolloutSettings.Bytes) and refuses a finished rollout at --out.
 func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *cli.Input, m *guided.Model) error {
 	c := m.Config
-	rows := int64(fl.members)
-	if fl.cases > 0 {
-		rows = guard.Product(rows, int64(fl.cases))
-	}
-	frame := guard.Product(int64(c.Channels), int64(c.Height), int64(c.Width))
-	act := guard.Product(rows, int64(c.Height), int64(c.Width), int64(c.NetWidth()), 64*4)
-	outBytes := guard.Product(int64(fl.frames), int64(fl.members), frame, 4)
-	if fl.cases > 0 {
-		outBytes = guard.Product(rows, int64(fl.lead), frame, 4)
-		if fl.truthOut != "" {
-			outBytes = guard.Sum(outBytes, guard.Product(int64(fl.cases), int64(fl.lead), frame, 4))
-		}
-	}
-	need := guard.Sum(init.Bytes(), init.Bytes(), act, guard.Product(rows, frame, 4*8))
-	if fl.cases > 0 {
-		need = guard.Sum(need, outBytes)
-	}
+	need, outBytes, rows := fl.Bytes(c, init.Bytes(), fl.truthOut != "")
 	what := fmt.Sprintf("a rollout of %d rows of %d×%d×%d", rows, c.Channels, c.Height, c.Width)
 	if err := b.CheckMemory(what, need); err != nil {
 		return err
@@ -324,7 +235,7 @@ func checkRolloutOutFormat(fl rolloutFlags) error {
 	if err := cli.CheckOutFormat(fl.outFormat); err != nil {
 		return err
 	}
-	if fl.cases == 0 && cli.WantNC(fl.outFormat, fl.out) {
+	if fl.Cases == 0 && cli.WantNC(fl.outFormat, fl.out) {
 		return fmt.Errorf("--out %s: NetCDF is written for forecasts (--cases); a rollout streams to a resumable NPY [frames, members, C, H, W]", fl.out)
 	}
 	return nil

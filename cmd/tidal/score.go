@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
@@ -15,21 +14,9 @@ import (
 
 // scoreFlags holds the flags of `tidal score`.
 type scoreFlags struct {
-	forecast, obs, latWeights, out, biasMap string
-	reportDir                               string
-	metrics                                 []string
-	memberAxis, leadAxis                    int
-	thresholds, quantiles                   []float64
-	csiWindows, fssWindows                  []int
-	crpsPools                               []string
-	dydiffMask, bestMember, asJSON          bool
-	noLatWeights                            bool
-	gridWeights                             []float64 // cos(latitude) of a lat-lon grid recognised in a NetCDF input
-	gridWeightsFrom                         string
-	dataRange, ci                           float64
-	ciBlock, ciResamples                    int
-	perCase                                 bool
-	seed                                    uint64
+	forecast, obs, out, biasMap, reportDir string
+	asJSON, noLatWeights                   bool
+	spec                                   forecast.ScoreSettings
 }
 
 // scoreCmd is `tidal score`; `tidal score rollout` hangs below it.
@@ -65,24 +52,24 @@ spectrum) see "tidal score rollout".`,
 	f := cmd.Flags()
 	f.StringVar(&fl.forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
 	f.StringVar(&fl.obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
-	f.StringSliceVar(&fl.metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
-	f.IntVar(&fl.memberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
-	f.IntVar(&fl.leadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
-	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
+	f.StringSliceVar(&fl.spec.Metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
+	f.IntVar(&fl.spec.MemberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
+	f.IntVar(&fl.spec.LeadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
+	f.StringVar(&fl.spec.LatWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
 	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
-	f.Float64SliceVar(&fl.thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
-	f.IntSliceVar(&fl.csiWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
-	f.IntSliceVar(&fl.fssWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
-	f.StringSliceVar(&fl.crpsPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
-	f.BoolVar(&fl.dydiffMask, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
-	f.Float64SliceVar(&fl.quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
-	f.Float64Var(&fl.dataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
-	f.BoolVar(&fl.bestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
-	f.Uint64Var(&fl.seed, "seed", 1, "seed of the rank histogram's tie-breaking")
-	f.Float64Var(&fl.ci, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
-	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
-	f.IntVar(&fl.ciResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
-	f.BoolVar(&fl.perCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
+	f.Float64SliceVar(&fl.spec.Thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
+	f.IntSliceVar(&fl.spec.CSIWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
+	f.IntSliceVar(&fl.spec.FSSWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
+	f.StringSliceVar(&fl.spec.CRPSPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
+	f.BoolVar(&fl.spec.NonNegativeTruthOnly, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
+	f.Float64SliceVar(&fl.spec.Quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
+	f.Float64Var(&fl.spec.DataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
+	f.BoolVar(&fl.spec.BestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
+	f.Uint64Var(&fl.spec.Seed, "seed", 1, "seed of the rank histogram's tie-breaking")
+	f.Float64Var(&fl.spec.CI, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
+	f.IntVar(&fl.spec.CIBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.IntVar(&fl.spec.CIResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
+	f.BoolVar(&fl.spec.PerCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
 	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
 	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
@@ -100,51 +87,15 @@ func metricHelp() string {
 	return b.String()
 }
 
-// scoreOptions checks the scoring flags, naming each, and the sidecars of the forecast and the truth,
-// and maps the flags to the metrics' options.
-func scoreOptions(fl *scoreFlags) (opt metrics.ScoreOptions, err error) {
-	if err := guard.First(
-		guard.AllFinite("thresholds", fl.thresholds), guard.AllOpen("quantiles", fl.quantiles, 0, 1),
-		guard.Ints("csi-windows", fl.csiWindows, 1, 1<<16), guard.Ints("fss-windows", fl.fssWindows, 1, 1<<16),
-		guard.AtLeast("data-range", fl.dataRange, 0),
-		guard.Int("ci-block", fl.ciBlock, 1, cli.MaxCount), guard.Int("ci-resamples", fl.ciResamples, 10, 1<<20),
-	); err != nil {
-		return opt, err
-	}
-	if fl.ci != 0 && !(fl.ci > 0 && fl.ci < 1) {
-		return opt, fmt.Errorf("--ci %g: expected a level in (0, 1), e.g. 0.9, or 0 for none", fl.ci)
-	}
-	if err := metrics.CheckMetricNames(fl.metrics); err != nil {
-		return opt, fmt.Errorf("--metrics: %w", err)
-	}
-	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
-		return opt, err
-	}
-	if len(fl.quantiles) == 0 { // an empty list (as a reset flag holds it) is the default levels
-		fl.quantiles = nil
-	}
-	opt = metrics.ScoreOptions{
-		Metrics: fl.metrics, Thresholds: fl.thresholds, CSIWindows: fl.csiWindows, FSSWindows: fl.fssWindows,
-		NonNegativeTruthOnly: fl.dydiffMask, Quantiles: fl.quantiles, DataRange: fl.dataRange,
-		BestMember: fl.bestMember, Seed: fl.seed, PerCase: fl.perCase,
-	}
-	if fl.ci > 0 {
-		opt.CI = &metrics.BootstrapOptions{Level: fl.ci, Block: fl.ciBlock, Resamples: fl.ciResamples, Seed: fl.seed}
-	}
-	for _, p := range fl.crpsPools {
-		pool, err := metrics.ParsePooling(p)
-		if err != nil {
-			return opt, fmt.Errorf("--crps-pool: %w", err)
-		}
-		opt.CRPSPools = append(opt.CRPSPools, pool)
-	}
-	return opt, nil
-}
-
 // runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
 func runScore(cmd *cobra.Command, fl scoreFlags) error {
-	opt, err := scoreOptions(&fl)
-	if err != nil {
+	if err := fl.spec.Check(); err != nil {
+		return err
+	}
+	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
+		return err
+	}
+	if _, err := fl.spec.Options(); err != nil {
 		return err
 	}
 	b, err := cli.Budget()
@@ -155,8 +106,10 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	if fl.latWeights == "" && !fl.noLatWeights {
-		fl.gridWeights, fl.gridWeightsFrom = cli.GridLatWeights(fi, oi)
+	var grid []float64
+	var gridFrom string
+	if fl.spec.LatWeights == "" && !fl.noLatWeights {
+		grid, gridFrom = cli.GridLatWeights(fi, oi)
 	}
 	fa, err := fi.Read(b)
 	if err != nil {
@@ -166,45 +119,32 @@ func runScore(cmd *cobra.Command, fl scoreFlags) error {
 	if err != nil {
 		return err
 	}
-	lay := metrics.Layout{MemberAxis: fl.memberAxis, LeadAxis: fl.leadAxis}
-	if !cmd.Flags().Changed("metrics") && len(fa.Shape) == 4 && len(oa.Shape) == 3 {
-		// A series forecast [windows, members, lead, N]: the scores of docs/SERIES.md by default.
-		opt.Metrics = metrics.SeriesMetrics
-	}
-	job := forecast.ScoreJob{Forecast: fa, Truth: oa, ForecastName: fl.forecast, TruthName: fl.obs, Layout: lay, Options: opt}
-	if err := scoreWeights(&job, fl); err != nil {
+	job, weights, err := fl.spec.Job(fa, oa, fl.forecast, fl.obs, cmd.Flags().Changed("metrics"), grid, gridFrom)
+	if err != nil {
 		return err
 	}
 	rep, err := job.Score()
 	if err != nil {
 		return err
 	}
+	job.Record(rep, weights)
 	return writeScore(cmd, fl, job, rep, inputs)
 }
 
-// writeScore records the settings in the report, writes --out (with per-channel scores when it is
-// NetCDF), --bias-map and --report, and prints the table or the JSON.
+// writeScore writes --out (with per-channel scores when it is NetCDF), --bias-map and --report, and
+// prints the table or the JSON.
 func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
-	fi, fa, oa := inputs[0], job.Forecast, job.Truth
-	rep.Settings["forecast_file"] = fl.forecast
-	rep.Settings["truth_file"] = fl.obs
-	rep.Settings["axes"] = fmt.Sprintf("forecast members %d, lead %d (cases: first other axis)", fl.memberAxis, fl.leadAxis)
-	if fl.latWeights != "" {
-		rep.Settings["weights"] = fl.latWeights + ", normalised to mean 1"
-	} else if fl.gridWeights != nil {
-		rep.Settings["weights"] = "cos(latitude) of the lat coordinate of " + fl.gridWeightsFrom + ", normalised to mean 1"
-	}
 	js, err := rep.JSON()
 	if err != nil {
 		return err
 	}
 	var perChannel []*metrics.Report
-	if cli.WantNC("", fl.out) && fl.latWeights == "" { // --lat-weights may span the channels
+	if cli.WantNC("", fl.out) && fl.spec.LatWeights == "" { // --lat-weights may span the channels
 		if perChannel, err = job.ScoreChannels(); err != nil {
 			return err
 		}
 	}
-	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, fi, perChannel)}
+	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, inputs[0], perChannel)}
 	if fl.biasMap != "" {
 		bias := forecast.BiasMaps(rep)
 		if bias == nil {
@@ -216,7 +156,7 @@ func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *m
 		return err
 	}
 	if fl.reportDir != "" {
-		if err := writeScoreReport(fl.reportDir, fl, rep, fa, oa); err != nil {
+		if err := writeScoreReport(fl.reportDir, fl, rep, job.Forecast, job.Truth); err != nil {
 			return err
 		}
 	}
@@ -224,22 +164,6 @@ func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *m
 		fmt.Fprintln(cmd.OutOrStdout(), string(js))
 	} else {
 		fmt.Fprint(cmd.OutOrStdout(), rep.Table())
-	}
-	return nil
-}
-
-// scoreWeights sets the job's point weights: --lat-weights, else cos(latitude) of a NetCDF input on a
-// lat-lon grid (unless --no-lat-weights).
-func scoreWeights(job *forecast.ScoreJob, fl scoreFlags) error {
-	if fl.latWeights != "" {
-		wa, err := data.ReadNPY(fl.latWeights)
-		if err != nil {
-			return fmt.Errorf("--lat-weights: %w", err)
-		}
-		job.Weights, job.WeightsName = wa, "--lat-weights "+fl.latWeights
-	} else if fl.gridWeights != nil {
-		job.Weights = data.FromFloat64(fl.gridWeights, len(fl.gridWeights))
-		job.WeightsName = "the lat coordinate of " + fl.gridWeightsFrom
 	}
 	return nil
 }
@@ -255,22 +179,12 @@ func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *cli.Input, inputs []*cl
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := guard.First(
-		guard.Axis("member-axis", fl.memberAxis, "forecast "+fl.forecast, fi.Shape),
-		guard.Axis("lead-axis", fl.leadAxis, "forecast "+fl.forecast, fi.Shape),
-	); err != nil {
+	if err := fl.spec.CheckShapes(fl.forecast, fi.Shape, fl.obs, oi.Shape); err != nil {
 		return nil, nil, nil, err
 	}
-	if fl.memberAxis == fl.leadAxis {
-		return nil, nil, nil, fmt.Errorf("--member-axis and --lead-axis are both %d: expected two different axes of the forecast", fl.leadAxis)
-	}
-	if len(oi.Shape) != len(fi.Shape)-1 {
-		return nil, nil, nil, fmt.Errorf("--obs %s: shape %v has rank %d, expected %d, the forecast's %v without its member axis %d",
-			fl.obs, oi.Shape, len(oi.Shape), len(fi.Shape)-1, fi.Shape, fl.memberAxis)
-	}
 	inputs = []*cli.Input{fi, oi}
-	if fl.latWeights != "" {
-		wi, err := cli.StatInput("lat-weights", fl.latWeights, 1, 31, "[H] or the trailing axes of the field")
+	if fl.spec.LatWeights != "" {
+		wi, err := cli.StatInput("lat-weights", fl.spec.LatWeights, 1, 31, "[H] or the trailing axes of the field")
 		if err != nil {
 			return nil, nil, nil, err
 		}

@@ -6,7 +6,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
@@ -14,15 +13,14 @@ import (
 
 func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 
-// newScoreRolloutCmd is `tidal score rollout`.
 // scoreRolloutFlags are the flags of `tidal score rollout`.
 type scoreRolloutFlags struct {
-	fcPath, obs, latWeights, season, out  string
-	maxLag, bins, window, channel, member int
-	band                                  []int
-	asJSON, allMembers                    bool // allMembers: no --member, score every member
-	spectrum                              string
+	fcPath, obs, season, out string
+	asJSON, allMembers       bool // allMembers: no --member, score every member
+	set                      forecast.RolloutScoreSettings
 }
+
+// newScoreRolloutCmd is `tidal score rollout`.
 
 func newScoreRolloutCmd() *cobra.Command {
 	var fl scoreRolloutFlags
@@ -51,16 +49,16 @@ without --member every member is scored in turn (a table each; --json and --out 
 	f := cmd.Flags()
 	f.StringVar(&fl.fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
 	f.StringVar(&fl.obs, "obs", "", "truth sequence NPY, same layout (required)")
-	f.IntVar(&fl.maxLag, "max-lag", 9, "largest ACF lag, frames")
-	f.IntVar(&fl.channel, "channel", 0, "channel to score when the files have a channel axis")
-	f.IntVar(&fl.member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
-	f.StringVar(&fl.latWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
+	f.IntVar(&fl.set.MaxLag, "max-lag", 9, "largest ACF lag, frames")
+	f.IntVar(&fl.set.Channel, "channel", 0, "channel to score when the files have a channel axis")
+	f.IntVar(&fl.set.Member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
+	f.StringVar(&fl.set.LatWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
 	f.StringVar(&fl.season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
-	f.IntSliceVar(&fl.band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
-	f.IntVar(&fl.bins, "bins", 50, "bins of the W1 histograms")
-	f.IntVar(&fl.window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
+	f.IntSliceVar(&fl.set.Band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
+	f.IntVar(&fl.set.Bins, "bins", 50, "bins of the W1 histograms")
+	f.IntVar(&fl.set.Window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
 	f.BoolVar(&fl.asJSON, "json", false, "print JSON instead of a summary table")
-	f.StringVar(&fl.spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
+	f.StringVar(&fl.set.Spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
 	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
@@ -69,10 +67,7 @@ without --member every member is scored in turn (a table each; --json and --out 
 
 // runScoreRollout checks the inputs of `tidal score rollout`, scores each member and writes the report.
 func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
-	if err := guard.First(
-		guard.Int("max-lag", fl.maxLag, 1, cli.MaxCount), guard.Int("bins", fl.bins, 1, 1<<20),
-		guard.Int("window", fl.window, 0, cli.MaxCount), guard.Int("channel", fl.channel, 0, cli.MaxCount), guard.Int("member", fl.member, 0, cli.MaxCount),
-	); err != nil {
+	if err := fl.set.Check(); err != nil {
 		return err
 	}
 	b, err := cli.Budget()
@@ -83,16 +78,11 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	inputs := []*cli.Input{fi, oi, {Flag: "lat-weights", Path: fl.latWeights}, {Flag: "season", Path: fl.season}}
+	inputs := []*cli.Input{fi, oi, {Flag: "lat-weights", Path: fl.set.LatWeights}, {Flag: "season", Path: fl.season}}
 	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil {
 		return err
 	}
-	// Both series as float64, and the diagnostics' work arrays of the same order.
-	// A forecast with members is also copied member by member.
-	need := guard.Sum(guard.Product(fi.Float64Bytes(), 3), guard.Product(oi.Float64Bytes(), 3), guard.Product(int64(fl.bins), 64))
-	if view != fi {
-		need = guard.Sum(need, fi.Float64Bytes())
-	}
+	need := fl.set.Bytes(fi.Float64Bytes(), oi.Float64Bytes(), view != fi)
 	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.Shape, oi.Shape), need); err != nil {
 		return err
 	}
@@ -104,9 +94,15 @@ func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
 	if err != nil {
 		return err
 	}
-	opt, err := scoreRolloutOptions(fl, b, fi, oi, view, fa)
+	lat, _ := cli.GridLatWeights(fi, oi)
+	opt, err := fl.set.Options(view.String(), view.Shape, fa.Shape, lat)
 	if err != nil {
 		return err
+	}
+	if fl.season != "" {
+		if opt.Season, err = readSeason(fl.season, b); err != nil {
+			return err
+		}
 	}
 	reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fl.fcPath, fl.obs)
 	if err != nil {
@@ -122,7 +118,7 @@ func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *cli.Input, members 
 	if fi, err = cli.StatInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	member := fl.member
+	member := fl.set.Member
 	if fl.allMembers {
 		member = -1
 	}
@@ -136,46 +132,10 @@ func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *cli.Input, members 
 	if oi, err = cli.StatInput("obs", fl.obs, 3, 4, layout); err != nil {
 		return nil, nil, nil, nil, err
 	}
-	if err := checkRolloutLengths(view, oi, fl.maxLag, fl.window); err != nil {
+	if err := fl.set.CheckLengths(view.String(), view.Shape, oi.String(), oi.Shape); err != nil {
 		return nil, nil, nil, nil, err
 	}
 	return fi, oi, view, members, nil
-}
-
-// scoreRolloutOptions maps the flags to the diagnostics' options: the spectrum, the Hovmöller band, the
-// point weights and the season labels.
-func scoreRolloutOptions(fl scoreRolloutFlags, b guard.Budget, fi, oi, view *cli.Input, fa *data.Array) (metrics.RolloutOptions, error) {
-	opt := metrics.RolloutOptions{MaxLag: fl.maxLag, Bins: fl.bins, Window: fl.window, Channel: fl.channel}
-	lat, _ := cli.GridLatWeights(fi, oi)
-	var err error
-	if opt.ZonalRows, err = forecast.ZonalRows(fl.spectrum, lat, fi.Shape[len(fi.Shape)-2]); err != nil {
-		return opt, err
-	}
-	if err := forecast.CheckRolloutAxes(view.String(), view.Shape, fl.band, fl.channel); err != nil {
-		return opt, err
-	}
-	if len(fl.band) > 0 {
-		opt.Band = &metrics.HovmollerBand{Axis: fl.band[0], From: fl.band[1], To: fl.band[2]}
-	}
-	if fl.latWeights != "" {
-		wa, err := data.ReadNPY(fl.latWeights)
-		if err != nil {
-			return opt, fmt.Errorf("--lat-weights: %w", err)
-		}
-		n := len(fa.Shape)
-		if n < 2 {
-			return opt, fmt.Errorf("forecast %s: shape %v is not a rollout of images", fl.fcPath, fa.Shape)
-		}
-		if opt.Weights, err = metrics.PointWeights(fa.Shape[n-2:], wa.Float64(), wa.Shape); err != nil {
-			return opt, fmt.Errorf("--lat-weights %s: %w", fl.latWeights, err)
-		}
-	}
-	if fl.season != "" {
-		if opt.Season, err = readSeason(fl.season, b); err != nil {
-			return opt, err
-		}
-	}
-	return opt, nil
 }
 
 // writeRolloutScores writes --out and prints the reports: JSON, or a table per member.
@@ -211,21 +171,4 @@ func readSeason(path string, b guard.Budget) ([]int, error) {
 		return nil, err
 	}
 	return forecast.SeasonLabels(path, sa)
-}
-
-// checkRolloutLengths refuses a --max-lag or --window that the shorter of the two series cannot hold:
-// a lag of T or more frames has no pair of frames, a running mean of more than T frames no value.
-func checkRolloutLengths(fi, oi *cli.Input, maxLag, window int) error {
-	short := fi
-	if oi.Shape[0] < fi.Shape[0] {
-		short = oi
-	}
-	T := short.Shape[0]
-	if maxLag >= T {
-		return fmt.Errorf("--max-lag %d: expected a lag below the %d frames of %s", maxLag, T, short)
-	}
-	if window > T {
-		return fmt.Errorf("--window %d: expected at most the %d frames of %s", window, T, short)
-	}
-	return nil
 }

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/guidance"
 	"github.com/tidal-forecast/tidal/guided"
 )
 
@@ -60,25 +59,19 @@ func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
 		guard.Int("val-pairs", fl.valPairs, 1, 1<<16)); err != nil {
 		return err
 	}
-	if fl.batch%2 != 0 {
-		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.batch)
+	if fl.Batch%2 != 0 {
+		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.Batch)
 	}
-	series, err := readTrainingSeries(&fl.guidedTrainFlags, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks))
+	series, err := readTrainingSeries(&fl.guidedTrainFlags, fl.Activations())
 	if err != nil {
 		return err
 	}
-	o := fl.options()
+	o := fl.Options()
 	o.PreviewEvery = fl.previewEvery // 0: every checkpoint (guided.NewTrainer)
-	attn := fl.attn
-	if len(attn) == 0 {
-		attn = []int{len(fl.mults) - 1}
-	}
 	tr, err := guided.NewTrainer(guided.TrainSpec{
-		Kind: guided.KindDiscriminator, Series: series, Options: o,
-		Disc: guidance.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
-			Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW), HeadWidth: fl.headWidth, HeadLayers: fl.headLayers},
-		PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
-		DataSeed: fl.dataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
+		Kind: guided.KindDiscriminator, Series: series, Options: o, Disc: fl.Disc(fl.headWidth, fl.headLayers),
+		PMean: fl.PMean, PStd: fl.PStd, Crop: fl.Crop, ValFraction: fl.ValFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
+		DataSeed: fl.DataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 	})
 	if err != nil {
 		return cli.DataError(fl.data, err)

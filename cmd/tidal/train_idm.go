@@ -5,7 +5,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/nets"
 )
 
 func init() {
@@ -40,24 +39,18 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 			if err := dit.check(cmd.Flags().Changed); err != nil {
 				return err
 			}
-			series, err := readTrainingSeries(&fl, dit.activations(fl.batch, activationBytes(fl.batch, fl.channels, len(fl.mults), fl.blocks)))
+			series, err := readTrainingSeries(&fl, dit.activations(fl.Batch, fl.Activations()))
 			if err != nil {
 				return err
 			}
-			ditConfig, err := dit.config(series.Shape, fl.crop, fl.periodicW)
+			ditConfig, err := dit.config(series.Shape, fl.Crop, fl.PeriodicW)
 			if err != nil {
 				return err
-			}
-			attn := fl.attn
-			if len(attn) == 0 { // none, however it was given (flag default, --config "attn: []")
-				attn = nil
 			}
 			tr, err := guided.NewTrainer(guided.TrainSpec{
-				Kind: kind, Series: series, Options: fl.options(),
-				UNet: nets.Config{Channels: fl.channels, Mults: fl.mults, Blocks: fl.blocks, AttnLevels: attn, Groups: fl.groups,
-					Dropout: fl.dropout, PadH: padding(fl.periodicH), PadW: padding(fl.periodicW)}, DiT: ditConfig,
-				SigmaData: fl.sigmaData, PMean: fl.pMean, PStd: fl.pStd, Crop: fl.crop, ValFraction: fl.valFraction,
-				DataSeed: fl.dataSeed, Static: fl.staticFields, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
+				Kind: kind, Series: series, Options: fl.Options(), UNet: fl.UNet(), DiT: ditConfig,
+				SigmaData: fl.SigmaData, PMean: fl.PMean, PStd: fl.PStd, Crop: fl.Crop, ValFraction: fl.ValFraction,
+				DataSeed: fl.DataSeed, Static: fl.staticFields, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
 			})
 			if err != nil {
 				return cli.DataError(fl.data, err)
