@@ -113,16 +113,6 @@ func newForecastCmd() *cobra.Command {
 	return cmd
 }
 
-// guidedFactor is how much more memory a sampler step takes with guidance: the discriminator's
-// activations and their gradients beside the denoiser's (an allowance, the discriminator being at most
-// as large as the denoiser).
-func guidedFactor(so dymodel.SamplerOptions) int64 {
-	if so.Guide != nil {
-		return 3
-	}
-	return 1
-}
-
 // loadForecastRun loads the DyDiff run of --run and resolves the sampler flags against its model; the
 // caller finalizes the snapshot's store.
 func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Model, *train.Snapshot, error) {
@@ -358,19 +348,9 @@ func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc 
 
 // checkForecastBudget checks the memory of the forecast and the disk of its outputs.
 func checkForecastBudget(b guard.Budget, fl forecastFlags, in *cli.Input, m *dymodel.Model, so dymodel.SamplerOptions, cs forecast.Cases) error {
-	mc, lead := m.Config, cs.Lead
-	B, F := len(cs.Starts), int64(data.NumElements(mc.Frame))
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), F, 4)
-	truthBytes := guard.Product(int64(B), int64(lead), F, 4)
-	what := fmt.Sprintf("a forecast [%d cases, %d members, %d lead, frame %v] float32", B, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4),
-		guard.Product(fcBytes, 3), truthBytes, guard.Product(m.SampleBytes(fl.members), guidedFactor(so)))); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
-		return err
-	}
-	return nil
+	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
+		Frame: fmt.Sprintf("frame %v", m.Config.Frame), FrameElems: int64(data.NumElements(m.Config.Frame)),
+		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil})
 }
 
 // writeFieldForecast writes the forecast, its truth and their sidecars as one group.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tidal-forecast/tidal/cli"
 
@@ -19,32 +18,11 @@ func addForecastActionsFlag(f *pflag.FlagSet, v *string) {
 	f.StringVar(v, "actions", "", "a model trained with actions: the actions driving the forecast, an NPY [rows, A] (row t the action between frames t and t + 1; for video --data, every video alike) or [videos, rows, A]; default: the video --data file's own")
 }
 
-// maxActionRows bounds the rows of an --actions file.
-const maxActionRows = 1 << 24
-
-// readActionsFlag reads the --actions NPY of `forecast`: [rows, A] or, for video data, [videos, rows,
-// A], every value finite, A the model's.
+// readActionsFlag reads the --actions NPY of `forecast` (dymodel.ReadActions).
 func readActionsFlag(path string, A int, videos bool) (*data.Array, error) {
-	shape, _, err := data.StatNPY(path)
+	a, err := dymodel.ReadActions(path, A, videos)
 	if err != nil {
-		return nil, fmt.Errorf("--actions %s: %w", path, err)
-	}
-	want := fmt.Sprintf("[rows, %d]", A)
-	if videos {
-		want += fmt.Sprintf(" or [videos, rows, %d]", A)
-	}
-	r := len(shape)
-	if (r != 2 && !(r == 3 && videos)) || shape[r-1] != A || shape[r-2] < 1 || shape[r-2] > maxActionRows || (r == 3 && (shape[0] < 1 || shape[0] > cli.MaxCount)) {
-		return nil, fmt.Errorf("--actions %s of shape %v: expected %s, the model's %d action components per row", path, shape, want, A)
-	}
-	a, err := data.ReadNPY(path)
-	if err != nil {
-		return nil, fmt.Errorf("--actions %s: %w", path, err)
-	}
-	for i, v := range a.Float32() {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("--actions %s: value %v at row %d component %d: expected finite values", path, v, i/A%shape[r-2], i%A)
-		}
+		return nil, fmt.Errorf("--actions %w", err)
 	}
 	return a, nil
 }
@@ -192,13 +170,6 @@ func videoForecastActions(fl forecastFlags, mc dymodel.Config, in *cli.Input, fi
 
 // checkVideoForecastBudget checks the memory and the disk a forecast of the videos needs.
 func checkVideoForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cases, lead int) error {
-	mc := m.Config
-	F := int64(data.NumElements(mc.Frame))
-	fcBytes := guard.Product(int64(cases), int64(fl.members), int64(lead), F, 4)
-	truthBytes := guard.Product(int64(cases), int64(lead), F, 4)
-	what := fmt.Sprintf("a forecast [%d videos, %d members, %d lead, frame %v] float32", cases, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 3), guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
+	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "videos", Cases: cases, Members: fl.members, Lead: lead,
+		Frame: fmt.Sprintf("frame %v", m.Config.Frame), FrameElems: int64(data.NumElements(m.Config.Frame)), Held: guard.Product(in.Bytes(), 3)})
 }

@@ -124,16 +124,10 @@ func openLatentOfRun(fl forecastFlags) (*latent.VAE, string, error) {
 
 // checkLatentForecastBudget checks the memory and the disk of a latent forecast and its decoding.
 func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cs forecast.Cases) error {
-	mc, lead, B := m.Config, cs.Lead, len(cs.Starts)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	latBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(mc.Frame)), 4)
-	truthBytes := guard.Product(int64(B), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	what := fmt.Sprintf("a latent forecast [%d cases, %d members, %d lead, frame %v → %v] float32", B, fl.members, lead, mc.Frame, in.Shape[1:])
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame),
-		guard.Product(latBytes, 3), guard.Product(fcBytes, 2), truthBytes, m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
+	mc := m.Config
+	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
+		Frame: fmt.Sprintf("frame %v → %v", mc.Frame, in.Shape[1:]), FrameElems: int64(data.NumElements(mc.Frame)),
+		Decoded: int64(data.NumElements(in.Shape[1:])), Held: guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame))})
 }
 
 // decodeLatentForecast decodes a latent ensemble [cases, members, lead, z, h, w] into frames of the

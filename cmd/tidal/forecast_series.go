@@ -58,15 +58,8 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	B, N := len(cs.Starts), int64(in.S.N)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), N, 4)
-	truthBytes := guard.Product(int64(B), int64(lead), N, 4)
-	what := fmt.Sprintf("a forecast [%d windows, %d members, %d lead, %d series] float32", B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
-		m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
+	if err := m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "windows", Cases: len(cs.Starts), Members: fl.members, Lead: lead,
+		Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N), Held: guard.Product(int64(in.S.T), int64(in.S.N), 8)}); err != nil {
 		return err
 	}
 	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
