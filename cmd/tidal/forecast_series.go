@@ -95,42 +95,9 @@ func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInp
 	return nil
 }
 
-// seriesStamps is the time stamp of a row of the series in: --start (else the file's start: a CSV's
-// first time, a GluonTS start) advanced by --freq, or, without --freq, a CSV's own time of the row;
-// nil when neither is known. Flags that do not parse are refused by name.
+// seriesStamps is the time stamp of a row of the series in (forecast.RowStamps): --start, else the
+// file's, advanced by --freq, or a CSV's own time of the row.
 func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string, error) {
-	var fr forecast.Frequency
-	if freq != "" {
-		var err error
-		if fr, err = forecast.ParseFrequency(freq); err != nil {
-			return nil, fmt.Errorf("--freq: %w", err)
-		}
-	}
-	if start == "" && freq == "" && len(in.S.Times) == in.S.T {
-		times := in.S.Times
-		return func(row int) string {
-			if row < len(times) {
-				return times[row]
-			}
-			return ""
-		}, nil
-	}
-	from, flag := start, "--start"
-	if from == "" {
-		from, flag = in.S.Start, fmt.Sprintf("the start of --data %s", in.Path)
-		if from == "" && len(in.S.Times) > 0 {
-			from = in.S.Times[0]
-		}
-	}
-	if start != "" && freq == "" {
-		return nil, fmt.Errorf("--start %s needs --freq, the time step", start)
-	}
-	if from == "" || freq == "" {
-		return nil, nil
-	}
-	t0, err := forecast.ParseTime(from)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
+	return forecast.RowStamps(forecast.StampOptions{Start: start, Freq: freq, Times: in.S.Times, FileStart: in.S.Start, Rows: in.S.T,
+		StartName: "--start", FreqName: "--freq", FileName: "the start of --data " + in.Path})
 }
