@@ -68,20 +68,14 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	phys := data.FromFloat32(series.Data, series.Shape...)
-	z, err := v.Encode(context.Background(), phys, fl.seed)
+	var name string
+	f, err := v.Forecast(context.Background(), data.FromFloat32(series.Data, series.Shape...), cs, fl.seed, latent.ForecastNames{Data: "--data " + fl.data, VAE: "--latent " + dir},
+		func(z *data.Array) (f *dymodel.Forecast, err error) {
+			f, name, err = forecastCases(cmd, fl, dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax},
+				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
+			return f, err
+		})
 	if err != nil {
-		return fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, dir, err)
-	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	f, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
-	if err != nil {
-		return err
-	}
-	if f.Ensemble, err = decodeLatentForecast(v, f.Ensemble, in.Shape[1:], dir); err != nil {
-		return err
-	}
-	if f.Truth, err = forecast.Truth(phys, cs); err != nil {
 		return err
 	}
 	if err := writeLatentForecast(cmd, fl, inputs, f, snap.Step); err != nil {
@@ -128,18 +122,6 @@ func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Mode
 	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
 		Frame: fmt.Sprintf("frame %v → %v", mc.Frame, in.Shape[1:]), FrameElems: int64(data.NumElements(mc.Frame)),
 		Decoded: int64(data.NumElements(in.Shape[1:])), Held: guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame))})
-}
-
-// decodeLatentForecast decodes a latent ensemble [cases, members, lead, z, h, w] into frames of the
-// physical shape frame.
-func decodeLatentForecast(v *latent.VAE, ens *data.Array, frame []int, dir string) (*data.Array, error) {
-	ld := ens.Shape
-	flatZ := data.FromFloat32(ens.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
-	dec, err := v.Decode(context.Background(), flatZ)
-	if err != nil {
-		return nil, fmt.Errorf("decoding the forecast with --latent %s: %w", dir, err)
-	}
-	return data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), frame...)...), nil
 }
 
 // writeLatentForecast writes the decoded forecast, its truth and their sidecars (NPY or NetCDF).
