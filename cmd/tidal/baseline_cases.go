@@ -19,21 +19,13 @@ func likeSidecar(cmd *cobra.Command, like, dataPath string, refuse ...string) (*
 				name, like, forecast.SidecarPath(like), name)
 		}
 	}
-	sc, err := forecast.ReadSidecar(like)
-	if err != nil {
-		return nil, fmt.Errorf("--like %s: %w", like, err)
-	}
-	if sc == nil {
+	sc, err := forecast.LikeSidecar(like, dataPath, "--like", "--data")
+	if err == nil && sc == nil {
 		return nil, fmt.Errorf("--like %s: no forecast sidecar %s beside it (tidal forecast and tidal baseline write one); give --run or --starts instead",
 			like, forecast.SidecarPath(like))
 	}
-	sum, err := forecast.FileSHA256(dataPath)
 	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	if sc.SourceSHA256 != "" && sc.SourceSHA256 != sum {
-		return nil, fmt.Errorf("--like %s was made from %s (SHA-256 %s), but --data %s has SHA-256 %s: a baseline of its cases needs the same data",
-			like, sc.Source, sc.SourceSHA256, dataPath, sum)
+		return nil, err
 	}
 	return sc, nil
 }

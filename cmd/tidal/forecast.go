@@ -285,9 +285,8 @@ func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *c
 			return nil, nil, nil, err
 		}
 	}
-	m, snap, err = dymodel.Load(fl.model, warn)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("--run %w", err)
+	if m, snap, err = loadForecastRun(fl, warn); err != nil {
+		return nil, nil, nil, err
 	}
 	loaded := snap
 	defer func() {
@@ -296,9 +295,6 @@ func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *c
 		}
 	}()
 	mc := m.Config
-	if err := resolveSampler(fl, m); err != nil {
-		return nil, nil, nil, err
-	}
 	if mc.Net == "series" {
 		return nil, nil, nil, fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.Shape)
 	}
@@ -353,23 +349,27 @@ func checkForecastBudget(b guard.Budget, fl forecastFlags, in *cli.Input, m *dym
 		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil})
 }
 
-// writeFieldForecast writes the forecast, its truth and their sidecars as one group.
+// writeFieldForecast writes the forecast, its truth and their sidecars as one group, and says so.
 func writeFieldForecast(cmd *cobra.Command, fl forecastFlags, in *cli.Input, f *dymodel.Forecast, name string) error {
-	cs := f.Cases
-	ens, truth := f.Ensemble, f.Truth
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, ens.Shape, truth.Shape)
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs([]*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)},
-		append([]cli.Output{meta.Output("out", fl.out, "forecast", ens, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-			meta.Output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := writeForecast(cmd, fl, []*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)}, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
-		fl.out, ens.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+		fl.out, f.Ensemble.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, f.Cases.Starts, fl.truthOut)
 	return nil
+}
+
+// writeForecast writes the forecast f, its truth and their sidecars (naming inputs[0]'s file as the
+// source) as one group: NPY, or NetCDF by --format.
+func writeForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast) error {
+	in, cs := inputs[0], f.Cases
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
+	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
+	if err != nil {
+		return err
+	}
+	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
 }
 
 // maker says what made the forecast, for its sidecars: the model of --run at its snapshot's step.

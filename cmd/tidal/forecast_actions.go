@@ -87,11 +87,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if err != nil {
 		return fmt.Errorf("--run %s on %s: %w", fl.model, in, err)
 	}
-	sides, err := cli.ForecastSidecars(fl.data, f.Cases, fl.maker(snap.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs(ins, append([]cli.Output{cli.NPYOutput("out", fl.out, f.Ensemble), cli.NPYOutput("truth-out", fl.truthOut, f.Truth)}, sides...)); err != nil {
+	if err := writeForecast(cmd, fl, ins, f); err != nil { // NPY: --format nc is refused for videos
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), videos 0..%d from frame %d; truth %s\n",

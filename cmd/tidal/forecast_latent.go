@@ -78,7 +78,7 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	if err := writeLatentForecast(cmd, fl, inputs, f, snap.Step); err != nil {
+	if err := writeForecast(cmd, fl, inputs, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d in the latent space of %s (%s, %d steps, backend %s), decoded; cases starting at frames %v; truth %s\n",
@@ -122,16 +122,4 @@ func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Mode
 	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
 		Frame: fmt.Sprintf("frame %v → %v", mc.Frame, in.Shape[1:]), FrameElems: int64(data.NumElements(mc.Frame)),
 		Decoded: int64(data.NumElements(in.Shape[1:])), Held: guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame))})
-}
-
-// writeLatentForecast writes the decoded forecast, its truth and their sidecars (NPY or NetCDF).
-func writeLatentForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast, step int) error {
-	in, cs := inputs[0], f.Cases
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
-	if err != nil {
-		return err
-	}
-	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
 }
