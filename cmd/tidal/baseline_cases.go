@@ -56,17 +56,7 @@ func baselineCases(cmd *cobra.Command, fl baselineFlags, series *cli.Input) (for
 			lead = mc.Predict
 		}
 	}
-	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") {
-			return forecast.Cases{}, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		return cli.StartCases(fl.starts, frames, context, lead, series.String())
-	}
-	c, err := forecast.EvenCases(frames, context, lead, fl.cases)
-	if err != nil {
-		return forecast.Cases{}, fmt.Errorf("%s: %w", series, err)
-	}
-	return c, nil
+	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases"), frames, context, lead, series.String())
 }
 
 // maker says what made the baseline, for its sidecars.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -323,23 +324,7 @@ func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, sna
 
 // forecastFieldCases are the cases of --starts, or --cases spread evenly over --data.
 func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc dymodel.Config) (forecast.Cases, error) {
-	var err error
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	var cs forecast.Cases
-	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-			return cs, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		if cs, err = cli.StartCases(fl.starts, in.Shape[0], mc.Context, lead, in.String()); err != nil {
-			return cs, err
-		}
-	} else if cs, err = forecast.EvenCases(in.Shape[0], mc.Context, lead, fl.cases); err != nil {
-		return cs, fmt.Errorf("%s: %w", in, err)
-	}
-	return cs, nil
+	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases"), in.Shape[0], mc.Context, cmp.Or(fl.lead, mc.Predict), in.String())
 }
 
 // checkForecastBudget checks the memory of the forecast and the disk of its outputs.
