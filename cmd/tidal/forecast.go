@@ -132,7 +132,7 @@ func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Mod
 // --sampler-steps leave them to the model (dymodel.Model.ResolveSampler), naming the flag of an option
 // the model cannot take; a guide needs the dependent-noise process.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
-	so, err := m.ResolveSampler(dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax})
+	so, err := m.ResolveSampler(fl.samplerOptions())
 	var se *dymodel.SamplerError
 	if errors.As(err, &se) {
 		return fmt.Errorf("--%s %v: %s (--run %s)", samplerFlags[se.Option], se.Value, se.Reason, fl.model)
@@ -193,15 +193,14 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkForecastBudget(b, fl, in, m, so, cs); err != nil {
-		return err
-	}
-	series, err := readSeries(b, in) // finite values, or an error naming the file and frame
-	if err != nil {
-		return err
-	}
-	arr := data.FromFloat32(series.Data, series.Shape...)
-	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, arr, cs)
+	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "cases",
+		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil}, func() (*data.Array, error) {
+		series, err := readSeries(b, in) // finite values, or an error naming the file and frame
+		if err != nil {
+			return nil, err
+		}
+		return data.FromFloat32(series.Data, series.Shape...), nil
+	})
 	if err != nil {
 		return err
 	}
@@ -312,7 +311,7 @@ func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *c
 func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot) (dymodel.SamplerOptions, error) {
 	mc := m.Config
 	var err error
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
+	so := fl.samplerOptions()
 	if disc != nil && fl.lambda > 0 {
 		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --run "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
 			return so, err
@@ -325,13 +324,6 @@ func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, sna
 // forecastFieldCases are the cases of --starts, or --cases spread evenly over --data.
 func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc dymodel.Config) (forecast.Cases, error) {
 	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases"), in.Shape[0], mc.Context, cmp.Or(fl.lead, mc.Predict), in.String())
-}
-
-// checkForecastBudget checks the memory of the forecast and the disk of its outputs.
-func checkForecastBudget(b guard.Budget, fl forecastFlags, in *cli.Input, m *dymodel.Model, so dymodel.SamplerOptions, cs forecast.Cases) error {
-	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
-		Frame: fmt.Sprintf("frame %v", m.Config.Frame), FrameElems: int64(data.NumElements(m.Config.Frame)),
-		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil})
 }
 
 // writeFieldForecast writes the forecast, its truth and their sidecars as one group, and says so.
@@ -357,36 +349,41 @@ func writeForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f 
 		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
 }
 
+// samplerOptions are the sampler flags as dymodel.SamplerOptions (no guide).
+func (fl forecastFlags) samplerOptions() dymodel.SamplerOptions {
+	return dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
+}
+
 // maker says what made the forecast, for its sidecars: the model of --run at its snapshot's step.
 func (fl forecastFlags) maker(step int) cli.Maker {
 	return cli.Maker{Kind: forecast.KindForecast, Method: "dydiff", Model: fl.model, Members: fl.members, Step: step, Seed: fl.seed}
 }
 
-// forecastCases forecasts the cases cs of arr (fields, or a series' windows) with the run's weights
-// (dymodel.Trained.ForecastCases) through the rollout driver, whose working file beside --out lets an
-// interrupted forecast with the same identity (model, step, sampler and guide, seed, members, lead,
-// starts, data shape) resume. It returns the forecast in physical units and the backend's name.
+// forecastCases forecasts the cases cs of the data read (fields, a series' windows, or latents) with the
+// run's weights (dymodel.Job: the size checked unless size.Unit is empty, then Trained.ForecastCases)
+// through the rollout driver, whose working file beside --out lets an interrupted forecast with the same
+// identity (model, step, sampler and guide, seed, members, lead, starts, data shape) resume. It returns
+// the forecast in physical units and the backend's name.
 func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
-	arr *data.Array, cs forecast.Cases) (*dymodel.Forecast, string, error) {
+	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, error)) (*dymodel.Forecast, string, error) {
 	name, be, err := cli.NewBackend()
 	if err != nil {
 		return nil, "", err
 	}
 	defer be.Finalize()
 	t.Backend = be
-	o := dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed,
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed}, Out: fl.out, Budget: b, Size: size, Read: read}
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
-		o.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
+		j.Options.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
 	}
 	if !fl.quiet {
-		o.Progress = cmd.ErrOrStderr()
+		j.Options.Progress = cmd.ErrOrStderr()
 	}
-	if o.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
+	if j.Options.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
 		return nil, "", err
 	}
-	done := cli.TrackRollout(o.Work, false, true)
-	f, err := t.ForecastCases(context.Background(), arr, cs, o)
+	done := cli.TrackRollout(dymodel.WorkPath(fl.out), false, true)
+	f, err := j.Run(context.Background())
 	return f, name, done(err)
 }

@@ -78,7 +78,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	}
 	defer be.Finalize()
 	t := &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
+	so := fl.samplerOptions()
 	o := dymodel.ForecastOptions{Cases: cases, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed, Actions: acts}
 	if !fl.quiet {
 		o.Progress = cmd.ErrOrStderr()

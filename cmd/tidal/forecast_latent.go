@@ -71,8 +71,8 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	var name string
 	f, err := v.Forecast(context.Background(), data.FromFloat32(series.Data, series.Shape...), cs, fl.seed, latent.ForecastNames{Data: "--data " + fl.data, VAE: "--latent " + dir},
 		func(z *data.Array) (f *dymodel.Forecast, err error) {
-			f, name, err = forecastCases(cmd, fl, dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax},
-				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
+			f, name, err = forecastCases(cmd, fl, fl.samplerOptions(),
+				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{}, func() (*data.Array, error) { return z, nil }) // size checked above
 			return f, err
 		})
 	if err != nil {

@@ -50,20 +50,13 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := resolveSampler(&fl, m); err != nil {
 		return err
 	}
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	cs, err := cli.SeriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
+	cs, err := cli.SeriesCases(in, fl.series, mc.Context, cmp.Or(fl.lead, mc.Predict), fl.starts, "starts")
 	if err != nil {
 		return err
 	}
-	if err := m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "windows", Cases: len(cs.Starts), Members: fl.members, Lead: lead,
-		Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N), Held: guard.Product(int64(in.S.T), int64(in.S.N), 8)}); err != nil {
-		return err
-	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	fc, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
+	fc, name, err := forecastCases(cmd, fl, fl.samplerOptions(), nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "windows",
+		Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N), Held: guard.Product(int64(in.S.T), int64(in.S.N), 8)},
+		func() (*data.Array, error) { return in.S.Array(), nil })
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,68 @@
+package dymodel
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/guard"
+)
+
+// Job is one forecast of a trained run, its cases chosen, as `tidal forecast` makes it: the memory and
+// the disk are checked before the observed data are read, then the cases are forecast in physical
+// units (ForecastCases: each context normalised with the training data's statistics, the ensemble
+// sampled through the rollout driver, the members denormalised).
+type Job struct {
+	Trained *Trained
+	Cases   forecast.Cases
+	// Options are the members, the sampler, the seed, the progress and the actions (Cases, Starts and
+	// Lead are not used). With Out set and Work empty, the rollout's working file is WorkPath(Out), so
+	// that an interrupted forecast of the same identity resumes.
+	Options ForecastOptions
+	// Out is the path the forecast will be written to (its folder's disk is checked) and Budget the
+	// memory and disk the forecast may take.
+	Out    string
+	Budget guard.Budget
+	// Size describes the observed data for CheckForecastSize: Unit, Held, Guided, and Frame and
+	// FrameElems (default: the model's frame). Cases, Members and Lead come from Cases and Options. An
+	// empty Unit says the caller has checked the size itself (a latent forecast, whose decoding it
+	// counts too).
+	Size ForecastSize
+	// Read reads the observed data [frames, frame...], once the checks pass.
+	Read func() (*data.Array, error)
+}
+
+// WorkPath is the rollout's working file of a forecast written to out: a hidden file beside it.
+func WorkPath(out string) string {
+	return filepath.Join(filepath.Dir(out), "."+filepath.Base(out)+".rollout.npy")
+}
+
+// Run checks the job's size, reads the observed data and forecasts the cases.
+func (j Job) Run(ctx context.Context) (*Forecast, error) {
+	if j.Trained == nil || j.Trained.Model == nil || j.Read == nil {
+		return nil, fmt.Errorf("dymodel: a forecast job needs a trained model and a reader of the observed data")
+	}
+	m, s := j.Trained.Model, j.Size
+	s.Cases, s.Members, s.Lead = len(j.Cases.Starts), j.Options.Members, j.Cases.Lead
+	if s.Members == 0 {
+		s.Members = DefaultMembers
+	}
+	if s.FrameElems == 0 {
+		s.Frame, s.FrameElems = fmt.Sprintf("frame %v", m.Config.Frame), int64(m.frameSize())
+	}
+	if s.Unit != "" {
+		if err := m.CheckForecastSize(j.Budget, j.Out, s); err != nil {
+			return nil, err
+		}
+	}
+	observed, err := j.Read()
+	if err != nil {
+		return nil, err
+	}
+	if j.Options.Work == "" && j.Out != "" {
+		j.Options.Work = WorkPath(j.Out)
+	}
+	return j.Trained.ForecastCases(ctx, observed, j.Cases, j.Options)
+}
