@@ -12,26 +12,31 @@ import (
 
 // Job is one forecast of a trained run, its cases chosen, as `tidal forecast` makes it: the memory and
 // the disk are checked before the observed data are read, then the cases are forecast in physical
-// units (ForecastCases: each context normalised with the training data's statistics, the ensemble
-// sampled through the rollout driver, the members denormalised).
+// units (Trained.ForecastCases, or Trained.Forecast for videos: each context normalised with the
+// training data's statistics, the ensemble sampled through the rollout driver, the members
+// denormalised).
 type Job struct {
 	Trained *Trained
 	Cases   forecast.Cases
-	// Options are the members, the sampler, the seed, the progress and the actions (Cases, Starts and
-	// Lead are not used). With Out set and Work empty, the rollout's working file is WorkPath(Out), so
-	// that an interrupted forecast of the same identity resumes.
+	// Videos > 0 says the observed data are videos [videos, frames, channels, H, W]: the first Videos
+	// are forecast from their frame Context on, Cases.Lead frames each (Cases.Starts is not used).
+	Videos int
+	// Options are the members, the sampler, the seed, the working file (WorkPath makes one resumable),
+	// the progress and the actions (Cases, Starts and Lead are not used).
 	Options ForecastOptions
 	// Out is the path the forecast will be written to (its folder's disk is checked) and Budget the
 	// memory and disk the forecast may take.
 	Out    string
 	Budget guard.Budget
 	// Size describes the observed data for CheckForecastSize: Unit, Held, Guided, and Frame and
-	// FrameElems (default: the model's frame). Cases, Members and Lead come from Cases and Options. An
-	// empty Unit says the caller has checked the size itself (a latent forecast, whose decoding it
-	// counts too).
+	// FrameElems (default: the model's frame). Cases, Members and Lead come from the job. An empty Unit
+	// says the caller has checked the size itself (a latent forecast, whose decoding it counts too).
 	Size ForecastSize
-	// Read reads the observed data [frames, frame...], once the checks pass.
-	Read func() (*data.Array, error)
+	// Read reads the observed data, once the checks pass, and the actions that come with them (a video
+	// file's, or nil), which drive a model with actions when Options.Actions is nil.
+	Read func() (observed, actions *data.Array, err error)
+	// Name, when set, prefixes the errors of the forecast itself (e.g. "--run RUN on --data FILE").
+	Name string
 }
 
 // WorkPath is the rollout's working file of a forecast written to out: a hidden file beside it.
@@ -46,6 +51,9 @@ func (j Job) Run(ctx context.Context) (*Forecast, error) {
 	}
 	m, s := j.Trained.Model, j.Size
 	s.Cases, s.Members, s.Lead = len(j.Cases.Starts), j.Options.Members, j.Cases.Lead
+	if j.Videos > 0 {
+		s.Cases = j.Videos
+	}
 	if s.Members == 0 {
 		s.Members = DefaultMembers
 	}
@@ -57,12 +65,23 @@ func (j Job) Run(ctx context.Context) (*Forecast, error) {
 			return nil, err
 		}
 	}
-	observed, err := j.Read()
+	observed, acts, err := j.Read()
 	if err != nil {
 		return nil, err
 	}
-	if j.Options.Work == "" && j.Out != "" {
-		j.Options.Work = WorkPath(j.Out)
+	o := j.Options
+	if o.Actions == nil && m.Config.Actions > 0 {
+		o.Actions = acts
 	}
-	return j.Trained.ForecastCases(ctx, observed, j.Cases, j.Options)
+	var f *Forecast
+	if j.Videos > 0 {
+		o.Cases, o.Lead = j.Videos, j.Cases.Lead
+		f, err = j.Trained.Forecast(ctx, observed, o)
+	} else {
+		f, err = j.Trained.ForecastCases(ctx, observed, j.Cases, o)
+	}
+	if err != nil && j.Name != "" {
+		return nil, fmt.Errorf("%s: %w", j.Name, err)
+	}
+	return f, err
 }

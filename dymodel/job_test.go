@@ -30,8 +30,8 @@ func TestJobIsTheForecastInPhysicalUnits(t *testing.T) {
 	tm.Backend = spec.Backend
 	cs := forecast.Cases{Context: 2, Lead: 3, Starts: []int{2, 11}}
 	out := filepath.Join(t.TempDir(), "fc.npy")
-	read := func() (*data.Array, error) { return a, nil }
-	j := dymodel.Job{Trained: tm, Cases: cs, Options: dymodel.ForecastOptions{Members: 2, Seed: 9}, Out: out, Read: read,
+	read := func() (*data.Array, *data.Array, error) { return a, nil, nil }
+	j := dymodel.Job{Trained: tm, Cases: cs, Options: dymodel.ForecastOptions{Members: 2, Seed: 9, Work: dymodel.WorkPath(out)}, Out: out, Read: read,
 		Size: dymodel.ForecastSize{Unit: "cases", Held: 1}}
 	f, err := j.Run(context.Background())
 	if err != nil {
@@ -66,14 +66,58 @@ func TestJobIsTheForecastInPhysicalUnits(t *testing.T) {
 		t.Error("the truth differs from forecast.Truth")
 	}
 	j.Budget = guard.Budget{Memory: 1}
-	j.Read = func() (*data.Array, error) { t.Error("read despite a budget too small"); return a, nil }
+	j.Read = func() (*data.Array, *data.Array, error) {
+		t.Error("read despite a budget too small")
+		return a, nil, nil
+	}
 	if _, err := j.Run(context.Background()); err == nil || !strings.HasPrefix(err.Error(), "a forecast [2 cases, 2 members, 3 lead, frame [2 8 8]] float32 needs") {
 		t.Errorf("one byte of memory: %v", err)
 	}
 	j.Budget = guard.Budget{}
 	bad := errors.New("--data x.npy: unreadable")
-	j.Read = func() (*data.Array, error) { return nil, bad }
+	j.Read = func() (*data.Array, *data.Array, error) { return nil, nil, bad }
 	if _, err := j.Run(context.Background()); err != bad {
 		t.Errorf("the reader's error: %v", err)
+	}
+}
+
+// A Job of videos with actions is Trained.Forecast of the first Videos videos with the file's actions
+// (those Read returns) when Options gives none, and with Options' actions when it does; its forecast's
+// errors carry Name.
+func TestJobVideosTakeTheFilesActions(t *testing.T) {
+	const T = 6
+	frames, acts := pushVideos(t, 3, T, 2)
+	tm, err := dymodel.Train(context.Background(), tinyVideoSpec(t, frames, acts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tm.Close()
+	o := dymodel.ForecastOptions{Members: 2, Seed: 3, Sampler: dymodel.SamplerOptions{Steps: 2}}
+	j := dymodel.Job{Trained: tm, Cases: forecast.Cases{Context: 1, Lead: 2}, Videos: 2, Options: o, Size: dymodel.ForecastSize{Unit: "videos"},
+		Out: filepath.Join(t.TempDir(), "v.npy"), Read: func() (*data.Array, *data.Array, error) { return frames, acts, nil }}
+	got, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Cases, o.Lead, o.Actions = 2, 2, acts
+	want, err := tm.Forecast(context.Background(), frames, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got.Ensemble.Shape, []int{2, 2, 2, 3, 16, 16}) || !slices.Equal(got.Ensemble.Float32(), want.Ensemble.Float32()) {
+		t.Errorf("the job's forecast %v differs from Trained.Forecast with the file's actions", got.Ensemble.Shape)
+	}
+	other := data.FromFloat32(make([]float32, len(acts.F32)), acts.Shape...) // the pusher stands still
+	j.Options.Actions = other
+	still, err := j.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if slices.Equal(still.Ensemble.Float32(), got.Ensemble.Float32()) {
+		t.Error("the job's own actions were ignored: the forecast is the one the file's actions drive")
+	}
+	j.Options.Actions, j.Name = data.FromFloat32([]float32{1, 2}, 1, 2), "--run r on --data v.npz"
+	if _, err := j.Run(context.Background()); err == nil || !strings.HasPrefix(err.Error(), "--run r on --data v.npz: ") {
+		t.Errorf("too few action rows: %v, want an error prefixed with the job's name", err)
 	}
 }

@@ -194,12 +194,12 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 		return err
 	}
 	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "cases",
-		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil}, func() (*data.Array, error) {
+		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil}, func() (*data.Array, *data.Array, error) {
 		series, err := readSeries(b, in) // finite values, or an error naming the file and frame
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		return data.FromFloat32(series.Data, series.Shape...), nil
+		return data.FromFloat32(series.Data, series.Shape...), nil, nil
 	})
 	if err != nil {
 		return err
@@ -365,14 +365,15 @@ func (fl forecastFlags) maker(step int) cli.Maker {
 // identity (model, step, sampler and guide, seed, members, lead, starts, data shape) resume. It returns
 // the forecast in physical units and the backend's name.
 func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
-	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, error)) (*dymodel.Forecast, string, error) {
+	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, *data.Array, error)) (*dymodel.Forecast, string, error) {
 	name, be, err := cli.NewBackend()
 	if err != nil {
 		return nil, "", err
 	}
 	defer be.Finalize()
 	t.Backend = be
-	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed}, Out: fl.out, Budget: b, Size: size, Read: read}
+	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed, Work: dymodel.WorkPath(fl.out)},
+		Out: fl.out, Budget: b, Size: size, Read: read}
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
 		j.Options.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
@@ -383,7 +384,7 @@ func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptio
 	if j.Options.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
 		return nil, "", err
 	}
-	done := cli.TrackRollout(dymodel.WorkPath(fl.out), false, true)
+	done := cli.TrackRollout(j.Options.Work, false, true)
 	f, err := j.Run(context.Background())
 	return f, name, done(err)
 }

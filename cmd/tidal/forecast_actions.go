@@ -10,6 +10,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 )
 
@@ -62,30 +63,27 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if err != nil {
 		return err
 	}
-	if err := checkVideoForecastBudget(fl, b, m, in, cases, lead); err != nil {
-		return err
-	}
-	v, err := readVideoFlag("data", fl.data, b)
-	if err != nil {
-		return err
-	}
-	if acts == nil && mc.Actions > 0 {
-		acts = v.Actions
-	}
 	name, be, err := cli.NewBackend()
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
-	t := &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}
-	so := fl.samplerOptions()
-	o := dymodel.ForecastOptions{Cases: cases, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed, Actions: acts}
+	j := dymodel.Job{Trained: &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}, Cases: forecast.Cases{Context: mc.Context, Lead: lead}, Videos: cases,
+		Options: dymodel.ForecastOptions{Members: fl.members, Sampler: fl.samplerOptions(), Seed: fl.seed, Actions: acts}, Out: fl.out, Budget: b,
+		Size: dymodel.ForecastSize{Unit: "videos", Held: guard.Product(in.Bytes(), 3)}, Name: fmt.Sprintf("--run %s on %s", fl.model, in),
+		Read: func() (*data.Array, *data.Array, error) {
+			v, err := readVideoFlag("data", fl.data, b)
+			if err != nil {
+				return nil, nil, err
+			}
+			return v.Frames, v.Actions, nil
+		}}
 	if !fl.quiet {
-		o.Progress = cmd.ErrOrStderr()
+		j.Options.Progress = cmd.ErrOrStderr()
 	}
-	f, err := t.Forecast(cmd.Context(), v.Frames, o)
+	f, err := j.Run(cmd.Context())
 	if err != nil {
-		return fmt.Errorf("--run %s on %s: %w", fl.model, in, err)
+		return err
 	}
 	if err := writeForecast(cmd, fl, ins, f); err != nil { // NPY: --format nc is refused for videos
 		return err
@@ -162,10 +160,4 @@ func videoForecastActions(fl forecastFlags, mc dymodel.Config, in *cli.Input, fi
 		return nil, fmt.Errorf("%s: %d action components, --run %s takes %d; give --actions FILE", in, fileA, fl.model, mc.Actions)
 	}
 	return nil, nil
-}
-
-// checkVideoForecastBudget checks the memory and the disk a forecast of the videos needs.
-func checkVideoForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cases, lead int) error {
-	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "videos", Cases: cases, Members: fl.members, Lead: lead,
-		Frame: fmt.Sprintf("frame %v", m.Config.Frame), FrameElems: int64(data.NumElements(m.Config.Frame)), Held: guard.Product(in.Bytes(), 3)})
 }

@@ -72,7 +72,7 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	f, err := v.Forecast(context.Background(), data.FromFloat32(series.Data, series.Shape...), cs, fl.seed, latent.ForecastNames{Data: "--data " + fl.data, VAE: "--latent " + dir},
 		func(z *data.Array) (f *dymodel.Forecast, err error) {
 			f, name, err = forecastCases(cmd, fl, fl.samplerOptions(),
-				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{}, func() (*data.Array, error) { return z, nil }) // size checked above
+				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{}, func() (*data.Array, *data.Array, error) { return z, nil, nil }) // size checked above
 			return f, err
 		})
 	if err != nil {

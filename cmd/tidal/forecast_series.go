@@ -56,7 +56,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	}
 	fc, name, err := forecastCases(cmd, fl, fl.samplerOptions(), nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "windows",
 		Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N), Held: guard.Product(int64(in.S.T), int64(in.S.N), 8)},
-		func() (*data.Array, error) { return in.S.Array(), nil })
+		func() (*data.Array, *data.Array, error) { return in.S.Array(), nil, nil })
 	if err != nil {
 		return err
 	}
