@@ -279,7 +279,7 @@ func routeForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) e
 // forecastModels loads the discriminator (--disc) and the model (--run), resolves the sampler and checks
 // the model's frames and static fields against --data.
 func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *cli.Input) (disc *guided.Model, m *dymodel.Model, snap *train.Snapshot, err error) {
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
+	warn := warner(cmd)
 	if fl.disc != "" {
 		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
 			return nil, nil, nil, err
@@ -347,6 +347,11 @@ func writeForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f 
 	}
 	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
 		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
+}
+
+// warner prints a warning (a damaged snapshot skipped, say) to the command's standard error.
+func warner(cmd *cobra.Command) func(string, ...any) {
+	return func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
 }
 
 // samplerOptions are the sampler flags as dymodel.SamplerOptions (no guide).

@@ -48,8 +48,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 		return err
 	}
 	in := ins[0]
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := loadForecastRun(&fl, warn)
+	m, snap, err := loadForecastRun(&fl, warner(cmd))
 	if err != nil {
 		return err
 	}

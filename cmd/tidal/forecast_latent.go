@@ -48,8 +48,7 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := loadForecastRun(&fl, warn)
+	m, snap, err := loadForecastRun(&fl, warner(cmd))
 	if err != nil {
 		return err
 	}

@@ -35,7 +35,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
+	m, snap, err := dymodel.Load(fl.model, warner(cmd))
 	if err != nil {
 		return fmt.Errorf("--run %w", err)
 	}
