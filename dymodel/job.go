@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/gomlx/compute"
+
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
@@ -35,6 +37,9 @@ type Job struct {
 	// Read reads the observed data, once the checks pass, and the actions that come with them (a video
 	// file's, or nil), which drive a model with actions when Options.Actions is nil.
 	Read func() (observed, actions *data.Array, err error)
+	// Backend, when set, starts the backend once the checks pass and the data are read (so that a
+	// refused job never starts one); Run uses it for the forecast and finalizes it. Nil: the Trained's.
+	Backend func() (compute.Backend, error)
 	// Name, when set, prefixes the errors of the forecast itself (e.g. "--run RUN on --data FILE").
 	Name string
 }
@@ -73,12 +78,22 @@ func (j Job) Run(ctx context.Context) (*Forecast, error) {
 	if o.Actions == nil && m.Config.Actions > 0 {
 		o.Actions = acts
 	}
+	t := j.Trained
+	if j.Backend != nil {
+		be, err := j.Backend()
+		if err != nil {
+			return nil, err
+		}
+		defer be.Finalize()
+		withBackend := *t
+		withBackend.Backend, t = be, &withBackend
+	}
 	var f *Forecast
 	if j.Videos > 0 {
 		o.Cases, o.Lead = j.Videos, j.Cases.Lead
-		f, err = j.Trained.Forecast(ctx, observed, o)
+		f, err = t.Forecast(ctx, observed, o)
 	} else {
-		f, err = j.Trained.ForecastCases(ctx, observed, j.Cases, o)
+		f, err = t.ForecastCases(ctx, observed, j.Cases, o)
 	}
 	if err != nil && j.Name != "" {
 		return nil, fmt.Errorf("%s: %w", j.Name, err)

@@ -9,6 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
+
+	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
@@ -65,6 +68,17 @@ func TestJobIsTheForecastInPhysicalUnits(t *testing.T) {
 	if !slices.Equal(f.Truth.Float32(), truth.Float32()) {
 		t.Error("the truth differs from forecast.Truth")
 	}
+	fresh, err := dymodel.Open(spec.Dir) // weights not yet on any backend
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fresh.Close()
+	started, own := 0, j
+	own.Trained, own.Backend = fresh, func() (compute.Backend, error) { started++; return backend.New("go") }
+	if again, err := own.Run(context.Background()); err != nil || started != 1 || !slices.Equal(again.Ensemble.Float32(), f.Ensemble.Float32()) {
+		t.Errorf("with a backend of its own: %v, started %d times; want the same forecast, one backend", err, started)
+	}
+	j.Backend = own.Backend
 	j.Budget = guard.Budget{Memory: 1}
 	j.Read = func() (*data.Array, *data.Array, error) {
 		t.Error("read despite a budget too small")
@@ -72,6 +86,9 @@ func TestJobIsTheForecastInPhysicalUnits(t *testing.T) {
 	}
 	if _, err := j.Run(context.Background()); err == nil || !strings.HasPrefix(err.Error(), "a forecast [2 cases, 2 members, 3 lead, frame [2 8 8]] float32 needs") {
 		t.Errorf("one byte of memory: %v", err)
+	}
+	if started != 1 {
+		t.Errorf("a refused job started a backend")
 	}
 	j.Budget = guard.Budget{}
 	bad := errors.New("--data x.npy: unreadable")

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
@@ -371,14 +372,18 @@ func (fl forecastFlags) maker(step int) cli.Maker {
 // the forecast in physical units and the backend's name.
 func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
 	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, *data.Array, error)) (*dymodel.Forecast, string, error) {
-	name, be, err := cli.NewBackend()
-	if err != nil {
-		return nil, "", err
-	}
-	defer be.Finalize()
-	t.Backend = be
 	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed, Work: dymodel.WorkPath(fl.out)},
-		Out: fl.out, Budget: b, Size: size, Read: read}
+		Out: fl.out, Budget: b, Size: size}
+	j.Read = func() (*data.Array, *data.Array, error) {
+		observed, _, err := read()
+		if err != nil {
+			return nil, nil, err
+		}
+		acts, err := forecastActions(fl, t.Model) // actions.go
+		return observed, acts, err
+	}
+	name, backend := backendNamed()
+	j.Backend = backend
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
 		j.Options.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
@@ -386,10 +391,17 @@ func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptio
 	if !fl.quiet {
 		j.Options.Progress = cmd.ErrOrStderr()
 	}
-	if j.Options.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
-		return nil, "", err
-	}
 	done := cli.TrackRollout(j.Options.Work, false, true)
 	f, err := j.Run(context.Background())
-	return f, name, done(err)
+	return f, *name, done(err)
+}
+
+// backendNamed starts the backend of --backend when called (cli.NewBackend), and the name it had.
+func backendNamed() (*string, func() (compute.Backend, error)) {
+	var name string
+	return &name, func() (compute.Backend, error) {
+		n, be, err := cli.NewBackend()
+		name = n
+		return be, err
+	}
 }

@@ -62,12 +62,8 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if err != nil {
 		return err
 	}
-	name, be, err := cli.NewBackend()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	j := dymodel.Job{Trained: &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}, Cases: forecast.Cases{Context: mc.Context, Lead: lead}, Videos: cases,
+	name, backend := backendNamed()
+	j := dymodel.Job{Trained: &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, Backend: backend, Cases: forecast.Cases{Context: mc.Context, Lead: lead}, Videos: cases,
 		Options: dymodel.ForecastOptions{Members: fl.members, Sampler: fl.samplerOptions(), Seed: fl.seed, Actions: acts}, Out: fl.out, Budget: b,
 		Size: dymodel.ForecastSize{Unit: "videos", Held: guard.Product(in.Bytes(), 3)}, Name: fmt.Sprintf("--run %s on %s", fl.model, in),
 		Read: func() (*data.Array, *data.Array, error) {
@@ -88,7 +84,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), videos 0..%d from frame %d; truth %s\n",
-		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cases-1, mc.Context, fl.truthOut)
+		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, *name, cases-1, mc.Context, fl.truthOut)
 	return nil
 }
 
