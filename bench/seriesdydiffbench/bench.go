@@ -196,11 +196,7 @@ func Run(ctx context.Context, b compute.Backend, series *data.Array, o Options) 
 		}
 	}
 	start := time.Now()
-	scale, err := forecast.IncrementScale(series, o.Protocol.Train)
-	if err != nil {
-		return nil, err
-	}
-	rw, err := forecast.RandomWalk(series, cs, scale, o.Members, o.Seed)
+	rw, _, err := forecast.BaselineRun{Baseline: forecast.Baseline{Method: "random-walk", Members: o.Members, Seed: o.Seed, TrainRows: o.Protocol.Train}, Cases: cs}.Run(series)
 	if err != nil {
 		return nil, err
 	}

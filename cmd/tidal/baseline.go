@@ -132,30 +132,33 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
 	if err != nil {
 		return err
 	}
-	fl.cases, fl.context, fl.lead = len(c.Starts), c.Context, c.Lead
-	if err := checkBaselineBudget(b, fl, series, pool); err != nil {
+	r := forecast.BaselineRun{Baseline: forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed}, Cases: c, Truth: fl.truthOut != ""}
+	held := guard.Product(series.Bytes(), 2)
+	if pool != nil {
+		held = guard.Sum(held, guard.Product(pool.Bytes(), 2))
+	}
+	if err := r.CheckSize(b, fl.out, forecast.BaselineSize{Unit: "cases", Frame: fmt.Sprintf("frame %v", series.Shape[1:]),
+		FrameElems: int64(data.NumElements(series.Shape[1:])), Held: held, Context: true}); err != nil {
 		return err
 	}
 	sa, err := series.Read(b)
 	if err != nil {
 		return err
 	}
-	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed}
 	if pool != nil {
-		if bl.Pool, err = pool.Read(b); err != nil {
+		if r.Pool, err = pool.Read(b); err != nil {
 			return err
 		}
 	}
-	f, err := bl.Forecast(sa, c)
+	f, truth, err := r.Run(sa)
 	if err != nil {
 		return err
 	}
-	var truth *data.Array
-	if fl.truthOut != "" {
-		if truth, err = forecast.Truth(sa, c); err != nil {
-			return err
-		}
-	}
+	return writeBaseline(cmd, fl, inputs, series, c, f, truth)
+}
+
+// writeBaseline writes a field baseline, its truth and their sidecars as one group (NPY or NetCDF).
+func writeBaseline(cmd *cobra.Command, fl baselineFlags, inputs []*cli.Input, series *cli.Input, c forecast.Cases, f, truth *data.Array) error {
 	meta := cli.NCMeta{Cmd: cmd, Format: baselineOutFormat, Src: series.Src, Run: fl.method, Seed: fl.seed, Starts: c.Starts}
 	fr := len(series.Shape) - 1
 	sides, err := cli.ForecastSidecars(fl.in, c, fl.maker(), fl.out, fl.truthOut, f.Shape, cli.ShapeOf(truth))
@@ -217,24 +220,4 @@ func baselineInputs(fl baselineFlags) (series, pool *cli.Input, inputs []*cli.In
 		return nil, nil, nil, err
 	}
 	return series, pool, inputs, nil
-}
-
-// checkBaselineBudget estimates the memory of a baseline run (the series and pool as read and as
-// float32, the gathered context, the forecast and the truth) and the size of its outputs.
-func checkBaselineBudget(b guard.Budget, fl baselineFlags, series, pool *cli.Input) error {
-	frame := int64(data.NumElements(series.Shape[1:]))
-	fcBytes := guard.Product(int64(fl.cases), int64(fl.members), int64(fl.lead), frame, 4)
-	truthBytes := int64(0)
-	if fl.truthOut != "" {
-		truthBytes = guard.Product(int64(fl.cases), int64(fl.lead), frame, 4)
-	}
-	need := guard.Sum(series.Bytes(), series.Bytes(), fcBytes, truthBytes, guard.Product(int64(fl.cases), int64(fl.context), frame, 4))
-	if pool != nil {
-		need = guard.Sum(need, pool.Bytes(), pool.Bytes())
-	}
-	what := fmt.Sprintf("a %s forecast [%d cases, %d members, %d lead, frame %v] float32", fl.method, fl.cases, fl.members, fl.lead, series.Shape[1:])
-	if err := b.CheckMemory(what, need); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(fcBytes, truthBytes))
 }

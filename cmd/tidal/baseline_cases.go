@@ -19,21 +19,13 @@ func likeSidecar(cmd *cobra.Command, like, dataPath string, refuse ...string) (*
 				name, like, forecast.SidecarPath(like), name)
 		}
 	}
-	sc, err := forecast.ReadSidecar(like)
-	if err != nil {
-		return nil, fmt.Errorf("--like %s: %w", like, err)
-	}
-	if sc == nil {
+	sc, err := forecast.LikeSidecar(like, dataPath, "--like", "--data")
+	if err == nil && sc == nil {
 		return nil, fmt.Errorf("--like %s: no forecast sidecar %s beside it (tidal forecast and tidal baseline write one); give --run or --starts instead",
 			like, forecast.SidecarPath(like))
 	}
-	sum, err := forecast.FileSHA256(dataPath)
 	if err != nil {
-		return nil, fmt.Errorf("--data: %w", err)
-	}
-	if sc.SourceSHA256 != "" && sc.SourceSHA256 != sum {
-		return nil, fmt.Errorf("--like %s was made from %s (SHA-256 %s), but --data %s has SHA-256 %s: a baseline of its cases needs the same data",
-			like, sc.Source, sc.SourceSHA256, dataPath, sum)
+		return nil, err
 	}
 	return sc, nil
 }
@@ -64,17 +56,7 @@ func baselineCases(cmd *cobra.Command, fl baselineFlags, series *cli.Input) (for
 			lead = mc.Predict
 		}
 	}
-	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") {
-			return forecast.Cases{}, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		return cli.StartCases(fl.starts, frames, context, lead, series.String())
-	}
-	c, err := forecast.EvenCases(frames, context, lead, fl.cases)
-	if err != nil {
-		return forecast.Cases{}, fmt.Errorf("%s: %w", series, err)
-	}
-	return c, nil
+	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases"), frames, context, lead, series.String())
 }
 
 // maker says what made the baseline, for its sidecars.

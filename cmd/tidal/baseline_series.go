@@ -2,12 +2,10 @@ package main
 
 import (
 	"fmt"
-	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 )
@@ -34,35 +32,18 @@ func runBaselineSeries(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags,
 	if err != nil {
 		return err
 	}
-	lead := cs.Lead
-	B, N := int64(len(cs.Starts)), int64(in.S.N)
-	fcBytes := guard.Product(B, int64(fl.members), int64(lead), N, 4)
-	what := fmt.Sprintf("a %s forecast [%d windows, %d members, %d lead, %d series] float32", fl.method, B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
+	r := forecast.BaselineRun{Baseline: forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed, Period: period, TrainRows: sf.TrainRows},
+		Cases: cs, Truth: fl.truthOut != ""}
+	if err := r.CheckSize(b, fl.out, forecast.BaselineSize{Unit: "windows", Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N),
+		Held: guard.Product(int64(in.S.T), int64(in.S.N), 8), TruthAlways: true}); err != nil {
 		return err
 	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(fcBytes, guard.Product(B, int64(lead), N, 4))); err != nil {
-		return err
+	if fl.method == "random-walk" && r.TrainRows == 0 && cli.IsExchangeRate(in.S) {
+		r.TrainRows = forecast.ExchangeRateNIPS.Train // else the rows before the first window
 	}
-	arr := in.S.Array()
-	bl := forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed, Period: period, TrainRows: sf.TrainRows}
-	if fl.method == "random-walk" && bl.TrainRows == 0 {
-		bl.TrainRows = slices.Min(cs.Starts) // the rows before the first window
-		if cli.IsExchangeRate(in.S) {
-			bl.TrainRows = forecast.ExchangeRateNIPS.Train
-		}
-	}
-	f, err := bl.Forecast(arr, cs)
+	f, truth, err := r.Run(in.S.Array())
 	if err != nil {
 		return fmt.Errorf("%s: %w", in, err)
-	}
-	var truth *data.Array
-	if fl.truthOut != "" {
-		t, err := forecast.Truth(arr, cs)
-		if err != nil {
-			return fmt.Errorf("%s: %w", in, err)
-		}
-		truth = data.FromFloat32(t.Float32(), t.Shape...)
 	}
 	sides, err := cli.ForecastSidecars(fl.in, cs, fl.maker(), fl.out, fl.truthOut, f.Shape, cli.ShapeOf(truth))
 	if err != nil {

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"path/filepath"
 
+	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
@@ -113,16 +115,6 @@ func newForecastCmd() *cobra.Command {
 	return cmd
 }
 
-// guidedFactor is how much more memory a sampler step takes with guidance: the discriminator's
-// activations and their gradients beside the denoiser's (an allowance, the discriminator being at most
-// as large as the denoiser).
-func guidedFactor(so dymodel.SamplerOptions) int64 {
-	if so.Guide != nil {
-		return 3
-	}
-	return 1
-}
-
 // loadForecastRun loads the DyDiff run of --run and resolves the sampler flags against its model; the
 // caller finalizes the snapshot's store.
 func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Model, *train.Snapshot, error) {
@@ -141,7 +133,7 @@ func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Mod
 // --sampler-steps leave them to the model (dymodel.Model.ResolveSampler), naming the flag of an option
 // the model cannot take; a guide needs the dependent-noise process.
 func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
-	so, err := m.ResolveSampler(dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax})
+	so, err := m.ResolveSampler(fl.samplerOptions())
 	var se *dymodel.SamplerError
 	if errors.As(err, &se) {
 		return fmt.Errorf("--%s %v: %s (--run %s)", samplerFlags[se.Option], se.Value, se.Reason, fl.model)
@@ -202,15 +194,14 @@ func runForecast(cmd *cobra.Command, fl forecastFlags) error {
 	if err != nil {
 		return err
 	}
-	if err := checkForecastBudget(b, fl, in, m, so, cs); err != nil {
-		return err
-	}
-	series, err := readSeries(b, in) // finite values, or an error naming the file and frame
-	if err != nil {
-		return err
-	}
-	arr := data.FromFloat32(series.Data, series.Shape...)
-	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, arr, cs)
+	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "cases",
+		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil}, func() (*data.Array, *data.Array, error) {
+		series, err := readSeries(b, in) // finite values, or an error naming the file and frame
+		if err != nil {
+			return nil, nil, err
+		}
+		return data.FromFloat32(series.Data, series.Shape...), nil, nil
+	})
 	if err != nil {
 		return err
 	}
@@ -289,15 +280,14 @@ func routeForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) e
 // forecastModels loads the discriminator (--disc) and the model (--run), resolves the sampler and checks
 // the model's frames and static fields against --data.
 func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *cli.Input) (disc *guided.Model, m *dymodel.Model, snap *train.Snapshot, err error) {
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
+	warn := warner(cmd)
 	if fl.disc != "" {
 		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
 			return nil, nil, nil, err
 		}
 	}
-	m, snap, err = dymodel.Load(fl.model, warn)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("--run %w", err)
+	if m, snap, err = loadForecastRun(fl, warn); err != nil {
+		return nil, nil, nil, err
 	}
 	loaded := snap
 	defer func() {
@@ -306,9 +296,6 @@ func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *c
 		}
 	}()
 	mc := m.Config
-	if err := resolveSampler(fl, m); err != nil {
-		return nil, nil, nil, err
-	}
 	if mc.Net == "series" {
 		return nil, nil, nil, fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.Shape)
 	}
@@ -325,7 +312,7 @@ func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *c
 func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot) (dymodel.SamplerOptions, error) {
 	mc := m.Config
 	var err error
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
+	so := fl.samplerOptions()
 	if disc != nil && fl.lambda > 0 {
 		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --run "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
 			return so, err
@@ -337,59 +324,40 @@ func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, sna
 
 // forecastFieldCases are the cases of --starts, or --cases spread evenly over --data.
 func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc dymodel.Config) (forecast.Cases, error) {
-	var err error
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	var cs forecast.Cases
-	if len(fl.starts) > 0 {
-		if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-			return cs, fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", fl.cases, fl.starts)
-		}
-		if cs, err = cli.StartCases(fl.starts, in.Shape[0], mc.Context, lead, in.String()); err != nil {
-			return cs, err
-		}
-	} else if cs, err = forecast.EvenCases(in.Shape[0], mc.Context, lead, fl.cases); err != nil {
-		return cs, fmt.Errorf("%s: %w", in, err)
-	}
-	return cs, nil
+	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases"), in.Shape[0], mc.Context, cmp.Or(fl.lead, mc.Predict), in.String())
 }
 
-// checkForecastBudget checks the memory of the forecast and the disk of its outputs.
-func checkForecastBudget(b guard.Budget, fl forecastFlags, in *cli.Input, m *dymodel.Model, so dymodel.SamplerOptions, cs forecast.Cases) error {
-	mc, lead := m.Config, cs.Lead
-	B, F := len(cs.Starts), int64(data.NumElements(mc.Frame))
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), F, 4)
-	truthBytes := guard.Product(int64(B), int64(lead), F, 4)
-	what := fmt.Sprintf("a forecast [%d cases, %d members, %d lead, frame %v] float32", B, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4),
-		guard.Product(fcBytes, 3), truthBytes, guard.Product(m.SampleBytes(fl.members), guidedFactor(so)))); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
-		return err
-	}
-	return nil
-}
-
-// writeFieldForecast writes the forecast, its truth and their sidecars as one group.
+// writeFieldForecast writes the forecast, its truth and their sidecars as one group, and says so.
 func writeFieldForecast(cmd *cobra.Command, fl forecastFlags, in *cli.Input, f *dymodel.Forecast, name string) error {
-	cs := f.Cases
-	ens, truth := f.Ensemble, f.Truth
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, ens.Shape, truth.Shape)
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs([]*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)},
-		append([]cli.Output{meta.Output("out", fl.out, "forecast", ens, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-			meta.Output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
+	if err := writeForecast(cmd, fl, []*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)}, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
-		fl.out, ens.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, cs.Starts, fl.truthOut)
+		fl.out, f.Ensemble.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, f.Cases.Starts, fl.truthOut)
 	return nil
+}
+
+// writeForecast writes the forecast f, its truth and their sidecars (naming inputs[0]'s file as the
+// source) as one group: NPY, or NetCDF by --format.
+func writeForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast) error {
+	in, cs := inputs[0], f.Cases
+	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
+	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
+	if err != nil {
+		return err
+	}
+	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
+		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
+}
+
+// warner prints a warning (a damaged snapshot skipped, say) to the command's standard error.
+func warner(cmd *cobra.Command) func(string, ...any) {
+	return func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
+}
+
+// samplerOptions are the sampler flags as dymodel.SamplerOptions (no guide).
+func (fl forecastFlags) samplerOptions() dymodel.SamplerOptions {
+	return dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
 }
 
 // maker says what made the forecast, for its sidecars: the model of --run at its snapshot's step.
@@ -397,31 +365,43 @@ func (fl forecastFlags) maker(step int) cli.Maker {
 	return cli.Maker{Kind: forecast.KindForecast, Method: "dydiff", Model: fl.model, Members: fl.members, Step: step, Seed: fl.seed}
 }
 
-// forecastCases forecasts the cases cs of arr (fields, or a series' windows) with the run's weights
-// (dymodel.Trained.ForecastCases) through the rollout driver, whose working file beside --out lets an
-// interrupted forecast with the same identity (model, step, sampler and guide, seed, members, lead,
-// starts, data shape) resume. It returns the forecast in physical units and the backend's name.
+// forecastCases forecasts the cases cs of the data read (fields, a series' windows, or latents) with the
+// run's weights (dymodel.Job: the size checked unless size.Unit is empty, then Trained.ForecastCases)
+// through the rollout driver, whose working file beside --out lets an interrupted forecast with the same
+// identity (model, step, sampler and guide, seed, members, lead, starts, data shape) resume. It returns
+// the forecast in physical units and the backend's name.
 func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
-	arr *data.Array, cs forecast.Cases) (*dymodel.Forecast, string, error) {
-	name, be, err := cli.NewBackend()
-	if err != nil {
-		return nil, "", err
+	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, *data.Array, error)) (*dymodel.Forecast, string, error) {
+	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed, Work: dymodel.WorkPath(fl.out)},
+		Out: fl.out, Budget: b, Size: size}
+	j.Read = func() (*data.Array, *data.Array, error) {
+		observed, _, err := read()
+		if err != nil {
+			return nil, nil, err
+		}
+		acts, err := forecastActions(fl, t.Model) // actions.go
+		return observed, acts, err
 	}
-	defer be.Finalize()
-	t.Backend = be
-	o := dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed,
-		Work: filepath.Join(filepath.Dir(fl.out), "."+filepath.Base(fl.out)+".rollout.npy")}
+	name, backend := backendNamed()
+	j.Backend = backend
 	if so.Guide != nil {
 		d, _ := filepath.Abs(disc.Run)
-		o.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
+		j.Options.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
 	}
 	if !fl.quiet {
-		o.Progress = cmd.ErrOrStderr()
+		j.Options.Progress = cmd.ErrOrStderr()
 	}
-	if o.Actions, err = forecastActions(fl, t.Model); err != nil { // actions.go
-		return nil, "", err
+	done := cli.TrackRollout(j.Options.Work, false, true)
+	f, err := j.Run(context.Background())
+	return f, *name, done(err)
+}
+
+// backendNamed starts the backend of --backend when called (cli.NewBackend), and the name it had.
+func backendNamed() (*string, func() (compute.Backend, error)) {
+	var name string
+	return &name, func() (compute.Backend, error) {
+		n, be, err := cli.NewBackend()
+		name = n
+		return be, err
 	}
-	done := cli.TrackRollout(o.Work, false, true)
-	f, err := t.ForecastCases(context.Background(), arr, cs, o)
-	return f, name, done(err)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 
 	"github.com/tidal-forecast/tidal/cli"
 
@@ -11,6 +10,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
+	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
 )
 
@@ -19,32 +19,11 @@ func addForecastActionsFlag(f *pflag.FlagSet, v *string) {
 	f.StringVar(v, "actions", "", "a model trained with actions: the actions driving the forecast, an NPY [rows, A] (row t the action between frames t and t + 1; for video --data, every video alike) or [videos, rows, A]; default: the video --data file's own")
 }
 
-// maxActionRows bounds the rows of an --actions file.
-const maxActionRows = 1 << 24
-
-// readActionsFlag reads the --actions NPY of `forecast`: [rows, A] or, for video data, [videos, rows,
-// A], every value finite, A the model's.
+// readActionsFlag reads the --actions NPY of `forecast` (dymodel.ReadActions).
 func readActionsFlag(path string, A int, videos bool) (*data.Array, error) {
-	shape, _, err := data.StatNPY(path)
+	a, err := dymodel.ReadActions(path, A, videos)
 	if err != nil {
-		return nil, fmt.Errorf("--actions %s: %w", path, err)
-	}
-	want := fmt.Sprintf("[rows, %d]", A)
-	if videos {
-		want += fmt.Sprintf(" or [videos, rows, %d]", A)
-	}
-	r := len(shape)
-	if (r != 2 && !(r == 3 && videos)) || shape[r-1] != A || shape[r-2] < 1 || shape[r-2] > maxActionRows || (r == 3 && (shape[0] < 1 || shape[0] > cli.MaxCount)) {
-		return nil, fmt.Errorf("--actions %s of shape %v: expected %s, the model's %d action components per row", path, shape, want, A)
-	}
-	a, err := data.ReadNPY(path)
-	if err != nil {
-		return nil, fmt.Errorf("--actions %s: %w", path, err)
-	}
-	for i, v := range a.Float32() {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return nil, fmt.Errorf("--actions %s: value %v at row %d component %d: expected finite values", path, v, i/A%shape[r-2], i%A)
-		}
+		return nil, fmt.Errorf("--actions %w", err)
 	}
 	return a, nil
 }
@@ -69,8 +48,7 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 		return err
 	}
 	in := ins[0]
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := loadForecastRun(&fl, warn)
+	m, snap, err := loadForecastRun(&fl, warner(cmd))
 	if err != nil {
 		return err
 	}
@@ -84,40 +62,29 @@ func runForecastVideo(cmd *cobra.Command, fl forecastFlags, b guard.Budget) erro
 	if err != nil {
 		return err
 	}
-	if err := checkVideoForecastBudget(fl, b, m, in, cases, lead); err != nil {
-		return err
-	}
-	v, err := readVideoFlag("data", fl.data, b)
-	if err != nil {
-		return err
-	}
-	if acts == nil && mc.Actions > 0 {
-		acts = v.Actions
-	}
-	name, be, err := cli.NewBackend()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	t := &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap, Backend: be}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	o := dymodel.ForecastOptions{Cases: cases, Members: fl.members, Lead: lead, Sampler: so, Seed: fl.seed, Actions: acts}
+	name, backend := backendNamed()
+	j := dymodel.Job{Trained: &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, Backend: backend, Cases: forecast.Cases{Context: mc.Context, Lead: lead}, Videos: cases,
+		Options: dymodel.ForecastOptions{Members: fl.members, Sampler: fl.samplerOptions(), Seed: fl.seed, Actions: acts}, Out: fl.out, Budget: b,
+		Size: dymodel.ForecastSize{Unit: "videos", Held: guard.Product(in.Bytes(), 3)}, Name: fmt.Sprintf("--run %s on %s", fl.model, in),
+		Read: func() (*data.Array, *data.Array, error) {
+			v, err := readVideoFlag("data", fl.data, b)
+			if err != nil {
+				return nil, nil, err
+			}
+			return v.Frames, v.Actions, nil
+		}}
 	if !fl.quiet {
-		o.Progress = cmd.ErrOrStderr()
+		j.Options.Progress = cmd.ErrOrStderr()
 	}
-	f, err := t.Forecast(cmd.Context(), v.Frames, o)
-	if err != nil {
-		return fmt.Errorf("--run %s on %s: %w", fl.model, in, err)
-	}
-	sides, err := cli.ForecastSidecars(fl.data, f.Cases, fl.maker(snap.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
+	f, err := j.Run(cmd.Context())
 	if err != nil {
 		return err
 	}
-	if err := cli.WriteNPYs(ins, append([]cli.Output{cli.NPYOutput("out", fl.out, f.Ensemble), cli.NPYOutput("truth-out", fl.truthOut, f.Truth)}, sides...)); err != nil {
+	if err := writeForecast(cmd, fl, ins, f); err != nil { // NPY: --format nc is refused for videos
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), videos 0..%d from frame %d; truth %s\n",
-		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, name, cases-1, mc.Context, fl.truthOut)
+		fl.out, f.Ensemble.Shape, fl.model, snap.Step, fl.sampler, fl.steps, *name, cases-1, mc.Context, fl.truthOut)
 	return nil
 }
 
@@ -188,17 +155,4 @@ func videoForecastActions(fl forecastFlags, mc dymodel.Config, in *cli.Input, fi
 		return nil, fmt.Errorf("%s: %d action components, --run %s takes %d; give --actions FILE", in, fileA, fl.model, mc.Actions)
 	}
 	return nil, nil
-}
-
-// checkVideoForecastBudget checks the memory and the disk a forecast of the videos needs.
-func checkVideoForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cases, lead int) error {
-	mc := m.Config
-	F := int64(data.NumElements(mc.Frame))
-	fcBytes := guard.Product(int64(cases), int64(fl.members), int64(lead), F, 4)
-	truthBytes := guard.Product(int64(cases), int64(lead), F, 4)
-	what := fmt.Sprintf("a forecast [%d videos, %d members, %d lead, frame %v] float32", cases, fl.members, lead, mc.Frame)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 3), guard.Product(fcBytes, 3), truthBytes, m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
 }

@@ -48,8 +48,7 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
 		return err
 	}
-	warn := func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-	m, snap, err := loadForecastRun(&fl, warn)
+	m, snap, err := loadForecastRun(&fl, warner(cmd))
 	if err != nil {
 		return err
 	}
@@ -68,23 +67,17 @@ func runForecastLatent(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	phys := data.FromFloat32(series.Data, series.Shape...)
-	z, err := v.Encode(context.Background(), phys, fl.seed)
+	var name string
+	f, err := v.Forecast(context.Background(), data.FromFloat32(series.Data, series.Shape...), cs, fl.seed, latent.ForecastNames{Data: "--data " + fl.data, VAE: "--latent " + dir},
+		func(z *data.Array) (f *dymodel.Forecast, err error) {
+			f, name, err = forecastCases(cmd, fl, fl.samplerOptions(),
+				nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{}, func() (*data.Array, *data.Array, error) { return z, nil, nil }) // size checked above
+			return f, err
+		})
 	if err != nil {
-		return fmt.Errorf("--data %s: encoding with --latent %s: %w", fl.data, dir, err)
-	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	f, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, z, cs)
-	if err != nil {
 		return err
 	}
-	if f.Ensemble, err = decodeLatentForecast(v, f.Ensemble, in.Shape[1:], dir); err != nil {
-		return err
-	}
-	if f.Truth, err = forecast.Truth(phys, cs); err != nil {
-		return err
-	}
-	if err := writeLatentForecast(cmd, fl, inputs, f, snap.Step); err != nil {
+	if err := writeForecast(cmd, fl, inputs, f); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d in the latent space of %s (%s, %d steps, backend %s), decoded; cases starting at frames %v; truth %s\n",
@@ -124,38 +117,8 @@ func openLatentOfRun(fl forecastFlags) (*latent.VAE, string, error) {
 
 // checkLatentForecastBudget checks the memory and the disk of a latent forecast and its decoding.
 func checkLatentForecastBudget(fl forecastFlags, b guard.Budget, m *dymodel.Model, in *cli.Input, cs forecast.Cases) error {
-	mc, lead, B := m.Config, cs.Lead, len(cs.Starts)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	latBytes := guard.Product(int64(B), int64(fl.members), int64(lead), int64(data.NumElements(mc.Frame)), 4)
-	truthBytes := guard.Product(int64(B), int64(lead), int64(data.NumElements(in.Shape[1:])), 4)
-	what := fmt.Sprintf("a latent forecast [%d cases, %d members, %d lead, frame %v → %v] float32", B, fl.members, lead, mc.Frame, in.Shape[1:])
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame),
-		guard.Product(latBytes, 3), guard.Product(fcBytes, 2), truthBytes, m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	return b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes))
-}
-
-// decodeLatentForecast decodes a latent ensemble [cases, members, lead, z, h, w] into frames of the
-// physical shape frame.
-func decodeLatentForecast(v *latent.VAE, ens *data.Array, frame []int, dir string) (*data.Array, error) {
-	ld := ens.Shape
-	flatZ := data.FromFloat32(ens.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
-	dec, err := v.Decode(context.Background(), flatZ)
-	if err != nil {
-		return nil, fmt.Errorf("decoding the forecast with --latent %s: %w", dir, err)
-	}
-	return data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), frame...)...), nil
-}
-
-// writeLatentForecast writes the decoded forecast, its truth and their sidecars (NPY or NetCDF).
-func writeLatentForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast, step int) error {
-	in, cs := inputs[0], f.Cases
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
-	if err != nil {
-		return err
-	}
-	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
+	mc := m.Config
+	return m.CheckForecastSize(b, fl.out, dymodel.ForecastSize{Unit: "cases", Cases: len(cs.Starts), Members: fl.members, Lead: cs.Lead,
+		Frame: fmt.Sprintf("frame %v → %v", mc.Frame, in.Shape[1:]), FrameElems: int64(data.NumElements(mc.Frame)),
+		Decoded: int64(data.NumElements(in.Shape[1:])), Held: guard.Sum(guard.Product(in.Bytes(), 2), vaeFrameBytes(in.Shape[0], mc.Frame))})
 }

@@ -35,7 +35,7 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err != nil {
 		return err
 	}
-	m, snap, err := dymodel.Load(fl.model, func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) })
+	m, snap, err := dymodel.Load(fl.model, warner(cmd))
 	if err != nil {
 		return fmt.Errorf("--run %w", err)
 	}
@@ -50,27 +50,13 @@ func runForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) err
 	if err := resolveSampler(&fl, m); err != nil {
 		return err
 	}
-	lead := fl.lead
-	if lead == 0 {
-		lead = mc.Predict
-	}
-	cs, err := cli.SeriesCases(in, fl.series, mc.Context, lead, fl.starts, "starts")
+	cs, err := cli.SeriesCases(in, fl.series, mc.Context, cmp.Or(fl.lead, mc.Predict), fl.starts, "starts")
 	if err != nil {
 		return err
 	}
-	B, N := len(cs.Starts), int64(in.S.N)
-	fcBytes := guard.Product(int64(B), int64(fl.members), int64(lead), N, 4)
-	truthBytes := guard.Product(int64(B), int64(lead), N, 4)
-	what := fmt.Sprintf("a forecast [%d windows, %d members, %d lead, %d series] float32", B, fl.members, lead, N)
-	if err := b.CheckMemory(what, guard.Sum(guard.Product(int64(in.S.T), N, 8), guard.Product(fcBytes, 3), truthBytes,
-		m.SampleBytes(fl.members))); err != nil {
-		return err
-	}
-	if err := b.CheckDisk(what, fl.out, guard.Sum(guard.Product(fcBytes, 2), truthBytes)); err != nil {
-		return err
-	}
-	so := dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-	fc, name, err := forecastCases(cmd, fl, so, nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, in.S.Array(), cs)
+	fc, name, err := forecastCases(cmd, fl, fl.samplerOptions(), nil, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "windows",
+		Frame: fmt.Sprintf("%d series", in.S.N), FrameElems: int64(in.S.N), Held: guard.Product(int64(in.S.T), int64(in.S.N), 8)},
+		func() (*data.Array, *data.Array, error) { return in.S.Array(), nil, nil })
 	if err != nil {
 		return err
 	}
@@ -102,42 +88,9 @@ func writeSeriesForecast(cmd *cobra.Command, fl forecastFlags, in *cli.SeriesInp
 	return nil
 }
 
-// seriesStamps is the time stamp of a row of the series in: --start (else the file's start: a CSV's
-// first time, a GluonTS start) advanced by --freq, or, without --freq, a CSV's own time of the row;
-// nil when neither is known. Flags that do not parse are refused by name.
+// seriesStamps is the time stamp of a row of the series in (forecast.RowStamps): --start, else the
+// file's, advanced by --freq, or a CSV's own time of the row.
 func seriesStamps(in *cli.SeriesInput, start, freq string) (func(row int) string, error) {
-	var fr forecast.Frequency
-	if freq != "" {
-		var err error
-		if fr, err = forecast.ParseFrequency(freq); err != nil {
-			return nil, fmt.Errorf("--freq: %w", err)
-		}
-	}
-	if start == "" && freq == "" && len(in.S.Times) == in.S.T {
-		times := in.S.Times
-		return func(row int) string {
-			if row < len(times) {
-				return times[row]
-			}
-			return ""
-		}, nil
-	}
-	from, flag := start, "--start"
-	if from == "" {
-		from, flag = in.S.Start, fmt.Sprintf("the start of --data %s", in.Path)
-		if from == "" && len(in.S.Times) > 0 {
-			from = in.S.Times[0]
-		}
-	}
-	if start != "" && freq == "" {
-		return nil, fmt.Errorf("--start %s needs --freq, the time step", start)
-	}
-	if from == "" || freq == "" {
-		return nil, nil
-	}
-	t0, err := forecast.ParseTime(from)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", flag, err)
-	}
-	return func(row int) string { return forecast.FormatTime(fr.Add(t0, row)) }, nil
+	return forecast.RowStamps(forecast.StampOptions{Start: start, Freq: freq, Times: in.S.Times, FileStart: in.S.Start, Rows: in.S.T,
+		StartName: "--start", FreqName: "--freq", FileName: "the start of --data " + in.Path})
 }
