@@ -1,14 +1,10 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/forecastrun"
 )
 
 func init() { rootCmd.AddCommand(newBaselineCmd()) }
@@ -49,35 +45,22 @@ standard protocol by default; or the start rows --starts), written as [windows, 
   tidal baseline --like fc.npy --data ns_test.npy --out persistence.npy
   tidal baseline --run runs/ns --data ns_test.npy --cases 20 --method climatology --pool ns_train.npy --out clim.npy`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return routeBaseline(cmd, fl, sf, period) },
+		RunE: func(cmd *cobra.Command, args []string) error { return runBaseline(cmd, fl, sf, period) },
 	}
 	addBaselineFlags(cmd, &fl, &sf, &period)
 	return cmd
 }
 
-// routeBaseline runs a series baseline or a field baseline by what --data holds, refusing the flags of
-// the other kind.
-func routeBaseline(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, period int) error {
-	if fl.run != "" && fl.like != "" {
-		return fmt.Errorf("--run %s and --like %s: give one source of the cases (--like FORECAST takes them from the forecast's sidecar)", fl.run, fl.like)
-	}
-	if series, err := cli.DataIsSeries("data", fl.in, sf.Format); err != nil {
+// runBaseline maps the flags onto forecastrun.BaselineOptions and makes the baseline.
+func runBaseline(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, period int) error {
+	b, err := cli.Budget()
+	if err != nil {
 		return err
-	} else if series {
-		if err := cli.RefuseSeriesNC(baselineOutFormat, fl.out, fl.truthOut); err != nil {
-			return err
-		}
-		if fl.run != "" {
-			return fmt.Errorf("--run is for fields; a series baseline takes its windows from --like FORECAST, --starts or the rolling protocol")
-		}
-		return runBaselineSeries(cmd, fl, sf, period, fl.starts)
 	}
-	for _, name := range append([]string{"period"}, cli.SeriesOnlyFlags...) {
-		if cmd.Flags().Changed(name) {
-			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.in)
-		}
-	}
-	return runBaseline(cmd, fl)
+	return forecastrun.Baseline(forecastrun.BaselineOptions{Data: fl.in, Pool: fl.pool, Method: fl.method, Out: fl.out, TruthOut: fl.truthOut,
+		Format: baselineOutFormat, Like: fl.like, Run: fl.run, Cases: fl.cases, Context: fl.context, Lead: fl.lead, Members: fl.members,
+		Period: period, Starts: fl.starts, Seed: fl.seed, Series: sf, Budget: b, Given: cmd.Flags().Changed, Line: cli.CommandLine(cmd),
+		Stdout: cmd.OutOrStdout()})
 }
 
 // addBaselineFlags adds the flags of `tidal baseline`.
@@ -114,110 +97,4 @@ type baselineFlags struct {
 	cases, context, lead, members   int
 	starts                          []int
 	seed                            uint64
-}
-
-func runBaseline(cmd *cobra.Command, fl baselineFlags) error {
-	if err := checkBaselineFlags(fl); err != nil {
-		return err
-	}
-	b, err := cli.Budget()
-	if err != nil {
-		return err
-	}
-	series, pool, inputs, err := baselineInputs(fl)
-	if err != nil {
-		return err
-	}
-	c, err := baselineCases(cmd, fl, series)
-	if err != nil {
-		return err
-	}
-	r := forecast.BaselineRun{Baseline: forecast.Baseline{Method: fl.method, Members: fl.members, Seed: fl.seed}, Cases: c, Truth: fl.truthOut != ""}
-	held := guard.Product(series.Bytes(), 2)
-	if pool != nil {
-		held = guard.Sum(held, guard.Product(pool.Bytes(), 2))
-	}
-	if err := r.CheckSize(b, fl.out, forecast.BaselineSize{Unit: "cases", Frame: fmt.Sprintf("frame %v", series.Shape[1:]),
-		FrameElems: int64(data.NumElements(series.Shape[1:])), Held: held, Context: true}); err != nil {
-		return err
-	}
-	sa, err := series.Read(b)
-	if err != nil {
-		return err
-	}
-	if pool != nil {
-		if r.Pool, err = pool.Read(b); err != nil {
-			return err
-		}
-	}
-	f, truth, err := r.Run(sa)
-	if err != nil {
-		return err
-	}
-	return writeBaseline(cmd, fl, inputs, series, c, f, truth)
-}
-
-// writeBaseline writes a field baseline, its truth and their sidecars as one group (NPY or NetCDF).
-func writeBaseline(cmd *cobra.Command, fl baselineFlags, inputs []*cli.Input, series *cli.Input, c forecast.Cases, f, truth *data.Array) error {
-	meta := cli.NCMeta{Cmd: cmd, Format: baselineOutFormat, Src: series.Src, Run: fl.method, Seed: fl.seed, Starts: c.Starts}
-	fr := len(series.Shape) - 1
-	sides, err := cli.ForecastSidecars(fl.in, c, fl.maker(), fl.out, fl.truthOut, f.Shape, cli.ShapeOf(truth))
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f, forecast.Axes([]string{"init", "member", "lead"}, fr)...),
-		meta.Output("truth-out", fl.truthOut, "truth", truth, forecast.Axes([]string{"init", "lead"}, fr)...)}, sides...)); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s forecast %v (cases starting at frames %v)\n", fl.out, fl.method, f.Shape, c.Starts)
-	return nil
-}
-
-// checkBaselineFlags refuses bad flags of a field baseline by name.
-func checkBaselineFlags(fl baselineFlags) error {
-	if fl.out == "" {
-		return fmt.Errorf("--out is required: the forecast NPY to write")
-	}
-	if err := guard.First(
-		guard.Int("cases", fl.cases, 1, cli.MaxCount), guard.Int("context", fl.context, 1, cli.MaxCount),
-		guard.Int("lead", fl.lead, 1, cli.MaxCount), guard.Int("members", fl.members, 1, cli.MaxCount),
-	); err != nil {
-		return err
-	}
-	if fl.method != "persistence" && fl.method != "climatology" {
-		if fl.method == "random-walk" || fl.method == "seasonal-naive" {
-			return fmt.Errorf("--method %s is for time series [T, N] (LSTNet text, CSV, GluonTS JSON lines); --data %s is an array", fl.method, fl.in)
-		}
-		return fmt.Errorf("--method %q: expected persistence or climatology", fl.method)
-	}
-	if err := cli.CheckOutFormat(baselineOutFormat); err != nil {
-		return err
-	}
-	return nil
-}
-
-// baselineInputs reads the headers of --data and --pool (climatology), checks that their frames agree and
-// that no output overwrites them.
-func baselineInputs(fl baselineFlags) (series, pool *cli.Input, inputs []*cli.Input, err error) {
-	series, err = cli.StatInput("data", fl.in, 2, 32, "[frames, frame...] with at least one axis per frame")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	inputs = []*cli.Input{series}
-	if fl.method == "climatology" {
-		if fl.pool == "" {
-			return nil, nil, nil, fmt.Errorf("--method climatology needs --pool, the series to draw members from")
-		}
-		if pool, err = cli.StatInput("pool", fl.pool, 2, 32, "[frames, frame...] with at least one axis per frame"); err != nil {
-			return nil, nil, nil, err
-		}
-		if fmt.Sprint(pool.Shape[1:]) != fmt.Sprint(series.Shape[1:]) {
-			return nil, nil, nil, fmt.Errorf("--pool %s has frames of shape %v, --data %s has %v", fl.pool, pool.Shape[1:], fl.in, series.Shape[1:])
-		}
-		inputs = append(inputs, pool)
-	}
-	if err := cli.CheckOutputs(inputs, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return nil, nil, nil, err
-	}
-	return series, pool, inputs, nil
 }

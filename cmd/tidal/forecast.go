@@ -1,23 +1,13 @@
 package main
 
 import (
-	"cmp"
-	"context"
-	"errors"
-	"fmt"
-	"path/filepath"
-
-	"github.com/gomlx/compute"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/forecastrun"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/internal/config"
-	"github.com/tidal-forecast/tidal/train"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }
@@ -35,8 +25,8 @@ type forecastFlags struct {
 	series                                cli.SeriesFlags
 	static                                cli.StaticFlags
 
-	latent  string // --latent: a VAE run (latent.go)
-	actions string // a model with actions: --actions FILE (actions.go)
+	latent  string // --latent: a VAE run (addLatentFlag, train_latent.go)
+	actions string // a model with actions: --actions FILE (addForecastActionsFlag)
 }
 
 // forecastLong is the help of `tidal forecast`.
@@ -78,7 +68,11 @@ func newForecastCmd() *cobra.Command {
 			if err := config.Apply(cmd); err != nil {
 				return err
 			}
-			return runForecast(cmd, fl)
+			b, err := cli.Budget()
+			if err != nil {
+				return err
+			}
+			return forecastrun.Forecast(fl.options(cmd, b))
 		},
 	}
 	f := cmd.Flags()
@@ -115,293 +109,17 @@ func newForecastCmd() *cobra.Command {
 	return cmd
 }
 
-// loadForecastRun loads the DyDiff run of --run and resolves the sampler flags against its model; the
-// caller finalizes the snapshot's store.
-func loadForecastRun(fl *forecastFlags, warn func(string, ...any)) (*dymodel.Model, *train.Snapshot, error) {
-	m, snap, err := dymodel.Load(fl.model, warn)
-	if err != nil {
-		return nil, nil, fmt.Errorf("--run %w", err)
-	}
-	if err := resolveSampler(fl, m); err != nil {
-		snap.Store.Finalize()
-		return nil, nil, err
-	}
-	return m, snap, nil
+// options are the forecast's options from the flags, within the budget b.
+func (fl forecastFlags) options(cmd *cobra.Command, b guard.Budget) forecastrun.Options {
+	return forecastrun.Options{Run: fl.model, Data: fl.data, Disc: fl.disc, Latent: fl.latent, Actions: fl.actions,
+		Out: fl.out, TruthOut: fl.truthOut, QuantilesOut: fl.quantilesOut, SamplesOut: fl.samplesOut, Start: fl.start, Freq: fl.freq, Format: fl.outFormat,
+		Sampler: fl.sampler, Steps: fl.steps, DDIMEta: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax, Lambda: fl.lambda,
+		Members: fl.members, Lead: fl.lead, Cases: fl.cases, Starts: fl.starts, Seed: fl.seed, Series: fl.series, Static: fl.static,
+		Budget: b, Backend: cli.NewBackend, Given: cmd.Flags().Changed, Line: cli.CommandLine(cmd),
+		Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Quiet: fl.quiet, Context: cmd.Context()}
 }
 
-// resolveSampler fills in the model's sampler and its number of steps where --sampler and
-// --sampler-steps leave them to the model (dymodel.Model.ResolveSampler), naming the flag of an option
-// the model cannot take; a guide needs the dependent-noise process.
-func resolveSampler(fl *forecastFlags, m *dymodel.Model) error {
-	so, err := m.ResolveSampler(fl.samplerOptions())
-	var se *dymodel.SamplerError
-	if errors.As(err, &se) {
-		return fmt.Errorf("--%s %v: %s (--run %s)", samplerFlags[se.Option], se.Value, se.Reason, fl.model)
-	} else if err != nil {
-		return err
-	}
-	if fl.disc != "" && m.Config.Noising != "dependent" && m.Config.Eta != 0 {
-		return fmt.Errorf("--disc %s: guidance needs the dependent-noise process; --run %s uses %s at η = %g", fl.disc, fl.model, m.Config.Noising, m.Config.Eta)
-	}
-	fl.sampler, fl.steps = so.Kind, so.Steps
-	return nil
-}
-
-// samplerFlags are the flags of dymodel.SamplerOptions' fields.
-var samplerFlags = map[string]string{"Kind": "sampler", "Steps": "sampler-steps", "ClipX0": "clip-x0", "SigmaMax": "sigma-max", "EtaDDIM": "ddim-eta"}
-
-func runForecast(cmd *cobra.Command, fl forecastFlags) error {
-	if err := checkForecastFlags(cmd, &fl); err != nil {
-		return err
-	}
-	b, err := cli.Budget()
-	if err != nil {
-		return err
-	}
-	if err := cli.CheckRunDirs("run", fl.model, "disc", fl.disc); err != nil {
-		return err
-	}
-	if series, err := cli.DataIsSeries("data", fl.data, fl.series.Format); err != nil {
-		return err
-	} else if series {
-		return routeForecastSeries(cmd, fl, b)
-	}
-	for _, name := range cli.SeriesOnlyFlags {
-		if cmd.Flags().Changed(name) {
-			return fmt.Errorf("--%s is for time series [T, N]; --data %s is an array", name, fl.data)
-		}
-	}
-	if routed, err := routeForecastOther(cmd, fl, b); routed || err != nil {
-		return err
-	}
-	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return err
-	}
-	if err := cli.CheckOutputs([]*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)}, cli.WithSidecars([2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut})...); err != nil {
-		return err
-	}
-	disc, m, snap, err := forecastModels(cmd, &fl, b, in)
-	if err != nil {
-		return err
-	}
-	defer snap.Store.Finalize()
-	so, err := forecastSampler(fl, disc, m, snap)
-	if err != nil {
-		return err
-	}
-	cs, err := forecastFieldCases(cmd, fl, in, m.Config)
-	if err != nil {
-		return err
-	}
-	f, name, err := forecastCases(cmd, fl, so, disc, &dymodel.Trained{Dir: fl.model, Model: m, Snapshot: snap}, cs, b, dymodel.ForecastSize{Unit: "cases",
-		Held: guard.Sum(in.Bytes(), guard.Product(int64(data.NumElements(in.Shape)), 4)), Guided: so.Guide != nil}, func() (*data.Array, *data.Array, error) {
-		series, err := readSeries(b, in) // finite values, or an error naming the file and frame
-		if err != nil {
-			return nil, nil, err
-		}
-		return data.FromFloat32(series.Data, series.Shape...), nil, nil
-	})
-	if err != nil {
-		return err
-	}
-	return writeFieldForecast(cmd, fl, in, f, name)
-}
-
-// checkForecastFlags refuses bad flags by name; the truth goes beside --out by default.
-func checkForecastFlags(cmd *cobra.Command, fl *forecastFlags) error {
-	if fl.out == "" {
-		return fmt.Errorf("--out is required: the forecast NPY to write")
-	}
-	if fl.model == "" {
-		return fmt.Errorf("--run is required: the run directory of 'tidal train dydiff'")
-	}
-	if err := guard.First(guard.Int("members", fl.members, 1, 1<<12), guard.Int("sampler-steps", fl.steps, 0, 1000),
-		guard.Between("ddim-eta", fl.ddimEta, 0, 1), guard.Between("clip-x0", fl.clipX0, 0, 1e6), guard.Between("sigma-max", fl.sigmaMax, 0, 1e6), guard.Int("lead", fl.lead, 0, cli.MaxCount),
-		guard.Int("cases", fl.cases, 1, cli.MaxCount), guard.Ints("starts", fl.starts, 0, cli.MaxCount),
-		guard.Between("lambda", fl.lambda, 0, 1e6)); err != nil {
-		return err
-	}
-	if fl.disc == "" && cmd.Flags().Changed("lambda") {
-		return fmt.Errorf("--lambda %g: the strength of the guidance by --disc, which is not given", fl.lambda)
-	}
-	if fl.sampler != "" && fl.sampler != "heun" && fl.sampler != "dpmpp" && fl.sampler != "ddim" && fl.sampler != "ddpm" {
-		return fmt.Errorf("--sampler %q: expected heun, dpmpp, ddim or ddpm", fl.sampler)
-	}
-	if fl.clipX0 != 0 && fl.sampler != "ddim" && fl.sampler != "" {
-		return fmt.Errorf("--clip-x0 %v: a DDIM option; --sampler %s does not take it", fl.clipX0, fl.sampler)
-	}
-	if fl.truthOut == "" {
-		fl.truthOut = forecast.TruthPath(fl.out)
-	}
-	if err := cli.CheckOutFormat(fl.outFormat); err != nil {
-		return err
-	}
-	return nil
-}
-
-// routeForecastOther forecasts a latent run (latent.go) or videos with actions (actions.go) and says
-// whether it did.
-func routeForecastOther(cmd *cobra.Command, fl forecastFlags, b guard.Budget) (bool, error) {
-	ok, err := latentForecast(fl)
-	switch {
-	case err != nil:
-		return true, err
-	case ok && (fl.actions != "" || isVideoFile(fl.data)):
-		return true, fmt.Errorf("--run %s is a latent DyDiff run: it forecasts fields [frames, channels, H, W], not videos with actions (--data %s, --actions)", fl.model, fl.data)
-	case ok:
-		return true, runForecastLatent(cmd, fl, b)
-	case isVideoFile(fl.data):
-		return true, runForecastVideo(cmd, fl, b)
-	}
-	return false, nil
-}
-
-// routeForecastSeries refuses the flags of fields for a time series, then forecasts it.
-func routeForecastSeries(cmd *cobra.Command, fl forecastFlags, b guard.Budget) error {
-	if cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases") {
-		return fmt.Errorf("--cases is for fields; series windows come from --windows and --train-rows (the rolling protocol) or --starts")
-	}
-	if fl.disc != "" {
-		return fmt.Errorf("--disc %s: a discriminator guides fields [frames, channels, H, W]; --data %s is a time series", fl.disc, fl.data)
-	}
-	if fl.static.Path != "" {
-		return fmt.Errorf("--static %s: static fields condition models of fields [frames, channels, H, W]; --data %s is a time series", fl.static.Path, fl.data)
-	}
-	if fl.latent != "" {
-		return fmt.Errorf("--latent %s: a VAE encodes fields [frames, channels, H, W]; --data %s is a time series", fl.latent, fl.data)
-	}
-	if err := cli.RefuseSeriesNC(fl.outFormat, fl.out, fl.truthOut); err != nil {
-		return err
-	}
-	return runForecastSeries(cmd, fl, b)
-}
-
-// forecastModels loads the discriminator (--disc) and the model (--run), resolves the sampler and checks
-// the model's frames and static fields against --data.
-func forecastModels(cmd *cobra.Command, fl *forecastFlags, b guard.Budget, in *cli.Input) (disc *guided.Model, m *dymodel.Model, snap *train.Snapshot, err error) {
-	warn := warner(cmd)
-	if fl.disc != "" {
-		if disc, err = guided.Load("disc", fl.disc, guided.KindDiscriminator, warn); err != nil {
-			return nil, nil, nil, err
-		}
-	}
-	if m, snap, err = loadForecastRun(fl, warn); err != nil {
-		return nil, nil, nil, err
-	}
-	loaded := snap
-	defer func() {
-		if err != nil {
-			loaded.Store.Finalize()
-		}
-	}()
-	mc := m.Config
-	if mc.Net == "series" {
-		return nil, nil, nil, fmt.Errorf("--run %s is a time-series model of %d series; --data %s holds fields %v", fl.model, mc.Frame[0], fl.data, in.Shape)
-	}
-	if err := m.CheckFrame(in.String(), in.Shape[1:]); err != nil {
-		return nil, nil, nil, err
-	}
-	if err := cli.CheckForecastStatic(b, fl.static, fl.model, m.Static(), in.Shape[2], in.Shape[3]); err != nil {
-		return nil, nil, nil, err
-	}
-	return disc, m, snap, nil
-}
-
-// forecastSampler is the sampler of the flags, guided by the discriminator when --disc and --lambda say so.
-func forecastSampler(fl forecastFlags, disc *guided.Model, m *dymodel.Model, snap *train.Snapshot) (dymodel.SamplerOptions, error) {
-	mc := m.Config
-	var err error
-	so := fl.samplerOptions()
-	if disc != nil && fl.lambda > 0 {
-		if so.Guide, err = guided.DyDiffGuide(snap.Store, disc, "the model --run "+fl.model, mc.Frame, snap.Norm, mc.Context); err != nil {
-			return so, err
-		}
-		so.Lambda = fl.lambda
-	}
-	return so, nil
-}
-
-// forecastFieldCases are the cases of --starts, or --cases spread evenly over --data.
-func forecastFieldCases(cmd *cobra.Command, fl forecastFlags, in *cli.Input, mc dymodel.Config) (forecast.Cases, error) {
-	return cli.FieldCases(fl.starts, fl.cases, cmd.Flags().Changed("cases") || cmd.Flags().Changed("num-cases"), in.Shape[0], mc.Context, cmp.Or(fl.lead, mc.Predict), in.String())
-}
-
-// writeFieldForecast writes the forecast, its truth and their sidecars as one group, and says so.
-func writeFieldForecast(cmd *cobra.Command, fl forecastFlags, in *cli.Input, f *dymodel.Forecast, name string) error {
-	if err := writeForecast(cmd, fl, []*cli.Input{in, cli.RunDirInput("run", fl.model), cli.RunDirInput("disc", fl.disc)}, f); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecast %v of %s step %d (%s, %d steps, backend %s), cases starting at frames %v; truth %s\n",
-		fl.out, f.Ensemble.Shape, fl.model, f.Step, fl.sampler, fl.steps, name, f.Cases.Starts, fl.truthOut)
-	return nil
-}
-
-// writeForecast writes the forecast f, its truth and their sidecars (naming inputs[0]'s file as the
-// source) as one group: NPY, or NetCDF by --format.
-func writeForecast(cmd *cobra.Command, fl forecastFlags, inputs []*cli.Input, f *dymodel.Forecast) error {
-	in, cs := inputs[0], f.Cases
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: in.Src, Run: fl.model, Seed: fl.seed, Starts: cs.Starts}
-	sides, err := cli.ForecastSidecars(in.Path, cs, fl.maker(f.Step), fl.out, fl.truthOut, f.Ensemble.Shape, f.Truth.Shape)
-	if err != nil {
-		return err
-	}
-	return cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", f.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", f.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...))
-}
-
-// warner prints a warning (a damaged snapshot skipped, say) to the command's standard error.
-func warner(cmd *cobra.Command) func(string, ...any) {
-	return func(f string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+f+"\n", a...) }
-}
-
-// samplerOptions are the sampler flags as dymodel.SamplerOptions (no guide).
-func (fl forecastFlags) samplerOptions() dymodel.SamplerOptions {
-	return dymodel.SamplerOptions{Kind: fl.sampler, Steps: fl.steps, EtaDDIM: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax}
-}
-
-// maker says what made the forecast, for its sidecars: the model of --run at its snapshot's step.
-func (fl forecastFlags) maker(step int) cli.Maker {
-	return cli.Maker{Kind: forecast.KindForecast, Method: "dydiff", Model: fl.model, Members: fl.members, Step: step, Seed: fl.seed}
-}
-
-// forecastCases forecasts the cases cs of the data read (fields, a series' windows, or latents) with the
-// run's weights (dymodel.Job: the size checked unless size.Unit is empty, then Trained.ForecastCases)
-// through the rollout driver, whose working file beside --out lets an interrupted forecast with the same
-// identity (model, step, sampler and guide, seed, members, lead, starts, data shape) resume. It returns
-// the forecast in physical units and the backend's name.
-func forecastCases(cmd *cobra.Command, fl forecastFlags, so dymodel.SamplerOptions, disc *guided.Model, t *dymodel.Trained,
-	cs forecast.Cases, b guard.Budget, size dymodel.ForecastSize, read func() (*data.Array, *data.Array, error)) (*dymodel.Forecast, string, error) {
-	j := dymodel.Job{Trained: t, Cases: cs, Options: dymodel.ForecastOptions{Members: fl.members, Sampler: so, Seed: fl.seed, Work: dymodel.WorkPath(fl.out)},
-		Out: fl.out, Budget: b, Size: size}
-	j.Read = func() (*data.Array, *data.Array, error) {
-		observed, _, err := read()
-		if err != nil {
-			return nil, nil, err
-		}
-		acts, err := forecastActions(fl, t.Model) // actions.go
-		return observed, acts, err
-	}
-	name, backend := backendNamed()
-	j.Backend = backend
-	if so.Guide != nil {
-		d, _ := filepath.Abs(disc.Run)
-		j.Options.GuideID = fmt.Sprintf("%s step %d", d, disc.Step)
-	}
-	if !fl.quiet {
-		j.Options.Progress = cmd.ErrOrStderr()
-	}
-	done := cli.TrackRollout(j.Options.Work, false, true)
-	f, err := j.Run(context.Background())
-	return f, *name, done(err)
-}
-
-// backendNamed starts the backend of --backend when called (cli.NewBackend), and the name it had.
-func backendNamed() (*string, func() (compute.Backend, error)) {
-	var name string
-	return &name, func() (compute.Backend, error) {
-		n, be, err := cli.NewBackend()
-		name = n
-		return be, err
-	}
+// addForecastActionsFlag adds --actions to `forecast`.
+func addForecastActionsFlag(f *pflag.FlagSet, v *string) {
+	f.StringVar(v, "actions", "", "a model trained with actions: the actions driving the forecast, an NPY [rows, A] (row t the action between frames t and t + 1; for video --data, every video alike) or [videos, rows, A]; default: the video --data file's own")
 }
