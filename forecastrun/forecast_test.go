@@ -87,6 +87,36 @@ func TestForecastFieldsIsTrainedForecast(t *testing.T) {
 	if len(left) > 0 {
 		t.Errorf("working files left: %v", left)
 	}
+	likeBaseline(t, o.Out, in, observed)
+}
+
+// likeBaseline checks that the persistence baseline --like the forecast fc of the data in forecasts
+// its cases (start frames, context, lead) with each case's last observed frame, and that --starts
+// beside --like is refused.
+func likeBaseline(t *testing.T, fc, in string, observed *data.Array) {
+	t.Helper()
+	dir := filepath.Dir(fc)
+	o := baselineOptions(in, filepath.Join(dir, "p.npy"))
+	o.Like, o.Members = fc, 1
+	if err := Baseline(o); err != nil {
+		t.Fatal(err)
+	}
+	sc, err := forecast.ReadSidecar(o.Out)
+	if err != nil || sc == nil || fmt.Sprint(sc.Starts) != "[3 8]" || sc.Context != 2 || sc.Lead != 2 {
+		t.Fatalf("the baseline --like the forecast: sidecar %+v (%v), want the cases [3 8], context 2, lead 2", sc, err)
+	}
+	f, ov := readArray(t, o.Out).Float32(), observed.Float32()
+	for b, s := range sc.Starts {
+		for h := range 2 {
+			if !slices.Equal(f[(b*2+h)*64:(b*2+h+1)*64], ov[(s-1)*64:s*64]) {
+				t.Errorf("baseline case %d lead %d: not frame %d", b, h, s-1)
+			}
+		}
+	}
+	o.Out, o.Given = filepath.Join(dir, "q.npy"), func(name string) bool { return name == "starts" }
+	if err := Baseline(o); err == nil || !strings.Contains(err.Error(), "--starts and --like "+fc) {
+		t.Errorf("--starts with --like: %v", err)
+	}
 }
 
 // Bad options are refused naming their flags, before anything is written.
