@@ -13,6 +13,7 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
+	"github.com/tidal-forecast/tidal/sim/pushing"
 )
 
 // tinyRun trains a DyDiff run of seconds (a two-level UNet of width 8, windows 2 + 2, 4 steps) on
@@ -124,6 +125,10 @@ func TestForecastRefusals(t *testing.T) {
 	dir := t.TempDir()
 	in, _, tm := tinyRun(t, dir)
 	out := filepath.Join(dir, "o.npy")
+	videos := filepath.Join(dir, "videos.npz")
+	if _, err := pushing.WriteFile(pushing.Options{Videos: 2, Frames: 4, Size: 8, Objects: 1, Seed: 1}, videos); err != nil {
+		t.Fatal(err)
+	}
 	for _, c := range []struct {
 		name string
 		edit func(o *Options)
@@ -139,6 +144,9 @@ func TestForecastRefusals(t *testing.T) {
 		{"overwrite", func(o *Options) { o.Out = in }, "--out"},
 		{"starts", func(o *Options) { o.Starts = []int{1} }, "--starts"},
 		{"missing run", func(o *Options) { o.Run = filepath.Join(dir, "nothing") }, "--run"},
+		{"latent of a fields run", func(o *Options) { o.Latent = dir }, "--latent " + dir + ": --run " + tm.Dir + " was trained on the fields themselves"},
+		{"starts of videos", func(o *Options) { o.Data, o.Starts = videos, []int{1} }, "--starts [1]: each video is forecast from its frame --context on"},
+		{"videos to NetCDF", func(o *Options) { o.Data, o.Format = videos, "nc" }, "--format nc: forecasts of videos are written as NPY"},
 		{"actions of a model without", func(o *Options) { o.Actions = in }, "--actions " + in + ": --run " + tm.Dir + " was trained without actions"},
 	} {
 		o := forecastOptions(tm.Dir, in, out)
