@@ -51,7 +51,6 @@ func WantNC(format, path string) bool {
 // NCMeta is what a NetCDF output says about where it came from.
 type NCMeta struct {
 	Cmd    *cobra.Command
-	Line   string // the command line recorded as provenance; empty: CommandLine(Cmd)
 	Format string
 	Src    *data.FieldSource // the input fields, for coordinates and units; nil for NPY inputs
 	Run    string            // the model's run directory, or the method
@@ -66,11 +65,8 @@ func (m NCMeta) Output(flag, path, varName string, a *data.Array, axes ...string
 		return NPYOutput(flag, path, a)
 	}
 	return Output{flag, path, func(f *atomicfile.File) error {
-		prov := provenance(m.Cmd, m.Run, m.Seed)
-		if m.Line != "" {
-			prov.Command = m.Line
-		}
-		spec, vals, err := forecast.FieldSpec(varName, a, axes, forecast.NCMeta{Starts: m.Starts, Provenance: prov, Src: m.Src})
+		spec, vals, err := forecast.FieldSpec(varName, a, axes, forecast.NCMeta{Starts: m.Starts,
+			Provenance: provenance(m.Cmd, m.Run, m.Seed), Src: m.Src})
 		if err != nil {
 			return err
 		}
