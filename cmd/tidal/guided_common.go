@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/imagerun"
 	"github.com/tidal-forecast/tidal/internal/config"
 )
 
@@ -17,10 +17,8 @@ import (
 // training's settings (guided.TrainSettings).
 type guidedTrainFlags struct {
 	data, out                      string
-	to                             *cli.TrainOut // --run, checked by readTrainingSeries
-	periodicHSet, startOver, quiet bool          // periodicHSet: --periodic-h given (else lat-lon data take false: no wrap across the poles)
+	periodicHSet, startOver, quiet bool // periodicHSet: --periodic-h given (else lat-lon data take false: no wrap across the poles)
 	static                         cli.StaticFlags
-	staticFields                   *dataset.Static // --static, read by readTrainingSeries
 	guided.TrainSettings
 }
 
@@ -80,67 +78,30 @@ func (fl *guidedTrainFlags) check() error {
 	return fl.TrainSettings.Check()
 }
 
-// readTrainingSeries checks the header of --data and the static fields, estimates the run's memory
-// (guided.TrainingBytes; activations per field point: guided.TrainActivationBytes or the DiT's) and reads it.
-func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series, error) {
-	b, err := cli.Budget()
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	if err := guided.CheckTrainingShape(in.String(), in.Shape, fl.Crop); err != nil {
-		return dataset.Series{}, err
-	}
-	if in.Src.IsLatLon() && !fl.periodicHSet {
-		fl.PeriodicH = false // periodic in longitude only (--periodic-w), never across the poles
-	}
-	if fl.staticFields, err = cli.ReadStatic(b, fl.static, in.Shape[2], in.Shape[3]); err != nil {
-		return dataset.Series{}, err
-	}
-	if fl.staticFields != nil && len(fl.Crop) == 2 && (fl.Crop[0] != in.Shape[2] || fl.Crop[1] != in.Shape[3]) {
-		return dataset.Series{}, fmt.Errorf("--static %s with --crop %d,%d: the static fields would need the same random crops; train on whole %d×%d fields", fl.static.Path, fl.Crop[0], fl.Crop[1], in.Shape[2], in.Shape[3])
-	}
-	ins := []*cli.Input{in}
-	if fl.static.Path != "" {
-		ins = append(ins, &cli.Input{Flag: "static", Path: fl.static.Path})
-	}
-	if fl.to, err = cli.CheckTrainOut(fl.out, ins...); err != nil {
-		return dataset.Series{}, err
-	}
-	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.Shape), guided.TrainingBytes(in.Shape, in.Bytes(), activations)); err != nil {
-		return dataset.Series{}, err
-	}
-	a, err := in.Read(b)
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	return dataset.TakeArray(in.String(), a) // one copy of the training data, not two
+// trainOptions maps the shared flags onto imagerun.TrainOptions of the model kind.
+func (fl *guidedTrainFlags) trainOptions(cmd *cobra.Command, kind string, activations int64) imagerun.TrainOptions {
+	return imagerun.TrainOptions{Kind: kind, Data: fl.data, Run: fl.out, TrainSettings: fl.TrainSettings, PeriodicHGiven: fl.periodicHSet,
+		StartOver: fl.startOver, Static: fl.static, Activations: activations, Backend: cli.NewBackend, Log: cli.ProgressWriter(cmd, fl.quiet)}
 }
 
-// runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
-func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *cli.TrainOut, static *dataset.Static) error {
-	if err := cli.SaveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
+// runGuidedTraining prepares and runs the training (within the memory budget) and writes the resolved
+// flags to RUN/config.yaml.
+func runGuidedTraining(cmd *cobra.Command, o imagerun.TrainOptions) (err error) {
+	if o.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	_, be, err := cli.NewBackend()
+	tr, err := imagerun.PrepareTraining(o)
 	if err != nil {
 		return err
 	}
-	defer be.Finalize()
-	tr.Job.Backend = be
-	done := to.Guard()
 	sum, err := tr.Run(cmd.Context())
-	done(err)
 	if err != nil {
 		return err
 	}
-	if err := config.Write(cmd, filepath.Join(tr.Job.Dir, "config.yaml")); err != nil {
+	if err := config.Write(cmd, filepath.Join(o.Run, "config.yaml")); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", tr.Job.Dir, sum)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", o.Run, sum)
 	return nil
 }
 

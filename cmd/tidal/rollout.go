@@ -2,15 +2,12 @@ package main
 
 import (
 	"fmt"
-	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/imagerun"
 	"github.com/tidal-forecast/tidal/internal/config"
 )
 
@@ -61,53 +58,21 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 	return cmd
 }
 
-// runRollout maps the flags to a long rollout or, with --cases, to ensemble forecasts of the model.
+// runRollout maps the flags onto imagerun.RolloutOptions: a long rollout or, with --cases, ensemble
+// forecasts of the model.
 func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
-	if err := checkRolloutFlags(&fl); err != nil {
+	o := imagerun.RolloutOptions{IDM: fl.idm, VDM: fl.vdm, Disc: fl.disc, Init: fl.init, Out: fl.out, TruthOut: fl.truthOut,
+		OutFormat: fl.outFormat, Static: fl.static, RolloutSettings: fl.RolloutSettings, Command: cli.CommandLine(cmd),
+		Backend: cli.NewBackend, Progress: cli.ProgressWriter(cmd, fl.quiet), Warn: cmd.ErrOrStderr()}
+	var err error
+	if o.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	b, err := cli.Budget()
+	line, err := imagerun.Rollout(cmd.Context(), o)
 	if err != nil {
 		return err
 	}
-	init, m, disc, inputs, err := rolloutInputs(cmd, fl, b)
-	if err != nil {
-		return err
-	}
-	cases, err := fl.ForecastCases(init.Shape[0], init.String())
-	if err != nil {
-		return err
-	}
-	if err := checkRolloutBudget(b, fl, init, m); err != nil {
-		return err
-	}
-	a, err := init.Read(b)
-	if err != nil {
-		return err
-	}
-	if err := m.CheckObserved(a); err != nil {
-		return fmt.Errorf("%s: %w", init, err)
-	}
-	_, be, err := cli.NewBackend()
-	if err != nil {
-		return err
-	}
-	defer be.Finalize()
-	gen, err := guided.NewGenerator(be, m, disc, fl.Sampler)
-	if err != nil {
-		return err
-	}
-	defer gen.Close()
-	if fl.Cases > 0 {
-		return rolloutForecasts(cmd, fl, gen, init, a, cases, inputs)
-	}
-	done := cli.TrackRollout(fl.out, true, false)
-	res, err := gen.Rollout(cmd.Context(), a, guided.RolloutOptions{Path: fl.out, Frames: fl.Frames, Members: fl.Members, Seed: fl.Seed, Progress: cli.ProgressWriter(cmd, fl.quiet)})
-	if err := done(err); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame\n", fl.out, fl.Frames, fl.Members, gen.Describe(fl.Sampler.Lambda),
-		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1)))
+	fmt.Fprintln(cmd.OutOrStdout(), line)
 	return nil
 }
 
@@ -142,101 +107,4 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
 	config.AddFlag(cmd)
 	cli.DeprecatedAlias(f, "steps", "sampler-steps")
-}
-
-// checkRolloutFlags refuses bad flags of `tidal rollout` by name; --starts sets the forecast mode's cases.
-func checkRolloutFlags(fl *rolloutFlags) error {
-	if fl.out == "" {
-		return fmt.Errorf("--out is required: the output NPY")
-	}
-	if (fl.idm == "") == (fl.vdm == "") {
-		return fmt.Errorf("give exactly one of --idm (the image model, guided by --disc) and --vdm (the video baseline)")
-	}
-	if err := fl.RolloutSettings.Check(); err != nil {
-		return err
-	}
-	if fl.truthOut != "" && fl.Cases == 0 {
-		return fmt.Errorf("--truth-out needs --cases (forecast mode)")
-	}
-	if err := checkRolloutOutFormat(*fl); err != nil {
-		return err
-	}
-	return nil
-}
-
-// rolloutInputs reads the header of --init and the runs, checking that the model's frames are --init's,
-// the static fields and the outputs; it returns them and the inputs the outputs may not overwrite.
-func rolloutInputs(cmd *cobra.Command, fl rolloutFlags, b guard.Budget) (init *cli.Input, m, disc *guided.Model, inputs []*cli.Input, err error) {
-	if err := cli.CheckRunDirs("idm", fl.idm, "vdm", fl.vdm, "disc", fl.disc); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	init, err = cli.StatInput("init", fl.init, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if init.Shape[0] < guided.Context {
-		return nil, nil, nil, nil, fmt.Errorf("%s has %d frame(s): a rollout starts from %d frames xⁿ⁻¹, xⁿ", init, init.Shape[0], guided.Context)
-	}
-	warn := func(format string, a ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "warning: "+format+"\n", a...) }
-	m, disc, err = guided.LoadModels(fl.idm, fl.vdm, fl.disc, warn)
-	if err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if err := m.CheckShape(init.Shape); err != nil {
-		return nil, nil, nil, nil, fmt.Errorf("%s has %w", init, err)
-	}
-	if err := cli.CheckForecastStatic(b, fl.static, m.Run, m.Static(), m.Config.Height, m.Config.Width); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	inputs = []*cli.Input{init, cli.RunDirInput("idm", fl.idm), cli.RunDirInput("vdm", fl.vdm), cli.RunDirInput("disc", fl.disc)}
-	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}, [2]string{"truth-out", fl.truthOut}); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	return init, m, disc, inputs, nil
-}
-
-// rolloutForecasts is the forecast mode: an ensemble of each case, written with its truth and sidecars.
-func rolloutForecasts(cmd *cobra.Command, fl rolloutFlags, gen *guided.Generator, init *cli.Input, a *data.Array, cases forecast.Cases, inputs []*cli.Input) error {
-	fc, err := gen.Ensemble(cmd.Context(), a, guided.ForecastOptions{Cases: cases, Members: fl.Members, Seed: fl.Seed, Truth: fl.truthOut != ""})
-	if err != nil {
-		return err
-	}
-	meta := cli.NCMeta{Cmd: cmd, Format: fl.outFormat, Src: init.Src, Run: fl.idm + fl.vdm, Seed: fl.Seed, Starts: cases.Starts}
-	sides, err := cli.ForecastSidecars(init.Path, cases, cli.Maker{Kind: forecast.KindForecast, Method: fc.Kind, Model: fc.Run,
-		Members: fl.Members, Step: fc.Step, Seed: fl.Seed}, fl.out, fl.truthOut, fc.Ensemble.Shape, cli.ShapeOf(fc.Truth))
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs(inputs, append([]cli.Output{meta.Output("out", fl.out, "forecast", fc.Ensemble, forecast.Axes([]string{"init", "member", "lead"}, 3)...),
-		meta.Output("truth-out", fl.truthOut, "truth", fc.Truth, forecast.Axes([]string{"init", "lead"}, 3)...)}, sides...)); err != nil {
-		return err
-	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: forecasts of the %s %v (cases starting at frames %v)\n", fl.out, fc.What, fc.Ensemble.Shape, cases.Starts)
-	return nil
-}
-
-// checkRolloutBudget checks the memory of a rollout and the size of its output
-// (guided.RolloutSettings.Bytes) and refuses a finished rollout at --out.
-func checkRolloutBudget(b guard.Budget, fl rolloutFlags, init *cli.Input, m *guided.Model) error {
-	c := m.Config
-	need, outBytes, rows := fl.Bytes(c, init.Bytes(), fl.truthOut != "")
-	what := fmt.Sprintf("a rollout of %d rows of %d×%d×%d", rows, c.Channels, c.Height, c.Width)
-	if err := b.CheckMemory(what, need); err != nil {
-		return err
-	}
-	if _, err := os.Stat(fl.out); err == nil {
-		return fmt.Errorf("--out %s exists; a finished rollout is never overwritten", fl.out)
-	}
-	return b.CheckDisk(what, fl.out, outBytes)
-}
-
-// checkRolloutOutFormat refuses NetCDF for the long rollout, which streams to a resumable NPY.
-func checkRolloutOutFormat(fl rolloutFlags) error {
-	if err := cli.CheckOutFormat(fl.outFormat); err != nil {
-		return err
-	}
-	if fl.Cases == 0 && cli.WantNC(fl.outFormat, fl.out) {
-		return fmt.Errorf("--out %s: NetCDF is written for forecasts (--cases); a rollout streams to a resumable NPY [frames, members, C, H, W]", fl.out)
-	}
-	return nil
 }

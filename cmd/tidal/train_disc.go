@@ -1,12 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 )
 
@@ -54,27 +50,7 @@ func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
 	if err := fl.apply(cmd); err != nil {
 		return err
 	}
-	if err := guard.First(guard.Between("sigma-step", fl.sigmaStep, 0.05, 1000), guard.Int("head-width", fl.headWidth, 1, 1<<16),
-		guard.Int("head-layers", fl.headLayers, 0, 16), guard.Int("preview-every", fl.previewEvery, 0, cli.MaxCount),
-		guard.Int("val-pairs", fl.valPairs, 1, 1<<16)); err != nil {
-		return err
-	}
-	if fl.Batch%2 != 0 {
-		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.Batch)
-	}
-	series, err := readTrainingSeries(&fl.guidedTrainFlags, fl.Activations())
-	if err != nil {
-		return err
-	}
-	o := fl.Options()
-	o.PreviewEvery = fl.previewEvery // 0: every checkpoint (guided.NewTrainer)
-	tr, err := guided.NewTrainer(guided.TrainSpec{
-		Kind: guided.KindDiscriminator, Series: series, Options: o, Disc: fl.Disc(fl.headWidth, fl.headLayers),
-		PMean: fl.PMean, PStd: fl.PStd, Crop: fl.Crop, ValFraction: fl.ValFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
-		DataSeed: fl.DataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
-	})
-	if err != nil {
-		return cli.DataError(fl.data, err)
-	}
-	return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
+	o := fl.trainOptions(cmd, guided.KindDiscriminator, fl.Activations())
+	o.SigmaStep, o.FutureOnly, o.HeadWidth, o.HeadLayers, o.PreviewEvery, o.ValPairs = fl.sigmaStep, fl.futureOnly, fl.headWidth, fl.headLayers, fl.previewEvery, fl.valPairs
+	return runGuidedTraining(cmd, o)
 }
