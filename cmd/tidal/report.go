@@ -6,9 +6,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/metrics"
 	"github.com/tidal-forecast/tidal/report"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
 
 // reportFlags holds the flags of `tidal report`.
@@ -66,51 +65,19 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 	return cmd
 }
 
-// runReport maps the flags to report.BuildOptions and writes the report folder.
+// runReport maps the flags to report.BuildOptions and writes the report folder (scorerun.Report).
 func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
 	be, _ := cli.BackendName()
-	o := report.BuildOptions{Out: fl.out, Paths: args, Truth: fl.truth, DataSidecar: fl.dataInfo, Title: fl.title, References: fl.references,
-		ScorecardReference: fl.scorecardRef, Labels: fl.labels, Meta: fl.meta, Version: version, Backend: be, Case: fl.caseIdx,
-		Channel: fl.channel, Members: fl.members, Delay: fl.delay, CI: fl.ci, CIBlock: fl.ciBlock, Seed: fl.seed}
-	if err := o.Check(); err != nil {
+	b, err := cli.Budget()
+	if err != nil {
 		return err
 	}
-	var err error
-	if o.Budget, err = cli.Budget(); err != nil {
-		return err
-	}
-	ins := []*cli.Input{{Flag: "truth", Path: fl.truth}}
-	for _, p := range args {
-		ins = append(ins, &cli.Input{Path: p})
-	}
-	if err := cli.CheckFolderOut("out", fl.out, ins...); err != nil {
-		return err
-	}
-	for _, p := range args {
-		if err := cli.CheckRunDirs("", p); err != nil {
-			return err
-		}
-	}
-	page, err := report.Build(o)
+	page, err := scorerun.Report(report.BuildOptions{Out: fl.out, Paths: args, Truth: fl.truth, DataSidecar: fl.dataInfo, Title: fl.title,
+		References: fl.references, ScorecardReference: fl.scorecardRef, Labels: fl.labels, Meta: fl.meta, Version: version, Backend: be,
+		Case: fl.caseIdx, Channel: fl.channel, Members: fl.members, Delay: fl.delay, CI: fl.ci, CIBlock: fl.ciBlock, Seed: fl.seed, Budget: b})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", page)
 	return nil
-}
-
-// reportMeta adds the command line, versions and backend to the caller's entries (which win).
-func reportMeta(m map[string]string) map[string]string {
-	be, _ := cli.BackendName()
-	return report.Provenance(m, version, be)
-}
-
-// writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
-// forecast when it has tidal's layout.
-func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
-	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.spec.MemberAxis == 1 && fl.spec.LeadAxis == 2, reportMeta(nil))
-	if err != nil {
-		return err
-	}
-	return report.Write(dir, in)
 }

@@ -8,8 +8,8 @@ import (
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
 
 // scoreFlags holds the flags of `tidal score`.
@@ -87,116 +87,20 @@ func metricHelp() string {
 	return b.String()
 }
 
-// runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
+// runScore maps the flags onto scorerun.ScoreOptions: it scores --forecast against --obs, writes the
+// report, the bias maps and the report folder, and prints the table or the JSON.
 func runScore(cmd *cobra.Command, fl scoreFlags) error {
-	if err := fl.spec.Check(); err != nil {
-		return err
-	}
-	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
-		return err
-	}
-	if _, err := fl.spec.Options(); err != nil {
-		return err
-	}
+	be, _ := cli.BackendName()
 	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
-	fi, oi, inputs, err := scoreInputs(fl, b)
+	out, err := scorerun.Score(scorerun.ScoreOptions{Forecast: fl.forecast, Obs: fl.obs, Out: fl.out, BiasMap: fl.biasMap,
+		ReportDir: fl.reportDir, JSON: fl.asJSON, NoLatWeights: fl.noLatWeights, MetricsGiven: cmd.Flags().Changed("metrics"),
+		ScoreSettings: fl.spec, Command: cli.CommandLine(cmd), Version: version, Backend: be, Budget: b})
 	if err != nil {
 		return err
 	}
-	var grid []float64
-	var gridFrom string
-	if fl.spec.LatWeights == "" && !fl.noLatWeights {
-		grid, gridFrom = cli.GridLatWeights(fi, oi)
-	}
-	fa, err := fi.Read(b)
-	if err != nil {
-		return err
-	}
-	oa, err := oi.Read(b)
-	if err != nil {
-		return err
-	}
-	job, weights, err := fl.spec.Job(fa, oa, fl.forecast, fl.obs, cmd.Flags().Changed("metrics"), grid, gridFrom)
-	if err != nil {
-		return err
-	}
-	rep, err := job.Score()
-	if err != nil {
-		return err
-	}
-	job.Record(rep, weights)
-	return writeScore(cmd, fl, job, rep, inputs)
-}
-
-// writeScore writes --out (with per-channel scores when it is NetCDF), --bias-map and --report, and
-// prints the table or the JSON.
-func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
-	js, err := rep.JSON()
-	if err != nil {
-		return err
-	}
-	var perChannel []*metrics.Report
-	if cli.WantNC("", fl.out) && fl.spec.LatWeights == "" { // --lat-weights may span the channels
-		if perChannel, err = job.ScoreChannels(); err != nil {
-			return err
-		}
-	}
-	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, inputs[0], perChannel)}
-	if fl.biasMap != "" {
-		bias := forecast.BiasMaps(rep)
-		if bias == nil {
-			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
-		}
-		outs = append(outs, cli.NPYOutput("bias-map", fl.biasMap, bias))
-	}
-	if err := cli.WriteNPYs(inputs, outs); err != nil {
-		return err
-	}
-	if fl.reportDir != "" {
-		if err := writeScoreReport(fl.reportDir, fl, rep, job.Forecast, job.Truth); err != nil {
-			return err
-		}
-	}
-	if fl.asJSON {
-		fmt.Fprintln(cmd.OutOrStdout(), string(js))
-	} else {
-		fmt.Fprint(cmd.OutOrStdout(), rep.Table())
-	}
+	fmt.Fprint(cmd.OutOrStdout(), out)
 	return nil
-}
-
-// scoreInputs reads the headers of score's inputs and checks their ranks, the axis flags, the outputs
-// against the inputs and the memory the scoring needs, before any data are read.
-func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *cli.Input, inputs []*cli.Input, err error) {
-	fi, err = cli.StatInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	oi, err = cli.StatInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := fl.spec.CheckShapes(fl.forecast, fi.Shape, fl.obs, oi.Shape); err != nil {
-		return nil, nil, nil, err
-	}
-	inputs = []*cli.Input{fi, oi}
-	if fl.spec.LatWeights != "" {
-		wi, err := cli.StatInput("lat-weights", fl.spec.LatWeights, 1, 31, "[H] or the trailing axes of the field")
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		inputs = append(inputs, wi)
-	}
-	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
-		return nil, nil, nil, err
-	}
-	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
-	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
-	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.Shape, oi.Shape), need); err != nil {
-		return nil, nil, nil, err
-	}
-	return fi, oi, inputs, nil
 }

@@ -7,8 +7,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
 
 func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
@@ -21,7 +20,6 @@ type scoreRolloutFlags struct {
 }
 
 // newScoreRolloutCmd is `tidal score rollout`.
-
 func newScoreRolloutCmd() *cobra.Command {
 	var fl scoreRolloutFlags
 	cmd := &cobra.Command{
@@ -65,110 +63,18 @@ without --member every member is scored in turn (a table each; --json and --out 
 	return cmd
 }
 
-// runScoreRollout checks the inputs of `tidal score rollout`, scores each member and writes the report.
+// runScoreRollout maps the flags onto scorerun.RolloutOptions, scores each member, writes the report
+// and prints it.
 func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
-	if err := fl.set.Check(); err != nil {
-		return err
-	}
 	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
-	fi, oi, view, members, err := scoreRolloutInputs(fl)
+	out, err := scorerun.ScoreRollout(scorerun.RolloutOptions{Forecast: fl.fcPath, Obs: fl.obs, Season: fl.season, Out: fl.out,
+		JSON: fl.asJSON, AllMembers: fl.allMembers, RolloutScoreSettings: fl.set, Budget: b})
 	if err != nil {
 		return err
 	}
-	inputs := []*cli.Input{fi, oi, {Flag: "lat-weights", Path: fl.set.LatWeights}, {Flag: "season", Path: fl.season}}
-	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil {
-		return err
-	}
-	need := fl.set.Bytes(fi.Float64Bytes(), oi.Float64Bytes(), view != fi)
-	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.Shape, oi.Shape), need); err != nil {
-		return err
-	}
-	fa, err := fi.Read(b)
-	if err != nil {
-		return err
-	}
-	oa, err := oi.Read(b)
-	if err != nil {
-		return err
-	}
-	lat, _ := cli.GridLatWeights(fi, oi)
-	opt, err := fl.set.Options(view.String(), view.Shape, fa.Shape, lat)
-	if err != nil {
-		return err
-	}
-	if fl.season != "" {
-		if opt.Season, err = readSeason(fl.season, b); err != nil {
-			return err
-		}
-	}
-	reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fl.fcPath, fl.obs)
-	if err != nil {
-		return err
-	}
-	return writeRolloutScores(cmd, fl, inputs, members, reps)
-}
-
-// scoreRolloutInputs reads the headers of the forecast and the truth and checks them: the members to
-// score, and view, the forecast as the diagnostics see one member of it ([T, channels, H, W]).
-func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *cli.Input, members []int, err error) {
-	const layout = "[T, H, W] or [T, channels, H, W]"
-	if fi, err = cli.StatInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	member := fl.set.Member
-	if fl.allMembers {
-		member = -1
-	}
-	if members, err = forecast.RolloutMembers(fi.String(), fi.Shape, member); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	view = fi
-	if len(fi.Shape) == 5 {
-		view = &cli.Input{Flag: fi.Flag, Path: fi.Path, Shape: append([]int{fi.Shape[0]}, fi.Shape[2:]...), DType: fi.DType}
-	}
-	if oi, err = cli.StatInput("obs", fl.obs, 3, 4, layout); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if err := fl.set.CheckLengths(view.String(), view.Shape, oi.String(), oi.Shape); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	return fi, oi, view, members, nil
-}
-
-// writeRolloutScores writes --out and prints the reports: JSON, or a table per member.
-func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*cli.Input, members []int, reps []*metrics.RolloutReport) error {
-	js, err := forecast.RolloutJSON(reps)
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs(inputs, []cli.Output{cli.BytesOutput("out", fl.out, append(js, '\n'))}); err != nil {
-		return err
-	}
-	if fl.asJSON {
-		fmt.Fprintln(cmd.OutOrStdout(), string(js))
-		return nil
-	}
-	for i, r := range reps {
-		if len(reps) > 1 {
-			fmt.Fprintf(cmd.OutOrStdout(), "member %d:\n", members[i])
-		}
-		fmt.Fprint(cmd.OutOrStdout(), r.Table())
-	}
+	fmt.Fprint(cmd.OutOrStdout(), out)
 	return nil
-}
-
-// readSeason reads --season: one integer label per frame (forecast.SeasonLabels).
-func readSeason(path string, b guard.Budget) ([]int, error) {
-	si, err := cli.StatInput("season", path, 1, 1, "[frames] of integer labels")
-	if err != nil {
-		return nil, err
-	}
-	sa, err := si.Read(b)
-	if err != nil {
-		return nil, err
-	}
-	return forecast.SeasonLabels(path, sa)
 }
