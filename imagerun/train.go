@@ -32,10 +32,10 @@ type TrainOptions struct {
 	// PeriodicHGiven says whether --periodic-h was given: if not, a lat-lon grid is not periodic in height.
 	PeriodicHGiven, StartOver bool
 	Static                    cli.StaticFlags
-	// Activations is the activation estimate per field point of a step (guided.TrainActivationBytes,
+	// ActivationBytes is the activation estimate per field point of a step (TrainSettings.Activations,
 	// or the DiT's); DiT, when not nil, is the image DiT for frames of shape [frames, channels, H, W].
-	Activations int64
-	DiT         func(shape []int) (*nets.DiTConfig, error)
+	ActivationBytes int64
+	DiT             func(shape []int) (*nets.DiTConfig, error)
 	// The discriminator's own settings (--sigma-step, --future-only, --head-width, --head-layers,
 	// --preview-every, --val-pairs).
 	SigmaStep                                     float64
@@ -129,7 +129,7 @@ func (t *Training) readSeries(o *TrainOptions) (dataset.Series, error) {
 	if t.Out, err = cli.CheckTrainOut(o.Run, ins...); err != nil {
 		return dataset.Series{}, err
 	}
-	if err := o.Budget.CheckMemory(fmt.Sprintf("training on %s %v", o.Data, in.Shape), guided.TrainingBytes(in.Shape, in.Bytes(), o.Activations)); err != nil {
+	if err := o.Budget.CheckMemory(fmt.Sprintf("training on %s %v", o.Data, in.Shape), guided.TrainingBytes(in.Shape, in.Bytes(), o.ActivationBytes)); err != nil {
 		return dataset.Series{}, err
 	}
 	a, err := in.Read(o.Budget)

@@ -8,25 +8,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/imagerun"
 	"github.com/tidal-forecast/tidal/internal/config"
 )
 
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`: the run's and the
-// training's settings (guided.TrainSettings).
+// training's settings (imagerun.TrainOptions with guided.TrainSettings).
 type guidedTrainFlags struct {
-	data, out                      string
-	periodicHSet, startOver, quiet bool // periodicHSet: --periodic-h given (else lat-lon data take false: no wrap across the poles)
-	static                         cli.StaticFlags
-	guided.TrainSettings
+	imagerun.TrainOptions
+	quiet bool
 }
 
 // addGuidedTrainFlags registers the shared flags; channels is the default base width.
 func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int, attn []int) {
 	f := cmd.Flags()
-	f.StringVar(&fl.data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
-	f.StringVar(&fl.out, "run", "", "run directory (created; an existing one is resumed)")
+	f.StringVar(&fl.Data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
+	f.StringVar(&fl.Run, "run", "", "run directory (created; an existing one is resumed)")
 	f.IntVar(&fl.Steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.Batch, "batch", 16, "examples per optimiser step")
 	f.Float64Var(&fl.LR, "lr", 1e-4, "peak learning rate (AdamW)")
@@ -53,8 +50,8 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.Float64Var(&fl.SigmaData, "sigma-data", 0.5, "EDM's σ_data")
 	f.Float64Var(&fl.PMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.PStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
-	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
-	cli.AddStaticFlags(f, &fl.static, "whole fields (not with --crop)")
+	f.BoolVar(&fl.StartOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
+	cli.AddStaticFlags(f, &fl.Static, "whole fields (not with --crop)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
 	config.AddFlag(cmd)
 	cli.DeprecatedAlias(f, "out", "run")
@@ -66,13 +63,13 @@ func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
 	if err := config.Apply(cmd); err != nil {
 		return err
 	}
-	fl.periodicHSet = cmd.Flags().Changed("periodic-h")
+	fl.PeriodicHGiven = cmd.Flags().Changed("periodic-h")
 	return fl.check()
 }
 
 // check validates the shared flags by name.
 func (fl *guidedTrainFlags) check() error {
-	if fl.out == "" {
+	if fl.Run == "" {
 		return fmt.Errorf("--run is required: the run directory")
 	}
 	return fl.TrainSettings.Check()
@@ -80,8 +77,9 @@ func (fl *guidedTrainFlags) check() error {
 
 // trainOptions maps the shared flags onto imagerun.TrainOptions of the model kind.
 func (fl *guidedTrainFlags) trainOptions(cmd *cobra.Command, kind string, activations int64) imagerun.TrainOptions {
-	return imagerun.TrainOptions{Kind: kind, Data: fl.data, Run: fl.out, TrainSettings: fl.TrainSettings, PeriodicHGiven: fl.periodicHSet,
-		StartOver: fl.startOver, Static: fl.static, Activations: activations, Backend: cli.NewBackend, Log: cli.ProgressWriter(cmd, fl.quiet)}
+	o := fl.TrainOptions
+	o.Kind, o.ActivationBytes, o.Backend, o.Log = kind, activations, cli.NewBackend, cli.ProgressWriter(cmd, fl.quiet)
+	return o
 }
 
 // runGuidedTraining prepares and runs the training (within the memory budget) and writes the resolved

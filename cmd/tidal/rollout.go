@@ -13,14 +13,10 @@ import (
 
 func init() { rootCmd.AddCommand(newRolloutCmd()) }
 
-// rolloutFlags are the flags of `tidal rollout`: the inputs and outputs and the settings
-// (guided.RolloutSettings).
+// rolloutFlags are the flags of `tidal rollout`: the job's options (imagerun.RolloutOptions) and --quiet.
 type rolloutFlags struct {
-	idm, vdm, disc, init, out, truthOut string
-	outFormat                           string
-	quiet                               bool
-	static                              cli.StaticFlags
-	guided.RolloutSettings
+	imagerun.RolloutOptions
+	quiet bool
 }
 
 func newRolloutCmd() *cobra.Command {
@@ -61,9 +57,8 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 // runRollout maps the flags onto imagerun.RolloutOptions: a long rollout or, with --cases, ensemble
 // forecasts of the model.
 func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
-	o := imagerun.RolloutOptions{IDM: fl.idm, VDM: fl.vdm, Disc: fl.disc, Init: fl.init, Out: fl.out, TruthOut: fl.truthOut,
-		OutFormat: fl.outFormat, Static: fl.static, RolloutSettings: fl.RolloutSettings, Command: cli.CommandLine(cmd),
-		Backend: cli.NewBackend, Progress: cli.ProgressWriter(cmd, fl.quiet), Warn: cmd.ErrOrStderr()}
+	o := fl.RolloutOptions
+	o.Command, o.Backend, o.Progress, o.Warn = cli.CommandLine(cmd), cli.NewBackend, cli.ProgressWriter(cmd, fl.quiet), cmd.ErrOrStderr()
 	var err error
 	if o.Budget, err = cli.Budget(); err != nil {
 		return err
@@ -80,19 +75,19 @@ func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	d := guided.DefaultSamplerOptions()
 	f := cmd.Flags()
-	f.StringVar(&fl.idm, "idm", "", "run directory of 'tidal train idm' (the image model)")
-	f.StringVar(&fl.vdm, "vdm", "", "run directory of 'tidal train vdm' (the video baseline), instead of --idm")
-	f.StringVar(&fl.disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm or --vdm (none: unguided)")
+	f.StringVar(&fl.IDM, "idm", "", "run directory of 'tidal train idm' (the image model)")
+	f.StringVar(&fl.VDM, "vdm", "", "run directory of 'tidal train vdm' (the video baseline), instead of --idm")
+	f.StringVar(&fl.Disc, "disc", "", "run directory of 'tidal train discriminator' guiding --idm or --vdm (none: unguided)")
 	f.Float64Var(&fl.Sampler.Lambda, "lambda", d.Lambda, "guidance strength λ (Tab. 1: 14 for vorticity, 68 for ERA5; 0: unguided)")
-	f.StringVar(&fl.init, "init", "", "frames [frames, channels, height, width] (NPY): the rollout starts from the last two; forecasts take their cases from it")
+	f.StringVar(&fl.Init, "init", "", "frames [frames, channels, height, width] (NPY): the rollout starts from the last two; forecasts take their cases from it")
 	f.IntVar(&fl.Frames, "frames", 100, "frames to generate (rollout)")
 	f.IntVar(&fl.Members, "members", 1, "trajectories (ensemble members) sampled in one batch")
 	f.Uint64Var(&fl.Seed, "seed", 0, "seed of the noise (keyed by frame and member)")
-	f.StringVar(&fl.out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
+	f.StringVar(&fl.Out, "out", "", "output NPY: the rollout [frames, members, C, H, W], or with --cases the forecast [cases, members, lead, C, H, W]")
 	f.Var((*cli.CasesCount)(&fl.Cases), "cases", "make ensemble forecasts for this many cases spread over --init instead of a rollout (0: a rollout)")
 	f.IntSliceVar(&fl.Starts, "starts", nil, "make ensemble forecasts for the cases starting at these frames of --init instead of --cases, e.g. 5,20,35")
 	f.IntVar(&fl.Lead, "lead", 10, "frames per forecast (with --cases)")
-	f.StringVar(&fl.truthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
+	f.StringVar(&fl.TruthOut, "truth-out", "", "with --cases: the true frames [cases, lead, C, H, W] (NPY)")
 	f.IntVar(&fl.Sampler.Grid.Steps, "sampler-steps", d.Grid.Steps, "sampler steps N (Tab. 1: 50 vorticity, 100 ERA5)")
 	f.Float64Var(&fl.Sampler.Grid.SigmaMin, "sigma-min", d.Grid.SigmaMin, "smallest noise level σ_min")
 	f.Float64Var(&fl.Sampler.Grid.SigmaMax, "sigma-max", d.Grid.SigmaMax, "largest noise level σ_max")
@@ -102,8 +97,8 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.Float64Var(&fl.Sampler.Heun.TMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.Sampler.Heun.TMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.Sampler.GuideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
-	cli.AddOutFormatFlag(f, &fl.outFormat)
-	cli.AddStaticFlags(f, &fl.static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
+	cli.AddOutFormatFlag(f, &fl.OutFormat)
+	cli.AddStaticFlags(f, &fl.Static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
 	config.AddFlag(cmd)
 	cli.DeprecatedAlias(f, "steps", "sampler-steps")

@@ -6,22 +6,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/scorerun"
 )
 
 func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 
-// scoreRolloutFlags are the flags of `tidal score rollout`.
-type scoreRolloutFlags struct {
-	fcPath, obs, season, out string
-	asJSON, allMembers       bool // allMembers: no --member, score every member
-	set                      forecast.RolloutScoreSettings
-}
-
 // newScoreRolloutCmd is `tidal score rollout`.
 func newScoreRolloutCmd() *cobra.Command {
-	var fl scoreRolloutFlags
+	var fl scorerun.RolloutOptions // the flags of `tidal score rollout`
 	cmd := &cobra.Command{
 		Use: "rollout",
 		Example: `  tidal score rollout --forecast guided.npy --obs ns_test.npy --json --out roll.json
@@ -40,24 +32,24 @@ without --member every member is scored in turn (a table each; --json and --out 
              longitude per latitude row, averaged over latitudes with cos-latitude weights (--spectrum)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fl.allMembers = !cmd.Flags().Changed("member")
+			fl.AllMembers = !cmd.Flags().Changed("member")
 			return runScoreRollout(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
-	f.StringVar(&fl.obs, "obs", "", "truth sequence NPY, same layout (required)")
-	f.IntVar(&fl.set.MaxLag, "max-lag", 9, "largest ACF lag, frames")
-	f.IntVar(&fl.set.Channel, "channel", 0, "channel to score when the files have a channel axis")
-	f.IntVar(&fl.set.Member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
-	f.StringVar(&fl.set.LatWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
-	f.StringVar(&fl.season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
-	f.IntSliceVar(&fl.set.Band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
-	f.IntVar(&fl.set.Bins, "bins", 50, "bins of the W1 histograms")
-	f.IntVar(&fl.set.Window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
-	f.BoolVar(&fl.asJSON, "json", false, "print JSON instead of a summary table")
-	f.StringVar(&fl.set.Spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.Forecast, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
+	f.StringVar(&fl.Obs, "obs", "", "truth sequence NPY, same layout (required)")
+	f.IntVar(&fl.MaxLag, "max-lag", 9, "largest ACF lag, frames")
+	f.IntVar(&fl.Channel, "channel", 0, "channel to score when the files have a channel axis")
+	f.IntVar(&fl.Member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
+	f.StringVar(&fl.LatWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
+	f.StringVar(&fl.Season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
+	f.IntSliceVar(&fl.Band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
+	f.IntVar(&fl.Bins, "bins", 50, "bins of the W1 histograms")
+	f.IntVar(&fl.Window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
+	f.BoolVar(&fl.JSON, "json", false, "print JSON instead of a summary table")
+	f.StringVar(&fl.Spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
+	f.StringVar(&fl.Out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	return cmd
@@ -65,13 +57,11 @@ without --member every member is scored in turn (a table each; --json and --out 
 
 // runScoreRollout maps the flags onto scorerun.RolloutOptions, scores each member, writes the report
 // and prints it.
-func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
-	b, err := cli.Budget()
-	if err != nil {
+func runScoreRollout(cmd *cobra.Command, fl scorerun.RolloutOptions) (err error) {
+	if fl.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	out, err := scorerun.ScoreRollout(scorerun.RolloutOptions{Forecast: fl.fcPath, Obs: fl.obs, Season: fl.season, Out: fl.out,
-		JSON: fl.asJSON, AllMembers: fl.allMembers, RolloutScoreSettings: fl.set, Budget: b})
+	out, err := scorerun.ScoreRollout(fl)
 	if err != nil {
 		return err
 	}
