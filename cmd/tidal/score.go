@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -34,7 +33,7 @@ form the field. Image metrics (ssim, psnr, csi/fss windows, pooled CRPS) take th
 H and W.
 
 Metrics (docs/METRICS.md has every formula):
-` + metricHelp() + `
+` + metrics.MetricHelp() + `
 Ratio metrics (crps-sum*, crps-ql, csi, fss) also print "pooled": the ratio of sums over all leads, the
 number papers report. Both files are read whole into memory. For long rollouts (ACF, Hovmöller W1, drift,
 spectrum) see "tidal score rollout".`,
@@ -69,14 +68,6 @@ spectrum) see "tidal score rollout".`,
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	return cmd
-}
-
-func metricHelp() string {
-	var b strings.Builder
-	for _, m := range metrics.MetricNames {
-		fmt.Fprintf(&b, "  %-14s %s\n", m.Name, m.Description)
-	}
-	return b.String()
 }
 
 // runScore maps the flags onto scorerun.ScoreOptions: it scores --forecast against --obs, writes the
