@@ -138,7 +138,7 @@ func TestRolloutRefuses(t *testing.T) {
 		{"members", "--members", func(o *RolloutOptions) { o.Members = 0 }},
 		{"sigmas", "--sigma-max", func(o *RolloutOptions) { o.Sampler.Grid.SigmaMax = o.Sampler.Grid.SigmaMin }},
 		{"no init", "--init: " + filepath.Join(dir, "none.npy"), func(o *RolloutOptions) { o.Init = filepath.Join(dir, "none.npy") }},
-		{"out over init", "--out", func(o *RolloutOptions) { o.Out = init }},
+		{"out over init", "refusing to overwrite an input", func(o *RolloutOptions) { o.Out = init }},
 		{"starts too early", "--starts", func(o *RolloutOptions) { o.Starts = []int{1} }},
 		{"disk", "a rollout of", func(o *RolloutOptions) { o.Budget.Disk = 100 }},
 	} {

@@ -130,8 +130,8 @@ func TestPrepareTrainingRefuses(t *testing.T) {
 		{"sigma step", "sigma-step", func(o *TrainOptions) { o.Kind, o.SigmaStep = guided.KindDiscriminator, 0 }},
 		{"head width", "head-width", func(o *TrainOptions) { o.Kind, o.HeadWidth = guided.KindDiscriminator, 0 }},
 		{"no data", "--data: " + filepath.Join(dir, "none.npy"), func(o *TrainOptions) { o.Data = filepath.Join(dir, "none.npy") }},
-		{"crop", "--crop", func(o *TrainOptions) { o.Crop = []int{16, 16} }},
-		{"run over the data", "--run", func(o *TrainOptions) { o.Run = dataPath }},
+		{"crop", "--crop 16,16: expected at most", func(o *TrainOptions) { o.Crop = []int{16, 16} }},
+		{"run over the data", "--run " + dataPath + " is a file", func(o *TrainOptions) { o.Run = dataPath }},
 		{"memory", "training on " + dataPath, func(o *TrainOptions) { o.Budget.Memory = 1000 }},
 	} {
 		o := tinyTrainOptions(guided.KindIDM, dataPath, filepath.Join(dir, "run"))
