@@ -46,6 +46,9 @@ type TrainOptions struct {
 	Budget  guard.Budget
 	Backend func() (string, compute.Backend, error)
 	Log     io.Writer
+	// Resolved hears a flag whose value PrepareTraining chose from the data (--periodic-h false on a
+	// lat-lon grid), so that the command records what the run used; nil: nobody.
+	Resolved func(name, value string)
 }
 
 // Training is a prepared training run: the trainer, the run directory (whose Guard removes a run that
@@ -115,6 +118,9 @@ func (t *Training) readSeries(o *TrainOptions) (dataset.Series, error) {
 	}
 	if in.Src.IsLatLon() && !o.PeriodicHGiven {
 		o.PeriodicH = false // periodic in longitude only (--periodic-w), never across the poles
+		if o.Resolved != nil {
+			o.Resolved("periodic-h", "false")
+		}
 	}
 	if t.Static, err = cli.ReadStatic(o.Budget, o.Static, in.Shape[2], in.Shape[3]); err != nil {
 		return dataset.Series{}, err

@@ -79,6 +79,7 @@ func (fl *guidedTrainFlags) check() error {
 func (fl *guidedTrainFlags) trainOptions(cmd *cobra.Command, kind string, activations int64) imagerun.TrainOptions {
 	o := fl.TrainOptions
 	o.Kind, o.ActivationBytes, o.Backend, o.Log = kind, activations, cli.NewBackend, cli.ProgressWriter(cmd, fl.quiet)
+	o.Resolved = func(name, value string) { _ = cmd.Flags().Lookup(name).Value.Set(value) } // config.yaml records it
 	return o
 }
 
