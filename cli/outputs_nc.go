@@ -50,12 +50,13 @@ func WantNC(format, path string) bool {
 
 // NCMeta is what a NetCDF output says about where it came from.
 type NCMeta struct {
-	Cmd    *cobra.Command
-	Format string
-	Src    *data.FieldSource // the input fields, for coordinates and units; nil for NPY inputs
-	Run    string            // the model's run directory, or the method
-	Seed   uint64
-	Starts []int // each case's first forecast frame
+	Cmd     *cobra.Command
+	Command string // the command line recorded when Cmd is nil (a job run from plain options)
+	Format  string
+	Src     *data.FieldSource // the input fields, for coordinates and units; nil for NPY inputs
+	Run     string            // the model's run directory, or the method
+	Seed    uint64
+	Starts  []int // each case's first forecast frame
 }
 
 // Output is the namedOutput of a field array: NPY, or NetCDF with axes named by axes (init, member,
@@ -66,7 +67,7 @@ func (m NCMeta) Output(flag, path, varName string, a *data.Array, axes ...string
 	}
 	return Output{flag, path, func(f *atomicfile.File) error {
 		spec, vals, err := forecast.FieldSpec(varName, a, axes, forecast.NCMeta{Starts: m.Starts,
-			Provenance: provenance(m.Cmd, m.Run, m.Seed), Src: m.Src})
+			Provenance: m.provenance(), Src: m.Src})
 		if err != nil {
 			return err
 		}
@@ -78,6 +79,11 @@ func (m NCMeta) Output(flag, path, varName string, a *data.Array, axes ...string
 // nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
 // attributes), the lead coordinate taken from a NetCDF forecast where it has one.
 func ScoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, fc *Input, perChannel []*metrics.Report) Output {
+	return ScoreReportOutputOf(CommandLine(cmd), path, format, rep, js, fc, perChannel)
+}
+
+// ScoreReportOutputOf is ScoreReportOutput recording the command line command.
+func ScoreReportOutputOf(command, path, format string, rep *metrics.Report, js []byte, fc *Input, perChannel []*metrics.Report) Output {
 	if !WantNC(format, path) {
 		return BytesOutput("out", path, append(js, '\n'))
 	}
@@ -90,7 +96,7 @@ func ScoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Rep
 		if len(perChannel) > 0 {
 			names = ChannelNames(fc, len(perChannel))
 		}
-		spec, vals := forecast.ScoreSpec(rep, provenance(cmd, "", 0), lead, leadAttrs, perChannel, names)
+		spec, vals := forecast.ScoreSpec(rep, forecast.Provenance{Version: Version, Command: command}, lead, leadAttrs, perChannel, names)
 		return data.EncodeNC(f, spec, vals)
 	}}
 }
@@ -113,6 +119,14 @@ func DataOutPath(out, format string) (string, error) {
 // provenance says which tidal, command, run and seed made a file.
 func provenance(cmd *cobra.Command, run string, seed uint64) forecast.Provenance {
 	return forecast.Provenance{Version: Version, Command: CommandLine(cmd), Run: run, Seed: seed}
+}
+
+// provenance is what m records: Cmd's command line, or Command when Cmd is nil.
+func (m NCMeta) provenance() forecast.Provenance {
+	if m.Cmd == nil && m.Command != "" {
+		return forecast.Provenance{Version: Version, Command: m.Command, Run: m.Run, Seed: m.Seed}
+	}
+	return provenance(m.Cmd, m.Run, m.Seed)
 }
 
 // ProvenanceAttrs are the global attributes saying which tidal, command, run and seed made a file.

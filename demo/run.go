@@ -17,12 +17,15 @@ import (
 // flags args, its results printed to w.
 type Runner func(ctx context.Context, words string, args []string, w io.Writer) error
 
-// Run runs the demo of o (checked by Options.Check and Options.CheckGrid) within the budget b: it
-// checks the memory and disk, creates Out and its Folders, then runs each of Stages(o) in order through
-// run, except those whose outputs all exist, printing a line per stage to w. Each long rollout is
-// squeezed for `tidal score rollout` (SqueezeRollout), and the report stage gets the seed and the
-// stages' times as --meta (MetaArgs). A stage's error is returned as "demo stage NAME: …".
+// Run runs the demo of o (checked by Options.Check) within the budget b: it refuses the grids that
+// Options.CheckGrid refuses, checks the memory and disk, creates Out and its Folders, then runs each of
+// Stages(o) in order through run, except those whose outputs all exist, printing a line per stage to
+// w. Each long rollout is squeezed for `tidal score rollout` (SqueezeRollout), and the report stage
+// gets the seed and the stages' times as --meta (MetaArgs). A stage's error is returned as "demo stage NAME: …".
 func Run(ctx context.Context, o Options, b guard.Budget, w io.Writer, run Runner) error {
+	if err := o.CheckGrid(); err != nil {
+		return err
+	}
 	if err := o.CheckMemory(b); err != nil {
 		return err
 	}

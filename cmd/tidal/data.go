@@ -1,13 +1,10 @@
 package main
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/sim/frames"
+	"github.com/tidal-forecast/tidal/datagen"
 	"github.com/tidal-forecast/tidal/sim/navierstokes"
 	"github.com/tidal-forecast/tidal/sim/waves"
 )
@@ -33,9 +30,8 @@ const splitHelp = `split the frames into three contiguous files, train,val,test 
 	`(FILE.npy becomes FILE_train.npy, FILE_val.npy, FILE_test.npy, each with its .json)`
 
 func newNavierStokesCmd() *cobra.Command {
-	o := navierstokes.DefaultDatasetOptions(navierstokes.PaperN)
+	o := datagen.NavierStokesOptions{DatasetOptions: navierstokes.DefaultDatasetOptions(navierstokes.PaperN)}
 	o.Frames = 100
-	var out, nu, split, outFormat string
 	var quiet bool
 	cmd := &cobra.Command{
 		Use:   "navier-stokes --out FILE.npy [flags]",
@@ -53,19 +49,24 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
   tidal data navier-stokes --out ns.npy --size 256 --frames 73000 --split 0.64,0.18,0.18`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runNavierStokes(cmd, &o, nsArgs{out: out, nu: nu, split: split, outFormat: outFormat, quiet: quiet})
+			o.Command, o.Stdout = cli.CommandLine(cmd), cmd.OutOrStdout()
+			if !quiet {
+				o.Log = cmd.ErrOrStderr()
+			}
+			_, err := datagen.NavierStokes(o)
+			return err
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json); FILE.nc writes CF-style NetCDF fields(time, channel, y, x)")
-	cli.AddOutFormatFlag(f, &outFormat)
+	f.StringVar(&o.Out, "out", "", "output FILE.npy (the sidecar is FILE.json); FILE.nc writes CF-style NetCDF fields(time, channel, y, x)")
+	cli.AddOutFormatFlag(f, &o.OutFormat)
 	f.IntVar(&o.N, "size", o.N, "grid points N per side (even; the domain is 2π × 2π)")
 	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames to save")
 	f.BoolVar(&o.Velocity, "velocity", false, "also save the velocity (u, v) as channels 2 and 3")
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the forcing noise")
 	f.IntVar(&o.Spinup, "spinup", o.Spinup, "solver steps run from rest and discarded before frame 0 (≥ 6000 reaches steady energy at dt 0.005)")
 	f.IntVar(&o.SaveEvery, "save-every", o.SaveEvery, "solver steps between saved frames")
-	f.StringVar(&nu, "nu", "auto", `hyperviscosity ν, or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (2e-7 at 256², larger on coarser grids, where 2e-7 lets enstrophy pile up at the cutoff)`)
+	f.StringVar(&o.Nu, "nu", "auto", `hyperviscosity ν, or "auto": the ν whose damping ν·M^(2nν) at the dealiasing cutoff M equals the paper's on 256² (2e-7 at 256², larger on coarser grids, where 2e-7 lets enstrophy pile up at the cutoff)`)
 	f.IntVar(&o.NuOrder, "nu-order", o.NuOrder, "viscosity order nν: dissipation ν|k|^(2nν) (1 = ordinary viscosity)")
 	f.Float64Var(&o.Mu, "drag", o.Mu, "linear drag μ (1/time)")
 	f.Float64Var(&o.Kf, "kf", o.Kf, "forcing wavenumber k_f (modes per 2π)")
@@ -73,50 +74,13 @@ parameter and the per-frame energy and enstrophy in FILE.json. Defaults are the 
 	f.Float64Var(&o.Eps, "eps", o.Eps, "energy injection rate ε (energy/time; 0 = unforced)")
 	f.Float64Var(&o.Dt, "dt", o.Dt, "time step (the frame spacing is save-every × dt)")
 	f.IntVar(&o.Workers, "workers", 0, "goroutines per step (0 = one per core)")
-	f.StringVar(&split, "split", "", splitHelp)
+	f.StringVar(&o.Split, "split", "", splitHelp)
 	f.BoolVar(&quiet, "quiet", false, "no progress bar")
 	return cmd
 }
 
-// nsArgs are the flags of `tidal data navier-stokes` beside the dataset's options.
-type nsArgs struct {
-	out, nu, split, outFormat string
-	quiet                     bool
-}
-
-// runNavierStokes checks the flags and writes the dataset with a progress bar.
-func runNavierStokes(cmd *cobra.Command, o *navierstokes.DatasetOptions, fl nsArgs) error {
-	if fl.out == "" {
-		return fmt.Errorf("--out FILE.npy is required")
-	}
-	var err error
-	if fl.out, err = cli.DataOutPath(fl.out, fl.outFormat); err != nil {
-		return err
-	}
-	o.NetCDFAttrs = cli.ProvenanceAttrs(cmd, "data navier-stokes", o.Seed)
-	if err := o.Params.SetNu(fl.nu); err != nil {
-		return fmt.Errorf("--nu %w", err)
-	}
-	if o.Split, err = frames.ParseSplit(fl.split); err != nil {
-		return fmt.Errorf("--split: %w", err)
-	}
-	if err := cli.CheckNavierStokesFlags(*o, fl.out); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	var log io.Writer
-	if !fl.quiet {
-		log = cmd.ErrOrStderr()
-	}
-	_, err = navierstokes.Generate(*o, fl.out, log, cmd.OutOrStdout())
-	return err
-}
-
 func newWavesCmd() *cobra.Command {
-	o := waves.DefaultOptions()
-	var out, split string
+	o := datagen.WavesOptions{Options: waves.DefaultOptions()}
 	cmd := &cobra.Command{
 		Use:   "waves --out FILE.npy [flags]",
 		Short: "Generate the travelling-waves sanity dataset",
@@ -130,21 +94,12 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 		Example: `  tidal data waves --out waves.npy --size 32 --frames 200 --seed 1`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return fmt.Errorf("--out FILE.npy is required")
-			}
-			var err error
-			if o.Split, err = frames.ParseSplit(split); err != nil {
-				return fmt.Errorf("--split: %w", err)
-			}
-			if err := cli.CheckWavesFlags(o, out); err != nil {
-				return err
-			}
-			return waves.Generate(o, out, cmd.OutOrStdout())
+			o.Stdout = cmd.OutOrStdout()
+			return datagen.Waves(o)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
+	f.StringVar(&o.Out, "out", "", "output FILE.npy (the sidecar is FILE.json)")
 	f.IntVar(&o.N, "size", o.N, "grid points N per side")
 	f.IntVar(&o.Frames, "frames", o.Frames, "number of frames")
 	f.IntVar(&o.Channels, "fields", o.Channels, "independent fields (channels) per frame")
@@ -154,7 +109,7 @@ float32 like the navier-stokes data, with the waves drawn in FILE.json.`,
 	f.Float64Var(&o.SpeedMax, "speed-max", o.SpeedMax, "largest phase speed (domain units per time unit)")
 	f.Float64Var(&o.Dt, "dt", o.Dt, "time between frames")
 	f.Uint64Var(&o.Seed, "seed", 0, "seed of the draw")
-	f.StringVar(&split, "split", "", splitHelp)
+	f.StringVar(&o.Split, "split", "", splitHelp)
 	cli.DeprecatedAlias(f, "channels", "fields")
 	return cmd
 }

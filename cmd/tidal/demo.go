@@ -121,9 +121,6 @@ func addDemoFlags(cmd *cobra.Command, fl *demo.Options, printConfig, quiet *bool
 
 // runDemo runs the stages of the demo (demo.Run), each command in-process through a fresh instance.
 func runDemo(cmd *cobra.Command, fl demo.Options) error {
-	if err := fl.CheckGrid(); err != nil {
-		return err
-	}
 	b, err := cli.Budget()
 	if err != nil {
 		return err

@@ -71,7 +71,7 @@ func (d guidedDiTFlags) check(changed func(string) bool) error {
 }
 
 // activations is the rough per-field-point activation estimate of a training step that
-// readTrainingSeries multiplies by the grid: unet (the UNet's activationBytes) for --net unet; for the
+// imagerun.PrepareTraining multiplies by the grid: unet (the UNet's activationBytes) for --net unet; for the
 // DiT, batch rows × Depth blocks × about 28 token-wide tensors of Hidden values (kept for the backward
 // pass, 3× for the gradients) per token of Patch² points, 4 bytes each.
 func (d guidedDiTFlags) activations(batch int, unet int64) int64 {

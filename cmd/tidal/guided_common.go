@@ -8,27 +8,22 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/dataset"
-	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/imagerun"
 	"github.com/tidal-forecast/tidal/internal/config"
 )
 
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`: the run's and the
-// training's settings (guided.TrainSettings).
+// training's settings (imagerun.TrainOptions with guided.TrainSettings).
 type guidedTrainFlags struct {
-	data, out                      string
-	to                             *cli.TrainOut // --run, checked by readTrainingSeries
-	periodicHSet, startOver, quiet bool          // periodicHSet: --periodic-h given (else lat-lon data take false: no wrap across the poles)
-	static                         cli.StaticFlags
-	staticFields                   *dataset.Static // --static, read by readTrainingSeries
-	guided.TrainSettings
+	imagerun.TrainOptions
+	quiet bool
 }
 
 // addGuidedTrainFlags registers the shared flags; channels is the default base width.
 func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int, attn []int) {
 	f := cmd.Flags()
-	f.StringVar(&fl.data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
-	f.StringVar(&fl.out, "run", "", "run directory (created; an existing one is resumed)")
+	f.StringVar(&fl.Data, "data", "", "training series [frames, channels, height, width] (NPY, e.g. from 'tidal data navier-stokes')")
+	f.StringVar(&fl.Run, "run", "", "run directory (created; an existing one is resumed)")
 	f.IntVar(&fl.Steps, "steps", 1000, "optimiser steps of the whole run")
 	f.IntVar(&fl.Batch, "batch", 16, "examples per optimiser step")
 	f.Float64Var(&fl.LR, "lr", 1e-4, "peak learning rate (AdamW)")
@@ -55,8 +50,8 @@ func addGuidedTrainFlags(cmd *cobra.Command, fl *guidedTrainFlags, channels int,
 	f.Float64Var(&fl.SigmaData, "sigma-data", 0.5, "EDM's σ_data")
 	f.Float64Var(&fl.PMean, "p-mean", -1.2, "training noise ln σ ~ N(p-mean, p-std²)")
 	f.Float64Var(&fl.PStd, "p-std", 1.2, "training noise ln σ ~ N(p-mean, p-std²)")
-	f.BoolVar(&fl.startOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
-	cli.AddStaticFlags(f, &fl.static, "whole fields (not with --crop)")
+	f.BoolVar(&fl.StartOver, "start-over", false, "replace a run directory recorded with other settings instead of refusing it")
+	cli.AddStaticFlags(f, &fl.Static, "whole fields (not with --crop)")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output (the loss lines on standard error)")
 	config.AddFlag(cmd)
 	cli.DeprecatedAlias(f, "out", "run")
@@ -68,79 +63,44 @@ func (fl *guidedTrainFlags) apply(cmd *cobra.Command) error {
 	if err := config.Apply(cmd); err != nil {
 		return err
 	}
-	fl.periodicHSet = cmd.Flags().Changed("periodic-h")
+	fl.PeriodicHGiven = cmd.Flags().Changed("periodic-h")
 	return fl.check()
 }
 
 // check validates the shared flags by name.
 func (fl *guidedTrainFlags) check() error {
-	if fl.out == "" {
+	if fl.Run == "" {
 		return fmt.Errorf("--run is required: the run directory")
 	}
 	return fl.TrainSettings.Check()
 }
 
-// readTrainingSeries checks the header of --data and the static fields, estimates the run's memory
-// (guided.TrainingBytes; activations per field point: guided.TrainActivationBytes or the DiT's) and reads it.
-func readTrainingSeries(fl *guidedTrainFlags, activations int64) (dataset.Series, error) {
-	b, err := cli.Budget()
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	in, err := cli.StatInput("data", fl.data, 4, 4, "[frames, channels, height, width]")
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	if err := guided.CheckTrainingShape(in.String(), in.Shape, fl.Crop); err != nil {
-		return dataset.Series{}, err
-	}
-	if in.Src.IsLatLon() && !fl.periodicHSet {
-		fl.PeriodicH = false // periodic in longitude only (--periodic-w), never across the poles
-	}
-	if fl.staticFields, err = cli.ReadStatic(b, fl.static, in.Shape[2], in.Shape[3]); err != nil {
-		return dataset.Series{}, err
-	}
-	if fl.staticFields != nil && len(fl.Crop) == 2 && (fl.Crop[0] != in.Shape[2] || fl.Crop[1] != in.Shape[3]) {
-		return dataset.Series{}, fmt.Errorf("--static %s with --crop %d,%d: the static fields would need the same random crops; train on whole %d×%d fields", fl.static.Path, fl.Crop[0], fl.Crop[1], in.Shape[2], in.Shape[3])
-	}
-	ins := []*cli.Input{in}
-	if fl.static.Path != "" {
-		ins = append(ins, &cli.Input{Flag: "static", Path: fl.static.Path})
-	}
-	if fl.to, err = cli.CheckTrainOut(fl.out, ins...); err != nil {
-		return dataset.Series{}, err
-	}
-	if err := b.CheckMemory(fmt.Sprintf("training on %s %v", fl.data, in.Shape), guided.TrainingBytes(in.Shape, in.Bytes(), activations)); err != nil {
-		return dataset.Series{}, err
-	}
-	a, err := in.Read(b)
-	if err != nil {
-		return dataset.Series{}, err
-	}
-	return dataset.TakeArray(in.String(), a) // one copy of the training data, not two
+// trainOptions maps the shared flags onto imagerun.TrainOptions of the model kind.
+func (fl *guidedTrainFlags) trainOptions(cmd *cobra.Command, kind string, activations int64) imagerun.TrainOptions {
+	o := fl.TrainOptions
+	o.Kind, o.ActivationBytes, o.Backend, o.Log = kind, activations, cli.NewBackend, cli.ProgressWriter(cmd, fl.quiet)
+	o.Resolved = func(name, value string) { _ = cmd.Flags().Lookup(name).Value.Set(value) } // config.yaml records it
+	return o
 }
 
-// runGuidedTraining runs a prepared trainer and writes the resolved flags to RUN/config.yaml.
-func runGuidedTraining(cmd *cobra.Command, tr *guided.Trainer, to *cli.TrainOut, static *dataset.Static) error {
-	if err := cli.SaveRunStatic(tr.Job.Dir, static, tr.Job.StartOver); err != nil {
+// runGuidedTraining prepares and runs the training (within the memory budget) and writes the resolved
+// flags to RUN/config.yaml.
+func runGuidedTraining(cmd *cobra.Command, o imagerun.TrainOptions) (err error) {
+	if o.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	_, be, err := cli.NewBackend()
+	tr, err := imagerun.PrepareTraining(o)
 	if err != nil {
 		return err
 	}
-	defer be.Finalize()
-	tr.Job.Backend = be
-	done := to.Guard()
 	sum, err := tr.Run(cmd.Context())
-	done(err)
 	if err != nil {
 		return err
 	}
-	if err := config.Write(cmd, filepath.Join(tr.Job.Dir, "config.yaml")); err != nil {
+	if err := config.Write(cmd, filepath.Join(o.Run, "config.yaml")); err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", tr.Job.Dir, sum)
+	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", o.Run, sum)
 	return nil
 }
 

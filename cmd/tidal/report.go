@@ -6,26 +6,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/data"
-	"github.com/tidal-forecast/tidal/metrics"
 	"github.com/tidal-forecast/tidal/report"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
-
-// reportFlags holds the flags of `tidal report`.
-type reportFlags struct {
-	out, truth, title, dataInfo, scorecardRef string
-	ci                                        float64
-	ciBlock                                   int
-	seed                                      uint64
-	labels, meta, references                  []string
-	caseIdx, channel, members                 int
-	delay                                     int
-}
 
 func init() { rootCmd.AddCommand(newReportCmd()) }
 
 func newReportCmd() *cobra.Command {
-	var fl reportFlags
+	var fl report.BuildOptions // the flags of `tidal report`
 	cmd := &cobra.Command{
 		Use: "report [--out DIR] INPUT...",
 		Example: `  tidal report --out report --truth truth.npy --data-sidecar ns_test.json fc.npy persistence.npy scores.json
@@ -47,70 +35,36 @@ replaced only when it holds an earlier report. DIR may not equal or contain an i
 		RunE: func(cmd *cobra.Command, args []string) error { return runReport(cmd, fl, args) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.out, "out", "report", "output folder")
-	f.StringVar(&fl.truth, "truth", "", "truth NPY [cases, lead, C, H, W] of the forecast NPY inputs")
-	f.StringVar(&fl.title, "title", "tidal report", "title of the page")
-	f.StringArrayVar(&fl.labels, "label", nil, "PATH=NAME: label of an input (repeatable)")
-	f.StringArrayVar(&fl.meta, "meta", nil, "KEY=VALUE shown in the provenance table, e.g. seed=1 (repeatable)")
-	f.StringSliceVar(&fl.references, "reference", nil, "labels of the reference scores (default: persistence and climatology where given)")
-	f.IntVar(&fl.caseIdx, "case", 0, "case of the forecasts to animate")
-	f.IntVar(&fl.channel, "channel", 0, "channel of the forecasts to animate")
-	f.IntVar(&fl.members, "members", 3, "ensemble members shown beside the truth in the animations")
-	f.IntVar(&fl.delay, "delay", 50, "animation time per lead, hundredths of a second")
-	f.StringVar(&fl.dataInfo, "data-sidecar", "", "the data's metadata sidecar JSON (e.g. ns_test.json): channel names and units, frame_dt for leads in time (default: the truth's sidecar where there is one)")
-	f.StringVar(&fl.scorecardRef, "scorecard-reference", "", "label of the score the scorecard's skill is against (default: persistence, else the first reference)")
-	f.Float64Var(&fl.ci, "ci", 0.9, "level of the paired-bootstrap intervals of every score difference (scores need per-case values: tidal score --ci or --per-case)")
-	f.IntVar(&fl.ciBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
-	f.Uint64Var(&fl.seed, "seed", 1, "seed of the bootstrap resampling")
+	f.StringVar(&fl.Out, "out", "report", "output folder")
+	f.StringVar(&fl.Truth, "truth", "", "truth NPY [cases, lead, C, H, W] of the forecast NPY inputs")
+	f.StringVar(&fl.Title, "title", "tidal report", "title of the page")
+	f.StringArrayVar(&fl.Labels, "label", nil, "PATH=NAME: label of an input (repeatable)")
+	f.StringArrayVar(&fl.Meta, "meta", nil, "KEY=VALUE shown in the provenance table, e.g. seed=1 (repeatable)")
+	f.StringSliceVar(&fl.References, "reference", nil, "labels of the reference scores (default: persistence and climatology where given)")
+	f.IntVar(&fl.Case, "case", 0, "case of the forecasts to animate")
+	f.IntVar(&fl.Channel, "channel", 0, "channel of the forecasts to animate")
+	f.IntVar(&fl.Members, "members", 3, "ensemble members shown beside the truth in the animations")
+	f.IntVar(&fl.Delay, "delay", 50, "animation time per lead, hundredths of a second")
+	f.StringVar(&fl.DataSidecar, "data-sidecar", "", "the data's metadata sidecar JSON (e.g. ns_test.json): channel names and units, frame_dt for leads in time (default: the truth's sidecar where there is one)")
+	f.StringVar(&fl.ScorecardReference, "scorecard-reference", "", "label of the score the scorecard's skill is against (default: persistence, else the first reference)")
+	f.Float64Var(&fl.CI, "ci", 0.9, "level of the paired-bootstrap intervals of every score difference (scores need per-case values: tidal score --ci or --per-case)")
+	f.IntVar(&fl.CIBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.Uint64Var(&fl.Seed, "seed", 1, "seed of the bootstrap resampling")
 	cli.DeprecatedAlias(f, "data", "data-sidecar")
 	return cmd
 }
 
-// runReport maps the flags to report.BuildOptions and writes the report folder.
-func runReport(cmd *cobra.Command, fl reportFlags, args []string) error {
-	be, _ := cli.BackendName()
-	o := report.BuildOptions{Out: fl.out, Paths: args, Truth: fl.truth, DataSidecar: fl.dataInfo, Title: fl.title, References: fl.references,
-		ScorecardReference: fl.scorecardRef, Labels: fl.labels, Meta: fl.meta, Version: version, Backend: be, Case: fl.caseIdx,
-		Channel: fl.channel, Members: fl.members, Delay: fl.delay, CI: fl.ci, CIBlock: fl.ciBlock, Seed: fl.seed}
-	if err := o.Check(); err != nil {
+// runReport maps the flags to report.BuildOptions and writes the report folder (scorerun.Report).
+func runReport(cmd *cobra.Command, fl report.BuildOptions, args []string) (err error) {
+	fl.Paths, fl.Version = args, version
+	fl.Backend, _ = cli.BackendName()
+	if fl.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	var err error
-	if o.Budget, err = cli.Budget(); err != nil {
-		return err
-	}
-	ins := []*cli.Input{{Flag: "truth", Path: fl.truth}}
-	for _, p := range args {
-		ins = append(ins, &cli.Input{Path: p})
-	}
-	if err := cli.CheckFolderOut("out", fl.out, ins...); err != nil {
-		return err
-	}
-	for _, p := range args {
-		if err := cli.CheckRunDirs("", p); err != nil {
-			return err
-		}
-	}
-	page, err := report.Build(o)
+	page, err := scorerun.Report(fl)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "report: %s\n", page)
 	return nil
-}
-
-// reportMeta adds the command line, versions and backend to the caller's entries (which win).
-func reportMeta(m map[string]string) map[string]string {
-	be, _ := cli.BackendName()
-	return report.Provenance(m, version, be)
-}
-
-// writeScoreReport is `tidal score --report DIR`: the scores just computed and an animation of the
-// forecast when it has tidal's layout.
-func writeScoreReport(dir string, fl scoreFlags, rep *metrics.Report, fa, oa *data.Array) error {
-	in, err := report.ScoreInputs(fl.forecast, fl.obs, rep, fa, oa, fl.spec.MemberAxis == 1 && fl.spec.LeadAxis == 2, reportMeta(nil))
-	if err != nil {
-		return err
-	}
-	return report.Write(dir, in)
 }

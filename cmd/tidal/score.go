@@ -2,22 +2,13 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
-
-// scoreFlags holds the flags of `tidal score`.
-type scoreFlags struct {
-	forecast, obs, out, biasMap, reportDir string
-	asJSON, noLatWeights                   bool
-	spec                                   forecast.ScoreSettings
-}
 
 // scoreCmd is `tidal score`; `tidal score rollout` hangs below it.
 var scoreCmd = newScoreCmd()
@@ -25,7 +16,7 @@ var scoreCmd = newScoreCmd()
 func init() { rootCmd.AddCommand(scoreCmd) }
 
 func newScoreCmd() *cobra.Command {
-	var fl scoreFlags
+	var fl scorerun.ScoreOptions // the flags of `tidal score`
 	cmd := &cobra.Command{
 		Use: "score",
 		Example: `  tidal score --forecast fc.npy --obs truth.npy --metrics crps,ssr,rmse
@@ -42,7 +33,7 @@ form the field. Image metrics (ssim, psnr, csi/fss windows, pooled CRPS) take th
 H and W.
 
 Metrics (docs/METRICS.md has every formula):
-` + metricHelp() + `
+` + metrics.MetricHelp() + `
 Ratio metrics (crps-sum*, crps-ql, csi, fss) also print "pooled": the ratio of sums over all leads, the
 number papers report. Both files are read whole into memory. For long rollouts (ACF, Hovmöller W1, drift,
 spectrum) see "tidal score rollout".`,
@@ -50,153 +41,47 @@ spectrum) see "tidal score rollout".`,
 		RunE: func(cmd *cobra.Command, args []string) error { return runScore(cmd, fl) },
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
-	f.StringVar(&fl.obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
-	f.StringSliceVar(&fl.spec.Metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
-	f.IntVar(&fl.spec.MemberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
-	f.IntVar(&fl.spec.LeadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
-	f.StringVar(&fl.spec.LatWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
-	f.BoolVar(&fl.noLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
-	f.Float64SliceVar(&fl.spec.Thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
-	f.IntSliceVar(&fl.spec.CSIWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
-	f.IntSliceVar(&fl.spec.FSSWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
-	f.StringSliceVar(&fl.spec.CRPSPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
-	f.BoolVar(&fl.spec.NonNegativeTruthOnly, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
-	f.Float64SliceVar(&fl.spec.Quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
-	f.Float64Var(&fl.spec.DataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
-	f.BoolVar(&fl.spec.BestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
-	f.Uint64Var(&fl.spec.Seed, "seed", 1, "seed of the rank histogram's tie-breaking")
-	f.Float64Var(&fl.spec.CI, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
-	f.IntVar(&fl.spec.CIBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
-	f.IntVar(&fl.spec.CIResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
-	f.BoolVar(&fl.spec.PerCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
-	f.BoolVar(&fl.asJSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
-	f.StringVar(&fl.reportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
-	f.StringVar(&fl.biasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
+	f.StringVar(&fl.Forecast, "forecast", "", "forecast NPY, [cases, members, lead, field...] by default (required)")
+	f.StringVar(&fl.Obs, "obs", "", "truth NPY, [cases, lead, field...] by default (required)")
+	f.StringSliceVar(&fl.Metrics, "metrics", metrics.DefaultMetrics, "comma-separated metrics to compute (a series forecast [windows, members, lead, N] defaults to crps-sum-ql, crps-sum-fair, crps-ql, energy, variogram, crps-fair, spread, skill)")
+	f.IntVar(&fl.MemberAxis, "member-axis", 1, "axis of the ensemble members in the forecast")
+	f.IntVar(&fl.LeadAxis, "lead-axis", 2, "axis of the lead times in the forecast (the truth's is the same axis without the member axis)")
+	f.StringVar(&fl.LatWeights, "lat-weights", "", "NPY of weights: [H] per row (e.g. cos(latitude)) or the trailing axes of the field; normalised to mean 1 (default for NetCDF inputs on a lat-lon grid: cos(latitude))")
+	f.BoolVar(&fl.NoLatWeights, "no-lat-weights", false, "NetCDF inputs on a lat-lon grid: weight every grid cell alike instead of by cos(latitude)")
+	f.Float64SliceVar(&fl.Thresholds, "thresholds", nil, "event thresholds for csi and fss, field units (event: value >= threshold)")
+	f.IntSliceVar(&fl.CSIWindows, "csi-windows", []int{1}, "CSI max-pool windows, cells (1: per grid cell)")
+	f.IntSliceVar(&fl.FSSWindows, "fss-windows", []int{5}, "FSS neighbourhood sides, cells")
+	f.StringSliceVar(&fl.CRPSPools, "crps-pool", nil, "also score CRPS after pooling, e.g. avg2,max8 (DyDiff's pooled CRPS: window k, stride (k+2)/4)")
+	f.BoolVar(&fl.NonNegativeTruthOnly, "dydiff-mask", false, "average CRPS only where the truth is >= 0, as DyDiff's evaluation does")
+	f.Float64SliceVar(&fl.Quantiles, "quantiles", nil, "quantile levels of crps-sum-ql and crps-ql (default 0.05,0.10,...,0.95)")
+	f.Float64Var(&fl.DataRange, "data-range", 0, "data range R of psnr and ssim, field units (0: max - min of the truth)")
+	f.BoolVar(&fl.BestMember, "best-member", false, "psnr/ssim keep the best member per case and lead (DyDiff) instead of the mean")
+	f.Uint64Var(&fl.Seed, "seed", 1, "seed of the rank histogram's tie-breaking")
+	f.Float64Var(&fl.CI, "ci", 0, "level of bootstrap intervals over cases, e.g. 0.9, for crps, crps-fair, crps-pwm and rmse per lead and their mean (0: none); implies --per-case")
+	f.IntVar(&fl.CIBlock, "ci-block", 1, "cases per block of the moving-block bootstrap: more than 1 where consecutive cases overlap in time")
+	f.IntVar(&fl.CIResamples, "ci-resamples", 2000, "bootstrap resamples of --ci")
+	f.BoolVar(&fl.PerCase, "per-case", false, "write every case's crps, crps-fair, crps-pwm and rmse per lead (JSON per_case), which tidal report bootstraps")
+	f.BoolVar(&fl.JSON, "json", false, "print JSON (per-lead values, mean over leads, pooled where defined) instead of a table")
+	f.StringVar(&fl.Out, "out", "", "also write the JSON report to this file (a NetCDF Dataset of the per-lead scores if its name ends in .nc)")
+	f.StringVar(&fl.ReportDir, "report", "", "also write a report folder (report.html, plots, animation; see tidal report) here")
+	f.StringVar(&fl.BiasMap, "bias-map", "", "write the bias maps (truth - ensemble mean), [lead, field...], to this NPY (needs bias or abs-bias)")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	return cmd
 }
 
-func metricHelp() string {
-	var b strings.Builder
-	for _, m := range metrics.MetricNames {
-		fmt.Fprintf(&b, "  %-14s %s\n", m.Name, m.Description)
-	}
-	return b.String()
-}
-
-// runScore scores --forecast against --obs and writes the report, the bias maps and the report folder.
-func runScore(cmd *cobra.Command, fl scoreFlags) error {
-	if err := fl.spec.Check(); err != nil {
+// runScore maps the flags onto scorerun.ScoreOptions: it scores --forecast against --obs, writes the
+// report, the bias maps and the report folder, and prints the table or the JSON.
+func runScore(cmd *cobra.Command, fl scorerun.ScoreOptions) (err error) {
+	fl.MetricsGiven, fl.Command, fl.Version = cmd.Flags().Changed("metrics"), cli.CommandLine(cmd), version
+	fl.Backend, _ = cli.BackendName()
+	if fl.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	if err := cli.CheckSidecars(fl.forecast, fl.obs); err != nil {
-		return err
-	}
-	if _, err := fl.spec.Options(); err != nil {
-		return err
-	}
-	b, err := cli.Budget()
+	out, err := scorerun.Score(fl)
 	if err != nil {
 		return err
 	}
-	fi, oi, inputs, err := scoreInputs(fl, b)
-	if err != nil {
-		return err
-	}
-	var grid []float64
-	var gridFrom string
-	if fl.spec.LatWeights == "" && !fl.noLatWeights {
-		grid, gridFrom = cli.GridLatWeights(fi, oi)
-	}
-	fa, err := fi.Read(b)
-	if err != nil {
-		return err
-	}
-	oa, err := oi.Read(b)
-	if err != nil {
-		return err
-	}
-	job, weights, err := fl.spec.Job(fa, oa, fl.forecast, fl.obs, cmd.Flags().Changed("metrics"), grid, gridFrom)
-	if err != nil {
-		return err
-	}
-	rep, err := job.Score()
-	if err != nil {
-		return err
-	}
-	job.Record(rep, weights)
-	return writeScore(cmd, fl, job, rep, inputs)
-}
-
-// writeScore writes --out (with per-channel scores when it is NetCDF), --bias-map and --report, and
-// prints the table or the JSON.
-func writeScore(cmd *cobra.Command, fl scoreFlags, job forecast.ScoreJob, rep *metrics.Report, inputs []*cli.Input) error {
-	js, err := rep.JSON()
-	if err != nil {
-		return err
-	}
-	var perChannel []*metrics.Report
-	if cli.WantNC("", fl.out) && fl.spec.LatWeights == "" { // --lat-weights may span the channels
-		if perChannel, err = job.ScoreChannels(); err != nil {
-			return err
-		}
-	}
-	outs := []cli.Output{cli.ScoreReportOutput(cmd, fl.out, "", rep, js, inputs[0], perChannel)}
-	if fl.biasMap != "" {
-		bias := forecast.BiasMaps(rep)
-		if bias == nil {
-			return fmt.Errorf("--bias-map needs the bias or abs-bias metric")
-		}
-		outs = append(outs, cli.NPYOutput("bias-map", fl.biasMap, bias))
-	}
-	if err := cli.WriteNPYs(inputs, outs); err != nil {
-		return err
-	}
-	if fl.reportDir != "" {
-		if err := writeScoreReport(fl.reportDir, fl, rep, job.Forecast, job.Truth); err != nil {
-			return err
-		}
-	}
-	if fl.asJSON {
-		fmt.Fprintln(cmd.OutOrStdout(), string(js))
-	} else {
-		fmt.Fprint(cmd.OutOrStdout(), rep.Table())
-	}
+	fmt.Fprint(cmd.OutOrStdout(), out)
 	return nil
-}
-
-// scoreInputs reads the headers of score's inputs and checks their ranks, the axis flags, the outputs
-// against the inputs and the memory the scoring needs, before any data are read.
-func scoreInputs(fl scoreFlags, b guard.Budget) (fi, oi *cli.Input, inputs []*cli.Input, err error) {
-	fi, err = cli.StatInput("forecast", fl.forecast, 3, 32, "[cases, members, lead, field...]")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	oi, err = cli.StatInput("obs", fl.obs, 2, 31, "[cases, lead, field...]")
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if err := fl.spec.CheckShapes(fl.forecast, fi.Shape, fl.obs, oi.Shape); err != nil {
-		return nil, nil, nil, err
-	}
-	inputs = []*cli.Input{fi, oi}
-	if fl.spec.LatWeights != "" {
-		wi, err := cli.StatInput("lat-weights", fl.spec.LatWeights, 1, 31, "[H] or the trailing axes of the field")
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		inputs = append(inputs, wi)
-	}
-	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}, [2]string{"bias-map", fl.biasMap}); err != nil {
-		return nil, nil, nil, err
-	}
-	// The forecast is scored as stored, the truth as float64; the metrics' work arrays are of the same order.
-	need := guard.Sum(guard.Product(fi.Bytes(), 3), guard.Product(oi.Float64Bytes(), 3))
-	if err := b.CheckMemory(fmt.Sprintf("scoring forecast %v against truth %v", fi.Shape, oi.Shape), need); err != nil {
-		return nil, nil, nil, err
-	}
-	return fi, oi, inputs, nil
 }

@@ -6,24 +6,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/metrics"
+	"github.com/tidal-forecast/tidal/scorerun"
 )
 
 func init() { scoreCmd.AddCommand(newScoreRolloutCmd()) }
 
-// scoreRolloutFlags are the flags of `tidal score rollout`.
-type scoreRolloutFlags struct {
-	fcPath, obs, season, out string
-	asJSON, allMembers       bool // allMembers: no --member, score every member
-	set                      forecast.RolloutScoreSettings
-}
-
 // newScoreRolloutCmd is `tidal score rollout`.
-
 func newScoreRolloutCmd() *cobra.Command {
-	var fl scoreRolloutFlags
+	var fl scorerun.RolloutOptions // the flags of `tidal score rollout`
 	cmd := &cobra.Command{
 		Use: "rollout",
 		Example: `  tidal score rollout --forecast guided.npy --obs ns_test.npy --json --out roll.json
@@ -42,133 +32,39 @@ without --member every member is scored in turn (a table each; --json and --out 
              longitude per latitude row, averaged over latitudes with cos-latitude weights (--spectrum)`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fl.allMembers = !cmd.Flags().Changed("member")
+			fl.AllMembers = !cmd.Flags().Changed("member")
 			return runScoreRollout(cmd, fl)
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&fl.fcPath, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
-	f.StringVar(&fl.obs, "obs", "", "truth sequence NPY, same layout (required)")
-	f.IntVar(&fl.set.MaxLag, "max-lag", 9, "largest ACF lag, frames")
-	f.IntVar(&fl.set.Channel, "channel", 0, "channel to score when the files have a channel axis")
-	f.IntVar(&fl.set.Member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
-	f.StringVar(&fl.set.LatWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
-	f.StringVar(&fl.season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
-	f.IntSliceVar(&fl.set.Band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
-	f.IntVar(&fl.set.Bins, "bins", 50, "bins of the W1 histograms")
-	f.IntVar(&fl.set.Window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
-	f.BoolVar(&fl.asJSON, "json", false, "print JSON instead of a summary table")
-	f.StringVar(&fl.set.Spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
-	f.StringVar(&fl.out, "out", "", "also write the JSON report to this file")
+	f.StringVar(&fl.Forecast, "forecast", "", "forecast rollout NPY, [T, H, W] or [T, channels, H, W] (required)")
+	f.StringVar(&fl.Obs, "obs", "", "truth sequence NPY, same layout (required)")
+	f.IntVar(&fl.MaxLag, "max-lag", 9, "largest ACF lag, frames")
+	f.IntVar(&fl.Channel, "channel", 0, "channel to score when the files have a channel axis")
+	f.IntVar(&fl.Member, "member", 0, "the member to score of a forecast [T, members, channels, H, W] ('tidal rollout' writes it); not given: every member in turn")
+	f.StringVar(&fl.LatWeights, "lat-weights", "", "NPY of weights: [H] per row or [H, W]; normalised to mean 1")
+	f.StringVar(&fl.Season, "season", "", "NPY of one integer label per frame (e.g. month 0..11): subtract each label's mean before the ACF")
+	f.IntSliceVar(&fl.Band, "band", nil, "Hovmöller band axis,from,to: axis 1 averages columns from..to-1, axis 0 rows (default: the 10 centre columns)")
+	f.IntVar(&fl.Bins, "bins", 50, "bins of the W1 histograms")
+	f.IntVar(&fl.Window, "window", 0, "running-mean window of the drift series, frames (0: T/20)")
+	f.BoolVar(&fl.JSON, "json", false, "print JSON instead of a summary table")
+	f.StringVar(&fl.Spectrum, "spectrum", "auto", "isotropic (radially averaged 2-D spectrum), zonal (FFT along longitude per latitude row, cos-latitude weighted) or auto (zonal for NetCDF inputs on a lat-lon grid)")
+	f.StringVar(&fl.Out, "out", "", "also write the JSON report to this file")
 	cmd.MarkFlagRequired("forecast")
 	cmd.MarkFlagRequired("obs")
 	return cmd
 }
 
-// runScoreRollout checks the inputs of `tidal score rollout`, scores each member and writes the report.
-func runScoreRollout(cmd *cobra.Command, fl scoreRolloutFlags) error {
-	if err := fl.set.Check(); err != nil {
+// runScoreRollout maps the flags onto scorerun.RolloutOptions, scores each member, writes the report
+// and prints it.
+func runScoreRollout(cmd *cobra.Command, fl scorerun.RolloutOptions) (err error) {
+	if fl.Budget, err = cli.Budget(); err != nil {
 		return err
 	}
-	b, err := cli.Budget()
+	out, err := scorerun.ScoreRollout(fl)
 	if err != nil {
 		return err
 	}
-	fi, oi, view, members, err := scoreRolloutInputs(fl)
-	if err != nil {
-		return err
-	}
-	inputs := []*cli.Input{fi, oi, {Flag: "lat-weights", Path: fl.set.LatWeights}, {Flag: "season", Path: fl.season}}
-	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil {
-		return err
-	}
-	need := fl.set.Bytes(fi.Float64Bytes(), oi.Float64Bytes(), view != fi)
-	if err := b.CheckMemory(fmt.Sprintf("rollout diagnostics of forecast %v and truth %v", fi.Shape, oi.Shape), need); err != nil {
-		return err
-	}
-	fa, err := fi.Read(b)
-	if err != nil {
-		return err
-	}
-	oa, err := oi.Read(b)
-	if err != nil {
-		return err
-	}
-	lat, _ := cli.GridLatWeights(fi, oi)
-	opt, err := fl.set.Options(view.String(), view.Shape, fa.Shape, lat)
-	if err != nil {
-		return err
-	}
-	if fl.season != "" {
-		if opt.Season, err = readSeason(fl.season, b); err != nil {
-			return err
-		}
-	}
-	reps, err := forecast.ScoreRolloutMembers(fa, oa, members, opt, fl.fcPath, fl.obs)
-	if err != nil {
-		return err
-	}
-	return writeRolloutScores(cmd, fl, inputs, members, reps)
-}
-
-// scoreRolloutInputs reads the headers of the forecast and the truth and checks them: the members to
-// score, and view, the forecast as the diagnostics see one member of it ([T, channels, H, W]).
-func scoreRolloutInputs(fl scoreRolloutFlags) (fi, oi, view *cli.Input, members []int, err error) {
-	const layout = "[T, H, W] or [T, channels, H, W]"
-	if fi, err = cli.StatInput("forecast", fl.fcPath, 3, 5, layout+", or [T, members, channels, H, W] as 'tidal rollout' writes"); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	member := fl.set.Member
-	if fl.allMembers {
-		member = -1
-	}
-	if members, err = forecast.RolloutMembers(fi.String(), fi.Shape, member); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	view = fi
-	if len(fi.Shape) == 5 {
-		view = &cli.Input{Flag: fi.Flag, Path: fi.Path, Shape: append([]int{fi.Shape[0]}, fi.Shape[2:]...), DType: fi.DType}
-	}
-	if oi, err = cli.StatInput("obs", fl.obs, 3, 4, layout); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	if err := fl.set.CheckLengths(view.String(), view.Shape, oi.String(), oi.Shape); err != nil {
-		return nil, nil, nil, nil, err
-	}
-	return fi, oi, view, members, nil
-}
-
-// writeRolloutScores writes --out and prints the reports: JSON, or a table per member.
-func writeRolloutScores(cmd *cobra.Command, fl scoreRolloutFlags, inputs []*cli.Input, members []int, reps []*metrics.RolloutReport) error {
-	js, err := forecast.RolloutJSON(reps)
-	if err != nil {
-		return err
-	}
-	if err := cli.WriteNPYs(inputs, []cli.Output{cli.BytesOutput("out", fl.out, append(js, '\n'))}); err != nil {
-		return err
-	}
-	if fl.asJSON {
-		fmt.Fprintln(cmd.OutOrStdout(), string(js))
-		return nil
-	}
-	for i, r := range reps {
-		if len(reps) > 1 {
-			fmt.Fprintf(cmd.OutOrStdout(), "member %d:\n", members[i])
-		}
-		fmt.Fprint(cmd.OutOrStdout(), r.Table())
-	}
+	fmt.Fprint(cmd.OutOrStdout(), out)
 	return nil
-}
-
-// readSeason reads --season: one integer label per frame (forecast.SeasonLabels).
-func readSeason(path string, b guard.Budget) ([]int, error) {
-	si, err := cli.StatInput("season", path, 1, 1, "[frames] of integer labels")
-	if err != nil {
-		return nil, err
-	}
-	sa, err := si.Read(b)
-	if err != nil {
-		return nil, err
-	}
-	return forecast.SeasonLabels(path, sa)
 }

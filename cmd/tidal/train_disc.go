@@ -1,12 +1,8 @@
 package main
 
 import (
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/guided"
 )
 
@@ -14,7 +10,7 @@ func init() { trainCmd.AddCommand(newTrainDiscCmd()) }
 
 // newTrainDiscCmd is `tidal train discriminator`.
 func newTrainDiscCmd() *cobra.Command {
-	var fl discFlags
+	var fl guidedTrainFlags
 	cmd := &cobra.Command{
 		Use:   "discriminator --data train.npy --steps N --run RUN",
 		Short: "Train the time-consistency discriminator that guides the image model",
@@ -29,52 +25,22 @@ positives, half negatives.`,
 		Args:    cobra.NoArgs,
 		RunE:    func(cmd *cobra.Command, args []string) error { return runTrainDisc(cmd, &fl) },
 	}
-	addGuidedTrainFlags(cmd, &fl.guidedTrainFlags, 32, nil)
+	addGuidedTrainFlags(cmd, &fl, 32, nil)
 	f := cmd.Flags()
 	f.Lookup("attn-levels").Usage = "levels with self-attention after each block (default: the coarsest; UNCONFIRMED)"
-	f.Float64Var(&fl.sigmaStep, "sigma-step", 2, "σ_step of the negatives' offsets l ~ N_Z(1, σ_step²)")
-	f.BoolVar(&fl.futureOnly, "future-only", false, "negatives from later frames only (l ≥ 2); the paper's formula allows l ≤ 0 too")
-	f.IntVar(&fl.headWidth, "head-width", 1024, "width of the MLP head (Tab. 2: 2 × 1024)")
-	f.IntVar(&fl.headLayers, "head-layers", 2, "hidden layers of the MLP head")
-	f.IntVar(&fl.previewEvery, "preview-every", 0, "steps per held-out accuracy line in stats.jsonl (0: every --checkpoint-every)")
-	f.IntVar(&fl.valPairs, "val-pairs", 128, "held-out pairs scored for the accuracy per noise level")
+	f.Float64Var(&fl.SigmaStep, "sigma-step", 2, "σ_step of the negatives' offsets l ~ N_Z(1, σ_step²)")
+	f.BoolVar(&fl.FutureOnly, "future-only", false, "negatives from later frames only (l ≥ 2); the paper's formula allows l ≤ 0 too")
+	f.IntVar(&fl.HeadWidth, "head-width", 1024, "width of the MLP head (Tab. 2: 2 × 1024)")
+	f.IntVar(&fl.HeadLayers, "head-layers", 2, "hidden layers of the MLP head")
+	f.IntVar(&fl.PreviewEvery, "preview-every", 0, "steps per held-out accuracy line in stats.jsonl (0: every --checkpoint-every)")
+	f.IntVar(&fl.ValPairs, "val-pairs", 128, "held-out pairs scored for the accuracy per noise level")
 	return cmd
 }
 
-// discFlags are the flags of `tidal train discriminator`: the shared ones and the guide's own.
-type discFlags struct {
-	guidedTrainFlags
-	sigmaStep                                     float64
-	futureOnly                                    bool
-	headWidth, headLayers, previewEvery, valPairs int
-}
-
 // runTrainDisc trains the discriminator (Hess et al. 2025, §3): half positives, half negatives.
-func runTrainDisc(cmd *cobra.Command, fl *discFlags) error {
+func runTrainDisc(cmd *cobra.Command, fl *guidedTrainFlags) error {
 	if err := fl.apply(cmd); err != nil {
 		return err
 	}
-	if err := guard.First(guard.Between("sigma-step", fl.sigmaStep, 0.05, 1000), guard.Int("head-width", fl.headWidth, 1, 1<<16),
-		guard.Int("head-layers", fl.headLayers, 0, 16), guard.Int("preview-every", fl.previewEvery, 0, cli.MaxCount),
-		guard.Int("val-pairs", fl.valPairs, 1, 1<<16)); err != nil {
-		return err
-	}
-	if fl.Batch%2 != 0 {
-		return fmt.Errorf("--batch %d: expected an even number (pairs of a positive and a negative)", fl.Batch)
-	}
-	series, err := readTrainingSeries(&fl.guidedTrainFlags, fl.Activations())
-	if err != nil {
-		return err
-	}
-	o := fl.Options()
-	o.PreviewEvery = fl.previewEvery // 0: every checkpoint (guided.NewTrainer)
-	tr, err := guided.NewTrainer(guided.TrainSpec{
-		Kind: guided.KindDiscriminator, Series: series, Options: o, Disc: fl.Disc(fl.headWidth, fl.headLayers),
-		PMean: fl.PMean, PStd: fl.PStd, Crop: fl.Crop, ValFraction: fl.ValFraction, SigmaStep: fl.sigmaStep, FutureOnly: fl.futureOnly,
-		DataSeed: fl.DataSeed, Static: fl.staticFields, ValPairs: fl.valPairs, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
-	})
-	if err != nil {
-		return cli.DataError(fl.data, err)
-	}
-	return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
+	return runGuidedTraining(cmd, fl.trainOptions(cmd, guided.KindDiscriminator, fl.Activations()))
 }

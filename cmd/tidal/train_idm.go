@@ -3,8 +3,8 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guided"
+	"github.com/tidal-forecast/tidal/nets"
 )
 
 func init() {
@@ -39,23 +39,9 @@ along the channels. 'tidal rollout --vdm RUN' samples it.`
 			if err := dit.check(cmd.Flags().Changed); err != nil {
 				return err
 			}
-			series, err := readTrainingSeries(&fl, dit.activations(fl.Batch, fl.Activations()))
-			if err != nil {
-				return err
-			}
-			ditConfig, err := dit.config(series.Shape, fl.Crop, fl.PeriodicW)
-			if err != nil {
-				return err
-			}
-			tr, err := guided.NewTrainer(guided.TrainSpec{
-				Kind: kind, Series: series, Options: fl.Options(), UNet: fl.UNet(), DiT: ditConfig,
-				SigmaData: fl.SigmaData, PMean: fl.PMean, PStd: fl.PStd, Crop: fl.Crop, ValFraction: fl.ValFraction,
-				DataSeed: fl.DataSeed, Static: fl.staticFields, Dir: fl.out, Log: cli.ProgressWriter(cmd, fl.quiet), StartOver: fl.startOver,
-			})
-			if err != nil {
-				return cli.DataError(fl.data, err)
-			}
-			return runGuidedTraining(cmd, tr, fl.to, fl.staticFields)
+			o := fl.trainOptions(cmd, kind, dit.activations(fl.Batch, fl.Activations()))
+			o.DiT = func(shape []int) (*nets.DiTConfig, error) { return dit.config(shape, fl.Crop, fl.PeriodicW) }
+			return runGuidedTraining(cmd, o)
 		},
 	}
 	addGuidedTrainFlags(cmd, &fl, 64, nil)
