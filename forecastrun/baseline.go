@@ -32,8 +32,8 @@ type BaselineOptions struct {
 	Budget guard.Budget
 	// Given says whether the user gave the flag name; nil: none was given.
 	Given func(name string) bool
-	// Line is the command line recorded in NetCDF outputs' provenance (cli.CommandLine).
-	Line string
+	// Command is the command line recorded in NetCDF outputs' provenance (cli.CommandLine).
+	Command string
 	// Stdout hears the summary line (nil: silent).
 	Stdout io.Writer
 }
@@ -114,7 +114,7 @@ func baselineFields(o BaselineOptions) error {
 
 // writeBaseline writes a field baseline, its truth and their sidecars as one group (NPY or NetCDF).
 func writeBaseline(o BaselineOptions, inputs []*cli.Input, series *cli.Input, c forecast.Cases, f, truth *data.Array) error {
-	meta := cli.NCMeta{Line: o.Line, Format: o.Format, Src: series.Src, Run: o.Method, Seed: o.Seed, Starts: c.Starts}
+	meta := cli.NCMeta{Command: o.Command, Format: o.Format, Src: series.Src, Run: o.Method, Seed: o.Seed, Starts: c.Starts}
 	fr := len(series.Shape) - 1
 	sides, err := cli.ForecastSidecars(o.Data, c, o.maker(), o.Out, o.TruthOut, f.Shape, cli.ShapeOf(truth))
 	if err != nil {

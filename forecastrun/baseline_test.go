@@ -146,7 +146,9 @@ func TestBaselineSeries(t *testing.T) {
 		o := baselineOptions(in, filepath.Join(dir, method+".npy"))
 		o.Method, o.Starts, o.Lead, o.Members, o.Period, o.TruthOut = method, []int{10, 20}, 4, 2, 3, filepath.Join(dir, method+".truth.npy")
 		o.Series.Missing, o.Series.Ragged = "error", "error"
-		o.Given = func(name string) bool { return name == "starts" || name == "lead" || name == "period" && method == "seasonal-naive" }
+		o.Given = func(name string) bool {
+			return name == "starts" || name == "lead" || name == "period" && method == "seasonal-naive"
+		}
 		if err := Baseline(o); err != nil {
 			t.Fatalf("%s: %v", method, err)
 		}

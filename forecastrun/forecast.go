@@ -239,7 +239,7 @@ func fieldCases(o Options, in *cli.Input, mc dymodel.Config) (forecast.Cases, er
 // source) as one group: NPY, or NetCDF by --format.
 func writeForecast(o Options, inputs []*cli.Input, f *dymodel.Forecast) error {
 	in, cs := inputs[0], f.Cases
-	meta := cli.NCMeta{Line: o.Line, Format: o.Format, Src: in.Src, Run: o.Run, Seed: o.Seed, Starts: cs.Starts}
+	meta := cli.NCMeta{Command: o.Command, Format: o.Format, Src: in.Src, Run: o.Run, Seed: o.Seed, Starts: cs.Starts}
 	sides, err := cli.ForecastSidecars(in.Path, cs, o.maker(f.Step), o.Out, o.TruthOut, f.Ensemble.Shape, f.Truth.Shape)
 	if err != nil {
 		return err

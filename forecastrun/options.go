@@ -55,8 +55,8 @@ type Options struct {
 	// Given says whether the user gave the flag name (--cases, --lambda, the series flags); nil: none
 	// was given.
 	Given func(name string) bool
-	// Line is the command line recorded in NetCDF outputs' provenance (cli.CommandLine).
-	Line string
+	// Command is the command line recorded in NetCDF outputs' provenance (cli.CommandLine).
+	Command string
 	// Stdout hears the summary line, Stderr the warnings and (unless Quiet) the progress; nil: silent.
 	Stdout, Stderr io.Writer
 	Quiet          bool

@@ -59,7 +59,7 @@ func runBaseline(cmd *cobra.Command, fl baselineFlags, sf cli.SeriesFlags, perio
 	}
 	return forecastrun.Baseline(forecastrun.BaselineOptions{Data: fl.in, Pool: fl.pool, Method: fl.method, Out: fl.out, TruthOut: fl.truthOut,
 		Format: baselineOutFormat, Like: fl.like, Run: fl.run, Cases: fl.cases, Context: fl.context, Lead: fl.lead, Members: fl.members,
-		Period: period, Starts: fl.starts, Seed: fl.seed, Series: sf, Budget: b, Given: cmd.Flags().Changed, Line: cli.CommandLine(cmd),
+		Period: period, Starts: fl.starts, Seed: fl.seed, Series: sf, Budget: b, Given: cmd.Flags().Changed, Command: cli.CommandLine(cmd),
 		Stdout: cmd.OutOrStdout()})
 }
 

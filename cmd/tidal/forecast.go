@@ -115,7 +115,7 @@ func (fl forecastFlags) options(cmd *cobra.Command, b guard.Budget) forecastrun.
 		Out: fl.out, TruthOut: fl.truthOut, QuantilesOut: fl.quantilesOut, SamplesOut: fl.samplesOut, Start: fl.start, Freq: fl.freq, Format: fl.outFormat,
 		Sampler: fl.sampler, Steps: fl.steps, DDIMEta: fl.ddimEta, ClipX0: fl.clipX0, SigmaMax: fl.sigmaMax, Lambda: fl.lambda,
 		Members: fl.members, Lead: fl.lead, Cases: fl.cases, Starts: fl.starts, Seed: fl.seed, Series: fl.series, Static: fl.static,
-		Budget: b, Backend: cli.NewBackend, Given: cmd.Flags().Changed, Line: cli.CommandLine(cmd),
+		Budget: b, Backend: cli.NewBackend, Given: cmd.Flags().Changed, Command: cli.CommandLine(cmd),
 		Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr(), Quiet: fl.quiet, Context: cmd.Context()}
 }
 
