@@ -9,8 +9,9 @@ import (
 	"github.com/tidal-forecast/tidal/forecast"
 )
 
-// NCMeta.Command, when Cmd is nil, is the command line recorded in a NetCDF output's provenance (the job packages
-// get it from the command, which holds the flags); the run and the seed are recorded beside it.
+// NCMeta.Command, when Cmd is nil, is the command line recorded in a NetCDF output's provenance (the
+// job packages get it from the command, which holds the flags); the run and the seed are recorded
+// beside it.
 func TestNCMetaCommandIsTheProvenance(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "fc.nc")
 	a := data.FromFloat32([]float32{1, 2, 3, 4}, 1, 1, 1, 1, 2, 2)
