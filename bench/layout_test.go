@@ -16,8 +16,9 @@ import (
 const module = "github.com/tidal-forecast/tidal/"
 
 // TestNoLibraryImportsABench walks the module's Go files (tests included) and refuses an import of
-// bench/... from outside bench/ and cmd/, a Benchmark function or a *bench package under internal/, and a
-// bench command under cmd/ (the `tidal bench` tree is bench/benchcli).
+// bench/... from outside bench/ and cmd/, an import of internal/... by the non-test code of a library
+// package, a Benchmark function or a *bench package under internal/, and a bench command under cmd/ (the
+// `tidal bench` tree is bench/benchcli).
 func TestNoLibraryImportsABench(t *testing.T) {
 	root, err := filepath.Abs("..")
 	if err != nil {
@@ -54,6 +55,9 @@ func TestNoLibraryImportsABench(t *testing.T) {
 			p, _ := strconv.Unquote(imp.Path.Value)
 			if strings.HasPrefix(p, module+"bench/") && top != "bench" && top != "cmd" {
 				t.Errorf("%s imports %s: library packages and their tests never import a bench", rel, p)
+			}
+			if strings.HasPrefix(p, module+"internal/") && !strings.HasSuffix(path, "_test.go") && top != "bench" && top != "cmd" && top != "internal" {
+				t.Errorf("%s imports %s: library code never imports internal/ (test oracles live there)", rel, p)
 			}
 		}
 		if top == "internal" && strings.HasSuffix(path, "_test.go") {

@@ -8,7 +8,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 // Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--run, --disc,

@@ -7,7 +7,7 @@ import (
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/forecastrun"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }

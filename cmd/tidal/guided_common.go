@@ -9,7 +9,7 @@ import (
 
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/imagerun"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`: the run's and the

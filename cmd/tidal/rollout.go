@@ -8,7 +8,7 @@ import (
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/guided"
 	"github.com/tidal-forecast/tidal/imagerun"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 func init() { rootCmd.AddCommand(newRolloutCmd()) }

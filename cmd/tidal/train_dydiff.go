@@ -12,7 +12,7 @@ import (
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/train"
 	"github.com/tidal-forecast/tidal/trainrun"
 )

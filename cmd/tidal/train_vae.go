@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/internal/config"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/latent"
 	"github.com/tidal-forecast/tidal/trainrun"
 )
