@@ -9,10 +9,10 @@ import (
 
 	"github.com/spf13/pflag"
 	"github.com/tidal-forecast/tidal/atomicfile"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 // Input is a field input named by a flag, of which only the header has been read so far.

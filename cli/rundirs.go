@@ -7,8 +7,8 @@ import (
 	"path/filepath"
 
 	"github.com/tidal-forecast/tidal/atomicfile"
-	"github.com/tidal-forecast/tidal/guard"
 	"github.com/tidal-forecast/tidal/cli/config"
+	"github.com/tidal-forecast/tidal/guard"
 )
 
 // Run directories are inputs (docs/HARDENING.md, rule 5): a command that reads a run (--run, --disc,

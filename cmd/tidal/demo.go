@@ -8,9 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/demo"
 	"github.com/tidal-forecast/tidal/guided"
-	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 func init() { rootCmd.AddCommand(newDemoCmd()) }

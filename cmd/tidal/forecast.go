@@ -5,9 +5,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/cli"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/forecastrun"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/cli/config"
 )
 
 func init() { rootCmd.AddCommand(newForecastCmd()) }

@@ -8,8 +8,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tidal-forecast/tidal/cli"
-	"github.com/tidal-forecast/tidal/imagerun"
 	"github.com/tidal-forecast/tidal/cli/config"
+	"github.com/tidal-forecast/tidal/imagerun"
 )
 
 // guidedTrainFlags are the flags shared by `tidal train idm|vdm|discriminator`: the run's and the

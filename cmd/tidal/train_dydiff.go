@@ -9,10 +9,10 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tidal-forecast/tidal/cli"
+	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
-	"github.com/tidal-forecast/tidal/cli/config"
 	"github.com/tidal-forecast/tidal/train"
 	"github.com/tidal-forecast/tidal/trainrun"
 )
