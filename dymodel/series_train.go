@@ -8,7 +8,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/train"
 )
@@ -102,15 +101,9 @@ func NewSeriesTrainer(s SeriesTrainSpec) (*Trainer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("dymodel: %w", err)
 	}
-	o := s.Options
-	if reflect.DeepEqual(o, train.Options{}) {
-		o = DefaultTrainOptions()
-	}
-	if s.Val == nil {
-		o.ValEvery, o.PreviewEvery = 0, 0
-	}
-	if err := o.Validate(); err != nil {
-		return nil, fmt.Errorf("dymodel: training options: %w", err)
+	o, err := loopOptions(s.Options, s.Val != nil)
+	if err != nil {
+		return nil, err
 	}
 	rows, stride := s.Rows, max(s.Stride, 1)
 	if rows == 0 {
@@ -125,15 +118,8 @@ func NewSeriesTrainer(s SeriesTrainSpec) (*Trainer, error) {
 	}
 	t := &Trainer{Model: m, Windows: count}
 	t.Job = train.Job{Dir: s.Dir, Options: o, Norm: id, Backend: s.Backend, Loss: m.Loss, Train: src, Log: s.Log, StartOver: s.StartOver}
-	if t.Job.Backend == nil {
-		name, err := backend.Resolve("")
-		if err != nil {
-			return nil, err
-		}
-		if t.own, err = backend.New(name); err != nil {
-			return nil, err
-		}
-		t.Job.Backend = t.own
+	if err := t.ownBackend(); err != nil {
+		return nil, err
 	}
 	rc := RecordedConfig{Config: c}
 	if s.Val != nil {
@@ -188,12 +174,9 @@ func (t *Trainer) seriesValidation(s SeriesTrainSpec, o train.Options) (*Preview
 	if o.PreviewEvery <= 0 {
 		return nil, nil
 	}
-	po := DefaultPreview()
-	if s.Preview != nil {
-		po = *s.Preview
-	}
-	if po.Cases < 1 || po.Members < 2 || po.Steps < 1 {
-		return nil, fmt.Errorf("dymodel: preview %+v: expected at least 1 case, 2 members and 1 step", po)
+	po, err := previewOptions(s.Preview)
+	if err != nil {
+		return nil, err
 	}
 	t.Job.Preview = t.Model.Preview(t.Job.Backend, vw, po)
 	return &po, nil

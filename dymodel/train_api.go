@@ -8,7 +8,6 @@ import (
 
 	"github.com/gomlx/compute"
 
-	"github.com/tidal-forecast/tidal/backend"
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dataset"
 	"github.com/tidal-forecast/tidal/train"
@@ -180,15 +179,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 	if len(trs) > 1 {
 		tr.Name = fmt.Sprintf("%s (%d videos)", tr.Name, len(trs))
 	}
-	o := s.Options
-	if reflect.DeepEqual(o, train.Options{}) {
-		o = DefaultTrainOptions()
-	}
-	if s.Val == nil {
-		o.ValEvery, o.PreviewEvery = 0, 0
-	}
-	if err := o.Validate(); err != nil {
-		return nil, fmt.Errorf("dymodel: training options: %w", err)
+	o, err := loopOptions(s.Options, s.Val != nil)
+	if err != nil {
+		return nil, err
 	}
 	if s.Stride < 0 {
 		return nil, fmt.Errorf("dymodel: stride %d: expected ≥ 1 frame between windows (0: 1)", s.Stride)
@@ -221,12 +214,9 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 		}
 		t.Job.Val = Renormalized{Src: vw, From: vnorm, To: norm}
 		if o.PreviewEvery > 0 {
-			po := DefaultPreview()
-			if s.Preview != nil {
-				po = *s.Preview
-			}
-			if po.Cases < 1 || po.Members < 2 || po.Steps < 1 {
-				return nil, fmt.Errorf("dymodel: preview %+v: expected at least 1 case, 2 members and 1 step", po)
+			po, err := previewOptions(s.Preview)
+			if err != nil {
+				return nil, err
 			}
 			if _, err := m.Schedule.Timesteps(po.Steps); err != nil && !c.IsEDM() {
 				return nil, fmt.Errorf("dymodel: preview steps %d: %w", po.Steps, err)
@@ -234,15 +224,8 @@ func NewTrainer(s TrainSpec) (*Trainer, error) {
 			rc.Preview = &po
 		}
 	}
-	if t.Job.Backend == nil {
-		name, err := backend.Resolve("")
-		if err != nil {
-			return nil, err
-		}
-		if t.own, err = backend.New(name); err != nil {
-			return nil, err
-		}
-		t.Job.Backend = t.own
+	if err := t.ownBackend(); err != nil {
+		return nil, err
 	}
 	if rc.Preview != nil {
 		t.Job.Preview = m.Preview(t.Job.Backend, t.Job.Val, *rc.Preview)

@@ -153,9 +153,8 @@ func prepareFields(o Options, b guard.Budget, mc dymodel.Config, tr, va *cli.Inp
 	if err := b.CheckMemory(what, need); err != nil {
 		return nil, err
 	}
-	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(o), Stride: o.Stride, Dir: o.Run, Static: static,
-		Preview: &dymodel.PreviewOptions{Cases: o.PreviewCases, Members: o.PreviewMembers, Steps: o.PreviewSteps},
-		Log:     o.Log, StartOver: o.StartOver, Take: true} // one copy of the training data, not two
+	spec := fieldSpec(o, mc)
+	spec.Static = static
 	if spec.Data, err = tr.Read(b); err != nil {
 		return nil, err
 	}
@@ -164,15 +163,9 @@ func prepareFields(o Options, b guard.Budget, mc dymodel.Config, tr, va *cli.Inp
 			return nil, err
 		}
 	}
-	r, name, be, err := backendRun(o, to)
+	r, name, t, err := startTrainer(o, to, spec)
 	if err != nil {
 		return nil, err
-	}
-	spec.Backend = be
-	t, err := dymodel.NewTrainer(spec)
-	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("--data %s: %w", o.Data, err)
 	}
 	if err := cli.SaveRunStatic(o.Run, static, o.StartOver); err != nil {
 		r.Close()
@@ -195,6 +188,30 @@ func trainOptions(o Options) train.Options {
 }
 
 // backendRun makes the backend of the run of o into to: the Run, which releases it, and its name.
+// fieldSpec is the training spec of fields and videos as the flags give it, without its data: one copy of
+// the training data, not two (Take).
+func fieldSpec(o Options, mc dymodel.Config) dymodel.TrainSpec {
+	return dymodel.TrainSpec{Config: mc, Options: trainOptions(o), Stride: o.Stride, Dir: o.Run,
+		Preview: &dymodel.PreviewOptions{Cases: o.PreviewCases, Members: o.PreviewMembers, Steps: o.PreviewSteps},
+		Log:     o.Log, StartOver: o.StartOver, Take: true}
+}
+
+// startTrainer starts the backend and prepares the trainer of spec on it, releasing the backend when the
+// spec is refused (the error names --data).
+func startTrainer(o Options, to *cli.TrainOut, spec dymodel.TrainSpec) (*Run, string, *dymodel.Trainer, error) {
+	r, name, be, err := backendRun(o, to)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	spec.Backend = be
+	t, err := dymodel.NewTrainer(spec)
+	if err != nil {
+		r.Close()
+		return nil, "", nil, fmt.Errorf("--data %s: %w", o.Data, err)
+	}
+	return r, name, t, nil
+}
+
 func backendRun(o Options, to *cli.TrainOut) (*Run, string, compute.Backend, error) {
 	name, be, err := newBackend(o.Backend)
 	if err != nil {

@@ -72,21 +72,13 @@ func prepareVideo(o Options, b guard.Budget) (*Run, error) {
 	if err := checkVideoModel(o, b, mc, A, inputs[0], vshape); err != nil {
 		return nil, err
 	}
-	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(o), Stride: o.Stride, Dir: o.Run,
-		Preview: &dymodel.PreviewOptions{Cases: o.PreviewCases, Members: o.PreviewMembers, Steps: o.PreviewSteps},
-		Log:     o.Log, StartOver: o.StartOver, Take: true}
+	spec := fieldSpec(o, mc)
 	if err := readVideoSpec(o, b, &spec, A); err != nil {
 		return nil, err
 	}
-	r, name, be, err := backendRun(o, to)
+	r, name, t, err := startTrainer(o, to, spec)
 	if err != nil {
 		return nil, err
-	}
-	spec.Backend = be
-	t, err := dymodel.NewTrainer(spec)
-	if err != nil {
-		r.Close()
-		return nil, fmt.Errorf("--data %s: %w", o.Data, err)
 	}
 	fmt.Fprintf(o.stderr(), "train dydiff: η %v (%s noise), %d-parameter %s network, windows %d+%d of %v from %d videos, %d action components, %d training windows, backend %s\n",
 		o.Eta, o.Noising, t.Model.NumParams(), o.Net, o.Context, o.Predict, frame, shape[0], A, t.Windows, name)
