@@ -109,28 +109,20 @@ func Train(ctx context.Context, b compute.Backend, dir string, series *data.Arra
 }
 
 // Forecast samples the trained run dir's forecast [cases, members, predict, N] of series [T, N] (the
-// series' units) by the model's default sampler (DDIM for the ddpm form, Heun for edm) with sampling steps.
+// series' units) by the model's default sampler (DDIM for the ddpm form, Heun for edm) with sampling
+// steps, through dymodel.Trained.ForecastCases as `tidal forecast` does.
 func Forecast(ctx context.Context, b compute.Backend, dir string, series *data.Array, cs forecast.Cases, members, sampling int, seed uint64) (*data.Array, error) {
 	m, snap, err := dymodel.Load(dir, nil)
 	if err != nil {
 		return nil, err
 	}
-	defer snap.Store.Finalize()
-	ctxs, err := forecast.Context(series, cs)
+	t := &dymodel.Trained{Dir: dir, Model: m, Snapshot: snap, Backend: b}
+	defer t.Close()
+	f, err := t.ForecastCases(ctx, series, cs, dymodel.ForecastOptions{Members: members, Seed: seed, Sampler: dymodel.SamplerOptions{Steps: sampling}})
 	if err != nil {
 		return nil, err
 	}
-	f, err := m.NewForecaster(b, snap.Store, dymodel.SamplerOptions{Kind: m.DefaultSampler(), Steps: sampling})
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	ens, err := f.Ensemble(ctx, m.Contexts(ctxs, snap.Norm), dymodel.EnsembleOptions{Members: members, Lead: cs.Lead, Seed: seed})
-	if err != nil {
-		return nil, err
-	}
-	snap.Norm.Denormalize(ens.Float32(), m.Inner())
-	return ens, nil
+	return f.Ensemble, nil
 }
 
 // Run compares the models on series [T, N].
