@@ -729,69 +729,10 @@ func TestDiTGradientCheck(t *testing.T) {
 	c.Branches = 1
 	d := mustNewDiT(t, c)
 	const C = 2
-	f64 := dtypes.Float64
-	xt, ctx := randTensorAs(f64, 1, vB, vL, C, vH, vW), randTensorAs(f64, 2, vB, vP, C, vH, vW)
-	r, steps := randTensorAs(f64, 3, vB, vL, C, vH, vW), fromFloats(f64, []float32{3, 700}, vB)
-	store := model.NewStore()
-	runNet(t, store, d.Apply, nil, xt, steps, ctx)
-	randomizeVariables(t, store, 5, 0.3)
-	var vars []*model.Variable
-	for vr := range trainable(store) {
-		vars = append(vars, vr)
-	}
-	exec, err := model.NewExec(goBackend(t), store, func(scope *model.Scope, in []*Node) []*Node {
-		g := in[0].Graph()
-		scope.SetTraining(g, true) // Variables stay parameters, so new values are seen.
-		loss := ReduceAllSum(Mul(d.Apply(scope, in[0], in[1], in[2:3]), in[3]))
-		nodes := []*Node{in[0], in[2]}
-		for _, vr := range vars {
-			nodes = append(nodes, vr.NodeValue(g))
-		}
-		return append([]*Node{loss}, Gradient(loss, nodes...)...)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer exec.Finalize()
-	call := func() []*tensors.Tensor {
-		outs, err := exec.Call(xt, steps, ctx, r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return outs
-	}
-	grads := call()[1:]
-	const h = 1e-5
-	check := func(name string, ad float64, set func(delta float64)) {
-		set(h)
-		lp := flat(call()[0])[0]
-		set(-2 * h)
-		lm := flat(call()[0])[0]
-		set(h)
-		fd := (lp - lm) / (2 * h)
-		if ad == 0 || math.Abs(ad-fd) > 1e-6*math.Abs(fd)+1e-9 {
-			t.Errorf("%s: autodiff %.10g, finite differences %.10g", name, ad, fd)
-		}
-	}
-	bump := func(tensor *tensors.Tensor, i int) func(float64) {
-		return func(d float64) { tensors.MutableFlatData(tensor, func(v []float64) { v[i] += d }) }
-	}
-	for _, i := range []int{5, 2*vL*C*vH*vW - 7} { // frame 0 of window 0, frame 3 of window 1
-		check("xt", flat(grads[0])[i], bump(xt, i))
-	}
-	check("context", flat(grads[1])[C*vH*vW+9], bump(ctx, C*vH*vW+9))
-	for j, vr := range vars {
-		vals, dims := flat(vr.MustValue()), vr.Shape().Dimensions
-		i := len(vals) / 3
-		check(vr.Path(), flat(grads[2+j])[i], func(d float64) {
-			vals[i] += d // SetValue takes ownership of the tensor it is given: give it a new one.
-			if err := vr.SetValue(tensors.FromFlatDataAndDimensions(append([]float64(nil), vals...), dims...)); err != nil {
-				t.Fatal(err)
-			}
-		})
-	}
-	if len(vars) < 20 {
-		t.Errorf("checked %d variables, expected every one of the DiT's (at least 20)", len(vars))
+	// frame 0 of window 0, frame 3 of window 1; every variable.
+	checked, all := checkWindowNetGradients(t, d.Apply, []int{5, 2*vL*C*vH*vW - 7}, func(string) bool { return true })
+	if checked != all || all < 20 {
+		t.Errorf("checked %d of %d variables, expected every one of the DiT's (at least 20)", checked, all)
 	}
 }
 

@@ -240,11 +240,32 @@ func TestVideoCountsByHand(t *testing.T) {
 func TestVideoUNetGradientCheck(t *testing.T) {
 	v := mustNewVideo(t, smallVideoConfig())
 	const C = 2
-	store := model.NewStore()
+	// frames 0, 3 (batch 1), 1 (batch 1); among the variables, the temporal layers and the first conv.
+	checked, _ := checkWindowNetGradients(t, v.Apply, []int{5, 2*vL*C*vH*vW - 7, (vL+1)*C*vH*vW + 3}, func(p string) bool {
+		if !strings.Contains(p, "temporal") && !strings.HasSuffix(p, "enc0_block0/conv1/kernel") {
+			return false
+		}
+		return strings.Contains(p, "conv1/kernel") || strings.Contains(p, "/q/kernel") || strings.HasSuffix(p, "mix") ||
+			strings.Contains(p, "frame_embed/weights") || strings.Contains(p, "conv2/kernel")
+	})
+	if checked < 10 {
+		t.Errorf("checked %d parameters, expected at least 10", checked)
+	}
+}
+
+// checkWindowNetGradients compares, in float64, the automatic gradients of the loss Σ r·apply(xt, t, ctx)
+// of a window network (windows [vB, vL, 2, vH, vW], context [vB, vP, 2, vH, vW], random weights) with
+// central finite differences: at the noisy-window elements xIdx, at one context element, and at one
+// element of every trainable variable whose path keep accepts. It returns how many variables it checked
+// and how many there are.
+func checkWindowNetGradients(t *testing.T, apply applyFn, xIdx []int, keep func(path string) bool) (checked, all int) {
+	t.Helper()
+	const C = 2
 	f64 := dtypes.Float64
 	xt, ctx := randTensorAs(f64, 1, vB, vL, C, vH, vW), randTensorAs(f64, 2, vB, vP, C, vH, vW)
 	r, steps := randTensorAs(f64, 3, vB, vL, C, vH, vW), fromFloats(f64, []float32{3, 700}, vB)
-	runNet(t, store, v.Apply, nil, xt, steps, ctx)
+	store := model.NewStore()
+	runNet(t, store, apply, nil, xt, steps, ctx)
 	randomizeVariables(t, store, 5, 0.3)
 	var vars []*model.Variable
 	for vr := range trainable(store) {
@@ -253,7 +274,7 @@ func TestVideoUNetGradientCheck(t *testing.T) {
 	exec, err := model.NewExec(goBackend(t), store, func(scope *model.Scope, in []*Node) []*Node {
 		g := in[0].Graph()
 		scope.SetTraining(g, true) // Variables stay parameters, so new values are seen (docs/TRAINING.md).
-		loss := ReduceAllSum(Mul(v.Apply(scope, in[0], in[1], in[2:3]), in[3]))
+		loss := ReduceAllSum(Mul(apply(scope, in[0], in[1], in[2:3]), in[3]))
 		nodes := []*Node{in[0], in[2]}
 		for _, vr := range vars {
 			nodes = append(nodes, vr.NodeValue(g))
@@ -287,18 +308,13 @@ func TestVideoUNetGradientCheck(t *testing.T) {
 	bump := func(tensor *tensors.Tensor, i int) func(float64) {
 		return func(d float64) { tensors.MutableFlatData(tensor, func(v []float64) { v[i] += d }) }
 	}
-	for _, i := range []int{5, 2*vL*C*vH*vW - 7, (vL+1)*C*vH*vW + 3} { // frames 0, 3 (batch 1), 1 (batch 1)
+	for _, i := range xIdx {
 		check("xt", flat(grads[0])[i], bump(xt, i))
 	}
 	check("context", flat(grads[1])[C*vH*vW+9], bump(ctx, C*vH*vW+9))
-	checked := 0
 	for j, vr := range vars {
 		p := vr.Path()
-		if !strings.Contains(p, "temporal") && !strings.HasSuffix(p, "enc0_block0/conv1/kernel") {
-			continue
-		}
-		if !strings.Contains(p, "conv1/kernel") && !strings.Contains(p, "/q/kernel") && !strings.HasSuffix(p, "mix") &&
-			!strings.Contains(p, "frame_embed/weights") && !strings.Contains(p, "conv2/kernel") {
+		if !keep(p) {
 			continue
 		}
 		vals, dims := flat(vr.MustValue()), vr.Shape().Dimensions
@@ -311,9 +327,7 @@ func TestVideoUNetGradientCheck(t *testing.T) {
 		})
 		checked++
 	}
-	if checked < 10 {
-		t.Errorf("checked %d parameters, expected at least 10", checked)
-	}
+	return checked, len(vars)
 }
 
 // TestVideoUNetTrains runs AdamW steps of the DyDiff loss (fixed diffusion steps and noise) on a toy
