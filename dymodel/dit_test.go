@@ -65,28 +65,7 @@ func TestDiTModel(t *testing.T) {
 	if s := maxAbs(got); s < 1e-3 {
 		t.Fatalf("output %v: the random weights left it ~0, the comparison is void", s)
 	}
-	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	one, _ := noise.Initial(2, 1, 2, 2, 8, 8)
-	cv := tensors.MustCopyFlatData[float32](one)
-	w, err := f.Window(cv, 1, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cv[3] += 1 // context frame 0
-	w2, err := f.Window(cv, 1, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	F := 128
-	for s := range 3 {
-		if d := maxAbsDiff(w[s*F:(s+1)*F], w2[s*F:(s+1)*F]); d < 1e-5 {
-			t.Errorf("predicted frame %d moved by %v when context frame 0 changed", s, d)
-		}
-	}
+	checkContextReachesEveryFrame(t, m, b, store)
 }
 
 // A "dit" configuration survives the JSON of options.json; DiT settings on another network and DiT

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
 	. "github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -343,6 +344,13 @@ func TestVideoModel(t *testing.T) {
 	x0, _ := noise.Initial(1, 2, 5, 2, 8, 8)
 	tensortest.AdamW(t, b, store.RootScope(), 2, 1e-2, func(scope *model.Scope, in []*Node) *Node { return m.Loss(scope, in) }, x0)
 	tensortest.RandomizeVariables(t, store, 3, 0.2)
+	checkContextReachesEveryFrame(t, m, b, store)
+}
+
+// checkContextReachesEveryFrame forecasts one window of a model with 2 context frames of [2, 8, 8] by 4
+// DDIM steps, changes context frame 0 and requires each of the first 3 predicted frames to move.
+func checkContextReachesEveryFrame(t *testing.T, m *Model, b compute.Backend, store *model.Store) {
+	t.Helper()
 	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
 	if err != nil {
 		t.Fatal(err)
