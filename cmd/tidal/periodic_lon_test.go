@@ -19,25 +19,8 @@ import (
 func TestPeriodicLonGrid(t *testing.T) {
 	dir := t.TempDir()
 	p := func(s string) string { return filepath.Join(dir, s) }
-	const T, ny, nx = 10, 6, 12
-	v := make([]float32, T*ny*nx)
-	for i := range v {
-		v[i] = float32(math.Sin(0.3*float64(i/(ny*nx)) + 0.5*float64(i%nx)))
-	}
-	lat, lon := make([]float64, ny), make([]float64, nx)
-	for i := range lat {
-		lat[i] = -75 + 30*float64(i)
-	}
-	for i := range lon {
-		lon[i] = 30 * float64(i)
-	}
-	spec := &data.NCSpec{Dims: []data.NCDim{{Name: "time", Len: T, Unlimited: true}, {Name: "lat", Len: ny}, {Name: "lon", Len: nx}},
-		Vars: []data.NCVar{{Name: "lat", Dims: []string{"lat"}, Type: data.NCDouble}, {Name: "lon", Dims: []string{"lon"}, Type: data.NCDouble},
-			{Name: "t2m", Dims: []string{"time", "lat", "lon"}, Type: data.NCFloat}}}
-	if err := data.WriteNC(p("g.nc"), spec, map[string]*data.Array{"lat": data.FromFloat64(lat, ny), "lon": data.FromFloat64(lon, nx), "t2m": data.FromFloat32(v, T, ny, nx)}); err != nil {
-		t.Fatal(err)
-	}
-	if err := data.WriteNPY(p("g.npy"), data.FromFloat32(v, T, 1, ny, nx)); err != nil {
+	v := latLonField(t, p("g.nc"), 0.3, 0.5)
+	if err := data.WriteNPY(p("g.npy"), data.FromFloat32(v, latLonT, 1, latLonNY, latLonNX)); err != nil {
 		t.Fatal(err)
 	}
 	train := func(in, run string, extra ...string) error {
@@ -112,4 +95,20 @@ func TestPeriodicLonGrid(t *testing.T) {
 			t.Errorf("train idm %v on a lat-lon grid: padding (%d, %d), want (%d, %d)", c.extra, u.PadH, u.PadW, c.padH, c.padW)
 		}
 	}
+}
+
+// latLonT, latLonNY and latLonNX size latLonField's values: 10 frames on a 6 × 12 grid.
+const latLonT, latLonNY, latLonNX = 10, 6, 12
+
+// latLonField writes a NetCDF file at path holding t2m(time, lat, lon) = sin(a·t + b·x) on a lat-lon grid
+// tidal recognises (writeLatLonNC) and returns the field's values.
+func latLonField(t *testing.T, path string, a, b float64) []float32 {
+	t.Helper()
+	const T, ny, nx = latLonT, latLonNY, latLonNX
+	v := make([]float32, T*ny*nx)
+	for i := range v {
+		v[i] = float32(math.Sin(a*float64(i/(ny*nx)) + b*float64(i%nx)))
+	}
+	writeLatLonNC(t, path, v, T, ny, nx)
+	return v
 }
