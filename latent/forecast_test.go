@@ -9,7 +9,6 @@ import (
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/forecast"
-	"github.com/tidal-forecast/tidal/internal/testref/tensortest"
 )
 
 // TestForecastDecodesEveryMember runs Forecast on a trained tiny VAE with latent persistence as the
@@ -20,14 +19,7 @@ import (
 func TestForecastDecodesEveryMember(t *testing.T) {
 	dir := t.TempDir()
 	phys := waves(20)
-	_, tr := trainTiny(t, dir, phys, 10)
-	tr.Close()
-	v, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Backend = tensortest.Backend(t)
+	v := openTiny(t, dir, phys, 10)
 	ctx := context.Background()
 	cs := forecast.Cases{Context: 2, Lead: 3, Starts: []int{2, 9, 15}}
 	const members = 2

@@ -32,6 +32,21 @@ func waves(T int) *data.Array {
 	return data.FromFloat32(v, T, C, H, W)
 }
 
+// openTiny trains the tiny VAE of trainTiny on a in dir and opens the run on the test backend; the test's
+// cleanup closes it.
+func openTiny(t *testing.T, dir string, a *data.Array, steps int) *VAE {
+	t.Helper()
+	_, tr := trainTiny(t, dir, a, steps)
+	tr.Close()
+	v, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(v.Close)
+	v.Backend = tensortest.Backend(t)
+	return v
+}
+
 // trainTiny trains a small VAE on waves(T) into dir.
 func trainTiny(t *testing.T, dir string, a *data.Array, steps int) (*Record, *Trainer) {
 	t.Helper()
@@ -205,14 +220,7 @@ func TestOpenRefusesUnmeasured(t *testing.T) {
 func TestSampleEncoding(t *testing.T) {
 	dir := t.TempDir()
 	a := waves(40)
-	_, tr := trainTiny(t, dir, a, 10)
-	tr.Close()
-	v, err := Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer v.Close()
-	v.Backend = tensortest.Backend(t)
+	v := openTiny(t, dir, a, 10)
 	v.Model.Config.Encode = EncodeSample
 	ctx := context.Background()
 	mean, logVar, err := v.Moments(ctx, a)
