@@ -23,21 +23,7 @@ func pushVideos(t *testing.T, videos, T int, seed uint64) (*data.Array, *data.Ar
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data.FromFloat32(hwcToCHW(v.Frames, videos*T, 16), videos, T, 3, 16, 16), data.FromFloat32(v.Actions, v.ActionShape...)
-}
-
-// hwcToCHW turns n images [size, size, 3] into [3, size, size].
-func hwcToCHW(v []float32, n, size int) []float32 {
-	out := make([]float32, len(v))
-	P := size * size
-	for i := range n {
-		for p := range P {
-			for k := range 3 {
-				out[i*3*P+k*P+p] = v[(i*P+p)*3+k]
-			}
-		}
-	}
-	return out
+	return data.FromFloat32(pushing.CHW(v.Frames, videos*T, 16), videos, T, 3, 16, 16), data.FromFloat32(v.Actions, v.ActionShape...)
 }
 
 // TestForecastsFollowActions is the acceptance test of action conditioning: a small DyDiff trained on
@@ -87,7 +73,7 @@ func TestForecastsFollowActions(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	observed := data.FromFloat32(hwcToCHW(img, 4, 16), 4, 3, 16, 16)
+	observed := data.FromFloat32(pushing.CHW(img, 4, 16), 4, 3, 16, 16)
 	x0, y0 := pushing.RedCentroidCHW(observed.F32[:768], 16)
 	for _, dir := range []float64{-1, 1} {
 		rows := make([]float32, 3*2)

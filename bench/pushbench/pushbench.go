@@ -137,7 +137,7 @@ func (o Options) split() (tr, te, trA, teA *data.Array, err error) {
 			if err != nil {
 				return nil, nil, err
 			}
-			return data.FromFloat32(hwcToCHW(v.Frames, n*L, o.Size), n, L, 3, o.Size, o.Size), data.FromFloat32(v.Actions, v.ActionShape...), nil
+			return data.FromFloat32(pushing.CHW(v.Frames, n*L, o.Size), n, L, 3, o.Size, o.Size), data.FromFloat32(v.Actions, v.ActionShape...), nil
 		}
 		if tr, trA, err = gen(o.TrainVideos, o.Seed); err != nil {
 			return
@@ -314,18 +314,4 @@ func (r *Result) Table(w io.Writer) {
 		row(fmt.Sprint(p.Context+l+1), func(s Score) float64 { return s.PSNR[l] }, func(s Score) float64 { return s.SSIM[l] })
 	}
 	row("mean", func(s Score) float64 { return s.MeanPSNR }, func(s Score) float64 { return s.MeanSSIM })
-}
-
-// hwcToCHW turns n images [size, size, 3] into [3, size, size].
-func hwcToCHW(v []float32, n, size int) []float32 {
-	out := make([]float32, len(v))
-	P := size * size
-	for i := range n {
-		for p := range P {
-			for k := range 3 {
-				out[i*3*P+k*P+p] = v[(i*P+p)*3+k]
-			}
-		}
-	}
-	return out
 }

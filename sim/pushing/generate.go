@@ -209,3 +209,18 @@ func (p *Policy) Next(s *Scene) (dx, dy float64) {
 	p.vx, p.vy = math.Max(-m, math.Min(m, p.vx)), math.Max(-m, math.Min(m, p.vy))
 	return p.vx, p.vy
 }
+
+// CHW reorders n RGB images [size, size, 3] (Videos.Frames, the BAIR layout: channels last) into
+// [3, size, size] each, the layout of tidal's fields [channels, height, width].
+func CHW(frames []float32, n, size int) []float32 {
+	out := make([]float32, len(frames))
+	P := size * size
+	for i := range n {
+		for p := range P {
+			for k := range 3 {
+				out[i*3*P+k*P+p] = frames[(i*P+p)*3+k]
+			}
+		}
+	}
+	return out
+}
