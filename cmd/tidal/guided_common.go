@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"github.com/spf13/cobra"
@@ -102,14 +101,4 @@ func runGuidedTraining(cmd *cobra.Command, o imagerun.TrainOptions) (err error) 
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "%s: %s\n", o.Run, sum)
 	return nil
-}
-
-// finite reports whether every value is a number (the guided commands' tests check outputs with it).
-func finite(v []float32) (int, bool) {
-	for i, x := range v {
-		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
-			return i, false
-		}
-	}
-	return 0, true
 }

@@ -230,3 +230,13 @@ func TestGuidedCommandsEndToEnd(t *testing.T) {
 		t.Errorf("score output:\n%s", out)
 	}
 }
+
+// finite reports whether every value is a number, and else the first that is not.
+func finite(v []float32) (int, bool) {
+	for i, x := range v {
+		if math.IsNaN(float64(x)) || math.IsInf(float64(x), 0) {
+			return i, false
+		}
+	}
+	return 0, true
+}
