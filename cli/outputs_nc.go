@@ -77,13 +77,9 @@ func (m NCMeta) Output(flag, path, varName string, a *data.Array, axes ...string
 
 // ScoreReportOutput writes score's report to --out: JSON, or with a name ending in .nc (or --format
 // nc) a NetCDF Dataset with one variable per metric over lead (mean over leads and pooled value as
-// attributes), the lead coordinate taken from a NetCDF forecast where it has one.
-func ScoreReportOutput(cmd *cobra.Command, path, format string, rep *metrics.Report, js []byte, fc *Input, perChannel []*metrics.Report) Output {
-	return ScoreReportOutputOf(CommandLine(cmd), path, format, rep, js, fc, perChannel)
-}
-
-// ScoreReportOutputOf is ScoreReportOutput recording the command line command.
-func ScoreReportOutputOf(command, path, format string, rep *metrics.Report, js []byte, fc *Input, perChannel []*metrics.Report) Output {
+// attributes, and command, the command line that made it), the lead coordinate taken from a NetCDF
+// forecast where it has one.
+func ScoreReportOutput(command, path, format string, rep *metrics.Report, js []byte, fc *Input, perChannel []*metrics.Report) Output {
 	if !WantNC(format, path) {
 		return BytesOutput("out", path, append(js, '\n'))
 	}

@@ -190,8 +190,8 @@ var samplerFlags = map[string]string{"Kind": "sampler", "Steps": "sampler-steps"
 // the model's frames and static fields against --data.
 func loadModels(o *Options, in *cli.Input) (disc *guided.Model, m *dymodel.Model, snap *train.Snapshot, err error) {
 	if o.Disc != "" {
-		if disc, err = guided.Load("disc", o.Disc, guided.KindDiscriminator, o.warn); err != nil {
-			return nil, nil, nil, err
+		if disc, err = guided.Open(o.Disc, guided.KindDiscriminator, o.warn); err != nil {
+			return nil, nil, nil, fmt.Errorf("--disc %w", err)
 		}
 	}
 	if m, snap, err = loadRun(o); err != nil {

@@ -136,15 +136,6 @@ func withStatic(cond []*Node, cfg *dataset.StaticConfig, s *dataset.Static, like
 	return append(append([]*Node(nil), cond...), st)
 }
 
-// Load is Open with errors that name the command-line option flag that gave the run ("--flag RUN: …").
-func Load(flag, run, kind string, warn func(string, ...any)) (*Model, error) {
-	m, err := Open(run, kind, warn)
-	if err != nil {
-		return nil, fmt.Errorf("--%s %w", flag, err)
-	}
-	return m, nil
-}
-
 // CheckGuide refuses a discriminator that cannot guide m (an image or a video model): trained on other channels, at another field
 // size, or on other data, i.e. with normalisation statistics far from the image model's (means more
 // than half a standard deviation apart, or standard deviations more than a factor 1.5 apart), or whose

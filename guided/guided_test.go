@@ -113,7 +113,7 @@ func TestMain(m *testing.M) {
 
 func load(t *testing.T, run, kind string) *Model {
 	t.Helper()
-	m, err := Load("run", run, kind, nil)
+	m, err := Open(run, kind, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +186,7 @@ func TestTrainingWritesSummaryAndAccuracy(t *testing.T) {
 	if m.Config.Height != 8 || m.Config.Channels != 1 || m.Config.UNet == nil || m.Config.UNet.InChannels != 1 {
 		t.Errorf("idm config %+v", m.Config)
 	}
-	if _, err := Load("disc", idm, KindDiscriminator, nil); err == nil || !strings.Contains(err.Error(), "holds idm") {
+	if _, err := Open(idm, KindDiscriminator, nil); err == nil || !strings.Contains(err.Error(), "holds idm") {
 		t.Errorf("an IDM run loaded as a discriminator: %v", err)
 	}
 }

@@ -25,16 +25,16 @@ func TestOpenErrorsNameTheRunNotAFlag(t *testing.T) {
 	if err.Error() != want || strings.Contains(err.Error(), "--") {
 		t.Errorf("Open error %q, want %q", err, want)
 	}
-	if _, err := Load("disc", idm, KindDiscriminator, nil); err == nil || err.Error() != "--disc "+want {
-		t.Errorf("Load error %v, want --disc %s", err, want)
+	if _, err := Open(idm, KindDiscriminator, nil); err == nil || WithFlag(err).Error() != "--disc "+want {
+		t.Errorf("WithFlag(Open error) %v, want --disc %s", WithFlag(err), want)
 	}
 	// OpenModels names the run that failed; WithFlag puts the rollout's option in front.
 	missing := filepath.Join(t.TempDir(), "none")
 	if _, _, err := OpenModels(idm, "", missing, nil); !strings.HasPrefix(WithFlag(err).Error(), "--disc "+missing+": ") {
 		t.Errorf("OpenModels(missing guide) = %v", WithFlag(err))
 	}
-	if _, _, err := LoadModels("", disc, "", nil); err == nil || !strings.HasPrefix(err.Error(), "--vdm "+disc+": holds discriminator") {
-		t.Errorf("LoadModels(--vdm disc) = %v", err)
+	if _, _, err := OpenModels("", disc, "", nil); err == nil || !strings.HasPrefix(WithFlag(err).Error(), "--vdm "+disc+": holds discriminator") {
+		t.Errorf("OpenModels(--vdm disc) = %v", WithFlag(err))
 	}
 	if WithFlag(nil) != nil || WithFlag(os.ErrNotExist) != os.ErrNotExist {
 		t.Error("WithFlag changed an error that is not a *RunError")

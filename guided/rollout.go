@@ -58,13 +58,6 @@ func (g *Generator) Forecast(ctx context.Context, series []float32, c forecast.C
 	return out, nil
 }
 
-// LoadModels is OpenModels with errors that name the option of `tidal rollout` that gave the run
-// ("--idm RUN: …", WithFlag).
-func LoadModels(idm, vdm, disc string, warn func(string, ...any)) (m, d *Model, err error) {
-	m, d, err = OpenModels(idm, vdm, disc, warn)
-	return m, d, WithFlag(err)
-}
-
 // Describe names what the generator samples from with guidance strength lambda, e.g. "unguided image
 // model" or "video model guided with λ = 14".
 func (g *Generator) Describe(lambda float64) string {

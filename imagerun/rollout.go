@@ -118,8 +118,8 @@ func rolloutInputs(o RolloutOptions) (init *cli.Input, m, disc *guided.Model, in
 			fmt.Fprintf(o.Warn, "warning: "+format+"\n", a...)
 		}
 	}
-	if m, disc, err = guided.LoadModels(o.IDM, o.VDM, o.Disc, warn); err != nil {
-		return nil, nil, nil, nil, err
+	if m, disc, err = guided.OpenModels(o.IDM, o.VDM, o.Disc, warn); err != nil {
+		return nil, nil, nil, nil, guided.WithFlag(err)
 	}
 	if err := m.CheckShape(init.Shape); err != nil {
 		return nil, nil, nil, nil, fmt.Errorf("%s has %w", init, err)

@@ -24,7 +24,7 @@ func tinyRollout(idm, disc, init, out string) RolloutOptions {
 // forecast mode) or a rollout to path.
 func library(t *testing.T, o RolloutOptions, init *data.Array, path string) *data.Array {
 	t.Helper()
-	m, disc, err := guided.LoadModels(o.IDM, o.VDM, o.Disc, func(string, ...any) {})
+	m, disc, err := guided.OpenModels(o.IDM, o.VDM, o.Disc, func(string, ...any) {})
 	if err != nil {
 		t.Fatal(err)
 	}

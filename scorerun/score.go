@@ -119,7 +119,7 @@ func writeScore(o ScoreOptions, job forecast.ScoreJob, rep *metrics.Report, inpu
 			return "", err
 		}
 	}
-	outs := []cli.Output{cli.ScoreReportOutputOf(o.Command, o.Out, "", rep, js, inputs[0], perChannel)}
+	outs := []cli.Output{cli.ScoreReportOutput(o.Command, o.Out, "", rep, js, inputs[0], perChannel)}
 	if o.BiasMap != "" {
 		bias := forecast.BiasMaps(rep)
 		if bias == nil {
