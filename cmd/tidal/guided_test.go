@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/guided"
 )
 
 // smoothSeries is T frames of c channels on an n×n grid, a travelling sine, [T, c, n, n].
@@ -239,4 +241,31 @@ func finite(v []float32) (int, bool) {
 		}
 	}
 	return 0, true
+}
+
+// TestDiscriminatorDefaultsAreTheMeasuredBest holds the guide's defaults at what docs/RESULTS.md measured
+// best on turbulence (training noise N(0, 1.5²), negatives l ≥ 2), while the image model keeps EDM's
+// N(−1.2, 1.2²): the values the flags hold after parsing no arguments, not only their help text.
+func TestDiscriminatorDefaultsAreTheMeasuredBest(t *testing.T) {
+	want := map[string]map[string]string{
+		"discriminator": {"p-mean": "0", "p-std": "1.5", "future-only": "true"},
+		"idm":           {"p-mean": "-1.2", "p-std": "1.2"},
+	}
+	for cmdName, flags := range want {
+		var cmd *cobra.Command
+		if cmdName == "discriminator" {
+			cmd = newTrainDiscCmd()
+		} else {
+			cmd = newTrainImageCmd(guided.KindIDM)
+		}
+		if err := cmd.ParseFlags(nil); err != nil {
+			t.Fatal(err)
+		}
+		for name, v := range flags {
+			f := cmd.Flags().Lookup(name)
+			if got := f.Value.String(); got != v || f.DefValue != v {
+				t.Errorf("train %s --%s: value %s, shown default %s; want %s", cmdName, name, got, f.DefValue, v)
+			}
+		}
+	}
 }
