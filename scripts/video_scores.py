@@ -597,6 +597,15 @@ def _self_test_lpips():
     if [tuple(t.shape[1:]) for t in net.features(x)] != [(64, 15, 15), (192, 7, 7), (384, 3, 3), (256, 3, 3), (256, 3, 3)]:
         raise AssertionError(f"AlexNet feature shapes {[tuple(t.shape) for t in net.features(x)]}")
     _expect("LPIPS(x, x)", float(net(x, x).abs().max()), 0.0, 1e-12)
+    # conv1's output at pixel (2, 3) by a loop: LPIPS' input scaling of [-1, 1] images (written out here),
+    # then AlexNet's 11x11 stride-4 convolution, padding 2, and ReLU.
+    xs = (x[1].double().numpy() - np.array([-0.030, -0.088, -0.188])[:, None, None]) / np.array([0.458, 0.448, 0.450])[:, None, None]
+    xs = np.pad(xs, ((0, 0), (2, 2), (2, 2)))
+    w0, b0 = backbone["features.0.weight"].double().numpy(), backbone["features.0.bias"].double().numpy()
+    want = np.maximum((w0 * xs[None, :, 8:19, 12:23]).sum((1, 2, 3)) + b0, 0)
+    got = net.features(x)[0][1, :, 2, 3].double().numpy()
+    if not np.allclose(got, want, atol=1e-4):
+        raise AssertionError(f"AlexNet conv1 by a loop differs by {np.abs(got - want).max():.3g}")
     return net
 
 
@@ -607,11 +616,11 @@ def _self_test_files(lp_net):
     with tempfile.TemporaryDirectory() as tmp:
         fp, tp = os.path.join(tmp, "fc.npy"), os.path.join(tmp, "fc.truth.npy")
         np.save(tp, y)
-        np.save(fp, np.stack([y + 0.1, y + 0.1], 1))
+        np.save(fp, np.stack([y + 0.1, y + 0.15], 1))
         f2, y2, truth, clipped = read_pair(fp)
         if truth != tp or f2.shape != (cases, members, lead, 3, h, h) or not np.array_equal(y2, y) or clipped != 0:
             raise AssertionError(f"read_pair: truth {truth}, shape {f2.shape}, clipped {clipped}")
-        # FVD through the stand-in I3D: the members are the truth shifted by 0.1, 0.2 in [-1, 1]; the resize
+        # FVD through the stand-in I3D: member 0 is the truth shifted by 0.1, 0.2 in [-1, 1]; the resize
         # keeps a constant shift, so only the three channel means, minima and maxima move by 0.2 and the
         # covariances are equal: FVD = 9 * 0.2^2.
         net = standin_i3d()
@@ -627,10 +636,15 @@ def _self_test_files(lp_net):
             raise AssertionError(f"I3D input {tuple(x.shape)} in [{float(x.min())}, {float(x.max())}]")
         _expect("I3D input: a pixel's value in [-1, 1]", float(x[1, 2, 3, 0, 0]), 2 * float(y[1, 3, 2, 0, 0]) - 1, 1e-6)
         _expect("FVD of the truth against itself", fvd(net, y2[:, None], y2, "first")["fvd"], 0.0, 1e-9)
-        s = lpips_scores(lp_net, f2, y2)
-        if not (0 < s["best"]["mean"] <= s["mean"]["mean"] + 1e-12 and len(s["mean"]["per_lead"]) == lead):
-            raise AssertionError(f"LPIPS scores {s}")
-        _expect("LPIPS: equal members, ensemble mean = member", s["ensemble_mean"]["mean"], s["mean"]["mean"], 1e-6)
+        # LPIPS per lead against the network called on single frames: members shifted by 0.1 and 0.15,
+        # their mean by 0.125.
+        s = lpips_scores(lp_net, f2, y2, batch=5)
+        one = lambda a, b: float(lp_net(torch.from_numpy(a[None] * 2 - 1), torch.from_numpy(b[None] * 2 - 1))[0])  # noqa: E731
+        for l in range(lead):
+            v = np.array([[one(y[c, l] + sh, y[c, l]) for sh in (0.1, 0.15, 0.125)] for c in range(cases)])
+            _expect(f"LPIPS mean over members, lead {l}", s["mean"]["per_lead"][l], v[:, :2].mean(), 1e-5)
+            _expect(f"LPIPS best member, lead {l}", s["best"]["per_lead"][l], v[:, :2].min(1).mean(), 1e-5)
+            _expect(f"LPIPS of the member mean, lead {l}", s["ensemble_mean"]["per_lead"][l], v[:, 2].mean(), 1e-5)
         # Hostile inputs, each refused with the argument named.
         bad = os.path.join(tmp, "bad.npy")
         np.save(bad, y[:2, None])
