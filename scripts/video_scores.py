@@ -694,6 +694,36 @@ def _self_test_files(lp_net):
         except ImportError:
             _expect_refused("--lpips package without the package", lambda: lpips_network("package", None, "cpu"),
                             "--lpips package", "pip install lpips")
+            _self_test_lpips_package(f2, y2)
+
+
+def _self_test_lpips_package(f, y):
+    """--lpips package with a stand-in lpips module (the package is not installed): the script asks for
+    net='alex' and passes frame batches in [-1, 1]; a stand-in LPIPS of mean |x - y| / 2 then gives the
+    mean absolute error in [0, 1] units."""
+    import types  # noqa: PLC0415
+    seen = []
+
+    class LPIPS(torch.nn.Module):
+        def __init__(self, net, verbose=True):
+            super().__init__()
+            seen.append(net)
+
+        def forward(self, a, b):
+            seen.append((float(a.min()), float(a.max())))
+            return ((a - b).abs() / 2).mean((1, 2, 3)).reshape(-1, 1, 1, 1)
+
+    sys.modules["lpips"] = types.SimpleNamespace(LPIPS=LPIPS)
+    try:
+        net, _ = lpips_network("package", None, "cpu")
+        s = lpips_scores(net, f, y)
+    finally:
+        del sys.modules["lpips"]
+    if seen[0] != "alex" or min(lo for lo, _ in seen[1:]) < -1 or max(hi for _, hi in seen[1:]) > 1:
+        raise AssertionError(f"lpips package called with {seen[:3]}")
+    want = np.abs(np.clip(np.asarray(f, np.float64), 0, 1) - np.asarray(y, np.float64)[:, None]).mean((0, 1, 3, 4, 5))
+    for l, w in enumerate(want):
+        _expect(f"--lpips package, lead {l}", s["mean"]["per_lead"][l], w, 1e-6)
 
 
 def self_test():
