@@ -16,24 +16,48 @@ import (
 	"github.com/tidal-forecast/tidal/internal/testref/pyref"
 )
 
-// videoScores is scripts/video_scores.py, FVD and LPIPS of a video forecast with networks the user
-// supplies (docs/VIDEO.md, "FVD and LPIPS"); it needs NumPy, SciPy and PyTorch.
-func videoScores(t *testing.T) (python, script string) {
+// videoScoresScript is scripts/video_scores.py, FVD and LPIPS of a video forecast with networks the user
+// supplies (docs/VIDEO.md, "FVD and LPIPS").
+func videoScoresScript(t *testing.T) string {
 	t.Helper()
-	python = pyref.ForTest(t, "numpy", "scipy", "torch")
 	script, err := filepath.Abs("../scripts/video_scores.py")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return python, script
+	return script
+}
+
+// torchPython is a Python with NumPy, SciPy and PyTorch, which the scores need; the test is skipped,
+// saying why, where there is none (`make test` installs NumPy and SciPy, not PyTorch).
+func torchPython(t *testing.T) string {
+	t.Helper()
+	py, err := pyref.Find("numpy", "scipy", "torch")
+	if err != nil {
+		t.Skipf("scripts/video_scores.py needs PyTorch: %v (Debian: apt-get install python3-torch)", err)
+	}
+	return py
 }
 
 // TestVideoScoresSelfTest runs the script's --self-test, which needs no pretrained weights: the Fréchet
 // distance against closed forms (equal Gaussians, diagonal covariances) and against scipy's sqrtm on
 // random SPD pairs, the bilinear resize against PyTorch's, the LPIPS assembly against a value by hand and
-// a pixel loop over a random stand-in AlexNet, and the reading and refusals of forecast files.
+// a pixel loop over a random stand-in AlexNet, and the reading and refusals of forecast files. The
+// Fréchet checks need only NumPy and SciPy: they run first with PyTorch hidden (exit status 3, the
+// others not run), then the whole self-test where PyTorch is installed.
 func TestVideoScoresSelfTest(t *testing.T) {
-	py, script := videoScores(t)
+	script := videoScoresScript(t)
+	py := pyref.ForTest(t, "numpy", "scipy")
+	hidden := "import sys; sys.modules['torch'] = None; sys.argv = [sys.argv[1], '--self-test']; " +
+		"exec(compile(open(sys.argv[0]).read(), sys.argv[0], 'exec'))"
+	cmd := exec.Command(py, "-c", hidden, script)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if !errors.As(err, &exit) || exit.ExitCode() != 3 || !strings.Contains(stderr.String(), "Frechet distance checks passed") {
+		t.Fatalf("--self-test without PyTorch: %v, %q; want exit status 3 after the Frechet checks", err, stderr.String())
+	}
+	py = torchPython(t)
 	out, err := exec.Command(py, script, "--self-test").CombinedOutput()
 	if err != nil {
 		t.Fatalf("video_scores.py --self-test: %v\n%s", err, out)
@@ -49,7 +73,7 @@ func TestVideoScoresSelfTest(t *testing.T) {
 // minimum and maximum. Every member is the truth shifted by 0.1 (0.2 in the network's [-1, 1]), so the
 // covariances agree and FVD is 9 × 0.2² exactly; --out over the forecast is refused and leaves it intact.
 func TestVideoScoresReadsTidalForecast(t *testing.T) {
-	py, script := videoScores(t)
+	py, script := torchPython(t), videoScoresScript(t)
 	const cases, members, lead, size = 4, 2, 3, 16
 	dir := t.TempDir()
 	frame := 3 * size * size

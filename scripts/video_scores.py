@@ -48,6 +48,9 @@ class UsageError(Exception):
     """An input the script refuses; the message names the argument."""
 
 
+NO_TORCH = 3  # the exit status of --self-test when only the NumPy/SciPy checks could run
+
+
 # ---------------------------------------------------------------------------------------------------------
 # Frechet distance
 
@@ -437,11 +440,16 @@ def write_output(text, out):
 def run(argv):
     a = parse(argv)
     if a.self_test:
-        self_test()
+        if not self_test():
+            print("video_scores self-test: the Frechet distance checks passed; PyTorch is not installed for this "
+                  "Python, so the resize, LPIPS, I3D and file checks did not run (Debian: apt-get install "
+                  "python3-torch)", file=sys.stderr)
+            return NO_TORCH
         print("video_scores self-test: ok")
-        return
+        return 0
     if torch is None:
-        raise UsageError("PyTorch is not installed for this Python (Debian: apt-get install python3-torch)")
+        raise UsageError("PyTorch is not installed for this Python (Debian: apt-get install python3-torch); "
+                         "the scores need it")
     check_args(a)
     f, y, truth, clipped = read_pair(a.forecast, a.truth)
     r = {"forecast": a.forecast, "truth": truth, "cases": f.shape[0], "members": f.shape[1], "lead": f.shape[2],
@@ -468,7 +476,7 @@ def run(argv):
 
 def main(argv):
     try:
-        run(argv)
+        return run(argv) or 0
     except UsageError as e:
         print(f"video_scores: {e}", file=sys.stderr)
         return 2
@@ -727,12 +735,14 @@ def _self_test_lpips_package(f, y):
 
 
 def self_test():
-    """Raises AssertionError naming the first check that fails."""
+    """Raises AssertionError naming the first check that fails; returns False when PyTorch is missing and
+    only the Frechet distance (NumPy and SciPy) was checked."""
     _self_test_frechet()
     if torch is None:
-        raise AssertionError("PyTorch is not installed: only the Frechet distance was checked")
+        return False
     _self_test_resize()
     _self_test_files(_self_test_lpips())
+    return True
 
 
 if __name__ == "__main__":
