@@ -407,6 +407,23 @@ def check_args(a):
                 raise UsageError(f"--out {a.out}: is {flag}; choose another name")
 
 
+MAX_GIB = 8  # the most one I3D call's input, or one case's working copies, may take
+
+
+def check_sizes(a, shape):
+    """Refuses, before anything is allocated, an I3D batch or a case whose working arrays exceed MAX_GIB."""
+    cases, members, lead, c, h, w = shape
+    pixels = 224 * 224 if a.i3d_input == "minus1to1" else h * w
+    gib = a.batch * c * lead * pixels * 4 / 2 ** 30
+    if a.i3d and gib > MAX_GIB:
+        raise UsageError(f"--batch {a.batch}: one I3D call would take {gib:.3g} GiB of input "
+                         f"({lead} frames of {c}x{224 if a.i3d_input == 'minus1to1' else h}^2); expected at most {MAX_GIB} GiB")
+    gib = 4 * (members + 1) * lead * c * h * w * 8 / 2 ** 30  # LPIPS: members, their mean, the tiled truth in float64
+    if gib > MAX_GIB:
+        raise UsageError(f"--forecast {a.forecast}: one case of {members} members x {lead} frames of {c}x{h}x{w} "
+                         f"would take {gib:.3g} GiB while scored; expected at most {MAX_GIB} GiB")
+
+
 def table(r):
     lines = [f"{r['forecast']}: {r['cases']} cases, {r['members']} members, {r['lead']} leads "
              f"({100 * r['clipped_share']:.3g}% forecast values clipped to [0, 1])"]
@@ -452,6 +469,7 @@ def run(argv):
                          "the scores need it")
     check_args(a)
     f, y, truth, clipped = read_pair(a.forecast, a.truth)
+    check_sizes(a, f.shape)
     r = {"forecast": a.forecast, "truth": truth, "cases": f.shape[0], "members": f.shape[1], "lead": f.shape[2],
          "frame": list(f.shape[3:]), "clipped_share": clipped}
     if a.lpips and min(f.shape[4:]) < LPIPS_MIN_SIZE:
@@ -689,6 +707,11 @@ def _self_test_files(lp_net):
         _expect_refused("no network", lambda: run(["--forecast", fp]), "--i3d", "--lpips")
         _expect_refused("missing --i3d", lambda: run(["--forecast", fp, "--i3d", bad + ".pt"]), "--i3d", "no such file")
         _expect_refused("--i3d not TorchScript", lambda: run(["--forecast", fp, "--i3d", bad]), "--i3d", "TorchScript")
+        _expect_refused("--batch of 64 GiB", lambda: run(["--forecast", fp, "--i3d", ip, "--batch", "4000"]), "--batch 4000", "GiB")
+        _expect_refused("--device", lambda: run(["--forecast", fp, "--i3d", ip, "--device", "tpu"]), "--device tpu")
+        _expect_refused("--lpips-backbone alone", lambda: run(["--forecast", fp, "--i3d", ip, "--lpips-backbone", ip]), "--lpips-backbone")
+        _expect_refused("missing --forecast", lambda: run(["--i3d", ip]), "--forecast")
+        _expect_refused("--forecast missing file", lambda: run(["--forecast", fp + ".none.npy", "--i3d", ip]), "--forecast", "no such file")
         _expect_refused("--batch 0", lambda: run(["--forecast", fp, "--i3d", ip, "--batch", "0"]), "--batch")
         np.save(os.path.join(tmp, "one.npy"), y[:1, None])
         np.save(os.path.join(tmp, "one.truth.npy"), y[:1])
