@@ -9,9 +9,10 @@ tidal cannot ship the pretrained networks these two scores need, so they are com
         The I3D network is a TorchScript file (--i3d), e.g. the Kinetics-400 `i3d_torchscript.pt` port that
         returns 400-d pre-softmax features when called as net(x, rescale=., resize=., return_features=True)
         on x [videos, 3, frames, H, W].
-  LPIPS learned perceptual image patch similarity (Zhang et al. 2018): per frame, the sum over layers l of
-        the spatial mean of |w_l * (f_l(x)/|f_l(x)| - f_l(y)/|f_l(y)|)|^2, the features f_l unit-normalised
-        over channels at each pixel. The network is the `lpips` pip package (--lpips package) or AlexNet
+  LPIPS learned perceptual image patch similarity (Zhang et al. 2018, eq. 1): per frame, the sum over
+        layers l of the spatial mean of sum_c w_lc (f_lc(x)/|f_l(x)| - f_lc(y)/|f_l(y)|)^2, the features
+        f_l unit-normalised over channels at each pixel and the learned weights w_l >= 0 multiplying the
+        squared differences (as LPIPS' own code applies its linear layers). The network is the `lpips` pip package (--lpips package) or AlexNet
         built here from two weight files (--lpips LIN.pth --lpips-backbone ALEXNET.pth).
 
 Inputs: --forecast FC.npy [cases, members, lead, 3, H, W] and its truth [cases, lead, 3, H, W] (--truth;
@@ -65,7 +66,7 @@ def frechet_distance(mu1, s1, mu2, s2):
     """Squared Frechet distance between N(mu1, s1) and N(mu2, s2).
 
     tr((s1 s2)^(1/2)) is computed as tr((s1^(1/2) s2 s1^(1/2))^(1/2)), the same trace since the two
-    matrices are similar, from symmetric eigen-decompositions with eigenvalues below zero (rounding of a
+    matrices are AB and BA for A = s1^(1/2), B = s1^(1/2) s2 and so share their eigenvalues, from symmetric eigen-decompositions with eigenvalues below zero (rounding of a
     singular covariance, as with fewer samples than features) set to zero, so the result is real.
     """
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
