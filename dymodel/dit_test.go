@@ -126,7 +126,8 @@ func mustDiT(t *testing.T, c Config) *nets.DiT {
 }
 
 // The DiT's memory estimate grows with the blocks and the tokens: twice the depth about doubles the
-// activations, a patch of 2 instead of 4 (4× the tokens, the same pixels) more than triples them.
+// activations, a patch of 2 instead of 4 (4× the tokens, the same pixels) more than triples them, and
+// action planes add their channels to the patches.
 func TestDiTBudget(t *testing.T) {
 	bytes := func(mutate func(*DiTConfig)) int64 {
 		c := tinyDiTConfig()
@@ -142,6 +143,16 @@ func TestDiTBudget(t *testing.T) {
 	fine := bytes(func(d *DiTConfig) { d.Patch = 2 })
 	if !(base > 0 && deep > base*3/2 && deep < base*2 && fine > 3*base) {
 		t.Errorf("activations: base %d, depth ×2 %d, patch 2 %d", base, deep, fine)
+	}
+	c := tinyDiTConfig()
+	c.Actions, c.ActionScale = 2, []float64{1, 1}
+	m, err := New(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The frames' patches, twice, with A = 2 more channels: L·A·N·p²·2 floats = 5·2·4·16·2·4 bytes.
+	if d := m.activationBytes() - base; d != 5120 {
+		t.Errorf("2 action channels add %d bytes of activations, want 5120", d)
 	}
 }
 
