@@ -38,7 +38,7 @@ func (m *Model) ditActivationBytes() int64 {
 	L, N, D := int64(m.Config.Frames()), int64(m.dit.Tokens(int(H), int(W))), int64(c.Hidden)
 	T := guard.Product(L, N)
 	perBlock := guard.Sum(guard.Product(T, D, int64(8*2+2*c.MLPRatio+4)), guard.Product(int64(c.Heads), L, N, N+L, 2))
-	frames := guard.Product(L, int64(2*c.DataChannels+2+c.StaticChannels), N, int64(c.Patch*c.Patch), 2)
+	frames := guard.Product(L, int64(2*c.DataChannels+2+c.StaticChannels+c.ActionChannels), N, int64(c.Patch*c.Patch), 2)
 	return guard.Product(guard.Sum(guard.Product(perBlock, int64(c.Depth)), frames), 4)
 }
 

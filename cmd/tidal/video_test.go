@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/tidal-forecast/tidal/data"
+	"github.com/tidal-forecast/tidal/dymodel"
 )
 
 // videoTrainArgs trains a tiny action-conditioned model: windows 1 + 2 of 16×16 RGB, a two-level
@@ -213,5 +214,70 @@ func TestVideoValAndVideoNet(t *testing.T) {
 	a, err := data.ReadNPY(out)
 	if err != nil || len(a.Shape) != 6 || a.Shape[0] != 2 || a.Shape[2] != 4 {
 		t.Fatalf("forecast %v (%v), want [2 1 4 3 16 16]", a, err)
+	}
+}
+
+// TestVideoDiTNet: `train dydiff --net dit` on a pushing file with actions conditions the transformer
+// on them (options.json records net dit and 2 action components), and `forecast` runs past the window
+// with the file's actions and with `--actions FILE`, whose other sequence gives other frames (the
+// actions reach the DiT); actions of the wrong width are refused naming --actions.
+func TestVideoDiTNet(t *testing.T) {
+	dir := t.TempDir()
+	p := func(s string) string { return filepath.Join(dir, s) }
+	push, run := p("push.npz"), p("rundit")
+	if out, err := runTidal(t, "data", "pushing", "--out", push, "--videos", "4", "--frames", "6", "--size", "16", "--objects", "1"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if out, err := runTidal(t, "train", "dydiff", "--net", "dit", "--data", push, "--run", run, "--context", "1", "--predict", "2",
+		"--steps", "4", "--batch", "2", "--log-every", "2", "--checkpoint-every", "4", "--quiet",
+		"--patch", "4", "--hidden", "16", "--depth", "1", "--heads", "2"); err != nil {
+		t.Fatalf("train --net dit on videos with actions: %v\n%s", err, out)
+	}
+	raw, err := os.ReadFile(filepath.Join(run, "options.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Config dymodel.Config `json:"config"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil || rec.Config.Net != "dit" || rec.Config.Actions != 2 || len(rec.Config.ActionScale) != 2 {
+		t.Fatalf("options.json records net %q with %d action components, scale %v (%v)", rec.Config.Net, rec.Config.Actions, rec.Config.ActionScale, err)
+	}
+	rows := data.FromFloat32([]float32{0.3, -0.3, 0.3, -0.3, 0.3, -0.3, 0.3, -0.3, 0.3, -0.3}, 5, 2)
+	if err := data.WriteNPY(p("acts.npy"), rows); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteNPY(p("three.npy"), data.FromFloat32(make([]float32, 15), 5, 3)); err != nil {
+		t.Fatal(err)
+	}
+	fc := func(name string, extra ...string) []float32 {
+		args := append([]string{"forecast", "--run", run, "--data", push, "--out", p(name), "--members", "1", "--sampler-steps", "2",
+			"--lead", "4", "--cases", "2", "--quiet"}, extra...)
+		if out, err := runTidal(t, args...); err != nil {
+			t.Fatalf("forecast %v: %v\n%s", extra, err, out)
+		}
+		a, err := data.ReadNPY(p(name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s := a.Shape; len(s) != 6 || s[0] != 2 || s[1] != 1 || s[2] != 4 || s[3] != 3 || s[4] != 16 || s[5] != 16 {
+			t.Fatalf("forecast of shape %v, want [2 1 4 3 16 16]", s)
+		}
+		return a.Float32()
+	}
+	own, other := fc("own.npy"), fc("other.npy", "--actions", p("acts.npy"))
+	diff := 0.0
+	for i := range own {
+		diff = math.Max(diff, math.Abs(float64(own[i]-other[i])))
+	}
+	if diff == 0 {
+		t.Error("DiT forecasts with other actions are identical: the actions do not reach the network")
+	}
+	_, err = runTidal(t, "forecast", "--run", run, "--data", push, "--out", p("bad.npy"), "--actions", p("three.npy"), "--quiet")
+	if err == nil || !strings.Contains(err.Error(), "--actions") {
+		t.Errorf("forecast --actions of 3 components on a DiT run: error %v, want one naming --actions", err)
+	}
+	if _, serr := os.Stat(p("bad.npy")); serr == nil {
+		t.Error("the refused forecast left bad.npy behind")
 	}
 }
