@@ -250,8 +250,6 @@ func (c Config) Validate() error {
 	switch {
 	case c.Actions < 0 || c.Actions > dataset.MaxActionDim:
 		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
-	case c.Actions > 0 && c.Net == "dit":
-		return fmt.Errorf("actions %d: the dit network takes no action planes; videos with actions need --net unet or video", c.Actions)
 	case c.Actions > 0 && c.Net == "series":
 		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
 	case len(c.ActionScale) != c.Actions:
@@ -328,13 +326,14 @@ func (c Config) network() (denoiser, error) {
 	return c.unet()
 }
 
-// dit builds the diffusion transformer on the frames [x_t^f | c^f | m^f | m1^f | static] (nets.VideoInput).
+// dit builds the diffusion transformer on the frames [x_t^f | c^f | m^f | m1^f | static | actions]
+// (nets.VideoInput, then the static fields and the frame's A action planes, as for "video").
 func (c Config) dit() (*nets.DiT, error) {
 	var d DiTConfig
 	if c.DiT != nil {
 		d = *c.DiT
 	}
-	return nets.NewDiT(nets.DiTConfig{DataChannels: c.Frame[0], StaticChannels: c.StaticChannels(),
+	return nets.NewDiT(nets.DiTConfig{DataChannels: c.Frame[0], StaticChannels: c.StaticChannels(), ActionChannels: c.Actions,
 		Patch: d.Patch, Hidden: d.Hidden, Depth: d.Depth, Heads: d.Heads, MLPRatio: d.MLPRatio,
 		SpatialOnly: d.SpatialOnly, WrapW: d.WrapW})
 }

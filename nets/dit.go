@@ -16,9 +16,10 @@ import (
 // for windows of frames, with attention factorised over space and time, a denoiser beside VideoUNet
 // with the same inputs and output (docs/NETS.md, "DiT"). With d = Hidden, p = Patch:
 //
-//   - input: every frame's channels [x_t | context or 0 | mask | first-predicted flag | static]
-//     (VideoInput, DyDiff spec §5), padded to multiples of p (PadToMultipleWrap);
-//   - patchify (DiT §3.1): each p×p patch of a frame, its 2C+2+S channels flattened in (channel, row,
+//   - input: every frame's channels [x_t | context or 0 | mask | first-predicted flag | static |
+//     actions] (VideoInput, DyDiff spec §5; the frame's own action row tiled over the grid, the
+//     reference's "concat-video-mask-action"), padded to multiples of p (PadToMultipleWrap);
+//   - patchify (DiT §3.1): each p×p patch of a frame, its 2C+2+S+A channels flattened in (channel, row,
 //     column) order, is a token Linear(patch) of width d (a p×p stride-p convolution); to every token
 //     is added the fixed 2D sin-cos embedding of its patch's (row, column) — the first d/2 features
 //     encode the row, the last d/2 the column, each [sin(pos·ω_k), cos(pos·ω_k)], ω_k = 10000^(−k/(d/4))
@@ -72,7 +73,9 @@ func (d *DiT) String() string {
 // Apply builds the network into the graph and returns the predicted noise, shaped like xt: xt is the
 // noisy window [B, L, C, H, W], t [B] the diffusion step (or noise level) of each window, and cond the
 // clean context frames [B, P, C, H, W], P ≤ L (none: P = 0), followed with StaticChannels S > 0 by the
-// static fields [B, S, H, W]: VideoUNet.Apply's inputs, with the same meaning. H and W may be any size.
+// static fields [B, S, H, W] and with ActionChannels A > 0 last by the actions [B, L, A] (frame f's A
+// values tiled over H×W after its other channels, TileActions): VideoUNet.Apply's inputs, with the
+// same meaning. H and W may be any size.
 // Its signature is that of dydiff.Net. Like GoMLX's layers it panics on inputs that do not fit while
 // the graph is built; graph and model Exec return such panics as errors.
 //
@@ -85,11 +88,18 @@ func (d *DiT) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != c.DataChannels {
 		exceptions.Panicf("nets.DiT: xt must be [batch, frames, %d, height, width], got shape %s", c.DataChannels, xt.Shape())
 	}
-	S := c.StaticChannels
-	if S > 0 && len(cond) != 2 {
-		exceptions.Panicf("nets.DiT: with %d static channels cond holds the context frames and the static fields, got %d inputs", S, len(cond))
+	S, A := c.StaticChannels, c.ActionChannels
+	extra := 0
+	if S > 0 {
+		extra++
 	}
-	if S == 0 && len(cond) > 1 {
+	if A > 0 {
+		extra++
+	}
+	if extra > 0 && len(cond) != 1+extra {
+		exceptions.Panicf("nets.DiT: with %d static and %d action channels cond holds the context frames and %d more inputs, got %d inputs", S, A, extra, len(cond))
+	}
+	if extra == 0 && len(cond) > 1 {
 		exceptions.Panicf("nets.DiT: cond holds at most the context frames, got %d inputs", len(cond))
 	}
 	dims := xt.Shape().Dimensions
@@ -109,6 +119,9 @@ func (d *DiT) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		}
 		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, H, W), B, L, S, H, W)
 		frames = Concatenate([]*Node{frames, st}, 2)
+	}
+	if A > 0 {
+		frames = Concatenate([]*Node{frames, TileActions(cond[len(cond)-1], B, L, A, H, W, xt.DType())}, 2)
 	}
 	in, crop := PadToMultipleWrap(frames, c.Patch, c.WrapW)
 	t = ConvertDType(t, xt.DType())
@@ -157,7 +170,7 @@ func (d *DiT) applyImage(scope *model.Scope, x, noiseLevel *Node, cond []*Node) 
 	return Reshape(out, B, c.DataChannels, H, W)
 }
 
-// windows runs the transformer on one branch: in [b, L, 2C+2+S, H, W] (H, W multiples of Patch) and
+// windows runs the transformer on one branch: in [b, L, 2C+2+S+A, H, W] (H, W multiples of Patch) and
 // t [b] to [b, L, C, H, W].
 func (d *DiT) windows(scope *model.Scope, in, t *Node) *Node {
 	c := d.cfg

@@ -6,11 +6,17 @@ import "fmt"
 // zero values of the other fields take the defaults listed with them, sized for a CPU.
 type DiTConfig struct {
 	// DataChannels is C, the channels of one frame of the noisy window and of the clean context. Every
-	// frame enters with 2·C + 2 channels (VideoInput) plus StaticChannels, and the output has C.
+	// frame enters with 2·C + 2 channels (VideoInput) plus StaticChannels and ActionChannels, and the
+	// output has C.
 	DataChannels int
 	// StaticChannels is S, the time-invariant conditioning channels (orography, land-sea mask) every
 	// frame sees after its own 2·C + 2; 0 (default): none.
 	StaticChannels int
+	// ActionChannels is A, the components of the action that drives each frame (robot pushing: the
+	// reference's "concat-video-mask-action" conditioning, Guo et al. 2025 §5), as for VideoConfig:
+	// frame f sees its own action's A values as constant planes after its other channels (TileActions),
+	// so they enter the patch embedding of that frame's tokens; 0 (default): none.
+	ActionChannels int
 	// Patch is p, the side of the square patches each frame is cut into (DiT §3.1, "patchify"): a
 	// frame of H×W pixels is H/p · W/p tokens. Grids that p does not divide are padded at their end
 	// (PadToMultipleWrap) and the output cropped back. Default 4.
@@ -95,6 +101,10 @@ func (c DiTConfig) withDefaults() (DiTConfig, error) {
 		return c, fmt.Errorf("nets: DiTConfig.InChannels must be ≥ 0, got %d", c.InChannels)
 	case c.InChannels > 0 && c.StaticChannels > 0:
 		return c, fmt.Errorf("nets: DiTConfig.StaticChannels must be 0 for an image DiT (InChannels %d counts the static fields), got %d", c.InChannels, c.StaticChannels)
+	case c.ActionChannels < 0:
+		return c, fmt.Errorf("nets: DiTConfig.ActionChannels must be ≥ 0, got %d", c.ActionChannels)
+	case c.InChannels > 0 && c.ActionChannels > 0:
+		return c, fmt.Errorf("nets: DiTConfig.ActionChannels must be 0 for an image DiT (InChannels %d; actions drive the frames of a window), got %d", c.InChannels, c.ActionChannels)
 	}
 	if c.InChannels > 0 {
 		c.SpatialOnly = true // one frame: nothing to attend to over time
@@ -102,13 +112,13 @@ func (c DiTConfig) withDefaults() (DiTConfig, error) {
 	return c, nil
 }
 
-// inChannels is the channels of one frame as the patch embedding sees it: 2·C + 2 + S, or InChannels
-// for an image DiT.
+// inChannels is the channels of one frame as the patch embedding sees it: 2·C + 2 + S + A, or
+// InChannels for an image DiT.
 func (c DiTConfig) inChannels() int {
 	if c.InChannels > 0 {
 		return c.InChannels
 	}
-	return 2*c.DataChannels + 2 + c.StaticChannels
+	return 2*c.DataChannels + 2 + c.StaticChannels + c.ActionChannels
 }
 
 // attentions is the number of attention sub-blocks per DiT block: spatial, and temporal unless

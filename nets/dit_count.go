@@ -1,7 +1,7 @@
 package nets
 
 // NumParams returns the number of trainable parameters (scalars) of the DiT, counted from its
-// configuration (d = Hidden, p = Patch, C_in = 2C + 2 + S, F = Frequencies, r = MLPRatio, a the
+// configuration (d = Hidden, p = Patch, C_in = 2C + 2 + S + A, F = Frequencies, r = MLPRatio, a the
 // attentions per block, 2, or 1 with SpatialOnly):
 //
 //	patch embedding   C_in·p²·d + d

@@ -38,7 +38,7 @@ func createdParams(store *model.Store) int {
 // TestDiTShapeZeroAndParams checks the output shape (one prediction per frame, on a grid that the
 // patch divides and on one it does not), that the new network outputs exactly 0 (adaLN-Zero and the
 // zero final layer), and that the graph creates NumParams scalars, with and without temporal
-// attention and with static channels.
+// attention, with static channels and with action planes.
 func TestDiTShapeZeroAndParams(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -46,7 +46,9 @@ func TestDiTShapeZeroAndParams(t *testing.T) {
 		H, W   int
 	}{{"8×8", func(*DiTConfig) {}, 8, 8}, {"7×6 padded", func(*DiTConfig) {}, 7, 6},
 		{"spatial only", func(c *DiTConfig) { c.SpatialOnly = true }, 8, 8},
-		{"static", func(c *DiTConfig) { c.StaticChannels = 3 }, 8, 8}} {
+		{"static", func(c *DiTConfig) { c.StaticChannels = 3 }, 8, 8},
+		{"actions 7×6", func(c *DiTConfig) { c.ActionChannels = 2 }, 7, 6},
+		{"static and actions", func(c *DiTConfig) { c.StaticChannels, c.ActionChannels = 3, 2 }, 8, 8}} {
 		c := smallDiTConfig()
 		tc.mutate(&c)
 		d := mustNewDiT(t, c)
@@ -54,6 +56,9 @@ func TestDiTShapeZeroAndParams(t *testing.T) {
 		inputs := []*tensors.Tensor{randTensor(1, vB, vL, 2, tc.H, tc.W), noiseLevels(vB), randTensor(2, vB, vP, 2, tc.H, tc.W)}
 		if c.StaticChannels > 0 {
 			inputs = append(inputs, randTensor(3, vB, c.StaticChannels, tc.H, tc.W))
+		}
+		if c.ActionChannels > 0 {
+			inputs = append(inputs, randTensor(4, vB, vL, c.ActionChannels))
 		}
 		out, _ := runNet(t, store, d.Apply, nil, inputs...)
 		if dims := out.Shape().Dimensions; !equalInts(dims, []int{vB, vL, 2, tc.H, tc.W}) {
@@ -85,6 +90,10 @@ func tinyDiTConfig() DiTConfig {
 // embedding 2·4·8 = 64 and 2·8·8 = 128, adaLN 2·8·72 = 1152, spatial attention 2·12·8·24 + 2·12·8·8 +
 // 4·3·16·8 = 7680, temporal 4608 + 1536 + 4·4·9·8 = 7296, MLP 2·2·12·8·16 = 6144, final adaLN
 // 2·8·16 = 256 and projection 2·12·8·4 = 768: forward 26560; training 2·(3072 + 64) + 3·23424 = 76544.
+//
+// With 2 action channels every patch has 6·4 = 24 inputs: the patch embedding is 24·8 + 8 = 200
+// parameters (1996 in all) and 2·12·24·8 = 4608 FLOPs (forward 28096, training 2·(4608 + 64) + 3·23424
+// = 79616).
 func TestDiTCountsByHand(t *testing.T) {
 	d := mustNewDiT(t, tinyDiTConfig())
 	if n := d.NumParams(); n != 1932 {
@@ -105,6 +114,20 @@ func TestDiTCountsByHand(t *testing.T) {
 	runNet(t, store, d.Apply, nil, randTensor(1, 1, 3, 1, 4, 4), noiseLevels(1), randTensor(2, 1, 1, 1, 4, 4))
 	if n := createdParams(store); n != 1932 {
 		t.Errorf("the graph created %d parameters, want 1932", n)
+	}
+	c = tinyDiTConfig()
+	c.ActionChannels = 2
+	da := mustNewDiT(t, c)
+	if n := da.NumParams(); n != 1996 {
+		t.Errorf("2 action channels: NumParams = %d, want 1996", n)
+	}
+	if f := da.FLOPs(1, 3, 4, 4); f.Forward != 28096 || f.Training != 79616 {
+		t.Errorf("2 action channels: FLOPs = %+v, want forward 28096, training 79616", f)
+	}
+	store = model.NewStore()
+	runNet(t, store, da.Apply, nil, randTensor(1, 1, 3, 1, 4, 4), noiseLevels(1), randTensor(2, 1, 1, 1, 4, 4), randTensor(3, 1, 3, 2))
+	if n := createdParams(store); n != 1996 {
+		t.Errorf("2 action channels: the graph created %d parameters, want 1996", n)
 	}
 }
 
@@ -195,8 +218,8 @@ func TestDiTTemporalAttentionMixesFrames(t *testing.T) {
 
 // TestDiTMatchesHostReference compares the network, built in float64 with random weights, against
 // ditHostForward, a plain float64 implementation of the architecture documented on DiT that reads the
-// same variables: on a grid the patch divides, on one it pads (7×6 with patch 2 → 8×6), and with
-// static channels.
+// same variables: on a grid the patch divides, on one it pads (7×6 with patch 2 → 8×6), with static
+// channels, and with static channels and action planes (the actions after the static fields).
 func TestDiTMatchesHostReference(t *testing.T) {
 	f64 := dtypes.Float64
 	for _, tc := range []struct {
@@ -204,12 +227,13 @@ func TestDiTMatchesHostReference(t *testing.T) {
 		mutate func(*DiTConfig)
 		H, W   int
 	}{{"8×8", func(*DiTConfig) {}, 8, 8}, {"7×6", func(*DiTConfig) {}, 7, 6},
-		{"static, spatial only", func(c *DiTConfig) { c.StaticChannels = 2; c.SpatialOnly = true }, 4, 8}} {
+		{"static, spatial only", func(c *DiTConfig) { c.StaticChannels = 2; c.SpatialOnly = true }, 4, 8},
+		{"static and actions, 7×6", func(c *DiTConfig) { c.StaticChannels, c.ActionChannels = 2, 3 }, 7, 6}} {
 		c := smallDiTConfig()
 		c.Branches = 1
 		tc.mutate(&c)
 		d := mustNewDiT(t, c)
-		C, S := c.DataChannels, c.StaticChannels
+		C, S, A := c.DataChannels, c.StaticChannels, c.ActionChannels
 		xt, ctx := randTensorAs(f64, 1, vB, vL, C, tc.H, tc.W), randTensorAs(f64, 2, vB, vP, C, tc.H, tc.W)
 		steps := fromFloats(f64, []float32{3, 700}, vB)
 		inputs := []*tensors.Tensor{xt, steps, ctx}
@@ -217,6 +241,11 @@ func TestDiTMatchesHostReference(t *testing.T) {
 		if S > 0 {
 			st := randTensorAs(f64, 4, vB, S, tc.H, tc.W)
 			inputs, static = append(inputs, st), flat(st)
+		}
+		var acts []float64
+		if A > 0 {
+			at := randTensorAs(f64, 6, vB, vL, A)
+			inputs, acts = append(inputs, at), flat(at)
 		}
 		store := model.NewStore()
 		runNet(t, store, d.Apply, nil, inputs...)
@@ -226,7 +255,7 @@ func TestDiTMatchesHostReference(t *testing.T) {
 		for v := range trainable(store) {
 			vars[v.Path()] = flat(v.MustValue())
 		}
-		frames := hostVideoFrames(flat(xt), flat(ctx), static, vB, vL, vP, C, S, tc.H, tc.W)
+		frames := hostVideoFrames(flat(xt), flat(ctx), static, acts, vB, vL, vP, C, S, A, tc.H, tc.W)
 		want := ditHostForward(t, d.Config(), vars, frames, flat(steps), vB, vL, tc.H, tc.W)
 		got := flat(out)
 		e := relErr(got, want)
@@ -252,17 +281,17 @@ func TestDiTFloat32MatchesHostReference(t *testing.T) {
 	for v := range trainable(store) {
 		vars[v.Path()] = flat(v.MustValue())
 	}
-	want := ditHostForward(t, d.Config(), vars, hostVideoFrames(flat(xt), flat(ctx), nil, vB, vL, vP, 2, 0, vH, vW), flat(steps), vB, vL, vH, vW)
+	want := ditHostForward(t, d.Config(), vars, hostVideoFrames(flat(xt), flat(ctx), nil, nil, vB, vL, vP, 2, 0, 0, vH, vW), flat(steps), vB, vL, vH, vW)
 	if e := relErr(flat(out), want); e > 2e-5 {
 		t.Errorf("float32 network and float64 reference differ by %.3g (relative)", e)
 	}
 }
 
-// hostVideoFrames assembles on the host the per-frame channels of VideoInput plus the static fields:
-// from xt [B, L, C, H, W], ctx [B, P, C, H, W] and static [B, S, H, W] (nil without), flat, the frames
-// [B, L, 2C + 2 + S, H, W].
-func hostVideoFrames(xt, ctx, static []float64, B, L, P, C, S, H, W int) []float64 {
-	Cin := 2*C + 2 + S
+// hostVideoFrames assembles on the host the per-frame channels of VideoInput plus the static fields
+// and the action planes: from xt [B, L, C, H, W], ctx [B, P, C, H, W], static [B, S, H, W] and acts
+// [B, L, A] (nil without), flat, the frames [B, L, 2C + 2 + S + A, H, W].
+func hostVideoFrames(xt, ctx, static, acts []float64, B, L, P, C, S, A, H, W int) []float64 {
+	Cin := 2*C + 2 + S + A
 	out := make([]float64, 0, B*L*Cin*H*W)
 	for b := range B {
 		for f := range L {
@@ -281,8 +310,10 @@ func hostVideoFrames(xt, ctx, static []float64, B, L, P, C, S, H, W int) []float
 							v = b2f(f < P)
 						case ch == 2*C+1:
 							v = b2f(f == P)
-						default:
+						case ch < 2*C+2+S:
 							v = static[((b*S+ch-2*C-2)*H+i)*W+j]
+						default:
+							v = acts[(b*L+f)*A+ch-2*C-2-S]
 						}
 						out = append(out, v)
 					}
@@ -546,6 +577,8 @@ func TestNewDiTRejectsBadConfig(t *testing.T) {
 		{func(c *DiTConfig) { c.MLPRatio = -1 }, "MLPRatio"},
 		{func(c *DiTConfig) { c.Frequencies = 1 }, "Frequencies"},
 		{func(c *DiTConfig) { c.Branches = -1 }, "Branches"},
+		{func(c *DiTConfig) { c.ActionChannels = -1 }, "ActionChannels"},
+		{func(c *DiTConfig) { c.InChannels, c.ActionChannels = 6, 2 }, "ActionChannels"},
 	}
 	for _, tc := range cases {
 		c := smallDiTConfig()
