@@ -46,7 +46,7 @@ actions, forecast every test video from its first observed frames under its own 
 persistence is the reference. --models picks the rows: dydiff and dpm (a UNet on the frames),
 dydiff-latent and dpm-latent (the same UNet in the latent space of a per-frame KL VAE trained on the
 training videos' frames, --vae-*; the forecasts are decoded and scored as frames) and dydiff-dit and
-dpm-dit (a diffusion transformer, --dit-*, sized by default to within about 10 % of the UNet's
+dpm-dit (a diffusion transformer, --hidden, --depth, --patch, sized by default to within about 10 % of the UNet's
 parameters). The table gives each model's parameters, the VAE's reconstruction PSNR on the test videos'
 frames, and per predicted frame and on average the mean over test videos and members of PSNR (dB) and
 SSIM against the truth. --protocol bair observes 1 frame and predicts 15, robonet observes 2 and predicts
@@ -79,9 +79,9 @@ that cannot ship and are not computed.`,
 	f.IntSliceVar(&fl.vaeMults, "vae-mults", nil, "level multipliers of the VAE; latents are size/2^(levels−1) a side (default: quick 1,2 → 8², else 1,2,4 → 16²)")
 	f.IntVar(&fl.vaeSteps, "vae-steps", 0, "training steps of the VAE (default: quick 400, else 2000)")
 	f.IntVar(&fl.vaeBatch, "vae-batch", 0, "frames per VAE training step (default 16)")
-	f.IntVar(&fl.ditHidden, "dit-hidden", 0, "token width of the DiT models (default: quick 32, else 96; a multiple of 4)")
-	f.IntVar(&fl.ditDepth, "dit-depth", 0, "blocks of the DiT models (default: quick 6, else 4)")
-	f.IntVar(&fl.ditPatch, "dit-patch", 0, "patch side of the DiT models (default 4)")
+	f.IntVar(&fl.ditHidden, "hidden", 0, "token width of the DiT models (default: quick 32, else 96; a multiple of 4)")
+	f.IntVar(&fl.ditDepth, "depth", 0, "blocks of the DiT models (default: quick 6, else 4)")
+	f.IntVar(&fl.ditPatch, "patch", 0, "patch side of the DiT models (default 4)")
 	benchCmd.AddCommand(cmd)
 }
 
@@ -165,7 +165,7 @@ func videoOptions(f *pflag.FlagSet, fl *videoFlags) (pushbench.Options, error) {
 		{"videos", fl.videos, &o.TrainVideos, 1, 1 << 20}, {"test-videos", fl.testVideos, &o.TestVideos, 1, 1 << 16},
 		{"vae-channels", fl.vaeChannels, &o.VAE.Channels, 2, 1024}, {"vae-latent-channels", fl.vaeLatent, &o.VAE.LatentChannels, 1, 64},
 		{"vae-steps", fl.vaeSteps, &o.VAE.Steps, 1, 1 << 24}, {"vae-batch", fl.vaeBatch, &o.VAE.Batch, 1, 1 << 12},
-		{"dit-hidden", fl.ditHidden, &o.DiT.Hidden, 4, 4096}, {"dit-depth", fl.ditDepth, &o.DiT.Depth, 1, 64}, {"dit-patch", fl.ditPatch, &o.DiT.Patch, 1, 64}} {
+		{"hidden", fl.ditHidden, &o.DiT.Hidden, 4, 4096}, {"depth", fl.ditDepth, &o.DiT.Depth, 1, 64}, {"patch", fl.ditPatch, &o.DiT.Patch, 1, 64}} {
 		if f.Changed(q.name) {
 			if err := guard.Int(q.name, q.given, q.lo, q.hi); err != nil {
 				return o, err
@@ -183,7 +183,7 @@ func videoOptions(f *pflag.FlagSet, fl *videoFlags) (pushbench.Options, error) {
 		o.VAE.Mults = fl.vaeMults
 	}
 	if o.DiT.Hidden%4 != 0 {
-		return o, fmt.Errorf("--dit-hidden %d: expected a multiple of 4 (the 2D sin-cos position embedding)", o.DiT.Hidden)
+		return o, fmt.Errorf("--hidden %d: expected a multiple of 4 (the 2D sin-cos position embedding)", o.DiT.Hidden)
 	}
 	if f := 1 << (len(o.VAE.Mults) - 1); fl.dataPath == "" && o.Size%f != 0 {
 		return o, fmt.Errorf("--vae-mults %v halve the grid %d times; --size %d is not a multiple of %d", o.VAE.Mults, len(o.VAE.Mults)-1, o.Size, f)

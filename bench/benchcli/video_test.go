@@ -77,10 +77,10 @@ func TestBenchVideoRefusesBadFlags(t *testing.T) {
 		{[]string{"--vae-mults", "1,0"}, "--vae-mults"},
 		{[]string{"--vae-mults", "1,2,2,2,2,2"}, "--vae-mults"},
 		{[]string{"--vae-mults", "1,2,2,2"}, "--size 12 is not a multiple of 8"},
-		{[]string{"--dit-hidden", "30"}, "--dit-hidden"},
-		{[]string{"--dit-hidden", "0"}, "--dit-hidden"},
-		{[]string{"--dit-depth", "0"}, "--dit-depth"},
-		{[]string{"--dit-patch", "-1"}, "--dit-patch"},
+		{[]string{"--hidden", "30"}, "--hidden"},
+		{[]string{"--hidden", "0"}, "--hidden"},
+		{[]string{"--depth", "0"}, "--depth"},
+		{[]string{"--patch", "-1"}, "--patch"},
 		{[]string{"--protocol", "bogus"}, "--protocol"},
 	} {
 		out, err := runTidal(t, append(append([]string(nil), base...), tc.args...)...)
