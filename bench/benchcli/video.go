@@ -114,7 +114,7 @@ func runBenchVideo(cmd *cobra.Command, fl *videoFlags) error {
 	defer be.Finalize()
 	o.Backend, o.Log = be, cmd.ErrOrStderr()
 	out := cmd.OutOrStdout()
-	fmt.Fprintf(out, "tidal bench video: backend %s, %s, GOMAXPROCS %d, seed %d, load average before: %s\n", name, benchenv.Describe(), runtime.GOMAXPROCS(0), fl.seed, benchenv.LoadAverage())
+	fmt.Fprintf(out, "tidal bench video: backend %s, %s, GOMAXPROCS %d, seed %d\n", name, benchenv.Describe(), runtime.GOMAXPROCS(0), fl.seed)
 	r, err := pushbench.Run(context.Background(), o)
 	if err != nil {
 		return err

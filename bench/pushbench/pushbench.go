@@ -158,8 +158,8 @@ func Default(p Protocol) Options {
 
 // Score is one method's scores: per predicted frame, the mean over test videos and members of each
 // member's PSNR (dB, data range 1) and SSIM (the mean over the colour channels) against the truth, and
-// their means over the frames.
-// Params is the model's number of trainable parameters (0 for persistence).
+// their means over the frames; Params is the model's number of trainable parameters (0 for
+// persistence).
 type Score struct {
 	Method   string    `json:"method"`
 	Params   int       `json:"params,omitempty"`
