@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -91,15 +90,19 @@ func runBenchVideo(cmd *cobra.Command, fl *videoFlags) error {
 	if err != nil {
 		return err
 	}
+	var inputs []*cli.Input
+	if fl.dataPath != "" {
+		inputs = append(inputs, &cli.Input{Flag: "data", Path: fl.dataPath})
+	}
+	if err := cli.CheckOutputs(inputs, [2]string{"out", fl.out}); err != nil { // before hours of training
+		return err
+	}
 	b, err := cli.Budget()
 	if err != nil {
 		return err
 	}
 	if err := videoData(b, cmd.Flags(), fl, &o); err != nil {
 		return err
-	}
-	if fl.out != "" && fl.dataPath != "" && filepath.Clean(fl.out) == filepath.Clean(fl.dataPath) {
-		return fmt.Errorf("--out %s would overwrite --data %s", fl.out, fl.dataPath)
 	}
 	if o.Dir = fl.dir; o.Dir == "" {
 		if o.Dir, err = os.MkdirTemp("", "tidal-bench-video-"); err != nil {

@@ -59,7 +59,11 @@ func TestBenchVideoTable(t *testing.T) {
 // TestBenchVideoRefusesBadFlags: every new flag's hostile values fail before anything trains, with an
 // error naming the flag.
 func TestBenchVideoRefusesBadFlags(t *testing.T) {
-	dir := t.TempDir()
+	dir, files := t.TempDir(), t.TempDir()
+	videos := filepath.Join(files, "videos.npz")
+	if err := os.WriteFile(videos, []byte("not read: --out is checked first"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	base := []string{"bench", "video", "--quick", "--size", "12", "--videos", "2", "--test-videos", "1", "--steps", "1", "--dir", dir}
 	for _, tc := range []struct {
 		args []string
@@ -82,6 +86,8 @@ func TestBenchVideoRefusesBadFlags(t *testing.T) {
 		{[]string{"--depth", "0"}, "--depth"},
 		{[]string{"--patch", "-1"}, "--patch"},
 		{[]string{"--protocol", "bogus"}, "--protocol"},
+		{[]string{"--out", filepath.Join(dir, "missing", "v.json")}, "--out"},
+		{[]string{"--data", videos, "--out", videos}, "refusing to overwrite an input"},
 	} {
 		out, err := runTidal(t, append(append([]string(nil), base...), tc.args...)...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -90,5 +96,8 @@ func TestBenchVideoRefusesBadFlags(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("a refused command left %d entries in --dir", len(entries))
+	}
+	if b, _ := os.ReadFile(videos); string(b) != "not read: --out is checked first" {
+		t.Errorf("--out over --data changed the data file: %q", b)
 	}
 }
