@@ -493,7 +493,7 @@ var flagBase = map[string]string{
 	"tidal data navier-stokes":  "data navier-stokes --out $dir/ns.npy --size 16 --kf 2 --frames 2 --spinup 0 --quiet",
 	"tidal data waves":          "data waves --out $dir/w.npy --size 8 --kmax 2 --frames 2",
 	"tidal data pushing":        "data pushing --out $dir/p.npz --videos 1 --frames 2 --size 8",
-	"tidal bench video":         "bench video --quick --size 12 --videos 2 --test-videos 1 --steps 1 --members 1 --sampler-steps 1 --channels 4 --batch 2 --dir $dir/bv",
+	"tidal bench video":         "bench video --quick --size 12 --videos 2 --test-videos 1 --steps 1 --members 1 --sampler-steps 1 --channels 4 --batch 2 --vae-steps 1 --vae-channels 4 --vae-batch 2 --hidden 8 --depth 1 --dir $dir/bv",
 	"tidal baseline":            "baseline --data $series.npy --out $dir/f.npy --cases 2 --lead 2",
 	"tidal score":               "score --forecast $fc.npy --obs $obs.npy --metrics crps,csi --thresholds 0",
 	"tidal score rollout":       "score rollout --forecast $roll.npy --obs $roll.npy",
