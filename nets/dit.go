@@ -85,44 +85,8 @@ func (d *DiT) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 	if c.InChannels > 0 {
 		return d.applyImage(scope, xt, t, cond)
 	}
-	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != c.DataChannels {
-		exceptions.Panicf("nets.DiT: xt must be [batch, frames, %d, height, width], got shape %s", c.DataChannels, xt.Shape())
-	}
-	S, A := c.StaticChannels, c.ActionChannels
-	extra := 0
-	if S > 0 {
-		extra++
-	}
-	if A > 0 {
-		extra++
-	}
-	if extra > 0 && len(cond) != 1+extra {
-		exceptions.Panicf("nets.DiT: with %d static and %d action channels cond holds the context frames and %d more inputs, got %d inputs", S, A, extra, len(cond))
-	}
-	if extra == 0 && len(cond) > 1 {
-		exceptions.Panicf("nets.DiT: cond holds at most the context frames, got %d inputs", len(cond))
-	}
-	dims := xt.Shape().Dimensions
-	B, L, H, W := dims[0], dims[1], dims[3], dims[4]
-	if t.Rank() != 1 || t.Shape().Dimensions[0] != B {
-		exceptions.Panicf("nets.DiT: t must be [%d], got shape %s", B, t.Shape())
-	}
-	var context *Node
-	if len(cond) >= 1 {
-		context = cond[0]
-	}
-	frames := VideoInput(xt, context)
-	if S > 0 {
-		st := cond[1]
-		if sd := st.Shape().Dimensions; st.Rank() != 4 || sd[0] != B || sd[1] != S || sd[2] != H || sd[3] != W {
-			exceptions.Panicf("nets.DiT: static fields must be [%d, %d, %d, %d], got shape %s", B, S, H, W, st.Shape())
-		}
-		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, H, W), B, L, S, H, W)
-		frames = Concatenate([]*Node{frames, st}, 2)
-	}
-	if A > 0 {
-		frames = Concatenate([]*Node{frames, TileActions(cond[len(cond)-1], B, L, A, H, W, xt.DType())}, 2)
-	}
+	frames := WindowFrames("nets.DiT", xt, t, cond, c.DataChannels, c.StaticChannels, c.ActionChannels)
+	B := xt.Shape().Dimensions[0]
 	in, crop := PadToMultipleWrap(frames, c.Patch, c.WrapW)
 	t = ConvertDType(t, xt.DType())
 	n := BranchCount(xt.Graph(), c.Branches, B)

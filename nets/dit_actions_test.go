@@ -1,7 +1,6 @@
 package nets
 
 import (
-	"math"
 	"strings"
 	"testing"
 
@@ -35,16 +34,7 @@ func ditActionChange(t *testing.T, c DiTConfig, k int) []float64 {
 	}
 	changed := run(moved)
 	frame := C * vH * vW
-	per := make([]float64, vL)
-	for b := range vB {
-		for f := range vL {
-			for i := range frame {
-				j := (b*vL+f)*frame + i
-				per[f] = max(per[f], math.Abs(changed[j]-base[j]))
-			}
-		}
-	}
-	return per
+	return maxChangePerFrame(base, changed, frame)
 }
 
 // TestDiTActionsPerFrame: the actions reach the network, each frame through its own tokens. Changing

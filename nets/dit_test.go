@@ -177,16 +177,7 @@ func ditFrameChange(t *testing.T, c DiTConfig, k int) []float64 {
 		}
 	}
 	changed := run(moved)
-	per := make([]float64, vL)
-	for b := range vB {
-		for f := range vL {
-			for i := range frame {
-				j := (b*vL+f)*frame + i
-				per[f] = max(per[f], math.Abs(changed[j]-base[j]))
-			}
-		}
-	}
-	return per
+	return maxChangePerFrame(base, changed, frame)
 }
 
 // TestDiTTemporalAttentionMixesFrames checks that, with random weights, changing frame k of the noisy

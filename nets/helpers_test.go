@@ -96,3 +96,18 @@ func maxAbs(v []float64) float64 {
 
 // trainable is tensortest.Trainable.
 var trainable = tensortest.Trainable
+
+// maxChangePerFrame is, for each frame f of vB windows of vL frames of frame values each, the largest
+// |changed − base| over the windows' values of frame f.
+func maxChangePerFrame(base, changed []float64, frame int) []float64 {
+	per := make([]float64, vL)
+	for b := range vB {
+		for f := range vL {
+			for i := range frame {
+				j := (b*vL+f)*frame + i
+				per[f] = max(per[f], math.Abs(changed[j]-base[j]))
+			}
+		}
+	}
+	return per
+}

@@ -110,10 +110,26 @@ func VideoInput(xt, context *Node) *Node {
 // GoMLX's layers it panics on inputs that do not fit while the graph is built; graph and model Exec
 // return such panics as errors.
 func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
-	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != v.cfg.DataChannels {
-		exceptions.Panicf("nets.VideoUNet: xt must be [batch, frames, %d, height, width], got shape %s", v.cfg.DataChannels, xt.Shape())
+	frames := WindowFrames("nets.VideoUNet", xt, t, cond, v.cfg.DataChannels, v.cfg.StaticChannels, v.cfg.ActionChannels)
+	B, L := xt.Shape().Dimensions[0], xt.Shape().Dimensions[1]
+	in, crop := PadToMultipleWrap(frames, 1<<(len(v.cfg.UNet.Mults)-1), v.cfg.UNet.PadW == nn.Periodic) // any H×W
+	t = ConvertDType(t, xt.DType())
+	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
+	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
+		return v.frames(sc, parts[0], parts[1], L)
+	}))
+}
+
+// WindowFrames checks a window network's inputs and assembles every frame's input channels (Guo et al.
+// 2025, the reference's "concat-video-mask[-action]" conditioning): xt, the noisy window [B, L, C, H, W];
+// t [B]; cond the clean context frames [B, P, C, H, W] (or nothing), then with S > 0 static channels the
+// static fields [B, S, H, W] and with A > 0 actions last the actions [B, L, A]. Each frame gets VideoInput's
+// 2·C + 2 channels, then the S static planes, then its A action planes tiled over H×W: [B, L, 2C+2+S+A, H,
+// W]. name (the network's) prefixes the panic of an input that does not fit.
+func WindowFrames(name string, xt, t *Node, cond []*Node, C, S, A int) *Node {
+	if xt.Rank() != 5 || xt.Shape().Dimensions[2] != C {
+		exceptions.Panicf("%s: xt must be [batch, frames, %d, height, width], got shape %s", name, C, xt.Shape())
 	}
-	S, A := v.cfg.StaticChannels, v.cfg.ActionChannels
 	extra := 0
 	if S > 0 {
 		extra++
@@ -122,38 +138,33 @@ func (v *VideoUNet) Apply(scope *model.Scope, xt, t *Node, cond []*Node) *Node {
 		extra++
 	}
 	if extra > 0 && len(cond) != 1+extra {
-		exceptions.Panicf("nets.VideoUNet: with %d static and %d action channels cond holds the context frames and %d more inputs, got %d inputs", S, A, extra, len(cond))
+		exceptions.Panicf("%s: with %d static and %d action channels cond holds the context frames and %d more inputs, got %d inputs", name, S, A, extra, len(cond))
 	}
 	if extra == 0 && len(cond) > 1 {
-		exceptions.Panicf("nets.VideoUNet: cond holds at most the context frames, got %d inputs", len(cond))
+		exceptions.Panicf("%s: cond holds at most the context frames, got %d inputs", name, len(cond))
+	}
+	d := xt.Shape().Dimensions
+	B, L, H, W := d[0], d[1], d[3], d[4]
+	if t.Rank() != 1 || t.Shape().Dimensions[0] != B {
+		exceptions.Panicf("%s: t must be [%d], got shape %s", name, B, t.Shape())
 	}
 	var context *Node
 	if len(cond) >= 1 {
 		context = cond[0]
 	}
-	d := xt.Shape().Dimensions
-	B, L := d[0], d[1]
-	if t.Rank() != 1 || t.Shape().Dimensions[0] != B {
-		exceptions.Panicf("nets.VideoUNet: t must be [%d], got shape %s", B, t.Shape())
-	}
 	frames := VideoInput(xt, context)
 	if S > 0 {
 		st := cond[1]
-		if sd := st.Shape().Dimensions; st.Rank() != 4 || sd[0] != B || sd[1] != S || sd[2] != d[3] || sd[3] != d[4] {
-			exceptions.Panicf("nets.VideoUNet: static fields must be [%d, %d, %d, %d], got shape %s", B, S, d[3], d[4], st.Shape())
+		if sd := st.Shape().Dimensions; st.Rank() != 4 || sd[0] != B || sd[1] != S || sd[2] != H || sd[3] != W {
+			exceptions.Panicf("%s: static fields must be [%d, %d, %d, %d], got shape %s", name, B, S, H, W, st.Shape())
 		}
-		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, d[3], d[4]), B, L, S, d[3], d[4])
+		st = BroadcastToDims(Reshape(ConvertDType(st, xt.DType()), B, 1, S, H, W), B, L, S, H, W)
 		frames = Concatenate([]*Node{frames, st}, 2)
 	}
 	if A > 0 {
-		frames = Concatenate([]*Node{frames, TileActions(cond[len(cond)-1], B, L, A, d[3], d[4], xt.DType())}, 2)
+		frames = Concatenate([]*Node{frames, TileActions(cond[len(cond)-1], B, L, A, H, W, xt.DType())}, 2)
 	}
-	in, crop := PadToMultipleWrap(frames, 1<<(len(v.cfg.UNet.Mults)-1), v.cfg.UNet.PadW == nn.Periodic) // any H×W
-	t = ConvertDType(t, xt.DType())
-	n := BranchCount(xt.Graph(), v.cfg.UNet.Branches, B)
-	return crop(Branched(scope, n, []*Node{in, t}, func(sc *model.Scope, parts []*Node) *Node {
-		return v.frames(sc, parts[0], parts[1], L)
-	}))
+	return frames
 }
 
 // TileActions checks the actions [B, L, A] (one row per frame of the window) and tiles each over the

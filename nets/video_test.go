@@ -119,16 +119,7 @@ func frameChange(t *testing.T, c VideoConfig, k int) []float64 {
 		}
 	}
 	changed := runVideo(t, store, v, moved, ctx)
-	per := make([]float64, vL)
-	for b := range vB {
-		for f := range vL {
-			for i := range frame {
-				j := (b*vL+f)*frame + i
-				per[f] = max(per[f], math.Abs(changed[j]-base[j]))
-			}
-		}
-	}
-	return per
+	return maxChangePerFrame(base, changed, frame)
 }
 
 // TestVideoUNetMixesFrames checks that changing frame k of the noisy window changes the output at
