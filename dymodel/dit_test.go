@@ -228,13 +228,7 @@ func TestDiTModelActions(t *testing.T) {
 // window.
 func checkForecastFollowsActions(t *testing.T, m *Model, b compute.Backend, store *model.Store) {
 	t.Helper()
-	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	ctx, _ := noise.Initial(2, 1, 2, 2, 8, 8)
-	cv := tensors.MustCopyFlatData[float32](ctx)
+	f, cv := probeForecaster(t, m, b, store)
 	L := m.Config.Frames()
 	a1 := make([]float32, L*2)
 	for r := 2; r < L; r++ { // rows of the predicted frames: push right, then left

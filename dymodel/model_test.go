@@ -347,17 +347,24 @@ func TestVideoModel(t *testing.T) {
 	checkContextReachesEveryFrame(t, m, b, store)
 }
 
-// checkContextReachesEveryFrame forecasts one window of a model with 2 context frames of [2, 8, 8] by 4
-// DDIM steps, changes context frame 0 and requires each of the first 3 predicted frames to move.
-func checkContextReachesEveryFrame(t *testing.T, m *Model, b compute.Backend, store *model.Store) {
+// probeForecaster is m's forecaster with 4 DDIM steps (closed at the test's end) and a context of 2 frames
+// of [2, 8, 8] drawn from seed 2: the setting of the checks that a change of input moves the forecast.
+func probeForecaster(t *testing.T, m *Model, b compute.Backend, store *model.Store) (*Forecaster, []float32) {
 	t.Helper()
 	f, err := m.NewForecaster(b, store, SamplerOptions{Kind: "ddim", Steps: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	t.Cleanup(f.Close)
 	ctx, _ := noise.Initial(2, 1, 2, 2, 8, 8)
-	cv := tensors.MustCopyFlatData[float32](ctx)
+	return f, tensors.MustCopyFlatData[float32](ctx)
+}
+
+// checkContextReachesEveryFrame forecasts one window of a model with 2 context frames of [2, 8, 8] by 4
+// DDIM steps, changes context frame 0 and requires each of the first 3 predicted frames to move.
+func checkContextReachesEveryFrame(t *testing.T, m *Model, b compute.Backend, store *model.Store) {
+	t.Helper()
+	f, cv := probeForecaster(t, m, b, store)
 	w, err := f.Window(cv, 1, 4)
 	if err != nil {
 		t.Fatal(err)
