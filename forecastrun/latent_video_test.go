@@ -61,7 +61,8 @@ func readNPY(t *testing.T, path string) *data.Array {
 
 // A latent DyDiff run on a video file, end to end: `train vae` on the videos' frames, `train dydiff
 // --latent` (every frame encoded once: a resumed run reuses the cached encoding, whose file is not
-// rewritten; the file's two action components condition the model), then `forecast` of test videos,
+// rewritten; the file's two action components condition the model, none with --actions none; --val
+// videos encoded too), then `forecast` of test videos,
 // written as a pixel run's forecast is: [videos, members, lead, 3, H, W] decoded frames, the truth the
 // test videos' own frames after the context. Other actions give another forecast; the file's own
 // actions given as --actions give the same one.
@@ -96,6 +97,7 @@ func TestForecastLatentVideos(t *testing.T) {
 
 	run := filepath.Join(dir, "run")
 	o := tinyLatentVideoOptions(trainPath, run, vae, nil)
+	o.Val = testPath // encoded too, not cached
 	if b := trainLatentVideo(t, o); !strings.Contains(b, "encoded 3 videos of 6 frames") || !strings.Contains(b, "2 action components") {
 		t.Errorf("summary %q: want 3 videos of 6 frames encoded, 2 action components", b)
 	}
@@ -122,6 +124,18 @@ func TestForecastLatentVideos(t *testing.T) {
 	tm.Close()
 	if link, err := latent.ReadLink(run); err != nil || link == nil || mc.Actions != 2 || len(mc.ActionScale) != 2 || !slices.Equal(mc.Frame, []int{2, 6, 6}) {
 		t.Errorf("link %v (%v), model of %d actions scaled by %v on frames %v: want a link, 2 actions, latent frames [2 6 6]", link, err, mc.Actions, mc.ActionScale, mc.Frame)
+	}
+
+	// --actions none: the frames alone.
+	plain := tinyLatentVideoOptions(trainPath, filepath.Join(dir, "plain"), vae, nil)
+	plain.Actions = trainrun.ActionsNone
+	if b := trainLatentVideo(t, plain); !strings.Contains(b, "0 action components") {
+		t.Errorf("--actions none: %q, want 0 action components", b)
+	}
+	if pm, err := dymodel.Open(plain.Run); err != nil || pm.Model.Config.Actions != 0 {
+		t.Errorf("--actions none: a model of actions (%v)", err)
+	} else {
+		pm.Close()
 	}
 
 	forecastWith := func(actions, out string) *data.Array {

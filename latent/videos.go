@@ -10,7 +10,8 @@ import (
 )
 
 // VideoFrames lays videos [V, T, C, H, W] end to end as frames [V·T, C, H, W], sharing their values:
-// the VAE encodes and decodes frames one by one, so a video is a series of frames to it.
+// the VAE, like latent diffusion's first stage (Rombach et al. 2022), encodes and decodes frames one by
+// one, so a video is a series of frames to it.
 func VideoFrames(videos *data.Array) *data.Array {
 	s := videos.Shape
 	return data.FromFloat32(videos.Float32(), append([]int{s[0] * s[1]}, s[2:]...)...)
@@ -51,12 +52,14 @@ func EncodeVideosCached(ctx context.Context, v *VAE, videos *data.Array, path, d
 	return data.FromFloat32(z.Float32(), append(videos.Shape[:2:2], z.Shape[1:]...)...), reused, nil
 }
 
-// ForecastVideos makes a latent DyDiff forecast of videos [V, T, C, H, W] in their pixel units
-// (docs/LATENT.md, docs/VIDEO.md): the first nContext frames of every video are encoded (EncodeVideos;
-// the latents after them are zero, for the sampler reads only each video's context), sample forecasts
-// the latent videos [V, T, z, h, w] (dymodel.Trained.Forecast of videos, which reports its cases:
-// video i from frame i·T + nContext of the videos laid end to end) and every member is decoded back into
-// frames: Ensemble [cases, members, lead, C, H, W]. The truth is each case's own frames of the videos.
+// ForecastVideos makes a latent DyDiff forecast of videos [V, T, C, H, W] in their pixel units: latent
+// diffusion (Rombach et al. 2022) with Dynamical Diffusion's action-conditioned video prediction (Guo et
+// al. 2025, §4.3) as the model (docs/LATENT.md, docs/VIDEO.md). The first nContext frames of every video
+// are encoded (EncodeVideos; the latents after them are zero, for the sampler reads only each video's
+// context), sample forecasts the latent videos [V, T, z, h, w] (dymodel.Trained.Forecast of videos,
+// which reports its cases: video i from frame i·T + nContext of the videos laid end to end) and every
+// member is decoded back into frames: Ensemble [cases, members, lead, C, H, W]. The truth is each
+// case's own frames of the videos.
 func (v *VAE) ForecastVideos(ctx context.Context, videos *data.Array, nContext int, seed uint64, names ForecastNames,
 	sample func(z *data.Array) (*dymodel.Forecast, error)) (*dymodel.Forecast, error) {
 	if err := checkVideos(names.Data, videos); err != nil {
