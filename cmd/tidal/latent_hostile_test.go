@@ -110,6 +110,8 @@ func TestLatentHostile(t *testing.T) {
 		{"train vae --held-out all frames", []string{"train", "vae", "--data", p("train.npy"), "--run", p("new"), "--held-out", "24"}, "--held-out"},
 		{"train vae --kl-weight NaN", []string{"train", "vae", "--data", p("train.npy"), "--run", p("new"), "--kl-weight", "NaN"}, "--kl-weight"},
 		{"train vae into a DyDiff run", append([]string{"train", "vae", "--data", p("train.npy"), "--run", p("pixel"), "--steps", "2"}, vaeArgs...), `method "dydiff"`},
+		{"train vae on videos with a NaN action", append([]string{"train", "vae", "--data", p("nanact.npz"), "--run", p("new"), "--steps", "2"}, vaeArgs...), "nanact.npz: actions: value NaN"},
+		{"train vae on videos ×32 does not divide", []string{"train", "vae", "--data", p("push.npz"), "--run", p("new"), "--steps", "2", "--mults", "1,2,2,2,2,2"}, "must divide"},
 		{"train vae on series", []string{"train", "vae", "--data", p("ts.txt"), "--run", p("new")}, "--data"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
