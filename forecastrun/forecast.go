@@ -19,9 +19,9 @@ import (
 // Forecast is `tidal forecast`: ensemble forecasts with the EMA weights of the newest snapshot of the
 // DyDiff run o.Run, for cases over the test data o.Data, written in physical units with their truth and
 // sidecars. By what the data and the run hold it forecasts fields [frames, channels, H, W] (guided by a
-// discriminator with o.Disc), a time series [T, N] (the rolling windows; series.go), fields through a
-// VAE's latent space (latent.go) or videos with actions (video.go). Bad options, inputs and runs are
-// refused with an error naming the flag or file.
+// discriminator with o.Disc), a time series [T, N] (the rolling windows; series.go), fields or videos
+// through a VAE's latent space (latent.go, latent_video.go) or videos with actions (video.go). Bad
+// options, inputs and runs are refused with an error naming the flag or file.
 func Forecast(o Options) error {
 	if err := checkFlags(&o); err != nil {
 		return err
@@ -116,15 +116,17 @@ func checkFlags(o *Options) error {
 	return cli.CheckOutFormat(o.Format)
 }
 
-// routeOther forecasts a latent run (latent.go) or videos with actions (video.go) and says whether it
-// did.
+// routeOther forecasts a latent run (latent.go: fields; latent_video.go: videos with actions) or videos
+// with actions (video.go) and says whether it did.
 func routeOther(o Options) (bool, error) {
 	ok, err := isLatent(o)
 	switch {
 	case err != nil:
 		return true, err
-	case ok && (o.Actions != "" || trainrun.IsVideoFile(o.Data)):
-		return true, fmt.Errorf("--run %s is a latent DyDiff run: it forecasts fields [frames, channels, H, W], not videos with actions (--data %s, --actions)", o.Run, o.Data)
+	case ok && trainrun.IsVideoFile(o.Data):
+		return true, forecastLatentVideo(o)
+	case ok && o.Actions != "":
+		return true, fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions); --data %s holds fields for the latent run --run %s", o.Actions, o.Data, o.Run)
 	case ok:
 		return true, forecastLatent(o)
 	case trainrun.IsVideoFile(o.Data):

@@ -47,6 +47,9 @@ func forecastVideo(o Options) error {
 	}
 	defer snap.Store.Finalize()
 	mc := m.Config
+	if err := m.CheckFrame(in.String(), shape[2:]); err != nil {
+		return err
+	}
 	cases, lead, err := videoCasesLead(o, m, in, shape)
 	if err != nil {
 		return err
@@ -104,15 +107,12 @@ func videoInputs(o Options) (shape []int, fileA int, ins []*cli.Input, err error
 	return shape, fileA, ins, nil
 }
 
-// videoCasesLead checks the model against the videos and returns the number of videos forecast and the
-// lead.
+// videoCasesLead refuses a time-series model for videos and returns the number of videos forecast
+// (--cases, default all) and the lead (--lead, default the model's); the caller checks the frames.
 func videoCasesLead(o Options, m *dymodel.Model, in *cli.Input, shape []int) (cases, lead int, err error) {
 	mc := m.Config
 	if mc.Net == "series" {
 		return 0, 0, fmt.Errorf("--run %s is a time-series model; --data %s holds videos", o.Run, o.Data)
-	}
-	if err := m.CheckFrame(in.String(), shape[2:]); err != nil {
-		return 0, 0, err
 	}
 	V, T := shape[0], shape[1]
 	cases = V

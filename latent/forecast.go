@@ -28,18 +28,5 @@ func (v *VAE) Forecast(ctx context.Context, phys *data.Array, cs forecast.Cases,
 	if err != nil {
 		return nil, err
 	}
-	ld := f.Ensemble.Shape
-	if len(ld) != 6 {
-		return nil, fmt.Errorf("latent forecast of shape %v: expected [cases, members, lead, z, h, w]", ld)
-	}
-	flat := data.FromFloat32(f.Ensemble.Float32(), append([]int{ld[0] * ld[1] * ld[2]}, ld[3:]...)...)
-	dec, err := v.Decode(ctx, flat)
-	if err != nil {
-		return nil, fmt.Errorf("decoding the forecast with %s: %w", names.VAE, err)
-	}
-	f.Ensemble = data.FromFloat32(dec.F32, append(append([]int(nil), ld[:3]...), phys.Shape[1:]...)...)
-	if f.Truth, err = forecast.Truth(phys, cs); err != nil {
-		return nil, err
-	}
-	return f, nil
+	return v.decodeForecast(ctx, f, phys, cs, names)
 }

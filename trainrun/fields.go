@@ -15,10 +15,11 @@ import (
 )
 
 // Prepare checks the options, reads the inputs and prepares the run: DyDiff on fields, on a time series
-// (SeriesNet, dymodel.SeriesTrainSpec), on videos with actions, or in a VAE's latent space (Latent). It
-// resolves the defaults that depend on the data and on a run recorded in Run before, and refuses bad
-// options, inputs and a run directory recorded otherwise, each error naming its flag or file; a
-// network that cannot be built is a *NetworkError. Close the run when done.
+// (SeriesNet, dymodel.SeriesTrainSpec), on videos with actions, or in a VAE's latent space (Latent: of
+// fields, or of videos with actions). It resolves the defaults that depend on the data and on a run
+// recorded in Run before, and refuses bad options, inputs and a run directory recorded otherwise, each
+// error naming its flag or file; a network that cannot be built is a *NetworkError. Close the run when
+// done.
 func Prepare(o Options) (*Run, error) {
 	if o.Run == "" {
 		return nil, fmt.Errorf("--run is required: the run directory")
@@ -31,16 +32,17 @@ func Prepare(o Options) (*Run, error) {
 		return nil, err
 	}
 	b := o.Budget
-	if o.Latent != "" && (o.Actions != "" || IsVideoFile(o.Data)) {
-		return nil, fmt.Errorf("--latent %s: latent DyDiff takes fields [frames, channels, H, W]; videos with actions (--data %s, --actions) train in pixel space", o.Latent, o.Data)
+	video := IsVideoFile(o.Data) && !seriesData
+	if o.Latent != "" && video {
+		return prepareLatentVideo(o, b)
 	}
-	if o.Latent != "" {
-		return prepareLatent(o, b, seriesData)
-	}
-	if IsVideoFile(o.Data) && !seriesData {
+	if video {
 		return prepareVideo(o, b)
 	} else if o.Actions != "" && !seriesData {
 		return nil, fmt.Errorf("--actions %s: for video data (--data FILE.npz with frames and actions, tidal data pushing); --data %s holds none", o.Actions, o.Data)
+	}
+	if o.Latent != "" {
+		return prepareLatent(o, b, seriesData)
 	}
 	if seriesData {
 		if o.Static.Path != "" {

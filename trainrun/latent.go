@@ -34,11 +34,13 @@ func OpenLatent(dir string) (*latent.VAE, error) {
 	return v, nil
 }
 
-// CheckLatentFrames refuses data whose frames are not those the VAE was trained on.
+// CheckLatentFrames refuses data whose frames (the last three axes of fields [frames, C, H, W] or of
+// videos [videos, T, C, H, W]) are not those the VAE was trained on.
 func CheckLatentFrames(v *latent.VAE, flag string, in *cli.Input) error {
-	if want := v.Model.Config.Frame; fmt.Sprint(in.Shape[1:]) != fmt.Sprint(want) {
-		return fmt.Errorf("%s has frames %v [channels, H, W], but the VAE --latent %s was trained on frames %v: train a VAE on this data's channels and grid",
-			in, in.Shape[1:], v.Dir, want)
+	frame := in.Shape[max(0, len(in.Shape)-3):]
+	if want := v.Model.Config.Frame; fmt.Sprint(frame) != fmt.Sprint(want) {
+		return fmt.Errorf("%s has frames %v [channels, H, W], but the VAE --latent %s was trained on frames %v: train a VAE on this data's channels and grid (tidal train vae --data %s)",
+			in, frame, v.Dir, want, in.Path)
 	}
 	return nil
 }
@@ -187,10 +189,18 @@ func latentTrainInputs(o Options) (tr, va *cli.Input, inputs []*cli.Input, err e
 		}
 		inputs = append(inputs, va)
 	}
-	if atomicfile.Inside(o.Run, o.Latent) || atomicfile.Inside(o.Latent, o.Run) {
-		return nil, nil, nil, fmt.Errorf("--run %s and --latent %s: the DyDiff run and the VAE run must be separate folders", o.Run, o.Latent)
+	if err := checkLatentApart(o); err != nil {
+		return nil, nil, nil, err
 	}
 	return tr, va, inputs, nil
+}
+
+// checkLatentApart refuses a DyDiff run inside the VAE run or around it.
+func checkLatentApart(o Options) error {
+	if atomicfile.Inside(o.Run, o.Latent) || atomicfile.Inside(o.Latent, o.Run) {
+		return fmt.Errorf("--run %s and --latent %s: the DyDiff run and the VAE run must be separate folders", o.Run, o.Latent)
+	}
+	return nil
 }
 
 // checkLatentRun checks the VAE against --data and the run directory's link: a run works in the latent
@@ -211,8 +221,8 @@ func checkLatentRun(o Options, v *latent.VAE, tr *cli.Input) error {
 	return nil
 }
 
-// encodeLatentData links the run to its VAE, encodes the training fields through the run's cache and
-// says how.
+// encodeLatentData links the run to its VAE, encodes the training fields [frames, C, H, W] or videos
+// [V, T, C, H, W] through the run's cache and says how.
 func encodeLatentData(ctx context.Context, o Options, v *latent.VAE, phys *data.Array) (*data.Array, string, error) {
 	if err := os.MkdirAll(o.Run, 0o755); err != nil {
 		return nil, "", fmt.Errorf("--run %s: %w", o.Run, err)
@@ -220,15 +230,23 @@ func encodeLatentData(ctx context.Context, o Options, v *latent.VAE, phys *data.
 	if err := latent.WriteLink(o.Run, v, o.StartOver); err != nil {
 		return nil, "", fmt.Errorf("--run %s: %w", o.Run, err)
 	}
-	z, reused, err := latent.EncodeCached(ctx, v, phys, o.Data, o.Run, o.Seed)
+	var z *data.Array
+	var reused bool
+	var err error
+	what := fmt.Sprintf("%d frames", phys.Shape[0])
+	if len(phys.Shape) == 5 { // videos [V, T, C, H, W]
+		what = fmt.Sprintf("%d videos of %d frames", phys.Shape[0], phys.Shape[1])
+		z, reused, err = latent.EncodeVideosCached(ctx, v, phys, o.Data, o.Run, o.Seed)
+	} else {
+		z, reused, err = latent.EncodeCached(ctx, v, phys, o.Data, o.Run, o.Seed)
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("--data %s: encoding with --latent %s: %w", o.Data, o.Latent, err)
 	}
-	how := fmt.Sprintf("encoded %d frames", phys.Shape[0])
 	if reused {
-		how = fmt.Sprintf("the run's cached encoding of %d frames", phys.Shape[0])
+		return z, "the run's cached encoding of " + what, nil
 	}
-	return z, how, nil
+	return z, "encoded " + what, nil
 }
 
 // encodeLatentVal reads and encodes the validation fields (nil without --val).

@@ -76,7 +76,7 @@ func PrepareVAE(o VAEOptions) (*VAERun, error) {
 	t.Steps, t.BatchSize, t.LR, t.Seed = o.Steps, o.Batch, o.LR, int64(o.Seed)
 	t.LogEvery, t.CheckpointEvery, t.Keep = o.LogEvery, o.CheckpointEvery, o.KeepCheckpoints
 	spec := latent.TrainSpec{HoldOut: hold, Config: c, Options: t, Dir: o.Run, Log: o.Log, StartOver: o.StartOver}
-	if spec.Data, err = tr.Read(b); err != nil {
+	if spec.Data, err = readVAEFrames(o, b, tr); err != nil {
 		return nil, err
 	}
 	name, be, err := newBackend(o.Backend)
@@ -123,12 +123,17 @@ func checkTrainVAEFlags(o VAEOptions) error {
 	return nil
 }
 
-// vaeTrainInputs checks --data (frames the levels can halve), the held-out frames and the run
-// directory, which must hold a VAE run if anything.
+// vaeTrainInputs checks --data (frames the levels can halve: fields [frames, C, H, W], or a video file
+// whose videos' frames it takes end to end), the held-out frames and the run directory, which must hold
+// a VAE run if anything.
 func vaeTrainInputs(o VAEOptions) (tr *cli.Input, hold int, to *cli.TrainOut, err error) {
-	layout := "[frames, channels, height, width]"
-	tr, err = cli.StatInput("data", o.Data, 4, 4, layout)
-	if err != nil {
+	if IsVideoFile(o.Data) { // every frame of every video, laid end to end
+		shape, _, err := StatVideoFlag("data", o.Data)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		tr = &cli.Input{Flag: "data", Path: o.Data, Shape: append([]int{shape[0] * shape[1]}, shape[2:]...), DType: data.Float32}
+	} else if tr, err = cli.StatInput("data", o.Data, 4, 4, "[frames, channels, height, width]"); err != nil {
 		return nil, 0, nil, err
 	}
 	T, H, W := tr.Shape[0], tr.Shape[2], tr.Shape[3]
@@ -153,6 +158,19 @@ func vaeTrainInputs(o VAEOptions) (tr *cli.Input, hold int, to *cli.TrainOut, er
 		}
 	}
 	return tr, hold, to, nil
+}
+
+// readVAEFrames reads the frames of --data within the budget: the fields, or every frame of the videos
+// of a video file laid end to end (the last ones held out are then the last video's).
+func readVAEFrames(o VAEOptions, b guard.Budget, tr *cli.Input) (*data.Array, error) {
+	if !IsVideoFile(o.Data) {
+		return tr.Read(b)
+	}
+	v, err := ReadVideoFlag("data", o.Data, b)
+	if err != nil {
+		return nil, err
+	}
+	return latent.VideoFrames(v.Frames), nil
 }
 
 // checkVAEMemory checks the memory a VAE's training needs: the data three times and the activations of

@@ -7,7 +7,6 @@ import (
 
 	"github.com/tidal-forecast/tidal/data"
 	"github.com/tidal-forecast/tidal/dymodel"
-	"github.com/tidal-forecast/tidal/forecast"
 	"github.com/tidal-forecast/tidal/latent"
 )
 
@@ -47,16 +46,10 @@ func (v VAEOptions) checkVAE(frame []int) error {
 	return nil
 }
 
-// frames lays videos [V, T, C, H, W] end to end as frames [V·T, C, H, W] (sharing the values).
-func frames(videos *data.Array) *data.Array {
-	s := videos.Shape
-	return data.FromFloat32(videos.Float32(), append([]int{s[0] * s[1]}, s[2:]...)...)
-}
-
 // trainVAE trains (or resumes) the VAE on the training videos' frames in Dir/vae, holding out the test
 // videos' frames for its reconstruction PSNR (they never train it), and opens it.
 func (o Options) trainVAE(ctx context.Context, tr, te *data.Array) (*latent.VAE, error) {
-	a, b := frames(tr), frames(te)
+	a, b := latent.VideoFrames(tr), latent.VideoFrames(te)
 	all := data.FromFloat32(append(append([]float32(nil), a.Float32()...), b.Float32()...), append([]int{a.Shape[0] + b.Shape[0]}, a.Shape[1:]...)...)
 	to := latent.DefaultTrainOptions()
 	to.Steps, to.BatchSize, to.Seed = o.VAE.Steps, o.VAE.Batch, int64(o.Seed)
@@ -73,28 +66,20 @@ func (o Options) trainVAE(ctx context.Context, tr, te *data.Array) (*latent.VAE,
 	return v, nil
 }
 
-// encodeVideos maps videos [V, T, C, H, W] to their scaled latents [V, T, z, h, w] (VAE.Encode of every
-// frame; the posterior mean, or a sample from seed with the sampling encoding).
+// encodeVideos maps videos [V, T, C, H, W] to their scaled latents [V, T, z, h, w] (latent.VAE.EncodeVideos).
 func encodeVideos(ctx context.Context, v *latent.VAE, videos *data.Array, seed uint64) (*data.Array, error) {
-	z, err := v.Encode(ctx, frames(videos), seed)
+	z, err := v.EncodeVideos(ctx, videos, seed)
 	if err != nil {
 		return nil, fmt.Errorf("pushbench: encoding the videos: %w", err)
 	}
-	return data.FromFloat32(z.Float32(), append(videos.Shape[:2:2], z.Shape[1:]...)...), nil
+	return z, nil
 }
 
 // forecastLatent forecasts every test video te [V, T, C, H, W] with the latent model tm under its
-// actions (fo.Actions): the video is encoded, forecast in latent space from its first Context frames and
-// every member decoded back into frames (latent.VAE.Forecast): Ensemble [V, members, Predict, C, H, W],
-// Truth the test videos' own predicted frames.
+// actions (fo.Actions): each video's first Context frames are encoded, the video forecast in latent
+// space and every member decoded back into frames (latent.VAE.ForecastVideos): Ensemble [V, members,
+// Predict, C, H, W], Truth the test videos' own predicted frames.
 func forecastLatent(ctx context.Context, v *latent.VAE, tm *dymodel.Trained, te *data.Array, p Protocol, fo dymodel.ForecastOptions) (*dymodel.Forecast, error) {
-	V, T := te.Shape[0], te.Shape[1]
-	cs := forecast.Cases{Context: p.Context, Lead: p.Predict}
-	for i := range V {
-		cs.Starts = append(cs.Starts, i*T+p.Context) // the cases dymodel makes of videos: each from its frame Context
-	}
-	return v.Forecast(ctx, frames(te), cs, fo.Seed, latent.ForecastNames{Data: "the test videos", VAE: "the bench's VAE"},
-		func(z *data.Array) (*dymodel.Forecast, error) {
-			return tm.Forecast(ctx, data.FromFloat32(z.Float32(), append([]int{V, T}, z.Shape[1:]...)...), fo)
-		})
+	return v.ForecastVideos(ctx, te, p.Context, fo.Seed, latent.ForecastNames{Data: "the test videos", VAE: "the bench's VAE"},
+		func(z *data.Array) (*dymodel.Forecast, error) { return tm.Forecast(ctx, z, fo) })
 }

@@ -39,6 +39,22 @@ func TestLatentHostile(t *testing.T) {
 	mustTidal(t, append([]string{"train", "vae", "--data", p("one.npy"), "--run", p("vae1ch"), "--steps", "2"}, vaeArgs...)...)
 	mustTidal(t, append([]string{"train", "dydiff", "--data", p("train.npy"), "--run", p("pixel"), "--steps", "2"}, latentDyDiffArgs...)...)
 	mustTidal(t, append([]string{"train", "dydiff", "--data", p("train.npy"), "--latent", p("vae"), "--run", p("lat"), "--steps", "2"}, latentDyDiffArgs...)...)
+	// Videos: a pushing file of 16² frames, a VAE of its frames and a latent run on it with its
+	// actions, the same videos with a NaN action, and actions files with a NaN.
+	mustTidal(t, "data", "pushing", "--out", p("push.npz"), "--videos", "3", "--frames", "6", "--size", "16", "--objects", "1")
+	push, err := data.ReadNPZ(p("push.npz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	push["actions"].F32[3] = float32(math.NaN())
+	if err := data.WriteNPZ(p("nanact.npz"), push, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := data.WriteNPY(p("nanact.npy"), push["actions"]); err != nil {
+		t.Fatal(err)
+	}
+	mustTidal(t, append([]string{"train", "vae", "--data", p("push.npz"), "--run", p("vaevid"), "--steps", "2"}, vaeArgs...)...)
+	mustTidal(t, append([]string{"train", "dydiff", "--data", p("push.npz"), "--latent", p("vaevid"), "--run", p("latvid"), "--steps", "2"}, latentDyDiffArgs...)...)
 	if err := os.MkdirAll(p("unmeasured"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -50,6 +66,8 @@ func TestLatentHostile(t *testing.T) {
 	}
 	dyd := append([]string{"train", "dydiff", "--data", p("train.npy"), "--steps", "2"}, latentDyDiffArgs...)
 	fc := []string{"forecast", "--data", p("train.npy"), "--cases", "1", "--members", "2", "--sampler-steps", "1", "--out", p("fc.npy"), "--quiet"}
+	dydv := append([]string{"train", "dydiff", "--data", p("push.npz"), "--steps", "2"}, latentDyDiffArgs...)
+	fcv := []string{"forecast", "--data", p("push.npz"), "--members", "2", "--sampler-steps", "1", "--out", p("fc.npy"), "--quiet"}
 	with := func(base []string, more ...string) []string { return append(append([]string(nil), base...), more...) }
 	for _, c := range []struct {
 		name string
@@ -70,8 +88,19 @@ func TestLatentHostile(t *testing.T) {
 		{"forecast --latent another VAE", with(fc, "--run", p("lat"), "--latent", p("vae2")), "works in the latent space of"},
 		{"forecast a latent run on other channels", with(fc[:1], "--run", p("lat"), "--data", p("one.npy"), "--out", p("fc.npy")), "trained on frames [2 8 8]"},
 		{"forecast --latent on a time series", with(fc[:1], "--run", p("lat"), "--latent", p("vae"), "--data", p("ts.txt"), "--out", p("fc.npy")), "is a time series"},
-		{"--latent with --actions", with(dyd, "--latent", p("vae"), "--run", p("new"), "--actions", "none"), "videos with actions"},
-		{"forecast a latent run with --actions", with(fc, "--run", p("lat"), "--actions", p("train.npy")), "not videos with actions"},
+		{"--latent with --actions on fields", with(dyd, "--latent", p("vae"), "--run", p("new"), "--actions", "none"), "--actions none: for video data"},
+		{"forecast a latent run of fields with --actions", with(fc, "--run", p("lat"), "--actions", p("train.npy")), "holds fields for the latent run"},
+		{"--latent a VAE of other frames on videos", with(dydv, "--latent", p("vae"), "--run", p("new")), "--data " + p("push.npz") + " has frames [3 16 16] [channels, H, W], but the VAE --latent " + p("vae") + " was trained on frames [2 8 8]"},
+		{"--latent on videos with a NaN action", append([]string{"train", "dydiff", "--data", p("nanact.npz"), "--latent", p("vaevid"), "--run", p("new"), "--steps", "2"}, latentDyDiffArgs...), "nanact.npz: actions: value NaN"},
+		{"--latent on videos --actions FILE", with(dydv, "--latent", p("vaevid"), "--run", p("new"), "--actions", p("nanact.npy")), "expected none"},
+		{"--latent on videos with --static", with(dydv, "--latent", p("vaevid"), "--run", p("new"), "--static", p("train.npy")), "--static"},
+		{"--latent of videos into a latent run of fields", with(dydv, "--latent", p("vaevid"), "--run", p("lat")), "works in the latent space of"},
+		{"forecast a latent video run with NaN --actions", with(fcv, "--run", p("latvid"), "--actions", p("nanact.npy")), "--actions " + p("nanact.npy")},
+		{"forecast a latent video run --format nc", with(fcv, "--run", p("latvid"), "--format", "nc"), "--format nc"},
+		{"forecast a latent video run --actions none", with(fcv, "--run", p("latvid"), "--actions", "none"), "--actions none"},
+		{"forecast a latent video run on fields", with(fc, "--run", p("latvid")), "trained on frames [3 16 16]"},
+		{"forecast a latent video run --cases beyond the videos", with(fcv[:len(fcv)-1], "--run", p("latvid"), "--cases", "4"), "--cases 4"},
+		{"forecast a latent video run --out inside the VAE run", with(fcv[:3], "--run", p("latvid"), "--out", filepath.Join(p("vaevid"), "f.npy")), "--latent"},
 		{"forecast a latent run with --disc", with(fc, "--run", p("lat"), "--disc", p("pixel")), "--disc"},
 		{"forecast --out inside the VAE run", with(fc[:len(fc)-3], "--run", p("lat"), "--out", filepath.Join(p("vae"), "f.npy")), "--latent"},
 		{"train vae on a grid ×4 does not divide", []string{"train", "vae", "--data", p("odd.npy"), "--run", p("new"), "--mults", "1,2,4"}, "must divide"},
@@ -81,6 +110,8 @@ func TestLatentHostile(t *testing.T) {
 		{"train vae --held-out all frames", []string{"train", "vae", "--data", p("train.npy"), "--run", p("new"), "--held-out", "24"}, "--held-out"},
 		{"train vae --kl-weight NaN", []string{"train", "vae", "--data", p("train.npy"), "--run", p("new"), "--kl-weight", "NaN"}, "--kl-weight"},
 		{"train vae into a DyDiff run", append([]string{"train", "vae", "--data", p("train.npy"), "--run", p("pixel"), "--steps", "2"}, vaeArgs...), `method "dydiff"`},
+		{"train vae on videos with a NaN action", append([]string{"train", "vae", "--data", p("nanact.npz"), "--run", p("new"), "--steps", "2"}, vaeArgs...), "nanact.npz: actions: value NaN"},
+		{"train vae on videos ×32 does not divide", []string{"train", "vae", "--data", p("push.npz"), "--run", p("new"), "--steps", "2", "--mults", "1,2,2,2,2,2"}, "must divide"},
 		{"train vae on series", []string{"train", "vae", "--data", p("ts.txt"), "--run", p("new")}, "--data"},
 	} {
 		t.Run(c.name, func(t *testing.T) {

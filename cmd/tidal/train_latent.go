@@ -18,7 +18,7 @@ func addLatentFlag(f *pflag.FlagSet, v *string, forecasting bool) {
 		f.StringVar(v, "latent", "", "run directory of 'tidal train vae' whose latent space --run was trained in (default: the one the run records; given, it must be that one)")
 		return
 	}
-	f.StringVar(v, "latent", "", "run directory of 'tidal train vae': train in its latent space (the data encoded per frame, scaled; docs/LATENT.md)")
+	f.StringVar(v, "latent", "", "run directory of 'tidal train vae': train in its latent space (the fields, or every frame of a video file, encoded per frame, scaled; docs/LATENT.md)")
 }
 
 // openLatent opens the VAE run given to --latent, naming the flag in its errors (trainrun.OpenLatent).

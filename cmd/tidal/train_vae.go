@@ -55,7 +55,7 @@ command again resumes the run (or, finished, measures it again); a larger --step
 	}
 	f := cmd.Flags()
 	config.AddFlag(cmd)
-	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY)")
+	f.StringVar(&fl.data, "data", "", "training data: fields [frames, channels, H, W] (NPY), or a video file (NPZ, docs/VIDEO.md: every frame of every video)")
 	f.StringVar(&fl.out, "run", "", "run directory (created; an existing run is resumed)")
 	f.IntVar(&fl.steps, "steps", 2000, "optimiser steps of the whole run")
 	f.IntVar(&fl.batch, "batch", 16, "frames per step")
