@@ -58,9 +58,9 @@ the default is the largest setting meant to finish within an hour.`,
 				guard.Int("size", size, 0, 512), guard.Int("sampler-steps", samplerSteps, 0, 1000), guard.Between("lambda", lambda, 0, 1e6), guard.Between("guide-sigma-max", guideSigmaMax, 0, 1e9), guard.AllOpen("lambdas", lambdas, -1e-300, 1e6)); err != nil {
 				return err
 			}
-			if size != 0 && (size < 12 || size%4 != 0) {
-				// 12 is the smallest multiple of 4 whose dealiasing cutoff lies above the forcing's k_f = 3.
-				return fmt.Errorf("--size %d: expected a multiple of 4, at least 12", size)
+			if size != 0 && (size < 16 || size%4 != 0) {
+				// 16 is the smallest multiple of 4 whose dealiasing cutoff (N − 1)/3 lies above the forcing's k_f = 3.
+				return fmt.Errorf("--size %d: expected a multiple of 4, at least 16", size)
 			}
 			if frames != 0 && frames < 10 {
 				return fmt.Errorf("--frames %d: expected 0 (the setting's) or at least 10, for the ACF at lags 1–9", frames)

@@ -34,8 +34,10 @@ func TestBandPowerClosedForms(t *testing.T) {
 	if want := [][2]int{{1, 2}, {3, 4}, {5, 8}}; !slices.Equal(bands, want) {
 		t.Fatalf("Bands(16) = %v, want %v", bands, want)
 	}
-	if got, want := Bands(12), [][2]int{{1, 2}, {3, 4}, {5, 6}}; !slices.Equal(got, want) {
-		t.Fatalf("Bands(12) = %v, want %v", got, want)
+	for size, want := range map[int][][2]int{12: {{1, 2}, {3, 4}, {5, 6}}, 6: {{1, 2}, {3, 3}}, 32: {{1, 2}, {3, 4}, {5, 8}, {9, 16}}} {
+		if got := Bands(size); !slices.Equal(got, want) {
+			t.Fatalf("Bands(%d) = %v, want %v", size, got, want)
+		}
 	}
 	for _, c := range []struct {
 		kx, ky, band int
@@ -83,7 +85,8 @@ func TestBandPowerClosedForms(t *testing.T) {
 
 // The rollout and forecast scores of three-channel frames are on the channels they say: a rollout whose
 // ζ is the truth's and whose u and v are the truth's times 2 and 3 scores ζ perfectly (ACF error 0, std
-// ratio 1, spectrum ratios 1, CRPS of an exact ensemble 0) and gives u and v the std ratios 2 and 3.
+// ratio 1, spectrum ratios 1, CRPS of an exact ensemble 0) and gives u and v the std ratios 3 and 4
+// (means over two members of 2 and 4, 3 and 5).
 func TestScoresOnTheirChannels(t *testing.T) {
 	const size, C, n = 12, 3, 40
 	P := size * size
@@ -96,16 +99,18 @@ func TestScoresOnTheirChannels(t *testing.T) {
 			copy(truth[(f*C+c)*P:][:P], w)
 		}
 	}
-	roll := slices.Clone(truth)
-	for f := range n {
-		for c := 1; c < C; c++ {
-			for i := range P {
-				roll[(f*C+c)*P+i] *= float32(c + 1)
+	roll := append(slices.Clone(truth), truth...) // two members: u, v times 2, 3 in the first, 4, 5 in the second
+	for m := range 2 {
+		for f := range n {
+			for c := 1; c < C; c++ {
+				for i := range P {
+					roll[((m*n+f)*C+c)*P+i] *= float32(c + 1 + 2*m)
+				}
 			}
 		}
 	}
 	e := evaluator{size: size, channels: C, truth: truth, truthLen: n, bands: Bands(size)}
-	s, err := e.rollout("test", roll, n, 1)
+	s, err := e.rollout("test", roll, n, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +125,7 @@ func TestScoresOnTheirChannels(t *testing.T) {
 	if len(s.Channels) != C {
 		t.Fatalf("%d channel scores, want %d", len(s.Channels), C)
 	}
-	for c, want := range []float64{1, 2, 3} {
+	for c, want := range []float64{1, 3, 4} {
 		if got := s.Channels[c]; got.Name != channelNames(C)[c] || math.Abs(got.StdRatio-want) > 1e-5 {
 			t.Errorf("channel %d: %s std ratio %g, want %s %g", c, got.Name, got.StdRatio, channelNames(C)[c], want)
 		}
@@ -223,6 +228,28 @@ func TestVelocityRunsEndToEnd(t *testing.T) {
 	for _, want := range []string{"frames (ζ, u, v)", "| k 1–2 | k 3–4 | k 5–8 |", "| guided λ=14 | u |", "over ζ, u and v"} {
 		if !strings.Contains(tab, want) {
 			t.Errorf("table without %q:\n%s", want, tab)
+		}
+	}
+}
+
+// A cached series of the wrong channels in --dir is refused with an error naming the file, not trained on:
+// a vorticity-only file where (ζ, u, v) is expected, and the other way round.
+func TestCachedSeriesChannels(t *testing.T) {
+	dir := t.TempDir()
+	o := Quick()
+	for _, c := range []struct {
+		velocity bool
+		file     string
+		channels int
+	}{{true, "ns-velocity.npy", 1}, {false, "ns.npy", 3}} {
+		path := filepath.Join(dir, c.file)
+		if err := data.WriteNPY(path, data.FromFloat32(make([]float32, 4*c.channels*16*16), 4, c.channels, 16, 16)); err != nil {
+			t.Fatal(err)
+		}
+		o.Velocity = c.velocity
+		_, err := turbulence(o, filepath.Join(dir, "ns.npy"))
+		if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "remove it") {
+			t.Errorf("velocity %v, cached %d channel(s): error %v", c.velocity, c.channels, err)
 		}
 	}
 }
