@@ -805,7 +805,10 @@ func (s Scores) Line() string {
 		}
 	}
 	for _, c := range s.Channels {
-		out += fmt.Sprintf("  | %s: std ratio %.3f bias %.3g CRPS %.3g SSR %.3f", c.Name, c.StdRatio, c.Bias, c.CRPS, c.SSR)
+		out += fmt.Sprintf("  | %s: std ratio %.3f", c.Name, c.StdRatio)
+		if c.CRPS > 0 { // the sweep's rows have no forecasts
+			out += fmt.Sprintf(" bias %.3g CRPS %.3g SSR %.3f", c.Bias, c.CRPS, c.SSR)
+		}
 	}
 	return out
 }
