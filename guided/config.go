@@ -139,8 +139,9 @@ func withStatic(cond []*Node, cfg *dataset.StaticConfig, s *dataset.Static, like
 // CheckGuide refuses a discriminator that cannot guide m (an image or a video model): trained on other channels, at another field
 // size, or on other data, i.e. with normalisation statistics far from the image model's (means more
 // than half a standard deviation apart, or standard deviations more than a factor 1.5 apart), or whose
-// std ratios differ between channels (the guide's σ could not be rescaled). Statistics that differ
-// less, as splits of the same series with another --val-fraction give, are mapped by guideScale.
+// std ratios differ between channels by more than ChannelScaleTolerance (the guide's σ could not be
+// rescaled). Statistics that differ less, as splits of the same series with another --val-fraction
+// give, are mapped by guideScale.
 func CheckGuide(m, disc *Model) error {
 	return checkGuide(modelName(m), m.Config.Channels, m.Config.Height, m.Config.Width, m.Norm, disc)
 }
@@ -165,21 +166,38 @@ func checkGuide(what string, channels, h, w int, norm dataset.Norm, disc *Model)
 	scale, _ := guideScale(norm, disc)
 	for c := range channels {
 		r := norm.Std[c] / disc.Norm.Std[c]
-		if math.Abs(norm.Mean[c]-disc.Norm.Mean[c]) > 0.5*norm.Std[c] || r > 1.5 || r < 1/1.5 || math.Abs(r/scale-1) > 0.01 {
+		if math.Abs(norm.Mean[c]-disc.Norm.Mean[c]) > 0.5*norm.Std[c] || r > 1.5 || r < 1/1.5 {
 			return fmt.Errorf("--disc %s was trained on other data than %s: channel %d normalised by mean %g std %g, not %g and %g",
 				disc.Run, what, c, disc.Norm.Mean[c], disc.Norm.Std[c], norm.Mean[c], norm.Std[c])
+		}
+		if math.Abs(r/scale-1) > ChannelScaleTolerance {
+			return fmt.Errorf("--disc %s was normalised unlike %s: channel %d's std ratio %g (%g over %g) is %.1f %% from the channels' geometric mean %.4g, expected within %g %%: one noise level must serve every channel",
+				disc.Run, what, c, r, norm.Std[c], disc.Norm.Std[c], 100*math.Abs(r/scale-1), scale, 100*ChannelScaleTolerance)
 		}
 	}
 	return nil
 }
 
+// ChannelScaleTolerance is how far (relative) the std ratios a_c of guideScale may differ from their
+// geometric mean. Noise of level σ in a model's normalised units is noise of level a_c·σ in channel c
+// of the discriminator's; the guide is told one level, the geometric mean's, so a channel's level is off
+// by at most this fraction: 0.05 in ln σ, against the spread 1.2 of the guide's training noise ln σ ~
+// N(−1.2, 1.2²). Normalisations of one multi-channel series over different frames (a DyDiff model over
+// every training frame, the discriminator over the first 90 %) differ by about 1 % between channels.
+const ChannelScaleTolerance = 0.05
+
 // guideScale maps a model's normalised values (statistics norm) into the discriminator's: x_d = a_c·x +
-// b_c per channel, with a_c = s_m/s_d and b_c = (μ_m − μ_d)/s_d; it returns a_0 (the noise level's
-// factor) and the per-channel (a, b).
+// b_c per channel, with a_c = s_m/s_d and b_c = (μ_m − μ_d)/s_d; it returns the noise level's factor,
+// the geometric mean of the a_c (a_0 for one channel), and the per-channel (a, b).
 func guideScale(norm dataset.Norm, disc *Model) (float64, [][2]float64) {
 	ab := make([][2]float64, len(norm.Std))
+	logSum := 0.0
 	for c := range ab {
 		ab[c] = [2]float64{norm.Std[c] / disc.Norm.Std[c], (norm.Mean[c] - disc.Norm.Mean[c]) / disc.Norm.Std[c]}
+		logSum += math.Log(ab[c][0])
 	}
-	return ab[0][0], ab
+	if len(ab) == 1 { // exactly a_0, not exp(log a_0)
+		return ab[0][0], ab
+	}
+	return math.Exp(logSum / float64(len(ab))), ab
 }

@@ -364,3 +364,25 @@ func TestGuideScaleIsExact(t *testing.T) {
 		t.Errorf("σ factor %g, want %g", s, 2.0/2.2)
 	}
 }
+
+// TestGuideScaleOfSeveralChannels: std ratios that differ a little between channels (normalisations of
+// one series over different frames) give the noise level the factor of their geometric mean and are
+// accepted; ratios further apart than ChannelScaleTolerance are refused.
+func TestGuideScaleOfSeveralChannels(t *testing.T) {
+	m := dataset.Norm{Mean: []float64{0, 0, 0}, Std: []float64{2, 4, 1}}
+	disc := func(std ...float64) *Model {
+		return &Model{Run: "d", Config: ModelConfig{Kind: KindDiscriminator, Channels: 3, Height: 4, Width: 4},
+			Norm: dataset.Norm{Mean: []float64{0, 0, 0}, Std: std}}
+	}
+	near := disc(2, 4/1.02, 1/0.99) // a = 1, 1.02, 0.99
+	s, _ := guideScale(m, near)
+	if want := math.Cbrt(1.02 * 0.99); math.Abs(s-want) > 1e-12 {
+		t.Errorf("σ factor %.15g, want the geometric mean %.15g", s, want)
+	}
+	if err := checkGuide("m", 3, 4, 4, m, near); err != nil {
+		t.Errorf("ratios within 2 %% of each other refused: %v", err)
+	}
+	if err := checkGuide("m", 3, 4, 4, m, disc(2, 4/1.2, 1)); err == nil || !strings.Contains(err.Error(), "channel 0's std ratio 1 (2 over 2) is 5.9 % from the channels' geometric mean 1.063") {
+		t.Errorf("ratios 1, 1.2, 1 (geometric mean 1.2^⅓ = 1.0627): error %v, want channel 0 refused", err)
+	}
+}

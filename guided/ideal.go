@@ -196,7 +196,7 @@ func IdealGuide(b compute.Backend, idm, vdm, disc *Model, lambda float64, series
 	// its output brought back to the image model's.
 	vScale, vab := guideScale(idm.Norm, vdm)
 	for ch := range vab {
-		if math.Abs(vab[ch][0]/vScale-1) > 0.01 {
+		if math.Abs(vab[ch][0]/vScale-1) > ChannelScaleTolerance {
 			return nil, fmt.Errorf("guided: the video model %s is normalised with std ratios to the image model's that differ between channels", vdm.Run)
 		}
 	}

@@ -19,7 +19,7 @@ import (
 func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
 
 func newBenchGuidedCmd() *cobra.Command {
-	var quick, futureOnly, withDyDiff bool
+	var quick, futureOnly, withDyDiff, velocity bool
 	var seed uint64
 	var steps, frames, members, size, samplerSteps, discSteps, discBatch, ddimSteps int
 	var dydiffParam string
@@ -30,7 +30,8 @@ func newBenchGuidedCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "guided",
 		Example: `  tidal bench guided --quick --out guided.json
-  tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json`,
+  tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json
+  tidal bench guided --quick --velocity --out guided-velocity.json`,
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
 a video model with the same budget (the video model is also scored guided by the same discriminator,
@@ -40,8 +41,12 @@ from the same two test frames, and prints |ACF − ACF_truth| (lags 1–9), the 
 and std of the rollout's last quarter, and the bias, CRPS and spread-skill ratio of ensemble forecasts, then
 a sweep over λ (Hess et al. 2025, §4; docs/GUIDED.md), and, per noise level σ on held-out windows, the
 cosine and the norm ratio between the discriminator's guidance term λσ²∇ log-odds and the ideal one that
-the video model implies, D_VDM − D_IDM (--probe-windows; where the guide fails). --quick takes minutes on 2 cores; the default is
-the largest setting meant to finish within an hour.`,
+the video model implies, D_VDM − D_IDM (--probe-windows; where the guide fails), and the single-frame
+spectrum of ζ: each model's rollout power per wavenumber band over the truth's. --velocity makes the
+frames (ζ, u, v) for every model: the time-consistency scores, the std ratio and the spectrum are then
+those of ζ, the forecast scores are printed for ζ and per channel in physical units, and the
+ideal-guide diagnostics pool the three channels in normalised units. --quick takes minutes on 2 cores;
+the default is the largest setting meant to finish within an hour.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o := guidedbench.Full()
@@ -53,9 +58,9 @@ the largest setting meant to finish within an hour.`,
 				guard.Int("size", size, 0, 512), guard.Int("sampler-steps", samplerSteps, 0, 1000), guard.Between("lambda", lambda, 0, 1e6), guard.Between("guide-sigma-max", guideSigmaMax, 0, 1e9), guard.AllOpen("lambdas", lambdas, -1e-300, 1e6)); err != nil {
 				return err
 			}
-			if size != 0 && (size < 12 || size%4 != 0) {
-				// 12 is the smallest multiple of 4 whose dealiasing cutoff lies above the forcing's k_f = 3.
-				return fmt.Errorf("--size %d: expected a multiple of 4, at least 12", size)
+			if size != 0 && (size < 16 || size%4 != 0) {
+				// 16 is the smallest multiple of 4 whose dealiasing cutoff (N − 1)/3 lies above the forcing's k_f = 3.
+				return fmt.Errorf("--size %d: expected a multiple of 4, at least 16", size)
 			}
 			if frames != 0 && frames < 10 {
 				return fmt.Errorf("--frames %d: expected 0 (the setting's) or at least 10, for the ACF at lags 1–9", frames)
@@ -65,7 +70,7 @@ the largest setting meant to finish within an hour.`,
 				guard.Int("dydiff-sampler-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16), guard.Between("vdm-lambda", vdmLambda, 0, 1e6)); err != nil {
 				return err
 			}
-			o.DyDiff, o.DDIMSteps = withDyDiff, ddimSteps
+			o.DyDiff, o.DDIMSteps, o.Velocity = withDyDiff, ddimSteps, velocity
 			if f.Changed("dydiff-param") {
 				if dydiffParam != dymodel.ParamEDM && dydiffParam != dymodel.ParamDDPM {
 					return fmt.Errorf("--dydiff-param %q: expected edm or ddpm", dydiffParam)
@@ -143,6 +148,7 @@ the largest setting meant to finish within an hour.`,
 	f.IntVar(&size, "size", 0, "grid side (0: the setting's)")
 	f.Float64Var(&lambda, "lambda", 14, "guidance strength of the comparison (Tab. 1: 14)")
 	f.Float64Var(&vdmLambda, "vdm-lambda", 1, "also roll out the video model guided by the same discriminator at this strength (0: skip it)")
+	f.BoolVar(&velocity, "velocity", false, "frames (ζ, u, v) instead of ζ alone, for every model (multi-channel guidance); the rollout scores and the spectrum stay on ζ, the forecast scores are also printed per channel")
 	f.BoolVar(&futureOnly, "future-only", false, "train the discriminator on negatives l ≥ 2 only")
 	f.IntVar(&samplerSteps, "sampler-steps", 0, "Heun steps N (0: the setting's)")
 	f.Float64Var(&guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: every step)")

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -34,6 +35,11 @@ import (
 
 // Options size the benchmark.
 type Options struct {
+	// Velocity makes every frame (ζ, u, v), three channels (navierstokes.DatasetOptions.Velocity), for
+	// every model: the paper's open question 3, guidance of multi-channel fields. The rollout scores
+	// (ACF, Hovmöller, drift, spectrum) stay on ζ; the forecast scores are given per channel
+	// (Scores.Channels), the main ones on ζ.
+	Velocity bool
 	// Size is the grid side; Kf the forcing wavenumber; Frames the series length (the first TrainFraction
 	// train, the rest is the test truth); SaveEvery the solver steps per frame.
 	Size, Frames, SaveEvery int
@@ -127,6 +133,23 @@ type Scores struct {
 	// spread-skill ratio, over the leads.
 	Bias, CRPS, SSR float64
 	Seconds         float64 // rollout time per frame and trajectory
+	// SpectrumRatio is, per band of Result.SpectrumBands, the rollout's ζ power in the band over the
+	// truth's (BandPower over every frame and member): 1 when the model's frames carry the truth's power
+	// at those scales, below 1 when they are too smooth, above when too rough or blowing up.
+	SpectrumRatio []float64 `json:",omitempty"`
+	// Channels, for frames of several channels (Options.Velocity), are the scores per channel in
+	// physical units; Scores' own ACF, Hovmöller, drift, std ratio, spectrum, bias, CRPS and SSR are
+	// those of channel 0 (ζ).
+	Channels []ChannelScores `json:",omitempty"`
+}
+
+// ChannelScores are one channel's stability and forecast scores, in that channel's physical units.
+type ChannelScores struct {
+	Name string
+	// StdRatio is the rollout's std of this channel over its last quarter divided by the truth's.
+	StdRatio float64
+	// Bias, CRPS and SSR are as Scores' (means over the leads of the forecasts), on this channel alone.
+	Bias, CRPS, SSR float64
 }
 
 // Result is one benchmark run.
@@ -138,8 +161,13 @@ type Result struct {
 	DiscAcc     float64
 	TrainSecond [4]float64 // IDM, discriminator, VDM, DyDiff
 	// Guide is the discriminator's guidance term at Options.Lambda against the ideal D_VDM − D_IDM, per
-	// noise level of Options.ProbeSigmas, on held-out windows (guided.IdealGuide).
+	// noise level of Options.ProbeSigmas, on held-out windows (guided.IdealGuide); over all channels,
+	// in the image model's normalised units (each channel of unit variance).
 	Guide []guided.GuideAgreement
+	// SpectrumBands are the wavenumber bands [lo, hi] of Scores.SpectrumRatio (Bands), and
+	// TruthSpectrum the truth's ζ power per band (its share of the mean square ζ², BandPower).
+	SpectrumBands [][2]int
+	TruthSpectrum []float64
 }
 
 // Run trains the three models and scores them.
@@ -163,14 +191,15 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	T := series.Shape[0]
-	F := o.Size * o.Size
+	T, C := series.Shape[0], series.Shape[1]
+	P := o.Size * o.Size // values per channel
+	F := C * P
 	cut := int(float64(T) * o.TrainFraction)
-	trainS := dataset.Series{Name: "train", Shape: []int{cut, 1, o.Size, o.Size}, Data: series.Data[:cut*F]}
+	trainS := dataset.Series{Name: "train", Shape: []int{cut, C, o.Size, o.Size}, Data: series.Data[:cut*F]}
 	test := series.Data[cut*F:]
 	nTest := T - cut
-	fmt.Fprintf(log, "turbulence %d² × %d frames (%d train, %d test), every %d solver steps\n", o.Size, T, cut, nTest, o.SaveEvery)
-	res := &Result{Options: o}
+	fmt.Fprintf(log, "turbulence %d² × %d frames of %v (%d train, %d test), every %d solver steps\n", o.Size, T, channelNames(C), cut, nTest, o.SaveEvery)
+	res := &Result{Options: o, SpectrumBands: Bands(o.Size)}
 	runs := map[string]string{}
 	for i, kind := range []string{guided.KindIDM, guided.KindDiscriminator, guided.KindVDM} {
 		t0 := time.Now()
@@ -214,8 +243,11 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		fmt.Fprintf(log, "guide λ=%g against the ideal D_VDM − D_IDM on %d held-out windows:\n%s", o.Lambda, len(starts), GuideTable(res.Guide))
 	}
 	truthLen := min(nTest, o.RolloutFrames)
-	res.Truth, err = timeScores("truth", test[:truthLen*F], truthLen, 1, o.Size, test[:truthLen*F], truthLen)
-	if err != nil {
+	ev := evaluator{size: o.Size, channels: C, truth: test[:truthLen*F], truthLen: truthLen, bands: res.SpectrumBands}
+	if res.TruthSpectrum, err = BandPower(Channel(ev.truth, truthLen, C, P, 0), truthLen, o.Size, ev.bands); err != nil {
+		return nil, err
+	}
+	if res.Truth, err = ev.rollout("truth", ev.truth, truthLen, 1); err != nil {
 		return nil, err
 	}
 	cases, err := forecast.EvenCases(nTest, guided.Context, o.Lead, o.Cases)
@@ -241,18 +273,18 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 			return Scores{}, fmt.Errorf("%s rollout: %w", md.name, err)
 		}
 		sec := time.Since(t0).Seconds() / float64(o.RolloutFrames*o.Members)
-		s, err := timeScores(md.name, roll, o.RolloutFrames, o.Members, o.Size, test[:truthLen*F], truthLen)
+		s, err := ev.rollout(md.name, roll, o.RolloutFrames, o.Members)
 		if err != nil {
 			return Scores{}, err
 		}
 		s.Seconds = sec
 		if withForecasts {
-			observed := data.FromFloat32(test, nTest, 1, o.Size, o.Size)
+			observed := data.FromFloat32(test, nTest, C, o.Size, o.Size)
 			fc, err := g.Ensemble(ctx, observed, guided.ForecastOptions{Cases: cases, Members: o.ForecastMembers, Seed: o.Seed + 100})
 			if err != nil {
 				return Scores{}, fmt.Errorf("%s forecasts: %w", md.name, err)
 			}
-			if err := forecastScores(&s, fc.Ensemble.F32, test, cases, o.ForecastMembers, F); err != nil {
+			if err := ev.forecasts(&s, fc.Ensemble.F32, test, cases, o.ForecastMembers); err != nil {
 				return Scores{}, err
 			}
 		}
@@ -286,7 +318,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		res.Sweep = append(res.Sweep, s)
 	}
 	if o.DyDiff {
-		scores, err := dydiffModels(ctx, b, o, filepath.Join(dir, "dydiff"), trainS, test, truthLen, cases, disc, res)
+		scores, err := dydiffModels(ctx, b, o, filepath.Join(dir, "dydiff"), trainS, test, ev, cases, disc, res)
 		if err != nil {
 			return nil, err
 		}
@@ -298,7 +330,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 // dydiffModels trains the DyDiff model on the training series (the image models' budget and network)
 // and scores it guided by disc at Options.Lambda and unguided, as Run scores the image models: a long
 // rollout from the first two test frames and ensemble forecasts of the same cases.
-func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string, trainS dataset.Series, test []float32, truthLen int,
+func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string, trainS dataset.Series, test []float32, ev evaluator,
 	cases forecast.Cases, disc *guided.Model, res *Result) ([]Scores, error) {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
 		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
@@ -333,15 +365,16 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	if err != nil {
 		return nil, err
 	}
-	F := o.Size * o.Size // one channel: also the values per channel that Normalize takes
-	testA := data.FromFloat32(test, len(test)/F, 1, o.Size, o.Size)
+	P := o.Size * o.Size // the values per channel that Normalize takes
+	F := ev.channels * P
+	testA := data.FromFloat32(test, len(test)/F, ev.channels, o.Size, o.Size)
 	ctxA, err := forecast.Context(testA, cases)
 	if err != nil {
 		return nil, err
 	}
 	caseCtx := m.Contexts(ctxA, snap.Norm)
 	initCtx := append([]float32(nil), test[:guided.Context*F]...)
-	snap.Norm.Normalize(initCtx, F)
+	snap.Norm.Normalize(initCtx, P)
 	var out []Scores
 	for _, lambda := range []float64{o.Lambda, 0} {
 		name := "DyDiff"
@@ -361,8 +394,8 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 				return Scores{}, fmt.Errorf("%s rollout: %w", name, err)
 			}
 			sec := time.Since(t0).Seconds() / float64(o.RolloutFrames*o.Members)
-			snap.Norm.Denormalize(roll.Float32(), F)
-			s, err := timeScores(name, roll.Float32(), o.RolloutFrames, o.Members, o.Size, test[:truthLen*F], truthLen)
+			snap.Norm.Denormalize(roll.Float32(), P)
+			s, err := ev.rollout(name, roll.Float32(), o.RolloutFrames, o.Members)
 			if err != nil {
 				return Scores{}, err
 			}
@@ -371,8 +404,8 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 			if err != nil {
 				return Scores{}, fmt.Errorf("%s forecasts: %w", name, err)
 			}
-			snap.Norm.Denormalize(fc.Float32(), F)
-			return s, forecastScores(&s, fc.Float32(), test, cases, o.ForecastMembers, F)
+			snap.Norm.Denormalize(fc.Float32(), P)
+			return s, ev.forecasts(&s, fc.Float32(), test, cases, o.ForecastMembers)
 		}()
 		if err != nil {
 			return nil, err
@@ -420,11 +453,15 @@ func loopOptions(o Options) train.Options {
 	return t
 }
 
-// turbulence generates the vorticity series (cached in path).
+// turbulence generates the vorticity series, or with Options.Velocity the (ζ, u, v) one (cached in
+// path, or beside it as name-velocity.npy).
 func turbulence(o Options, path string) (dataset.Series, error) {
+	if o.Velocity {
+		path = strings.TrimSuffix(path, ".npy") + "-velocity.npy"
+	}
 	if _, err := os.Stat(path); err != nil {
 		d := navierstokes.DefaultDatasetOptions(o.Size)
-		d.Kf, d.Frames, d.SaveEvery, d.Seed = o.Kf, o.Frames, o.SaveEvery, o.Seed
+		d.Kf, d.Frames, d.SaveEvery, d.Seed, d.Velocity = o.Kf, o.Frames, o.SaveEvery, o.Seed, o.Velocity
 		d.Spinup = 3000
 		if _, err := navierstokes.WriteDataset(d, path, nil); err != nil {
 			return dataset.Series{}, err
@@ -434,7 +471,18 @@ func turbulence(o Options, path string) (dataset.Series, error) {
 	if err != nil {
 		return dataset.Series{}, err
 	}
-	return dataset.TakeArray(path, a)
+	s, err := dataset.TakeArray(path, a)
+	if err != nil {
+		return dataset.Series{}, err
+	}
+	want := 1
+	if o.Velocity {
+		want = 3
+	}
+	if s.Shape[1] != want {
+		return dataset.Series{}, fmt.Errorf("%s: frames of %d channels, expected %v; remove it to generate it again", path, s.Shape[1], channelNames(want))
+	}
+	return s, nil
 }
 
 // rolloutFrames rolls members trajectories for n frames from the two frames init (2·F values) and
@@ -509,8 +557,139 @@ func hovW1(frames []float32, n, size int) ([]float64, error) {
 	return metrics.HovmollerW1(rows)
 }
 
-// forecastScores adds the forecasts' bias, CRPS and spread-skill ratio (means over the leads).
-func forecastScores(s *Scores, fc, series []float32, c forecast.Cases, members, F int) error {
+// evaluator scores rollouts and forecasts of frames of channels × size² values against the truth's
+// first truthLen test frames.
+type evaluator struct {
+	size, channels int
+	truth          []float32
+	truthLen       int
+	bands          [][2]int
+}
+
+// rollout scores members trajectories of n frames ([members][n][C][size²]): the time-consistency
+// scores and the spectrum on ζ (channel 0), and, for several channels, each channel's std ratio.
+func (e evaluator) rollout(name string, roll []float32, n, members int) (Scores, error) {
+	P, C := e.size*e.size, e.channels
+	zeta := Channel(roll, members*n, C, P, 0)
+	s, err := timeScores(name, zeta, n, members, e.size, Channel(e.truth, e.truthLen, C, P, 0), e.truthLen)
+	if err != nil {
+		return Scores{}, err
+	}
+	tp, err := BandPower(Channel(e.truth, e.truthLen, C, P, 0), e.truthLen, e.size, e.bands)
+	if err != nil {
+		return Scores{}, err
+	}
+	rp, err := BandPower(zeta, members*n, e.size, e.bands)
+	if err != nil {
+		return Scores{}, err
+	}
+	s.SpectrumRatio = make([]float64, len(rp))
+	for i := range rp {
+		s.SpectrumRatio[i] = rp[i] / tp[i]
+	}
+	if C == 1 {
+		return s, nil
+	}
+	names := channelNames(C)
+	q := n / 4
+	for c := range C {
+		_, tstd := meanStd(Channel(e.truth, e.truthLen, C, P, c))
+		cs := ChannelScores{Name: names[c]}
+		for m := range members {
+			_, ls := meanStd(Channel(roll[(m*n+n-q)*C*P:(m+1)*n*C*P], q, C, P, c))
+			cs.StdRatio += ls / tstd / float64(members)
+		}
+		s.Channels = append(s.Channels, cs)
+	}
+	return s, nil
+}
+
+// forecasts adds the forecasts' bias, CRPS and spread-skill ratio (forecastScores) of ζ to s, and of
+// every channel to s.Channels when there are several; fc is [cases][members][lead][C][size²].
+func (e evaluator) forecasts(s *Scores, fc, series []float32, c forecast.Cases, members int) error {
+	P, C := e.size*e.size, e.channels
+	K, L := len(c.Starts), c.Lead
+	for ch := range C {
+		var cs ChannelScores
+		if err := forecastScores(&cs, Channel(fc, K*members*L, C, P, ch), Channel(series, len(series)/(C*P), C, P, ch), c, members, P); err != nil {
+			return err
+		}
+		if ch == 0 {
+			s.Bias, s.CRPS, s.SSR = cs.Bias, cs.CRPS, cs.SSR
+		}
+		if C > 1 {
+			s.Channels[ch].Bias, s.Channels[ch].CRPS, s.Channels[ch].SSR = cs.Bias, cs.CRPS, cs.SSR
+		}
+	}
+	return nil
+}
+
+// Channel returns channel c of n frames of C channels of P values each ([n][C][P]) as [n][P]: frames
+// itself when C is 1, else a copy.
+func Channel(frames []float32, n, C, P, c int) []float32 {
+	if C == 1 {
+		return frames[:n*P]
+	}
+	out := make([]float32, n*P)
+	for f := range n {
+		copy(out[f*P:(f+1)*P], frames[(f*C+c)*P:][:P])
+	}
+	return out
+}
+
+// channelNames are the names of the bench's C channels: ζ alone, or ζ, u, v (Options.Velocity), as
+// sim/navierstokes names them.
+func channelNames(C int) []string {
+	if C == 1 {
+		return []string{"zeta"}
+	}
+	return []string{"zeta", "u", "v"}[:C]
+}
+
+// Bands are the wavenumber bands of the spectrum diagnostic for a size² grid: octaves [1, 2], [3, 4],
+// [5, 8], [9, 16], … up to the largest shell size/2 (at 16²: k 1–2, 3–4, 5–8).
+func Bands(size int) [][2]int {
+	var out [][2]int
+	for lo, hi := 1, 2; lo <= size/2; lo, hi = hi+1, 2*hi {
+		out = append(out, [2]int{lo, min(hi, size/2)})
+	}
+	return out
+}
+
+// BandPower is the mean over n frames of size² values of each band's share of the frame's mean square:
+// Σ over the shells r of a band [lo, hi] of the isotropic spectrum (metrics.IsotropicSpectrum, ShellSum,
+// shells r = round|k|) over size². By Parseval the bands and the mean (shell 0) add up to the mean
+// square, less the modes beyond |k| = size/2 (the corners, left out).
+func BandPower(frames []float32, n, size int, bands [][2]int) ([]float64, error) {
+	P := size * size
+	if n < 1 || len(frames) < n*P {
+		return nil, fmt.Errorf("band power: %d values for %d frames of %d²", len(frames), n, size)
+	}
+	out := make([]float64, len(bands))
+	x := make([]float64, P)
+	for f := range n {
+		for i, v := range frames[f*P : (f+1)*P] {
+			x[i] = float64(v)
+		}
+		s, err := metrics.IsotropicSpectrum(x, size, size, metrics.ShellSum)
+		if err != nil {
+			return nil, err
+		}
+		for b, bd := range bands {
+			if bd[0] < 0 || bd[1] >= len(s) || bd[0] > bd[1] {
+				return nil, fmt.Errorf("band power: band %v outside the shells 0..%d", bd, len(s)-1)
+			}
+			for r := bd[0]; r <= bd[1]; r++ {
+				out[b] += s[r] / float64(P*n)
+			}
+		}
+	}
+	return out, nil
+}
+
+// forecastScores sets the forecasts' bias, CRPS and spread-skill ratio (means over the leads) of one
+// channel: fc [cases][members][lead][F], series [T][F].
+func forecastScores(s *ChannelScores, fc, series []float32, c forecast.Cases, members, F int) error {
 	K, L := len(c.Starts), c.Lead
 	truth := make([]float32, 0, K*L*F)
 	for _, st := range c.Starts {
@@ -614,15 +793,33 @@ func GuideTable(g []guided.GuideAgreement) string {
 	return out
 }
 
-// Line is a one-line report.
+// Line is a one-line report: the scores of ζ, its spectrum ratios per band, and with several channels
+// each channel's std ratio and forecast scores.
 func (s Scores) Line() string {
-	return fmt.Sprintf("%-14s |ΔACF| %.3f  ACF(1) %.3f  Hovmöller W1 %.4f  drift %+.3f  std ratio %.3f  bias %.3f  CRPS %.3f  SSR %.3f  %.3f s/frame",
+	out := fmt.Sprintf("%-14s |ΔACF| %.3f  ACF(1) %.3f  Hovmöller W1 %.4f  drift %+.3f  std ratio %.3f  bias %.3f  CRPS %.3f  SSR %.3f  %.3f s/frame",
 		s.Name, s.ACFError, s.ACF[1], s.HovW1, s.Drift, s.StdRatio, s.Bias, s.CRPS, s.SSR, s.Seconds)
+	if len(s.SpectrumRatio) > 0 {
+		out += "  ζ power/truth"
+		for _, r := range s.SpectrumRatio {
+			out += fmt.Sprintf(" %.3f", r)
+		}
+	}
+	for _, c := range s.Channels {
+		out += fmt.Sprintf("  | %s: std ratio %.3f", c.Name, c.StdRatio)
+		if c.CRPS > 0 { // the sweep's rows have no forecasts
+			out += fmt.Sprintf(" bias %.3g CRPS %.3g SSR %.3f", c.Bias, c.CRPS, c.SSR)
+		}
+	}
+	return out
 }
 
 // Table is the result as a Markdown table.
 func (r *Result) Table() string {
-	out := "| model | mean abs ACF error, lags 1–9 | ACF(1) | Hovmöller W1 distance | drift of spatial mean | std ratio (last quarter) | abs bias | CRPS | SSR | s/frame |\n|---|---|---|---|---|---|---|---|---|---|\n"
+	out := ""
+	if r.Options.Velocity {
+		out = "frames (ζ, u, v); the time-consistency scores, the std ratio and the forecast scores of this table are those of ζ\n\n"
+	}
+	out += "| model | mean abs ACF error, lags 1–9 | ACF(1) | Hovmöller W1 distance | drift of spatial mean | std ratio (last quarter) | abs bias | CRPS | SSR | s/frame |\n|---|---|---|---|---|---|---|---|---|---|\n"
 	out += fmt.Sprintf("| truth | 0 | %.3f | 0 | 0 | 1 | | | | |\n", r.Truth.ACF[1])
 	for _, s := range r.Models {
 		out += fmt.Sprintf("| %s | %.3f | %.3f | %.4f | %+.3f | %.3f | %.3f | %.3f | %.3f | %.3f |\n", s.Name, s.ACFError, s.ACF[1], s.HovW1, s.Drift, s.StdRatio, s.Bias, s.CRPS, s.SSR, s.Seconds)
@@ -632,7 +829,53 @@ func (r *Result) Table() string {
 		out += fmt.Sprintf("| %g | %.3f | %.3f | %.4f | %.3f |\n", r.Options.Lambdas[i], s.ACFError, s.ACF[1], s.HovW1, s.StdRatio)
 	}
 	if len(r.Guide) > 0 {
-		out += fmt.Sprintf("\nguide at λ = %g against the ideal D_VDM − D_IDM (held-out windows):\n\n%s", r.Options.Lambda, GuideTable(r.Guide))
+		over := ""
+		if r.Options.Velocity {
+			over = ", over ζ, u and v in normalised units"
+		}
+		out += fmt.Sprintf("\nguide at λ = %g against the ideal D_VDM − D_IDM (held-out windows%s):\n\n%s", r.Options.Lambda, over, GuideTable(r.Guide))
+	}
+	out += r.spectrumTable()
+	if len(r.Truth.Channels) > 0 {
+		out += r.channelTable()
+	}
+	return out
+}
+
+// spectrumTable is the single-frame spectrum diagnostic: the truth's ζ power per band and each model's
+// rollout over it.
+func (r *Result) spectrumTable() string {
+	if len(r.SpectrumBands) == 0 {
+		return ""
+	}
+	out := "\nsingle-frame spectrum of ζ: power per wavenumber band, the model's rollout frames over the truth's test frames\n\n| model |"
+	sep := "|---|"
+	for _, b := range r.SpectrumBands {
+		out += fmt.Sprintf(" k %d–%d |", b[0], b[1])
+		sep += "---|"
+	}
+	out += "\n" + sep + "\n| truth (mean square ζ² in the band) |"
+	for _, p := range r.TruthSpectrum {
+		out += fmt.Sprintf(" %.4g |", p)
+	}
+	out += "\n"
+	for _, s := range r.Models {
+		out += fmt.Sprintf("| %s |", s.Name)
+		for _, x := range s.SpectrumRatio {
+			out += fmt.Sprintf(" %.3f |", x)
+		}
+		out += "\n"
+	}
+	return out
+}
+
+// channelTable is the per-channel stability and forecast scores, each in its channel's units.
+func (r *Result) channelTable() string {
+	out := "\nper channel, in physical units: std ratio (rollout's last quarter over the truth's), abs bias, CRPS, SSR of the forecasts\n\n| model | channel | std ratio | abs bias | CRPS | SSR |\n|---|---|---|---|---|---|\n"
+	for _, s := range r.Models {
+		for _, c := range s.Channels {
+			out += fmt.Sprintf("| %s | %s | %.3f | %.4g | %.4g | %.3f |\n", s.Name, c.Name, c.StdRatio, c.Bias, c.CRPS, c.SSR)
+		}
 	}
 	return out
 }
