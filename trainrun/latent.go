@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/gomlx/compute"
 	"github.com/tidal-forecast/tidal/atomicfile"
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/data"
@@ -45,6 +46,27 @@ func CheckLatentFrames(v *latent.VAE, flag string, in *cli.Input) error {
 	return nil
 }
 
+// openLatentRun opens the VAE of --latent (dir) and the Run, on the output folder to, that releases it.
+func openLatentRun(dir string, to *cli.TrainOut) (*Run, *latent.VAE, error) {
+	v, err := OpenLatent(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &Run{Out: to, release: []func(){v.Close}}, v, nil
+}
+
+// startBackend starts the compute backend of --backend, released with r, and has the VAE v encode and
+// decode on it; it returns the backend's name.
+func (r *Run) startBackend(o Options, v *latent.VAE) (string, compute.Backend, error) {
+	name, be, err := newBackend(o.Backend)
+	if err != nil {
+		return "", nil, err
+	}
+	r.release = append(r.release, be.Finalize)
+	v.Backend = be
+	return name, be, nil
+}
+
 // prepareLatent is `tidal train dydiff --latent`: the data are encoded with the VAE (the training
 // file through the run's cache), and DyDiff trains on the latent series as on fields. A fresh run that
 // fails while it encodes is removed again.
@@ -61,11 +83,10 @@ func prepareLatent(o Options, b guard.Budget, seriesData bool) (_ *Run, err erro
 	if err != nil {
 		return nil, err
 	}
-	v, err := OpenLatent(o.Latent)
+	r, v, err := openLatentRun(o.Latent, to)
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Out: to, release: []func(){v.Close}}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -75,12 +96,10 @@ func prepareLatent(o Options, b guard.Budget, seriesData bool) (_ *Run, err erro
 	if err != nil {
 		return nil, err
 	}
-	name, be, err := newBackend(o.Backend)
+	name, be, err := r.startBackend(o, v)
 	if err != nil {
 		return nil, err
 	}
-	r.release = append(r.release, be.Finalize)
-	v.Backend = be
 	done := to.Guard()
 	defer func() { done(err) }()
 	spec := dymodel.TrainSpec{Config: mc, Options: trainOptions(o), Stride: o.Stride, Dir: o.Run,

@@ -32,11 +32,10 @@ func prepareLatentVideo(o Options, b guard.Budget) (_ *Run, err error) {
 	if err != nil {
 		return nil, err
 	}
-	v, err := OpenLatent(o.Latent)
+	r, v, err := openLatentRun(o.Latent, to)
 	if err != nil {
 		return nil, err
 	}
-	r := &Run{Out: to, release: []func(){v.Close}}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -46,12 +45,10 @@ func prepareLatentVideo(o Options, b guard.Budget) (_ *Run, err error) {
 	if err != nil {
 		return nil, err
 	}
-	name, be, err := newBackend(o.Backend)
+	name, be, err := r.startBackend(o, v)
 	if err != nil {
 		return nil, err
 	}
-	r.release = append(r.release, be.Finalize)
-	v.Backend = be
 	done := to.Guard()
 	defer func() { done(err) }()
 	spec := fieldSpec(o, mc)
