@@ -67,6 +67,14 @@ type Config struct {
 	Anchor string `json:"anchor,omitempty"`
 	// EDM holds the "edm" parameterisation's settings.
 	EDM EDMConfig `json:"edm,omitempty"`
+	// ContextNoise is the standard deviation (normalised units) of white noise added to the observed
+	// frames of every training window, the predicted frames kept clean: the network learns to forecast
+	// from contexts that carry errors and, with the "last" anchor, to undo them (the departure target
+	// x − (x_last + δ) contains −δ). An autoregressive rollout feeds the model its own samples, whose
+	// errors an anchored model trained on clean contexts can amplify frame after frame; Sanchez-Gonzalez
+	// et al. 2020 (§2, "training noise") correct a learned simulator's drift the same way. 0 (and runs
+	// recorded before the field): clean contexts. Fields only.
+	ContextNoise float64 `json:"context_noise,omitempty"`
 	// Static describes the time-invariant conditioning fields (orography, land-sea mask) the network
 	// sees beside every window, kept in the run directory as dataset.StaticFile; nil (runs recorded
 	// before the field existed too): none.
@@ -117,6 +125,17 @@ const (
 	// network that cannot tell how far a step is from the anchor still forecasts a random walk's spread.
 	AnchorWalk = "walk"
 )
+
+// DefaultClipGradNorm is the largest global gradient norm of a field model's training step (`train
+// dydiff`'s default for fields): on the full `tidal bench guided` setting (16² turbulence, lr 2·10⁻³,
+// seed 1, docs/RESULTS.md) the EDM-form model's gradient norm grew from 0.5 to 10³ within 20 steps after
+// step 2397 and the run never recovered (loss 0.10 → 0.4); resumed at step 2350 with the norm clipped to
+// 1 it passed that point at loss 0.10. The gradient's norm is 0.2–1.5 in the steps before.
+const DefaultClipGradNorm = 1.0
+
+// DefaultContextNoise is ContextNoise's default for field models (`train dydiff`), measured on long
+// rollouts of 16² turbulence (docs/RESULTS.md, "Long rollouts of the anchored model").
+const DefaultContextNoise = 0.05
 
 // DefaultEDM is the "edm" parameterisation's default for fields: EDM's training noise levels
 // ln σ ~ N(−1.2, 1.2²), σ_data 0.5 (the anchored departures are smaller than the normalised windows
@@ -250,6 +269,10 @@ func (c Config) Validate() error {
 	switch {
 	case c.Actions < 0 || c.Actions > dataset.MaxActionDim:
 		return fmt.Errorf("actions %d: expected 0 (none) to %d action components per frame", c.Actions, dataset.MaxActionDim)
+	case !(c.ContextNoise >= 0) || c.ContextNoise > 10:
+		return fmt.Errorf("context noise %v: expected a standard deviation in [0, 10] training standard deviations", c.ContextNoise)
+	case c.ContextNoise > 0 && c.Net == "series":
+		return fmt.Errorf("context noise is for fields; the series network scales each window by its context, which the noise would change")
 	case c.Actions > 0 && c.Net == "series":
 		return fmt.Errorf("actions condition networks on video frames; the series network takes none")
 	case len(c.ActionScale) != c.Actions:

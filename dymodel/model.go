@@ -198,6 +198,7 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 	if x0.Rank() != 5 || x0.Shape().Dimensions[1] != m.Config.Frames() {
 		exceptions.Panicf("dymodel: a batch must be windows [batch, %d, channels, height, width], got %s", m.Config.Frames(), x0.Shape())
 	}
+	x0 = m.noisyContext(scope, x0)
 	ctx := Slice(x0, AxisRange(), AxisRange(0, m.Config.Context))
 	y := m.departure(x0, ctx)
 	cond := []*Node{ctx}
@@ -212,6 +213,19 @@ func (m *Model) Loss(scope *model.Scope, batch []*Node) *Node {
 		return dydiff.RandomEDMLoss(scope, m.Net, m.edmOptions(), e.PMean, e.PStd, y, cond)
 	}
 	return dydiff.RandomLoss(scope, m.Net, m.Schedule, y, cond)
+}
+
+// noisyContext is the window x0 [B, L, ...] with Config.ContextNoise times white noise added to its
+// first Context frames (the observed ones), drawn from scope's random state; x0 itself without it.
+func (m *Model) noisyContext(scope *model.Scope, x0 *Node) *Node {
+	s := m.Config.ContextNoise
+	if s == 0 {
+		return x0
+	}
+	P := m.Config.Context
+	ctx := Slice(x0, AxisRange(), AxisRange(0, P))
+	ctx = Add(ctx, MulScalar(scope.RandomNormal(x0.Graph(), ctx.Shape()), s))
+	return Concatenate([]*Node{ctx, Slice(x0, AxisRange(), AxisRange(P))}, 1)
 }
 
 // edmOptions are the EDM-form wrapper's options.

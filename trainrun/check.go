@@ -40,6 +40,11 @@ func resolveTrainFlags(o *Options) (bool, error) {
 			o.EDMOutput = def.Output
 		}
 	}
+	if !seriesData {
+		resolveFieldGuards(o)
+	} else if changed("context-noise") {
+		return false, fmt.Errorf("--context-noise is for fields; --data %s is a time series (its network scales each window by its context, which the noise would change)", o.Data)
+	}
 	if seriesData && !changed("anchor") && o.Param != "" {
 		o.Anchor = dymodel.SeriesDefaultAnchor // series default to the walk anchor (docs/SERIES.md)
 	}
@@ -67,6 +72,23 @@ func resolveTrainFlags(o *Options) (bool, error) {
 	return seriesData, nil
 }
 
+// resolveFieldGuards gives a field run the defaults that keep its training and its long rollouts
+// stable, dymodel.DefaultClipGradNorm and dymodel.DefaultContextNoise, unless --clip-grad-norm or
+// --context-noise is given; a recorded run resumes with the values it records (runs recorded before
+// these defaults: neither).
+func resolveFieldGuards(o *Options) {
+	clip, noise := dymodel.DefaultClipGradNorm, dymodel.DefaultContextNoise
+	if c, n, rec := recordedGuards(o.Run); rec {
+		clip, noise = c, n
+	}
+	if !o.given("clip-grad-norm") {
+		o.ClipGradNorm = clip
+	}
+	if !o.given("context-noise") {
+		o.CtxNoise = noise
+	}
+}
+
 // checkTrainDyDiffFlags refuses bad flags by name and completes the video network's temporal levels.
 func checkTrainDyDiffFlags(o *Options, seriesData bool) error {
 	changed := o.given
@@ -75,7 +97,7 @@ func checkTrainDyDiffFlags(o *Options, seriesData bool) error {
 		guard.Int("stride", o.Stride, 1, cli.MaxCount),
 		guard.Between("eta", o.Eta, 0, 1), guard.Finite("lr", o.LR), guard.AtLeast("weight-decay", o.WeightDecay, 0),
 		guard.AtLeast("clip-grad-norm", o.ClipGradNorm, 0), guard.Finite("ema-halflife", o.EMAHalfLife), guard.AtLeast("ema-rampup", o.EMARampUp, 0),
-		guard.Between("dropout", o.Dropout, 0, 1),
+		guard.Between("dropout", o.Dropout, 0, 1), guard.Between("context-noise", o.CtxNoise, 0, 10),
 		guard.Int("channels", o.Channels, 4, 4096), guard.Ints("mults", o.Mults, 1, 64), guard.Int("blocks", o.Blocks, 1, 64),
 		guard.Ints("attn-levels", o.AttnLevels, 0, len(o.Mults)-1), guard.Int("heads", o.Heads, 1, 4096), guard.Int("groups", o.Groups, 1, 4096),
 		guard.Int("steps", o.Steps, 1, 1<<30), guard.Int("batch", o.Batch, 1, 1<<20), guard.Int("warmup", o.Warmup, 0, 1<<30),

@@ -120,7 +120,7 @@ func fieldModelConfig(o Options, frame []int, static *dataset.Static) (dymodel.C
 		UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults, Blocks: o.Blocks, AttnLevels: o.AttnLevels,
 			Heads: o.Heads, Groups: o.Groups, Periodic: o.Periodic, PeriodicLon: o.PeriodicLon, Dropout: o.Dropout,
 			TemporalConv: o.TemporalConv, TemporalAttn: o.TemporalAttn, Head: o.Head},
-		Param: o.Param, Anchor: o.Anchor}
+		Param: o.Param, Anchor: o.Anchor, ContextNoise: o.CtxNoise}
 	if o.Param == dymodel.ParamEDM {
 		mc.EDM = dymodel.EDMConfig{SigmaData: o.SigmaData, PMean: o.PMean, PStd: o.PStd, Output: o.EDMOutput}
 	}

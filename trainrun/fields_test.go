@@ -181,3 +181,41 @@ func TestResolveFromRecordedRun(t *testing.T) {
 		t.Errorf("series: %v, net %q, anchor %q, σ_data %v (%v): want a series, series, walk, %v", isSeries, o.Net, o.Anchor, o.SigmaData, err, def.SigmaData)
 	}
 }
+
+// A new field run takes the stability defaults (gradient clipping, context noise); a recorded run
+// resumes with what it records (a run recorded before them: neither), unless the flag is given; a
+// series takes neither, and refuses --context-noise.
+func TestFieldGuardsDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path, _ := writeFields(t, dir, 12)
+	o := tinyOptions(dir, path)
+	o.Run = filepath.Join(dir, "new")
+	if _, err := resolveTrainFlags(&o); err != nil || o.ClipGradNorm != dymodel.DefaultClipGradNorm || o.CtxNoise != dymodel.DefaultContextNoise {
+		t.Errorf("new run: clip %v, context noise %v (%v): want %v, %v", o.ClipGradNorm, o.CtxNoise, err, dymodel.DefaultClipGradNorm, dymodel.DefaultContextNoise)
+	}
+	old := runWithOptions(t, `{"options":{"clip_grad_norm":0},"config":{"method":"dydiff","net":"unet","param":"edm","edm":{"sigma_data":0.5}}}`)
+	o = tinyOptions(dir, path)
+	o.Run = old
+	if _, err := resolveTrainFlags(&o); err != nil || o.ClipGradNorm != 0 || o.CtxNoise != 0 {
+		t.Errorf("run recorded before the defaults: clip %v, context noise %v (%v): want 0, 0", o.ClipGradNorm, o.CtxNoise, err)
+	}
+	rec := runWithOptions(t, `{"options":{"clip_grad_norm":0.5},"config":{"method":"dydiff","net":"unet","context_noise":0.2}}`)
+	o = tinyOptions(dir, path)
+	o.Run, o.CtxNoise, o.Given = rec, 0.1, func(n string) bool { return n == "context-noise" }
+	if _, err := resolveTrainFlags(&o); err != nil || o.ClipGradNorm != 0.5 || o.CtxNoise != 0.1 {
+		t.Errorf("recorded 0.5 and 0.2, --context-noise 0.1 given: clip %v, context noise %v (%v): want 0.5, 0.1", o.ClipGradNorm, o.CtxNoise, err)
+	}
+	series := filepath.Join(dir, "walks.txt")
+	if err := os.WriteFile(series, []byte(strings.Repeat("1,2\n", 30)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	o = tinyOptions(dir, series)
+	o.ClipGradNorm = 0
+	if _, err := resolveTrainFlags(&o); err != nil || o.ClipGradNorm != 0 || o.CtxNoise != 0 {
+		t.Errorf("series: clip %v, context noise %v (%v): want the flags' 0, 0", o.ClipGradNorm, o.CtxNoise, err)
+	}
+	o.CtxNoise, o.Given = 0.1, func(n string) bool { return n == "context-noise" }
+	if _, err := resolveTrainFlags(&o); err == nil || !strings.Contains(err.Error(), "--context-noise") {
+		t.Errorf("series with --context-noise: %v, want an error naming the flag", err)
+	}
+}

@@ -30,7 +30,7 @@ type Options struct {
 	Data, Val, Run, Latent, Actions string
 	// The model (--net, --noising, --param, --anchor, the EDM settings, the window, --eta).
 	Net, Noising, Param, Anchor, EDMOutput string
-	SigmaData, PMean, PStd, Eta            float64
+	SigmaData, PMean, PStd, Eta, CtxNoise  float64
 	Context, Predict, Stride               int
 	// The UNet and the video UNet (--channels, --mults, --blocks, --attn-levels, --heads, --groups,
 	// --head, --dropout, --temporal-conv, --temporal-attn, --periodic, --periodic-lon); SeriesNet

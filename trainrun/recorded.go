@@ -67,6 +67,26 @@ func recordedConfig(dir string) map[string]any {
 	return rec.Config
 }
 
+// recordedGuards are the two guards against unstable field training a DyDiff run in dir records: the
+// gradient-norm clipping and the context noise (0 for runs recorded before they had defaults); false
+// when dir holds no DyDiff run.
+func recordedGuards(dir string) (clip, contextNoise float64, ok bool) {
+	b, err := os.ReadFile(filepath.Join(dir, "options.json"))
+	if err != nil {
+		return 0, 0, false
+	}
+	var rec struct {
+		Options struct {
+			Clip float64 `json:"clip_grad_norm"`
+		} `json:"options"`
+		Config dymodel.Config `json:"config"`
+	}
+	if json.Unmarshal(b, &rec) != nil || rec.Config.Method != dymodel.Method {
+		return 0, 0, false
+	}
+	return rec.Options.Clip, rec.Config.ContextNoise, true
+}
+
 // recordedMethod is the method recorded in the options.json of the run directory dir ("" if none).
 func recordedMethod(dir string) string {
 	b, err := os.ReadFile(filepath.Join(dir, "options.json"))

@@ -21,9 +21,9 @@ func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
 func newBenchGuidedCmd() *cobra.Command {
 	var quick, futureOnly, withDyDiff, velocity bool
 	var seed uint64
-	var steps, frames, members, size, samplerSteps, discSteps, discBatch, ddimSteps int
+	var steps, frames, members, size, samplerSteps, discSteps, discBatch, discChannels, ddimSteps int
 	var dydiffParam string
-	var lambda, vdmLambda, guideSigmaMax, discPMean, discPStd, clipX0 float64
+	var lambda, vdmLambda, guideSigmaMax, discPMean, discPStd, clipX0, ctxNoise float64
 	var lambdas []float64
 	var dir, jsonPath string
 	var probeWindows int
@@ -65,7 +65,7 @@ the default is the largest setting meant to finish within an hour.`,
 			if frames != 0 && frames < 10 {
 				return fmt.Errorf("--frames %d: expected 0 (the setting's) or at least 10, for the ACF at lags 1–9", frames)
 			}
-			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16),
+			if err := guard.First(guard.Int("disc-steps", discSteps, 0, 1<<24), guard.Int("disc-batch", discBatch, 0, 1<<16), guard.Int("disc-channels", discChannels, 0, 1024),
 				guard.Between("disc-p-mean", discPMean, -10, 10), guard.Between("disc-p-std", discPStd, 0, 10),
 				guard.Int("dydiff-sampler-steps", ddimSteps, 0, 1000), guard.Between("clip-x0", clipX0, 0, 1e6), guard.Int("probe-windows", probeWindows, 0, 1<<16), guard.Between("vdm-lambda", vdmLambda, 0, 1e6)); err != nil {
 				return err
@@ -83,8 +83,12 @@ the default is the largest setting meant to finish within an hour.`,
 			if f.Changed("clip-x0") {
 				o.ClipX0 = clipX0
 			}
+			if err := guard.Between("dydiff-context-noise", ctxNoise, 0, 10); err != nil {
+				return err
+			}
+			o.DyDiffContextNoise = ctxNoise
 			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly = seed, dir, guideSigmaMax, futureOnly
-			o.DiscSteps, o.DiscBatch, o.DiscPMean, o.DiscPStd = discSteps, discBatch, discPMean, discPStd
+			o.DiscSteps, o.DiscBatch, o.DiscPMean, o.DiscPStd, o.DiscChannels = discSteps, discBatch, discPMean, discPStd, discChannels
 			if samplerSteps > 0 {
 				o.SamplerSteps = samplerSteps
 			}
@@ -154,10 +158,12 @@ the default is the largest setting meant to finish within an hour.`,
 	f.Float64Var(&guideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: every step)")
 	f.IntVar(&discSteps, "disc-steps", 0, "training steps of the discriminator (0: --steps, the same budget as the image models)")
 	f.IntVar(&discBatch, "disc-batch", 0, "batch of the discriminator (0: the setting's)")
+	f.IntVar(&discChannels, "disc-channels", 0, "base width of the discriminator, its head 4× as wide (0: the image models' width): the guide's size against the image model's")
 	f.Float64Var(&discPMean, "disc-p-mean", 0, "the discriminator's training noise ln σ ~ N(disc-p-mean, disc-p-std²) (with --disc-p-std)")
 	f.Float64Var(&discPStd, "disc-p-std", 0, "the discriminator's training noise (0: the image model's N(−1.2, 1.2²), the paper's)")
 	f.BoolVar(&withDyDiff, "dydiff", true, "also train DyDiff (η 0.5, 2 observed + 1 predicted frames) and score it guided by the same discriminator and unguided")
 	f.StringVar(&dydiffParam, "dydiff-param", dymodel.ParamEDM, "the DyDiff model's training form: edm (with the persistence anchor, sampled with Heun at --sampler-steps; train dydiff's default) or ddpm (the reference's, sampled with DDIM)")
+	f.Float64Var(&ctxNoise, "dydiff-context-noise", dymodel.DefaultContextNoise, "the DyDiff model's training context noise (train dydiff's --context-noise; 0: clean contexts)")
 	f.IntVar(&ddimSteps, "dydiff-sampler-steps", 0, "DyDiff's DDIM sampler steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
 	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")

@@ -66,6 +66,9 @@ type Options struct {
 	// model's N(−1.2, 1.2²) (the paper's; docs/RESULTS.md measures N(0, 1.5²) on the demo's data).
 	DiscSteps, DiscBatch int
 	DiscPMean, DiscPStd  float64
+	// DiscChannels, when > 0, is the discriminator's base width (its head is 4× as wide) instead of
+	// the image models' Channels: the guide's size against the image model's (issue 24, item 3).
+	DiscChannels int
 	// DyDiff adds guided DyDiff (no published system has it) and DyDiff unguided: a DyDiff model
 	// (η DyDiffEta, windows of the discriminator's two observed frames and DyDiffPredict predicted ones,
 	// the same network, budget and data), sampled with DDIMSteps DDIM steps (0: 2·SamplerSteps, the
@@ -77,8 +80,12 @@ type Options struct {
 	DyDiffParam   string
 	DyDiffEta     float64
 	DyDiffPredict int
-	DDIMSteps     int
-	ClipX0        float64
+	// DyDiffContextNoise is the DyDiff model's context noise (dymodel.Config.ContextNoise; `train
+	// dydiff`'s default, dymodel.DefaultContextNoise); the model is trained with the gradient norm
+	// clipped to dymodel.DefaultClipGradNorm, as `train dydiff` trains fields.
+	DyDiffContextNoise float64
+	DDIMSteps          int
+	ClipX0             float64
 	// RolloutFrames is the long rollout's length, Members its trajectories; Cases × Members forecasts of
 	// Lead frames score calibration.
 	RolloutFrames, Members, Cases, ForecastMembers, Lead int
@@ -102,7 +109,8 @@ func Quick() Options {
 	return Options{Size: 16, Kf: 3, Frames: 600, SaveEvery: 25, TrainFraction: 0.7, Steps: 400, Batch: 16, Channels: 16, Blocks: 1,
 		Mults: []int{1, 2}, LR: 2e-3, SamplerSteps: 10, Lambda: 14, Lambdas: []float64{0, 14, 50, 150}, RolloutFrames: 150, Members: 2,
 		Cases: 8, ForecastMembers: 8, Lead: 10, Seed: 1, DyDiff: true, DyDiffParam: dymodel.ParamEDM, DyDiffEta: 0.5, DyDiffPredict: 1, ClipX0: 3,
-		ProbeWindows: 64, ProbeSigmas: DefaultProbeSigmas(), VDMLambda: 1}
+		DyDiffContextNoise: dymodel.DefaultContextNoise,
+		ProbeWindows:       64, ProbeSigmas: DefaultProbeSigmas(), VDMLambda: 1}
 }
 
 // Full is the largest setting that finishes within about an hour on 2 idle CPU cores (docs/RESULTS.md
@@ -334,7 +342,7 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 	cases forecast.Cases, disc *guided.Model, res *Result) ([]Scores, error) {
 	mc := dymodel.Config{Method: dymodel.Method, Net: "unet", Context: guided.Context, Predict: o.DyDiffPredict, Eta: o.DyDiffEta,
 		Noising: "dependent", Frame: trainS.FrameShape(), UNet: dymodel.UNetConfig{Channels: o.Channels, Mults: o.Mults,
-			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8, Head: dymodel.DefaultHead}}
+			Blocks: o.Blocks, Heads: 1, Periodic: true, Groups: 8, Head: dymodel.DefaultHead}, ContextNoise: o.DyDiffContextNoise}
 	so := dymodel.SamplerOptions{Kind: "ddim", Steps: o.DDIMSteps, ClipX0: o.ClipX0}
 	if so.Steps == 0 {
 		so.Steps = 2 * o.SamplerSteps
@@ -344,8 +352,10 @@ func dydiffModels(ctx context.Context, b compute.Backend, o Options, run string,
 		so = dymodel.SamplerOptions{Kind: "heun", Steps: o.SamplerSteps}
 	}
 	t0 := time.Now()
+	lo := loopOptions(o)
+	lo.ClipNorm = dymodel.DefaultClipGradNorm
 	tr, err := dymodel.NewTrainer(dymodel.TrainSpec{Data: data.FromFloat32(trainS.Data, trainS.Shape...), Config: mc,
-		Options: loopOptions(o), Dir: run, Backend: b})
+		Options: lo, Dir: run, Backend: b})
 	if err != nil {
 		return nil, fmt.Errorf("the DyDiff model: %w", err)
 	}
@@ -429,6 +439,9 @@ func spec(o Options, kind string, s dataset.Series, dir string, b compute.Backen
 		}
 		if o.DiscPStd > 0 {
 			pMean, pStd = o.DiscPMean, o.DiscPStd
+		}
+		if o.DiscChannels > 0 {
+			o.Channels = o.DiscChannels
 		}
 	}
 	return guided.TrainSpec{Kind: kind, Series: s, Options: loopOptions(o),
