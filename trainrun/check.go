@@ -83,9 +83,11 @@ func resolveFieldGuards(o *Options) {
 	}
 	if !o.given("clip-grad-norm") {
 		o.ClipGradNorm = clip
+		o.resolved("clip-grad-norm", fmt.Sprint(clip)) // so that config.yaml records what the run used
 	}
 	if !o.given("context-noise") {
 		o.CtxNoise = noise
+		o.resolved("context-noise", fmt.Sprint(noise))
 	}
 }
 

@@ -80,7 +80,7 @@ func addEDMFlags(f *pflag.FlagSet, fl *trainDyDiffFlags) {
 	f.Float64Var(&fl.sigmaData, "sigma-data", dymodel.DefaultEDM().SigmaData, "--param edm: σ_data of the preconditioning, in training standard deviations (series: 1 unless given; runs recorded before keep theirs)")
 	f.StringVar(&fl.edmOutput, "edm-output", dymodel.DefaultEDM().Output, "--param edm: the network's output space, window (the window itself, so InverseDynamics does not amplify its errors; fields' default, measured better in docs/RESULTS.md) or dynamics (the mixed variables, like the reference's correlated-noise target; series' default and runs recorded before the flag)")
 	f.Float64Var(&fl.pMean, "p-mean", dymodel.DefaultEDM().PMean, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²) (videos with actions: 0.8 unless given, docs/VIDEO.md)")
-	f.Float64Var(&fl.ctxNoise, "context-noise", 0, "fields: standard deviation of white noise added to each training window's observed frames, in training standard deviations, so that the model learns to correct its own errors in long rollouts (0: clean contexts); default 0.05 for fields (docs/DYDIFF.md); a resumed run keeps the value it records")
+	f.Float64Var(&fl.ctxNoise, "context-noise", 0, fmt.Sprintf("fields: standard deviation of white noise added to each training window's observed frames, in training standard deviations, so that the model learns to correct its own errors in long rollouts (0: clean contexts); default %g for fields (docs/DYDIFF.md, \"Long rollouts\"); a resumed run keeps the value it records", dymodel.DefaultContextNoise))
 	f.Float64Var(&fl.pStd, "p-std", dymodel.DefaultEDM().PStd, "--param edm: training noise levels ln σ ~ N(p-mean, p-std²)")
 }
 
@@ -126,7 +126,7 @@ func addTrainDyDiffFlags(cmd *cobra.Command, fl *trainDyDiffFlags) {
 	f.IntVar(&fl.warmup, "warmup", 0, "learning-rate warm-up steps")
 	f.StringVar(&fl.schedule, "lr-schedule", "constant", "constant or cosine (to 0 after the warm-up)")
 	f.Float64Var(&fl.wd, "weight-decay", 0.01, "AdamW weight decay")
-	f.Float64Var(&fl.clip, "clip-grad-norm", 0, "maximum global gradient norm (0: no clipping); default 1 for fields (a diverging run measured in docs/RESULTS.md), none for series; a resumed run keeps the value it records")
+	f.Float64Var(&fl.clip, "clip-grad-norm", 0, fmt.Sprintf("maximum global gradient norm (0: no clipping); default %g for fields (a diverging run measured in docs/RESULTS.md), none for series; a resumed run keeps the value it records", dymodel.DefaultClipGradNorm))
 	f.Float64Var(&fl.emaHalf, "ema-halflife", 500000, "EMA half-life in training windows")
 	f.Float64Var(&fl.emaRamp, "ema-rampup", 0.05, "EMA ramp-up ratio (0: none)")
 	f.Uint64Var(&fl.seed, "seed", 1, "seed of the initial weights, the window order and the loss's noise")
