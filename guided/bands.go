@@ -34,7 +34,9 @@ type LambdaBand struct {
 type LambdaBands []LambdaBand
 
 // ConstantLambda is the guidance strength λ at every noise level: one band up to +Inf.
-func ConstantLambda(lambda float64) LambdaBands { return LambdaBands{{SigmaMax: math.Inf(1), Lambda: lambda}} }
+func ConstantLambda(lambda float64) LambdaBands {
+	return LambdaBands{{SigmaMax: math.Inf(1), Lambda: lambda}}
+}
 
 // Check refuses bands that do not cover every σ > 0 exactly once with a finite λ ≥ 0: none at all,
 // edges that are not finite positive and increasing, a last edge other than +Inf, or λ negative, NaN or
