@@ -142,8 +142,13 @@ func ParseLambdaBands(s string) (LambdaBands, error) {
 	return b, b.Check()
 }
 
-// Set parses s (ParseLambdaBands) into b: LambdaBands is a command-line flag's value.
+// Set parses s (ParseLambdaBands) into b: LambdaBands is a command-line flag's value. The empty string
+// (the flag's default) sets no bands, so that the single λ applies.
 func (b *LambdaBands) Set(s string) error {
+	if s == "" {
+		*b = nil
+		return nil
+	}
 	v, err := ParseLambdaBands(s)
 	if err != nil {
 		return err

@@ -86,6 +86,9 @@ func TestParseLambdaBandsHostile(t *testing.T) {
 	if err := v.Set("0.5=14,inf=2"); err != nil || v.String() != "0.5=14,inf=2" {
 		t.Errorf("Set: %v, %v", v, err)
 	}
+	if err := v.Set(""); err != nil || v != nil {
+		t.Errorf("Set of the empty default: %v, %v; want no bands", v, err)
+	}
 }
 
 // The sampler's options: bands replace λ and the window, and are refused beside either.

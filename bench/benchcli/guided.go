@@ -201,3 +201,28 @@ func (l *lambdaBandsList) String() string {
 }
 
 func (l *lambdaBandsList) Type() string { return "σ=λ,…,inf=λ" }
+
+// Append adds one setting (pflag.SliceValue, as Set).
+func (l *lambdaBandsList) Append(s string) error { return l.Set(s) }
+
+// Replace sets the list to the settings given, each parsed; nil empties it (pflag.SliceValue: how the
+// tests put the flag back to its default).
+func (l *lambdaBandsList) Replace(settings []string) error {
+	var out lambdaBandsList
+	for _, s := range settings {
+		if err := out.Set(s); err != nil {
+			return err
+		}
+	}
+	*l = out
+	return nil
+}
+
+// GetSlice is the settings in their written form (pflag.SliceValue).
+func (l *lambdaBandsList) GetSlice() []string {
+	out := make([]string, len(*l))
+	for i, b := range *l {
+		out[i] = b.String()
+	}
+	return out
+}

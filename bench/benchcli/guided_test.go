@@ -2,6 +2,7 @@ package benchcli
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,9 @@ func TestBenchGuidedHostileFlags(t *testing.T) {
 		{[]string{"--velocity", "--frames", "4"}, "--frames"},
 		{[]string{"--velocity", "--lambda", "-1"}, "--lambda"},
 		{[]string{"--velocity", "--probe-windows", "-2"}, "--probe-windows"},
+		{[]string{"--lambda-bands", "0.5=14"}, `invalid argument "0.5=14" for "--lambda-bands" flag: the last band 0.5=14: expected the edge inf`},
+		{[]string{"--lambda-bands", "0.5=14,inf=4", "--lambda-bands", "1=x,inf=2"}, `for "--lambda-bands" flag: item "1=x": the strength "x" is not a number`},
+		{[]string{"--lambda-bands", "0.5=14,inf=4", "--guide-sigma-max", "1"}, "--guide-sigma-max 1 and --lambda-bands: give one of them"},
 	} {
 		dir := t.TempDir()
 		args := append([]string{"bench", "guided", "--quick", "--dir", filepath.Join(dir, "runs")}, c.args...)
@@ -72,6 +76,68 @@ func TestBenchGuidedVelocityOut(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"frames (ζ, u, v)", "single-frame spectrum of ζ", "| VDM | u |"} {
+		if !strings.Contains(printed, want) {
+			t.Errorf("printed without %q", want)
+		}
+	}
+}
+
+// `bench guided --lambda-bands`, given twice, scores the image model at each setting beside λ = 14 on a
+// tiny run: a row per setting named by its bands, and an ideal-guide table per setting whose cosines are
+// λ = 14's and whose norm ratios are λ = 14's times λ(σ)/14 (the guidance term is linear in λ; the
+// bands' table is measured through the banded sampler's denoiser, not derived from the other).
+func TestBenchGuidedLambdaBandsOut(t *testing.T) {
+	if testing.Short() {
+		t.Skip("trains three tiny models")
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "g.json")
+	bands := []string{"0.05=40,0.5=14,inf=4", "1=0,inf=7"}
+	printed, err := runTidal(t, "bench", "guided", "--quick", "--steps", "2", "--frames", "12", "--members", "1", "--sampler-steps", "2",
+		"--lambdas", "0", "--probe-windows", "2", "--dydiff=false", "--vdm-lambda", "0", "--dir", filepath.Join(dir, "runs"), "--out", out,
+		"--lambda-bands", bands[0], "--lambda-bands", bands[1])
+	if err != nil {
+		t.Fatalf("%v\n%s", err, printed)
+	}
+	type agreement struct {
+		Sigma, Cosine float64
+		NormRatio     float64 `json:"norm_ratio"`
+	}
+	var r struct {
+		Models     []struct{ Name string }
+		Guide      []agreement
+		BandGuides [][]agreement
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Models) != 5 || r.Models[3].Name != "guided λ bands "+bands[0] || r.Models[4].Name != "guided λ bands "+bands[1] {
+		t.Fatalf("models %+v: want guided, unguided, VDM and one row per --lambda-bands", r.Models)
+	}
+	if len(r.BandGuides) != 2 || len(r.Guide) == 0 {
+		t.Fatalf("%d tables at bands, %d noise levels at λ 14", len(r.BandGuides), len(r.Guide))
+	}
+	at := []func(float64) float64{
+		func(s float64) float64 { return map[bool]float64{true: 40, false: map[bool]float64{true: 14, false: 4}[s <= 0.5]}[s <= 0.05] },
+		func(s float64) float64 { return map[bool]float64{true: 0, false: 7}[s <= 1] },
+	}
+	for i, g := range r.BandGuides {
+		for j, a := range g {
+			ref := r.Guide[j]
+			want := ref.NormRatio * at[i](ref.Sigma) / 14
+			if a.Sigma != ref.Sigma || math.Abs(a.NormRatio-want) > 1e-4*want+1e-12 {
+				t.Errorf("bands %s, σ = %g: norm ratio %g, want %g (λ 14's %g scaled)", bands[i], a.Sigma, a.NormRatio, want, ref.NormRatio)
+			}
+			if want > 0 && math.Abs(a.Cosine-ref.Cosine) > 1e-4 {
+				t.Errorf("bands %s, σ = %g: cosine %g, λ 14's %g", bands[i], a.Sigma, a.Cosine, ref.Cosine)
+			}
+		}
+	}
+	for _, want := range []string{"guide at λ bands " + bands[0], "| guided λ bands " + bands[1] + " |"} {
 		if !strings.Contains(printed, want) {
 			t.Errorf("printed without %q", want)
 		}
