@@ -1,6 +1,7 @@
 package guided
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"strconv"
@@ -155,6 +156,18 @@ func (b *LambdaBands) Set(s string) error {
 	}
 	*b = v
 	return nil
+}
+
+// MarshalJSON writes the bands in their written form, e.g. "0.05=40,0.5=14,inf=4" (JSON has no +Inf).
+func (b LambdaBands) MarshalJSON() ([]byte, error) { return json.Marshal(b.String()) }
+
+// UnmarshalJSON reads the written form (ParseLambdaBands); "" is no bands.
+func (b *LambdaBands) UnmarshalJSON(data []byte) error {
+	var s string
+	if err := json.Unmarshal(data, &s); err != nil {
+		return fmt.Errorf("λ bands: expected a string such as \"0.05=40,inf=4\": %w", err)
+	}
+	return b.Set(s)
 }
 
 // Type names the flag's value in --help.

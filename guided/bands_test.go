@@ -1,6 +1,7 @@
 package guided
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/rand/v2"
@@ -241,4 +242,31 @@ func TestBandsGeneraliseTheWindow(t *testing.T) {
 		t.Error("the window inside the grid made the fully guided or the unguided frames: the comparison proves nothing")
 	}
 	t.Logf("bands against the window: largest relative difference %.3g", worst)
+}
+
+// Bands cross JSON (the bench's --out, resolved options) in their written form, since JSON has no +Inf,
+// and come back equal; absent bands are left out; a bad string is refused.
+func TestLambdaBandsJSON(t *testing.T) {
+	type holder struct {
+		Bands LambdaBands   `json:",omitempty"`
+		List  []LambdaBands `json:",omitempty"`
+	}
+	in := holder{Bands: LambdaBands{{0.05, 40}, {math.Inf(1), 4}}, List: []LambdaBands{ConstantLambda(14), {{1, 0}, {math.Inf(1), 7}}}}
+	b, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"Bands":"0.05=40,inf=4","List":["inf=14","1=0,inf=7"]}`; string(b) != want {
+		t.Errorf("JSON %s, want %s", b, want)
+	}
+	var out holder
+	if err := json.Unmarshal(b, &out); err != nil || out.Bands.String() != in.Bands.String() || len(out.List) != 2 || out.List[1].String() != "1=0,inf=7" {
+		t.Errorf("round trip: %+v, %v", out, err)
+	}
+	if b, err := json.Marshal(holder{}); err != nil || string(b) != "{}" {
+		t.Errorf("no bands: %s, %v", b, err)
+	}
+	if err := json.Unmarshal([]byte(`{"Bands":"0.5=1"}`), &out); err == nil || !strings.Contains(err.Error(), "edge inf") {
+		t.Errorf("bad bands in JSON: %v", err)
+	}
 }

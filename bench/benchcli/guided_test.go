@@ -121,14 +121,23 @@ func TestBenchGuidedLambdaBandsOut(t *testing.T) {
 	if len(r.BandGuides) != 2 || len(r.Guide) == 0 {
 		t.Fatalf("%d tables at bands, %d noise levels at λ 14", len(r.BandGuides), len(r.Guide))
 	}
-	at := []func(float64) float64{
-		func(s float64) float64 { return map[bool]float64{true: 40, false: map[bool]float64{true: 14, false: 4}[s <= 0.5]}[s <= 0.05] },
-		func(s float64) float64 { return map[bool]float64{true: 0, false: 7}[s <= 1] },
+	lambdaAt := func(setting int, sigma float64) float64 { // the two settings, written out
+		switch {
+		case setting == 0 && sigma <= 0.05:
+			return 40
+		case setting == 0 && sigma <= 0.5:
+			return 14
+		case setting == 0:
+			return 4
+		case sigma <= 1:
+			return 0
+		}
+		return 7
 	}
 	for i, g := range r.BandGuides {
 		for j, a := range g {
 			ref := r.Guide[j]
-			want := ref.NormRatio * at[i](ref.Sigma) / 14
+			want := ref.NormRatio * lambdaAt(i, ref.Sigma) / 14
 			if a.Sigma != ref.Sigma || math.Abs(a.NormRatio-want) > 1e-4*want+1e-12 {
 				t.Errorf("bands %s, σ = %g: norm ratio %g, want %g (λ 14's %g scaled)", bands[i], a.Sigma, a.NormRatio, want, ref.NormRatio)
 			}
