@@ -85,7 +85,9 @@ func TestBenchGuidedVelocityOut(t *testing.T) {
 // `bench guided --lambda-bands`, given twice, scores the image model at each setting beside λ = 14 on a
 // tiny run: a row per setting named by its bands, and an ideal-guide table per setting whose cosines are
 // λ = 14's and whose norm ratios are λ = 14's times λ(σ)/14 (the guidance term is linear in λ; the
-// bands' table is measured through the banded sampler's denoiser, not derived from the other).
+// bands' table is measured through the banded sampler's denoiser, not derived from the other), to 2 %:
+// the probe takes the term as guided minus unguided D in float32, which loses digits at small σ where the
+// term is small (a band's wrong λ is off by a factor of 2.9 or more here, or not 0).
 func TestBenchGuidedLambdaBandsOut(t *testing.T) {
 	if testing.Short() {
 		t.Skip("trains three tiny models")
@@ -104,7 +106,10 @@ func TestBenchGuidedLambdaBandsOut(t *testing.T) {
 		NormRatio     float64 `json:"norm_ratio"`
 	}
 	var r struct {
-		Models     []struct{ Name string }
+		Models []struct {
+			Name           string
+			ACFError, CRPS float64
+		}
 		Guide      []agreement
 		BandGuides [][]agreement
 	}
@@ -117,6 +122,13 @@ func TestBenchGuidedLambdaBandsOut(t *testing.T) {
 	}
 	if len(r.Models) != 5 || r.Models[3].Name != "guided λ bands "+bands[0] || r.Models[4].Name != "guided λ bands "+bands[1] {
 		t.Fatalf("models %+v: want guided, unguided, VDM and one row per --lambda-bands", r.Models)
+	}
+	for _, m := range r.Models[3:] { // sampled at its bands: not the unguided nor the λ = 14 model
+		for _, other := range r.Models[:2] {
+			if m.ACFError == other.ACFError && m.CRPS == other.CRPS {
+				t.Errorf("%s scores as %s: %+v", m.Name, other.Name, m)
+			}
+		}
 	}
 	if len(r.BandGuides) != 2 || len(r.Guide) == 0 {
 		t.Fatalf("%d tables at bands, %d noise levels at λ 14", len(r.BandGuides), len(r.Guide))
@@ -138,10 +150,10 @@ func TestBenchGuidedLambdaBandsOut(t *testing.T) {
 		for j, a := range g {
 			ref := r.Guide[j]
 			want := ref.NormRatio * lambdaAt(i, ref.Sigma) / 14
-			if a.Sigma != ref.Sigma || math.Abs(a.NormRatio-want) > 1e-4*want+1e-12 {
+			if a.Sigma != ref.Sigma || math.Abs(a.NormRatio-want) > 0.02*want+1e-12 { // float32: the term is guided − unguided D, small at small σ
 				t.Errorf("bands %s, σ = %g: norm ratio %g, want %g (λ 14's %g scaled)", bands[i], a.Sigma, a.NormRatio, want, ref.NormRatio)
 			}
-			if want > 0 && math.Abs(a.Cosine-ref.Cosine) > 1e-4 {
+			if want > 0 && math.Abs(a.Cosine-ref.Cosine) > 0.02 {
 				t.Errorf("bands %s, σ = %g: cosine %g, λ 14's %g", bands[i], a.Sigma, a.Cosine, ref.Cosine)
 			}
 		}
