@@ -173,7 +173,8 @@ func (b *LambdaBands) UnmarshalJSON(data []byte) error {
 // Type names the flag's value in --help.
 func (b *LambdaBands) Type() string { return "σ=λ,…,inf=λ" }
 
-// bandFactor is λ(σ) for sigma ([batch] or a scalar) in sigma's dtype: the last band's λ, replaced by
+// bandFactor is λ(σ) for sigma ([batch] or a scalar) in sigma's dtype, for two bands or more (one band
+// is a constant λ, which guidedDenoiser hands to diffusion.Guided): the last band's λ, replaced by
 // band i's where σ ≤ SigmaMax[i], from the top band down, so the lowest band containing σ wins. The
 // edges are rounded to sigma's dtype, so a σ equal to an edge in float32 is in the band below it.
 func (b LambdaBands) bandFactor(sigma *Node) *Node {
@@ -181,9 +182,6 @@ func (b LambdaBands) bandFactor(sigma *Node) *Node {
 	f := Scalar(g, dt, b[len(b)-1].Lambda)
 	for i := len(b) - 2; i >= 0; i-- {
 		f = Where(LessOrEqual(sigma, Scalar(g, dt, b[i].SigmaMax)), Scalar(g, dt, b[i].Lambda), f)
-	}
-	if f.Rank() == 0 && sigma.Rank() > 0 { // one band: the same shape as σ
-		f = BroadcastToDims(f, sigma.Shape().Dimensions...)
 	}
 	return f
 }
