@@ -183,7 +183,7 @@ func TestExactGuideIsTheConditionalDenoiser(t *testing.T) {
 	y := make([]float64, rows*gaussP)
 	for _, lambda := range []float64{1, 2.5} {
 		guide, _ := w.guide(0)
-		p, err := newGuideProbe(b, model.NewStore(), w.idm, w.cond, guide, lambda)
+		p, err := newGuideProbe(b, model.NewStore(), w.idm, w.cond, guide, ConstantLambda(lambda))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -479,7 +479,7 @@ func TestIdealGuideOnTrainedModels(t *testing.T) {
 	idm, vdm, disc := load(t, idmRun, KindIDM), load(t, vdmRun, KindVDM), load(t, discRun, KindDiscriminator)
 	sigmas := []float64{0.05, 0.5, 5}
 	starts := []int{0, 5, 11, 20, 30}
-	at := func(lambda float64) []GuideAgreement {
+	at := func(lambda LambdaBands) []GuideAgreement {
 		a, err := IdealGuide(b, idm, vdm, disc, lambda, s.Data, starts, sigmas, 3)
 		if err != nil {
 			t.Fatal(err)
@@ -489,7 +489,14 @@ func TestIdealGuideOnTrainedModels(t *testing.T) {
 		}
 		return a
 	}
-	one, two, zero := at(1), at(2), at(0)
+	one, two, zero := at(ConstantLambda(1)), at(ConstantLambda(2)), at(ConstantLambda(0))
+	// λ per band: 2 at σ = 0.05, 0 at σ = 0.5, 1 at σ = 5; each σ's terms are those of its band's λ.
+	banded := at(LambdaBands{{0.1, 2}, {1, 0}, {math.Inf(1), 1}})
+	for i, want := range []GuideAgreement{two[0], zero[1], one[2]} {
+		if got := banded[i]; math.Abs(got.NormRatio-want.NormRatio) > 1e-5*want.NormRatio || math.Abs(got.Cosine-want.Cosine) > 1e-5 || got.IdealRMS != want.IdealRMS {
+			t.Errorf("σ = %g: bands give %+v, their λ alone %+v", sigmas[i], got, want)
+		}
+	}
 	for i, a := range one {
 		t.Logf("σ = %g: cosine %.3f, norm ratio %.3f, ideal RMS %.4f", a.Sigma, a.Cosine, a.NormRatio, a.IdealRMS)
 		if a.Sigma != sigmas[i] || a.Windows != len(starts) || math.IsNaN(a.Cosine) || math.IsInf(a.NormRatio, 0) || !(a.IdealRMS > 0) {
@@ -502,10 +509,10 @@ func TestIdealGuideOnTrainedModels(t *testing.T) {
 			t.Errorf("σ = %g: λ = 0 gives a guidance term, norm ratio %g", a.Sigma, zero[i].NormRatio)
 		}
 	}
-	if _, err := IdealGuide(b, idm, vdm, disc, 1, s.Data, []int{len(s.Data)/64 - 2}, sigmas, 3); err == nil {
+	if _, err := IdealGuide(b, idm, vdm, disc, ConstantLambda(1), s.Data, []int{len(s.Data)/64 - 2}, sigmas, 3); err == nil {
 		t.Error("a window past the series' end was accepted")
 	}
-	if _, err := IdealGuide(b, idm, idm, disc, 1, s.Data, starts, sigmas, 3); err == nil {
+	if _, err := IdealGuide(b, idm, idm, disc, ConstantLambda(1), s.Data, starts, sigmas, 3); err == nil {
 		t.Error("an image model was accepted as the video model")
 	}
 }

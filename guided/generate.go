@@ -24,6 +24,39 @@ type SamplerOptions struct {
 	// GuideSigmaMax, when > 0, guides only at noise levels σ ≤ GuideSigmaMax (DG skips guidance outside
 	// a time window; the paper guides at every step, the default here; UNCONFIRMED).
 	GuideSigmaMax float64
+	// LambdaBands, when not empty, is a guidance strength λ(σ) per noise band instead of Lambda (which
+	// must then be 0) and GuideSigmaMax (0 too: a window is the bands {max: λ, inf: 0}).
+	LambdaBands LambdaBands `json:",omitempty"`
+}
+
+// Strength is the guidance strength the options ask for as bands: LambdaBands, or Lambda at every σ
+// (with GuideSigmaMax applied by the guide's logit, guideLogit). Lambda or GuideSigmaMax beside bands
+// are refused, as are bands that fail LambdaBands.Check.
+func (o SamplerOptions) Strength() (LambdaBands, error) {
+	if len(o.LambdaBands) == 0 {
+		if !(o.Lambda >= 0) {
+			return nil, fmt.Errorf("guidance strength λ = %g: expected ≥ 0", o.Lambda)
+		}
+		return ConstantLambda(o.Lambda), nil
+	}
+	if o.Lambda != 0 {
+		return nil, fmt.Errorf("guidance strength λ = %g and bands %s: give one of them", o.Lambda, o.LambdaBands)
+	}
+	if o.GuideSigmaMax != 0 {
+		return nil, fmt.Errorf("a guidance window σ ≤ %g and bands %s: give one of them (the window is the bands %g=λ,inf=0)", o.GuideSigmaMax, o.LambdaBands, o.GuideSigmaMax)
+	}
+	if err := o.LambdaBands.Check(); err != nil {
+		return nil, fmt.Errorf("guidance strength bands %s: %w", o.LambdaBands, err)
+	}
+	return o.LambdaBands, nil
+}
+
+// describeStrength is "λ = 14" or "λ bands 0.05=40,0.5=14,inf=4".
+func (o SamplerOptions) describeStrength() string {
+	if len(o.LambdaBands) > 0 {
+		return "λ bands " + o.LambdaBands.String()
+	}
+	return fmt.Sprintf("λ = %g", o.Lambda)
 }
 
 // DefaultSamplerOptions are the paper's vorticity settings (Hess et al. 2025, Tab. 1): N = 50 steps,
@@ -52,8 +85,9 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 	if m.Config.Kind != KindIDM && m.Config.Kind != KindVDM {
 		return nil, fmt.Errorf("%s holds a %s, expected an image (idm) or video (vdm) model", m.Run, m.Config.Kind)
 	}
-	if !(opt.Lambda >= 0) {
-		return nil, fmt.Errorf("guidance strength λ = %g: expected ≥ 0", opt.Lambda)
+	bands, err := opt.Strength()
+	if err != nil {
+		return nil, err
 	}
 	u, err := m.Config.network()
 	if err != nil {
@@ -64,7 +98,7 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 		return nil, err
 	}
 	var logit diffusion.Logit
-	if disc != nil && opt.Lambda > 0 {
+	if disc != nil && bands.Max() > 0 {
 		c := m.Config
 		d, sigmaScale, toDisc, err := loadGuide(store, disc, modelName(m), []int{c.Channels, c.Height, c.Width}, m.Norm)
 		if err != nil {
@@ -79,10 +113,15 @@ func NewGenerator(b compute.Backend, m, disc *Model, opt SamplerOptions) (g *Gen
 }
 
 // newGenerator is NewGenerator for the denoiser d of m in m's normalised units, whose variables are in
-// store under the scope "denoiser", guided (when logit is not nil and opt.Lambda > 0) by logit, whose
-// variables are under "guide" (guideLogit). The closed-form tests give it exact denoisers and log-odds.
+// store under the scope "denoiser", guided (when logit is not nil and opt's strength is above 0
+// somewhere) by logit, whose variables are under "guide" (guideLogit), at opt's strength (Strength:
+// one λ, or λ per noise band). The closed-form tests give it exact denoisers and log-odds.
 func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.DenoiserFn, logit diffusion.Logit, opt SamplerOptions) (*Generator, error) {
 	sigmas, err := diffusion.KarrasSigmas(opt.Grid)
+	if err != nil {
+		return nil, err
+	}
+	bands, err := opt.Strength()
 	if err != nil {
 		return nil, err
 	}
@@ -94,8 +133,8 @@ func newGenerator(b compute.Backend, m *Model, store *model.Store, d diffusion.D
 		return d(scope.In("denoiser"), x, sigma, withStatic(cond, m.Config.Static, m.static, x))
 	}
 	g := &Generator{model: m, store: store, opt: opt}
-	if logit != nil && opt.Lambda > 0 {
-		if D, err = diffusion.Guided(D, logit, opt.Lambda); err != nil {
+	if logit != nil && bands.Max() > 0 {
+		if D, err = guidedDenoiser(D, logit, bands); err != nil {
 			return nil, err
 		}
 		g.guided = true

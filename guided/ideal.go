@@ -72,18 +72,18 @@ func Agreement(sigma float64, guide, ideal []float32, rows int) (GuideAgreement,
 }
 
 // guideProbe evaluates, for noisy frames y at noise levels σ with conditioning frames (xⁿ, xⁿ⁻¹), all in
-// the image model's normalised units, the guidance term Guided(D_IDM, logit, λ)(y; σ) − D_IDM(y; σ) and the
+// the image model's normalised units, the guidance term Guided(D_IDM, logit, λ(σ))(y; σ) − D_IDM(y; σ) and the
 // ideal term D_cond(y; σ | xⁿ, xⁿ⁻¹) − D_IDM(y; σ). idm, cond and logit take their variables under the
 // scopes "denoiser", "vdm" and "guide" of one store.
 type guideProbe struct {
 	exec *model.Exec
 }
 
-func newGuideProbe(b compute.Backend, store *model.Store, idm, cond diffusion.DenoiserFn, logit diffusion.Logit, lambda float64) (*guideProbe, error) {
+func newGuideProbe(b compute.Backend, store *model.Store, idm, cond diffusion.DenoiserFn, logit diffusion.Logit, lambda LambdaBands) (*guideProbe, error) {
 	D := func(scope *model.Scope, x, sigma *Node, _ []*Node) *Node {
 		return idm(scope.In("denoiser"), x, sigma, nil)
 	}
-	guided, err := diffusion.Guided(D, logit, lambda)
+	guided, err := guidedDenoiser(D, logit, lambda)
 	if err != nil {
 		return nil, err
 	}
@@ -155,11 +155,12 @@ func (p *guideProbe) agreements(prev, cur, next []float32, dims []int, sigmas []
 	return out, nil
 }
 
-// IdealGuide measures how far the discriminator disc, guiding the image model idm at strength lambda,
-// is from the ideal guide that the video model vdm implies (GuideAgreement), at each noise level of
-// sigmas, on the held-out windows (xⁿ⁻¹, xⁿ, xⁿ⁺¹) starting at the frames starts of series (T frames
-// [C, H, W] in physical units); the noise of window r is the stream of (seed, r).
-func IdealGuide(b compute.Backend, idm, vdm, disc *Model, lambda float64, series []float32, starts []int, sigmas []float64, seed uint64) ([]GuideAgreement, error) {
+// IdealGuide measures how far the discriminator disc, guiding the image model idm at strength lambda
+// (one λ, ConstantLambda, or λ per noise band, as the sampler guides), is from the ideal guide that the
+// video model vdm implies (GuideAgreement), at each noise level of sigmas, on the held-out windows
+// (xⁿ⁻¹, xⁿ, xⁿ⁺¹) starting at the frames starts of series (T frames [C, H, W] in physical units); the
+// noise of window r is the stream of (seed, r).
+func IdealGuide(b compute.Backend, idm, vdm, disc *Model, lambda LambdaBands, series []float32, starts []int, sigmas []float64, seed uint64) ([]GuideAgreement, error) {
 	if idm.Config.Kind != KindIDM || vdm.Config.Kind != KindVDM {
 		return nil, fmt.Errorf("guided: the ideal guide needs an image model and a video model, got %s and %s", idm.Config.Kind, vdm.Config.Kind)
 	}

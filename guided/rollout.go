@@ -58,23 +58,24 @@ func (g *Generator) Forecast(ctx context.Context, series []float32, c forecast.C
 	return out, nil
 }
 
-// Describe names what the generator samples from with guidance strength lambda, e.g. "unguided image
-// model" or "video model guided with λ = 14".
-func (g *Generator) Describe(lambda float64) string {
+// Describe names what the generator samples from with its guidance strength, e.g. "unguided image
+// model", "video model guided with λ = 14" or "image model guided with λ bands 0.05=40,inf=4".
+func (g *Generator) Describe() string {
 	video := g.model.Config.Kind == KindVDM
 	switch {
 	case video && g.Guided():
-		return fmt.Sprintf("video model guided with λ = %g", lambda)
+		return "video model guided with " + g.opt.describeStrength()
 	case video:
 		return "video model"
 	case g.Guided():
-		return fmt.Sprintf("image model guided with λ = %g", lambda)
+		return "image model guided with " + g.opt.describeStrength()
 	}
 	return "unguided image model"
 }
 
 // RolloutIdentity is the identity of a long rollout of m guided by disc (the run discRun; nil and "" for
 // none) with the sampler options and seed: rollout.Run resumes a partial rollout only of the same identity.
+// Options without λ bands keep the identity they had before bands existed.
 func RolloutIdentity(m, disc *Model, discRun string, opt SamplerOptions, seed uint64) string {
 	identity := fmt.Sprintf("guided rollout v1: %s %s step %d; disc %q", m.Config.Kind, m.Run, m.Step, discRun)
 	if disc != nil {
@@ -83,6 +84,9 @@ func RolloutIdentity(m, disc *Model, discRun string, opt SamplerOptions, seed ui
 	identity += fmt.Sprintf("; λ %g; grid %+v; heun %+v; seed %d", opt.Lambda, opt.Grid, opt.Heun, seed)
 	if opt.GuideSigmaMax > 0 {
 		identity += fmt.Sprintf("; guide σ ≤ %g", opt.GuideSigmaMax)
+	}
+	if len(opt.LambdaBands) > 0 {
+		identity += "; λ bands " + opt.LambdaBands.String()
 	}
 	return identity
 }

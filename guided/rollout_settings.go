@@ -36,6 +36,17 @@ func (s *RolloutSettings) Check() error {
 	); err != nil {
 		return err
 	}
+	if b := s.Sampler.LambdaBands; len(b) > 0 {
+		switch {
+		case s.Sampler.Lambda != 0:
+			return fmt.Errorf("--lambda %g and --lambda-bands %s: give one of them (the bands set λ at every σ)", s.Sampler.Lambda, b)
+		case s.Sampler.GuideSigmaMax != 0:
+			return fmt.Errorf("--guide-sigma-max %g and --lambda-bands %s: give one of them (the window σ ≤ s is the bands s=λ,inf=0)", s.Sampler.GuideSigmaMax, b)
+		}
+		if err := b.Check(); err != nil {
+			return fmt.Errorf("--lambda-bands %s: %w", b, err)
+		}
+	}
 	if len(s.Starts) > 0 {
 		if s.Cases > 0 {
 			return fmt.Errorf("--cases %d and --starts %v: give the number of cases or their start frames, not both", s.Cases, s.Starts)

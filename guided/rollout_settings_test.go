@@ -1,6 +1,7 @@
 package guided
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,13 @@ func TestRolloutSettings(t *testing.T) {
 		{func(s *RolloutSettings) { s.Sampler.Heun.TMin, s.Sampler.Heun.TMax = 5, 1 }, "--s-tmax 1: expected at least --s-tmin 5"},
 		{func(s *RolloutSettings) { s.Members = 0 }, "members"},
 		{func(s *RolloutSettings) { s.Sampler.Lambda = -1 }, "lambda"},
+		{func(s *RolloutSettings) { s.Sampler.LambdaBands = LambdaBands{{1, 3}, {math.Inf(1), 1}} }, "--lambda 14 and --lambda-bands 1=3,inf=1: give one of them"},
+		{func(s *RolloutSettings) {
+			s.Sampler.Lambda, s.Sampler.GuideSigmaMax, s.Sampler.LambdaBands = 0, 2, LambdaBands{{1, 3}, {math.Inf(1), 1}}
+		}, "--guide-sigma-max 2 and --lambda-bands 1=3,inf=1: give one of them"},
+		{func(s *RolloutSettings) {
+			s.Sampler.Lambda, s.Sampler.LambdaBands = 0, LambdaBands{{1, 3}, {0.5, 1}, {math.Inf(1), 2}}
+		}, "--lambda-bands 1=3,0.5=1,inf=2: band 0.5=1"},
 	} {
 		bad := RolloutSettings{Sampler: DefaultSamplerOptions(), Frames: 10, Members: 2, Lead: 3, Starts: []int{2, 5}}
 		c.change(&bad)

@@ -1,6 +1,7 @@
 package guided
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -25,6 +26,13 @@ func TestRolloutIdentity(t *testing.T) {
 			t.Errorf("identity with a guide and a σ bound %q lacks %q", g, part)
 		}
 	}
+	// λ per band: the bands are part of the identity, so a partial rollout with others is not resumed.
+	opt.GuideSigmaMax, opt.Lambda, opt.LambdaBands = 0, 0, LambdaBands{{0.5, 30}, {math.Inf(1), 4}}
+	banded := RolloutIdentity(m, d, "runs/disc", opt, 2)
+	opt.LambdaBands[1].Lambda = 5
+	if other := RolloutIdentity(m, d, "runs/disc", opt, 2); !strings.HasSuffix(banded, "; λ bands 0.5=30,inf=4") || other == banded {
+		t.Errorf("identities with bands %q and %q", banded, other)
+	}
 }
 
 // TestInitialFrames: the last two frames, each repeated per member, oldest first.
@@ -44,10 +52,14 @@ func TestDescribe(t *testing.T) {
 		want   string
 	}{{KindIDM, false, "unguided image model"}, {KindIDM, true, "image model guided with λ = 14"},
 		{KindVDM, false, "video model"}, {KindVDM, true, "video model guided with λ = 14"}} {
-		g := &Generator{model: &Model{Config: ModelConfig{Kind: c.kind}}, guided: c.guided}
-		if got := g.Describe(14); got != c.want {
+		g := &Generator{model: &Model{Config: ModelConfig{Kind: c.kind}}, guided: c.guided, opt: DefaultSamplerOptions()}
+		if got := g.Describe(); got != c.want {
 			t.Errorf("%s guided %v: %q, want %q", c.kind, c.guided, got, c.want)
 		}
+	}
+	g := &Generator{model: &Model{Config: ModelConfig{Kind: KindIDM}}, guided: true, opt: SamplerOptions{LambdaBands: LambdaBands{{1, 20}, {math.Inf(1), 3}}}}
+	if got, want := g.Describe(), "image model guided with λ bands 1=20,inf=3"; got != want {
+		t.Errorf("bands: %q, want %q", got, want)
 	}
 }
 

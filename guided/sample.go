@@ -100,7 +100,7 @@ func (g *Generator) Ensemble(ctx context.Context, observed *data.Array, o Foreca
 		return nil, fmt.Errorf("guided: %d members: expected at least 1", o.Members)
 	}
 	m := g.model
-	f := &Forecast{Cases: o.Cases, Members: o.Members, Seed: o.Seed, Kind: m.Config.Kind, Run: m.Run, Step: m.Step, What: g.Describe(g.opt.Lambda)}
+	f := &Forecast{Cases: o.Cases, Members: o.Members, Seed: o.Seed, Kind: m.Config.Kind, Run: m.Run, Step: m.Step, What: g.Describe()}
 	fc, err := g.Forecast(ctx, observed.Float32(), o.Cases, o.Members, o.Seed)
 	if err != nil {
 		return nil, err

@@ -96,7 +96,7 @@ func Rollout(ctx context.Context, o RolloutOptions) (string, error) {
 	if err := done(err); err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame", o.Out, o.Frames, o.Members, gen.Describe(o.Sampler.Lambda),
+	return fmt.Sprintf("%s: %d frames × %d members of the %s (%d resumed), %.3g s per frame", o.Out, o.Frames, o.Members, gen.Describe(),
 		res.Resumed, res.StepTime.Seconds()/float64(max(res.Made, 1))), nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -14,6 +15,7 @@ import (
 	"github.com/tidal-forecast/tidal/cli"
 	"github.com/tidal-forecast/tidal/dymodel"
 	"github.com/tidal-forecast/tidal/guard"
+	"github.com/tidal-forecast/tidal/guided"
 )
 
 func init() { benchCmd.AddCommand(newBenchGuidedCmd()) }
@@ -25,13 +27,15 @@ func newBenchGuidedCmd() *cobra.Command {
 	var dydiffParam string
 	var lambda, vdmLambda, guideSigmaMax, discPMean, discPStd, clipX0, ctxNoise float64
 	var lambdas []float64
+	var bands lambdaBandsList
 	var dir, jsonPath string
 	var probeWindows int
 	cmd := &cobra.Command{
 		Use: "guided",
 		Example: `  tidal bench guided --quick --out guided.json
   tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json
-  tidal bench guided --quick --velocity --out guided-velocity.json`,
+  tidal bench guided --quick --velocity --out guided-velocity.json
+  tidal bench guided --quick --dir bg --lambda-bands 0.05=40,0.5=12,5=7,inf=2 --lambda-bands 0.5=14,inf=5`,
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
 a video model with the same budget (the video model is also scored guided by the same discriminator,
@@ -45,7 +49,9 @@ the video model implies, D_VDM − D_IDM (--probe-windows; where the guide fails
 spectrum of ζ: each model's rollout power per wavenumber band over the truth's. --velocity makes the
 frames (ζ, u, v) for every model: the time-consistency scores, the std ratio and the spectrum are then
 those of ζ, the forecast scores are printed for ζ and per channel in physical units, and the
-ideal-guide diagnostics pool the three channels in normalised units. --quick takes minutes on 2 cores;
+ideal-guide diagnostics pool the three channels in normalised units. Each --lambda-bands adds a row and a
+diagnostics table: the image model guided at λ per noise band instead of --lambda's one λ. A second run
+with the same --dir and settings reuses the trained runs (it only samples). --quick takes minutes on 2 cores;
 the default is the largest setting meant to finish within an hour.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -87,7 +93,10 @@ the default is the largest setting meant to finish within an hour.`,
 				return err
 			}
 			o.DyDiffContextNoise = ctxNoise
-			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly = seed, dir, guideSigmaMax, futureOnly
+			if len(bands) > 0 && guideSigmaMax != 0 {
+				return fmt.Errorf("--guide-sigma-max %g and --lambda-bands: give one of them (the window σ ≤ s is the bands s=λ,inf=0)", guideSigmaMax)
+			}
+			o.Seed, o.Dir, o.GuideSigmaMax, o.FutureOnly, o.LambdaBands = seed, dir, guideSigmaMax, futureOnly, bands
 			o.DiscSteps, o.DiscBatch, o.DiscPMean, o.DiscPStd, o.DiscChannels = discSteps, discBatch, discPMean, discPStd, discChannels
 			if samplerSteps > 0 {
 				o.SamplerSteps = samplerSteps
@@ -167,10 +176,59 @@ the default is the largest setting meant to finish within an hour.`,
 	f.IntVar(&ddimSteps, "dydiff-sampler-steps", 0, "DyDiff's DDIM sampler steps (0: twice --sampler-steps, the Heun sampler's network evaluations)")
 	f.Float64Var(&clipX0, "clip-x0", 3, "DyDiff's DDIM clips x̂₀ to ±this (normalised units; 0: no clipping)")
 	f.Float64SliceVar(&lambdas, "lambdas", nil, "the λ sweep (default: the setting's)")
+	f.Var(&bands, "lambda-bands", "also score the image model guided at λ per noise band, e.g. 0.05=40,0.5=14,inf=4: λ 40 for σ ≤ 0.05, 14 for 0.05 < σ ≤ 0.5, 4 above (edges increasing, the last inf; σ in the image model's normalised units); repeat it for several settings, each a row beside --lambda's")
 	f.StringVar(&dir, "dir", "", "keep the data and the runs in this folder (default: a temporary one)")
 	f.StringVar(&jsonPath, "out", "", "also write the result (settings, scores, ideal-guide diagnostics) as JSON to this file")
 	cli.DeprecatedAlias(f, "json", "out")
 	cli.DeprecatedAlias(f, "ddim-steps", "dydiff-sampler-steps")
 	f.IntVar(&probeWindows, "probe-windows", 64, "held-out windows of the ideal-guide diagnostics per noise level (0: skip them)")
 	return cmd
+}
+
+// lambdaBandsList is the value of the repeatable --lambda-bands: one guided.LambdaBands per use.
+type lambdaBandsList []guided.LambdaBands
+
+// Set parses one setting (guided.ParseLambdaBands) and adds it.
+func (l *lambdaBandsList) Set(s string) error {
+	b, err := guided.ParseLambdaBands(s)
+	if err != nil {
+		return err
+	}
+	*l = append(*l, b)
+	return nil
+}
+
+func (l *lambdaBandsList) String() string {
+	parts := make([]string, len(*l))
+	for i, b := range *l {
+		parts[i] = b.String()
+	}
+	return strings.Join(parts, " ")
+}
+
+func (l *lambdaBandsList) Type() string { return "σ=λ,…,inf=λ" }
+
+// Append adds one setting (pflag.SliceValue, as Set).
+func (l *lambdaBandsList) Append(s string) error { return l.Set(s) }
+
+// Replace sets the list to the settings given, each parsed; nil empties it (pflag.SliceValue: how the
+// tests put the flag back to its default).
+func (l *lambdaBandsList) Replace(settings []string) error {
+	var out lambdaBandsList
+	for _, s := range settings {
+		if err := out.Set(s); err != nil {
+			return err
+		}
+	}
+	*l = out
+	return nil
+}
+
+// GetSlice is the settings in their written form (pflag.SliceValue).
+func (l *lambdaBandsList) GetSlice() []string {
+	out := make([]string, len(*l))
+	for i, b := range *l {
+		out[i] = b.String()
+	}
+	return out
 }

@@ -59,6 +59,10 @@ type Options struct {
 	VDMLambda float64
 	// GuideSigmaMax, when > 0, guides only at σ ≤ GuideSigmaMax (guided.SamplerOptions).
 	GuideSigmaMax float64
+	// LambdaBands are guidance strengths per noise band (guided.LambdaBands, Hess et al. 2025, eq. 5
+	// with λ a function of σ): each adds a row, the image model guided by the same discriminator at those
+	// bands and scored as the guided model at Lambda is, and an ideal-guide table (Result.BandGuides).
+	LambdaBands []guided.LambdaBands `json:",omitempty"`
 	// FutureOnly trains the discriminator on negatives l ≥ 2 only (guidance.Offsets).
 	FutureOnly bool
 	// DiscSteps and DiscBatch, when > 0, give the discriminator a budget of its own; DiscPMean and
@@ -164,7 +168,7 @@ type ChannelScores struct {
 type Result struct {
 	Options     Options
 	Truth       Scores
-	Models      []Scores // guided, unguided, VDM, guided VDM (Options.VDMLambda), then guided and unguided DyDiff (Options.DyDiff)
+	Models      []Scores // guided, unguided, VDM, guided VDM (Options.VDMLambda), guided per Options.LambdaBands, then guided and unguided DyDiff (Options.DyDiff)
 	Sweep       []Scores // per λ of Options.Lambdas (time-consistency metrics only)
 	DiscAcc     float64
 	TrainSecond [4]float64 // IDM, discriminator, VDM, DyDiff
@@ -172,6 +176,9 @@ type Result struct {
 	// noise level of Options.ProbeSigmas, on held-out windows (guided.IdealGuide); over all channels,
 	// in the image model's normalised units (each channel of unit variance).
 	Guide []guided.GuideAgreement
+	// BandGuides are the same diagnostics at each of Options.LambdaBands: the cosines are Guide's, the
+	// norm ratios Guide's times λ(σ)/Lambda (the term is linear in λ; measured, not derived).
+	BandGuides [][]guided.GuideAgreement `json:",omitempty"`
 	// SpectrumBands are the wavenumber bands [lo, hi] of Scores.SpectrumRatio (Bands), and
 	// TruthSpectrum the truth's ζ power per band (its share of the mean square ζ², BandPower).
 	SpectrumBands [][2]int
@@ -245,10 +252,18 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		if res.Guide, err = guided.IdealGuide(b, idm, vdm, disc, o.Lambda, test, starts, o.ProbeSigmas, o.Seed+200); err != nil {
+		if res.Guide, err = guided.IdealGuide(b, idm, vdm, disc, guided.ConstantLambda(o.Lambda), test, starts, o.ProbeSigmas, o.Seed+200); err != nil {
 			return nil, fmt.Errorf("the ideal-guide diagnostics: %w", err)
 		}
 		fmt.Fprintf(log, "guide λ=%g against the ideal D_VDM − D_IDM on %d held-out windows:\n%s", o.Lambda, len(starts), GuideTable(res.Guide))
+		for _, bands := range o.LambdaBands {
+			a, err := guided.IdealGuide(b, idm, vdm, disc, bands, test, starts, o.ProbeSigmas, o.Seed+200)
+			if err != nil {
+				return nil, fmt.Errorf("the ideal-guide diagnostics at λ bands %s: %w", bands, err)
+			}
+			res.BandGuides = append(res.BandGuides, a)
+			fmt.Fprintf(log, "guide at λ bands %s:\n%s", bands, GuideTable(a))
+		}
 	}
 	truthLen := min(nTest, o.RolloutFrames)
 	ev := evaluator{size: o.Size, channels: C, truth: test[:truthLen*F], truthLen: truthLen, bands: res.SpectrumBands}
@@ -266,10 +281,14 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		name   string
 		m, d   *guided.Model
 		lambda float64
+		bands  guided.LambdaBands // instead of lambda, when not empty
 	}
 	evaluate := func(md model, withForecasts bool) (Scores, error) {
 		opt := guided.DefaultSamplerOptions()
 		opt.Grid.Steps, opt.Lambda, opt.GuideSigmaMax = o.SamplerSteps, md.lambda, o.GuideSigmaMax
+		if len(md.bands) > 0 {
+			opt.Lambda, opt.LambdaBands = 0, md.bands
+		}
 		g, err := guided.NewGenerator(b, md.m, md.d, opt)
 		if err != nil {
 			return Scores{}, err
@@ -299,9 +318,12 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 		fmt.Fprintf(log, "%s\n", s.Line())
 		return s, nil
 	}
-	models := []model{{fmt.Sprintf("guided λ=%g", o.Lambda), idm, disc, o.Lambda}, {"unguided", idm, nil, 0}, {"VDM", vdm, nil, 0}}
+	models := []model{{name: fmt.Sprintf("guided λ=%g", o.Lambda), m: idm, d: disc, lambda: o.Lambda}, {name: "unguided", m: idm}, {name: "VDM", m: vdm}}
 	if o.VDMLambda > 0 {
-		models = append(models, model{fmt.Sprintf("guided VDM λ=%g", o.VDMLambda), vdm, disc, o.VDMLambda})
+		models = append(models, model{name: fmt.Sprintf("guided VDM λ=%g", o.VDMLambda), m: vdm, d: disc, lambda: o.VDMLambda})
+	}
+	for _, bands := range o.LambdaBands {
+		models = append(models, model{name: "guided λ bands " + bands.String(), m: idm, d: disc, bands: bands})
 	}
 	for _, md := range models {
 		s, err := evaluate(md, true)
@@ -319,7 +341,7 @@ func Run(ctx context.Context, b compute.Backend, o Options) (*Result, error) {
 			res.Sweep = append(res.Sweep, res.Models[0])
 			continue
 		}
-		s, err := evaluate(model{fmt.Sprintf("sweep λ=%g", l), idm, disc, l}, false)
+		s, err := evaluate(model{name: fmt.Sprintf("sweep λ=%g", l), m: idm, d: disc, lambda: l}, false)
 		if err != nil {
 			return nil, err
 		}
@@ -847,6 +869,9 @@ func (r *Result) Table() string {
 			over = ", over ζ, u and v in normalised units"
 		}
 		out += fmt.Sprintf("\nguide at λ = %g against the ideal D_VDM − D_IDM (held-out windows%s):\n\n%s", r.Options.Lambda, over, GuideTable(r.Guide))
+		for i, g := range r.BandGuides {
+			out += fmt.Sprintf("\nguide at λ bands %s:\n\n%s", r.Options.LambdaBands[i], GuideTable(g))
+		}
 	}
 	out += r.spectrumTable()
 	if len(r.Truth.Channels) > 0 {

@@ -27,7 +27,7 @@ func newRolloutCmd() *cobra.Command {
 		Long: `rollout generates a trajectory frame after frame (Hess et al. 2025, §3–4; docs/GUIDED.md): each new
 frame starts from fresh noise and is sampled with EDM's stochastic Heun sampler (Tab. 1 defaults), by the
 image model --idm guided by the discriminator --disc with strength --lambda (D′ = D + λσ²∇ₓ logit, at
-both Heun stages), by the unguided image model (no --disc, or --lambda 0), or by the video model --vdm,
+both Heun stages; or λ per noise band, --lambda-bands), by the unguided image model (no --disc, or --lambda 0), or by the video model --vdm,
 which --disc guides too (the paper's open question 2). Frames of several channels (e.g. ζ, u, v) are
 guided alike. The guide and the video model are conditioned on the two previous frames; the rollout starts from the last
 two frames of --init [frames, channels, height, width].
@@ -58,6 +58,12 @@ written to --out [cases, members, lead, C, H, W] and the true frames to --truth-
 // forecasts of the model.
 func runRollout(cmd *cobra.Command, fl rolloutFlags) error {
 	o := fl.RolloutOptions
+	if len(o.Sampler.LambdaBands) > 0 {
+		if cmd.Flags().Changed("lambda") {
+			return fmt.Errorf("--lambda %g and --lambda-bands %s: give one of them (the bands set λ at every σ)", o.Sampler.Lambda, o.Sampler.LambdaBands)
+		}
+		o.Sampler.Lambda = 0 // the bands replace --lambda's default
+	}
 	o.Command, o.Backend, o.Progress, o.Warn = cli.CommandLine(cmd), cli.NewBackend, cli.ProgressWriter(cmd, fl.quiet), cmd.ErrOrStderr()
 	var err error
 	if o.Budget, err = cli.Budget(); err != nil {
@@ -97,6 +103,7 @@ func addRolloutFlags(cmd *cobra.Command, fl *rolloutFlags) {
 	f.Float64Var(&fl.Sampler.Heun.TMin, "s-tmin", d.Heun.TMin, "S_tmin: churn only for σ ≥ S_tmin")
 	f.Float64Var(&fl.Sampler.Heun.TMax, "s-tmax", d.Heun.TMax, "S_tmax: churn only for σ ≤ S_tmax")
 	f.Float64Var(&fl.Sampler.GuideSigmaMax, "guide-sigma-max", 0, "guide only at σ ≤ this (0: at every step, the paper's; DG uses a window, UNCONFIRMED)")
+	f.Var(&fl.Sampler.LambdaBands, "lambda-bands", "guidance strength per noise band instead of --lambda (give one of the two), e.g. 0.05=40,0.5=14,inf=4: λ 40 for σ ≤ 0.05, 14 for 0.05 < σ ≤ 0.5, 4 above; edges increasing, the last inf, σ in the model's normalised units; not with --guide-sigma-max (a window is s=λ,inf=0)")
 	cli.AddOutFormatFlag(f, &fl.OutFormat)
 	cli.AddStaticFlags(f, &fl.Static, "optional; a model trained with --static uses the fields its run keeps (static.npy), and this must be the same")
 	f.BoolVar(&fl.quiet, "quiet", false, "no progress output")
