@@ -203,18 +203,7 @@ func TestBandsGeneraliseTheWindow(t *testing.T) {
 	m, d := load(t, idm, KindIDM), load(t, disc, KindDiscriminator)
 	F := 64
 	prev, cur := append(s.Data[:F:F], s.Data[:F]...), append(s.Data[F:2*F:2*F], s.Data[F:2*F]...)
-	frame := func(o SamplerOptions) []float32 {
-		g, err := NewGenerator(b, m, d, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer g.Close()
-		y, err := g.Next(prev, cur, 2, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return y
-	}
+	frame := func(o SamplerOptions) []float32 { return firstFrame(t, b, m, d, o, prev, cur) }
 	bands := func(b LambdaBands) SamplerOptions {
 		o := fastSampler(0)
 		o.LambdaBands = b

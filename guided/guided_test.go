@@ -191,6 +191,22 @@ func TestTrainingWritesSummaryAndAccuracy(t *testing.T) {
 	}
 }
 
+// firstFrame is the frame the generator of m guided by disc with o samples for the two rows prev, cur
+// (seed 9).
+func firstFrame(t *testing.T, b compute.Backend, m, disc *Model, o SamplerOptions, prev, cur []float32) []float32 {
+	t.Helper()
+	g, err := NewGenerator(b, m, disc, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	y, err := g.Next(prev, cur, 2, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return y
+}
+
 // TestLambdaZeroIsUnguided: with λ = 0 the discriminator is not used, so the frames equal the unguided
 // IDM's; with λ > 0 they differ; every frame is finite; the guidance window GuideSigmaMax switches the
 // guide off above it.
@@ -205,15 +221,7 @@ func TestLambdaZeroIsUnguided(t *testing.T) {
 		if len(window) > 0 {
 			o.GuideSigmaMax = window[0]
 		}
-		g, err := NewGenerator(b, m, disc, o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer g.Close()
-		y, err := g.Next(prev, cur, 2, 9)
-		if err != nil {
-			t.Fatal(err)
-		}
+		y := firstFrame(t, b, m, disc, o, prev, cur)
 		for _, v := range y {
 			if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
 				t.Fatal("non-finite frame")
