@@ -34,8 +34,7 @@ func newBenchGuidedCmd() *cobra.Command {
 		Use: "guided",
 		Example: `  tidal bench guided --quick --out guided.json
   tidal bench guided --seed 1 --dir bench-guided --lambdas 0,14,25 --out guided.json
-  tidal bench guided --quick --velocity --out guided-velocity.json
-  tidal bench guided --quick --dir bg --lambda-bands 0.05=40,0.5=12,5=7,inf=2 --lambda-bands 0.5=14,inf=5`,
+  tidal bench guided --quick --velocity --dir bg --lambda-bands 0.05=40,0.5=12,5=7,inf=2 --out guided-velocity.json`,
 		Short: "The paper's comparison: guided vs unguided image model vs video model on generated turbulence",
 		Long: `guided generates forced 2D turbulence (sim/navierstokes), trains an image model, a discriminator and
 a video model with the same budget (the video model is also scored guided by the same discriminator,
