@@ -197,13 +197,7 @@ func (l *lambdaBandsList) Set(s string) error {
 	return nil
 }
 
-func (l *lambdaBandsList) String() string {
-	parts := make([]string, len(*l))
-	for i, b := range *l {
-		parts[i] = b.String()
-	}
-	return strings.Join(parts, " ")
-}
+func (l *lambdaBandsList) String() string { return strings.Join(l.GetSlice(), " ") }
 
 func (l *lambdaBandsList) Type() string { return "σ=λ,…,inf=λ" }
 
