@@ -339,7 +339,9 @@ def bench_dydiff(batch, size, ch, steps, compile_, device, context, predict, vid
     with the clean context frames, zeros and two masks per frame (2L + 2L channels in, L out), periodic
     padding, the linear head; EDM's preconditioned loss (sigma_data 1, ln sigma ~ N(-1.2, 1.2^2)) on the
     window; AdamW (lr 1e-3, eps 1e-8, weight decay 0.01 on tensors of rank > 1 only); an EMA of the
-    weights. (DyDiff's dynamics, elementwise mixing of the frames, is left out: it is cheap.)"""
+    weights. Fields (not series) also get tidal's context noise (N(0, 0.05^2) added to the observed
+    frames) and the gradient norm clipped to 1. (DyDiff's dynamics, elementwise mixing of the frames, is
+    left out: it is cheap.)"""
     torch.manual_seed(0)
     L, P = context + predict, context
     if series:
@@ -377,17 +379,20 @@ def bench_dydiff(batch, size, ch, steps, compile_, device, context, predict, vid
             c_out = sigma * sd / torch.sqrt(sigma ** 2 + sd ** 2)
             c_in = 1 / torch.sqrt(sigma ** 2 + sd ** 2)
             c_noise = torch.log(sigma.flatten()) / 4
+            ctx = cond if series else cond + 0.05 * torch.randn_like(cond) * masks[:, 0::2]
             if series:  # the tokens' features: x_t, context, mask, first-step flag, log scale
-                feats = torch.stack([c_in * xn, cond, masks[:, 0::2], masks[:, 1::2], logscale], dim=3)
+                feats = torch.stack([c_in * xn, ctx, masks[:, 0::2], masks[:, 1::2], logscale], dim=3)
                 out = model(feats, c_noise)
             elif video:  # the frames folded into the batch, each with its 4 channels (nets.VideoInput)
-                x = torch.stack([c_in * xn, cond, masks[:, 0::2], masks[:, 1::2]], dim=2).reshape(batch * L, 4, size, size)
+                x = torch.stack([c_in * xn, ctx, masks[:, 0::2], masks[:, 1::2]], dim=2).reshape(batch * L, 4, size, size)
                 out = model(x[:, :1], c_noise.repeat_interleave(L), x[:, 1:]).reshape(batch, L, size, size)
             else:
-                out = model(torch.cat([c_in * xn, cond], dim=1), c_noise, masks)
+                out = model(torch.cat([c_in * xn, ctx], dim=1), c_noise, masks)
             weight = (sigma ** 2 + sd ** 2) / (sigma * sd) ** 2
             loss = (weight * (c_skip * xn + c_out * out - y) ** 2).mean()
             loss.backward()
+            if not series:
+                torch.nn.utils.clip_grad_norm_(net.parameters(), 1.0)
             opt.step()
             with torch.no_grad():
                 ps = [p.detach() for p in net.parameters()]

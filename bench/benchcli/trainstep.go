@@ -31,6 +31,7 @@ type trainStepFlags struct {
 	profile, goConfig     string
 	script, jsonOut       string
 	seed                  uint64
+	rounds                int
 	opt                   stepbench.Options
 }
 
@@ -39,7 +40,7 @@ func init() {
 	cmd := &cobra.Command{
 		Use: "train-step",
 		Example: `  tidal bench train-step --quick
-  tidal bench train-step --nets unet --sizes 32,64 --threads 2 --torch
+  tidal bench train-step --nets unet --sizes 32,64 --threads 2 --torch --rounds 3
   tidal bench train-step --nets unet,video,series --out train-step.json`,
 		Short: "Time the training step of `tidal train dydiff` (UNet, video UNet, SeriesNet) against PyTorch eager",
 		Long: `train-step times the step that 'tidal train dydiff' runs: the DyDiff model with that command's
@@ -57,7 +58,10 @@ torch.compile where the installed PyTorch has it) at the same sizes and threads,
 tidal/PyTorch; a Debian machine without PyTorch gets python3-torch with apt-get
 (scripts/apt-install.sh). With --backend cuda
 the run is on the GPU through XLA (--threads and --go-config are then ignored) and PyTorch runs on
---device cuda. --out writes every figure to a JSON file. See docs/PERFORMANCE.md.`,
+--device cuda. --rounds N repeats tidal's cases and then PyTorch's N times in alternation and ends with
+each case's median step times and the median of the rounds' ratios, so that a drift in the machine's
+speed (a shared VM's neighbours) touches both sides of a ratio alike. --out writes every figure to a
+JSON file. See docs/PERFORMANCE.md.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) (err error) {
 			return runBenchTrainStep(cmd, fl)
@@ -78,6 +82,7 @@ the run is on the GPU through XLA (--threads and --go-config are then ignored) a
 	f.DurationVar(&fl.minTime, "time", fl.opt.MinTime, "how long each case's steps are timed")
 	f.StringVar(&fl.goConfig, "go-config", "", "extra options of the Go backend, comma-separated (e.g. ops_parallel)")
 	f.BoolVar(&fl.torch, "torch", false, "also time the PyTorch reference (--torch-script) at the same sizes and threads")
+	f.IntVar(&fl.rounds, "rounds", 1, "rounds of tidal's cases then PyTorch's, in alternation; more than 1 ends with the medians")
 	f.BoolVar(&fl.compile, "torch-compile", true, "with --torch: time torch.compile too where the installed PyTorch has it")
 	f.StringVar(&fl.script, "torch-script", "scripts/torch_trainstep.py", "the PyTorch reference script")
 	f.StringVar(&fl.profile, "profile", "", "write a pprof CPU profile of the whole run to this file")
@@ -89,11 +94,13 @@ the run is on the GPU through XLA (--threads and --go-config are then ignored) a
 type trainStepRun struct {
 	Backend     string                  `json:"backend"`
 	Threads     int                     `json:"threads,omitempty"`
+	Round       int                     `json:"round,omitempty"`
 	Load        string                  `json:"load_average"`
 	Results     []trainStepResultJSON   `json:"results"`
 	TorchHeader string                  `json:"torch,omitempty"`
 	Torch       []stepbench.TorchResult `json:"-"`
-	TorchJSON   []trainStepTorchJSON    `json:"torch_results,omitempty"`
+	results     []stepbench.Result
+	TorchJSON   []trainStepTorchJSON `json:"torch_results,omitempty"`
 }
 
 type trainStepResultJSON struct {
@@ -159,30 +166,24 @@ func runBenchTrainStep(cmd *cobra.Command, fl trainStepFlags) (err error) {
 	defer func() { err = stop(err) }()
 	var runs []trainStepRun
 	one := func(be compute.Backend, threads int, desc, device string) error {
-		fmt.Fprintf(out, "tidal bench train-step: %s\n", desc)
-		o := fl.opt
-		o.Log = out
-		res, err := stepbench.Measure(be, cases, o)
-		if err != nil {
-			return err
-		}
-		run := trainStepRun{Backend: name, Threads: threads, Load: benchenv.LoadAverage()}
-		fmt.Fprintf(out, "load average after: %s\n\n", run.Load)
-		if err := stepbench.WriteTable(out, res); err != nil {
-			return err
-		}
-		for _, r := range res {
-			run.Results = append(run.Results, trainStepResultJSON{Net: r.Case.Net, Size: r.Case.Size, Params: r.Params,
-				StepMS: msOf(r.Step), ForecastMS: msOf(r.Forecast), FirstLoss: r.FirstLoss, LastLoss: r.LastLoss,
-				BaseRSS: r.BaseRSS, TrainRSS: r.TrainRSS, ForecastRSS: r.ForecastRSS, PeakReset: r.PeakReset})
-		}
-		fmt.Fprintln(out)
-		if fl.torch {
-			if err := compareTorch(out, py, fl, device, threads, res, &run); err != nil {
+		var rounds []stepbench.Round
+		for r := range fl.rounds {
+			if fl.rounds > 1 {
+				fmt.Fprintf(out, "round %d of %d\n", r+1, fl.rounds)
+			}
+			run, err := oneRound(out, be, cases, fl, name, py, threads, desc, device)
+			if err != nil {
 				return err
 			}
+			if fl.rounds > 1 {
+				run.Round = r + 1
+			}
+			runs = append(runs, run)
+			rounds = append(rounds, stepbench.Round{Tidal: run.results, Torch: run.Torch})
 		}
-		runs = append(runs, run)
+		if fl.rounds > 1 {
+			return stepbench.WriteRoundSummary(out, rounds)
+		}
 		return nil
 	}
 	if name != backend.Go {
@@ -206,6 +207,34 @@ func runBenchTrainStep(cmd *cobra.Command, fl trainStepFlags) (err error) {
 	return writeTrainStepJSON(fl.jsonOut, runs)
 }
 
+// oneRound measures the cases once on be, and PyTorch's reference after them with --torch.
+func oneRound(out io.Writer, be compute.Backend, cases []stepbench.Case, fl trainStepFlags, name, py string, threads int, desc, device string) (trainStepRun, error) {
+	fmt.Fprintf(out, "tidal bench train-step: %s\n", desc)
+	o := fl.opt
+	o.Log = out
+	res, err := stepbench.Measure(be, cases, o)
+	if err != nil {
+		return trainStepRun{}, err
+	}
+	run := trainStepRun{Backend: name, Threads: threads, Load: benchenv.LoadAverage(), results: res}
+	fmt.Fprintf(out, "load average after: %s\n\n", run.Load)
+	if err := stepbench.WriteTable(out, res); err != nil {
+		return run, err
+	}
+	for _, r := range res {
+		run.Results = append(run.Results, trainStepResultJSON{Net: r.Case.Net, Size: r.Case.Size, Params: r.Params,
+			StepMS: msOf(r.Step), ForecastMS: msOf(r.Forecast), FirstLoss: r.FirstLoss, LastLoss: r.LastLoss,
+			BaseRSS: r.BaseRSS, TrainRSS: r.TrainRSS, ForecastRSS: r.ForecastRSS, PeakReset: r.PeakReset})
+	}
+	fmt.Fprintln(out)
+	if fl.torch {
+		if err := compareTorch(out, py, fl, device, threads, res, &run); err != nil {
+			return run, err
+		}
+	}
+	return run, nil
+}
+
 // checkTrainStepFlags refuses bad flags, naming the flag, and cases whose training would not fit the
 // memory budget (dymodel's TrainBytes estimate); it returns the cases.
 func checkTrainStepFlags(fl trainStepFlags) ([]stepbench.Case, error) {
@@ -213,7 +242,7 @@ func checkTrainStepFlags(fl trainStepFlags) ([]stepbench.Case, error) {
 	if err := guard.First(guard.Int("batch", o.Batch, 1, 4096), guard.Ints("sizes", fl.sizes, 8, 1024),
 		guard.Int("channels", o.Channels, 1, 4096), guard.Int("context", o.Context, 2, 64), guard.Int("predict", o.Predict, 1, 64),
 		guard.Int("members", o.Members, 0, 1024), guard.Int("sampler-steps", o.SamplingSteps, 1, 1000),
-		checkThreads(fl.threads, 0), checkBenchTime(fl.minTime)); err != nil {
+		guard.Int("rounds", fl.rounds, 1, 100), checkThreads(fl.threads, 0), checkBenchTime(fl.minTime)); err != nil {
 		return nil, err
 	}
 	if len(fl.nets) == 0 || len(fl.sizes) == 0 {
@@ -294,7 +323,7 @@ func compareTorch(out io.Writer, py string, fl trainStepFlags, device string, th
 		return err
 	}
 	fmt.Fprintf(out, "load average after: %s\n\n", benchenv.LoadAverage())
-	run.TorchHeader = header
+	run.TorchHeader, run.Torch = header, all
 	for _, t := range all {
 		run.TorchJSON = append(run.TorchJSON, trainStepTorchJSON{Net: t.Net, Size: t.Size, Params: t.Params, EagerMS: msOf(t.Eager), CompiledMS: msOf(t.Compiled)})
 	}

@@ -47,6 +47,9 @@ func TestBenchTrainStepRejectsBadFlags(t *testing.T) {
 	if _, err := runTidal(t, "bench", "train-step", "--threads", "-1", "--quick"); err == nil {
 		t.Error("--threads -1 was accepted")
 	}
+	if _, err := runTidal(t, "bench", "train-step", "--rounds", "0", "--quick"); err == nil || !strings.Contains(err.Error(), "--rounds") {
+		t.Errorf("--rounds 0 gave %v", err)
+	}
 	if _, err := runTidal(t, "bench", "train-step", "--nets", "mlp", "--sizes", "8"); err == nil || !strings.Contains(err.Error(), "--nets") {
 		t.Errorf("--nets mlp gave %v", err)
 	}

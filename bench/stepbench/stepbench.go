@@ -106,42 +106,48 @@ func (o Options) withDefaults() Options {
 }
 
 // ModelConfig is the DyDiff model of case c as `tidal train dydiff` configures it with its default
-// flags (η 0.5, the edm form, anchored at the last frame, channel multipliers 1,2,2, 2 blocks, 32
-// groups, periodic padding, the linear head; video: temporal convolutions at every level and
-// temporal attention at the coarsest; dit: DiTHidden and DiTDepth), with c's network and o's window
-// and width.
+// flags (dymodel.DefaultConfig: η 0.5, the edm form, anchored at the last frame, channel multipliers
+// 1,2,2, 2 blocks, 32 groups, periodic padding, the linear head, context noise on fields; video:
+// temporal convolutions at every level and temporal attention at the coarsest; dit: DiTHidden and
+// DiTDepth; series: dymodel.DefaultSeriesConfig), with c's network and o's window and width.
 func ModelConfig(c Case, o Options) (dymodel.Config, error) {
 	o = o.withDefaults()
 	if c.Size < 8 || c.Size > 1024 {
 		return dymodel.Config{}, fmt.Errorf("size %d: expected 8 to 1024", c.Size)
 	}
-	mc := dymodel.Config{Method: dymodel.Method, Net: c.Net, Context: o.Context, Predict: o.Predict, Eta: 0.5,
-		Noising: "dependent", Param: dymodel.ParamEDM, Anchor: dymodel.AnchorLast, EDM: dymodel.DefaultEDM()}
+	mc := dymodel.DefaultConfig()
+	mc.Net, mc.Context, mc.Predict = c.Net, o.Context, o.Predict
+	mc.UNet.Channels = o.Channels
 	switch c.Net {
 	case "unet", "video":
 		mc.Frame = []int{1, c.Size, c.Size}
-		mc.UNet = dymodel.UNetConfig{Channels: o.Channels, Mults: []int{1, 2, 2}, Blocks: 2, Heads: 1, Groups: 32,
-			Periodic: true, Head: dymodel.DefaultHead}
 		if c.Net == "video" {
 			mc.UNet.TemporalConv, mc.UNet.TemporalAttn = []int{0, 1, 2}, []int{2}
 		}
 	case "dit":
 		mc.Frame = []int{1, c.Size, c.Size}
+		mc.UNet = dymodel.UNetConfig{}
 		mc.DiT = &dymodel.DiTConfig{Patch: 4, Hidden: DiTHidden(o.Channels), Depth: DiTDepth, MLPRatio: 4, WrapW: true}
 	case "series":
+		mc = dymodel.DefaultSeriesConfig()
+		mc.Context, mc.Predict = o.Context, o.Predict
 		mc.Frame = []int{c.Size * c.Size}
-		mc.Anchor = dymodel.AnchorWalk
 	default:
 		return dymodel.Config{}, fmt.Errorf("network %q: expected unet, video, dit or series", c.Net)
 	}
 	return mc, nil
 }
 
-// TrainOptions are `tidal train dydiff`'s default training options (train.Defaults with its flags'
-// defaults: lr 1e-3, weight decay 0.01, no clipping, EDM's EMA) for batch windows and seed.
-func TrainOptions(batch int, seed int64) train.Options {
-	o := train.Defaults()
-	o.BatchSize, o.LR, o.Seed = batch, 1e-3, seed
+// TrainOptions are `tidal train dydiff`'s default training options for network net
+// (dymodel.DefaultTrainOptions: lr 1e-3, weight decay 0.01, EDM's EMA, the gradient norm clipped on
+// fields; series are not clipped) for batch windows and seed, without validation (the bench has none).
+func TrainOptions(net string, batch int, seed int64) train.Options {
+	o := dymodel.DefaultTrainOptions()
+	o.BatchSize, o.Seed = batch, seed
+	o.ValEvery, o.PreviewEvery = 0, 0
+	if net == "series" {
+		o.ClipNorm = 0
+	}
 	return o
 }
 
@@ -224,7 +230,7 @@ func NewStep(b compute.Backend, c Case, o Options) (*dymodel.Model, *train.Step,
 		return nil, nil, nil, err
 	}
 	batch := Batch(c, o)
-	st, err := train.NewStep(b, m.Loss, TrainOptions(o.Batch, o.Seed), []*tensors.Tensor{batch})
+	st, err := train.NewStep(b, m.Loss, TrainOptions(c.Net, o.Batch, o.Seed), []*tensors.Tensor{batch})
 	if err != nil {
 		batch.FinalizeAll()
 		return nil, nil, nil, err

@@ -53,7 +53,7 @@ func TestBenchStepIsTrainsStep(t *testing.T) {
 				losses, norms = append(losses, l), append(norms, g)
 			}
 			mc, _ := ModelConfig(c, o)
-			opt := TrainOptions(2, 3)
+			opt := TrainOptions(net, 2, 3)
 			opt.Steps, opt.LogEvery, opt.CheckpointEvery = steps, 1, steps
 			dir := t.TempDir()
 			job := train.Job{Dir: dir, Options: opt, Config: mc, Norm: dataset.Norm{Mean: []float64{0}, Std: []float64{1}},
