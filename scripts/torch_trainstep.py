@@ -268,8 +268,9 @@ class SeriesBlock(nn.Module):
 
 
 class SeriesNet(nn.Module):
-    """nets.SeriesNet with its defaults (32 channels, 4 blocks, dilations 1, 2, 4, 8, 3 taps, 8 inducing
-    points, the log scale as a fifth input feature), as `tidal train dydiff` builds it for series."""
+    """nets.SeriesNet (3 taps, dilations 1, 2, 4, ..., 8 inducing points, the log scale as a fifth input
+    feature); bench_dydiff builds it as `tidal train dydiff` does for series: 16 channels and 2 blocks
+    (dymodel.SeriesDefaultChannels and SeriesDefaultBlocks)."""
 
     def __init__(self, c=32, blocks=4, taps=3, rank=8, cin=5):
         super().__init__()
@@ -345,7 +346,7 @@ def bench_dydiff(batch, size, ch, steps, compile_, device, context, predict, vid
     torch.manual_seed(0)
     L, P = context + predict, context
     if series:
-        net = SeriesNet().to(device)
+        net = SeriesNet(c=16, blocks=2).to(device)
     elif video:
         net = VideoUNet(L, ch=ch).to(device)
     else:

@@ -1,10 +1,11 @@
 package trainrun
 
 import (
-	"github.com/tidal-forecast/tidal/dymodel"
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/tidal-forecast/tidal/dymodel"
 )
 
 // TestRecordsNoHead checks which run directories resume with the head they were trained with when
@@ -72,6 +73,44 @@ func TestRecordedEDM(t *testing.T) {
 		got, ok := recordedEDM(runWithOptions(t, tc.options))
 		if ok != tc.ok || got != tc.want {
 			t.Errorf("options.json %q: recordedEDM = %+v, %v; want %+v, %v", tc.options, got, ok, tc.want, tc.ok)
+		}
+	}
+}
+
+// TestRecordedGuards checks the clipping and context noise a run directory resumes with when the
+// flags are not given: what a DyDiff run records (0 for what it does not record, as runs from before
+// the defaults); none for other runs.
+func TestRecordedGuards(t *testing.T) {
+	for _, tc := range []struct {
+		options     string
+		clip, noise float64
+		ok          bool
+	}{
+		{"", 0, 0, false},
+		{`{"options":{"clip_grad_norm":1},"config":{"method":"dydiff","net":"unet","context_noise":0.05}}`, 1, 0.05, true},
+		{`{"options":{},"config":{"method":"dydiff","net":"unet"}}`, 0, 0, true},
+		{`{"options":{"clip_grad_norm":2},"config":{"method":"idm","context_noise":0.05}}`, 0, 0, false},
+		{`not json`, 0, 0, false},
+	} {
+		clip, noise, ok := recordedGuards(runWithOptions(t, tc.options))
+		if clip != tc.clip || noise != tc.noise || ok != tc.ok {
+			t.Errorf("options.json %q: recordedGuards = %v, %v, %v; want %v, %v, %v", tc.options, clip, noise, ok, tc.clip, tc.noise, tc.ok)
+		}
+	}
+}
+
+// TestRecordedMethod: the recorded method, "" without options.json, "unknown" when it names none.
+func TestRecordedMethod(t *testing.T) {
+	for _, tc := range []struct{ options, want string }{
+		{"", ""},
+		{`{"options":{},"config":{"method":"vae"}}`, "vae"},
+		{`{"options":{},"config":{"method":"dydiff"}}`, "dydiff"},
+		{`{"options":{},"config":{}}`, "unknown"},
+		{`{"options":{},"config":{"method":3}}`, "unknown"},
+		{`not json`, "unknown"},
+	} {
+		if got := recordedMethod(runWithOptions(t, tc.options)); got != tc.want {
+			t.Errorf("options.json %q: recordedMethod = %q, want %q", tc.options, got, tc.want)
 		}
 	}
 }
