@@ -45,7 +45,8 @@ func init() {
 		Short: "Time the training step of `tidal train dydiff` (UNet, video UNet, SeriesNet) against PyTorch eager",
 		Long: `train-step times the step that 'tidal train dydiff' runs: the DyDiff model with that command's
 default flags (η 0.5, the edm form, width --channels, multipliers 1,2,2, 2 blocks, periodic padding; the
-video net with temporal layers at every level; SeriesNet with its defaults) and train.NewStep with the
+video net with temporal layers at every level; context noise 0.05 and the gradient norm clipped to 1 on
+fields; SeriesNet as train dydiff builds it for series) and train.NewStep with the
 model's loss — the same compiled step (loss, gradients, AdamW, EMA) that train.Run calls each step — on
 a fixed batch of --batch windows of --context + --predict frames of one S×S channel (series: S² series).
 For each network in --nets, size S in --sizes and thread count in --threads it prints the median step
