@@ -100,8 +100,8 @@ type trainStepRun struct {
 	Results     []trainStepResultJSON   `json:"results"`
 	TorchHeader string                  `json:"torch,omitempty"`
 	Torch       []stepbench.TorchResult `json:"-"`
-	results     []stepbench.Result
-	TorchJSON   []trainStepTorchJSON `json:"torch_results,omitempty"`
+	TorchJSON   []trainStepTorchJSON    `json:"torch_results,omitempty"`
+	results     []stepbench.Result      // this round's tidal figures, for the rounds' summary
 }
 
 type trainStepResultJSON struct {
