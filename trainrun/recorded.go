@@ -8,11 +8,10 @@ import (
 	"github.com/tidal-forecast/tidal/dymodel"
 )
 
-// recorded is what a run directory's options.json says, as far as a resumed run reads it: one decode
+// recorded is what a run directory's options.json says, as far as a resumed run reads it: one decoder
 // serves every question below.
 type recorded struct {
 	exists bool           // the directory has an options.json
-	valid  bool           // and it is JSON
 	clip   float64        // its options' clip_grad_norm (0 when absent)
 	config map[string]any // its configuration as written, so that an absent key differs from a zero one
 }
@@ -32,7 +31,7 @@ func readRecorded(dir string) recorded {
 	if json.Unmarshal(b, &rec) != nil {
 		return recorded{exists: true}
 	}
-	return recorded{exists: true, valid: true, clip: rec.Options.Clip, config: rec.Config}
+	return recorded{exists: true, clip: rec.Options.Clip, config: rec.Config}
 }
 
 // method is the recorded configuration's method ("" when none is recorded).

@@ -100,10 +100,7 @@ func WriteTorchComparison(w io.Writer, tidal []Result, torch []TorchResult) erro
 		return err
 	}
 	for _, r := range tidal {
-		for _, t := range torch {
-			if t.Net != r.Case.Net || t.Size != r.Case.Size {
-				continue
-			}
+		if t, ok := findTorch(torch, r.Case); ok {
 			if t.Params != r.Params {
 				return fmt.Errorf("PyTorch reference of %v has %d parameters, tidal's %d: not the same network", r.Case, t.Params, r.Params)
 			}
